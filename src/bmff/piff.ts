@@ -1,0 +1,7 @@
+/** PIFF 1.1 uuid box user types, as lowercase hex (the key `readBoxHeader` gives). */
+export const UUID_TFXD = '6d1d9b0542d544e680e2141daff757b2';
+export const UUID_TFRF = 'd4807ef2ca3946958e5426cb9e46a79f';
+
+export function uuidBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+}

@@ -1,0 +1,69 @@
+/** Stable error codes: users and scripts match on these, so never rename one. */
+export const ErrorCode = {
+  TRUNCATED_BOX: 'bmff.truncated-box',
+  BAD_BOX_SIZE: 'bmff.bad-box-size',
+  BAD_BOX: 'bmff.bad-box',
+  MISSING_BOX: 'bmff.missing-box',
+  NOT_FRAGMENTED: 'input.not-fragmented',
+  UNSUPPORTED_CODEC: 'input.unsupported-codec',
+  UNSUPPORTED_INPUT: 'input.unsupported',
+  NO_TRACKS: 'input.no-tracks',
+  READ_FAILED: 'input.read-failed',
+  BAD_MFRA: 'index.bad-mfra',
+  MISALIGNED: 'index.misaligned',
+  BAD_ISM: 'smooth.bad-ism',
+  BAD_MANIFEST: 'smooth.bad-manifest',
+  BAD_URL: 'smooth.bad-url',
+  BAD_OPTION: 'cli.bad-option',
+  OUTPUT_EXISTS: 'output.exists',
+  WRITE_FAILED: 'output.write-failed',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Where an error happened, as far as it is known. */
+export interface ErrorContext {
+  file?: string;
+  offset?: number;
+  boxPath?: string;
+  trackId?: number;
+  key?: string;
+}
+
+/** The one error type smoothpub throws on purpose; `code` is stable, the message human. */
+export class SmoothpubError extends Error {
+  readonly code: ErrorCodeValue;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCodeValue, message: string, context: ErrorContext = {}, options?: ErrorOptions) {
+    super(message + describeContext(context), options);
+    this.name = 'SmoothpubError';
+    this.code = code;
+    this.context = context;
+  }
+
+  /** A copy with more context (e.g. the file name, added by the layer that knows it). */
+  withContext(extra: ErrorContext): SmoothpubError {
+    const merged = { ...extra, ...this.context };
+    const base = this.message.slice(0, this.message.length - describeContext(this.context).length);
+    return new SmoothpubError(this.code, base, merged, { cause: this.cause });
+  }
+
+  toJSON(): { code: string; message: string; context: ErrorContext } {
+    return { code: this.code, message: this.message, context: this.context };
+  }
+}
+
+function describeContext(c: ErrorContext): string {
+  const parts: string[] = [];
+  if (c.file !== undefined) parts.push(c.file);
+  if (c.offset !== undefined) parts.push(`byte ${c.offset}`);
+  if (c.boxPath !== undefined) parts.push(`box ${c.boxPath}`);
+  if (c.trackId !== undefined) parts.push(`track ${c.trackId}`);
+  if (c.key !== undefined) parts.push(`object ${c.key}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+export function isSmoothpubError(e: unknown): e is SmoothpubError {
+  return e instanceof SmoothpubError;
+}

@@ -1,0 +1,40 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ByteSource } from './source.js';
+
+export interface FileSource extends ByteSource {
+  readonly mtimeMs: number;
+}
+
+/** Opens a local file for random-access reads. */
+export async function openFileSource(path: string): Promise<FileSource> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot open: ${err.code ?? err.message}`, { file: path }, { cause: e });
+  }
+  const stat = await fh.stat();
+  if (!stat.isFile()) {
+    await fh.close();
+    throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, 'not a regular file', { file: path });
+  }
+  return {
+    name: path,
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const len = Math.max(0, Math.min(length, stat.size - offset));
+      const buf = new Uint8Array(len);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(buf, got, len - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === len ? buf : buf.subarray(0, got);
+    },
+    close: () => fh.close(),
+  };
+}

@@ -1,0 +1,9 @@
+/** Random-access bytes: a local file today, an HTTP range reader later. */
+export interface ByteSource {
+  /** Name used in messages: a path or URL, never with credentials. */
+  readonly name: string;
+  readonly size: number;
+  /** Reads exactly `length` bytes at `offset` (fewer only at the end of the source). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
