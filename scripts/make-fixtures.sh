@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Regenerates the small test media under test/fixtures/ with ffmpeg (lavfi sources only,
+# so no input files are needed). Idempotent: every run rebuilds the same files.
+# Run from the repo root:  bash scripts/make-fixtures.sh
+#
+# Sets (8 s each, 24 fps, 2 s GOPs so that every level has 4 aligned fragments):
+#   clean/  every stream starts at t=0: video -bf 0; AAC pre-encoded to .m4a and read back
+#           with -ignore_editlist 1 (the priming samples become ordinary samples at t=0).
+#           One .ismv per video level, audio alone in audio.isma, plus clean.ism (SMIL).
+#   users/  what users' files look like: ffmpeg defaults with B-frames (first video tfxd
+#           time > 0) and AAC encoded directly (first audio tfxd time -213333 = -1024
+#           samples of priming). The same audio is muxed INTO each video level's .ismv
+#           (track 2), as Expression Encoder-style and ffmpeg-made ladders usually are;
+#           users.ism takes video from each file and audio (trackID 2) from the first.
+#   multitrack.ismv  one file, 2 video levels + 2 AAC tracks (eng, fra), B-frames + priming.
+#   cmaf.mp4   fragmented MP4 with tfdt and no tfxd (H.264 + AAC), like Bento4/CMAF output.
+#   plain.mp4  unfragmented MP4 (for the "plain MP4 not supported" error).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+OUT=test/fixtures
+DUR=8
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# -threads 1 keeps x264 output identical between runs; bitexact flags drop version strings.
+FF=(ffmpeg -hide_banner -loglevel error -y)
+BITEXACT=(-fflags +bitexact -flags:v +bitexact -flags:a +bitexact)
+X264=(-c:v libx264 -threads 1 -pix_fmt yuv420p -preset veryfast -profile:v high)
+GOP=(-r 24 -g 48 -keyint_min 48 -sc_threshold 0)
+VSRC() { echo "testsrc2=size=$1:rate=24:duration=$DUR"; }
+ASRC() { echo "sine=frequency=$1:sample_rate=48000:duration=$DUR"; }
+
+# name  size     bitrate(kbps)
+LADDER=(
+  "v400 320x180 400"
+  "v250 256x144 250"
+  "v120 192x108 120"
+)
+rate_args() { echo "-b:v ${1}k -maxrate ${1}k -bufsize $((2 * $1))k"; }
+
+rm -rf "$OUT/clean" "$OUT/users" "$OUT/multitrack.ismv" "$OUT/cmaf.mp4" "$OUT/plain.mp4"
+mkdir -p "$OUT/clean" "$OUT/users"
+
+# ---- clean/ --------------------------------------------------------------------------
+"${FF[@]}" -f lavfi -i "$(ASRC 440)" -c:a aac -b:a 64k -ac 2 "${BITEXACT[@]}" "$TMP/audio.m4a"
+"${FF[@]}" -ignore_editlist 1 -i "$TMP/audio.m4a" -map 0:a -c:a copy -frag_duration 2000000 \
+  "${BITEXACT[@]}" -f ismv "$OUT/clean/audio.isma"
+for level in "${LADDER[@]}"; do
+  read -r name size kbps <<<"$level"
+  # shellcheck disable=SC2046
+  "${FF[@]}" -f lavfi -i "$(VSRC "$size")" "${X264[@]}" -bf 0 "${GOP[@]}" $(rate_args "$kbps") \
+    "${BITEXACT[@]}" -f ismv "$OUT/clean/$name.ismv"
+done
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<smil xmlns="http://www.w3.org/2001/SMIL20/Language">'
+  echo '  <head>'
+  echo '    <meta name="clientManifestRelativePath" content="clean.ismc"/>'
+  echo '  </head>'
+  echo '  <body>'
+  echo '    <switch>'
+  for level in "${LADDER[@]}"; do
+    read -r name size kbps <<<"$level"
+    echo "      <video src=\"$name.ismv\" systemBitrate=\"$((kbps * 1000))\">"
+    echo '        <param name="trackID" value="1" valuetype="data"/>'
+    echo '      </video>'
+  done
+  echo '      <audio src="audio.isma" systemBitrate="64000">'
+  echo '        <param name="trackID" value="1" valuetype="data"/>'
+  echo '      </audio>'
+  echo '    </switch>'
+  echo '  </body>'
+  echo '</smil>'
+} >"$OUT/clean/clean.ism"
+
+# ---- users/ --------------------------------------------------------------------------
+for level in "${LADDER[@]}"; do
+  read -r name size kbps <<<"$level"
+  # shellcheck disable=SC2046
+  "${FF[@]}" -f lavfi -i "$(VSRC "$size")" -f lavfi -i "$(ASRC 440)" \
+    "${X264[@]}" "${GOP[@]}" $(rate_args "$kbps") -c:a aac -b:a 64k -ac 2 \
+    "${BITEXACT[@]}" -f ismv "$OUT/users/$name.ismv"
+done
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<smil xmlns="http://www.w3.org/2001/SMIL20/Language">'
+  echo '  <head>'
+  echo '    <meta name="clientManifestRelativePath" content="users.ismc"/>'
+  echo '  </head>'
+  echo '  <body>'
+  echo '    <switch>'
+  for level in "${LADDER[@]}"; do
+    read -r name size kbps <<<"$level"
+    echo "      <video src=\"$name.ismv\" systemBitrate=\"$((kbps * 1000))\">"
+    echo '        <param name="trackID" value="1" valuetype="data"/>'
+    echo '      </video>'
+  done
+  read -r first _ <<<"${LADDER[0]}"
+  echo "      <audio src=\"$first.ismv\" systemBitrate=\"64000\">"
+  echo '        <param name="trackID" value="2" valuetype="data"/>'
+  echo '      </audio>'
+  echo '    </switch>'
+  echo '  </body>'
+  echo '</smil>'
+} >"$OUT/users/users.ism"
+
+# ---- multitrack.ismv -----------------------------------------------------------------
+"${FF[@]}" -f lavfi -i "$(VSRC 320x180)" -f lavfi -i "$(ASRC 440)" -f lavfi -i "$(ASRC 660)" \
+  -map 0:v -map 0:v -map 1:a -map 2:a \
+  "${X264[@]}" "${GOP[@]}" \
+  -filter:v:0 scale=320:180 -b:v:0 300k -maxrate:v:0 300k -bufsize:v:0 600k \
+  -filter:v:1 scale=192:108 -b:v:1 120k -maxrate:v:1 120k -bufsize:v:1 240k \
+  -c:a aac -b:a 64k -ac 2 \
+  -metadata:s:a:0 language=eng -metadata:s:a:1 language=fra \
+  "${BITEXACT[@]}" -f ismv "$OUT/multitrack.ismv"
+
+# ---- cmaf.mp4 ------------------------------------------------------------------------
+"${FF[@]}" -f lavfi -i "$(VSRC 256x144)" -f lavfi -i "$(ASRC 440)" \
+  "${X264[@]}" "${GOP[@]}" $(rate_args 200) -c:a aac -b:a 64k -ac 2 \
+  -movflags +frag_keyframe+empty_moov+default_base_moof -frag_duration 2000000 \
+  "${BITEXACT[@]}" -f mp4 "$OUT/cmaf.mp4"
+
+# ---- plain.mp4 -----------------------------------------------------------------------
+"${FF[@]}" -f lavfi -i "testsrc2=size=192x108:rate=24:duration=2" -f lavfi -i "sine=duration=2" \
+  "${X264[@]}" -b:v 100k -c:a aac -b:a 32k -movflags +faststart \
+  "${BITEXACT[@]}" -f mp4 "$OUT/plain.mp4"
+
+du -sh "$OUT"
