@@ -1,3 +1,5 @@
+import type { SampleEntry } from '../bmff/stsd.js';
+
 /** One fragment of one track: a `moof` and its `mdat`, located in the source file. */
 export interface FragmentRef {
   /** Byte offset of the `moof`. */
@@ -25,12 +27,8 @@ export interface TrackIndex {
   channels?: number;
   sampleRate?: number;
   bitsPerSample?: number;
-  /** Manifest CodecPrivateData as uppercase hex (H.264: Annex-B SPS+PPS; AAC: AudioSpecificConfig). */
-  codecPrivateData: string;
-  /** H.264 NAL length size, for the manifest's NALUnitLengthField. */
-  nalLengthSize?: number;
-  /** Bitrate declared by the source (esds avgBitrate, .ism systemBitrate), if any. */
-  declaredBitrate?: number;
+  /** The track's first sample description (codec configuration: avcC, esds). */
+  sampleEntry: SampleEntry;
   /** Bitrate measured from fragment sizes and durations, bits per second. */
   measuredBitrate: number;
   fragments: FragmentRef[];

@@ -1,0 +1,73 @@
+import { childBoxes } from '../bmff/box.js';
+import type { Cursor } from '../bmff/cursor.js';
+import { UUID_TFXD } from '../bmff/piff.js';
+import { readTfdt } from '../bmff/tfdt.js';
+import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION } from '../bmff/tfhd.js';
+import { readTfxd } from '../bmff/tfxd.js';
+import { readTrun } from '../bmff/trun.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+
+/** The timing facts of one `moof`, which must hold exactly one track (a Smooth fragment). */
+export interface MoofInfo {
+  trackId: number;
+  /** From `tfxd`, else `tfdt`; undefined when the fragment carries neither. */
+  time: bigint | undefined;
+  /** From `tfxd`, else the sum of sample durations. */
+  duration: bigint;
+  sampleCount: number;
+}
+
+/**
+ * Reads a `moof` payload; `defaultDuration` gives each track's `trex` default sample
+ * duration, used when neither `tfhd` nor `trun` carries one.
+ */
+export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number): MoofInfo {
+  let info: MoofInfo | undefined;
+  for (const box of childBoxes(c, 'moof')) {
+    if (box.type !== 'traf') continue;
+    if (info) {
+      throw new SmoothpubError(
+        ErrorCode.UNSUPPORTED_INPUT,
+        'moof holds more than one track fragment; Smooth Streaming needs one track per fragment (remux with `ffmpeg -i IN -c copy -f ismv OUT.ismv`)',
+        { offset: box.offset, boxPath: 'moof/traf' },
+      );
+    }
+    info = readTraf(box.payload, defaultDuration);
+  }
+  if (!info) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { offset: c.offset, boxPath: 'moof' });
+  return info;
+}
+
+function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): MoofInfo {
+  let trackId: number | undefined;
+  let sampleDuration = 0;
+  let tfxd: { time: bigint; duration: bigint } | undefined;
+  let tfdt: bigint | undefined;
+  let sum = 0n;
+  let sampleCount = 0;
+  for (const box of childBoxes(c, 'moof/traf')) {
+    if (box.type === 'tfhd') {
+      const tfhd = readTfhd(box.payload);
+      trackId = tfhd.trackId;
+      sampleDuration = tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION ? tfhd.defaultSampleDuration! : defaultDuration(tfhd.trackId);
+    } else if (box.type === 'trun') {
+      if (trackId === undefined) {
+        throw new SmoothpubError(ErrorCode.BAD_BOX, "'trun' before 'tfhd'", { offset: box.offset, boxPath: 'moof/traf/trun' });
+      }
+      const trun = readTrun(box.payload);
+      sampleCount += trun.sampleCount;
+      for (const s of trun.samples) sum += BigInt(s.duration ?? sampleDuration);
+    } else if (box.type === 'tfdt') {
+      tfdt = readTfdt(box.payload).baseMediaDecodeTime;
+    } else if (box.type === 'uuid' && box.uuid === UUID_TFXD) {
+      tfxd = readTfxd(box.payload);
+    }
+  }
+  if (trackId === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: c.offset, boxPath: 'moof/traf' });
+  return {
+    trackId,
+    time: tfxd?.time ?? tfdt,
+    duration: tfxd?.duration ?? sum,
+    sampleCount,
+  };
+}

@@ -1,0 +1,78 @@
+import { childBoxes, findChild, requireChild } from '../bmff/box.js';
+import type { Cursor } from '../bmff/cursor.js';
+import { readHdlr } from '../bmff/hdlr.js';
+import { readMdhd } from '../bmff/mdhd.js';
+import { readStsd, type SampleEntry } from '../bmff/stsd.js';
+import { readTkhd } from '../bmff/tkhd.js';
+import { readTrex, type Trex } from '../bmff/trex.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { TrackKind } from './types.js';
+
+/** What the `moov` says about one track, before any fragment is read. */
+export interface MoovTrack {
+  trackId: number;
+  handlerType: string;
+  kind: TrackKind | undefined;
+  timescale: number;
+  language: string;
+  width: number;
+  height: number;
+  sampleEntry: SampleEntry | undefined;
+  /** Samples in the `moov` sample table: non-zero means a plain (progressive) MP4 track. */
+  moovSampleCount: number;
+  trex: Trex | undefined;
+}
+
+export interface Moov {
+  fragmented: boolean;
+  tracks: MoovTrack[];
+}
+
+const KINDS: Record<string, TrackKind> = { vide: 'video', soun: 'audio', text: 'text', subt: 'text', sbtl: 'text' };
+
+export function readMoov(c: Cursor): Moov {
+  const trexById = new Map<number, Trex>();
+  const mvex = findChild(c, 'moov', 'mvex');
+  if (mvex) {
+    for (const box of childBoxes(mvex.payload, 'moov/mvex')) {
+      if (box.type === 'trex') {
+        const trex = readTrex(box.payload);
+        trexById.set(trex.trackId, trex);
+      }
+    }
+  }
+  const tracks: MoovTrack[] = [];
+  for (const trak of childBoxes(c, 'moov')) {
+    if (trak.type !== 'trak') continue;
+    const tkhd = readTkhd(requireChild(trak.payload, 'moov/trak', 'tkhd').payload);
+    const mdia = requireChild(trak.payload, 'moov/trak', 'mdia').payload;
+    const mdhd = readMdhd(requireChild(mdia, 'moov/trak/mdia', 'mdhd').payload);
+    const handlerType = readHdlr(requireChild(mdia, 'moov/trak/mdia', 'hdlr').payload).handlerType;
+    const stbl = requireChild(requireChild(mdia, 'moov/trak/mdia', 'minf').payload, 'moov/trak/mdia/minf', 'stbl').payload;
+    const stsdBox = findChild(stbl, 'stbl', 'stsd');
+    const sampleEntry = stsdBox ? readStsd(stsdBox.payload).entries[0] : undefined;
+    if (mdhd.timescale === 0) {
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `track ${tkhd.trackId} has timescale 0`, { offset: mdia.offset, boxPath: 'moov/trak/mdia/mdhd' });
+    }
+    tracks.push({
+      trackId: tkhd.trackId,
+      handlerType,
+      kind: KINDS[handlerType],
+      timescale: mdhd.timescale,
+      language: mdhd.language,
+      width: tkhd.width,
+      height: tkhd.height,
+      sampleEntry,
+      moovSampleCount: countSamples(stbl),
+      trex: trexById.get(tkhd.trackId),
+    });
+  }
+  return { fragmented: mvex !== undefined, tracks };
+}
+
+function countSamples(stbl: Cursor): number {
+  const stsz = findChild(stbl, 'stbl', 'stsz') ?? findChild(stbl, 'stbl', 'stz2');
+  if (!stsz) return 0;
+  stsz.payload.skip(4 + 4); // version/flags, sample_size (or reserved/field_size)
+  return stsz.payload.u32();
+}
