@@ -1,4 +1,5 @@
 import { type Cursor, readFullBoxHeader } from './cursor.js';
+import { type BoxInput, ByteWriter, fullBox } from './writer.js';
 
 export interface Mdhd {
   type: 'mdhd';
@@ -29,4 +30,15 @@ export function unpackLanguage(packed: number): string {
 export function packLanguage(lang: string): number {
   const l = /^[a-z]{3}$/.test(lang) ? lang : 'und';
   return ((l.charCodeAt(0) - 0x60) << 10) | ((l.charCodeAt(1) - 0x60) << 5) | (l.charCodeAt(2) - 0x60);
+}
+
+/** Creation and modification times are written as 0. */
+export function writeMdhd(box: BoxInput<Mdhd>): Uint8Array {
+  const v1 = box.version === 1;
+  const w = new ByteWriter(v1 ? 32 : 20, 'mdhd');
+  w.zeros(v1 ? 16 : 8).u32(box.timescale, 'timescale');
+  if (v1) w.u64(box.duration, 'duration');
+  else w.u32Big(box.duration, 'duration');
+  w.u16(packLanguage(box.language), 'language').u16(0); // pre_defined
+  return fullBox('mdhd', box.version, 0, w.finish());
 }

@@ -1,4 +1,6 @@
 import { type Cursor, readFullBoxHeader } from './cursor.js';
+import { type BoxInput, ByteWriter, uuidBox } from './writer.js';
+import { UUID_TFXD } from './piff.js';
 
 /** PIFF TrackFragmentExtendedHeaderBox: absolute time and duration of a fragment. */
 export interface Tfxd {
@@ -18,4 +20,16 @@ export function readTfxd(c: Cursor): Tfxd {
     return { type: 'tfxd', version, time: BigInt.asIntN(64, c.u64()), duration: c.u64() };
   }
   return { type: 'tfxd', version, time: BigInt(c.i32()), duration: BigInt(c.u32()) };
+}
+
+/** Version 1 stores the signed time as two's complement, as ffmpeg does for AAC priming. */
+export function writeTfxd(box: BoxInput<Tfxd>): Uint8Array {
+  const w = new ByteWriter(box.version === 1 ? 16 : 8, 'tfxd');
+  if (box.version === 1) {
+    w.i64(box.time, 'fragment_absolute_time').u64(box.duration, 'fragment_duration');
+  } else {
+    // The reader takes a version-0 time as signed 32-bit; write what it will read back.
+    w.i32(Number(box.time), 'fragment_absolute_time').u32Big(box.duration, 'fragment_duration');
+  }
+  return uuidBox(UUID_TFXD, box.version, 0, w.finish());
 }

@@ -1,4 +1,6 @@
 import { type Cursor, readFullBoxHeader } from './cursor.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { type BoxInput, ByteWriter, fullBox, required } from './writer.js';
 
 export const TRUN_DATA_OFFSET = 0x000001;
 export const TRUN_FIRST_SAMPLE_FLAGS = 0x000004;
@@ -44,4 +46,32 @@ export function readTrun(c: Cursor): Trun {
     box.samples.push(s);
   }
   return box;
+}
+
+/**
+ * Writes the fields `flags` calls for, for every sample (each must be present);
+ * `sampleCount` must equal `samples.length`.
+ */
+export function writeTrun(box: BoxInput<Trun>): Uint8Array {
+  const f = box.flags;
+  if (box.sampleCount !== box.samples.length) {
+    throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write trun: sampleCount is ${box.sampleCount} but ${box.samples.length} samples are given`, { boxPath: 'trun' });
+  }
+  const perSample = (f & TRUN_SAMPLE_DURATION ? 4 : 0) + (f & TRUN_SAMPLE_SIZE ? 4 : 0) + (f & TRUN_SAMPLE_FLAGS ? 4 : 0) + (f & TRUN_SAMPLE_CTO ? 4 : 0);
+  const size = 4 + (f & TRUN_DATA_OFFSET ? 4 : 0) + (f & TRUN_FIRST_SAMPLE_FLAGS ? 4 : 0) + perSample * box.samples.length;
+  const w = new ByteWriter(size, 'trun').u32(box.sampleCount, 'sample_count');
+  if (f & TRUN_DATA_OFFSET) w.i32(required(box.dataOffset, 'trun', 'dataOffset'), 'data_offset');
+  if (f & TRUN_FIRST_SAMPLE_FLAGS) w.u32(required(box.firstSampleFlags, 'trun', 'firstSampleFlags'), 'first_sample_flags');
+  box.samples.forEach((s, i) => {
+    if (f & TRUN_SAMPLE_DURATION) w.u32(required(s.duration, 'trun', `samples[${i}].duration`), 'sample_duration');
+    if (f & TRUN_SAMPLE_SIZE) w.u32(required(s.size, 'trun', `samples[${i}].size`), 'sample_size');
+    if (f & TRUN_SAMPLE_FLAGS) w.u32(required(s.flags, 'trun', `samples[${i}].flags`), 'sample_flags');
+    if (f & TRUN_SAMPLE_CTO) {
+      const cto = required(s.compositionTimeOffset, 'trun', `samples[${i}].compositionTimeOffset`);
+      // Version 0 offsets are unsigned; negative ones need version 1 (ISO/IEC 14496-12 8.8.8).
+      if (box.version === 0) w.u32(cto, 'sample_composition_time_offset');
+      else w.i32(cto, 'sample_composition_time_offset');
+    }
+  });
+  return fullBox('trun', box.version, f, w.finish());
 }
