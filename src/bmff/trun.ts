@@ -9,6 +9,9 @@ export const TRUN_SAMPLE_SIZE = 0x000200;
 export const TRUN_SAMPLE_FLAGS = 0x000400;
 export const TRUN_SAMPLE_CTO = 0x000800;
 
+/** Largest sample count accepted for a trun with no per-sample fields (about 6 hours of 48 kHz AAC). */
+export const MAX_SAMPLES_WITHOUT_TABLE = 1 << 20;
+
 export interface TrunSample {
   duration?: number;
   size?: number;
@@ -37,6 +40,14 @@ export function readTrun(c: Cursor): Trun {
     (flags & TRUN_SAMPLE_DURATION ? 4 : 0) + (flags & TRUN_SAMPLE_SIZE ? 4 : 0) + (flags & TRUN_SAMPLE_FLAGS ? 4 : 0) + (flags & TRUN_SAMPLE_CTO ? 4 : 0);
   // Check the whole table fits before allocating: a corrupt count must not allocate gigabytes.
   c.need(perSample * sampleCount);
+  // Without a table nothing bounds the count, yet each sample still becomes an object.
+  if (perSample === 0 && sampleCount > MAX_SAMPLES_WITHOUT_TABLE) {
+    throw new SmoothpubError(
+      ErrorCode.BAD_BOX,
+      `trun declares ${sampleCount} samples without per-sample fields, more than the ${MAX_SAMPLES_WITHOUT_TABLE} accepted`,
+      { offset: c.offset, boxPath: c.what },
+    );
+  }
   for (let i = 0; i < sampleCount; i++) {
     const s: TrunSample = {};
     if (flags & TRUN_SAMPLE_DURATION) s.duration = c.u32();
