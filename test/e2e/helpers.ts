@@ -1,0 +1,238 @@
+// Shared harness for the end-to-end tests with real Smooth clients (GStreamer, dash.js).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
+import { findPackageRoot } from '../../src/play/packageRoot.js';
+import type { ServedRequest } from '../../src/play/staticServer.js';
+
+export const repoRoot = findPackageRoot(fileURLToPath(new URL('.', import.meta.url)));
+export const fixtures = join(repoRoot, 'test', 'fixtures');
+
+/** CI must run every real client: there a missing tool is a failure, locally a skip. */
+export const inCI = (process.env.CI ?? '') !== '';
+
+export function toolPath(name: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  const path = r.stdout.trim();
+  return r.status === 0 && path !== '' ? path : undefined;
+}
+
+/** True when all tools exist; otherwise skips the test (locally) or throws (in CI). */
+export function requireTools(t: TestContext, ...names: string[]): boolean {
+  const missing = names.filter((n) => toolPath(n) === undefined);
+  if (missing.length === 0) return true;
+  const message = `missing tool(s): ${missing.join(', ')}`;
+  if (inCI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
+  t.skip(message);
+  return false;
+}
+
+/** A set of fixture files packaged into one presentation. */
+export interface FixtureSet {
+  name: string;
+  inputs: string[];
+  /** Video streams as `[file, video stream index]`, for counting frames with ffprobe. */
+  videoLevels: [string, number][];
+  /** `-map` arguments for the ffmpeg `-f smoothstreaming` reference packaging. */
+  ffmpegMaps: string[];
+}
+
+const ladder = ['v400', 'v250', 'v120'];
+export const fixtureSets: Record<'clean' | 'users' | 'multitrack', FixtureSet> = {
+  clean: {
+    name: 'clean',
+    inputs: [...ladder.map((l) => join(fixtures, 'clean', `${l}.ismv`)), join(fixtures, 'clean', 'audio.isma')],
+    videoLevels: ladder.map((l) => [join(fixtures, 'clean', `${l}.ismv`), 0]),
+    ffmpegMaps: ['-map', '0:v', '-map', '1:v', '-map', '2:v', '-map', '3:a'],
+  },
+  users: {
+    name: 'users',
+    inputs: ladder.map((l) => join(fixtures, 'users', `${l}.ismv`)),
+    videoLevels: ladder.map((l) => [join(fixtures, 'users', `${l}.ismv`), 0]),
+    ffmpegMaps: ['-map', '0:v', '-map', '1:v', '-map', '2:v', '-map', '0:a'],
+  },
+  multitrack: {
+    name: 'multitrack',
+    inputs: [join(fixtures, 'multitrack.ismv')],
+    videoLevels: [
+      [join(fixtures, 'multitrack.ismv'), 0],
+      [join(fixtures, 'multitrack.ismv'), 1],
+    ],
+    ffmpegMaps: ['-map', '0'],
+  },
+};
+
+export interface Packaged {
+  dir: string;
+  /** Which packager made it: smoothpub's own, or the ffmpeg reference (harness bring-up). */
+  via: 'smoothpub' | 'ffmpeg';
+  cleanup(): Promise<void>;
+}
+
+type PackageFn = (opts: { inputs: string[]; outDir: string; overwrite?: boolean }) => Promise<{ outDir: string }>;
+
+async function loadPackager(): Promise<PackageFn | undefined> {
+  const url = new URL('../../src/package/packagePresentation.js', import.meta.url);
+  if (!existsSync(fileURLToPath(url))) return undefined;
+  const mod = (await import(url.href)) as { packagePresentation?: PackageFn };
+  return mod.packagePresentation;
+}
+
+/** Packages a fixture set into a fresh temp folder. */
+export async function packageFixture(set: FixtureSet): Promise<Packaged> {
+  const tmp = await mkdtemp(join(tmpdir(), `smoothpub-e2e-${set.name}-`));
+  const dir = join(tmp, 'video.ism');
+  const cleanup = () => rm(tmp, { recursive: true, force: true });
+  const packagePresentation = await loadPackager();
+  if (packagePresentation) {
+    await packagePresentation({ inputs: set.inputs, outDir: dir });
+    return { dir, via: 'smoothpub', cleanup };
+  }
+  await packageWithFfmpeg(set, dir);
+  return { dir, via: 'ffmpeg', cleanup };
+}
+
+/**
+ * ffmpeg's `-f smoothstreaming`, with its Manifest bug fixed: it omits `t` on the first
+ * chunk while fragments start at t≠0, so clients request `Fragments(video=0)` (design.md).
+ */
+async function packageWithFfmpeg(set: FixtureSet, dir: string): Promise<void> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-y'];
+  for (const input of set.inputs) args.push('-i', input);
+  args.push(...set.ffmpegMaps, '-c', 'copy', '-f', 'smoothstreaming', dir);
+  const r = await run('ffmpeg', args, 60);
+  if (r.code !== 0) throw new Error(`ffmpeg -f smoothstreaming failed: ${r.stderr}`);
+  const firstTime = new Map<string, bigint>();
+  for (const level of await readdir(dir)) {
+    if (!level.startsWith('QualityLevels(')) continue;
+    for (const name of await readdir(join(dir, level))) {
+      const m = /^Fragments\(([^=]+)=(-?\d+)\)$/.exec(name);
+      if (!m || m[1] === undefined || m[2] === undefined) continue;
+      const t = BigInt(m[2]);
+      const prev = firstTime.get(m[1]);
+      if (prev === undefined || t < prev) firstTime.set(m[1], t);
+    }
+  }
+  const manifestPath = join(dir, 'Manifest');
+  const manifest = await readFile(manifestPath, 'utf8');
+  const fixed = manifest.replace(/(<StreamIndex[^>]*Url="[^"]*Fragments\(([^=]+)=[^"]*"[^>]*>[\s\S]*?)<c (?![^>]*\bt=)/g, (all, head: string, name: string) => {
+    const t = firstTime.get(name);
+    return t === undefined ? all : `${head}<c t="${t}" `;
+  });
+  await writeFile(manifestPath, fixed);
+}
+
+export interface ManifestSummary {
+  duration: number;
+  timeScale: number;
+  streams: { type: string; name: string; language?: string; bitrates: number[]; firstTime: bigint; chunks: number }[];
+}
+
+/** The parts of a client Manifest the tests check against (MS-SSTR 2.2.2). */
+export function summarizeManifest(xml: string): ManifestSummary {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['StreamIndex', 'QualityLevel', 'c'].includes(name) });
+  const doc = parser.parse(xml) as { SmoothStreamingMedia: Record<string, unknown> };
+  const root = doc.SmoothStreamingMedia as { Duration: string; TimeScale?: string; StreamIndex: Record<string, unknown>[] };
+  return {
+    duration: Number(root.Duration),
+    timeScale: Number(root.TimeScale ?? 10_000_000),
+    streams: root.StreamIndex.map((s) => {
+      const levels = (s.QualityLevel ?? []) as { Bitrate: string }[];
+      const chunks = (s.c ?? []) as { t?: string }[];
+      const language = s.Language as string | undefined;
+      const summary = {
+        type: String(s.Type),
+        name: String(s.Name ?? s.Type),
+        bitrates: levels.map((q) => Number(q.Bitrate)).sort((a, b) => a - b),
+        firstTime: BigInt(chunks[0]?.t ?? '0'),
+        chunks: chunks.length,
+      };
+      return language === undefined ? summary : { ...summary, language };
+    }),
+  };
+}
+
+export async function readManifest(dir: string): Promise<ManifestSummary> {
+  return summarizeManifest(await readFile(join(dir, 'Manifest'), 'utf8'));
+}
+
+/** Decoded frames of one video stream, counted by ffprobe (not assumed from fps). */
+export async function countVideoFrames(file: string, videoIndex: number): Promise<number> {
+  const r = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', `v:${videoIndex}`, '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], 60);
+  const n = Number(r.stdout.trim());
+  if (r.code !== 0 || !Number.isInteger(n)) throw new Error(`ffprobe could not count frames of ${file}: ${r.stderr}`);
+  return n;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a command under `timeout` (real clients can hang on bad input, design.md). */
+export function run(cmd: string, args: string[], timeoutSeconds: number): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('timeout', ['-k', '5', String(timeoutSeconds), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+export interface GstResult extends RunResult {
+  /** Lines printed by checksumsink: one per decoded video frame. */
+  frames: number;
+  eos: boolean;
+}
+
+/** `gst-launch-1.0 playbin|playbin3 uri=... video-sink=checksumsink audio-sink=fakesink`. */
+export async function playWithGstreamer(opts: { playbin: 'playbin' | 'playbin3'; uri: string; connectionSpeedKbps?: number; timeoutSeconds?: number }): Promise<GstResult> {
+  const args = [opts.playbin, `uri=${opts.uri}`, 'video-sink=checksumsink', 'audio-sink=fakesink'];
+  if (opts.connectionSpeedKbps !== undefined) args.push(`connection-speed=${opts.connectionSpeedKbps}`);
+  const r = await run('gst-launch-1.0', args, opts.timeoutSeconds ?? 90);
+  const frames = r.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l)).length;
+  return { ...r, frames, eos: /Got EOS from element/.test(r.stdout) };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Requests not answered 200 (or 206 for a range), for a readable assertion message. */
+export function failedRequests(requests: readonly ServedRequest[]): ServedRequest[] {
+  return requests.filter((r) => r.status !== 200 && r.status !== 206);
+}
+
+/** Bitrates of `QualityLevels(b)` fragments served, per stream name. */
+export function servedBitrates(requests: readonly ServedRequest[]): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const r of requests) {
+    const m = /QualityLevels\((\d+)\)\/Fragments\(([^=]+)=/.exec(r.path);
+    if (!m || m[1] === undefined || m[2] === undefined) continue;
+    const set = out.get(m[2]) ?? new Set<number>();
+    set.add(Number(m[1]));
+    out.set(m[2], set);
+  }
+  return out;
+}
