@@ -8,7 +8,20 @@ export interface Presentation {
   timeScale: number;
   duration: bigint;
   isLive?: boolean;
+  /** Live only: how many fragments ahead a tfrf announces (MS-SSTR 2.2.2.1). */
+  lookaheadCount?: number;
+  /** Live only: the DVR window in the presentation timescale; 0 means unbounded. */
+  dvrWindowLength?: bigint;
   streams: StreamIndex[];
+  /** Content protection headers, kept opaque (smoothpub packages clear content). */
+  protection?: ProtectionHeader[];
+}
+
+export interface ProtectionHeader {
+  /** The DRM system's UUID, as written in the manifest. */
+  systemId: string;
+  /** The header itself, base64 as in the manifest. */
+  data: string;
 }
 
 export type StreamType = 'video' | 'audio' | 'text';
@@ -49,4 +62,6 @@ export interface QualityLevel {
   packetSize?: number;
   audioTag?: number;
   nalUnitLengthField?: number;
+  /** v1 manifests describe some audio by a hex WAVEFORMATEX instead of CodecPrivateData. */
+  waveFormatEx?: string;
 }
