@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_SAMPLES_WITHOUT_TABLE, type Trun, readTrun, writeTrun } from '../../src/bmff/trun.js';
+import { fullBox } from '../../src/bmff/writer.js';
+import { ascii, readBack, readTruncated, smoothpubError } from './helpers.js';
+
+// ffmpeg's mov muxer sets data-offset always, per-sample duration/size when they vary,
+// first-sample-flags or per-sample flags, and per-sample CTO (version 1) with B-frames.
+
+test('writeTrun as ffmpeg writes video without B-frames (0x305)', () => {
+  const trun: Trun = {
+    type: 'trun',
+    version: 1,
+    flags: 0x305,
+    sampleCount: 3,
+    dataOffset: 320,
+    firstSampleFlags: 0x02000000,
+    samples: [
+      { duration: 416667, size: 1843 },
+      { duration: 416666, size: 249 },
+      { duration: 416667, size: 262 },
+    ],
+  };
+  const bytes = writeTrun(trun);
+  assert.deepEqual(bytes, Uint8Array.of(
+    0, 0, 0, 48, // size
+    ...ascii('trun'),
+    1, 0x00, 0x03, 0x05, // version 1, flags: data offset, first sample flags, duration, size
+    0, 0, 0, 3, // sample_count
+    0, 0, 0x01, 0x40, // data_offset 320
+    0x02, 0x00, 0x00, 0x00, // first_sample_flags: sync
+    0, 0x06, 0x5b, 0x9b, 0, 0, 0x07, 0x33, // 416667, 1843
+    0, 0x06, 0x5b, 0x9a, 0, 0, 0x00, 0xf9, // 416666, 249
+    0, 0x06, 0x5b, 0x9b, 0, 0, 0x01, 0x06)); // 416667, 262
+  assert.deepEqual(readBack(bytes, readTrun).box, trun);
+});
+
+test('writeTrun as ffmpeg writes video with B-frames: version 1, negative CTO (0xb05)', () => {
+  const trun: Trun = {
+    type: 'trun',
+    version: 1,
+    flags: 0xb05,
+    sampleCount: 2,
+    dataOffset: 416,
+    firstSampleFlags: 0x02000000,
+    samples: [
+      { duration: 416667, size: 100, compositionTimeOffset: 833333 },
+      { duration: 416667, size: 50, compositionTimeOffset: -416667 },
+    ],
+  };
+  const bytes = writeTrun(trun);
+  assert.deepEqual(bytes, Uint8Array.of(
+    0, 0, 0, 48, // size
+    ...ascii('trun'),
+    1, 0x00, 0x0b, 0x05, // version 1, flags: data offset, first sample flags, duration, size, CTO
+    0, 0, 0, 2, // sample_count
+    0, 0, 0x01, 0xa0, // data_offset 416
+    0x02, 0x00, 0x00, 0x00, // first_sample_flags
+    0, 0x06, 0x5b, 0x9b, 0, 0, 0, 100, 0, 0x0c, 0xb7, 0x35, // 416667, 100, CTO 833333
+    0, 0x06, 0x5b, 0x9b, 0, 0, 0, 50, 0xff, 0xf9, 0xa4, 0x65)); // 416667, 50, CTO -416667
+  assert.deepEqual(readBack(bytes, readTrun).box, trun);
+});
+
+test('writeTrun as ffmpeg writes audio (0x301), with a negative data offset', () => {
+  const trun: Trun = {
+    type: 'trun',
+    version: 1,
+    flags: 0x301,
+    sampleCount: 2,
+    dataOffset: -8,
+    samples: [
+      { duration: 213333, size: 371 },
+      { duration: 213334, size: 6 },
+    ],
+  };
+  const bytes = writeTrun(trun);
+  assert.deepEqual(bytes, Uint8Array.of(
+    0, 0, 0, 36, // size
+    ...ascii('trun'),
+    1, 0x00, 0x03, 0x01, // version 1, flags: data offset, duration, size
+    0, 0, 0, 2, // sample_count
+    0xff, 0xff, 0xff, 0xf8, // data_offset -8
+    0, 0x03, 0x41, 0x55, 0, 0, 0x01, 0x73, // 213333, 371
+    0, 0x03, 0x41, 0x56, 0, 0, 0x00, 0x06)); // 213334, 6
+  assert.deepEqual(readBack(bytes, readTrun).box, trun);
+});
+
+test('writeTrun with per-sample flags and an unsigned version-0 CTO (0xf01)', () => {
+  const trun: Trun = {
+    type: 'trun',
+    version: 0,
+    flags: 0xf01,
+    sampleCount: 1,
+    dataOffset: 0,
+    samples: [{ duration: 1, size: 2, flags: 0x01010000, compositionTimeOffset: 0xfffffff0 }],
+  };
+  const bytes = writeTrun(trun);
+  assert.deepEqual(bytes, Uint8Array.of(
+    0, 0, 0, 36, // size
+    ...ascii('trun'),
+    0, 0x00, 0x0f, 0x01, // version 0, flags: data offset, duration, size, flags, CTO
+    0, 0, 0, 1, // sample_count
+    0, 0, 0, 0, // data_offset
+    0, 0, 0, 1, // sample_duration
+    0, 0, 0, 2, // sample_size
+    0x01, 0x01, 0x00, 0x00, // sample_flags
+    0xff, 0xff, 0xff, 0xf0)); // sample_composition_time_offset, unsigned in version 0
+  assert.deepEqual(readBack(bytes, readTrun).box, trun);
+});
+
+test('writeTrun with every sample taken from the defaults', () => {
+  const trun: Trun = { type: 'trun', version: 0, flags: 0x001, sampleCount: 2, dataOffset: 8, samples: [{}, {}] };
+  assert.deepEqual(writeTrun(trun), Uint8Array.of(
+    0, 0, 0, 20, // size
+    ...ascii('trun'),
+    0, 0, 0, 0x01, // version 0, flags: data offset
+    0, 0, 0, 2, // sample_count
+    0, 0, 0, 8)); // data_offset
+  assert.deepEqual(readBack(writeTrun(trun), readTrun).box, trun);
+  const empty: Trun = { type: 'trun', version: 0, flags: 0, sampleCount: 0, samples: [] };
+  assert.deepEqual(readBack(writeTrun(empty), readTrun).box, empty);
+});
+
+test('writeTrun refuses inconsistent input', () => {
+  const bad = 'bmff.bad-box';
+  assert.throws(() => writeTrun({ version: 0, flags: 0x800, sampleCount: 1, samples: [{ compositionTimeOffset: -1 }] }), smoothpubError(bad));
+  assert.throws(() => writeTrun({ version: 1, flags: 0x100, sampleCount: 2, samples: [{ duration: 1 }] }), smoothpubError(bad));
+  assert.throws(() => writeTrun({ version: 1, flags: 0x300, sampleCount: 1, samples: [{ duration: 1 }] }), smoothpubError(bad));
+  assert.throws(() => writeTrun({ version: 1, flags: 0x001, sampleCount: 0, samples: [] }), smoothpubError(bad));
+  assert.throws(() => writeTrun({ version: 1, flags: 0x001, sampleCount: 0, dataOffset: 2 ** 31, samples: [] }), smoothpubError(bad));
+});
+
+test('a trun cut inside its sample table throws at the table start', () => {
+  const bytes = writeTrun({ version: 1, flags: 0x305, sampleCount: 2, dataOffset: 0, firstSampleFlags: 0, samples: [{ duration: 1, size: 1 }, { duration: 1, size: 1 }] });
+  // header 8 + version/flags 4 + count 4 + data_offset 4 + first_sample_flags 4 = 24
+  assert.throws(() => readTruncated(bytes, readTrun, 4, 5000), smoothpubError('bmff.truncated-box', 5024));
+  // cut inside first_sample_flags
+  assert.throws(() => readTruncated(bytes, readTrun, 16 + 2, 5000), smoothpubError('bmff.truncated-box', 5020));
+});
+
+test('a trun with a huge sample count throws before allocating', () => {
+  const hugeCount = (flags: number): Uint8Array =>
+    fullBox('trun', 1, flags, Uint8Array.of(
+      0xff, 0xff, 0xff, 0xff, // sample_count 2^32 - 1
+      0, 0, 0, 0)); // data_offset; no samples follow
+  const started = process.memoryUsage().heapUsed;
+  // with a table: 8 bytes per sample promised, none present
+  assert.throws(() => readBack(hugeCount(0x301), readTrun, 700), smoothpubError('bmff.truncated-box', 720));
+  // without a table nothing bounds the count but a sanity limit
+  assert.throws(() => readBack(hugeCount(0x001), readTrun, 700), smoothpubError('bmff.bad-box', 720));
+  assert.ok(process.memoryUsage().heapUsed - started < 50e6);
+
+  const atLimit = fullBox('trun', 0, 0, Uint8Array.of(0, 0x10, 0, 0)); // sample_count 2^20
+  assert.equal(readBack(atLimit, readTrun).box.samples.length, MAX_SAMPLES_WITHOUT_TABLE);
+});
