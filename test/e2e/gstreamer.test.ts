@@ -43,7 +43,7 @@ test('GStreamer plays smoothpub presentations to the end, every frame', { timeou
   await mapLimit(sets, 2, async (set) => {
     const p = await packageFixture(set);
     packaged.set(set.name, p);
-    if (p.via !== 'smoothpub') t.diagnostic(`${set.name}: packaged with the ffmpeg reference (src/package/packagePresentation.ts not there yet)`);
+    if (p.via !== 'smoothpub') t.diagnostic(`${set.name}: packaged with the ffmpeg reference`);
     // Every level of a ladder has the same frames; the count is measured, not assumed.
     const counts = await Promise.all(set.videoLevels.map(([file, i]) => countVideoFrames(file, i)));
     assert.equal(new Set(counts).size, 1, `${set.name}: video levels differ in frame count: ${counts.join(', ')}`);

@@ -1,0 +1,107 @@
+// dash.js (with its Smooth bundle) in headless Chromium plays what smoothpub packages,
+// through the player page in web/, including a forced switch between video levels.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startStaticServer } from '../../src/play/staticServer.js';
+import { failedRequests, fixtureSets, packageFixture, readManifest, requireTools, servedBitrates, toolPath, type FixtureSet } from './helpers.js';
+
+/** What web/player.js returns from window.smoothpubStats(). */
+interface PlayerStats {
+  currentTime: number;
+  duration: number;
+  ended: boolean;
+  videoBitrate: number | null;
+  videoQualities: { id: string; bitrate: number; width: number; height: number }[];
+  audioDecodedBytes: number | null;
+  videoDecodedBytes: number | null;
+  errors: { source: string; code: number | string | null; message: string; time: number }[];
+  qualityChanges: { from: number | null; to: number | null; time: number }[];
+}
+
+interface PlayerWindow {
+  smoothpubStats(): PlayerStats;
+  smoothpubSetQuality(choice: number | 'auto'): boolean;
+}
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+function stats(page: Page): Promise<PlayerStats> {
+  return page.evaluate(() => (window as unknown as PlayerWindow).smoothpubStats());
+}
+
+async function waitFor(page: Page, what: string, timeoutMs: number, done: (s: PlayerStats) => boolean): Promise<PlayerStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await stats(page);
+    if (done(s)) return s;
+    if (s.errors.length > 0) return s; // let the caller's assertions print them
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ ...s, videoQualities: undefined })}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => void): Promise<void> {
+  const packaged = await packageFixture(set);
+  if (packaged.via !== 'smoothpub') log(`${set.name}: packaged with the ffmpeg reference`);
+  const server = await startStaticServer({ root: packaged.dir, host: '127.0.0.1', port: 0 });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  try {
+    const manifest = await readManifest(packaged.dir);
+    const video = manifest.streams.find((s) => s.type === 'video');
+    assert.ok(video && video.bitrates.length >= 2, 'at least two video levels');
+    const lowest = video.bitrates[0] ?? 0;
+    const highest = video.bitrates[video.bitrates.length - 1] ?? 0;
+    const durationSeconds = manifest.duration / manifest.timeScale;
+
+    // Start on the lowest level with ABR off and a 2 s buffer, so that the later
+    // switch to the highest level has fragments left to fetch.
+    await page.goto(`${server.url}?quality=0&buffer=2&rate=2`);
+    const early = await waitFor(page, 'playback to start', 30_000, (s) => s.currentTime > 1);
+    assert.deepEqual(early.errors, [], 'no player errors before the switch');
+    assert.equal(early.videoBitrate, lowest, 'started on the lowest level');
+    const switched = await page.evaluate(() => (window as unknown as PlayerWindow).smoothpubSetQuality(Number.MAX_SAFE_INTEGER));
+    assert.ok(switched, 'quality switch accepted');
+
+    const end = await waitFor(page, 'the end', 60_000, (s) => s.ended || s.currentTime >= durationSeconds - 0.5);
+    assert.deepEqual(end.errors, [], `no player errors (console: ${consoleErrors.join(' | ')})`);
+    assert.ok(end.ended || end.currentTime >= durationSeconds - 0.5, `played to the end (${end.currentTime} of ${durationSeconds} s)`);
+    assert.ok((end.videoDecodedBytes ?? 0) > 0, 'video decoded');
+    assert.ok((end.audioDecodedBytes ?? 0) > 0, 'audio decoded (dash.js drops a bad audio codec silently)');
+    assert.equal(end.videoBitrate, highest, 'ended on the highest level');
+    assert.ok(end.qualityChanges.some((q) => q.to === highest), `a switch to the highest level was rendered: ${JSON.stringify(end.qualityChanges)}`);
+
+    assert.deepEqual(failedRequests(server.requests), [], 'every request answered 200/206');
+    const videoServed = servedBitrates(server.requests).get(video.name) ?? new Set<number>();
+    assert.ok(videoServed.has(lowest) && videoServed.has(highest), `fragments of both levels served: ${[...videoServed].join(', ')}`);
+    const audio = manifest.streams.find((s) => s.type === 'audio');
+    assert.ok(audio && (servedBitrates(server.requests).get(audio.name)?.size ?? 0) > 0, 'audio fragments served');
+  } finally {
+    await context.close();
+    await server.close();
+    await packaged.cleanup();
+  }
+}
+
+test('dash.js plays smoothpub presentations in Chromium, switching levels', { timeout: 150_000 }, async (t) => {
+  if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe')) return;
+  const browser = await chromium.launch({ executablePath: toolPath('chromium') ?? 'chromium', args: chromiumArgs, headless: true });
+  t.after(() => browser.close());
+  for (const set of [fixtureSets.clean, fixtureSets.users]) {
+    await t.test(set.name, () => playSet(browser, set, (m) => t.diagnostic(m)));
+  }
+});
