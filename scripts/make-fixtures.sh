@@ -39,7 +39,7 @@ LADDER=(
 )
 rate_args() { echo "-b:v ${1}k -maxrate ${1}k -bufsize $((2 * $1))k"; }
 
-rm -rf "$OUT/clean" "$OUT/users" "$OUT/multitrack.ismv" "$OUT/cmaf.mp4" "$OUT/plain.mp4"
+rm -rf "$OUT/clean" "$OUT/users" "$OUT/multitrack.ismv" "$OUT/cmaf.mp4" "$OUT/cmaf" "$OUT/plain.mp4"
 mkdir -p "$OUT/clean" "$OUT/users"
 
 # ---- clean/ --------------------------------------------------------------------------
@@ -120,6 +120,15 @@ done
   "${X264[@]}" "${GOP[@]}" $(rate_args 200) -c:a aac -b:a 64k -ac 2 \
   -movflags +frag_keyframe+empty_moov+default_base_moof -frag_duration 2000000 \
   "${BITEXACT[@]}" -f mp4 "$OUT/cmaf.mp4"
+# CMAF proper: one track per file, tfdt and no tfxd (cmaf.mp4 above interleaves both
+# tracks in each moof, which Smooth cannot serve verbatim: it tests that error).
+mkdir -p "$OUT/cmaf"
+for kind in video audio; do
+  if [ "$kind" = video ]; then map=0:v; else map=0:a; fi
+  "${FF[@]}" -i "$OUT/cmaf.mp4" -map "$map" -c copy \
+    -movflags +frag_keyframe+empty_moov+default_base_moof+cmaf -frag_duration 2000000 \
+    "${BITEXACT[@]}" -f mp4 "$OUT/cmaf/$kind.mp4"
+done
 
 # ---- plain.mp4 -----------------------------------------------------------------------
 "${FF[@]}" -f lavfi -i "testsrc2=size=192x108:rate=24:duration=2" -f lavfi -i "sine=duration=2" \

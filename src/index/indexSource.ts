@@ -93,11 +93,13 @@ async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; f
   let moov: Moov | undefined;
   let firstMoof: number | undefined;
   let sawMdat = false;
+  const magic = await src.read(0, 8);
+  const firstType = String.fromCharCode(...magic.subarray(4, 8));
+  if (magic.length < 8 || !TOP_LEVEL.has(firstType)) {
+    throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `not an ISO BMFF (MP4/ISMV/ISMA) file: ${magic.length < 8 ? `only ${src.size} bytes` : `it starts with box type ${printable(firstType)}`}`, { offset: 0 });
+  }
   while (pos < src.size) {
     const h = await readHeader(src, pos);
-    if (pos === 0 && !TOP_LEVEL.has(h.type)) {
-      throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `not an ISO BMFF (MP4/ISMV/ISMA) file: it starts with box type ${printable(h.type)}`, { offset: 0 });
-    }
     if (h.type === 'ftyp') {
       const c = await readWhole(src, h);
       brand = c.fourcc();

@@ -28,7 +28,7 @@ export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number
     if (info) {
       throw new SmoothpubError(
         ErrorCode.UNSUPPORTED_INPUT,
-        'moof holds more than one track fragment; Smooth Streaming needs one track per fragment (remux with `ffmpeg -i IN -c copy -f ismv OUT.ismv`)',
+        'moof holds more than one track fragment; Smooth Streaming needs one track per fragment (split it: `ffmpeg -i IN -map 0:v -c copy -f ismv video.ismv` and `-map 0:a ... audio.isma`)',
         { offset: box.offset, boxPath: 'moof/traf' },
       );
     }
