@@ -1,4 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
+import { describeXmlProblem } from './describeXmlProblem.js';
 import type { Presentation, ProtectionHeader, QualityLevel, StreamIndex, StreamType } from './model.js';
 import { badManifest, readNumberAttribute, readTimeAttribute } from './manifestAttributes.js';
 import { readChunks } from './readChunks.js';
@@ -49,10 +50,8 @@ export function readManifest(xml: string): Presentation {
 /** Parses XML and returns its root element, or says what was expected and found. */
 function readRoot(xml: string, expected: string, description: string): XmlNode {
   const text = xml.startsWith('\uFEFF') ? xml.slice(1) : xml;
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    throw badManifest(`expected ${description} (XML), found malformed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  }
+  const problem = describeXmlProblem(text);
+  if (problem !== undefined) throw badManifest(`expected ${description} (XML), found ${problem}`);
   const doc: unknown = parser.parse(text);
   const names = isXmlNode(doc) ? Object.keys(doc).filter((k) => !k.startsWith('?') && !k.startsWith('#')) : [];
   const name = names[0];
