@@ -6,6 +6,7 @@
 //   rate=<x>         playback rate
 //   autoplay=0       do not start playing on load
 // Tests read state through window.smoothpubStats() and drive it with window.smoothpubSetQuality().
+/* global URLSearchParams, location, Option */
 'use strict';
 
 (function () {
@@ -96,7 +97,7 @@
   function videoRepresentations() {
     try {
       return player.getRepresentationsByType('video') || [];
-    } catch (e) {
+    } catch {
       return []; // not initialized yet
     }
   }
@@ -104,7 +105,7 @@
   function currentVideoRepresentation() {
     try {
       return player.getCurrentRepresentationForType('video');
-    } catch (e) {
+    } catch {
       return null;
     }
   }
@@ -148,11 +149,11 @@
     try {
       bufferVideo = player.getBufferLength('video');
       bufferAudio = player.getBufferLength('audio');
-    } catch (e) { /* not initialized yet */ }
+    } catch { /* not initialized yet */ }
     let audioTracks = [];
     try {
       audioTracks = player.getTracksFor('audio').map((t) => ({ lang: t.lang, id: t.id }));
-    } catch (e) { /* not initialized yet */ }
+    } catch { /* not initialized yet */ }
     return {
       manifestUrl,
       currentTime: video.currentTime,
