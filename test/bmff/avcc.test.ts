@@ -1,29 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type AvcC, readAvcC, writeAvcC } from '../../src/bmff/avcc.js';
-import { ascii, readBack, readTruncated, smoothpubError } from './helpers.js';
-
-export const AVCC: AvcC = {
-  type: 'avcC',
-  profile: 0x64,
-  compatibility: 0,
-  level: 0x0a,
-  nalLengthSize: 4,
-  sps: [Uint8Array.of(0x67, 0x64, 0x00, 0x0a, 0xac)],
-  pps: [Uint8Array.of(0x68, 0xee, 0x3c, 0xb0)],
-};
-
-export const AVCC_BYTES = [
-  0, 0, 0, 28, // size
-  ...ascii('avcC'),
-  1, // configurationVersion
-  0x64, 0x00, 0x0a, // profile High, compatibility, level 1.0
-  0xfc | 3, // reserved bits, lengthSizeMinusOne 3
-  0xe0 | 1, // reserved bits, one SPS
-  0, 5, 0x67, 0x64, 0x00, 0x0a, 0xac, // SPS length, SPS
-  1, // one PPS
-  0, 4, 0x68, 0xee, 0x3c, 0xb0, // PPS length, PPS
-];
+import { readBack, readTruncated, smoothpubError } from './helpers.js';
+import { AVCC, AVCC_BYTES } from './codecConfigs.js';
 
 test('writeAvcC writes the base record and reads back', () => {
   const bytes = writeAvcC(AVCC);

@@ -2,26 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Esds, readEsds, writeEsds } from '../../src/bmff/esds.js';
 import { fullBox } from '../../src/bmff/writer.js';
-import { ascii, readBack, readTruncated, smoothpubError } from './helpers.js';
-
-export const ESDS: Esds = { type: 'esds', objectTypeIndication: 0x40, maxBitrate: 128000, avgBitrate: 128000, decoderSpecificInfo: Uint8Array.of(0x11, 0x90) };
-
-export const ESDS_BYTES = [
-  0, 0, 0, 39, // size
-  ...ascii('esds'),
-  0, 0, 0, 0, // version, flags
-  0x03, 25, // ES_Descriptor, size
-  0, 0, // ES_ID
-  0, // no dependsOn, URL, OCR
-  0x04, 17, // DecoderConfigDescriptor, size
-  0x40, // objectTypeIndication: MPEG-4 audio
-  0x15, // streamType 5 (audio) << 2, upStream 0, reserved 1
-  0, 0, 0, // bufferSizeDB
-  0, 0x01, 0xf4, 0x00, // maxBitrate 128000
-  0, 0x01, 0xf4, 0x00, // avgBitrate 128000
-  0x05, 2, 0x11, 0x90, // DecoderSpecificInfo: AudioSpecificConfig AAC-LC 48 kHz stereo
-  0x06, 1, 0x02, // SLConfigDescriptor, predefined 2 (MP4)
-];
+import { readBack, readTruncated, smoothpubError } from './helpers.js';
+import { ESDS, ESDS_BYTES } from './codecConfigs.js';
 
 test('writeEsds writes AAC with its AudioSpecificConfig and reads back', () => {
   const bytes = writeEsds(ESDS);
