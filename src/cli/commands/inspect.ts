@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { inspectInputs, type InspectReport } from '../../inspect/inspectInputs.js';
+import { ExitCode, formatBitrate, formatBytes, formatSeconds, toJson } from '../output.js';
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('show tracks, codecs, bitrates, resolutions, fragments, duration and alignment problems')
+    .argument('<inputs...>', '.ismv/.isma files and/or a .ism server manifest')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExit code 1 when any problem is found.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
+    .action(async (inputs: string[], opts: { json?: boolean }) => {
+      const report = await inspectInputs(inputs);
+      process.stdout.write(opts.json ? toJson(report) + '\n' : formatReport(report));
+      process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
+    });
+}
+
+function formatReport(r: InspectReport): string {
+  const lines: string[] = [];
+  for (const s of r.sources) {
+    lines.push(`${s.file}  (${formatBytes(s.size)}, brand ${s.brand || '-'}, indexed by ${s.method})`);
+    for (const t of s.tracks) {
+      const f = t.fragments;
+      const first = f[0];
+      const last = f[f.length - 1];
+      const dur = first && last ? formatSeconds(last.time + last.duration - first.time, t.timescale) : '0';
+      const shape = t.kind === 'video' ? `${t.width}x${t.height}` : `${t.channels ?? '?'}ch ${t.sampleRate ?? '?'} Hz`;
+      lines.push(`  track ${t.trackId}  ${t.kind}  ${t.codec}  ${shape}  ${t.language}  ${formatBitrate(t.measuredBitrate)}  ${f.length} fragments  ${dur} s  starts at ${first?.time ?? 0}`);
+    }
+  }
+  if (r.presentation) {
+    const p = r.presentation;
+    lines.push(`presentation: ${formatSeconds(p.duration, p.timeScale)} s`);
+    for (const s of p.streams) {
+      lines.push(`  ${s.type} '${s.name}'${s.language ? ` (${s.language})` : ''}: ${s.chunks.length} chunks, ${s.qualityLevels.length} quality levels`);
+      for (const q of s.qualityLevels) {
+        const shape = s.type === 'video' ? ` ${q.maxWidth}x${q.maxHeight}` : ` ${q.channels}ch ${q.samplingRate} Hz`;
+        lines.push(`    ${q.fourCC}  ${formatBitrate(q.bitrate)} (${q.bitrate})${shape}`);
+      }
+    }
+  }
+  for (const p of r.problems) lines.push(`problem ${p.code}: ${p.message}`);
+  if (r.ok) lines.push('no problems found');
+  return lines.join('\n') + '\n';
+}

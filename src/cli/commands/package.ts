@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { packagePresentation } from '../../package/packagePresentation.js';
+import { parseFourCC, parseConcurrency } from '../options.js';
+import { createProgress } from '../progress.js';
+import { formatBytes, toJson } from '../output.js';
+
+interface PackageCliOptions {
+  output: string;
+  policy?: boolean;
+  force?: boolean;
+  fourcc: string;
+  concurrency: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+export function registerPackage(program: Command, signal: AbortSignal): void {
+  program
+    .command('package')
+    .description('write a static Smooth Streaming presentation folder: Manifest + QualityLevels(b)/Fragments(name=t)')
+    .argument('<inputs...>', '.ismv/.isma files and/or a .ism server manifest')
+    .requiredOption('-o, --output <dir>', 'output folder (e.g. out/video.ism); created atomically')
+    .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
+    .option('-f, --force', 'replace the output folder if it exists')
+    .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
+    .option('--concurrency <n>', 'files written in parallel', '4')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nEach fragment is the exact moof+mdat bytes of its source. Nothing appears at the\noutput path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy',
+    )
+    .action(async (inputs: string[], opts: PackageCliOptions) => {
+      const progress = createProgress(opts.progress && !opts.json);
+      const started = performance.now();
+      try {
+        const result = await packagePresentation({
+          inputs,
+          outDir: opts.output,
+          policy: opts.policy === true,
+          overwrite: opts.force === true,
+          fourCC: parseFourCC(opts.fourcc),
+          concurrency: parseConcurrency(opts.concurrency),
+          signal,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.stop();
+        const seconds = (performance.now() - started) / 1000;
+        if (opts.json) {
+          process.stdout.write(toJson({ outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest` }) + '\n');
+        } else {
+          process.stdout.write(`packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`);
+        }
+      } finally {
+        progress.stop();
+      }
+    });
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packagePresentation } from '../../package/packagePresentation.js';
+import { findPackageRoot } from '../../play/packageRoot.js';
+import { startStaticServer } from '../../play/staticServer.js';
+import { parsePositiveInt } from '../options.js';
+import { toJson } from '../output.js';
+
+/** The bundled sample: a small clean ladder (3 H.264 levels + AAC) made by scripts/make-fixtures.sh. */
+export function bundledSample(): string {
+  return join(findPackageRoot(), 'test', 'fixtures', 'clean', 'clean.ism');
+}
+
+interface PlayOptions {
+  host: string;
+  port: string;
+  json?: boolean;
+}
+
+export function registerPlay(program: Command, signal: AbortSignal): void {
+  program
+    .command('play')
+    .description('package (if needed) and serve a presentation with a player page (dash.js) on this machine')
+    .argument('[inputs...]', 'a packaged folder, or .ismv/.isma files / a .ism (default: the bundled sample)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
+    .option('--json', 'print the URLs as JSON')
+    .addHelpText('after', '\nRuns until interrupted (Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
+    .action(async (inputs: string[], opts: PlayOptions) => {
+      const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
+      let root: string;
+      let temp: string | undefined;
+      const first = inputs[0];
+      if (inputs.length === 1 && first !== undefined && existsSync(join(first, 'Manifest')) && statSync(first).isDirectory()) {
+        root = first;
+      } else {
+        temp = await mkdtemp(join(tmpdir(), 'smoothpub-play-'));
+        root = join(temp, 'video.ism');
+        const sources = inputs.length > 0 ? inputs : [bundledSample()];
+        const result = await packagePresentation({ inputs: sources, outDir: root, signal });
+        if (!opts.json) process.stderr.write(`packaged ${sources.join(' ')}: ${result.objects} objects\n`);
+      }
+      const server = await startStaticServer({ root, host: opts.host, port });
+      const manifest = `${server.url}video.ism/Manifest`;
+      const player = `${server.url}?manifest=${encodeURIComponent('/video.ism/Manifest')}`;
+      process.stdout.write(opts.json ? toJson({ player, manifest }) + '\n' : `player:   ${player}\nmanifest: ${manifest}\nPress Ctrl-C to stop.\n`);
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await server.close();
+      if (temp) await rm(temp, { recursive: true, force: true });
+    });
+}

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerInspect } from './commands/inspect.js';
+import { registerPackage } from './commands/package.js';
+import { registerPlay } from './commands/play.js';
+import { ExitCode, reportError } from './output.js';
+import { VERSION } from '../version.js';
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  const program = new Command('smoothpub')
+    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA, write the Manifest, package, serve')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerInspect(program);
+  registerPackage(program, controller.signal);
+  registerPlay(program, controller.signal);
+  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.');
+  try {
+    await program.parseAsync(argv);
+    return controller.signal.aborted ? ExitCode.INTERRUPTED : (typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    return reportError(e, argv.includes('--json'));
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

@@ -1,0 +1,18 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { H264FourCC } from '../smooth/fourCCFor.js';
+
+export function parseFourCC(value: string): H264FourCC {
+  const v = value.toUpperCase();
+  if (v === 'H264' || v === 'AVC1') return v;
+  throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fourcc must be H264 or AVC1, got '${value}'`);
+}
+
+export function parsePositiveInt(name: string, value: string, max: number): number {
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `${name} must be an integer from 1 to ${max}, got '${value}'`);
+  return n;
+}
+
+export function parseConcurrency(value: string): number {
+  return parsePositiveInt('--concurrency', value, 256);
+}

@@ -1,0 +1,42 @@
+import { isSmoothpubError } from '../errors.js';
+
+/** Exit codes: 0 success, 1 failed (bad input, I/O), 2 usage error, 130 interrupted. */
+export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+
+/** JSON that can carry bigint media times (as decimal strings). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? undefined : v));
+}
+
+/** One line per error, the same facts as an object with --json. */
+export function reportError(e: unknown, json: boolean): number {
+  if (isSmoothpubError(e)) {
+    if (json) process.stdout.write(toJson({ error: e.toJSON() }) + '\n');
+    else process.stderr.write(`error ${e.code}: ${e.message}\n`);
+    return e.code.startsWith('cli.') ? ExitCode.USAGE : ExitCode.FAILED;
+  }
+  if (e instanceof Error && e.name === 'AbortError') {
+    if (json) process.stdout.write(toJson({ error: { code: 'interrupted', message: 'interrupted' } }) + '\n');
+    else process.stderr.write('interrupted\n');
+    return ExitCode.INTERRUPTED;
+  }
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  if (json) process.stdout.write(toJson({ error: { code: 'internal', message } }) + '\n');
+  else process.stderr.write(`internal error (please report): ${message}\n`);
+  return ExitCode.FAILED;
+}
+
+export function formatSeconds(ticks: bigint, timescale: number): string {
+  return (Number(ticks) / timescale).toFixed(3);
+}
+
+export function formatBitrate(bps: number): string {
+  return bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mbit/s` : `${Math.round(bps / 1e3)} kbit/s`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}

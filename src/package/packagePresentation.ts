@@ -1,0 +1,68 @@
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { buildPlan } from '../plan/buildPlan.js';
+import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
+import type { Presentation } from '../smooth/model.js';
+import { writePlanToFolder, type WriteProgress } from '../storage/writePlanToFolder.js';
+
+export interface PackageOptions extends LoadOptions {
+  inputs: string[];
+  outDir: string;
+  /** Also write clientaccesspolicy.xml and crossdomain.xml. */
+  policy?: boolean;
+  /** Replace an existing output folder (atomically). */
+  overwrite?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: WriteProgress) => void;
+}
+
+export interface PackageResult {
+  outDir: string;
+  objects: number;
+  bytes: number;
+  presentation: Presentation;
+}
+
+/**
+ * Lays out a static Smooth presentation: `<outDir>/Manifest` and
+ * `<outDir>/QualityLevels(b)/Fragments(name=t)`, each fragment the source's exact
+ * `moof`+`mdat` bytes. Built in a hidden folder beside `outDir` and renamed into
+ * place at the end, so a failed or interrupted run leaves no half presentation.
+ */
+export async function packagePresentation(opts: PackageOptions): Promise<PackageResult> {
+  const outDir = resolve(opts.outDir);
+  if (!opts.overwrite && (await exists(outDir))) {
+    throw new SmoothpubError(ErrorCode.OUTPUT_EXISTS, 'output folder already exists; choose another or pass --force to replace it', { file: outDir });
+  }
+  const loaded = await loadPresentation(opts.inputs, opts);
+  const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
+  const temp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
+  try {
+    const writeOptions = { concurrency: opts.concurrency ?? 4, ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
+    await writePlanToFolder(plan, temp, writeOptions);
+    opts.signal?.throwIfAborted();
+    if (await exists(outDir)) {
+      const old = `${temp}.old`;
+      await rename(outDir, old);
+      await rename(temp, outDir);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(temp, outDir);
+    }
+  } catch (e) {
+    await rm(temp, { recursive: true, force: true });
+    throw e;
+  }
+  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,131 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { TrackIndex } from '../index/types.js';
+import { isSmoothpubError } from '../errors.js';
+import type { H264FourCC } from '../smooth/fourCCFor.js';
+import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/model.js';
+import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
+import type { SelectedTrack } from './selectTracks.js';
+import { announcedChunks, checkAligned } from './timeline.js';
+
+/** The presentation's Manifest clock (MS-SSTR: 100 ns units by default). */
+export const TIME_SCALE = 10_000_000;
+
+export interface PresentationOptions {
+  /** 'H264' (default) or 'AVC1' for old clients that only know the latter. */
+  fourCC?: H264FourCC;
+}
+
+/** One quality level of one stream, tied to the source track that serves it. */
+export interface LevelBinding {
+  streamName: string;
+  bitrate: number;
+  track: TrackIndex;
+  /** Chunks as announced; chunks[i] is served by track.fragments[i]. */
+  chunks: Chunk[];
+}
+
+export interface BuiltPresentation {
+  presentation: Presentation;
+  levels: LevelBinding[];
+}
+
+interface Group {
+  type: 'video' | 'audio';
+  key: string;
+  name?: string;
+  language: string;
+  members: SelectedTrack[];
+}
+
+/** Groups selected tracks into StreamIndexes and QualityLevels and lays out the timeline. */
+export function buildPresentation(selected: SelectedTrack[], options: PresentationOptions = {}): BuiltPresentation {
+  const groups = groupTracks(selected);
+  const audioGroups = groups.filter((g) => g.type === 'audio');
+  const streams: StreamIndex[] = [];
+  const levels: LevelBinding[] = [];
+  let durationEnd = 0n;
+  for (const g of groups) {
+    const name = g.name ?? (g.type === 'video' || audioGroups.length === 1 ? g.type : `audio_${g.language}`);
+    const tracks = g.members.map((m) => m.track);
+    checkAligned(tracks, name);
+    const first = tracks[0]!;
+    const chunks = announcedChunks(first);
+    const bitrates = assignBitrates(g.members);
+    const ordered = g.members.map((m, i) => ({ m, bitrate: bitrates[i]! })).sort((a, b) => b.bitrate - a.bitrate);
+    const qualityLevels: QualityLevel[] = ordered.map((d, index) => describeLevel(d.m.track, index, d.bitrate, options.fourCC ?? 'H264'));
+    const stream: StreamIndex = {
+      type: g.type,
+      name,
+      url: `QualityLevels({bitrate})/Fragments(${name}={start time})`,
+      qualityLevels,
+      chunks,
+    };
+    if (first.timescale !== TIME_SCALE) stream.timeScale = first.timescale;
+    if (g.language !== 'und') stream.language = g.language;
+    if (g.type === 'video') {
+      stream.maxWidth = Math.max(...tracks.map((t) => t.width ?? 0));
+      stream.maxHeight = Math.max(...tracks.map((t) => t.height ?? 0));
+      stream.displayWidth = stream.maxWidth;
+      stream.displayHeight = stream.maxHeight;
+    }
+    streams.push(stream);
+    for (const d of ordered) levels.push({ streamName: name, bitrate: d.bitrate, track: d.m.track, chunks });
+    const last = chunks[chunks.length - 1];
+    if (last) {
+      const end = ((last.t + last.d) * BigInt(TIME_SCALE)) / BigInt(first.timescale);
+      if (end > durationEnd) durationEnd = end;
+    }
+  }
+  return {
+    presentation: { majorVersion: 2, minorVersion: 2, timeScale: TIME_SCALE, duration: durationEnd, streams },
+    levels,
+  };
+}
+
+function describeLevel(track: TrackIndex, index: number, bitrate: number, h264FourCC: H264FourCC): QualityLevel {
+  try {
+    return qualityLevelFor(track.sampleEntry, { index, bitrate, h264FourCC });
+  } catch (e) {
+    throw isSmoothpubError(e) ? e.withContext({ file: track.file, trackId: track.trackId }) : e;
+  }
+}
+
+function groupTracks(selected: SelectedTrack[]): Group[] {
+  const groups: Group[] = [];
+  for (const s of selected) {
+    const { track } = s;
+    if (track.kind === 'text') {
+      throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}) is not supported yet; smoothpub supports H.264 video and AAC audio. Select tracks with a .ism`, {
+        file: track.file,
+        trackId: track.trackId,
+      });
+    }
+    const language = s.language ?? track.language;
+    const key = track.kind === 'video' ? 'video' : `audio:${s.trackName ?? language}`;
+    let g = groups.find((x) => x.key === key);
+    if (!g) {
+      g = { type: track.kind, key, language, members: [] };
+      if (s.trackName !== undefined) g.name = s.trackName;
+      groups.push(g);
+    }
+    // The same audio muxed into every video file is one rendition, not several.
+    if (track.kind === 'audio' && g.members.some((m) => sameMedia(m.track, track))) continue;
+    g.members.push(s);
+  }
+  return groups.sort((a, b) => (a.type === b.type ? 0 : a.type === 'video' ? -1 : 1));
+}
+
+function sameMedia(a: TrackIndex, b: TrackIndex): boolean {
+  return a.fragments.length === b.fragments.length && a.fragments.every((f, i) => f.size === b.fragments[i]!.size && f.time === b.fragments[i]!.time);
+}
+
+/** The URL is keyed by bitrate, so two levels of one stream never share one. */
+function assignBitrates(members: SelectedTrack[]): number[] {
+  const used = new Set<number>();
+  return members.map((m) => {
+    let b = Math.max(1, m.systemBitrate ?? m.track.measuredBitrate);
+    while (used.has(b)) b++;
+    used.add(b);
+    return b;
+  });
+}

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { indexFile } from '../index/indexFile.js';
+import type { SourceIndex } from '../index/types.js';
+import { readIsm } from '../smooth/ism.js';
+import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
+import { selectTracks, type InputEntry } from './selectTracks.js';
+
+export interface LoadOptions extends PresentationOptions {
+  /** Called after each source file is indexed. */
+  onIndexed?: (index: SourceIndex) => void;
+}
+
+export interface LoadedPresentation extends BuiltPresentation {
+  sources: SourceIndex[];
+}
+
+/** Inputs (media files and/or `.ism` server manifests) -> indexed sources -> presentation. */
+export async function loadPresentation(inputs: string[], options: LoadOptions = {}): Promise<LoadedPresentation> {
+  if (inputs.length === 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'no inputs given: name .ismv/.isma files or a .ism server manifest');
+  const entries = (await Promise.all(inputs.map(resolveInput))).flat();
+  const files = [...new Set(entries.map((e) => e.file))];
+  const indexes = new Map<string, SourceIndex>();
+  for (const file of files) {
+    const ix = await indexFile(file);
+    options.onIndexed?.(ix);
+    indexes.set(file, ix);
+  }
+  const built = buildPresentation(selectTracks(entries, indexes), options);
+  return { ...built, sources: files.map((f) => indexes.get(f)!) };
+}
+
+async function resolveInput(input: string): Promise<InputEntry[]> {
+  if (!/\.ism$/i.test(input)) return [{ file: input }];
+  let xml: string;
+  try {
+    xml = await readFile(input, 'utf8');
+  } catch (e) {
+    throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: input }, { cause: e });
+  }
+  return readIsm(xml, input).entries.map((e) => {
+    const entry: InputEntry = { file: e.src, kind: e.kind };
+    if (e.trackId !== undefined) entry.trackId = e.trackId;
+    if (e.systemBitrate !== undefined) entry.systemBitrate = e.systemBitrate;
+    if (e.trackName !== undefined) entry.trackName = e.trackName;
+    if (e.language !== undefined) entry.language = e.language;
+    return entry;
+  });
+}

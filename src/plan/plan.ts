@@ -1,0 +1,22 @@
+/** A body is bytes in memory (Manifest, policy files) or a byte range of a source file (a fragment). */
+export type ObjectBody =
+  | { kind: 'bytes'; data: Uint8Array }
+  | { kind: 'range'; file: string; offset: number; size: number };
+
+/** One object a Smooth client may request, relative to the presentation root (`<name>.ism/`). */
+export interface PlannedObject {
+  key: string;
+  contentType: string;
+  cacheControl: string;
+  body: ObjectBody;
+}
+
+export interface Plan {
+  /** Fragments first, the Manifest last: a store that writes in order never shows a Manifest with holes. */
+  objects: PlannedObject[];
+  totalBytes: number;
+}
+
+export function bodySize(body: ObjectBody): number {
+  return body.kind === 'bytes' ? body.data.length : body.size;
+}

@@ -1,0 +1,61 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { FragmentRef, TrackIndex } from '../index/types.js';
+import type { Chunk } from '../smooth/model.js';
+
+/**
+ * The time a fragment is announced and named by: its source time, except that a
+ * negative first time (ffmpeg's AAC priming: tfxd −213333 while tfra says 0) is
+ * announced as 0, with its duration stretched to end where the source says.
+ * Both dash.js and GStreamer take times from the Manifest and the URL, not from
+ * tfxd, and a URL cannot carry a sign (MS-SSTR 2.2.6: unsigned integers).
+ */
+export function announcedChunks(track: TrackIndex): Chunk[] {
+  return track.fragments.map((f, i) => announce(track, f, i));
+}
+
+function announce(track: TrackIndex, f: FragmentRef, i: number): Chunk {
+  if (f.time >= 0n) return { t: f.time, d: f.duration };
+  const end = f.time + f.duration;
+  if (i !== 0 || end <= 0n) {
+    throw new SmoothpubError(
+      ErrorCode.UNSUPPORTED_INPUT,
+      `fragment ${i} starts at negative time ${f.time} and ${i === 0 ? 'ends before 0' : 'is not the first'}; only a first fragment may start before 0 (codec priming)`,
+      { file: track.file, trackId: track.trackId, offset: f.offset },
+    );
+  }
+  return { t: 0n, d: end };
+}
+
+/**
+ * Quality levels of one stream must share one fragment timeline: a client switching
+ * levels asks for the same start time at another bitrate.
+ */
+export function checkAligned(tracks: TrackIndex[], streamName: string): void {
+  const [first, ...rest] = tracks;
+  if (!first) return;
+  for (const other of rest) {
+    if (other.timescale !== first.timescale) {
+      throw misaligned(streamName, first, other, `timescales differ: ${first.timescale} vs ${other.timescale}`, other.fragments[0]?.offset);
+    }
+    const n = Math.max(first.fragments.length, other.fragments.length);
+    for (let i = 0; i < n; i++) {
+      const a = first.fragments[i];
+      const b = other.fragments[i];
+      if (!a || !b) {
+        throw misaligned(streamName, first, other, `fragment counts differ: ${first.fragments.length} vs ${other.fragments.length}`, (a ?? b)?.offset);
+      }
+      if (a.time !== b.time) {
+        throw misaligned(streamName, first, other, `fragment ${i} starts at ${a.time} in the first and at ${b.time} in the second`, b.offset);
+      }
+    }
+  }
+}
+
+function misaligned(stream: string, a: TrackIndex, b: TrackIndex, what: string, offset: number | undefined): SmoothpubError {
+  const ctx = offset === undefined ? { file: b.file, trackId: b.trackId } : { file: b.file, trackId: b.trackId, offset };
+  return new SmoothpubError(
+    ErrorCode.MISALIGNED,
+    `quality levels of stream '${stream}' are not aligned: ${a.file} track ${a.trackId} vs ${b.file} track ${b.trackId}: ${what}. Encode all levels with the same fixed GOP (e.g. ffmpeg -g 48 -keyint_min 48 -sc_threshold 0)`,
+    ctx,
+  );
+}

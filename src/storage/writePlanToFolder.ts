@@ -1,0 +1,70 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
+import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
+import { copyRange } from './copyRange.js';
+
+export interface WriteProgress {
+  objects: number;
+  totalObjects: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface WriteOptions {
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: WriteProgress) => void;
+}
+
+/**
+ * Writes every planned object under `dir` (keys are relative paths). Objects are written
+ * in plan order as far as concurrency allows, and the last object (the Manifest) only
+ * after all others have finished.
+ */
+export async function writePlanToFolder(plan: Plan, dir: string, options: WriteOptions = {}): Promise<void> {
+  const sources = new Map<string, Promise<FileHandle>>();
+  const source = (file: string): Promise<FileHandle> => {
+    let fh = sources.get(file);
+    if (!fh) sources.set(file, (fh = open(file, 'r')));
+    return fh;
+  };
+  const progress: WriteProgress = { objects: 0, totalObjects: plan.objects.length, bytes: 0, totalBytes: plan.totalBytes };
+  const madeDirs = new Set<string>();
+  const writeOne = async (obj: PlannedObject, buffer: Uint8Array): Promise<void> => {
+    options.signal?.throwIfAborted();
+    const path = join(dir, obj.key);
+    const parent = dirname(path);
+    if (!madeDirs.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      madeDirs.add(parent);
+    }
+    const out = await open(path, 'wx');
+    try {
+      if (obj.body.kind === 'bytes') await out.writeFile(obj.body.data);
+      else await copyRange(await source(obj.body.file), obj.body.file, obj.body.offset, obj.body.size, out, buffer);
+    } finally {
+      await out.close();
+    }
+    progress.objects++;
+    progress.bytes += bodySize(obj.body);
+    options.onProgress?.({ ...progress });
+  };
+  try {
+    const last = plan.objects[plan.objects.length - 1];
+    const rest = plan.objects.slice(0, -1);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      const buffer = new Uint8Array(1024 * 1024);
+      while (next < rest.length) await writeOne(rest[next++]!, buffer);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, rest.length)) }, worker));
+    if (last) await writeOne(last, new Uint8Array(1024 * 1024));
+  } catch (e) {
+    if (isSmoothpubError(e) || options.signal?.aborted) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the presentation failed: ${err.code ?? ''} ${err.message}`, { file: err.path ?? dir }, { cause: e });
+  } finally {
+    for (const fh of sources.values()) await fh.then((h) => h.close(), () => undefined);
+  }
+}
