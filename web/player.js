@@ -162,7 +162,9 @@
       paused: video.paused,
       readyState: video.readyState,
       playbackRate: video.playbackRate,
+      // Selected level (what is being fetched) and the level on screen now.
       videoBitrate: rep ? rep.bandwidth : null,
+      renderedVideoBitrate: qualityChanges.length > 0 ? qualityChanges[qualityChanges.length - 1].to : null,
       videoWidth: video.videoWidth,
       videoHeight: video.videoHeight,
       autoQuality: player.getSettings().streaming.abr.autoSwitchBitrate.video,
@@ -188,7 +190,8 @@
     const s = stats();
     $('stat-manifest').textContent = s.manifestUrl;
     $('stat-time').textContent = `${fmt(s.currentTime, 2)} / ${fmt(s.duration, 2)} s${s.ended ? ' (ended)' : ''}`;
-    $('stat-video').textContent = s.videoBitrate === null ? '–' : `${Math.round(s.videoBitrate / 1000)} kbit/s, ${s.videoWidth}x${s.videoHeight}${s.autoQuality ? ' (auto)' : ''}`;
+    const kbps = (b) => (b === null ? '–' : `${Math.round(b / 1000)} kbit/s`);
+    $('stat-video').textContent = `showing ${kbps(s.renderedVideoBitrate)} ${s.videoWidth}x${s.videoHeight}, fetching ${kbps(s.videoBitrate)}${s.autoQuality ? ' (auto)' : ''}`;
     $('stat-audio').textContent = s.audioTracks.map((t) => t.lang || t.id).join(', ') || '–';
     $('stat-buffer').textContent = `video ${fmt(s.bufferVideo, 1)} s, audio ${fmt(s.bufferAudio, 1)} s`;
     $('stat-frames').textContent = `${s.totalFrames ?? '–'} shown, ${s.droppedFrames ?? '–'} dropped`;

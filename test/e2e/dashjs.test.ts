@@ -12,6 +12,7 @@ interface PlayerStats {
   duration: number;
   ended: boolean;
   videoBitrate: number | null;
+  renderedVideoBitrate: number | null;
   videoQualities: { id: string; bitrate: number; width: number; height: number }[];
   audioDecodedBytes: number | null;
   videoDecodedBytes: number | null;
@@ -74,6 +75,7 @@ async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => vo
     const early = await waitFor(page, 'playback to start', 30_000, (s) => s.currentTime > 1);
     assert.deepEqual(early.errors, [], 'no player errors before the switch');
     assert.equal(early.videoBitrate, lowest, 'started on the lowest level');
+    assert.equal(early.renderedVideoBitrate, lowest, 'showing the lowest level first');
     const switched = await page.evaluate(() => (window as unknown as PlayerWindow).smoothpubSetQuality(Number.MAX_SAFE_INTEGER));
     assert.ok(switched, 'quality switch accepted');
 
@@ -82,7 +84,8 @@ async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => vo
     assert.ok(end.ended || end.currentTime >= durationSeconds - 0.5, `played to the end (${end.currentTime} of ${durationSeconds} s)`);
     assert.ok((end.videoDecodedBytes ?? 0) > 0, 'video decoded');
     assert.ok((end.audioDecodedBytes ?? 0) > 0, 'audio decoded (dash.js drops a bad audio codec silently)');
-    assert.equal(end.videoBitrate, highest, 'ended on the highest level');
+    assert.equal(end.videoBitrate, highest, 'fetching the highest level at the end');
+    assert.equal(end.renderedVideoBitrate, highest, 'showing the highest level at the end');
     assert.ok(end.qualityChanges.some((q) => q.to === highest), `a switch to the highest level was rendered: ${JSON.stringify(end.qualityChanges)}`);
 
     assert.deepEqual(failedRequests(server.requests), [], 'every request answered 200/206');
