@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInspect(program);
   registerPackage(program, controller.signal);
   registerPlay(program, controller.signal);
-  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.');
+  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.\n');
   try {
     await program.parseAsync(argv);
     return controller.signal.aborted ? ExitCode.INTERRUPTED : (typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);

@@ -1,0 +1,19 @@
+/**
+ * smoothpub's library API: every CLI command is one of these calls.
+ */
+export { ErrorCode, SmoothpubError, isSmoothpubError, type ErrorCodeValue, type ErrorContext } from './errors.js';
+export * from './smooth/index.js';
+export { indexFile } from './index/indexFile.js';
+export { indexSource, type IndexOptions } from './index/indexSource.js';
+export type { FragmentRef, SourceIndex, TrackIndex, TrackKind } from './index/types.js';
+export { openFileSource, type FileSource } from './source/fileSource.js';
+export type { ByteSource } from './source/source.js';
+export { loadPresentation, type LoadOptions, type LoadedPresentation } from './plan/loadPresentation.js';
+export { buildPresentation, TIME_SCALE, type BuiltPresentation, type LevelBinding, type PresentationOptions } from './plan/buildPresentation.js';
+export { buildPlan, type PlanOptions } from './plan/buildPlan.js';
+export type { Plan, PlannedObject, ObjectBody } from './plan/plan.js';
+export { inspectInputs, type InspectReport, type Problem } from './inspect/inspectInputs.js';
+export { packagePresentation, type PackageOptions, type PackageResult } from './package/packagePresentation.js';
+export { writePlanToFolder, type WriteOptions, type WriteProgress } from './storage/writePlanToFolder.js';
+export { startStaticServer, type StaticServer, type StaticServerOptions } from './play/staticServer.js';
+export { main } from './cli/main.js';
