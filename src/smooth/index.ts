@@ -6,3 +6,7 @@ export { formatFragmentUrl, fragmentKey, parseSmoothUrl, MAX_STREAM_NAME_LENGTH,
 export { clientAccessPolicyXml, crossDomainXml } from './policy.js';
 export { readIsm, SMIL_NAMESPACE, type Ism, type IsmEntry, type IsmKind } from './ism.js';
 export { writeIsm } from './writeIsm.js';
+export { h264CodecPrivateData, aacCodecPrivateData } from './codecPrivateData.js';
+export { readAudioSpecificConfig, type AudioSpecificConfig } from './audioSpecificConfig.js';
+export { fourCCFor, type FourCCOptions, type H264FourCC, type SmoothFourCC } from './fourCCFor.js';
+export { qualityLevelFor, AAC_AUDIO_TAG, AAC_BITS_PER_SAMPLE, AAC_PACKET_SIZE, type QualityLevelOptions } from './qualityLevelFor.js';

@@ -1,0 +1,59 @@
+import type { SampleEntry } from '../bmff/stsd.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { readAudioSpecificConfig } from './audioSpecificConfig.js';
+
+/** Both spellings every client accepts for H.264 (GStreamer: exactly these two). */
+export type H264FourCC = 'H264' | 'AVC1';
+export type SmoothFourCC = H264FourCC | 'AACL';
+
+export interface FourCCOptions {
+  /** Default 'H264', as IIS and Azure Media Services write it. */
+  h264FourCC?: H264FourCC;
+}
+
+const SUPPORTED = 'supported: H.264 video (avc1, avc3) and AAC audio (mp4a)';
+
+/** MPEG-4 Audio in esds: 0x40; MPEG-2 AAC Main and LC: 0x66, 0x67. */
+const AAC_OBJECT_TYPE_INDICATIONS = new Set([0x40, 0x66, 0x67]);
+/** Main, LC, SSR, LTP, SBR (HE-AAC), PS (HE-AACv2): the AAC family players decode. */
+const AAC_AUDIO_OBJECT_TYPES = new Set([1, 2, 3, 4, 5, 29]);
+
+const KNOWN_NAMES: Readonly<Record<string, string>> = {
+  hvc1: 'HEVC', hev1: 'HEVC', vp09: 'VP9', av01: 'AV1', 'ac-3': 'AC-3', 'ec-3': 'E-AC-3', Opus: 'Opus', fLaC: 'FLAC', avc2: 'H.264 (avc2)', avc4: 'H.264 (avc4)',
+};
+
+/**
+ * The manifest FourCC of a sample entry. Every AAC flavour is 'AACL': GStreamer's
+ * mssdemux knows no other AAC FourCC, and dash.js reads the object type from
+ * CodecPrivateData anyway. E-AC-3 and the rest are refused, not guessed.
+ */
+export function fourCCFor(entry: SampleEntry, options: FourCCOptions = {}): SmoothFourCC {
+  const format = entry.format;
+  if (entry.originalFormat !== undefined || format === 'encv' || format === 'enca') {
+    throw unsupported(`encrypted track (${format}${entry.originalFormat === undefined ? '' : `, originally ${entry.originalFormat}`}): smoothpub packages clear content only`);
+  }
+  if (format === 'avc1' || format === 'avc3') return options.h264FourCC ?? 'H264';
+  if (format !== 'mp4a') return unsupportedFormat(format);
+  const esds = entry.esds;
+  if (esds === undefined) throw unsupported('mp4a without an esds box: cannot tell the audio codec');
+  const oti = esds.objectTypeIndication;
+  if (!AAC_OBJECT_TYPE_INDICATIONS.has(oti)) {
+    const name = oti === 0x69 || oti === 0x6b ? ' (MPEG audio, e.g. MP3)' : '';
+    throw unsupported(`mp4a with objectTypeIndication 0x${oti.toString(16).padStart(2, '0')}${name}`);
+  }
+  if (oti === 0x40) {
+    if (esds.decoderSpecificInfo.length === 0) throw unsupported('mp4a without an AudioSpecificConfig: cannot tell the AAC profile');
+    const objectType = readAudioSpecificConfig(esds.decoderSpecificInfo).objectType;
+    if (!AAC_AUDIO_OBJECT_TYPES.has(objectType)) throw unsupported(`MPEG-4 audio object type ${objectType} (not AAC, HE-AAC or HE-AACv2)`);
+  }
+  return 'AACL';
+}
+
+function unsupportedFormat(format: string): never {
+  const name = KNOWN_NAMES[format];
+  throw unsupported(`codec '${format}'${name === undefined ? '' : ` (${name})`}`);
+}
+
+function unsupported(found: string): SmoothpubError {
+  return new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `unsupported ${found}; ${SUPPORTED}`);
+}
