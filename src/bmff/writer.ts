@@ -115,7 +115,7 @@ function outOfRange(v: number | bigint, expected: string, what: string, field: s
 
 /** The 4 bytes of a box type or FourCC; each character must be a single byte. */
 export function fourccBytes(s: string): Uint8Array {
-  if (s.length !== 4 || !/^[\x00-\xff]{4}$/.test(s)) {
+  if (s.length !== 4 || [...s].some((ch) => ch.charCodeAt(0) > 0xff)) {
     throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write box type ${JSON.stringify(s)}: expected 4 one-byte characters`);
   }
   return Uint8Array.of(s.charCodeAt(0), s.charCodeAt(1), s.charCodeAt(2), s.charCodeAt(3));

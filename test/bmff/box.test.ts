@@ -57,6 +57,6 @@ test('sizes smaller than the header, too large, or past the parent are rejected'
   assert.throws(() => readBoxHeader(new Cursor(huge, 0), 100), smoothpubError('bmff.bad-box', 8));
   const file = Uint8Array.of(...box('free'), ...box('moov', Uint8Array.of(0, 0, 0, 9, ...ascii('trak'))));
   assert.throws(() => {
-    for (const moov of childBoxes(new Cursor(file, 0), 'file')) [...childBoxes(moov.payload, moov.type)];
+    for (const moov of childBoxes(new Cursor(file, 0), 'file')) Array.from(childBoxes(moov.payload, moov.type));
   }, smoothpubError('bmff.bad-box-size', 16));
 });
