@@ -25,6 +25,9 @@ export function writeManifest(p: Presentation, options: WriteManifestOptions = {
   if (repeat && p.minorVersion < 2) {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `manifest: repeat (r) needs MinorVersion 2, found MinorVersion ${p.minorVersion}`);
   }
+  if (p.streams.length === 0) {
+    throw new SmoothpubError(ErrorCode.BAD_MANIFEST, 'manifest: expected at least one stream, found none');
+  }
   const root: XmlNode = attributes({
     MajorVersion: p.majorVersion,
     MinorVersion: p.minorVersion,

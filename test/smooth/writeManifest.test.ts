@@ -143,4 +143,5 @@ test('negative times and non-integer numbers are refused, not written', () => {
   assert.ok(level);
   level.bitrate = 1.5;
   assert.throws(() => writeManifest(q), /Bitrate must be a non-negative integer, found 1.5/);
+  assert.throws(() => writeManifest({ ...q, streams: [] }), /expected at least one stream, found none/);
 });
