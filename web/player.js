@@ -4,6 +4,7 @@
 //   quality=<n>      start on video quality n (0 = lowest bitrate) with ABR off; default auto
 //   buffer=<s>       forward buffer target in seconds (small values make switches visible)
 //   rate=<x>         playback rate
+//   audio=<lang>     preferred audio language (Smooth StreamIndex Language), e.g. fra
 //   autoplay=0       do not start playing on load
 // Tests read state through window.smoothpubStats() and drive it with window.smoothpubSetQuality().
 /* global URLSearchParams, location, Option */
@@ -14,6 +15,7 @@
   const manifestUrl = new URL(params.get('manifest') || './video.ism/Manifest', location.href).href;
   const video = document.getElementById('video');
   const qualitySelect = document.getElementById('quality');
+  const audioSelect = document.getElementById('audio');
   const errorList = document.getElementById('errors');
   const $ = (id) => document.getElementById(id);
 
@@ -86,7 +88,9 @@
   player.on(events.STREAM_INITIALIZED, () => {
     if (startQuality !== null) setQuality(startQuality);
     renderQualitySelect();
+    renderAudioSelect();
   });
+  player.on(events.TRACK_CHANGE_RENDERED, renderAudioSelect);
 
   if (params.has('rate')) {
     const rate = Number(params.get('rate'));
@@ -141,6 +145,43 @@
 
   qualitySelect.addEventListener('change', () => setQuality(qualitySelect.value));
 
+  function audioTracks() {
+    try {
+      return player.getTracksFor('audio') || [];
+    } catch {
+      return [];
+    }
+  }
+
+  function currentAudioTrack() {
+    try {
+      return player.getCurrentTrackFor('audio');
+    } catch {
+      return null;
+    }
+  }
+
+  function renderAudioSelect() {
+    const tracks = audioTracks();
+    audioSelect.replaceChildren(...tracks.map((t, i) => new Option(t.lang || String(t.id || i), String(i))));
+    const current = currentAudioTrack();
+    const index = current ? tracks.findIndex((t) => t.id === current.id && t.lang === current.lang) : -1;
+    if (index >= 0) audioSelect.value = String(index);
+  }
+
+  /** Switches audio to the first track whose language is `lang`; false if there is none. */
+  function setAudioLanguage(lang) {
+    const track = audioTracks().find((t) => t.lang === lang);
+    if (!track) return false;
+    player.setCurrentTrack(track);
+    return true;
+  }
+
+  audioSelect.addEventListener('change', () => {
+    const track = audioTracks()[Number(audioSelect.value)];
+    if (track) player.setCurrentTrack(track);
+  });
+
   function stats() {
     const rep = currentVideoRepresentation();
     const quality = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
@@ -150,10 +191,7 @@
       bufferVideo = player.getBufferLength('video');
       bufferAudio = player.getBufferLength('audio');
     } catch { /* not initialized yet */ }
-    let audioTracks = [];
-    try {
-      audioTracks = player.getTracksFor('audio').map((t) => ({ lang: t.lang, id: t.id }));
-    } catch { /* not initialized yet */ }
+    const audio = currentAudioTrack();
     return {
       manifestUrl,
       currentTime: video.currentTime,
@@ -169,7 +207,8 @@
       videoHeight: video.videoHeight,
       autoQuality: player.getSettings().streaming.abr.autoSwitchBitrate.video,
       videoQualities: videoRepresentations().map((r) => ({ id: r.id, bitrate: r.bandwidth, width: r.width, height: r.height })),
-      audioTracks,
+      audioTracks: audioTracks().map((t) => ({ lang: t.lang, id: t.id })),
+      audioLanguage: audio ? audio.lang : null,
       bufferVideo,
       bufferAudio,
       droppedFrames: quality ? quality.droppedVideoFrames : null,
@@ -192,7 +231,7 @@
     $('stat-time').textContent = `${fmt(s.currentTime, 2)} / ${fmt(s.duration, 2)} s${s.ended ? ' (ended)' : ''}`;
     const kbps = (b) => (b === null ? '–' : `${Math.round(b / 1000)} kbit/s`);
     $('stat-video').textContent = `showing ${kbps(s.renderedVideoBitrate)} ${s.videoWidth}x${s.videoHeight}, fetching ${kbps(s.videoBitrate)}${s.autoQuality ? ' (auto)' : ''}`;
-    $('stat-audio').textContent = s.audioTracks.map((t) => t.lang || t.id).join(', ') || '–';
+    $('stat-audio').textContent = `${s.audioLanguage || '–'} (of ${s.audioTracks.map((t) => t.lang || t.id).join(', ') || '–'})`;
     $('stat-buffer').textContent = `video ${fmt(s.bufferVideo, 1)} s, audio ${fmt(s.bufferAudio, 1)} s`;
     $('stat-frames').textContent = `${s.totalFrames ?? '–'} shown, ${s.droppedFrames ?? '–'} dropped`;
     $('stat-decoded').textContent = `video ${s.videoDecodedBytes ?? '–'} B, audio ${s.audioDecodedBytes ?? '–'} B`;
@@ -210,6 +249,10 @@
   window.smoothpubPlayer = player;
   window.smoothpubStats = stats;
   window.smoothpubSetQuality = setQuality;
+  window.smoothpubSetAudioLanguage = setAudioLanguage;
 
-  player.initialize(video, manifestUrl, params.get('autoplay') !== '0');
+  // Initial track settings need an initialized player but must precede the source.
+  player.initialize(video, null, params.get('autoplay') !== '0');
+  if (params.get('audio')) player.setInitialMediaSettingsFor('audio', { lang: params.get('audio') });
+  player.attachSource(manifestUrl);
 })();

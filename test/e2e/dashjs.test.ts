@@ -16,6 +16,7 @@ interface PlayerStats {
   videoQualities: { id: string; bitrate: number; width: number; height: number }[];
   audioDecodedBytes: number | null;
   videoDecodedBytes: number | null;
+  audioLanguage: string | null;
   errors: { source: string; code: number | string | null; message: string; time: number }[];
   qualityChanges: { from: number | null; to: number | null; time: number }[];
 }
@@ -23,6 +24,7 @@ interface PlayerStats {
 interface PlayerWindow {
   smoothpubStats(): PlayerStats;
   smoothpubSetQuality(choice: number | 'auto'): boolean;
+  smoothpubSetAudioLanguage(lang: string): boolean;
 }
 
 const chromiumArgs = [
@@ -44,13 +46,19 @@ async function waitFor(page: Page, what: string, timeoutMs: number, done: (s: Pl
   for (;;) {
     const s = await stats(page);
     if (done(s)) return s;
-    if (s.errors.length > 0) return s; // let the caller's assertions print them
+    if (s.errors.length > 0) return s; // the caller's assertions print them
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ ...s, videoQualities: undefined })}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => void): Promise<void> {
+/** Audio languages to start with and to switch to mid-play (multi-language sets). */
+interface AudioPlan {
+  start: string;
+  switchTo: string;
+}
+
+async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => void, audioPlan?: AudioPlan): Promise<void> {
   const packaged = await packageFixture(set);
   if (packaged.via !== 'smoothpub') log(`${set.name}: packaged with the ffmpeg reference`);
   const server = await startStaticServer({ root: packaged.dir, host: '127.0.0.1', port: 0 });
@@ -71,8 +79,14 @@ async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => vo
 
     // Start on the lowest level with ABR off and a 2 s buffer, so that the later
     // switch to the highest level has fragments left to fetch.
-    await page.goto(`${server.url}?quality=0&buffer=2&rate=2`);
+    await page.goto(`${server.url}?quality=0&buffer=2&rate=2${audioPlan ? `&audio=${audioPlan.start}` : ''}`);
     const early = await waitFor(page, 'playback to start', 30_000, (s) => s.currentTime > 1);
+    const audioBefore = server.requests.length;
+    if (audioPlan) {
+      assert.equal(early.audioLanguage, audioPlan.start, 'started with the requested audio language');
+      const ok = await page.evaluate((lang) => (window as unknown as PlayerWindow).smoothpubSetAudioLanguage(lang), audioPlan.switchTo);
+      assert.ok(ok, `an audio track in ${audioPlan.switchTo}`);
+    }
     assert.deepEqual(early.errors, [], 'no player errors before the switch');
     assert.equal(early.videoBitrate, lowest, 'started on the lowest level');
     assert.equal(early.renderedVideoBitrate, lowest, 'showing the lowest level first');
@@ -91,8 +105,18 @@ async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => vo
     assert.deepEqual(failedRequests(server.requests), [], 'every request answered 200/206');
     const videoServed = servedBitrates(server.requests).get(video.name) ?? new Set<number>();
     assert.ok(videoServed.has(lowest) && videoServed.has(highest), `fragments of both levels served: ${[...videoServed].join(', ')}`);
-    const audio = manifest.streams.find((s) => s.type === 'audio');
-    assert.ok(audio && (servedBitrates(server.requests).get(audio.name)?.size ?? 0) > 0, 'audio fragments served');
+    const audioStreams = manifest.streams.filter((s) => s.type === 'audio');
+    const audioServed = (lang: string | undefined, requests = server.requests) =>
+      audioStreams.filter((s) => lang === undefined || s.language === lang).some((s) => (servedBitrates(requests).get(s.name)?.size ?? 0) > 0);
+    assert.ok(audioServed(undefined), 'audio fragments served');
+    if (audioPlan) {
+      assert.equal(end.audioLanguage, audioPlan.switchTo, 'audio switched');
+      assert.ok(audioServed(audioPlan.start, server.requests.slice(0, audioBefore)), `${audioPlan.start} audio served first`);
+      assert.ok(audioServed(audioPlan.switchTo, server.requests.slice(audioBefore)), `${audioPlan.switchTo} audio served after the switch`);
+    }
+  } catch (e) {
+    if (consoleErrors.length > 0 && e instanceof Error) e.message += `\n--- page console errors ---\n${consoleErrors.join('\n')}`;
+    throw e;
   } finally {
     await context.close();
     await server.close();
@@ -107,4 +131,5 @@ test('dash.js plays smoothpub presentations in Chromium, switching levels', { ti
   for (const set of [fixtureSets.clean, fixtureSets.users]) {
     await t.test(set.name, () => playSet(browser, set, (m) => t.diagnostic(m)));
   }
+  await t.test('multitrack, switching audio from fra to eng', () => playSet(browser, fixtureSets.multitrack, (m) => t.diagnostic(m), { start: 'fra', switchTo: 'eng' }));
 });

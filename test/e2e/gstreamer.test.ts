@@ -59,6 +59,18 @@ test('GStreamer plays smoothpub presentations to the end, every frame', { timeou
         const manifest = await readManifest(p.dir);
         const video = manifest.streams.find((s) => s.type === 'video');
         assert.ok(video, 'manifest has a video stream');
+        for (const s of manifest.streams) {
+          // mssdemux and mssdemux2 parse `t` as unsigned 64-bit: an AAC priming fragment
+          // announced at t=-213333 is requested as Fragments(audio=18446744073709338283)
+          // and the pipeline fails (dash.js would play it). Both place fragments by the
+          // Manifest's t, not by tfxd, so announcing it at 0 is safe.
+          assert.ok(s.firstTime >= 0n, `${s.name}: first chunk t=${s.firstTime} must not be negative`);
+        }
+        if (c.set.name === 'multitrack' && p.via === 'smoothpub') {
+          const languages = manifest.streams.filter((s) => s.type === 'audio').map((s) => s.language);
+          assert.deepEqual(languages.sort(), ['eng', 'fra'], 'both audio tracks announced with their languages');
+          assert.equal(video.bitrates.length, 2, 'both video tracks as levels of one video stream');
+        }
         let speed: number | undefined;
         if (c.lowest) {
           const [low, next] = video.bitrates;
