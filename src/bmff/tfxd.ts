@@ -19,7 +19,8 @@ export function readTfxd(c: Cursor): Tfxd {
   if (version === 1) {
     return { type: 'tfxd', version, time: BigInt.asIntN(64, c.u64()), duration: c.u64() };
   }
-  return { type: 'tfxd', version, time: BigInt(c.i32()), duration: BigInt(c.u32()) };
+  // Version 0 is unsigned 32-bit (PIFF 1.1 5.2.1); only version 1 carries ffmpeg's negative priming.
+  return { type: 'tfxd', version, time: BigInt(c.u32()), duration: BigInt(c.u32()) };
 }
 
 /** Version 1 stores the signed time as two's complement, as ffmpeg does for AAC priming. */
@@ -28,8 +29,7 @@ export function writeTfxd(box: BoxInput<Tfxd>): Uint8Array {
   if (box.version === 1) {
     w.i64(box.time, 'fragment_absolute_time').u64(box.duration, 'fragment_duration');
   } else {
-    // The reader takes a version-0 time as signed 32-bit; write what it will read back.
-    w.i32(Number(box.time), 'fragment_absolute_time').u32Big(box.duration, 'fragment_duration');
+    w.u32Big(box.time, 'fragment_absolute_time').u32Big(box.duration, 'fragment_duration');
   }
   return uuidBox(UUID_TFXD, box.version, 0, w.finish());
 }

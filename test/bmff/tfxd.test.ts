@@ -41,17 +41,18 @@ test('writeTfxd keeps the extremes of a signed 64-bit time and an unsigned durat
 });
 
 test('writeTfxd version 0 writes 32-bit fields', () => {
-  const tfxd: Tfxd = { type: 'tfxd', version: 0, time: -213333n, duration: 20_000_000n };
+  const tfxd: Tfxd = { type: 'tfxd', version: 0, time: 4_000_000_000n, duration: 20_000_000n };
   const bytes = writeTfxd(tfxd);
   assert.deepEqual(bytes, Uint8Array.of(
     0, 0, 0, 36, // size
     ...ascii('uuid'),
     ...TFXD_UUID_BYTES,
     0, 0, 0, 0, // version 0, flags
-    0xff, 0xfc, 0xbe, 0xab, // fragment_absolute_time -213333 (the reader takes it as signed)
+    0xee, 0x6b, 0x28, 0x00, // fragment_absolute_time 4e9: unsigned in version 0 (PIFF 1.1)
     0x01, 0x31, 0x2d, 0x00)); // fragment_duration
   assert.deepEqual(readBack(bytes, readTfxd).box, tfxd);
-  assert.throws(() => writeTfxd({ version: 0, time: 2n ** 31n, duration: 0n }), smoothpubError('bmff.bad-box'));
+  assert.throws(() => writeTfxd({ version: 0, time: 2n ** 32n, duration: 0n }), smoothpubError('bmff.bad-box'));
+  assert.throws(() => writeTfxd({ version: 0, time: -1n, duration: 0n }), smoothpubError('bmff.bad-box'));
 });
 
 test('a truncated tfxd throws at the absolute offset of the duration', () => {
