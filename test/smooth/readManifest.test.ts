@@ -205,3 +205,27 @@ test('tolerates spaces, leading zeros, upper-case Type and unknown elements', ()
   assert.equal(p.streams[0]?.qualityLevels[0]?.bitrate, 500);
   assert.deepEqual(p.streams[0]?.chunks, [{ t: 7n, d: 3n }]);
 });
+
+// ffmpeg 5.1 `-f smoothstreaming` (unindented, no Name, `n` without t, lowercase hex).
+const FFMPEG = `<?xml version="1.0" encoding="utf-8"?>
+<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="50833333">
+<StreamIndex Type="video" QualityLevels="1" Chunks="1" Url="QualityLevels({bitrate})/Fragments(video={start time})">
+<QualityLevel Index="0" Bitrate="300000" FourCC="H264" MaxWidth="320" MaxHeight="180" CodecPrivateData="0000000167f4000c919b282833f1b808800000030080000018078a14cb0000000168ebec448440" />
+<c n="0" d="50000000" />
+</StreamIndex>
+<StreamIndex Type="audio" QualityLevels="1" Chunks="1" Url="QualityLevels({bitrate})/Fragments(audio={start time})">
+<QualityLevel Index="0" Bitrate="64000" FourCC="AACL" SamplingRate="48000" Channels="1" BitsPerSample="16" PacketSize="4" AudioTag="255" CodecPrivateData="118856e500" />
+<c n="0" d="50213333" />
+</StreamIndex>
+</SmoothStreamingMedia>
+`;
+
+test("reads ffmpeg's smoothstreaming manifest; writing it back states the first t explicitly", () => {
+  const p = readManifest(FFMPEG);
+  assert.deepEqual(p.streams.map((s) => [s.name, s.chunks]), [
+    ['video', [{ t: 0n, d: 50_000_000n }]],
+    ['audio', [{ t: 0n, d: 50_213_333n }]],
+  ]);
+  assert.equal(p.streams[1]?.qualityLevels[0]?.codecPrivateData, '118856e500');
+  assert.match(writeManifest(p), /<c t="0" d="50213333"\/>/);
+});
