@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const BIN = 'bin/smoothpub.js';
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('--help lists the commands and exit codes; each command has its own help', () => {
+  const r = cli('--help');
+  assert.equal(r.status, 0);
+  for (const c of ['inspect', 'package', 'play']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  assert.match(r.stdout, /Exit codes/);
+  const p = cli('package', '--help');
+  assert.equal(p.status, 0);
+  assert.match(p.stdout, /--policy/);
+  assert.match(p.stdout, /--fourcc/);
+});
+
+test('--version prints the package version', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  assert.equal(cli('--version').stdout.trim(), pkg.version);
+});
+
+test('package --json prints a result; the output is complete', async () => {
+  const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-cli-')), 'v.ism');
+  const r = cli('package', 'test/fixtures/clean/clean.ism', '-o', out, '--json', '--policy');
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as { objects: number; bytes: number; manifest: string };
+  assert.equal(result.objects, 3 * 4 + 4 + 2 + 1);
+  assert.ok(existsSync(result.manifest));
+});
+
+test('bad input: exit 1, one line naming the code and file, nothing written', async () => {
+  const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-cli-')), 'v.ism');
+  const r = cli('package', 'test/fixtures/plain.mp4', '-o', out);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /^error input\.not-fragmented: .*test\/fixtures\/plain\.mp4/);
+  assert.ok(!existsSync(out));
+  const j = cli('package', 'test/fixtures/plain.mp4', '-o', out, '--json');
+  assert.equal(j.status, 1);
+  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'input.not-fragmented');
+});
+
+test('usage errors exit 2', () => {
+  assert.equal(cli('package', 'test/fixtures/clean/v120.ismv').status, 2);
+  assert.equal(cli('frobnicate').status, 2);
+  const r = cli('package', 'test/fixtures/clean/v120.ismv', '-o', join(tmpdir(), 'never'), '--fourcc', 'XVID');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /error cli\.bad-option: --fourcc must be H264 or AVC1/);
+});
+
+test('inspect --json reports tracks and the presentation; misalignment is a problem with exit 1', () => {
+  const r = cli('inspect', 'test/fixtures/multitrack.ismv', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { ok: boolean; sources: { tracks: { kind: string; language: string }[] }[]; presentation: { streams: { name: string }[] } };
+  assert.equal(report.ok, true);
+  assert.deepEqual(report.sources[0]!.tracks.map((t) => t.kind), ['video', 'video', 'audio', 'audio']);
+  assert.deepEqual(report.presentation.streams.map((s) => s.name), ['video', 'audio_eng', 'audio_fra']);
+  const bad = cli('inspect', 'test/fixtures/clean/v120.ismv', 'test/fixtures/cmaf/video.mp4');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /problem index\.misaligned: /);
+  assert.match(bad.stdout, /track 1 {2}video {2}avc1 {2}192x108/);
+});
+
+test('play serves the bundled sample with a player page until interrupted', async () => {
+  const child = spawn(process.execPath, [BIN, 'play', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`play exited ${code}`)));
+    });
+    const { player, manifest } = JSON.parse(line) as { player: string; manifest: string };
+    const m = await fetch(manifest);
+    assert.equal(m.status, 200);
+    assert.match(await m.text(), /<SmoothStreamingMedia /);
+    const page = await fetch(player);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /dash\.mss\.min\.js/);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+  }
+});
