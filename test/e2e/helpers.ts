@@ -1,12 +1,12 @@
 // Shared harness for the end-to-end tests with real Smooth clients (GStreamer, dash.js).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
+import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import type { ServedRequest } from '../../src/play/staticServer.js';
 
@@ -74,28 +74,23 @@ export interface Packaged {
   cleanup(): Promise<void>;
 }
 
-type PackageFn = (opts: { inputs: string[]; outDir: string; overwrite?: boolean }) => Promise<{ outDir: string }>;
-
-async function loadPackager(): Promise<PackageFn | undefined> {
-  const url = new URL('../../src/package/packagePresentation.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return undefined;
-  const mod = (await import(url.href)) as { packagePresentation?: PackageFn };
-  return mod.packagePresentation;
-}
-
 /** Packages a fixture set into a fresh temp folder. */
 export async function packageFixture(set: FixtureSet): Promise<Packaged> {
   const tmp = await mkdtemp(join(tmpdir(), `smoothpub-e2e-${set.name}-`));
   const dir = join(tmp, 'video.ism');
   const cleanup = () => rm(tmp, { recursive: true, force: true });
-  // SMOOTHPUB_E2E_PACKAGER=ffmpeg runs the same checks on the ffmpeg reference output.
-  const packagePresentation = process.env.SMOOTHPUB_E2E_PACKAGER === 'ffmpeg' ? undefined : await loadPackager();
-  if (packagePresentation) {
+  try {
+    // SMOOTHPUB_E2E_PACKAGER=ffmpeg runs the same checks on the ffmpeg reference output.
+    if (process.env.SMOOTHPUB_E2E_PACKAGER === 'ffmpeg') {
+      await packageWithFfmpeg(set, dir);
+      return { dir, via: 'ffmpeg', cleanup };
+    }
     await packagePresentation({ inputs: set.inputs, outDir: dir });
     return { dir, via: 'smoothpub', cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
   }
-  await packageWithFfmpeg(set, dir);
-  return { dir, via: 'ffmpeg', cleanup };
 }
 
 /**
