@@ -54,11 +54,19 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
     const last = plan.objects[plan.objects.length - 1];
     const rest = plan.objects.slice(0, -1);
     let next = 0;
+    let failure: { error: unknown } | undefined;
     const worker = async (): Promise<void> => {
       const buffer = new Uint8Array(1024 * 1024);
-      while (next < rest.length) await writeOne(rest[next++]!, buffer);
+      try {
+        while (!failure && next < rest.length) await writeOne(rest[next++]!, buffer);
+      } catch (error) {
+        failure ??= { error };
+      }
     };
+    // Every worker stops and settles before the error surfaces, so the caller can
+    // remove the folder without a write still landing in it.
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, rest.length)) }, worker));
+    if (failure) throw failure.error;
     if (last) await writeOne(last, new Uint8Array(1024 * 1024));
   } catch (e) {
     if (isSmoothpubError(e) || options.signal?.aborted) throw e;
