@@ -25,9 +25,13 @@ interface Case {
   lowest?: boolean;
 }
 
-const sets = [fixtureSets.clean, fixtureSets.users, fixtureSets.multitrack];
+const sets = [fixtureSets.clean, fixtureSets.users, fixtureSets.multitrack, fixtureSets.cleanIsm, fixtureSets.usersIsm];
 const cases: Case[] = [
-  ...sets.flatMap((set) => (['playbin', 'playbin3'] as const).map((playbin) => ({ name: `${set.name} with ${playbin}`, set, playbin }))),
+  ...[fixtureSets.clean, fixtureSets.users, fixtureSets.multitrack].flatMap((set) =>
+    (['playbin', 'playbin3'] as const).map((playbin) => ({ name: `${set.name} with ${playbin}`, set, playbin })),
+  ),
+  { name: 'clean.ism (SMIL input) with playbin', set: fixtureSets.cleanIsm, playbin: 'playbin' },
+  { name: 'users.ism (SMIL input) with playbin3', set: fixtureSets.usersIsm, playbin: 'playbin3' },
   { name: 'users with playbin at a low connection-speed', set: fixtureSets.users, playbin: 'playbin', lowest: true },
   { name: 'users with playbin3 at a low connection-speed', set: fixtureSets.users, playbin: 'playbin3', lowest: true },
 ];

@@ -38,12 +38,13 @@ export interface FixtureSet {
   inputs: string[];
   /** Video streams as `[file, video stream index]`, for counting frames with ffprobe. */
   videoLevels: [string, number][];
-  /** `-map` arguments for the ffmpeg `-f smoothstreaming` reference packaging. */
+  /** Inputs and `-map` arguments for the ffmpeg `-f smoothstreaming` reference packaging. */
+  ffmpegInputs?: string[];
   ffmpegMaps: string[];
 }
 
 const ladder = ['v400', 'v250', 'v120'];
-export const fixtureSets: Record<'clean' | 'users' | 'multitrack', FixtureSet> = {
+export const fixtureSets: Record<'clean' | 'users' | 'multitrack' | 'cleanIsm' | 'usersIsm', FixtureSet> = {
   clean: {
     name: 'clean',
     inputs: [...ladder.map((l) => join(fixtures, 'clean', `${l}.ismv`)), join(fixtures, 'clean', 'audio.isma')],
@@ -53,6 +54,21 @@ export const fixtureSets: Record<'clean' | 'users' | 'multitrack', FixtureSet> =
   users: {
     name: 'users',
     inputs: ladder.map((l) => join(fixtures, 'users', `${l}.ismv`)),
+    videoLevels: ladder.map((l) => [join(fixtures, 'users', `${l}.ismv`), 0]),
+    ffmpegMaps: ['-map', '0:v', '-map', '1:v', '-map', '2:v', '-map', '0:a'],
+  },
+  // The same sets named through their SMIL server manifests (.ism) instead of file lists.
+  cleanIsm: {
+    name: 'clean.ism',
+    inputs: [join(fixtures, 'clean', 'clean.ism')],
+    ffmpegInputs: [...ladder.map((l) => join(fixtures, 'clean', `${l}.ismv`)), join(fixtures, 'clean', 'audio.isma')],
+    videoLevels: ladder.map((l) => [join(fixtures, 'clean', `${l}.ismv`), 0]),
+    ffmpegMaps: ['-map', '0:v', '-map', '1:v', '-map', '2:v', '-map', '3:a'],
+  },
+  usersIsm: {
+    name: 'users.ism',
+    inputs: [join(fixtures, 'users', 'users.ism')],
+    ffmpegInputs: ladder.map((l) => join(fixtures, 'users', `${l}.ismv`)),
     videoLevels: ladder.map((l) => [join(fixtures, 'users', `${l}.ismv`), 0]),
     ffmpegMaps: ['-map', '0:v', '-map', '1:v', '-map', '2:v', '-map', '0:a'],
   },
@@ -99,7 +115,7 @@ export async function packageFixture(set: FixtureSet): Promise<Packaged> {
  */
 async function packageWithFfmpeg(set: FixtureSet, dir: string): Promise<void> {
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
-  for (const input of set.inputs) args.push('-i', input);
+  for (const input of set.ffmpegInputs ?? set.inputs) args.push('-i', input);
   args.push(...set.ffmpegMaps, '-c', 'copy', '-f', 'smoothstreaming', dir);
   const r = await run('ffmpeg', args, 60);
   if (r.code !== 0) throw new Error(`ffmpeg -f smoothstreaming failed: ${r.stderr}`);
