@@ -71,11 +71,9 @@ export function* childBoxes(c: Cursor, parent: string): Generator<Box> {
     if (c.remaining < 8) {
       throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, `'${parent}' ends with ${c.remaining} stray bytes, too few for a box header`, { offset: c.offset, boxPath: parent });
     }
-    const start = c.pos;
     const header = readBoxHeader(c, c.base + c.end, parent);
     const payloadSize = header.size - header.headerSize;
     const payload = c.sub(payloadSize, `${parent}/${header.type}`);
-    void start;
     yield { ...header, payload };
   }
 }

@@ -1,7 +1,10 @@
 import type { AvcC } from '../bmff/avcc.js';
 import type { Esds } from '../bmff/esds.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { toHex } from './toHex.js';
+import { toHex as toLowerHex } from '../bmff/box.js';
+
+/** Uppercase hex, as Smooth manifests spell CodecPrivateData. */
+const toHex = (bytes: Uint8Array): string => toLowerHex(bytes).toUpperCase();
 
 const START_CODE = Uint8Array.of(0, 0, 0, 1);
 
