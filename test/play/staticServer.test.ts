@@ -68,6 +68,8 @@ test('serves the player page and dash.js', async () => {
   const page = await raw(server, '/');
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-type']), /^text\/html/);
+  // The page loads dash.js and then its Smooth bundle from /dash/.
+  assert.match(page.body.toString(), /dash\.all\.min\.js[\s\S]*dash\.mss\.min\.js/);
   const js = await raw(server, '/player.js', 'HEAD');
   assert.equal(js.status, 200);
   assert.match(String(js.headers['content-type']), /^text\/javascript/);
@@ -124,6 +126,11 @@ test('never serves outside the root', async () => {
     ['/../package.json', 400],
     // Decoded once only: this is the literal name "%2e%2e", which does not exist.
     ['/video.ism/%252e%252e/secret', 404],
+    // An absolute path after the mount stays inside the folder.
+    ['//etc/passwd', 404],
+    ['/video.ism//etc/passwd', 404],
+    // Absolute-form request targets are not paths.
+    ['http://127.0.0.1/video.ism/Manifest', 400],
     // A symlink leading out of the root.
     ['/video.ism/link', 404],
   ];
