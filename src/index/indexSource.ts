@@ -56,7 +56,11 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
   const defaultDuration = (id: number): number => defaults.get(id) ?? 0;
 
   let method: SourceIndex['method'] = 'scan';
-  let moofs = await viaMfra(src, head.firstMoof, defaultDuration, concurrency);
+  // A damaged or partial `mfra` in an otherwise good file is not fatal: the scan decides.
+  let moofs = await viaMfra(src, head.firstMoof, defaultDuration, concurrency).catch((e: unknown) => {
+    if (isSmoothpubError(e)) return undefined;
+    throw e;
+  });
   if (moofs) method = 'mfra';
   else moofs = await scan(src, head.firstMoof, defaultDuration);
 

@@ -108,3 +108,22 @@ test('a text file is not mistaken for media', async () => {
 test('a missing file gives input.read-failed naming it', async () => {
   await assert.rejects(indexFile(`${FIX}/nope.ismv`), (e: unknown) => e instanceof SmoothpubError && e.code === 'input.read-failed' && e.message.includes('nope.ismv'));
 });
+
+test('a damaged mfra (tfra pointing into an mdat) falls back to the scan', async () => {
+  const src = `${FIX}/clean/v120.ismv`;
+  const good = await indexFile(src);
+  const bytes = new Uint8Array(await readFile(src));
+  const view = new DataView(bytes.buffer);
+  const mfraAt = bytes.length - view.getUint32(bytes.length - 4);
+  // mfra: header 8, tfra: header 8 + version/flags 4 + track 4 + sizes 4 + count 4, then entry 0 (v1: time 8, offset 8)
+  const tfraVersion = bytes[mfraAt + 16]!;
+  const firstOffsetAt = mfraAt + 8 + 8 + 4 + 4 + 4 + 4 + (tfraVersion === 1 ? 8 : 4);
+  if (tfraVersion === 1) view.setBigUint64(firstOffsetAt, BigInt(good.tracks[0]!.fragments[0]!.offset + 100));
+  else view.setUint32(firstOffsetAt, good.tracks[0]!.fragments[0]!.offset + 100);
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-ix-'));
+  const damaged = join(dir, 'damaged.ismv');
+  await writeFile(damaged, bytes);
+  const ix = await indexFile(damaged);
+  assert.equal(ix.method, 'scan');
+  assert.deepEqual(ix.tracks[0]!.fragments, good.tracks[0]!.fragments);
+});
