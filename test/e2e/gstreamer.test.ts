@@ -2,6 +2,8 @@
 // frame by frame: checksumsink prints one line per decoded video frame.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cp, readdir, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import {
   countVideoFrames,
@@ -103,6 +105,56 @@ test('GStreamer plays smoothpub presentations to the end, every frame', { timeou
         assert.ok(videoServed && videoServed.size > 0, 'video fragments were requested');
         assert.ok([...served.keys()].some((name) => manifest.streams.find((s) => s.name === name)?.type === 'audio'), 'audio fragments were requested');
         if (c.lowest) assert.deepEqual([...videoServed], [video.bitrates[0]], 'only the lowest video level was fetched');
+      }),
+    ),
+  );
+});
+
+// The harness must be able to fail: a presentation with a fragment missing or cut short
+// must not pass as played. (mssdemux2 hangs on a truncated fragment: `timeout` ends it.)
+test('GStreamer harness notices broken presentations', { timeout: 120_000, concurrency: 2 }, async (t) => {
+  if (!requireTools(t, 'gst-launch-1.0', 'ffmpeg', 'ffprobe')) return;
+  const p = await packageFixture(fixtureSets.users);
+  t.after(() => p.cleanup());
+  const frames = await countVideoFrames(...(fixtureSets.users.videoLevels[0] as [string, number]));
+  const manifest = await readManifest(p.dir);
+  const video = manifest.streams.find((s) => s.type === 'video');
+  assert.ok(video && video.chunks >= 3);
+  // The third fragment of every video level (names come from the folder, not assumed).
+  const levels = (await readdir(p.dir)).filter((d) => d.startsWith('QualityLevels('));
+  const victims: string[] = [];
+  for (const level of levels) {
+    const names = (await readdir(join(p.dir, level))).filter((n) => n.startsWith(`Fragments(${video.name}=`));
+    names.sort((a, b) => Number(/=(\d+)\)/.exec(a)?.[1] ?? 0) - Number(/=(\d+)\)/.exec(b)?.[1] ?? 0));
+    if (names[2] !== undefined) victims.push(join(level, names[2]));
+  }
+  assert.equal(victims.length, video.bitrates.length);
+
+  const broken = async (name: string, damage: (file: string) => Promise<void>): Promise<string> => {
+    const dir = `${p.dir}-${name}`;
+    await cp(p.dir, dir, { recursive: true });
+    for (const v of victims) await damage(join(dir, v));
+    return dir;
+  };
+  const missing = await broken('missing', (f) => rm(f));
+  const truncated = await broken('truncated', (f) => truncate(f, 3000));
+  const runs: { name: string; dir: string; playbin: 'playbin' | 'playbin3'; timeoutSeconds: number }[] = [
+    { name: 'missing fragment, playbin', dir: missing, playbin: 'playbin', timeoutSeconds: 30 },
+    { name: 'missing fragment, playbin3', dir: missing, playbin: 'playbin3', timeoutSeconds: 30 },
+    { name: 'truncated fragment, playbin', dir: truncated, playbin: 'playbin', timeoutSeconds: 30 },
+    { name: 'truncated fragment, playbin3 (hangs until timeout)', dir: truncated, playbin: 'playbin3', timeoutSeconds: 10 },
+  ];
+  await Promise.all(
+    runs.map((r) =>
+      t.test(r.name, async () => {
+        const server = await startStaticServer({ root: r.dir, host: '127.0.0.1', port: 0 });
+        try {
+          const result = await playWithGstreamer({ playbin: r.playbin, uri: `${server.url}video.ism/Manifest`, timeoutSeconds: r.timeoutSeconds });
+          assert.notEqual(result.code, 0, 'gst-launch fails or is timed out');
+          assert.ok(!result.eos || result.frames < frames, 'not played through');
+        } finally {
+          await server.close();
+        }
       }),
     ),
   );
