@@ -1,0 +1,68 @@
+import type { Readable } from 'node:stream';
+
+/** What one listing says about a stored object. */
+export interface StoredObject {
+  /** Key relative to the store's prefix, e.g. `QualityLevels(400000)/Fragments(video=0)`. */
+  key: string;
+  size: number;
+  /** Content MD5 as the store reports it (Azure Content-MD5, S3 single-part ETag), base64; undefined when unknown. */
+  md5?: string;
+}
+
+export interface PutOptions {
+  size: number;
+  contentType: string;
+  cacheControl: string;
+  /** MD5 of the body, sent as Content-MD5 so the store rejects a corrupted upload. */
+  md5: Uint8Array;
+  signal?: AbortSignal;
+}
+
+/**
+ * A body is produced afresh for every attempt (a retry needs a new stream).
+ */
+export type BodySource = () => Uint8Array | Readable;
+
+/**
+ * A destination for a plan's objects: a folder, an Azure Blob container, an S3 bucket.
+ * Stores do not retry: publish owns retries, so it can count them and back off globally.
+ * Failures throw `StoreError`.
+ */
+export interface Store {
+  /** For messages: never contains a secret. */
+  readonly description: string;
+  /** Creates the container/bucket/folder if missing. */
+  prepare(): Promise<void>;
+  /** Every object under the store's prefix, in one listing (paged). */
+  list(): AsyncIterable<StoredObject>;
+  put(key: string, body: BodySource, options: PutOptions): Promise<void>;
+  /** Writes at the account or bucket root (policy files); undefined where a store has no root. */
+  putAtRoot?(key: string, body: BodySource, options: PutOptions): Promise<void>;
+  /** CORS rules so browser players on other origins can fetch. */
+  setCors?(origins: string[]): Promise<void>;
+  /** Makes the container's blobs publicly readable (Azure `blob` access). */
+  setPublicRead?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface StoreErrorDetails {
+  /** HTTP status when there was a response. */
+  status?: number;
+  /** Worth trying again: 408, 429, 500, 502, 503, 504, resets, timeouts. */
+  retryable: boolean;
+  /** The store asks everyone to slow down (429, Azure ServerBusy, S3 SlowDown). */
+  throttled: boolean;
+  /** From Retry-After, in milliseconds. */
+  retryAfterMs?: number;
+  key?: string;
+}
+
+/** A failed store operation; the message never carries credentials. */
+export class StoreError extends Error {
+  readonly details: StoreErrorDetails;
+  constructor(message: string, details: StoreErrorDetails, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.details = details;
+  }
+}
