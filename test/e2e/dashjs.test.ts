@@ -2,6 +2,8 @@
 // through the player page in web/, including a forced switch between video levels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { failedRequests, fixtureSets, packageFixture, readManifest, requireTools, servedBitrates, toolPath, type FixtureSet } from './helpers.js';
@@ -132,4 +134,25 @@ test('dash.js plays smoothpub presentations in Chromium, switching levels', { ti
     await t.test(set.name, () => playSet(browser, set, (m) => t.diagnostic(m)));
   }
   await t.test('multitrack, switching audio from fra to eng', () => playSet(browser, fixtureSets.multitrack, (m) => t.diagnostic(m), { start: 'fra', switchTo: 'eng' }));
+  // The harness must be able to fail: without one video fragment, dash.js reports error 27
+  // (or stalls) instead of ending cleanly, and the page's errors list says so.
+  await t.test('harness notices a missing fragment', async () => {
+    const packaged = await packageFixture(fixtureSets.clean);
+    const server = await startStaticServer({ root: packaged.dir, host: '127.0.0.1', port: 0 });
+    const context = await browser.newContext();
+    try {
+      for (const level of (await readdir(packaged.dir)).filter((d) => d.startsWith('QualityLevels('))) {
+        await rm(join(packaged.dir, level, 'Fragments(video=40000000)'), { force: true });
+      }
+      const page = await context.newPage();
+      await page.goto(`${server.url}?rate=2`);
+      const end = await waitFor(page, 'an error or the end', 30_000, (s) => s.ended).catch(() => undefined);
+      assert.ok(end === undefined || end.errors.length > 0, `a broken presentation must not pass: ${JSON.stringify(end?.errors)}`);
+      assert.ok(failedRequests(server.requests).some((r) => r.status === 404), 'the missing fragment was requested');
+    } finally {
+      await context.close();
+      await server.close();
+      await packaged.cleanup();
+    }
+  });
 });
