@@ -17,6 +17,11 @@ export const ErrorCode = {
   BAD_OPTION: 'cli.bad-option',
   OUTPUT_EXISTS: 'output.exists',
   WRITE_FAILED: 'output.write-failed',
+  BAD_DESTINATION: 'publish.bad-destination',
+  STORE_AUTH: 'store.auth',
+  STORE_NOT_FOUND: 'store.not-found',
+  STORE_REQUEST: 'store.request-failed',
+  VERIFY_FAILED: 'verify.failed',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

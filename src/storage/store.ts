@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ErrorCode, SmoothpubError, type ErrorCodeValue } from '../errors.js';
 
 /** What one listing says about a stored object. */
 export interface StoredObject {
@@ -57,12 +58,21 @@ export interface StoreErrorDetails {
   key?: string;
 }
 
-/** A failed store operation; the message never carries credentials. */
-export class StoreError extends Error {
+/**
+ * A failed store operation; the message never carries credentials. Code
+ * `store.auth` (401/403: fix credentials), `store.not-found` (no such container or
+ * bucket), else `store.request-failed`.
+ */
+export class StoreError extends SmoothpubError {
   readonly details: StoreErrorDetails;
   constructor(message: string, details: StoreErrorDetails, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StoreError';
+    super(codeFor(details.status), message, details.key === undefined ? {} : { key: details.key }, options);
     this.details = details;
   }
+}
+
+function codeFor(status: number | undefined): ErrorCodeValue {
+  if (status === 401 || status === 403) return ErrorCode.STORE_AUTH;
+  if (status === 404) return ErrorCode.STORE_NOT_FOUND;
+  return ErrorCode.STORE_REQUEST;
 }
