@@ -127,7 +127,7 @@ async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => vo
 }
 
 test('dash.js plays smoothpub presentations in Chromium, switching levels', { timeout: 150_000 }, async (t) => {
-  if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe')) return;
+  if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe', 'timeout')) return;
   const browser = await chromium.launch({ executablePath: toolPath('chromium') ?? 'chromium', args: chromiumArgs, headless: true });
   t.after(() => browser.close());
   for (const set of [fixtureSets.clean, fixtureSets.users]) {

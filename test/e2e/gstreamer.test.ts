@@ -39,7 +39,7 @@ const cases: Case[] = [
 ];
 
 test('GStreamer plays smoothpub presentations to the end, every frame', { timeout: 180_000, concurrency: 2 }, async (t) => {
-  if (!requireTools(t, 'gst-launch-1.0', 'ffmpeg', 'ffprobe')) return;
+  if (!requireTools(t, 'gst-launch-1.0', 'ffmpeg', 'ffprobe', 'timeout')) return;
 
   const packaged = new Map<string, Packaged>();
   const expectedFrames = new Map<string, number>();
@@ -113,7 +113,7 @@ test('GStreamer plays smoothpub presentations to the end, every frame', { timeou
 // The harness must be able to fail: a presentation with a fragment missing or cut short
 // must not pass as played. (mssdemux2 hangs on a truncated fragment: `timeout` ends it.)
 test('GStreamer harness notices broken presentations', { timeout: 120_000, concurrency: 2 }, async (t) => {
-  if (!requireTools(t, 'gst-launch-1.0', 'ffmpeg', 'ffprobe')) return;
+  if (!requireTools(t, 'gst-launch-1.0', 'ffmpeg', 'ffprobe', 'timeout')) return;
   const p = await packageFixture(fixtureSets.users);
   t.after(() => p.cleanup());
   const frames = await countVideoFrames(...(fixtureSets.users.videoLevels[0] as [string, number]));
