@@ -1,0 +1,157 @@
+import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
+import { SourceFiles, type LoadedBody } from '../storage/sourceFiles.js';
+import type { Store, StoredObject } from '../storage/store.js';
+import { DEFAULT_RETRY_POLICY, GlobalPause, isRetryable, retryDelay, sleep, type RetryPolicy } from './backoff.js';
+
+/** Keys a Smooth client fetches from the host root, not from the presentation. */
+export const ROOT_KEYS = new Set(['clientaccesspolicy.xml', 'crossdomain.xml']);
+export const MANIFEST_KEY = 'Manifest';
+
+export type PublishEvent =
+  | { type: 'start'; objects: number; bytes: number; store: string }
+  | { type: 'progress'; done: number; objects: number; bytes: number; totalBytes: number; uploaded: number; skipped: number; retries: number }
+  | { type: 'retry'; key: string; attempt: number; delayMs: number; reason: string; throttled: boolean }
+  | { type: 'object'; key: string; action: 'upload' | 'skip'; size: number };
+
+export interface PublishSummary {
+  store: string;
+  objects: number;
+  uploaded: number;
+  skipped: number;
+  /** Bytes sent (skipped objects not counted). */
+  bytes: number;
+  seconds: number;
+  /** Bytes per second actually sent. */
+  throughput: number;
+  retries: number;
+  dryRun: boolean;
+}
+
+export interface PublishOptions {
+  /** Requests in flight. */
+  concurrency?: number;
+  /** Upload everything, even what the store already holds unchanged. */
+  force?: boolean;
+  /** Decide what would be uploaded, upload nothing. */
+  dryRun?: boolean;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+  onEvent?: (e: PublishEvent) => void;
+}
+
+export const DEFAULT_CONCURRENCY = 32;
+
+/**
+ * Runs a plan into a store: fragments concurrently with retries, then the Manifest,
+ * only after every other object succeeded, so no client sees a presentation with
+ * holes. Objects the store already holds with the same size and MD5 (one listing,
+ * not one HEAD per object) are skipped, so a re-run after a crash finishes the job.
+ */
+export async function publishPlan(plan: Plan, store: Store, options: PublishOptions = {}): Promise<PublishSummary> {
+  const started = performance.now();
+  const emit = options.onEvent ?? ((): void => undefined);
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const signal = options.signal;
+  const pause = new GlobalPause();
+  const sources = new SourceFiles();
+  const state = { done: 0, uploaded: 0, skipped: 0, bytes: 0, retries: 0 };
+  const totalBytes = plan.totalBytes;
+
+  emit({ type: 'start', objects: plan.objects.length, bytes: totalBytes, store: store.description });
+  if (!options.dryRun) await withRetries('prepare', () => store.prepare());
+  const existing = options.force ? new Map<string, StoredObject>() : await listExisting(store, options.dryRun === true);
+
+  async function withRetries<T>(key: string, op: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await pause.wait(signal);
+      signal?.throwIfAborted();
+      try {
+        return await op();
+      } catch (e) {
+        if (signal?.aborted || !isRetryable(e) || attempt >= policy.retries) throw e;
+        const delayMs = retryDelay(policy, attempt, e);
+        state.retries++;
+        if (e.details.throttled) pause.extend(delayMs);
+        emit({ type: 'retry', key, attempt: attempt + 1, delayMs, reason: e.message, throttled: e.details.throttled });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  const publishOne = async (obj: PlannedObject): Promise<void> => {
+    signal?.throwIfAborted();
+    const body: LoadedBody = await sources.load(obj.body);
+    const have = existing.get(obj.key);
+    const unchanged = have !== undefined && have.size === body.size && have.md5 === Buffer.from(body.md5).toString('base64');
+    emit({ type: 'object', key: obj.key, action: unchanged ? 'skip' : 'upload', size: body.size });
+    if (unchanged) {
+      state.skipped++;
+    } else if (!options.dryRun) {
+      const putOptions = { size: body.size, contentType: obj.contentType, cacheControl: obj.cacheControl, md5: body.md5, ...(signal && { signal }) };
+      const atRoot = ROOT_KEYS.has(obj.key) && store.putAtRoot !== undefined;
+      await withRetries(obj.key, () => (atRoot ? store.putAtRoot!(obj.key, body.open, putOptions) : store.put(obj.key, body.open, putOptions)));
+      state.uploaded++;
+      state.bytes += body.size;
+    } else {
+      state.uploaded++;
+    }
+    state.done++;
+    emit({ type: 'progress', done: state.done, objects: plan.objects.length, bytes: state.bytes, totalBytes, uploaded: state.uploaded, skipped: state.skipped, retries: state.retries });
+  };
+
+  try {
+    const manifest = plan.objects.filter((o) => o.key === MANIFEST_KEY);
+    const rest = plan.objects.filter((o) => o.key !== MANIFEST_KEY);
+    await runAll(rest, Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), publishOne);
+    for (const m of manifest) await publishOne(m);
+  } finally {
+    await sources.close();
+    await store.close?.();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    store: store.description,
+    objects: plan.objects.length,
+    uploaded: state.uploaded,
+    skipped: state.skipped,
+    bytes: state.bytes,
+    seconds,
+    throughput: seconds > 0 ? state.bytes / seconds : 0,
+    retries: state.retries,
+    dryRun: options.dryRun === true,
+  };
+}
+
+async function listExisting(store: Store, tolerateMissing: boolean): Promise<Map<string, StoredObject>> {
+  const map = new Map<string, StoredObject>();
+  try {
+    for await (const o of store.list()) map.set(o.key, o);
+  } catch (e) {
+    // A dry run against a container that does not exist yet: everything would be uploaded.
+    if (!tolerateMissing) throw e;
+  }
+  return map;
+}
+
+/**
+ * Runs `fn` over items with bounded concurrency. On the first failure no new item
+ * starts, every running one settles, then the failure is thrown.
+ */
+export async function runAll<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+export { bodySize };

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { StoreError, type BodySource, type PutOptions, type Store, type StoredObject } from './store.js';
+
+/**
+ * A local folder as a store: the same layout `package` writes. Each object is written
+ * to a temporary name and renamed, so a crash never leaves a half object under its key.
+ */
+export function createFolderStore(root: string): Store {
+  const put = async (key: string, body: BodySource, options: PutOptions): Promise<void> => {
+    const path = join(root, ...key.split('/'));
+    const temp = `${path}.partial-${process.pid}`;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      const data = body();
+      if (data instanceof Uint8Array) await writeFile(temp, data);
+      else await pipeline(data, createWriteStream(temp), options.signal ? { signal: options.signal } : {});
+      await rename(temp, path);
+    } catch (e) {
+      await rm(temp, { force: true });
+      const err = e as NodeJS.ErrnoException;
+      throw new StoreError(`writing ${key} failed: ${err.code ?? err.message}`, { retryable: false, throttled: false, key }, { cause: e });
+    }
+  };
+  return {
+    description: root,
+    prepare: async () => {
+      await mkdir(root, { recursive: true });
+    },
+    list: () => listFolder(root),
+    put,
+    putAtRoot: put,
+  };
+}
+
+async function* listFolder(root: string): AsyncGenerator<StoredObject> {
+  const walk = async function* (dir: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) yield* walk(p);
+      else if (e.isFile() && !/\.partial-\d+$/.test(e.name)) yield p;
+    }
+  };
+  for await (const path of walk(root)) {
+    const size = (await stat(path)).size;
+    yield { key: relative(root, path).split(sep).join('/'), size, md5: await md5File(path) };
+  }
+}
+
+async function md5File(path: string): Promise<string> {
+  const hash = createHash('md5');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('base64');
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ObjectBody } from '../plan/plan.js';
+
+/** Bodies at most this large are read once into memory (hash + upload); larger ones stream twice. */
+export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
+
+/** A planned object's bytes, ready to hash and send. */
+export interface LoadedBody {
+  size: number;
+  md5: Uint8Array;
+  /** A fresh body per attempt: the bytes, or a new range stream of the source. */
+  open(): Uint8Array | Readable;
+}
+
+/** Reads planned bodies from their source files, keeping one handle per file. */
+export class SourceFiles {
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+
+  private handle(file: string): Promise<FileHandle> {
+    let fh = this.handles.get(file);
+    if (!fh) {
+      fh = open(file, 'r').catch((e: unknown) => {
+        throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot open source: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }, { cause: e });
+      });
+      this.handles.set(file, fh);
+    }
+    return fh;
+  }
+
+  async load(body: ObjectBody): Promise<LoadedBody> {
+    if (body.kind === 'bytes') {
+      const data = body.data;
+      return { size: data.length, md5: md5(data), open: () => data };
+    }
+    const { file, offset, size } = body;
+    if (size <= IN_MEMORY_LIMIT) {
+      const data = new Uint8Array(size);
+      const fh = await this.handle(file);
+      let got = 0;
+      while (got < size) {
+        const { bytesRead } = await fh.read(data, got, size - got, offset + got);
+        if (bytesRead === 0) throw shortRead(file, offset + got);
+        got += bytesRead;
+      }
+      return { size, md5: md5(data), open: () => data };
+    }
+    const range = (): Readable => createReadStream(file, { start: offset, end: offset + size - 1 });
+    const hash = createHash('md5');
+    let seen = 0;
+    await pipeline(range(), async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const c of chunks) {
+        seen += c.length;
+        hash.update(c);
+      }
+      yield* [];
+    });
+    if (seen !== size) throw shortRead(file, offset + seen);
+    return { size, md5: new Uint8Array(hash.digest()), open: range };
+  }
+
+  async close(): Promise<void> {
+    for (const fh of this.handles.values()) await fh.then((h) => h.close(), () => undefined);
+    this.handles.clear();
+  }
+}
+
+function md5(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('md5').update(data).digest());
+}
+
+function shortRead(file: string, at: number): SmoothpubError {
+  return new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file, offset: at });
+}
