@@ -4,6 +4,19 @@ import { writeManifest } from '../smooth/writeManifest.js';
 import type { BuiltPresentation } from './buildPresentation.js';
 import { bodySize, type Plan, type PlannedObject } from './plan.js';
 
+function textObject(key: string, xml: string, cacheControl: string): PlannedObject {
+  return { key, contentType: MANIFEST_CONTENT_TYPE, cacheControl, body: { kind: 'bytes', data: new TextEncoder().encode(xml) } };
+}
+
+/** The cross-domain policy files Silverlight and Flash players fetch from the host root. */
+export function policyObjects(): PlannedObject[] {
+  return [textObject('clientaccesspolicy.xml', clientAccessPolicyXml(), DEFAULT_MANIFEST_CACHE_CONTROL), textObject('crossdomain.xml', crossDomainXml(), DEFAULT_MANIFEST_CACHE_CONTROL)];
+}
+
+export function manifestObject(xml: string, options: PlanOptions = {}): PlannedObject {
+  return textObject('Manifest', xml, options.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL);
+}
+
 export interface PlanOptions {
   /** Also plan `clientaccesspolicy.xml` and `crossdomain.xml` (Silverlight and Flash players). */
   policy?: boolean;
@@ -33,16 +46,7 @@ export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): 
       });
     });
   }
-  const text = (key: string, xml: string, cacheControl: string): PlannedObject => ({
-    key,
-    contentType: MANIFEST_CONTENT_TYPE,
-    cacheControl,
-    body: { kind: 'bytes', data: new TextEncoder().encode(xml) },
-  });
-  if (options.policy) {
-    objects.push(text('clientaccesspolicy.xml', clientAccessPolicyXml(), DEFAULT_MANIFEST_CACHE_CONTROL));
-    objects.push(text('crossdomain.xml', crossDomainXml(), DEFAULT_MANIFEST_CACHE_CONTROL));
-  }
-  objects.push(text('Manifest', writeManifest(built.presentation), options.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL));
+  if (options.policy) objects.push(...policyObjects());
+  objects.push(manifestObject(writeManifest(built.presentation), options));
   return { objects, totalBytes: objects.reduce((s, o) => s + bodySize(o.body), 0) };
 }
