@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VerifyCode } from './problem.js';
+
+export interface FetchBodyOptions {
+  fetch: typeof fetch;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+  /** Per attempt, headers and body together. */
+  timeoutMs: number;
+  /** Further attempts after a network error, a timeout, 429 or 5xx. */
+  retries: number;
+  /** First backoff; doubled per attempt, with jitter. */
+  retryDelayMs: number;
+  /** How many leading bytes to keep, given those kept so far; the rest is only counted. */
+  keep: (kept: Uint8Array) => number;
+}
+
+export type FetchResult =
+  | { kind: 'response'; status: number; headers: Headers; prefix: Uint8Array; length: number }
+  | { kind: 'failed'; code: typeof VerifyCode.NETWORK | typeof VerifyCode.TRUNCATED; message: string };
+
+/**
+ * GET with retries, keeping only the body's first bytes (memory stays flat however
+ * many fragments are checked). A 5xx that persists is returned as a response; a
+ * network error that persists as `failed`. Aborting `signal` throws its reason.
+ */
+export async function fetchBody(url: string, o: FetchBodyOptions): Promise<FetchResult> {
+  let result: FetchResult = { kind: 'failed', code: VerifyCode.NETWORK, message: 'not attempted' };
+  for (let attempt = 0; attempt <= o.retries; attempt++) {
+    if (attempt > 0) await sleep(o.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()), undefined, o.signal ? { signal: o.signal } : {});
+    result = await attemptOnce(url, o);
+    const retryable = result.kind === 'failed' || result.status === 429 || result.status >= 500;
+    if (!retryable) return result;
+  }
+  return result;
+}
+
+async function attemptOnce(url: string, o: FetchBodyOptions): Promise<FetchResult> {
+  o.signal?.throwIfAborted();
+  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  let response: Response;
+  try {
+    response = await o.fetch(url, { headers: o.headers, signal, redirect: 'follow' });
+  } catch (e) {
+    o.signal?.throwIfAborted();
+    return { kind: 'failed', code: VerifyCode.NETWORK, message: timeout.aborted ? `no response within ${o.timeoutMs} ms` : `request failed: ${describe(e)}` };
+  }
+  if (response.status === 429 || response.status >= 500) {
+    await response.body?.cancel().catch(() => undefined);
+    return { kind: 'response', status: response.status, headers: response.headers, prefix: new Uint8Array(0), length: 0 };
+  }
+  const declared = contentLength(response.headers);
+  let kept: Uint8Array = new Uint8Array(0);
+  let length = 0;
+  try {
+    const reader = response.body?.getReader();
+    for (let r = await reader?.read(); r !== undefined && !r.done; r = await reader?.read()) {
+      length += r.value.length;
+      kept = keepPrefix(kept, r.value, o.keep);
+    }
+  } catch (e) {
+    o.signal?.throwIfAborted();
+    const where = declared === undefined ? `after ${length} bytes` : `after ${length} of ${declared} bytes`;
+    const why = timeout.aborted ? `timed out (${o.timeoutMs} ms)` : `failed (${describe(e)})`;
+    return { kind: 'failed', code: declared !== undefined && length < declared ? VerifyCode.TRUNCATED : VerifyCode.NETWORK, message: `body ${why} ${where}` };
+  }
+  return { kind: 'response', status: response.status, headers: response.headers, prefix: kept, length };
+}
+
+function keepPrefix(kept: Uint8Array, chunk: Uint8Array, keep: (kept: Uint8Array) => number): Uint8Array {
+  let out = kept;
+  let at = 0;
+  let want = keep(out);
+  while (out.length < want && at < chunk.length) {
+    const take = Math.min(want - out.length, chunk.length - at);
+    const next = new Uint8Array(out.length + take);
+    next.set(out);
+    next.set(chunk.subarray(at, at + take), out.length);
+    out = next;
+    at += take;
+    want = keep(out);
+  }
+  return out;
+}
+
+/** Content-Length as sent, unless a content coding makes it the length of other bytes. */
+export function contentLength(headers: Headers): number | undefined {
+  const encoding = headers.get('content-encoding');
+  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') return undefined;
+  const text = headers.get('content-length');
+  return text !== null && /^\s*\d{1,15}\s*$/.test(text) ? Number(text) : undefined;
+}
+
+function describe(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${e.message}${cause}`;
+}
