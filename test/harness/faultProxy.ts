@@ -1,0 +1,100 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault = 'none' | '500' | '503' | 'drop' | 'drop-after';
+
+export interface FaultProxy {
+  /** e.g. `http://127.0.0.1:PORT` */
+  url: string;
+  /** Requests forwarded to the target and answered 2xx, by `METHOD path`. */
+  succeeded: Map<string, number>;
+  faults: number;
+  requests: number;
+  /** Change the failure rate, e.g. to 0 for a clean pass. */
+  setRate(rate: number): void;
+  close(): Promise<void>;
+}
+
+/** Deterministic PRNG so a failing run can be replayed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A reverse proxy in front of a storage emulator that fails a share of requests:
+ * 500, 503 (with Retry-After: 0), a connection dropped before forwarding, or one
+ * dropped after the store already did the work (the client cannot know it landed).
+ */
+export async function startFaultProxy(target: string, options: { rate: number; seed: number }): Promise<FaultProxy> {
+  const random = mulberry32(options.seed);
+  const targetUrl = new URL(target);
+  let rate = options.rate;
+  const succeeded = new Map<string, number>();
+  const state = { faults: 0, requests: 0 };
+  const pick = (): Fault => {
+    if (random() >= rate) return 'none';
+    const kinds: Fault[] = ['500', '503', 'drop', 'drop-after'];
+    return kinds[Math.floor(random() * kinds.length)]!;
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    state.requests++;
+    const fault = pick();
+    if (fault !== 'none') state.faults++;
+    if (fault === '500' || fault === '503' || fault === 'drop') {
+      req.resume();
+      req.on('end', () => {
+        if (fault === 'drop') {
+          res.socket?.destroy();
+          return;
+        }
+        res.writeHead(Number(fault), fault === '503' ? { 'retry-after': '0', 'content-type': 'text/plain' } : { 'content-type': 'text/plain' });
+        res.end(`injected ${fault}`);
+      });
+      return;
+    }
+    const upstream = httpRequest(
+      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+      (up) => {
+        const ok = (up.statusCode ?? 0) < 300;
+        const key = `${req.method} ${decodeURIComponent((req.url ?? '').split('?')[0]!)}`;
+        if (ok) succeeded.set(key, (succeeded.get(key) ?? 0) + 1);
+        if (fault === 'drop-after') {
+          up.resume();
+          up.on('end', () => res.socket?.destroy());
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.socket?.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    succeeded,
+    get faults() {
+      return state.faults;
+    },
+    get requests() {
+      return state.requests;
+    },
+    setRate(r: number) {
+      rate = r;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
