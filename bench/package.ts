@@ -2,7 +2,7 @@
 // `ffmpeg -c copy -f smoothstreaming` on the same inputs (design.md targets: within 1.3x
 // of cp, far ahead of ffmpeg, peak RSS flat in input size).
 //
-//   npm run bench:package [-- --reps 5] [-- --minutes 10]
+//   npm run bench:package -- [--reps 5] [--minutes 10]
 //
 // Each tool runs as a child process, so its peak RSS is its own (GNU time's %M, else
 // VmHWM polled from /proc). One untimed warm-up round fills the page cache with the
