@@ -9,8 +9,6 @@ export const TRUN_SAMPLE_SIZE = 0x000200;
 export const TRUN_SAMPLE_FLAGS = 0x000400;
 export const TRUN_SAMPLE_CTO = 0x000800;
 
-/** Largest sample count accepted for a trun with no per-sample fields (about 6 hours of 48 kHz AAC). */
-export const MAX_SAMPLES_WITHOUT_TABLE = 1 << 20;
 
 export interface TrunSample {
   duration?: number;
@@ -27,6 +25,7 @@ export interface Trun {
   sampleCount: number;
   dataOffset?: number;
   firstSampleFlags?: number;
+  /** One entry per sample; empty when the trun has no per-sample fields (all samples use the defaults). */
   samples: TrunSample[];
 }
 
@@ -40,14 +39,9 @@ export function readTrun(c: Cursor): Trun {
     (flags & TRUN_SAMPLE_DURATION ? 4 : 0) + (flags & TRUN_SAMPLE_SIZE ? 4 : 0) + (flags & TRUN_SAMPLE_FLAGS ? 4 : 0) + (flags & TRUN_SAMPLE_CTO ? 4 : 0);
   // Check the whole table fits before allocating: a corrupt count must not allocate gigabytes.
   c.need(perSample * sampleCount);
-  // Without a table nothing bounds the count, yet each sample still becomes an object.
-  if (perSample === 0 && sampleCount > MAX_SAMPLES_WITHOUT_TABLE) {
-    throw new SmoothpubError(
-      ErrorCode.BAD_BOX,
-      `trun declares ${sampleCount} samples without per-sample fields, more than the ${MAX_SAMPLES_WITHOUT_TABLE} accepted`,
-      { offset: c.offset, boxPath: c.what },
-    );
-  }
+  // Without a table nothing bounds the count: keep `samples` empty (every sample uses
+  // the defaults) so a hostile count costs nothing.
+  if (perSample === 0) return box;
   for (let i = 0; i < sampleCount; i++) {
     const s: TrunSample = {};
     if (flags & TRUN_SAMPLE_DURATION) s.duration = c.u32();
@@ -65,7 +59,8 @@ export function readTrun(c: Cursor): Trun {
  */
 export function writeTrun(box: BoxInput<Trun>): Uint8Array {
   const f = box.flags;
-  if (box.sampleCount !== box.samples.length) {
+  const tableLess = (box.flags & (TRUN_SAMPLE_DURATION | TRUN_SAMPLE_SIZE | TRUN_SAMPLE_FLAGS | TRUN_SAMPLE_CTO)) === 0;
+  if (!tableLess && box.sampleCount !== box.samples.length) {
     throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write trun: sampleCount is ${box.sampleCount} but ${box.samples.length} samples are given`, { boxPath: 'trun' });
   }
   const perSample = (f & TRUN_SAMPLE_DURATION ? 4 : 0) + (f & TRUN_SAMPLE_SIZE ? 4 : 0) + (f & TRUN_SAMPLE_FLAGS ? 4 : 0) + (f & TRUN_SAMPLE_CTO ? 4 : 0);

@@ -56,7 +56,8 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
       }
       const trun = readTrun(box.payload);
       sampleCount += trun.sampleCount;
-      for (const s of trun.samples) sum += BigInt(s.duration ?? sampleDuration);
+      if (trun.samples.length === 0) sum += BigInt(trun.sampleCount) * BigInt(sampleDuration);
+      else for (const s of trun.samples) sum += BigInt(s.duration ?? sampleDuration);
     } else if (box.type === 'tfdt') {
       tfdt = readTfdt(box.payload).baseMediaDecodeTime;
     } else if (box.type === 'uuid' && box.uuid === UUID_TFXD) {
