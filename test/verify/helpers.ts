@@ -18,6 +18,7 @@ export const sets = {
   cleanIsm: [join(fixtures, 'clean', 'clean.ism')],
   usersIsm: [join(fixtures, 'users', 'users.ism')],
   multitrack: [join(fixtures, 'multitrack.ismv')],
+  cmaf: [join(fixtures, 'cmaf', 'video.mp4'), join(fixtures, 'cmaf', 'audio.mp4')],
 };
 
 export interface Served {

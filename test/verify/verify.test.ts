@@ -27,6 +27,7 @@ for (const [name, inputs, streams, fragments] of [
   ['clean.ism', sets.cleanIsm, 2, 16],
   ['users.ism (B-frames, AAC priming: first audio tfxd -213333 announced as t=0)', sets.usersIsm, 2, 16],
   ['multitrack.ismv (two video tracks, two audio languages, priming)', sets.multitrack, 3, 16],
+  ['cmaf/ (tfdt, no tfxd; timescales 12288 and 48000)', sets.cmaf, 2, 9],
 ] as const) {
   test(`an intact presentation verifies: ${name}`, () =>
     withServed([...inputs], async (s) => {
@@ -92,6 +93,18 @@ test('two fragments of one level swapped: verify.time-mismatch on both URLs', ()
     const r = await verifyPresentation(s.manifestUrl);
     assert.deepEqual(codesByUrl(r), [`verify.time-mismatch ${s.url(key(s, 'video', 0, 1))}`, `verify.time-mismatch ${s.url(key(s, 'video', 0, 3))}`]);
     assert.match(r.problems[0]!.message, /fragment starts at 60000000, URL says 20000000/);
+  }));
+
+test('two fragments swapped in a tfdt-only (CMAF) presentation: caught by tfdt', () =>
+  withServed(sets.cmaf, async (s) => {
+    const a = join(s.dir, key(s, 'video', 0, 0));
+    const b = join(s.dir, key(s, 'video', 0, 1));
+    await rename(a, `${a}.tmp`);
+    await rename(b, a);
+    await rename(`${a}.tmp`, b);
+    const r = await verifyPresentation(s.manifestUrl);
+    assert.deepEqual(new Set(r.problems.map((p) => p.url)), new Set([s.url(key(s, 'video', 0, 0)), s.url(key(s, 'video', 0, 1))]));
+    assert.ok(r.problems.some((p) => p.code === 'verify.time-mismatch'));
   }));
 
 test('audio fragments swapped in the priming presentation: times and durations both caught', () =>

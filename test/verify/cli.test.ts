@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { VerifyReport } from '../../src/verify/verifyPresentation.js';
+import { key, packageAndServe, sets } from './helpers.js';
+
+// The verify command through a stand-in for bin/smoothpub.js (see cli.ts); async, so the
+// server in this process keeps answering while the CLI runs.
+const wrapper = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [wrapper, 'verify', ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
+      resolve({ status: code, stdout, stderr });
+    });
+  });
+}
+
+test('verify CLI: exit 0 and a summary when intact; exit 1, one line per problem, when not; --json', async () => {
+  const s = await packageAndServe(sets.cleanIsm);
+  try {
+    let r = await cli(s.manifestUrl);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^verified 16 fragments of 2 streams \([\d.]+ KiB\) in [\d.]+ s: ok\n$/);
+    assert.equal(r.stderr, '', 'no progress line when stderr is not a terminal');
+
+    const gone = [key(s, 'video', 0, 1), key(s, 'audio', 0, 3)];
+    for (const k of gone) await rm(join(s.dir, k));
+    r = await cli(s.manifestUrl, '--concurrency', '2');
+    assert.equal(r.status, 1);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      `problem verify.http-status: ${s.url(gone[0]!)}: expected HTTP 200, found 404 (missing)`,
+      `problem verify.http-status: ${s.url(gone[1]!)}: expected HTTP 200, found 404 (missing)`,
+      r.stdout.trim().split('\n')[2]!,
+    ]);
+    assert.match(r.stdout, /\nverified 16 fragments of 2 streams \(.*\) in [\d.]+ s: 2 problems\n$/);
+
+    r = await cli(s.manifestUrl, '--json', '--policy', '--origin', 'https://player.example');
+    assert.equal(r.status, 1);
+    const report = JSON.parse(r.stdout) as VerifyReport;
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.problems.map((p) => p.code), ['verify.policy', 'verify.policy', 'verify.http-status', 'verify.http-status']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('verify CLI: usage errors exit 2 (bad URL, concurrency, origin); an unreachable Manifest exits 1', async () => {
+  let r = await cli('http://127.0.0.1:9/video.ism/');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^error cli\.bad-option: manifest URL must end in \/Manifest/);
+  r = await cli('http://127.0.0.1:9/video.ism/Manifest', '--concurrency', '0');
+  assert.equal(r.status, 2);
+  r = await cli('http://127.0.0.1:9/video.ism/Manifest', '--origin', 'https://player.example/page');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--origin must be an origin/);
+  const s = await packageAndServe(sets.cleanIsm);
+  await s.close();
+  r = await cli(s.manifestUrl, '--json');
+  assert.equal(r.status, 1);
+  assert.equal((JSON.parse(r.stdout) as VerifyReport).problems[0]!.code, 'verify.manifest');
+});
