@@ -1,0 +1,289 @@
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import {
+  AnonymousCredential,
+  BlobServiceClient,
+  RestError,
+  StorageSharedKeyCredential,
+  newPipeline,
+  type BlockBlobClient,
+  type BlockBlobUploadOptions,
+} from '@azure/storage-blob';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { redact } from './redact.js';
+import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
+import { firstLine, storeError } from './storeFailure.js';
+
+export interface AzureStoreOptions {
+  container: string;
+  /** Key prefix without leading or trailing slash ('' for the container root). */
+  prefix: string;
+  /** Blob service URL, e.g. Azurite's `http://127.0.0.1:10000/devstoreaccount1`. */
+  endpoint?: string;
+  /** Requests in flight at once (sizes nothing today: the SDK's keep-alive agent has no socket limit). */
+  concurrency?: number;
+  /** Where credentials come from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Above this a body goes up as staged blocks; below it, one Put Blob request. */
+const SINGLE_PUT_LIMIT = 256 * 1024 * 1024;
+const BLOCK_SIZE = 8 * 1024 * 1024;
+
+interface Credentials {
+  account: string;
+  serviceUrl: string;
+  credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential;
+  /** Values to redact from messages beyond the environment's. */
+  secrets: string[];
+}
+
+/**
+ * A store in an Azure Blob container. Credentials, in order: AZURE_STORAGE_CONNECTION_STRING;
+ * AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN; else
+ * DefaultAzureCredential for AZURE_STORAGE_ACCOUNT.
+ */
+export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> {
+  const env = opts.env ?? process.env;
+  const creds = resolveCredentials(opts, env);
+  // Publish owns retries (it counts them and backs off globally), so the SDK makes one try.
+  const pipeline = newPipeline(creds.credential, {
+    retryOptions: { maxTries: 1 },
+    keepAliveOptions: { enable: true },
+    userAgentOptions: { userAgentPrefix: 'smoothpub' },
+  });
+  const service = new BlobServiceClient(creds.serviceUrl, pipeline);
+  const container = service.getContainerClient(opts.container);
+  const prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
+  const description = redact(`az://${opts.container}${prefix === '' ? '' : `/${prefix}`} (account ${creds.account})`, env, creds.secrets);
+  const fail = (operation: string, e: unknown, key?: string, signal?: AbortSignal): SmoothpubError =>
+    azureError(e, { operation, store: description, secrets: creds.secrets, env, ...(key !== undefined && { key }), ...(signal !== undefined && { signal }) });
+  const fullKey = (key: string): string => (prefix === '' ? key : `${prefix}/${key}`);
+
+  let rootReady: Promise<void> | undefined;
+  const root = service.getContainerClient('$root');
+
+  return {
+    description,
+
+    async prepare() {
+      try {
+        await container.createIfNotExists();
+      } catch (e) {
+        throw fail('create container', e);
+      }
+    },
+
+    async *list(): AsyncGenerator<StoredObject> {
+      const listPrefix = prefix === '' ? undefined : `${prefix}/`;
+      const skip = listPrefix?.length ?? 0;
+      const pages = container.listBlobsFlat(listPrefix === undefined ? {} : { prefix: listPrefix }).byPage({ maxPageSize: 5000 });
+      for (;;) {
+        let page;
+        try {
+          page = await pages.next();
+        } catch (e) {
+          throw fail('list', e);
+        }
+        if (page.done === true) return;
+        for (const item of page.value.segment.blobItems) {
+          const md5 = item.properties.contentMD5;
+          yield {
+            key: item.name.slice(skip),
+            size: item.properties.contentLength ?? 0,
+            ...(md5 !== undefined && md5.length > 0 && { md5: Buffer.from(md5).toString('base64') }),
+          };
+        }
+      }
+    },
+
+    async put(key, body, options) {
+      try {
+        await upload(container.getBlockBlobClient(fullKey(key)), body, options);
+      } catch (e) {
+        throw fail('put', e, key, options.signal);
+      }
+    },
+
+    async putAtRoot(key, body, options) {
+      // Policy files exist to be fetched anonymously (Silverlight and Flash clients), so a
+      // `$root` created here is public; an existing one keeps the access its owner chose.
+      rootReady ??= root.createIfNotExists({ access: 'blob' }).then(
+        () => undefined,
+        (e: unknown) => {
+          rootReady = undefined;
+          throw fail('create container $root', e);
+        },
+      );
+      await rootReady;
+      try {
+        await upload(root.getBlockBlobClient(key), body, options);
+      } catch (e) {
+        throw fail('put', e, `$root/${key}`, options.signal);
+      }
+    },
+
+    async setCors(origins) {
+      try {
+        const current = await service.getProperties();
+        const rule = {
+          allowedOrigins: origins.join(','),
+          allowedMethods: 'GET,HEAD,OPTIONS',
+          allowedHeaders: '*',
+          exposedHeaders: 'Content-Length,Content-Type,ETag',
+          maxAgeInSeconds: 3600,
+        };
+        // Keep the owner's other rules; ours first, since the service applies the first matching rule.
+        const others = (current.cors ?? []).filter((r) => r.allowedOrigins !== rule.allowedOrigins);
+        // Only `cors` is sent: the service keeps every property a request leaves out.
+        await service.setProperties({ cors: [rule, ...others] });
+      } catch (e) {
+        throw fail('set CORS rules', e);
+      }
+    },
+
+    async setPublicRead() {
+      try {
+        await container.setAccessPolicy('blob');
+      } catch (e) {
+        throw fail('set public read access', e);
+      }
+    },
+  };
+}
+
+async function upload(client: BlockBlobClient, source: BodySource, options: PutOptions): Promise<void> {
+  const blobHTTPHeaders = { blobContentType: options.contentType, blobCacheControl: options.cacheControl, blobContentMD5: options.md5 };
+  const common = { blobHTTPHeaders, ...(options.signal !== undefined && { abortSignal: options.signal }) };
+  const body = source();
+  if (body instanceof Uint8Array) {
+    await client.upload(body, options.size, withTransactionalMd5(common, options.md5));
+    return;
+  }
+  try {
+    if (options.size > SINGLE_PUT_LIMIT) {
+      // Staged blocks: the service checks each block; blobContentMD5 is stored for listings.
+      await client.uploadStream(body, BLOCK_SIZE, 4, common);
+    } else {
+      await client.upload(() => body, options.size, withTransactionalMd5(common, options.md5));
+    }
+  } finally {
+    // A failed request may leave the file stream open.
+    if (!body.destroyed) body.destroy();
+  }
+}
+
+/**
+ * Put Blob checks a `Content-MD5` request header against the bytes it received. The SDK
+ * (12.32) reads `transactionalContentMD5` from upload options but leaves it out of the type.
+ */
+function withTransactionalMd5(options: BlockBlobUploadOptions, md5: Uint8Array): BlockBlobUploadOptions {
+  const withMd5: BlockBlobUploadOptions & { transactionalContentMD5: Uint8Array } = { ...options, transactionalContentMD5: md5 };
+  return withMd5;
+}
+
+function resolveCredentials(opts: AzureStoreOptions, env: NodeJS.ProcessEnv): Credentials {
+  const connectionString = nonEmpty(env.AZURE_STORAGE_CONNECTION_STRING);
+  if (connectionString !== undefined) return fromConnectionString(connectionString, opts.endpoint);
+  const account = nonEmpty(env.AZURE_STORAGE_ACCOUNT) ?? (opts.endpoint === undefined ? undefined : accountFromUrl(opts.endpoint));
+  if (account === undefined) {
+    throw new SmoothpubError(
+      ErrorCode.BAD_DESTINATION,
+      `no Azure credentials for az://${opts.container}: set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or an identity DefaultAzureCredential can use`,
+    );
+  }
+  const serviceUrl = trimSlash(opts.endpoint ?? `https://${account}.blob.core.windows.net`);
+  const key = nonEmpty(env.AZURE_STORAGE_KEY);
+  if (key !== undefined) return { account, serviceUrl, credential: new StorageSharedKeyCredential(account, key), secrets: [key] };
+  const sas = nonEmpty(env.AZURE_STORAGE_SAS_TOKEN)?.replace(/^\?/, '');
+  if (sas !== undefined) return { account, serviceUrl: withQuery(serviceUrl, sas), credential: new AnonymousCredential(), secrets: [sas] };
+  return { account, serviceUrl, credential: new DefaultAzureCredential(), secrets: [] };
+}
+
+/** `AccountName=..;AccountKey=..;BlobEndpoint=..` or `BlobEndpoint=..;SharedAccessSignature=..` or `UseDevelopmentStorage=true`. */
+function fromConnectionString(cs: string, endpoint: string | undefined): Credentials {
+  const fields = new Map<string, string>();
+  for (const part of cs.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  if (fields.get('usedevelopmentstorage') === 'true') {
+    fields.set('accountname', 'devstoreaccount1');
+    fields.set('accountkey', 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==');
+    fields.set('blobendpoint', 'http://127.0.0.1:10000/devstoreaccount1');
+  }
+  const blobEndpoint = endpoint ?? fields.get('blobendpoint');
+  const name = fields.get('accountname') ?? (blobEndpoint === undefined ? undefined : accountFromUrl(blobEndpoint));
+  const protocol = fields.get('defaultendpointsprotocol') ?? 'https';
+  const suffix = fields.get('endpointsuffix') ?? 'core.windows.net';
+  const serviceUrl = trimSlash(blobEndpoint ?? `${protocol}://${name ?? ''}.blob.${suffix}`);
+  const key = fields.get('accountkey');
+  const sas = fields.get('sharedaccesssignature')?.replace(/^\?/, '');
+  if (name === undefined || (key === undefined && sas === undefined)) {
+    throw new SmoothpubError(
+      ErrorCode.BAD_DESTINATION,
+      'AZURE_STORAGE_CONNECTION_STRING needs AccountName and AccountKey, or BlobEndpoint and SharedAccessSignature',
+    );
+  }
+  if (key !== undefined) return { account: name, serviceUrl, credential: new StorageSharedKeyCredential(name, key), secrets: [key, cs] };
+  return { account: name, serviceUrl: withQuery(serviceUrl, sas ?? ''), credential: new AnonymousCredential(), secrets: [sas ?? '', cs] };
+}
+
+/** `https://acct.blob.core.windows.net` → acct; path-style `http://127.0.0.1:10000/devstoreaccount1` → devstoreaccount1. */
+function accountFromUrl(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    const first = u.pathname.split('/').find((s) => s !== '');
+    if (first !== undefined) return first;
+    const host = u.hostname.split('.')[0];
+    return host === undefined || /^\d+$/.test(host) ? undefined : host;
+  } catch {
+    return undefined;
+  }
+}
+
+function withQuery(url: string, query: string): string {
+  return query === '' ? url : `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+interface AzureFailureContext {
+  operation: string;
+  store: string;
+  secrets: readonly string[];
+  env: NodeJS.ProcessEnv;
+  key?: string;
+  signal?: AbortSignal;
+}
+
+/** Any failure from the Azure SDK (a RestError, an AbortError, a stream error) as a StoreError. */
+function azureError(e: unknown, ctx: AzureFailureContext): SmoothpubError {
+  if (e instanceof SmoothpubError) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  const rest = e instanceof RestError ? e : undefined;
+  const status = rest?.statusCode;
+  const errorCode = rest?.response?.headers.get('x-ms-error-code') ?? rest?.code ?? (err as NodeJS.ErrnoException).code;
+  const aborted = err.name === 'AbortError';
+  const code = errorCode ?? (aborted ? 'aborted' : undefined);
+  return storeError({
+    operation: ctx.operation,
+    store: ctx.store,
+    ...(ctx.key !== undefined && { key: ctx.key }),
+    ...(status !== undefined && status > 0 && { status }),
+    ...(code !== undefined && { code }),
+    // An authentication failure's text can quote the request's signature: the code says enough.
+    ...(status !== 401 && status !== 403 && { detail: firstLine(err.message) ?? '' }),
+    retryAfter: rest?.response?.headers.get('retry-after'),
+    throttled: code === 'ServerBusy',
+    abortedByCaller: aborted && ctx.signal?.aborted === true,
+    timedOut: aborted && ctx.signal?.aborted !== true,
+    secrets: ctx.secrets,
+    env: ctx.env,
+  });
+}

@@ -1,0 +1,213 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  CreateBucketCommand,
+  GetBucketCorsCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type CORSRule,
+} from '@aws-sdk/client-s3';
+import { SmoothpubError } from '../errors.js';
+import { redact } from './redact.js';
+import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
+import { firstLine, storeError } from './storeFailure.js';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Key prefix without leading or trailing slash ('' for the bucket root). */
+  prefix: string;
+  /** Default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1 (wrong regions are followed by redirect). */
+  region?: string;
+  /** S3-compatible endpoint (s3rver, MinIO, other clouds). */
+  endpoint?: string;
+  /** Path-style addressing; default on when an endpoint is given. */
+  forcePathStyle?: boolean;
+  /** Requests in flight at once; the keep-alive socket pool is sized for it. Default 32. */
+  concurrency?: number;
+  /** Explicit credentials instead of the AWS SDK's default chain (environment, profiles, SSO, instance roles). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** A store in an S3 bucket (or an S3-compatible service), with the AWS SDK's default credential chain. */
+export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
+  const concurrency = Math.max(1, opts.concurrency ?? 32);
+  // A few sockets beyond the puts in flight for listing and bucket calls.
+  const agentOptions = { keepAlive: true, maxSockets: concurrency + 4, maxFreeSockets: concurrency + 4 };
+  const region = opts.region ?? nonEmpty(process.env.AWS_REGION) ?? nonEmpty(process.env.AWS_DEFAULT_REGION) ?? 'us-east-1';
+  const client = new S3Client({
+    region,
+    ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
+    forcePathStyle: opts.forcePathStyle ?? opts.endpoint !== undefined,
+    ...(opts.credentials !== undefined && { credentials: opts.credentials }),
+    // Publish owns retries (it counts them and backs off globally), so the SDK makes one try.
+    maxAttempts: 1,
+    followRegionRedirects: true,
+    // Content-MD5 protects every put; the SDK's default CRC32 trailers (aws-chunked) are
+    // not understood by many S3-compatible servers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
+  });
+  const prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
+  const secrets = [opts.credentials?.secretAccessKey, opts.credentials?.sessionToken].filter((s): s is string => s !== undefined);
+  const where = opts.endpoint === undefined ? `region ${region}` : `endpoint ${opts.endpoint}`;
+  const description = redact(`s3://${opts.bucket}${prefix === '' ? '' : `/${prefix}`} (${where})`, process.env, secrets);
+  const fail = (operation: string, e: unknown, key?: string, signal?: AbortSignal): SmoothpubError =>
+    s3Error(e, { operation, store: description, secrets, ...(key !== undefined && { key }), ...(signal !== undefined && { signal }) });
+  const Bucket = opts.bucket;
+
+  const putObject = async (fullKey: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
+    const body = source();
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: fullKey,
+          Body: body,
+          ContentLength: options.size,
+          ContentType: options.contentType,
+          CacheControl: options.cacheControl,
+          ContentMD5: Buffer.from(options.md5).toString('base64'),
+        }),
+        options.signal === undefined ? {} : { abortSignal: options.signal },
+      );
+    } catch (e) {
+      throw fail('put', e, key, options.signal);
+    } finally {
+      // A failed request may leave the file stream open.
+      if (!(body instanceof Uint8Array) && !body.destroyed) body.destroy();
+    }
+  };
+
+  return {
+    description,
+
+    async prepare() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }));
+        return;
+      } catch (e) {
+        if (statusOf(e) !== 404) throw fail('check bucket', e);
+      }
+      try {
+        await client.send(
+          new CreateBucketCommand({ Bucket, ...(region !== 'us-east-1' && opts.endpoint === undefined && { CreateBucketConfiguration: { LocationConstraint: region as 'eu-west-1' } }) }),
+        );
+      } catch (e) {
+        // Another run created it meanwhile.
+        if (!(e instanceof S3ServiceException && e.name === 'BucketAlreadyOwnedByYou')) throw fail('create bucket', e);
+      }
+    },
+
+    async *list(): AsyncGenerator<StoredObject> {
+      const listPrefix = prefix === '' ? undefined : `${prefix}/`;
+      const skip = listPrefix?.length ?? 0;
+      let token: string | undefined;
+      do {
+        let page;
+        try {
+          page = await client.send(new ListObjectsV2Command({ Bucket, ...(listPrefix !== undefined && { Prefix: listPrefix }), ...(token !== undefined && { ContinuationToken: token }) }));
+        } catch (e) {
+          throw fail('list', e);
+        }
+        for (const item of page.Contents ?? []) {
+          if (item.Key === undefined) continue;
+          const md5 = md5FromEtag(item.ETag);
+          yield { key: item.Key.slice(skip), size: item.Size ?? 0, ...(md5 !== undefined && { md5 }) };
+        }
+        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+    },
+
+    put(key, body, options) {
+      return putObject(prefix === '' ? key : `${prefix}/${key}`, key, body, options);
+    },
+
+    putAtRoot(key, body, options) {
+      return putObject(key, key, body, options);
+    },
+
+    async setCors(origins) {
+      // S3 answers preflights (OPTIONS) for every rule by itself; only GET and HEAD are listed.
+      const rule: CORSRule = {
+        AllowedOrigins: origins,
+        AllowedMethods: ['GET', 'HEAD'],
+        AllowedHeaders: ['*'],
+        ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag'],
+        MaxAgeSeconds: 3600,
+      };
+      let existing: CORSRule[] = [];
+      try {
+        existing = (await client.send(new GetBucketCorsCommand({ Bucket }))).CORSRules ?? [];
+      } catch (e) {
+        if (!(e instanceof S3ServiceException && e.name === 'NoSuchCORSConfiguration')) throw fail('read CORS rules', e);
+      }
+      // Keep the owner's other rules; ours first, since S3 applies the first matching rule.
+      const same = (r: CORSRule): boolean => (r.AllowedOrigins ?? []).join(',') === origins.join(',');
+      try {
+        await client.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: [rule, ...existing.filter((r) => !same(r))] } }));
+      } catch (e) {
+        throw fail('set CORS rules', e);
+      }
+    },
+
+    // No setPublicRead: bucket policies and Block Public Access are the owner's business.
+
+    async close() {
+      client.destroy();
+    },
+  };
+}
+
+/** A single-part upload's ETag is the hex MD5 of the object; a multipart one (`…-N`) is not. */
+export function md5FromEtag(etag: string | undefined): string | undefined {
+  const hex = etag?.replace(/^W\//, '').replace(/"/g, '');
+  return hex !== undefined && /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, 'hex').toString('base64') : undefined;
+}
+
+function statusOf(e: unknown): number | undefined {
+  return e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+interface S3FailureContext {
+  operation: string;
+  store: string;
+  secrets: readonly string[];
+  key?: string;
+  signal?: AbortSignal;
+}
+
+/** Any failure from the AWS SDK (a service exception, a socket error, an abort) as a StoreError. */
+function s3Error(e: unknown, ctx: S3FailureContext): SmoothpubError {
+  if (e instanceof SmoothpubError) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  const service = e instanceof S3ServiceException ? e : undefined;
+  const status = service?.$metadata.httpStatusCode;
+  const socketCode = (err as NodeJS.ErrnoException).code;
+  // Service errors are named by their code (SlowDown, NoSuchBucket); a HEAD's have no body, so only a status.
+  const code = service !== undefined ? (service.name === 'Unknown' ? undefined : service.name) : (socketCode ?? (err.name === 'Error' ? undefined : err.name));
+  const aborted = err.name === 'AbortError';
+  const headers = service?.$response?.headers;
+  return storeError({
+    operation: ctx.operation,
+    store: ctx.store,
+    ...(ctx.key !== undefined && { key: ctx.key }),
+    ...(status !== undefined && { status }),
+    ...(code !== undefined && { code }),
+    // An authentication failure's text can quote what was signed: the code says enough.
+    ...(status !== 401 && status !== 403 && { detail: firstLine(err.message) ?? '' }),
+    retryAfter: headers?.['retry-after'] ?? headers?.['Retry-After'],
+    throttled: code === 'SlowDown' || code === 'Throttling' || code === 'ThrottlingException' || code === 'RequestLimitExceeded',
+    abortedByCaller: aborted && ctx.signal?.aborted === true,
+    timedOut: (aborted && ctx.signal?.aborted !== true) || err.name === 'TimeoutError',
+    secrets: ctx.secrets,
+  });
+}
