@@ -5,7 +5,7 @@ export interface FetchBodyOptions {
   fetch: typeof fetch;
   headers: Record<string, string>;
   signal?: AbortSignal;
-  /** Per attempt, headers and body together. */
+  /** Longest wait for the response headers or for the next piece of the body. */
   timeoutMs: number;
   /** Further attempts after a network error, a timeout, 429 or 5xx. */
   retries: number;
@@ -27,7 +27,10 @@ export type FetchResult =
 export async function fetchBody(url: string, o: FetchBodyOptions): Promise<FetchResult> {
   let result: FetchResult = { kind: 'failed', code: VerifyCode.NETWORK, message: 'not attempted' };
   for (let attempt = 0; attempt <= o.retries; attempt++) {
-    if (attempt > 0) await sleep(o.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()), undefined, o.signal ? { signal: o.signal } : {});
+    if (attempt > 0) {
+      const backoff = o.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      await sleep(Math.max(backoff, retryAfterMs(result)), undefined, o.signal ? { signal: o.signal } : {});
+    }
     result = await attemptOnce(url, o);
     const retryable = result.kind === 'failed' || result.status === 429 || result.status >= 500;
     if (!retryable) return result;
@@ -35,9 +38,25 @@ export async function fetchBody(url: string, o: FetchBodyOptions): Promise<Fetch
   return result;
 }
 
+/** A throttling server's Retry-After in seconds, honoured up to a minute. */
+function retryAfterMs(r: FetchResult): number {
+  const text = r.kind === 'response' ? r.headers.get('retry-after') : null;
+  return text !== null && /^\s*\d{1,2}\s*$/.test(text) ? Math.min(Number(text), 60) * 1000 : 0;
+}
+
 async function attemptOnce(url: string, o: FetchBodyOptions): Promise<FetchResult> {
   o.signal?.throwIfAborted();
-  const timeout = AbortSignal.timeout(o.timeoutMs);
+  // An idle timeout, not a total one: a big fragment on a slow link may take long, a stalled one must not.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error(`no data for ${o.timeoutMs} ms`)), o.timeoutMs);
+  try {
+    return await attemptWithTimer(url, o, timeout.signal, timer);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function attemptWithTimer(url: string, o: FetchBodyOptions, timeout: AbortSignal, timer: NodeJS.Timeout): Promise<FetchResult> {
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
   let response: Response;
   try {
@@ -46,6 +65,7 @@ async function attemptOnce(url: string, o: FetchBodyOptions): Promise<FetchResul
     o.signal?.throwIfAborted();
     return { kind: 'failed', code: VerifyCode.NETWORK, message: timeout.aborted ? `no response within ${o.timeoutMs} ms` : `request failed: ${describe(e)}` };
   }
+  timer.refresh();
   if (response.status === 429 || response.status >= 500) {
     await response.body?.cancel().catch(() => undefined);
     return { kind: 'response', status: response.status, headers: response.headers, prefix: new Uint8Array(0), length: 0 };
@@ -56,14 +76,15 @@ async function attemptOnce(url: string, o: FetchBodyOptions): Promise<FetchResul
   try {
     const reader = response.body?.getReader();
     for (let r = await reader?.read(); r !== undefined && !r.done; r = await reader?.read()) {
+      timer.refresh();
       length += r.value.length;
       kept = keepPrefix(kept, r.value, o.keep);
     }
   } catch (e) {
     o.signal?.throwIfAborted();
     const where = declared === undefined ? `after ${length} bytes` : `after ${length} of ${declared} bytes`;
-    const why = timeout.aborted ? `timed out (${o.timeoutMs} ms)` : `failed (${describe(e)})`;
-    return { kind: 'failed', code: declared !== undefined && length < declared ? VerifyCode.TRUNCATED : VerifyCode.NETWORK, message: `body ${why} ${where}` };
+    const why = timeout.aborted ? `stalled (no data for ${o.timeoutMs} ms)` : `failed (${describe(e)})`;
+    return { kind: 'failed', code: !timeout.aborted && declared !== undefined && length < declared ? VerifyCode.TRUNCATED : VerifyCode.NETWORK, message: `body ${why} ${where}` };
   }
   return { kind: 'response', status: response.status, headers: response.headers, prefix: kept, length };
 }

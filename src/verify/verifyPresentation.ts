@@ -25,7 +25,7 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;
   fetch?: typeof fetch;
-  /** Per request attempt; default 30 s. */
+  /** Longest wait for response headers or the next piece of a body; default 30 s. */
   timeoutMs?: number;
   /** Further attempts after a network error, timeout, 429 or 5xx; default 3. */
   retries?: number;
@@ -174,8 +174,8 @@ function parseFetchedManifest(r: FetchResult, problem: (message: string) => void
   try {
     p = readManifest(new TextDecoder().decode(r.prefix));
   } catch (e) {
-    if (!isSmoothpubError(e)) throw e;
-    return void problem(e.message);
+    // Whatever the XML parser throws, a Manifest that cannot be read is a finding, not a crash.
+    return void problem(e instanceof Error ? e.message : String(e));
   }
   if (p.isLive === true) return void problem('live presentations (IsLive="TRUE") are not supported: their fragments come and go');
   return p;

@@ -50,8 +50,8 @@ export function key(s: Served, stream: string, level: number, chunk: number): st
   return k;
 }
 
-/** What the proxy does with a request: pass it on, answer 500, drop the connection, or send half the body. */
-export type Fault = 'pass' | 'status500' | 'drop' | 'short';
+/** What the proxy does with a request: pass it on, answer 500, drop the connection, send half the body and close, or send half and wait. */
+export type Fault = 'pass' | 'status500' | 'drop' | 'short' | 'stall';
 
 export interface FaultyProxy {
   url: string;
@@ -78,9 +78,9 @@ export async function startFaultyProxy(target: string, fault: (path: string, att
         if (!(opts.stripCors && k.startsWith('access-control-')) && k !== 'connection' && k !== 'keep-alive') headers[k] = v;
       });
       res.writeHead(upstream.status, headers);
-      if (what === 'short') {
+      if (what === 'short' || what === 'stall') {
         res.write(body.subarray(0, body.length >> 1));
-        setTimeout(() => req.socket.destroy(), 10);
+        if (what === 'short') setTimeout(() => req.socket.destroy(), 10);
         return;
       }
       res.end(body);

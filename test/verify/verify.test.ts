@@ -83,6 +83,20 @@ test('a body cut off by the server (shorter than its Content-Length, every attem
   }
 });
 
+test('a body that stalls halfway: verify.network after the idle timeout, not a hang', async () => {
+  const s = await packageAndServe(sets.cleanIsm);
+  const k = key(s, 'audio', 0, 1);
+  const proxy = await startFaultyProxy(s.server.url, (path) => (path.endsWith(k) ? 'stall' : 'pass'));
+  try {
+    const r = await verifyPresentation(`${proxy.url}video.ism/Manifest`, { ...quick, retries: 1, timeoutMs: 300 });
+    assert.deepEqual(codesByUrl(r), [`verify.network ${proxy.url}video.ism/${k}`]);
+    assert.match(r.problems[0]!.message, /body stalled \(no data for 300 ms\) after \d+ of \d+ bytes/);
+  } finally {
+    await proxy.close();
+    await s.close();
+  }
+});
+
 test('two fragments of one level swapped: verify.time-mismatch on both URLs', () =>
   withServed(sets.cleanIsm, async (s) => {
     const a = join(s.dir, key(s, 'video', 0, 1));
