@@ -57,6 +57,8 @@ export interface FaultyProxy {
   url: string;
   /** Requests seen per path. */
   hits: Map<string, number>;
+  /** TCP connections accepted. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -86,11 +88,14 @@ export async function startFaultyProxy(target: string, fault: (path: string, att
       res.end(body);
     })().catch(() => res.destroy());
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     hits,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));

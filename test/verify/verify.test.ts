@@ -45,6 +45,21 @@ for (const [name, inputs, streams, fragments] of [
     }));
 }
 
+test('connections are kept alive and reused (not one per request)', async () => {
+  const s = await packageAndServe(sets.usersIsm);
+  const proxy = await startFaultyProxy(s.server.url, () => 'pass');
+  try {
+    const r = await verifyPresentation(`${proxy.url}video.ism/Manifest`, { concurrency: 3 });
+    assert.equal(r.ok, true);
+    assert.equal([...proxy.hits.values()].reduce((a, b) => a + b, 0), 17);
+    // undici returns a socket to its pool a tick after the body ends, so a worker may open another.
+    assert.ok(proxy.connections() <= 6, `${proxy.connections()} connections for 17 requests`);
+  } finally {
+    await proxy.close();
+    await s.close();
+  }
+});
+
 test('a deleted fragment: verify.http-status naming its URL, nothing else', () =>
   withServed(sets.cleanIsm, async (s) => {
     const k = key(s, 'video', 1, 2);
