@@ -1,23 +1,30 @@
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './commands/inspect.js';
 import { registerPackage } from './commands/package.js';
 import { registerPlay } from './commands/play.js';
+import { registerPublish } from './commands/publish.js';
+import { registerVerify } from './commands/verify.js';
 import { ExitCode, reportError } from './output.js';
 import { VERSION } from '../version.js';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
+  // Every request in flight (publish, verify: up to --concurrency) listens for Ctrl-C.
+  setMaxListeners(10_000, controller.signal);
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   const program = new Command('smoothpub')
-    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA, write the Manifest, package, serve')
+    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA, write the Manifest, package, publish, verify')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInspect(program);
   registerPackage(program, controller.signal);
+  registerPublish(program, controller.signal);
+  registerVerify(program, controller.signal);
   registerPlay(program, controller.signal);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.\n');
   try {

@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { ErrorCode, SmoothpubError } from '../../errors.js';
+import { DEFAULT_CONCURRENCY, type PublishEvent } from '../../publish/publishPlan.js';
+import { publishPresentation } from '../../publish/publishPresentation.js';
+import { parseConcurrency, parseFourCC, parsePositiveInt } from '../options.js';
+import { formatBytes, toJson } from '../output.js';
+
+interface PublishCliOptions {
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+  concurrency: string;
+  retries: string;
+  force?: boolean;
+  dryRun?: boolean;
+  policy?: boolean;
+  cors?: string;
+  public?: boolean;
+  fragmentCacheControl?: string;
+  manifestCacheControl?: string;
+  fourcc: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+export function registerPublish(program: Command, signal: AbortSignal): void {
+  program
+    .command('publish')
+    .description('upload a presentation to Azure Blob Storage, S3 or a folder: fragments first, the Manifest last, resumable')
+    .argument('<inputs_and_dest...>', 'inputs (.ismv/.isma/.ism, or one packaged folder), then the destination')
+    .option('--endpoint <url>', 'blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
+    .option('--region <region>', 'S3 region (default: from the AWS environment)')
+    .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
+    .option('--concurrency <n>', 'requests in flight', String(DEFAULT_CONCURRENCY))
+    .option('--retries <n>', 'retries per object on 408/429/5xx, resets and timeouts', '8')
+    .option('--force', 'upload everything, even objects already there and unchanged')
+    .option('--dry-run', 'print what would be uploaded, upload nothing')
+    .option('--policy', 'upload clientaccesspolicy.xml and crossdomain.xml to the account/bucket root')
+    .option('--cors <origins>', "set CORS rules allowing these origins (comma-separated, or '*')")
+    .option('--public', 'make the Azure container publicly readable (blob access)')
+    .option('--fragment-cache-control <value>', 'Cache-Control of fragments', 'public, max-age=31536000, immutable')
+    .option('--manifest-cache-control <value>', 'Cache-Control of the Manifest', 'public, max-age=60')
+    .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print events and the summary as JSON lines')
+    .addHelpText(
+      'after',
+      `
+Destinations:
+  az://<container>/<prefix>   credentials: AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT
+                              with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or the Azure
+                              default credential chain (az login, managed identity, ...)
+  s3://<bucket>/<prefix>      credentials: the AWS default chain (AWS_ACCESS_KEY_ID/..., profiles, roles)
+  <folder>                    a local folder (the same layout as \`package\`)
+The prefix is the presentation root: the Manifest lands at <prefix>/Manifest.
+
+A re-run (after a crash, Ctrl-C or kill -9) lists the destination once and uploads only
+objects that are missing or differ (size + MD5). The Manifest goes last, after every
+fragment succeeded, so players never see a presentation with holes.
+
+Examples:
+  smoothpub publish video.ism az://media/video.ism --policy --cors '*' --public
+  smoothpub publish out/video.ism s3://my-bucket/films/video.ism --region eu-west-1`,
+    )
+    .action(async (args: string[], opts: PublishCliOptions) => {
+      if (args.length < 2) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'publish needs at least one input and a destination');
+      const inputs = args.slice(0, -1);
+      const dest = args[args.length - 1]!;
+      const render = createPublishRenderer(opts.json === true, opts.progress);
+      try {
+        const summary = await publishPresentation({
+          inputs,
+          dest,
+          concurrency: parseConcurrency(opts.concurrency),
+          retry: { retries: parsePositiveInt('--retries', opts.retries, 100), baseDelayMs: 200, maxDelayMs: 30_000 },
+          force: opts.force === true,
+          dryRun: opts.dryRun === true,
+          policy: opts.policy === true,
+          fourCC: parseFourCC(opts.fourcc),
+          publicRead: opts.public === true,
+          fragmentCacheControl: opts.fragmentCacheControl!,
+          manifestCacheControl: opts.manifestCacheControl!,
+          ...(opts.cors !== undefined && { cors: opts.cors.split(',').map((s) => s.trim()).filter(Boolean) }),
+          ...(opts.endpoint !== undefined && { endpoint: opts.endpoint, forcePathStyle: opts.pathStyle ?? true }),
+          ...(opts.endpoint === undefined && opts.pathStyle !== undefined && { forcePathStyle: opts.pathStyle }),
+          ...(opts.region !== undefined && { region: opts.region }),
+          signal,
+          onEvent: render.event,
+        });
+        render.stop();
+        if (opts.json) {
+          process.stdout.write(toJson({ type: 'summary', ...summary }) + '\n');
+        } else {
+          const verb = summary.dryRun ? 'would upload' : 'uploaded';
+          process.stdout.write(
+            `${verb} ${summary.uploaded} of ${summary.objects} objects (${formatBytes(summary.bytes)}), skipped ${summary.skipped} unchanged, ` +
+              `${summary.retries} retries, ${summary.seconds.toFixed(2)} s, ${formatBytes(summary.throughput)}/s\n` +
+              `to ${summary.store}\n`,
+          );
+        }
+      } finally {
+        render.stop();
+      }
+    });
+}
+
+/** Progress bar on a TTY; JSON lines with --json (progress at most 4 per second). */
+function createPublishRenderer(json: boolean, progress: boolean): { event(e: PublishEvent): void; stop(): void } {
+  if (json) {
+    let last = 0;
+    return {
+      event(e) {
+        if (e.type === 'object') return;
+        if (e.type === 'progress' && e.done !== e.objects && performance.now() - last < 250) return;
+        last = performance.now();
+        process.stdout.write(toJson(e) + '\n');
+      },
+      stop: () => undefined,
+    };
+  }
+  if (!progress || !process.stderr.isTTY) {
+    return {
+      event(e) {
+        if (e.type === 'retry') process.stderr.write(`retry ${e.attempt} of ${e.key} in ${e.delayMs} ms: ${e.reason}\n`);
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: ' {bar} {percentage}% | {value}/{total} objects | {sent} | {rate}/s | ETA {eta_formatted} | retries {retries}',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 100,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const t0 = performance.now();
+  return {
+    event(e) {
+      if (e.type === 'start') {
+        bar.start(e.objects, 0, { sent: '0 B', rate: '0 B', retries: 0 });
+        started = true;
+      } else if (e.type === 'progress' && started) {
+        const rate = e.bytes / Math.max(0.001, (performance.now() - t0) / 1000);
+        bar.update(e.done, { sent: formatBytes(e.bytes), rate: formatBytes(rate), retries: e.retries });
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}

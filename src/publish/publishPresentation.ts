@@ -1,0 +1,60 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { buildPlan, type PlanOptions } from '../plan/buildPlan.js';
+import { loadPresentation } from '../plan/loadPresentation.js';
+import type { PresentationOptions } from '../plan/buildPresentation.js';
+import type { Plan } from '../plan/plan.js';
+import { isPresentationFolder, planFromFolder } from '../plan/planFromFolder.js';
+import { createStore } from '../storage/createStore.js';
+import { parseDestination } from '../storage/parseDestination.js';
+import type { Store } from '../storage/store.js';
+import { DEFAULT_CONCURRENCY, publishPlan, type PublishOptions, type PublishSummary } from './publishPlan.js';
+
+export interface PublishPresentationOptions extends PublishOptions, PlanOptions, PresentationOptions {
+  /** Sources (.ismv/.isma/.ism) or one packaged presentation folder. */
+  inputs: string[];
+  /** `az://container/prefix`, `s3://bucket/prefix` or a local folder: the presentation root. */
+  dest: string;
+  /** Blob service or S3 endpoint (Azurite, MinIO, other clouds). */
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  /** Origins allowed by CORS rules set on the store, e.g. ['*']. */
+  cors?: string[];
+  /** Make the Azure container publicly readable (anonymous GET of blobs). */
+  publicRead?: boolean;
+}
+
+/** The plan for some inputs: a packaged folder as it is, or sources indexed afresh. */
+export async function planInputs(inputs: string[], options: PlanOptions & PresentationOptions = {}): Promise<Plan> {
+  const only = inputs[0];
+  if (inputs.length === 1 && only !== undefined && (await isPresentationFolder(only))) return planFromFolder(only, options);
+  return buildPlan(await loadPresentation(inputs, options), options);
+}
+
+/**
+ * Publishes a presentation to Azure Blob, S3 or a folder: fragments first with
+ * retries, the Manifest last; a re-run uploads only what is missing or differs.
+ */
+export async function publishPresentation(opts: PublishPresentationOptions): Promise<PublishSummary> {
+  const dest = parseDestination(opts.dest);
+  const plan = await planInputs(opts.inputs, opts);
+  const store: Store = await createStore(dest, {
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
+    ...(opts.region !== undefined && { region: opts.region }),
+    ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
+  });
+  if (!opts.dryRun) {
+    if (opts.cors && opts.cors.length > 0) {
+      if (!store.setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
+      await store.prepare();
+      await store.setCors(opts.cors);
+    }
+    if (opts.publicRead) {
+      if (!store.setPublicRead) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
+      await store.prepare();
+      await store.setPublicRead();
+    }
+  }
+  return publishPlan(plan, store, opts);
+}
