@@ -71,14 +71,14 @@ async function attemptWithTimer(url: string, o: FetchBodyOptions, timeout: Abort
     return { kind: 'response', status: response.status, headers: response.headers, prefix: new Uint8Array(0), length: 0 };
   }
   const declared = contentLength(response.headers);
-  let kept: Uint8Array = new Uint8Array(0);
+  const kept = new Prefix(o.keep);
   let length = 0;
   try {
     const reader = response.body?.getReader();
     for (let r = await reader?.read(); r !== undefined && !r.done; r = await reader?.read()) {
       timer.refresh();
       length += r.value.length;
-      kept = keepPrefix(kept, r.value, o.keep);
+      kept.append(r.value);
     }
   } catch (e) {
     o.signal?.throwIfAborted();
@@ -86,23 +86,36 @@ async function attemptWithTimer(url: string, o: FetchBodyOptions, timeout: Abort
     const why = timeout.aborted ? `stalled (no data for ${o.timeoutMs} ms)` : `failed (${describe(e)})`;
     return { kind: 'failed', code: !timeout.aborted && declared !== undefined && length < declared ? VerifyCode.TRUNCATED : VerifyCode.NETWORK, message: `body ${why} ${where}` };
   }
-  return { kind: 'response', status: response.status, headers: response.headers, prefix: kept, length };
+  return { kind: 'response', status: response.status, headers: response.headers, prefix: kept.bytes, length };
 }
 
-function keepPrefix(kept: Uint8Array, chunk: Uint8Array, keep: (kept: Uint8Array) => number): Uint8Array {
-  let out = kept;
-  let at = 0;
-  let want = keep(out);
-  while (out.length < want && at < chunk.length) {
-    const take = Math.min(want - out.length, chunk.length - at);
-    const next = new Uint8Array(out.length + take);
-    next.set(out);
-    next.set(chunk.subarray(at, at + take), out.length);
-    out = next;
-    at += take;
-    want = keep(out);
+/** The first bytes of a body, as many as `keep` asks for; grows geometrically, so appending stays linear. */
+class Prefix {
+  private buffer = new Uint8Array(0);
+  private used = 0;
+
+  constructor(private readonly keep: (kept: Uint8Array) => number) {}
+
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(0, this.used);
   }
-  return out;
+
+  append(chunk: Uint8Array): void {
+    let at = 0;
+    let want = this.keep(this.bytes);
+    while (this.used < want && at < chunk.length) {
+      const take = Math.min(want - this.used, chunk.length - at);
+      if (this.used + take > this.buffer.length) {
+        const grown = new Uint8Array(Math.min(want, Math.max(this.used + take, this.buffer.length * 2)));
+        grown.set(this.bytes);
+        this.buffer = grown;
+      }
+      this.buffer.set(chunk.subarray(at, at + take), this.used);
+      this.used += take;
+      at += take;
+      want = this.keep(this.bytes);
+    }
+  }
 }
 
 /** Content-Length as sent, unless a content coding makes it the length of other bytes. */
