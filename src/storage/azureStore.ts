@@ -23,6 +23,8 @@ export interface AzureStoreOptions {
   concurrency?: number;
   /** Where credentials come from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** Blobs per listing request (default 5000, the service maximum). */
+  listPageSize?: number;
 }
 
 /** Above this a body goes up as staged blocks; below it, one Put Blob request. */
@@ -76,7 +78,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
     async *list(): AsyncGenerator<StoredObject> {
       const listPrefix = prefix === '' ? undefined : `${prefix}/`;
       const skip = listPrefix?.length ?? 0;
-      const pages = container.listBlobsFlat(listPrefix === undefined ? {} : { prefix: listPrefix }).byPage({ maxPageSize: 5000 });
+      const pages = container.listBlobsFlat(listPrefix === undefined ? {} : { prefix: listPrefix }).byPage({ maxPageSize: opts.listPageSize ?? 5000 });
       for (;;) {
         let page;
         try {

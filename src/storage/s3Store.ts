@@ -30,6 +30,8 @@ export interface S3StoreOptions {
   concurrency?: number;
   /** Explicit credentials instead of the AWS SDK's default chain (environment, profiles, SSO, instance roles). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Keys per listing request (default 1000, the service maximum). */
+  listPageSize?: number;
 }
 
 /** A store in an S3 bucket (or an S3-compatible service), with the AWS SDK's default credential chain. */
@@ -110,7 +112,7 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
       do {
         let page;
         try {
-          page = await client.send(new ListObjectsV2Command({ Bucket, ...(listPrefix !== undefined && { Prefix: listPrefix }), ...(token !== undefined && { ContinuationToken: token }) }));
+          page = await client.send(new ListObjectsV2Command({ Bucket, ...(listPrefix !== undefined && { Prefix: listPrefix }), ...(token !== undefined && { ContinuationToken: token }), ...(opts.listPageSize !== undefined && { MaxKeys: opts.listPageSize }) }));
         } catch (e) {
           throw fail('list', e);
         }

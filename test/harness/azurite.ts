@@ -12,6 +12,8 @@ export interface Azurite {
   accountName: string;
   accountKey: string;
   port: number;
+  /** Azurite's data folder (removed by stop). */
+  dir: string;
   /** Anonymous URL of a blob; the key's segments are percent-encoded. */
   blobUrl(container: string, key: string): string;
   /** Environment for `createAzureStore` with the account key. */
@@ -36,6 +38,7 @@ export async function startAzurite(): Promise<Azurite> {
     accountName: AZURITE_ACCOUNT,
     accountKey: AZURITE_KEY,
     port: emulator.port,
+    dir: emulator.dir,
     blobUrl: (container, key) => `${endpoint}/${container}/${encodeKey(key)}`,
     env: { AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY },
     stop: () => emulator.stop(),

@@ -47,13 +47,19 @@ export interface Emulator {
  * until `probe` gets an HTTP answer. Retries on another port when the child exits early
  * (the port was taken between picking and binding).
  */
-export async function startEmulator(name: string, script: string, args: (dir: string, port: number) => string[], probePath: string): Promise<Emulator> {
+export async function startEmulator(
+  name: string,
+  script: string,
+  args: (dir: string, port: number) => string[],
+  probePath: string,
+  nodeArgs: string[] = [],
+): Promise<Emulator> {
   installExitHook();
   const dir = await mkdtemp(join(tmpdir(), `smoothpub-${name}-`));
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', WATCHDOG, script, ...args(dir, port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--import', WATCHDOG, script, ...args(dir, port)], { stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startAzurite } from './azurite.js';
 import { startS3rver } from './s3rver.js';
 
@@ -15,6 +17,7 @@ test('Azurite starts on a free port, answers, and stop removes its dir', async (
     await a.stop();
     await b.stop();
   }
+  assert.equal(existsSync(a.dir), false);
   await assert.rejects(fetch(`${a.endpoint}?comp=list`));
 });
 
@@ -27,5 +30,26 @@ test('s3rver starts on a free port and stops', async () => {
   } finally {
     await s.stop();
   }
+  assert.equal(existsSync(s.dir), false);
   await assert.rejects(fetch(`${s.endpoint}/`));
+});
+
+test('an emulator dies with the test process, even when that is SIGKILLed', async () => {
+  const harness = new URL('./s3rver.js', import.meta.url).href;
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', `import { startS3rver } from '${harness}'; const s = await startS3rver(); console.log(s.endpoint); setInterval(() => {}, 1000);`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const endpoint = await new Promise<string>((resolve) => parent.stdout.setEncoding('utf8').once('data', (s: string) => resolve(s.trim())));
+  assert.equal((await fetch(`${endpoint}/`)).status, 200);
+  parent.kill('SIGKILL');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      await (await fetch(`${endpoint}/`)).arrayBuffer();
+    } catch {
+      break; // connection refused: the orphan exited
+    }
+    assert.ok(Date.now() < deadline, 'the emulator outlived its parent');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
