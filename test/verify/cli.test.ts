@@ -4,16 +4,16 @@ import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPackageRoot } from '../../src/play/packageRoot.js';
 import type { VerifyReport } from '../../src/verify/verifyPresentation.js';
 import { key, packageAndServe, sets } from './helpers.js';
 
-// The verify command through a stand-in for bin/smoothpub.js (see cli.ts); async, so the
-// server in this process keeps answering while the CLI runs.
-const wrapper = fileURLToPath(new URL('./cli.js', import.meta.url));
+// The real bin, run asynchronously so the server in this process keeps answering.
+const bin = join(findPackageRoot(fileURLToPath(new URL('.', import.meta.url))), 'bin', 'smoothpub.js');
 
 function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [wrapper, 'verify', ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, 'verify', ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
       resolve({ status: code, stdout, stderr });
     });
