@@ -16,4 +16,11 @@ export { inspectInputs, type InspectReport, type Problem } from './inspect/inspe
 export { packagePresentation, type PackageOptions, type PackageResult } from './package/packagePresentation.js';
 export { writePlanToFolder, type WriteOptions, type WriteProgress } from './storage/writePlanToFolder.js';
 export { startStaticServer, type StaticServer, type StaticServerOptions } from './play/staticServer.js';
+export { verifyPresentation, VerifyCode, DEFAULT_VERIFY_CONCURRENCY, type VerifyOptions, type VerifyProgress, type VerifyReport, type VerifyProblem, type VerifyCodeValue } from './verify/index.js';
+export { publishPresentation, planInputs, type PublishPresentationOptions } from './publish/publishPresentation.js';
+export { publishPlan, DEFAULT_CONCURRENCY, type PublishEvent, type PublishOptions, type PublishSummary } from './publish/publishPlan.js';
+export { createStore, type CreateStoreOptions } from './storage/createStore.js';
+export { parseDestination, type ParsedDestination } from './storage/parseDestination.js';
+export { createFolderStore } from './storage/folderStore.js';
+export { StoreError, type Store, type StoredObject, type PutOptions, type BodySource } from './storage/store.js';
 export { main } from './cli/main.js';
