@@ -283,6 +283,8 @@ function azureError(e: unknown, ctx: AzureFailureContext): SmoothpubError {
     ...(status !== 401 && status !== 403 && { detail: firstLine(err.message) ?? '' }),
     retryAfter: rest?.response?.headers.get('retry-after'),
     throttled: code === 'ServerBusy',
+    // @azure/identity: CredentialUnavailableError, AuthenticationError, AggregateAuthenticationError.
+    credentialsFailed: rest === undefined && /Credential|Authentication/.test(err.name),
     abortedByCaller: aborted && ctx.signal?.aborted === true,
     timedOut: aborted && ctx.signal?.aborted !== true,
     secrets: ctx.secrets,

@@ -22,11 +22,11 @@ const SECRET_QUERY = ['sig', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Secur
 
 const PATTERNS: [RegExp, string][] = [
   // Connection-string fields up to the next `;`, quote or space.
-  [/\b(AccountKey|SharedAccessSignature)=[^;\s"'<>]*/gi, `$1=${REDACTED}`],
+  [/\b(AccountKey|SharedAccessSignature)=[^;\s"'<>)]*/gi, `$1=${REDACTED}`],
   // `sig=...` and friends in query strings, raw or HTML-escaped (`&amp;sig=`).
-  [new RegExp(`([?&;](?:amp;)?(?:${SECRET_QUERY.join('|')})=)[^&\\s"'<>]*`, 'gi'), `$1${REDACTED}`],
+  [new RegExp(`([?&;](?:amp;)?(?:${SECRET_QUERY.join('|')})=)[^&\\s"'<>)]*`, 'gi'), `$1${REDACTED}`],
   // A bare SAS token: `sig=...` at the start of the text or after a space, quote or parenthesis.
-  [/(^|[\s"'(])(sig=)[^&\s"'<>]*/gi, `$1$2${REDACTED}`],
+  [/(^|[\s"'(])(sig=)[^&\s"'<>)]*/gi, `$1$2${REDACTED}`],
   // Authorization-like headers: JSON `"authorization":"AWS4-HMAC-SHA256 ..."` and inspected
   // `authorization: '...'` lose the quoted value; raw `Authorization: SharedKey acct:sig` loses the rest of the line.
   [/(["']?\b(?:x-ms-)?(?:authorization|x-amz-security-token|x-ms-copy-source-authorization)["']?\s*:\s*)(["'])(?:(?!\2)[^\r\n])*\2/gi, `$1$2${REDACTED}$2`],

@@ -56,6 +56,8 @@ export interface StoreErrorDetails {
   /** From Retry-After, in milliseconds. */
   retryAfterMs?: number;
   key?: string;
+  /** Overrides the code the status implies, e.g. `store.auth` when no token could be obtained (no HTTP status). */
+  code?: ErrorCodeValue;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface StoreErrorDetails {
 export class StoreError extends SmoothpubError {
   readonly details: StoreErrorDetails;
   constructor(message: string, details: StoreErrorDetails, options?: ErrorOptions) {
-    super(codeFor(details.status), message, details.key === undefined ? {} : { key: details.key }, options);
+    super(details.code ?? codeFor(details.status), message, details.key === undefined ? {} : { key: details.key }, options);
     this.details = details;
   }
 }

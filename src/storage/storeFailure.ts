@@ -1,4 +1,5 @@
 import { redact } from './redact.js';
+import { ErrorCode } from '../errors.js';
 import { StoreError } from './store.js';
 
 /** What a store's SDK error says, in the terms `StoreError` needs. */
@@ -19,6 +20,8 @@ export interface Failure {
   abortedByCaller?: boolean;
   /** The request timed out (our timeout, not the caller's abort). */
   timedOut?: boolean;
+  /** No credentials could be obtained (no HTTP exchange with the store happened): `store.auth`. */
+  credentialsFailed?: boolean;
   /** Secrets known to the store (account key, SAS) to remove from the message. */
   secrets?: readonly string[];
   env?: NodeJS.ProcessEnv;
@@ -30,7 +33,7 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPI
 export function storeError(f: Failure): StoreError {
   const socketTrouble = f.code !== undefined && RETRYABLE_CODES.has(f.code);
   const hangUp = f.detail !== undefined && /socket hang up|ECONNRESET|ETIMEDOUT|ECONNREFUSED/i.test(f.detail);
-  const retryable = f.abortedByCaller !== true && ((f.status !== undefined && RETRYABLE_STATUS.has(f.status)) || socketTrouble || hangUp || f.timedOut === true);
+  const retryable = f.abortedByCaller !== true && f.credentialsFailed !== true && ((f.status !== undefined && RETRYABLE_STATUS.has(f.status)) || socketTrouble || hangUp || f.timedOut === true);
   const throttled = f.status === 429 || f.throttled === true;
   const retryAfterMs = parseRetryAfter(f.retryAfter ?? undefined);
   const what = [f.status, f.code].filter((x) => x !== undefined).join(' ');
@@ -42,6 +45,7 @@ export function storeError(f: Failure): StoreError {
     throttled,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     ...(f.key !== undefined && { key: f.key }),
+    ...(f.credentialsFailed === true && { code: ErrorCode.STORE_AUTH }),
   });
 }
 

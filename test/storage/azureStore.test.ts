@@ -6,7 +6,7 @@ import { createAzureStore } from '../../src/storage/azureStore.js';
 import { createStore } from '../../src/storage/createStore.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
-import { SMOOTH_KEYS, assertNoSecret, catchStoreError, listAll, md5, putOptions, startFakeService } from './storeHelpers.js';
+import { SMOOTH_KEYS, assertNoSecret, catchStoreError, inParallel, listAll, md5, putOptions, startCountingRelay, startFakeService } from './storeHelpers.js';
 
 let az: Azurite;
 
@@ -256,4 +256,21 @@ test('a stopped emulator (connection refused) is a retryable StoreError', async 
   assert.equal(e.details.retryable, true);
   assert.equal(e.details.throttled, false);
   assert.match(e.message, /ECONNREFUSED/);
+});
+
+test('connections are kept alive and reused across puts at the given concurrency', async (t) => {
+  const relay = await startCountingRelay(az.port);
+  try {
+    const s = await createAzureStore({ container: 'keepalive', prefix: 'p', endpoint: `http://127.0.0.1:${relay.port}/${az.accountName}`, env: az.env, concurrency: 8 });
+    await s.prepare();
+    const body = Buffer.alloc(20 * 1024, 1);
+    const keys = Array.from({ length: 160 }, (_, i) => `QualityLevels(1)/Fragments(video=${i * 20000000})`);
+    await inParallel(keys, 8, (key) => s.put(key, () => body, putOptions(body)));
+    assert.equal((await listAll(s)).size, 160);
+    t.diagnostic(`${relay.connections()} connections for 162 requests at concurrency 8`);
+    // 162 requests over at most a handful more sockets than requests in flight.
+    assert.ok(relay.connections() >= 2 && relay.connections() <= 12, `${relay.connections()} connections`);
+  } finally {
+    await relay.close();
+  }
 });

@@ -5,7 +5,7 @@ import { CreateMultipartUploadCommand, CompleteMultipartUploadCommand, GetBucket
 import { createS3Store, md5FromEtag, type S3StoreOptions } from '../../src/storage/s3Store.js';
 import { createStore } from '../../src/storage/createStore.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
-import { SMOOTH_KEYS, assertNoSecret, catchStoreError, listAll, md5, putOptions, startFakeService } from './storeHelpers.js';
+import { SMOOTH_KEYS, assertNoSecret, catchStoreError, inParallel, listAll, md5, putOptions, startCountingRelay, startFakeService } from './storeHelpers.js';
 
 let s3: S3rver;
 
@@ -263,4 +263,21 @@ test('a stopped emulator (connection refused) is a retryable StoreError', async 
   assert.equal(e.details.retryable, true);
   assert.match(e.message, /ECONNREFUSED/);
   await s.close!();
+});
+
+test('connections are kept alive and reused across puts at the given concurrency', async (t) => {
+  const relay = await startCountingRelay(s3.port);
+  try {
+    const s = await createS3Store({ bucket: 'keepalive', prefix: 'p', endpoint: `http://127.0.0.1:${relay.port}`, concurrency: 8 });
+    await s.prepare();
+    const body = Buffer.alloc(20 * 1024, 1);
+    const keys = Array.from({ length: 160 }, (_, i) => `QualityLevels(1)/Fragments(video=${i * 20000000})`);
+    await inParallel(keys, 8, (key) => s.put(key, () => body, putOptions(body)));
+    assert.equal((await listAll(s)).size, 160);
+    t.diagnostic(`${relay.connections()} connections for 162 requests at concurrency 8`);
+    assert.ok(relay.connections() >= 2 && relay.connections() <= 12, `${relay.connections()} connections`);
+    await s.close!();
+  } finally {
+    await relay.close();
+  }
 });

@@ -67,3 +67,42 @@ export const SMOOTH_KEYS = [
   'QualityLevels(128000)/Fragments(audio=-213333)',
   'Manifest',
 ];
+
+/** A TCP relay to 127.0.0.1:`targetPort` that counts the connections clients open through it. */
+export async function startCountingRelay(targetPort: number): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
+  const { createServer: createTcpServer, connect } = await import('node:net');
+  let count = 0;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createTcpServer((client) => {
+    count++;
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    connections: () => count,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Runs `fn` over items with at most `concurrency` running at once. */
+export async function inParallel<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
