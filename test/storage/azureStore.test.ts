@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, BlobServiceClient, StorageSharedKeyCredential, generateAccountSASQueryParameters } from '@azure/storage-blob';
 import { createAzureStore } from '../../src/storage/azureStore.js';
@@ -273,4 +274,19 @@ test('connections are kept alive and reused across puts at the given concurrency
   } finally {
     await relay.close();
   }
+});
+
+test('a body over 256 MiB goes up as staged blocks and still lists its MD5', async () => {
+  const s = await store('big', '');
+  await s.prepare();
+  const size = 256 * 1024 * 1024 + 1;
+  const chunk = Buffer.alloc(1024 * 1024, 3);
+  function* chunks(): Generator<Buffer> {
+    for (let left = size; left > 0; left -= chunk.length) yield chunk.subarray(0, Math.min(left, chunk.length));
+  }
+  const hash = createHash('md5');
+  for (const c of chunks()) hash.update(c);
+  const digest = hash.digest();
+  await s.put('QualityLevels(1)/Fragments(video=0)', () => Readable.from(chunks()), { size, contentType: 'video/mp4', cacheControl: 'no-cache', md5: digest });
+  assert.deepEqual((await listAll(s)).get('QualityLevels(1)/Fragments(video=0)'), { key: 'QualityLevels(1)/Fragments(video=0)', size, md5: digest.toString('base64') });
 });
