@@ -5,6 +5,7 @@ import { childBoxes } from '../bmff/box.js';
 import { readTfra } from '../bmff/tfra.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import type { ByteSource } from '../source/source.js';
+import { runAll } from '../util/runAll.js';
 import { readMoof, type MoofInfo } from './readMoof.js';
 import { readMoov, type Moov, type MoovTrack } from './readMoov.js';
 import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
@@ -180,14 +181,9 @@ async function viaMfra(src: ByteSource, firstMoof: number, defaultDuration: (id:
   }
   const sorted = [...offsets].sort((a, b) => a - b);
   const out: LocatedMoof[] = new Array<LocatedMoof>(sorted.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < sorted.length) {
-      const i = next++;
-      out[i] = await readFragmentAt(src, sorted[i]!, defaultDuration);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, sorted.length) }, worker));
+  await runAll(sorted, concurrency, async (offset, i) => {
+    out[i] = await readFragmentAt(src, offset, defaultDuration);
+  });
   let expected = firstMoof;
   for (const m of out) {
     if (m.offset !== expected) return undefined; // tfra skips fragments (or lists extras): scan instead

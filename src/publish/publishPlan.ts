@@ -1,4 +1,5 @@
-import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
+import type { Plan, PlannedObject } from '../plan/plan.js';
+import { runAll } from '../util/runAll.js';
 import { SourceFiles, type LoadedBody } from '../storage/sourceFiles.js';
 import type { Store, StoredObject } from '../storage/store.js';
 import { DEFAULT_RETRY_POLICY, GlobalPause, isRetryable, retryDelay, sleep, type RetryPolicy } from './backoff.js';
@@ -132,26 +133,3 @@ async function listExisting(store: Store, tolerateMissing: boolean): Promise<Map
   }
   return map;
 }
-
-/**
- * Runs `fn` over items with bounded concurrency. On the first failure no new item
- * starts, every running one settles, then the failure is thrown.
- */
-export async function runAll<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  if (failure) throw failure.error;
-}
-
-export { bodySize };

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
 import { copyRange } from './copyRange.js';
+import { runAll } from '../util/runAll.js';
 
 export interface WriteProgress {
   objects: number;
@@ -53,20 +54,18 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
   try {
     const last = plan.objects[plan.objects.length - 1];
     const rest = plan.objects.slice(0, -1);
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const worker = async (): Promise<void> => {
-      const buffer = new Uint8Array(1024 * 1024);
-      try {
-        while (!failure && next < rest.length) await writeOne(rest[next++]!, buffer);
-      } catch (error) {
-        failure ??= { error };
-      }
-    };
-    // Every worker stops and settles before the error surfaces, so the caller can
+    // Every worker stops and settles before an error surfaces, so the caller can
     // remove the folder without a write still landing in it.
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, rest.length)) }, worker));
-    if (failure) throw failure.error;
+    const free: Uint8Array[] = [];
+    await runAll(rest, Math.max(1, options.concurrency ?? 4), async (obj) => {
+      // Each write in flight borrows one copy buffer and gives it back.
+      const buffer = free.pop() ?? new Uint8Array(1024 * 1024);
+      try {
+        await writeOne(obj, buffer);
+      } finally {
+        free.push(buffer);
+      }
+    });
     if (last) await writeOne(last, new Uint8Array(1024 * 1024));
   } catch (e) {
     if (isSmoothpubError(e) || options.signal?.aborted) throw e;

@@ -7,7 +7,7 @@ import { checkPolicyFiles } from './checkPolicy.js';
 import { contentLength, fetchBody, type FetchBodyOptions, type FetchResult } from './fetchBody.js';
 import { objectUrl, parseManifestUrl, redactUrl } from './manifestUrl.js';
 import { VerifyCode, type VerifyCodeValue, type VerifyProblem } from './problem.js';
-import { runPool } from './runPool.js';
+import { runAll } from '../util/runAll.js';
 
 export interface VerifyProgress {
   checked: number;
@@ -141,7 +141,7 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
   let checked = 0;
   let bytes = 0;
   options.onProgress?.({ checked, total: jobs.length, problems: problems.length });
-  await runPool(jobs, options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY, async (job) => {
+  await runAll(jobs, options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY, async (job) => {
     const r = await fetchBody(job.url, { ...fetchOptions, headers, keep: fragmentPrefixWanted });
     const problem = (code: VerifyCodeValue, message: string): void => addProblem(job.order, redactUrl(job.url), code, message);
     if (r.kind === 'failed') {
