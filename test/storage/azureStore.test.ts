@@ -185,6 +185,13 @@ test('connection strings and SAS tokens authenticate; the SAS never shows', asyn
   await viaSas.prepare();
   await viaSas.put('Manifest', () => body, putOptions(body));
   assert.equal((await listAll(viaSas)).get('Manifest')?.size, 2);
+  const sasCs = `BlobEndpoint=${az.endpoint};SharedAccessSignature=${sas}`;
+  const viaSasCs = await createAzureStore({ container: 'bysas', prefix: 'p', env: { AZURE_STORAGE_CONNECTION_STRING: sasCs } });
+  assert.equal(viaSasCs.description, 'az://bysas/p (account devstoreaccount1)');
+  assert.equal((await listAll(viaSasCs)).get('Manifest')?.size, 2);
+  // The emulator shorthand, pointed at this Azurite's port.
+  const dev = await createAzureStore({ container: 'bysas', prefix: 'p', endpoint: az.endpoint, env: { AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' } });
+  assert.equal((await listAll(dev)).get('Manifest')?.size, 2);
   // A read-only SAS cannot write: 403, and neither the token nor its signature shows.
   const readOnly = generateAccountSASQueryParameters(
     { expiresOn: new Date(Date.now() + 3600_000), permissions: AccountSASPermissions.parse('rl'), resourceTypes: 'sco', services: 'b' },
