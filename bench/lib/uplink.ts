@@ -1,0 +1,97 @@
+// An emulated home uplink: a network namespace joined to the host by a veth pair, with
+// addresses only on that pair (no route outward), and the namespace's egress rate-limited
+// by `tc tbf`. Latency comes from a user-space relay on the host end (see delayRelay.ts).
+import { spawnSync } from 'node:child_process';
+
+export interface Uplink {
+  namespace: string;
+  /** Address of the host end, reachable from inside the namespace. */
+  hostAddress: string;
+  /** Address of the namespace end. */
+  nsAddress: string;
+  rateMbit: number;
+  /** `ip netns exec <ns>` prefix for a command run inside the namespace. */
+  exec(cmd: string[]): string[];
+  remove(): void;
+}
+
+export interface UplinkOptions {
+  namespace: string;
+  rateMbit: number;
+  /** A /30 of private addresses used only on the veth pair, e.g. `10.201.0`: .1 host, .2 namespace. */
+  subnet: string;
+}
+
+function run(args: string[], allowFailure = false): string {
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0 && !allowFailure) throw new Error(`${args.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Why namespaces cannot be used here, or undefined when they can (tries one and removes it). */
+export function uplinkUnavailable(): string | undefined {
+  for (const tool of ['ip', 'tc']) {
+    if (spawnSync(tool, ['-V'], { encoding: 'utf8' }).error) return `\`${tool}\` not found (apt-get install iproute2)`;
+  }
+  if (process.getuid?.() !== 0) return 'not root: network namespaces and tc need root (CAP_NET_ADMIN)';
+  const probe = `spprobe${process.pid}`;
+  const r = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (r.status !== 0) return `network namespaces are not permitted here: ${r.stderr.trim()}`;
+  spawnSync('ip', ['netns', 'del', probe]);
+  return undefined;
+}
+
+/** Names of veth ends, short enough for IFNAMSIZ. */
+function vethNames(ns: string): { host: string; inner: string } {
+  return { host: `${ns.slice(0, 10)}-h`, inner: `${ns.slice(0, 10)}-n` };
+}
+
+/** Removes the namespace and veth pair, if present (deleting either end deletes both). */
+export function removeUplink(namespace: string): void {
+  const { host } = vethNames(namespace);
+  run(['ip', 'link', 'del', host], true);
+  run(['ip', 'netns', 'del', namespace], true);
+}
+
+export function createUplink(opts: UplinkOptions): Uplink {
+  const ns = opts.namespace;
+  const { host, inner } = vethNames(ns);
+  const hostAddress = `${opts.subnet}.1`;
+  const nsAddress = `${opts.subnet}.2`;
+  removeUplink(ns); // left over by a killed run
+  const inNs = (cmd: string[]): string[] => ['ip', 'netns', 'exec', ns, ...cmd];
+  try {
+    run(['ip', 'netns', 'add', ns]);
+    run(['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', inner]);
+    run(['ip', 'link', 'set', inner, 'netns', ns]);
+    run(['ip', 'addr', 'add', `${hostAddress}/30`, 'dev', host]);
+    run(['ip', 'link', 'set', host, 'up']);
+    run(inNs(['ip', 'addr', 'add', `${nsAddress}/30`, 'dev', inner]));
+    run(inNs(['ip', 'link', 'set', inner, 'up']));
+    run(inNs(['ip', 'link', 'set', 'lo', 'up']));
+    // Uplink = the namespace's egress. burst must cover rate/HZ; `latency` bounds the queue.
+    run(inNs(['tc', 'qdisc', 'add', 'dev', inner, 'root', 'tbf', 'rate', `${opts.rateMbit}mbit`, 'burst', '64kb', 'latency', '50ms']));
+    waitUntilReachable(inNs, hostAddress);
+  } catch (e) {
+    removeUplink(ns);
+    throw e;
+  }
+  return { namespace: ns, hostAddress, nsAddress, rateMbit: opts.rateMbit, exec: inNs, remove: () => removeUplink(ns) };
+}
+
+/** Waits for the veth pair to carry traffic (link up, neighbour resolution). */
+function waitUntilReachable(inNs: (cmd: string[]) => string[], address: string): void {
+  if (spawnSync('ping', ['-V']).error) return; // no ping: trust `ip link set up`
+  const ping = inNs(['ping', '-c', '1', '-W', '1', address]);
+  for (let i = 0; i < 50; i++) {
+    if (spawnSync(ping[0]!, ping.slice(1)).status === 0) return;
+    spawnSync('sleep', ['0.1']);
+  }
+  throw new Error(`${address} is not reachable from the namespace`);
+}
+
+/** The qdisc's own counters (bytes sent, drops, overlimits), for the report. */
+export function qdiscStats(uplink: Uplink): string {
+  const { inner } = vethNames(uplink.namespace);
+  return run(uplink.exec(['tc', '-s', 'qdisc', 'show', 'dev', inner]), true).trim();
+}

@@ -1,0 +1,472 @@
+// Publish benchmark (issue 4): `smoothpub publish` against `rclone copy` of the same packaged
+// folder into the same emulator (Azurite, s3rver) at the same concurrency, then publishing
+// over an emulated home uplink (network namespace + veth + tc tbf + a delaying TCP relay)
+// at concurrency 1 and at the default. Design targets: ahead of rclone; >= 90% of link rate.
+//
+//   npm run bench:publish -- [--reps 2] [--concurrency 16] [--uplink-mbit 50] [--rtt-ms 40] [--no-uplink]
+//
+// Every timed run gets a fresh emulator (fresh data dir, fresh container), so both tools
+// upload everything and neither pays for the other's garbage collection. Tools alternate
+// order per round; medians are reported. The last line is `RESULT {json}`.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join, resolve } from 'node:path';
+import { BlobServiceClient, StorageSharedKeyCredential, AccountSASPermissions } from '@azure/storage-blob';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_CONCURRENCY } from '../src/publish/publishPlan.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../test/harness/azurite.js';
+import { startS3rver, type S3rver } from '../test/harness/s3rver.js';
+import { startDelayRelay, type DelayRelay } from './lib/delayRelay.js';
+import { createUplink, qdiscStats, removeUplink, uplinkUnavailable, type Uplink } from './lib/uplink.js';
+import { CACHE, LEVELS, cleanStaleTemps, ensurePresentation } from './media.js';
+
+const SMOOTHPUB = resolve('bin/smoothpub.js');
+const PACKAGED = join(CACHE, 'packaged', 'video.ism');
+const NAMESPACE = 'spbench';
+const SUBNET = '10.201.0';
+/** The uplink runs publish the two lowest video levels (~64 MB, 600 small fragments): the hard case for latency. */
+const UPLINK_LEVELS = LEVELS.slice(-2);
+
+interface Args {
+  reps: number;
+  concurrency: number;
+  uplinkMbit: number;
+  rttMs: number;
+  uplink: boolean;
+}
+
+function parseArgs(): Args {
+  const value = (name: string, fallback: number): number => {
+    const i = process.argv.indexOf(name);
+    const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+    return v;
+  };
+  return {
+    reps: Math.round(value('--reps', 2)),
+    concurrency: Math.round(value('--concurrency', 16)),
+    uplinkMbit: value('--uplink-mbit', 50),
+    rttMs: value('--rtt-ms', 40),
+    uplink: !process.argv.includes('--no-uplink'),
+  };
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------- child processes
+
+/** Children still running, killed if the bench is interrupted. */
+const children = new Set<ChildProcess>();
+
+interface Timed {
+  seconds: number;
+  stdout: string;
+}
+
+/** Runs a command to completion without blocking the event loop (the relay lives in this process). */
+function timed(cmd: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd[0]!, cmd.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8000)));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      const seconds = (performance.now() - t0) / 1000;
+      if (code !== 0) reject(new Error(`${cmd.slice(0, 4).join(' ')} ... exited ${code ?? signal}\n${stderr.trim()}\n${stdout.slice(-2000).trim()}`));
+      else resolvePromise({ seconds, stdout });
+    });
+  });
+}
+
+interface PublishSummaryLine {
+  objects: number;
+  uploaded: number;
+  bytes: number;
+  seconds: number;
+  retries: number;
+}
+
+function summaryOf(stdout: string): PublishSummaryLine {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.includes('"type":"summary"'));
+  if (line === undefined) throw new Error(`no summary in smoothpub's output: ${stdout.slice(-500)}`);
+  return JSON.parse(line) as PublishSummaryLine;
+}
+
+// ---------------------------------------------------------------- prerequisites
+
+function missingTools(needUplink: boolean): string[] {
+  const missing: string[] = [];
+  if (spawnSync('rclone', ['version']).error) missing.push('rclone (apt-get install -y rclone): the peer to compare with');
+  if (needUplink && spawnSync('ip', ['-V']).error) missing.push('ip/tc (apt-get install -y iproute2): the emulated uplink');
+  return missing;
+}
+
+/** The packaged 10-minute presentation, packaged once and reused (package renames into place, so a Manifest means complete). */
+async function ensurePackaged(): Promise<{ objects: number; bytes: number }> {
+  const p = ensurePresentation(10);
+  const manifest = join(PACKAGED, 'Manifest');
+  if (!existsSync(manifest) || statSync(manifest).mtimeMs < statSync(p.ism).mtimeMs) {
+    rmSync(PACKAGED, { recursive: true, force: true });
+    log(`packaging ${p.ism} into ${PACKAGED}`);
+    await timed([process.execPath, SMOOTHPUB, 'package', p.ism, '-o', PACKAGED, '--json', '--no-progress']);
+  }
+  let objects = 0;
+  let bytes = 0;
+  for (const e of readdirSync(PACKAGED, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    objects++;
+    const path = join(e.parentPath, e.name);
+    bytes += statSync(path).size;
+    readFileSync(path); // warm the page cache so the first timed run does not pay for the disk
+  }
+  return { objects, bytes };
+}
+
+// ---------------------------------------------------------------- the two stores
+
+interface StoreBench {
+  name: 'azurite' | 's3rver';
+  /** Starts a fresh emulator; returns commands for both tools and a way to count what landed. */
+  start(): Promise<{
+    smoothpub: (concurrency: number) => { cmd: string[]; env: NodeJS.ProcessEnv };
+    rclone: (concurrency: number) => { cmd: string[]; env: NodeJS.ProcessEnv };
+    count(which: 'smoothpub' | 'rclone'): Promise<{ objects: number; bytes: number }>;
+    stop(): Promise<void>;
+  }>;
+}
+
+const rcloneFlags = (c: number): string[] => ['--transfers', String(c), '--checkers', String(c), '--config', '/dev/null', '--log-level', 'ERROR'];
+
+const azuriteBench: StoreBench = {
+  name: 'azurite',
+  async start() {
+    const az: Azurite = await startAzurite();
+    emulators.add(az);
+    const service = new BlobServiceClient(az.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+    const sasUrl = service.generateAccountSasUrl(new Date(Date.now() + 6 * 3600_000), AccountSASPermissions.parse('rwdlacup'), 'sco');
+    return {
+      smoothpub: (c) => ({
+        cmd: [process.execPath, SMOOTHPUB, 'publish', PACKAGED, 'az://smoothpub/video.ism', '--endpoint', az.endpoint, '--concurrency', String(c), '--json'],
+        env: { ...process.env, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY },
+      }),
+      rclone: (c) => ({
+        cmd: ['rclone', 'copy', PACKAGED, 'az:rclone/video.ism', ...rcloneFlags(c)],
+        env: { ...process.env, RCLONE_CONFIG_AZ_TYPE: 'azureblob', RCLONE_CONFIG_AZ_SAS_URL: sasUrl },
+      }),
+      async count(which) {
+        let objects = 0;
+        let bytes = 0;
+        for await (const b of service.getContainerClient(which).listBlobsFlat()) {
+          objects++;
+          bytes += b.properties.contentLength ?? 0;
+        }
+        return { objects, bytes };
+      },
+      async stop() {
+        await az.stop();
+        emulators.delete(az);
+      },
+    };
+  },
+};
+
+const s3rverBench: StoreBench = {
+  name: 's3rver',
+  async start() {
+    const s3: S3rver = await startS3rver();
+    emulators.add(s3);
+    const client = new S3Client({
+      region: s3.region,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    // rclone 1.60 fails on the AWS_CA_BUNDLE this machine exports (design.md).
+    const envWithoutCaBundle = { ...process.env };
+    delete envWithoutCaBundle.AWS_CA_BUNDLE;
+    return {
+      smoothpub: (c) => ({
+        cmd: [process.execPath, SMOOTHPUB, 'publish', PACKAGED, 's3://smoothpub/video.ism', '--endpoint', s3.endpoint, '--concurrency', String(c), '--json'],
+        env: { ...process.env, ...s3.env },
+      }),
+      rclone: (c) => ({
+        cmd: ['rclone', 'copy', PACKAGED, 's3b:rclone/video.ism', ...rcloneFlags(c)],
+        env: {
+          ...envWithoutCaBundle,
+          RCLONE_CONFIG_S3B_TYPE: 's3',
+          RCLONE_CONFIG_S3B_PROVIDER: 'Other',
+          RCLONE_CONFIG_S3B_ENDPOINT: s3.endpoint,
+          RCLONE_CONFIG_S3B_FORCE_PATH_STYLE: 'true',
+          RCLONE_CONFIG_S3B_REGION: s3.region,
+          RCLONE_CONFIG_S3B_ACCESS_KEY_ID: s3.accessKeyId,
+          RCLONE_CONFIG_S3B_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        },
+      }),
+      async count(which) {
+        let objects = 0;
+        let bytes = 0;
+        let token: string | undefined;
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: which, ...(token !== undefined && { ContinuationToken: token }) }));
+          for (const o of page.Contents ?? []) {
+            objects++;
+            bytes += o.Size ?? 0;
+          }
+          token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+        } while (token !== undefined);
+        return { objects, bytes };
+      },
+      async stop() {
+        client.destroy();
+        await s3.stop();
+        emulators.delete(s3);
+      },
+    };
+  },
+};
+
+/** Emulators still running, stopped if the bench fails or is interrupted. */
+const emulators = new Set<Azurite | S3rver>();
+
+interface StoreResult {
+  store: string;
+  smoothpub: number[];
+  rclone: number[];
+}
+
+async function benchStore(store: StoreBench, args: Args, expected: { objects: number; bytes: number }, withRclone: boolean): Promise<StoreResult> {
+  const result: StoreResult = { store: store.name, smoothpub: [], rclone: [] };
+  const tools: ('smoothpub' | 'rclone')[] = withRclone ? ['smoothpub', 'rclone'] : ['smoothpub'];
+  for (let round = 1; round <= args.reps; round++) {
+    const order = round % 2 === 1 ? tools : [...tools].reverse();
+    for (const tool of order) {
+      const emulator = await store.start();
+      try {
+        const { cmd, env } = emulator[tool](args.concurrency);
+        spawnSync('sync');
+        const run = await timed(cmd, env);
+        const landed = await emulator.count(tool);
+        if (landed.objects !== expected.objects || landed.bytes !== expected.bytes) {
+          throw new Error(`${tool} into ${store.name}: ${landed.objects} objects / ${landed.bytes} bytes landed, expected ${expected.objects} / ${expected.bytes}`);
+        }
+        const extra = tool === 'smoothpub' ? ` (own clock ${summaryOf(run.stdout).seconds.toFixed(2)} s, ${summaryOf(run.stdout).retries} retries)` : '';
+        log(`round ${round}: ${tool} -> ${store.name} ${run.seconds.toFixed(2)} s${extra}`);
+        result[tool].push(run.seconds);
+      } finally {
+        await emulator.stop();
+      }
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- uplink
+
+interface UplinkResult {
+  rateMbit: number;
+  rttMs: number;
+  objects: number;
+  bytes: number;
+  /** Bulk TCP through the same link and relay: the ceiling for any HTTP client. */
+  tcpFraction: number;
+  runs: { label: string; concurrency: number; seconds: number; wallSeconds: number; bytes: number; fraction: number; retries: number }[];
+}
+
+/** Bytes through one TCP connection from inside the namespace to a sink behind the relay: the link's real goodput. */
+async function measureTcpCeiling(uplink: Uplink, args: Args, bytes: number): Promise<number> {
+  let received = 0;
+  const sink: Server = createServer((s) => {
+    s.on('data', (d: Buffer) => (received += d.length));
+    s.on('end', () => s.end('done'));
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const sinkPort = (sink.address() as { port: number }).port;
+  const relay = await startDelayRelay({ listenHost: uplink.hostAddress, targetHost: '127.0.0.1', targetPort: sinkPort, oneWayMs: args.rttMs / 2 });
+  try {
+    const client = `
+      const s = require('net').connect(${relay.port}, '${uplink.hostAddress}', () => {
+        const t0 = performance.now(); const chunk = Buffer.alloc(65536); let left = ${bytes};
+        const pump = () => { while (left > 0) { left -= chunk.length; if (!s.write(chunk)) return s.once('drain', pump); } s.end(); };
+        s.on('data', () => {}); s.on('end', () => { console.log((performance.now() - t0) / 1000); });
+        pump();
+      });`;
+    const run = await timed(uplink.exec([process.execPath, '-e', client]));
+    const seconds = Number(run.stdout.trim());
+    if (received < bytes) throw new Error(`the sink got ${received} of ${bytes} bytes`);
+    return (bytes * 8) / seconds / (args.uplinkMbit * 1e6);
+  } finally {
+    await relay.close();
+    sink.close();
+  }
+}
+
+async function benchUplink(args: Args): Promise<UplinkResult> {
+  const sources = ensurePresentation(10).files.filter((f) => UPLINK_LEVELS.some((l) => f.endsWith(`video_${l.bitrate / 1000}k.ismv`)));
+  let uplink: Uplink | undefined;
+  let az: Azurite | undefined;
+  let relay: DelayRelay | undefined;
+  try {
+    uplink = createUplink({ namespace: NAMESPACE, rateMbit: args.uplinkMbit, subnet: SUBNET });
+    activeUplink = NAMESPACE;
+    log(`uplink: namespace ${NAMESPACE}, veth ${uplink.hostAddress} (host) <-> ${uplink.nsAddress} (namespace), tbf ${args.uplinkMbit} Mbit/s on the namespace's egress, relay adds ${args.rttMs} ms RTT`);
+    const tcpFraction = await measureTcpCeiling(uplink, args, 24 * 1024 * 1024);
+    log(`bulk TCP through the link: ${((tcpFraction * args.uplinkMbit) | 0).toFixed(0)} Mbit/s = ${(tcpFraction * 100).toFixed(1)}% of ${args.uplinkMbit} Mbit/s (headers, slow start)`);
+    az = await startAzurite();
+    emulators.add(az);
+    relay = await startDelayRelay({ listenHost: uplink.hostAddress, targetHost: '127.0.0.1', targetPort: az.port, oneWayMs: args.rttMs / 2 });
+    const endpoint = `http://${uplink.hostAddress}:${relay.port}/${AZURITE_ACCOUNT}`;
+    const env = { ...process.env, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY };
+    const runs: UplinkResult['runs'] = [];
+    let objects = 0;
+    for (const [label, concurrency] of [
+      ['concurrency 1', 1],
+      [`default (${DEFAULT_CONCURRENCY})`, undefined],
+    ] as const) {
+      const container = concurrency === undefined ? 'uplink-default' : `uplink-c${concurrency}`;
+      const cmd = [process.execPath, SMOOTHPUB, 'publish', ...sources, `az://${container}/video.ism`, '--endpoint', endpoint, '--json', ...(concurrency === undefined ? [] : ['--concurrency', String(concurrency)])];
+      const before = relay.connections();
+      const run = await timed(uplink.exec(cmd), env);
+      const s = summaryOf(run.stdout);
+      objects = s.objects;
+      // The publish's own clock (listing, every upload, the Manifest) excludes node's start-up and indexing, which use no link.
+      const fraction = (s.bytes * 8) / s.seconds / (args.uplinkMbit * 1e6);
+      runs.push({ label, concurrency: concurrency ?? DEFAULT_CONCURRENCY, seconds: s.seconds, wallSeconds: run.seconds, bytes: s.bytes, fraction, retries: s.retries });
+      log(
+        `uplink ${label}: ${s.uploaded} objects, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(2)} s (wall ${run.seconds.toFixed(2)} s), ` +
+          `${((s.bytes * 8) / s.seconds / 1e6).toFixed(1)} Mbit/s = ${(fraction * 100).toFixed(1)}% of link, ${relay.connections() - before} connections, ${s.retries} retries`,
+      );
+    }
+    log(`qdisc: ${qdiscStats(uplink).replace(/\s+/g, ' ')}`);
+    return { rateMbit: args.uplinkMbit, rttMs: args.rttMs, objects, bytes: runs[0]!.bytes, tcpFraction, runs };
+  } finally {
+    await relay?.close();
+    uplink?.remove();
+    activeUplink = undefined;
+    if (az) {
+      await az.stop();
+      emulators.delete(az);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- clean-up on any exit
+
+let activeUplink: string | undefined;
+
+function emergencyCleanup(): void {
+  for (const c of children) c.kill('SIGKILL');
+  if (activeUplink !== undefined) removeUplink(activeUplink);
+  // The harness SIGKILLs its emulators on exit; their data dirs are ours to remove.
+  for (const e of emulators) {
+    e.stop().catch(() => undefined);
+    rmSync(e.dir, { recursive: true, force: true });
+  }
+}
+
+process.on('exit', emergencyCleanup);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: cleaning up`);
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------- report
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function round3(x: number | undefined): number | null {
+  return x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000;
+}
+
+function table(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) console.log(r.map((v, c) => v.padEnd(widths[c]!)).join('  '));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs();
+  const missing = missingTools(args.uplink);
+  for (const m of missing) log(`MISSING: ${m}`);
+  const withRclone = !missing.some((m) => m.startsWith('rclone'));
+  cleanStaleTemps();
+  const folder = await ensurePackaged();
+  log(`packaged presentation: ${PACKAGED}, ${folder.objects} objects, ${(folder.bytes / 1e6).toFixed(0)} MB; ${args.reps} rounds per store at concurrency ${args.concurrency}, a fresh emulator per run`);
+
+  const stores: StoreResult[] = [];
+  for (const store of [azuriteBench, s3rverBench]) stores.push(await benchStore(store, args, folder, withRclone));
+
+  let uplink: UplinkResult | undefined;
+  let uplinkSkipped: string | undefined;
+  if (!args.uplink) uplinkSkipped = '--no-uplink';
+  else uplinkSkipped = uplinkUnavailable();
+  if (uplinkSkipped === undefined) uplink = await benchUplink(args);
+  else log(`SKIPPED the uplink part: ${uplinkSkipped}`);
+
+  console.log(`\npublish ${folder.objects} objects, ${(folder.bytes / 1e6).toFixed(0)} MB (10-minute presentation, 7 video levels + audio), concurrency ${args.concurrency}, median of ${args.reps}`);
+  const rows = [['store', 'tool', 'median s', 'runs s', 'objects/s', 'MB/s', 'x rclone']];
+  for (const s of stores) {
+    const rc = s.rclone.length > 0 ? median(s.rclone) : undefined;
+    for (const tool of ['smoothpub', 'rclone'] as const) {
+      if (s[tool].length === 0) continue;
+      const m = median(s[tool]);
+      rows.push([s.store, tool, m.toFixed(2), s[tool].map((x) => x.toFixed(2)).join(' '), (folder.objects / m).toFixed(0), (folder.bytes / 1e6 / m).toFixed(1), rc === undefined ? '-' : (m / rc).toFixed(2)]);
+    }
+  }
+  table(rows);
+  console.log('(x rclone < 1: smoothpub is faster. On Azure rclone makes 3 requests per small blob: Put Block, Put Block List, HEAD; smoothpub makes 1 Put Blob.)');
+  if (uplink) {
+    console.log(`\nemulated uplink: ${uplink.rateMbit} Mbit/s (tc tbf), ${uplink.rttMs} ms RTT (relay), Azurite; ${uplink.objects} objects, ${(uplink.bytes / 1e6).toFixed(1)} MB (levels ${UPLINK_LEVELS.map((l) => l.bitrate).join(', ')} from sources)`);
+    table([
+      ['run', 'publish s', 'wall s', 'Mbit/s', 'of link', 'retries'],
+      ...uplink.runs.map((r) => [r.label, r.seconds.toFixed(2), r.wallSeconds.toFixed(2), ((r.bytes * 8) / r.seconds / 1e6).toFixed(1), `${(r.fraction * 100).toFixed(1)}%`, String(r.retries)]),
+      ['bulk TCP (ceiling)', '', '', (uplink.tcpFraction * uplink.rateMbit).toFixed(1), `${(uplink.tcpFraction * 100).toFixed(1)}%`, ''],
+    ]);
+    console.log('(of link = payload bytes / publish time / link rate; publish time is smoothpub\'s own clock, without node start-up and indexing)');
+  } else {
+    console.log(`\nemulated uplink: skipped (${uplinkSkipped})`);
+  }
+
+  const az = stores.find((s) => s.store === 'azurite')!;
+  const s3 = stores.find((s) => s.store === 's3rver')!;
+  const ratio = (s: StoreResult): number | undefined => (s.rclone.length > 0 ? median(s.smoothpub) / median(s.rclone) : undefined);
+  const result = {
+    azurite_smoothpub_s: round3(median(az.smoothpub)),
+    azurite_rclone_s: round3(az.rclone.length > 0 ? median(az.rclone) : undefined),
+    azurite_ratio: round3(ratio(az)),
+    s3_smoothpub_s: round3(median(s3.smoothpub)),
+    s3_rclone_s: round3(s3.rclone.length > 0 ? median(s3.rclone) : undefined),
+    s3_ratio: round3(ratio(s3)),
+    concurrency: args.concurrency,
+    uplink_mbit: uplink?.rateMbit ?? null,
+    rtt_ms: uplink?.rttMs ?? null,
+    fraction_of_link_c1: round3(uplink?.runs[0]?.fraction),
+    fraction_of_link_default: round3(uplink?.runs[1]?.fraction),
+    default_concurrency: DEFAULT_CONCURRENCY,
+    tcp_ceiling_fraction: round3(uplink?.tcpFraction),
+    uplink_objects: uplink?.objects ?? null,
+    uplink_bytes: uplink?.bytes ?? null,
+    objects: folder.objects,
+    bytes: folder.bytes,
+  };
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
+try {
+  await main();
+} catch (e) {
+  log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+}
