@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import {
   AnonymousCredential,
@@ -7,6 +9,7 @@ import {
   newPipeline,
   type BlockBlobClient,
   type BlockBlobUploadOptions,
+  type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { redact } from './redact.js';
@@ -19,17 +22,22 @@ export interface AzureStoreOptions {
   prefix: string;
   /** Blob service URL, e.g. Azurite's `http://127.0.0.1:10000/devstoreaccount1`. */
   endpoint?: string;
-  /** Requests in flight at once (sizes nothing today: the SDK's keep-alive agent has no socket limit). */
+  /** Requests in flight at once; the keep-alive socket pool is sized for it. Default 32. */
   concurrency?: number;
   /** Where credentials come from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Blobs per listing request (default 5000, the service maximum). */
   listPageSize?: number;
+  /** A put that makes no upload progress (and gets no answer) for this long is aborted as retryable. Default 60 s. */
+  stallTimeoutMs?: number;
 }
 
 /** Above this a body goes up as staged blocks; below it, one Put Blob request. */
 const SINGLE_PUT_LIMIT = 256 * 1024 * 1024;
 const BLOCK_SIZE = 8 * 1024 * 1024;
+const STALL_TIMEOUT_MS = 60_000;
+/** Idle keep-alive sockets close after this, or a second before the server's Keep-Alive hint. */
+const IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 interface Credentials {
   account: string;
@@ -47,12 +55,16 @@ interface Credentials {
 export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> {
   const env = opts.env ?? process.env;
   const creds = resolveCredentials(opts, env);
-  // Publish owns retries (it counts them and backs off globally), so the SDK makes one try.
-  const pipeline = newPipeline(creds.credential, {
+  const agent = keepAliveAgent(creds.serviceUrl, opts.concurrency ?? 32);
+  const pipelineOptions: StoragePipelineOptions & { agent: HttpAgent } = {
+    // Publish owns retries (it counts them and backs off globally), so the SDK makes one try.
     retryOptions: { maxTries: 1 },
     keepAliveOptions: { enable: true },
     userAgentOptions: { userAgentPrefix: 'smoothpub' },
-  });
+    // Not in StoragePipelineOptions' type, but passed on to core-rest-pipeline, which honours it.
+    agent,
+  };
+  const pipeline = newPipeline(creds.credential, pipelineOptions);
   const service = new BlobServiceClient(creds.serviceUrl, pipeline);
   const container = service.getContainerClient(opts.container);
   const prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
@@ -61,6 +73,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
     azureError(e, { operation, store: description, secrets: creds.secrets, env, ...(key !== undefined && { key }), ...(signal !== undefined && { signal }) });
   const fullKey = (key: string): string => (prefix === '' ? key : `${prefix}/${key}`);
 
+  const stallMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
   let rootReady: Promise<void> | undefined;
   const root = service.getContainerClient('$root');
 
@@ -100,7 +113,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
 
     async put(key, body, options) {
       try {
-        await upload(container.getBlockBlobClient(fullKey(key)), body, options);
+        await upload(container.getBlockBlobClient(fullKey(key)), body, options, stallMs);
       } catch (e) {
         throw fail('put', e, key, options.signal);
       }
@@ -118,7 +131,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
       );
       await rootReady;
       try {
-        await upload(root.getBlockBlobClient(key), body, options);
+        await upload(root.getBlockBlobClient(key), body, options, stallMs);
       } catch (e) {
         throw fail('put', e, `$root/${key}`, options.signal);
       }
@@ -150,27 +163,58 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
         throw fail('set public read access', e);
       }
     },
+
+    async close() {
+      agent.destroy();
+    },
   };
 }
 
-async function upload(client: BlockBlobClient, source: BodySource, options: PutOptions): Promise<void> {
+/**
+ * The SDK's default agent has no socket limit and keeps idle sockets forever: node honours
+ * a server's `Keep-Alive: timeout=5` hint only when the agent has a timeout of its own, so
+ * a socket reused just as the server closes it fails with ECONNRESET. With `timeout` set,
+ * idle sockets close a second before the server's announced limit.
+ */
+function keepAliveAgent(serviceUrl: string, concurrency: number): HttpAgent {
+  // A few sockets beyond the puts in flight for listing and container calls.
+  const sockets = Math.max(1, concurrency) + 4;
+  const options = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, timeout: IDLE_SOCKET_TIMEOUT_MS };
+  return serviceUrl.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
+}
+
+async function upload(client: BlockBlobClient, source: BodySource, options: PutOptions, stallMs: number): Promise<void> {
+  // The SDK has only a whole-request timeout, wrong for big bodies on slow links; a dead
+  // connection would otherwise hang a put until TCP gives up (many minutes).
+  const stall = new AbortController();
+  const timer = setTimeout(() => stall.abort(new StallError(stallMs)), stallMs);
+  const abortSignal = options.signal === undefined ? stall.signal : AbortSignal.any([options.signal, stall.signal]);
   const blobHTTPHeaders = { blobContentType: options.contentType, blobCacheControl: options.cacheControl, blobContentMD5: options.md5 };
-  const common = { blobHTTPHeaders, ...(options.signal !== undefined && { abortSignal: options.signal }) };
+  const common = { blobHTTPHeaders, abortSignal, onProgress: () => timer.refresh() };
   const body = source();
-  if (body instanceof Uint8Array) {
-    await client.upload(body, options.size, withTransactionalMd5(common, options.md5));
-    return;
-  }
   try {
-    if (options.size > SINGLE_PUT_LIMIT) {
+    if (body instanceof Uint8Array) {
+      await client.upload(body, options.size, withTransactionalMd5(common, options.md5));
+    } else if (options.size > SINGLE_PUT_LIMIT) {
       // Staged blocks: the service checks each block; blobContentMD5 is stored for listings.
       await client.uploadStream(body, BLOCK_SIZE, 4, common);
     } else {
       await client.upload(() => body, options.size, withTransactionalMd5(common, options.md5));
     }
+  } catch (e) {
+    throw stall.signal.aborted && !(options.signal?.aborted ?? false) ? stall.signal.reason : e;
   } finally {
+    clearTimeout(timer);
     // A failed request may leave the file stream open.
-    if (!body.destroyed) body.destroy();
+    if (!(body instanceof Uint8Array) && !body.destroyed) body.destroy();
+  }
+}
+
+class StallError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`no progress for ${ms} ms`);
+    this.name = 'StallError';
   }
 }
 

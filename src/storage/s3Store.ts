@@ -32,13 +32,18 @@ export interface S3StoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Keys per listing request (default 1000, the service maximum). */
   listPageSize?: number;
+  /** A request whose socket is idle this long (no upload progress, no answer) fails as retryable. Default 60 s. */
+  stallTimeoutMs?: number;
 }
 
 /** A store in an S3 bucket (or an S3-compatible service), with the AWS SDK's default credential chain. */
 export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
   const concurrency = Math.max(1, opts.concurrency ?? 32);
   // A few sockets beyond the puts in flight for listing and bucket calls.
-  const agentOptions = { keepAlive: true, maxSockets: concurrency + 4, maxFreeSockets: concurrency + 4 };
+  // `timeout` makes node close idle sockets a second before the server's Keep-Alive hint
+  // (without it the hint is ignored, and a socket reused as the server closes it resets).
+  const agentOptions = { keepAlive: true, maxSockets: concurrency + 4, maxFreeSockets: concurrency + 4, timeout: 30_000 };
+  const stallMs = opts.stallTimeoutMs ?? 60_000;
   const region = opts.region ?? nonEmpty(process.env.AWS_REGION) ?? nonEmpty(process.env.AWS_DEFAULT_REGION) ?? 'us-east-1';
   const client = new S3Client({
     region,
@@ -52,7 +57,13 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
     // not understood by many S3-compatible servers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
+    requestHandler: {
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      // An idle timeout, not a total one: big bodies on slow links keep going while bytes move.
+      socketTimeout: stallMs,
+      connectionTimeout: Math.min(stallMs, 30_000),
+    },
   });
   const prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
   const secrets = [opts.credentials?.secretAccessKey, opts.credentials?.sessionToken].filter((s): s is string => s !== undefined);

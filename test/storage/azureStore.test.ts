@@ -297,3 +297,37 @@ test('a body over 256 MiB goes up as staged blocks and still lists its MD5', asy
   await s.put('QualityLevels(1)/Fragments(video=0)', () => Readable.from(chunks()), { size, contentType: 'video/mp4', cacheControl: 'no-cache', md5: digest });
   assert.deepEqual((await listAll(s)).get('QualityLevels(1)/Fragments(video=0)'), { key: 'QualityLevels(1)/Fragments(video=0)', size, md5: digest.toString('base64') });
 });
+
+test('a put that gets no answer fails as a retryable timeout after the stall timeout', async () => {
+  const fake = await startFakeService(() => undefined); // reads the body, never answers
+  try {
+    const s = await createAzureStore({ container: 'media', prefix: '', endpoint: `${fake.url}/devstoreaccount1`, env: az.env, stallTimeoutMs: 300 });
+    const body = Buffer.from('x');
+    const started = Date.now();
+    const e = await catchStoreError(s.put('Manifest', () => body, putOptions(body)));
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(e.details.retryable, true);
+    assert.match(e.message, /ETIMEDOUT \(no progress for 300 ms\)/);
+    const r = await catchStoreError(s.put('Manifest', () => Readable.from([body]), putOptions(body)));
+    assert.equal(r.details.retryable, true);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('the socket pool is sized by concurrency: more puts in flight queue for its sockets', async (t) => {
+  const relay = await startCountingRelay(az.port);
+  try {
+    const s = await createAzureStore({ container: 'pool', prefix: 'p', endpoint: `http://127.0.0.1:${relay.port}/${az.accountName}`, env: az.env, concurrency: 1 });
+    await s.prepare();
+    const body = Buffer.alloc(1024, 1);
+    const keys = Array.from({ length: 48 }, (_, i) => `QualityLevels(1)/Fragments(video=${i})`);
+    await inParallel(keys, 16, (key) => s.put(key, () => body, putOptions(body)));
+    t.diagnostic(`${relay.connections()} connections for 16 puts in flight on a store made for concurrency 1`);
+    // concurrency + 4 sockets at most.
+    assert.ok(relay.connections() <= 5, `${relay.connections()} connections`);
+    await s.close!();
+  } finally {
+    await relay.close();
+  }
+});

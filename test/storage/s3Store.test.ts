@@ -281,3 +281,36 @@ test('connections are kept alive and reused across puts at the given concurrency
     await relay.close();
   }
 });
+
+test('a request that gets no answer fails as a retryable timeout after the stall timeout', async () => {
+  const fake = await startFakeService(() => undefined); // reads the body, never answers
+  try {
+    const s = await createS3Store({ bucket: 'media', prefix: '', endpoint: fake.url, stallTimeoutMs: 300 });
+    const body = Buffer.from('x');
+    const started = Date.now();
+    const e = await catchStoreError(s.put('Manifest', () => body, putOptions(body)));
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(e.details.retryable, true);
+    assert.match(e.message, /TimeoutError/);
+    await s.close!();
+  } finally {
+    await fake.close();
+  }
+});
+
+test('the socket pool is sized by concurrency: more puts in flight queue for its sockets', async (t) => {
+  const relay = await startCountingRelay(s3.port);
+  try {
+    const s = await createS3Store({ bucket: 'pool', prefix: 'p', endpoint: `http://127.0.0.1:${relay.port}`, concurrency: 1 });
+    await s.prepare();
+    const body = Buffer.alloc(1024, 1);
+    const keys = Array.from({ length: 48 }, (_, i) => `QualityLevels(1)/Fragments(video=${i})`);
+    await inParallel(keys, 16, (key) => s.put(key, () => body, putOptions(body)));
+    t.diagnostic(`${relay.connections()} connections for 16 puts in flight on a store made for concurrency 1`);
+    // concurrency + 4 sockets at most.
+    assert.ok(relay.connections() <= 5, `${relay.connections()} connections`);
+    await s.close!();
+  } finally {
+    await relay.close();
+  }
+});
