@@ -4,55 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startStaticServer } from '../../src/play/staticServer.js';
-import { failedRequests, fixtureSets, packageFixture, readManifest, requireTools, servedBitrates, toolPath, type FixtureSet } from './helpers.js';
-
-/** What web/player.js returns from window.smoothpubStats(). */
-interface PlayerStats {
-  currentTime: number;
-  duration: number;
-  ended: boolean;
-  videoBitrate: number | null;
-  renderedVideoBitrate: number | null;
-  videoQualities: { id: string; bitrate: number; width: number; height: number }[];
-  audioDecodedBytes: number | null;
-  videoDecodedBytes: number | null;
-  audioLanguage: string | null;
-  errors: { source: string; code: number | string | null; message: string; time: number }[];
-  qualityChanges: { from: number | null; to: number | null; time: number }[];
-}
-
-interface PlayerWindow {
-  smoothpubStats(): PlayerStats;
-  smoothpubSetQuality(choice: number | 'auto'): boolean;
-  smoothpubSetAudioLanguage(lang: string): boolean;
-}
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-function stats(page: Page): Promise<PlayerStats> {
-  return page.evaluate(() => (window as unknown as PlayerWindow).smoothpubStats());
-}
-
-async function waitFor(page: Page, what: string, timeoutMs: number, done: (s: PlayerStats) => boolean): Promise<PlayerStats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await stats(page);
-    if (done(s)) return s;
-    if (s.errors.length > 0) return s; // the caller's assertions print them
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ ...s, videoQualities: undefined })}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { launchChromium, waitFor, type PlayerWindow } from './dashjsPlayer.js';
+import { failedRequests, fixtureSets, packageFixture, readManifest, requireTools, servedBitrates, type FixtureSet } from './helpers.js';
 
 /** Audio languages to start with and to switch to mid-play (multi-language sets). */
 interface AudioPlan {
@@ -128,7 +83,7 @@ async function playSet(browser: Browser, set: FixtureSet, log: (m: string) => vo
 
 test('dash.js plays smoothpub presentations in Chromium, switching levels', { timeout: 150_000 }, async (t) => {
   if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe', 'timeout')) return;
-  const browser = await chromium.launch({ executablePath: toolPath('chromium') ?? 'chromium', args: chromiumArgs, headless: true });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   for (const set of [fixtureSets.clean, fixtureSets.users]) {
     await t.test(set.name, () => playSet(browser, set, (m) => t.diagnostic(m)));
