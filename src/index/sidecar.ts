@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { ByteSource } from '../source/source.js';
+import { decodeSidecar, encodeSidecar } from './sidecarFormat.js';
+import type { SourceIndex } from './types.js';
+
+/** The sidecar's name beside its source: `video.ismv` -> `video.ismv.smoothidx`. */
+export const SIDECAR_SUFFIX = '.smoothidx';
+
+/** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
+const MAX_SIDECAR_BYTES = 256 << 20;
+
+export function sidecarPath(sourcePath: string): string {
+  return sourcePath + SIDECAR_SUFFIX;
+}
+
+/**
+ * Writes `index` as a compact, versioned sidecar (default `<index.file>.smoothidx`),
+ * bound to the source's size and mtime. Atomic: a temp file renamed into place, so a
+ * reader sees the old sidecar, the new one, or none. Returns the path written.
+ */
+export async function writeSidecar(index: SourceIndex, path: string = sidecarPath(index.file)): Promise<string> {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(temp, encodeSidecar(index));
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+  return path;
+}
+
+/**
+ * The index stored beside `sourcePath`, or undefined when there is none, or it is
+ * stale (the source's size or mtime differs), corrupt, or of another version: the
+ * caller then indexes the source. Never throws for a bad sidecar.
+ */
+export async function readSidecar(sourcePath: string, src: ByteSource & { mtimeMs: number }, path: string = sidecarPath(sourcePath)): Promise<SourceIndex | undefined> {
+  let text: string;
+  try {
+    const bytes = await readFile(path);
+    if (bytes.length > MAX_SIDECAR_BYTES) return undefined;
+    text = bytes.toString('utf8');
+  } catch {
+    return undefined;
+  }
+  return decodeSidecar(text, { file: src.name, size: src.size, mtimeMs: src.mtimeMs });
+}

@@ -1,0 +1,233 @@
+import type { AvcC } from '../bmff/avcc.js';
+import type { Esds } from '../bmff/esds.js';
+import type { SampleEntry } from '../bmff/stsd.js';
+import type { FragmentRef, SourceIndex, TrackIndex, TrackKind } from './types.js';
+
+/**
+ * Sidecar format, version 1: one JSON object.
+ *
+ *     { "format": "smoothpub-index", "version": 1, "size": <source bytes>, "mtimeMs": <source mtime>,
+ *       "brand": "isml", "method": "mfra", "tracks": [ { ...track fields,
+ *         "sampleEntry": {...}             Uint8Arrays as base64 strings
+ *         "offset": [first, delta, ...]    moof offsets, each relative to the previous one
+ *         "size": [...]                    moof+mdat bytes
+ *         "t0": "-213333"                  first start time (decimal string: may exceed 2^53)
+ *         "d": [...]                       durations
+ *         "gap": [[i, "t"], ...]           only where fragment i does not start at the previous end
+ *       } ] }
+ *
+ * About 15 bytes a fragment. Any field that is missing or of the wrong type makes
+ * the whole sidecar invalid: decodeSidecar then returns undefined.
+ */
+export const SIDECAR_FORMAT = 'smoothpub-index';
+export const SIDECAR_VERSION = 1;
+
+interface EncodedTrack {
+  trackId: number;
+  kind: TrackKind;
+  codec: string;
+  timescale: number;
+  language: string;
+  width?: number;
+  height?: number;
+  channels?: number;
+  sampleRate?: number;
+  bitsPerSample?: number;
+  measuredBitrate: number;
+  sampleEntry: unknown;
+  offset: number[];
+  size: number[];
+  t0: string;
+  d: number[];
+  gap: [number, string][];
+}
+
+export function encodeSidecar(index: SourceIndex): string {
+  return JSON.stringify({
+    format: SIDECAR_FORMAT,
+    version: SIDECAR_VERSION,
+    size: index.size,
+    mtimeMs: index.mtimeMs,
+    brand: index.brand,
+    method: index.method,
+    tracks: index.tracks.map(encodeTrack),
+  });
+}
+
+function encodeTrack(t: TrackIndex): EncodedTrack {
+  const offset: number[] = [];
+  const d: number[] = [];
+  const gap: [number, string][] = [];
+  let prevOffset = 0;
+  let end: bigint | undefined;
+  t.fragments.forEach((f, i) => {
+    offset.push(f.offset - prevOffset);
+    prevOffset = f.offset;
+    if (f.duration > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`fragment duration ${f.duration} exceeds 2^53`);
+    d.push(Number(f.duration));
+    if (end !== undefined && f.time !== end) gap.push([i, f.time.toString()]);
+    end = f.time + f.duration;
+  });
+  const out: EncodedTrack = {
+    trackId: t.trackId,
+    kind: t.kind,
+    codec: t.codec,
+    timescale: t.timescale,
+    language: t.language,
+    measuredBitrate: t.measuredBitrate,
+    sampleEntry: encodeSampleEntry(t.sampleEntry),
+    offset,
+    size: t.fragments.map((f) => f.size),
+    t0: (t.fragments[0]?.time ?? 0n).toString(),
+    d,
+    gap,
+  };
+  for (const k of ['width', 'height', 'channels', 'sampleRate', 'bitsPerSample'] as const) {
+    const v = t[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function encodeSampleEntry(e: SampleEntry): unknown {
+  const out: Record<string, unknown> = { ...e };
+  if (e.avcC) out['avcC'] = { ...e.avcC, sps: e.avcC.sps.map(base64), pps: e.avcC.pps.map(base64) };
+  if (e.esds) out['esds'] = { ...e.esds, decoderSpecificInfo: base64(e.esds.decoderSpecificInfo) };
+  return out;
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** Thrown inside decoding only; decodeSidecar turns it into undefined. */
+class Invalid extends Error {}
+
+/**
+ * The SourceIndex a sidecar holds, named `expected.file`, or undefined when the text is
+ * not a valid version-1 sidecar or was written for a source of another size or mtime.
+ */
+export function decodeSidecar(text: string, expected: { file: string; size: number; mtimeMs: number }): SourceIndex | undefined {
+  try {
+    const v = record(JSON.parse(text) as unknown);
+    if (v['format'] !== SIDECAR_FORMAT || v['version'] !== SIDECAR_VERSION) return undefined;
+    if (v['size'] !== expected.size || v['mtimeMs'] !== expected.mtimeMs) return undefined;
+    const method = v['method'];
+    if (method !== 'mfra' && method !== 'scan') throw new Invalid('method');
+    return {
+      file: expected.file,
+      size: expected.size,
+      mtimeMs: expected.mtimeMs,
+      brand: str(v['brand']),
+      method,
+      tracks: array(v['tracks']).map((t) => decodeTrack(record(t), expected.file, expected.size)),
+    };
+  } catch (e) {
+    if (e instanceof Invalid || e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+}
+
+function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number): TrackIndex {
+  const kind = t['kind'];
+  if (kind !== 'video' && kind !== 'audio' && kind !== 'text') throw new Invalid('kind');
+  const offsets = array(t['offset']).map(int);
+  const sizes = array(t['size']).map(int);
+  const durations = array(t['d']).map(int);
+  if (sizes.length !== offsets.length || durations.length !== offsets.length) throw new Invalid('fragment arrays differ in length');
+  const gaps = new Map<number, bigint>();
+  for (const g of array(t['gap'])) {
+    const [i, time] = array(g);
+    gaps.set(int(i), bigintOf(time));
+  }
+  const fragments: FragmentRef[] = [];
+  let offset = 0;
+  let time = bigintOf(t['t0']);
+  for (let i = 0; i < offsets.length; i++) {
+    offset += offsets[i]!;
+    const size = sizes[i]!;
+    if (size < 16 || offset + size > fileSize) throw new Invalid('fragment outside the source');
+    time = gaps.get(i) ?? time;
+    const duration = BigInt(durations[i]!);
+    fragments.push({ offset, size, time, duration });
+    time += duration;
+  }
+  const track: TrackIndex = {
+    file,
+    trackId: int(t['trackId']),
+    kind,
+    codec: str(t['codec']),
+    timescale: int(t['timescale']),
+    language: str(t['language']),
+    sampleEntry: decodeSampleEntry(record(t['sampleEntry'])),
+    measuredBitrate: int(t['measuredBitrate']),
+    fragments,
+  };
+  for (const k of ['width', 'height', 'channels', 'sampleRate', 'bitsPerSample'] as const) {
+    if (t[k] !== undefined) track[k] = int(t[k]);
+  }
+  return track;
+}
+
+function decodeSampleEntry(e: Record<string, unknown>): SampleEntry {
+  const out: SampleEntry = { format: str(e['format']) };
+  for (const k of ['width', 'height', 'channelCount', 'sampleSize', 'sampleRate'] as const) {
+    if (e[k] !== undefined) out[k] = int(e[k]);
+  }
+  if (e['originalFormat'] !== undefined) out.originalFormat = str(e['originalFormat']);
+  if (e['avcC'] !== undefined) {
+    const a = record(e['avcC']);
+    const avcC: AvcC = {
+      type: 'avcC',
+      profile: int(a['profile']),
+      compatibility: int(a['compatibility']),
+      level: int(a['level']),
+      nalLengthSize: int(a['nalLengthSize']),
+      sps: array(a['sps']).map(bytesOf),
+      pps: array(a['pps']).map(bytesOf),
+    };
+    out.avcC = avcC;
+  }
+  if (e['esds'] !== undefined) {
+    const s = record(e['esds']);
+    const esds: Esds = {
+      type: 'esds',
+      objectTypeIndication: int(s['objectTypeIndication']),
+      maxBitrate: int(s['maxBitrate']),
+      avgBitrate: int(s['avgBitrate']),
+      decoderSpecificInfo: bytesOf(s['decoderSpecificInfo']),
+    };
+    out.esds = esds;
+  }
+  return out;
+}
+
+function record(v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Invalid('expected an object');
+  return v as Record<string, unknown>;
+}
+
+function array(v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw new Invalid('expected an array');
+  return v;
+}
+
+function int(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Invalid('expected a non-negative integer');
+  return v;
+}
+
+function str(v: unknown): string {
+  if (typeof v !== 'string') throw new Invalid('expected a string');
+  return v;
+}
+
+function bigintOf(v: unknown): bigint {
+  if (typeof v !== 'string' || !/^-?[0-9]{1,20}$/.test(v)) throw new Invalid('expected a decimal string');
+  return BigInt(v);
+}
+
+function bytesOf(v: unknown): Uint8Array {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new Invalid('expected base64');
+  return new Uint8Array(Buffer.from(v, 'base64'));
+}

@@ -1,0 +1,166 @@
+import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE } from '../plan/buildPlan.js';
+import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
+import { bytesEntity } from './bytesEntity.js';
+import type { Entity } from './entity.js';
+import { errorOutcome } from './errorStatus.js';
+import { isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
+import { moofSize } from './moofSize.js';
+import { openConfinedSource } from './openConfinedSource.js';
+import { PresentationCache } from './presentationCache.js';
+import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
+import { errorResponse, notFound, textResponse, withCors } from './responses.js';
+import { sendEntity } from './sendEntity.js';
+import { DEFAULT_READ_CHUNK, sourceStream } from './sourceStream.js';
+
+export interface OriginOptions {
+  /** Folder whose `*.ism` files and `*.ism/` folders are served; nothing outside it is read. */
+  root: string;
+  /** Access-Control-Allow-Origin: `*` (default), an origin, a comma-separated list, or '' for none. */
+  cors?: string;
+  /** Presentations kept indexed in memory, least recently used dropped first; default 1000. */
+  maxCachedPresentations?: number;
+  /** Serve `/clientaccesspolicy.xml` and `/crossdomain.xml` (Silverlight, Flash); default true. */
+  policyFiles?: boolean;
+  fragmentCacheControl?: string;
+  manifestCacheControl?: string;
+  /** Write a sidecar index beside each source the origin had to index; default false. */
+  writeSidecars?: boolean;
+  /** Bytes read from a source per step of a response body; default 256 KiB. */
+  readChunkBytes?: number;
+  /** Every 5xx, with its cause (for logs). */
+  onError?: (error: unknown, request: Request) => void;
+  onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
+}
+
+export type OriginHandler = (request: Request) => Promise<Response>;
+
+type Handler = (o: OriginRequest) => Response | undefined | Promise<Response | undefined>;
+
+interface OriginState {
+  presentations: PresentationCache<ServedPresentation>;
+  fragmentCacheControl: string;
+  manifestCacheControl: string;
+  readChunk: number;
+}
+
+const STARTED = Date.now();
+
+/**
+ * A Smooth Streaming origin as a fetch-style handler: answers `<path>.ism/Manifest` and
+ * `<path>.ism/QualityLevels(b)/Fragments(name=t)` (and `FragmentInfo`) from byte ranges
+ * of the original ISMV/ISMA files under `root`. No dependency on node:http: host it with
+ * createOriginServer, or anywhere a `(Request) => Promise<Response>` runs.
+ */
+export function createOrigin(opts: OriginOptions): OriginHandler {
+  const cors = opts.cors ?? '*';
+  const state: OriginState = {
+    presentations: new PresentationCache(opts.maxCachedPresentations ?? 1000, (path) =>
+      loadServedPresentation(opts.root, path, {
+        ...(opts.writeSidecars !== undefined && { writeSidecars: opts.writeSidecars }),
+        ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
+      }),
+    ),
+    fragmentCacheControl: opts.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL,
+    manifestCacheControl: opts.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL,
+    readChunk: opts.readChunkBytes ?? DEFAULT_READ_CHUNK,
+  };
+  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), fragment(state)];
+
+  return async (request: Request): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await handle(request, handlers);
+    } catch (e) {
+      const outcome = errorOutcome(e);
+      if (outcome.status >= 500) opts.onError?.(e, request);
+      response = errorResponse(request, outcome);
+    }
+    return withCors(request, response, cors);
+  };
+}
+
+async function handle(request: Request, handlers: Handler[]): Promise<Response> {
+  const o = rejectInvalidRequest(request);
+  if (o instanceof Response) return o;
+  for (const h of handlers) {
+    const r = await h(o);
+    if (r !== undefined) return r;
+  }
+  return notFound(request);
+}
+
+/** `/clientaccesspolicy.xml` and `/crossdomain.xml` at the host root. */
+function policyFiles(state: OriginState): Handler {
+  const files = new Map([
+    ['/clientaccesspolicy.xml', new TextEncoder().encode(clientAccessPolicyXml())],
+    ['/crossdomain.xml', new TextEncoder().encode(crossDomainXml())],
+  ]);
+  return (o) => {
+    const data = files.get(o.path.toLowerCase());
+    return data && sendEntity(o.request, bytesEntity(data, MANIFEST_CONTENT_TYPE, state.manifestCacheControl, STARTED));
+  };
+}
+
+/** The client Manifest, generated once per presentation and re-generated when a file changed. */
+function manifest(state: OriginState): Handler {
+  return async (o) => {
+    if (o.smooth?.url.kind !== 'manifest') return undefined;
+    const key = o.smooth.presentation;
+    let p = await state.presentations.get(key);
+    if (p && !(await isCurrent(p))) {
+      state.presentations.invalidate(key, p);
+      p = await state.presentations.get(key);
+    }
+    if (!p) return notFound(o.request);
+    return sendEntity(o.request, bytesEntity(p.manifest, MANIFEST_CONTENT_TYPE, state.manifestCacheControl, p.lastModified, p.manifestEtag));
+  };
+}
+
+/**
+ * A fragment's exact moof+mdat bytes (FragmentInfo: the moof alone), streamed from its
+ * source. The source's size and mtime are checked on every request: a changed source
+ * is re-indexed, never served by a stale index.
+ */
+function fragment(state: OriginState): Handler {
+  return async (o) => {
+    const s = o.smooth;
+    if (s === undefined || s.url.kind === 'manifest') return undefined;
+    const { url } = s;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const p = await state.presentations.get(s.presentation);
+      const stream = p?.streams.get(url.streamName);
+      const level = stream?.levels.get(url.bitrate);
+      const chunk = stream?.chunkAt.get(url.time);
+      const ref = chunk === undefined ? undefined : level?.track.fragments[chunk];
+      if (!p || !stream || !level || !ref) return notFound(o.request);
+      const file = level.track.file;
+      const stamp = p.sources.get(file);
+      const src = await openConfinedSource(file).catch(() => undefined);
+      if (!src || !stamp || src.size !== stamp.size || src.mtimeMs !== stamp.mtimeMs) {
+        await src?.close();
+        state.presentations.invalidate(s.presentation, p);
+        continue;
+      }
+      const info = url.kind === 'fragmentInfo';
+      let size = ref.size;
+      try {
+        if (info) size = await moofSize(src, ref);
+      } catch (e) {
+        await src.close();
+        throw e;
+      }
+      const entity: Entity = {
+        contentType: stream.contentType,
+        cacheControl: state.fragmentCacheControl,
+        size,
+        etag: `"f-${src.size.toString(36)}-${Math.round(src.mtimeMs * 1000).toString(36)}-${ref.offset.toString(36)}${info ? '-i' : ''}"`,
+        lastModified: src.mtimeMs,
+        body: (start, length) => sourceStream(src, ref.offset + start, length, state.readChunk),
+        release: () => src.close(),
+      };
+      return sendEntity(o.request, entity);
+    }
+    // Changed again while re-indexing: let the client retry shortly.
+    return textResponse(o.request, 503, 'presentation is changing', { 'retry-after': '1' });
+  };
+}

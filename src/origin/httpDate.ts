@@ -1,0 +1,11 @@
+/** An HTTP-date (RFC 9110 5.6.7) from epoch milliseconds, to whole seconds. */
+export function formatHttpDate(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toUTCString();
+}
+
+/** Epoch milliseconds of an HTTP-date, or undefined when it does not parse. */
+export function parseHttpDate(text: string | null): number | undefined {
+  if (text === null || text.length > 64) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}

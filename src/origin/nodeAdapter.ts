@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { OriginHandler } from './createOrigin.js';
+
+export interface OriginServerOptions {
+  /** Longest time to receive a whole request; default 30 s. */
+  requestTimeoutMs?: number;
+  /** Longest time to receive the request headers; default 10 s. */
+  headersTimeoutMs?: number;
+  /** How long an idle kept-alive connection stays open; default 5 s. */
+  keepAliveTimeoutMs?: number;
+  /** A socket with no traffic either way this long is closed (a stalled reader); default 60 s. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * A node:http server around a fetch-style handler: each IncomingMessage becomes a
+ * Request, each Response body is written with backpressure (the next chunk is pulled
+ * only when the socket drains), and a client that goes away cancels the body, which
+ * releases what it holds (the source file).
+ */
+export function createOriginServer(handler: OriginHandler, opts: OriginServerOptions = {}): Server {
+  const server = createServer(
+    {
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 5_000,
+    },
+    (req, res) => {
+      serve(handler, req, res).catch(() => res.destroy());
+    },
+  );
+  // No 'timeout' listener on the server: node destroys an idle socket itself.
+  server.timeout = opts.idleTimeoutMs ?? 60_000;
+  return server;
+}
+
+async function serve(handler: OriginHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const request = toRequest(req, controller.signal);
+  if (request === undefined) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16' }).end('400 bad request\n');
+    return;
+  }
+  const response = await handler(request);
+  const headers: [string, string][] = [];
+  response.headers.forEach((value, name) => headers.push([name, value]));
+  res.writeHead(response.status, headers.flat());
+  if (response.body === null || req.method === 'HEAD') {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  await pipeBody(response.body, res, controller.signal);
+}
+
+/** Only the path and query of the request target are used; the host is not trusted. */
+function toRequest(req: IncomingMessage, signal: AbortSignal): Request | undefined {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return undefined;
+  const headers = new Headers();
+  try {
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    return new Request(`http://origin.invalid${target}`, { method: req.method ?? 'GET', headers, signal });
+  } catch {
+    return undefined;
+  }
+}
+
+async function pipeBody(body: ReadableStream<Uint8Array>, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const reader = body.getReader();
+  const onAbort = (): void => {
+    reader.cancel().catch(() => undefined);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (signal.aborted) return;
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await drained(res);
+    }
+    res.end();
+  } catch {
+    // The source failed mid-body: the status line is gone, so cut the connection
+    // (a client must not take a short body for a whole one).
+    res.destroy();
+    await reader.cancel().catch(() => undefined);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
