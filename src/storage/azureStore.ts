@@ -82,7 +82,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
 
     async prepare() {
       try {
-        await container.createIfNotExists();
+        await container.createIfNotExists({ abortSignal: AbortSignal.timeout(stallMs) });
       } catch (e) {
         throw fail('create container', e);
       }
@@ -91,23 +91,33 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
     async *list(): AsyncGenerator<StoredObject> {
       const listPrefix = prefix === '' ? undefined : `${prefix}/`;
       const skip = listPrefix?.length ?? 0;
-      const pages = container.listBlobsFlat(listPrefix === undefined ? {} : { prefix: listPrefix }).byPage({ maxPageSize: opts.listPageSize ?? 5000 });
-      for (;;) {
-        let page;
-        try {
-          page = await pages.next();
-        } catch (e) {
-          throw fail('list', e);
+      // One stall timer for the whole listing, restarted by every page that arrives.
+      const stall = new AbortController();
+      const timer = setTimeout(() => stall.abort(), stallMs);
+      const pages = container
+        .listBlobsFlat({ abortSignal: stall.signal, ...(listPrefix !== undefined && { prefix: listPrefix }) })
+        .byPage({ maxPageSize: opts.listPageSize ?? 5000 });
+      try {
+        for (;;) {
+          let page;
+          try {
+            page = await pages.next();
+          } catch (e) {
+            throw fail('list', e);
+          }
+          timer.refresh();
+          if (page.done === true) return;
+          for (const item of page.value.segment.blobItems) {
+            const md5 = item.properties.contentMD5;
+            yield {
+              key: item.name.slice(skip),
+              size: item.properties.contentLength ?? 0,
+              ...(md5 !== undefined && md5.length > 0 && { md5: Buffer.from(md5).toString('base64') }),
+            };
+          }
         }
-        if (page.done === true) return;
-        for (const item of page.value.segment.blobItems) {
-          const md5 = item.properties.contentMD5;
-          yield {
-            key: item.name.slice(skip),
-            size: item.properties.contentLength ?? 0,
-            ...(md5 !== undefined && md5.length > 0 && { md5: Buffer.from(md5).toString('base64') }),
-          };
-        }
+      } finally {
+        clearTimeout(timer);
       }
     },
 
@@ -122,7 +132,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
     async putAtRoot(key, body, options) {
       // Policy files exist to be fetched anonymously (Silverlight and Flash clients), so a
       // `$root` created here is public; an existing one keeps the access its owner chose.
-      rootReady ??= root.createIfNotExists({ access: 'blob' }).then(
+      rootReady ??= root.createIfNotExists({ access: 'blob', abortSignal: AbortSignal.timeout(stallMs) }).then(
         () => undefined,
         (e: unknown) => {
           rootReady = undefined;
@@ -139,7 +149,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
 
     async setCors(origins) {
       try {
-        const current = await service.getProperties();
+        const current = await service.getProperties({ abortSignal: AbortSignal.timeout(stallMs) });
         const rule = {
           allowedOrigins: origins.join(','),
           allowedMethods: 'GET,HEAD,OPTIONS',
@@ -150,7 +160,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
         // Keep the owner's other rules; ours first, since the service applies the first matching rule.
         const others = (current.cors ?? []).filter((r) => r.allowedOrigins !== rule.allowedOrigins);
         // Only `cors` is sent: the service keeps every property a request leaves out.
-        await service.setProperties({ cors: [rule, ...others] });
+        await service.setProperties({ cors: [rule, ...others] }, { abortSignal: AbortSignal.timeout(stallMs) });
       } catch (e) {
         throw fail('set CORS rules', e);
       }
@@ -158,7 +168,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
 
     async setPublicRead() {
       try {
-        await container.setAccessPolicy('blob');
+        await container.setAccessPolicy('blob', [], { abortSignal: AbortSignal.timeout(stallMs) });
       } catch (e) {
         throw fail('set public read access', e);
       }

@@ -298,7 +298,7 @@ test('a body over 256 MiB goes up as staged blocks and still lists its MD5', asy
   assert.deepEqual((await listAll(s)).get('QualityLevels(1)/Fragments(video=0)'), { key: 'QualityLevels(1)/Fragments(video=0)', size, md5: digest.toString('base64') });
 });
 
-test('a put that gets no answer fails as a retryable timeout after the stall timeout', async () => {
+test('a request that gets no answer fails as a retryable timeout after the stall timeout', async () => {
   const fake = await startFakeService(() => undefined); // reads the body, never answers
   try {
     const s = await createAzureStore({ container: 'media', prefix: '', endpoint: `${fake.url}/devstoreaccount1`, env: az.env, stallTimeoutMs: 300 });
@@ -310,6 +310,10 @@ test('a put that gets no answer fails as a retryable timeout after the stall tim
     assert.match(e.message, /ETIMEDOUT \(no progress for 300 ms\)/);
     const r = await catchStoreError(s.put('Manifest', () => Readable.from([body]), putOptions(body)));
     assert.equal(r.details.retryable, true);
+    for (const call of [() => listAll(s), () => s.prepare(), () => s.setCors!(['*']), () => s.setPublicRead!()]) {
+      const e = await catchStoreError(call());
+      assert.equal(e.details.retryable, true, e.message);
+    }
   } finally {
     await fake.close();
   }

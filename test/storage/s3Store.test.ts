@@ -292,6 +292,10 @@ test('a request that gets no answer fails as a retryable timeout after the stall
     assert.ok(Date.now() - started < 5000);
     assert.equal(e.details.retryable, true);
     assert.match(e.message, /TimeoutError/);
+    for (const call of [() => listAll(s), () => s.prepare(), () => s.setCors!(['*'])]) {
+      const err = await catchStoreError(call());
+      assert.equal(err.details.retryable, true, err.message);
+    }
     await s.close!();
   } finally {
     await fake.close();
