@@ -37,11 +37,12 @@ before(async () => {
     cliEnv({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: SECRET, AWS_REGION: s3.region }),
   );
   // The library takes the AWS default credential chain, here from process.env.
+  const saved = { ...process.env };
   Object.assign(process.env, s3.env);
   try {
     libSummary = await publishPresentation({ inputs: [usersIsm], dest: 's3://media/users.ism', endpoint: s3.endpoint, forcePathStyle: true, concurrency: 8 });
   } finally {
-    for (const k of Object.keys(s3.env)) delete process.env[k];
+    process.env = saved;
   }
 });
 
