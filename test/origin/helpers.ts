@@ -1,0 +1,76 @@
+// A temp origin root with the fixture presentations, and ways to serve and read it.
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findPackageRoot } from '../../src/play/packageRoot.js';
+import { createOrigin, type OriginHandler, type OriginOptions } from '../../src/origin/createOrigin.js';
+import { createOriginServer } from '../../src/origin/nodeAdapter.js';
+
+export const fixtures = join(findPackageRoot(fileURLToPath(new URL('.', import.meta.url))), 'test', 'fixtures');
+
+/** Presentations in a root made by makeRoot, by URL path, with the inputs `package` takes. */
+export const presentations = {
+  clean: { path: 'clean/clean.ism', inputs: (root: string) => [join(root, 'clean', 'clean.ism')] },
+  users: { path: 'users/users.ism', inputs: (root: string) => [join(root, 'users', 'users.ism')] },
+  // A folder named *.ism holding the media file(s) is a presentation of all of them.
+  multitrack: { path: 'multi/multitrack.ism', inputs: (root: string) => [join(root, 'multi', 'multitrack.ism', 'multitrack.ismv')] },
+};
+
+export interface Root {
+  root: string;
+  /** The temp folder holding `root` (and whatever a test plants beside it). */
+  base: string;
+  cleanup(): Promise<void>;
+}
+
+/** Copies the fixtures into `<tmp>/root/{clean,users,multi/multitrack.ism}/`. */
+export async function makeRoot(): Promise<Root> {
+  const base = await mkdtemp(join(tmpdir(), 'smoothpub-origin-'));
+  const root = join(base, 'root');
+  await cp(join(fixtures, 'clean'), join(root, 'clean'), { recursive: true });
+  await cp(join(fixtures, 'users'), join(root, 'users'), { recursive: true });
+  await mkdir(join(root, 'multi', 'multitrack.ism'), { recursive: true });
+  await cp(join(fixtures, 'multitrack.ismv'), join(root, 'multi', 'multitrack.ism', 'multitrack.ismv'));
+  return { root, base, cleanup: () => rm(base, { recursive: true, force: true }) };
+}
+
+export async function get(handler: OriginHandler, path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
+  const r = await handler(new Request(`http://origin.test${path}`, init));
+  return { status: r.status, headers: r.headers, body: new Uint8Array(await r.arrayBuffer()) };
+}
+
+/** Every file under `dir`, as paths relative to it with '/' separators. */
+export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix === '' ? e.name : `${prefix}/${e.name}`;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+export interface RunningOrigin {
+  url: string;
+  handler: OriginHandler;
+  close(): Promise<void>;
+}
+
+/** createOrigin behind the node adapter on 127.0.0.1 (any free port). */
+export async function startOrigin(opts: OriginOptions): Promise<RunningOrigin> {
+  const handler = createOrigin(opts);
+  const server = createOriginServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    handler,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
