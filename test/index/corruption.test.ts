@@ -1,24 +1,22 @@
 // Corrupt and truncated inputs: indexing must end in a valid index or a SmoothpubError with
 // a known code naming the file; never another exception, a hang, or a huge read.
-// Every candidate runs in a worker thread (indexProbe.ts) so a hang is caught even when it is
-// a synchronous loop: the worker is then terminated and the case reported.
+// Every candidate runs in a worker thread with a watchdog (prober.ts), so a hang is caught
+// even when it is a synchronous loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import type { Outcome, ProbeReply, ProbeRequest } from './indexProbe.js';
+import type { Outcome } from './indexProbe.js';
+import { loadSubjects, mutate, Rng, type Subject } from './mutate.js';
+import { HANG_MS, Prober, SLOW_MS, type Probe } from './prober.js';
+import { rawHeader, type RawBox, setU32, setU64, typeAt, walkBoxes } from './rawBoxes.js';
 
 const FIX = 'test/fixtures';
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
-/** A call that takes longer than this is a hang. */
-const HANG_MS = 5000;
-/** A call that takes longer than this betrays work (or allocation) proportional to a declared size. */
-const SLOW_MS = Number(process.env['SMOOTHPUB_SLOW_MS'] ?? 500);
 /** indexSource may read a 16 KiB speculative window past the end; anything beyond means a declared size was trusted. */
 const READ_SLACK = 16 * 1024 + 64;
 // Override to hunt locally: SMOOTHPUB_FUZZ_SEED=123 SMOOTHPUB_FUZZ_CASES=50000 SMOOTHPUB_FUZZ_DUMP=/tmp/cases node scripts/run-tests.js corruption
@@ -27,126 +25,7 @@ const FUZZ_CASES = Number(process.env['SMOOTHPUB_FUZZ_CASES'] ?? 1200);
 /** A folder to save failing fuzz cases in, to replay them with indexFile. */
 const FUZZ_DUMP = process.env['SMOOTHPUB_FUZZ_DUMP'];
 
-// ---------------------------------------------------------------------------------------
-// A tiny box walker, independent of src/bmff, for the fixtures (which are well formed).
-
-interface RawBox {
-  type: string;
-  path: string;
-  start: number;
-  headerSize: number;
-  end: number;
-}
-
-/** Containers and the bytes of fields before their first child box. */
-const CONTAINERS: Record<string, number> = {
-  moov: 0, trak: 0, mdia: 0, minf: 0, stbl: 0, mvex: 0, edts: 0, dinf: 0, udta: 0,
-  moof: 0, traf: 0, mfra: 0, sinf: 0,
-  stsd: 8, // version/flags, entry_count
-  avc1: 78, // VisualSampleEntry fields
-  mp4a: 28, // AudioSampleEntry (version 0) fields
-};
-
-function u32(b: Uint8Array, at: number): number {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at);
-}
-
-function typeAt(b: Uint8Array, at: number): string {
-  return String.fromCharCode(...b.subarray(at + 4, at + 8));
-}
-
-/** Header of the box at `at` as the spec defines it, or undefined if it does not fit in `end`. */
-function rawHeader(b: Uint8Array, at: number, end: number): { size: number; headerSize: number } | undefined {
-  if (at + 8 > end) return undefined;
-  let size = u32(b, at);
-  let headerSize = 8;
-  if (size === 1) {
-    if (at + 16 > end) return undefined;
-    size = Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(at + 8));
-    headerSize = 16;
-  } else if (size === 0) {
-    size = end - at;
-  }
-  if (typeAt(b, at) === 'uuid') headerSize += 16;
-  if (size < headerSize || at + size > end) return undefined;
-  return { size, headerSize };
-}
-
-function walkBoxes(b: Uint8Array, start = 0, end = b.length, parent = '', out: RawBox[] = []): RawBox[] {
-  let pos = start;
-  while (pos < end) {
-    const h = rawHeader(b, pos, end);
-    if (!h) break;
-    const type = typeAt(b, pos);
-    const box = { type, path: `${parent}${type}`, start: pos, headerSize: h.headerSize, end: pos + h.size };
-    out.push(box);
-    const skip = CONTAINERS[type];
-    if (skip !== undefined) walkBoxes(b, pos + h.headerSize + skip, box.end, `${box.path}/`, out);
-    pos = box.end;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Running candidates in a worker with a watchdog.
-
-type Probe = { kind: 'reply'; reply: ProbeReply } | { kind: 'hang' } | { kind: 'crash'; error: string };
-
-class Prober {
-  private worker: Worker;
-  private nextId = 0;
-
-  constructor(private readonly dir: string) {
-    this.worker = this.spawn();
-  }
-
-  private spawn(): Worker {
-    return new Worker(new URL('./indexProbe.js', import.meta.url), { workerData: { dir: this.dir } });
-  }
-
-  async probe(bytes: Uint8Array): Promise<Probe> {
-    const id = this.nextId++;
-    const worker = this.worker;
-    let timer: NodeJS.Timeout | undefined;
-    let onMessage: ((r: ProbeReply) => void) | undefined;
-    let onError: ((e: Error) => void) | undefined;
-    const result = await new Promise<Probe>((resolve) => {
-      onMessage = (r) => {
-        if (r.id === id) resolve({ kind: 'reply', reply: r });
-      };
-      onError = (e) => resolve({ kind: 'crash', error: e.stack ?? String(e) });
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      timer = setTimeout(() => resolve({ kind: 'hang' }), HANG_MS);
-      const req: ProbeRequest = { id, bytes };
-      worker.postMessage(req);
-    });
-    clearTimeout(timer);
-    if (onMessage) worker.off('message', onMessage);
-    if (onError) worker.off('error', onError);
-    if (result.kind !== 'reply') {
-      await worker.terminate();
-      this.worker = this.spawn();
-    }
-    return result;
-  }
-
-  /** Like probe, but a slow answer is timed up to twice more: only a case slow every time counts as slow (the machine may be busy). */
-  async probeTimedIfSlow(bytes: Uint8Array): Promise<Probe> {
-    let best = await this.probe(bytes);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (best.kind !== 'reply' || Math.max(best.reply.fileMs, best.reply.memoryMs) <= SLOW_MS) return best;
-      const again = await this.probe(bytes);
-      if (again.kind !== 'reply') return again;
-      best = { kind: 'reply', reply: { ...again.reply, fileMs: Math.min(best.reply.fileMs, again.reply.fileMs), memoryMs: Math.min(best.reply.memoryMs, again.reply.memoryMs) } };
-    }
-    return best;
-  }
-
-  close(): Promise<number> {
-    return this.worker.terminate();
-  }
-}
+const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4'];
 
 // ---------------------------------------------------------------------------------------
 // What counts as an acceptable outcome.
@@ -302,176 +181,12 @@ test('truncation at every box boundary (and inside each box) of 6 fixtures: vali
   assert.ok(tally.cases > 1000, `expected many cut points, got ${tally.cases}`);
 });
 
+
 // ---------------------------------------------------------------------------------------
 // Seeded fuzz.
 
-/** mulberry32: a tiny deterministic PRNG, so a failing case can be replayed from its index. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  u32(): number {
-    return Math.floor(this.next() * 0x1_0000_0000);
-  }
-  pick<T>(xs: readonly T[]): T {
-    const x = xs[this.int(xs.length)];
-    if (x === undefined) throw new Error('pick from an empty list');
-    return x;
-  }
-}
-
-interface Subject {
-  name: string;
-  bytes: Uint8Array;
-  boxes: RawBox[];
-  /** Boxes whose bytes are parsed (everything but mdat). */
-  parsed: RawBox[];
-}
-
-const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4'];
-const TYPES = ['mdat', 'moof', 'moov', 'mfra', 'mfro', 'tfra', 'traf', 'trun', 'tfhd', 'uuid', 'free', 'ftyp', 'stsd', 'avcC', 'esds', '\0\0\0\0', '\xff\xff\xff\xff'];
-
-function setU32(b: Uint8Array, at: number, v: number): void {
-  if (at >= 0 && at + 4 <= b.length) new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(at, v >>> 0);
-}
-
-function setU64(b: Uint8Array, at: number, v: bigint): void {
-  if (at >= 0 && at + 8 <= b.length) new DataView(b.buffer, b.byteOffset, b.byteLength).setBigUint64(at, BigInt.asUintN(64, v));
-}
-
-type Mutation = (b: Uint8Array, s: Subject, r: Rng) => { bytes: Uint8Array; what: string };
-
-/** A position that is parsed by the indexer half of the time, anywhere the other half. */
-function interestingPosition(b: Uint8Array, s: Subject, r: Rng): number {
-  if (r.next() < 0.5 || s.parsed.length === 0) return r.int(b.length);
-  const box = r.pick(s.parsed);
-  return Math.min(b.length - 1, box.start + r.int(Math.max(1, box.end - box.start)));
-}
-
-function boundary(b: Uint8Array, s: Subject, r: Rng): number {
-  if (r.next() < 0.3) return r.int(b.length + 1);
-  const box = r.pick(s.boxes);
-  return Math.min(b.length, r.pick([box.start, box.start + box.headerSize, box.end]));
-}
-
-const MUTATIONS: Record<string, Mutation> = {
-  flip(b, s, r) {
-    const n = 1 + r.int(8);
-    const at: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const p = interestingPosition(b, s, r);
-      b[p] = r.next() < 0.5 ? (b[p] ?? 0) ^ (1 << r.int(8)) : r.int(256);
-      at.push(p);
-    }
-    return { bytes: b, what: `flip bytes at ${at.join(',')}` };
-  },
-  size(b, s, r) {
-    const box = r.pick(s.boxes);
-    const size = box.end - box.start;
-    const v = r.pick([0, 1, 1, 1, 2, 4, 7, 8, box.headerSize - 1, size - 1, size + 1, size - 8, size + 8, size * 2, 0xffffffff, 0xfffffff8, 0x7fffffff, 0x80000000, r.u32(), b.length - box.start, b.length - box.start + 1, b.length]);
-    setU32(b, box.start, v);
-    let what = `size of ${box.path}@${box.start} (${size}) := ${v >>> 0}`;
-    if (v === 1 && r.next() < 0.7) {
-      const big = r.pick([0n, 1n, 8n, 15n, 16n, BigInt(size), BigInt(size + 8), BigInt(b.length - box.start), BigInt(b.length) * 1000n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n, BigInt(r.u32()) * 0x10000n]);
-      setU64(b, box.start + 8, big);
-      what += `, largesize ${big}`;
-    }
-    return { bytes: b, what };
-  },
-  largesize(b, s, r) {
-    // Rewrite a top-level box with a legal 64-bit header: the file grows by 8 bytes, so
-    // every later offset (mfra, trun data offsets of later fragments) is now stale.
-    const top = s.boxes.filter((x) => !x.path.includes('/') && x.type !== 'uuid');
-    const box = r.pick(top);
-    if (box.end > b.length) return { bytes: b, what: `(${box.path} no longer fits: largesize skipped)` };
-    const size = box.end - box.start + 8;
-    const out = new Uint8Array(b.length + 8);
-    out.set(b.subarray(0, box.start));
-    setU32(out, box.start, 1);
-    out.set(b.subarray(box.start + 4, box.start + 8), box.start + 4);
-    setU64(out, box.start + 8, BigInt(size));
-    out.set(b.subarray(box.start + 8), box.start + 16);
-    return { bytes: out, what: `${box.path}@${box.start} rewritten with a 64-bit size ${size}` };
-  },
-  field(b, s, r) {
-    const p = interestingPosition(b, s, r) & ~3;
-    const v = r.pick([0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 0x00ffffff, b.length, r.u32(), r.u32() & 0xffff]);
-    setU32(b, p, v);
-    return { bytes: b, what: `u32 at ${p} := ${v >>> 0}` };
-  },
-  type(b, s, r) {
-    const box = r.pick(s.boxes);
-    const t = r.next() < 0.8 ? r.pick(TYPES) : String.fromCharCode(r.int(256), r.int(256), r.int(256), r.int(256));
-    for (let i = 0; i < 4; i++) b[box.start + 4 + i] = t.charCodeAt(i);
-    return { bytes: b, what: `type of ${box.path}@${box.start} := ${JSON.stringify(t)}` };
-  },
-  insert(b, s, r) {
-    const at = boundary(b, s, r);
-    const n = 1 + r.int(16);
-    const fill = Uint8Array.from({ length: n }, () => (r.next() < 0.5 ? 0 : r.int(256)));
-    const out = new Uint8Array(b.length + n);
-    out.set(b.subarray(0, at));
-    out.set(fill, at);
-    out.set(b.subarray(at), at + n);
-    return { bytes: out, what: `insert ${n} bytes at ${at}` };
-  },
-  delete(b, s, r) {
-    const at = boundary(b, s, r);
-    const n = Math.min(1 + r.int(16), b.length - at);
-    const out = new Uint8Array(b.length - n);
-    out.set(b.subarray(0, at));
-    out.set(b.subarray(at + n), at);
-    return { bytes: out, what: `delete ${n} bytes at ${at}` };
-  },
-  truncate(b, s, r) {
-    const at = r.next() < 0.5 ? boundary(b, s, r) : r.int(b.length + 1);
-    return { bytes: b.slice(0, at), what: `truncate to ${at}` };
-  },
-};
-
-/** Weights: size fields matter most. */
-const MUTATION_NAMES = ['size', 'size', 'size', 'size', 'largesize', 'flip', 'flip', 'field', 'field', 'type', 'insert', 'delete', 'truncate'];
-
-function mutate(s: Subject, r: Rng): { bytes: Uint8Array; what: string } {
-  let bytes: Uint8Array = s.bytes.slice();
-  const steps: string[] = [];
-  const n = r.next() < 0.7 ? 1 : r.next() < 0.67 ? 2 : 3;
-  for (let i = 0; i < n; i++) {
-    const name = r.pick(MUTATION_NAMES);
-    const m = MUTATIONS[name]!(bytes, s, r);
-    bytes = m.bytes;
-    steps.push(m.what);
-  }
-  return { bytes, what: steps.join('; ') };
-}
-
-async function loadSubjects(names: string[]): Promise<Subject[]> {
-  return Promise.all(
-    names.map(async (name) => {
-      const bytes = new Uint8Array(await readFile(join(FIX, name)));
-      const boxes = walkBoxes(bytes);
-      return { name, bytes, boxes, parsed: boxes.filter((b) => b.type !== 'mdat') };
-    }),
-  );
-}
-
 test(`fuzz: ${FUZZ_CASES} mutated files (mulberry32 seed 0x${FUZZ_SEED.toString(16)}): valid index or typed error, fast`, { timeout: 60_000 + FUZZ_CASES * 100 }, async () => {
-  const subjects = await loadSubjects(FUZZ_FIXTURES);
+  const subjects = await loadSubjects(FIX, FUZZ_FIXTURES);
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-fuzz-'));
   const prober = new Prober(dir);
   const tally = newTally();
@@ -581,7 +296,7 @@ const PACKAGE_CASES: PackageCase[] = [
 ];
 
 test(`package: ${PACKAGE_CASES.length} input sets with a corrupt file among good ones leave no output or partial folder`, { timeout: 120_000 }, async () => {
-  const [subject] = await loadSubjects(['clean/v250.ismv']);
+  const [subject] = await loadSubjects(FIX, ['clean/v250.ismv']);
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-pkg-'));
   const failures: string[] = [];
   const outcomes: string[] = [];
