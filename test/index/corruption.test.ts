@@ -326,6 +326,8 @@ test(`package: ${PACKAGE_CASES.length} input sets with a corrupt file among good
         const result = await Promise.race([run, timeout]);
         outcomes.push(`${c.name}: ok, ${result.objects} objects`);
         if (!(await exists(join(outDir, 'Manifest')))) failures.push(`${c.name}: succeeded but ${outDir}/Manifest is missing`);
+        const beside = await readdir(outParent);
+        if (beside.join() !== basename(outDir)) failures.push(`${c.name}: succeeded but left ${beside.join(', ')} in ${outParent}`);
       } catch (e) {
         outcomes.push(`${c.name}: ${isSmoothpubError(e) ? e.code : String(e)}`);
         if (!isSmoothpubError(e)) failures.push(`${c.name}: threw ${e instanceof Error ? e.stack : String(e)}, not a SmoothpubError`);
