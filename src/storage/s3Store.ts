@@ -219,6 +219,8 @@ function s3Error(e: unknown, ctx: S3FailureContext): SmoothpubError {
     ...(status !== 401 && status !== 403 && { detail: firstLine(err.message) ?? '' }),
     retryAfter: headers?.['retry-after'] ?? headers?.['Retry-After'],
     throttled: code === 'SlowDown' || code === 'Throttling' || code === 'ThrottlingException' || code === 'RequestLimitExceeded',
+    // The default chain found nothing (CredentialsProviderError), or a token could not be refreshed.
+    credentialsFailed: service === undefined && /Credential|TokenProvider/.test(err.name),
     abortedByCaller: aborted && ctx.signal?.aborted === true,
     timedOut: (aborted && ctx.signal?.aborted !== true) || err.name === 'TimeoutError',
     secrets: ctx.secrets,

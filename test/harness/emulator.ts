@@ -65,7 +65,7 @@ export async function startEmulator(
     child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitUntilAnswering(`http://127.0.0.1:${port}${probePath}`, exited, 20_000);
+      await waitUntilAnswering(`http://127.0.0.1:${port}${probePath}`, exited, 60_000);
     } catch (e) {
       child.kill('SIGKILL');
       running.delete(child);

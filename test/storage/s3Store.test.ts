@@ -318,3 +318,20 @@ test('the socket pool is sized by concurrency: more puts in flight queue for its
     await relay.close();
   }
 });
+
+test('no credentials anywhere is store.auth, not retryable', async () => {
+  const saved = { ...process.env };
+  try {
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(process.env, name);
+    // Keep the chain off the network and away from the user's files.
+    Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials' });
+    const s = await store('media');
+    const e = await catchStoreError(s.prepare());
+    assert.equal(e.code, 'store.auth');
+    assert.equal(e.details.retryable, false);
+    assert.match(e.message, /credentials/i);
+    await s.close!();
+  } finally {
+    process.env = saved;
+  }
+});
