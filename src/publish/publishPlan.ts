@@ -1,3 +1,4 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { Plan, PlannedObject } from '../plan/plan.js';
 import { runAll } from '../util/runAll.js';
 import { SourceFiles, type LoadedBody } from '../storage/sourceFiles.js';
@@ -38,6 +39,10 @@ export interface PublishOptions {
   retry?: RetryPolicy;
   signal?: AbortSignal;
   onEvent?: (e: PublishEvent) => void;
+  /** Origins allowed by CORS rules set on the store before any object (the store must support it). */
+  cors?: string[];
+  /** Make the Azure container publicly readable before any object (the store must support it). */
+  publicRead?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 32;
@@ -59,8 +64,22 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   const totalBytes = plan.totalBytes;
 
   emit({ type: 'start', objects: plan.objects.length, bytes: totalBytes, store: store.description });
-  if (!options.dryRun) await withRetries('prepare', () => store.prepare());
-  const existing = options.force ? new Map<string, StoredObject>() : await listExisting(store, options.dryRun === true);
+  if (!options.dryRun) {
+    // Setup requests fail like any other (a 503, a dropped connection): retried the same way.
+    await withRetries('prepare', () => store.prepare());
+    const { setCors, setPublicRead } = store;
+    if (options.cors !== undefined && options.cors.length > 0) {
+      if (!setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
+      const origins = options.cors;
+      await withRetries('CORS rules', () => setCors.call(store, origins));
+    }
+    if (options.publicRead) {
+      if (!setPublicRead) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
+      await withRetries('public read access', () => setPublicRead.call(store));
+    }
+  }
+  // A listing that fails halfway is started again: it is one request per page, cheap to repeat.
+  const existing = options.force ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true));
 
   async function withRetries<T>(key: string, op: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {

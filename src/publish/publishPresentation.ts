@@ -18,10 +18,6 @@ export interface PublishPresentationOptions extends PublishOptions, PlanOptions,
   endpoint?: string;
   region?: string;
   forcePathStyle?: boolean;
-  /** Origins allowed by CORS rules set on the store, e.g. ['*']. */
-  cors?: string[];
-  /** Make the Azure container publicly readable (anonymous GET of blobs). */
-  publicRead?: boolean;
 }
 
 /** The plan for some inputs: a packaged folder as it is, or sources indexed afresh. */
@@ -44,17 +40,12 @@ export async function publishPresentation(opts: PublishPresentationOptions): Pro
     ...(opts.region !== undefined && { region: opts.region }),
     ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
   });
-  if (!opts.dryRun) {
-    if (opts.cors && opts.cors.length > 0) {
-      if (!store.setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
-      await store.prepare();
-      await store.setCors(opts.cors);
-    }
-    if (opts.publicRead) {
-      if (!store.setPublicRead) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
-      await store.prepare();
-      await store.setPublicRead();
-    }
+  // Refuse options the store cannot honour before any request; publishPlan sets them (with retries).
+  if (opts.cors !== undefined && opts.cors.length > 0 && !store.setCors) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
+  }
+  if (opts.publicRead === true && !store.setPublicRead) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
   }
   return publishPlan(plan, store, opts);
 }
