@@ -10,6 +10,8 @@ import { VERSION } from '../version.js';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // smoothpub supports node 20; the AWS SDK's notice about it is noise on every run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const controller = new AbortController();
   // Every request in flight (publish, verify: up to --concurrency) listens for Ctrl-C.
   setMaxListeners(10_000, controller.signal);
