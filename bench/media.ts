@@ -126,7 +126,7 @@ export function ensurePresentation(minutes: number): BenchPresentation {
 export function cleanStaleTemps(): void {
   if (!existsSync(CACHE)) return;
   for (const name of readdirSync(CACHE)) {
-    const pid = /\.tmp-(\d+)$/.exec(name)?.[1];
+    const pid = /^(?:short|bbb\d+min)\.tmp-(\d+)$/.exec(name)?.[1]; // only this file's temp folders
     if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(CACHE, name), { recursive: true, force: true });
   }
 }
