@@ -88,7 +88,9 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
       try {
         return await op();
       } catch (e) {
-        if (signal?.aborted || !isRetryable(e) || attempt >= policy.retries) throw e;
+        // The caller stopped us (Ctrl-C): say so, not how the store request in flight failed.
+        if (signal?.aborted) throw signal.reason;
+        if (!isRetryable(e) || attempt >= policy.retries) throw e;
         const delayMs = retryDelay(policy, attempt, e);
         state.retries++;
         if (e.details.throttled) pause.extend(delayMs);
