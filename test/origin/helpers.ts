@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import { createOrigin, type OriginHandler, type OriginOptions } from '../../src/origin/createOrigin.js';
 import { createOriginServer } from '../../src/origin/nodeAdapter.js';
+import type { ServedRequest } from '../../src/play/staticServer.js';
 
 export const fixtures = join(findPackageRoot(fileURLToPath(new URL('.', import.meta.url))), 'test', 'fixtures');
 
@@ -55,22 +56,39 @@ export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 export interface RunningOrigin {
   url: string;
   handler: OriginHandler;
+  /** Every request answered, in order (decoded path). */
+  requests: ServedRequest[];
   close(): Promise<void>;
 }
 
 /** createOrigin behind the node adapter on 127.0.0.1 (any free port). */
 export async function startOrigin(opts: OriginOptions): Promise<RunningOrigin> {
   const handler = createOrigin(opts);
-  const server = createOriginServer(handler);
+  const requests: ServedRequest[] = [];
+  const server = createOriginServer(async (request) => {
+    const response = await handler(request);
+    const path = new URL(request.url).pathname;
+    requests.push({ method: request.method, path: safeDecode(path), status: response.status });
+    return response;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     handler,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
