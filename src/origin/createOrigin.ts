@@ -3,7 +3,7 @@ import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { bytesEntity } from './bytesEntity.js';
 import type { Entity } from './entity.js';
 import { errorOutcome } from './errorStatus.js';
-import { isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
+import { chunkIndex, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
 import { moofSize } from './moofSize.js';
 import { openConfinedSource } from './openConfinedSource.js';
 import { PresentationCache } from './presentationCache.js';
@@ -130,10 +130,12 @@ function fragment(state: OriginState): Handler {
       const p = await state.presentations.get(s.presentation);
       const stream = p?.streams.get(url.streamName);
       const level = stream?.levels.get(url.bitrate);
-      const chunk = stream?.chunkAt.get(url.time);
-      const ref = chunk === undefined ? undefined : level?.track.fragments[chunk];
-      if (!p || !stream || !level || !ref) return notFound(o.request);
-      const file = level.track.file;
+      const chunk = stream && chunkIndex(stream.times, url.time);
+      const offset = chunk === undefined ? undefined : level?.offsets[chunk];
+      const fragmentSize = chunk === undefined ? undefined : level?.sizes[chunk];
+      if (!p || !stream || !level || offset === undefined || fragmentSize === undefined) return notFound(o.request);
+      const ref = { offset, size: fragmentSize };
+      const file = level.file;
       const stamp = p.sources.get(file);
       const src = await openConfinedSource(file).catch(() => undefined);
       if (!src || !stamp || src.size !== stamp.size || src.mtimeMs !== stamp.mtimeMs) {

@@ -17,12 +17,24 @@ export interface Stamp {
   mtimeMs: number;
 }
 
+/**
+ * One quality level, compact: a thousand presentations of hours each stay small, so
+ * only what a fragment request needs is kept (16 bytes a fragment).
+ */
+export interface ServedLevel {
+  /** Real path of the source. */
+  file: string;
+  /** Byte offset and size (moof + mdat) of chunk i's fragment. */
+  offsets: Float64Array;
+  sizes: Float64Array;
+}
+
 export interface ServedStream {
   contentType: string;
   /** Levels by bitrate. */
-  levels: Map<number, LevelBinding>;
-  /** Chunk number by announced start time (the same for every level of a stream). */
-  chunkAt: Map<bigint, number>;
+  levels: Map<number, ServedLevel>;
+  /** Announced chunk start times, ascending (the same for every level of a stream). */
+  times: BigInt64Array;
 }
 
 /** A presentation ready to answer requests: its Manifest and where every fragment lies. */
@@ -91,11 +103,10 @@ export async function loadServedPresentation(root: string, relativePath: string,
     streams.set(s.name, {
       contentType: s.type === 'video' ? 'video/mp4' : 'audio/mp4',
       levels: new Map(),
-      chunkAt: new Map(s.chunks.map((c, i) => [c.t, i])),
+      times: BigInt64Array.from(s.chunks.map((c) => c.t)),
     });
   }
-  // Sources were opened by their real paths, so every level's track.file is one.
-  for (const level of built.levels) streams.get(level.streamName)?.levels.set(level.bitrate, level);
+  for (const level of built.levels) streams.get(level.streamName)?.levels.set(level.bitrate, compactLevel(level));
   return {
     path,
     stamp: { size: info.size, mtimeMs: info.mtimeMs },
@@ -105,6 +116,30 @@ export async function loadServedPresentation(root: string, relativePath: string,
     sources,
     streams,
   };
+}
+
+/** Sources were opened by their real paths, so track.file is one. */
+function compactLevel(level: LevelBinding): ServedLevel {
+  const fragments = level.track.fragments;
+  return {
+    file: level.track.file,
+    offsets: Float64Array.from(fragments, (f) => f.offset),
+    sizes: Float64Array.from(fragments, (f) => f.size),
+  };
+}
+
+/** Index of `time` in ascending `times`, or undefined. */
+export function chunkIndex(times: BigInt64Array, time: bigint): number | undefined {
+  let lo = 0;
+  let hi = times.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const t = times[mid]!;
+    if (t === time) return mid;
+    if (t < time) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 /** The sidecar when it matches the source, else a fresh index (and maybe a new sidecar). */

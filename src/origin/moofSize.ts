@@ -1,9 +1,8 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import type { FragmentRef } from '../index/types.js';
 import type { ByteSource } from '../source/source.js';
 
 /** Bytes of the `moof` that starts `fragment` (FragmentInfo: the moof alone). */
-export async function moofSize(src: ByteSource, fragment: FragmentRef): Promise<number> {
+export async function moofSize(src: ByteSource, fragment: { offset: number; size: number }): Promise<number> {
   const head = await src.read(fragment.offset, 16);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const type = head.length >= 8 ? String.fromCharCode(...head.subarray(4, 8)) : '';
