@@ -2,7 +2,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { Plan, PlannedObject } from '../plan/plan.js';
 import { runAll } from '../util/runAll.js';
 import { SourceFiles, type LoadedBody } from '../storage/sourceFiles.js';
-import type { Store, StoredObject } from '../storage/store.js';
+import { StoreError, type Store, type StoredObject } from '../storage/store.js';
 import { DEFAULT_RETRY_POLICY, GlobalPause, isRetryable, retryDelay, sleep, type RetryPolicy } from './backoff.js';
 
 /** Keys a Smooth client fetches from the host root, not from the presentation. */
@@ -150,7 +150,8 @@ async function listExisting(store: Store, tolerateMissing: boolean): Promise<Map
     for await (const o of store.list()) map.set(o.key, o);
   } catch (e) {
     // A dry run against a container that does not exist yet: everything would be uploaded.
-    if (!tolerateMissing) throw e;
+    // Anything else (wrong credentials, an unreachable store) must not pass as "all new".
+    if (!tolerateMissing || !(e instanceof StoreError && e.code === ErrorCode.STORE_NOT_FOUND)) throw e;
   }
   return map;
 }

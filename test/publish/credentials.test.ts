@@ -89,16 +89,19 @@ test('a wrong account key: store.auth, neither key printed', async () => {
   const secrets = [WRONG_KEY, az.accountKey, connectionString];
   const expected = { code: 'store.auth', secrets, message: /az:\/\/media\/wrong\.ism/ };
   const keyEnv = { AZURE_STORAGE_ACCOUNT: az.accountName, AZURE_STORAGE_KEY: WRONG_KEY };
-  const [text, json, keyText, keyJson] = await Promise.all([
+  const [text, json, keyText, keyJson, dryRun] = await Promise.all([
     publish('az://media/wrong.ism', { AZURE_STORAGE_CONNECTION_STRING: connectionString }, '--policy', '--cors', '*'),
     publish('az://media/wrong.ism', { AZURE_STORAGE_CONNECTION_STRING: connectionString }, '--json'),
     publish('az://media/wrong.ism', keyEnv, '--endpoint', az.endpoint),
     publish('az://media/wrong.ism', keyEnv, '--endpoint', az.endpoint, '--json'),
+    // A dry run lists the destination: a refused listing is not "everything is new".
+    publish('az://media/wrong.ism', keyEnv, '--endpoint', az.endpoint, '--dry-run'),
   ]);
   assertFailed(text, expected);
   assertFailedJson(json, expected);
   assertFailed(keyText, expected);
   assertFailedJson(keyJson, expected);
+  assertFailed(dryRun, expected);
 });
 
 test('an account SAS publishes; verify reads back with the SAS; the signature is never printed', async () => {
