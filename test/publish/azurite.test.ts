@@ -119,6 +119,9 @@ test('verify passes on both presentations, with CORS for a browser origin', asyn
     assert.deepEqual(report.problems, [], prefix);
     assert.ok(report.ok && report.fragments >= 16, `${prefix}: ${report.fragments} fragments`);
   }
+  // The command too (its --policy looks at the host root, which Azurite does not map to $root).
+  const r = await runCli(['verify', manifestUrl('clean.ism'), '--origin', 'http://player.example', '--json'], cliEnv());
+  assert.equal(r.code, 0, describeRun(r));
 });
 
 test('GStreamer playbin and playbin3 play straight from the blob URLs, every frame', { timeout: 150_000 }, async (t) => {

@@ -15,7 +15,7 @@ import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { freePort } from '../harness/emulator.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
-import { cleanIsm, cliEnv, describeRun, jsonLines, leakedSecrets, listBlobs, runCli, summaryOf, type CliResult } from './publishHelpers.js';
+import { cleanIsm, cliEnv, describeRun, jsonLines, leakedSecrets, listBlobs, runCli, statusOf, summaryOf, type CliResult } from './publishHelpers.js';
 
 let az: Azurite;
 let s3: S3rver;
@@ -142,7 +142,7 @@ test('a corrupted SAS: store.auth without the signature', async () => {
 test('bad destination names: publish.bad-destination before any request', async () => {
   const env = { AZURE_STORAGE_CONNECTION_STRING: az.connectionString };
   const secrets = [az.accountKey];
-  const [bad, badJson, badBucket, dotDot, scheme, noCredentials] = await Promise.all([
+  const [bad, badJson, badBucket, dotDot, scheme, noCredentials, s3Public] = await Promise.all([
     publish('az://Bad_Name/x', env),
     publish('az://Bad_Name/x', env, '--json'),
     publish('s3://Bad_Bucket/x', s3.env),
@@ -150,6 +150,8 @@ test('bad destination names: publish.bad-destination before any request', async 
     publish('https://example.invalid/x', env),
     // No credentials at all (and no endpoint, so nothing to ask): say which variables to set.
     publish('az://media/x.ism', {}),
+    // --public is for Azure containers; on S3 it is refused before any request.
+    publish('s3://media/x.ism', s3.env, '--endpoint', s3.endpoint, '--public'),
   ]);
   assertFailed(bad, { code: 'publish.bad-destination', exit: [1, 2], secrets, message: /Bad_Name.*lowercase/ });
   assertFailedJson(badJson, { code: 'publish.bad-destination', exit: [1, 2], secrets });
@@ -157,6 +159,8 @@ test('bad destination names: publish.bad-destination before any request', async 
   assertFailed(dotDot, { code: 'publish.bad-destination', exit: [1, 2], secrets, message: /\.\./ });
   assertFailed(scheme, { code: 'publish.bad-destination', exit: [1, 2], secrets, message: /scheme/ });
   assertFailed(noCredentials, { code: 'publish.bad-destination', secrets: [], message: /AZURE_STORAGE_CONNECTION_STRING/ });
+  assertFailed(s3Public, { code: 'cli.bad-option', exit: [2], secrets: [], message: /--public/ });
+  assert.equal(await statusOf(`${s3.endpoint}/media/x.ism/Manifest`), 404, 'nothing published');
 });
 
 test('an unreachable Azure endpoint fails after the retries, naming the store, no secret', async () => {

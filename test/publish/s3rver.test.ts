@@ -16,7 +16,7 @@ import { launchChromium, playWithDashjs } from '../e2e/dashjsPlayer.js';
 import { countVideoFrames, fixtureSets, mapLimit, playWithGstreamer, requireTools, summarizeManifest, type FixtureSet } from '../e2e/helpers.js';
 import { cleanIsm, cliEnv, describeRun, leakedSecrets, runCli, summaryOf, usersIsm, type CliResult } from './publishHelpers.js';
 
-const FRAGMENT_CACHE = 'public, max-age=31536000, immutable';
+const FRAGMENT_CACHE = 'public, max-age=86400';
 const MANIFEST_CACHE = 'public, max-age=60';
 const SECRET = 'S3RVER-secret-that-must-not-be-printed';
 
@@ -33,7 +33,7 @@ before(async () => {
   // s3rver knows the key id S3RVER and does not verify signatures, so any secret works;
   // a long one shows it is never printed.
   cliRun = await runCli(
-    ['publish', cleanIsm, 's3://media/clean.ism', '--endpoint', s3.endpoint, '--policy', '--cors', '*', '--json'],
+    ['publish', cleanIsm, 's3://media/clean.ism', '--endpoint', s3.endpoint, '--policy', '--cors', '*', '--fragment-cache-control', FRAGMENT_CACHE, '--json'],
     cliEnv({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: SECRET, AWS_REGION: s3.region }),
   );
   // The library takes the AWS default credential chain, here from process.env.
