@@ -27,20 +27,19 @@ const HIGH_WATER = 4 * 1024 * 1024;
 export async function startDelayRelay(opts: DelayRelayOptions): Promise<DelayRelay> {
   const sockets = new Set<Socket>();
   let accepted = 0;
-  const server: Server = createServer({ noDelay: true }, (client) => {
+  // Half-open allowed: a side that finished sending still gets the other side's delayed bytes.
+  const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     accepted++;
-    const upstream = connect({ host: opts.targetHost, port: opts.targetPort, noDelay: true });
+    const upstream = connect({ host: opts.targetHost, port: opts.targetPort, noDelay: true, allowHalfOpen: true });
     sockets.add(client).add(upstream);
     pipeDelayed(client, upstream, opts.oneWayMs);
     pipeDelayed(upstream, client, opts.oneWayMs);
     const drop = (): void => {
       client.destroy();
       upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
     };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    client.on('error', drop).on('close', () => sockets.delete(client));
+    upstream.on('error', drop).on('close', () => sockets.delete(upstream));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,6 +10,7 @@ export interface Uplink {
   /** Address of the namespace end. */
   nsAddress: string;
   rateMbit: number;
+  queueMs: number;
   /** `ip netns exec <ns>` prefix for a command run inside the namespace. */
   exec(cmd: string[]): string[];
   remove(): void;
@@ -18,6 +19,12 @@ export interface Uplink {
 export interface UplinkOptions {
   namespace: string;
   rateMbit: number;
+  /**
+   * How long a packet may wait in the rate limiter's queue before it is dropped (tbf
+   * `latency`): the modem's buffer. Home modems buffer 100s of ms; too small a queue drops
+   * the first window of every new connection, and a new connection's first RTO is 1 s.
+   */
+  queueMs: number;
   /** A /30 of private addresses used only on the veth pair, e.g. `10.201.0`: .1 host, .2 namespace. */
   subnet: string;
 }
@@ -69,14 +76,14 @@ export function createUplink(opts: UplinkOptions): Uplink {
     run(inNs(['ip', 'addr', 'add', `${nsAddress}/30`, 'dev', inner]));
     run(inNs(['ip', 'link', 'set', inner, 'up']));
     run(inNs(['ip', 'link', 'set', 'lo', 'up']));
-    // Uplink = the namespace's egress. burst must cover rate/HZ; `latency` bounds the queue.
-    run(inNs(['tc', 'qdisc', 'add', 'dev', inner, 'root', 'tbf', 'rate', `${opts.rateMbit}mbit`, 'burst', '64kb', 'latency', '50ms']));
+    // Uplink = the namespace's egress. burst must cover rate/HZ.
+    run(inNs(['tc', 'qdisc', 'add', 'dev', inner, 'root', 'tbf', 'rate', `${opts.rateMbit}mbit`, 'burst', '64kb', 'latency', `${opts.queueMs}ms`]));
     waitUntilReachable(inNs, hostAddress);
   } catch (e) {
     removeUplink(ns);
     throw e;
   }
-  return { namespace: ns, hostAddress, nsAddress, rateMbit: opts.rateMbit, exec: inNs, remove: () => removeUplink(ns) };
+  return { namespace: ns, hostAddress, nsAddress, rateMbit: opts.rateMbit, queueMs: opts.queueMs, exec: inNs, remove: () => removeUplink(ns) };
 }
 
 /** Waits for the veth pair to carry traffic (link up, neighbour resolution). */
