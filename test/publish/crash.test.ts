@@ -1,7 +1,7 @@
 // A publish killed halfway (kill -9) or interrupted (Ctrl-C) leaves no Manifest, and a
 // re-run finishes the job without uploading again what already landed. The publisher
-// talks to Azurite through the fault proxy at rate 0, which counts every PUT the store
-// answered with 2xx, per path.
+// talks to the store (Azurite; s3rver too, whose listing gives MD5s as ETags) through the
+// fault proxy at rate 0, which counts every PUT the store answered with 2xx, per path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,16 +11,35 @@ import { planInputs } from '../../src/publish/publishPresentation.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startFaultProxy, type FaultProxy } from '../harness/faultProxy.js';
+import { startS3rver, type S3rver } from '../harness/s3rver.js';
+import { createS3Store } from '../../src/storage/s3Store.js';
 import { inCI, run, toolPath } from '../e2e/helpers.js';
 import { cliEnv, describeRun, listBlobs, startCli, statusOf, summaryOf, type CliResult } from './publishHelpers.js';
 
 let az: Azurite;
-let proxy: FaultProxy;
+let s3: S3rver;
+const proxies: FaultProxy[] = [];
 let tmp: string;
 /** Sources with many small fragments (0.5 s GOPs), so that "halfway" means something. */
 let inputs: string[] = [];
 let planned = 0;
 const missingFfmpeg = toolPath('ffmpeg') === undefined;
+
+/** A store behind a counting proxy, as the tests need it. */
+interface Target {
+  name: string;
+  proxy: FaultProxy;
+  /** CLI arguments naming the destination `prefix` (through the proxy) and its credentials. */
+  args(prefix: string): string[];
+  env(): NodeJS.ProcessEnv;
+  /** How the proxy names a PUT of an object under `prefix`, up to the key. */
+  putPath(prefix: string): string;
+  /** Keys stored under `prefix`, asked of the store directly. */
+  list(prefix: string): Promise<string[]>;
+  /** The Manifest URL on the store directly (anonymous). */
+  manifestUrl(prefix: string): string;
+}
+const targets: Target[] = [];
 
 before(async () => {
   if (missingFfmpeg) {
@@ -28,6 +47,7 @@ before(async () => {
     return;
   }
   tmp = await mkdtemp(join(tmpdir(), 'smoothpub-pub-crash-'));
+  const emulators = Promise.all([startAzurite(), startS3rver()]);
   // Two video levels of 30 s with a fixed 0.5 s GOP: 60 fragments each, 121 objects with the Manifest.
   inputs = await Promise.all(
     [300, 150].map(async (kbps) => {
@@ -43,24 +63,50 @@ before(async () => {
     }),
   );
   planned = (await planInputs(inputs)).objects.length;
-  az = await startAzurite();
-  proxy = await startFaultProxy(az.endpoint, { rate: 0, seed: 1 });
+  [az, s3] = await emulators;
+  const [azProxy, s3Proxy] = await Promise.all([startFaultProxy(az.endpoint, { rate: 0, seed: 1 }), startFaultProxy(s3.endpoint, { rate: 0, seed: 1 })]);
+  proxies.push(azProxy, s3Proxy);
+  targets.push(
+    {
+      name: 'Azure',
+      proxy: azProxy,
+      args: (prefix) => [`az://crash/${prefix}`, '--endpoint', `${azProxy.url}/${az.accountName}`, '--public'],
+      env: () => cliEnv({ AZURE_STORAGE_ACCOUNT: az.accountName, AZURE_STORAGE_KEY: az.accountKey }),
+      putPath: (prefix) => `PUT /${az.accountName}/crash/${prefix}/`,
+      list: async (prefix) => [...(await listBlobs(az, 'crash', prefix)).keys()],
+      manifestUrl: (prefix) => `${az.endpoint}/crash/${prefix}/Manifest`,
+    },
+    {
+      name: 'S3',
+      proxy: s3Proxy,
+      args: (prefix) => [`s3://crash/${prefix}`, '--endpoint', s3Proxy.url],
+      env: () => cliEnv(s3.env),
+      putPath: (prefix) => `PUT /crash/${prefix}/`,
+      list: async (prefix) => {
+        const store = await createS3Store({ bucket: 'crash', prefix, endpoint: s3.endpoint, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+        const keys: string[] = [];
+        for await (const o of store.list()) keys.push(o.key);
+        await store.close?.();
+        return keys;
+      },
+      manifestUrl: (prefix) => `${s3.endpoint}/crash/${prefix}/Manifest`,
+    },
+  );
 });
 
 after(async () => {
-  await proxy?.close();
-  await az?.stop();
+  for (const p of proxies) await p.close();
+  await Promise.all([az?.stop(), s3?.stop()]);
   if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
 });
 
-const env = (): NodeJS.ProcessEnv => cliEnv({ AZURE_STORAGE_ACCOUNT: az.accountName, AZURE_STORAGE_KEY: az.accountKey });
-const publishArgs = (prefix: string): string[] => ['publish', ...inputs, `az://crash/${prefix}`, '--endpoint', `${proxy.url}/${az.accountName}`, '--public', '--concurrency', '1', '--json'];
+const publishArgs = (target: Target, prefix: string): string[] => ['publish', ...inputs, ...target.args(prefix), '--concurrency', '1', '--json'];
 
 /** Successful PUTs per object key under `prefix`, as the proxy counted them. */
-function putsUnder(prefix: string): Map<string, number> {
-  const path = `PUT /${az.accountName}/crash/${prefix}/`;
+function putsUnder(target: Target, prefix: string): Map<string, number> {
+  const path = target.putPath(prefix);
   const out = new Map<string, number>();
-  for (const [k, n] of proxy.succeeded) if (k.startsWith(path)) out.set(k.slice(path.length), n);
+  for (const [k, n] of target.proxy.succeeded) if (k.startsWith(path)) out.set(k.slice(path.length), n);
   return out;
 }
 
@@ -69,10 +115,10 @@ function putsUnder(prefix: string): Map<string, number> {
  * answered the `after`-th object PUT under `prefix`: the proxy has not yet passed that answer
  * on, so the publisher is still waiting for it (with --concurrency 1, nothing else in flight).
  */
-async function publishUntil(prefix: string, after: number, signal: NodeJS.Signals): Promise<CliResult> {
-  const cli = startCli(publishArgs(prefix), env());
-  const path = `PUT /${az.accountName}/crash/${prefix}/`;
-  const succeeded = proxy.succeeded;
+async function publishUntil(target: Target, prefix: string, after: number, signal: NodeJS.Signals): Promise<CliResult> {
+  const cli = startCli(publishArgs(target, prefix), target.env());
+  const path = target.putPath(prefix);
+  const succeeded = target.proxy.succeeded;
   const originalSet = succeeded.set.bind(succeeded);
   let count = 0;
   succeeded.set = (key: string, value: number) => {
@@ -87,50 +133,53 @@ async function publishUntil(prefix: string, after: number, signal: NodeJS.Signal
   }
 }
 
-test('kill -9 halfway: no Manifest; the re-run uploads only the rest and verify passes', { timeout: 120_000 }, async (t) => {
-  if (missingFfmpeg) return t.skip('missing tool: ffmpeg');
-  const half = Math.floor(planned / 2);
-  assert.ok(half >= 50, `a plan of ${planned} objects`);
+for (const name of ['Azure', 'S3']) {
+  test(`${name}: kill -9 halfway: no Manifest; the re-run uploads only the rest and verify passes`, { timeout: 120_000 }, async (t) => {
+    if (missingFfmpeg) return t.skip('missing tool: ffmpeg');
+    const target = targets.find((x) => x.name === name)!;
+    const half = Math.floor(planned / 2);
+    assert.ok(half >= 50, `a plan of ${planned} objects`);
 
-  const killed = await publishUntil('video.ism', half, 'SIGKILL');
-  assert.equal(killed.signal, 'SIGKILL', describeRun(killed));
-  // Let the store finish whatever reached it (nothing should: the publisher was waiting).
-  await new Promise((r) => setTimeout(r, 300));
-  const before = putsUnder('video.ism');
-  // Exactly `half`: the kill came while the publisher waited for the answer to PUT number
-  // `half`, which the store had already committed; no other request was in flight.
-  assert.equal(before.size, half);
-  assert.ok(!before.has('Manifest'));
-  const stored = await listBlobs(az, 'crash', 'video.ism');
-  assert.deepEqual([...stored.keys()].sort(), [...before.keys()].sort(), 'the store holds exactly what the proxy counted');
-  assert.equal(await statusOf(`${az.endpoint}/crash/video.ism/Manifest`, { method: 'HEAD' }), 404, 'no Manifest after the crash');
+    const killed = await publishUntil(target, 'video.ism', half, 'SIGKILL');
+    assert.equal(killed.signal, 'SIGKILL', describeRun(killed));
+    // Let the store finish whatever reached it (nothing should: the publisher was waiting).
+    await new Promise((r) => setTimeout(r, 300));
+    const before = putsUnder(target, 'video.ism');
+    // Exactly `half`: the kill came while the publisher waited for the answer to PUT number
+    // `half`, which the store had already committed; no other request was in flight.
+    assert.equal(before.size, half);
+    assert.ok(!before.has('Manifest'));
+    assert.deepEqual((await target.list('video.ism')).sort(), [...before.keys()].sort(), 'the store holds exactly what the proxy counted');
+    assert.equal(await statusOf(target.manifestUrl('video.ism'), { method: 'HEAD' }), 404, 'no Manifest after the crash');
 
-  const rerun = await startCli(publishArgs('video.ism'), env()).done;
-  assert.equal(rerun.code, 0, describeRun(rerun));
-  const summary = summaryOf(rerun);
-  assert.equal(summary.objects, planned);
-  assert.ok(summary.skipped >= before.size, `skipped ${summary.skipped} >= ${before.size} stored before the kill`);
-  // Even the object whose answer the killed run never saw was committed, listed with its
-  // MD5, and skipped: nothing is uploaded twice.
-  assert.deepEqual({ skipped: summary.skipped, uploaded: summary.uploaded }, { skipped: half, uploaded: planned - half });
-  const after = putsUnder('video.ism');
-  assert.equal(after.size, planned, 'every object PUT');
-  const twice = [...after].filter(([, n]) => n > 1).map(([k]) => k);
-  assert.deepEqual(twice, [], 'no object uploaded twice');
+    const rerun = await startCli(publishArgs(target, 'video.ism'), target.env()).done;
+    assert.equal(rerun.code, 0, describeRun(rerun));
+    const summary = summaryOf(rerun);
+    assert.equal(summary.objects, planned);
+    assert.ok(summary.skipped >= before.size, `skipped ${summary.skipped} >= ${before.size} stored before the kill`);
+    // Even the object whose answer the killed run never saw was committed, listed with its
+    // MD5, and skipped: nothing is uploaded twice.
+    assert.deepEqual({ skipped: summary.skipped, uploaded: summary.uploaded }, { skipped: half, uploaded: planned - half });
+    const after = putsUnder(target, 'video.ism');
+    assert.equal(after.size, planned, 'every object PUT');
+    const twice = [...after].filter(([, n]) => n > 1).map(([k]) => k);
+    assert.deepEqual(twice, [], 'no object uploaded twice');
 
-  const report = await verifyPresentation(`${az.endpoint}/crash/video.ism/Manifest`);
-  assert.deepEqual(report.problems, []);
-  assert.equal(report.fragments, planned - 1);
-});
+    const report = await verifyPresentation(target.manifestUrl('video.ism'));
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.fragments, planned - 1);
+  });
+}
 
 test('Ctrl-C (SIGINT) stops with exit code 130 and leaves no Manifest', { timeout: 60_000 }, async (t) => {
   if (missingFfmpeg) return t.skip('missing tool: ffmpeg');
-  const stopped = await publishUntil('sigint.ism', 5, 'SIGINT');
+  const target = targets.find((x) => x.name === 'Azure')!;
+  const stopped = await publishUntil(target, 'sigint.ism', 5, 'SIGINT');
   assert.equal(stopped.code, 130, describeRun(stopped));
   assert.match(stopped.stdout, /"code":"interrupted"/, describeRun(stopped));
   await new Promise((r) => setTimeout(r, 300));
-  const stored = await listBlobs(az, 'crash', 'sigint.ism');
-  assert.ok(stored.size >= 5 && stored.size < planned, `${stored.size} objects stored`);
-  assert.ok(!stored.has('Manifest'));
-  assert.equal(await statusOf(`${az.endpoint}/crash/sigint.ism/Manifest`, { method: 'HEAD' }), 404);
+  const stored = await target.list('sigint.ism');
+  assert.ok(stored.length >= 5 && stored.length < planned, `${stored.length} objects stored`);
+  assert.ok(!stored.includes('Manifest'));
+  assert.equal(await statusOf(target.manifestUrl('sigint.ism'), { method: 'HEAD' }), 404);
 });
