@@ -5,6 +5,8 @@ import { registerPackage } from './commands/package.js';
 import { registerPlay } from './commands/play.js';
 import { registerPublish } from './commands/publish.js';
 import { registerVerify } from './commands/verify.js';
+import { registerServe } from './commands/serve.js';
+import { registerIndex } from './commands/indexCommand.js';
 import { ExitCode, reportError } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -19,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   const program = new Command('smoothpub')
-    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA, write the Manifest, package, publish, verify')
+    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA, write the Manifest, package, publish, verify, serve')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   registerPackage(program, controller.signal);
   registerPublish(program, controller.signal);
   registerVerify(program, controller.signal);
+  registerServe(program, controller.signal);
+  registerIndex(program);
   registerPlay(program, controller.signal);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.\n');
   try {

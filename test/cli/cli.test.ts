@@ -17,7 +17,7 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
 test('--help lists the commands and exit codes; each command has its own help', () => {
   const r = cli('--help');
   assert.equal(r.status, 0);
-  for (const c of ['inspect', 'package', 'publish', 'verify', 'play']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['inspect', 'package', 'publish', 'verify', 'serve', 'index', 'play']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   assert.match(r.stdout, /Exit codes/);
   const p = cli('package', '--help');
   assert.equal(p.status, 0);
