@@ -45,15 +45,21 @@ async function serve(handler: OriginHandler, req: IncomingMessage, res: ServerRe
     return;
   }
   const response = await handler(request);
-  const headers: [string, string][] = [];
-  response.headers.forEach((value, name) => headers.push([name, value]));
-  res.writeHead(response.status, headers.flat());
-  if (response.body === null || req.method === 'HEAD') {
+  const body = req.method === 'HEAD' ? null : response.body;
+  try {
+    const headers: string[] = [];
+    response.headers.forEach((value, name) => headers.push(name, value));
+    res.writeHead(response.status, headers);
+  } catch (e) {
+    await response.body?.cancel();
+    throw e;
+  }
+  if (body === null) {
     await response.body?.cancel();
     res.end();
     return;
   }
-  await pipeBody(response.body, res, controller.signal);
+  await pipeBody(body, res, controller.signal);
 }
 
 /** Only the path and query of the request target are used; the host is not trusted. */
@@ -71,26 +77,31 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request | undefin
 
 async function pipeBody(body: ReadableStream<Uint8Array>, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const reader = body.getReader();
+  // A pending read resolves (done) when the client goes away mid-body.
   const onAbort = (): void => {
     reader.cancel().catch(() => undefined);
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  let complete = false;
   try {
-    for (;;) {
-      if (signal.aborted) return;
+    while (!signal.aborted) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        complete = !signal.aborted;
+        break;
+      }
       if (!res.write(value)) await drained(res);
     }
-    res.end();
   } catch {
     // The source failed mid-body: the status line is gone, so cut the connection
     // (a client must not take a short body for a whole one).
-    res.destroy();
-    await reader.cancel().catch(() => undefined);
   } finally {
     signal.removeEventListener('abort', onAbort);
+    // Whatever ended the loop early, the body's source is released here.
+    if (!complete) await reader.cancel().catch(() => undefined);
   }
+  if (complete) res.end();
+  else res.destroy();
 }
 
 function drained(res: ServerResponse): Promise<void> {
