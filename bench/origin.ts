@@ -1,0 +1,269 @@
+// Origin benchmark: `smoothpub serve` (byte ranges of the sources) against nginx serving
+// `package`'s output as static files, same fragments, same wrk load (design.md target:
+// at least 0.7x nginx's requests/s). Then the origin's RSS with 1,000 presentations indexed.
+//
+//   npm run bench:origin -- [--minutes 10] [--seconds 10] [--rounds 2] [--connections 32] [--fixtures]
+//
+// wrk (apt) cycles through every fragment URL of every level with a Lua script. nginx
+// (apt) runs from its own config in a temp folder, 127.0.0.1 only, `daemon off`, one
+// worker (the origin is one node thread), sendfile on, no access log. Both servers are
+// child processes; the rounds alternate between them and the median is reported.
+// The last line is `RESULT {json}`.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeSidecarsFor } from '../src/index/sidecarInputs.js';
+import { packagePresentation } from '../src/package/packagePresentation.js';
+import { readManifest } from '../src/smooth/readManifest.js';
+import { formatFragmentUrl } from '../src/smooth/url.js';
+import { CACHE, cleanStaleTemps, ensurePresentation } from './media.js';
+
+interface WrkResult {
+  requestsPerSecond: number;
+  mbPerSecond: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
+  return v;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function need(tool: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install -y wrk nginx`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => ok(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function startOriginProcess(root: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [resolve('dist/bench/originServe.js'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((ok, fail) => {
+    child.stdout!.setEncoding('utf8').once('data', (line: string) => ok({ url: (JSON.parse(line) as { url: string }).url, child }));
+    child.once('exit', (code) => fail(new Error(`origin exited with ${code}`)));
+  });
+}
+
+async function startNginx(dir: string, root: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
+  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(dir, 'tmp', k)};`).join('\n');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\npid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'logs', 'error.log')} warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 1000000;\n  keepalive_timeout 60s;\n  default_type application/octet-stream;\n${temps}\n  server {\n    listen 127.0.0.1:${port};\n    root ${root};\n    location / { }\n  }\n}\n`,
+  );
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs', 'error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  return { url, child };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    child.once('exit', () => ok());
+    child.kill('SIGTERM');
+  });
+}
+
+function writeLua(path: string, urls: string[]): void {
+  const list = urls.map((u) => `  ${JSON.stringify(u)},`).join('\n');
+  writeFileSync(path, `-- every fragment URL, in turn\nlocal paths = {\n${list}\n}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
+}
+
+function runWrk(url: string, lua: string, seconds: number, connections: number): WrkResult {
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', lua, url], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const out = r.stdout;
+  const number = (re: RegExp): string => re.exec(out)?.[1] ?? 'NaN';
+  const unit = (text: string, units: Record<string, number>): number => {
+    const m = /^([\d.]+)([A-Za-z]*)$/.exec(text.trim());
+    return m ? Number(m[1]) * (units[m[2] ?? ''] ?? NaN) : NaN;
+  };
+  const errorsMatch = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSecond: Number(number(/Requests\/sec:\s+([\d.]+)/)),
+    mbPerSecond: unit(number(/Transfer\/sec:\s+(\S+)/), { B: 1e-6, KB: 1024 / 1e6, MB: 1024 ** 2 / 1e6, GB: 1024 ** 3 / 1e6 }),
+    p99Ms: unit(number(/ 99%\s+(\S+)/), { us: 1e-3, ms: 1, s: 1000, m: 60_000 }),
+    errors: Number(errorsMatch?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** `n` presentations (the same media, each its own .ism) in one folder, indexed by one origin process. */
+async function rssWithPresentations(ism: string, files: string[], n: number): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; perPresentationKb: number; seconds: number }> {
+  const dir = join(CACHE, `origin-rss.tmp-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    for (const f of files) {
+      linkSync(f, join(dir, basename(f)));
+      if (existsSync(`${f}.smoothidx`)) linkSync(`${f}.smoothidx`, join(dir, `${basename(f)}.smoothidx`));
+    }
+    const xml = readFileSync(ism);
+    const names = Array.from({ length: n }, (_, i) => `p${String(i).padStart(4, '0')}.ism`);
+    for (const name of names) writeFileSync(join(dir, name), xml);
+    const { url, child } = await startOriginProcess(dir);
+    try {
+      await waitForHttp(`${url}/crossdomain.xml`);
+      const baseline = rssMb(child.pid!);
+      const t0 = performance.now();
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < names.length) {
+          const name = names[next++]!;
+          const r = await fetch(`${url}/${name}/Manifest`);
+          if (!r.ok) throw new Error(`${name}: ${r.status}`);
+          await r.arrayBuffer();
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      const seconds = (performance.now() - t0) / 1000;
+      await new Promise((r) => setTimeout(r, 500));
+      const rss = rssMb(child.pid!);
+      return { presentations: n, baselineRssMb: round(baseline), rssMb: round(rss), perPresentationKb: round(((rss - baseline) * 1024) / n), seconds: round(seconds) };
+    } finally {
+      await stop(child);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+async function main(): Promise<void> {
+  need('wrk');
+  need('nginx');
+  const seconds = arg('--seconds', 10);
+  const rounds = arg('--rounds', 2);
+  const connections = arg('--connections', 32);
+  cleanStaleTemps();
+  let ism: string;
+  let files: string[];
+  let media: string;
+  if (process.argv.includes('--fixtures') || spawnSync('sh', ['-c', 'command -v ffmpeg']).status !== 0) {
+    ism = resolve('test/fixtures/clean/clean.ism');
+    files = ['v400', 'v250', 'v120'].map((l) => resolve(`test/fixtures/clean/${l}.ismv`)).concat(resolve('test/fixtures/clean/audio.isma'));
+    media = 'fixtures (clean)';
+  } else {
+    const p = ensurePresentation(arg('--minutes', 10));
+    ism = p.ism;
+    files = p.files;
+    media = `${p.seconds / 60} min, ${files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB`;
+  }
+  log(`media: ${media}`);
+  const sidecars = await writeSidecarsFor([ism]);
+  log(`sidecars: ${sidecars.length} written, ${sidecars.reduce((s, w) => s + w.bytes, 0)} bytes`);
+
+  const tmp = join(tmpdir(), `smoothpub-bench-origin-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const children: ChildProcess[] = [];
+  try {
+    const staticRoot = join(tmp, 'static');
+    await packagePresentation({ inputs: [ism], outDir: join(staticRoot, 'video.ism') });
+    const origin = await startOriginProcess(dirname(ism));
+    children.push(origin.child);
+    const nginx = await startNginx(join(tmp, 'nginx'), staticRoot);
+    children.push(nginx.child);
+    const originBase = `/${basename(ism)}/`;
+    await waitForHttp(`${origin.url}${originBase}Manifest`);
+    await waitForHttp(`${nginx.url}/video.ism/Manifest`);
+
+    const manifest = readManifest(await (await fetch(`${origin.url}${originBase}Manifest`)).text());
+    const keys = manifest.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => formatFragmentUrl(s.url, q.bitrate, c.t))));
+    // Same bytes from both, or the comparison means nothing.
+    for (const key of keys.filter((_, i) => i % Math.ceil(keys.length / 25) === 0)) {
+      const [a, b] = await Promise.all([fetch(`${origin.url}${originBase}${key}`), fetch(`${nginx.url}/video.ism/${key}`)]);
+      const [ab, bb] = await Promise.all([a.arrayBuffer(), b.arrayBuffer()]);
+      if (a.status !== 200 || b.status !== 200 || !Buffer.from(ab).equals(Buffer.from(bb))) throw new Error(`${key}: origin and nginx differ`);
+    }
+    const fragmentBytes = keys.length;
+    log(`${keys.length} fragment URLs; ${seconds} s per run, ${rounds} rounds, ${connections} connections`);
+    writeLua(join(tmp, 'origin.lua'), keys.map((k) => `${originBase}${k}`));
+    writeLua(join(tmp, 'nginx.lua'), keys.map((k) => `/video.ism/${k}`));
+
+    runWrk(origin.url, join(tmp, 'origin.lua'), 3, connections); // warm-up (JIT, page cache)
+    runWrk(nginx.url, join(tmp, 'nginx.lua'), 3, connections);
+    const runs: Record<'origin' | 'nginx', WrkResult[]> = { origin: [], nginx: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const which of r % 2 ? (['origin', 'nginx'] as const) : (['nginx', 'origin'] as const)) {
+        const res = runWrk(which === 'origin' ? origin.url : nginx.url, join(tmp, `${which}.lua`), seconds, connections);
+        log(`${which}: ${res.requestsPerSecond.toFixed(0)} req/s, ${res.mbPerSecond.toFixed(0)} MB/s, p99 ${res.p99Ms.toFixed(2)} ms, errors ${res.errors}`);
+        runs[which].push(res);
+      }
+    }
+    const originRss = rssMb(origin.child.pid!);
+    await stop(origin.child);
+    await stop(nginx.child);
+    const summary = (xs: WrkResult[]): WrkResult => ({
+      requestsPerSecond: round(median(xs.map((x) => x.requestsPerSecond))),
+      mbPerSecond: round(median(xs.map((x) => x.mbPerSecond))),
+      p99Ms: round(median(xs.map((x) => x.p99Ms)), 2),
+      errors: xs.reduce((s, x) => s + x.errors, 0),
+    });
+    const o = summary(runs.origin);
+    const n = summary(runs.nginx);
+    const ratio = round(o.requestsPerSecond / n.requestsPerSecond, 2);
+    log(`origin ${o.requestsPerSecond} req/s vs nginx ${n.requestsPerSecond} req/s: ${ratio}x (goal >= 0.7x)`);
+    const rss = await rssWithPresentations(ism, files, arg('--presentations', 1000));
+    log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, ${rss.perPresentationKb} KB each, loaded in ${rss.seconds} s)`);
+    const result = {
+      bench: 'origin',
+      media,
+      fragments: fragmentBytes,
+      connections,
+      seconds,
+      rounds,
+      origin: { ...o, rssAfterRunMb: round(originRss) },
+      nginx: n,
+      ratio,
+      goal: 0.7,
+      pass: ratio >= 0.7 && o.errors === 0,
+      presentations: rss,
+    };
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  } finally {
+    for (const c of children) await stop(c);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();

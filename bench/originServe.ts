@@ -1,0 +1,17 @@
+// The origin as its own process for bench/origin.ts: `node dist/bench/originServe.js <root>`
+// prints `{"url": ...}` once listening and serves until SIGTERM.
+import type { AddressInfo } from 'node:net';
+import { createOrigin } from '../src/origin/createOrigin.js';
+import { createOriginServer } from '../src/origin/nodeAdapter.js';
+
+const root = process.argv[2];
+if (root === undefined) throw new Error('usage: originServe <root>');
+const server = createOriginServer(createOrigin({ root, ...(process.env['SMOOTHPUB_READ_CHUNK'] !== undefined && { readChunkBytes: Number(process.env['SMOOTHPUB_READ_CHUNK']) }), onError: (e) => process.stderr.write(`origin error: ${String(e)}\n`) }), { keepAliveTimeoutMs: 60_000 });
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}` }) + '\n');
+});
+process.once('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+});
