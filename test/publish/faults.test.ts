@@ -56,6 +56,45 @@ test(`Azure: ${RATE * 100}% of requests failing, publish completes with retries 
   assert.equal(await statusOf(`${az.endpoint}/$root/clientaccesspolicy.xml`), 200);
 });
 
+test('Azure: an outage halfway fails the run after its retries, without a Manifest; the next run finishes', { timeout: 120_000 }, async () => {
+  const proxy = await startFaultProxy(az.endpoint, { rate: 0, seed: 7 });
+  proxies.push(proxy);
+  const args = ['publish', cleanIsm, 'az://outage/clean.ism', '--endpoint', `${proxy.url}/${az.accountName}`, '--public', '--retries', '2', '--concurrency', '2', '--json'];
+  const env = cliEnv({ AZURE_STORAGE_ACCOUNT: az.accountName, AZURE_STORAGE_KEY: az.accountKey });
+  // The store goes down (every request fails) once 8 objects have landed.
+  const objectPuts = `PUT /${az.accountName}/outage/clean.ism/`;
+  const succeeded = proxy.succeeded;
+  const originalSet = succeeded.set.bind(succeeded);
+  let landed = 0;
+  succeeded.set = (key: string, value: number) => {
+    originalSet(key, value);
+    if (key.startsWith(objectPuts) && ++landed === 8) proxy.setRate(1);
+    return succeeded;
+  };
+  const failed = await runCli(args, env);
+  succeeded.set = originalSet;
+  assert.equal(failed.code, 1, describeRun(failed));
+  const error = jsonLines(failed.stdout).find((l) => l.error !== undefined)?.error as { code: string; message: string } | undefined;
+  assert.equal(error?.code, 'store.request-failed', describeRun(failed));
+  assert.match(error.message, /az:\/\/outage\/clean\.ism/);
+  assert.equal(await statusOf(`${az.endpoint}/outage/clean.ism/Manifest`), 404, 'no Manifest after a failed run');
+  // A request the store was still working on when the run gave up lands now, if at all.
+  await new Promise((r) => setTimeout(r, 300));
+  // During the outage a quarter of the faults drop the connection after the store did the
+  // work, so an object may land more than once before the rerun: compare counts, not 1.
+  const landedBefore = new Map([...proxy.succeeded].filter(([k]) => k.startsWith(objectPuts)));
+  const before = landedBefore.size;
+
+  proxy.setRate(0);
+  const rerun = await runCli(args, env);
+  assert.equal(rerun.code, 0, describeRun(rerun));
+  const summary = summaryOf(rerun);
+  assert.equal(summary.skipped, before, 'what landed before the outage is not uploaded again');
+  assert.equal(summary.uploaded, summary.objects - before);
+  assert.deepEqual([...landedBefore].filter(([k, n]) => proxy.succeeded.get(k) !== n), [], 'nothing that landed before is uploaded again');
+  assert.deepEqual((await verifyPresentation(`${az.endpoint}/outage/clean.ism/Manifest`)).problems, []);
+});
+
 // TODO(storage): s3Store takes the HTTP status only from S3ServiceException; a 5xx whose body
 // is not S3's XML (this proxy's `injected 500`, a load balancer's HTML page) surfaces as a
 // deserialization Error that still carries `$metadata.httpStatusCode`, but is reported
