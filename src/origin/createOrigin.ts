@@ -5,8 +5,8 @@ import type { Entity } from './entity.js';
 import { errorOutcome } from './errorStatus.js';
 import { chunkIndex, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
 import { moofSize } from './moofSize.js';
-import { openConfinedSource } from './openConfinedSource.js';
 import { PresentationCache } from './presentationCache.js';
+import { SourceHandles } from './sourceHandles.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
 import { errorResponse, notFound, textResponse, withCors } from './responses.js';
 import { sendEntity } from './sendEntity.js';
@@ -27,6 +27,8 @@ export interface OriginOptions {
   writeSidecars?: boolean;
   /** Bytes read from a source per step of a response body; default 256 KiB. */
   readChunkBytes?: number;
+  /** Source files kept open between requests; default 256. */
+  maxOpenFiles?: number;
   /** Every 5xx, with its cause (for logs). */
   onError?: (error: unknown, request: Request) => void;
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
@@ -41,6 +43,7 @@ interface OriginState {
   fragmentCacheControl: string;
   manifestCacheControl: string;
   readChunk: number;
+  handles: SourceHandles;
 }
 
 const STARTED = Date.now();
@@ -63,6 +66,7 @@ export function createOrigin(opts: OriginOptions): OriginHandler {
     fragmentCacheControl: opts.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL,
     manifestCacheControl: opts.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL,
     readChunk: opts.readChunkBytes ?? DEFAULT_READ_CHUNK,
+    handles: new SourceHandles(opts.maxOpenFiles ?? 256),
   };
   const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), fragment(state)];
 
@@ -137,9 +141,8 @@ function fragment(state: OriginState): Handler {
       const ref = { offset, size: fragmentSize };
       const file = level.file;
       const stamp = p.sources.get(file);
-      const src = await openConfinedSource(file).catch(() => undefined);
-      if (!src || !stamp || src.size !== stamp.size || src.mtimeMs !== stamp.mtimeMs) {
-        await src?.close();
+      const src = stamp && (await state.handles.acquire(file, stamp));
+      if (!src || !stamp) {
         state.presentations.invalidate(s.presentation, p);
         continue;
       }
@@ -155,8 +158,8 @@ function fragment(state: OriginState): Handler {
         contentType: stream.contentType,
         cacheControl: state.fragmentCacheControl,
         size,
-        etag: `"f-${src.size.toString(36)}-${Math.round(src.mtimeMs * 1000).toString(36)}-${ref.offset.toString(36)}${info ? '-i' : ''}"`,
-        lastModified: src.mtimeMs,
+        etag: `"f-${stamp.size.toString(36)}-${Math.round(stamp.mtimeMs * 1000).toString(36)}-${ref.offset.toString(36)}${info ? '-i' : ''}"`,
+        lastModified: stamp.mtimeMs,
         body: (start, length) => sourceStream(src, ref.offset + start, length, state.readChunk),
         release: () => src.close(),
       };
