@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
@@ -163,6 +164,19 @@ test('dash.js on another origin plays from Azurite to the end with audio (CORS)'
       [],
       'nothing of the presentation was fetched from the page origin',
     );
+
+    // The control: without the CORS rules publish set, the same page cannot play.
+    const service = new BlobServiceClient(az.endpoint, new StorageSharedKeyCredential(az.accountName, az.accountKey));
+    const { cors } = await service.getProperties();
+    assert.ok(cors !== undefined && cors.length > 0, 'publish --cors set rules');
+    await service.setProperties({ cors: [] });
+    try {
+      const blocked = await playWithDashjs(browser, { pageUrl: page.url, manifestUrl: manifestUrl('clean.ism'), durationSeconds: 8, timeoutMs: 20_000 });
+      assert.ok(blocked.end.errors.length > 0 && !blocked.finished, `blocked without CORS: ${JSON.stringify(blocked.end.errors)}`);
+      assert.ok(blocked.consoleErrors.some((m) => m.includes('blocked by CORS policy')), `refused by CORS: ${blocked.consoleErrors.join(' | ')}`);
+    } finally {
+      await service.setProperties({ cors });
+    }
   } finally {
     await browser.close();
     await page.close();
