@@ -39,6 +39,11 @@ test('GStreamer plays through the origin to the end, every frame', { timeout: 15
   );
 });
 
+/** As in test/e2e/dashjs.test.ts: dash.js may pause within half a second of the end instead of ending. */
+function atEnd(s: Stats): boolean {
+  return s.ended || (s.duration > 0 && s.currentTime >= s.duration - 0.55);
+}
+
 interface Stats {
   currentTime: number;
   duration: number;
@@ -71,11 +76,11 @@ test('dash.js plays through the origin from a page on another origin (CORS)', { 
   let s: Stats;
   for (;;) {
     s = await tab.evaluate(() => (window as unknown as { smoothpubStats(): Stats }).smoothpubStats());
-    if (s.ended || s.errors.length > 0 || Date.now() > deadline) break;
+    if (atEnd(s) || s.errors.length > 0 || Date.now() > deadline) break;
     await new Promise((res) => setTimeout(res, 250));
   }
   assert.deepEqual(s.errors, [], `no player errors (console: ${consoleErrors.join(' | ')})`);
-  assert.ok(s.ended, `played to the end: ${JSON.stringify(s)}`);
+  assert.ok(atEnd(s), `played to the end: ${JSON.stringify(s)}`);
   assert.ok((s.videoDecodedBytes ?? 0) > 0, 'video decoded');
   assert.ok((s.audioDecodedBytes ?? 0) > 0, 'audio decoded');
   assert.deepEqual(failedRequests(origin.requests.filter((q) => q.method !== 'OPTIONS')), []);
