@@ -8,7 +8,18 @@
 //
 // Every timed run gets a fresh emulator (fresh data dir, fresh container), so both tools
 // upload everything and neither pays for the other's garbage collection. Tools alternate
-// order per round; medians are reported. The last line is `RESULT {json}`.
+// order per round; medians are reported, with each tool's and each emulator's CPU seconds:
+// on a small machine the client and the emulator share the cores, so CPU per run explains
+// most differences. rclone runs with its defaults (it HEADs every object after upload on
+// both backends, and on Azure stages a block and commits a block list: 3 requests per
+// blob; smoothpub makes 1). The last line is `RESULT {json}`.
+//
+// The uplink part needs root (namespaces, tc) and iproute2; without them it is skipped and
+// says why. The relay delays application data only (the kernel acknowledges at once), so
+// it emulates request round trips, not TCP's own RTT. The emulators (nice -5) and the relay
+// (nice -10) run at raised priority: they stand in for a remote service and the network;
+// the tools measured run at normal priority. A warning is printed when other work kept the
+// machine busy during timed runs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -365,7 +376,7 @@ async function benchUplink(args: Args): Promise<UplinkResult> {
     activeUplink = NAMESPACE;
     log(`uplink: namespace ${NAMESPACE}, veth ${uplink.hostAddress} (host) <-> ${uplink.nsAddress} (namespace), tbf ${args.uplinkMbit} Mbit/s with a ${args.queueMs} ms queue on the namespace's egress, relay adds ${args.rttMs} ms RTT`);
     const tcpFraction = await measureTcpCeiling(uplink, args, 24 * 1024 * 1024);
-    log(`bulk TCP through the link: ${((tcpFraction * args.uplinkMbit) | 0).toFixed(0)} Mbit/s = ${(tcpFraction * 100).toFixed(1)}% of ${args.uplinkMbit} Mbit/s (headers, slow start)`);
+    log(`bulk TCP through the link: ${(tcpFraction * args.uplinkMbit).toFixed(1)} Mbit/s = ${(tcpFraction * 100).toFixed(1)}% of ${args.uplinkMbit} Mbit/s (headers, slow start)`);
     az = await startAzurite();
     emulators.add(az);
     favour(`--location ${az.dir}`);
@@ -496,7 +507,7 @@ async function main(): Promise<void> {
     }
   }
   table(rows);
-  console.log('(x rclone < 1: smoothpub is faster. On Azure rclone makes 3 requests per small blob: Put Block, Put Block List, HEAD; smoothpub makes 1 Put Blob.)');
+  console.log('(x rclone < 1: smoothpub is faster. rclone on Azure makes 3 requests per blob (Put Block, Put Block List, HEAD) and on S3 2 (PUT, HEAD); smoothpub makes 1.)');
   if (uplink) {
     console.log(`\nemulated uplink: ${uplink.rateMbit} Mbit/s (tc tbf), ${uplink.rttMs} ms RTT (relay), Azurite; ${uplink.objects} objects, ${(uplink.bytes / 1e6).toFixed(1)} MB (levels ${UPLINK_LEVELS.map((l) => l.bitrate).join(', ')} from sources)`);
     table([
