@@ -203,12 +203,15 @@ function s3Error(e: unknown, ctx: S3FailureContext): SmoothpubError {
   if (e instanceof SmoothpubError) return e;
   const err = e instanceof Error ? e : new Error(String(e));
   const service = e instanceof S3ServiceException ? e : undefined;
-  const status = service?.$metadata.httpStatusCode;
+  // A 5xx whose body is not S3's XML (a proxy, a load balancer) arrives as a plain Error
+  // that still carries the response: its status must decide retries too.
+  const raw = e as { $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+  const status = service?.$metadata.httpStatusCode ?? raw.$metadata?.httpStatusCode;
   const socketCode = (err as NodeJS.ErrnoException).code;
   // Service errors are named by their code (SlowDown, NoSuchBucket); a HEAD's have no body, so only a status.
   const code = service !== undefined ? (service.name === 'Unknown' ? undefined : service.name) : (socketCode ?? (err.name === 'Error' ? undefined : err.name));
   const aborted = err.name === 'AbortError';
-  const headers = service?.$response?.headers;
+  const headers = service?.$response?.headers ?? raw.$response?.headers;
   return storeError({
     operation: ctx.operation,
     store: ctx.store,

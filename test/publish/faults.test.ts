@@ -95,13 +95,9 @@ test('Azure: an outage halfway fails the run after its retries, without a Manife
   assert.deepEqual((await verifyPresentation(`${az.endpoint}/outage/clean.ism/Manifest`)).problems, []);
 });
 
-// TODO(storage): s3Store takes the HTTP status only from S3ServiceException; a 5xx whose body
-// is not S3's XML (this proxy's `injected 500`, a load balancer's HTML page) surfaces as a
-// deserialization Error that still carries `$metadata.httpStatusCode`, but is reported
-// without a status and is not retried. Drop `todo` once s3Error reads `$metadata` from any error.
-const S3_TODO = 'a 5xx with a non-XML body is not retried by the S3 store (s3Error ignores $metadata of deserialization errors)';
-
-test(`S3: ${RATE * 100}% of requests failing, publish completes with retries and verify passes`, { timeout: 120_000, todo: S3_TODO }, async () => {
+// A 5xx whose body is not S3's XML (this proxy's `injected 500`, a load balancer's page)
+// reaches the S3 store as a deserialization Error carrying `$metadata`: it must be retried.
+test(`S3: ${RATE * 100}% of requests failing, publish completes with retries and verify passes`, { timeout: 120_000 }, async () => {
   const proxy = await startFaultProxy(s3.endpoint, { rate: RATE, seed: seedFailingFirst(RATE, 100) });
   proxies.push(proxy);
   const r = await runCli(
