@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
@@ -49,7 +50,13 @@ export async function planFromFolder(dir: string, options: PlanOptions = {}): Pr
       }
     }
   }
-  if (options.policy) objects.push(...policyObjects());
+  if (options.policy) {
+    // A folder being migrated may carry its own (stricter) policy files: keep them.
+    for (const generated of policyObjects()) {
+      const own = join(dir, generated.key);
+      objects.push(existsSync(own) ? await fileObject(generated.key, generated.contentType, generated.cacheControl) : generated);
+    }
+  }
   objects.push(manifestObject(xml, options));
   return { objects, totalBytes: objects.reduce((s, o) => s + bodySize(o.body), 0) };
 }

@@ -18,6 +18,8 @@ export interface PublishPresentationOptions extends PublishOptions, PlanOptions,
   endpoint?: string;
   region?: string;
   forcePathStyle?: boolean;
+  /** Where Azure credentials are read from (default `process.env`); AWS uses its default chain. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The plan for some inputs: a packaged folder as it is, or sources indexed afresh. */
@@ -39,6 +41,7 @@ export async function publishPresentation(opts: PublishPresentationOptions): Pro
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     ...(opts.region !== undefined && { region: opts.region }),
     ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
+    ...(opts.env !== undefined && { env: opts.env }),
   });
   // Refuse options the store cannot honour before any request; publishPlan sets them (with retries).
   if (opts.cors !== undefined && opts.cors.length > 0 && !store.setCors) {

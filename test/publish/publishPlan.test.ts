@@ -8,6 +8,7 @@ import { buildPlan } from '../../src/plan/buildPlan.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
+import { planFromFolder } from '../../src/plan/planFromFolder.js';
 import { publishPlan, type PublishEvent } from '../../src/publish/publishPlan.js';
 import { createFolderStore } from '../../src/storage/folderStore.js';
 import { StoreError, type Store } from '../../src/storage/store.js';
@@ -125,4 +126,15 @@ test('an aborted run stops without the Manifest; dry run writes nothing', async 
   assert.equal(summary.dryRun, true);
   assert.equal(summary.uploaded, plan.objects.length);
   assert.deepEqual(await readdir(dry), []);
+});
+
+test('a packaged folder keeps its own policy files when published with --policy', async () => {
+  const dir = await tmp();
+  const packaged = await packagePresentation({ inputs: ['test/fixtures/clean/v120.ismv'], outDir: join(dir, 'v.ism'), policy: true });
+  const custom = '<?xml version="1.0"?><cross-domain-policy><allow-access-from domain="example.com"/></cross-domain-policy>';
+  await writeFile(join(packaged.outDir, 'crossdomain.xml'), custom);
+  const plan = await planFromFolder(packaged.outDir, { policy: true });
+  await publishPlan(plan, createFolderStore(join(dir, 'pub')));
+  assert.equal(await readFile(join(dir, 'pub', 'crossdomain.xml'), 'utf8'), custom);
+  assert.match(await readFile(join(dir, 'pub', 'clientaccesspolicy.xml'), 'utf8'), /<access-policy>/);
 });
