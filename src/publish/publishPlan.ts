@@ -59,7 +59,7 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const signal = options.signal;
   const pause = new GlobalPause();
-  const sources = new SourceFiles();
+  const sources = new SourceFiles(plan.objects.map((o) => o.body));
   const state = { done: 0, uploaded: 0, skipped: 0, bytes: 0, retries: 0 };
   const totalBytes = plan.totalBytes;
 

@@ -17,9 +17,33 @@ export interface LoadedBody {
   open(): Uint8Array | Readable;
 }
 
-/** Reads planned bodies from their source files, keeping one handle per file. */
+/**
+ * Reads planned bodies from their source files through one handle per file, closed
+ * after the file's last announced body: a source rendition serves thousands of
+ * fragments through one descriptor, while a packaged folder (one file per object)
+ * never holds more descriptors than reads in flight.
+ */
 export class SourceFiles {
   private readonly handles = new Map<string, Promise<FileHandle>>();
+  private readonly uses = new Map<string, number>();
+
+  /** Every body that will be loaded; files not announced here stay open until close(). */
+  constructor(bodies: Iterable<ObjectBody> = []) {
+    for (const b of bodies) if (b.kind === 'range') this.uses.set(b.file, (this.uses.get(b.file) ?? 0) + 1);
+  }
+
+  private async used(file: string): Promise<void> {
+    const left = this.uses.get(file);
+    if (left === undefined) return;
+    if (left > 1) {
+      this.uses.set(file, left - 1);
+      return;
+    }
+    this.uses.delete(file);
+    const fh = this.handles.get(file);
+    this.handles.delete(file);
+    await fh?.then((h) => h.close(), () => undefined);
+  }
 
   private handle(file: string): Promise<FileHandle> {
     let fh = this.handles.get(file);
@@ -37,7 +61,14 @@ export class SourceFiles {
       const data = body.data;
       return { size: data.length, md5: md5(data), open: () => data };
     }
-    const { file, offset, size } = body;
+    try {
+      return await this.loadRange(body.file, body.offset, body.size);
+    } finally {
+      await this.used(body.file);
+    }
+  }
+
+  private async loadRange(file: string, offset: number, size: number): Promise<LoadedBody> {
     if (size <= IN_MEMORY_LIMIT) {
       const data = new Uint8Array(size);
       const fh = await this.handle(file);
