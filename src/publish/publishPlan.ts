@@ -64,9 +64,10 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   const totalBytes = plan.totalBytes;
 
   emit({ type: 'start', objects: plan.objects.length, bytes: totalBytes, store: store.description });
+  let created = false;
   if (!options.dryRun) {
     // Setup requests fail like any other (a 503, a dropped connection): retried the same way.
-    await withRetries('prepare', () => store.prepare());
+    created = (await withRetries('prepare', () => store.prepare())).created;
     const { setCors, setPublicRead } = store;
     if (options.cors !== undefined && options.cors.length > 0) {
       if (!setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
@@ -79,7 +80,8 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
     }
   }
   // A listing that fails halfway is started again: it is one request per page, cheap to repeat.
-  const existing = options.force ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true));
+  // A container this run just created is empty: no listing (one round trip less).
+  const existing = options.force || created ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true));
 
   async function withRetries<T>(key: string, op: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {

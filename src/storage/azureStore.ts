@@ -82,7 +82,8 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
 
     async prepare() {
       try {
-        await container.createIfNotExists({ abortSignal: AbortSignal.timeout(stallMs) });
+        const r = await container.createIfNotExists({ abortSignal: AbortSignal.timeout(stallMs) });
+        return { created: r.succeeded };
       } catch (e) {
         throw fail('create container', e);
       }

@@ -27,9 +27,7 @@ export function createFolderStore(root: string): Store {
   };
   return {
     description: root,
-    prepare: async () => {
-      await mkdir(root, { recursive: true });
-    },
+    prepare: async () => ({ created: (await mkdir(root, { recursive: true })) !== undefined }),
     list: () => listFolder(root),
     put,
     putAtRoot: put,

@@ -102,7 +102,7 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
     async prepare() {
       try {
         await client.send(new HeadBucketCommand({ Bucket }));
-        return;
+        return { created: false };
       } catch (e) {
         if (statusOf(e) !== 404) throw fail('check bucket', e);
       }
@@ -113,7 +113,9 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
       } catch (e) {
         // Another run created it meanwhile.
         if (!(e instanceof S3ServiceException && e.name === 'BucketAlreadyOwnedByYou')) throw fail('create bucket', e);
+        return { created: false };
       }
+      return { created: true };
     },
 
     async *list(): AsyncGenerator<StoredObject> {

@@ -32,8 +32,11 @@ export type BodySource = () => Uint8Array | Readable;
 export interface Store {
   /** For messages: never contains a secret. */
   readonly description: string;
-  /** Creates the container/bucket/folder if missing. */
-  prepare(): Promise<void>;
+  /**
+   * Creates the container/bucket/folder if missing. `created`: this call made it, so it
+   * is empty and a resume listing can be skipped.
+   */
+  prepare(): Promise<{ created: boolean }>;
   /** Every object under the store's prefix, in one listing (paged). */
   list(): AsyncIterable<StoredObject>;
   put(key: string, body: BodySource, options: PutOptions): Promise<void>;

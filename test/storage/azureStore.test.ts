@@ -26,8 +26,8 @@ function store(container: string, prefix = 'show/video.ism', env: NodeJS.Process
 test('puts parenthesized keys, lists size and MD5, serves them anonymously with type, cache control and ranges', async () => {
   const s = await store('media');
   assert.equal(s.description, 'az://media/show/video.ism (account devstoreaccount1)');
-  await s.prepare();
-  await s.prepare(); // already exists: fine
+  assert.deepEqual(await s.prepare(), { created: true });
+  assert.deepEqual(await s.prepare(), { created: false }); // already exists: fine
   await s.setPublicRead!();
   const bodies = new Map(SMOOTH_KEYS.map((k, i) => [k, Buffer.from(`${k} body ${'x'.repeat(i * 1000)}`)]));
   for (const [key, body] of bodies) {

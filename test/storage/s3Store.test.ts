@@ -31,8 +31,8 @@ test('puts parenthesized keys, lists size and MD5, serves them with type, cache 
   const s = await store('media');
   assert.equal(s.description, `s3://media/show/video.ism (endpoint ${s3.endpoint})`);
   assert.equal(s.setPublicRead, undefined);
-  await s.prepare();
-  await s.prepare(); // exists: HeadBucket says so
+  assert.deepEqual(await s.prepare(), { created: true });
+  assert.deepEqual(await s.prepare(), { created: false }); // exists: HeadBucket says so
   const bodies = new Map(SMOOTH_KEYS.map((k, i) => [k, Buffer.from(`${k} body ${'x'.repeat(i * 1000)}`)]));
   for (const [key, body] of bodies) {
     const type = key === 'Manifest' ? 'text/xml' : 'video/mp4';
