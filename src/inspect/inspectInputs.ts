@@ -27,6 +27,8 @@ export async function inspectInputs(inputs: string[]): Promise<InspectReport> {
     return { ok: true, sources: loaded.sources, presentation: loaded.presentation, problems: [] };
   } catch (e) {
     if (!isSmoothpubError(e)) throw e;
+    // Files are indexed concurrently: report them in a stable order.
+    sources.sort((a, b) => a.file.localeCompare(b.file));
     return { ok: false, sources, problems: [{ code: e.code, message: e.message, context: e.context }] };
   }
 }

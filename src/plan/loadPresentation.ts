@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { indexFile } from '../index/indexFile.js';
+import { runAll } from '../util/runAll.js';
 import type { SourceIndex } from '../index/types.js';
 import { readIsm } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
@@ -21,11 +22,12 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   const entries = (await Promise.all(inputs.map(resolveInput))).flat();
   const files = [...new Set(entries.map((e) => e.file))];
   const indexes = new Map<string, SourceIndex>();
-  for (const file of files) {
+  // A few files at once: each is O(fragments) small reads, mostly waiting on I/O.
+  await runAll(files, 4, async (file) => {
     const ix = await indexFile(file);
     options.onIndexed?.(ix);
     indexes.set(file, ix);
-  }
+  });
   const built = buildPresentation(selectTracks(entries, indexes), options);
   return { ...built, sources: files.map((f) => indexes.get(f)!) };
 }
