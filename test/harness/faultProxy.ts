@@ -1,5 +1,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mulberry32 } from './mulberry32.js';
+
+export { mulberry32 };
 
 export type Fault = 'none' | '500' | '503' | 'drop' | 'drop-after';
 
@@ -15,17 +18,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** Deterministic PRNG so a failing run can be replayed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A reverse proxy in front of a storage emulator that fails a share of requests:

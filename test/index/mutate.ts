@@ -4,18 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RawBox, setU32, setU64, walkBoxes } from './rawBoxes.js';
+import { mulberry32 } from '../harness/mulberry32.js';
 
-/** mulberry32: a tiny deterministic PRNG, so a failing case can be replayed from its index. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 export class Rng {
   readonly next: () => number;
