@@ -12,7 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeSidecarsFor } from '../src/index/sidecarInputs.js';
 import { packagePresentation } from '../src/package/packagePresentation.js';
@@ -21,6 +21,7 @@ import { formatFragmentUrl } from '../src/smooth/url.js';
 import { CACHE, cleanStaleTemps, ensurePresentation } from './media.js';
 
 interface WrkResult {
+  requests: number;
   requestsPerSecond: number;
   mbPerSecond: number;
   p99Ms: number;
@@ -59,12 +60,60 @@ async function waitForHttp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-function startOriginProcess(root: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [resolve('dist/bench/originServe.js'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((ok, fail) => {
-    child.stdout!.setEncoding('utf8').once('data', (line: string) => ok({ url: (JSON.parse(line) as { url: string }).url, child }));
-    child.once('exit', (code) => fail(new Error(`origin exited with ${code}`)));
+interface MemoryReport {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+interface OriginProcess {
+  url: string;
+  child: ChildProcess;
+  /** Memory after a full garbage collection, as the origin process reports it. */
+  memory(): Promise<MemoryReport>;
+}
+
+function startOriginProcess(root: string): Promise<OriginProcess> {
+  const child = spawn(process.execPath, ['--expose-gc', resolve('dist/bench/originServe.js'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: ((line: string) => void)[] = [];
+  let buffered = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buffered += d;
+    for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      lines.shift()?.(line);
+    }
   });
+  const nextLine = (): Promise<string> => new Promise((ok) => lines.push(ok));
+  return new Promise((ok, fail) => {
+    child.once('exit', (code) => fail(new Error(`origin exited with ${code}`)));
+    void nextLine().then((line) =>
+      ok({
+        url: (JSON.parse(line) as { url: string }).url,
+        child,
+        memory: async () => {
+          const reply = nextLine();
+          child.kill('SIGUSR2');
+          return JSON.parse(await reply) as MemoryReport;
+        },
+      }),
+    );
+  });
+}
+
+/** CPU seconds (user + system) a process and its threads have used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** nginx's CPU is its worker's (the master only supervises). */
+function nginxWorker(masterPid: number): number {
+  const r = spawnSync('pgrep', ['-P', String(masterPid)], { encoding: 'utf8' });
+  const pid = Number(r.stdout.trim().split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error('no nginx worker found');
+  return pid;
 }
 
 async function startNginx(dir: string, root: string): Promise<{ url: string; child: ChildProcess }> {
@@ -105,6 +154,7 @@ function runWrk(url: string, lua: string, seconds: number, connections: number):
   const errorsMatch = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
+    requests: Number(number(/(\d+) requests in/)),
     requestsPerSecond: Number(number(/Requests\/sec:\s+([\d.]+)/)),
     mbPerSecond: unit(number(/Transfer\/sec:\s+(\S+)/), { B: 1e-6, KB: 1024 / 1e6, MB: 1024 ** 2 / 1e6, GB: 1024 ** 3 / 1e6 }),
     p99Ms: unit(number(/ 99%\s+(\S+)/), { us: 1e-3, ms: 1, s: 1000, m: 60_000 }),
@@ -118,13 +168,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
-}
-
 /** `n` presentations (the same media, each its own .ism) in one folder, indexed by one origin process. */
-async function rssWithPresentations(ism: string, files: string[], n: number): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; perPresentationKb: number; seconds: number }> {
+async function rssWithPresentations(ism: string, files: string[], n: number): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; seconds: number }> {
   const dir = join(CACHE, `origin-rss.tmp-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -136,10 +181,11 @@ async function rssWithPresentations(ism: string, files: string[], n: number): Pr
     const xml = readFileSync(ism);
     const names = Array.from({ length: n }, (_, i) => `p${String(i).padStart(4, '0')}.ism`);
     for (const name of names) writeFileSync(join(dir, name), xml);
-    const { url, child } = await startOriginProcess(dir);
+    const origin = await startOriginProcess(dir);
+    const { url, child } = origin;
     try {
       await waitForHttp(`${url}/crossdomain.xml`);
-      const baseline = rssMb(child.pid!);
+      const baseline = (await origin.memory()).rss / 2 ** 20;
       const t0 = performance.now();
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -152,9 +198,9 @@ async function rssWithPresentations(ism: string, files: string[], n: number): Pr
       };
       await Promise.all(Array.from({ length: 8 }, worker));
       const seconds = (performance.now() - t0) / 1000;
-      await new Promise((r) => setTimeout(r, 500));
-      const rss = rssMb(child.pid!);
-      return { presentations: n, baselineRssMb: round(baseline), rssMb: round(rss), perPresentationKb: round(((rss - baseline) * 1024) / n), seconds: round(seconds) };
+      const after = await origin.memory();
+      const rss = after.rss / 2 ** 20;
+      return { presentations: n, baselineRssMb: round(baseline), rssMb: round(rss), heapMb: round(after.heapUsed / 2 ** 20), perPresentationKb: round(((rss - baseline) * 1024) / n), seconds: round(seconds) };
     } finally {
       await stop(child);
     }
@@ -223,28 +269,38 @@ async function main(): Promise<void> {
     runWrk(origin.url, join(tmp, 'origin.lua'), 3, connections); // warm-up (JIT, page cache)
     runWrk(nginx.url, join(tmp, 'nginx.lua'), 3, connections);
     const runs: Record<'origin' | 'nginx', WrkResult[]> = { origin: [], nginx: [] };
+    const cpu: Record<'origin' | 'nginx', number[]> = { origin: [], nginx: [] };
+    const nginxPid = nginxWorker(nginx.child.pid!);
+    const load = loadavg()[0]!;
+    if (load > cpus().length) log(`warning: load average ${load.toFixed(1)} on ${cpus().length} CPUs: other work competes, req/s are noisy (CPU per request less so)`);
     for (let r = 0; r < rounds; r++) {
       for (const which of r % 2 ? (['origin', 'nginx'] as const) : (['nginx', 'origin'] as const)) {
+        const pid = which === 'origin' ? origin.child.pid! : nginxPid;
+        const cpu0 = cpuSeconds(pid);
         const res = runWrk(which === 'origin' ? origin.url : nginx.url, join(tmp, `${which}.lua`), seconds, connections);
-        log(`${which}: ${res.requestsPerSecond.toFixed(0)} req/s, ${res.mbPerSecond.toFixed(0)} MB/s, p99 ${res.p99Ms.toFixed(2)} ms, errors ${res.errors}`);
+        const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / res.requests;
+        log(`${which}: ${res.requestsPerSecond.toFixed(0)} req/s, ${res.mbPerSecond.toFixed(0)} MB/s, p99 ${res.p99Ms.toFixed(2)} ms, ${cpuUs.toFixed(0)} CPU us/request, errors ${res.errors}`);
         runs[which].push(res);
+        cpu[which].push(cpuUs);
       }
     }
-    const originRss = rssMb(origin.child.pid!);
+    const originRss = (await origin.memory()).rss / 2 ** 20;
     await stop(origin.child);
     await stop(nginx.child);
-    const summary = (xs: WrkResult[]): WrkResult => ({
+    const summary = (xs: WrkResult[], cpuUs: number[]): WrkResult & { cpuUsPerRequest: number } => ({
+      requests: xs.reduce((s, x) => s + x.requests, 0),
+      cpuUsPerRequest: round(median(cpuUs)),
       requestsPerSecond: round(median(xs.map((x) => x.requestsPerSecond))),
       mbPerSecond: round(median(xs.map((x) => x.mbPerSecond))),
       p99Ms: round(median(xs.map((x) => x.p99Ms)), 2),
       errors: xs.reduce((s, x) => s + x.errors, 0),
     });
-    const o = summary(runs.origin);
-    const n = summary(runs.nginx);
+    const o = summary(runs.origin, cpu.origin);
+    const n = summary(runs.nginx, cpu.nginx);
     const ratio = round(o.requestsPerSecond / n.requestsPerSecond, 2);
     log(`origin ${o.requestsPerSecond} req/s vs nginx ${n.requestsPerSecond} req/s: ${ratio}x (goal >= 0.7x)`);
     const rss = await rssWithPresentations(ism, files, arg('--presentations', 1000));
-    log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, ${rss.perPresentationKb} KB each, loaded in ${rss.seconds} s)`);
+    log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, heap ${rss.heapMb} MB, ${rss.perPresentationKb} KB each, loaded in ${rss.seconds} s)`);
     const result = {
       bench: 'origin',
       media,
@@ -255,6 +311,8 @@ async function main(): Promise<void> {
       origin: { ...o, rssAfterRunMb: round(originRss) },
       nginx: n,
       ratio,
+      cpuRatio: round(n.cpuUsPerRequest / o.cpuUsPerRequest, 2),
+      loadAverage: round(load, 2),
       goal: 0.7,
       pass: ratio >= 0.7 && o.errors === 0,
       presentations: rss,

@@ -1,5 +1,6 @@
 // The origin as its own process for bench/origin.ts: `node dist/bench/originServe.js <root>`
 // prints `{"url": ...}` once listening and serves until SIGTERM.
+// SMOOTHPUB_READ_CHUNK overrides the read chunk size (for experiments).
 import type { AddressInfo } from 'node:net';
 import { createOrigin } from '../src/origin/createOrigin.js';
 import { createOriginServer } from '../src/origin/nodeAdapter.js';
@@ -10,6 +11,12 @@ const server = createOriginServer(createOrigin({ root, ...(process.env['SMOOTHPU
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}` }) + '\n');
+});
+// SIGUSR2: collect garbage (when run with --expose-gc) and print memory use as a JSON line.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  process.stdout.write(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }) + '\n');
 });
 process.once('SIGTERM', () => {
   server.close();
