@@ -25,7 +25,7 @@ export interface OriginOptions {
   manifestCacheControl?: string;
   /** Write a sidecar index beside each source the origin had to index; default false. */
   writeSidecars?: boolean;
-  /** Bytes read from a source per step of a response body; default 256 KiB. */
+  /** Bytes read from a source per step of a response body; default 1 MiB. */
   readChunkBytes?: number;
   /** Source files kept open between requests; default 256. */
   maxOpenFiles?: number;

@@ -1,7 +1,11 @@
 import type { ByteSource } from '../source/source.js';
 
-/** Bytes read from a source per pull: memory per response is about two of these. */
-export const DEFAULT_READ_CHUNK = 256 * 1024;
+/**
+ * Bytes read from a source per pull. With no read-ahead (highWaterMark 0) a response
+ * holds at most one of these besides what the socket buffers. Measured (bench:origin,
+ * ~300 KB fragments): 64 KiB 1,160 req/s, 256 KiB 1,870, 1 MiB 2,120: the cost is per read.
+ */
+export const DEFAULT_READ_CHUNK = 1024 * 1024;
 
 /**
  * `[offset, offset + length)` of `src` as a stream that reads only when the consumer
@@ -36,6 +40,6 @@ export function sourceStream(src: ByteSource, offset: number, length: number, ch
       },
       cancel: close,
     },
-    { highWaterMark: 1 },
+    { highWaterMark: 0 },
   );
 }
