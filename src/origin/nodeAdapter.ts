@@ -19,11 +19,15 @@ export interface OriginServerOptions {
  * releases what it holds (the source file).
  */
 export function createOriginServer(handler: OriginHandler, opts: OriginServerOptions = {}): Server {
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
   const server = createServer(
     {
-      requestTimeout: opts.requestTimeoutMs ?? 30_000,
-      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      requestTimeout,
+      headersTimeout,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 5_000,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout / 2)),
     },
     (req, res) => {
       serve(handler, req, res).catch(() => res.destroy());
