@@ -11,22 +11,11 @@ import { indexFile } from '../../src/index/indexFile.js';
 import { createOrigin } from '../../src/origin/createOrigin.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../../src/smooth/url.js';
+import { mulberry32 as rng } from '../harness/mulberry32.js';
 import { get, makeRoot, presentations, startOrigin } from './helpers.js';
 
 const SEED = Number(process.env['SMOOTHPUB_FUZZ_SEED'] ?? 0x0121_9e17) >>> 0;
 const CASES = Number(process.env['SMOOTHPUB_ORIGIN_FUZZ_CASES'] ?? 12_000);
-
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TRAVERSALS = ['../', '..', '%2e%2e/', '%2E%2e%2f', '..%2f', '..%2F..%2F', '%252e%252e%252f', '..\\', '..%5c', '%5c', '\\', '%c0%ae%c0%ae/', '%e0%80%ae%e0%80%ae/', '%c0%af', '%00', '%2500', '//', '/./', '.%2e/', '%2e./', '%u002e%u002e/', '..;/', '%ff', '%', '%2', '?x=../', '#../'];
 const NUMBERS = ['0', '-1', '-213333', '1e10', '0x10', 'NaN', 'Infinity', ' 1', '+1', '00', '007', '4294967295', '4294967296', '18446744073709551615', '9223372036854775807', '9223372036854775808', '99999999999999999999999', '1.5', '', '٣', '%31'];
