@@ -23,4 +23,8 @@ export { createStore, type CreateStoreOptions } from './storage/createStore.js';
 export { parseDestination, type ParsedDestination } from './storage/parseDestination.js';
 export { createFolderStore } from './storage/folderStore.js';
 export { StoreError, type Store, type StoredObject, type PutOptions, type BodySource } from './storage/store.js';
+export { createOrigin, type OriginOptions, type OriginHandler } from './origin/createOrigin.js';
+export { createOriginServer, type OriginServerOptions } from './origin/nodeAdapter.js';
+export { writeSidecar, readSidecar, sidecarPath, SIDECAR_SUFFIX } from './index/sidecar.js';
+export { writeSidecarsFor, type SidecarWritten } from './index/sidecarInputs.js';
 export { main } from './cli/main.js';
