@@ -5,6 +5,7 @@ import { indexSource } from '../index/indexSource.js';
 import { readSidecar, writeSidecar } from '../index/sidecar.js';
 import type { SourceIndex } from '../index/types.js';
 import { buildPresentation, type LevelBinding } from '../plan/buildPresentation.js';
+import { toInputEntry } from '../plan/loadPresentation.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { resolveInside } from '../play/safePath.js';
 import { readIsm } from '../smooth/ism.js';
@@ -158,15 +159,6 @@ async function indexOne(real: string, options: LoadServedOptions): Promise<Sourc
   } finally {
     await src.close();
   }
-}
-
-function toInputEntry(e: ReturnType<typeof readIsm>['entries'][number]): InputEntry {
-  const entry: InputEntry = { file: e.src, kind: e.kind };
-  if (e.trackId !== undefined) entry.trackId = e.trackId;
-  if (e.systemBitrate !== undefined) entry.systemBitrate = e.systemBitrate;
-  if (e.trackName !== undefined) entry.trackName = e.trackName;
-  if (e.language !== undefined) entry.language = e.language;
-  return entry;
 }
 
 /** Whether the `.ism` and every source still look as they did when loaded. */

@@ -3,7 +3,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { indexFile } from '../index/indexFile.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex } from '../index/types.js';
-import { readIsm } from '../smooth/ism.js';
+import { readIsm, type IsmEntry } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
 
@@ -40,12 +40,15 @@ async function resolveInput(input: string): Promise<InputEntry[]> {
   } catch (e) {
     throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: input }, { cause: e });
   }
-  return readIsm(xml, input).entries.map((e) => {
-    const entry: InputEntry = { file: e.src, kind: e.kind };
-    if (e.trackId !== undefined) entry.trackId = e.trackId;
-    if (e.systemBitrate !== undefined) entry.systemBitrate = e.systemBitrate;
-    if (e.trackName !== undefined) entry.trackName = e.trackName;
-    if (e.language !== undefined) entry.language = e.language;
-    return entry;
-  });
+  return readIsm(xml, input).entries.map(toInputEntry);
+}
+
+/** A `.ism` entry as the track selection takes it. */
+export function toInputEntry(e: IsmEntry): InputEntry {
+  const entry: InputEntry = { file: e.src, kind: e.kind };
+  if (e.trackId !== undefined) entry.trackId = e.trackId;
+  if (e.systemBitrate !== undefined) entry.systemBitrate = e.systemBitrate;
+  if (e.trackName !== undefined) entry.trackName = e.trackName;
+  if (e.language !== undefined) entry.language = e.language;
+  return entry;
 }
