@@ -65,6 +65,17 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
       connectionTimeout: Math.min(stallMs, 30_000),
     },
   });
+  // SigV4 would hash every body with SHA-256 to sign it, on top of the MD5 we already send
+  // as Content-MD5 (a signed header the store checks against the body): sign puts with
+  // UNSIGNED-PAYLOAD, as S3 allows, and keep the integrity check without a second hash.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const req = args.request as { headers?: Record<string, string> };
+      if (context.commandName === 'PutObjectCommand' && req.headers) req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'smoothpubUnsignedPayload' },
+  );
   const prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
   const secrets = [opts.credentials?.secretAccessKey, opts.credentials?.sessionToken].filter((s): s is string => s !== undefined);
   const where = opts.endpoint === undefined ? `region ${region}` : `endpoint ${opts.endpoint}`;
