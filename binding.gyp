@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "copy_file_range",
+      "sources": ["native/copy_file_range.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
