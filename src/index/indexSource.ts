@@ -10,8 +10,8 @@ import { readMoof, type MoofInfo } from './readMoof.js';
 import { readMoov, type Moov, type MoovTrack } from './readMoov.js';
 import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
 
-/** One read per fragment: the `moof` and the `mdat` header almost always fit in this. */
-const SPECULATIVE_READ = 16 * 1024;
+/** One read per fragment: a 2 s `moof` (~1 KiB) and the `mdat` header fit; bigger ones are read again. */
+const SPECULATIVE_READ = 4 * 1024;
 /** Header boxes larger than this are corrupt or hostile; refuse rather than allocate. */
 const MAX_HEADER_BOX = 256 * 1024 * 1024;
 const TOP_LEVEL = new Set(['ftyp', 'styp', 'moov', 'moof', 'mdat', 'free', 'skip', 'wide', 'uuid', 'pdin', 'sidx', 'meta', 'mfra', 'prft', 'emsg', 'ssix', 'junk']);
