@@ -40,7 +40,7 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
   const temp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
   try {
-    const writeOptions = { concurrency: opts.concurrency ?? 8, ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
+    const writeOptions = { concurrency: opts.concurrency ?? 4, ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
     await writePlanToFolder(plan, temp, writeOptions);
     opts.signal?.throwIfAborted();
     if (await exists(outDir)) {

@@ -57,7 +57,7 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
     // Every worker stops and settles before an error surfaces, so the caller can
     // remove the folder without a write still landing in it.
     const free: Uint8Array[] = [];
-    await runAll(rest, Math.max(1, options.concurrency ?? 8), async (obj) => {
+    await runAll(rest, Math.max(1, options.concurrency ?? 4), async (obj) => {
       // Each write in flight borrows one copy buffer and gives it back.
       const buffer = free.pop() ?? new Uint8Array(1024 * 1024);
       try {

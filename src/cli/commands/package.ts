@@ -23,7 +23,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
     .option('-f, --force', 'replace the output folder if it exists')
     .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
-    .option('--concurrency <n>', 'files written in parallel', '8')
+    .option('--concurrency <n>', 'files written in parallel', '4')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
     .addHelpText(
