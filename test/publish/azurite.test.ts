@@ -14,8 +14,8 @@ import type { PublishEvent, PublishSummary } from '../../src/publish/publishPlan
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { launchChromium, playWithDashjs } from '../e2e/dashjsPlayer.js';
-import { countVideoFrames, fixtureSets, mapLimit, playWithGstreamer, requireTools, summarizeManifest, type FixtureSet } from '../e2e/helpers.js';
-import { cleanIsm, cliEnv, describeRun, leakedSecrets, listBlobs, runCli, summaryOf, usersIsm, type CliResult } from './publishHelpers.js';
+import { requireTools, summarizeManifest } from '../e2e/helpers.js';
+import { cleanIsm, cliEnv, describeRun, leakedSecrets, listBlobs, runCli, summaryOf, usersIsm, type CliResult, assertGstreamerPlaysPublishedSets } from './publishHelpers.js';
 
 const FRAGMENT_CACHE = 'public, max-age=31536000, immutable';
 const MANIFEST_CACHE = 'public, max-age=7';
@@ -127,20 +127,7 @@ test('verify passes on both presentations, with CORS for a browser origin', asyn
 
 test('GStreamer playbin and playbin3 play straight from the blob URLs, every frame', { timeout: 150_000 }, async (t) => {
   if (!requireTools(t, 'gst-launch-1.0', 'ffprobe', 'timeout')) return;
-  const sets: [string, FixtureSet][] = [
-    ['clean.ism', fixtureSets.clean],
-    ['users.ism', fixtureSets.users],
-  ];
-  const cases = sets.flatMap(([prefix, set]) => (['playbin', 'playbin3'] as const).map((playbin) => ({ prefix, set, playbin })));
-  await mapLimit(cases, 2, async (c) => {
-    const [file, index] = c.set.videoLevels[0]!;
-    const frames = await countVideoFrames(file, index);
-    const r = await playWithGstreamer({ playbin: c.playbin, uri: manifestUrl(c.prefix), timeoutSeconds: 60 });
-    const tail = `${c.prefix} with ${c.playbin}\n--- stderr ---\n${r.stderr.slice(-1500)}\n--- stdout (tail) ---\n${r.stdout.slice(-1000)}`;
-    assert.equal(r.code, 0, `gst-launch exit code (124 = timed out): ${tail}`);
-    assert.ok(r.eos, `reached EOS: ${tail}`);
-    assert.equal(r.frames, frames, `decoded video frames: ${tail}`);
-  });
+  await assertGstreamerPlaysPublishedSets(manifestUrl);
 });
 
 test('dash.js on another origin plays from Azurite to the end with audio (CORS)', { timeout: 120_000 }, async (t) => {

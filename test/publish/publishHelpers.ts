@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { repoRoot } from '../e2e/helpers.js';
+import assert from 'node:assert/strict';
+import { countVideoFrames, fixtureSets, mapLimit, playWithGstreamer, repoRoot, type FixtureSet } from '../e2e/helpers.js';
 import type { Azurite } from '../harness/azurite.js';
 
 export const bin = join(repoRoot, 'bin', 'smoothpub.js');
@@ -124,4 +125,25 @@ export function leakedSecrets(texts: string[], secrets: string[]): string[] {
     }
   }
   return found;
+}
+
+/**
+ * GStreamer `playbin` and `playbin3` play the clean and users sets published under
+ * `manifestUrl(prefix)` to EOS, decoding every video frame of the source.
+ */
+export async function assertGstreamerPlaysPublishedSets(manifestUrl: (prefix: string) => string): Promise<void> {
+  const sets: [string, FixtureSet][] = [
+    ['clean.ism', fixtureSets.clean],
+    ['users.ism', fixtureSets.users],
+  ];
+  const cases = sets.flatMap(([prefix, set]) => (['playbin', 'playbin3'] as const).map((playbin) => ({ prefix, set, playbin })));
+  await mapLimit(cases, 2, async (c) => {
+    const [file, index] = c.set.videoLevels[0]!;
+    const frames = await countVideoFrames(file, index);
+    const r = await playWithGstreamer({ playbin: c.playbin, uri: manifestUrl(c.prefix), timeoutSeconds: 60 });
+    const tail = `${c.prefix} with ${c.playbin}\n--- stderr ---\n${r.stderr.slice(-1500)}\n--- stdout (tail) ---\n${r.stdout.slice(-1000)}`;
+    assert.equal(r.code, 0, `gst-launch exit code (124 = timed out): ${tail}`);
+    assert.ok(r.eos, `reached EOS: ${tail}`);
+    assert.equal(r.frames, frames, `decoded video frames: ${tail}`);
+  });
 }
