@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeSidecarsFor } from '../../index/sidecarInputs.js';
 import { formatBytes, toJson } from '../output.js';
 
 export function registerIndex(program: Command): void {
@@ -10,6 +9,8 @@ export function registerIndex(program: Command): void {
     .option('--json', 'print one JSON line per sidecar written')
     .addHelpText('after', '\nA sidecar is bound to its source\'s size and mtime: after the source changes, `serve` ignores it.\n\nExample:\n  smoothpub index media/*.ism')
     .action(async (inputs: string[], opts: { json?: boolean }) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { writeSidecarsFor } = await import('../../index/sidecarInputs.js');
       await writeSidecarsFor(inputs, (w) => {
         process.stdout.write(opts.json ? toJson(w) + '\n' : `wrote ${w.sidecar} (${w.tracks} tracks, ${w.fragments} fragments, ${formatBytes(w.bytes)})\n`);
       });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { inspectInputs, type InspectReport } from '../../inspect/inspectInputs.js';
+import type { InspectReport } from '../../inspect/inspectInputs.js';
 import { ExitCode, formatBitrate, formatBytes, formatSeconds, toJson } from '../output.js';
 
 export function registerInspect(program: Command): void {
@@ -10,6 +10,8 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExit code 1 when any problem is found.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
     .action(async (inputs: string[], opts: { json?: boolean }) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { inspectInputs } = await import('../../inspect/inspectInputs.js');
       const report = await inspectInputs(inputs);
       process.stdout.write(opts.json ? toJson(report) + '\n' : formatReport(report));
       process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;

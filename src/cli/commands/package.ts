@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { packagePresentation } from '../../package/packagePresentation.js';
 import { parseFourCC, parseConcurrency } from '../options.js';
 import { createProgress } from '../progress.js';
 import { formatBytes, toJson } from '../output.js';
@@ -31,6 +30,8 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
       '\nEach fragment is the exact moof+mdat bytes of its source. Nothing appears at the\noutput path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy',
     )
     .action(async (inputs: string[], opts: PackageCliOptions) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { packagePresentation } = await import('../../package/packagePresentation.js');
       const progress = createProgress(opts.progress && !opts.json);
       const started = performance.now();
       try {

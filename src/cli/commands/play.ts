@@ -3,9 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packagePresentation } from '../../package/packagePresentation.js';
 import { findPackageRoot } from '../../play/packageRoot.js';
-import { startStaticServer } from '../../play/staticServer.js';
 import { parsePositiveInt } from '../options.js';
 import { toJson } from '../output.js';
 
@@ -30,6 +28,9 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
     .option('--json', 'print the URLs as JSON')
     .addHelpText('after', '\nRuns until interrupted (Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
     .action(async (inputs: string[], opts: PlayOptions) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { packagePresentation } = await import('../../package/packagePresentation.js');
+      const { startStaticServer } = await import('../../play/staticServer.js');
       const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
       let root: string;
       let temp: string | undefined;

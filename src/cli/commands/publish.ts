@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY, type PublishEvent } from '../../publish/publishPlan.js';
-import { publishPresentation } from '../../publish/publishPresentation.js';
 import { parseConcurrency, parseFourCC, parsePositiveInt } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
@@ -64,6 +63,8 @@ Examples:
   smoothpub publish out/video.ism s3://my-bucket/films/video.ism --region eu-west-1`,
     )
     .action(async (args: string[], opts: PublishCliOptions) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { publishPresentation } = await import('../../publish/publishPresentation.js');
       if (args.length < 2) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'publish needs at least one input and a destination');
       const inputs = args.slice(0, -1);
       const dest = args[args.length - 1]!;

@@ -3,9 +3,6 @@ import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { createOrigin } from '../../origin/createOrigin.js';
-import { errorOutcome } from '../../origin/errorStatus.js';
-import { createOriginServer } from '../../origin/nodeAdapter.js';
 import { parsePositiveInt } from '../options.js';
 import { toJson } from '../output.js';
 
@@ -34,6 +31,10 @@ export function registerServe(program: Command, signal: AbortSignal): void {
       '\n<root>/a/video.ism is served at http://HOST:PORT/a/video.ism/Manifest.\nRuns until interrupted (Ctrl-C).\n\nExamples:\n  smoothpub serve /srv/media --port 8080\n  smoothpub index /srv/media/*.ism && smoothpub serve /srv/media --host 0.0.0.0',
     )
     .action(async (root: string, opts: ServeCliOptions) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { createOrigin } = await import('../../origin/createOrigin.js');
+      const { errorOutcome } = await import('../../origin/errorStatus.js');
+      const { createOriginServer } = await import('../../origin/nodeAdapter.js');
       const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
       const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
       const info = await stat(root).catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../../errors.js';
 import { parseManifestUrl } from '../../verify/manifestUrl.js';
-import { verifyPresentation, type VerifyProgress, type VerifyReport } from '../../verify/verifyPresentation.js';
+import type { VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
 import { parseConcurrency } from '../options.js';
 import { ExitCode, formatBytes, toJson } from '../output.js';
 
@@ -26,6 +26,8 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
       '\nEach problem is one line `problem <code>: <url>: <message>`; exit code 1 when any is found.\n\nExamples:\n  smoothpub verify https://account.blob.core.windows.net/videos/video.ism/Manifest\n  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --policy --origin https://player.example --json',
     )
     .action(async (manifestUrl: string, opts: VerifyCliOptions) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { verifyPresentation } = await import('../../verify/verifyPresentation.js');
       const concurrency = parseConcurrency(opts.concurrency);
       asOption(() => parseManifestUrl(manifestUrl));
       if (opts.origin !== undefined) checkOrigin(opts.origin);
