@@ -11,7 +11,6 @@
 // The last line is `RESULT {json}`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeSidecarsFor } from '../src/index/sidecarInputs.js';
@@ -19,6 +18,8 @@ import { packagePresentation } from '../src/package/packagePresentation.js';
 import { readManifest } from '../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../src/smooth/url.js';
 import { CACHE, cleanStaleTemps, ensurePresentation } from './media.js';
+import { freePort } from '../test/harness/emulator.js';
+import { argValue, log, median } from './lib/common.js';
 
 interface WrkResult {
   requests: number;
@@ -28,28 +29,8 @@ interface WrkResult {
   errors: number;
 }
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
-  return v;
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
-}
-
 function need(tool: string): void {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install -y wrk nginx`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
 }
 
 async function waitForHttp(url: string): Promise<void> {
@@ -162,12 +143,6 @@ function runWrk(url: string, lua: string, seconds: number, connections: number):
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /** `n` presentations (the same media, each its own .ism) in one folder, indexed by one origin process. */
 async function rssWithPresentations(ism: string, files: string[], n: number): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; seconds: number }> {
   const dir = join(CACHE, `origin-rss.tmp-${process.pid}`);
@@ -217,9 +192,9 @@ function round(x: number, digits = 1): number {
 async function main(): Promise<void> {
   need('wrk');
   need('nginx');
-  const seconds = arg('--seconds', 10);
-  const rounds = arg('--rounds', 2);
-  const connections = arg('--connections', 32);
+  const seconds = argValue('--seconds', 10);
+  const rounds = argValue('--rounds', 2);
+  const connections = argValue('--connections', 32);
   cleanStaleTemps();
   let ism: string;
   let files: string[];
@@ -229,7 +204,7 @@ async function main(): Promise<void> {
     files = ['v400', 'v250', 'v120'].map((l) => resolve(`test/fixtures/clean/${l}.ismv`)).concat(resolve('test/fixtures/clean/audio.isma'));
     media = 'fixtures (clean)';
   } else {
-    const p = ensurePresentation(arg('--minutes', 10));
+    const p = ensurePresentation(argValue('--minutes', 10));
     ism = p.ism;
     files = p.files;
     media = `${p.seconds / 60} min, ${files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB`;
@@ -299,7 +274,7 @@ async function main(): Promise<void> {
     const n = summary(runs.nginx, cpu.nginx);
     const ratio = round(o.requestsPerSecond / n.requestsPerSecond, 2);
     log(`origin ${o.requestsPerSecond} req/s vs nginx ${n.requestsPerSecond} req/s: ${ratio}x (goal >= 0.7x)`);
-    const rss = await rssWithPresentations(ism, files, arg('--presentations', 1000));
+    const rss = await rssWithPresentations(ism, files, argValue('--presentations', 1000));
     log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, heap ${rss.heapMb} MB, ${rss.perPresentationKb} KB each, loaded in ${rss.seconds} s)`);
     const result = {
       bench: 'origin',

@@ -14,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
+import { argValue, log, median } from './lib/common.js';
 
 interface Run {
   seconds: number;
@@ -33,17 +34,6 @@ interface Tool {
 const GNU_TIME = '/usr/bin/time';
 const OUT = join(CACHE, 'out');
 const SMOOTHPUB = resolve('bin/smoothpub.js');
-
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
-  return v;
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
-}
 
 function sync(): void {
   spawnSync('sync');
@@ -79,12 +69,6 @@ async function measure(cmd: string[]): Promise<Run> {
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${cmd.join(' ')} failed with ${code}`);
   return { seconds, cpuSeconds: NaN, peakRssMb: peakKb / 1024, stdout };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function folderStats(dir: string): { files: number; bytes: number } {

@@ -34,6 +34,7 @@ import { describeLoad, findPid, isBusy, processCpuSeconds, raisePriority, readCp
 import { startRelayProcess, type RelayProcess } from './lib/relayProcess.js';
 import { createUplink, qdiscStats, removeUplink, uplinkUnavailable, type Uplink } from './lib/uplink.js';
 import { CACHE, LEVELS, cleanStaleTemps, ensurePresentation } from './media.js';
+import { log, median } from './lib/common.js';
 
 const SMOOTHPUB = resolve('bin/smoothpub.js');
 const PACKAGED = join(CACHE, 'packaged', 'video.ism');
@@ -70,10 +71,6 @@ function parseArgs(): Args {
     uplink: !process.argv.includes('--no-uplink'),
     stores: !process.argv.includes('--uplink-only'),
   };
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
 }
 
 // ---------------------------------------------------------------- child processes
@@ -440,12 +437,6 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 // ---------------------------------------------------------------- report
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function med(xs: number[] | undefined): number | undefined {
   return xs === undefined || xs.length === 0 ? undefined : median(xs);
