@@ -1,7 +1,7 @@
 import type { AvcC } from '../bmff/avcc.js';
 import type { Esds } from '../bmff/esds.js';
 import type { SampleEntry } from '../bmff/stsd.js';
-import type { FragmentRef, SourceIndex, TrackIndex, TrackKind } from './types.js';
+import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
 
 /**
  * Sidecar format, version 1: one JSON object.
@@ -22,25 +22,15 @@ import type { FragmentRef, SourceIndex, TrackIndex, TrackKind } from './types.js
 export const SIDECAR_FORMAT = 'smoothpub-index';
 export const SIDECAR_VERSION = 1;
 
-interface EncodedTrack {
-  trackId: number;
-  kind: TrackKind;
-  codec: string;
-  timescale: number;
-  language: string;
-  width?: number;
-  height?: number;
-  channels?: number;
-  sampleRate?: number;
-  bitsPerSample?: number;
-  measuredBitrate: number;
+/** A track as stored: its descriptive fields as they are, its fragments column-wise. */
+type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments'> & {
   sampleEntry: unknown;
   offset: number[];
   size: number[];
   t0: string;
   d: number[];
   gap: [number, string][];
-}
+};
 
 export function encodeSidecar(index: SourceIndex): string {
   return JSON.stringify({
