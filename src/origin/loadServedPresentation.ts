@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { indexSource } from '../index/indexSource.js';
 import { readSidecar, writeSidecar } from '../index/sidecar.js';
 import type { SourceIndex } from '../index/types.js';
+import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, type LevelBinding } from '../plan/buildPresentation.js';
 import { toInputEntry } from '../plan/loadPresentation.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
@@ -102,7 +103,7 @@ export async function loadServedPresentation(root: string, relativePath: string,
   const streams = new Map<string, ServedStream>();
   for (const s of built.presentation.streams) {
     streams.set(s.name, {
-      contentType: s.type === 'video' ? 'video/mp4' : 'audio/mp4',
+      contentType: fragmentContentType(s.type),
       levels: new Map(),
       times: BigInt64Array.from(s.chunks.map((c) => c.t)),
     });

@@ -1,3 +1,4 @@
+import type { StreamType } from '../smooth/model.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { formatFragmentUrl } from '../smooth/url.js';
 import { writeManifest } from '../smooth/writeManifest.js';
@@ -30,13 +31,18 @@ export const DEFAULT_FRAGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutab
 export const DEFAULT_MANIFEST_CACHE_CONTROL = 'public, max-age=60';
 export const MANIFEST_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
+/** The Content-Type of a fragment of a stream of this type. */
+export function fragmentContentType(type: StreamType): string {
+  return type === 'video' ? 'video/mp4' : type === 'audio' ? 'audio/mp4' : 'application/mp4';
+}
+
 /** Every object of a presentation: fragments by byte range of their sources, then the Manifest. */
 export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): Plan {
   const fragmentCache = options.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL;
   const objects: PlannedObject[] = [];
   for (const level of built.levels) {
     const stream = built.presentation.streams.find((s) => s.name === level.streamName)!;
-    const contentType = stream.type === 'video' ? 'video/mp4' : 'audio/mp4';
+    const contentType = fragmentContentType(stream.type);
     level.track.fragments.forEach((f, i) => {
       objects.push({
         key: formatFragmentUrl(stream.url, level.bitrate, level.chunks[i]!.t),

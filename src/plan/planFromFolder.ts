@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readManifest } from '../smooth/readManifest.js';
 import { formatFragmentUrl } from '../smooth/url.js';
-import { DEFAULT_FRAGMENT_CACHE_CONTROL, manifestObject, policyObjects, type PlanOptions } from './buildPlan.js';
+import { DEFAULT_FRAGMENT_CACHE_CONTROL, fragmentContentType, manifestObject, policyObjects, type PlanOptions } from './buildPlan.js';
 import { bodySize, type Plan, type PlannedObject } from './plan.js';
 
 /** True when `path` is a packaged presentation folder (holds a `Manifest`). */
@@ -43,7 +43,7 @@ export async function planFromFolder(dir: string, options: PlanOptions = {}): Pr
     return { key, contentType, cacheControl, body: { kind: 'range', file, offset: 0, size } };
   };
   for (const stream of presentation.streams) {
-    const contentType = stream.type === 'video' ? 'video/mp4' : stream.type === 'audio' ? 'audio/mp4' : 'application/mp4';
+    const contentType = fragmentContentType(stream.type);
     for (const level of stream.qualityLevels) {
       for (const chunk of stream.chunks) {
         objects.push(await fileObject(formatFragmentUrl(stream.url, level.bitrate, chunk.t), contentType, options.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL));

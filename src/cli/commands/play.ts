@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isPresentationFolder } from '../../plan/planFromFolder.js';
 import { findPackageRoot } from '../../play/packageRoot.js';
 import { parsePositiveInt } from '../options.js';
 import { toJson } from '../output.js';
@@ -35,7 +35,7 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
       let root: string;
       let temp: string | undefined;
       const first = inputs[0];
-      if (inputs.length === 1 && first !== undefined && existsSync(join(first, 'Manifest')) && statSync(first).isDirectory()) {
+      if (inputs.length === 1 && first !== undefined && (await isPresentationFolder(first))) {
         root = first;
       } else {
         temp = await mkdtemp(join(tmpdir(), 'smoothpub-play-'));
