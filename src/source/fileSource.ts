@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { readAt } from './readAt.js';
 import type { ByteSource } from './source.js';
 
 export interface FileSource extends ByteSource {
@@ -25,15 +26,7 @@ export async function openFileSource(path: string): Promise<FileSource> {
     size: stat.size,
     mtimeMs: stat.mtimeMs,
     async read(offset: number, length: number): Promise<Uint8Array> {
-      const len = Math.max(0, Math.min(length, stat.size - offset));
-      const buf = new Uint8Array(len);
-      let got = 0;
-      while (got < len) {
-        const { bytesRead } = await fh.read(buf, got, len - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return got === len ? buf : buf.subarray(0, got);
+      return readAt(fh, offset, Math.min(length, stat.size - offset));
     },
     close: () => fh.close(),
   };

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ObjectBody } from '../plan/plan.js';
+import { readAt } from '../source/readAt.js';
 
 /** Bodies at most this large are read once into memory (hash + upload); larger ones stream twice. */
 export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
@@ -70,14 +71,8 @@ export class SourceFiles {
 
   private async loadRange(file: string, offset: number, size: number): Promise<LoadedBody> {
     if (size <= IN_MEMORY_LIMIT) {
-      const data = new Uint8Array(size);
-      const fh = await this.handle(file);
-      let got = 0;
-      while (got < size) {
-        const { bytesRead } = await fh.read(data, got, size - got, offset + got);
-        if (bytesRead === 0) throw shortRead(file, offset + got);
-        got += bytesRead;
-      }
+      const data = await readAt(await this.handle(file), offset, size);
+      if (data.length < size) throw shortRead(file, offset + data.length);
       return { size, md5: md5(data), open: () => data };
     }
     const range = (): Readable => createReadStream(file, { start: offset, end: offset + size - 1 });
