@@ -1,11 +1,29 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 
+/** A run of bytes of a source file. */
+export interface ByteRun {
+  offset: number;
+  size: number;
+}
+
+/**
+ * A fragment that does not exist as such in its source (plain MP4 input): its body is
+ * `head()` (a generated `moof` and `mdat` header) followed by sample data, read from
+ * `runs` of the source in order. Built on demand so that an index stays small.
+ */
+export interface BuiltFragment {
+  head(): Uint8Array;
+  runs: ByteRun[];
+}
+
 /** One fragment of one track: a `moof` and its `mdat`, located in the source file. */
 export interface FragmentRef {
-  /** Byte offset of the `moof`. */
+  /** Byte offset of the `moof` (of the first sample's data for a built fragment). */
   offset: number;
   /** Bytes of `moof` + `mdat`, the exact body a client gets. */
   size: number;
+  /** Present when the fragment is generated from sample tables rather than stored in the source. */
+  built?: BuiltFragment;
   /** Start time in the track's timescale, as the source says (tfxd, tfdt or summed trun). May be negative (AAC priming). */
   time: bigint;
   duration: bigint;

@@ -48,7 +48,7 @@ export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): 
         key: formatFragmentUrl(stream.url, level.bitrate, level.chunks[i]!.t),
         contentType,
         cacheControl: fragmentCache,
-        body: { kind: 'range', file: level.track.file, offset: f.offset, size: f.size },
+        body: { kind: 'range', file: level.track.file, offset: f.offset, size: f.size, ...(f.built && { built: f.built }) },
       });
     });
   }

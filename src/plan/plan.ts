@@ -1,7 +1,12 @@
-/** A body is bytes in memory (Manifest, policy files) or a byte range of a source file (a fragment). */
+import type { BuiltFragment } from '../index/types.js';
+
+/**
+ * A body is bytes in memory (Manifest, policy files) or a fragment of a source file: a
+ * byte range, or (plain MP4 input) a `built` fragment of `size` bytes made from it.
+ */
 export type ObjectBody =
   | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'range'; file: string; offset: number; size: number };
+  | { kind: 'range'; file: string; offset: number; size: number; built?: BuiltFragment };
 
 /** One object a Smooth client may request, relative to the presentation root (`<name>.ism/`). */
 export interface PlannedObject {

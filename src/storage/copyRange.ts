@@ -38,7 +38,7 @@ export function nativeCopyAvailable(): boolean {
 }
 
 /**
- * Copies `size` bytes at `offset` of `from` to the start of `to`. Uses the kernel's
+ * Copies `size` bytes at `offset` of `from` to `to` at `toOffset` (default its start). Uses the kernel's
  * copy_file_range(2), as `cp` does, when the addon is available; otherwise (or when the
  * kernel refuses this pair of files) reads and writes through one reused buffer, so
  * memory stays bounded whatever the fragment size.
@@ -47,11 +47,11 @@ export function nativeCopyAvailable(): boolean {
  * KB to a few MB in page cache) it is shorter than a hop to libuv's thread pool, and
  * callers still yield to the event loop, and so to an AbortSignal, between objects.
  */
-export async function copyRange(from: FileHandle, fromName: string, offset: number, size: number, to: FileHandle, buffer?: Uint8Array): Promise<void> {
+export async function copyRange(from: FileHandle, fromName: string, offset: number, size: number, to: FileHandle, buffer?: Uint8Array, toOffset = 0): Promise<void> {
   const addon = loadNative();
   if (addon && size > 0) {
     try {
-      if (addon.copyFileRange(from.fd, offset, to.fd, 0, size) === size) return;
+      if (addon.copyFileRange(from.fd, offset, to.fd, toOffset, size) === size) return;
       // Short: the source ended, or a filesystem quirk (some report 0 for bytes they
       // have). The portable path below tells the two apart, rewriting from the start.
     } catch (e) {
@@ -61,10 +61,10 @@ export async function copyRange(from: FileHandle, fromName: string, offset: numb
       // Unsupported for this pair of files: the portable path rewrites the range.
     }
   }
-  return copyThroughBuffer(from, fromName, offset, size, to, buffer);
+  return copyThroughBuffer(from, fromName, offset, size, to, buffer, toOffset);
 }
 
-async function copyThroughBuffer(from: FileHandle, fromName: string, offset: number, size: number, to: FileHandle, buffer: Uint8Array = new Uint8Array(Math.min(CHUNK, size))): Promise<void> {
+async function copyThroughBuffer(from: FileHandle, fromName: string, offset: number, size: number, to: FileHandle, buffer: Uint8Array = new Uint8Array(Math.min(CHUNK, size)), toOffset = 0): Promise<void> {
   let done = 0;
   while (done < size) {
     const want = Math.min(buffer.length, size - done);
@@ -73,7 +73,7 @@ async function copyThroughBuffer(from: FileHandle, fromName: string, offset: num
     let written = 0;
     while (written < bytesRead) {
       // Explicit positions: the same bytes land at the same place whichever path ran first.
-      const { bytesWritten } = await to.write(buffer, written, bytesRead - written, done + written);
+      const { bytesWritten } = await to.write(buffer, written, bytesRead - written, toOffset + done + written);
       written += bytesWritten;
     }
     done += bytesRead;

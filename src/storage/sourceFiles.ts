@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ObjectBody } from '../plan/plan.js';
 import { readAt } from '../source/readAt.js';
+import { fragmentParts, readFragmentBody, type FragmentPart } from '../index/fragmentParts.js';
 
 /** Bodies at most this large are read once into memory (hash + upload); larger ones stream twice. */
 export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
@@ -63,10 +64,19 @@ export class SourceFiles {
       return { size: data.length, md5: md5(data), open: () => data };
     }
     try {
+      if (body.built) return await this.loadBuilt(body.file, fragmentParts(body), body.size, body.offset);
       return await this.loadRange(body.file, body.offset, body.size);
     } finally {
       await this.used(body.file);
     }
+  }
+
+  /** A built fragment is small (one fragment's samples): always loaded into memory. */
+  private async loadBuilt(file: string, parts: FragmentPart[], size: number, offset: number): Promise<LoadedBody> {
+    const fh = await this.handle(file);
+    const data = await readFragmentBody(parts, (offset, length) => readAt(fh, offset, length));
+    if (data.length < size) throw shortRead(file, offset);
+    return { size, md5: md5(data), open: () => data };
   }
 
   private async loadRange(file: string, offset: number, size: number): Promise<LoadedBody> {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
 import { copyRange } from './copyRange.js';
+import { fragmentParts } from '../index/fragmentParts.js';
 import { runAll } from '../util/runAll.js';
 
 export interface WriteProgress {
@@ -43,7 +44,15 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
     const out = await open(path, 'wx');
     try {
       if (obj.body.kind === 'bytes') await out.writeFile(obj.body.data);
-      else await copyRange(await source(obj.body.file), obj.body.file, obj.body.offset, obj.body.size, out, buffer);
+      else {
+        const from = await source(obj.body.file);
+        let at = 0;
+        for (const part of fragmentParts(obj.body)) {
+          if (part instanceof Uint8Array) await out.write(part, 0, part.length, at);
+          else await copyRange(from, obj.body.file, part.offset, part.size, out, buffer, at);
+          at += part instanceof Uint8Array ? part.length : part.size;
+        }
+      }
     } finally {
       await out.close();
     }

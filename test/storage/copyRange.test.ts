@@ -102,3 +102,27 @@ test('a destination the kernel refuses to copy_file_range into (a device) falls 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+for (const path of ['native', 'js'] as const) {
+  test(`copyRange (${path}) writes at the given offset of the destination`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smoothpub-copy-at-'));
+    try {
+      await writeFile(join(dir, 'source'), source);
+      const src = await open(join(dir, 'source'), 'r');
+      const out = await open(join(dir, 'out'), 'wx');
+      try {
+        await out.write(Uint8Array.of(1, 2, 3), 0, 3, 0);
+        await withPath(path, () => copyRange(src, 'source', 1000, 5000, out, undefined, 3));
+      } finally {
+        await out.close();
+        await src.close();
+      }
+      const got = await readFile(join(dir, 'out'));
+      assert.equal(got.length, 5003);
+      assert.deepEqual([...got.subarray(0, 3)], [1, 2, 3]);
+      assert.ok(got.subarray(3).equals(source.subarray(1000, 6000)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
