@@ -1,0 +1,206 @@
+// sendFile(socketFd, fileFd, offset, length) -> Promise<bytes sent>: moves a file range to a
+// socket with sendfile(2), as nginx does, so fragment bytes never pass through user space.
+// It runs on libuv's thread pool (a cold page-cache read may block on the disk there, never
+// on the event loop) and never waits for the peer: the socket must be non-blocking (libuv's
+// always are), and when its send buffer fills (EAGAIN) the promise resolves with the bytes
+// sent so far; the JavaScript caller decides how to go on. Other failures reject with an
+// Error whose `code` is the errno name (EPIPE, ECONNRESET...); a file that ends before
+// `length` rejects with code 'EOF' and `bytesSent`.
+//
+// Both descriptors are dup()ed on the JavaScript thread before the work is queued: if the
+// socket is destroyed or the file closed meanwhile, the number could be reused by another
+// connection or file, and the pool thread would send the wrong bytes to the wrong place.
+// The duplicates keep the original socket and file alive until the work completes.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <node_api.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
+
+// Beyond 2^31-4096 bytes a sendfile call transfers at most that much anyway.
+#define MAX_CHUNK ((int64_t)0x7ffff000)
+#define ERR_EOF (-1000000) // not an errno: the file ended before `length`
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int socket_fd; // our dup
+  int file_fd;   // our dup
+  int64_t offset;
+  int64_t length;
+  int64_t sent;  // result
+  int error;     // 0, an errno, or ERR_EOF
+} send_job;
+
+static const char *errno_name(int e) {
+  switch (e) {
+    case ERR_EOF: return "EOF";
+    case EPIPE: return "EPIPE";
+    case ECONNRESET: return "ECONNRESET";
+    case ENOTCONN: return "ENOTCONN";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case EIO: return "EIO";
+    case ENOMEM: return "ENOMEM";
+    case ENOSYS: return "ENOSYS";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ESPIPE: return "ESPIPE";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOTSOCK: return "ENOTSOCK";
+    case ECANCELED: return "ECANCELED";
+    default: return "EUNKNOWN";
+  }
+}
+
+// Runs on a pool thread: no N-API calls here.
+static void execute(napi_env env, void *data) {
+  (void)env;
+  send_job *job = data;
+#ifdef __linux__
+  while (job->sent < job->length) {
+    off_t off = (off_t)(job->offset + job->sent);
+    int64_t want = job->length - job->sent;
+    if (want > MAX_CHUNK) want = MAX_CHUNK;
+    ssize_t n = sendfile(job->socket_fd, job->file_fd, &off, (size_t)want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return; // socket buffer full: partial
+      job->error = errno;
+      return;
+    }
+    if (n == 0) {
+      job->error = ERR_EOF;
+      return;
+    }
+    job->sent += n;
+  }
+#else
+  job->error = ENOSYS;
+#endif
+}
+
+static napi_value make_error(napi_env env, int e, int64_t sent) {
+  napi_value code, msg, err, num, syscall_name, bytes;
+  const char *name = errno_name(e);
+  char text[200];
+  if (e == ERR_EOF) snprintf(text, sizeof text, "EOF: file ended before the range did, sendfile");
+  else snprintf(text, sizeof text, "%s: %s, sendfile", name, strerror(e));
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &err);
+  if (e != ERR_EOF) {
+    // Node's own errors carry errno negated (libuv style); do the same.
+    napi_create_int32(env, -e, &num);
+    napi_set_named_property(env, err, "errno", num);
+  }
+  napi_create_string_utf8(env, "sendfile", NAPI_AUTO_LENGTH, &syscall_name);
+  napi_set_named_property(env, err, "syscall", syscall_name);
+  napi_create_int64(env, sent, &bytes);
+  napi_set_named_property(env, err, "bytesSent", bytes);
+  return err;
+}
+
+// Back on the JavaScript thread.
+static void complete(napi_env env, napi_status status, void *data) {
+  send_job *job = data;
+  close(job->socket_fd);
+  close(job->file_fd);
+  napi_value result;
+  if (status != napi_ok) {
+    napi_reject_deferred(env, job->deferred, make_error(env, status == napi_cancelled ? ECANCELED : EIO, job->sent));
+  } else if (job->error != 0) {
+    napi_reject_deferred(env, job->deferred, make_error(env, job->error, job->sent));
+  } else {
+    napi_create_int64(env, job->sent, &result);
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value reject_now(napi_env env, int e) {
+  napi_deferred deferred;
+  napi_value promise;
+  napi_create_promise(env, &deferred, &promise);
+  napi_reject_deferred(env, deferred, make_error(env, e, 0));
+  return promise;
+}
+
+static napi_value send_file_js(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int64_t v[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc != 4) {
+    napi_throw_type_error(env, NULL, "sendFile(socketFd, fileFd, offset, length) takes 4 numbers");
+    return NULL;
+  }
+  for (size_t i = 0; i < 4; i++) {
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    if (t != napi_number || napi_get_value_int64(env, argv[i], &v[i]) != napi_ok || v[i] < 0) {
+      napi_throw_type_error(env, NULL, "sendFile: every argument must be a non-negative integer");
+      return NULL;
+    }
+  }
+  if (v[0] > INT32_MAX || v[1] > INT32_MAX) {
+    napi_throw_type_error(env, NULL, "sendFile: descriptors must fit in an int");
+    return NULL;
+  }
+#ifndef __linux__
+  return reject_now(env, ENOSYS);
+#else
+  // A blocking socket would make the pool thread wait for the client: refuse it.
+  int flags = fcntl((int)v[0], F_GETFL);
+  if (flags < 0) return reject_now(env, errno);
+  if (!(flags & O_NONBLOCK)) return reject_now(env, EINVAL);
+  int sock = fcntl((int)v[0], F_DUPFD_CLOEXEC, 0);
+  if (sock < 0) return reject_now(env, errno);
+  int file = fcntl((int)v[1], F_DUPFD_CLOEXEC, 0);
+  if (file < 0) {
+    int e = errno;
+    close(sock);
+    return reject_now(env, e);
+  }
+  send_job *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    close(sock);
+    close(file);
+    return reject_now(env, ENOMEM);
+  }
+  job->socket_fd = sock;
+  job->file_fd = file;
+  job->offset = v[2];
+  job->length = v[3];
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "smoothpub:sendfile", NAPI_AUTO_LENGTH, &name);
+  napi_status created = napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
+  if (created != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
+    if (created == napi_ok) napi_delete_async_work(env, job->work);
+    napi_reject_deferred(env, job->deferred, make_error(env, EIO, 0));
+    close(sock);
+    close(file);
+    free(job);
+  }
+  return promise;
+#endif
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "sendFile", NAPI_AUTO_LENGTH, send_file_js, NULL, &fn);
+  napi_set_named_property(env, exports, "sendFile", fn);
+  return exports;
+}

@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+
+interface NativeSend {
+  /**
+   * sendfile(2) on libuv's thread pool: resolves with the bytes sent, fewer than `length`
+   * when the socket's send buffer filled (EAGAIN). Rejects with `code` = errno name, or
+   * 'EOF' (with `bytesSent`) when the file ended first.
+   */
+  sendFile(socketFd: number, fileFd: number, offset: number, length: number): Promise<number>;
+}
+
+/** The libuv handle behind a net.Socket; `fd` is a property of node's TCP wrap on Unix. */
+interface SocketHandle {
+  constructor: { name: string };
+  fd?: number;
+}
+
+let native: NativeSend | null | undefined;
+
+/**
+ * The optional addon built by `node-gyp rebuild` at install (binding.gyp, native/sendfile.c),
+ * or null when it is missing, failed to build, or `SMOOTHPUB_NO_NATIVE=1` turns it off.
+ */
+function loadNative(): NativeSend | null {
+  if (process.env['SMOOTHPUB_NO_NATIVE'] === '1') return null;
+  if (native === undefined) {
+    try {
+      // This file runs as dist/src/origin/sendFileRange.js; the addon is at the package root.
+      const require = createRequire(import.meta.url);
+      native = require('../../../build/Release/sendfile.node') as NativeSend;
+    } catch {
+      native = null;
+    }
+  }
+  return native;
+}
+
+/** True when sendFileRange can move file bytes to sockets inside the kernel. */
+export function nativeSendFileAvailable(): boolean {
+  return loadNative() !== null;
+}
+
+/**
+ * The kernel descriptor of a plain TCP socket, or undefined when bytes written to it would
+ * not reach the peer as they are (TLS encrypts in user space), when it is not TCP (pipes,
+ * duplex streams standing in for sockets), or when it is not connected or already closed.
+ */
+export function socketFd(socket: Socket): number | undefined {
+  if (socket instanceof TLSSocket) return undefined;
+  // `_handle` is node's internal wrap, undocumented but stable since node 0.x; checking its
+  // class keeps anything unexpected (a TLS wrap, a Pipe) on the ordinary path.
+  const handle = (socket as unknown as { _handle?: SocketHandle | null })._handle;
+  if (!handle || handle.constructor.name !== 'TCP') return undefined;
+  const fd = handle.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * Sends `length` bytes at `offset` of the open file `fd` to `socket` with sendfile(2), run
+ * on libuv's thread pool, so the bytes go from page cache to the socket without a copy
+ * through JavaScript. Resolves with the bytes sent.
+ *
+ * Preconditions (the caller's to keep; nothing here can check them all):
+ * - everything written to the socket before has been handed to the kernel: its write
+ *   callbacks have run and `socket.writableLength === 0` (for node:http, the response
+ *   headers too: write them with a callback and call this from it);
+ * - nothing else writes to the socket until the promise settles;
+ * - the socket is a plain TCP socket (`socketFd(socket) !== undefined`) and the addon is
+ *   available (`nativeSendFileAvailable()`); otherwise, or when `writableLength` is not 0,
+ *   this rejects with a TypeError.
+ *
+ * It never waits for the client: a result smaller than `length` means the socket's send
+ * buffer is full. The caller then continues another way (ordinary writes with
+ * backpressure) or waits for the socket to become writable and calls again with the rest.
+ * Network failures reject with an Error whose `code` is the errno name (EPIPE, ECONNRESET...):
+ * the response is broken, destroy the socket. A file shorter than the range rejects with
+ * a SmoothpubError (input.read-failed). Destroying the socket or closing the file while a
+ * send runs is safe: the addon works on duplicates of both descriptors.
+ */
+export async function sendFileRange(socket: Socket, fd: number, offset: number, length: number, fileName?: string): Promise<number> {
+  const addon = loadNative();
+  if (!addon) throw new TypeError('sendFileRange: the native addon is unavailable; check nativeSendFileAvailable() first');
+  const out = socketFd(socket);
+  if (out === undefined) throw new TypeError('sendFileRange: not a connected plain TCP socket; check socketFd() first');
+  // The one precondition visible from here: bytes still queued in node would land after ours.
+  if (socket.writableLength !== 0) throw new TypeError(`sendFileRange: ${socket.writableLength} bytes written before are still queued; wait for their write callback`);
+  if (length === 0) return 0;
+  try {
+    return await addon.sendFile(out, fd, offset, length);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { bytesSent?: number };
+    if (err.code !== 'EOF') throw e;
+    const at = offset + (err.bytesSent ?? 0);
+    const context = fileName === undefined ? { offset: at } : { file: fileName, offset: at };
+    throw new SmoothpubError(ErrorCode.READ_FAILED, `file ended at byte ${at}, ${offset + length - at} bytes before the range did; was it changed while serving?`, context, { cause: e });
+  }
+}

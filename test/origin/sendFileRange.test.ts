@@ -1,0 +1,225 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { createServer as createHttpServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TLSSocket } from 'node:tls';
+import { nativeSendFileAvailable, sendFileRange, socketFd } from '../../src/origin/sendFileRange.js';
+import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
+import { mulberry32 } from '../harness/mulberry32.js';
+
+const SOURCE_SIZE = 3 * 1024 * 1024 + 123;
+const random = mulberry32(11);
+const source = Buffer.from(Uint8Array.from({ length: SOURCE_SIZE }, () => Math.floor(random() * 256)));
+
+// npm install builds the addon; only a machine without a compiler lacks it, and CI must not.
+const built = existsSync('build/Release/sendfile.node');
+const skipNative = !built && !process.env['CI'] ? 'addon not built here' : false;
+
+async function withSource<T>(fn: (file: FileHandle, path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-sendfile-'));
+  const path = join(dir, 'source.ismv');
+  await writeFile(path, source);
+  const file = await open(path, 'r');
+  try {
+    return await fn(file, path);
+  } finally {
+    await file.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Sends a whole range, retrying after a short pause when the socket buffer is full. */
+async function sendAll(socket: Socket, fd: number, offset: number, length: number): Promise<number> {
+  let done = 0;
+  let calls = 0;
+  while (done < length) {
+    const n = await sendFileRange(socket, fd, offset + done, length - done);
+    done += n;
+    calls++;
+    if (done < length) await sleep(1);
+  }
+  return calls;
+}
+
+test('the addon is built where sendFileRange looks for it, and SMOOTHPUB_NO_NATIVE=1 turns it off', { skip: skipNative }, () => {
+  assert.equal(nativeSendFileAvailable(), true);
+  process.env['SMOOTHPUB_NO_NATIVE'] = '1';
+  try {
+    assert.equal(nativeSendFileAvailable(), false);
+  } finally {
+    delete process.env['SMOOTHPUB_NO_NATIVE'];
+  }
+});
+
+test('SMOOTHPUB_NO_NATIVE=1: unavailable, and sendFileRange refuses instead of writing', async () => {
+  process.env['SMOOTHPUB_NO_NATIVE'] = '1';
+  try {
+    assert.equal(nativeSendFileAvailable(), false);
+    await assert.rejects(sendFileRange(new Socket(), 0, 0, 1), TypeError);
+  } finally {
+    delete process.env['SMOOTHPUB_NO_NATIVE'];
+  }
+});
+
+test('socketFd: a number for a connected TCP socket only', async () => {
+  assert.equal(socketFd(new Socket()), undefined);
+  const tls = new TLSSocket(new Socket());
+  assert.equal(socketFd(tls), undefined);
+  tls.destroy();
+  const server = createServer((s) => s.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => client.once('connect', resolve));
+  const fd = socketFd(client);
+  assert.equal(typeof fd, 'number');
+  assert.ok(fd !== undefined && fd > 2);
+  client.destroy();
+  assert.equal(socketFd(client), undefined);
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const ranges: [string, number, number][] = [
+  ['the whole 3 MB file', 0, SOURCE_SIZE],
+  ['an odd offset and length', 4097, 300_001],
+  ['1 byte not page-aligned', 12_345, 1],
+  ['0 bytes', 777, 0],
+  ['to the end', SOURCE_SIZE - 4321, 4321],
+];
+
+test('node:http responses carry exactly the file range', { skip: skipNative }, async () => {
+  await withSource(async (file) => {
+    const server = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const offset = Number(url.searchParams.get('offset'));
+      const length = Number(url.searchParams.get('length'));
+      res.writeHead(200, { 'Content-Length': length });
+      // Headers go out through node with a callback; the body follows from the kernel.
+      res.write('', () => {
+        sendAll(res.socket!, file.fd, offset, length).then(() => res.end(), (e: unknown) => res.destroy(e as Error));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const [name, offset, length] of ranges) {
+        const body = await new Promise<Buffer>((resolve, reject) => {
+          get({ port, host: '127.0.0.1', path: `/?offset=${offset}&length=${length}` }, (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', () => resolve(Buffer.concat(parts)));
+            res.on('error', reject);
+          }).on('error', reject);
+        });
+        assert.equal(body.length, length, name);
+        assert.ok(body.equals(source.subarray(offset, offset + length)), `${name}: bytes differ`);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+/** A loopback connection: the server side never reads, so node never notices the peer's fate. */
+async function connectPair(): Promise<{ server: Socket; client: Socket; close: () => Promise<void> }> {
+  const listener = createServer({ pauseOnConnect: true });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
+  const client = connect((listener.address() as AddressInfo).port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const server = await accepted;
+  server.on('error', () => undefined);
+  await new Promise((resolve) => (client.connecting ? client.once('connect', resolve) : resolve(undefined)));
+  return {
+    server,
+    client,
+    close: async () => {
+      client.destroy();
+      server.destroy();
+      await new Promise((resolve) => listener.close(resolve));
+    },
+  };
+}
+
+test('a client that does not read: a partial count comes back at once, then 0', { skip: skipNative }, async () => {
+  await withSource(async (file) => {
+    const { server, client, close } = await connectPair();
+    client.pause();
+    try {
+      // 3 MB is more than loopback buffers hold for a peer that never reads; send it a few times to be sure.
+      let total = 0;
+      let last = SOURCE_SIZE;
+      const started = performance.now();
+      for (let i = 0; i < 8 && last === SOURCE_SIZE; i++) {
+        last = await sendFileRange(server, file.fd, 0, SOURCE_SIZE);
+        total += last;
+      }
+      const elapsed = performance.now() - started;
+      assert.ok(last < SOURCE_SIZE, `still room after ${total} bytes`);
+      assert.ok(elapsed < 2000, `took ${elapsed} ms: it waited for the client`);
+      // Nothing is room now: the next call returns 0 instead of waiting.
+      const again = await sendFileRange(server, file.fd, 0, SOURCE_SIZE);
+      assert.ok(again < 65_536, `sent ${again} more to a full socket`);
+    } finally {
+      await close();
+    }
+  });
+});
+
+test('a client that reset the connection: rejected with EPIPE or ECONNRESET', { skip: skipNative }, async () => {
+  await withSource(async (file) => {
+    const { server, client, close } = await connectPair();
+    try {
+      client.resetAndDestroy();
+      await new Promise((resolve) => client.once('close', resolve));
+      await sleep(20);
+      const failure = await sendAll(server, file.fd, 0, SOURCE_SIZE).then(
+        () => assert.fail('sent to a reset connection'),
+        (e: unknown) => e as NodeJS.ErrnoException,
+      );
+      assert.ok(failure.code === 'EPIPE' || failure.code === 'ECONNRESET', `code ${failure.code}`);
+      assert.equal(failure.syscall, 'sendfile');
+    } finally {
+      await close();
+    }
+  });
+});
+
+test('a range past the end of the file: SmoothpubError naming the file and offset', { skip: skipNative }, async () => {
+  await withSource(async (file, path) => {
+    const { server, close } = await connectPair();
+    try {
+      const e = await sendFileRange(server, file.fd, SOURCE_SIZE - 10, 100, path).then(
+        () => assert.fail('no error for a short file'),
+        (err: unknown) => err,
+      );
+      assert.ok(isSmoothpubError(e));
+      assert.equal(e.code, ErrorCode.READ_FAILED);
+      assert.equal(e.context.file, path);
+      assert.equal(e.context.offset, SOURCE_SIZE);
+    } finally {
+      await close();
+    }
+  });
+});
+
+test('bytes still queued in node: refused rather than reordered', { skip: skipNative }, async () => {
+  await withSource(async (file) => {
+    const { server, client, close } = await connectPair();
+    client.pause();
+    try {
+      server.cork();
+      server.write('queued');
+      await assert.rejects(sendFileRange(server, file.fd, 0, 10), /still queued/);
+    } finally {
+      await close();
+    }
+  });
+});
