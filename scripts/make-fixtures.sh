@@ -14,7 +14,11 @@
 #           users.ism takes video from each file and audio (trackID 2) from the first.
 #   multitrack.ismv  one file, 2 video levels + 2 AAC tracks (eng, fra), B-frames + priming.
 #   cmaf.mp4   fragmented MP4 with tfdt and no tfxd (H.264 + AAC), like Bento4/CMAF output.
-#   plain.mp4  unfragmented MP4 (for the "plain MP4 not supported" error).
+#   plain.mp4  unfragmented 2 s MP4 (H.264 + AAC, faststart).
+#   progressive/  plain (unfragmented) MP4 renditions as encoders hand them out: 29.97 fps,
+#           B-frames (edit list media_time = 2 frames), AAC priming (media_time 1024),
+#           keyframes forced every 2 s; see make_progressive. Only this set is rebuilt by
+#           `bash scripts/make-fixtures.sh progressive`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,6 +42,47 @@ LADDER=(
   "v120 192x108 120"
 )
 rate_args() { echo "-b:v ${1}k -maxrate ${1}k -bufsize $((2 * $1))k"; }
+
+# ---- progressive/ --------------------------------------------------------------------
+# v300.mp4, v200.mp4, v100.mp4: one H.264 level each (x264 defaults: 3 B-frames) + the same
+# AAC track (ffmpeg's default priming), keyframes at every 2 s (frames 0, 60, 120, 180 at
+# 30000/1001 fps) and nowhere else. v300.mp4 keeps the moov at the end (no faststart).
+# languages.mp4: one level + two AAC tracks (eng 440 Hz, fra 660 Hz).
+# ctts1.mp4: one level with signed composition offsets (ctts version 1, no B-frame edit).
+# misaligned/a.mp4, b.mp4: keyframes every 2 s vs every 2.5 s (the misaligned-ladder error).
+make_progressive() {
+  local P="$OUT/progressive"
+  local KEYS=(-r 30000/1001 -g 600 -keyint_min 600 -sc_threshold 0 -force_key_frames 'expr:gte(t,n_forced*2)')
+  local V="testsrc2=size=%s:rate=30000/1001:duration=$DUR"
+  rm -rf "$P"
+  mkdir -p "$P/misaligned"
+  local level name size kbps faststart
+  for level in "v300 320x180 300" "v200 256x144 200" "v100 192x108 100"; do
+    read -r name size kbps <<<"$level"
+    faststart=(-movflags +faststart)
+    [ "$name" = v300 ] && faststart=()
+    # shellcheck disable=SC2046
+    "${FF[@]}" -f lavfi -i "$(printf "$V" "$size")" -f lavfi -i "$(ASRC 440)" \
+      "${X264[@]}" "${KEYS[@]}" $(rate_args "$kbps") -c:a aac -b:a 64k -ac 2 "${faststart[@]}" \
+      "${BITEXACT[@]}" -f mp4 "$P/$name.mp4"
+  done
+  "${FF[@]}" -f lavfi -i "$(printf "$V" 192x108)" -f lavfi -i "$(ASRC 440)" -f lavfi -i "$(ASRC 660)" \
+    -map 0:v -map 1:a -map 2:a "${X264[@]}" "${KEYS[@]}" $(rate_args 100) -c:a aac -b:a 48k -ac 2 \
+    -metadata:s:a:0 language=eng -metadata:s:a:1 language=fra -movflags +faststart \
+    "${BITEXACT[@]}" -f mp4 "$P/languages.mp4"
+  "${FF[@]}" -f lavfi -i "$(printf "$V" 192x108)" "${X264[@]}" "${KEYS[@]}" $(rate_args 100) \
+    -movflags +faststart+negative_cts_offsets "${BITEXACT[@]}" -f mp4 "$P/ctts1.mp4"
+  "${FF[@]}" -f lavfi -i "$(printf "$V" 192x108)" "${X264[@]}" "${KEYS[@]}" $(rate_args 100) \
+    -movflags +faststart "${BITEXACT[@]}" -f mp4 "$P/misaligned/a.mp4"
+  "${FF[@]}" -f lavfi -i "$(printf "$V" 160x90)" "${X264[@]}" -r 30000/1001 -g 600 -keyint_min 600 -sc_threshold 0 \
+    -force_key_frames 'expr:gte(t,n_forced*2.5)' $(rate_args 80) -movflags +faststart "${BITEXACT[@]}" -f mp4 "$P/misaligned/b.mp4"
+}
+
+if [ "${1:-}" = progressive ]; then
+  make_progressive
+  du -sh "$OUT/progressive"
+  exit 0
+fi
 
 rm -rf "$OUT/clean" "$OUT/users" "$OUT/multitrack.ismv" "$OUT/cmaf.mp4" "$OUT/cmaf" "$OUT/plain.mp4"
 mkdir -p "$OUT/clean" "$OUT/users"
@@ -134,5 +179,7 @@ done
 "${FF[@]}" -f lavfi -i "testsrc2=size=192x108:rate=24:duration=2" -f lavfi -i "sine=duration=2" \
   "${X264[@]}" -b:v 100k -c:a aac -b:a 32k -movflags +faststart \
   "${BITEXACT[@]}" -f mp4 "$OUT/plain.mp4"
+
+make_progressive
 
 du -sh "$OUT"

@@ -9,6 +9,8 @@ import { runAll } from '../util/runAll.js';
 import { readMoof, type MoofInfo } from './readMoof.js';
 import { readMoov, type Moov, type MoovTrack } from './readMoov.js';
 import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
+import { bitrateOf, describeTrack } from './describeTrack.js';
+import { readProgressiveTracks } from '../progressive/readProgressiveTracks.js';
 
 /** One read per fragment: a 2 s `moof` (~1 KiB) and the `mdat` header fit; bigger ones are read again. */
 const SPECULATIVE_READ = 4 * 1024;
@@ -46,10 +48,14 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
   const tracks = moov.tracks;
   if (head.firstMoof === undefined) {
     if (!moov.fragmented || tracks.some((t) => t.moovSampleCount > 0)) {
-      throw new SmoothpubError(
-        ErrorCode.NOT_FRAGMENTED,
-        'this is a plain (unfragmented) MP4; smoothpub reads fragmented MP4 (ISMV/ISMA, CMAF) today, plain MP4 input is planned. For now remux it: `ffmpeg -i IN.mp4 -c copy -f ismv OUT.ismv`',
-      );
+      return {
+        file: src.name,
+        size: src.size,
+        mtimeMs: src.mtimeMs ?? 0,
+        brand: head.brand,
+        method: 'progressive',
+        tracks: readProgressiveTracks(src.name, head.moovBox, moov.tracks, src.size),
+      };
     }
     throw new SmoothpubError(ErrorCode.NO_TRACKS, 'no movie fragments (moof) found', {});
   }
@@ -92,10 +98,11 @@ async function readWhole(src: ByteSource, h: BoxHeader): Promise<Cursor> {
 }
 
 /** Top-level boxes up to the first `moof`: brand and `moov`. */
-async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; firstMoof: number | undefined }> {
+async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; moovBox: Cursor; firstMoof: number | undefined }> {
   let pos = 0;
   let brand = '';
   let moov: Moov | undefined;
+  let moovBox: Cursor | undefined;
   let firstMoof: number | undefined;
   let sawMdat = false;
   const magic = await src.read(0, 8);
@@ -109,7 +116,8 @@ async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; f
       const c = await readWhole(src, h);
       brand = c.fourcc();
     } else if (h.type === 'moov') {
-      moov = readMoov(await readWhole(src, h));
+      moovBox = await readWhole(src, h);
+      moov = readMoov(new Cursor(moovBox.bytes, moovBox.base, moovBox.what, moovBox.pos, moovBox.end));
     } else if (h.type === 'moof') {
       firstMoof = pos;
       break;
@@ -118,14 +126,14 @@ async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; f
     }
     pos += h.size;
   }
-  if (!moov) {
+  if (!moov || !moovBox) {
     throw new SmoothpubError(
       ErrorCode.MISSING_BOX,
       sawMdat || firstMoof !== undefined ? "no 'moov' box: the file is incomplete or not an MP4" : "no 'moov' box: not an MP4/ISMV file",
       { offset: 0, boxPath: 'moov' },
     );
   }
-  return { brand, moov, firstMoof };
+  return { brand, moov, moovBox, firstMoof };
 }
 
 /** Reads the `moof` at `offset` and the header of the `mdat` that must follow it. */
@@ -238,27 +246,7 @@ function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[]
     if (!t.kind || !t.sampleEntry) continue; // hint, metadata or other tracks a Smooth client never asks for
     const bytes = fragments.reduce((s, f) => s + f.size, 0);
     const ticks = fragments.reduce((s, f) => s + f.duration, 0n);
-    const track: TrackIndex = {
-      file,
-      trackId,
-      kind: t.kind,
-      codec: t.sampleEntry.originalFormat ?? t.sampleEntry.format,
-      timescale: t.timescale,
-      language: t.language,
-      sampleEntry: t.sampleEntry,
-      measuredBitrate: ticks > 0n ? Math.round((bytes * 8 * t.timescale) / Number(ticks)) : 0,
-      fragments,
-    };
-    const w = t.sampleEntry.width ?? t.width;
-    const hgt = t.sampleEntry.height ?? t.height;
-    if (t.kind === 'video') {
-      track.width = w;
-      track.height = hgt;
-    }
-    if (t.sampleEntry.channelCount !== undefined) track.channels = t.sampleEntry.channelCount;
-    if (t.sampleEntry.sampleRate !== undefined) track.sampleRate = t.sampleEntry.sampleRate;
-    if (t.sampleEntry.sampleSize !== undefined) track.bitsPerSample = t.sampleEntry.sampleSize;
-    out.push(track);
+    out.push(describeTrack(file, { ...t, kind: t.kind, sampleEntry: t.sampleEntry }, fragments, bitrateOf(bytes, Number(ticks), t.timescale)));
   }
   return out.sort((a, b) => a.trackId - b.trackId);
 }

@@ -29,6 +29,27 @@ export interface FragmentRef {
   duration: bigint;
 }
 
+/**
+ * The sample table of one track of a plain (progressive) MP4, one typed-array slot a
+ * sample (about 25 bytes each, never an object per sample), plus the edit list's shift.
+ */
+export interface SampleTable {
+  count: number;
+  /** Absolute file offset of each sample's data. */
+  offsets: Float64Array;
+  sizes: Uint32Array;
+  /** Decode time of each sample from 0, in the track timescale; `count + 1` entries (the last is the end). */
+  times: Float64Array;
+  /** Composition offsets (presentation − decode time), absent without `ctts`. */
+  compositionOffsets?: Int32Array;
+  /** 1 for a sync sample (keyframe); absent without `stss`, when every sample is one. */
+  sync?: Uint8Array;
+  /** The edit list's `media_time` of the first non-empty edit (B-frame delay, AAC priming), track timescale. */
+  mediaTime: number;
+  /** Leading empty edits, converted to the track timescale: the track starts this late. */
+  delay: number;
+}
+
 export type TrackKind = 'video' | 'audio' | 'text';
 
 /** Everything smoothpub knows about one track of one source file. */
@@ -50,6 +71,8 @@ export interface TrackIndex {
   /** Bitrate measured from fragment sizes and durations, bits per second. */
   measuredBitrate: number;
   fragments: FragmentRef[];
+  /** Plain MP4 input: the sample table `fragments` are cut from (then empty until cut). */
+  samples?: SampleTable;
 }
 
 export interface SourceIndex {
@@ -58,7 +81,7 @@ export interface SourceIndex {
   mtimeMs: number;
   /** Major brand of `ftyp` ('isml', 'piff', 'iso6', ...), '' when absent. */
   brand: string;
-  /** How fragments were found: the `mfra` index or a walk over top-level boxes. */
-  method: 'mfra' | 'scan';
+  /** How fragments were found: the `mfra` index, a walk over top-level boxes, or sample tables of a plain MP4 (`progressive`). */
+  method: 'mfra' | 'scan' | 'progressive';
   tracks: TrackIndex[];
 }

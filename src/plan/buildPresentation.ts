@@ -6,6 +6,7 @@ import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/m
 import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
 import type { SelectedTrack } from './selectTracks.js';
 import { announcedChunks, checkAligned } from './timeline.js';
+import { cutProgressive } from '../progressive/cutProgressive.js';
 
 /** The presentation's Manifest clock (MS-SSTR: 100 ns units by default). */
 export const TIME_SCALE = 10_000_000;
@@ -13,6 +14,8 @@ export const TIME_SCALE = 10_000_000;
 export interface PresentationOptions {
   /** 'H264' (default) or 'AVC1' for old clients that only know the latter. */
   fourCC?: H264FourCC;
+  /** Target fragment length in seconds for plain MP4 input, cut at shared keyframes (default 2). */
+  fragmentDuration?: number;
 }
 
 /** One quality level of one stream, tied to the source track that serves it. */
@@ -39,7 +42,9 @@ interface Group {
 
 /** Groups selected tracks into StreamIndexes and QualityLevels and lays out the timeline. */
 export function buildPresentation(selected: SelectedTrack[], options: PresentationOptions = {}): BuiltPresentation {
-  const groups = groupTracks(selected);
+  // Plain MP4 tracks have sample tables, not fragments, until cut (before alignment is checked).
+  const cut = cutProgressive(selected.map((s) => s.track), options.fragmentDuration);
+  const groups = groupTracks(selected.map((s, i) => ({ ...s, track: cut[i]! })));
   const audioGroups = groups.filter((g) => g.type === 'audio');
   const streams: StreamIndex[] = [];
   const levels: LevelBinding[] = [];

@@ -41,14 +41,14 @@ test('package --json prints a result; the output is complete', async () => {
 
 test('bad input: exit 1, one line naming the code and file, nothing written', async () => {
   const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-cli-')), 'v.ism');
-  const r = cli('package', 'test/fixtures/plain.mp4', '-o', out);
+  const r = cli('package', 'test/fixtures/cmaf.mp4', '-o', out);
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.match(r.stderr, /^error input\.not-fragmented: .*test\/fixtures\/plain\.mp4/);
+  assert.match(r.stderr, /^error input\.unsupported: .*test\/fixtures\/cmaf\.mp4/);
   assert.ok(!existsSync(out));
-  const j = cli('package', 'test/fixtures/plain.mp4', '-o', out, '--json');
+  const j = cli('package', 'test/fixtures/cmaf.mp4', '-o', out, '--json');
   assert.equal(j.status, 1);
-  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'input.not-fragmented');
+  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'input.unsupported');
 });
 
 test('usage errors exit 2', () => {

@@ -91,14 +91,10 @@ test('multi-track ISMV: two video levels and two audio languages', async () => {
   await assertTiles(ix);
 });
 
-test('plain MP4 says plain input is planned and how to remux', async () => {
-  await assert.rejects(indexFile(`${FIX}/plain.mp4`), (e: unknown) => {
-    assert.ok(e instanceof SmoothpubError);
-    assert.equal(e.code, 'input.not-fragmented');
-    assert.match(e.message, /ffmpeg .*-f ismv/);
-    assert.match(e.message, /plain\.mp4/);
-    return true;
-  });
+test('a plain MP4 is indexed by its sample tables: fragments are cut later', async () => {
+  const ix = await indexFile(`${FIX}/plain.mp4`);
+  assert.equal(ix.method, 'progressive');
+  assert.deepEqual(ix.tracks.map((t) => [t.kind, t.fragments.length, t.samples?.count]), [['video', 0, 48], ['audio', 0, 88]]);
 });
 
 test('a text file is not mistaken for media', async () => {

@@ -132,7 +132,7 @@ test('misaligned levels fail naming the first mismatch, and nothing is written',
 
 test('unsupported input fails with a typed error and leaves nothing', async () => {
   const dir = await tmp();
-  for (const input of [`${FIX}/plain.mp4`, `${FIX}/cmaf.mp4`, `${FIX}/missing.ismv`]) {
+  for (const input of [`${FIX}/cmaf.mp4`, `${FIX}/missing.ismv`, `${FIX}/progressive/misaligned`]) {
     await assert.rejects(packagePresentation({ inputs: [input], outDir: join(dir, 'x.ism') }), SmoothpubError);
   }
   assert.deepEqual(await readdir(dir), []);

@@ -1,0 +1,30 @@
+import type { MoovTrack } from './readMoov.js';
+import type { FragmentRef, TrackIndex } from './types.js';
+
+/** A TrackIndex from what the `moov` says about a track (it must have a kind and a sample entry). */
+export function describeTrack(file: string, t: MoovTrack & { kind: TrackIndex['kind']; sampleEntry: TrackIndex['sampleEntry'] }, fragments: FragmentRef[], measuredBitrate: number): TrackIndex {
+  const track: TrackIndex = {
+    file,
+    trackId: t.trackId,
+    kind: t.kind,
+    codec: t.sampleEntry.originalFormat ?? t.sampleEntry.format,
+    timescale: t.timescale,
+    language: t.language,
+    sampleEntry: t.sampleEntry,
+    measuredBitrate,
+    fragments,
+  };
+  if (t.kind === 'video') {
+    track.width = t.sampleEntry.width ?? t.width;
+    track.height = t.sampleEntry.height ?? t.height;
+  }
+  if (t.sampleEntry.channelCount !== undefined) track.channels = t.sampleEntry.channelCount;
+  if (t.sampleEntry.sampleRate !== undefined) track.sampleRate = t.sampleEntry.sampleRate;
+  if (t.sampleEntry.sampleSize !== undefined) track.bitsPerSample = t.sampleEntry.sampleSize;
+  return track;
+}
+
+/** Bits per second of `bytes` over `ticks` of a timescale; 0 for an empty track. */
+export function bitrateOf(bytes: number, ticks: number, timescale: number): number {
+  return ticks > 0 ? Math.round((bytes * 8 * timescale) / ticks) : 0;
+}

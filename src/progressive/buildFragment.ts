@@ -1,0 +1,95 @@
+import { boxHeader, box } from '../bmff/writer.js';
+import { writeMfhd } from '../bmff/mfhd.js';
+import { TFHD_DEFAULT_BASE_IS_MOOF, writeTfhd } from '../bmff/tfhd.js';
+import { writeTfdt } from '../bmff/tfdt.js';
+import { TRUN_DATA_OFFSET, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_FLAGS, TRUN_SAMPLE_SIZE, writeTrun, type TrunSample } from '../bmff/trun.js';
+import { writeTfxd } from '../bmff/tfxd.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ByteRun, FragmentRef, SampleTable } from '../index/types.js';
+import type { TrackTimeline } from './trackTimeline.js';
+
+/** sample_depends_on = 2: decodable alone (ISO/IEC 14496-12 8.8.3.1). */
+export const SYNC_SAMPLE_FLAGS = 0x02000000;
+/** sample_depends_on = 1 and sample_is_non_sync_sample. */
+export const NON_SYNC_SAMPLE_FLAGS = 0x01010000;
+
+const MFHD = 16;
+const TFHD = 16; // no optional fields: default-base-is-moof only
+const TFDT_V1 = 20;
+const TRUN_FIXED = 8 + 4 + 4 + 4; // header, version/flags, sample_count, data_offset
+const TFXD_V1 = 8 + 16 + 4 + 16;
+
+export interface FragmentSpan {
+  trackId: number;
+  /** First sample and one past the last. */
+  from: number;
+  to: number;
+  sequenceNumber: number;
+}
+
+/**
+ * A fragment generated from samples [from, to) of a plain MP4 track: a `moof` (mfhd,
+ * traf{tfhd, tfdt, trun, tfxd}) and `mdat` header, built when the body is needed,
+ * followed by the samples' bytes read from the source in as few runs as possible.
+ */
+export function buildFragment(table: SampleTable, timeline: TrackTimeline, span: FragmentSpan): FragmentRef {
+  const { from, to } = span;
+  const time = table.times[from]! + timeline.timeShift;
+  const duration = table.times[to]! - table.times[from]!;
+  const runs = sampleRuns(table, from, to);
+  let payload = 0;
+  for (const r of runs) payload += r.size;
+  const withOffsets = table.compositionOffsets !== undefined;
+  // tfdt is unsigned: a first fragment starting before 0 (priming) goes without one,
+  // as ffmpeg's ISMV fragments all do; clients then take the Manifest's time.
+  const withTfdt = time >= 0;
+  const perSample = withOffsets ? 16 : 12;
+  const moofSize = 8 + MFHD + 8 + TFHD + (withTfdt ? TFDT_V1 : 0) + TRUN_FIXED + (to - from) * perSample + TFXD_V1;
+  const mdatHeader = boxHeader('mdat', payload);
+  const headSize = moofSize + mdatHeader.length;
+  const head = (): Uint8Array => {
+    const samples: TrunSample[] = [];
+    for (let i = from; i < to; i++) {
+      const s: TrunSample = {
+        duration: table.times[i + 1]! - table.times[i]!,
+        size: table.sizes[i]!,
+        flags: table.sync === undefined || table.sync[i] === 1 ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS,
+      };
+      if (withOffsets) s.compositionTimeOffset = table.compositionOffsets![i]! - timeline.offsetShift;
+      samples.push(s);
+    }
+    const trun = writeTrun({
+      version: withOffsets ? 1 : 0,
+      flags: TRUN_DATA_OFFSET | TRUN_SAMPLE_DURATION | TRUN_SAMPLE_SIZE | TRUN_SAMPLE_FLAGS | (withOffsets ? TRUN_SAMPLE_CTO : 0),
+      sampleCount: to - from,
+      dataOffset: headSize,
+      samples,
+    });
+    const traf = [writeTfhd({ flags: TFHD_DEFAULT_BASE_IS_MOOF, trackId: span.trackId })];
+    if (withTfdt) traf.push(writeTfdt({ version: 1, baseMediaDecodeTime: BigInt(time) }));
+    traf.push(trun, writeTfxd({ version: 1, time: BigInt(time), duration: BigInt(duration) }));
+    const moof = box('moof', writeMfhd({ sequenceNumber: span.sequenceNumber }), box('traf', ...traf));
+    if (moof.length !== moofSize) {
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `internal: built moof is ${moof.length} bytes, planned ${moofSize}`, { trackId: span.trackId, boxPath: 'moof' });
+    }
+    const out = new Uint8Array(headSize);
+    out.set(moof, 0);
+    out.set(mdatHeader, moofSize);
+    return out;
+  };
+  return { offset: runs[0]?.offset ?? 0, size: headSize + payload, time: BigInt(time), duration: BigInt(duration), built: { head, runs } };
+}
+
+/** Byte runs of samples [from, to), adjacent samples merged. */
+export function sampleRuns(table: SampleTable, from: number, to: number): ByteRun[] {
+  const runs: ByteRun[] = [];
+  let last: ByteRun | undefined;
+  for (let i = from; i < to; i++) {
+    const offset = table.offsets[i]!;
+    const size = table.sizes[i]!;
+    if (size === 0) continue;
+    if (last && last.offset + last.size === offset) last.size += size;
+    else runs.push((last = { offset, size }));
+  }
+  return runs;
+}
