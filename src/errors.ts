@@ -22,6 +22,8 @@ export const ErrorCode = {
   STORE_NOT_FOUND: 'store.not-found',
   STORE_REQUEST: 'store.request-failed',
   VERIFY_FAILED: 'verify.failed',
+  ENCODE_FFMPEG_MISSING: 'encode.ffmpeg-missing',
+  ENCODE_FAILED: 'encode.failed',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -27,4 +27,6 @@ export { createOrigin, type OriginOptions, type OriginHandler } from './origin/c
 export { createOriginServer, type OriginServerOptions } from './origin/nodeAdapter.js';
 export { writeSidecar, readSidecar, sidecarPath, SIDECAR_SUFFIX } from './index/sidecar.js';
 export { writeSidecarsFor, type SidecarWritten } from './index/sidecarInputs.js';
+export { encodeLadder, presentationName, RENDITIONS_FOLDER, type EncodeOptions, type EncodeProgress, type EncodeResult, type EncodedRendition } from './encode/encodeLadder.js';
+export { DEFAULT_LADDER, parseLadder, type Rung } from './encode/ladder.js';
 export { main } from './cli/main.js';

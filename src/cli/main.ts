@@ -7,6 +7,7 @@ import { registerPublish } from './commands/publish.js';
 import { registerVerify } from './commands/verify.js';
 import { registerServe } from './commands/serve.js';
 import { registerIndex } from './commands/indexCommand.js';
+import { registerEncode } from './commands/encode.js';
 import { ExitCode, reportError } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program, controller.signal);
   registerIndex(program);
   registerPlay(program, controller.signal);
+  registerEncode(program, controller.signal);
   program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.\n');
   try {
     await program.parseAsync(argv);

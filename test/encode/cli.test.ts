@@ -1,0 +1,75 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { requireTools } from '../e2e/helpers.js';
+
+const BIN = 'bin/smoothpub.js';
+let work = '';
+let input = '';
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'smoothpub-encode-cli-'));
+  input = join(work, 'talk.mp4');
+  if (spawnSync('sh', ['-c', 'command -v ffmpeg']).status === 0) {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=4', '-f', 'lavfi', '-i', 'sine=duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', input]);
+  }
+});
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('encode --help documents the layout and options; bad options exit 2', () => {
+  const h = cli(['encode', '--help']);
+  assert.equal(h.status, 0);
+  for (const s of ['--ladder', '--fragment-duration', '--no-package', '--ffmpeg', '<dir>/renditions/', 'SMOOTHPUB_FFMPEG']) assert.ok(h.stdout.includes(s), s);
+  const bad = cli(['encode', 'x.mp4', '-o', join(work, 'never'), '--preset', 'warp']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^error cli\.bad-option: --preset must be one of/);
+  assert.equal(cli(['encode', 'x.mp4', '-o', join(work, 'never'), '--fragment-duration', '0']).status, 2);
+});
+
+test('SMOOTHPUB_FFMPEG pointing nowhere: exit 1, one line with encode.ffmpeg-missing', (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const r = cli(['encode', input, '-o', join(work, 'none')], { SMOOTHPUB_FFMPEG: '/nonexistent/bin/ffmpeg', SMOOTHPUB_FFPROBE: '/nonexistent/bin/ffprobe' });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /^error encode\.ffmpeg-missing: ffprobe not found \('\/nonexistent\/bin\/ffprobe'\)/);
+  const j = cli(['encode', input, '-o', join(work, 'none'), '--json'], { SMOOTHPUB_FFMPEG: '/nonexistent/bin/ffmpeg', SMOOTHPUB_FFPROBE: 'ffprobe' });
+  assert.equal(j.status, 1);
+  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'encode.ffmpeg-missing');
+});
+
+test('encode --json: progress lines then the result', (t) => {
+  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+  const out = join(work, 'json');
+  const r = cli(['encode', input, '-o', out, '--ladder', '320x180@300k,160x90@100k', '--preset', 'ultrafast', '--no-package', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; fraction?: number; renditions?: { file: string }[]; ism?: string });
+  const progress = lines.filter((l) => l.type === 'progress');
+  assert.ok(progress.length >= 1);
+  assert.equal(progress.at(-1)!.fraction, 1);
+  const result = lines.at(-1)!;
+  assert.equal(result.type, 'result');
+  assert.deepEqual(result.renditions!.map((x) => x.file), ['video_320x180_300k.mp4', 'video_160x90_100k.mp4']);
+  assert.equal(result.ism, join(out, 'renditions', 'talk.ism'));
+});
+
+test('Ctrl-C (SIGINT): exit 130, ffmpeg gone, nothing at or beside the output path', async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+  const out = join(work, 'interrupted-cli');
+  const child = spawn(process.execPath, [BIN, 'encode', input, '-o', out, '--ladder', '1920x1080@6000k', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout });
+  // The first progress line means ffmpeg is running.
+  await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130);
+  assert.ok(!(await readdir(work)).some((f) => f.includes('interrupted-cli')));
+  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('interrupted-cli'), 'ffmpeg still running');
+});
