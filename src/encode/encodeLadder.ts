@@ -28,7 +28,7 @@ export interface EncodeOptions {
   audioKbps?: number;
   /** Encode the input's first audio stream (if it has one); default true. */
   audio?: boolean;
-  /** Also package the renditions as a Smooth presentation; default PACKAGE_BY_DEFAULT. */
+  /** Also package the renditions as a Smooth presentation; default true. */
   package?: boolean;
   /** The presentation's name (`<name>.ism`); default the input's file name without extension. */
   name?: string;
@@ -57,13 +57,11 @@ export interface EncodeResult {
   audio: { path: string; kbps: number } | undefined;
   /** The `.ism` server manifest naming the renditions (for package, publish, serve). */
   ism: string;
-  /** The packaged presentation, when packaging was on. */
+  /** The packaged presentation, unless `package: false`. */
   presentation: { dir: string; manifest: string; objects: number; bytes: number } | undefined;
 }
 
 export const RENDITIONS_FOLDER = 'renditions';
-/** Off until the packager reads plain MP4 (issue 6, item 1): the renditions are plain MP4s. */
-export const PACKAGE_BY_DEFAULT = false;
 const AUDIO_FILE = 'audio.m4a';
 
 /**
@@ -117,7 +115,7 @@ export async function encodeLadder(opts: EncodeOptions): Promise<EncodeResult> {
     await writeFile(join(tempRenditions, ismName), writeIsm({ entries }));
 
     let presentation: EncodeResult['presentation'];
-    if (opts.package ?? PACKAGE_BY_DEFAULT) {
+    if (opts.package !== false) {
       const { packagePresentation } = await import('../package/packagePresentation.js');
       const packaged = await packagePresentation({
         inputs: [join(tempRenditions, ismName)],

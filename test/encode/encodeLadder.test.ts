@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { encodeLadder, type EncodeProgress } from '../../src/encode/encodeLadder.js';
 import { ErrorCode, SmoothpubError } from '../../src/errors.js';
 import { readIsm } from '../../src/smooth/ism.js';
+import { readManifest } from '../../src/smooth/readManifest.js';
+import { startStaticServer } from '../../src/play/staticServer.js';
+import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { requireTools } from '../e2e/helpers.js';
 
 const LADDER = [
@@ -63,6 +66,33 @@ test('a 3-level ladder: one MP4 per level, keyframes at the same times in all (e
   assert.deepEqual([encode.at(-1)!.fraction, encode.at(-1)!.seconds, encode.at(-1)!.duration], [1, 6, 6]);
   // Nothing else beside the output: the hidden build folder was renamed away.
   assert.deepEqual((await readdir(work)).sort(), ['ladder', 'src.mp4']);
+});
+
+test('end to end: encoded and packaged; the Manifest announces the ladder with 2 s chunks, and verify fetches every fragment', async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+  const outDir = join(work, 'packaged');
+  const phases = new Set<string>();
+  const result = await encodeLadder({ input, outDir, ladder: LADDER, preset: 'ultrafast', onProgress: (p) => phases.add(p.phase) });
+  assert.deepEqual([...phases], ['encode', 'package']);
+  assert.equal(result.presentation?.dir, join(outDir, 'src.ism'));
+  const manifest = readManifest(await readFile(result.presentation.manifest, 'utf8'));
+  const video = manifest.streams.find((s) => s.type === 'video')!;
+  const audio = manifest.streams.find((s) => s.type === 'audio')!;
+  assert.deepEqual(video.qualityLevels.map((q) => [q.bitrate, q.maxWidth, q.maxHeight]), [[400000, 320, 180], [250000, 256, 144], [120000, 160, 90]]);
+  assert.deepEqual(audio.qualityLevels.map((q) => [q.bitrate, q.channels, q.fourCC]), [[128000, 2, 'AACL']]);
+  // One chunk list for all levels: the fragments were cut at the shared keyframes.
+  const scale = Number(video.timeScale ?? manifest.timeScale);
+  assert.deepEqual(video.chunks.map((c) => Number(c.t) / scale), [0, 2, 4]);
+  assert.deepEqual(video.chunks.map((c) => Number(c.d) / scale), [2, 2, 2]);
+  const server = await startStaticServer({ root: result.presentation.dir });
+  try {
+    const report = await verifyPresentation(`${server.url}video.ism/Manifest`);
+    assert.deepEqual(report.problems, []);
+    assert.ok(report.ok);
+  } finally {
+    await server.close();
+  }
+  assert.ok(!(await readdir(work)).some((f) => f.startsWith('.packaged')));
 });
 
 test('missing ffmpeg: encode.ffmpeg-missing naming the path and the way out; nothing written', async (t) => {

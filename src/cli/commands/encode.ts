@@ -12,7 +12,7 @@ interface EncodeCliOptions {
   preset: string;
   audioBitrate: string;
   audio: boolean;
-  package?: boolean;
+  package: boolean;
   name?: string;
   force?: boolean;
   ffmpeg?: string;
@@ -25,7 +25,7 @@ interface EncodeCliOptions {
 export function registerEncode(program: Command, signal: AbortSignal): void {
   program
     .command('encode')
-    .description('encode a video into a keyframe-aligned H.264/AAC ladder of plain MP4s with the system ffmpeg (--package: and a Smooth presentation)')
+    .description('encode a video into a keyframe-aligned H.264/AAC ladder with the system ffmpeg, then package it as Smooth Streaming')
     .argument('<input>', 'any file ffmpeg reads')
     .requiredOption('-o, --output <dir>', 'output folder; created atomically')
     .option('--ladder <levels>', 'levels as WxH@kbps, e.g. 1280x720@3000k,640x360@800k (default: 1080p..234p, none taller than the input)')
@@ -33,8 +33,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
     .option('--preset <name>', 'x264 preset: ultrafast .. veryslow (faster = bigger files at the same quality)', 'medium')
     .option('--audio-bitrate <kbps>', 'AAC stereo bitrate', '128')
     .option('--no-audio', 'leave the audio out')
-    .option('--package', 'also package the renditions as a Smooth presentation (needs plain MP4 input support)')
-    .option('--no-package', 'only make the MP4 renditions (the default for now)')
+    .option('--no-package', 'only make the MP4 renditions')
     .option('--name <name>', 'presentation name: <dir>/<name>.ism (default: the input file name)')
     .option('-f, --force', 'replace the output folder if it exists')
     .option('--ffmpeg <path>', 'ffmpeg executable (default: $SMOOTHPUB_FFMPEG, else ffmpeg on the PATH)')
@@ -50,7 +49,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
         '  <dir>/renditions/video_<W>x<H>_<kbps>k.mp4   plain MP4 per level, keyframes every --fragment-duration s',
         '  <dir>/renditions/audio.m4a                    AAC stereo, encoded once',
         '  <dir>/renditions/<name>.ism                   server manifest naming them (for package/publish/serve)',
-        '  <dir>/<name>.ism/Manifest ...                 the Smooth presentation (with --package)',
+        '  <dir>/<name>.ism/Manifest ...                 the Smooth presentation (unless --no-package)',
         'Nothing appears at <dir> until everything is written; Ctrl-C stops ffmpeg and leaves nothing.',
         '',
         'Examples:',
@@ -73,7 +72,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
           preset: parsePreset(opts.preset),
           audioKbps: parsePositiveInt('--audio-bitrate', opts.audioBitrate, 1024),
           audio: opts.audio,
-          ...(opts.package !== undefined && { package: opts.package }),
+          package: opts.package,
           ...(opts.name !== undefined && { name: parseName(opts.name) }),
           overwrite: opts.force === true,
           ...(opts.ffmpeg !== undefined && { ffmpeg: opts.ffmpeg }),
