@@ -6,15 +6,23 @@ import { errorOutcome } from './errorStatus.js';
 import { chunkIndex, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
 import { moofSize } from './moofSize.js';
 import { PresentationCache } from './presentationCache.js';
-import { SourceHandles } from './sourceHandles.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
 import { errorResponse, notFound, textResponse, withCors } from './responses.js';
 import { sendEntity } from './sendEntity.js';
-import { DEFAULT_READ_CHUNK, sourceStream } from './sourceStream.js';
+import { DEFAULT_READ_CHUNK, partsStream } from './sourceStream.js';
+import { createLocalRoot } from './localRoot.js';
+import { stampTag, type OriginRoot } from './originRoot.js';
+import { fragmentParts, sliceParts, type FragmentPart } from '../index/fragmentParts.js';
+import type { PresentationOptions } from '../plan/buildPresentation.js';
+import type { ByteSource } from '../source/source.js';
+import { StoreError } from '../storage/store.js';
 
-export interface OriginOptions {
-  /** Folder whose `*.ism` files and `*.ism/` folders are served; nothing outside it is read. */
-  root: string;
+export interface OriginOptions extends PresentationOptions {
+  /**
+   * Folder whose `*.ism` files and `*.ism/` folders are served (nothing outside it is
+   * read), or a remote root made by openOriginRoot (`az://`, `s3://`, `https://`).
+   */
+  root: string | OriginRoot;
   /** Access-Control-Allow-Origin: `*` (default), an origin, a comma-separated list, or '' for none. */
   cors?: string;
   /** Presentations kept indexed in memory, least recently used dropped first; default 1000. */
@@ -23,11 +31,11 @@ export interface OriginOptions {
   policyFiles?: boolean;
   fragmentCacheControl?: string;
   manifestCacheControl?: string;
-  /** Write a sidecar index beside each source the origin had to index; default false. */
+  /** Write a sidecar index beside each local source the origin had to index; default false. */
   writeSidecars?: boolean;
   /** Bytes read from a source per step of a response body; default 1 MiB. */
   readChunkBytes?: number;
-  /** Source files kept open between requests; default 256. */
+  /** Local source files kept open between requests; default 256. */
   maxOpenFiles?: number;
   /** Every 5xx, with its cause (for logs). */
   onError?: (error: unknown, request: Request) => void;
@@ -36,6 +44,9 @@ export interface OriginOptions {
 
 export type OriginHandler = (request: Request) => Promise<Response>;
 
+/** createOrigin's handler, with a way to release its open files and connections. */
+export type Origin = OriginHandler & { close(): Promise<void> };
+
 type Handler = (o: OriginRequest) => Response | undefined | Promise<Response | undefined>;
 
 interface OriginState {
@@ -43,7 +54,7 @@ interface OriginState {
   fragmentCacheControl: string;
   manifestCacheControl: string;
   readChunk: number;
-  handles: SourceHandles;
+  root: OriginRoot;
 }
 
 const STARTED = Date.now();
@@ -54,23 +65,27 @@ const STARTED = Date.now();
  * of the original ISMV/ISMA files under `root`. No dependency on node:http: host it with
  * createOriginServer, or anywhere a `(Request) => Promise<Response>` runs.
  */
-export function createOrigin(opts: OriginOptions): OriginHandler {
+export function createOrigin(opts: OriginOptions): Origin {
   const cors = opts.cors ?? '*';
+  const root =
+    typeof opts.root === 'string'
+      ? createLocalRoot(opts.root, { ...(opts.maxOpenFiles !== undefined && { maxOpenFiles: opts.maxOpenFiles }), ...(opts.writeSidecars !== undefined && { writeSidecars: opts.writeSidecars }) })
+      : opts.root;
   const state: OriginState = {
     presentations: new PresentationCache(opts.maxCachedPresentations ?? 1000, (path) =>
-      loadServedPresentation(opts.root, path, {
-        ...(opts.writeSidecars !== undefined && { writeSidecars: opts.writeSidecars }),
+      loadServedPresentation(root, path, {
+        ...(opts.fourCC !== undefined && { fourCC: opts.fourCC }),
         ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
       }),
     ),
     fragmentCacheControl: opts.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL,
     manifestCacheControl: opts.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL,
     readChunk: opts.readChunkBytes ?? DEFAULT_READ_CHUNK,
-    handles: new SourceHandles(opts.maxOpenFiles ?? 256),
+    root,
   };
   const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), fragment(state)];
 
-  return async (request: Request): Promise<Response> => {
+  const handler = async (request: Request): Promise<Response> => {
     let response: Response;
     try {
       response = await handle(request, handlers);
@@ -81,6 +96,7 @@ export function createOrigin(opts: OriginOptions): OriginHandler {
     }
     return withCors(request, response, cors);
   };
+  return Object.assign(handler, { close: () => root.close() });
 }
 
 async function handle(request: Request, handlers: Handler[]): Promise<Response> {
@@ -111,7 +127,7 @@ function manifest(state: OriginState): Handler {
     if (o.smooth?.url.kind !== 'manifest') return undefined;
     const key = o.smooth.presentation;
     let p = await state.presentations.get(key);
-    if (p && !(await isCurrent(p))) {
+    if (p && !(await isCurrent(state.root, p))) {
       state.presentations.invalidate(key, p);
       p = await state.presentations.get(key);
     }
@@ -122,8 +138,8 @@ function manifest(state: OriginState): Handler {
 
 /**
  * A fragment's exact moof+mdat bytes (FragmentInfo: the moof alone), streamed from its
- * source. The source's size and mtime are checked on every request: a changed source
- * is re-indexed, never served by a stale index.
+ * source. A local source's size and mtime are checked on every request, a remote one's
+ * ETag on every read: a changed source is re-indexed, never served by a stale index.
  */
 function fragment(state: OriginState): Handler {
   return async (o) => {
@@ -137,35 +153,60 @@ function fragment(state: OriginState): Handler {
       const chunk = stream && chunkIndex(stream.times, url.time);
       const offset = chunk === undefined ? undefined : level?.offsets[chunk];
       const fragmentSize = chunk === undefined ? undefined : level?.sizes[chunk];
-      if (!p || !stream || !level || offset === undefined || fragmentSize === undefined) return notFound(o.request);
-      const ref = { offset, size: fragmentSize };
-      const file = level.file;
-      const stamp = p.sources.get(file);
-      const src = stamp && (await state.handles.acquire(file, stamp));
+      if (!p || !stream || !level || chunk === undefined || offset === undefined || fragmentSize === undefined) return notFound(o.request);
+      const built = level.built?.[chunk];
+      const stamp = p.sources.get(level.file);
+      const opened = stamp && (await state.root.open(level.file, stamp));
+      const src = opened && invalidatingOnChange(opened, () => state.presentations.invalidate(s.presentation, p));
       if (!src || !stamp) {
         state.presentations.invalidate(s.presentation, p);
         continue;
       }
       const info = url.kind === 'fragmentInfo';
-      let size = ref.size;
+      let parts: FragmentPart[];
+      let size = fragmentSize;
       try {
-        if (info) size = await moofSize(src, ref);
+        parts = fragmentParts({ offset, size, ...(built && { built }) });
+        if (info) {
+          const first = parts[0]!;
+          const head = first instanceof Uint8Array ? first : await src.read(first.offset, 16);
+          size = moofSize(head, fragmentSize, { file: src.name, offset });
+          parts = sliceParts(parts, 0, size);
+        }
       } catch (e) {
         await src.close();
         throw e;
       }
+      const body = parts;
       const entity: Entity = {
         contentType: stream.contentType,
         cacheControl: state.fragmentCacheControl,
         size,
-        etag: `"f-${stamp.size.toString(36)}-${Math.round(stamp.mtimeMs * 1000).toString(36)}-${ref.offset.toString(36)}${info ? '-i' : ''}"`,
+        etag: `"f-${stampTag(stamp)}-${offset.toString(36)}${info ? '-i' : ''}"`,
         lastModified: stamp.mtimeMs,
-        body: (start, length) => sourceStream(src, ref.offset + start, length, state.readChunk),
+        body: (start, length) => partsStream(src, sliceParts(body, start, length), state.readChunk),
         release: () => src.close(),
       };
       return sendEntity(o.request, entity);
     }
     // Changed again while re-indexing: let the client retry shortly.
     return textResponse(o.request, 503, 'presentation is changing', { 'retry-after': '1' });
+  };
+}
+
+/**
+ * A remote source replaced after indexing fails its reads (If-Match: 412). The response
+ * is cut, and the presentation dropped so that the next request indexes it afresh.
+ */
+function invalidatingOnChange(src: ByteSource, invalidate: () => void): ByteSource {
+  return {
+    name: src.name,
+    size: src.size,
+    read: (offset, length) =>
+      src.read(offset, length).catch((e: unknown) => {
+        if (e instanceof StoreError && e.details.status === 412) invalidate();
+        throw e;
+      }),
+    close: () => src.close(),
   };
 }

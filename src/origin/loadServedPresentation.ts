@@ -1,34 +1,28 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import { indexSource } from '../index/indexSource.js';
-import { readSidecar, writeSidecar } from '../index/sidecar.js';
-import type { SourceIndex } from '../index/types.js';
+import type { BuiltFragment, SourceIndex } from '../index/types.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
-import { buildPresentation, type LevelBinding } from '../plan/buildPresentation.js';
+import { buildPresentation, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
 import { toInputEntry } from '../plan/loadPresentation.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
-import { resolveInside } from '../play/safePath.js';
 import { readIsm } from '../smooth/ism.js';
 import { writeManifest } from '../smooth/writeManifest.js';
-import { openConfinedSource } from './openConfinedSource.js';
+import type { OriginRoot, Stamp } from './originRoot.js';
 
-/** What a file looked like when it was read: any change means the index is stale. */
-export interface Stamp {
-  size: number;
-  mtimeMs: number;
-}
+export type { Stamp } from './originRoot.js';
 
 /**
  * One quality level, compact: a thousand presentations of hours each stay small, so
  * only what a fragment request needs is kept (16 bytes a fragment).
  */
 export interface ServedLevel {
-  /** Real path of the source. */
+  /** The source's id in its root (a real path, an object key). */
   file: string;
   /** Byte offset and size (moof + mdat) of chunk i's fragment. */
   offsets: Float64Array;
   sizes: Float64Array;
+  /** Chunk i's generated fragment, for sources without stored fragments (plain MP4). */
+  built?: (BuiltFragment | undefined)[];
 }
 
 export interface ServedStream {
@@ -41,21 +35,21 @@ export interface ServedStream {
 
 /** A presentation ready to answer requests: its Manifest and where every fragment lies. */
 export interface ServedPresentation {
-  /** Real path of the `.ism` file or folder. */
+  /** Id of the `.ism` file or folder in its root. */
   path: string;
   stamp: Stamp;
   manifest: Uint8Array<ArrayBuffer>;
   manifestEtag: string;
   /** Newest mtime of the `.ism` and its sources. */
   lastModified: number;
-  /** Every source by real path, as indexed. */
+  /** Every source by id, as indexed. */
   sources: Map<string, Stamp>;
   streams: Map<string, ServedStream>;
+  /** When the files were last seen unchanged (Date.now()). */
+  checkedAt: number;
 }
 
-export interface LoadServedOptions {
-  /** Write a sidecar index beside a source the origin had to index. */
-  writeSidecars?: boolean;
+export interface LoadServedOptions extends PresentationOptions {
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
 }
 
@@ -65,40 +59,34 @@ const MAX_ISM_BYTES = 1 << 20;
  * Loads the presentation at `relativePath` under `root`: a `.ism` server manifest, or a
  * folder named `*.ism` holding `.ismv`/`.isma` files (all of them, in name order).
  * Undefined when it does not exist, is neither, or names a source that is missing or
- * lies outside `root` (after symlinks): the origin reads nothing else.
+ * lies outside the root: the origin reads nothing else.
  */
-export async function loadServedPresentation(root: string, relativePath: string, options: LoadServedOptions = {}): Promise<ServedPresentation | undefined> {
-  const realRoot = await resolveInside(root, '.');
-  const path = await resolveInside(root, relativePath);
-  if (realRoot === undefined || path === undefined) return undefined;
-  const info = await stat(path);
+export async function loadServedPresentation(root: OriginRoot, relativePath: string, options: LoadServedOptions = {}): Promise<ServedPresentation | undefined> {
+  const located = await root.locate(relativePath);
+  if (located === undefined) return undefined;
   let entries: InputEntry[];
-  if (info.isDirectory()) {
-    const names = (await readdir(path)).filter((n) => /\.(ismv|isma)$/i.test(n)).sort();
-    entries = names.map((n) => ({ file: join(path, n) }));
-  } else if (info.isFile()) {
-    if (info.size > MAX_ISM_BYTES) return undefined;
-    entries = readIsm(await readFile(path, 'utf8'), path).entries.map(toInputEntry);
+  if (located.kind === 'folder') {
+    entries = located.media.map((file) => ({ file }));
   } else {
-    return undefined;
+    const xml = await root.readText(located.id, MAX_ISM_BYTES);
+    if (xml === undefined) return undefined;
+    entries = [];
+    for (const e of readIsm(xml, located.id).entries.map(toInputEntry)) {
+      const id = await root.confine(e.file);
+      if (id === undefined) return undefined;
+      entries.push({ ...e, file: id });
+    }
   }
   if (entries.length === 0) return undefined;
 
-  const confined = new Map<string, string>();
-  for (const e of entries) {
-    if (confined.has(e.file)) continue;
-    const real = await resolveInside(realRoot, relative(realRoot, e.file));
-    if (real === undefined) return undefined;
-    confined.set(e.file, real);
-  }
   const indexes = new Map<string, SourceIndex>();
   const sources = new Map<string, Stamp>();
-  for (const [named, real] of confined) {
-    const ix = await indexOne(real, options);
-    indexes.set(named, ix);
-    sources.set(real, { size: ix.size, mtimeMs: ix.mtimeMs });
+  for (const file of new Set(entries.map((e) => e.file))) {
+    const { index, stamp } = await indexOne(root, file, options);
+    indexes.set(file, index);
+    sources.set(file, stamp);
   }
-  const built = buildPresentation(selectTracks(entries, indexes));
+  const built = buildPresentation(selectTracks(entries, indexes), options);
   const manifest = new TextEncoder().encode(writeManifest(built.presentation));
   const streams = new Map<string, ServedStream>();
   for (const s of built.presentation.streams) {
@@ -110,24 +98,27 @@ export async function loadServedPresentation(root: string, relativePath: string,
   }
   for (const level of built.levels) streams.get(level.streamName)?.levels.set(level.bitrate, compactLevel(level));
   return {
-    path,
-    stamp: { size: info.size, mtimeMs: info.mtimeMs },
+    path: located.id,
+    stamp: located.stamp,
     manifest,
     manifestEtag: `"m-${createHash('sha1').update(manifest).digest('hex').slice(0, 20)}"`,
-    lastModified: Math.max(info.mtimeMs, ...[...sources.values()].map((s) => s.mtimeMs)),
+    lastModified: Math.max(located.stamp.mtimeMs, ...[...sources.values()].map((s) => s.mtimeMs)),
     sources,
     streams,
+    checkedAt: Date.now(),
   };
 }
 
-/** Sources were opened by their real paths, so track.file is one. */
+/** Sources were indexed by their ids, so track.file is one. */
 function compactLevel(level: LevelBinding): ServedLevel {
   const fragments = level.track.fragments;
-  return {
+  const served: ServedLevel = {
     file: level.track.file,
     offsets: Float64Array.from(fragments, (f) => f.offset),
     sizes: Float64Array.from(fragments, (f) => f.size),
   };
+  if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);
+  return served;
 }
 
 /** Index of `time` in ascending `times`, or undefined. */
@@ -145,34 +136,37 @@ export function chunkIndex(times: BigInt64Array, time: bigint): number | undefin
 }
 
 /** The sidecar when it matches the source, else a fresh index (and maybe a new sidecar). */
-async function indexOne(real: string, options: LoadServedOptions): Promise<SourceIndex> {
-  const src = await openConfinedSource(real);
+async function indexOne(root: OriginRoot, id: string, options: LoadServedOptions): Promise<{ index: SourceIndex; stamp: Stamp }> {
+  const { src, stamp } = await root.openForIndex(id);
   try {
-    const fromSidecar = await readSidecar(real, src);
+    const fromSidecar = await root.readSidecar(id, src, stamp);
     if (fromSidecar) {
-      options.onIndexed?.(real, 'sidecar');
-      return fromSidecar;
+      options.onIndexed?.(id, 'sidecar');
+      return { index: fromSidecar, stamp };
     }
-    const ix = await indexSource(src);
-    options.onIndexed?.(real, 'index');
-    if (options.writeSidecars) await writeSidecar(ix).catch(() => undefined);
-    return ix;
+    // Named by the source's id in its root (a remote source's name is its URL).
+    const indexed = await indexSource(src, { concurrency: 16 });
+    const index = indexed.file === id ? indexed : { ...indexed, file: id, tracks: indexed.tracks.map((t) => ({ ...t, file: id })) };
+    options.onIndexed?.(id, 'index');
+    if (root.writeSidecar) await root.writeSidecar(index).catch(() => undefined);
+    return { index, stamp };
   } finally {
     await src.close();
   }
 }
 
-/** Whether the `.ism` and every source still look as they did when loaded. */
-export async function isCurrent(p: ServedPresentation): Promise<boolean> {
-  const same = async (path: string, s: Stamp): Promise<boolean> => {
-    try {
-      const now = await stat(path);
-      return now.size === s.size && now.mtimeMs === s.mtimeMs;
-    } catch {
-      return false;
-    }
+/**
+ * Whether the `.ism` and every source still look as they did when loaded. A root may
+ * trust a recent check for a while (`recheckMs`): a remote one pays a request per file.
+ */
+export async function isCurrent(root: OriginRoot, p: ServedPresentation): Promise<boolean> {
+  if (root.recheckMs > 0 && Date.now() - p.checkedAt < root.recheckMs) return true;
+  const same = async (id: string, s: Stamp): Promise<boolean> => {
+    const now = await root.stat(id).catch(() => undefined);
+    return now !== undefined && now.size === s.size && now.mtimeMs === s.mtimeMs && now.etag === s.etag;
   };
-  if (!(await same(p.path, p.stamp))) return false;
-  const checks = await Promise.all([...p.sources].map(([path, s]) => same(path, s)));
-  return checks.every(Boolean);
+  const checks = await Promise.all([same(p.path, p.stamp), ...[...p.sources].map(([id, s]) => same(id, s))]);
+  if (!checks.every(Boolean)) return false;
+  p.checkedAt = Date.now();
+  return true;
 }

@@ -14,6 +14,7 @@ import {
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { redact } from './redact.js';
 import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
+import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
 
 export interface AzureStoreOptions {
@@ -52,7 +53,7 @@ interface Credentials {
  * AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN; else
  * DefaultAzureCredential for AZURE_STORAGE_ACCOUNT.
  */
-export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> {
+export async function createAzureStore(opts: AzureStoreOptions): Promise<Store & ObjectReader> {
   const env = opts.env ?? process.env;
   const creds = resolveCredentials(opts, env);
   const agent = keepAliveAgent(creds.serviceUrl, opts.concurrency ?? 32);
@@ -89,8 +90,9 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
       }
     },
 
-    async *list(): AsyncGenerator<StoredObject> {
-      const listPrefix = prefix === '' ? undefined : `${prefix}/`;
+    async *list(under = ''): AsyncGenerator<StoredObject> {
+      const base = [prefix, under.replace(/^\/+|\/+$/g, '')].filter((p) => p !== '').join('/');
+      const listPrefix = base === '' ? undefined : `${base}/`;
       const skip = listPrefix?.length ?? 0;
       // One stall timer for the whole listing, restarted by every page that arrives.
       const stall = new AbortController();
@@ -119,6 +121,35 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store> 
         }
       } finally {
         clearTimeout(timer);
+      }
+    },
+
+    async *listNames(this: Store, under: string) {
+      for await (const o of this.list(under)) if (!o.key.includes('/')) yield o.key;
+    },
+
+    async head(key): Promise<ObjectInfo | undefined> {
+      try {
+        const p = await container.getBlobClient(fullKey(key)).getProperties({ abortSignal: AbortSignal.timeout(stallMs) });
+        return { size: p.contentLength ?? 0, etag: p.etag ?? '', lastModified: p.lastModified?.getTime() ?? 0 };
+      } catch (e) {
+        if (e instanceof RestError && e.statusCode === 404) return undefined;
+        throw fail('read properties', e, key);
+      }
+    },
+
+    async read(key, offset, length, ifMatch) {
+      if (length <= 0) return new Uint8Array(0);
+      try {
+        const r = await container.getBlobClient(fullKey(key)).download(offset, length, {
+          abortSignal: AbortSignal.timeout(stallMs),
+          ...(ifMatch !== undefined && { conditions: { ifMatch } }),
+        });
+        return r.readableStreamBody ? await collectBody(r.readableStreamBody as AsyncIterable<Uint8Array>, length) : new Uint8Array(0);
+      } catch (e) {
+        // Azurite answers a range starting at the end with 416, where the service gives 0 bytes.
+        if (e instanceof RestError && e.statusCode === 416) return new Uint8Array(0);
+        throw fail('read', e, key);
       }
     },
 

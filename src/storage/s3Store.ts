@@ -2,6 +2,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
   CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
   GetBucketCorsCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
@@ -14,6 +16,7 @@ import {
 import { SmoothpubError } from '../errors.js';
 import { redact } from './redact.js';
 import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
+import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
 
 export interface S3StoreOptions {
@@ -37,7 +40,7 @@ export interface S3StoreOptions {
 }
 
 /** A store in an S3 bucket (or an S3-compatible service), with the AWS SDK's default credential chain. */
-export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
+export async function createS3Store(opts: S3StoreOptions): Promise<Store & ObjectReader> {
   const concurrency = Math.max(1, opts.concurrency ?? 32);
   // A few sockets beyond the puts in flight for listing and bucket calls.
   // `timeout` makes node close idle sockets a second before the server's Keep-Alive hint
@@ -83,6 +86,7 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
   const fail = (operation: string, e: unknown, key?: string, signal?: AbortSignal): SmoothpubError =>
     s3Error(e, { operation, store: description, secrets, ...(key !== undefined && { key }), ...(signal !== undefined && { signal }) });
   const Bucket = opts.bucket;
+  const fullKey = (key: string): string => (prefix === '' ? key : `${prefix}/${key}`);
 
   const putObject = async (fullKey: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
     const body = source();
@@ -129,8 +133,9 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
       return { created: true };
     },
 
-    async *list(): AsyncGenerator<StoredObject> {
-      const listPrefix = prefix === '' ? undefined : `${prefix}/`;
+    async *list(under = ''): AsyncGenerator<StoredObject> {
+      const base = [prefix, under.replace(/^\/+|\/+$/g, '')].filter((p) => p !== '').join('/');
+      const listPrefix = base === '' ? undefined : `${base}/`;
       const skip = listPrefix?.length ?? 0;
       let token: string | undefined;
       do {
@@ -147,6 +152,34 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store> {
         }
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
+    },
+
+    async *listNames(this: Store, under: string) {
+      for await (const o of this.list(under)) if (!o.key.includes('/')) yield o.key;
+    },
+
+    async head(key): Promise<ObjectInfo | undefined> {
+      try {
+        const r = await client.send(new HeadObjectCommand({ Bucket, Key: fullKey(key) }), { abortSignal: AbortSignal.timeout(stallMs) });
+        return { size: r.ContentLength ?? 0, etag: r.ETag ?? '', lastModified: r.LastModified?.getTime() ?? 0 };
+      } catch (e) {
+        if (statusOf(e) === 404) return undefined;
+        throw fail('read properties', e, key);
+      }
+    },
+
+    async read(key, offset, length, ifMatch) {
+      if (length <= 0) return new Uint8Array(0);
+      try {
+        const r = await client.send(
+          new GetObjectCommand({ Bucket, Key: fullKey(key), Range: `bytes=${offset}-${offset + length - 1}`, ...(ifMatch !== undefined && { IfMatch: ifMatch }) }),
+          { abortSignal: AbortSignal.timeout(stallMs) },
+        );
+        return r.Body ? await collectBody(r.Body as AsyncIterable<Uint8Array>, length) : new Uint8Array(0);
+      } catch (e) {
+        if (statusOf(e) === 416) return new Uint8Array(0);
+        throw fail('read', e, key);
+      }
     },
 
     put(key, body, options) {

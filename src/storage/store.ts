@@ -37,8 +37,8 @@ export interface Store {
    * is empty and a resume listing can be skipped.
    */
   prepare(): Promise<{ created: boolean }>;
-  /** Every object under the store's prefix, in one listing (paged). */
-  list(): AsyncIterable<StoredObject>;
+  /** Every object under the store's prefix (or its folder `under`), in one listing (paged). */
+  list(under?: string): AsyncIterable<StoredObject>;
   put(key: string, body: BodySource, options: PutOptions): Promise<void>;
   /** Writes at the account or bucket root (policy files); undefined where a store has no root. */
   putAtRoot?(key: string, body: BodySource, options: PutOptions): Promise<void>;

@@ -8,7 +8,7 @@ import { cp, mkdir, open, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { indexFile } from '../../src/index/indexFile.js';
-import { createOrigin } from '../../src/origin/createOrigin.js';
+import { createOrigin, type OriginHandler } from '../../src/origin/createOrigin.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../../src/smooth/url.js';
 import { mulberry32 as rng } from '../harness/mulberry32.js';
@@ -59,7 +59,7 @@ async function plantSecrets(root: string, base: string): Promise<Planted> {
 }
 
 /** Every fragment URL of the fixture presentations, from their Manifests (as the origin serves them). */
-async function fragmentUrls(handler: ReturnType<typeof createOrigin>): Promise<string[]> {
+async function fragmentUrls(handler: OriginHandler): Promise<string[]> {
   const out: string[] = [];
   for (const p of Object.values(presentations)) {
     const m = readManifest(new TextDecoder().decode((await get(handler, `/${p.path}/Manifest`)).body));

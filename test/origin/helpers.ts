@@ -77,11 +77,13 @@ export async function startOrigin(opts: OriginOptions): Promise<RunningOrigin> {
     url: `http://127.0.0.1:${port}/`,
     handler,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await handler.close();
+    },
   };
 }
 

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { parsePositiveInt } from '../options.js';
 import { toJson } from '../output.js';
 
 interface ServeCliOptions {
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+  recheck: string;
   host: string;
   port: string;
   cors: string;
@@ -19,31 +21,56 @@ export function registerServe(program: Command, signal: AbortSignal): void {
   program
     .command('serve')
     .description('a Smooth Streaming origin: answer Manifest and fragment URLs from byte ranges of the original ISMV/ISMA files')
-    .argument('<root>', 'folder of presentations: <path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma files')
+    .argument('<root>', 'folder of presentations (<path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma files), or az://container/prefix, s3://bucket/prefix, https://base/')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--cors <origins>', "Access-Control-Allow-Origin: '*', an origin or a comma-separated list; '' for none", '*')
     .option('--cache <n>', 'presentations kept indexed in memory', '1000')
-    .option('--write-index', 'write a sidecar index beside each source the origin has to index')
+    .option('--write-index', 'write a sidecar index beside each local source the origin has to index')
+    .option('--endpoint <url>', 'blob service / S3 endpoint for az:// and s3:// roots (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
+    .option('--region <region>', 'S3 region (default: from the AWS environment)')
+    .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
+    .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option('--json', 'print the URL and errors as JSON lines')
     .addHelpText(
       'after',
-      '\n<root>/a/video.ism is served at http://HOST:PORT/a/video.ism/Manifest.\nRuns until interrupted (Ctrl-C).\n\nExamples:\n  smoothpub serve /srv/media --port 8080\n  smoothpub index /srv/media/*.ism && smoothpub serve /srv/media --host 0.0.0.0',
+      `
+<root>/a/video.ism is served at http://HOST:PORT/a/video.ism/Manifest.
+A remote root keeps one stored file per rendition and reads fragments with HTTP Range
+requests (every read names the ETag indexed, so a replaced object is never served by a
+stale index). Credentials: as for publish (AZURE_STORAGE_CONNECTION_STRING, or
+AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN / an Azure
+identity; the AWS default chain). An https:// root cannot be listed: name .ism files.
+Runs until interrupted (Ctrl-C).
+
+Examples:
+  smoothpub serve /srv/media --port 8080
+  smoothpub index /srv/media/*.ism && smoothpub serve /srv/media --host 0.0.0.0
+  smoothpub serve az://media/films --host 0.0.0.0
+  smoothpub serve s3://my-bucket/films --region eu-west-1
+  smoothpub serve https://cdn.example.com/films/`,
     )
     .action(async (root: string, opts: ServeCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { createOrigin } = await import('../../origin/createOrigin.js');
+      const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
       const { errorOutcome } = await import('../../origin/errorStatus.js');
       const { createOriginServer } = await import('../../origin/nodeAdapter.js');
       const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
       const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
-      const info = await stat(root).catch(() => undefined);
-      if (!info?.isDirectory()) throw new SmoothpubError(ErrorCode.BAD_OPTION, `serve: <root> must be a folder, got '${root}'`);
+      const recheck = Number(opts.recheck);
+      if (!(recheck >= 0 && recheck <= 86_400)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--recheck must be 0 to 86400 seconds, got '${opts.recheck}'`);
+      const originRoot = await openOriginRoot(root, {
+        writeSidecars: opts.writeIndex === true,
+        recheckMs: recheck * 1000,
+        ...(opts.endpoint !== undefined && { endpoint: opts.endpoint, forcePathStyle: opts.pathStyle ?? true }),
+        ...(opts.endpoint === undefined && opts.pathStyle !== undefined && { forcePathStyle: opts.pathStyle }),
+        ...(opts.region !== undefined && { region: opts.region }),
+      });
       const handler = createOrigin({
-        root: resolve(root),
+        root: originRoot,
         cors: opts.cors,
         maxCachedPresentations: cache,
-        writeSidecars: opts.writeIndex === true,
         onError: (e, request) => {
           const { code } = errorOutcome(e);
           const message = e instanceof Error ? e.message : String(e);
@@ -58,7 +85,7 @@ export function registerServe(program: Command, signal: AbortSignal): void {
       const address = server.address() as AddressInfo;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
       const url = `http://${host}:${address.port}/`;
-      process.stdout.write(opts.json ? toJson({ url, root: resolve(root) }) + '\n' : `serving ${resolve(root)} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
+      process.stdout.write(opts.json ? toJson({ url, root: originRoot.description }) + '\n' : `serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
       await new Promise<void>((done) => {
         if (signal.aborted) done();
         signal.addEventListener('abort', () => done(), { once: true });
@@ -67,5 +94,6 @@ export function registerServe(program: Command, signal: AbortSignal): void {
         server.close(() => done());
         server.closeAllConnections();
       });
+      await handler.close();
     });
 }

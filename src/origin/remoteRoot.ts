@@ -1,0 +1,74 @@
+import { posix } from 'node:path';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ByteSource } from '../source/source.js';
+import type { ObjectReader } from '../storage/objectReader.js';
+import type { Located, OriginRoot, Stamp } from './originRoot.js';
+
+export interface RemoteRootOptions {
+  /** How long a presentation's objects are trusted before their ETags are checked again; default 5 s. */
+  recheckMs?: number;
+}
+
+/** A folder presentation has no object of its own: a constant stamp, re-listed when reloaded. */
+const FOLDER_STAMP: Stamp = { size: 0, mtimeMs: 0 };
+
+/**
+ * A store prefix (`az://`, `s3://`, `https://`) as an origin root: one stored file per
+ * rendition, read with Range GETs. Every read names the ETag the index was made from
+ * (If-Match), so a replaced object is never served under an old index: the read fails,
+ * and the next check of the presentation reloads it. Keys are the request's relative
+ * path under the reader's prefix; a server manifest's sources must lie beside or below it.
+ */
+export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions = {}): OriginRoot {
+  const folders = new Set<string>();
+  const stampOf = async (key: string): Promise<Stamp | undefined> => {
+    const info = await reader.head(key);
+    return info && { size: info.size, mtimeMs: info.lastModified, etag: info.etag };
+  };
+  const source = (key: string, stamp: Stamp): ByteSource & { mtimeMs: number } => ({
+    name: `${reader.description}${key}`,
+    size: stamp.size,
+    mtimeMs: stamp.mtimeMs,
+    read: (offset, length) => reader.read(key, offset, Math.max(0, Math.min(length, stamp.size - offset)), stamp.etag),
+    close: () => Promise.resolve(),
+  });
+  return {
+    description: reader.description,
+    recheckMs: opts.recheckMs ?? 5000,
+    async locate(relativePath): Promise<Located | undefined> {
+      const key = confineKey(relativePath);
+      if (key === undefined) return undefined;
+      const stamp = await stampOf(key);
+      if (stamp !== undefined) return { kind: 'ism', id: key, stamp };
+      if (!reader.listNames) return undefined;
+      const media: string[] = [];
+      for await (const name of reader.listNames(key)) if (/\.(ismv|isma)$/i.test(name)) media.push(`${key}/${name}`);
+      if (media.length === 0) return undefined;
+      folders.add(key);
+      return { kind: 'folder', id: key, stamp: FOLDER_STAMP, media: media.sort() };
+    },
+    async readText(id, maxBytes) {
+      const stamp = await stampOf(id);
+      if (stamp === undefined || stamp.size > maxBytes) return undefined;
+      return new TextDecoder().decode(await reader.read(id, 0, stamp.size, stamp.etag));
+    },
+    confine: (path) => Promise.resolve(confineKey(path)),
+    stat: (id) => (folders.has(id) ? Promise.resolve(FOLDER_STAMP) : stampOf(id)),
+    open: (id, expected) => Promise.resolve(source(id, expected)),
+    async openForIndex(id) {
+      const stamp = await stampOf(id);
+      if (stamp === undefined) throw new SmoothpubError(ErrorCode.READ_FAILED, 'no such object', { file: `${reader.description}${id}` });
+      return { src: source(id, stamp), stamp };
+    },
+    // Sidecars are bound to a local file's mtime; a remote source is indexed on first use.
+    readSidecar: () => Promise.resolve(undefined),
+    close: () => reader.close?.() ?? Promise.resolve(),
+  };
+}
+
+/** A normalized key inside the prefix, or undefined for one that would leave it. */
+function confineKey(path: string): string | undefined {
+  const key = posix.normalize(path.replace(/^\/+/, ''));
+  if (key === '.' || key === '' || key.startsWith('../') || key === '..' || posix.isAbsolute(key)) return undefined;
+  return key;
+}
