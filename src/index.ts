@@ -14,6 +14,7 @@ export { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 export type { Plan, PlannedObject, ObjectBody } from './plan/plan.js';
 export { inspectInputs, type InspectReport, type Problem } from './inspect/inspectInputs.js';
 export { packagePresentation, type PackageOptions, type PackageResult } from './package/packagePresentation.js';
+export { remuxPresentation, type RemuxOptions, type RemuxResult } from './remux/remuxPresentation.js';
 export { writePlanToFolder, type WriteOptions, type WriteProgress } from './storage/writePlanToFolder.js';
 export { startStaticServer, type StaticServer, type StaticServerOptions } from './play/staticServer.js';
 export { verifyPresentation, VerifyCode, DEFAULT_VERIFY_CONCURRENCY, type VerifyOptions, type VerifyProgress, type VerifyReport, type VerifyProblem, type VerifyCodeValue } from './verify/index.js';

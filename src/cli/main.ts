@@ -8,6 +8,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerServe } from './commands/serve.js';
 import { registerIndex } from './commands/indexCommand.js';
 import { registerEncode } from './commands/encode.js';
+import { registerRemux } from './commands/remux.js';
 import { ExitCode, reportError } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerInspect(program);
   registerPackage(program, controller.signal);
+  registerRemux(program, controller.signal);
   registerPublish(program, controller.signal);
   registerVerify(program, controller.signal);
   registerServe(program, controller.signal);

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { parseConcurrency, parseFourCC } from '../options.js';
+import { createProgress } from '../progress.js';
+import { formatBytes, toJson } from '../output.js';
+
+interface RemuxCliOptions {
+  output: string;
+  force?: boolean;
+  fourcc: string;
+  concurrency: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+export function registerRemux(program: Command, signal: AbortSignal): void {
+  program
+    .command('remux')
+    .description('write IIS-style files: one .ismv/.isma per quality level (with mfra), a .ism server manifest and a .ismc client manifest')
+    .argument('<inputs...>', 'media files and/or a .ism server manifest')
+    .requiredOption('-o, --output <dir-or-name.ism>', 'out/video.ism (files go in out/) or a folder (files named after it)')
+    .option('-f, --force', 'replace files of the same names')
+    .option('--fourcc <code>', 'FourCC for H.264 in the .ismc: H264, or AVC1 for old clients', 'H264')
+    .option('--concurrency <n>', 'files written in parallel', '4')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nFiles: <name>_<bitrate>.ismv per video level, <name>_<stream>_<bitrate>.isma per audio\nlevel, <name>.ism, <name>.ismc. Every fragment keeps its exact bytes. Nothing appears\nin the output folder until every file is written.\n\nExamples:\n  smoothpub remux v1.ismv v2.ismv audio.isma -o out/video.ism\n  smoothpub remux video.ism -o out/video',
+    )
+    .action(async (inputs: string[], opts: RemuxCliOptions) => {
+      // Loaded on use: `--help` and other commands need not load this command's library.
+      const { remuxPresentation } = await import('../../remux/remuxPresentation.js');
+      const progress = createProgress(opts.progress && !opts.json);
+      const started = performance.now();
+      try {
+        const result = await remuxPresentation({
+          inputs,
+          output: opts.output,
+          overwrite: opts.force === true,
+          fourCC: parseFourCC(opts.fourcc),
+          concurrency: parseConcurrency(opts.concurrency),
+          signal,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.stop();
+        const seconds = (performance.now() - started) / 1000;
+        if (opts.json) {
+          process.stdout.write(toJson({ ism: result.ism, ismc: result.ismc, files: result.files, fragments: result.fragments, bytes: result.bytes, seconds }) + '\n');
+        } else {
+          process.stdout.write(`remuxed ${result.fragments} fragments into ${result.files.length} files (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nserver manifest: ${result.ism}\n`);
+        }
+      } finally {
+        progress.stop();
+      }
+    });
+}

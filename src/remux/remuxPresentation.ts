@@ -1,0 +1,147 @@
+import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
+import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
+import type { Presentation } from '../smooth/model.js';
+import { writeIsm } from '../smooth/writeIsm.js';
+import { writeManifest } from '../smooth/writeManifest.js';
+import { openFileSource } from '../source/fileSource.js';
+import type { WriteProgress } from '../storage/writePlanToFolder.js';
+import { runAll } from '../util/runAll.js';
+import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
+import { readTrackSetup, type TrackSetup } from './readTrackSetup.js';
+import { writeInitSegment } from './writeInitSegment.js';
+import { writeTrackFile } from './writeTrackFile.js';
+
+export interface RemuxOptions extends LoadOptions {
+  inputs: string[];
+  /** `dir/name.ism` (files go in `dir`), or a folder `dir` (files named after it). */
+  output: string;
+  /** Replace files of the same names. */
+  overwrite?: boolean;
+  /** Media files written in parallel. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Objects are fragments (plus the two manifests). */
+  onProgress?: (p: WriteProgress) => void;
+}
+
+export interface RemuxResult {
+  dir: string;
+  /** Paths of the `.ism` and `.ismc` written. */
+  ism: string;
+  ismc: string;
+  /** Paths of the `.ismv`/`.isma` files, in `.ism` order. */
+  files: string[];
+  fragments: number;
+  bytes: number;
+  presentation: Presentation;
+}
+
+/**
+ * Writes a presentation as IIS serves it from disk: one `.ismv`/`.isma` per quality
+ * level (fragmented, with `mfra`), a `.ism` server manifest and a `.ismc` client
+ * manifest. Every fragment keeps its exact bytes, so packaging the result gives the
+ * same objects as packaging the inputs. All files are written in a hidden folder and
+ * moved into place at the end, the `.ism` last: a failed run leaves nothing behind.
+ */
+export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult> {
+  const { dir, name } = resolveOutput(opts.output);
+  if (name === '' || name === '.' || name === '..') {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `cannot name a presentation after ${JSON.stringify(opts.output)}: give a folder or <name>.ism`);
+  }
+  const loaded = await loadPresentation(opts.inputs, opts);
+  const layout = planRemux(loaded, name);
+  const finalNames = [...layout.files.map((f) => f.name), layout.ismcName, layout.ismName];
+  const dirExists = await exists(dir);
+  if (dirExists && !opts.overwrite) {
+    for (const n of finalNames) {
+      if (await exists(join(dir, n))) throw new SmoothpubError(ErrorCode.OUTPUT_EXISTS, 'output file already exists; choose another name or pass --force to replace it', { file: join(dir, n) });
+    }
+  }
+  // Beside the folder when it is new (one rename publishes it), inside it otherwise
+  // (same filesystem, so every file moves in with a rename).
+  const temp = dirExists ? join(dir, `.${name}.partial-${process.pid}-${Date.now()}`) : join(dirname(dir), `.${basename(dir)}.partial-${process.pid}-${Date.now()}`);
+  const totalFragments = layout.files.reduce((s, f) => s + f.level.track.fragments.length, 0);
+  const progress: WriteProgress = { objects: 0, totalObjects: totalFragments + 2, bytes: 0, totalBytes: 0 };
+  let bytes = 0;
+  try {
+    await mkdir(temp, { recursive: true });
+    const sizes = new Map<RemuxFile, number>();
+    // Reported sizes are the fragments'; the few KB of moov and mfra are not worth a second pass.
+    progress.totalBytes = layout.files.reduce((s, f) => s + f.level.track.fragments.reduce((t, x) => t + x.size, 0), 0);
+    await runAll(
+      layout.files,
+      Math.max(1, opts.concurrency ?? 4),
+      async (file) => {
+        sizes.set(file, await writeOne(file, join(temp, file.name), opts, (n) => {
+          progress.objects++;
+          progress.bytes += n;
+          opts.onProgress?.({ ...progress });
+        }));
+      },
+      opts.signal,
+    );
+    bytes = [...sizes.values()].reduce((s, n) => s + n, 0);
+    const ismc = writeManifest(loaded.presentation);
+    const ism = writeIsm(layout.ism);
+    await writeFile(join(temp, layout.ismcName), ismc, { flag: 'wx' });
+    await writeFile(join(temp, layout.ismName), ism, { flag: 'wx' });
+    bytes += Buffer.byteLength(ismc) + Buffer.byteLength(ism);
+    progress.objects += 2;
+    opts.onProgress?.({ ...progress });
+    opts.signal?.throwIfAborted();
+    if (dirExists) {
+      for (const n of finalNames) await rename(join(temp, n), join(dir, n));
+      await rm(temp, { recursive: true, force: true });
+    } else {
+      await mkdir(dirname(dir), { recursive: true });
+      await rename(temp, dir);
+    }
+  } catch (e) {
+    await rm(temp, { recursive: true, force: true });
+    if (isSmoothpubError(e) || opts.signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the remuxed presentation failed: ${err.code ?? ''} ${err.message}`, { file: err.path ?? dir }, { cause: e });
+  }
+  return {
+    dir,
+    ism: join(dir, layout.ismName),
+    ismc: join(dir, layout.ismcName),
+    files: layout.files.map((f) => join(dir, f.name)),
+    fragments: totalFragments,
+    bytes,
+    presentation: loaded.presentation,
+  };
+}
+
+async function writeOne(file: RemuxFile, path: string, opts: RemuxOptions, onFragment: (bytes: number) => void): Promise<number> {
+  const { track } = file.level;
+  const src = await openFileSource(track.file);
+  let setup: TrackSetup;
+  try {
+    setup = await readTrackSetup(src, track.trackId);
+  } finally {
+    await src.close();
+  }
+  const init = writeInitSegment(track, setup, { language: file.stream.language ?? 'und' });
+  let source: FileHandle | undefined;
+  let out: FileHandle | undefined;
+  try {
+    source = await open(track.file, 'r');
+    out = await open(path, 'wx');
+    return await writeTrackFile(track, init, { source, out, buffer: new Uint8Array(1024 * 1024), onFragment, ...(opts.signal && { signal: opts.signal }) });
+  } finally {
+    await out?.close();
+    await source?.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

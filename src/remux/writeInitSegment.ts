@@ -1,0 +1,42 @@
+import { writeHdlr } from '../bmff/hdlr.js';
+import { writeMdhd } from '../bmff/mdhd.js';
+import { writeStsd } from '../bmff/stsd.js';
+import { writeTkhd } from '../bmff/tkhd.js';
+import { writeTrex } from '../bmff/trex.js';
+import { box } from '../bmff/writer.js';
+import type { TrackIndex } from '../index/types.js';
+import { writeDinf, writeEmptySampleTables, writeFtyp, writeMediaHeader, writeMehd, writeMvhd } from './initBoxes.js';
+import type { TrackSetup } from './readTrackSetup.js';
+
+const HANDLERS = { video: ['vide', 'VideoHandler'], audio: ['soun', 'SoundHandler'], text: ['text', 'TextHandler'] } as const;
+/** tkhd flags: track enabled, in movie. */
+const TRACK_ENABLED_IN_MOVIE = 3;
+
+export interface InitOptions {
+  /** ISO 639-2/T language for `mdhd`. */
+  language: string;
+}
+
+/**
+ * `ftyp` + a fragmented `moov` for one track, as IIS and ffmpeg's `-f ismv` write it:
+ * empty sample tables, `mvex` with `mehd` and the source's `trex`. The track keeps its
+ * source ID because the copied fragments name it in their `tfhd`.
+ */
+export function writeInitSegment(track: TrackIndex, setup: TrackSetup, options: InitOptions): Uint8Array {
+  const [handlerType, handlerName] = HANDLERS[track.kind];
+  const duration = track.fragments.reduce((s, f) => s + f.duration, 0n);
+  const stsd = setup.stsd ?? writeStsd({ entries: [track.sampleEntry] });
+  const stbl = box('stbl', stsd, ...writeEmptySampleTables());
+  const minf = box('minf', writeMediaHeader(track.kind), writeDinf(), stbl);
+  const mdia = box('mdia', writeMdhd({ version: 1, timescale: track.timescale, duration: 0n, language: options.language }), writeHdlr({ handlerType }, handlerName), minf);
+  const tkhd = writeTkhd({ version: 1, flags: TRACK_ENABLED_IN_MOVIE, trackId: track.trackId, duration: 0n, width: track.width ?? 0, height: track.height ?? 0 });
+  const trex = writeTrex(
+    setup.trex ?? { trackId: track.trackId, defaultSampleDescriptionIndex: 1, defaultSampleDuration: 0, defaultSampleSize: 0, defaultSampleFlags: 0 },
+  );
+  const moov = box('moov', writeMvhd(track.timescale, track.trackId + 1), box('trak', tkhd, mdia), box('mvex', writeMehd(duration), trex));
+  const ftyp = writeFtyp();
+  const out = new Uint8Array(ftyp.length + moov.length);
+  out.set(ftyp, 0);
+  out.set(moov, ftyp.length);
+  return out;
+}
