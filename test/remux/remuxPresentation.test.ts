@@ -31,6 +31,10 @@ const SETS: Record<string, string[]> = {
   users: [`${FIX}/users/users.ism`],
   multitrack: [`${FIX}/multitrack.ismv`],
   cmaf: [`${FIX}/cmaf/video.mp4`, `${FIX}/cmaf/audio.mp4`],
+  // Plain MP4: fragments built from sample tables become real ones on disk.
+  progressive: [`${FIX}/progressive/v300.mp4`, `${FIX}/progressive/v200.mp4`, `${FIX}/progressive/v100.mp4`],
+  languages: [`${FIX}/progressive/languages.mp4`],
+  ctts1: [`${FIX}/progressive/ctts1.mp4`],
 };
 
 for (const [name, inputs] of Object.entries(SETS)) {
@@ -62,8 +66,8 @@ for (const [name, inputs] of Object.entries(SETS)) {
     assert.equal(ta.size, result.fragments + 1); // fragments and the Manifest
     assert.ok(result.fragments >= 4);
 
-    // (c) ffprobe reads every file: one stream each, the right kind and duration
-    if (!requireTools(t, 'ffprobe')) return;
+    // (c) ffprobe and ffmpeg read every file: one stream each, the right kind and duration
+    if (!requireTools(t, 'ffprobe', 'ffmpeg')) return;
     for (const [i, file] of result.files.entries()) {
       const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration', '-of', 'json', file], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -74,6 +78,10 @@ for (const [name, inputs] of Object.entries(SETS)) {
       assert.equal(probe.streams[0]!.codec_type, kind);
       assert.equal(probe.streams[0]!.codec_name, kind === 'video' ? 'h264' : 'aac');
       assert.ok(Math.abs(Number(probe.format.duration) - Number(original.presentation.duration) / 1e7) < 0.2, `${file} duration ${probe.format.duration}`);
+      // ffmpeg decodes every sample without a complaint
+      const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+      assert.equal(decode.status, 0, decode.stderr);
+      assert.equal(decode.stderr, '', `${file}: ${decode.stderr}`);
     }
   });
 }
