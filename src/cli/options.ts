@@ -16,3 +16,10 @@ export function parsePositiveInt(name: string, value: string, max: number): numb
 export function parseConcurrency(value: string): number {
   return parsePositiveInt('--concurrency', value, 256);
 }
+
+/** `--fragment-duration`: seconds, above 0 and at most 60 (plain MP4 input, encode). */
+export function parseFragmentDuration(value: string): number {
+  const n = /^\d{1,3}(\.\d{1,6})?$/.test(value) ? Number(value) : NaN;
+  if (!(n > 0 && n <= 60)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fragment-duration must be a number of seconds above 0 and at most 60, got '${value}'`);
+  return n;
+}

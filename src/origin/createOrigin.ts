@@ -75,6 +75,7 @@ export function createOrigin(opts: OriginOptions): Origin {
     presentations: new PresentationCache(opts.maxCachedPresentations ?? 1000, (path) =>
       loadServedPresentation(root, path, {
         ...(opts.fourCC !== undefined && { fourCC: opts.fourCC }),
+        ...(opts.fragmentDuration !== undefined && { fragmentDuration: opts.fragmentDuration }),
         ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
       }),
     ),

@@ -57,7 +57,8 @@ const MAX_ISM_BYTES = 1 << 20;
 
 /**
  * Loads the presentation at `relativePath` under `root`: a `.ism` server manifest, or a
- * folder named `*.ism` holding `.ismv`/`.isma` files (all of them, in name order).
+ * folder named `*.ism` holding `.ismv`/`.isma` (or plain `.mp4`/`.m4a`) files, all of them
+ * in name order.
  * Undefined when it does not exist, is neither, or names a source that is missing or
  * lies outside the root: the origin reads nothing else.
  */

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { readSidecar, writeSidecar } from '../index/sidecar.js';
 import { resolveInside } from '../play/safePath.js';
 import { openConfinedSource } from './openConfinedSource.js';
-import type { Located, OriginRoot, Stamp } from './originRoot.js';
+import { MEDIA_FILE, type Located, type OriginRoot, type Stamp } from './originRoot.js';
 import { SourceHandles } from './sourceHandles.js';
 
 export interface LocalRootOptions {
@@ -48,7 +48,7 @@ export function createLocalRoot(root: string, opts: LocalRootOptions = {}): Orig
       const stamp = { size: info.size, mtimeMs: info.mtimeMs };
       if (info.isFile()) return { kind: 'ism', id: path, stamp };
       if (!info.isDirectory()) return undefined;
-      const names = (await readdir(path)).filter((n) => /\.(ismv|isma)$/i.test(n)).sort();
+      const names = (await readdir(path)).filter((n) => MEDIA_FILE.test(n)).sort();
       const media: string[] = [];
       for (const n of names) {
         const real = await inside(join(path, n));

@@ -9,6 +9,9 @@ export interface Stamp {
   etag?: string;
 }
 
+/** Files a folder presentation (`<name>.ism/`) is made of: Smooth media and plain MP4 renditions. */
+export const MEDIA_FILE = /\.(ismv|isma|mp4|m4v|m4a)$/i;
+
 /** What a presentation path is: a server manifest file, or a folder of media files. */
 export type Located = { kind: 'ism'; id: string; stamp: Stamp } | { kind: 'folder'; id: string; stamp: Stamp; media: string[] };
 

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ByteSource } from '../source/source.js';
 import type { ObjectReader } from '../storage/objectReader.js';
-import type { Located, OriginRoot, Stamp } from './originRoot.js';
+import { MEDIA_FILE, type Located, type OriginRoot, type Stamp } from './originRoot.js';
 
 export interface RemoteRootOptions {
   /** How long a presentation's objects are trusted before their ETags are checked again; default 5 s. */
@@ -42,7 +42,7 @@ export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions =
       if (stamp !== undefined) return { kind: 'ism', id: key, stamp };
       if (!reader.listNames) return undefined;
       const media: string[] = [];
-      for await (const name of reader.listNames(key)) if (/\.(ismv|isma)$/i.test(name)) media.push(`${key}/${name}`);
+      for await (const name of reader.listNames(key)) if (MEDIA_FILE.test(name)) media.push(`${key}/${name}`);
       if (media.length === 0) return undefined;
       folders.add(key);
       return { kind: 'folder', id: key, stamp: FOLDER_STAMP, media: media.sort() };

@@ -12,6 +12,9 @@ const cases = [
   { playbin: 'playbin', presentation: presentations.clean, frames: ['clean', 'v400.ismv'] },
   // users: B-frames and AAC priming (the first audio fragment before 0).
   { playbin: 'playbin3', presentation: presentations.users, frames: ['users', 'v400.ismv'] },
+  // Plain MP4 (B-frames, AAC priming, 29.97 fps), fragmented on the fly.
+  { playbin: 'playbin', presentation: presentations.progressive, frames: ['prog', 'ladder.ism', 'v300.mp4'] },
+  { playbin: 'playbin3', presentation: presentations.progressive, frames: ['prog', 'ladder.ism', 'v300.mp4'] },
 ] as const;
 
 test('GStreamer plays through the origin to the end, every frame', { timeout: 150_000, concurrency: 2 }, async (t) => {

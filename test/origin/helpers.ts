@@ -17,7 +17,11 @@ export const presentations = {
   users: { path: 'users/users.ism', inputs: (root: string) => [join(root, 'users', 'users.ism')] },
   // A folder named *.ism holding the media file(s) is a presentation of all of them.
   multitrack: { path: 'multi/multitrack.ism', inputs: (root: string) => [join(root, 'multi', 'multitrack.ism', 'multitrack.ismv')] },
+  // Plain MP4 renditions: fragments built from sample tables on request.
+  progressive: { path: 'prog/ladder.ism', inputs: (root: string) => PROGRESSIVE.map((f) => join(root, 'prog', 'ladder.ism', f)) },
 };
+
+const PROGRESSIVE = ['v100.mp4', 'v200.mp4', 'v300.mp4'];
 
 export interface Root {
   root: string;
@@ -26,7 +30,7 @@ export interface Root {
   cleanup(): Promise<void>;
 }
 
-/** Copies the fixtures into `<tmp>/root/{clean,users,multi/multitrack.ism}/`. */
+/** Copies the fixtures into `<tmp>/root/{clean,users,multi/multitrack.ism,prog/ladder.ism}/`. */
 export async function makeRoot(): Promise<Root> {
   const base = await mkdtemp(join(tmpdir(), 'smoothpub-origin-'));
   const root = join(base, 'root');
@@ -34,6 +38,8 @@ export async function makeRoot(): Promise<Root> {
   await cp(join(fixtures, 'users'), join(root, 'users'), { recursive: true });
   await mkdir(join(root, 'multi', 'multitrack.ism'), { recursive: true });
   await cp(join(fixtures, 'multitrack.ismv'), join(root, 'multi', 'multitrack.ism', 'multitrack.ismv'));
+  await mkdir(join(root, 'prog', 'ladder.ism'), { recursive: true });
+  for (const f of PROGRESSIVE) await cp(join(fixtures, 'progressive', f), join(root, 'prog', 'ladder.ism', f));
   return { root, base, cleanup: () => rm(base, { recursive: true, force: true }) };
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { EncodeProgress } from '../../encode/encodeLadder.js';
-import { parseFourCC, parsePositiveInt } from '../options.js';
+import { parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
 interface EncodeCliOptions {
@@ -68,7 +68,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
           input,
           outDir: opts.output,
           ...(opts.ladder !== undefined && { ladder: parseLadder(opts.ladder) }),
-          fragmentDuration: parseSeconds(opts.fragmentDuration),
+          fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
           preset: parsePreset(opts.preset),
           audioKbps: parsePositiveInt('--audio-bitrate', opts.audioBitrate, 1024),
           audio: opts.audio,
@@ -137,12 +137,6 @@ function createEncodeRenderer(json: boolean, progress: boolean): { event(p: Enco
       phase = undefined;
     },
   };
-}
-
-function parseSeconds(value: string): number {
-  const n = /^\d{1,3}(\.\d{1,6})?$/.test(value) ? Number(value) : NaN;
-  if (!(n > 0 && n <= 60)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fragment-duration must be a number of seconds above 0 and at most 60, got '${value}'`);
-  return n;
 }
 
 const PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];

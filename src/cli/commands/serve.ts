@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { parsePositiveInt } from '../options.js';
+import { parseFragmentDuration, parsePositiveInt } from '../options.js';
 import { toJson } from '../output.js';
 
 interface ServeCliOptions {
@@ -9,6 +9,7 @@ interface ServeCliOptions {
   region?: string;
   pathStyle?: boolean;
   recheck: string;
+  fragmentDuration?: string;
   host: string;
   port: string;
   cors: string;
@@ -30,6 +31,7 @@ export function registerServe(program: Command, signal: AbortSignal): void {
     .option('--endpoint <url>', 'blob service / S3 endpoint for az:// and s3:// roots (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
     .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
+    .option('--fragment-duration <seconds>', 'plain MP4 sources: target fragment duration, cut at shared keyframes (default 2)')
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option('--json', 'print the URL and errors as JSON lines')
     .addHelpText(
@@ -69,6 +71,7 @@ Examples:
       });
       const handler = createOrigin({
         root: originRoot,
+        ...(opts.fragmentDuration !== undefined && { fragmentDuration: parseFragmentDuration(opts.fragmentDuration) }),
         cors: opts.cors,
         maxCachedPresentations: cache,
         onError: (e, request) => {
