@@ -17,6 +17,9 @@ export function parseConcurrency(value: string): number {
   return parsePositiveInt('--concurrency', value, 256);
 }
 
+/** `--fragment-duration <s>`: plain MP4 input is cut into fragments of about this many seconds. */
+export const FRAGMENT_DURATION_OPTION = ['--fragment-duration <s>', 'plain MP4 input: target fragment length in seconds, cut at keyframes all video levels share', '2'] as const;
+
 /** `--fragment-duration`: seconds, above 0 and at most 60 (plain MP4 input, encode). */
 export function parseFragmentDuration(value: string): number {
   const n = /^\d{1,3}(\.\d{1,6})?$/.test(value) ? Number(value) : NaN;

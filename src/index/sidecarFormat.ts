@@ -1,7 +1,7 @@
 import type { AvcC } from '../bmff/avcc.js';
 import type { Esds } from '../bmff/esds.js';
 import type { SampleEntry } from '../bmff/stsd.js';
-import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
+import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.js';
 
 /**
  * Sidecar format, version 1: one JSON object.
@@ -14,6 +14,10 @@ import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
  *         "t0": "-213333"                  first start time (decimal string: may exceed 2^53)
  *         "d": [...]                       durations
  *         "gap": [[i, "t"], ...]           only where fragment i does not start at the previous end
+ *         "samples": {...}                 plain MP4 only (method "progressive"; fragment arrays empty):
+ *                                          count, mediaTime, delay, and the sample table's typed arrays
+ *                                          (offsets, sizes, times, compositionOffsets?, sync?) as base64
+ *                                          of their little-endian bytes
  *       } ] }
  *
  * About 15 bytes a fragment. Any field that is missing or of the wrong type makes
@@ -23,7 +27,8 @@ export const SIDECAR_FORMAT = 'smoothpub-index';
 export const SIDECAR_VERSION = 1;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
-type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments'> & {
+type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples'> & {
+  samples?: unknown;
   sampleEntry: unknown;
   offset: number[];
   size: number[];
@@ -76,6 +81,15 @@ function encodeTrack(t: TrackIndex): EncodedTrack {
     const v = t[k];
     if (v !== undefined) out[k] = v;
   }
+  if (t.samples) out.samples = encodeSamples(t.samples);
+  return out;
+}
+
+/** Typed arrays as the bytes of the host, which is little-endian on every platform node runs on in practice. */
+function encodeSamples(s: SampleTable): unknown {
+  const out: Record<string, unknown> = { count: s.count, mediaTime: s.mediaTime, delay: s.delay, offsets: base64(s.offsets), sizes: base64(s.sizes), times: base64(s.times) };
+  if (s.compositionOffsets) out['compositionOffsets'] = base64(s.compositionOffsets);
+  if (s.sync) out['sync'] = base64(s.sync);
   return out;
 }
 
@@ -86,7 +100,7 @@ function encodeSampleEntry(e: SampleEntry): unknown {
   return out;
 }
 
-function base64(bytes: Uint8Array): string {
+function base64(bytes: ArrayBufferView): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
@@ -103,7 +117,7 @@ export function decodeSidecar(text: string, expected: { file: string; size: numb
     if (v['format'] !== SIDECAR_FORMAT || v['version'] !== SIDECAR_VERSION) return undefined;
     if (v['size'] !== expected.size || v['mtimeMs'] !== expected.mtimeMs) return undefined;
     const method = v['method'];
-    if (method !== 'mfra' && method !== 'scan') throw new Invalid('method');
+    if (method !== 'mfra' && method !== 'scan' && method !== 'progressive') throw new Invalid('method');
     return {
       file: expected.file,
       size: expected.size,
@@ -156,7 +170,45 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
   for (const k of ['width', 'height', 'channels', 'sampleRate', 'bitsPerSample'] as const) {
     if (t[k] !== undefined) track[k] = int(t[k]);
   }
+  if (t['samples'] !== undefined) track.samples = decodeSamples(record(t['samples']), fileSize);
   return track;
+}
+
+function decodeSamples(v: Record<string, unknown>, fileSize: number): SampleTable {
+  const count = int(v['count']);
+  const typed = <T>(key: string, make: (b: ArrayBuffer) => T & { length: number }, length: number): T => {
+    const bytes = bytesOf(v[key]);
+    const copy = bytes.slice().buffer; // aligned for the typed array
+    let out: T & { length: number };
+    try {
+      out = make(copy);
+    } catch {
+      throw new Invalid(key);
+    }
+    if (out.length !== length) throw new Invalid(`${key} has ${out.length} entries, expected ${length}`);
+    return out;
+  };
+  const s: SampleTable = {
+    count,
+    mediaTime: signedInt(v['mediaTime']),
+    delay: int(v['delay']),
+    offsets: typed('offsets', (b) => new Float64Array(b), count),
+    sizes: typed('sizes', (b) => new Uint32Array(b), count),
+    times: typed('times', (b) => new Float64Array(b), count + 1),
+  };
+  if (v['compositionOffsets'] !== undefined) s.compositionOffsets = typed('compositionOffsets', (b) => new Int32Array(b), count);
+  if (v['sync'] !== undefined) s.sync = typed('sync', (b) => new Uint8Array(b), count);
+  for (let i = 0; i < count; i++) {
+    const offset = s.offsets[i]!;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + s.sizes[i]! > fileSize) throw new Invalid('sample outside the source');
+    if (!(s.times[i + 1]! >= s.times[i]!)) throw new Invalid('sample times decrease');
+  }
+  return s;
+}
+
+function signedInt(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Invalid('expected an integer');
+  return v;
 }
 
 function decodeSampleEntry(e: Record<string, unknown>): SampleEntry {

@@ -92,3 +92,15 @@ test('play serves the bundled sample with a player page until interrupted', asyn
     assert.equal(await exited, 130);
   }
 });
+
+test('--fragment-duration cuts plain MP4 input (inspect, package, publish, index take it)', () => {
+  const r = cli('inspect', 'test/fixtures/progressive/v200.mp4', 'test/fixtures/progressive/v100.mp4', '--fragment-duration', '4', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { presentation: { streams: { type: string; chunks: unknown[] }[] }; sources: { method: string }[] };
+  assert.equal(report.presentation.streams.find((s) => s.type === 'video')!.chunks.length, 2);
+  assert.deepEqual(report.sources.map((s) => s.method), ['progressive', 'progressive']);
+  for (const c of ['package', 'publish', 'index']) assert.match(cli(c, '--help').stdout, /--fragment-duration <s>/);
+  const bad = cli('inspect', 'test/fixtures/progressive/v100.mp4', '--fragment-duration', 'soon');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /error cli\.bad-option: --fragment-duration must be a number of seconds/);
+});

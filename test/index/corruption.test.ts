@@ -25,7 +25,7 @@ const FUZZ_CASES = Number(process.env['SMOOTHPUB_FUZZ_CASES'] ?? 1200);
 /** A folder to save failing fuzz cases in, to replay them with indexFile. */
 const FUZZ_DUMP = process.env['SMOOTHPUB_FUZZ_DUMP'];
 
-const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4'];
+const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4', 'progressive/ctts1.mp4'];
 
 // ---------------------------------------------------------------------------------------
 // What counts as an acceptable outcome.
@@ -121,7 +121,7 @@ function assertTally(t: Tally, what: string): void {
 // ---------------------------------------------------------------------------------------
 // Truncation at every box boundary.
 
-const TRUNCATED_FIXTURES = ['clean/v400.ismv', 'clean/audio.isma', 'users/v250.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4'];
+const TRUNCATED_FIXTURES = ['clean/v400.ismv', 'clean/audio.isma', 'users/v250.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4'];
 
 /** Offsets where a box starts, its header ends, or it ends; plus a few inside each box. */
 function cutPoints(boxes: RawBox[], size: number): Map<number, string> {
@@ -147,11 +147,12 @@ test('fixtures walk: the independent box walker covers every fixture byte', asyn
     const bytes = await readFile(join(FIX, f));
     const top = walkBoxes(bytes).filter((b) => !b.path.includes('/'));
     assert.equal(top.at(-1)?.end, bytes.length, `${f}: top-level boxes tile the file`);
-    assert.ok(walkBoxes(bytes).some((b) => b.path === 'moof/traf/trun'), `${f}: walker descends into fragments`);
+    const sampleTables = walkBoxes(bytes).some((b) => b.path === 'moov/trak/mdia/minf/stbl/stsz');
+    assert.ok(walkBoxes(bytes).some((b) => b.path === 'moof/traf/trun') || (f.startsWith('progressive/') && sampleTables), `${f}: walker descends into fragments or sample tables`);
   }
 });
 
-test('truncation at every box boundary (and inside each box) of 6 fixtures: valid index or typed error', { timeout: 120_000 }, async () => {
+test(`truncation at every box boundary (and inside each box) of ${TRUNCATED_FIXTURES.length} fixtures: valid index or typed error`, { timeout: 120_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-trunc-'));
   const prober = new Prober(dir);
   const tally = newTally();

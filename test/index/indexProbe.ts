@@ -8,6 +8,7 @@ import { isSmoothpubError } from '../../src/errors.js';
 import { indexFile } from '../../src/index/indexFile.js';
 import { indexSource } from '../../src/index/indexSource.js';
 import type { SourceIndex } from '../../src/index/types.js';
+import { cutProgressive } from '../../src/progressive/cutProgressive.js';
 import type { ByteSource } from '../../src/source/source.js';
 
 export interface ProbeRequest {
@@ -42,8 +43,30 @@ export interface ProbeReply {
 }
 
 function summarize(ix: SourceIndex): Outcome {
+  if (ix.method === 'progressive') return summarizeProgressive(ix);
   const fragments = ix.tracks.flatMap((t) => t.fragments.map((f) => ({ trackId: t.trackId, offset: f.offset, size: f.size })));
   return { kind: 'ok', method: ix.method, tracks: ix.tracks.length, fragments };
+}
+
+/**
+ * A plain MP4 has no fragments in the file: cut it as a presentation would and build
+ * every fragment head, so corrupt sample tables reach the cutter and the box writers too.
+ * Built fragments are summarized as empty (they are not byte ranges of the file); a run
+ * outside the file is a bug, thrown as a plain Error so the test reports it.
+ */
+function summarizeProgressive(ix: SourceIndex): Outcome {
+  for (const t of cutProgressive(ix.tracks)) {
+    for (const f of t.fragments) {
+      const head = f.built!.head();
+      let size = head.length;
+      for (const r of f.built!.runs) {
+        if (r.offset < 0 || r.offset + r.size > ix.size) throw new Error(`sample run ${r.offset}+${r.size} lies outside the ${ix.size}-byte file`);
+        size += r.size;
+      }
+      if (size !== f.size) throw new Error(`built fragment of ${size} bytes, announced ${f.size}`);
+    }
+  }
+  return { kind: 'ok', method: ix.method, tracks: ix.tracks.length, fragments: [] };
 }
 
 function describe(e: unknown): Outcome {

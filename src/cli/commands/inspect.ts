@@ -1,18 +1,20 @@
 import type { Command } from 'commander';
 import type { InspectReport } from '../../inspect/inspectInputs.js';
+import { FRAGMENT_DURATION_OPTION, parseFragmentDuration } from '../options.js';
 import { ExitCode, formatBitrate, formatBytes, formatSeconds, toJson } from '../output.js';
 
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .description('show tracks, codecs, bitrates, resolutions, fragments, duration and alignment problems')
-    .argument('<inputs...>', '.ismv/.isma files and/or a .ism server manifest')
+    .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
+    .option(...FRAGMENT_DURATION_OPTION)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExit code 1 when any problem is found.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
-    .action(async (inputs: string[], opts: { json?: boolean }) => {
+    .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string }) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { inspectInputs } = await import('../../inspect/inspectInputs.js');
-      const report = await inspectInputs(inputs);
+      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration) });
       process.stdout.write(opts.json ? toJson(report) + '\n' : formatReport(report));
       process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
     });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseFourCC, parseConcurrency } from '../options.js';
+import { FRAGMENT_DURATION_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration } from '../options.js';
 import { createProgress } from '../progress.js';
 import { formatBytes, toJson } from '../output.js';
 
@@ -9,6 +9,7 @@ interface PackageCliOptions {
   force?: boolean;
   fourcc: string;
   concurrency: string;
+  fragmentDuration: string;
   json?: boolean;
   progress: boolean;
 }
@@ -17,12 +18,13 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
   program
     .command('package')
     .description('write a static Smooth Streaming presentation folder: Manifest + QualityLevels(b)/Fragments(name=t)')
-    .argument('<inputs...>', '.ismv/.isma files and/or a .ism server manifest')
+    .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
     .requiredOption('-o, --output <dir>', 'output folder (e.g. out/video.ism); created atomically')
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
     .option('-f, --force', 'replace the output folder if it exists')
     .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
     .option('--concurrency <n>', 'files written in parallel', '4')
+    .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -42,6 +44,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
           overwrite: opts.force === true,
           fourCC: parseFourCC(opts.fourcc),
           concurrency: parseConcurrency(opts.concurrency),
+          fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
           signal,
           onProgress: (p) => progress.update(p),
         });

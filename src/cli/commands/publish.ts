@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY, type PublishEvent } from '../../publish/publishPlan.js';
-import { parseConcurrency, parseFourCC, parsePositiveInt } from '../options.js';
+import { FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
 interface PublishCliOptions {
@@ -19,6 +19,7 @@ interface PublishCliOptions {
   fragmentCacheControl?: string;
   manifestCacheControl?: string;
   fourcc: string;
+  fragmentDuration: string;
   json?: boolean;
   progress: boolean;
 }
@@ -41,6 +42,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option('--fragment-cache-control <value>', 'Cache-Control of fragments', 'public, max-age=31536000, immutable')
     .option('--manifest-cache-control <value>', 'Cache-Control of the Manifest', 'public, max-age=60')
     .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
+    .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print events and the summary as JSON lines')
     .addHelpText(
@@ -79,6 +81,7 @@ Examples:
           dryRun: opts.dryRun === true,
           policy: opts.policy === true,
           fourCC: parseFourCC(opts.fourcc),
+          fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
           publicRead: opts.public === true,
           fragmentCacheControl: opts.fragmentCacheControl!,
           manifestCacheControl: opts.manifestCacheControl!,
