@@ -9,7 +9,8 @@ import { PresentationCache } from './presentationCache.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
 import { errorResponse, notFound, textResponse, withCors } from './responses.js';
 import { sendEntity } from './sendEntity.js';
-import { DEFAULT_READ_CHUNK, partsStream } from './sourceStream.js';
+import { DEFAULT_READ_CHUNK } from './sourceStream.js';
+import { toResponse, type OriginReply, type RequestLike } from './reply.js';
 import { createLocalRoot } from './localRoot.js';
 import { stampTag, type OriginRoot } from './originRoot.js';
 import { fragmentParts, sliceParts, type FragmentPart } from '../index/fragmentParts.js';
@@ -38,16 +39,20 @@ export interface OriginOptions extends PresentationOptions {
   /** Local source files kept open between requests; default 256. */
   maxOpenFiles?: number;
   /** Every 5xx, with its cause (for logs). */
-  onError?: (error: unknown, request: Request) => void;
+  onError?: (error: unknown, request: RequestLike) => void;
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
 }
 
 export type OriginHandler = (request: Request) => Promise<Response>;
 
 /** createOrigin's handler, with a way to release its open files and connections. */
-export type Origin = OriginHandler & { close(): Promise<void> };
+export type Origin = OriginHandler & {
+  close(): Promise<void>;
+  /** The same answer before it becomes a Response: the node adapter writes it to the socket directly. */
+  reply(request: RequestLike): Promise<OriginReply>;
+};
 
-type Handler = (o: OriginRequest) => Response | undefined | Promise<Response | undefined>;
+type Handler = (o: OriginRequest) => OriginReply | undefined | Promise<OriginReply | undefined>;
 
 interface OriginState {
   presentations: PresentationCache<ServedPresentation>;
@@ -86,23 +91,24 @@ export function createOrigin(opts: OriginOptions): Origin {
   };
   const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), fragment(state)];
 
-  const handler = async (request: Request): Promise<Response> => {
-    let response: Response;
+  const reply = async (request: RequestLike): Promise<OriginReply> => {
+    let answer: OriginReply;
     try {
-      response = await handle(request, handlers);
+      answer = await handle(request, handlers);
     } catch (e) {
       const outcome = errorOutcome(e);
       if (outcome.status >= 500) opts.onError?.(e, request);
-      response = errorResponse(request, outcome);
+      answer = errorResponse(request, outcome);
     }
-    return withCors(request, response, cors);
+    return withCors(request, answer, cors);
   };
-  return Object.assign(handler, { close: () => root.close() });
+  const handler = async (request: Request): Promise<Response> => toResponse(await reply(request));
+  return Object.assign(handler, { close: () => root.close(), reply });
 }
 
-async function handle(request: Request, handlers: Handler[]): Promise<Response> {
+async function handle(request: RequestLike, handlers: Handler[]): Promise<OriginReply> {
   const o = rejectInvalidRequest(request);
-  if (o instanceof Response) return o;
+  if (!('path' in o)) return o;
   for (const h of handlers) {
     const r = await h(o);
     if (r !== undefined) return r;
@@ -185,7 +191,7 @@ function fragment(state: OriginState): Handler {
         size,
         etag: `"f-${stampTag(stamp)}-${offset.toString(36)}${info ? '-i' : ''}"`,
         lastModified: stamp.mtimeMs,
-        body: (start, length) => partsStream(src, sliceParts(body, start, length), state.readChunk),
+        body: (start, length) => ({ src, parts: sliceParts(body, start, length), chunk: state.readChunk }),
         release: () => src.close(),
       };
       return sendEntity(o.request, entity);
@@ -200,6 +206,8 @@ function fragment(state: OriginState): Handler {
  * is cut, and the presentation dropped so that the next request indexes it afresh.
  */
 function invalidatingOnChange(src: ByteSource, invalidate: () => void): ByteSource {
+  // A local file is checked before every request instead (SourceHandles).
+  if (src.fd !== undefined) return src;
   return {
     name: src.name,
     size: src.size,

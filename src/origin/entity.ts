@@ -1,3 +1,5 @@
+import type { SourceBody } from './reply.js';
+
 /** A body the origin can send whole or in part: the Manifest, a policy file, a fragment. */
 export interface Entity {
   contentType: string;
@@ -8,7 +10,7 @@ export interface Entity {
   /** Epoch milliseconds. */
   lastModified: number;
   /** The body bytes `[start, start + length)`; called at most once, only for GET. */
-  body(start: number, length: number): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
+  body(start: number, length: number): SourceBody | Uint8Array<ArrayBuffer>;
   /** Releases what the entity holds (a file handle) when no body is sent. */
   release(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { OriginHandler } from './createOrigin.js';
+import type { Origin, OriginHandler } from './createOrigin.js';
+import type { OriginReply, RequestLike } from './reply.js';
+import { drained, writeReply } from './writeReply.js';
 
 export interface OriginServerOptions {
   /** Longest time to receive a whole request; default 30 s. */
@@ -17,8 +19,11 @@ export interface OriginServerOptions {
  * Request, each Response body is written with backpressure (the next chunk is pulled
  * only when the socket drains), and a client that goes away cancels the body, which
  * releases what it holds (the source file).
+ *
+ * createOrigin's own handler skips the fetch objects: its replies are written straight
+ * to the socket, file runs with sendfile(2) where it can (writeReply).
  */
-export function createOriginServer(handler: OriginHandler, opts: OriginServerOptions = {}): Server {
+export function createOriginServer(handler: OriginHandler | Origin, opts: OriginServerOptions = {}): Server {
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
   const server = createServer(
@@ -29,13 +34,37 @@ export function createOriginServer(handler: OriginHandler, opts: OriginServerOpt
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout / 2)),
     },
-    (req, res) => {
-      serve(handler, req, res).catch(() => res.destroy());
-    },
+    'reply' in handler
+      ? (req, res) => {
+          serveReply(handler.reply, req, res).catch(() => res.destroy());
+        }
+      : (req, res) => {
+          serve(handler, req, res).catch(() => res.destroy());
+        },
   );
   // No 'timeout' listener on the server: node destroys an idle socket itself.
   server.timeout = opts.idleTimeoutMs ?? 60_000;
   return server;
+}
+
+async function serveReply(reply: (r: RequestLike) => Promise<OriginReply>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16' }).end('400 bad request\n');
+    return;
+  }
+  const headers = req.headers;
+  const request: RequestLike = {
+    method: req.method ?? 'GET',
+    url: `http://origin.invalid${target}`,
+    headers: {
+      get(name) {
+        const v = headers[name];
+        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      },
+    },
+  };
+  await writeReply(await reply(request), res);
 }
 
 async function serve(handler: OriginHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -106,16 +135,4 @@ async function pipeBody(body: ReadableStream<Uint8Array>, res: ServerResponse, s
   }
   if (complete) res.end();
   else res.destroy();
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -1,10 +1,11 @@
 import { decodeRequestPath } from '../play/safePath.js';
 import { parseSmoothUrl, type SmoothUrl } from '../smooth/url.js';
+import type { OriginReply, RequestLike } from './reply.js';
 import { badRequest, textResponse } from './responses.js';
 
 /** A request that passed rejectInvalidRequest: an allowed method and a safe, decoded path. */
 export interface OriginRequest {
-  request: Request;
+  request: RequestLike;
   /** Decoded once, starting with '/': no NUL, backslash, `.` or `..` segment. */
   path: string;
   /** The Smooth object asked for, when the path has that shape. */
@@ -19,7 +20,7 @@ const MAX_PATH = 4096;
  * without traversal, NUL or backslashes (400), and well-formed Smooth object names
  * under a `.ism` (400: bitrates and times canonical decimals in range).
  */
-export function rejectInvalidRequest(request: Request): OriginRequest | Response {
+export function rejectInvalidRequest(request: RequestLike): OriginRequest | OriginReply {
   const method = request.method;
   if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
     return textResponse(request, 405, 'method not allowed', { allow: METHODS });
@@ -57,10 +58,10 @@ function smoothTarget(segments: string[]): OriginRequest['smooth'] | 'malformed'
 }
 
 /** CORS preflight: a player on another origin may ask before sending Range. */
-export function preflight(o: OriginRequest): Response | undefined {
+export function preflight(o: OriginRequest): OriginReply | undefined {
   if (o.request.method !== 'OPTIONS') return undefined;
-  return new Response(null, {
+  return {
     status: 204,
     headers: { allow: METHODS, 'access-control-allow-methods': METHODS, 'access-control-allow-headers': 'Range, If-None-Match, If-Modified-Since, If-Range', 'access-control-max-age': '86400' },
-  });
+  };
 }

@@ -1,24 +1,26 @@
 import type { ErrorOutcome } from './errorStatus.js';
+import type { OriginReply, RequestLike } from './reply.js';
 
-/** A short plain-text response: `404 not found`. HEAD gets the same headers, no body. */
-export function textResponse(request: Request, status: number, text: string, headers: Record<string, string> = {}): Response {
-  const body = `${status} ${text}\n`;
-  return new Response(request.method === 'HEAD' ? null : body, {
+/** A short plain-text reply: `404 not found`. HEAD gets the same headers, no body. */
+export function textResponse(request: RequestLike, status: number, text: string, headers: Record<string, string> = {}): OriginReply {
+  const body = new TextEncoder().encode(`${status} ${text}\n`);
+  return {
     status,
     headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store', ...headers },
-  });
+    ...(request.method !== 'HEAD' && { body }),
+  };
 }
 
-export function notFound(request: Request): Response {
+export function notFound(request: RequestLike): OriginReply {
   return textResponse(request, 404, 'not found');
 }
 
-export function badRequest(request: Request, why: string): Response {
+export function badRequest(request: RequestLike, why: string): OriginReply {
   return textResponse(request, 400, `bad request: ${why}`);
 }
 
 /** The stable error code, never a message: messages name server paths. */
-export function errorResponse(request: Request, outcome: ErrorOutcome): Response {
+export function errorResponse(request: RequestLike, outcome: ErrorOutcome): OriginReply {
   return textResponse(request, outcome.status, outcome.code, { 'x-smoothpub-error': outcome.code });
 }
 
@@ -26,18 +28,18 @@ export function errorResponse(request: Request, outcome: ErrorOutcome): Response
  * Adds CORS headers. `cors` is `*`, one origin, or a comma-separated list (the
  * request's Origin is echoed when listed); empty disables CORS.
  */
-export function withCors(request: Request, response: Response, cors: string): Response {
-  if (cors === '') return response;
-  const h = response.headers;
+export function withCors(request: RequestLike, reply: OriginReply, cors: string): OriginReply {
+  if (cors === '') return reply;
+  const h = reply.headers;
   if (cors === '*') {
-    h.set('access-control-allow-origin', '*');
+    h['access-control-allow-origin'] = '*';
   } else {
     const origin = request.headers.get('origin');
     const allowed = cors.split(',').map((s) => s.trim());
-    h.append('vary', 'Origin');
-    if (origin === null || !allowed.includes(origin)) return response;
-    h.set('access-control-allow-origin', origin);
+    h['vary'] = h['vary'] === undefined ? 'Origin' : `${h['vary']}, Origin`;
+    if (origin === null || !allowed.includes(origin)) return reply;
+    h['access-control-allow-origin'] = origin;
   }
-  h.set('access-control-expose-headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified');
-  return response;
+  h['access-control-expose-headers'] = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified';
+  return reply;
 }

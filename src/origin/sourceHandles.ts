@@ -1,4 +1,4 @@
-import { close, constants, fstat, open, read, stat } from 'node:fs';
+import { close, constants, fstat, fstatSync, open, read, stat } from 'node:fs';
 import type { ByteSource } from '../source/source.js';
 
 /** What a source looked like when indexed: its handle must still match. */
@@ -55,7 +55,7 @@ export class SourceHandles {
       this.#evict();
     } else {
       // The index must match the file as it is now: a write in place changes size or mtime.
-      const now = await fstatFd(h.fd);
+      const now = fstatFd(h.fd);
       if (now === undefined || h.dropped) return undefined;
       h.size = now.size;
       h.mtimeMs = now.mtimeMs;
@@ -99,6 +99,7 @@ function lease(path: string, h: Handle, release: () => void): ByteSource {
   return {
     name: path,
     size: h.size,
+    fd: h.fd,
     read: (offset, length) => readAt(h.fd, h.size, offset, length),
     close: () => {
       if (!released) {
@@ -129,8 +130,16 @@ function statPath(path: string): Promise<{ ino: number; size: number; mtimeMs: n
   return new Promise((ok) => stat(path, (e, s) => ok(e ? undefined : s)));
 }
 
-function fstatFd(fd: number): Promise<{ size: number; mtimeMs: number } | undefined> {
-  return new Promise((ok) => fstat(fd, (e, s) => ok(e ? undefined : s)));
+/**
+ * Synchronous: fstat of an open descriptor never waits on the disk (the inode is in
+ * memory), and a hop to the thread pool per request costs more than the call itself.
+ */
+function fstatFd(fd: number): { size: number; mtimeMs: number } | undefined {
+  try {
+    return fstatSync(fd);
+  } catch {
+    return undefined;
+  }
 }
 
 function closeFd(h: Handle): void {

@@ -3,6 +3,8 @@ export interface ByteSource {
   /** Name used in messages: a path or URL, never with credentials. */
   readonly name: string;
   readonly size: number;
+  /** A local file's open descriptor, for zero-copy sends; absent for other sources. */
+  readonly fd?: number;
   /** Reads exactly `length` bytes at `offset` (fewer only at the end of the source). */
   read(offset: number, length: number): Promise<Uint8Array>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import { createOrigin, type OriginHandler, type OriginOptions } from '../../src/origin/createOrigin.js';
 import { createOriginServer } from '../../src/origin/nodeAdapter.js';
+import type { RequestLike } from '../../src/origin/reply.js';
 import type { ServedRequest } from '../../src/play/staticServer.js';
 
 export const fixtures = join(findPackageRoot(fileURLToPath(new URL('.', import.meta.url))), 'test', 'fixtures');
@@ -71,12 +72,17 @@ export interface RunningOrigin {
 export async function startOrigin(opts: OriginOptions): Promise<RunningOrigin> {
   const handler = createOrigin(opts);
   const requests: ServedRequest[] = [];
-  const server = createOriginServer(async (request) => {
-    const response = await handler(request);
-    const path = new URL(request.url).pathname;
-    requests.push({ method: request.method, path: safeDecode(path), status: response.status });
-    return response;
+  // The adapter's own path for createOrigin (replies written straight to the socket, file
+  // runs with sendfile), with every answer recorded on the way.
+  const recorded = Object.assign((request: Request) => handler(request), {
+    close: () => handler.close(),
+    reply: async (request: RequestLike) => {
+      const reply = await handler.reply(request);
+      requests.push({ method: request.method, path: safeDecode(new URL(request.url).pathname), status: reply.status });
+      return reply;
+    },
   });
+  const server = createOriginServer(recorded);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

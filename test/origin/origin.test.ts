@@ -11,10 +11,16 @@ import { clientAccessPolicyXml, crossDomainXml } from '../../src/smooth/policy.j
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { get, listFiles, makeRoot, presentations, startOrigin } from './helpers.js';
 
-test('every object is byte-identical to package output (clean.ism, users.ism, a folder of ISMV)', async (t) => {
+test('every object is byte-identical to package output (clean.ism, users.ism, a folder of ISMV, plain MP4), as a fetch handler and over HTTP', async (t) => {
   const r = await makeRoot();
-  t.after(() => r.cleanup());
   const origin = createOrigin({ root: r.root, onError: (e) => assert.fail(String(e)) });
+  // Over HTTP the adapter writes replies itself, file runs with sendfile(2) when built.
+  const served = await startOrigin({ root: r.root, onError: (e) => assert.fail(String(e)) });
+  t.after(async () => {
+    await served.close();
+    await origin.close();
+    await r.cleanup();
+  });
   for (const [name, p] of Object.entries(presentations)) {
     await t.test(name, async () => {
       const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-origin-pkg-')), 'video.ism');
@@ -28,7 +34,15 @@ test('every object is byte-identical to package output (clean.ism, users.ism, a 
           assert.equal(res.status, 200, key);
           assert.deepEqual(res.body, new Uint8Array(await readFile(join(out, key))), key);
           assert.equal(res.headers.get('content-length'), String(res.body.length));
+          const http = await fetch(`${served.url}${p.path}/${key}`);
+          assert.equal(http.status, 200, key);
+          assert.deepEqual(new Uint8Array(await http.arrayBuffer()), res.body, `${key} over HTTP`);
         }
+        const fragment = keys.find((k) => k.startsWith('QualityLevels('))!;
+        const whole = await readFile(join(out, fragment));
+        const part = await fetch(`${served.url}${p.path}/${fragment}`, { headers: { range: 'bytes=7-1006' } });
+        assert.equal(part.status, 206);
+        assert.deepEqual(new Uint8Array(await part.arrayBuffer()), new Uint8Array(whole.subarray(7, 1007)));
       } finally {
         await rm(join(out, '..'), { recursive: true, force: true });
       }
