@@ -8,7 +8,7 @@ import type { SourceIndex } from './types.js';
 export const SIDECAR_SUFFIX = '.smoothidx';
 
 /** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
-const MAX_SIDECAR_BYTES = 256 << 20;
+export const MAX_SIDECAR_BYTES = 256 << 20;
 
 export function sidecarPath(sourcePath: string): string {
   return sourcePath + SIDECAR_SUFFIX;

@@ -111,17 +111,18 @@ class Invalid extends Error {}
  * The SourceIndex a sidecar holds, named `expected.file`, or undefined when the text is
  * not a valid version-1 sidecar or was written for a source of another size or mtime.
  */
-export function decodeSidecar(text: string, expected: { file: string; size: number; mtimeMs: number }): SourceIndex | undefined {
+export function decodeSidecar(text: string, expected: { file: string; size: number; mtimeMs?: number }): SourceIndex | undefined {
   try {
     const v = record(JSON.parse(text) as unknown);
     if (v['format'] !== SIDECAR_FORMAT || v['version'] !== SIDECAR_VERSION) return undefined;
-    if (v['size'] !== expected.size || v['mtimeMs'] !== expected.mtimeMs) return undefined;
+    // Without an mtime (a remote source), the caller has checked freshness another way.
+    if (v['size'] !== expected.size || (expected.mtimeMs !== undefined && v['mtimeMs'] !== expected.mtimeMs)) return undefined;
     const method = v['method'];
     if (method !== 'mfra' && method !== 'scan' && method !== 'progressive') throw new Invalid('method');
     return {
       file: expected.file,
       size: expected.size,
-      mtimeMs: expected.mtimeMs,
+      mtimeMs: expected.mtimeMs ?? finite(v['mtimeMs']),
       brand: str(v['brand']),
       method,
       tracks: array(v['tracks']).map((t) => decodeTrack(record(t), expected.file, expected.size)),
@@ -256,6 +257,11 @@ function array(v: unknown): unknown[] {
 
 function int(v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Invalid('expected a non-negative integer');
+  return v;
+}
+
+function finite(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid('expected a number');
   return v;
 }
 

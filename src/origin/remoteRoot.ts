@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from '../index/sidecar.js';
+import { decodeSidecar } from '../index/sidecarFormat.js';
 import type { ByteSource } from '../source/source.js';
 import type { ObjectReader } from '../storage/objectReader.js';
 import { MEDIA_FILE, type Located, type OriginRoot, type Stamp } from './originRoot.js';
@@ -60,8 +62,28 @@ export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions =
       if (stamp === undefined) throw new SmoothpubError(ErrorCode.READ_FAILED, 'no such object', { file: `${reader.description}${id}` });
       return { src: source(id, stamp), stamp };
     },
-    // Sidecars are bound to a local file's mtime; a remote source is indexed on first use.
-    readSidecar: () => Promise.resolve(undefined),
+    /**
+     * `<key>.smoothidx` beside the source (made by `smoothpub index` and uploaded with it).
+     * A local file's mtime means nothing here: the sidecar is taken when its size matches
+     * and it was stored no earlier than the source, so a source replaced after its
+     * sidecar is indexed afresh. Any failure just means indexing.
+     */
+    async readSidecar(id, _src, stamp) {
+      try {
+        const key = id + SIDECAR_SUFFIX;
+        const info = await reader.head(key);
+        if (info === undefined || info.size > MAX_SIDECAR_BYTES || info.lastModified < stamp.mtimeMs) return undefined;
+        const text = new TextDecoder().decode(await reader.read(key, 0, info.size, info.etag));
+        const index = decodeSidecar(text, { file: id, size: stamp.size });
+        // Store clocks tick in seconds: a source replaced in the sidecar's second passes the
+        // date check, so the first and last fragments must still start with a 'moof'.
+        const probes = (index?.tracks ?? []).flatMap((t) => [t.fragments[0], t.fragments[t.fragments.length - 1]]).filter((f) => f !== undefined);
+        const heads = await Promise.all(probes.map((f) => reader.read(id, f.offset + 4, 4, stamp.etag)));
+        return heads.every((h) => new TextDecoder().decode(h) === 'moof') ? index : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     close: () => reader.close?.() ?? Promise.resolve(),
   };
 }

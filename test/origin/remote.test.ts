@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { writeSidecarsFor } from '../../src/index/sidecarInputs.js';
 import { openOriginRoot } from '../../src/origin/openOriginRoot.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
@@ -180,6 +181,44 @@ test('a replaced remote source is noticed and re-indexed, never served by the ol
   } finally {
     await origin.close();
     await store.close?.();
+  }
+});
+
+test('remote sidecars answer a cold origin; a source stored after its sidecar is indexed afresh', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-remote-idx-'));
+  const store = await createAzureStore({ container: 'indexed', prefix: 'p', endpoint: az.endpoint, env: az.env });
+  try {
+    const { cp } = await import('node:fs/promises');
+    await cp(join(local.root, 'clean'), join(dir, 'clean'), { recursive: true });
+    const written = await writeSidecarsFor([join(dir, 'clean', 'clean.ism')]);
+    assert.equal(written.length, 4);
+    await upload(store, dir);
+    const via = new Map<string, string>();
+    const origin = await startOrigin({ root: await openOriginRoot('az://indexed/p', { endpoint: az.endpoint, env: az.env }), onIndexed: (file, how) => via.set(file, how) });
+    try {
+      const m = await get(origin.handler, '/clean/clean.ism/Manifest');
+      assert.equal(m.status, 200);
+      assert.deepEqual([...via.values()], ['sidecar', 'sidecar', 'sidecar', 'sidecar'], JSON.stringify([...via]));
+      assert.deepEqual(m.body, (await get(origins.azure!.handler, `/${presentations.clean.path}/Manifest`)).body, 'same Manifest as indexing the sources');
+    } finally {
+      await origin.close();
+    }
+    // Stored clocks tick in seconds: a source stored a second later is newer than its sidecar.
+    await new Promise((r) => setTimeout(r, 1100));
+    const v400 = await readFile(join(dir, 'clean', 'v400.ismv'));
+    await store.put('clean/v400.ismv', () => v400, { size: v400.length, contentType: 'application/octet-stream', cacheControl: 'no-cache', md5: createHash('md5').update(v400).digest() });
+    via.clear();
+    const again = await startOrigin({ root: await openOriginRoot('az://indexed/p', { endpoint: az.endpoint, env: az.env }), onIndexed: (file, how) => via.set(file, how) });
+    try {
+      assert.equal((await get(again.handler, '/clean/clean.ism/Manifest')).status, 200);
+      assert.equal(via.get('clean/v400.ismv'), 'index');
+      assert.equal(via.get('clean/v250.ismv'), 'sidecar');
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await store.close?.();
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
