@@ -84,10 +84,10 @@ export function socketFd(socket: Socket): number | undefined {
  * backpressure) or waits for the socket to become writable and calls again with the rest.
  * Network failures reject with an Error whose `code` is the errno name (EPIPE, ECONNRESET...):
  * the response is broken, destroy the socket. A file shorter than the range rejects with
- * a SmoothpubError (input.read-failed). Destroying the socket or closing the file while a
+ * a SmoothpubError (input.read-failed). `via: 'pool'` always takes the thread pool (tests). Destroying the socket or closing the file while a
  * send runs is safe: the addon works on duplicates of both descriptors.
  */
-export async function sendFileRange(socket: Socket, fd: number, offset: number, length: number, fileName?: string): Promise<number> {
+export async function sendFileRange(socket: Socket, fd: number, offset: number, length: number, fileName?: string, via: 'any' | 'pool' = 'any'): Promise<number> {
   const addon = loadNative();
   if (!addon) throw new TypeError('sendFileRange: the native addon is unavailable; check nativeSendFileAvailable() first');
   const out = socketFd(socket);
@@ -97,7 +97,7 @@ export async function sendFileRange(socket: Socket, fd: number, offset: number, 
   if (length === 0) return 0;
   try {
     // Cached (the usual case for a busy origin): no hop to the thread pool.
-    const sent = addon.sendFileCached?.(out, fd, offset, length) ?? -1;
+    const sent = via === 'pool' ? -1 : (addon.sendFileCached?.(out, fd, offset, length) ?? -1);
     return sent >= 0 ? sent : await addon.sendFile(out, fd, offset, length);
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { bytesSent?: number };

@@ -36,11 +36,11 @@ async function withSource<T>(fn: (file: FileHandle, path: string) => Promise<T>)
 }
 
 /** Sends a whole range, retrying after a short pause when the socket buffer is full. */
-async function sendAll(socket: Socket, fd: number, offset: number, length: number): Promise<number> {
+async function sendAll(socket: Socket, fd: number, offset: number, length: number, via: 'any' | 'pool' = 'any'): Promise<number> {
   let done = 0;
   let calls = 0;
   while (done < length) {
-    const n = await sendFileRange(socket, fd, offset + done, length - done);
+    const n = await sendFileRange(socket, fd, offset + done, length - done, undefined, via);
     done += n;
     calls++;
     if (done < length) await sleep(1);
@@ -93,7 +93,8 @@ const ranges: [string, number, number][] = [
   ['to the end', SOURCE_SIZE - 4321, 4321],
 ];
 
-test('node:http responses carry exactly the file range', { skip: skipNative }, async () => {
+for (const via of ['any', 'pool'] as const) {
+  test(`node:http responses carry exactly the file range (${via === 'any' ? 'page cache: calling thread' : 'thread pool'})`, { skip: skipNative }, async () => {
   await withSource(async (file) => {
     const server = createHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -102,7 +103,7 @@ test('node:http responses carry exactly the file range', { skip: skipNative }, a
       res.writeHead(200, { 'Content-Length': length });
       // Headers go out through node with a callback; the body follows from the kernel.
       res.write('', () => {
-        sendAll(res.socket!, file.fd, offset, length).then(() => res.end(), (e: unknown) => res.destroy(e as Error));
+        sendAll(res.socket!, file.fd, offset, length, via).then(() => res.end(), (e: unknown) => res.destroy(e as Error));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -126,6 +127,7 @@ test('node:http responses carry exactly the file range', { skip: skipNative }, a
     }
   });
 });
+}
 
 /** A loopback connection: the server side never reads, so node never notices the peer's fate. */
 async function connectPair(): Promise<{ server: Socket; client: Socket; close: () => Promise<void> }> {
