@@ -217,7 +217,7 @@ async function main(): Promise<void> {
   if (big) {
     const { small, bigLayout, smallRun, bigRun, ffBigRun } = big;
     console.log(
-      `large input: ${(big.big.bytes / 1e9).toFixed(2)} GB (${big.big.seconds / 3600} h, ${[...new Set(bigLayout.chunkOffsetBoxes)].join('/')}${bigLayout.mdatLargeSize ? ', 64-bit mdat size' : ''}): ` +
+      `large input: ${(big.big.bytes / 1e9).toFixed(2)} GB (${(big.big.seconds / 3600).toFixed(1)} h, ${[...new Set(bigLayout.chunkOffsetBoxes)].join('/')}${bigLayout.mdatLargeSize ? ', 64-bit mdat size' : ''}): ` +
         `smoothpub ${bigRun.seconds.toFixed(1)} s, peak RSS ${bigRun.peakRssMb.toFixed(0)} MB vs ${smallRun.peakRssMb.toFixed(0)} MB for ${(small.bytes / 1e6).toFixed(0)} MB (${(big.big.bytes / small.bytes).toFixed(0)}x the input, ${(bigRun.peakRssMb / smallRun.peakRssMb).toFixed(2)}x the memory); ` +
         `ffmpeg -f ismv ${ffBigRun.seconds.toFixed(1)} s, peak RSS ${ffBigRun.peakRssMb.toFixed(0)} MB`,
     );
