@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   const program = new Command('smoothpub')
-    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA, write the Manifest, package, publish, verify, serve')
+    .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA or plain MP4, write the Manifest, package, remux, publish, verify, serve, encode')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -25,6 +25,17 @@ test('--help lists the commands and exit codes; each command has its own help', 
   assert.match(p.stdout, /--fourcc/);
 });
 
+test('a reader that closes the pipe early ends the CLI quietly (no EPIPE crash)', async () => {
+  const child = spawn(process.execPath, [BIN, 'inspect', 'test/fixtures/multitrack.ismv', 'test/fixtures/clean/clean.ism'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  // Like `| head -0`: our end is closed before the CLI writes anything.
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+});
+
 test('--version prints the package version', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   assert.equal(cli('--version').stdout.trim(), pkg.version);
