@@ -50,6 +50,9 @@ rate_args() { echo "-b:v ${1}k -maxrate ${1}k -bufsize $((2 * $1))k"; }
 # languages.mp4: one level + two AAC tracks (eng 440 Hz, fra 660 Hz).
 # ctts1.mp4: one level with signed composition offsets (ctts version 1, no B-frame edit).
 # misaligned/a.mp4, b.mp4: keyframes every 2 s vs every 2.5 s (the misaligned-ladder error).
+# vfr.mp4: variable frame rate, 4 s video only: every 5th frame of a 29.97 fps source dropped
+# (select keeps the others' times, -fps_mode vfr keeps the gaps: stts deltas 1001 and 2002),
+# B-frames, keyframes forced at the 2 s marks.
 make_progressive() {
   local P="$OUT/progressive"
   local KEYS=(-r 30000/1001 -g 600 -keyint_min 600 -sc_threshold 0 -force_key_frames 'expr:gte(t,n_forced*2)')
@@ -76,6 +79,9 @@ make_progressive() {
     -movflags +faststart "${BITEXACT[@]}" -f mp4 "$P/misaligned/a.mp4"
   "${FF[@]}" -f lavfi -i "$(printf "$V" 160x90)" "${X264[@]}" -r 30000/1001 -g 600 -keyint_min 600 -sc_threshold 0 \
     -force_key_frames 'expr:gte(t,n_forced*2.5)' $(rate_args 80) -movflags +faststart "${BITEXACT[@]}" -f mp4 "$P/misaligned/b.mp4"
+  "${FF[@]}" -f lavfi -i "testsrc2=size=192x108:rate=30000/1001:duration=4" -vf "select='not(eq(mod(n\\,5)\\,2))'" \
+    -fps_mode vfr "${X264[@]}" -g 600 -keyint_min 600 -sc_threshold 0 -force_key_frames 'expr:gte(t,n_forced*2)' \
+    $(rate_args 100) -movflags +faststart "${BITEXACT[@]}" -f mp4 "$P/vfr.mp4"
 }
 
 if [ "${1:-}" = progressive ]; then

@@ -1,43 +1,211 @@
-// Plain MP4 input, judged by a real client: GStreamer decodes the packaged Smooth
+// Plain MP4 input, judged by real clients: GStreamer decodes the packaged Smooth
 // presentation to exactly the frames (checksums and timestamps) it decodes from the
-// source MP4 itself, with playbin (mssdemux) and playbin3 (mssdemux2).
-import { test } from 'node:test';
+// source MP4 itself, with playbin (mssdemux) and playbin3 (mssdemux2); the first video
+// and audio running times are compared with the source's; a variable-frame-rate source
+// keeps its frames and duration; dash.js plays the ladder to the end with audio.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
-import { fixtures, requireTools, run } from './helpers.js';
+import { launchChromium, playWithDashjs } from './dashjsPlayer.js';
+import { failedRequests, fixtures, mapLimit, readManifest, requireTools, run, type RunResult } from './helpers.js';
 
-const FRAME_LINE = /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/;
+const ONE_FRAME = 1001 / 30000; // seconds, at 29.97 fps
+const ladder = ['v300', 'v200', 'v100'].map((n) => join(fixtures, 'progressive', `${n}.mp4`));
 
-function frameLines(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => FRAME_LINE.test(l));
+/** One decoded buffer as printed by checksumsink: `H:MM:SS.nnnnnnnnn <hex>`. */
+interface Printed {
+  pts: number;
+  line: string;
 }
 
-for (const playbin of ['playbin', 'playbin3'] as const) {
-  test(`${playbin}: the packaged plain MP4 ladder decodes to the source's frames (lowest level)`, { timeout: 180_000 }, async (t) => {
-    if (!requireTools(t, 'gst-launch-1.0')) return;
-    const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-prog-'));
-    t.after(() => rm(tmp, { recursive: true, force: true }));
-    const levels = ['v300', 'v200', 'v100'].map((n) => join(fixtures, 'progressive', `${n}.mp4`));
-    const packaged = await packagePresentation({ inputs: levels, outDir: join(tmp, 'video.ism') });
-    const video = packaged.presentation.streams.find((s) => s.type === 'video')!;
-    const [low, next] = video.qualityLevels.map((q) => q.bitrate).sort((a, b) => a - b);
-    const server = await startStaticServer({ root: join(tmp, 'video.ism'), host: '127.0.0.1', port: 0 });
-    let smooth;
-    try {
-      smooth = await run('gst-launch-1.0', [playbin, `uri=${server.url}video.ism/Manifest`, 'video-sink=checksumsink', 'audio-sink=fakesink', `connection-speed=${Math.floor((low! + next!) / 2 / 1000)}`], 90);
-    } finally {
-      await server.close();
-    }
-    const direct = await run('gst-launch-1.0', [playbin, `uri=file://${levels[2]}`, 'video-sink=checksumsink', 'audio-sink=fakesink'], 90);
-    assert.equal(smooth.code, 0, smooth.stderr.slice(-2000));
-    assert.equal(direct.code, 0, direct.stderr.slice(-2000));
-    const want = frameLines(direct.stdout);
-    assert.equal(want.length, 240, 'the source decodes to 240 frames');
-    // Same frames at the same timestamps: the first presented frame and A/V timing survive the edit lists.
-    assert.deepEqual(frameLines(smooth.stdout), want);
+/** What one gst-launch run decoded: video (sha1 checksumsink) and audio (md5) buffers, and where each sink's first segment starts. */
+interface Decoded {
+  result: RunResult;
+  video: Printed[];
+  audio: Printed[];
+  /** First running time of each sink: pts of its first buffer − segment start + segment base. */
+  firstVideo: number;
+  firstAudio: number;
+}
+
+function seconds(clock: string): number {
+  const [h, m, s] = clock.split(':');
+  return Number(h) * 3600 + Number(m) * 60 + Number(s);
+}
+
+function buffers(stdout: string, hexLength: number): Printed[] {
+  const re = new RegExp(`^(\\d+:\\d\\d:\\d\\d\\.\\d+) [0-9a-f]{${hexLength}}$`);
+  return stdout.split('\n').flatMap((line) => {
+    const m = re.exec(line);
+    return m?.[1] === undefined ? [] : [{ pts: seconds(m[1]), line }];
   });
 }
+
+/** basesink's "configured segment" debug line for a sink (GST_DEBUG=basesink:5): the segment its first buffer is timed against. */
+function firstSegment(stderr: string, sink: string): { start: number; base: number } {
+  const re = new RegExp(`<${sink}> configured segment time segment start=([\\d:.]+),.* base=([\\d:.]+)`);
+  const m = re.exec(stderr);
+  if (m?.[1] === undefined || m[2] === undefined) throw new Error(`no segment logged for ${sink}:\n${stderr.slice(-1500)}`);
+  return { start: seconds(m[1]), base: seconds(m[2]) };
+}
+
+/**
+ * Decodes `uri` with a checksumsink per stream: SHA-1 lines are video frames, MD5 lines audio
+ * buffers (the hash length tells them apart on one stdout). Printed PTS alone would mislead:
+ * qtdemux playing an MP4 with edit lists keeps media times in PTS and moves the segment
+ * start instead, so timing is compared as running time.
+ */
+async function decode(playbin: 'playbin' | 'playbin3', uri: string, extra: string[] = []): Promise<Decoded> {
+  const args = [playbin, `uri=${uri}`, 'video-sink=checksumsink name=vsink', 'audio-sink=checksumsink hash=md5 name=asink', ...extra];
+  // env(1) sets the debug variables for this run only (basesink logs each sink's segment).
+  const result = await run('env', ['GST_DEBUG=basesink:5', 'GST_DEBUG_NO_COLOR=1', 'gst-launch-1.0', ...args], 90);
+  const video = buffers(result.stdout, 40);
+  const audio = buffers(result.stdout, 32);
+  const running = (first: Printed | undefined, sink: string): number => {
+    if (first === undefined) return Number.NaN;
+    const seg = firstSegment(result.stderr, sink);
+    return first.pts - seg.start + seg.base;
+  };
+  const earliest = (bs: Printed[]): Printed | undefined => bs.reduce<Printed | undefined>((a, b) => (a === undefined || b.pts < a.pts ? b : a), undefined);
+  return { result, video, audio, firstVideo: running(earliest(video), 'vsink'), firstAudio: running(earliest(audio), 'asink') };
+}
+
+/** First decoded video and audio timestamps of a file, by ffprobe (edit lists applied). */
+async function probeFirstTimes(file: string): Promise<{ video: number; audio: number }> {
+  const first = async (stream: string): Promise<number> => {
+    const r = await run('ffprobe', ['-v', 'error', '-select_streams', stream, '-read_intervals', '%+#5', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file], 30);
+    const times = r.stdout.split('\n').map((l) => Number.parseFloat(l)).filter((v) => Number.isFinite(v)); // lines may carry side data after a comma
+    assert.ok(r.code === 0 && times.length > 0, `ffprobe ${stream} of ${file}: ${r.stderr}`);
+    return Math.min(...times);
+  };
+  return { video: await first('v:0'), audio: await first('a:0') };
+}
+
+function assertPlayed(d: Decoded, what: string): void {
+  const tail = `\n--- stderr (tail) ---\n${d.result.stderr.split('\n').filter((l) => !l.includes('basesink')).join('\n').slice(-1500)}`;
+  assert.equal(d.result.code, 0, `${what}: gst-launch exit code (124 = timed out)${tail}`);
+}
+
+const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
+
+test('GStreamer: the packaged plain MP4 ladder decodes to the source\'s frames, A/V timed as the source', { timeout: 180_000, concurrency: 2 }, async (t) => {
+  if (!requireTools(t, 'gst-launch-1.0', 'ffprobe', 'timeout')) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-prog-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  const packaged = await packagePresentation({ inputs: ladder, outDir: join(tmp, 'video.ism') });
+  const video = packaged.presentation.streams.find((s) => s.type === 'video')!;
+  const [low, next] = video.qualityLevels.map((q) => q.bitrate).sort((a, b) => a - b);
+  const lowest = ladder[2]!;
+  const server = await startStaticServer({ root: join(tmp, 'video.ism'), host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  const source = await probeFirstTimes(lowest);
+  t.diagnostic(`source (ffprobe): first video ${ms(source.video)}, first audio ${ms(source.audio)}`);
+
+  await Promise.all(
+    (['playbin', 'playbin3'] as const).map((playbin) =>
+      t.test(playbin, async (st: TestContext) => {
+        const [smooth, direct] = await mapLimit(['smooth', 'direct'] as const, 2, (which) =>
+          which === 'smooth'
+            ? decode(playbin, `${server.url}video.ism/Manifest`, [`connection-speed=${Math.floor((low! + next!) / 2 / 1000)}`])
+            : decode(playbin, `file://${lowest}`),
+        );
+        assertPlayed(smooth!, 'Smooth');
+        assertPlayed(direct!, 'source MP4');
+        const s = smooth!;
+        const d = direct!;
+        assert.equal(d.video.length, 240, 'the source decodes to 240 frames');
+        // Same frames at the same PTS (GStreamer's, see below), in the same order.
+        assert.deepEqual(s.video.map((b) => b.line), d.video.map((b) => b.line));
+        assert.ok(d.audio.length > 300, `the source decodes audio (${d.audio.length} buffers)`);
+        st.diagnostic(`${playbin} source MP4: first video ${ms(d.firstVideo)}, first audio ${ms(d.firstAudio)} (running time)`);
+        st.diagnostic(`${playbin} Smooth: first video ${ms(s.firstVideo)}, first audio ${ms(s.firstAudio)} (running time)`);
+        // The method is sound: GStreamer times the source as ffprobe does (edit lists honoured).
+        assert.ok(Math.abs(d.firstVideo - source.video) < 0.001, `source video starts at ${ms(d.firstVideo)} in GStreamer, ${ms(source.video)} in ffprobe`);
+        assert.ok(Math.abs(d.firstAudio - source.audio) < 0.001, `source audio starts at ${ms(d.firstAudio)} in GStreamer, ${ms(source.audio)} in ffprobe`);
+        // Audio: the first buffer (the decoded AAC priming frame, announced at t=0) and the
+        // first buffer of real sound (the source's first) are both within one frame.
+        assert.ok(Math.abs(s.firstAudio - source.audio) <= ONE_FRAME, `Smooth audio starts at ${ms(s.firstAudio)}, source at ${ms(source.audio)}`);
+        const firstSound = s.audio.find((b) => b.line.endsWith(d.audio[0]!.line.split(' ')[1]!));
+        assert.ok(firstSound, 'the source\'s first audio buffer is decoded from the Smooth presentation');
+        const audioSegment = firstSegment(s.result.stderr, 'asink');
+        const firstSoundRunning = firstSound.pts - audioSegment.start + audioSegment.base;
+        st.diagnostic(`${playbin} Smooth: the source's first audio buffer at ${ms(firstSoundRunning)} (running time)`);
+        assert.ok(Math.abs(firstSoundRunning - source.audio) <= ONE_FRAME, `the source's first sound plays at ${ms(firstSoundRunning)}`);
+        // Video: qtdemux times a Smooth fragment's samples from its decode time, keeping
+        // PTS >= DTS (negative trun v1 offsets are shifted up), so with B-frames the first
+        // frame lands at the reorder delay (2 frames, 66.7 ms), not at 0 as MSE places it.
+        // Manifest t cannot be negative for mssdemux, so no Smooth timeline starting at 0
+        // avoids it; kept as a TODO with the measured figure until a timeline choice fixes it.
+        await st.test('first video frame within one frame of the source', { todo: 'GStreamer places B-frame video at the reorder delay (2 frames)' }, () => {
+          assert.ok(Math.abs(s.firstVideo - source.video) <= ONE_FRAME, `Smooth video starts at ${ms(s.firstVideo)}, source at ${ms(source.video)}`);
+        });
+        // Pin today's behaviour so that a change in either direction is noticed.
+        assert.ok(Math.abs(s.firstVideo - 2 * ONE_FRAME) < 0.001, `Smooth video starts at ${ms(s.firstVideo)} (expected the 2-frame reorder delay)`);
+      }),
+    ),
+  );
+});
+
+test('GStreamer: a variable-frame-rate plain MP4 keeps its frames and its duration', { timeout: 120_000, concurrency: 2 }, async (t) => {
+  if (!requireTools(t, 'gst-launch-1.0', 'ffprobe', 'timeout')) return;
+  const vfr = join(fixtures, 'progressive', 'vfr.mp4');
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-vfr-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  await packagePresentation({ inputs: [vfr], outDir: join(tmp, 'video.ism') });
+  const manifest = await readManifest(join(tmp, 'video.ism'));
+  const video = manifest.streams.find((s) => s.type === 'video');
+  assert.ok(video && video.chunks === 2, 'two 2 s fragments');
+
+  // The source really is variable: decode-time steps of one and two frames.
+  const packets = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=dts', '-of', 'csv=p=0', vfr], 30);
+  const dts = packets.stdout.split('\n').filter((l) => l !== '').map(Number);
+  const steps = new Set(dts.slice(1).map((v, i) => v - dts[i]!));
+  assert.deepEqual([...steps].sort((a, b) => a - b), [1001, 2002], 'the fixture has two frame durations');
+  const duration = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', vfr], 30);
+  const sourceSeconds = Number(duration.stdout.trim());
+  const xml = await readFile(join(tmp, 'video.ism', 'Manifest'), 'utf8');
+  const videoIndex = /<StreamIndex Type="video"[^>]*TimeScale="(\d+)"[^>]*>([\s\S]*?)<\/StreamIndex>/.exec(xml);
+  assert.ok(videoIndex?.[1] && videoIndex[2], 'video StreamIndex with its TimeScale');
+  const scale = Number(videoIndex[1]);
+  const sum = [...videoIndex[2].matchAll(/<c [^>]*d="(\d+)"/g)].reduce((a, m) => a + Number(m[1]), 0);
+  t.diagnostic(`vfr: fragment durations sum to ${sum}/${scale} s, source video duration ${sourceSeconds} s`);
+  assert.equal(sum / scale, sourceSeconds, 'fragment durations sum to the source duration');
+
+  const server = await startStaticServer({ root: join(tmp, 'video.ism'), host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  await Promise.all(
+    (['playbin', 'playbin3'] as const).map((playbin) =>
+      t.test(playbin, async () => {
+        const [smooth, direct] = await Promise.all([decode(playbin, `${server.url}video.ism/Manifest`), decode(playbin, `file://${vfr}`)]);
+        assertPlayed(smooth, 'Smooth');
+        assertPlayed(direct, 'source MP4');
+        assert.equal(direct.video.length, 96, 'the source decodes to 96 frames (120 with every 5th dropped)');
+        assert.deepEqual(smooth.video.map((b) => b.line), direct.video.map((b) => b.line), 'same frames at the same timestamps');
+      }),
+    ),
+  );
+});
+
+test('dash.js plays the packaged plain MP4 ladder to the end with audio', { timeout: 120_000 }, async (t) => {
+  if (!requireTools(t, 'chromium')) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-prog-dashjs-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  await packagePresentation({ inputs: ladder, outDir: join(tmp, 'video.ism') });
+  const manifest = await readManifest(join(tmp, 'video.ism'));
+  const server = await startStaticServer({ root: join(tmp, 'video.ism'), host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const durationSeconds = manifest.duration / manifest.timeScale;
+  const { end, finished, consoleErrors } = await playWithDashjs(browser, { pageUrl: server.url, manifestUrl: `${server.url}video.ism/Manifest`, durationSeconds });
+  assert.deepEqual(end.errors, [], `no player errors (console: ${consoleErrors.join(' | ')})`);
+  assert.ok(finished, `played to the end (${end.currentTime} of ${durationSeconds} s)`);
+  assert.ok((end.videoDecodedBytes ?? 0) > 0, 'video decoded');
+  assert.ok((end.audioDecodedBytes ?? 0) > 0, 'audio decoded (dash.js drops a bad audio codec silently)');
+  assert.deepEqual(failedRequests(server.requests), [], 'every request answered 200/206');
+  assert.ok(server.requests.some((r) => /Fragments\(audio=/.test(r.path)), 'audio fragments fetched');
+});
