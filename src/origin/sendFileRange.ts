@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { loadAddon } from '../util/loadAddon.js';
 
 interface NativeSend {
   /**
@@ -24,24 +24,8 @@ interface SocketHandle {
   fd?: number;
 }
 
-let native: NativeSend | null | undefined;
-
-/**
- * The optional addon built by `node-gyp rebuild` at install (binding.gyp, native/sendfile.c),
- * or null when it is missing, failed to build, or `SMOOTHPUB_NO_NATIVE=1` turns it off.
- */
 function loadNative(): NativeSend | null {
-  if (process.env['SMOOTHPUB_NO_NATIVE'] === '1') return null;
-  if (native === undefined) {
-    try {
-      // This file runs as dist/src/origin/sendFileRange.js; the addon is at the package root.
-      const require = createRequire(import.meta.url);
-      native = require('../../../build/Release/sendfile.node') as NativeSend;
-    } catch {
-      native = null;
-    }
-  }
-  return native;
+  return loadAddon<NativeSend>('sendfile');
 }
 
 /** True when sendFileRange can move file bytes to sockets inside the kernel. */

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { loadAddon } from '../util/loadAddon.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -12,24 +12,11 @@ interface NativeCopy {
 /** Errnos meaning "this kernel or filesystem pair can't do it": copy through user space instead. */
 const UNSUPPORTED = new Set(['ENOSYS', 'EXDEV', 'EINVAL', 'EOPNOTSUPP']);
 
-let native: NativeCopy | null | undefined;
+/** Set when the kernel has no copy_file_range(2): the portable path from then on. */
+let kernelLacksIt = false;
 
-/**
- * The optional addon built by `node-gyp rebuild` at install (binding.gyp, native/), or null
- * when it is missing, failed to build, or `SMOOTHPUB_NO_NATIVE=1` turns it off.
- */
 function loadNative(): NativeCopy | null {
-  if (process.env['SMOOTHPUB_NO_NATIVE'] === '1') return null;
-  if (native === undefined) {
-    try {
-      // This file runs as dist/src/storage/copyRange.js; the addon is at the package root.
-      const require = createRequire(import.meta.url);
-      native = require('../../../build/Release/copy_file_range.node') as NativeCopy;
-    } catch {
-      native = null;
-    }
-  }
-  return native;
+  return kernelLacksIt ? null : loadAddon<NativeCopy>('copy_file_range');
 }
 
 /** True when fragment copies go through copy_file_range(2) rather than a user-space buffer. */
@@ -56,7 +43,7 @@ export async function copyRange(from: FileHandle, fromName: string, offset: numb
       // have). The portable path below tells the two apart, rewriting from the start.
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOSYS') native = null;
+      if (code === 'ENOSYS') kernelLacksIt = true;
       if (code === undefined || !UNSUPPORTED.has(code)) throw e;
       // Unsupported for this pair of files: the portable path rewrites the range.
     }

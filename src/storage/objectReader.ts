@@ -1,3 +1,5 @@
+import { concatBytes } from '../util/concatBytes.js';
+
 /** What a store says about one stored object. */
 export interface ObjectInfo {
   size: number;
@@ -36,12 +38,5 @@ export async function collectBody(body: AsyncIterable<Uint8Array> | Iterable<Uin
     if (total > max) throw new Error(`response body larger than the ${max} bytes asked for`);
     chunks.push(c);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
