@@ -35,6 +35,7 @@ async function writeSourceBody({ src, parts, chunk }: SourceBody, res: ServerRes
       if (gone) break;
       if (part instanceof Uint8Array) {
         if (!res.write(part)) await drained(res);
+        gone ||= res.destroyed;
         continue;
       }
       let done = 0;
@@ -55,6 +56,7 @@ async function writeSourceBody({ src, parts, chunk }: SourceBody, res: ServerRes
         if (bytes.length === 0) throw new Error(`${src.name} ended at byte ${at}`);
         done += bytes.length;
         if (!res.write(bytes)) await drained(res);
+        gone ||= res.destroyed;
       }
     }
     complete = !gone;
@@ -72,6 +74,8 @@ async function writeSourceBody({ src, parts, chunk }: SourceBody, res: ServerRes
 /** Resolves once everything written so far has been handed to the kernel. */
 function flushed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // Already gone: 'close' has fired and will not again.
+    if (res.destroyed) return resolve();
     const done = (): void => {
       res.off('close', done);
       resolve();
@@ -83,6 +87,8 @@ function flushed(res: ServerResponse): Promise<void> {
 
 export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // Already gone: 'close' has fired and will not again.
+    if (res.destroyed) return resolve();
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);

@@ -185,7 +185,16 @@ test('concurrent first requests index a presentation once; the cache is bounded'
   assert.equal(indexed.length, 4 + 3 + 4);
 });
 
-test('a client that goes away mid-body releases the source file', async (t) => {
+for (const path of ['sendfile where built', 'copying through memory'] as const) {
+test(`a client that goes away mid-body releases the source file (${path})`, async (t) => {
+  // SMOOTHPUB_NO_NATIVE is read on every send: the copying path is the one a socket gets
+  // when the addon is missing or the socket's buffer fills.
+  if (path === 'copying through memory') {
+    process.env['SMOOTHPUB_NO_NATIVE'] = '1';
+    t.after(() => {
+      delete process.env['SMOOTHPUB_NO_NATIVE'];
+    });
+  }
   const r = await makeRoot();
   // One file kept open: alternating sources drops each handle, which closes only when
   // every lease on it is released, so a leaked lease shows as an open descriptor.
@@ -213,6 +222,7 @@ test('a client that goes away mid-body releases the source file', async (t) => {
   for (let i = 0; i < 50 && (await openFds()) > before; i++) await new Promise((res) => setTimeout(res, 20));
   assert.ok((await openFds()) <= before, `file handles released: ${await openFds()} open, ${before} before`);
 });
+}
 
 test('a body cancelled after one chunk releases the source file', async (t) => {
   const r = await makeRoot();
