@@ -6,7 +6,7 @@ export type FragmentPart = Uint8Array | ByteRun;
 
 /** A fragment's body in order: one run of the source, or a built head and its sample runs. */
 export function fragmentParts(f: Pick<FragmentRef, 'offset' | 'size' | 'built'>): FragmentPart[] {
-  return f.built ? [f.built.head(), ...f.built.runs] : [{ offset: f.offset, size: f.size }];
+  return f.built ? [f.built.head(), ...f.built.runs()] : [{ offset: f.offset, size: f.size }];
 }
 
 /** The parts covering bytes `[start, start + length)` of the body the parts make up. */

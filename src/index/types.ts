@@ -9,11 +9,12 @@ export interface ByteRun {
 /**
  * A fragment that does not exist as such in its source (plain MP4 input): its body is
  * `head()` (a generated `moof` and `mdat` header) followed by sample data, read from
- * `runs` of the source in order. Built on demand so that an index stays small.
+ * `runs()` of the source in order. Both are built on demand, so an index of a long
+ * interleaved file holds no object per sample.
  */
 export interface BuiltFragment {
   head(): Uint8Array;
-  runs: ByteRun[];
+  runs(): ByteRun[];
 }
 
 /** One fragment of one track: a `moof` and its `mdat`, located in the source file. */

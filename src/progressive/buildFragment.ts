@@ -36,9 +36,8 @@ export function buildFragment(table: SampleTable, timeline: TrackTimeline, span:
   const { from, to } = span;
   const time = table.times[from]! + timeline.timeShift;
   const duration = table.times[to]! - table.times[from]!;
-  const runs = sampleRuns(table, from, to);
   let payload = 0;
-  for (const r of runs) payload += r.size;
+  for (let i = from; i < to; i++) payload += table.sizes[i]!;
   const withOffsets = table.compositionOffsets !== undefined;
   // tfdt is unsigned: a first fragment starting before 0 (priming) goes without one,
   // as ffmpeg's ISMV fragments all do; clients then take the Manifest's time.
@@ -77,7 +76,13 @@ export function buildFragment(table: SampleTable, timeline: TrackTimeline, span:
     out.set(mdatHeader, moofSize);
     return out;
   };
-  return { offset: runs[0]?.offset ?? 0, size: headSize + payload, time: BigInt(time), duration: BigInt(duration), built: { head, runs } };
+  return {
+    offset: table.offsets[from] ?? 0,
+    size: headSize + payload,
+    time: BigInt(time),
+    duration: BigInt(duration),
+    built: { head, runs: () => sampleRuns(table, from, to) },
+  };
 }
 
 /** Byte runs of samples [from, to), adjacent samples merged. */

@@ -5,7 +5,7 @@ import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '
 const source = Uint8Array.from({ length: 100 }, (_, i) => i);
 const read = (offset: number, size: number): Promise<Uint8Array> => Promise.resolve(source.slice(offset, Math.min(offset + size, source.length)));
 const head = Uint8Array.of(200, 201, 202, 203);
-const built = { offset: 10, size: 4 + 5 + 3, time: 0n, duration: 1n, built: { head: () => head, runs: [{ offset: 10, size: 5 }, { offset: 50, size: 3 }] } };
+const built = { offset: 10, size: 4 + 5 + 3, time: 0n, duration: 1n, built: { head: () => head, runs: () => [{ offset: 10, size: 5 }, { offset: 50, size: 3 }] } };
 
 test('fragmentParts: a stored fragment is one run, a built one its head then its runs', () => {
   assert.deepEqual(fragmentParts({ offset: 7, size: 9 }), [{ offset: 7, size: 9 }]);

@@ -59,7 +59,7 @@ function summarizeProgressive(ix: SourceIndex): Outcome {
     for (const f of t.fragments) {
       const head = f.built!.head();
       let size = head.length;
-      for (const r of f.built!.runs) {
+      for (const r of f.built!.runs()) {
         if (r.offset < 0 || r.offset + r.size > ix.size) throw new Error(`sample run ${r.offset}+${r.size} lies outside the ${ix.size}-byte file`);
         size += r.size;
       }
