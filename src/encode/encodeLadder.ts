@@ -1,10 +1,12 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { IsmEntry } from '../smooth/ism.js';
 import { writeIsm } from '../smooth/writeIsm.js';
 import type { WriteProgress } from '../storage/writePlanToFolder.js';
+import { buildFolderAtomically } from '../util/atomicFolder.js';
+import { exists } from '../util/exists.js';
 import { buildFfmpegArgs } from './ffmpegArgs.js';
 import { findTools } from './findTools.js';
 import { DEFAULT_LADDER, type Rung } from './ladder.js';
@@ -12,7 +14,6 @@ import { planRenditions, type Rendition } from './planRenditions.js';
 import { probeInput, type SourceInfo } from './probeInput.js';
 import { createProgressReader } from './readProgress.js';
 import { runTool } from './runTool.js';
-import { exists, swapIntoPlace } from './swapIntoPlace.js';
 
 export interface EncodeOptions {
   input: string;
@@ -96,9 +97,9 @@ export async function encodeLadder(opts: EncodeOptions): Promise<EncodeResult> {
   const withAudio = opts.audio !== false && source.audio !== undefined;
   const name = opts.name ?? presentationName(opts.input);
 
-  const temp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
-  const tempRenditions = join(temp, RENDITIONS_FOLDER);
-  try {
+  const ismName = `${name}.ism`;
+  const presentation = await buildFolderAtomically(outDir, async (temp) => {
+    const tempRenditions = join(temp, RENDITIONS_FOLDER);
     await mkdir(tempRenditions, { recursive: true });
     const args = buildFfmpegArgs({ input: opts.input, source, renditions, dir: tempRenditions, fragmentDuration, preset: opts.preset ?? 'medium', audioFile: withAudio ? AUDIO_FILE : undefined, audioKbps });
     const onLine = createProgressReader((p) => {
@@ -111,36 +112,28 @@ export async function encodeLadder(opts: EncodeOptions): Promise<EncodeResult> {
 
     const entries: IsmEntry[] = renditions.map((r) => ({ kind: 'video', src: `${r.file}`, systemBitrate: r.kbps * 1000, trackId: 1 }));
     if (withAudio) entries.push({ kind: 'audio', src: AUDIO_FILE, systemBitrate: audioKbps * 1000, trackId: 1 });
-    const ismName = `${name}.ism`;
     await writeFile(join(tempRenditions, ismName), writeIsm({ entries }));
 
-    let presentation: EncodeResult['presentation'];
-    if (opts.package !== false) {
-      const { packagePresentation } = await import('../package/packagePresentation.js');
-      const packaged = await packagePresentation({
-        inputs: [join(tempRenditions, ismName)],
-        outDir: join(temp, ismName),
-        ...(opts.fourCC && { fourCC: opts.fourCC }),
-        ...(signal && { signal }),
-        onProgress: (p) => opts.onProgress?.({ phase: 'package', ...p }),
-      });
-      presentation = { dir: join(outDir, ismName), manifest: join(outDir, ismName, 'Manifest'), objects: packaged.objects, bytes: packaged.bytes };
-    }
-    signal?.throwIfAborted();
-    await swapIntoPlace(temp, outDir);
-    const finalRenditions = join(outDir, RENDITIONS_FOLDER);
-    return {
-      outDir,
-      source,
-      renditions: renditions.map((r) => ({ ...r, path: join(finalRenditions, r.file) })),
-      audio: withAudio ? { path: join(finalRenditions, AUDIO_FILE), kbps: audioKbps } : undefined,
-      ism: join(finalRenditions, ismName),
-      presentation,
-    };
-  } catch (e) {
-    await rm(temp, { recursive: true, force: true });
-    throw e;
-  }
+    if (opts.package === false) return undefined;
+    const { packagePresentation } = await import('../package/packagePresentation.js');
+    const packaged = await packagePresentation({
+      inputs: [join(tempRenditions, ismName)],
+      outDir: join(temp, ismName),
+      ...(opts.fourCC && { fourCC: opts.fourCC }),
+      ...(signal && { signal }),
+      onProgress: (p) => opts.onProgress?.({ phase: 'package', ...p }),
+    });
+    return { dir: join(outDir, ismName), manifest: join(outDir, ismName, 'Manifest'), objects: packaged.objects, bytes: packaged.bytes };
+  }, signal);
+  const finalRenditions = join(outDir, RENDITIONS_FOLDER);
+  return {
+    outDir,
+    source,
+    renditions: renditions.map((r) => ({ ...r, path: join(finalRenditions, r.file) })),
+    audio: withAudio ? { path: join(finalRenditions, AUDIO_FILE), kbps: audioKbps } : undefined,
+    ism: join(finalRenditions, ismName),
+    presentation,
+  };
 }
 
 /** `movies/My Film.final.mp4` -> `My_Film.final`: a name safe in URLs and file systems. */

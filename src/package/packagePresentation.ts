@@ -1,10 +1,11 @@
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
 import type { Presentation } from '../smooth/model.js';
 import { writePlanToFolder, type WriteProgress } from '../storage/writePlanToFolder.js';
+import { buildFolderAtomically } from '../util/atomicFolder.js';
+import { exists } from '../util/exists.js';
 
 export interface PackageOptions extends LoadOptions {
   inputs: string[];
@@ -38,31 +39,7 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   }
   const loaded = await loadPresentation(opts.inputs, opts);
   const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
-  const temp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
-  try {
-    const writeOptions = { concurrency: opts.concurrency ?? 4, ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
-    await writePlanToFolder(plan, temp, writeOptions);
-    opts.signal?.throwIfAborted();
-    if (await exists(outDir)) {
-      const old = `${temp}.old`;
-      await rename(outDir, old);
-      await rename(temp, outDir);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(temp, outDir);
-    }
-  } catch (e) {
-    await rm(temp, { recursive: true, force: true });
-    throw e;
-  }
+  const writeOptions = { concurrency: opts.concurrency ?? 4, ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
+  await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
   return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
-import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
 import type { Presentation } from '../smooth/model.js';
@@ -7,6 +7,8 @@ import { writeIsm } from '../smooth/writeIsm.js';
 import { writeManifest } from '../smooth/writeManifest.js';
 import { openFileSource } from '../source/fileSource.js';
 import type { WriteProgress } from '../storage/writePlanToFolder.js';
+import { buildFilesAtomically, buildFolderAtomically } from '../util/atomicFolder.js';
+import { exists } from '../util/exists.js';
 import { runAll } from '../util/runAll.js';
 import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
 import { readTrackSetup, type TrackSetup } from './readTrackSetup.js';
@@ -59,14 +61,9 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
       if (await exists(join(dir, n))) throw new SmoothpubError(ErrorCode.OUTPUT_EXISTS, 'output file already exists; choose another name or pass --force to replace it', { file: join(dir, n) });
     }
   }
-  // Beside the folder when it is new (one rename publishes it), inside it otherwise
-  // (same filesystem, so every file moves in with a rename).
-  const temp = dirExists ? join(dir, `.${name}.partial-${process.pid}-${Date.now()}`) : join(dirname(dir), `.${basename(dir)}.partial-${process.pid}-${Date.now()}`);
   const totalFragments = layout.files.reduce((s, f) => s + f.level.track.fragments.length, 0);
   const progress: WriteProgress = { objects: 0, totalObjects: totalFragments + 2, bytes: 0, totalBytes: 0 };
-  let bytes = 0;
-  try {
-    await mkdir(temp, { recursive: true });
+  const writeAll = async (temp: string): Promise<number> => {
     const sizes = new Map<RemuxFile, number>();
     // Reported sizes are the fragments'; the few KB of moov and mfra are not worth a second pass.
     progress.totalBytes = layout.files.reduce((s, f) => s + f.level.track.fragments.reduce((t, x) => t + x.size, 0), 0);
@@ -82,24 +79,20 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
       },
       opts.signal,
     );
-    bytes = [...sizes.values()].reduce((s, n) => s + n, 0);
     const ismc = writeManifest(loaded.presentation);
     const ism = writeIsm(layout.ism);
     await writeFile(join(temp, layout.ismcName), ismc, { flag: 'wx' });
     await writeFile(join(temp, layout.ismName), ism, { flag: 'wx' });
-    bytes += Buffer.byteLength(ismc) + Buffer.byteLength(ism);
     progress.objects += 2;
     opts.onProgress?.({ ...progress });
-    opts.signal?.throwIfAborted();
-    if (dirExists) {
-      for (const n of finalNames) await rename(join(temp, n), join(dir, n));
-      await rm(temp, { recursive: true, force: true });
-    } else {
-      await mkdir(dirname(dir), { recursive: true });
-      await rename(temp, dir);
-    }
+    return [...sizes.values()].reduce((s, n) => s + n, 0) + Buffer.byteLength(ismc) + Buffer.byteLength(ism);
+  };
+  let bytes: number;
+  try {
+    // A new folder is built beside its place and published with one rename; into an
+    // existing one (which may hold other files) the files move one by one, the .ism last.
+    bytes = dirExists ? await buildFilesAtomically(dir, name, finalNames, writeAll, opts.signal) : await buildFolderAtomically(dir, writeAll, opts.signal);
   } catch (e) {
-    await rm(temp, { recursive: true, force: true });
     if (isSmoothpubError(e) || opts.signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the remuxed presentation failed: ${err.code ?? ''} ${err.message}`, { file: err.path ?? dir }, { cause: e });
@@ -134,14 +127,5 @@ async function writeOne(file: RemuxFile, path: string, opts: RemuxOptions, onFra
   } finally {
     await out?.close();
     await source?.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
