@@ -25,8 +25,37 @@ export function sliceParts(parts: FragmentPart[], start: number, length: number)
   return out;
 }
 
-/** Reads a whole fragment body into memory (`read` returns fewer bytes only at the source's end). */
+/**
+ * Reads a whole fragment body into memory (`read` returns fewer bytes only at the
+ * source's end). Many runs close together (a plain MP4 interleaving one sample per
+ * chunk) are read as the one span that holds them, not a read each.
+ */
 export async function readFragmentBody(parts: FragmentPart[], read: (offset: number, size: number) => Promise<Uint8Array>): Promise<Uint8Array> {
   if (parts.length === 1 && !(parts[0] instanceof Uint8Array)) return read(parts[0]!.offset, parts[0]!.size);
+  const runs = parts.filter((p): p is ByteRun => !(p instanceof Uint8Array));
+  const span = spanOf(runs);
+  if (span !== undefined) {
+    // A short read (the file shrank) leaves the body short: callers check its length.
+    const bytes = await read(span.offset, span.size);
+    return concatBytes(parts.map((p) => (p instanceof Uint8Array ? p : bytes.subarray(p.offset - span.offset, p.offset - span.offset + p.size))));
+  }
   return concatBytes(await Promise.all(parts.map((p) => (p instanceof Uint8Array ? p : read(p.offset, p.size)))));
+}
+
+/** Bytes of a span worth reading whole: at most this much more than its runs hold. */
+const SPAN_SLACK = 256 * 1024;
+
+/** The one range covering ascending `runs`, when there are several and it wastes little. */
+export function spanOf(runs: readonly ByteRun[]): ByteRun | undefined {
+  if (runs.length < 3) return undefined;
+  let payload = 0;
+  let end = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i]!;
+    if (i > 0 && r.offset < runs[i - 1]!.offset + runs[i - 1]!.size) return undefined;
+    payload += r.size;
+    end = r.offset + r.size;
+  }
+  const size = end - runs[0]!.offset;
+  return size <= 2 * payload + SPAN_SLACK ? { offset: runs[0]!.offset, size } : undefined;
 }
