@@ -2,9 +2,10 @@
 // generated once into the git-ignored .cache/bench/. A short ladder is encoded once and
 // looped with `-stream_loop ... -c copy -f ismv` (design.md: a 10-minute level in under a
 // second), instead of encoding 10 minutes x 7 levels.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { removeStaleTemps } from './lib/removeStaleTemps.js';
+import { runFfmpeg } from './lib/runFfmpeg.js';
 
 export const CACHE = resolve('.cache/bench');
 /** Seconds of the encoded ladder; every presentation is a whole number of repeats of it. */
@@ -38,11 +39,6 @@ export interface BenchPresentation {
   seconds: number;
 }
 
-function ffmpeg(args: string[]): void {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed with ${r.status ?? r.signal ?? r.error?.message}`);
-}
-
 function videoName(l: Level): string {
   return `video_${l.bitrate / 1000}k.ismv`;
 }
@@ -71,8 +67,8 @@ function ensureShortLadder(): string {
     '-g', '48', '-keyint_min', '48', '-sc_threshold', '0', '-r', '24', '-bf', '0',
     join(tmp, `short_${l.bitrate / 1000}k.mp4`),
   ]);
-  ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=24:duration=${SHORT_SECONDS}`, '-filter_complex', [split, ...scales].join(';'), ...outputs]);
-  ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SHORT_SECONDS}`, '-ac', '2', '-c:a', 'aac', '-b:a', `${AUDIO_BITRATE / 1000}k`, join(tmp, 'audio.m4a')]);
+  runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=24:duration=${SHORT_SECONDS}`, '-filter_complex', [split, ...scales].join(';'), ...outputs]);
+  runFfmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SHORT_SECONDS}`, '-ac', '2', '-c:a', 'aac', '-b:a', `${AUDIO_BITRATE / 1000}k`, join(tmp, 'audio.m4a')]);
   writeFileSync(join(tmp, 'complete'), '');
   renameSync(tmp, dir);
   log(`ladder encoded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -109,11 +105,11 @@ export function ensurePresentation(minutes: number): BenchPresentation {
     const t0 = performance.now();
     log(`looping the ladder ${repeats}x into a ${minutes}-minute presentation in ${dir}`);
     for (const l of LEVELS) {
-      ffmpeg(['-stream_loop', String(repeats - 1), '-i', join(short, `short_${l.bitrate / 1000}k.mp4`), '-map', '0:v:0', '-c', 'copy', '-f', 'ismv', join(tmp, videoName(l))]);
+      runFfmpeg(['-stream_loop', String(repeats - 1), '-i', join(short, `short_${l.bitrate / 1000}k.mp4`), '-map', '0:v:0', '-c', 'copy', '-f', 'ismv', join(tmp, videoName(l))]);
     }
     // -ignore_editlist keeps the AAC priming samples instead of an edit list, so the
     // audio starts at 0 like the video (design.md: clean test media).
-    ffmpeg(['-ignore_editlist', '1', '-stream_loop', String(repeats - 1), '-i', join(short, 'audio.m4a'), '-map', '0:a:0', '-c', 'copy', '-frag_duration', '2000000', '-f', 'ismv', join(tmp, 'audio.isma')]);
+    runFfmpeg(['-ignore_editlist', '1', '-stream_loop', String(repeats - 1), '-i', join(short, 'audio.m4a'), '-map', '0:a:0', '-c', 'copy', '-frag_duration', '2000000', '-f', 'ismv', join(tmp, 'audio.isma')]);
     writeIsm(join(tmp, 'presentation.ism'));
     renameSync(tmp, dir);
     log(`looped in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -124,20 +120,7 @@ export function ensurePresentation(minutes: number): BenchPresentation {
 
 /** Temp folders left by interrupted runs (whose process is gone). */
 export function cleanStaleTemps(): void {
-  if (!existsSync(CACHE)) return;
-  for (const name of readdirSync(CACHE)) {
-    const pid = /^(?:short|bbb\d+min)\.tmp-(\d+)$/.exec(name)?.[1]; // only this file's temp folders
-    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(CACHE, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  removeStaleTemps(CACHE, /^(?:short|bbb\d+min)\.tmp-(\d+)$/); // only this file's temp folders
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,81 +10,19 @@
 // one tool's dirty pages are not flushed on the next one's clock. Medians are the headline;
 // the best run and CPU seconds are printed too, as this machine is shared and noisy.
 // The last line is `RESULT {json}`.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
-import { argValue, log, median } from './lib/common.js';
+import { argValue, log, median, round3 } from './lib/common.js';
+import { folderStats } from './lib/folderStats.js';
+import { measure, syncDisks, type Run } from './lib/measure.js';
+import { runRounds, type Tool } from './lib/runRounds.js';
+import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
 
-interface Run {
-  seconds: number;
-  /** User + system CPU seconds (GNU time only; NaN otherwise). */
-  cpuSeconds: number;
-  peakRssMb: number;
-  stdout: string;
-}
-
-interface Tool {
-  name: string;
-  /** Prepares (untimed) and returns the command to time. */
-  command: () => string[];
-  runs: Run[];
-}
-
-const GNU_TIME = '/usr/bin/time';
 const OUT = join(CACHE, 'out');
-const SMOOTHPUB = resolve('bin/smoothpub.js');
-
-function sync(): void {
-  spawnSync('sync');
-}
-
-/** Runs `cmd` to completion; wall time measured here, peak RSS by GNU time or /proc polling. */
-async function measure(cmd: string[]): Promise<Run> {
-  const [file, ...args] = cmd as [string, ...string[]];
-  if (existsSync(GNU_TIME)) {
-    const rssFile = join(OUT, '.rss');
-    const t0 = performance.now();
-    const r = spawnSync(GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
-    const seconds = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed with ${r.status ?? r.signal}`);
-    const [kb, user, sys] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-    return { seconds, cpuSeconds: (user ?? NaN) + (sys ?? NaN), peakRssMb: (kb ?? NaN) / 1024, stdout: r.stdout.toString() };
-  }
-  const t0 = performance.now();
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // exited between polls
-    }
-  }, 10);
-  const code = await new Promise<number | null>((res) => child.on('close', res));
-  clearInterval(poll);
-  const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`${cmd.join(' ')} failed with ${code}`);
-  return { seconds, cpuSeconds: NaN, peakRssMb: peakKb / 1024, stdout };
-}
-
-function folderStats(dir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    files++;
-    bytes += statSync(join(e.parentPath, e.name)).size;
-  }
-  return { files, bytes };
-}
 
 function smoothpubCommand(p: BenchPresentation, out: string): string[] {
-  rmSync(out, { recursive: true, force: true });
-  return [process.execPath, SMOOTHPUB, 'package', p.ism, '-o', out, '--json', '--no-progress'];
+  return smoothpubPackageCommand([p.ism], out);
 }
 
 function tools(p: BenchPresentation): Tool[] {
@@ -124,24 +62,14 @@ async function main(): Promise<void> {
   log(`input: ${big.files.length} files, ${(big.bytes / 1e6).toFixed(0)} MB, ${big.seconds / 60} min; ${reps} timed rounds after 1 warm-up, interleaved`);
 
   const list = tools(big);
-  for (let round = 0; round <= reps; round++) {
-    // Rotate the order so no tool always runs right after the same other one.
-    const order = list.map((_, i) => list[(i + round) % list.length]!);
-    for (const tool of order) {
-      const cmd = tool.command();
-      sync();
-      const run = await measure(cmd);
-      log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${tool.name} ${run.seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s), peak RSS ${run.peakRssMb.toFixed(0)} MB`);
-      if (round > 0) tool.runs.push(run);
-    }
-  }
+  await runRounds(list, reps, OUT);
 
   // Memory flatness: the same presentation at a fifth of the length.
   const smallOut = join(OUT, 'smoothpub-2min', 'video.ism');
   mkdirSync(join(smallOut, '..'), { recursive: true });
-  await measure(smoothpubCommand(small, smallOut));
-  sync();
-  const smallRun = await measure(smoothpubCommand(small, smallOut));
+  await measure(smoothpubCommand(small, smallOut), OUT);
+  syncDisks();
+  const smallRun = await measure(smoothpubCommand(small, smallOut), OUT);
 
   const [sp, cp, ff] = list as [Tool, Tool, Tool];
   const spOut = folderStats(join(OUT, 'smoothpub', 'video.ism'));
@@ -188,10 +116,6 @@ async function main(): Promise<void> {
   };
   rmSync(OUT, { recursive: true, force: true });
   console.log(`RESULT ${JSON.stringify(result)}`);
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 await main();

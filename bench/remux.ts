@@ -13,42 +13,24 @@
 // round fills the page cache, then the tools run interleaved in a rotating order,
 // `sync`ed before each run; medians are the headline. `--quick` skips the 4 GiB part.
 // The last line is `RESULT {json}`.
-import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { CACHE, cleanStaleTemps } from './media.js';
-import { argValue, log, median } from './lib/common.js';
+import { argValue, log, median, round3 } from './lib/common.js';
+import { folderStats } from './lib/folderStats.js';
 import { measure, syncDisks, type Run } from './lib/measure.js';
 import { readMp4Layout, type Mp4Layout } from './lib/mp4Layout.js';
 import { cleanStalePlainTemps, ensureLoopedMovie, ensurePlainLadder, removeOtherLoopedMovies, type PlainLadder, type PlainMovie } from './lib/plainMedia.js';
+import { runRounds, type Tool as TimedTool } from './lib/runRounds.js';
+import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
 
-interface Tool {
-  name: string;
-  /** Prepares (untimed) and returns the command to time. */
-  command: () => string[];
+interface Tool extends TimedTool {
   /** Where the tool's output goes, for its size. */
   out: string;
-  runs: Run[];
 }
 
 const OUT = join(CACHE, 'remux-out');
-const SMOOTHPUB = resolve('bin/smoothpub.js');
 const HEADROOM = 2e9;
-
-function folderBytes(dir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    files++;
-    bytes += statSync(join(e.parentPath, e.name)).size;
-  }
-  return { files, bytes };
-}
-
-function smoothpubCommand(inputs: string[], out: string): string[] {
-  rmSync(out, { recursive: true, force: true });
-  return [process.execPath, SMOOTHPUB, 'package', ...inputs, '-o', out, '--json', '--no-progress'];
-}
 
 /** ffmpeg's output options for one rendition: audio fragments every 2 s like bench/media.ts's ISMA (video fragments at its 2 s keyframes). */
 function ffmpegOutput(input: number, file: string, out: string): string[] {
@@ -68,7 +50,7 @@ function tools(ladder: PlainLadder): Tool[] {
   mkdirSync(join(sp, '..'), { recursive: true });
   const ff = ['ffmpeg', '-hide_banner', '-v', 'error', '-y'];
   return [
-    { name: 'smoothpub', command: () => smoothpubCommand(ladder.files, sp), out: sp, runs: [] },
+    { name: 'smoothpub', command: () => smoothpubPackageCommand(ladder.files, sp), out: sp, runs: [] },
     {
       name: 'ffmpeg 1 process',
       command: () => {
@@ -141,12 +123,12 @@ async function runBig(ladder: PlainLadder, targetBytes: number): Promise<BigResu
 
   const out = join(OUT, 'big', 'video.ism');
   mkdirSync(join(out, '..'), { recursive: true });
-  await measure(smoothpubCommand([small.file], out), OUT); // warm-up: the small input into the page cache
+  await measure(smoothpubPackageCommand([small.file], out), OUT); // warm-up: the small input into the page cache
   syncDisks();
-  const smallRun = await measure(smoothpubCommand([small.file], out), OUT);
+  const smallRun = await measure(smoothpubPackageCommand([small.file], out), OUT);
   log(`small: smoothpub ${smallRun.seconds.toFixed(2)} s, peak RSS ${smallRun.peakRssMb.toFixed(0)} MB`);
   syncDisks();
-  const bigRun = await measure(smoothpubCommand([big.file], out), OUT);
+  const bigRun = await measure(smoothpubPackageCommand([big.file], out), OUT);
   const objects = (JSON.parse(bigRun.stdout) as { objects: number }).objects;
   log(`large: smoothpub ${bigRun.seconds.toFixed(2)} s, peak RSS ${bigRun.peakRssMb.toFixed(0)} MB, ${objects} objects`);
   rmSync(out, { recursive: true, force: true });
@@ -173,20 +155,10 @@ async function main(): Promise<void> {
   log(`input: ${ladder.files.length} plain MP4 files, ${(ladder.bytes / 1e6).toFixed(0)} MB, ${minutes} min; ${reps} timed rounds after 1 warm-up, interleaved`);
 
   const list = tools(ladder);
-  for (let round = 0; round <= reps; round++) {
-    // Rotate the order so no tool always runs right after the same other one.
-    const order = list.map((_, i) => list[(i + round) % list.length]!);
-    for (const tool of order) {
-      const cmd = tool.command();
-      syncDisks();
-      const run = await measure(cmd, OUT);
-      log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${tool.name} ${run.seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s), peak RSS ${run.peakRssMb.toFixed(0)} MB`);
-      if (round > 0) tool.runs.push(run);
-    }
-  }
+  await runRounds(list, reps, OUT);
   const [sp, ff1, ffN] = list as [Tool, Tool, Tool];
   const objects = (JSON.parse(sp.runs.at(-1)!.stdout) as { objects: number }).objects;
-  const outputs = list.map((t) => folderBytes(t.out));
+  const outputs = list.map((t) => folderStats(t.out));
   rmSync(join(OUT, 'smoothpub'), { recursive: true, force: true });
   rmSync(ff1.out, { recursive: true, force: true });
   rmSync(ffN.out, { recursive: true, force: true });
@@ -254,10 +226,6 @@ async function main(): Promise<void> {
   };
   rmSync(OUT, { recursive: true, force: true });
   console.log(`RESULT ${JSON.stringify(result)}`);
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 await main();

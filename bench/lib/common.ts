@@ -17,3 +17,8 @@ export function median(xs: number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/** Rounds to milliseconds (or thousandths) for the RESULT json. */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,7 +1,6 @@
 // One timed child process: wall seconds measured here, CPU seconds and peak RSS by GNU
 // time (%M is the largest RSS of the child and the children it waited for, so a
 // `sh -c 'a; b'` reports its biggest step), else VmHWM polled from /proc.
-// Same technique as bench/package.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

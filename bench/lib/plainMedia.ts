@@ -6,10 +6,11 @@
 // - a long muxed video+audio .mp4 looped from the top level with -stream_loop -c copy,
 //   past 4 GiB so the muxer must use co64 chunk offsets.
 // Everything is built in a temp name and renamed, so an interrupted run is never reused.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE, LEVELS, ensurePresentation } from '../media.js';
+import { removeStaleTemps } from './removeStaleTemps.js';
+import { runFfmpeg } from './runFfmpeg.js';
 
 export interface PlainLadder {
   dir: string;
@@ -23,11 +24,6 @@ export interface PlainMovie {
   file: string;
   bytes: number;
   seconds: number;
-}
-
-function ffmpeg(args: string[]): void {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed with ${r.status ?? r.signal ?? r.error?.message}`);
 }
 
 function log(msg: string): void {
@@ -57,7 +53,7 @@ export function ensurePlainLadder(minutes: number): PlainLadder {
     log(`remuxing the ${minutes}-minute ISMV ladder into plain MP4s in ${dir}`);
     ismv.files.forEach((src, i) => {
       const audio = src.endsWith('.isma');
-      ffmpeg(['-i', src, '-map', audio ? '0:a:0' : '0:v:0', '-c', 'copy', ...(audio ? ['-movflags', '+faststart'] : moovFlags(i)), join(tmp, names[i]!)]);
+      runFfmpeg(['-i', src, '-map', audio ? '0:a:0' : '0:v:0', '-c', 'copy', ...(audio ? ['-movflags', '+faststart'] : moovFlags(i)), join(tmp, names[i]!)]);
     });
     renameSync(tmp, dir);
     log(`remuxed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -78,7 +74,7 @@ export function ensureLoopedMovie(ladder: PlainLadder, loops: number): PlainMovi
     const t0 = performance.now();
     log(`looping the top level + audio ${loops}x into ${file}`);
     const loop = ['-stream_loop', String(loops - 1)];
-    ffmpeg([...loop, '-i', ladder.files[0]!, ...loop, '-i', ladder.files.at(-1)!, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', tmp]);
+    runFfmpeg([...loop, '-i', ladder.files[0]!, ...loop, '-i', ladder.files.at(-1)!, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', tmp]);
     renameSync(tmp, file);
     log(`looped in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(statSync(file).size / 1e9).toFixed(2)} GB`);
   }
@@ -97,20 +93,5 @@ export function removeOtherLoopedMovies(keep: string[]): void {
 
 /** Temp files and folders of this module left by interrupted runs (whose process is gone). */
 export function cleanStalePlainTemps(): void {
-  for (const dir of [CACHE, join(CACHE, 'plainloop')]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const pid = /^(?:plain\d+min|.+\.mp4)\.tmp-(\d+)(?:\.mp4)?$/.exec(name)?.[1];
-      if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(dir, name), { recursive: true, force: true });
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  for (const dir of [CACHE, join(CACHE, 'plainloop')]) removeStaleTemps(dir, /^(?:plain\d+min|.+\.mp4)\.tmp-(\d+)(?:\.mp4)?$/);
 }
