@@ -1,6 +1,9 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 
+/** `--fourcc <code>`, read with parseFourCC. */
+export const FOURCC_OPTION = ['--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264'] as const;
+
 export function parseFourCC(value: string): H264FourCC {
   const v = value.toUpperCase();
   if (v === 'H264' || v === 'AVC1') return v;

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { WriteProgress } from '../storage/writePlanToFolder.js';
-import { formatBytes } from './output.js';
+import { formatBytes, toJson } from './output.js';
 
 /** A progress bar on a terminal; nothing when stderr is not a TTY or output is JSON. */
 export function createProgress(enabled: boolean): { update(p: WriteProgress): void; stop(): void } {
@@ -28,4 +28,28 @@ export function createProgress(enabled: boolean): { update(p: WriteProgress): vo
       if (started) bar.stop();
     },
   };
+}
+
+/** How a writing command prints its result: one JSON line with --json, else text. */
+export interface ResultPrinter<R> {
+  json(result: R, seconds: number): unknown;
+  text(result: R, seconds: number): string;
+}
+
+/**
+ * Runs `work` with a progress bar on stderr (unless `--json` or `--no-progress`), then
+ * prints its result and the seconds it took on stdout. The bar is stopped first, and
+ * also on failure, so an error line never lands inside it.
+ */
+export async function runWithProgress<R>(opts: { json?: boolean; progress: boolean }, work: (onProgress: (p: WriteProgress) => void) => Promise<R>, print: ResultPrinter<R>): Promise<void> {
+  const progress = createProgress(opts.progress && !opts.json);
+  const started = performance.now();
+  try {
+    const result = await work((p) => progress.update(p));
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(opts.json ? toJson(print.json(result, seconds)) + '\n' : print.text(result, seconds));
+  } finally {
+    progress.stop();
+  }
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { EncodeProgress } from '../../encode/encodeLadder.js';
-import { parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
+import { FOURCC_OPTION, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
 interface EncodeCliOptions {
@@ -38,7 +38,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
     .option('-f, --force', 'replace the output folder if it exists')
     .option('--ffmpeg <path>', 'ffmpeg executable (default: $SMOOTHPUB_FFMPEG, else ffmpeg on the PATH)')
     .option('--ffprobe <path>', 'ffprobe executable (default: $SMOOTHPUB_FFPROBE, else beside ffmpeg)')
-    .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
+    .option(...FOURCC_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print progress events and the result as JSON lines')
     .addHelpText(

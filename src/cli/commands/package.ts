@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { FRAGMENT_DURATION_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration } from '../options.js';
-import { createProgress } from '../progress.js';
-import { formatBytes, toJson } from '../output.js';
+import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration } from '../options.js';
+import { runWithProgress } from '../progress.js';
+import { formatBytes } from '../output.js';
 
 interface PackageCliOptions {
   output: string;
@@ -22,7 +22,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .requiredOption('-o, --output <dir>', 'output folder (e.g. out/video.ism); created atomically')
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
     .option('-f, --force', 'replace the output folder if it exists')
-    .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
+    .option(...FOURCC_OPTION)
     .option('--concurrency <n>', 'files written in parallel', '4')
     .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
@@ -34,29 +34,24 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .action(async (inputs: string[], opts: PackageCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { packagePresentation } = await import('../../package/packagePresentation.js');
-      const progress = createProgress(opts.progress && !opts.json);
-      const started = performance.now();
-      try {
-        const result = await packagePresentation({
-          inputs,
-          outDir: opts.output,
-          policy: opts.policy === true,
-          overwrite: opts.force === true,
-          fourCC: parseFourCC(opts.fourcc),
-          concurrency: parseConcurrency(opts.concurrency),
-          fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
-          signal,
-          onProgress: (p) => progress.update(p),
-        });
-        progress.stop();
-        const seconds = (performance.now() - started) / 1000;
-        if (opts.json) {
-          process.stdout.write(toJson({ outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest` }) + '\n');
-        } else {
-          process.stdout.write(`packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`);
-        }
-      } finally {
-        progress.stop();
-      }
+      await runWithProgress(
+        opts,
+        (onProgress) =>
+          packagePresentation({
+            inputs,
+            outDir: opts.output,
+            policy: opts.policy === true,
+            overwrite: opts.force === true,
+            fourCC: parseFourCC(opts.fourcc),
+            concurrency: parseConcurrency(opts.concurrency),
+            fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+            signal,
+            onProgress,
+          }),
+        {
+          json: (result, seconds) => ({ outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest` }),
+          text: (result, seconds) => `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`,
+        },
+      );
     });
 }

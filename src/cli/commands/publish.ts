@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY, type PublishEvent } from '../../publish/publishPlan.js';
-import { FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
+import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
 interface PublishCliOptions {
@@ -41,7 +41,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option('--public', 'make the Azure container publicly readable (blob access)')
     .option('--fragment-cache-control <value>', 'Cache-Control of fragments', 'public, max-age=31536000, immutable')
     .option('--manifest-cache-control <value>', 'Cache-Control of the Manifest', 'public, max-age=60')
-    .option('--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264')
+    .option(...FOURCC_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print events and the summary as JSON lines')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseConcurrency, parseFourCC } from '../options.js';
-import { createProgress } from '../progress.js';
-import { formatBytes, toJson } from '../output.js';
+import { runWithProgress } from '../progress.js';
+import { formatBytes } from '../output.js';
 
 interface RemuxCliOptions {
   output: string;
@@ -30,27 +30,22 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
     .action(async (inputs: string[], opts: RemuxCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { remuxPresentation } = await import('../../remux/remuxPresentation.js');
-      const progress = createProgress(opts.progress && !opts.json);
-      const started = performance.now();
-      try {
-        const result = await remuxPresentation({
-          inputs,
-          output: opts.output,
-          overwrite: opts.force === true,
-          fourCC: parseFourCC(opts.fourcc),
-          concurrency: parseConcurrency(opts.concurrency),
-          signal,
-          onProgress: (p) => progress.update(p),
-        });
-        progress.stop();
-        const seconds = (performance.now() - started) / 1000;
-        if (opts.json) {
-          process.stdout.write(toJson({ ism: result.ism, ismc: result.ismc, files: result.files, fragments: result.fragments, bytes: result.bytes, seconds }) + '\n');
-        } else {
-          process.stdout.write(`remuxed ${result.fragments} fragments into ${result.files.length} files (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nserver manifest: ${result.ism}\n`);
-        }
-      } finally {
-        progress.stop();
-      }
+      await runWithProgress(
+        opts,
+        (onProgress) =>
+          remuxPresentation({
+            inputs,
+            output: opts.output,
+            overwrite: opts.force === true,
+            fourCC: parseFourCC(opts.fourcc),
+            concurrency: parseConcurrency(opts.concurrency),
+            signal,
+            onProgress,
+          }),
+        {
+          json: (result, seconds) => ({ ism: result.ism, ismc: result.ismc, files: result.files, fragments: result.fragments, bytes: result.bytes, seconds }),
+          text: (result, seconds) => `remuxed ${result.fragments} fragments into ${result.files.length} files (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nserver manifest: ${result.ism}\n`,
+        },
+      );
     });
 }
