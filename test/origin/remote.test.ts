@@ -4,6 +4,7 @@
 // `package`'s output, verify must pass, and the real clients must play through it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { createS3Store } from '../../src/storage/s3Store.js';
 import type { Store } from '../../src/storage/store.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { launchChromium, playWithDashjs } from '../e2e/dashjsPlayer.js';
-import { countVideoFrames, failedRequests, playWithGstreamer, requireTools } from '../e2e/helpers.js';
+import { countVideoFrames, failedRequests, playWithGstreamer, repoRoot, requireTools } from '../e2e/helpers.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
 import { get, makeRoot, presentations, startOrigin, type Root, type RunningOrigin } from './helpers.js';
@@ -220,6 +221,35 @@ test('remote sidecars answer a cold origin; a source stored after its sidecar is
     await store.close?.();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('smoothpub serve az://… from the CLI: credentials from the environment, never printed; missing ones a clear error', async () => {
+  const bin = join(repoRoot, 'bin', 'smoothpub.js');
+  const env = { ...process.env, AZURE_STORAGE_CONNECTION_STRING: az.connectionString };
+  const child = spawn(process.execPath, [bin, 'serve', 'az://src/films', '--endpoint', az.endpoint, '--port', '0', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (c: Buffer) => resolve(c.toString().split('\n')[0]!));
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    });
+    assert.ok(!line.includes(az.accountKey), 'no key in the output');
+    const { url, root } = JSON.parse(line) as { url: string; root: string };
+    assert.match(root, /^az:\/\/src\/films/);
+    const r = await fetch(`${url}${presentations.users.path}/Manifest`);
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /<SmoothStreamingMedia/);
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('close', resolve));
+  }
+  assert.ok(!stderr.includes(az.accountKey));
+  const bare = { ...process.env };
+  for (const k of Object.keys(bare)) if (k.startsWith('AZURE_')) delete bare[k];
+  const failed = spawnSync(process.execPath, [bin, 'serve', 'az://src/films', '--port', '0'], { env: bare, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(failed.status, 1, failed.stderr);
+  assert.match(failed.stderr, /no Azure credentials/);
 });
 
 /** The named fragment of a single-file presentation, as `package` writes it. */
