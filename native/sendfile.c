@@ -138,27 +138,38 @@ static napi_value reject_now(napi_env env, int e) {
   return promise;
 }
 
-static napi_value send_file_js(napi_env env, napi_callback_info info) {
+// Reads (socketFd, fileFd, offset, length): non-negative integers, descriptors fitting an
+// int. Returns 0 with a TypeError thrown otherwise.
+static int read_args(napi_env env, napi_callback_info info, const char *fn, int64_t v[4]) {
   size_t argc = 4;
   napi_value argv[4];
-  int64_t v[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  char text[120];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc != 4) {
-    napi_throw_type_error(env, NULL, "sendFile(socketFd, fileFd, offset, length) takes 4 numbers");
-    return NULL;
+    snprintf(text, sizeof text, "%s(socketFd, fileFd, offset, length) takes 4 numbers", fn);
+    napi_throw_type_error(env, NULL, text);
+    return 0;
   }
   for (size_t i = 0; i < 4; i++) {
     napi_valuetype t;
     napi_typeof(env, argv[i], &t);
     if (t != napi_number || napi_get_value_int64(env, argv[i], &v[i]) != napi_ok || v[i] < 0) {
-      napi_throw_type_error(env, NULL, "sendFile: every argument must be a non-negative integer");
-      return NULL;
+      snprintf(text, sizeof text, "%s: every argument must be a non-negative integer", fn);
+      napi_throw_type_error(env, NULL, text);
+      return 0;
     }
   }
   if (v[0] > INT32_MAX || v[1] > INT32_MAX) {
-    napi_throw_type_error(env, NULL, "sendFile: descriptors must fit in an int");
-    return NULL;
+    snprintf(text, sizeof text, "%s: descriptors must fit in an int", fn);
+    napi_throw_type_error(env, NULL, text);
+    return 0;
   }
+  return 1;
+}
+
+static napi_value send_file_js(napi_env env, napi_callback_info info) {
+  int64_t v[4];
+  if (!read_args(env, info, "sendFile", v)) return NULL;
 #ifndef __linux__
   return reject_now(env, ENOSYS);
 #else
@@ -216,23 +227,9 @@ static int cachestat_works = 1;
 #endif
 
 static napi_value send_file_cached_js(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
   int64_t v[4];
   napi_value result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc != 4) {
-    napi_throw_type_error(env, NULL, "sendFileCached(socketFd, fileFd, offset, length) takes 4 numbers");
-    return NULL;
-  }
-  for (size_t i = 0; i < 4; i++) {
-    napi_valuetype t;
-    napi_typeof(env, argv[i], &t);
-    if (t != napi_number || napi_get_value_int64(env, argv[i], &v[i]) != napi_ok || v[i] < 0 || (i < 2 && v[i] > INT32_MAX)) {
-      napi_throw_type_error(env, NULL, "sendFileCached: every argument must be a non-negative integer");
-      return NULL;
-    }
-  }
+  if (!read_args(env, info, "sendFileCached", v)) return NULL;
   int64_t sent = -1;
 #ifdef __linux__
   int sock = (int)v[0], file = (int)v[1];
