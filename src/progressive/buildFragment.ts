@@ -58,7 +58,8 @@ export function buildFragment(table: SampleTable, timeline: TrackTimeline, span:
       samples.push(s);
     }
     const trun = writeTrun({
-      version: withOffsets ? 1 : 0,
+      // Offsets are unsigned after the timeline's shift (trackTimeline): version 0.
+      version: 0,
       flags: TRUN_DATA_OFFSET | TRUN_SAMPLE_DURATION | TRUN_SAMPLE_SIZE | TRUN_SAMPLE_FLAGS | (withOffsets ? TRUN_SAMPLE_CTO : 0),
       sampleCount: to - from,
       dataOffset: headSize,

@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { SampleTable, TrackIndex } from '../index/types.js';
 import { buildFragment } from './buildFragment.js';
-import { trackTimeline } from './trackTimeline.js';
+import { reorderDelay, trackTimeline, type TrackTimeline } from './trackTimeline.js';
 
 /** The default fragment length of plain MP4 input, seconds (what encoders' GOPs usually are). */
 export const DEFAULT_FRAGMENT_DURATION = 2;
@@ -21,6 +21,9 @@ function isProgressive(t: TrackIndex): t is Progressive {
 export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_FRAGMENT_DURATION): TrackIndex[] {
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `fragment duration must be a positive number of seconds, got ${seconds}`);
   const video = tracks.filter((t): t is Progressive => isProgressive(t) && t.kind === 'video');
+  // Every track is delayed by the video's reorder delay: unsigned offsets, A/V in sync.
+  const delaySeconds = Math.max(0, ...video.map((t) => reorderDelay(t.samples) / t.timescale));
+  for (const t of tracks) if (isProgressive(t)) timelines.set(t, trackTimeline(t.samples, t.timescale, delaySeconds));
   const cut = new Map<TrackIndex, TrackIndex>();
   let cutSeconds: number[] = [];
   if (video.length > 0) {
@@ -36,8 +39,15 @@ export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_F
   return tracks.map((t) => cut.get(t) ?? t);
 }
 
+/** Each track's timeline, set by cutProgressive before anything is cut. */
+const timelines = new WeakMap<Progressive, TrackTimeline>();
+
+function timelineOf(t: Progressive): TrackTimeline {
+  return timelines.get(t)!;
+}
+
 function withFragments(t: Progressive, starts: number[]): TrackIndex {
-  const timeline = trackTimeline(t.samples);
+  const timeline = timelineOf(t);
   const bounds = [...starts, t.samples.count];
   const fragments = starts.map((from, i) => buildFragment(t.samples, timeline, { trackId: t.trackId, from, to: bounds[i + 1]!, sequenceNumber: i + 1 }));
   return { ...t, fragments };
@@ -45,13 +55,13 @@ function withFragments(t: Progressive, starts: number[]): TrackIndex {
 
 /** Timeline time (track timescale) of sample i. */
 function timeOf(t: Progressive, i: number): number {
-  return t.samples.times[i]! + trackTimeline(t.samples).timeShift;
+  return t.samples.times[i]! + timelineOf(t).timeShift;
 }
 
 function keyframeTimes(t: Progressive): number[] {
   const out: number[] = [];
   const { sync, count } = t.samples;
-  const shift = trackTimeline(t.samples).timeShift;
+  const shift = timelineOf(t).timeShift;
   for (let i = 0; i < count; i++) if (sync === undefined || sync[i] === 1) out.push(t.samples.times[i]! + shift);
   return out;
 }
@@ -108,8 +118,9 @@ function nearestCuts(t: Progressive, cutSeconds: number[], seconds: number): num
   const ts = t.timescale;
   const end = timeOf(t, count);
   const targets = cutSeconds.slice(1).map((s) => s * ts);
-  let next = targets.length > 0 ? targets[targets.length - 1]! + seconds * ts : seconds * ts;
-  for (; next < end; next += seconds * ts) targets.push(next);
+  let next = targets.length > 0 ? targets[targets.length - 1]! + seconds * ts : timeOf(t, 0) + seconds * ts;
+  // No sliver of a last fragment (audio delayed past the video's end): it joins the one before.
+  for (; next < end - (seconds * ts) / 2; next += seconds * ts) targets.push(next);
   const starts = [0];
   for (const target of targets) {
     const i = nearestSample(t, target);

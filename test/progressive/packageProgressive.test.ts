@@ -75,7 +75,10 @@ test('a plain MP4 ladder packages into fragments that carry exactly the source s
   assert.equal(video.chunks.length, 4);
   assert.deepEqual(video.chunks.map((c) => c.t), [0n, 60060n, 120120n, 180180n]); // keyframes at 2.002 s steps, timescale 30000
   assert.equal(video.timeScale, 30000);
-  assert.equal(audio.chunks[0]!.t, 0n, 'AAC priming is announced at 0');
+  // The whole presentation trails the source by the video's reorder delay (2 frames at
+  // 29.97 fps, unsigned composition offsets), audio too: 1024 samples of priming before it.
+  const delay = 2002 / 30000;
+  assert.equal(audio.chunks[0]!.t, BigInt(Math.round(delay * 48000) - 1024), 'audio starts at the delay, less the AAC priming');
   assert.equal(result.presentation.streams.length, 2);
 
   let fragments = 0;
@@ -99,8 +102,11 @@ test('a plain MP4 ladder packages into fragments that carry exactly the source s
         assert.equal(f.tfdt, chunk.t);
       }
       let dts = Number(f.tfxdTime);
+      assert.equal(f.trun.version, 0, 'unsigned composition offsets');
+      // Presentation times are the source's (ffprobe: edit list applied) plus the one delay.
+      const shift = Math.round(delay * (stream.timeScale ?? 10_000_000));
       f.trun.samples.forEach((s, k) => {
-        assert.equal(dts + (s.compositionTimeOffset ?? 0), mine[k]!.pts, `${stream.name} fragment ${i} sample ${k} pts`);
+        assert.equal(dts + (s.compositionTimeOffset ?? 0), mine[k]!.pts + shift, `${stream.name} fragment ${i} sample ${k} pts`);
         assert.equal(s.flags === 0x02000000, mine[k]!.keyframe, 'sync flag = ffprobe keyframe');
         dts += s.duration!;
       });
