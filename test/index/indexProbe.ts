@@ -137,7 +137,11 @@ async function probe(dir: string, req: ProbeRequest): Promise<ProbeReply> {
 const port = parentPort;
 if (port) {
   const { dir } = workerData as { dir: string };
-  port.on('message', (req: ProbeRequest) => {
-    void probe(dir, req).then((r) => port.postMessage(r));
+  port.on('message', (req: ProbeRequest | 'close') => {
+    // Ending by itself, not by terminate(): node 20 can abort the whole process
+    // ("NodePlatform::ForIsolate ... Assertion failed") when a worker is terminated while
+    // V8 still compiles its code on a background thread.
+    if (req === 'close') port.close();
+    else void probe(dir, req).then((r) => port.postMessage(r));
   });
 }

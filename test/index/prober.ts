@@ -62,7 +62,14 @@ export class Prober {
     return best;
   }
 
-  close(): Promise<number> {
-    return this.worker.terminate();
+  /** Lets the worker end by itself (see indexProbe.ts); terminated only if it does not within HANG_MS. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('close');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), HANG_MS)));
+    if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+    clearTimeout(timer);
   }
 }
