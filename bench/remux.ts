@@ -9,12 +9,13 @@
 // ismv output each (ffmpeg's best shot: one start-up, its muxers interleaved), and one
 // process per rendition run one after the other under `sh -c` (what a script would do;
 // GNU time reports its largest step's RSS). The headline ratio is against the faster of
-// the two. As in bench/package.ts, each tool is a child process, one untimed warm-up
+// the two. `smoothpub remux` (one .ismv/.isma per rendition, the same shape of output as
+// ffmpeg's) is timed beside them. As in bench/package.ts, each tool is a child process, one untimed warm-up
 // round fills the page cache, then the tools run interleaved in a rotating order,
 // `sync`ed before each run; medians are the headline. `--quick` skips the 4 GiB part.
 // The last line is `RESULT {json}`.
 import { existsSync, mkdirSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CACHE, cleanStaleTemps } from './media.js';
 import { argValue, log, median, round3 } from './lib/common.js';
 import { folderStats } from './lib/folderStats.js';
@@ -45,12 +46,23 @@ function freshDir(dir: string): void {
 
 function tools(ladder: PlainLadder): Tool[] {
   const sp = join(OUT, 'smoothpub', 'video.ism');
+  const rx = join(OUT, 'smoothpub-remux');
   const ff1 = join(OUT, 'ffmpeg-1');
   const ffN = join(OUT, 'ffmpeg-n');
   mkdirSync(join(sp, '..'), { recursive: true });
   const ff = ['ffmpeg', '-hide_banner', '-v', 'error', '-y'];
   return [
     { name: 'smoothpub', command: () => smoothpubPackageCommand(ladder.files, sp), out: sp, runs: [] },
+    {
+      // The same shape of output as ffmpeg -f ismv: one fragmented file per rendition (+ .ism/.ismc).
+      name: 'smoothpub remux',
+      command: () => {
+        rmSync(rx, { recursive: true, force: true });
+        return [process.execPath, resolve('bin/smoothpub.js'), 'remux', ...ladder.files, '-o', join(rx, 'video.ism'), '--json', '--no-progress'];
+      },
+      out: rx,
+      runs: [],
+    },
     {
       name: 'ffmpeg 1 process',
       command: () => {
@@ -156,10 +168,11 @@ async function main(): Promise<void> {
 
   const list = tools(ladder);
   await runRounds(list, reps, OUT);
-  const [sp, ff1, ffN] = list as [Tool, Tool, Tool];
+  const [sp, rx, ff1, ffN] = list as [Tool, Tool, Tool, Tool];
   const objects = (JSON.parse(sp.runs.at(-1)!.stdout) as { objects: number }).objects;
   const outputs = list.map((t) => folderStats(t.out));
   rmSync(join(OUT, 'smoothpub'), { recursive: true, force: true });
+  rmSync(rx.out, { recursive: true, force: true });
   rmSync(ff1.out, { recursive: true, force: true });
   rmSync(ffN.out, { recursive: true, force: true });
 
@@ -185,7 +198,8 @@ async function main(): Promise<void> {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`\nplain MP4 -> Smooth, ${minutes} min, ${ladder.files.length - 1} video levels + audio, ${(ladder.bytes / 1e6).toFixed(0)} MB in, ${objects} objects out`);
   for (const r of rows) console.log(r.map((v, c) => v.padEnd(widths[c]!)).join('  '));
-  console.log(`smoothpub / ${ff.name}: ${(med(sp) / med(ff)).toFixed(2)} (median), ${(best(sp) / best(ff)).toFixed(2)} (best)`);
+  console.log(`smoothpub package / ${ff.name}: ${(med(sp) / med(ff)).toFixed(2)} (median), ${(best(sp) / best(ff)).toFixed(2)} (best)`);
+  console.log(`smoothpub remux / ${ff.name}: ${(med(rx) / med(ff)).toFixed(2)} (median), ${(best(rx) / best(ff)).toFixed(2)} (best)`);
   if (big) {
     const { small, bigLayout, smallRun, bigRun, ffBigRun } = big;
     console.log(
@@ -200,6 +214,9 @@ async function main(): Promise<void> {
     ffmpeg_1proc_s: round3(med(ff1)),
     ffmpeg_in_turn_s: round3(med(ffN)),
     ratio_vs_ffmpeg: round3(med(sp) / med(ff)),
+    remux_s: round3(med(rx)),
+    remux_ratio_vs_ffmpeg: round3(med(rx) / med(ff)),
+    remux_peak_rss_mb: Math.round(rss(rx)),
     best_ratio_vs_ffmpeg: round3(best(sp) / best(ff)),
     smoothpub_cpu_s: round3(med(sp, (r) => r.cpuSeconds)),
     ffmpeg_1proc_cpu_s: round3(med(ff1, (r) => r.cpuSeconds)),
