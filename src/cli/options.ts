@@ -1,5 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
+import type { CreateStoreOptions } from '../storage/createStore.js';
 
 /** `--fourcc <code>`, read with parseFourCC. */
 export const FOURCC_OPTION = ['--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264'] as const;
@@ -28,4 +29,20 @@ export function parseFragmentDuration(value: string): number {
   const n = /^\d{1,3}(\.\d{1,6})?$/.test(value) ? Number(value) : NaN;
   if (!(n > 0 && n <= 60)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fragment-duration must be a number of seconds above 0 and at most 60, got '${value}'`);
   return n;
+}
+
+/** `--endpoint`, `--region`, `--path-style` as the store options publish and serve pass on. */
+export interface StoreLocationFlags {
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+}
+
+/** Path-style addressing is the default with an explicit endpoint (Azurite, s3rver, MinIO). */
+export function storeLocation(opts: StoreLocationFlags): Pick<CreateStoreOptions, 'endpoint' | 'region' | 'forcePathStyle'> {
+  return {
+    ...(opts.endpoint !== undefined && { endpoint: opts.endpoint, forcePathStyle: opts.pathStyle ?? true }),
+    ...(opts.endpoint === undefined && opts.pathStyle !== undefined && { forcePathStyle: opts.pathStyle }),
+    ...(opts.region !== undefined && { region: opts.region }),
+  };
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import type { CreateStoreOptions } from '../storage/createStore.js';
+import { createRemoteStore, type CreateStoreOptions } from '../storage/createStore.js';
 import { parseDestination } from '../storage/parseDestination.js';
 import { createLocalRoot, type LocalRootOptions } from './localRoot.js';
 import type { OriginRoot } from './originRoot.js';
@@ -30,24 +30,5 @@ export async function openOriginRoot(spec: string, opts: OpenRootOptions = {}): 
     if (!info?.isDirectory()) throw new SmoothpubError(ErrorCode.BAD_OPTION, `serve: <root> must be a folder, az://, s3:// or http(s):// URL, got '${spec}'`);
     return createLocalRoot(resolve(dest.path), opts);
   }
-  const storeOptions = {
-    ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
-    ...(opts.env !== undefined && { env: opts.env }),
-    ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
-  };
-  if (dest.kind === 'azure') {
-    const { createAzureStore } = await import('../storage/azureStore.js');
-    return createRemoteRoot(await createAzureStore({ container: dest.container, prefix: dest.prefix, ...storeOptions }), remote);
-  }
-  const { createS3Store } = await import('../storage/s3Store.js');
-  return createRemoteRoot(
-    await createS3Store({
-      bucket: dest.bucket,
-      prefix: dest.prefix,
-      ...storeOptions,
-      ...(opts.region !== undefined && { region: opts.region }),
-      ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
-    }),
-    remote,
-  );
+  return createRemoteRoot(await createRemoteStore(dest, opts), remote);
 }

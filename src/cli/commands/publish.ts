@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY, type PublishEvent } from '../../publish/publishPlan.js';
-import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
+import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt, storeLocation } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
 interface PublishCliOptions {
@@ -86,9 +86,7 @@ Examples:
           fragmentCacheControl: opts.fragmentCacheControl!,
           manifestCacheControl: opts.manifestCacheControl!,
           ...(opts.cors !== undefined && { cors: opts.cors.split(',').map((s) => s.trim()).filter(Boolean) }),
-          ...(opts.endpoint !== undefined && { endpoint: opts.endpoint, forcePathStyle: opts.pathStyle ?? true }),
-          ...(opts.endpoint === undefined && opts.pathStyle !== undefined && { forcePathStyle: opts.pathStyle }),
-          ...(opts.region !== undefined && { region: opts.region }),
+          ...storeLocation(opts),
           signal,
           onEvent: render.event,
         });

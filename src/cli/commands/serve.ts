@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { parseFragmentDuration, parsePositiveInt } from '../options.js';
+import { parseFragmentDuration, parsePositiveInt, storeLocation } from '../options.js';
 import { toJson } from '../output.js';
 
 interface ServeCliOptions {
@@ -65,9 +65,7 @@ Examples:
       const originRoot = await openOriginRoot(root, {
         writeSidecars: opts.writeIndex === true,
         recheckMs: recheck * 1000,
-        ...(opts.endpoint !== undefined && { endpoint: opts.endpoint, forcePathStyle: opts.pathStyle ?? true }),
-        ...(opts.endpoint === undefined && opts.pathStyle !== undefined && { forcePathStyle: opts.pathStyle }),
-        ...(opts.region !== undefined && { region: opts.region }),
+        ...storeLocation(opts),
       });
       const handler = createOrigin({
         root: originRoot,
