@@ -27,6 +27,12 @@ export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions =
     const info = await reader.head(key);
     return info && { size: info.size, mtimeMs: info.lastModified, etag: info.etag };
   };
+  /** A small object's text, read as the version its HEAD named; undefined when missing, too large or stored before `notBefore`. */
+  const readSmallText = async (key: string, maxBytes: number, notBefore = -Infinity): Promise<string | undefined> => {
+    const stamp = await stampOf(key);
+    if (stamp === undefined || stamp.size > maxBytes || stamp.mtimeMs < notBefore) return undefined;
+    return new TextDecoder().decode(await reader.read(key, 0, stamp.size, stamp.etag));
+  };
   const source = (key: string, stamp: Stamp): ByteSource & { mtimeMs: number } => ({
     name: `${reader.description}${key}`,
     size: stamp.size,
@@ -42,18 +48,15 @@ export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions =
       if (key === undefined) return undefined;
       const stamp = await stampOf(key);
       if (stamp !== undefined) return { kind: 'ism', id: key, stamp };
-      if (!reader.listNames) return undefined;
+      if (!reader.list) return undefined;
       const media: string[] = [];
-      for await (const name of reader.listNames(key)) if (MEDIA_FILE.test(name)) media.push(`${key}/${name}`);
+      // The folder's own files: not those in folders below it.
+      for await (const o of reader.list(key)) if (!o.key.includes('/') && MEDIA_FILE.test(o.key)) media.push(`${key}/${o.key}`);
       if (media.length === 0) return undefined;
       folders.add(key);
       return { kind: 'folder', id: key, stamp: FOLDER_STAMP, media: media.sort() };
     },
-    async readText(id, maxBytes) {
-      const stamp = await stampOf(id);
-      if (stamp === undefined || stamp.size > maxBytes) return undefined;
-      return new TextDecoder().decode(await reader.read(id, 0, stamp.size, stamp.etag));
-    },
+    readText: (id, maxBytes) => readSmallText(id, maxBytes),
     confine: (path) => Promise.resolve(confineKey(path)),
     stat: (id) => (folders.has(id) ? Promise.resolve(FOLDER_STAMP) : stampOf(id)),
     open: (id, expected) => Promise.resolve(source(id, expected)),
@@ -70,10 +73,8 @@ export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions =
      */
     async readSidecar(id, _src, stamp) {
       try {
-        const key = id + SIDECAR_SUFFIX;
-        const info = await reader.head(key);
-        if (info === undefined || info.size > MAX_SIDECAR_BYTES || info.lastModified < stamp.mtimeMs) return undefined;
-        const text = new TextDecoder().decode(await reader.read(key, 0, info.size, info.etag));
+        const text = await readSmallText(id + SIDECAR_SUFFIX, MAX_SIDECAR_BYTES, stamp.mtimeMs);
+        if (text === undefined) return undefined;
         const index = decodeSidecar(text, { file: id, size: stamp.size });
         // Store clocks tick in seconds: a source replaced in the sidecar's second passes the
         // date check, so the first and last fragments must still start with a 'moof'.

@@ -124,10 +124,6 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
       }
     },
 
-    async *listNames(this: Store, under: string) {
-      for await (const o of this.list(under)) if (!o.key.includes('/')) yield o.key;
-    },
-
     async head(key): Promise<ObjectInfo | undefined> {
       try {
         const p = await container.getBlobClient(fullKey(key)).getProperties({ abortSignal: AbortSignal.timeout(stallMs) });

@@ -1,4 +1,5 @@
 import { concatBytes } from '../util/concatBytes.js';
+import type { StoredObject } from './store.js';
 
 /** What a store says about one stored object. */
 export interface ObjectInfo {
@@ -24,8 +25,8 @@ export interface ObjectReader {
    * StoreError with status 412 when the object is no longer that version.
    */
   read(key: string, offset: number, length: number, ifMatch?: string): Promise<Uint8Array>;
-  /** Keys of the objects directly under folder `under` ('' for the prefix itself), when the store can list. */
-  listNames?(under: string): AsyncIterable<string>;
+  /** Every object under folder `under` of the prefix, at any depth, when the store can list (Store.list). */
+  list?(under: string): AsyncIterable<StoredObject>;
   close?(): Promise<void>;
 }
 

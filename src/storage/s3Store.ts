@@ -154,10 +154,6 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
       } while (token !== undefined);
     },
 
-    async *listNames(this: Store, under: string) {
-      for await (const o of this.list(under)) if (!o.key.includes('/')) yield o.key;
-    },
-
     async head(key): Promise<ObjectInfo | undefined> {
       try {
         const r = await client.send(new HeadObjectCommand({ Bucket, Key: fullKey(key) }), { abortSignal: AbortSignal.timeout(stallMs) });
