@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { bodySize, type ObjectBody, type Plan, type PlannedObject } from '../plan/plan.js';
 import { copyRange } from './copyRange.js';
-import { fragmentParts, spanOf } from '../index/fragmentParts.js';
-import type { ByteRun } from '../index/types.js';
+import { fragmentParts, piecesOf, spanOf } from '../index/fragmentParts.js';
+import { readAt } from '../source/readAt.js';
 import { runAll } from '../util/runAll.js';
 
 export interface WriteProgress {
@@ -85,17 +85,12 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
  */
 async function writeFragment(from: FileHandle, body: Extract<ObjectBody, { kind: 'range' }>, out: FileHandle, buffer: Uint8Array): Promise<void> {
   const parts = fragmentParts(body);
-  const span = spanOf(parts.filter((p): p is ByteRun => !(p instanceof Uint8Array)));
+  const span = spanOf(parts);
   if (span !== undefined) {
     // Into the worker's copy buffer when it fits: no allocation per fragment.
-    const bytes = span.size <= buffer.length ? buffer.subarray(0, span.size) : new Uint8Array(span.size);
-    let got = 0;
-    while (got < span.size) {
-      const { bytesRead } = await from.read(bytes, got, span.size - got, span.offset + got);
-      if (bytesRead === 0) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed during the run?', { file: body.file, offset: span.offset + got });
-      got += bytesRead;
-    }
-    await out.writev(parts.map((p) => (p instanceof Uint8Array ? p : bytes.subarray(p.offset - span.offset, p.offset - span.offset + p.size))), 0);
+    const bytes = await readAt(from, span.offset, span.size, span.size <= buffer.length ? buffer : undefined);
+    if (bytes.length < span.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed during the run?', { file: body.file, offset: span.offset + bytes.length });
+    await out.writev(piecesOf(parts, span, bytes), 0);
     return;
   }
   let at = 0;
