@@ -1,6 +1,7 @@
-import { close, constants, fstat, open, read } from 'node:fs';
+import { close, constants, fstat, open } from 'node:fs';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { FileSource } from '../source/fileSource.js';
+import { readFdAt } from '../source/readAt.js';
 
 /**
  * Opens a source whose real path was checked to lie inside the root, refusing to
@@ -33,24 +34,13 @@ export async function openConfinedSource(realPath: string): Promise<FileSource> 
     throw new SmoothpubError(ErrorCode.READ_FAILED, 'not a regular file', { file: realPath });
   }
   const size = stat.size;
-  const readAt = (buf: Buffer, at: number, length: number, position: number): Promise<number> =>
-    new Promise((ok, fail) => read(fd, buf, at, length, position, (e, n) => (e ? fail(e) : ok(n))));
   return {
     name: realPath,
     size,
     mtimeMs: stat.mtimeMs,
     async read(offset: number, length: number): Promise<Uint8Array> {
       if (closed) throw new Error(`${realPath}: read after close`);
-      const len = Math.max(0, Math.min(length, size - offset));
-      // Unzeroed: every byte is overwritten by the read (or cut off by subarray below).
-      const buf = Buffer.allocUnsafe(len);
-      let got = 0;
-      while (got < len) {
-        const n = await readAt(buf, got, len - got, offset + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return got === len ? buf : buf.subarray(0, got);
+      return readFdAt(fd, size, offset, length);
     },
     close: closeFd,
   };

@@ -1,4 +1,5 @@
-import { close, constants, fstat, fstatSync, open, read, stat } from 'node:fs';
+import { close, constants, fstat, fstatSync, open, stat } from 'node:fs';
+import { readFdAt } from '../source/readAt.js';
 import type { ByteSource } from '../source/source.js';
 
 /** What a source looked like when indexed: its handle must still match. */
@@ -100,7 +101,7 @@ function lease(path: string, h: Handle, release: () => void): ByteSource {
     name: path,
     size: h.size,
     fd: h.fd,
-    read: (offset, length) => readAt(h.fd, h.size, offset, length),
+    read: (offset, length) => readFdAt(h.fd, h.size, offset, length),
     close: () => {
       if (!released) {
         released = true;
@@ -144,17 +145,4 @@ function fstatFd(fd: number): { size: number; mtimeMs: number } | undefined {
 
 function closeFd(h: Handle): void {
   close(h.fd, () => undefined);
-}
-
-async function readAt(fd: number, size: number, offset: number, length: number): Promise<Uint8Array> {
-  const len = Math.max(0, Math.min(length, size - offset));
-  // Unzeroed: every byte is overwritten by the read (or cut off by subarray below).
-  const buf = Buffer.allocUnsafe(len);
-  let got = 0;
-  while (got < len) {
-    const n = await new Promise<number>((ok, fail) => read(fd, buf, got, len - got, offset + got, (e, bytes) => (e ? fail(e) : ok(bytes))));
-    if (n === 0) break;
-    got += n;
-  }
-  return got === len ? buf : buf.subarray(0, got);
 }
