@@ -12,6 +12,7 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
 import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
@@ -331,10 +332,6 @@ function withQuery(url: string, query: string): string {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 interface AzureFailureContext {

@@ -14,6 +14,7 @@ import {
   type CORSRule,
 } from '@aws-sdk/client-s3';
 import { SmoothpubError } from '../errors.js';
+import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
 import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
@@ -226,10 +227,6 @@ export function md5FromEtag(etag: string | undefined): string | undefined {
 
 function statusOf(e: unknown): number | undefined {
   return e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 interface S3FailureContext {
