@@ -22,7 +22,7 @@ export function registerServe(program: Command, signal: AbortSignal): void {
   program
     .command('serve')
     .description('a Smooth Streaming origin: answer Manifest and fragment URLs from byte ranges of the original ISMV/ISMA or plain MP4 files, on disk or in a bucket')
-    .argument('<root>', 'folder of presentations (<path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma files), or az://container/prefix, s3://bucket/prefix, https://base/')
+    .argument('<root>', 'folder of presentations (<path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma or plain .mp4/.m4a files), or az://container/prefix, s3://bucket/prefix, https://base/')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--cors <origins>', "Access-Control-Allow-Origin: '*', an origin or a comma-separated list; '' for none", '*')
