@@ -51,14 +51,33 @@ export class SmoothpubError extends Error {
 
   /** A copy with more context (e.g. the file name, added by the layer that knows it). */
   withContext(extra: ErrorContext): SmoothpubError {
-    const merged = { ...extra, ...this.context };
-    const base = this.message.slice(0, this.message.length - describeContext(this.context).length);
-    return new SmoothpubError(this.code, base, merged, { cause: this.cause });
+    return new SmoothpubError(this.code, this.baseMessage(), { ...extra, ...this.context }, { cause: this.cause });
+  }
+
+  /** The error as plain data, to rebuild it on another thread with `fromData`. */
+  toData(): SmoothpubErrorData {
+    return { code: this.code, message: this.baseMessage(), context: this.context };
+  }
+
+  static fromData(data: SmoothpubErrorData): SmoothpubError {
+    return new SmoothpubError(data.code, data.message, data.context);
   }
 
   toJSON(): { code: string; message: string; context: ErrorContext } {
     return { code: this.code, message: this.message, context: this.context };
   }
+
+  /** The message without the context appended by the constructor. */
+  private baseMessage(): string {
+    return this.message.slice(0, this.message.length - describeContext(this.context).length);
+  }
+}
+
+/** A SmoothpubError as structured-clonable data (message without its context suffix). */
+export interface SmoothpubErrorData {
+  code: ErrorCodeValue;
+  message: string;
+  context: ErrorContext;
 }
 
 function describeContext(c: ErrorContext): string {

@@ -17,8 +17,8 @@ export function parsePositiveInt(name: string, value: string, max: number): numb
   return n;
 }
 
-export function parseConcurrency(value: string): number {
-  return parsePositiveInt('--concurrency', value, 256);
+export function parseConcurrency(value: string, max = 256): number {
+  return parsePositiveInt('--concurrency', value, max);
 }
 
 /** `--fragment-duration <s>`: plain MP4 input is cut into fragments of about this many seconds. */

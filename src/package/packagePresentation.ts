@@ -39,7 +39,7 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   }
   const loaded = await loadPresentation(opts.inputs, opts);
   const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
-  const writeOptions = { concurrency: opts.concurrency ?? 4, ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
+  const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
   return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation };
 }

@@ -1,3 +1,4 @@
+import { readSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { loadAddon } from '../util/loadAddon.js';
@@ -35,24 +36,9 @@ export function nativeCopyAvailable(): boolean {
  * callers still yield to the event loop, and so to an AbortSignal, between objects.
  */
 export async function copyRange(from: FileHandle, fromName: string, offset: number, size: number, to: FileHandle, buffer?: Uint8Array, toOffset = 0): Promise<void> {
-  const addon = loadNative();
-  if (addon && size > 0) {
-    try {
-      if (addon.copyFileRange(from.fd, offset, to.fd, toOffset, size) === size) return;
-      // Short: the source ended, or a filesystem quirk (some report 0 for bytes they
-      // have). The portable path below tells the two apart, rewriting from the start.
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOSYS') kernelLacksIt = true;
-      if (code === undefined || !UNSUPPORTED.has(code)) throw e;
-      // Unsupported for this pair of files: the portable path rewrites the range.
-    }
-  }
-  return copyThroughBuffer(from, fromName, offset, size, to, buffer, toOffset);
-}
-
-async function copyThroughBuffer(from: FileHandle, fromName: string, offset: number, size: number, to: FileHandle, buffer: Uint8Array = new Uint8Array(Math.min(CHUNK, size)), toOffset = 0): Promise<void> {
+  if (copyInKernel(from.fd, offset, size, to.fd, toOffset)) return;
   let done = 0;
+  buffer ??= new Uint8Array(Math.min(CHUNK, size));
   while (done < size) {
     const want = Math.min(buffer.length, size - done);
     const { bytesRead } = await from.read(buffer, 0, want, offset + done);
@@ -64,6 +50,37 @@ async function copyThroughBuffer(from: FileHandle, fromName: string, offset: num
       written += bytesWritten;
     }
     done += bytesRead;
+  }
+}
+
+/** The same with blocking calls on plain descriptors, for a thread that only writes files (folderWriter). */
+export function copyRangeSync(from: number, fromName: string, offset: number, size: number, to: number, buffer: Uint8Array, toOffset = 0): void {
+  if (copyInKernel(from, offset, size, to, toOffset)) return;
+  let done = 0;
+  while (done < size) {
+    const bytesRead = readSync(from, buffer, 0, Math.min(buffer.length, size - done), offset + done);
+    if (bytesRead === 0) throw sourceEnded(fromName, offset + done, size - done);
+    let written = 0;
+    while (written < bytesRead) written += writeSync(to, buffer, written, bytesRead - written, toOffset + done + written);
+    done += bytesRead;
+  }
+}
+
+/**
+ * The kernel copy when the addon is there and the filesystems allow it. False means
+ * "copy through user space", which also tells a short copy (the source ended, or a
+ * filesystem quirk: some report 0 for bytes they have) apart by rewriting from the start.
+ */
+function copyInKernel(from: number, offset: number, size: number, to: number, toOffset: number): boolean {
+  const addon = loadNative();
+  if (!addon || size === 0) return false;
+  try {
+    return addon.copyFileRange(from, offset, to, toOffset, size) === size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSYS') kernelLacksIt = true;
+    if (code === undefined || !UNSUPPORTED.has(code)) throw e;
+    return false;
   }
 }
 

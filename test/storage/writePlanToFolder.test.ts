@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ByteRun } from '../../src/index/types.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { writePlanToFolder } from '../../src/storage/writePlanToFolder.js';
+import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
+import { writePlanToFolder, type WriteProgress } from '../../src/storage/writePlanToFolder.js';
 import { mulberry32 } from '../harness/mulberry32.js';
 
 const random = mulberry32(11);
@@ -49,4 +51,88 @@ test('built fragments are written byte for byte: few runs by kernel copy, many c
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** A plan of `n` one-run fragments of `file` (each 20,000 bytes) and a Manifest last. */
+function rangePlan(file: string, n: number): Plan {
+  const objects: Plan['objects'] = Array.from({ length: n }, (_, i) => ({ key: `QualityLevels(1)/Fragments(video=${i})`, contentType: 'video/mp4', cacheControl: 'x', body: { kind: 'range' as const, file, offset: (i * 20_000) % 3_000_000, size: 20_000 } }));
+  objects.push({ key: 'Manifest', contentType: 'text/xml', cacheControl: 'x', body: { kind: 'bytes', data: new TextEncoder().encode('<SmoothStreamingMedia/>') } });
+  return { objects, totalBytes: n * 20_000 + 23 };
+}
+
+async function withSource(fn: (dir: string, file: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-wpf-'));
+  try {
+    const file = join(dir, 'source.mp4');
+    await writeFile(file, source);
+    await fn(dir, file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+for (const concurrency of [1, 3]) {
+  test(`${concurrency} writer thread(s): every object written, progress reaches the totals, the Manifest last`, async () => {
+    await withSource(async (dir, file) => {
+      const plan = rangePlan(file, 150);
+      const seen: WriteProgress[] = [];
+      const out = join(dir, 'out');
+      await writePlanToFolder(plan, out, { concurrency, onProgress: (p) => seen.push(p) });
+      assert.deepEqual(seen.at(-1), { objects: 151, totalObjects: 151, bytes: plan.totalBytes, totalBytes: plan.totalBytes });
+      assert.ok(seen.length >= 151 / 32, `progress reported per batch (${seen.length} times)`);
+      // The Manifest comes only in the last report: every fragment was counted before it.
+      assert.ok(seen.slice(0, -1).every((p) => p.objects <= 150));
+      for (const [i, obj] of plan.objects.slice(0, -1).entries()) {
+        const r = obj.body as { offset: number; size: number };
+        assert.ok((await readFile(join(out, obj.key))).equals(source.subarray(r.offset, r.offset + r.size)), `object ${i}`);
+      }
+      assert.equal(await readFile(join(out, 'Manifest'), 'utf8'), '<SmoothStreamingMedia/>');
+    });
+  });
+}
+
+test('an abort stops the writer threads: the promise rejects with the reason, no Manifest, nothing lands afterwards', async () => {
+  await withSource(async (dir, file) => {
+    const out = join(dir, 'out');
+    const controller = new AbortController();
+    const plan = rangePlan(file, 2000);
+    const run = writePlanToFolder(plan, out, { signal: controller.signal, onProgress: (p) => p.objects >= 64 && controller.abort() });
+    await assert.rejects(run, (e: Error) => e.name === 'AbortError');
+    const count = async (): Promise<number> => (await readdir(join(out, 'QualityLevels(1)'))).length;
+    const after = await count();
+    assert.ok(after >= 64 && after < 2000, `${after} fragments written before the abort took effect`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await count(), after, 'no write after the promise settled');
+    assert.equal(existsSync(join(out, 'Manifest')), false);
+  });
+});
+
+test('a source that ends early fails with input.read-failed naming it and the byte offset, from the writer thread', async () => {
+  await withSource(async (dir, file) => {
+    const plan = rangePlan(file, 3);
+    plan.objects[1]!.body = { kind: 'range', file, offset: source.length - 100, size: 5000 };
+    await assert.rejects(writePlanToFolder(plan, join(dir, 'out')), (e: unknown) => {
+      assert.ok(isSmoothpubError(e), String(e));
+      assert.equal(e.code, ErrorCode.READ_FAILED);
+      assert.deepEqual(e.context, { file, offset: source.length });
+      assert.match(e.message, /source ended at byte \d+, expected 4900 more bytes/);
+      return true;
+    });
+  });
+});
+
+test('a file already there (or any system error) is output.write-failed naming the path', async () => {
+  await withSource(async (dir, file) => {
+    const out = join(dir, 'out');
+    await mkdir(join(out, 'QualityLevels(1)'), { recursive: true });
+    await writeFile(join(out, 'QualityLevels(1)', 'Fragments(video=2)'), 'x');
+    await assert.rejects(writePlanToFolder(rangePlan(file, 5), out), (e: unknown) => {
+      assert.ok(isSmoothpubError(e));
+      assert.equal(e.code, ErrorCode.WRITE_FAILED);
+      assert.match(e.message, /EEXIST/);
+      assert.equal(e.context.file, join(out, 'QualityLevels(1)', 'Fragments(video=2)'));
+      return true;
+    });
+    assert.equal(existsSync(join(out, 'Manifest')), false);
+  });
 });

@@ -3,6 +3,9 @@ import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseFourCC, parseConcurrency,
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
+/** Writer threads cost about 12 MB each; past a handful a local disk gains nothing. */
+const MAX_WRITER_THREADS = 16;
+
 interface PackageCliOptions {
   output: string;
   policy?: boolean;
@@ -23,7 +26,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
     .option('-f, --force', 'replace the output folder if it exists')
     .option(...FOURCC_OPTION)
-    .option('--concurrency <n>', 'files written in parallel', '4')
+    .option('--concurrency <n>', 'writer threads, one file at a time each (more can help on network filesystems)', '1')
     .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
@@ -43,7 +46,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             policy: opts.policy === true,
             overwrite: opts.force === true,
             fourCC: parseFourCC(opts.fourcc),
-            concurrency: parseConcurrency(opts.concurrency),
+            concurrency: parseConcurrency(opts.concurrency, MAX_WRITER_THREADS),
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
             signal,
             onProgress,

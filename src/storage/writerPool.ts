@@ -1,0 +1,131 @@
+import { Worker } from 'node:worker_threads';
+import { SmoothpubError, type SmoothpubErrorData } from '../errors.js';
+import type { WireObject } from './folderWriter.js';
+
+/** What a writer thread is started with. */
+export interface WriterSetup {
+  dir: string;
+  /** Set to non-zero to make every thread stop before its next object. */
+  stop: Int32Array;
+}
+
+export type WriterRequest = { type: 'batch'; id: number; objects: WireObject[] } | { type: 'end' };
+
+export type WriterReply =
+  | { type: 'done'; id: number }
+  | { type: 'failed'; smoothpub?: SmoothpubErrorData; system?: { message: string; code?: string; path?: string } };
+
+/** A system error from a writer thread, rebuilt with its errno code and path. */
+export interface WriterSystemError extends Error {
+  code?: string;
+  path?: string;
+}
+
+/** Batches a thread may hold: one being written, one waiting, so it never idles between them. */
+const IN_FLIGHT_PER_THREAD = 2;
+
+interface Thread {
+  worker: Worker;
+  inFlight: Map<number, () => void>;
+  exited: Promise<void>;
+}
+
+/**
+ * Threads that write objects into one folder (folderWriterThread). The main thread builds
+ * each batch (fragment heads are generated there) while the threads write earlier ones,
+ * so building and the file system's work overlap. `send` waits while every thread already
+ * holds its share of batches, which bounds the memory held in batches.
+ */
+export class WriterPool {
+  private readonly threads: Thread[];
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 0;
+  private failure: Error | undefined;
+  /** Resolved when a batch is answered or the pool fails: `send` and `drain` wait on it. */
+  private wake: (() => void) | undefined;
+
+  constructor(dir: string, count: number, private readonly onBatchDone: (objects: WireObject[]) => void) {
+    this.threads = Array.from({ length: Math.max(1, count) }, () => this.startThread({ dir, stop: this.stop }));
+  }
+
+  /** Hands a batch to the least busy thread, first waiting for room; throws the pool's first failure. */
+  async send(objects: WireObject[]): Promise<void> {
+    for (;;) {
+      this.throwIfFailed();
+      const thread = this.threads.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
+      if (thread.inFlight.size < IN_FLIGHT_PER_THREAD) {
+        const id = this.nextId++;
+        thread.inFlight.set(id, () => this.onBatchDone(objects));
+        thread.worker.postMessage({ type: 'batch', id, objects } satisfies WriterRequest);
+        return;
+      }
+      await this.nextEvent();
+    }
+  }
+
+  /** Waits until every batch sent so far is written; throws the pool's first failure. */
+  async drain(): Promise<void> {
+    while (this.threads.some((t) => t.inFlight.size > 0)) {
+      this.throwIfFailed();
+      await this.nextEvent();
+    }
+    this.throwIfFailed();
+  }
+
+  /** Stops every thread before its next object and fails waiting calls with `reason`. */
+  abort(reason: Error): void {
+    Atomics.store(this.stop, 0, 1);
+    this.fail(reason);
+  }
+
+  /** Ends the threads and waits until they have exited: no write lands after this. */
+  async close(): Promise<void> {
+    if (this.failure) Atomics.store(this.stop, 0, 1);
+    for (const t of this.threads) t.worker.postMessage({ type: 'end' } satisfies WriterRequest);
+    await Promise.all(this.threads.map((t) => t.exited));
+  }
+
+  private startThread(setup: WriterSetup): Thread {
+    const worker = new Worker(new URL('./folderWriterThread.js', import.meta.url), { workerData: setup });
+    const thread: Thread = { worker, inFlight: new Map(), exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
+    worker.on('message', (reply: WriterReply) => {
+      if (reply.type === 'done') {
+        thread.inFlight.get(reply.id)?.();
+        thread.inFlight.delete(reply.id);
+      } else this.fail(reviveFailure(reply));
+      this.notify();
+    });
+    worker.on('error', (e) => this.fail(e));
+    worker.once('exit', () => {
+      if (thread.inFlight.size > 0) this.fail(new Error('a writer thread exited with batches unwritten'));
+    });
+    return thread;
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.notify();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private nextEvent(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+}
+
+function reviveFailure(reply: Extract<WriterReply, { type: 'failed' }>): Error {
+  if (reply.smoothpub) return SmoothpubError.fromData(reply.smoothpub);
+  const e: WriterSystemError = new Error(reply.system?.message ?? 'a writer thread failed');
+  if (reply.system?.code !== undefined) e.code = reply.system.code;
+  if (reply.system?.path !== undefined) e.path = reply.system.path;
+  return e;
+}
