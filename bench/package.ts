@@ -2,12 +2,13 @@
 // `ffmpeg -c copy -f smoothstreaming` on the same inputs (design.md targets: within 1.3x
 // of cp, far ahead of ffmpeg, peak RSS flat in input size).
 //
-//   npm run bench:package -- [--reps 5] [--minutes 10]
+//   npm run bench:package -- [--reps 5] [--minutes 10] [--settle 61]
 //
 // Each tool runs as a child process, so its peak RSS is its own (GNU time's %M, else
 // VmHWM polled from /proc). One untimed warm-up round fills the page cache with the
 // inputs; then the tools run interleaved, in a rotating order, `sync`ed before each run so
-// one tool's dirty pages are not flushed on the next one's clock. Medians are the headline;
+// one tool's dirty pages are not flushed on the next one's clock; each round starts from
+// outputs removed a minute earlier (`--settle`, see bench/lib/runRounds.ts). Medians are the headline;
 // the best run and CPU seconds are printed too, as this machine is shared and noisy.
 // The last line is `RESULT {json}`.
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } fr
 import { argValue, log, median, round3 } from './lib/common.js';
 import { folderStats } from './lib/folderStats.js';
 import { measure, syncDisks, type Run } from './lib/measure.js';
-import { runRounds, type Tool } from './lib/runRounds.js';
+import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
 
 const OUT = join(CACHE, 'out');
@@ -25,25 +26,27 @@ function smoothpubCommand(p: BenchPresentation, out: string): string[] {
   return smoothpubPackageCommand([p.ism], out);
 }
 
-function tools(p: BenchPresentation): Tool[] {
+/** `reference` is a packaged copy that `cp -r` copies: the same fragment bytes, made once, untimed. */
+function tools(p: BenchPresentation, reference: string): Tool[] {
   const sp = join(OUT, 'smoothpub', 'video.ism');
   const cp = join(OUT, 'cp', 'video.ism');
   const ff = join(OUT, 'ffmpeg', 'video.ism');
-  for (const d of [sp, cp, ff]) mkdirSync(join(d, '..'), { recursive: true });
   return [
-    { name: 'smoothpub', command: () => smoothpubCommand(p, sp), runs: [] },
+    { name: 'smoothpub', out: sp, command: () => smoothpubCommand(p, sp), runs: [] },
     {
       name: 'cp -r',
+      out: cp,
       command: () => {
-        rmSync(cp, { recursive: true, force: true });
-        return ['cp', '-r', sp, cp];
+        mkdirSync(join(cp, '..'), { recursive: true });
+        return ['cp', '-r', reference, cp];
       },
       runs: [],
     },
     {
       name: 'ffmpeg',
+      out: ff,
       command: () => {
-        rmSync(ff, { recursive: true, force: true });
+        mkdirSync(join(ff, '..'), { recursive: true });
         // All levels and the audio into one smoothstreaming output, as a user would.
         return ['ffmpeg', '-hide_banner', '-v', 'error', ...p.files.flatMap((f) => ['-i', f]), ...p.files.flatMap((f, i) => ['-map', f.endsWith('.isma') ? `${i}:a` : `${i}:v`]), '-c', 'copy', '-f', 'smoothstreaming', ff];
       },
@@ -61,15 +64,16 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   log(`input: ${big.files.length} files, ${(big.bytes / 1e6).toFixed(0)} MB, ${big.seconds / 60} min; ${reps} timed rounds after 1 warm-up, interleaved`);
 
-  const list = tools(big);
-  await runRounds(list, reps, OUT);
+  const reference = join(OUT, 'reference', 'video.ism');
+  rmSync(reference, { recursive: true, force: true });
+  await measure(smoothpubCommand(big, reference), OUT);
+  const list = tools(big, reference);
+  await runRounds(list, reps, OUT, settleSeconds());
 
-  // Memory flatness: the same presentation at a fifth of the length.
-  const smallOut = join(OUT, 'smoothpub-2min', 'video.ism');
-  mkdirSync(join(smallOut, '..'), { recursive: true });
-  await measure(smoothpubCommand(small, smallOut), OUT);
+  // Memory flatness: the same presentation at a fifth of the length (a warm-up, then a run, each into its own folder).
+  await measure(smoothpubCommand(small, join(OUT, 'smoothpub-2min-warm-up', 'video.ism')), OUT);
   syncDisks();
-  const smallRun = await measure(smoothpubCommand(small, smallOut), OUT);
+  const smallRun = await measure(smoothpubCommand(small, join(OUT, 'smoothpub-2min', 'video.ism')), OUT);
 
   const [sp, cp, ff] = list as [Tool, Tool, Tool];
   const spOut = folderStats(join(OUT, 'smoothpub', 'video.ism'));

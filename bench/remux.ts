@@ -3,7 +3,7 @@
 // `-c copy -f ismv`, then peak RSS packaging one plain MP4 past 4 GiB (co64 chunk offsets)
 // against a 10-minute one of the same kind. Goal: faster than ffmpeg, flat memory.
 //
-//   npm run bench:remux -- [--reps 5] [--minutes 10] [--big-mb 4500] [--quick]
+//   npm run bench:remux -- [--reps 5] [--minutes 10] [--big-mb 4500] [--quick] [--settle 61]
 //
 // ffmpeg runs two ways, both timed: one process with every rendition as an input and one
 // ismv output each (ffmpeg's best shot: one start-up, its muxers interleaved), and one
@@ -12,7 +12,9 @@
 // the two. `smoothpub remux` (one .ismv/.isma per rendition, the same shape of output as
 // ffmpeg's) is timed beside them. As in bench/package.ts, each tool is a child process, one untimed warm-up
 // round fills the page cache, then the tools run interleaved in a rotating order,
-// `sync`ed before each run; medians are the headline. `--quick` skips the 4 GiB part.
+// `sync`ed before each run; each round starts from outputs removed a minute earlier
+// (`--settle`, see bench/lib/runRounds.ts); medians are the headline. `--quick` skips
+// the 4 GiB part.
 // The last line is `RESULT {json}`.
 import { existsSync, mkdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -22,13 +24,9 @@ import { folderStats } from './lib/folderStats.js';
 import { measure, syncDisks, type Run } from './lib/measure.js';
 import { readMp4Layout, type Mp4Layout } from './lib/mp4Layout.js';
 import { cleanStalePlainTemps, ensureLoopedMovie, ensurePlainLadder, removeOtherLoopedMovies, type PlainLadder, type PlainMovie } from './lib/plainMedia.js';
-import { runRounds, type Tool as TimedTool } from './lib/runRounds.js';
+import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
 
-interface Tool extends TimedTool {
-  /** Where the tool's output goes, for its size. */
-  out: string;
-}
 
 const OUT = join(CACHE, 'remux-out');
 const HEADROOM = 2e9;
@@ -39,10 +37,6 @@ function ffmpegOutput(input: number, file: string, out: string): string[] {
   return ['-map', `${input}:${audio ? 'a' : 'v'}:0`, '-c', 'copy', ...(audio ? ['-frag_duration', '2000000'] : []), '-f', 'ismv', join(out, basename(file).replace(/\.mp4$/, '.ismv').replace(/\.m4a$/, '.isma'))];
 }
 
-function freshDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-}
 
 function tools(ladder: PlainLadder): Tool[] {
   const sp = join(OUT, 'smoothpub', 'video.ism');
@@ -57,7 +51,7 @@ function tools(ladder: PlainLadder): Tool[] {
       // The same shape of output as ffmpeg -f ismv: one fragmented file per rendition (+ .ism/.ismc).
       name: 'smoothpub remux',
       command: () => {
-        rmSync(rx, { recursive: true, force: true });
+        mkdirSync(rx, { recursive: true });
         return [process.execPath, resolve('bin/smoothpub.js'), 'remux', ...ladder.files, '-o', join(rx, 'video.ism'), '--json', '--no-progress'];
       },
       out: rx,
@@ -66,7 +60,7 @@ function tools(ladder: PlainLadder): Tool[] {
     {
       name: 'ffmpeg 1 process',
       command: () => {
-        freshDir(ff1);
+        mkdirSync(ff1, { recursive: true });
         return [...ff, ...ladder.files.flatMap((f) => ['-i', f]), ...ladder.files.flatMap((f, i) => ffmpegOutput(i, f, ff1))];
       },
       out: ff1,
@@ -75,7 +69,7 @@ function tools(ladder: PlainLadder): Tool[] {
     {
       name: `ffmpeg x${ladder.files.length} in turn`,
       command: () => {
-        freshDir(ffN);
+        mkdirSync(ffN, { recursive: true });
         const steps = ladder.files.map((f) => [...ff, '-i', f, ...ffmpegOutput(0, f, ffN)].map(shellQuote).join(' '));
         return ['sh', '-c', `set -e; ${steps.join('; ')}`];
       },
@@ -133,17 +127,17 @@ async function runBig(ladder: PlainLadder, targetBytes: number): Promise<BigResu
   log(`large input ${(big.bytes / 1e9).toFixed(2)} GB, ${big.seconds / 60} min: ${describeLayout(bigLayout)}`);
   if (big.bytes > 2 ** 32 && !bigLayout.chunkOffsetBoxes.includes('co64')) throw new Error(`${big.file} is past 4 GiB but has no co64`);
 
-  const out = join(OUT, 'big', 'video.ism');
-  mkdirSync(join(out, '..'), { recursive: true });
-  await measure(smoothpubPackageCommand([small.file], out), OUT); // warm-up: the small input into the page cache
+  // A folder per run, removed after all three: no run creates files right after a removal (runRounds.ts).
+  const out = (name: string): string => join(OUT, 'big', name, 'video.ism');
+  await measure(smoothpubPackageCommand([small.file], out('warm-up')), OUT); // the small input into the page cache
   syncDisks();
-  const smallRun = await measure(smoothpubPackageCommand([small.file], out), OUT);
+  const smallRun = await measure(smoothpubPackageCommand([small.file], out('small')), OUT);
   log(`small: smoothpub ${smallRun.seconds.toFixed(2)} s, peak RSS ${smallRun.peakRssMb.toFixed(0)} MB`);
   syncDisks();
-  const bigRun = await measure(smoothpubPackageCommand([big.file], out), OUT);
+  const bigRun = await measure(smoothpubPackageCommand([big.file], out('large')), OUT);
   const objects = (JSON.parse(bigRun.stdout) as { objects: number }).objects;
   log(`large: smoothpub ${bigRun.seconds.toFixed(2)} s, peak RSS ${bigRun.peakRssMb.toFixed(0)} MB, ${objects} objects`);
-  rmSync(out, { recursive: true, force: true });
+  rmSync(join(OUT, 'big'), { recursive: true, force: true });
   // ffmpeg on the same input, once, as the peer for time and memory.
   const ffOut = join(OUT, 'big-ffmpeg.ismv');
   syncDisks();
@@ -162,19 +156,17 @@ async function main(): Promise<void> {
   cleanStaleTemps();
   cleanStalePlainTemps();
   const ladder = ensurePlainLadder(minutes);
-  freshDir(OUT);
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
   for (const f of ladder.files) log(`${basename(f)}: ${describeLayout(readMp4Layout(f))}`);
   log(`input: ${ladder.files.length} plain MP4 files, ${(ladder.bytes / 1e6).toFixed(0)} MB, ${minutes} min; ${reps} timed rounds after 1 warm-up, interleaved`);
 
   const list = tools(ladder);
-  await runRounds(list, reps, OUT);
+  await runRounds(list, reps, OUT, settleSeconds());
   const [sp, rx, ff1, ffN] = list as [Tool, Tool, Tool, Tool];
   const objects = (JSON.parse(sp.runs.at(-1)!.stdout) as { objects: number }).objects;
   const outputs = list.map((t) => folderStats(t.out));
-  rmSync(join(OUT, 'smoothpub'), { recursive: true, force: true });
-  rmSync(rx.out, { recursive: true, force: true });
-  rmSync(ff1.out, { recursive: true, force: true });
-  rmSync(ffN.out, { recursive: true, force: true });
+  for (const t of list) rmSync(t.out, { recursive: true, force: true });
 
   const big = quick ? undefined : await runBig(ladder, bigMb * 1e6);
 

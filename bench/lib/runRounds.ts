@@ -1,21 +1,53 @@
+import { existsSync, rmSync } from 'node:fs';
 import { log } from './common.js';
 import { measure, syncDisks, type Run } from './measure.js';
 
 export interface Tool {
   name: string;
+  /** Where the tool writes: removed before each round, never on a timed clock. */
+  out: string;
   /** Prepares (untimed) and returns the command to time. */
   command: () => string[];
   runs: Run[];
 }
 
 /**
+ * Seconds to wait after removing the last round's outputs. ext4 without a journal (this
+ * machine's root filesystem) will not reuse an inode freed in the last 60 s, and checks
+ * every free one it passes: creating thousands of files right after deleting thousands
+ * costs each new file a walk past all the deleted ones, a kernel cost quadratic in the
+ * file count that no user pays unless they delete and rebuild within the minute.
+ */
+export const SETTLE_SECONDS = 61;
+
+/** `--settle <s>` (0 allowed: no wait), else SETTLE_SECONDS. */
+export function settleSeconds(): number {
+  const i = process.argv.indexOf('--settle');
+  if (i < 0) return SETTLE_SECONDS;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 0) throw new Error('--settle needs a whole number of seconds');
+  return v;
+}
+
+/**
  * One untimed warm-up round (it fills the page cache with the inputs), then `reps` timed
  * rounds; in each the tools run in a rotating order, so no tool always runs right after
  * the same other one, and `sync`ed first, so one tool's dirty pages are not flushed on the
- * next one's clock. Timed runs are appended to each tool's `runs`.
+ * next one's clock. Each round starts by removing every tool's output and waiting `settle`
+ * seconds (see SETTLE_SECONDS). Timed runs are appended to each tool's `runs`.
  */
-export async function runRounds(tools: readonly Tool[], reps: number, scratchDir: string): Promise<void> {
+export async function runRounds(tools: readonly Tool[], reps: number, scratchDir: string, settle = settleSeconds()): Promise<void> {
   for (let round = 0; round <= reps; round++) {
+    let removed = false;
+    for (const tool of tools) {
+      removed ||= existsSync(tool.out);
+      rmSync(tool.out, { recursive: true, force: true });
+    }
+    syncDisks();
+    if (removed && settle > 0) {
+      log(`waiting ${settle} s after removing the last round's outputs (freed inodes)`);
+      await new Promise((r) => setTimeout(r, settle * 1000));
+    }
     const order = tools.map((_, i) => tools[(i + round) % tools.length]!);
     for (const tool of order) {
       const cmd = tool.command();

@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 const SMOOTHPUB = resolve('bin/smoothpub.js');
 
-/** The `smoothpub package` command to time (JSON result on stdout), `out` removed first. */
+/** The `smoothpub package` command to time (JSON result on stdout); `out` must not exist (the caller removes it, untimed). */
 export function smoothpubPackageCommand(inputs: string[], out: string): string[] {
-  rmSync(out, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
   return [process.execPath, SMOOTHPUB, 'package', ...inputs, '-o', out, '--json', '--no-progress'];
 }
