@@ -78,7 +78,7 @@ export class ByteWriter {
   }
 
   fourcc(s: string): this {
-    return this.bytesOf(fourccBytes(s));
+    return this.bytesOf(cachedFourcc(s));
   }
 
   zeros(n: number): this {
@@ -115,19 +115,43 @@ function outOfRange(v: number | bigint, expected: string, what: string, field: s
 
 /** The 4 bytes of a box type or FourCC; each character must be a single byte. */
 export function fourccBytes(s: string): Uint8Array {
-  if (s.length !== 4 || [...s].some((ch) => ch.charCodeAt(0) > 0xff)) {
-    throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write box type ${JSON.stringify(s)}: expected 4 one-byte characters`);
-  }
-  return Uint8Array.of(s.charCodeAt(0), s.charCodeAt(1), s.charCodeAt(2), s.charCodeAt(3));
+  return cachedFourcc(s).slice();
 }
 
 /** A 16-byte uuid from 32 hex digits (dashes allowed), as `readBoxHeader` reports it without them. */
 export function uuidToBytes(hex: string): Uint8Array {
-  const digits = hex.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(digits)) {
-    throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write uuid box: expected 32 hex digits, got ${JSON.stringify(hex)}`);
+  return cachedUuid(hex).slice();
+}
+
+// Box types and uuids come from a handful of constants, and a plain MP4 served or packaged
+// builds thousands of fragment heads from them: each is checked and converted once. The
+// cached arrays never leave this module (callers above get copies).
+const fourccs = new Map<string, Uint8Array>();
+const uuids = new Map<string, Uint8Array>();
+
+function cachedFourcc(s: string): Uint8Array {
+  let bytes = fourccs.get(s);
+  if (bytes === undefined) {
+    if (s.length !== 4 || [...s].some((ch) => ch.charCodeAt(0) > 0xff)) {
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write box type ${JSON.stringify(s)}: expected 4 one-byte characters`);
+    }
+    bytes = Uint8Array.of(s.charCodeAt(0), s.charCodeAt(1), s.charCodeAt(2), s.charCodeAt(3));
+    if (fourccs.size < 1024) fourccs.set(s, bytes);
   }
-  return Uint8Array.from(digits.match(/../g)!, (h) => parseInt(h, 16));
+  return bytes;
+}
+
+function cachedUuid(hex: string): Uint8Array {
+  let bytes = uuids.get(hex);
+  if (bytes === undefined) {
+    const digits = hex.replace(/-/g, '');
+    if (!/^[0-9a-fA-F]{32}$/.test(digits)) {
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write uuid box: expected 32 hex digits, got ${JSON.stringify(hex)}`);
+    }
+    bytes = Uint8Array.from(digits.match(/../g)!, (h) => parseInt(h, 16));
+    if (uuids.size < 1024) uuids.set(hex, bytes);
+  }
+  return bytes;
 }
 
 const MAX_U32 = 0xffffffff;
@@ -150,8 +174,8 @@ export interface BoxHeaderOptions {
  * body is streamed from elsewhere). Switches to a 64-bit largesize when needed.
  */
 export function boxHeader(type: string, payloadSize: number, options: BoxHeaderOptions = {}): Uint8Array {
-  const typeBytes = fourccBytes(type);
-  const uuid = options.uuid === undefined ? undefined : uuidToBytes(options.uuid);
+  const typeBytes = cachedFourcc(type);
+  const uuid = options.uuid === undefined ? undefined : cachedUuid(options.uuid);
   if ((type === 'uuid') !== (uuid !== undefined)) {
     throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write box '${type}': a user type is given exactly for 'uuid' boxes`);
   }
