@@ -12,7 +12,7 @@ export { loadPresentation, type LoadOptions, type LoadedPresentation } from './p
 export { buildPresentation, TIME_SCALE, type BuiltPresentation, type LevelBinding, type PresentationOptions } from './plan/buildPresentation.js';
 export { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 export type { Plan, PlannedObject, ObjectBody } from './plan/plan.js';
-export { inspectInputs, type InspectReport, type Problem } from './inspect/inspectInputs.js';
+export { inspectInputs, type InspectReport, type InspectedSource, type InspectedTrack, type Problem } from './inspect/inspectInputs.js';
 export { packagePresentation, type PackageOptions, type PackageResult } from './package/packagePresentation.js';
 export { remuxPresentation, type RemuxOptions, type RemuxResult } from './remux/remuxPresentation.js';
 export { writePlanToFolder, type WriteOptions, type WriteProgress } from './storage/writePlanToFolder.js';

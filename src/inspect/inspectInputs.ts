@@ -1,5 +1,5 @@
 import { isSmoothpubError, type ErrorContext } from '../errors.js';
-import type { SourceIndex } from '../index/types.js';
+import type { SampleTable, SourceIndex, TrackIndex } from '../index/types.js';
 import type { LevelBinding } from '../plan/buildPresentation.js';
 import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
@@ -11,9 +11,20 @@ export interface Problem {
   context: ErrorContext;
 }
 
+/** A track as inspect reports it; a plain MP4's sample table is summed up as its count. */
+export interface InspectedTrack extends Omit<TrackIndex, 'samples'> {
+  sampleCount?: number;
+  /** A plain MP4 track the presentation leaves out, and why: it has no fragments of its own. */
+  notUsed?: string;
+}
+
+export interface InspectedSource extends Omit<SourceIndex, 'tracks'> {
+  tracks: InspectedTrack[];
+}
+
 export interface InspectReport {
   ok: boolean;
-  sources: SourceIndex[];
+  sources: InspectedSource[];
   presentation?: Presentation;
   problems: Problem[];
 }
@@ -37,15 +48,27 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
 
 /**
  * A plain MP4's tracks as the presentation cut them: their fragments, and the sample
- * count instead of the (large) sample table.
+ * count instead of the (large) sample table. A track left out (the same audio muxed into
+ * every rendition is used once) says so rather than showing no fragments unexplained.
  */
-function withCutFragments(src: SourceIndex, levels: LevelBinding[]): SourceIndex {
+function withCutFragments(src: SourceIndex, levels: LevelBinding[]): InspectedSource {
   if (src.method !== 'progressive') return src;
   return {
     ...src,
     tracks: src.tracks.map(({ samples, ...t }) => {
-      const cut = levels.find((l) => l.track.file === t.file && l.track.trackId === t.trackId)?.track.fragments ?? t.fragments;
-      return { ...t, fragments: cut, ...(samples && { sampleCount: samples.count }) };
+      const level = levels.find((l) => l.track.file === t.file && l.track.trackId === t.trackId);
+      const inspected: InspectedTrack = { ...t, fragments: level?.track.fragments ?? t.fragments, ...(samples && { sampleCount: samples.count }) };
+      if (level === undefined && levels.length > 0) {
+        const twin = levels.find((l) => l.track.kind === t.kind && samples !== undefined && l.track.samples !== undefined && sameSamples(l.track.samples, samples));
+        inspected.notUsed = twin ? `the same samples as ${twin.track.file} track ${twin.track.trackId}` : 'not selected';
+      }
+      return inspected;
     }),
   };
+}
+
+function sameSamples(a: SampleTable, b: SampleTable): boolean {
+  if (a.count !== b.count) return false;
+  for (let i = 0; i < a.count; i++) if (a.sizes[i] !== b.sizes[i] || a.times[i] !== b.times[i]) return false;
+  return true;
 }

@@ -115,3 +115,11 @@ test('--fragment-duration cuts plain MP4 input (inspect, package, publish, index
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /error cli\.bad-option: --fragment-duration must be a number of seconds/);
 });
+
+test('inspect says which plain MP4 track is left out as the same audio as another, instead of showing no fragments', () => {
+  const r = cli('inspect', 'test/fixtures/progressive/v300.mp4', 'test/fixtures/progressive/v200.mp4');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /v200\.mp4 [^\n]*\n {2}track 1 [^\n]*4 fragments[^\n]*\n {2}track 2 {2}audio [^\n]* {2}not used: the same samples as test\/fixtures\/progressive\/v300\.mp4 track 2\n/);
+  const json = JSON.parse(cli('inspect', 'test/fixtures/progressive/v300.mp4', 'test/fixtures/progressive/v200.mp4', '--json').stdout) as { sources: { tracks: { notUsed?: string; fragments: unknown[] }[] }[] };
+  assert.deepEqual(json.sources.map((s) => s.tracks.map((t) => t.notUsed ?? t.fragments.length)), [[4, 4], [4, 'the same samples as test/fixtures/progressive/v300.mp4 track 2']]);
+});

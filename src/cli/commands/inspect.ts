@@ -30,7 +30,8 @@ function formatReport(r: InspectReport): string {
       const last = f[f.length - 1];
       const dur = first && last ? formatSeconds(last.time + last.duration - first.time, t.timescale) : '0';
       const shape = t.kind === 'video' ? `${t.width}x${t.height}` : `${t.channels ?? '?'}ch ${t.sampleRate ?? '?'} Hz`;
-      lines.push(`  track ${t.trackId}  ${t.kind}  ${t.codec}  ${shape}  ${t.language}  ${formatBitrate(t.measuredBitrate)}  ${f.length} fragments  ${dur} s  starts at ${first?.time ?? 0}`);
+      const use = t.notUsed === undefined ? `${f.length} fragments  ${dur} s  starts at ${first?.time ?? 0}` : `not used: ${t.notUsed}`;
+      lines.push(`  track ${t.trackId}  ${t.kind}  ${t.codec}  ${shape}  ${t.language}  ${formatBitrate(t.measuredBitrate)}  ${use}`);
     }
   }
   if (r.presentation) {
