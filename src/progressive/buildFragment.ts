@@ -34,8 +34,8 @@ export interface FragmentSpan {
  */
 export function buildFragment(table: SampleTable, timeline: TrackTimeline, span: FragmentSpan): FragmentRef {
   const { from, to } = span;
-  const time = table.times[from]! + timeline.timeShift;
-  const duration = table.times[to]! - table.times[from]!;
+  const time = timeline.decodeTime(from);
+  const duration = timeline.decodeTime(to) - time;
   let payload = 0;
   for (let i = from; i < to; i++) payload += table.sizes[i]!;
   const withOffsets = table.compositionOffsets !== undefined;
@@ -50,15 +50,16 @@ export function buildFragment(table: SampleTable, timeline: TrackTimeline, span:
     const samples: TrunSample[] = [];
     for (let i = from; i < to; i++) {
       const s: TrunSample = {
-        duration: table.times[i + 1]! - table.times[i]!,
+        // 0 for B-frame video's first samples, which all decode at its first frame's time.
+        duration: timeline.decodeTime(i + 1) - timeline.decodeTime(i),
         size: table.sizes[i]!,
         flags: table.sync === undefined || table.sync[i] === 1 ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS,
       };
-      if (withOffsets) s.compositionTimeOffset = table.compositionOffsets![i]! - timeline.offsetShift;
+      if (withOffsets) s.compositionTimeOffset = timeline.compositionOffset(i);
       samples.push(s);
     }
     const trun = writeTrun({
-      // Offsets are unsigned after the timeline's shift (trackTimeline): version 0.
+      // The timeline keeps every offset unsigned (trackTimeline): version 0.
       version: 0,
       flags: TRUN_DATA_OFFSET | TRUN_SAMPLE_DURATION | TRUN_SAMPLE_SIZE | TRUN_SAMPLE_FLAGS | (withOffsets ? TRUN_SAMPLE_CTO : 0),
       sampleCount: to - from,

@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { SampleTable, TrackIndex } from '../index/types.js';
 import { buildFragment } from './buildFragment.js';
-import { reorderDelay, trackTimeline, type TrackTimeline } from './trackTimeline.js';
+import { presentationLead, trackTimeline, type TrackTimeline } from './trackTimeline.js';
 
 /** The default fragment length of plain MP4 input, seconds (what encoders' GOPs usually are). */
 export const DEFAULT_FRAGMENT_DURATION = 2;
@@ -21,13 +21,14 @@ function isProgressive(t: TrackIndex): t is Progressive {
 export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_FRAGMENT_DURATION): TrackIndex[] {
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `fragment duration must be a positive number of seconds, got ${seconds}`);
   const video = tracks.filter((t): t is Progressive => isProgressive(t) && t.kind === 'video');
-  // Every track is delayed by the video's reorder delay: unsigned offsets, A/V in sync.
-  const delaySeconds = Math.max(0, ...video.map((t) => reorderDelay(t.samples) / t.timescale));
+  // Every track is presented as in the source, all delayed by as much as the earliest would
+  // start before 0 (AAC priming): A/V in sync, no fragment before 0.
+  const delaySeconds = Math.max(0, ...tracks.filter(isProgressive).map((t) => presentationLead(t.samples) / t.timescale));
   for (const t of tracks) if (isProgressive(t)) timelines.set(t, trackTimeline(t.samples, t.timescale, delaySeconds));
   const cut = new Map<TrackIndex, TrackIndex>();
   let cutSeconds: number[] = [];
   if (video.length > 0) {
-    const starts = sharedKeyframeCuts(video, seconds);
+    const starts = sharedKeyframeCuts(video, seconds, delaySeconds);
     const ts = video[0]!.timescale;
     cutSeconds = starts.map((t) => t / ts);
     for (const t of video) cut.set(t, withFragments(t, startsOf(t, starts)));
@@ -53,23 +54,36 @@ function withFragments(t: Progressive, starts: number[]): TrackIndex {
   return { ...t, fragments };
 }
 
-/** Timeline time (track timescale) of sample i. */
+/** Timeline decode time (track timescale) of sample i. */
 function timeOf(t: Progressive, i: number): number {
-  return t.samples.times[i]! + timelineOf(t).timeShift;
+  return timelineOf(t).decodeTime(i);
 }
 
-function keyframeTimes(t: Progressive): number[] {
-  const out: number[] = [];
+/**
+ * Decode times of the keyframes (what fragments start at), and when the source presents
+ * each (what cuts and messages go by: the presentation's delay taken off).
+ */
+function keyframeTimes(t: Progressive, delaySeconds: number): { decode: number[]; presented: Map<number, number> } {
+  const decode: number[] = [];
+  const presented = new Map<number, number>();
   const { sync, count } = t.samples;
-  const shift = timelineOf(t).timeShift;
-  for (let i = 0; i < count; i++) if (sync === undefined || sync[i] === 1) out.push(t.samples.times[i]! + shift);
-  return out;
+  const timeline = timelineOf(t);
+  const delay = Math.round(delaySeconds * t.timescale);
+  for (let i = 0; i < count; i++) {
+    if (sync !== undefined && sync[i] !== 1) continue;
+    const time = timeline.decodeTime(i);
+    decode.push(time);
+    presented.set(time, time + timeline.compositionOffset(i) - delay);
+  }
+  return { decode, presented };
 }
 
 /** Cut times (track timescale, first sample's time first) at keyframes every video level has. */
-function sharedKeyframeCuts(video: Progressive[], seconds: number): number[] {
+function sharedKeyframeCuts(video: Progressive[], seconds: number, delaySeconds: number): number[] {
   const [first, ...rest] = video as [Progressive, ...Progressive[]];
-  const keyframes = video.map(keyframeTimes);
+  const timed = video.map((t) => keyframeTimes(t, delaySeconds));
+  const keyframes = timed.map((k) => k.decode);
+  const shown = (k: number, time: number): number => timed[k]!.presented.get(time)!;
   for (const other of rest) {
     if (other.timescale !== first.timescale) {
       throw misaligned(first, other, `their timescales differ (${first.timescale} vs ${other.timescale})`);
@@ -77,28 +91,30 @@ function sharedKeyframeCuts(video: Progressive[], seconds: number): number[] {
   }
   const start = keyframes[0]![0]!;
   for (let k = 1; k < video.length; k++) {
-    if (keyframes[k]![0] !== start) throw misaligned(first, video[k]!, `their first samples start at ${seconds3(start, first)} and ${seconds3(keyframes[k]![0]!, first)}`);
+    if (keyframes[k]![0] !== start) throw misaligned(first, video[k]!, `their first samples start at ${seconds3(shown(0, start), first)} and ${seconds3(shown(k, keyframes[k]![0]!), first)}`);
   }
   const others = keyframes.slice(1).map((list) => new Set(list));
   const shared = keyframes[0]!.filter((time) => others.every((s) => s.has(time)));
   const step = seconds * first.timescale;
   const cuts = [start];
-  let next = (Math.floor(start / step) + 1) * step;
+  // A keyframe is a cut when it is presented at or after the next multiple of `seconds`.
+  let next = (Math.floor(shown(0, start) / step) + 1) * step;
   for (const time of shared) {
-    if (time < next) continue;
+    const at = shown(0, time);
+    if (at < next) continue;
     cuts.push(time);
-    next = (Math.floor(time / step) + 1) * step;
+    next = (Math.floor(at / step) + 1) * step;
   }
   if (cuts.length === 1 && video.length > 1) {
     // Renditions that could each be cut but share no keyframe to cut all of them at.
-    const cuttable = keyframes.findIndex((list) => list.some((time) => time >= start + step));
+    const cuttable = timed.findIndex((k) => k.decode.some((time) => k.presented.get(time)! >= shown(0, start) + step));
     if (cuttable >= 0) {
       const k = keyframes.findIndex((list, i) => i > 0 && list.slice(1, 4).join() !== keyframes[0]!.slice(1, 4).join());
       const other = video[Math.max(k, 1)]!;
       throw misaligned(
         first,
         other,
-        `they share no keyframe to cut fragments at: first keyframes after the start at ${listSeconds(keyframes[0]!, first)} vs ${listSeconds(keyframes[Math.max(k, 1)]!, other)}`,
+        `they share no keyframe to cut fragments at: first keyframes after the start at ${listSeconds(timed[0]!, first)} vs ${listSeconds(timed[Math.max(k, 1)]!, other)}`,
       );
     }
   }
@@ -146,8 +162,10 @@ function seconds3(ticks: number, t: TrackIndex): string {
   return `${(ticks / t.timescale).toFixed(3)} s`;
 }
 
-function listSeconds(times: number[], t: TrackIndex): string {
-  const shown = times.slice(1, 4).map((x) => seconds3(x, t));
+/** The keyframes after the first, as the source presents them. */
+function listSeconds(keyframes: { decode: number[]; presented: Map<number, number> }, t: TrackIndex): string {
+  const times = keyframes.decode;
+  const shown = times.slice(1, 4).map((x) => seconds3(keyframes.presented.get(x)!, t));
   return shown.length > 0 ? `[${shown.join(', ')}${times.length > 4 ? ', ...' : ''}] in ${t.file} track ${t.trackId}` : `[none] in ${t.file} track ${t.trackId}`;
 }
 

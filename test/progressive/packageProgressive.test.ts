@@ -73,12 +73,15 @@ test('a plain MP4 ladder packages into fragments that carry exactly the source s
   assert.equal(video.qualityLevels.length, 3);
   assert.equal(audio.qualityLevels.length, 1, 'the AAC track muxed into every file is one rendition');
   assert.equal(video.chunks.length, 4);
-  assert.deepEqual(video.chunks.map((c) => c.t), [0n, 60060n, 120120n, 180180n]); // keyframes at 2.002 s steps, timescale 30000
+  // Everything is presented as in the source, 1024 samples (the AAC priming Smooth cannot
+  // skip; 640 at 30000) later: the priming decodes at 0. Keyframes are presented at 2.002 s
+  // steps; a fragment's t is its keyframe's decode time, the 2-frame reorder delay earlier,
+  // except the first: B-frame video decodes from its first frame's presentation.
+  const delay = 1024 / 48000;
   assert.equal(video.timeScale, 30000);
-  // The whole presentation trails the source by the video's reorder delay (2 frames at
-  // 29.97 fps, unsigned composition offsets), audio too: 1024 samples of priming before it.
-  const delay = 2002 / 30000;
-  assert.equal(audio.chunks[0]!.t, BigInt(Math.round(delay * 48000) - 1024), 'audio starts at the delay, less the AAC priming');
+  assert.deepEqual(video.chunks.map((c) => c.t), [640n, 60060n - 2002n + 640n, 120120n - 2002n + 640n, 180180n - 2002n + 640n]);
+  assert.equal(video.chunks.reduce((sum, c) => sum + c.d, 0n), 240240n, 'video lasts as long as the source (8.008 s)');
+  assert.equal(audio.chunks[0]!.t, 0n, 'the AAC priming decodes at 0');
   assert.equal(result.presentation.streams.length, 2);
 
   let fragments = 0;
@@ -95,18 +98,17 @@ test('a plain MP4 ladder packages into fragments that carry exactly the source s
       assert.deepEqual(f.trun.samples.map((s) => s.size), mine.map((p) => p.size), 'trun sizes = ffprobe packet sizes');
       assert.equal(f.payload.length, mine.reduce((s, p) => s + p.size, 0), 'sizes sum to the mdat payload');
       assert.ok(Buffer.from(f.payload).equals(Buffer.concat(mine.map((p) => source.subarray(p.pos, p.pos + p.size)))), 'mdat payload = the source samples');
-      // Timing: tfxd = Manifest t (the priming fragment: negative, announced at 0); presentation times = ffprobe's pts.
-      if (i === 0 && f.tfxdTime < 0n) assert.equal(f.tfdt, undefined);
-      else {
-        assert.equal(f.tfxdTime, chunk.t);
-        assert.equal(f.tfdt, chunk.t);
-      }
+      // Timing: tfxd = tfdt = Manifest t (nothing starts before 0); presentation times = ffprobe's pts, delayed.
+      assert.equal(f.tfxdTime, chunk.t);
+      assert.equal(f.tfdt, chunk.t);
       let dts = Number(f.tfxdTime);
       assert.equal(f.trun.version, 0, 'unsigned composition offsets');
-      // Presentation times are the source's (ffprobe: edit list applied) plus the one delay.
+      // Presentation times are the source's (ffprobe: edit list applied) plus the delay;
+      // decode times strictly increase (ffmpeg refuses equal ones), never after the presentation.
       const shift = Math.round(delay * (stream.timeScale ?? 10_000_000));
       f.trun.samples.forEach((s, k) => {
         assert.equal(dts + (s.compositionTimeOffset ?? 0), mine[k]!.pts + shift, `${stream.name} fragment ${i} sample ${k} pts`);
+        assert.ok(s.duration! > 0, `${stream.name} fragment ${i} sample ${k}: decode times increase`);
         assert.equal(s.flags === 0x02000000, mine[k]!.keyframe, 'sync flag = ffprobe keyframe');
         dts += s.duration!;
       });
@@ -133,7 +135,8 @@ test('--fragment-duration cuts at the shared keyframes at or after each multiple
   const out = join(await tmp(), 'f.ism');
   const result = await packagePresentation({ inputs: [`${P}/v200.mp4`, `${P}/v100.mp4`], outDir: out, fragmentDuration: 4 });
   const video = result.presentation.streams.find((s) => s.type === 'video')!;
-  assert.deepEqual(video.chunks.map((c) => c.t), [0n, 120120n]);
+  // The keyframe presented at 4.004 s decodes 2 frames (2002) earlier; all 1024/48000 s (640) later (AAC priming).
+  assert.deepEqual(video.chunks.map((c) => c.t), [640n, 120120n - 2002n + 640n]);
 });
 
 test('a misaligned plain MP4 ladder fails naming both renditions and their keyframe times; nothing is written', async () => {
