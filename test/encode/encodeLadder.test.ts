@@ -82,7 +82,10 @@ test('end to end: encoded and packaged; the Manifest announces the ladder with 2
   assert.deepEqual(audio.qualityLevels.map((q) => [q.bitrate, q.channels, q.fourCC]), [[128000, 2, 'AACL']]);
   // One chunk list for all levels: the fragments were cut at the shared keyframes.
   const scale = Number(video.timeScale ?? manifest.timeScale);
-  assert.deepEqual(video.chunks.map((c) => Number(c.t) / scale), [0, 2, 4]);
+  // Every track starts 1024 samples (the AAC priming Smooth cannot skip) late: 44.1 kHz here.
+  const start = Number(video.chunks[0]!.t);
+  assert.ok(Math.abs(start / scale - 1024 / 44100) < 1 / scale, `video starts at ${start / scale} s`);
+  assert.deepEqual(video.chunks.map((c) => (Number(c.t) - start) / scale), [0, 2, 4]);
   assert.deepEqual(video.chunks.map((c) => Number(c.d) / scale), [2, 2, 2]);
   const server = await startStaticServer({ root: result.presentation.dir });
   try {
