@@ -50,7 +50,8 @@ export function readMoov(c: Cursor): Moov {
     const handlerType = readHdlr(requireChild(mdia, 'moov/trak/mdia', 'hdlr').payload).handlerType;
     const stbl = requireChild(requireChild(mdia, 'moov/trak/mdia', 'minf').payload, 'moov/trak/mdia/minf', 'stbl').payload;
     const stsdBox = findChild(stbl, 'stbl', 'stsd');
-    const sampleEntry = stsdBox ? readStsd(stsdBox.payload).entries[0] : undefined;
+    const first = stsdBox ? readStsd(stsdBox.payload).entries[0] : undefined;
+    const sampleEntry = first && detached(first);
     if (mdhd.timescale === 0) {
       throw new SmoothpubError(ErrorCode.BAD_BOX, `track ${tkhd.trackId} has timescale 0`, { offset: mdia.offset, boxPath: 'moov/trak/mdia/mdhd' });
     }
@@ -75,4 +76,21 @@ function countSamples(stbl: Cursor): number {
   if (!stsz) return 0;
   stsz.payload.skip(4 + 4); // version/flags, sample_size (or reserved/field_size)
   return stsz.payload.u32();
+}
+
+/**
+ * The entry with its byte fields copied out of the `moov`: the index keeps sample entries
+ * for its whole life, and a view would keep every byte of a plain MP4's `moov` (its
+ * sample tables, megabytes) alive for a few bytes of SPS.
+ */
+function detached(e: SampleEntry): SampleEntry {
+  const out: SampleEntry = { ...e };
+  if (e.avcC) out.avcC = { ...e.avcC, sps: e.avcC.sps.map(copyOf), pps: e.avcC.pps.map(copyOf) };
+  if (e.esds) out.esds = { ...e.esds, decoderSpecificInfo: copyOf(e.esds.decoderSpecificInfo) };
+  return out;
+}
+
+/** A copy (Uint8Array's constructor: a Buffer's `slice` would be another view). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { ByteSource } from '../source/source.js';
-import { decodeSidecar, encodeSidecar } from './sidecarFormat.js';
+import { decodeSidecar, encodeSidecarParts } from './sidecarFormat.js';
 import type { SourceIndex } from './types.js';
 
 /** The sidecar's name beside its source: `video.ismv` -> `video.ismv.smoothidx`. */
@@ -22,7 +22,13 @@ export function sidecarPath(sourcePath: string): string {
 export async function writeSidecar(index: SourceIndex, path: string = sidecarPath(index.file)): Promise<string> {
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(temp, encodeSidecar(index));
+    const out = await open(temp, 'wx');
+    try {
+      // Piece by piece: a long plain MP4's sample tables are tens of megabytes of text.
+      for (const part of encodeSidecarParts(index)) await out.write(part);
+    } finally {
+      await out.close();
+    }
     await rename(temp, path);
   } catch (e) {
     await rm(temp, { force: true });

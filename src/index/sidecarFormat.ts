@@ -38,18 +38,50 @@ type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'sam
 };
 
 export function encodeSidecar(index: SourceIndex): string {
-  return JSON.stringify({
+  return [...encodeSidecarParts(index)].join('');
+}
+
+/**
+ * Bytes of a sample table encoded at a time: a multiple of 3, so the base64 pieces join
+ * up, and small enough (64 KiB of text) for V8's young generation, which frees them at
+ * once, where megabyte strings would wait for a full collection.
+ */
+const BASE64_PIECE = 3 << 14;
+
+/**
+ * The sidecar's text in pieces, to be written one after another: a plain MP4's sample
+ * tables (tens of megabytes of base64 for a long file) stream out a few megabytes at a
+ * time instead of as one string, then another copy inside the JSON, then its bytes.
+ */
+export function* encodeSidecarParts(index: SourceIndex): Generator<string> {
+  // Each table stands in the JSON as a marker string no other field can hold (a fresh
+  // nonce), and is written in its place.
+  const nonce = Math.random().toString(36).slice(2);
+  const tables: ArrayBufferView[] = [];
+  const mark = (table: ArrayBufferView): string => `smoothpub-table-${nonce}-${tables.push(table) - 1}`;
+  const text = JSON.stringify({
     format: SIDECAR_FORMAT,
     version: SIDECAR_VERSION,
     size: index.size,
     mtimeMs: index.mtimeMs,
     brand: index.brand,
     method: index.method,
-    tracks: index.tracks.map(encodeTrack),
+    tracks: index.tracks.map((t) => encodeTrack(t, mark)),
   });
+  const marker = new RegExp(`"smoothpub-table-${nonce}-([0-9]+)"`, 'g');
+  let at = 0;
+  for (const m of text.matchAll(marker)) {
+    yield text.slice(at, m.index) + '"';
+    const table = tables[Number(m[1])]!;
+    const bytes = Buffer.from(table.buffer, table.byteOffset, table.byteLength);
+    for (let from = 0; from < bytes.length; from += BASE64_PIECE) yield bytes.toString('base64', from, Math.min(from + BASE64_PIECE, bytes.length));
+    yield '"';
+    at = m.index + m[0].length;
+  }
+  yield text.slice(at);
 }
 
-function encodeTrack(t: TrackIndex): EncodedTrack {
+function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): EncodedTrack {
   const offset: number[] = [];
   const d: number[] = [];
   const gap: [number, string][] = [];
@@ -81,15 +113,15 @@ function encodeTrack(t: TrackIndex): EncodedTrack {
     const v = t[k];
     if (v !== undefined) out[k] = v;
   }
-  if (t.samples) out.samples = encodeSamples(t.samples);
+  if (t.samples) out.samples = encodeSamples(t.samples, mark);
   return out;
 }
 
 /** Typed arrays as the bytes of the host, which is little-endian on every platform node runs on in practice. */
-function encodeSamples(s: SampleTable): unknown {
-  const out: Record<string, unknown> = { count: s.count, mediaTime: s.mediaTime, delay: s.delay, offsets: base64(s.offsets), sizes: base64(s.sizes), times: base64(s.times) };
-  if (s.compositionOffsets) out['compositionOffsets'] = base64(s.compositionOffsets);
-  if (s.sync) out['sync'] = base64(s.sync);
+function encodeSamples(s: SampleTable, mark: (table: ArrayBufferView) => string): unknown {
+  const out: Record<string, unknown> = { count: s.count, mediaTime: s.mediaTime, delay: s.delay, offsets: mark(s.offsets), sizes: mark(s.sizes), times: mark(s.times) };
+  if (s.compositionOffsets) out['compositionOffsets'] = mark(s.compositionOffsets);
+  if (s.sync) out['sync'] = mark(s.sync);
   return out;
 }
 
@@ -177,28 +209,24 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
 
 function decodeSamples(v: Record<string, unknown>, fileSize: number): SampleTable {
   const count = int(v['count']);
-  const typed = <T>(key: string, make: (b: ArrayBuffer) => T & { length: number }, length: number): T => {
-    const bytes = bytesOf(v[key]);
-    const copy = bytes.slice().buffer; // aligned for the typed array
-    let out: T & { length: number };
-    try {
-      out = make(copy);
-    } catch {
-      throw new Invalid(key);
-    }
-    if (out.length !== length) throw new Invalid(`${key} has ${out.length} entries, expected ${length}`);
-    return out;
+  const typed = <T>(key: string, make: (b: ArrayBufferLike, length: number) => T, bytesEach: number, length: number): T => {
+    const bytes = base64Bytes(v[key]);
+    if (bytes.byteLength !== length * bytesEach) throw new Invalid(`${key} has ${bytes.byteLength} bytes, expected ${length * bytesEach}`);
+    // A big table decodes into a buffer of its own: view it. A small one shares node's
+    // pool (unaligned, and kept alive whole by a view): copy it out.
+    const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? bytes : new Uint8Array(bytes);
+    return make(own.buffer, length);
   };
   const s: SampleTable = {
     count,
     mediaTime: signedInt(v['mediaTime']),
     delay: int(v['delay']),
-    offsets: typed('offsets', (b) => new Float64Array(b), count),
-    sizes: typed('sizes', (b) => new Uint32Array(b), count),
-    times: typed('times', (b) => new Float64Array(b), count + 1),
+    offsets: typed('offsets', (b, n) => new Float64Array(b, 0, n), 8, count),
+    sizes: typed('sizes', (b, n) => new Uint32Array(b, 0, n), 4, count),
+    times: typed('times', (b, n) => new Float64Array(b, 0, n), 8, count + 1),
   };
-  if (v['compositionOffsets'] !== undefined) s.compositionOffsets = typed('compositionOffsets', (b) => new Int32Array(b), count);
-  if (v['sync'] !== undefined) s.sync = typed('sync', (b) => new Uint8Array(b), count);
+  if (v['compositionOffsets'] !== undefined) s.compositionOffsets = typed('compositionOffsets', (b, n) => new Int32Array(b, 0, n), 4, count);
+  if (v['sync'] !== undefined) s.sync = typed('sync', (b, n) => new Uint8Array(b, 0, n), 1, count);
   for (let i = 0; i < count; i++) {
     const offset = s.offsets[i]!;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + s.sizes[i]! > fileSize) throw new Invalid('sample outside the source');
@@ -275,7 +303,12 @@ function bigintOf(v: unknown): bigint {
   return BigInt(v);
 }
 
+/** A copy of its own, as every other Uint8Array of an index (not a Buffer, not in node's pool). */
 function bytesOf(v: unknown): Uint8Array {
+  return new Uint8Array(base64Bytes(v));
+}
+
+function base64Bytes(v: unknown): Buffer {
   if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new Invalid('expected base64');
-  return new Uint8Array(Buffer.from(v, 'base64'));
+  return Buffer.from(v, 'base64');
 }

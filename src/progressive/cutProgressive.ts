@@ -1,6 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { SampleTable, TrackIndex } from '../index/types.js';
-import { buildFragment } from './buildFragment.js';
+import { spanFragment, type CutTrack } from './spanFragment.js';
 import { presentationLead, trackTimeline, type TrackTimeline } from './trackTimeline.js';
 
 /** The default fragment length of plain MP4 input, seconds (what encoders' GOPs usually are). */
@@ -48,9 +48,8 @@ function timelineOf(t: Progressive): TrackTimeline {
 }
 
 function withFragments(t: Progressive, starts: number[]): TrackIndex {
-  const timeline = timelineOf(t);
-  const bounds = [...starts, t.samples.count];
-  const fragments = starts.map((from, i) => buildFragment(t.samples, timeline, { trackId: t.trackId, from, to: bounds[i + 1]!, sequenceNumber: i + 1 }));
+  const track: CutTrack = { trackId: t.trackId, table: t.samples, timeline: timelineOf(t) };
+  const fragments = starts.map((from, i) => spanFragment(track, from, starts[i + 1] ?? t.samples.count, i + 1));
   return { ...t, fragments };
 }
 

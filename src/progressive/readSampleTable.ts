@@ -13,11 +13,21 @@ import { readEditShift } from './readEditShift.js';
 
 const STBL = 'moov/trak/mdia/minf/stbl';
 
+/** A box's payload, read now if it is not in memory yet (readMoovBytes). */
+export type PayloadOf = (box: Box) => Promise<Cursor>;
+
 /**
  * The sample table of one `trak` (its payload), expanded into typed arrays and checked:
- * every table agrees on the sample count, and every sample lies inside the file.
+ * every table agrees on the sample count, and every sample lies inside the file. Each
+ * table box's payload is taken (`payloadOf`) just before it is parsed, so a long file's
+ * tables pass through memory one at a time.
  */
-export function readSampleTable(trak: Cursor, timescales: { movie: number; track: number }, fileSize: number): SampleTable {
+export async function readSampleTable(
+  trak: Cursor,
+  timescales: { movie: number; track: number },
+  fileSize: number,
+  payloadOf: PayloadOf = (box) => Promise.resolve(box.payload),
+): Promise<SampleTable> {
   const mdia = requireChild(trak, 'moov/trak', 'mdia').payload;
   const minf = requireChild(mdia, 'moov/trak/mdia', 'minf').payload;
   const stbl = requireChild(minf, 'moov/trak/mdia/minf', 'stbl').payload;
@@ -30,23 +40,18 @@ export function readSampleTable(trak: Cursor, timescales: { movie: number; track
       { offset: (stz2 ?? { offset: stbl.offset }).offset, boxPath: STBL },
     );
   }
-  const stsz = readStsz(stszBox.payload);
+  const stsz = readStsz(await payloadOf(stszBox));
   const count = stsz.sampleCount;
   const sizes = stsz.sampleSize === 0 ? stsz.sizes : new Uint32Array(count).fill(stsz.sampleSize);
 
   const sttsBox = requireChild(stbl, STBL, 'stts');
-  const times = expandTimes(sttsBox, count);
+  const times = expandTimes(sttsBox, await payloadOf(sttsBox), count);
+  const offsets = await expandOffsets(stbl, sizes, fileSize, payloadOf);
+  const table: SampleTable = { count, offsets, sizes, times, ...readEditShift(trak, timescales) };
   const cttsBox = findChild(stbl, STBL, 'ctts');
+  if (cttsBox) table.compositionOffsets = expandCompositionOffsets(cttsBox, await payloadOf(cttsBox), count);
   const stssBox = findChild(stbl, STBL, 'stss');
-  const table: SampleTable = {
-    count,
-    offsets: expandOffsets(stbl, sizes, fileSize),
-    sizes,
-    times,
-    ...readEditShift(trak, timescales),
-  };
-  if (cttsBox) table.compositionOffsets = expandCompositionOffsets(cttsBox, count);
-  if (stssBox) table.sync = expandSync(stssBox, count);
+  if (stssBox) table.sync = expandSync(stssBox, await payloadOf(stssBox), count);
   return table;
 }
 
@@ -54,8 +59,8 @@ function tableError(box: Box, message: string): SmoothpubError {
   return new SmoothpubError(ErrorCode.BAD_BOX, message, { offset: box.offset, boxPath: `${STBL}/${box.type}` });
 }
 
-function expandTimes(box: Box, count: number): Float64Array {
-  const stts = readStts(box.payload);
+function expandTimes(box: Box, payload: Cursor, count: number): Float64Array {
+  const stts = readStts(payload);
   const times = new Float64Array(count + 1);
   let i = 0;
   let t = 0;
@@ -75,8 +80,8 @@ function expandTimes(box: Box, count: number): Float64Array {
   return times;
 }
 
-function expandCompositionOffsets(box: Box, count: number): Int32Array {
-  const ctts = readCtts(box.payload);
+function expandCompositionOffsets(box: Box, payload: Cursor, count: number): Int32Array {
+  const ctts = readCtts(payload);
   const out = new Int32Array(count);
   let i = 0;
   for (let e = 0; e < ctts.counts.length; e++) {
@@ -91,8 +96,8 @@ function expandCompositionOffsets(box: Box, count: number): Int32Array {
   return out;
 }
 
-function expandSync(box: Box, count: number): Uint8Array {
-  const stss = readStss(box.payload);
+function expandSync(box: Box, payload: Cursor, count: number): Uint8Array {
+  const stss = readStss(payload);
   const sync = new Uint8Array(count);
   for (const n of stss.sampleNumbers) {
     if (n < 1 || n > count) throw tableError(box, `'stss' names sample ${n}, outside 1..${count}`);
@@ -102,14 +107,19 @@ function expandSync(box: Box, count: number): Uint8Array {
 }
 
 /** Sample offsets from chunk offsets, samples-per-chunk runs and sizes. */
-function expandOffsets(stbl: Cursor, sizes: Uint32Array, fileSize: number): Float64Array {
+async function expandOffsets(stbl: Cursor, sizes: Uint32Array, fileSize: number, payloadOf: PayloadOf): Promise<Float64Array> {
   const count = sizes.length;
   const stscBox = requireChild(stbl, STBL, 'stsc');
-  const stsc = readStsc(stscBox.payload);
+  const stsc = readStsc(await payloadOf(stscBox));
   const coBox = findChild(stbl, STBL, 'stco') ?? findChild(stbl, STBL, 'co64');
   if (!coBox) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'stbl' has neither 'stco' nor 'co64'", { offset: stbl.offset, boxPath: STBL });
-  const chunks = (coBox.type === 'co64' ? readCo64(coBox.payload) : readStco(coBox.payload)).offsets;
-  const offsets = new Float64Array(count);
+  const coPayload = await payloadOf(coBox);
+  const chunks = (coBox.type === 'co64' ? readCo64(coPayload) : readStco(coPayload)).offsets;
+  // One sample a chunk (interleaved files): each sample's offset is its chunk's, so the
+  // chunk offsets become the sample offsets in place, with no second table-sized array
+  // (safe: sample i takes the offset of chunk i or a later one, read before it is written).
+  const oneSampleChunks = chunks.length === count && stsc.samplesPerChunk.every((n) => n === 1);
+  const offsets = oneSampleChunks ? chunks : new Float64Array(count);
   let sample = 0;
   for (let e = 0; e < stsc.firstChunks.length && sample < count; e++) {
     const first = stsc.firstChunks[e]!;
