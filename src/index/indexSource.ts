@@ -8,6 +8,7 @@ import type { ByteSource } from '../source/source.js';
 import { runAll } from '../util/runAll.js';
 import { readMoof, type MoofInfo } from './readMoof.js';
 import { readMoov, type Moov, type MoovTrack } from './readMoov.js';
+import { readMoovBytes, type MoovBytes } from './readMoovBytes.js';
 import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
 import { bitrateOf, describeTrack } from './describeTrack.js';
 import { readProgressiveTracks } from '../progressive/readProgressiveTracks.js';
@@ -54,7 +55,7 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
         mtimeMs: src.mtimeMs ?? 0,
         brand: head.brand,
         method: 'progressive',
-        tracks: readProgressiveTracks(src.name, head.moovBox, moov.tracks, src.size),
+        tracks: await readProgressiveTracks(src.name, head.moovBytes, moov.tracks, src.size),
       };
     }
     throw new SmoothpubError(ErrorCode.NO_TRACKS, 'no movie fragments (moof) found', {});
@@ -89,20 +90,24 @@ async function readHeader(src: ByteSource, pos: number, parent = 'file'): Promis
   return readBoxHeader(new Cursor(bytes, pos, parent), src.size, parent);
 }
 
-async function readWhole(src: ByteSource, h: BoxHeader): Promise<Cursor> {
+function checkHeaderBoxSize(h: BoxHeader): void {
   if (h.size > MAX_HEADER_BOX) {
     throw new SmoothpubError(ErrorCode.BAD_BOX_SIZE, `'${h.type}' box of ${h.size} bytes is implausibly large`, { offset: h.offset, boxPath: h.type });
   }
+}
+
+async function readWhole(src: ByteSource, h: BoxHeader): Promise<Cursor> {
+  checkHeaderBoxSize(h);
   const bytes = await src.read(h.offset, h.size);
   return new Cursor(bytes, h.offset, h.type, h.headerSize, h.size);
 }
 
 /** Top-level boxes up to the first `moof`: brand and `moov`. */
-async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; moovBox: Cursor; firstMoof: number | undefined }> {
+async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; moovBytes: MoovBytes; firstMoof: number | undefined }> {
   let pos = 0;
   let brand = '';
   let moov: Moov | undefined;
-  let moovBox: Cursor | undefined;
+  let moovBytes: MoovBytes | undefined;
   let firstMoof: number | undefined;
   let sawMdat = false;
   const magic = await src.read(0, 8);
@@ -116,8 +121,10 @@ async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; m
       const c = await readWhole(src, h);
       brand = c.fourcc();
     } else if (h.type === 'moov') {
-      moovBox = await readWhole(src, h);
-      moov = readMoov(new Cursor(moovBox.bytes, moovBox.base, moovBox.what, moovBox.pos, moovBox.end));
+      checkHeaderBoxSize(h);
+      moovBytes = await readMoovBytes(src, h);
+      const c = moovBytes.moov;
+      moov = readMoov(new Cursor(c.bytes, c.base, c.what, c.pos, c.end));
     } else if (h.type === 'moof') {
       firstMoof = pos;
       break;
@@ -126,14 +133,14 @@ async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; m
     }
     pos += h.size;
   }
-  if (!moov || !moovBox) {
+  if (!moov || !moovBytes) {
     throw new SmoothpubError(
       ErrorCode.MISSING_BOX,
       sawMdat || firstMoof !== undefined ? "no 'moov' box: the file is incomplete or not an MP4" : "no 'moov' box: not an MP4/ISMV file",
       { offset: 0, boxPath: 'moov' },
     );
   }
-  return { brand, moov, moovBox, firstMoof };
+  return { brand, moov, moovBytes, firstMoof };
 }
 
 /** Reads the `moof` at `offset` and the header of the `mdat` that must follow it. */

@@ -1,9 +1,9 @@
 import { childBoxes, requireChild } from '../bmff/box.js';
-import type { Cursor } from '../bmff/cursor.js';
 import { readMvhd } from '../bmff/mvhd.js';
 import { readTkhd } from '../bmff/tkhd.js';
 import { bitrateOf, describeTrack } from '../index/describeTrack.js';
 import type { MoovTrack } from '../index/readMoov.js';
+import type { MoovBytes } from '../index/readMoovBytes.js';
 import type { TrackIndex } from '../index/types.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { readSampleTable } from './readSampleTable.js';
@@ -13,7 +13,8 @@ import { readSampleTable } from './readSampleTable.js';
  * fragments start depends on the other renditions (shared keyframes), so the
  * presentation cuts them (cutProgressive).
  */
-export function readProgressiveTracks(file: string, moov: Cursor, moovTracks: MoovTrack[], fileSize: number): TrackIndex[] {
+export async function readProgressiveTracks(file: string, moovBytes: MoovBytes, moovTracks: MoovTrack[], fileSize: number): Promise<TrackIndex[]> {
+  const { moov } = moovBytes;
   const movieTimescale = readMvhd(requireChild(moov, 'moov', 'mvhd').payload).timescale;
   const out: TrackIndex[] = [];
   for (const trak of childBoxes(moov, 'moov')) {
@@ -23,7 +24,7 @@ export function readProgressiveTracks(file: string, moov: Cursor, moovTracks: Mo
     if (!t?.kind || !t.sampleEntry) continue; // hint, metadata or other tracks a Smooth client never asks for
     let samples;
     try {
-      samples = readSampleTable(trak.payload, { movie: movieTimescale, track: t.timescale }, fileSize);
+      samples = await readSampleTable(trak.payload, { movie: movieTimescale, track: t.timescale }, fileSize, moovBytes.payloadOf);
     } catch (e) {
       throw isSmoothpubError(e) ? e.withContext({ trackId }) : e;
     }

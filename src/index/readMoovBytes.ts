@@ -1,0 +1,87 @@
+import { MAX_BOX_HEADER, readBoxHeader, type Box, type BoxHeader } from '../bmff/box.js';
+import { Cursor } from '../bmff/cursor.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ByteSource } from '../source/source.js';
+
+/** A `moov` this small is read in one go (every fragmented file's, and short plain MP4s'). */
+const WHOLE_MOOV = 1024 * 1024;
+/** Bytes read at a time while walking a large `moov`: most of its boxes are small and adjacent. */
+const WINDOW = 64 * 1024;
+/** A per-sample table larger than this is read only when it is parsed. */
+const LARGE_TABLE = 16 * 1024;
+/** Of a table left unread: its header and first fields (version, flags, sample_size, sample_count), which readMoov reads. */
+const TABLE_HEAD = MAX_BOX_HEADER;
+
+/** Per-sample tables: a long plain MP4's `moov` is almost all these. */
+const SAMPLE_TABLES = new Set(['stsz', 'stz2', 'stco', 'co64', 'stts', 'ctts', 'stss', 'stsc', 'sdtp', 'sbgp', 'sgpd', 'subs', 'saiz', 'saio', 'stps', 'padb', 'stdp']);
+/** The containers on the way to them. */
+const CONTAINERS = new Set(['trak', 'mdia', 'minf', 'stbl']);
+
+/** A `moov` in memory, some of its sample tables possibly not (yet). */
+export interface MoovBytes {
+  /** The `moov` box; the payloads of tables left unread are zeros here. */
+  moov: Cursor;
+  /** A box's payload: from memory, or read from the source now for a table left unread. */
+  payloadOf(box: Box): Promise<Cursor>;
+}
+
+/**
+ * The `moov` at `h`. A large one (a long plain MP4's: megabytes of sample tables) is
+ * read without the payloads of its large tables; they are read one at a time as they
+ * are parsed into typed arrays, so the bytes of the whole `moov` are never in memory
+ * beside the tables made from them. The image keeps every box at its place (unread
+ * payloads stay untouched zero pages), so offsets in messages are the file's.
+ */
+export async function readMoovBytes(src: ByteSource, h: BoxHeader): Promise<MoovBytes> {
+  if (h.size <= WHOLE_MOOV) {
+    const moov = new Cursor(await readExactly(src, h.offset, h.size, 'moov'), h.offset, 'moov', h.headerSize, h.size);
+    return { moov, payloadOf: (box) => Promise.resolve(box.payload) };
+  }
+  const image = new Uint8Array(h.size);
+  const unread = new Set<number>();
+  const end = h.offset + h.size;
+  let loadedFrom = 0;
+  let loadedTo = 0;
+  /** Makes [from, to) present, reading a window from `from` (or just [from, to)) unless the last one covers it. */
+  const load = async (from: number, to: number, ahead = true): Promise<void> => {
+    if (from >= loadedFrom && to <= loadedTo) return;
+    const until = Math.min(end, Math.max(to, ahead ? from + WINDOW : to));
+    image.set(await readExactly(src, from, until - from, 'moov'), from - h.offset);
+    loadedFrom = from;
+    loadedTo = until;
+  };
+  const walk = async (from: number, to: number, path: string): Promise<void> => {
+    for (let pos = from; pos < to; ) {
+      await load(pos, Math.min(to, pos + MAX_BOX_HEADER));
+      const box = readBoxHeader(new Cursor(image, h.offset, path, pos - h.offset, to - h.offset), to, path);
+      const boxEnd = pos + box.size;
+      if (CONTAINERS.has(box.type) && box.size > WINDOW) {
+        await walk(pos + box.headerSize, boxEnd, `${path}/${box.type}`);
+      } else if (SAMPLE_TABLES.has(box.type) && box.size > LARGE_TABLE) {
+        await load(pos, pos + TABLE_HEAD, false);
+        unread.add(pos);
+      } else {
+        await load(pos, boxEnd);
+      }
+      pos = boxEnd;
+    }
+  };
+  await load(h.offset, h.offset + h.headerSize);
+  await walk(h.offset + h.headerSize, end, 'moov');
+  return {
+    moov: new Cursor(image, h.offset, 'moov', h.headerSize, h.size),
+    async payloadOf(box) {
+      if (!unread.has(box.offset)) return box.payload;
+      const at = box.offset + box.headerSize;
+      return new Cursor(await readExactly(src, at, box.size - box.headerSize, box.payload.what), at, box.payload.what);
+    },
+  };
+}
+
+async function readExactly(src: ByteSource, offset: number, length: number, what: string): Promise<Uint8Array> {
+  const bytes = await src.read(offset, length);
+  if (bytes.length < length) {
+    throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, `file ends ${bytes.length} bytes into ${length} bytes of '${what}'`, { offset: offset + bytes.length, boxPath: what });
+  }
+  return bytes;
+}
