@@ -3,12 +3,16 @@ import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ByteSource } from '../source/source.js';
 
-/** A `moov` this small is read in one go (every fragmented file's, and short plain MP4s'). */
-const WHOLE_MOOV = 1024 * 1024;
-/** Bytes read at a time while walking a large `moov`: most of its boxes are small and adjacent. */
-const WINDOW = 64 * 1024;
-/** A per-sample table larger than this is read only when it is parsed. */
-const LARGE_TABLE = 16 * 1024;
+export interface MoovReadLimits {
+  /** A `moov` this small is read in one go (every fragmented file's, and short plain MP4s'). */
+  whole: number;
+  /** Bytes read at a time while walking a larger one: most of its boxes are small and adjacent. */
+  window: number;
+  /** A per-sample table larger than this is read only when it is parsed. */
+  largeTable: number;
+}
+
+export const MOOV_READ_LIMITS: MoovReadLimits = { whole: 1024 * 1024, window: 64 * 1024, largeTable: 16 * 1024 };
 /** Of a table left unread: its header and first fields (version, flags, sample_size, sample_count), which readMoov reads. */
 const TABLE_HEAD = MAX_BOX_HEADER;
 
@@ -21,7 +25,10 @@ const CONTAINERS = new Set(['trak', 'mdia', 'minf', 'stbl']);
 export interface MoovBytes {
   /** The `moov` box; the payloads of tables left unread are zeros here. */
   moov: Cursor;
-  /** A box's payload: from memory, or read from the source now for a table left unread. */
+  /**
+   * A box's payload: from memory, or read from the source now for a table left unread,
+   * into a buffer the next such read reuses: parse it before asking for another.
+   */
   payloadOf(box: Box): Promise<Cursor>;
 }
 
@@ -32,21 +39,22 @@ export interface MoovBytes {
  * beside the tables made from them. The image keeps every box at its place (unread
  * payloads stay untouched zero pages), so offsets in messages are the file's.
  */
-export async function readMoovBytes(src: ByteSource, h: BoxHeader): Promise<MoovBytes> {
-  if (h.size <= WHOLE_MOOV) {
+export async function readMoovBytes(src: ByteSource, h: BoxHeader, limits: MoovReadLimits = MOOV_READ_LIMITS): Promise<MoovBytes> {
+  if (h.size <= limits.whole) {
     const moov = new Cursor(await readExactly(src, h.offset, h.size, 'moov'), h.offset, 'moov', h.headerSize, h.size);
     return { moov, payloadOf: (box) => Promise.resolve(box.payload) };
   }
   const image = new Uint8Array(h.size);
   const unread = new Set<number>();
+  let largest = 0;
   const end = h.offset + h.size;
   let loadedFrom = 0;
   let loadedTo = 0;
   /** Makes [from, to) present, reading a window from `from` (or just [from, to)) unless the last one covers it. */
   const load = async (from: number, to: number, ahead = true): Promise<void> => {
     if (from >= loadedFrom && to <= loadedTo) return;
-    const until = Math.min(end, Math.max(to, ahead ? from + WINDOW : to));
-    image.set(await readExactly(src, from, until - from, 'moov'), from - h.offset);
+    const until = Math.min(end, Math.max(to, ahead ? from + limits.window : to));
+    await readExactlyInto(src, from, image.subarray(from - h.offset, until - h.offset), 'moov');
     loadedFrom = from;
     loadedTo = until;
   };
@@ -55,11 +63,12 @@ export async function readMoovBytes(src: ByteSource, h: BoxHeader): Promise<Moov
       await load(pos, Math.min(to, pos + MAX_BOX_HEADER));
       const box = readBoxHeader(new Cursor(image, h.offset, path, pos - h.offset, to - h.offset), to, path);
       const boxEnd = pos + box.size;
-      if (CONTAINERS.has(box.type) && box.size > WINDOW) {
+      if (CONTAINERS.has(box.type) && box.size > limits.window) {
         await walk(pos + box.headerSize, boxEnd, `${path}/${box.type}`);
-      } else if (SAMPLE_TABLES.has(box.type) && box.size > LARGE_TABLE) {
-        await load(pos, pos + TABLE_HEAD, false);
+      } else if (SAMPLE_TABLES.has(box.type) && box.size > limits.largeTable) {
+        await load(pos, Math.min(boxEnd, pos + TABLE_HEAD), false);
         unread.add(pos);
+        largest = Math.max(largest, box.size - box.headerSize);
       } else {
         await load(pos, boxEnd);
       }
@@ -68,20 +77,38 @@ export async function readMoovBytes(src: ByteSource, h: BoxHeader): Promise<Moov
   };
   await load(h.offset, h.offset + h.headerSize);
   await walk(h.offset + h.headerSize, end, 'moov');
+  let scratch: Uint8Array | undefined;
   return {
     moov: new Cursor(image, h.offset, 'moov', h.headerSize, h.size),
     async payloadOf(box) {
       if (!unread.has(box.offset)) return box.payload;
+      // One buffer for every table: fresh ones would all stay allocated until the next
+      // garbage collection, which parsing (typed arrays, few objects) seldom triggers.
+      scratch ??= new Uint8Array(largest);
       const at = box.offset + box.headerSize;
-      return new Cursor(await readExactly(src, at, box.size - box.headerSize, box.payload.what), at, box.payload.what);
+      const bytes = scratch.subarray(0, box.size - box.headerSize);
+      await readExactlyInto(src, at, bytes, box.payload.what);
+      return new Cursor(bytes, at, box.payload.what);
     },
   };
 }
 
 async function readExactly(src: ByteSource, offset: number, length: number, what: string): Promise<Uint8Array> {
   const bytes = await src.read(offset, length);
-  if (bytes.length < length) {
-    throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, `file ends ${bytes.length} bytes into ${length} bytes of '${what}'`, { offset: offset + bytes.length, boxPath: what });
-  }
+  if (bytes.length < length) throw truncated(offset, length, bytes.length, what);
   return bytes;
+}
+
+/** Fills `into` from `offset`, in place when the source can, else through a read. */
+async function readExactlyInto(src: ByteSource, offset: number, into: Uint8Array, what: string): Promise<void> {
+  if (!src.readInto) {
+    into.set(await readExactly(src, offset, into.length, what));
+    return;
+  }
+  const got = await src.readInto(offset, into);
+  if (got < into.length) throw truncated(offset, into.length, got, what);
+}
+
+function truncated(offset: number, length: number, got: number, what: string): SmoothpubError {
+  return new SmoothpubError(ErrorCode.TRUNCATED_BOX, `file ends ${got} bytes into ${length} bytes of '${what}'`, { offset: offset + got, boxPath: what });
 }

@@ -17,7 +17,8 @@ import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.
  *         "samples": {...}                 plain MP4 only (method "progressive"; fragment arrays empty):
  *                                          count, mediaTime, delay, and the sample table's typed arrays
  *                                          (offsets, sizes, times, compositionOffsets?, sync?) as base64
- *                                          of their little-endian bytes
+ *                                          of their little-endian bytes; times are 32- or 64-bit,
+ *                                          told apart by their length (count + 1 entries)
  *       } ] }
  *
  * About 15 bytes a fragment. Any field that is missing or of the wrong type makes
@@ -209,24 +210,27 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
 
 function decodeSamples(v: Record<string, unknown>, fileSize: number): SampleTable {
   const count = int(v['count']);
-  const typed = <T>(key: string, make: (b: ArrayBufferLike, length: number) => T, bytesEach: number, length: number): T => {
+  /** The typed array stored under `key`: its bytes, then the first of `makes` whose element size gives `length` elements. */
+  const typed = <T>(key: string, length: number, ...makes: [bytesEach: number, make: (b: ArrayBufferLike, length: number) => T][]): T => {
     const bytes = base64Bytes(v[key]);
-    if (bytes.byteLength !== length * bytesEach) throw new Invalid(`${key} has ${bytes.byteLength} bytes, expected ${length * bytesEach}`);
+    const fit = makes.find(([each]) => bytes.byteLength === length * each);
+    if (!fit) throw new Invalid(`${key} has ${bytes.byteLength} bytes, not ${length} entries`);
     // A big table decodes into a buffer of its own: view it. A small one shares node's
     // pool (unaligned, and kept alive whole by a view): copy it out.
     const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? bytes : new Uint8Array(bytes);
-    return make(own.buffer, length);
+    return fit[1](own.buffer, length);
   };
   const s: SampleTable = {
     count,
     mediaTime: signedInt(v['mediaTime']),
     delay: int(v['delay']),
-    offsets: typed('offsets', (b, n) => new Float64Array(b, 0, n), 8, count),
-    sizes: typed('sizes', (b, n) => new Uint32Array(b, 0, n), 4, count),
-    times: typed('times', (b, n) => new Float64Array(b, 0, n), 8, count + 1),
+    offsets: typed('offsets', count, [8, (b, n) => new Float64Array(b, 0, n)]),
+    sizes: typed('sizes', count, [4, (b, n) => new Uint32Array(b, 0, n)]),
+    // 32-bit or 64-bit, as readSampleTable chose: the length tells which.
+    times: typed<Uint32Array | Float64Array>('times', count + 1, [4, (b, n) => new Uint32Array(b, 0, n)], [8, (b, n) => new Float64Array(b, 0, n)]),
   };
-  if (v['compositionOffsets'] !== undefined) s.compositionOffsets = typed('compositionOffsets', (b, n) => new Int32Array(b, 0, n), 4, count);
-  if (v['sync'] !== undefined) s.sync = typed('sync', (b, n) => new Uint8Array(b, 0, n), 1, count);
+  if (v['compositionOffsets'] !== undefined) s.compositionOffsets = typed('compositionOffsets', count, [4, (b, n) => new Int32Array(b, 0, n)]);
+  if (v['sync'] !== undefined) s.sync = typed('sync', count, [1, (b, n) => new Uint8Array(b, 0, n)]);
   for (let i = 0; i < count; i++) {
     const offset = s.offsets[i]!;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + s.sizes[i]! > fileSize) throw new Invalid('sample outside the source');

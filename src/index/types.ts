@@ -32,15 +32,19 @@ export interface FragmentRef {
 
 /**
  * The sample table of one track of a plain (progressive) MP4, one typed-array slot a
- * sample (about 25 bytes each, never an object per sample), plus the edit list's shift.
+ * sample (about 20 bytes each, never an object per sample), plus the edit list's shift.
  */
 export interface SampleTable {
   count: number;
   /** Absolute file offset of each sample's data. */
   offsets: Float64Array;
   sizes: Uint32Array;
-  /** Decode time of each sample from 0, in the track timescale; `count + 1` entries (the last is the end). */
-  times: Float64Array;
+  /**
+   * Decode time of each sample from 0, in the track timescale; `count + 1` entries (the
+   * last is the end). 32-bit when the end fits (half the memory: hours of media at
+   * 90 kHz, days at 48 kHz), else Float64 (exact to 2^53).
+   */
+  times: Uint32Array | Float64Array;
   /** Composition offsets (presentation − decode time), absent without `ctts`. */
   compositionOffsets?: Int32Array;
   /** 1 for a sync sample (keyframe); absent without `stss`, when every sample is one. */

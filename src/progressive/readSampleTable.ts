@@ -59,9 +59,13 @@ function tableError(box: Box, message: string): SmoothpubError {
   return new SmoothpubError(ErrorCode.BAD_BOX, message, { offset: box.offset, boxPath: `${STBL}/${box.type}` });
 }
 
-function expandTimes(box: Box, payload: Cursor, count: number): Float64Array {
+function expandTimes(box: Box, payload: Cursor, count: number): Uint32Array | Float64Array {
   const stts = readStts(payload);
-  const times = new Float64Array(count + 1);
+  let end = 0;
+  for (let e = 0; e < stts.counts.length; e++) end += stts.counts[e]! * stts.deltas[e]!;
+  // Float64 is exact up to 2^53 ticks, centuries at any real timescale.
+  if (end > Number.MAX_SAFE_INTEGER) throw tableError(box, `'stts' durations add up to ${end} ticks, beyond 2^53`);
+  const times = end <= 0xffffffff ? new Uint32Array(count + 1) : new Float64Array(count + 1);
   let i = 0;
   let t = 0;
   for (let e = 0; e < stts.counts.length; e++) {
@@ -73,8 +77,6 @@ function expandTimes(box: Box, payload: Cursor, count: number): Float64Array {
       t += d;
     }
   }
-  // Times are Float64: exact up to 2^53 ticks, centuries at any real timescale.
-  if (t > Number.MAX_SAFE_INTEGER) throw tableError(box, `'stts' durations add up to ${t} ticks, beyond 2^53`);
   if (i !== count) throw tableError(box, `'stts' covers ${i} samples, 'stsz' declares ${count}`);
   times[count] = t;
   return times;

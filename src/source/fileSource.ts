@@ -28,6 +28,9 @@ export async function openFileSource(path: string): Promise<FileSource> {
     async read(offset: number, length: number): Promise<Uint8Array> {
       return readAt(fh, offset, Math.min(length, stat.size - offset));
     },
+    async readInto(offset: number, into: Uint8Array): Promise<number> {
+      return (await readAt(fh, offset, Math.min(into.length, stat.size - offset), into)).length;
+    },
     close: () => fh.close(),
   };
 }

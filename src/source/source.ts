@@ -7,5 +7,10 @@ export interface ByteSource {
   readonly fd?: number;
   /** Reads exactly `length` bytes at `offset` (fewer only at the end of the source). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads `into.length` bytes at `offset` into `into` (fewer only at the end of the source),
+   * returning how many. Optional: lets a reader of many large pieces reuse one buffer.
+   */
+  readInto?(offset: number, into: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { indexFile } from '../../src/index/indexFile.js';
 import { readSidecar } from '../../src/index/sidecar.js';
-import { decodeSidecar, encodeSidecar } from '../../src/index/sidecarFormat.js';
+import { decodeSidecar, encodeSidecar, encodeSidecarParts } from '../../src/index/sidecarFormat.js';
+import type { SampleTable, SourceIndex, TrackIndex } from '../../src/index/types.js';
 import { writeSidecarsFor } from '../../src/index/sidecarInputs.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { openFileSource } from '../../src/source/fileSource.js';
@@ -61,4 +62,26 @@ test('index of a misaligned plain MP4 ladder fails naming both and writes no sid
   // Each alone cuts fine, at the duration asked for.
   const alone = await writeSidecarsFor([join(dir, 'b.mp4')], undefined, { fragmentDuration: 2.5 });
   assert.equal(alone[0]!.fragments, 4);
+});
+
+test('large sample tables stream out of the sidecar encoder in pieces and read back exactly, 32- and 64-bit times alike', async () => {
+  const ix = await indexFile(join(P, 'v100.mp4'));
+  const count = 100_000; // 800 KB of offsets: many base64 pieces
+  const [first, second] = ix.tracks as [TrackIndex, TrackIndex];
+  const table = (times: Uint32Array | Float64Array): SampleTable => ({
+    count,
+    offsets: Float64Array.from({ length: count }, (_, i) => i % ix.size),
+    sizes: new Uint32Array(count).fill(1),
+    times: times.map((_, i) => i * 3),
+    sync: Uint8Array.from({ length: count }, (_, i) => (i % 48 === 0 ? 1 : 0)),
+    mediaTime: -1024,
+    delay: 7,
+  });
+  const big: SourceIndex = { ...ix, tracks: [{ ...first, samples: table(new Uint32Array(count + 1)) }, { ...second, samples: table(new Float64Array(count + 1)) }] };
+  const parts = [...encodeSidecarParts(big)];
+  assert.ok(parts.length > 20, `${parts.length} pieces`);
+  assert.ok(parts.every((p) => p.length <= 70_000), 'no piece holds a whole table');
+  const back = decodeSidecar(parts.join(''), { file: ix.file, size: ix.size, mtimeMs: ix.mtimeMs });
+  assert.deepEqual(back, big);
+  assert.equal(encodeSidecar(big), parts.join(''));
 });
