@@ -18,8 +18,8 @@ const TABLE_HEAD = MAX_BOX_HEADER;
 
 /** Per-sample tables: a long plain MP4's `moov` is almost all these. */
 const SAMPLE_TABLES = new Set(['stsz', 'stz2', 'stco', 'co64', 'stts', 'ctts', 'stss', 'stsc', 'sdtp', 'sbgp', 'sgpd', 'subs', 'saiz', 'saio', 'stps', 'padb', 'stdp']);
-/** The containers on the way to them. */
-const CONTAINERS = new Set(['trak', 'mdia', 'minf', 'stbl']);
+/** The way to them: the container walked into inside each (so a hostile file cannot nest deeper). */
+const WAY_IN: Record<string, string> = { moov: 'trak', trak: 'mdia', mdia: 'minf', minf: 'stbl' };
 
 /** A `moov` in memory, some of its sample tables possibly not (yet). */
 export interface MoovBytes {
@@ -58,13 +58,13 @@ export async function readMoovBytes(src: ByteSource, h: BoxHeader, limits: MoovR
     loadedFrom = from;
     loadedTo = until;
   };
-  const walk = async (from: number, to: number, path: string): Promise<void> => {
+  const walk = async (from: number, to: number, path: string, parent: string): Promise<void> => {
     for (let pos = from; pos < to; ) {
       await load(pos, Math.min(to, pos + MAX_BOX_HEADER));
       const box = readBoxHeader(new Cursor(image, h.offset, path, pos - h.offset, to - h.offset), to, path);
       const boxEnd = pos + box.size;
-      if (CONTAINERS.has(box.type) && box.size > limits.window) {
-        await walk(pos + box.headerSize, boxEnd, `${path}/${box.type}`);
+      if (box.type === WAY_IN[parent] && box.size > limits.window) {
+        await walk(pos + box.headerSize, boxEnd, `${path}/${box.type}`, box.type);
       } else if (SAMPLE_TABLES.has(box.type) && box.size > limits.largeTable) {
         await load(pos, Math.min(boxEnd, pos + TABLE_HEAD), false);
         unread.add(pos);
@@ -76,7 +76,7 @@ export async function readMoovBytes(src: ByteSource, h: BoxHeader, limits: MoovR
     }
   };
   await load(h.offset, h.offset + h.headerSize);
-  await walk(h.offset + h.headerSize, end, 'moov');
+  await walk(h.offset + h.headerSize, end, 'moov', 'moov');
   let scratch: Uint8Array | undefined;
   return {
     moov: new Cursor(image, h.offset, 'moov', h.headerSize, h.size),
