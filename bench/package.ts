@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   rmSync(reference, { recursive: true, force: true });
   await measure(smoothpubCommand(big, reference), OUT);
   const list = tools(big, reference);
-  await runRounds(list, reps, OUT, settleSeconds());
+  await runRounds(list, reps, OUT, [...big.files, big.ism, reference], settleSeconds());
 
   // Memory flatness: the same presentation at a fifth of the length (a warm-up, then a run, each into its own folder).
   await measure(smoothpubCommand(small, join(OUT, 'smoothpub-2min-warm-up', 'video.ism')), OUT);

@@ -24,7 +24,7 @@ import { folderStats } from './lib/folderStats.js';
 import { measure, syncDisks, type Run } from './lib/measure.js';
 import { readMp4Layout, type Mp4Layout } from './lib/mp4Layout.js';
 import { cleanStalePlainTemps, ensureLoopedMovie, ensurePlainLadder, removeOtherLoopedMovies, type PlainLadder, type PlainMovie } from './lib/plainMedia.js';
-import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
+import { resetPageCache, runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
 
 
@@ -134,6 +134,7 @@ async function runBig(ladder: PlainLadder, targetBytes: number): Promise<BigResu
   const smallRun = await measure(smoothpubPackageCommand([small.file], out('small')), OUT);
   log(`small: smoothpub ${smallRun.seconds.toFixed(2)} s, peak RSS ${smallRun.peakRssMb.toFixed(0)} MB`);
   syncDisks();
+  resetPageCache([big.file]);
   const bigRun = await measure(smoothpubPackageCommand([big.file], out('large')), OUT);
   const objects = (JSON.parse(bigRun.stdout) as { objects: number }).objects;
   log(`large: smoothpub ${bigRun.seconds.toFixed(2)} s, peak RSS ${bigRun.peakRssMb.toFixed(0)} MB, ${objects} objects`);
@@ -141,6 +142,7 @@ async function runBig(ladder: PlainLadder, targetBytes: number): Promise<BigResu
   // ffmpeg on the same input, once, as the peer for time and memory.
   const ffOut = join(OUT, 'big-ffmpeg.ismv');
   syncDisks();
+  resetPageCache([big.file]); // as for smoothpub: the input cached, no earlier output
   const ffBigRun = await measure(['ffmpeg', '-hide_banner', '-v', 'error', '-y', '-i', big.file, '-map', '0', '-c', 'copy', '-f', 'ismv', ffOut], OUT);
   log(`large: ffmpeg ${ffBigRun.seconds.toFixed(2)} s, peak RSS ${ffBigRun.peakRssMb.toFixed(0)} MB`);
   rmSync(ffOut, { force: true });
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
   log(`input: ${ladder.files.length} plain MP4 files, ${(ladder.bytes / 1e6).toFixed(0)} MB, ${minutes} min; ${reps} timed rounds after 1 warm-up, interleaved`);
 
   const list = tools(ladder);
-  await runRounds(list, reps, OUT, settleSeconds());
+  await runRounds(list, reps, OUT, ladder.files, settleSeconds());
   const [sp, rx, ff1, ffN] = list as [Tool, Tool, Tool, Tool];
   const objects = (JSON.parse(sp.runs.at(-1)!.stdout) as { objects: number }).objects;
   const outputs = list.map((t) => folderStats(t.out));

@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { log } from './common.js';
 import { measure, syncDisks, type Run } from './measure.js';
 
@@ -30,13 +31,43 @@ export function settleSeconds(): number {
 }
 
 /**
+ * Drops the page cache (root only; false where that is not allowed), then reads `inputs`
+ * (files, or folders read whole) back into it: every round starts from the same memory, the inputs cached and no earlier
+ * round's output. Otherwise each round's gigabytes of output fill memory, and later runs
+ * pay the kernel's reclaim, whichever tool they are.
+ */
+export function resetPageCache(inputs: readonly string[]): boolean {
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '1');
+  } catch {
+    return false;
+  }
+  const buf = new Uint8Array(4 << 20);
+  const read = (path: string): void => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path)) read(join(path, name));
+      return;
+    }
+    const fd = openSync(path, 'r');
+    try {
+      while (readSync(fd, buf) > 0);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  inputs.forEach(read);
+  return true;
+}
+
+/**
  * One untimed warm-up round (it fills the page cache with the inputs), then `reps` timed
  * rounds; in each the tools run in a rotating order, so no tool always runs right after
  * the same other one, and `sync`ed first, so one tool's dirty pages are not flushed on the
- * next one's clock. Each round starts by removing every tool's output and waiting `settle`
- * seconds (see SETTLE_SECONDS). Timed runs are appended to each tool's `runs`.
+ * next one's clock. Each round starts by removing every tool's output, waiting `settle`
+ * seconds (see SETTLE_SECONDS) and resetting the page cache to just the `inputs` (see
+ * resetPageCache). Timed runs are appended to each tool's `runs`.
  */
-export async function runRounds(tools: readonly Tool[], reps: number, scratchDir: string, settle = settleSeconds()): Promise<void> {
+export async function runRounds(tools: readonly Tool[], reps: number, scratchDir: string, inputs: readonly string[], settle = settleSeconds()): Promise<void> {
   for (let round = 0; round <= reps; round++) {
     let removed = false;
     for (const tool of tools) {
@@ -48,6 +79,7 @@ export async function runRounds(tools: readonly Tool[], reps: number, scratchDir
       log(`waiting ${settle} s after removing the last round's outputs (freed inodes)`);
       await new Promise((r) => setTimeout(r, settle * 1000));
     }
+    if (!resetPageCache(inputs) && round === 0) log('cannot drop the page cache (not root): rounds start with earlier outputs cached');
     const order = tools.map((_, i) => tools[(i + round) % tools.length]!);
     for (const tool of order) {
       const cmd = tool.command();
