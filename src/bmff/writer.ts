@@ -169,6 +169,11 @@ export interface BoxHeaderOptions {
   uuid?: string;
 }
 
+/** The header size boxHeader writes for a box (not a `uuid`) of `payloadSize` bytes: 8, or 16 with a 64-bit largesize. */
+export function plainHeaderSize(payloadSize: number): number {
+  return 8 + payloadSize > MAX_U32 ? 16 : 8;
+}
+
 /**
  * The header of a box whose payload is `payloadSize` bytes (e.g. an `mdat` whose
  * body is streamed from elsewhere). Switches to a 64-bit largesize when needed.
@@ -180,8 +185,7 @@ export function boxHeader(type: string, payloadSize: number, options: BoxHeaderO
     throw new SmoothpubError(ErrorCode.BAD_BOX, `cannot write box '${type}': a user type is given exactly for 'uuid' boxes`);
   }
   const rest = uuid === undefined ? 0 : 16;
-  const small = 8 + rest + payloadSize;
-  const large = options.largesize === true || small > MAX_U32;
+  const large = options.largesize === true || plainHeaderSize(rest + payloadSize) === 16;
   const headerSize = (large ? 16 : 8) + rest;
   const size = headerSize + payloadSize;
   if (!Number.isSafeInteger(size) || payloadSize < 0) {

@@ -1,5 +1,5 @@
 import type { BuiltFragment, ByteRun, FragmentRef, SampleTable } from '../index/types.js';
-import { buildFragment, sampleRuns } from './buildFragment.js';
+import { buildHead, layoutFragment, sampleRuns } from './buildFragment.js';
 import type { TrackTimeline } from './trackTimeline.js';
 
 /** What every fragment of one cut track shares. */
@@ -25,7 +25,7 @@ class SpanBody implements BuiltFragment {
 
   head(): Uint8Array {
     const { trackId, table, timeline } = this.track;
-    return buildFragment(table, timeline, { trackId, from: this.from, to: this.to, sequenceNumber: this.sequenceNumber }).built!.head();
+    return buildHead(table, timeline, { trackId, from: this.from, to: this.to, sequenceNumber: this.sequenceNumber });
   }
 
   runs(): ByteRun[] {
@@ -33,8 +33,8 @@ class SpanBody implements BuiltFragment {
   }
 }
 
-/** The fragment of samples [from, to) of a cut track, as buildFragment plans it, held compactly. */
+/** The fragment of samples [from, to) of a cut track, as layoutFragment lays it out, held compactly. */
 export function spanFragment(track: CutTrack, from: number, to: number, sequenceNumber: number): FragmentRef {
-  const { offset, size, time, duration } = buildFragment(track.table, track.timeline, { trackId: track.trackId, from, to, sequenceNumber });
-  return { offset, size, time, duration, built: new SpanBody(track, from, to, sequenceNumber) };
+  const { time, duration, headSize, payload } = layoutFragment(track.table, track.timeline, { trackId: track.trackId, from, to, sequenceNumber });
+  return { offset: track.table.offsets[from] ?? 0, size: headSize + payload, time: BigInt(time), duration: BigInt(duration), built: new SpanBody(track, from, to, sequenceNumber) };
 }
