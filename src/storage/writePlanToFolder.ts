@@ -32,11 +32,9 @@ const BATCH_BYTES = 1024 * 1024;
  */
 export async function writePlanToFolder(plan: Plan, dir: string, options: WriteOptions = {}): Promise<void> {
   const progress: WriteProgress = { objects: 0, totalObjects: plan.objects.length, bytes: 0, totalBytes: plan.totalBytes };
-  const sizes = new Map<WireObject, number>();
-  const pool = new WriterPool(dir, Math.min(Math.max(1, options.concurrency ?? 1), Math.max(1, plan.objects.length)), (written) => {
-    for (const obj of written) progress.bytes += sizes.get(obj) ?? 0;
-    for (const obj of written) sizes.delete(obj);
-    progress.objects += written.length;
+  const pool = new WriterPool(dir, Math.min(Math.max(1, options.concurrency ?? 1), Math.max(1, plan.objects.length)), (done) => {
+    progress.objects += done.objects;
+    progress.bytes += done.bytes;
     options.onProgress?.({ ...progress });
   });
   const { signal } = options;
@@ -47,18 +45,20 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
     const send = async (objects: readonly PlannedObject[]): Promise<void> => {
       let batch: WireObject[] = [];
       let generated = 0;
+      let bytes = 0;
       for (const obj of objects) {
         const wire = toWire(obj);
-        sizes.set(wire, bodySize(obj.body));
         batch.push(wire);
+        bytes += bodySize(obj.body);
         for (const part of wire.parts) if (part instanceof Uint8Array) generated += part.length;
         if (batch.length >= BATCH_OBJECTS || generated >= BATCH_BYTES) {
-          await pool.send(batch);
+          await pool.send(batch, bytes);
           batch = [];
           generated = 0;
+          bytes = 0;
         }
       }
-      if (batch.length > 0) await pool.send(batch);
+      if (batch.length > 0) await pool.send(batch, bytes);
       await pool.drain();
     };
     await send(plan.objects.slice(0, -1));

@@ -24,9 +24,15 @@ export interface WriterSystemError extends Error {
 /** Batches a thread may hold: one being written, one waiting, so it never idles between them. */
 const IN_FLIGHT_PER_THREAD = 2;
 
+/** What a batch held, for progress: counted when sent, so the batch itself is not kept. */
+export interface BatchSize {
+  objects: number;
+  bytes: number;
+}
+
 interface Thread {
   worker: Worker;
-  inFlight: Map<number, () => void>;
+  inFlight: Map<number, BatchSize>;
   exited: Promise<void>;
 }
 
@@ -34,7 +40,10 @@ interface Thread {
  * Threads that write objects into one folder (folderWriterThread). The main thread builds
  * each batch (fragment heads are generated there) while the threads write earlier ones,
  * so building and the file system's work overlap. `send` waits while every thread already
- * holds its share of batches, which bounds the memory held in batches.
+ * holds its share of batches, which bounds the memory held in batches. A batch sent is
+ * copied to its thread and not kept here: objects still referenced while threads write
+ * would survive collections and teach V8 to allocate their kind straight into the old
+ * generation, which then fills with garbage (tens of MB on a long run).
  */
 export class WriterPool {
   private readonly threads: Thread[];
@@ -44,18 +53,18 @@ export class WriterPool {
   /** Resolved when a batch is answered or the pool fails: `send` and `drain` wait on it. */
   private wake: (() => void) | undefined;
 
-  constructor(dir: string, count: number, private readonly onBatchDone: (objects: WireObject[]) => void) {
+  constructor(dir: string, count: number, private readonly onBatchDone: (done: BatchSize) => void) {
     this.threads = Array.from({ length: Math.max(1, count) }, () => this.startThread({ dir, stop: this.stop }));
   }
 
-  /** Hands a batch to the least busy thread, first waiting for room; throws the pool's first failure. */
-  async send(objects: WireObject[]): Promise<void> {
+  /** Hands a batch (`bytes` its objects' total size) to the least busy thread, first waiting for room; throws the pool's first failure. */
+  async send(objects: WireObject[], bytes: number): Promise<void> {
     for (;;) {
       this.throwIfFailed();
       const thread = this.threads.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
       if (thread.inFlight.size < IN_FLIGHT_PER_THREAD) {
         const id = this.nextId++;
-        thread.inFlight.set(id, () => this.onBatchDone(objects));
+        thread.inFlight.set(id, { objects: objects.length, bytes });
         thread.worker.postMessage({ type: 'batch', id, objects } satisfies WriterRequest);
         return;
       }
@@ -92,8 +101,9 @@ export class WriterPool {
     const thread: Thread = { worker, inFlight: new Map(), exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
     worker.on('message', (reply: WriterReply) => {
       if (reply.type === 'done') {
-        thread.inFlight.get(reply.id)?.();
+        const done = thread.inFlight.get(reply.id);
         thread.inFlight.delete(reply.id);
+        if (done) this.onBatchDone(done);
       } else this.fail(reviveFailure(reply));
       this.notify();
     });
