@@ -3,7 +3,7 @@ import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseFourCC, parseConcurrency,
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
-/** Writer threads cost about 12 MB each; past a handful a local disk gains nothing. */
+/** Writer threads cost about 8 MB each; past a handful a local disk gains nothing. */
 const MAX_WRITER_THREADS = 16;
 
 interface PackageCliOptions {
