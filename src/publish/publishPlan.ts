@@ -1,6 +1,9 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { Plan, PlannedObject } from '../plan/plan.js';
 import { runAll } from '../util/runAll.js';
+import { DEFAULT_CONCURRENCY } from './defaults.js';
+
+export { DEFAULT_CONCURRENCY };
 import { SourceFiles, type LoadedBody } from '../storage/sourceFiles.js';
 import { StoreError, type Store, type StoredObject } from '../storage/store.js';
 import { DEFAULT_RETRY_POLICY, GlobalPause, isRetryable, retryDelay, sleep, type RetryPolicy } from './backoff.js';
@@ -45,7 +48,6 @@ export interface PublishOptions {
   publicRead?: boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 32;
 
 /**
  * Runs a plan into a store: fragments concurrently with retries, then the Manifest,

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isPresentationFolder } from '../../plan/planFromFolder.js';
 import { findPackageRoot } from '../../play/packageRoot.js';
 import { parsePositiveInt } from '../options.js';
 import { toJson } from '../output.js';
@@ -31,6 +30,7 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { packagePresentation } = await import('../../package/packagePresentation.js');
       const { startStaticServer } = await import('../../play/staticServer.js');
+      const { isPresentationFolder } = await import('../../plan/planFromFolder.js');
       const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
       let root: string;
       let temp: string | undefined;

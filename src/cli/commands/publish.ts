@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { DEFAULT_CONCURRENCY, type PublishEvent } from '../../publish/publishPlan.js';
+import { DEFAULT_CONCURRENCY } from '../../publish/defaults.js';
+import type { PublishEvent } from '../../publish/publishPlan.js';
 import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt, storeLocation } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
