@@ -24,7 +24,8 @@ function expected(runs: ByteRun[]): Buffer {
   return Buffer.concat([head, ...runs.map((r) => source.subarray(r.offset, r.offset + r.size))]);
 }
 
-test('built fragments are written byte for byte: few runs by kernel copy, many close runs as one span, spans larger than the copy buffer', async () => {
+/** Built fragments byte for byte: few runs copied, many close runs as one span, spans larger than the copy buffer. */
+async function writesBuiltFragments(path: 'kernel copy' | 'portable copy'): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-wpf-'));
   try {
     const file = join(dir, 'source.mp4');
@@ -43,7 +44,15 @@ test('built fragments are written byte for byte: few runs by kernel copy, many c
       totalBytes: 0,
     };
     plan.objects.push({ key: 'Manifest', contentType: 'text/xml', cacheControl: 'x', body: { kind: 'bytes', data: Uint8Array.of(1) } });
-    await writePlanToFolder(plan, join(dir, 'out'));
+    // The writer thread takes a copy of the environment when it starts: SMOOTHPUB_NO_NATIVE=1 there turns the addon off.
+    const saved = process.env['SMOOTHPUB_NO_NATIVE'];
+    if (path === 'portable copy') process.env['SMOOTHPUB_NO_NATIVE'] = '1';
+    try {
+      await writePlanToFolder(plan, join(dir, 'out'));
+    } finally {
+      if (saved === undefined) delete process.env['SMOOTHPUB_NO_NATIVE'];
+      else process.env['SMOOTHPUB_NO_NATIVE'] = saved;
+    }
     for (const [name, runs] of Object.entries(cases)) {
       const got = await readFile(join(dir, 'out', 'f', name));
       assert.ok(got.equals(expected(runs)), `${name}: ${got.length} bytes written, ${expected(runs).length} expected`);
@@ -51,7 +60,11 @@ test('built fragments are written byte for byte: few runs by kernel copy, many c
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+for (const path of ['kernel copy', 'portable copy'] as const) {
+  test(`built fragments are written byte for byte (${path}): few runs copied, many close runs as one span, spans larger than the copy buffer`, () => writesBuiltFragments(path));
+}
 
 /** A plan of `n` one-run fragments of `file` (each 20,000 bytes) and a Manifest last. */
 function rangePlan(file: string, n: number): Plan {
