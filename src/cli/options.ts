@@ -17,6 +17,15 @@ export function parsePositiveInt(name: string, value: string, max: number): numb
   return n;
 }
 
+/** `--host` and `--port` of the commands that listen (play, serve). */
+export const HOST_OPTION = ['--host <host>', 'address to listen on', '127.0.0.1'] as const;
+export const PORT_OPTION = ['--port <port>', 'port to listen on (0 = any free port)', '8080'] as const;
+
+/** `--port`: 0 (any free port) or 1-65535. */
+export function parsePort(value: string): number {
+  return value === '0' ? 0 : parsePositiveInt('--port', value, 65535);
+}
+
 export function parseConcurrency(value: string, max = 256): number {
   return parsePositiveInt('--concurrency', value, max);
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPackageRoot } from '../../play/packageRoot.js';
-import { parsePositiveInt } from '../options.js';
+import { HOST_OPTION, PORT_OPTION, parsePort } from '../options.js';
 import { toJson } from '../output.js';
 
 /** The bundled sample: a small clean ladder (3 H.264 levels + AAC) made by scripts/make-fixtures.sh. */
@@ -22,8 +22,8 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
     .command('play')
     .description('package (if needed) and serve a presentation with a player page (dash.js) on this machine')
     .argument('[inputs...]', 'a packaged folder, or .ismv/.isma files / a .ism (default: the bundled sample)')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
+    .option(...HOST_OPTION)
+    .option(...PORT_OPTION)
     .option('--json', 'print the URLs as JSON')
     .addHelpText('after', '\nRuns until interrupted (Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
     .action(async (inputs: string[], opts: PlayOptions) => {
@@ -31,7 +31,7 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
       const { packagePresentation } = await import('../../package/packagePresentation.js');
       const { startStaticServer } = await import('../../play/staticServer.js');
       const { isPresentationFolder } = await import('../../plan/planFromFolder.js');
-      const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
+      const port = parsePort(opts.port);
       let root: string;
       let temp: string | undefined;
       const first = inputs[0];

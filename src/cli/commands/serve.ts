@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { parseFragmentDuration, parsePositiveInt, storeLocation } from '../options.js';
+import { HOST_OPTION, PORT_OPTION, parseFragmentDuration, parsePort, parsePositiveInt, storeLocation } from '../options.js';
 import { toJson } from '../output.js';
 
 interface ServeCliOptions {
@@ -23,8 +23,8 @@ export function registerServe(program: Command, signal: AbortSignal): void {
     .command('serve')
     .description('a Smooth Streaming origin: answer Manifest and fragment URLs from byte ranges of the original ISMV/ISMA or plain MP4 files, on disk or in a bucket')
     .argument('<root>', 'folder of presentations (<path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma or plain .mp4/.m4a files), or az://container/prefix, s3://bucket/prefix, https://base/')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
+    .option(...HOST_OPTION)
+    .option(...PORT_OPTION)
     .option('--cors <origins>', "Access-Control-Allow-Origin: '*', an origin or a comma-separated list; '' for none", '*')
     .option('--cache <n>', 'presentations kept indexed in memory', '1000')
     .option('--write-index', 'write a sidecar index beside each local source the origin has to index')
@@ -58,7 +58,7 @@ Examples:
       const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
       const { errorOutcome } = await import('../../origin/errorStatus.js');
       const { createOriginServer } = await import('../../origin/nodeAdapter.js');
-      const port = opts.port === '0' ? 0 : parsePositiveInt('--port', opts.port, 65535);
+      const port = parsePort(opts.port);
       const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
       const recheck = Number(opts.recheck);
       if (!(recheck >= 0 && recheck <= 86_400)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--recheck must be 0 to 86400 seconds, got '${opts.recheck}'`);
