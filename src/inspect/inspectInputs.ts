@@ -1,6 +1,6 @@
 import { isSmoothpubError, type ErrorContext } from '../errors.js';
-import type { SampleTable, SourceIndex, TrackIndex } from '../index/types.js';
-import type { LevelBinding } from '../plan/buildPresentation.js';
+import type { SourceIndex, TrackIndex } from '../index/types.js';
+import type { DuplicateTrack, LevelBinding } from '../plan/buildPresentation.js';
 import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { Presentation } from '../smooth/model.js';
@@ -37,12 +37,12 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
   const sources: SourceIndex[] = [];
   try {
     const loaded = await loadPresentation(inputs, { ...options, onIndexed: (ix) => sources.push(ix) });
-    return { ok: true, sources: loaded.sources.map((src) => withCutFragments(src, loaded.levels)), presentation: loaded.presentation, problems: [] };
+    return { ok: true, sources: loaded.sources.map((src) => withCutFragments(src, loaded.levels, loaded.duplicates)), presentation: loaded.presentation, problems: [] };
   } catch (e) {
     if (!isSmoothpubError(e)) throw e;
     // Files are indexed concurrently: report them in a stable order.
     sources.sort((a, b) => a.file.localeCompare(b.file));
-    return { ok: false, sources: sources.map((src) => withCutFragments(src, [])), problems: [{ code: e.code, message: e.message, context: e.context }] };
+    return { ok: false, sources: sources.map((src) => withCutFragments(src, [], [])), problems: [{ code: e.code, message: e.message, context: e.context }] };
   }
 }
 
@@ -51,24 +51,19 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
  * count instead of the (large) sample table. A track left out (the same audio muxed into
  * every rendition is used once) says so rather than showing no fragments unexplained.
  */
-function withCutFragments(src: SourceIndex, levels: LevelBinding[]): InspectedSource {
+function withCutFragments(src: SourceIndex, levels: LevelBinding[], duplicates: DuplicateTrack[]): InspectedSource {
   if (src.method !== 'progressive') return src;
+  const isTrack = (a: TrackIndex, b: Pick<TrackIndex, 'file' | 'trackId'>): boolean => a.file === b.file && a.trackId === b.trackId;
   return {
     ...src,
     tracks: src.tracks.map(({ samples, ...t }) => {
-      const level = levels.find((l) => l.track.file === t.file && l.track.trackId === t.trackId);
+      const level = levels.find((l) => isTrack(l.track, t));
       const inspected: InspectedTrack = { ...t, fragments: level?.track.fragments ?? t.fragments, ...(samples && { sampleCount: samples.count }) };
       if (level === undefined && levels.length > 0) {
-        const twin = levels.find((l) => l.track.kind === t.kind && samples !== undefined && l.track.samples !== undefined && sameSamples(l.track.samples, samples));
-        inspected.notUsed = twin ? `the same samples as ${twin.track.file} track ${twin.track.trackId}` : 'not selected';
+        const twin = duplicates.find((d) => isTrack(d.track, t))?.sameAs;
+        inspected.notUsed = twin ? `the same samples as ${twin.file} track ${twin.trackId}` : 'not selected';
       }
       return inspected;
     }),
   };
-}
-
-function sameSamples(a: SampleTable, b: SampleTable): boolean {
-  if (a.count !== b.count) return false;
-  for (let i = 0; i < a.count; i++) if (a.sizes[i] !== b.sizes[i] || a.times[i] !== b.times[i]) return false;
-  return true;
 }

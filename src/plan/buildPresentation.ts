@@ -27,9 +27,17 @@ export interface LevelBinding {
   chunks: Chunk[];
 }
 
+/** A selected track left out because another level already carries the same media. */
+export interface DuplicateTrack {
+  track: TrackIndex;
+  sameAs: TrackIndex;
+}
+
 export interface BuiltPresentation {
   presentation: Presentation;
   levels: LevelBinding[];
+  /** The same audio muxed into several files is used once: the others, and which track they repeat. */
+  duplicates: DuplicateTrack[];
 }
 
 interface Group {
@@ -44,7 +52,8 @@ interface Group {
 export function buildPresentation(selected: SelectedTrack[], options: PresentationOptions = {}): BuiltPresentation {
   // Plain MP4 tracks have sample tables, not fragments, until cut (before alignment is checked).
   const cut = cutProgressive(selected.map((s) => s.track), options.fragmentDuration);
-  const groups = groupTracks(selected.map((s, i) => ({ ...s, track: cut[i]! })));
+  const duplicates: DuplicateTrack[] = [];
+  const groups = groupTracks(selected.map((s, i) => ({ ...s, track: cut[i]! })), duplicates);
   const audioGroups = groups.filter((g) => g.type === 'audio');
   const streams: StreamIndex[] = [];
   const levels: LevelBinding[] = [];
@@ -84,6 +93,7 @@ export function buildPresentation(selected: SelectedTrack[], options: Presentati
   return {
     presentation: { majorVersion: 2, minorVersion: 2, timeScale: TIME_SCALE, duration: durationEnd, streams },
     levels,
+    duplicates,
   };
 }
 
@@ -95,7 +105,8 @@ function describeLevel(track: TrackIndex, index: number, bitrate: number, h264Fo
   }
 }
 
-function groupTracks(selected: SelectedTrack[]): Group[] {
+/** Groups tracks into streams; a track repeating another's media is left out and listed in `duplicates`. */
+function groupTracks(selected: SelectedTrack[], duplicates: DuplicateTrack[]): Group[] {
   const groups: Group[] = [];
   for (const s of selected) {
     const { track } = s;
@@ -114,7 +125,11 @@ function groupTracks(selected: SelectedTrack[]): Group[] {
       groups.push(g);
     }
     // The same audio muxed into every video file is one rendition, not several.
-    if (track.kind === 'audio' && g.members.some((m) => sameMedia(m.track, track))) continue;
+    const twin = track.kind === 'audio' ? g.members.find((m) => sameMedia(m.track, track)) : undefined;
+    if (twin) {
+      duplicates.push({ track, sameAs: twin.track });
+      continue;
+    }
     g.members.push(s);
   }
   return groups.sort((a, b) => (a.type === b.type ? 0 : a.type === 'video' ? -1 : 1));
