@@ -1,4 +1,4 @@
-import { read } from 'node:fs';
+import { read, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -31,4 +31,15 @@ export async function readFdAt(fd: number, size: number, offset: number, length:
     got += n;
   }
   return got === len ? buf : buf.subarray(0, got);
+}
+
+/** The same with a blocking read into `into` (for a thread that only writes files); returns the bytes read. */
+export function readFdAtSync(fd: number, offset: number, into: Uint8Array): number {
+  let got = 0;
+  while (got < into.length) {
+    const n = readSync(fd, into, got, into.length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }

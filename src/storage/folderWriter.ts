@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { piecesOf, spanOf, type FragmentPart } from '../index/fragmentParts.js';
+import { readFdAtSync } from '../source/readAt.js';
 import { copyRangeSync } from './copyRange.js';
 
 /** One object as the main thread hands it to a writer thread: its parts already built. */
@@ -64,7 +65,7 @@ export class FolderWriter {
     const span = spanOf(obj.parts);
     if (span !== undefined) {
       const bytes = span.size <= this.buffer.length ? this.buffer.subarray(0, span.size) : new Uint8Array(span.size);
-      const got = readFull(from, bytes, span.offset);
+      const got = readFdAtSync(from, span.offset, bytes);
       if (got < span.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed during the run?', { file: obj.file, offset: span.offset + got });
       writevAll(out, piecesOf(obj.parts, span, bytes));
       return;
@@ -89,17 +90,6 @@ export class FolderWriter {
 function expectBytes(part: FragmentPart, key: string): Uint8Array {
   if (part instanceof Uint8Array) return part;
   throw new SmoothpubError(ErrorCode.WRITE_FAILED, 'internal: a source run without its source file', { key });
-}
-
-/** Reads until `into` is full or the file ends; returns the bytes read. */
-function readFull(fd: number, into: Uint8Array, offset: number): number {
-  let got = 0;
-  while (got < into.length) {
-    const n = readSync(fd, into, got, into.length - got, offset + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
 }
 
 function writeAll(fd: number, bytes: Uint8Array, at: number): number {
