@@ -1,6 +1,6 @@
 // Benchmark media: a Big Buck Bunny-like Smooth presentation (7 H.264 levels + AAC),
 // generated once into the git-ignored .cache/bench/. A short ladder is encoded once and
-// looped with `-stream_loop ... -c copy -f ismv` (design.md: a 10-minute level in under a
+// looped with `-stream_loop ... -c copy -f ismv` (docs/architecture.md: a 10-minute level in under a
 // second), instead of encoding 10 minutes x 7 levels.
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -108,7 +108,7 @@ export function ensurePresentation(minutes: number): BenchPresentation {
       runFfmpeg(['-stream_loop', String(repeats - 1), '-i', join(short, `short_${l.bitrate / 1000}k.mp4`), '-map', '0:v:0', '-c', 'copy', '-f', 'ismv', join(tmp, videoName(l))]);
     }
     // -ignore_editlist keeps the AAC priming samples instead of an edit list, so the
-    // audio starts at 0 like the video (design.md: clean test media).
+    // audio starts at 0 like the video (docs/architecture.md: clean test media).
     runFfmpeg(['-ignore_editlist', '1', '-stream_loop', String(repeats - 1), '-i', join(short, 'audio.m4a'), '-map', '0:a:0', '-c', 'copy', '-frag_duration', '2000000', '-f', 'ismv', join(tmp, 'audio.isma')]);
     writeIsm(join(tmp, 'presentation.ism'));
     renameSync(tmp, dir);

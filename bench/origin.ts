@@ -1,5 +1,5 @@
 // Origin benchmark: `smoothpub serve` (byte ranges of the sources) against nginx serving
-// `package`'s output as static files, same fragments, same wrk load (design.md target:
+// `package`'s output as static files, same fragments, same wrk load (docs/architecture.md target:
 // at least 0.7x nginx's requests/s). Then the origin's RSS with 1,000 presentations indexed.
 //
 //   npm run bench:origin -- [--minutes 10] [--seconds 10] [--rounds 2] [--connections 32] [--fixtures]
@@ -13,7 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeSidecarsFor } from '../src/index/sidecarInputs.js';
+import { writeSidecarsFor } from '../src/fragments/sidecarInputs.js';
 import { packagePresentation } from '../src/package/packagePresentation.js';
 import { readManifest } from '../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../src/smooth/url.js';

@@ -1,5 +1,5 @@
 // Packaging benchmark: `smoothpub package` against `cp -r` of the same fragment bytes and
-// `ffmpeg -c copy -f smoothstreaming` on the same inputs (design.md targets: within 1.3x
+// `ffmpeg -c copy -f smoothstreaming` on the same inputs (docs/architecture.md targets: within 1.3x
 // of cp, far ahead of ffmpeg, peak RSS flat in input size).
 //
 //   npm run bench:package -- [--reps 5] [--minutes 10] [--settle 61]

@@ -221,7 +221,7 @@ const s3rverBench: StoreBench = {
       forcePathStyle: true,
       credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     });
-    // rclone 1.60 fails on the AWS_CA_BUNDLE this machine exports (design.md).
+    // rclone 1.60 fails on the AWS_CA_BUNDLE this machine exports (docs/architecture.md).
     const envWithoutCaBundle = { ...process.env };
     delete envWithoutCaBundle.AWS_CA_BUNDLE;
     return {

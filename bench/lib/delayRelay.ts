@@ -1,4 +1,4 @@
-// A TCP relay that adds latency: this kernel has no `netem` (design.md), so round-trip time
+// A TCP relay that adds latency: this kernel has no `netem` (docs/architecture.md), so round-trip time
 // is emulated in user space. Every chunk read from one side is written to the other
 // `oneWayMs` later, in order; with the same delay both ways a request-response costs 2x.
 // Limitation: the kernel acknowledges the client's segments at once, so TCP's own

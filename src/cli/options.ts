@@ -1,6 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
-import type { CreateStoreOptions } from '../storage/createStore.js';
+import type { CreateStoreOptions } from '../stores/createStore.js';
 
 /** `--fourcc <code>`, read with parseFourCC. */
 export const FOURCC_OPTION = ['--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264'] as const;

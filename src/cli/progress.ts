@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { WriteProgress } from '../storage/writePlanToFolder.js';
+import type { WriteProgress } from '../package/writePlanToFolder.js';
 import { formatBytes, toJson } from './output.js';
 
 /** A progress bar on a terminal; nothing when stderr is not a TTY or output is JSON. */

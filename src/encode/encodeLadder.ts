@@ -4,7 +4,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { IsmEntry } from '../smooth/ism.js';
 import { writeIsm } from '../smooth/writeIsm.js';
-import type { WriteProgress } from '../storage/writePlanToFolder.js';
+import type { WriteProgress } from '../package/writePlanToFolder.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
 import { buildFfmpegArgs } from './ffmpegArgs.js';

@@ -1,5 +1,5 @@
 import { isSmoothpubError, type ErrorContext } from '../errors.js';
-import type { SourceIndex, TrackIndex } from '../index/types.js';
+import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 import type { DuplicateTrack, LevelBinding } from '../plan/buildPresentation.js';
 import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';

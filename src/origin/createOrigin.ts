@@ -13,10 +13,10 @@ import { DEFAULT_READ_CHUNK } from './sourceStream.js';
 import { toResponse, type OriginReply, type RequestLike } from './reply.js';
 import { createLocalRoot } from './localRoot.js';
 import { stampTag, type OriginRoot } from './originRoot.js';
-import { fragmentParts, sliceParts, type FragmentPart } from '../index/fragmentParts.js';
+import { fragmentParts, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { ByteSource } from '../source/source.js';
-import { StoreError } from '../storage/store.js';
+import { StoreError } from '../stores/store.js';
 
 export interface OriginOptions extends PresentationOptions {
   /**

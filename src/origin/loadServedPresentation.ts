@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { indexSource } from '../index/indexSource.js';
-import type { BuiltFragment, SourceIndex } from '../index/types.js';
+import { indexSource } from '../fragments/indexSource.js';
+import type { BuiltFragment, SourceIndex } from '../fragments/types.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
 import { toInputEntry } from '../plan/loadPresentation.js';

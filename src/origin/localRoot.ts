@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { readSidecar, writeSidecar } from '../index/sidecar.js';
-import { resolveInside } from '../play/safePath.js';
+import { readSidecar, writeSidecar } from '../fragments/sidecar.js';
+import { resolveInside } from '../http/safePath.js';
 import { openConfinedSource } from './openConfinedSource.js';
 import { MEDIA_FILE, type Located, type OriginRoot, type Stamp } from './originRoot.js';
 import { SourceHandles } from './sourceHandles.js';

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { createRemoteStore, type CreateStoreOptions } from '../storage/createStore.js';
-import { parseDestination } from '../storage/parseDestination.js';
+import { createRemoteStore, type CreateStoreOptions } from '../stores/createStore.js';
+import { parseDestination } from '../stores/parseDestination.js';
 import { createLocalRoot, type LocalRootOptions } from './localRoot.js';
 import type { OriginRoot } from './originRoot.js';
 import { createRemoteRoot, type RemoteRootOptions } from './remoteRoot.js';
@@ -17,7 +17,7 @@ export type OpenRootOptions = LocalRootOptions & RemoteRootOptions & Pick<Create
 export async function openOriginRoot(spec: string, opts: OpenRootOptions = {}): Promise<OriginRoot> {
   const remote = { ...(opts.recheckMs !== undefined && { recheckMs: opts.recheckMs }) };
   if (/^https?:\/\//i.test(spec)) {
-    const { createHttpReader } = await import('../storage/httpReader.js');
+    const { createHttpReader } = await import('../stores/httpReader.js');
     try {
       return createRemoteRoot(createHttpReader(spec), remote);
     } catch (e) {

@@ -1,4 +1,4 @@
-import type { SourceIndex } from '../index/types.js';
+import type { SourceIndex } from '../fragments/types.js';
 import type { ByteSource } from '../source/source.js';
 
 /** What a stored file looked like when it was read: any change means its index is stale. */

@@ -1,4 +1,4 @@
-import { decodeRequestPath } from '../play/safePath.js';
+import { decodeRequestPath } from '../http/safePath.js';
 import { parseSmoothUrl, type SmoothUrl } from '../smooth/url.js';
 import type { OriginReply, RequestLike } from './reply.js';
 import { badRequest, textResponse } from './responses.js';

@@ -1,7 +1,7 @@
-import { parseRange } from '../play/parseRange.js';
+import { parseRange } from '../http/parseRange.js';
 import type { Entity } from './entity.js';
 import type { OriginReply, RequestLike } from './reply.js';
-import { formatHttpDate, parseHttpDate } from './httpDate.js';
+import { formatHttpDate, parseHttpDate } from '../http/httpDate.js';
 
 /**
  * The response for an entity: 304 when the client's copy is current (If-None-Match,

@@ -1,4 +1,4 @@
-import type { FragmentPart } from '../index/fragmentParts.js';
+import type { FragmentPart } from '../fragments/fragmentParts.js';
 import type { ByteSource } from '../source/source.js';
 
 /**

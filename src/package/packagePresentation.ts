@@ -3,7 +3,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
 import type { Presentation } from '../smooth/model.js';
-import { writePlanToFolder, type WriteProgress } from '../storage/writePlanToFolder.js';
+import { writePlanToFolder, type WriteProgress } from './writePlanToFolder.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
 

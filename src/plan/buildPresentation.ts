@@ -1,12 +1,12 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import type { TrackIndex } from '../index/types.js';
+import type { TrackIndex } from '../fragments/types.js';
 import { isSmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/model.js';
 import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
 import type { SelectedTrack } from './selectTracks.js';
 import { announcedChunks, checkAligned } from './timeline.js';
-import { cutProgressive } from '../progressive/cutProgressive.js';
+import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
 
 /** The presentation's Manifest clock (MS-SSTR: 100 ns units by default). */
 export const TIME_SCALE = 10_000_000;

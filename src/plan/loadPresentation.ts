@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { indexFile } from '../index/indexFile.js';
+import { indexFile } from '../fragments/indexFile.js';
 import { runAll } from '../util/runAll.js';
-import type { SourceIndex } from '../index/types.js';
+import type { SourceIndex } from '../fragments/types.js';
 import { readIsm, type IsmEntry } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';

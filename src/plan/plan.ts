@@ -1,4 +1,4 @@
-import type { BuiltFragment } from '../index/types.js';
+import type { BuiltFragment } from '../fragments/types.js';
 
 /**
  * A body is bytes in memory (Manifest, policy files) or a fragment of a source file: a

@@ -1,5 +1,5 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import type { SourceIndex, TrackIndex } from '../index/types.js';
+import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 
 /** What the user asked for: a whole file, or one track of it (a `.ism` entry). */
 export interface InputEntry {

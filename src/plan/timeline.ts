@@ -1,5 +1,5 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import type { FragmentRef, TrackIndex } from '../index/types.js';
+import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import type { Chunk } from '../smooth/model.js';
 
 /**

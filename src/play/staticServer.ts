@@ -4,10 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { contentTypeFor } from './contentType.js';
+import { contentTypeFor } from '../http/contentType.js';
 import { findPackageRoot } from './packageRoot.js';
-import { parseRange } from './parseRange.js';
-import { decodeRequestPath, resolveInside } from './safePath.js';
+import { parseRange } from '../http/parseRange.js';
+import { decodeRequestPath, resolveInside } from '../http/safePath.js';
 
 export interface StaticServerOptions {
   /** The packaged presentation folder (holds `Manifest` and `QualityLevels(...)/`). */

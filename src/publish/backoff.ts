@@ -1,4 +1,4 @@
-import { StoreError } from '../storage/store.js';
+import { StoreError } from '../stores/store.js';
 
 export interface RetryPolicy {
   /** Attempts per object after the first. */

@@ -4,8 +4,8 @@ import { runAll } from '../util/runAll.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 
 export { DEFAULT_CONCURRENCY };
-import { SourceFiles, type LoadedBody } from '../storage/sourceFiles.js';
-import { StoreError, type Store, type StoredObject } from '../storage/store.js';
+import { SourceFiles, type LoadedBody } from '../plan/sourceFiles.js';
+import { StoreError, type Store, type StoredObject } from '../stores/store.js';
 import { DEFAULT_RETRY_POLICY, GlobalPause, isRetryable, retryDelay, sleep, type RetryPolicy } from './backoff.js';
 
 /** Keys a Smooth client fetches from the host root, not from the presentation. */

@@ -4,9 +4,9 @@ import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { Plan } from '../plan/plan.js';
 import { isPresentationFolder, planFromFolder } from '../plan/planFromFolder.js';
-import { createStore } from '../storage/createStore.js';
-import { parseDestination } from '../storage/parseDestination.js';
-import type { Store } from '../storage/store.js';
+import { createStore } from '../stores/createStore.js';
+import { parseDestination } from '../stores/parseDestination.js';
+import type { Store } from '../stores/store.js';
 import { DEFAULT_CONCURRENCY, publishPlan, type PublishOptions, type PublishSummary } from './publishPlan.js';
 
 export interface PublishPresentationOptions extends PublishOptions, PlanOptions, PresentationOptions {

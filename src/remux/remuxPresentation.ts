@@ -6,7 +6,7 @@ import type { Presentation } from '../smooth/model.js';
 import { writeIsm } from '../smooth/writeIsm.js';
 import { writeManifest } from '../smooth/writeManifest.js';
 import { openFileSource } from '../source/fileSource.js';
-import type { WriteProgress } from '../storage/writePlanToFolder.js';
+import type { WriteProgress } from '../package/writePlanToFolder.js';
 import { buildFilesAtomically, buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
 import { runAll } from '../util/runAll.js';

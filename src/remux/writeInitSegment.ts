@@ -4,7 +4,7 @@ import { writeStsd } from '../bmff/stsd.js';
 import { writeTkhd } from '../bmff/tkhd.js';
 import { writeTrex } from '../bmff/trex.js';
 import { box } from '../bmff/writer.js';
-import type { TrackIndex } from '../index/types.js';
+import type { TrackIndex } from '../fragments/types.js';
 import { writeDinf, writeEmptySampleTables, writeFtyp, writeMediaHeader, writeMehd, writeMvhd } from './initBoxes.js';
 import type { TrackSetup } from './readTrackSetup.js';
 

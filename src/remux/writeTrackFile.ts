@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { TfraEntry } from '../bmff/tfra.js';
-import { fragmentParts } from '../index/fragmentParts.js';
-import type { TrackIndex } from '../index/types.js';
-import { copyRange } from '../storage/copyRange.js';
+import { fragmentParts } from '../fragments/fragmentParts.js';
+import type { TrackIndex } from '../fragments/types.js';
+import { copyRange } from '../source/copyRange.js';
 import { tfraTime, writeMfra } from './writeMfra.js';
 
 export interface TrackFileIo {

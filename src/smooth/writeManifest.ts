@@ -91,7 +91,7 @@ function buildQualityLevel(q: QualityLevel): XmlNode {
 /**
  * `t` on the first chunk and wherever the timeline jumps: clients compute an
  * omitted t as previous t + d, and a first chunk without t as 0, which breaks
- * streams that start later (ffmpeg's smoothstreaming muxer bug, see design.md).
+ * streams that start later (ffmpeg's smoothstreaming muxer bug, see docs/architecture.md).
  */
 function buildChunks(chunks: readonly Chunk[], repeat: boolean, streamName: string): XmlNode[] {
   const out: XmlNode[] = [];

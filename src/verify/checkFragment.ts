@@ -1,7 +1,7 @@
 import { readBoxHeader, type BoxHeader } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, isSmoothpubError } from '../errors.js';
-import { readMoof, type MoofInfo } from '../index/readMoof.js';
+import { readMoof, type MoofInfo } from '../fragments/readMoof.js';
 import { VerifyCode, type VerifyCodeValue } from './problem.js';
 
 /** What the Manifest says about one fragment URL. */

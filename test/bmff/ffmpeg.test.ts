@@ -202,7 +202,7 @@ test('ffmpeg -f ismv with B-frames and AAC: negative CTOs and the priming time r
   assert.ok(video.some((f) => f.trun.samples.some((s) => (s.compositionTimeOffset ?? 0) < 0)), 'some CTO is negative');
   assertTfraMatches(p, 1);
   assertDurations(p, 1, TIMESCALE / 24);
-  // AAC priming (design.md): 1024 samples at 48 kHz = 213333 ticks before 0, but tfra says 0.
+  // AAC priming (docs/architecture.md): 1024 samples at 48 kHz = 213333 ticks before 0, but tfra says 0.
   assert.equal(audio[0]!.tfxd.time, -213333n);
   assertTfraMatches(p, 2, (t, i) => (i === 0 ? t - 213333n : t));
   assertDurations(p, 2, (TIMESCALE * 1024) / 48000);

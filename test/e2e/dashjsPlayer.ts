@@ -37,7 +37,7 @@ export const chromiumArgs = [
   '--no-first-run',
 ];
 
-/** The system Chromium, headless (never a downloaded browser: design.md). */
+/** The system Chromium, headless (never a downloaded browser: docs/architecture.md). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: toolPath('chromium') ?? 'chromium', args: chromiumArgs, headless: true });
 }

@@ -111,7 +111,7 @@ export async function packageFixture(set: FixtureSet): Promise<Packaged> {
 
 /**
  * ffmpeg's `-f smoothstreaming`, with its Manifest bug fixed: it omits `t` on the first
- * chunk while fragments start at t≠0, so clients request `Fragments(video=0)` (design.md).
+ * chunk while fragments start at t≠0, so clients request `Fragments(video=0)` (docs/architecture.md).
  */
 async function packageWithFfmpeg(set: FixtureSet, dir: string): Promise<void> {
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
@@ -188,7 +188,7 @@ export interface RunResult {
   ms: number;
 }
 
-/** Runs a command under `timeout` (real clients can hang on bad input, design.md). */
+/** Runs a command under `timeout` (real clients can hang on bad input: docs/architecture.md). */
 export function run(cmd: string, args: string[], timeoutSeconds: number): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, open, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { indexFile } from '../../src/index/indexFile.js';
+import { indexFile } from '../../src/fragments/indexFile.js';
 import { createOrigin, type OriginHandler } from '../../src/origin/createOrigin.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../../src/smooth/url.js';

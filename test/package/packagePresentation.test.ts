@@ -6,7 +6,7 @@ import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { indexFile } from '../../src/index/indexFile.js';
+import { indexFile } from '../../src/fragments/indexFile.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { requireTools } from '../e2e/helpers.js';

@@ -12,7 +12,7 @@ import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startFaultProxy, type FaultProxy } from '../harness/faultProxy.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
-import { createS3Store } from '../../src/storage/s3Store.js';
+import { createS3Store } from '../../src/stores/s3Store.js';
 import { inCI, run, toolPath } from '../e2e/helpers.js';
 import { cliEnv, describeRun, listBlobs, startCli, statusOf, summaryOf, type CliResult } from './publishHelpers.js';
 

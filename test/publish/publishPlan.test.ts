@@ -10,8 +10,8 @@ import type { Plan } from '../../src/plan/plan.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { planFromFolder } from '../../src/plan/planFromFolder.js';
 import { publishPlan, type PublishEvent } from '../../src/publish/publishPlan.js';
-import { createFolderStore } from '../../src/storage/folderStore.js';
-import { StoreError, type Store } from '../../src/storage/store.js';
+import { createFolderStore } from '../../src/stores/folderStore.js';
+import { StoreError, type Store } from '../../src/stores/store.js';
 
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'smoothpub-pub-'));
 const fast = { retries: 5, baseDelayMs: 1, maxDelayMs: 5 };

@@ -1,6 +1,6 @@
 // Publish to an S3-compatible store (s3rver, path-style through --endpoint), then play
 // straight from the object URLs with GStreamer and dash.js. s3rver does not check
-// credentials on GET (design.md: no auth), so objects are readable anonymously as on a
+// credentials on GET (docs/architecture.md: no auth), so objects are readable anonymously as on a
 // public bucket or behind a CDN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,7 +13,7 @@ export function registerIndex(program: Command): void {
     .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string }) => {
       const fragmentDuration = parseFragmentDuration(opts.fragmentDuration);
       // Loaded on use: `--help` and other commands need not load this command's library.
-      const { writeSidecarsFor } = await import('../../index/sidecarInputs.js');
+      const { writeSidecarsFor } = await import('../../fragments/sidecarInputs.js');
       await writeSidecarsFor(
         inputs,
         (w) => {

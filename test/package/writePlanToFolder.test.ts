@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ByteRun } from '../../src/fragments/types.js';
+import type { Plan } from '../../src/plan/plan.js';
+import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
+import { writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
+import { mulberry32 } from '../harness/mulberry32.js';
+
+const random = mulberry32(11);
+const source = Uint8Array.from({ length: 3 * 1024 * 1024 }, () => Math.floor(random() * 256));
+const head = Uint8Array.from({ length: 77 }, (_, i) => 255 - i);
+
+/** A built fragment: `head` then the runs, as a plain MP4's fragment is laid out. */
+function builtBody(file: string, runs: ByteRun[]): Plan['objects'][number]['body'] {
+  const size = head.length + runs.reduce((s, r) => s + r.size, 0);
+  return { kind: 'range', file, offset: runs[0]!.offset, size, built: { head: () => head, runs: () => runs } };
+}
+
+function expected(runs: ByteRun[]): Buffer {
+  return Buffer.concat([head, ...runs.map((r) => source.subarray(r.offset, r.offset + r.size))]);
+}
+
+/** Built fragments byte for byte: few runs copied, many close runs as one span, spans larger than the copy buffer. */
+async function writesBuiltFragments(path: 'kernel copy' | 'portable copy'): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-wpf-'));
+  try {
+    const file = join(dir, 'source.mp4');
+    await writeFile(file, source);
+    // Interleaved like a plain MP4 with one sample per chunk: video runs with audio between.
+    const interleaved = Array.from({ length: 40 }, (_, i) => ({ offset: 1000 + i * 5000, size: 3000 + (i % 7) }));
+    const wide = Array.from({ length: 10 }, (_, i) => ({ offset: 4096 + i * 200_000, size: 150_000 }));
+    const cases: Record<string, ByteRun[]> = {
+      'one run': [{ offset: 123, size: 45_678 }],
+      'two runs far apart': [{ offset: 10, size: 100 }, { offset: 2_000_000, size: 500 }],
+      interleaved,
+      'span over the 1 MiB copy buffer': wide,
+    };
+    const plan: Plan = {
+      objects: Object.entries(cases).map(([name, runs]) => ({ key: `f/${name}`, contentType: 'video/mp4', cacheControl: 'x', body: builtBody(file, runs) })),
+      totalBytes: 0,
+    };
+    plan.objects.push({ key: 'Manifest', contentType: 'text/xml', cacheControl: 'x', body: { kind: 'bytes', data: Uint8Array.of(1) } });
+    // The writer thread takes a copy of the environment when it starts: SMOOTHPUB_NO_NATIVE=1 there turns the addon off.
+    const saved = process.env['SMOOTHPUB_NO_NATIVE'];
+    if (path === 'portable copy') process.env['SMOOTHPUB_NO_NATIVE'] = '1';
+    try {
+      await writePlanToFolder(plan, join(dir, 'out'));
+    } finally {
+      if (saved === undefined) delete process.env['SMOOTHPUB_NO_NATIVE'];
+      else process.env['SMOOTHPUB_NO_NATIVE'] = saved;
+    }
+    for (const [name, runs] of Object.entries(cases)) {
+      const got = await readFile(join(dir, 'out', 'f', name));
+      assert.ok(got.equals(expected(runs)), `${name}: ${got.length} bytes written, ${expected(runs).length} expected`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+for (const path of ['kernel copy', 'portable copy'] as const) {
+  test(`built fragments are written byte for byte (${path}): few runs copied, many close runs as one span, spans larger than the copy buffer`, () => writesBuiltFragments(path));
+}
+
+/** A plan of `n` one-run fragments of `file` (each 20,000 bytes) and a Manifest last. */
+function rangePlan(file: string, n: number): Plan {
+  const objects: Plan['objects'] = Array.from({ length: n }, (_, i) => ({ key: `QualityLevels(1)/Fragments(video=${i})`, contentType: 'video/mp4', cacheControl: 'x', body: { kind: 'range' as const, file, offset: (i * 20_000) % 3_000_000, size: 20_000 } }));
+  objects.push({ key: 'Manifest', contentType: 'text/xml', cacheControl: 'x', body: { kind: 'bytes', data: new TextEncoder().encode('<SmoothStreamingMedia/>') } });
+  return { objects, totalBytes: n * 20_000 + 23 };
+}
+
+async function withSource(fn: (dir: string, file: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-wpf-'));
+  try {
+    const file = join(dir, 'source.mp4');
+    await writeFile(file, source);
+    await fn(dir, file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+for (const concurrency of [1, 3]) {
+  test(`${concurrency} writer thread(s): every object written, progress reaches the totals, the Manifest last`, async () => {
+    await withSource(async (dir, file) => {
+      const plan = rangePlan(file, 150);
+      const seen: WriteProgress[] = [];
+      const out = join(dir, 'out');
+      await writePlanToFolder(plan, out, { concurrency, onProgress: (p) => seen.push(p) });
+      assert.deepEqual(seen.at(-1), { objects: 151, totalObjects: 151, bytes: plan.totalBytes, totalBytes: plan.totalBytes });
+      assert.ok(seen.length >= 151 / 32, `progress reported per batch (${seen.length} times)`);
+      // The Manifest comes only in the last report: every fragment was counted before it.
+      assert.ok(seen.slice(0, -1).every((p) => p.objects <= 150));
+      for (const [i, obj] of plan.objects.slice(0, -1).entries()) {
+        const r = obj.body as { offset: number; size: number };
+        assert.ok((await readFile(join(out, obj.key))).equals(source.subarray(r.offset, r.offset + r.size)), `object ${i}`);
+      }
+      assert.equal(await readFile(join(out, 'Manifest'), 'utf8'), '<SmoothStreamingMedia/>');
+    });
+  });
+}
+
+test('an abort stops the writer threads: the promise rejects with the reason, no Manifest, nothing lands afterwards', async () => {
+  await withSource(async (dir, file) => {
+    const out = join(dir, 'out');
+    const controller = new AbortController();
+    const plan = rangePlan(file, 2000);
+    const run = writePlanToFolder(plan, out, { signal: controller.signal, onProgress: (p) => p.objects >= 64 && controller.abort() });
+    await assert.rejects(run, (e: Error) => e.name === 'AbortError');
+    const count = async (): Promise<number> => (await readdir(join(out, 'QualityLevels(1)'))).length;
+    const after = await count();
+    assert.ok(after >= 64 && after < 2000, `${after} fragments written before the abort took effect`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await count(), after, 'no write after the promise settled');
+    assert.equal(existsSync(join(out, 'Manifest')), false);
+  });
+});
+
+test('a source that ends early fails with input.read-failed naming it and the byte offset, from the writer thread', async () => {
+  await withSource(async (dir, file) => {
+    const plan = rangePlan(file, 3);
+    plan.objects[1]!.body = { kind: 'range', file, offset: source.length - 100, size: 5000 };
+    await assert.rejects(writePlanToFolder(plan, join(dir, 'out')), (e: unknown) => {
+      assert.ok(isSmoothpubError(e), String(e));
+      assert.equal(e.code, ErrorCode.READ_FAILED);
+      assert.deepEqual(e.context, { file, offset: source.length });
+      assert.match(e.message, /source ended at byte \d+, expected 4900 more bytes/);
+      return true;
+    });
+  });
+});
+
+test('a file already there (or any system error) is output.write-failed naming the path', async () => {
+  await withSource(async (dir, file) => {
+    const out = join(dir, 'out');
+    await mkdir(join(out, 'QualityLevels(1)'), { recursive: true });
+    await writeFile(join(out, 'QualityLevels(1)', 'Fragments(video=2)'), 'x');
+    await assert.rejects(writePlanToFolder(rangePlan(file, 5), out), (e: unknown) => {
+      assert.ok(isSmoothpubError(e));
+      assert.equal(e.code, ErrorCode.WRITE_FAILED);
+      assert.match(e.message, /EEXIST/);
+      assert.equal(e.context.file, join(out, 'QualityLevels(1)', 'Fragments(video=2)'));
+      return true;
+    });
+    assert.equal(existsSync(join(out, 'Manifest')), false);
+  });
+});
