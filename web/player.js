@@ -35,7 +35,8 @@
   }
 
   if (!window.dashjs || !window.dashjs.MediaPlayer) {
-    addError('page', null, 'dash.js did not load from /dash/dash.all.min.js');
+    // In a checkout, `npm run build` (run by `npm ci`) copies it into web/vendor/dashjs/.
+    addError('page', null, 'dash.js did not load from /dash/dash.all.min.js (in a smoothpub checkout: npm run build)');
     return;
   }
   if (!window.dashjs.MssHandler) {

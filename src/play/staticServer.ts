@@ -2,8 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { contentTypeFor } from '../http/contentType.js';
 import { findPackageRoot } from './packageRoot.js';
 import { parseRange } from '../http/parseRange.js';
@@ -17,7 +16,7 @@ export interface StaticServerOptions {
   port?: number;
   /** The player page; default: the package's `web/` folder. */
   webDir?: string;
-  /** dash.js UMD bundles; default: the installed dashjs `dist/modern/umd/`. */
+  /** dash.js browser bundles; default: the package's `web/vendor/dashjs/` (copied from the dashjs dev dependency at build time). */
   dashDir?: string;
   /** Where the presentation appears; default `/video.ism/`. */
   mount?: string;
@@ -45,7 +44,7 @@ export interface StaticServer {
 export async function startStaticServer(opts: StaticServerOptions): Promise<StaticServer> {
   const mount = normalizeMount(opts.mount ?? '/video.ism/');
   const webDir = opts.webDir ?? join(findPackageRoot(), 'web');
-  const dashDir = opts.dashDir ?? defaultDashDir();
+  const dashDir = opts.dashDir ?? join(findPackageRoot(), 'web', 'vendor', 'dashjs');
   const routes: Route[] = [
     { prefix: mount, dir: opts.root },
     { prefix: '/dash/', dir: dashDir },
@@ -159,10 +158,4 @@ function send(res: ServerResponse, status: number): void {
 function normalizeMount(mount: string): string {
   const withLead = mount.startsWith('/') ? mount : `/${mount}`;
   return withLead.endsWith('/') ? withLead : `${withLead}/`;
-}
-
-function defaultDashDir(): string {
-  // dashjs's `require` export condition points at dist/modern/umd/dash.all.min.js.
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('dashjs'));
 }

@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
@@ -79,6 +80,21 @@ test('serves the player page and dash.js', async () => {
   assert.equal(dash.status, 200);
   assert.match(String(dash.headers['content-type']), /^text\/javascript/);
   assert.equal((await raw(server, '/dash/dash.mss.min.js', 'HEAD')).status, 200);
+});
+
+test('the dash.js files served are the dashjs dev dependency\'s UMD bundles, with its licence', async () => {
+  // The package ships copies (web/vendor/dashjs/, made by `npm run build`); a stale copy
+  // after a dashjs upgrade would have the end-to-end tests judge another dash.js.
+  const require = createRequire(import.meta.url);
+  const all = await raw(server, '/dash/dash.all.min.js');
+  assert.equal(all.status, 200);
+  assert.ok(all.body.equals(await readFile(require.resolve('dashjs'))), 'dash.all.min.js differs from dashjs/dist/modern/umd: run npm run build');
+  const mss = await raw(server, '/dash/dash.mss.min.js');
+  assert.equal(mss.status, 200);
+  assert.ok(mss.body.equals(await readFile(require.resolve('dashjs/mss'))), 'dash.mss.min.js differs from dashjs/dist/modern/umd: run npm run build');
+  const licence = await raw(server, '/dash/LICENSE.md');
+  assert.equal(licence.status, 200);
+  assert.match(licence.body.toString(), /BSD License[\s\S]*Dash Industry Forum/);
 });
 
 test('HEAD answers headers without a body', async () => {
