@@ -21,6 +21,7 @@ export const ErrorCode = {
   STORE_AUTH: 'store.auth',
   STORE_NOT_FOUND: 'store.not-found',
   STORE_REQUEST: 'store.request-failed',
+  AZURE_IDENTITY_MISSING: 'store.identity-missing',
   VERIFY_FAILED: 'verify.failed',
   ENCODE_FFMPEG_MISSING: 'encode.ffmpeg-missing',
   ENCODE_FAILED: 'encode.failed',

@@ -1,6 +1,5 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import {
   AnonymousCredential,
   BlobServiceClient,
@@ -12,6 +11,7 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { loadAzureIdentity } from './loadAzureIdentity.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
 import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
@@ -44,7 +44,7 @@ const IDLE_SOCKET_TIMEOUT_MS = 30_000;
 interface Credentials {
   account: string;
   serviceUrl: string;
-  credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential;
+  credential: NonNullable<Parameters<typeof newPipeline>[0]>;
   /** Values to redact from messages beyond the environment's. */
   secrets: string[];
 }
@@ -52,11 +52,11 @@ interface Credentials {
 /**
  * A store in an Azure Blob container. Credentials, in order: AZURE_STORAGE_CONNECTION_STRING;
  * AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN; else
- * DefaultAzureCredential for AZURE_STORAGE_ACCOUNT.
+ * DefaultAzureCredential for AZURE_STORAGE_ACCOUNT (Entra ID: needs the optional @azure/identity).
  */
 export async function createAzureStore(opts: AzureStoreOptions): Promise<Store & ObjectReader> {
   const env = opts.env ?? process.env;
-  const creds = resolveCredentials(opts, env);
+  const creds = await resolveCredentials(opts, env);
   const agent = keepAliveAgent(creds.serviceUrl, opts.concurrency ?? 32);
   const pipelineOptions: StoragePipelineOptions & { agent: HttpAgent } = {
     // Publish owns retries (it counts them and backs off globally), so the SDK makes one try.
@@ -266,7 +266,7 @@ function withTransactionalMd5(options: BlockBlobUploadOptions, md5: Uint8Array):
   return withMd5;
 }
 
-function resolveCredentials(opts: AzureStoreOptions, env: NodeJS.ProcessEnv): Credentials {
+async function resolveCredentials(opts: AzureStoreOptions, env: NodeJS.ProcessEnv): Promise<Credentials> {
   const connectionString = nonEmpty(env.AZURE_STORAGE_CONNECTION_STRING);
   if (connectionString !== undefined) return fromConnectionString(connectionString, opts.endpoint);
   const account = nonEmpty(env.AZURE_STORAGE_ACCOUNT) ?? (opts.endpoint === undefined ? undefined : accountFromUrl(opts.endpoint));
@@ -281,6 +281,7 @@ function resolveCredentials(opts: AzureStoreOptions, env: NodeJS.ProcessEnv): Cr
   if (key !== undefined) return { account, serviceUrl, credential: new StorageSharedKeyCredential(account, key), secrets: [key] };
   const sas = nonEmpty(env.AZURE_STORAGE_SAS_TOKEN)?.replace(/^\?/, '');
   if (sas !== undefined) return { account, serviceUrl: withQuery(serviceUrl, sas), credential: new AnonymousCredential(), secrets: [sas] };
+  const { DefaultAzureCredential } = await loadAzureIdentity(account);
   return { account, serviceUrl, credential: new DefaultAzureCredential(), secrets: [] };
 }
 

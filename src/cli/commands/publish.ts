@@ -51,8 +51,9 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
       `
 Destinations:
   az://<container>/<prefix>   credentials: AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT
-                              with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or the Azure
-                              default credential chain (az login, managed identity, ...)
+                              with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or Entra ID
+                              sign-in with the Azure default credential chain (az login,
+                              managed identity, ...; needs: npm install -g @azure/identity)
   s3://<bucket>/<prefix>      credentials: the AWS default chain (AWS_ACCESS_KEY_ID/..., profiles, roles)
   <folder>                    a local folder (the same layout as \`package\`)
 The prefix is the presentation root: the Manifest lands at <prefix>/Manifest.

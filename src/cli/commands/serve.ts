@@ -41,8 +41,8 @@ export function registerServe(program: Command, signal: AbortSignal): void {
 A remote root keeps one stored file per rendition and reads fragments with HTTP Range
 requests (every read names the ETag indexed, so a replaced object is never served by a
 stale index). Credentials: as for publish (AZURE_STORAGE_CONNECTION_STRING, or
-AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN / an Azure
-identity; the AWS default chain). An https:// root cannot be listed: name .ism files.
+AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN / an Entra ID
+identity, which needs @azure/identity installed; the AWS default chain). An https:// root cannot be listed: name .ism files.
 Runs until interrupted (Ctrl-C).
 
 Examples:
