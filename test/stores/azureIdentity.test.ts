@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAzureStore } from '../../src/storage/azureStore.js';
-import { loadAzureIdentity, type AzureIdentity } from '../../src/storage/loadAzureIdentity.js';
+import { createAzureStore } from '../../src/stores/azureStore.js';
+import { loadAzureIdentity, type AzureIdentity } from '../../src/stores/loadAzureIdentity.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { catchStoreError } from './storeHelpers.js';
 
