@@ -16,6 +16,20 @@ interface NativeSend {
    * sendFile rejects. Absent from addons built before it existed.
    */
   sendFileCached?(socketFd: number, fileFd: number, offset: number, length: number): number;
+  /** Absent from addons built before it existed. */
+  stats?(): NativeSendStats;
+}
+
+/** What the addon counted for this process, every thread included. */
+export interface NativeSendStats {
+  /** Sends run on libuv's thread pool (sendFile). */
+  pool: number;
+  /** Sends run on the calling thread because the range was in the page cache (sendFileCached). */
+  cached: number;
+  /** Bytes both sent. */
+  bytes: number;
+  /** False once the kernel answered that it has no cachestat(2) (before Linux 6.5): then every send takes the pool. */
+  cachestat: boolean;
 }
 
 /** The libuv handle behind a net.Socket; `fd` is a property of node's TCP wrap on Unix. */
@@ -31,6 +45,11 @@ function loadNative(): NativeSend | null {
 /** True when sendFileRange can move file bytes to sockets inside the kernel. */
 export function nativeSendFileAvailable(): boolean {
   return loadNative() !== null;
+}
+
+/** The addon's counts, for tests and diagnostics: which path sends took. Undefined without the addon. */
+export function nativeSendFileStats(): NativeSendStats | undefined {
+  return loadNative()?.stats?.();
 }
 
 /**

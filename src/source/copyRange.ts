@@ -8,6 +8,16 @@ const CHUNK = 1024 * 1024;
 interface NativeCopy {
   /** copy_file_range(2) in a loop; returns bytes copied (fewer only at the source's end). */
   copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
+  /** Absent from addons built before it existed. */
+  stats?(): NativeCopyStats;
+}
+
+/** What the addon counted for this process, every thread included (worker threads share the loaded library). */
+export interface NativeCopyStats {
+  /** copyFileRange calls, those the kernel refused included. */
+  calls: number;
+  /** Bytes copied by the calls that succeeded. */
+  bytes: number;
 }
 
 /** Errnos meaning "this kernel or filesystem pair can't do it": copy through user space instead. */
@@ -23,6 +33,11 @@ function loadNative(): NativeCopy | null {
 /** True when fragment copies go through copy_file_range(2) rather than a user-space buffer. */
 export function nativeCopyAvailable(): boolean {
   return loadNative() !== null;
+}
+
+/** The addon's counts, for tests and diagnostics: proof that copies went through the kernel. Undefined without the addon. */
+export function nativeCopyStats(): NativeCopyStats | undefined {
+  return loadAddon<NativeCopy>('copy_file_range')?.stats?.();
 }
 
 /**

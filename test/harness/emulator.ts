@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from './waitUntil.js';
 
 /**
  * Makes the child exit when its parent dies, even by SIGKILL: a reparented process
@@ -89,18 +90,20 @@ export async function startEmulator(
 }
 
 async function waitUntilAnswering(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let gone = false;
   void exited.then(() => (gone = true));
-  for (;;) {
-    if (gone) throw new Error('exited before answering');
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`no answer within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await waitUntil(
+    `an HTTP answer from ${url}`,
+    async () => {
+      if (gone) throw new Error('exited before answering');
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }

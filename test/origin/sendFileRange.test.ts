@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { createServer as createHttpServer, get } from 'node:http';
@@ -8,19 +7,24 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TLSSocket } from 'node:tls';
-import { nativeSendFileAvailable, sendFileRange, socketFd } from '../../src/origin/sendFileRange.js';
+import { nativeSendFileAvailable, nativeSendFileStats, sendFileRange, socketFd, type NativeSendStats } from '../../src/origin/sendFileRange.js';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
+import { requireAddon } from '../harness/ci.js';
 import { mulberry32 } from '../harness/mulberry32.js';
+import { withNative } from '../harness/native.js';
+import { waitUntil } from '../harness/waitUntil.js';
 
 const SOURCE_SIZE = 3 * 1024 * 1024 + 123;
 const random = mulberry32(11);
 const source = Buffer.from(Uint8Array.from({ length: SOURCE_SIZE }, () => Math.floor(random() * 256)));
 
-// npm install builds the addon; only a machine without a compiler lacks it, and CI must not.
-const built = existsSync('build/Release/sendfile.node');
-const skipNative = !built && !process.env['CI'] ? 'addon not built here' : false;
+/** The addon's counts; the tests that call it have made sure it is there. */
+async function sendCounts(): Promise<NativeSendStats> {
+  const stats = await withNative(true, () => nativeSendFileStats());
+  assert.ok(stats !== undefined, 'the sendfile addon has stats(): rebuild it (npm ci)');
+  return stats;
+}
 
 async function withSource<T>(fn: (file: FileHandle, path: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-sendfile-'));
@@ -35,37 +39,34 @@ async function withSource<T>(fn: (file: FileHandle, path: string) => Promise<T>)
   }
 }
 
-/** Sends a whole range, retrying after a short pause when the socket buffer is full. */
+/** Sends a whole range, trying again every millisecond while the socket buffer is full. */
 async function sendAll(socket: Socket, fd: number, offset: number, length: number, via: 'any' | 'pool' = 'any'): Promise<number> {
   let done = 0;
   let calls = 0;
-  while (done < length) {
-    const n = await sendFileRange(socket, fd, offset + done, length - done, undefined, via);
-    done += n;
-    calls++;
-    if (done < length) await sleep(1);
-  }
+  await waitUntil(
+    `the client to take all ${length} bytes`,
+    async () => {
+      done += await sendFileRange(socket, fd, offset + done, length - done, undefined, via);
+      calls++;
+      return done >= length;
+    },
+    { intervalMs: 1 },
+  );
   return calls;
 }
 
-test('the addon is built where sendFileRange looks for it, and SMOOTHPUB_NO_NATIVE=1 turns it off', { skip: skipNative }, () => {
-  assert.equal(nativeSendFileAvailable(), true);
-  process.env['SMOOTHPUB_NO_NATIVE'] = '1';
-  try {
-    assert.equal(nativeSendFileAvailable(), false);
-  } finally {
-    delete process.env['SMOOTHPUB_NO_NATIVE'];
-  }
+test('the addon is built where sendFileRange looks for it, counts its sends, and SMOOTHPUB_NO_NATIVE=1 turns it off', async (t) => {
+  if (!requireAddon(t, 'sendfile')) return;
+  await withNative(true, () => assert.equal(nativeSendFileAvailable(), true));
+  assert.equal(typeof (await sendCounts()).pool, 'number');
+  await withNative(false, () => assert.equal(nativeSendFileAvailable(), false));
 });
 
 test('SMOOTHPUB_NO_NATIVE=1: unavailable, and sendFileRange refuses instead of writing', async () => {
-  process.env['SMOOTHPUB_NO_NATIVE'] = '1';
-  try {
+  await withNative(false, async () => {
     assert.equal(nativeSendFileAvailable(), false);
     await assert.rejects(sendFileRange(new Socket(), 0, 0, 1), TypeError);
-  } finally {
-    delete process.env['SMOOTHPUB_NO_NATIVE'];
-  }
+  });
 });
 
 test('socketFd: a number for a connected TCP socket only', async () => {
@@ -94,8 +95,10 @@ const ranges: [string, number, number][] = [
 ];
 
 for (const via of ['any', 'pool'] as const) {
-  test(`node:http responses carry exactly the file range (${via === 'any' ? 'page cache: calling thread' : 'thread pool'})`, { skip: skipNative }, async () => {
-  await withSource(async (file) => {
+  test(`node:http responses carry exactly the file range (${via === 'any' ? 'page cache: calling thread' : 'thread pool'})`, async (t) => {
+  if (!requireAddon(t, 'sendfile')) return;
+  const before = await sendCounts();
+  await withNative(true, () => withSource(async (file) => {
     const server = createHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const offset = Number(url.searchParams.get('offset'));
@@ -125,7 +128,16 @@ for (const via of ['any', 'pool'] as const) {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-  });
+  }));
+  // The addon's own counts: every byte went through sendfile(2), on the path the title names.
+  const after = await sendCounts();
+  const sent = { pool: after.pool - before.pool, cached: after.cached - before.cached, bytes: after.bytes - before.bytes };
+  assert.equal(sent.bytes, ranges.reduce((n, [, , length]) => n + length, 0), 'bytes sent by the addon');
+  if (via === 'pool') assert.equal(sent.cached, 0, 'no send on the calling thread');
+  else if (after.cachestat) assert.ok(sent.cached > 0, `sends on the calling thread (cached ${sent.cached}, pool ${sent.pool})`);
+  // Before Linux 6.5 (no cachestat(2)) the calling thread cannot know the range is cached: the pool it is.
+  else t.diagnostic('this kernel has no cachestat(2): every send took the thread pool');
+  if (via === 'pool' || !after.cachestat) assert.ok(sent.pool > 0, 'sends on the thread pool');
 });
 }
 
@@ -150,8 +162,9 @@ async function connectPair(): Promise<{ server: Socket; client: Socket; close: (
   };
 }
 
-test('a client that does not read: a partial count comes back at once, then 0', { skip: skipNative }, async () => {
-  await withSource(async (file) => {
+test('a client that does not read: a partial count comes back at once, then 0', async (t) => {
+  if (!requireAddon(t, 'sendfile')) return;
+  await withNative(true, () => withSource(async (file) => {
     const { server, client, close } = await connectPair();
     client.pause();
     try {
@@ -172,16 +185,18 @@ test('a client that does not read: a partial count comes back at once, then 0', 
     } finally {
       await close();
     }
-  });
+  }));
 });
 
-test('a client that reset the connection: rejected with EPIPE or ECONNRESET', { skip: skipNative }, async () => {
-  await withSource(async (file) => {
+test('a client that reset the connection: rejected with EPIPE or ECONNRESET', async (t) => {
+  if (!requireAddon(t, 'sendfile')) return;
+  await withNative(true, () => withSource(async (file) => {
     const { server, client, close } = await connectPair();
     try {
       client.resetAndDestroy();
       await new Promise((resolve) => client.once('close', resolve));
-      await sleep(20);
+      // Should the reset not have reached the server side yet, sends fill its buffer and
+      // sendAll tries again until the error comes (or its deadline passes).
       const failure = await sendAll(server, file.fd, 0, SOURCE_SIZE).then(
         () => assert.fail('sent to a reset connection'),
         (e: unknown) => e as NodeJS.ErrnoException,
@@ -191,11 +206,12 @@ test('a client that reset the connection: rejected with EPIPE or ECONNRESET', { 
     } finally {
       await close();
     }
-  });
+  }));
 });
 
-test('a range past the end of the file: SmoothpubError naming the file and offset', { skip: skipNative }, async () => {
-  await withSource(async (file, path) => {
+test('a range past the end of the file: SmoothpubError naming the file and offset', async (t) => {
+  if (!requireAddon(t, 'sendfile')) return;
+  await withNative(true, () => withSource(async (file, path) => {
     const { server, close } = await connectPair();
     try {
       const e = await sendFileRange(server, file.fd, SOURCE_SIZE - 10, 100, path).then(
@@ -209,11 +225,12 @@ test('a range past the end of the file: SmoothpubError naming the file and offse
     } finally {
       await close();
     }
-  });
+  }));
 });
 
-test('bytes still queued in node: refused rather than reordered', { skip: skipNative }, async () => {
-  await withSource(async (file) => {
+test('bytes still queued in node: refused rather than reordered', async (t) => {
+  if (!requireAddon(t, 'sendfile')) return;
+  await withNative(true, () => withSource(async (file) => {
     const { server, client, close } = await connectPair();
     client.pause();
     try {
@@ -223,5 +240,5 @@ test('bytes still queued in node: refused rather than reordered', { skip: skipNa
     } finally {
       await close();
     }
-  });
+  }));
 });

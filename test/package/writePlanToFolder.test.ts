@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +8,24 @@ import type { ByteRun } from '../../src/fragments/types.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
 import { writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
+import { nativeCopyStats, type NativeCopyStats } from '../../src/source/copyRange.js';
+import { requireAddon } from '../harness/ci.js';
+import { withNative } from '../harness/native.js';
 import { mulberry32 } from '../harness/mulberry32.js';
 
 const random = mulberry32(11);
 const source = Uint8Array.from({ length: 3 * 1024 * 1024 }, () => Math.floor(random() * 256));
 const head = Uint8Array.from({ length: 77 }, (_, i) => 255 - i);
+
+/** The copy addon's counts (zeros without it: then nothing went through the kernel). */
+async function kernelCounts(): Promise<NativeCopyStats> {
+  return (await withNative(true, () => nativeCopyStats())) ?? { calls: 0, bytes: 0 };
+}
+
+/** Threads of this process (/proc/self/status): each writer thread is one while it runs. */
+function threadCount(): number {
+  return Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+}
 
 /** A built fragment: `head` then the runs, as a plain MP4's fragment is laid out. */
 function builtBody(file: string, runs: ByteRun[]): Plan['objects'][number]['body'] {
@@ -45,25 +58,28 @@ async function writesBuiltFragments(path: 'kernel copy' | 'portable copy'): Prom
     };
     plan.objects.push({ key: 'Manifest', contentType: 'text/xml', cacheControl: 'x', body: { kind: 'bytes', data: Uint8Array.of(1) } });
     // The writer thread takes a copy of the environment when it starts: SMOOTHPUB_NO_NATIVE=1 there turns the addon off.
-    const saved = process.env['SMOOTHPUB_NO_NATIVE'];
-    if (path === 'portable copy') process.env['SMOOTHPUB_NO_NATIVE'] = '1';
-    try {
-      await writePlanToFolder(plan, join(dir, 'out'));
-    } finally {
-      if (saved === undefined) delete process.env['SMOOTHPUB_NO_NATIVE'];
-      else process.env['SMOOTHPUB_NO_NATIVE'] = saved;
-    }
+    const before = await kernelCounts();
+    await withNative(path === 'kernel copy', () => writePlanToFolder(plan, join(dir, 'out')));
+    const after = await kernelCounts();
     for (const [name, runs] of Object.entries(cases)) {
       const got = await readFile(join(dir, 'out', 'f', name));
       assert.ok(got.equals(expected(runs)), `${name}: ${got.length} bytes written, ${expected(runs).length} expected`);
     }
+    // The writer threads share the loaded addon and its counts: the runs copied alone
+    // ('one run', 'two runs far apart') went through copy_file_range(2), the spans did not.
+    const copiedAlone = [...cases['one run']!, ...cases['two runs far apart']!];
+    const kernel = { calls: after.calls - before.calls, bytes: after.bytes - before.bytes };
+    assert.deepEqual(kernel, path === 'kernel copy' ? { calls: copiedAlone.length, bytes: copiedAlone.reduce((n, r) => n + r.size, 0) } : { calls: 0, bytes: 0 });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 for (const path of ['kernel copy', 'portable copy'] as const) {
-  test(`built fragments are written byte for byte (${path}): few runs copied, many close runs as one span, spans larger than the copy buffer`, () => writesBuiltFragments(path));
+  test(`built fragments are written byte for byte (${path}): few runs copied, many close runs as one span, spans larger than the copy buffer`, async (t) => {
+    if (path === 'kernel copy' && !requireAddon(t, 'copy_file_range')) return;
+    await writesBuiltFragments(path);
+  });
 }
 
 /** A plan of `n` one-run fragments of `file` (each 20,000 bytes) and a Manifest last. */
@@ -109,12 +125,14 @@ test('an abort stops the writer threads: the promise rejects with the reason, no
     const out = join(dir, 'out');
     const controller = new AbortController();
     const plan = rangePlan(file, 2000);
+    const threadsBefore = threadCount();
     const run = writePlanToFolder(plan, out, { signal: controller.signal, onProgress: (p) => p.objects >= 64 && controller.abort() });
     await assert.rejects(run, (e: Error) => e.name === 'AbortError');
     const count = async (): Promise<number> => (await readdir(join(out, 'QualityLevels(1)'))).length;
     const after = await count();
     assert.ok(after >= 64 && after < 2000, `${after} fragments written before the abort took effect`);
-    await new Promise((r) => setTimeout(r, 100));
+    // No write can land once no writer thread is left; they are gone when the promise settles.
+    assert.ok(threadCount() <= threadsBefore, `${threadCount() - threadsBefore} writer thread(s) still running after the promise settled`);
     assert.equal(await count(), after, 'no write after the promise settled');
     assert.equal(existsSync(join(out, 'Manifest')), false);
   });

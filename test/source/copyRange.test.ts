@@ -1,28 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyRange, nativeCopyAvailable } from '../../src/source/copyRange.js';
+import { copyRange, nativeCopyAvailable, nativeCopyStats, type NativeCopyStats } from '../../src/source/copyRange.js';
 import { isSmoothpubError, ErrorCode } from '../../src/errors.js';
+import { requireAddon } from '../harness/ci.js';
 import { mulberry32 } from '../harness/mulberry32.js';
+import { withNative } from '../harness/native.js';
 
 const SOURCE_SIZE = 3 * 1024 * 1024 + 123;
 const random = mulberry32(7);
 const source = Uint8Array.from({ length: SOURCE_SIZE }, () => Math.floor(random() * 256));
 
-/** Runs `fn` with the addon forced off (SMOOTHPUB_NO_NATIVE=1) or left as installed. */
-async function withPath<T>(path: 'native' | 'js', fn: () => Promise<T>): Promise<T> {
-  const saved = process.env['SMOOTHPUB_NO_NATIVE'];
-  if (path === 'js') process.env['SMOOTHPUB_NO_NATIVE'] = '1';
-  else delete process.env['SMOOTHPUB_NO_NATIVE'];
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env['SMOOTHPUB_NO_NATIVE'];
-    else process.env['SMOOTHPUB_NO_NATIVE'] = saved;
-  }
+/** Runs `fn` with the addon forced off (SMOOTHPUB_NO_NATIVE=1) or on. */
+function withPath<T>(path: 'native' | 'js', fn: () => Promise<T>): Promise<T> {
+  return withNative(path === 'native', fn);
+}
+
+/** The addon's counts, or zeros without it (then nothing can have gone through the kernel). */
+async function kernelCounts(): Promise<NativeCopyStats> {
+  return (await withNative(true, () => nativeCopyStats())) ?? { calls: 0, bytes: 0 };
+}
+
+/** What went through copy_file_range(2) while `fn` ran, by the addon's own count. */
+async function kernelCopies(fn: () => Promise<unknown>): Promise<NativeCopyStats> {
+  const before = await kernelCounts();
+  await fn();
+  const after = await kernelCounts();
+  return { calls: after.calls - before.calls, bytes: after.bytes - before.bytes };
 }
 
 async function copyToNewFile(dir: string, name: string, offset: number, size: number, from = join(dir, 'source')): Promise<Buffer> {
@@ -45,11 +51,14 @@ const ranges: [string, number, number][] = [
   ['0 bytes', 500, 0],
 ];
 
-test('the addon is built where copyRange looks for it (npm install runs node-gyp)', (t) => {
-  // A machine without a compiler installs fine and only uses the portable path.
-  if (!existsSync('build/Release/copy_file_range.node')) return t.skip('addon not built here');
-  assert.equal(nativeCopyAvailable(), true);
-  return undefined;
+test('the addon is built where copyRange looks for it (npm install runs node-gyp) and counts its copies', async (t) => {
+  if (!requireAddon(t, 'copy_file_range')) return;
+  await withPath('native', async () => {
+    assert.equal(nativeCopyAvailable(), true);
+    const stats = nativeCopyStats();
+    assert.ok(stats !== undefined, 'the addon has stats(): rebuild it (npm ci)');
+    assert.equal(typeof stats.calls, 'number');
+  });
 });
 
 test('SMOOTHPUB_NO_NATIVE=1 forces the portable path', async () => {
@@ -57,54 +66,72 @@ test('SMOOTHPUB_NO_NATIVE=1 forces the portable path', async () => {
 });
 
 for (const path of ['native', 'js'] as const) {
-  test(`${path} path: ranges are copied byte for byte`, async () => {
+  test(`${path} path: ranges are copied byte for byte`, async (t) => {
+    if (path === 'native' && !requireAddon(t, 'copy_file_range')) return;
     const dir = await mkdtemp(join(tmpdir(), 'smoothpub-copy-'));
     try {
       await writeFile(join(dir, 'source'), source);
       for (const [name, offset, size] of ranges) {
-        const copied = await withPath(path, () => copyToNewFile(dir, name, offset, size));
+        let copied: Buffer = Buffer.alloc(0);
+        const kernel = await kernelCopies(async () => (copied = await withPath(path, () => copyToNewFile(dir, name, offset, size))));
         assert.equal(copied.length, size, name);
         assert.ok(copied.equals(source.subarray(offset, offset + size)), `${name}: bytes differ`);
+        // The native path copies every byte in the kernel (nothing to ask for 0 bytes); the portable path none.
+        assert.deepEqual(kernel, path === 'native' && size > 0 ? { calls: 1, bytes: size } : { calls: 0, bytes: 0 }, `${name}: kernel copies`);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  test(`${path} path: a source shorter than the range is ${ErrorCode.READ_FAILED}`, async () => {
+  test(`${path} path: a source shorter than the range is ${ErrorCode.READ_FAILED}`, async (t) => {
+    if (path === 'native' && !requireAddon(t, 'copy_file_range')) return;
     const dir = await mkdtemp(join(tmpdir(), 'smoothpub-copy-'));
     try {
       await writeFile(join(dir, 'source'), source.subarray(0, 10_000));
-      await assert.rejects(
-        withPath(path, () => copyToNewFile(dir, 'short', 9_000, 2_000)),
-        (e: unknown) => isSmoothpubError(e) && e.code === ErrorCode.READ_FAILED && e.context.offset === 10_000 && e.context.file === join(dir, 'source'),
+      const kernel = await kernelCopies(() =>
+        assert.rejects(
+          withPath(path, () => copyToNewFile(dir, 'short', 9_000, 2_000)),
+          (e: unknown) => isSmoothpubError(e) && e.code === ErrorCode.READ_FAILED && e.context.offset === 10_000 && e.context.file === join(dir, 'source'),
+        ),
       );
+      // The kernel copies what there is, comes back short, and the portable path finds the end.
+      assert.deepEqual(kernel, path === 'native' ? { calls: 1, bytes: 1_000 } : { calls: 0, bytes: 0 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 }
 
-test('a destination the kernel refuses to copy_file_range into (a device) falls back to read/write', async () => {
+test('a copy the kernel refuses (EINVAL: overlapping ranges of one file) falls back to read/write with the same bytes', async (t) => {
+  if (!requireAddon(t, 'copy_file_range')) return;
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-copy-'));
   try {
     await writeFile(join(dir, 'source'), source);
-    const src = await open(join(dir, 'source'), 'r');
-    const out = await open('/dev/null', 'w');
+    const file = await open(join(dir, 'source'), 'r+');
+    const size = 2 * 1024 * 1024 + 17;
     try {
-      // copy_file_range(2) answers EINVAL for a non-regular file; the copy must still succeed.
-      await withPath('native', () => copyRange(src, 'source', 100, 2 * 1024 * 1024, out));
+      // copy_file_range(2) answers EINVAL for overlapping ranges of one file, as for a
+      // destination that is not a regular file. Copying towards the start, chunk by chunk,
+      // reads each chunk before any write reaches it.
+      const kernel = await kernelCopies(() => withPath('native', () => copyRange(file, 'source', 1000, size, file, undefined, 500)));
+      assert.deepEqual(kernel, { calls: 1, bytes: 0 }, 'the kernel was asked and refused');
     } finally {
-      await out.close();
-      await src.close();
+      await file.close();
     }
+    const got = await readFile(join(dir, 'source'));
+    assert.equal(got.length, SOURCE_SIZE);
+    assert.ok(got.subarray(0, 500).equals(source.subarray(0, 500)), 'bytes before the destination unchanged');
+    assert.ok(got.subarray(500, 500 + size).equals(source.subarray(1000, 1000 + size)), 'the range copied');
+    assert.ok(got.subarray(500 + size).equals(source.subarray(500 + size)), 'bytes after the destination unchanged');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
 for (const path of ['native', 'js'] as const) {
-  test(`copyRange (${path}) writes at the given offset of the destination`, async () => {
+  test(`copyRange (${path}) writes at the given offset of the destination`, async (t) => {
+    if (path === 'native' && !requireAddon(t, 'copy_file_range')) return;
     const dir = await mkdtemp(join(tmpdir(), 'smoothpub-copy-at-'));
     try {
       await writeFile(join(dir, 'source'), source);
@@ -112,7 +139,8 @@ for (const path of ['native', 'js'] as const) {
       const out = await open(join(dir, 'out'), 'wx');
       try {
         await out.write(Uint8Array.of(1, 2, 3), 0, 3, 0);
-        await withPath(path, () => copyRange(src, 'source', 1000, 5000, out, undefined, 3));
+        const kernel = await kernelCopies(() => withPath(path, () => copyRange(src, 'source', 1000, 5000, out, undefined, 3)));
+        assert.deepEqual(kernel, path === 'native' ? { calls: 1, bytes: 5000 } : { calls: 0, bytes: 0 });
       } finally {
         await out.close();
         await src.close();
