@@ -2,7 +2,8 @@
 // web/: shared by the end-to-end tests that play from a local server or straight from a store.
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { toolPath } from './helpers.js';
+import { toolPath } from '../harness/ci.js';
+import { waitUntil } from '../harness/waitUntil.js';
 
 /** What web/player.js returns from window.smoothpubStats(). */
 export interface PlayerStats {
@@ -48,14 +49,16 @@ export function stats(page: Page): Promise<PlayerStats> {
 
 /** Polls the page until `done`, the first player error (the caller asserts on it) or the timeout. */
 export async function waitFor(page: Page, what: string, timeoutMs: number, done: (s: PlayerStats) => boolean): Promise<PlayerStats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await stats(page);
-    if (done(s)) return s;
-    if (s.errors.length > 0) return s; // the caller's assertions print them
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ ...s, videoQualities: undefined, fragments: s.fragments.length })}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let last: PlayerStats | undefined;
+  return waitUntil(
+    what,
+    async () => {
+      last = await stats(page);
+      // On the first error the caller's assertions print it.
+      return done(last) || last.errors.length > 0 ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 200, detail: () => JSON.stringify(last && { ...last, videoQualities: undefined, fragments: last.fragments.length }) },
+  );
 }
 
 export interface DashjsPlayOptions {

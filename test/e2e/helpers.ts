@@ -1,36 +1,20 @@
 // Shared harness for the end-to-end tests with real Smooth clients (GStreamer, dash.js).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import type { ServedRequest } from '../../src/play/staticServer.js';
+import { testVariable } from '../harness/ci.js';
 
 export const repoRoot = findPackageRoot(fileURLToPath(new URL('.', import.meta.url)));
 export const fixtures = join(repoRoot, 'test', 'fixtures');
 
-/** CI must run every real client: there a missing tool is a failure, locally a skip. */
-export const inCI = (process.env.CI ?? '') !== '';
-
-export function toolPath(name: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  const path = r.stdout.trim();
-  return r.status === 0 && path !== '' ? path : undefined;
-}
-
-/** True when all tools exist; otherwise skips the test (locally) or throws (in CI). */
-export function requireTools(t: TestContext, ...names: string[]): boolean {
-  const missing = names.filter((n) => toolPath(n) === undefined);
-  if (missing.length === 0) return true;
-  const message = `missing tool(s): ${missing.join(', ')}`;
-  if (inCI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
-  t.skip(message);
-  return false;
-}
+// Whether this is CI, and so whether a missing tool skips or fails, is decided in one place.
+export { inCI, requireTools, toolPath } from '../harness/ci.js';
 
 /** A set of fixture files packaged into one presentation. */
 export interface FixtureSet {
@@ -96,8 +80,9 @@ export async function packageFixture(set: FixtureSet): Promise<Packaged> {
   const dir = join(tmp, 'video.ism');
   const cleanup = () => rm(tmp, { recursive: true, force: true });
   try {
-    // SMOOTHPUB_E2E_PACKAGER=ffmpeg runs the same checks on the ffmpeg reference output.
-    if (process.env.SMOOTHPUB_E2E_PACKAGER === 'ffmpeg') {
+    // SMOOTHPUB_E2E_PACKAGER=ffmpeg runs the same checks on the ffmpeg reference output
+    // (to tell a harness fault from a packager fault); refused under CI.
+    if (testVariable('SMOOTHPUB_E2E_PACKAGER') === 'ffmpeg') {
       await packageWithFfmpeg(set, dir);
       return { dir, via: 'ffmpeg', cleanup };
     }

@@ -5,7 +5,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { requireTools } from '../e2e/helpers.js';
+import { haveTools, requireTools } from '../harness/ci.js';
 
 const BIN = 'bin/smoothpub.js';
 let work = '';
@@ -14,7 +14,7 @@ let input = '';
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'smoothpub-encode-cli-'));
   input = join(work, 'talk.mp4');
-  if (spawnSync('sh', ['-c', 'command -v ffmpeg']).status === 0) {
+  if (haveTools('ffmpeg')) {
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=4', '-f', 'lavfi', '-i', 'sine=duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', input]);
   }
 });

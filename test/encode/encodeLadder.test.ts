@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { readIsm } from '../../src/smooth/ism.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
-import { requireTools } from '../e2e/helpers.js';
+import { haveTools, requireTools } from '../harness/ci.js';
 
 const LADDER = [
   { width: 320, height: 180, kbps: 400 },
@@ -26,7 +26,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'smoothpub-encode-'));
   input = join(work, 'src.mp4');
   // 6 s, 24 fps, with a tone: small enough to encode a 3-level ladder in about a second.
-  if (spawnSync('sh', ['-c', 'command -v ffmpeg']).status === 0) {
+  if (haveTools('ffmpeg')) {
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', input]);
   }
 });

@@ -13,6 +13,7 @@ import { packagePresentation } from '../../src/package/packagePresentation.js';
 import type { Outcome } from './indexProbe.js';
 import { loadSubjects, mutate, Rng, type Subject } from './mutate.js';
 import { HANG_MS, Prober, SLOW_MS, type Probe } from './prober.js';
+import { testNumber, testVariable } from '../harness/ci.js';
 import { rawHeader, type RawBox, setU32, setU64, typeAt, walkBoxes } from './rawBoxes.js';
 
 const FIX = 'test/fixtures';
@@ -20,10 +21,11 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 /** indexSource may read a 16 KiB speculative window past the end; anything beyond means a declared size was trusted. */
 const READ_SLACK = 16 * 1024 + 64;
 // Override to hunt locally: SMOOTHPUB_FUZZ_SEED=123 SMOOTHPUB_FUZZ_CASES=50000 SMOOTHPUB_FUZZ_DUMP=/tmp/cases node scripts/run-tests.js corruption
-const FUZZ_SEED = Number(process.env['SMOOTHPUB_FUZZ_SEED'] ?? 0x5eed_c0de) >>> 0;
-const FUZZ_CASES = Number(process.env['SMOOTHPUB_FUZZ_CASES'] ?? 1200);
+// (test/harness/ci.ts: the case count may only grow, and only outside CI).
+const FUZZ_SEED = testNumber('SMOOTHPUB_FUZZ_SEED', 0x5eed_c0de) >>> 0;
+const FUZZ_CASES = testNumber('SMOOTHPUB_FUZZ_CASES');
 /** A folder to save failing fuzz cases in, to replay them with indexFile. */
-const FUZZ_DUMP = process.env['SMOOTHPUB_FUZZ_DUMP'];
+const FUZZ_DUMP = testVariable('SMOOTHPUB_FUZZ_DUMP');
 
 const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4', 'progressive/ctts1.mp4'];
 

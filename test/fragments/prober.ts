@@ -2,12 +2,13 @@
 // (indexProbe.ts) with a watchdog: a hang, even a synchronous loop, ends in a terminated
 // worker and a 'hang' result instead of a stuck test run.
 import { Worker } from 'node:worker_threads';
+import { testNumber } from '../harness/ci.js';
 import type { ProbeReply, ProbeRequest } from './indexProbe.js';
 
 /** A call that takes longer than this is a hang. */
 export const HANG_MS = 5000;
-/** A call that takes longer than this betrays work (or allocation) proportional to a declared size. */
-export const SLOW_MS = Number(process.env['SMOOTHPUB_SLOW_MS'] ?? 500);
+/** A call that takes longer than this betrays work (or allocation) proportional to a declared size (SMOOTHPUB_SLOW_MS may only lower it). */
+export const SLOW_MS = testNumber('SMOOTHPUB_SLOW_MS');
 
 export type Probe = { kind: 'reply'; reply: ProbeReply } | { kind: 'hang' } | { kind: 'crash'; error: string };
 

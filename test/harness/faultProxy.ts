@@ -13,6 +13,11 @@ export interface FaultProxy {
   succeeded: Map<string, number>;
   faults: number;
   requests: number;
+  /**
+   * No client connection open and no forwarded request still waiting for the store: all
+   * that reached the store has been answered. Wait for it (waitUntil) before counting.
+   */
+  readonly idle: boolean;
   /** Change the failure rate, e.g. to 0 for a clean pass. */
   setRate(rate: number): void;
   close(): Promise<void>;
@@ -29,7 +34,7 @@ export async function startFaultProxy(target: string, options: { rate: number; s
   const targetUrl = new URL(target);
   let rate = options.rate;
   const succeeded = new Map<string, number>();
-  const state = { faults: 0, requests: 0 };
+  const state = { faults: 0, requests: 0, connections: 0, forwarding: 0 };
   const pick = (): Fault => {
     if (random() >= rate) return 'none';
     const kinds: Fault[] = ['500', '503', 'drop', 'drop-after'];
@@ -51,9 +56,16 @@ export async function startFaultProxy(target: string, options: { rate: number; s
       });
       return;
     }
+    state.forwarding++;
+    let answered = false;
+    const settle = (): void => {
+      if (!answered) state.forwarding--;
+      answered = true;
+    };
     const upstream = httpRequest(
       { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
       (up) => {
+        settle();
         const ok = (up.statusCode ?? 0) < 300;
         const key = `${req.method} ${decodeURIComponent((req.url ?? '').split('?')[0]!)}`;
         if (ok) succeeded.set(key, (succeeded.get(key) ?? 0) + 1);
@@ -67,7 +79,14 @@ export async function startFaultProxy(target: string, options: { rate: number; s
       },
     );
     upstream.on('error', () => res.socket?.destroy());
+    upstream.on('close', settle);
+    // A client gone before its body was sent in full: the store can never complete it.
+    req.on('close', () => req.complete || upstream.destroy());
     req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    state.connections++;
+    socket.once('close', () => state.connections--);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -79,6 +98,9 @@ export async function startFaultProxy(target: string, options: { rate: number; s
     },
     get requests() {
       return state.requests;
+    },
+    get idle() {
+      return state.connections === 0 && state.forwarding === 0;
     },
     setRate(r: number) {
       rate = r;

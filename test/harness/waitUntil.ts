@@ -5,6 +5,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Pause between checks (default 20 ms). */
   intervalMs?: number;
+  /** What the timeout message adds after `what` (the last state seen, say). */
+  detail?: () => string;
 }
 
 /**
@@ -13,12 +15,12 @@ export interface WaitOptions {
  * sleeping a fixed time, which is too short on a loaded machine and wasted on an idle one.
  */
 export async function waitUntil<T>(what: string, condition: () => T | Promise<T>, options: WaitOptions = {}): Promise<NonNullable<T>> {
-  const { timeoutMs = 10_000, intervalMs = 20 } = options;
+  const { timeoutMs = 10_000, intervalMs = 20, detail } = options;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await condition();
     if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${detail()}` : ''}`);
     await sleep(intervalMs);
   }
 }

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startStaticServer } from '../../src/play/staticServer.js';
-import { countVideoFrames, failedRequests, playWithGstreamer, requireTools, servedBitrates, toolPath } from '../e2e/helpers.js';
+import { waitFor, type PlayerStats } from '../e2e/dashjsPlayer.js';
+import { countVideoFrames, failedRequests, playWithGstreamer, servedBitrates } from '../e2e/helpers.js';
+import { requireTools, toolPath } from '../harness/ci.js';
 import { makeRoot, presentations, startOrigin } from './helpers.js';
 
 const cases = [
@@ -43,17 +45,8 @@ test('GStreamer plays through the origin to the end, every frame', { timeout: 15
 });
 
 /** As in test/e2e/dashjs.test.ts: dash.js may pause within half a second of the end instead of ending. */
-function atEnd(s: Stats): boolean {
+function atEnd(s: PlayerStats): boolean {
   return s.ended || (s.duration > 0 && s.currentTime >= s.duration - 0.55);
-}
-
-interface Stats {
-  currentTime: number;
-  duration: number;
-  ended: boolean;
-  audioDecodedBytes: number | null;
-  videoDecodedBytes: number | null;
-  errors: unknown[];
 }
 
 test('dash.js plays through the origin from a page on another origin (CORS)', { timeout: 120_000 }, async (t) => {
@@ -75,13 +68,7 @@ test('dash.js plays through the origin from a page on another origin (CORS)', { 
   });
   const manifest = `${origin.url}${presentations.clean.path}/Manifest`;
   await tab.goto(`${page.url}?rate=2&manifest=${encodeURIComponent(manifest)}`);
-  const deadline = Date.now() + 90_000;
-  let s: Stats;
-  for (;;) {
-    s = await tab.evaluate(() => (window as unknown as { smoothpubStats(): Stats }).smoothpubStats());
-    if (atEnd(s) || s.errors.length > 0 || Date.now() > deadline) break;
-    await new Promise((res) => setTimeout(res, 250));
-  }
+  const s = await waitFor(tab, 'the end', 90_000, atEnd);
   assert.deepEqual(s.errors, [], `no player errors (console: ${consoleErrors.join(' | ')})`);
   assert.ok(atEnd(s), `played to the end: ${JSON.stringify(s)}`);
   assert.ok((s.videoDecodedBytes ?? 0) > 0, 'video decoded');

@@ -1,6 +1,7 @@
 // Seeded fuzz of request URLs against the origin: never a 5xx, never a throw, never a
 // byte from outside the root, memory bounded. SMOOTHPUB_FUZZ_SEED / SMOOTHPUB_ORIGIN_FUZZ_CASES
-// change the run; a failure prints the seed and the request.
+// change the run (test/harness/ci.ts: the count may only grow, and only outside CI); a
+// failure prints the seed and the request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,11 +12,12 @@ import { indexFile } from '../../src/fragments/indexFile.js';
 import { createOrigin, type OriginHandler } from '../../src/origin/createOrigin.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../../src/smooth/url.js';
+import { testNumber } from '../harness/ci.js';
 import { mulberry32 as rng } from '../harness/mulberry32.js';
 import { get, makeRoot, presentations, startOrigin } from './helpers.js';
 
-const SEED = Number(process.env['SMOOTHPUB_FUZZ_SEED'] ?? 0x0121_9e17) >>> 0;
-const CASES = Number(process.env['SMOOTHPUB_ORIGIN_FUZZ_CASES'] ?? 12_000);
+const SEED = testNumber('SMOOTHPUB_FUZZ_SEED', 0x0121_9e17) >>> 0;
+const CASES = testNumber('SMOOTHPUB_ORIGIN_FUZZ_CASES');
 
 const TRAVERSALS = ['../', '..', '%2e%2e/', '%2E%2e%2f', '..%2f', '..%2F..%2F', '%252e%252e%252f', '..\\', '..%5c', '%5c', '\\', '%c0%ae%c0%ae/', '%e0%80%ae%e0%80%ae/', '%c0%af', '%00', '%2500', '//', '/./', '.%2e/', '%2e./', '%u002e%u002e/', '..;/', '%ff', '%', '%2', '?x=../', '#../'];
 const NUMBERS = ['0', '-1', '-213333', '1e10', '0x10', 'NaN', 'Infinity', ' 1', '+1', '00', '007', '4294967295', '4294967296', '18446744073709551615', '9223372036854775807', '9223372036854775808', '99999999999999999999999', '1.5', '', '٣', '%31'];

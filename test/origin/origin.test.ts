@@ -9,6 +9,7 @@ import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { createOrigin } from '../../src/origin/createOrigin.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../../src/smooth/policy.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
+import { waitUntil } from '../harness/waitUntil.js';
 import { get, listFiles, makeRoot, presentations, startOrigin } from './helpers.js';
 
 test('every object is byte-identical to package output (clean.ism, users.ism, a folder of ISMV, plain MP4), as a fetch handler and over HTTP', async (t) => {
@@ -219,8 +220,8 @@ test(`a client that goes away mid-body releases the source file (${path})`, asyn
       req.end();
     });
   }
-  for (let i = 0; i < 50 && (await openFds()) > before; i++) await new Promise((res) => setTimeout(res, 20));
-  assert.ok((await openFds()) <= before, `file handles released: ${await openFds()} open, ${before} before`);
+  let open = 0;
+  await waitUntil('the file handles to be released', async () => (open = await openFds()) <= before, { timeoutMs: 2000, detail: () => `${open} open, ${before} before` });
 });
 }
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { SIDECAR_SUFFIX } from '../../src/fragments/sidecar.js';
 import { writeSidecarsFor } from '../../src/fragments/sidecarInputs.js';
 import { openOriginRoot } from '../../src/origin/openOriginRoot.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
@@ -18,7 +19,9 @@ import { createS3Store } from '../../src/stores/s3Store.js';
 import type { Store } from '../../src/stores/store.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { launchChromium, playWithDashjs } from '../e2e/dashjsPlayer.js';
-import { countVideoFrames, failedRequests, playWithGstreamer, repoRoot, requireTools } from '../e2e/helpers.js';
+import { countVideoFrames, failedRequests, playWithGstreamer, repoRoot } from '../e2e/helpers.js';
+import { requireTools } from '../harness/ci.js';
+import { waitUntil } from '../harness/waitUntil.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
 import { get, makeRoot, presentations, startOrigin, type Root, type RunningOrigin } from './helpers.js';
@@ -204,10 +207,13 @@ test('remote sidecars answer a cold origin; a source stored after its sidecar is
     } finally {
       await origin.close();
     }
-    // Stored clocks tick in seconds: a source stored a second later is newer than its sidecar.
-    await new Promise((r) => setTimeout(r, 1100));
+    // Stored clocks tick in seconds: the source stored again once the sidecar's second has
+    // passed (Azurite runs on this machine's clock) is newer than its sidecar.
+    const sidecarStored = (await store.head(`clean/v400.ismv${SIDECAR_SUFFIX}`))?.lastModified ?? Infinity;
+    await waitUntil("the second after the sidecar's", () => Date.now() >= sidecarStored + 1000, { timeoutMs: 5000 });
     const v400 = await readFile(join(dir, 'clean', 'v400.ismv'));
     await store.put('clean/v400.ismv', () => v400, { size: v400.length, contentType: 'application/octet-stream', cacheControl: 'no-cache', md5: createHash('md5').update(v400).digest() });
+    assert.ok((await store.head('clean/v400.ismv'))!.lastModified > sidecarStored, 'the store dates the source after its sidecar');
     via.clear();
     const again = await startOrigin({ root: await openOriginRoot('az://indexed/p', { endpoint: az.endpoint, env: az.env }), onIndexed: (file, how) => via.set(file, how) });
     try {

@@ -13,7 +13,9 @@ import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startFaultProxy, type FaultProxy } from '../harness/faultProxy.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
 import { createS3Store } from '../../src/stores/s3Store.js';
-import { inCI, run, toolPath } from '../e2e/helpers.js';
+import { run } from '../e2e/helpers.js';
+import { haveTools, requireTools } from '../harness/ci.js';
+import { waitUntil } from '../harness/waitUntil.js';
 import { cliEnv, describeRun, listBlobs, startCli, statusOf, summaryOf, type CliResult } from './publishHelpers.js';
 
 let az: Azurite;
@@ -23,7 +25,6 @@ let tmp: string;
 /** Sources with many small fragments (0.5 s GOPs), so that "halfway" means something. */
 let inputs: string[] = [];
 let planned = 0;
-const missingFfmpeg = toolPath('ffmpeg') === undefined;
 
 /** A store behind a counting proxy, as the tests need it. */
 interface Target {
@@ -42,10 +43,8 @@ interface Target {
 const targets: Target[] = [];
 
 before(async () => {
-  if (missingFfmpeg) {
-    if (inCI) throw new Error('ffmpeg missing (CI is set, so this fails instead of skipping)');
-    return;
-  }
+  // Without ffmpeg there is nothing to publish: each test then skips, or fails under CI.
+  if (!haveTools('ffmpeg')) return;
   tmp = await mkdtemp(join(tmpdir(), 'smoothpub-pub-crash-'));
   const emulators = Promise.all([startAzurite(), startS3rver()]);
   // Two video levels of 30 s with a fixed 0.5 s GOP: 60 fragments each, 121 objects with the Manifest.
@@ -135,7 +134,7 @@ async function publishUntil(target: Target, prefix: string, after: number, signa
 
 for (const name of ['Azure', 'S3']) {
   test(`${name}: kill -9 halfway: no Manifest; the re-run uploads only the rest and verify passes`, { timeout: 120_000 }, async (t) => {
-    if (missingFfmpeg) return t.skip('missing tool: ffmpeg');
+    if (!requireTools(t, 'ffmpeg')) return;
     const target = targets.find((x) => x.name === name)!;
     const half = Math.floor(planned / 2);
     assert.ok(half >= 50, `a plan of ${planned} objects`);
@@ -143,7 +142,7 @@ for (const name of ['Azure', 'S3']) {
     const killed = await publishUntil(target, 'video.ism', half, 'SIGKILL');
     assert.equal(killed.signal, 'SIGKILL', describeRun(killed));
     // Let the store finish whatever reached it (nothing should: the publisher was waiting).
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil('the proxy to have passed on every answer of the store', () => target.proxy.idle);
     const before = putsUnder(target, 'video.ism');
     // Exactly `half`: the kill came while the publisher waited for the answer to PUT number
     // `half`, which the store had already committed; no other request was in flight.
@@ -172,12 +171,12 @@ for (const name of ['Azure', 'S3']) {
 }
 
 test('Ctrl-C (SIGINT) stops with exit code 130 and leaves no Manifest', { timeout: 60_000 }, async (t) => {
-  if (missingFfmpeg) return t.skip('missing tool: ffmpeg');
+  if (!requireTools(t, 'ffmpeg')) return;
   const target = targets.find((x) => x.name === 'Azure')!;
   const stopped = await publishUntil(target, 'sigint.ism', 5, 'SIGINT');
   assert.equal(stopped.code, 130, describeRun(stopped));
   assert.match(stopped.stdout, /"code":"interrupted"/, describeRun(stopped));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitUntil('the proxy to have passed on every answer of the store', () => target.proxy.idle);
   const stored = await target.list('sigint.ism');
   assert.ok(stored.length >= 5 && stored.length < planned, `${stored.length} objects stored`);
   assert.ok(!stored.includes('Manifest'));

@@ -7,6 +7,7 @@ import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startFaultProxy, mulberry32, type FaultProxy } from '../harness/faultProxy.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
+import { waitUntil } from '../harness/waitUntil.js';
 import { cleanIsm, cliEnv, describeRun, jsonLines, leakedSecrets, runCli, statusOf, summaryOf } from './publishHelpers.js';
 
 const RATE = 0.3;
@@ -79,7 +80,7 @@ test('Azure: an outage halfway fails the run after its retries, without a Manife
   assert.match(error.message, /az:\/\/outage\/clean\.ism/);
   assert.equal(await statusOf(`${az.endpoint}/outage/clean.ism/Manifest`), 404, 'no Manifest after a failed run');
   // A request the store was still working on when the run gave up lands now, if at all.
-  await new Promise((r) => setTimeout(r, 300));
+  await waitUntil('the proxy to have passed on every answer of the store', () => proxy.idle);
   // During the outage a quarter of the faults drop the connection after the store did the
   // work, so an object may land more than once before the rerun: compare counts, not 1.
   const landedBefore = new Map([...proxy.succeeded].filter(([k]) => k.startsWith(objectPuts)));

@@ -81,8 +81,8 @@ export async function startFaultyProxy(target: string, fault: (path: string, att
       });
       res.writeHead(upstream.status, headers);
       if (what === 'short' || what === 'stall') {
-        res.write(body.subarray(0, body.length >> 1));
-        if (what === 'short') setTimeout(() => req.socket.destroy(), 10);
+        // 'short' closes the connection once the half has left; 'stall' keeps it open.
+        res.write(body.subarray(0, body.length >> 1), () => what === 'short' && req.socket.destroy());
         return;
       }
       res.end(body);
