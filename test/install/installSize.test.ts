@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMIT_BYTES, formatReport, measureInstall } from '../../scripts/install-size.js';
-import { inCI, toolPath } from '../e2e/helpers.js';
+import { inCI, toolPath } from '../harness/ci.js';
 
 test('the packed package installs globally in under 100 MB, and the installed CLI plays the bundled sample', { timeout: 600_000 }, async (t) => {
   // `npm test` has just compiled dist/; packing without `prepare` leaves the files other tests run from alone.
