@@ -58,7 +58,8 @@ function withCutFragments(src: SourceIndex, levels: LevelBinding[], duplicates: 
     ...src,
     tracks: src.tracks.map(({ samples, ...t }) => {
       const level = levels.find((l) => isTrack(l.track, t));
-      const inspected: InspectedTrack = { ...t, fragments: level?.track.fragments ?? t.fragments, ...(samples && { sampleCount: samples.count }) };
+      // Cut fragments are timed on the presentation clock: the track says so.
+      const inspected: InspectedTrack = { ...t, ...(level && { timescale: level.track.timescale, fragments: level.track.fragments }), ...(samples && { sampleCount: samples.count }) };
       if (level === undefined && levels.length > 0) {
         const twin = duplicates.find((d) => isTrack(d.track, t))?.sameAs;
         inspected.notUsed = twin ? `the same samples as ${twin.file} track ${twin.trackId}` : 'not selected';

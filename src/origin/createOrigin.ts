@@ -81,6 +81,7 @@ export function createOrigin(opts: OriginOptions): Origin {
       loadServedPresentation(root, path, {
         ...(opts.fourCC !== undefined && { fourCC: opts.fourCC }),
         ...(opts.fragmentDuration !== undefined && { fragmentDuration: opts.fragmentDuration }),
+        ...(opts.manifestTimeline !== undefined && { manifestTimeline: opts.manifestTimeline }),
         ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
       }),
     ),

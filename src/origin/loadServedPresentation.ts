@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { indexSource } from '../fragments/indexSource.js';
 import type { BuiltFragment, SourceIndex } from '../fragments/types.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
-import { buildPresentation, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
+import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
 import { toInputEntry } from '../plan/loadPresentation.js';
+import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
-import { writeManifest } from '../smooth/writeManifest.js';
 import type { OriginRoot, Stamp } from './originRoot.js';
 
 export type { Stamp } from './originRoot.js';
@@ -88,7 +88,7 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     sources.set(file, stamp);
   }
   const built = buildPresentation(selectTracks(entries, indexes), options);
-  const manifest = new TextEncoder().encode(writeManifest(built.presentation));
+  const manifest = new TextEncoder().encode(writePresentationManifest(built));
   const streams = new Map<string, ServedStream>();
   for (const s of built.presentation.streams) {
     streams.set(s.name, {
@@ -136,21 +136,24 @@ export function chunkIndex(times: BigInt64Array, time: bigint): number | undefin
   return undefined;
 }
 
-/** The sidecar when it matches the source, else a fresh index (and maybe a new sidecar). */
+/**
+ * The sidecar when it matches the source, else a fresh index (and maybe a new sidecar),
+ * with every track on the presentation clock (retimeSource; the sidecar keeps the source's).
+ */
 async function indexOne(root: OriginRoot, id: string, options: LoadServedOptions): Promise<{ index: SourceIndex; stamp: Stamp }> {
   const { src, stamp } = await root.openForIndex(id);
   try {
     const fromSidecar = await root.readSidecar(id, src, stamp);
     if (fromSidecar) {
       options.onIndexed?.(id, 'sidecar');
-      return { index: fromSidecar, stamp };
+      return { index: await retimeSource(fromSidecar, src, 16), stamp };
     }
     // Named by the source's id in its root (a remote source's name is its URL).
     const indexed = await indexSource(src, { concurrency: 16 });
     const index = indexed.file === id ? indexed : { ...indexed, file: id, tracks: indexed.tracks.map((t) => ({ ...t, file: id })) };
     options.onIndexed?.(id, 'index');
     if (root.writeSidecar) await root.writeSidecar(index).catch(() => undefined);
-    return { index, stamp };
+    return { index: await retimeSource(index, src, 16), stamp };
   } finally {
     await src.close();
   }

@@ -1,8 +1,7 @@
 import type { StreamType } from '../smooth/model.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { formatFragmentUrl } from '../smooth/url.js';
-import { writeManifest } from '../smooth/writeManifest.js';
-import type { BuiltPresentation } from './buildPresentation.js';
+import { writePresentationManifest, type BuiltPresentation } from './buildPresentation.js';
 import { bodySize, type Plan, type PlannedObject } from './plan.js';
 
 function textObject(key: string, xml: string, cacheControl: string): PlannedObject {
@@ -53,6 +52,6 @@ export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): 
     });
   }
   if (options.policy) objects.push(...policyObjects());
-  objects.push(manifestObject(writeManifest(built.presentation), options));
+  objects.push(manifestObject(writePresentationManifest(built), options));
   return { objects, totalBytes: objects.reduce((s, o) => s + bodySize(o.body), 0) };
 }

@@ -4,18 +4,32 @@ import { isSmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/model.js';
 import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import { writeManifest } from '../smooth/writeManifest.js';
 import type { SelectedTrack } from './selectTracks.js';
 import { announcedChunks, checkAligned } from './timeline.js';
 import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
 
-/** The presentation's Manifest clock (MS-SSTR: 100 ns units by default). */
-export const TIME_SCALE = 10_000_000;
+/** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
+export const TIME_SCALE = PRESENTATION_TIME_SCALE;
+
+/**
+ * How the Manifest lists chunks: `compact` writes a run of equal durations as one `<c>`
+ * with `r` (MS-SSTR 2.2, MinorVersion 2), `expanded` one `<c>` a fragment. Both give `t`
+ * on each stream's first chunk and wherever the timeline jumps.
+ */
+export type ManifestTimeline = 'compact' | 'expanded';
+
+/** GStreamer's mssdemux and mssdemux2 and dash.js's Smooth support all read `r`. */
+export const DEFAULT_MANIFEST_TIMELINE: ManifestTimeline = 'compact';
 
 export interface PresentationOptions {
   /** 'H264' (default) or 'AVC1' for old clients that only know the latter. */
   fourCC?: H264FourCC;
   /** Target fragment length in seconds for plain MP4 input, cut at shared keyframes (default 2). */
   fragmentDuration?: number;
+  /** How the Manifest lists chunks (default `compact`). */
+  manifestTimeline?: ManifestTimeline;
 }
 
 /** One quality level of one stream, tied to the source track that serves it. */
@@ -35,6 +49,8 @@ export interface DuplicateTrack {
 
 export interface BuiltPresentation {
   presentation: Presentation;
+  /** How its Manifest lists chunks (writePresentationManifest). */
+  manifestTimeline: ManifestTimeline;
   levels: LevelBinding[];
   /** The same audio muxed into several files is used once: the others, and which track they repeat. */
   duplicates: DuplicateTrack[];
@@ -48,7 +64,12 @@ interface Group {
   members: SelectedTrack[];
 }
 
-/** Groups selected tracks into StreamIndexes and QualityLevels and lays out the timeline. */
+/**
+ * Groups selected tracks into StreamIndexes and QualityLevels and lays out the timeline.
+ * Plain MP4 tracks are cut on the presentation clock (10 MHz); fragmented tracks should
+ * be on it already (retimeSource, as loadPresentation does): a stream of another
+ * timescale keeps it, announced as the StreamIndex's TimeScale.
+ */
 export function buildPresentation(selected: SelectedTrack[], options: PresentationOptions = {}): BuiltPresentation {
   // Plain MP4 tracks have sample tables, not fragments, until cut (before alignment is checked).
   const cut = cutProgressive(selected.map((s) => s.track), options.fragmentDuration);
@@ -92,9 +113,15 @@ export function buildPresentation(selected: SelectedTrack[], options: Presentati
   }
   return {
     presentation: { majorVersion: 2, minorVersion: 2, timeScale: TIME_SCALE, duration: durationEnd, streams },
+    manifestTimeline: options.manifestTimeline ?? DEFAULT_MANIFEST_TIMELINE,
     levels,
     duplicates,
   };
+}
+
+/** The client Manifest of a built presentation, its chunks listed as it was asked to. */
+export function writePresentationManifest(built: Pick<BuiltPresentation, 'presentation' | 'manifestTimeline'>): string {
+  return writeManifest(built.presentation, { repeat: built.manifestTimeline === 'compact' });
 }
 
 function describeLevel(track: TrackIndex, index: number, bitrate: number, h264FourCC: H264FourCC): QualityLevel {

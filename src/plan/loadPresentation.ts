@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { indexFile } from '../fragments/indexFile.js';
+import { indexSource } from '../fragments/indexSource.js';
+import { openFileSource } from '../source/fileSource.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex } from '../fragments/types.js';
 import { readIsm, type IsmEntry } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
+import { retimeSource } from './retimeSource.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
 
 export interface LoadOptions extends PresentationOptions {
@@ -13,22 +15,33 @@ export interface LoadOptions extends PresentationOptions {
 }
 
 export interface LoadedPresentation extends BuiltPresentation {
+  /** Every source as indexed: its own timescales and fragments. */
   sources: SourceIndex[];
 }
 
-/** Inputs (media files and/or `.ism` server manifests) -> indexed sources -> presentation. */
+/**
+ * Inputs (media files and/or `.ism` server manifests) -> indexed sources -> presentation,
+ * every track on the presentation clock (fragmented tracks of other timescales retimed).
+ */
 export async function loadPresentation(inputs: string[], options: LoadOptions = {}): Promise<LoadedPresentation> {
   if (inputs.length === 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'no inputs given: name .ismv/.isma files or a .ism server manifest');
   const entries = (await Promise.all(inputs.map(resolveInput))).flat();
   const files = [...new Set(entries.map((e) => e.file))];
   const indexes = new Map<string, SourceIndex>();
+  const retimed = new Map<string, SourceIndex>();
   // A few files at once: each is O(fragments) small reads, mostly waiting on I/O.
   await runAll(files, 4, async (file) => {
-    const ix = await indexFile(file);
-    options.onIndexed?.(ix);
-    indexes.set(file, ix);
+    const src = await openFileSource(file);
+    try {
+      const ix = await indexSource(src);
+      options.onIndexed?.(ix);
+      indexes.set(file, ix);
+      retimed.set(file, await retimeSource(ix, src));
+    } finally {
+      await src.close();
+    }
   });
-  const built = buildPresentation(selectTracks(entries, indexes), options);
+  const built = buildPresentation(selectTracks(entries, retimed), options);
   return { ...built, sources: files.map((f) => indexes.get(f)!) };
 }
 

@@ -1,10 +1,10 @@
 import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
+import { writePresentationManifest } from '../plan/buildPresentation.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
 import type { Presentation } from '../smooth/model.js';
 import { writeIsm } from '../smooth/writeIsm.js';
-import { writeManifest } from '../smooth/writeManifest.js';
 import { openFileSource } from '../source/fileSource.js';
 import type { WriteProgress } from '../package/writePlanToFolder.js';
 import { buildFilesAtomically, buildFolderAtomically } from '../util/atomicFolder.js';
@@ -79,7 +79,7 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
       },
       opts.signal,
     );
-    const ismc = writeManifest(loaded.presentation);
+    const ismc = writePresentationManifest(loaded);
     const ism = writeIsm(layout.ism);
     await writeFile(join(temp, layout.ismcName), ismc, { flag: 'wx' });
     await writeFile(join(temp, layout.ismName), ism, { flag: 'wx' });

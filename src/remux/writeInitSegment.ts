@@ -30,9 +30,10 @@ export function writeInitSegment(track: TrackIndex, setup: TrackSetup, options: 
   const minf = box('minf', writeMediaHeader(track.kind), writeDinf(), stbl);
   const mdia = box('mdia', writeMdhd({ version: 1, timescale: track.timescale, duration: 0n, language: options.language }), writeHdlr({ handlerType }, handlerName), minf);
   const tkhd = writeTkhd({ version: 1, flags: TRACK_ENABLED_IN_MOVIE, trackId: track.trackId, duration: 0n, width: track.width ?? 0, height: track.height ?? 0 });
-  const trex = writeTrex(
-    setup.trex ?? { trackId: track.trackId, defaultSampleDescriptionIndex: 1, defaultSampleDuration: 0, defaultSampleSize: 0, defaultSampleFlags: 0 },
-  );
+  const sourceTrex = setup.trex ?? { trackId: track.trackId, defaultSampleDescriptionIndex: 1, defaultSampleDuration: 0, defaultSampleSize: 0, defaultSampleFlags: 0 };
+  // Built fragments (plain MP4, or retimed to 10 MHz) give every sample its duration, on
+  // the presentation clock: a default from the source's clock would only mislead.
+  const trex = writeTrex(track.fragments.some((f) => f.built) ? { ...sourceTrex, defaultSampleDuration: 0 } : sourceTrex);
   const moov = box('moov', writeMvhd(track.timescale, track.trackId + 1), box('trak', tkhd, mdia), box('mvex', writeMehd(duration), trex));
   const ftyp = writeFtyp();
   const out = new Uint8Array(ftyp.length + moov.length);

@@ -140,14 +140,15 @@ export function summarizeManifest(xml: string): ManifestSummary {
     timeScale: Number(root.TimeScale ?? 10_000_000),
     streams: root.StreamIndex.map((s) => {
       const levels = (s.QualityLevel ?? []) as { Bitrate: string }[];
-      const chunks = (s.c ?? []) as { t?: string }[];
+      const chunks = (s.c ?? []) as { t?: string; r?: string }[];
       const language = s.Language as string | undefined;
       const summary = {
         type: String(s.Type),
         name: String(s.Name ?? s.Type),
         bitrates: levels.map((q) => Number(q.Bitrate)).sort((a, b) => a - b),
         firstTime: BigInt(chunks[0]?.t ?? '0'),
-        chunks: chunks.length,
+        // A compact timeline lists a run of equal chunks once, `r` the run's length.
+        chunks: chunks.reduce((n, c) => n + Number(c.r ?? 1), 0),
       };
       return language === undefined ? summary : { ...summary, language };
     }),

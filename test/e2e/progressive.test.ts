@@ -3,7 +3,8 @@
 // itself, with playbin (mssdemux) and playbin3 (mssdemux2), all at the source's running
 // times plus the AAC priming that Smooth cannot skip (1024 samples, within one frame); a
 // variable-frame-rate source keeps its frames and duration; dash.js plays the ladder to
-// the end with audio.
+// the end with audio. Fragmented input on other clocks (CMAF at 12288 and 48000 Hz), its
+// moofs rebuilt at 10 MHz, decodes to the source's frames and sound at its times too.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -96,6 +97,13 @@ async function probeFirstTimes(file: string): Promise<{ video: number; audio: nu
   return { video: await first('v:0'), audio: await first('a:0') };
 }
 
+/** The same buffers (checksums), in the same order, each at the source's media time (±1 µs). */
+function assertSamePts(smooth: Printed[], source: Printed[], what: string): void {
+  assert.deepEqual(smooth.map((b) => b.hash), source.map((b) => b.hash), `${what}: the source's, in its order`);
+  const worst = Math.max(...smooth.map((b, i) => Math.abs(b.pts - source[i]!.pts)));
+  assert.ok(worst < 1e-6, `${what}: up to ${(worst * 1e9).toFixed(0)} ns from the source's times`);
+}
+
 function assertPlayed(d: Decoded, what: string): void {
   const tail = `\n--- stderr (tail) ---\n${d.result.stderr.split('\n').filter((l) => !l.includes('basesink')).join('\n').slice(-1500)}`;
   assert.equal(d.result.code, 0, `${what}: gst-launch exit code (124 = timed out)${tail}`);
@@ -175,10 +183,11 @@ test('GStreamer: a variable-frame-rate plain MP4 keeps its frames and its durati
   const duration = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', vfr], 30);
   const sourceSeconds = Number(duration.stdout.trim());
   const xml = await readFile(join(tmp, 'video.ism', 'Manifest'), 'utf8');
-  const videoIndex = /<StreamIndex Type="video"[^>]*TimeScale="(\d+)"[^>]*>([\s\S]*?)<\/StreamIndex>/.exec(xml);
-  assert.ok(videoIndex?.[1] && videoIndex[2], 'video StreamIndex with its TimeScale');
-  const scale = Number(videoIndex[1]);
-  const sum = [...videoIndex[2].matchAll(/<c [^>]*d="(\d+)"/g)].reduce((a, m) => a + Number(m[1]), 0);
+  const videoIndex = /<StreamIndex Type="video"[^>]*>([\s\S]*?)<\/StreamIndex>/.exec(xml);
+  assert.ok(videoIndex?.[1], 'video StreamIndex');
+  assert.equal(manifest.timeScale, 10_000_000, 'one TimeScale, at the root');
+  const scale = manifest.timeScale;
+  const sum = [...videoIndex[1].matchAll(/<c [^>]*d="(\d+)"(?: r="(\d+)")?/g)].reduce((a, m) => a + Number(m[1]) * Number(m[2] ?? 1), 0);
   t.diagnostic(`vfr: fragment durations sum to ${sum}/${scale} s, source video duration ${sourceSeconds} s`);
   assert.equal(sum / scale, sourceSeconds, 'fragment durations sum to the source duration');
 
@@ -192,6 +201,35 @@ test('GStreamer: a variable-frame-rate plain MP4 keeps its frames and its durati
         assertPlayed(direct, 'source MP4');
         assert.equal(direct.video.length, 96, 'the source decodes to 96 frames (120 with every 5th dropped)');
         assert.deepEqual(smooth.video.map(shown), direct.video.map(shown), 'same frames at the same running times');
+      }),
+    ),
+  );
+});
+
+test('GStreamer: CMAF at 12288 and 48000 Hz, retimed to 10 MHz, decodes to the source\'s frames and sound at the source\'s times', { timeout: 120_000, concurrency: 2 }, async (t) => {
+  if (!requireTools(t, 'gst-launch-1.0', 'timeout')) return;
+  const video = join(fixtures, 'cmaf', 'video.mp4');
+  const audio = join(fixtures, 'cmaf', 'audio.mp4');
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-cmaf-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  await packagePresentation({ inputs: [video, audio], outDir: join(tmp, 'video.ism') });
+  const xml = await readFile(join(tmp, 'video.ism', 'Manifest'), 'utf8');
+  assert.doesNotMatch(xml, /<StreamIndex [^>]*TimeScale=/, 'one TimeScale, at the root');
+  const server = await startStaticServer({ root: join(tmp, 'video.ism'), host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  await Promise.all(
+    (['playbin', 'playbin3'] as const).map((playbin) =>
+      t.test(playbin, async () => {
+        const [smooth, directVideo, directAudio] = await mapLimit([`${server.url}video.ism/Manifest`, `file://${video}`, `file://${audio}`], 3, (uri) => decode(playbin, uri));
+        assertPlayed(smooth!, 'Smooth');
+        assertPlayed(directVideo!, 'source video');
+        assertPlayed(directAudio!, 'source audio');
+        assert.equal(directVideo!.video.length, 192, 'the source decodes to 192 frames');
+        // Every buffer's time within 1 µs of the source's media time: 100 ns units, each time
+        // rounded on its own. (Media times, not running times: the source's edit list hides
+        // the video's 2-frame B-frame delay, which fragmented input keeps in Smooth.)
+        assertSamePts(smooth!.video, directVideo!.video, 'video frames');
+        assertSamePts(smooth!.audio, directAudio!.audio, 'audio buffers');
       }),
     ),
   );

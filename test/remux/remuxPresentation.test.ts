@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { remuxPresentation } from '../../src/remux/remuxPresentation.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { writeManifest } from '../../src/smooth/writeManifest.js';
+import { writePresentationManifest } from '../../src/plan/buildPresentation.js';
 import { readIsm } from '../../src/smooth/ism.js';
 import { ErrorCode, SmoothpubError } from '../../src/errors.js';
 import { requireTools } from '../e2e/helpers.js';
@@ -45,8 +45,8 @@ for (const [name, inputs] of Object.entries(SETS)) {
 
     const original = await loadPresentation(inputs);
     const remuxed = await loadPresentation([result.ism]);
-    const manifest = writeManifest(original.presentation);
-    assert.equal(writeManifest(remuxed.presentation), manifest);
+    const manifest = writePresentationManifest(original);
+    assert.equal(writePresentationManifest(remuxed), manifest);
     // (b) every remuxed file is found through its mfra, not by a scan
     assert.equal(remuxed.sources.length, result.files.length);
     for (const s of remuxed.sources) assert.equal(s.method, 'mfra', s.file);

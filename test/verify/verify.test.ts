@@ -27,7 +27,7 @@ for (const [name, inputs, streams, fragments] of [
   ['clean.ism', sets.cleanIsm, 2, 16],
   ['users.ism (B-frames, AAC priming: first audio tfxd -213333 announced as t=0)', sets.usersIsm, 2, 16],
   ['multitrack.ismv (two video tracks, two audio languages, priming)', sets.multitrack, 3, 16],
-  ['cmaf/ (tfdt, no tfxd; timescales 12288 and 48000)', sets.cmaf, 2, 9],
+  ['cmaf/ (tfdt, no tfxd; timescales 12288 and 48000, moofs rebuilt at 10 MHz)', sets.cmaf, 2, 9],
 ] as const) {
   test(`an intact presentation verifies: ${name}`, () =>
     withServed([...inputs], async (s) => {

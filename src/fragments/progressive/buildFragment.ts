@@ -29,7 +29,7 @@ export interface FragmentSpan {
 
 /** Where a fragment of samples [from, to) sits and how large its parts are, computed without building it. */
 export interface FragmentLayout {
-  /** Decode time of its first sample and its duration (track timescale). */
+  /** Decode time of its first sample and its duration (presentation ticks, 10 MHz). */
   time: number;
   duration: number;
   /** Sample bytes (the `mdat` payload). */

@@ -1,7 +1,8 @@
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { SampleTable, TrackIndex } from '../types.js';
 import { spanFragment, type CutTrack } from './spanFragment.js';
-import { presentationLead, trackTimeline, type TrackTimeline } from './trackTimeline.js';
+import { PRESENTATION_TIME_SCALE as SCALE } from '../../smooth/timeScale.js';
+import { presentationDelay, trackTimeline, type TrackTimeline } from './trackTimeline.js';
 
 /** The default fragment length of plain MP4 input, seconds (what encoders' GOPs usually are). */
 export const DEFAULT_FRAGMENT_DURATION = 2;
@@ -13,29 +14,32 @@ function isProgressive(t: TrackIndex): t is Progressive {
 }
 
 /**
- * Cuts every plain MP4 track into fragments (other tracks are returned as they are).
- * Video quality levels are one stream: they are cut together at keyframes all of them
- * share, at or after each multiple of `seconds`. Audio is cut at its own sample
- * boundaries nearest the video's cut times (or multiples of `seconds`).
+ * Cuts every plain MP4 track into fragments (other tracks are returned as they are),
+ * timed in presentation ticks (10 MHz; the cut tracks say so in `timescale`). Video
+ * quality levels are one stream: they are cut together at keyframes all of them share,
+ * at or after each multiple of `seconds`. Audio is cut at its own sample boundaries
+ * nearest the video's cut times (or multiples of `seconds`).
  */
 export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_FRAGMENT_DURATION): TrackIndex[] {
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `fragment duration must be a positive number of seconds, got ${seconds}`);
   const video = tracks.filter((t): t is Progressive => isProgressive(t) && t.kind === 'video');
   // Every track is presented as in the source, all delayed by as much as the earliest would
   // start before 0 (AAC priming): A/V in sync, no fragment before 0.
-  const delaySeconds = Math.max(0, ...tracks.filter(isProgressive).map((t) => presentationLead(t.samples) / t.timescale));
-  for (const t of tracks) if (isProgressive(t)) timelines.set(t, trackTimeline(t.samples, t.timescale, delaySeconds));
+  const delay = presentationDelay(tracks.filter(isProgressive));
+  for (const t of tracks) {
+    if (!isProgressive(t)) continue;
+    timelines.set(t, trackTimeline(t.samples, t.timescale, delay));
+    checkTrunFields(t);
+  }
   const cut = new Map<TrackIndex, TrackIndex>();
-  let cutSeconds: number[] = [];
+  let cutTimes: number[] = [];
   if (video.length > 0) {
-    const starts = sharedKeyframeCuts(video, seconds, delaySeconds);
-    const ts = video[0]!.timescale;
-    cutSeconds = starts.map((t) => t / ts);
-    for (const t of video) cut.set(t, withFragments(t, startsOf(t, starts)));
+    cutTimes = sharedKeyframeCuts(video, seconds, delay);
+    for (const t of video) cut.set(t, withFragments(t, startsOf(t, cutTimes)));
   }
   for (const t of tracks) {
     if (!isProgressive(t) || t.kind === 'video') continue;
-    cut.set(t, withFragments(t, nearestCuts(t, cutSeconds, seconds)));
+    cut.set(t, withFragments(t, nearestCuts(t, cutTimes, seconds)));
   }
   return tracks.map((t) => cut.get(t) ?? t);
 }
@@ -50,10 +54,36 @@ function timelineOf(t: Progressive): TrackTimeline {
 function withFragments(t: Progressive, starts: number[]): TrackIndex {
   const track: CutTrack = { trackId: t.trackId, table: t.samples, timeline: timelineOf(t) };
   const fragments = starts.map((from, i) => spanFragment(track, from, starts[i + 1] ?? t.samples.count, i + 1));
-  return { ...t, fragments };
+  return { ...t, timescale: SCALE, fragments };
 }
 
-/** Timeline decode time (track timescale) of sample i. */
+/** The largest sample duration and composition offset a `trun` holds: 32 bits, 429 s at 10 MHz. */
+const MAX_TRUN_FIELD = 0xffffffff;
+
+/**
+ * Every sample's duration and composition offset must fit its 32-bit `trun` field on the
+ * presentation clock; only corrupt sample tables (a sample lasting, or shown, minutes
+ * after it decodes) do not.
+ */
+function checkTrunFields(t: Progressive): void {
+  const timeline = timelineOf(t);
+  let decode = timeline.decodeTime(0);
+  for (let i = 0; i < t.samples.count; i++) {
+    const next = timeline.decodeTime(i + 1);
+    const offset = timeline.compositionOffset(i);
+    if (next - decode > MAX_TRUN_FIELD || offset > MAX_TRUN_FIELD) {
+      const what = next - decode > MAX_TRUN_FIELD ? `lasts ${seconds3(next - decode)}` : `is presented ${seconds3(offset)} after it decodes`;
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `sample ${i + 1} ${what}, more than a fragment can hold (429 s): the track's sample tables (stts, ctts) are corrupt`, {
+        file: t.file,
+        trackId: t.trackId,
+        boxPath: 'moov/trak/mdia/minf/stbl',
+      });
+    }
+    decode = next;
+  }
+}
+
+/** Timeline decode time (presentation ticks) of sample i. */
 function timeOf(t: Progressive, i: number): number {
   return timelineOf(t).decodeTime(i);
 }
@@ -62,12 +92,11 @@ function timeOf(t: Progressive, i: number): number {
  * Decode times of the keyframes (what fragments start at), and when the source presents
  * each (what cuts and messages go by: the presentation's delay taken off).
  */
-function keyframeTimes(t: Progressive, delaySeconds: number): { decode: number[]; presented: Map<number, number> } {
+function keyframeTimes(t: Progressive, delay: number): { decode: number[]; presented: Map<number, number> } {
   const decode: number[] = [];
   const presented = new Map<number, number>();
   const { sync, count } = t.samples;
   const timeline = timelineOf(t);
-  const delay = Math.round(delaySeconds * t.timescale);
   for (let i = 0; i < count; i++) {
     if (sync !== undefined && sync[i] !== 1) continue;
     const time = timeline.decodeTime(i);
@@ -77,24 +106,23 @@ function keyframeTimes(t: Progressive, delaySeconds: number): { decode: number[]
   return { decode, presented };
 }
 
-/** Cut times (track timescale, first sample's time first) at keyframes every video level has. */
-function sharedKeyframeCuts(video: Progressive[], seconds: number, delaySeconds: number): number[] {
-  const [first, ...rest] = video as [Progressive, ...Progressive[]];
-  const timed = video.map((t) => keyframeTimes(t, delaySeconds));
+/**
+ * Cut times (presentation ticks, first sample's time first) at keyframes every video
+ * level has. Levels of different timescales line up where their keyframes are at the same
+ * times: equal times convert to equal ticks.
+ */
+function sharedKeyframeCuts(video: Progressive[], seconds: number, delay: number): number[] {
+  const first = video[0]!;
+  const timed = video.map((t) => keyframeTimes(t, delay));
   const keyframes = timed.map((k) => k.decode);
   const shown = (k: number, time: number): number => timed[k]!.presented.get(time)!;
-  for (const other of rest) {
-    if (other.timescale !== first.timescale) {
-      throw misaligned(first, other, `their timescales differ (${first.timescale} vs ${other.timescale})`);
-    }
-  }
   const start = keyframes[0]![0]!;
   for (let k = 1; k < video.length; k++) {
-    if (keyframes[k]![0] !== start) throw misaligned(first, video[k]!, `their first samples start at ${seconds3(shown(0, start), first)} and ${seconds3(shown(k, keyframes[k]![0]!), first)}`);
+    if (keyframes[k]![0] !== start) throw misaligned(first, video[k]!, `their first samples start at ${seconds3(shown(0, start))} and ${seconds3(shown(k, keyframes[k]![0]!))}`);
   }
   const others = keyframes.slice(1).map((list) => new Set(list));
   const shared = keyframes[0]!.filter((time) => others.every((s) => s.has(time)));
-  const step = seconds * first.timescale;
+  const step = seconds * SCALE;
   const cuts = [start];
   // A keyframe is a cut when it is presented at or after the next multiple of `seconds`.
   let next = (Math.floor(shown(0, start) / step) + 1) * step;
@@ -127,15 +155,15 @@ function startsOf(t: Progressive, cutTimes: number[]): number[] {
   return cutTimes.map((time) => indexByTime.get(time)!);
 }
 
-/** Sample indexes nearest each cut time (seconds), then every `seconds` to the end; always from sample 0. */
-function nearestCuts(t: Progressive, cutSeconds: number[], seconds: number): number[] {
+/** Sample indexes nearest each cut time (presentation ticks), then every `seconds` to the end; always from sample 0. */
+function nearestCuts(t: Progressive, cutTimes: number[], seconds: number): number[] {
   const { count } = t.samples;
-  const ts = t.timescale;
+  const step = seconds * SCALE;
   const end = timeOf(t, count);
-  const targets = cutSeconds.slice(1).map((s) => s * ts);
-  let next = targets.length > 0 ? targets[targets.length - 1]! + seconds * ts : timeOf(t, 0) + seconds * ts;
+  const targets = cutTimes.slice(1);
+  let next = targets.length > 0 ? targets[targets.length - 1]! + step : timeOf(t, 0) + step;
   // No sliver of a last fragment (audio delayed past the video's end): it joins the one before.
-  for (; next < end - (seconds * ts) / 2; next += seconds * ts) targets.push(next);
+  for (; next < end - step / 2; next += step) targets.push(next);
   const starts = [0];
   for (const target of targets) {
     const i = nearestSample(t, target);
@@ -157,14 +185,14 @@ function nearestSample(t: Progressive, target: number): number {
   return lo;
 }
 
-function seconds3(ticks: number, t: TrackIndex): string {
-  return `${(ticks / t.timescale).toFixed(3)} s`;
+function seconds3(ticks: number): string {
+  return `${(ticks / SCALE).toFixed(3)} s`;
 }
 
 /** The keyframes after the first, as the source presents them. */
 function listSeconds(keyframes: { decode: number[]; presented: Map<number, number> }, t: TrackIndex): string {
   const times = keyframes.decode;
-  const shown = times.slice(1, 4).map((x) => seconds3(keyframes.presented.get(x)!, t));
+  const shown = times.slice(1, 4).map((x) => seconds3(keyframes.presented.get(x)!));
   return shown.length > 0 ? `[${shown.join(', ')}${times.length > 4 ? ', ...' : ''}] in ${t.file} track ${t.trackId}` : `[none] in ${t.file} track ${t.trackId}`;
 }
 

@@ -1,4 +1,5 @@
 import type { SampleTable } from '../types.js';
+import { toPresentationTicks } from '../../smooth/timeScale.js';
 
 /**
  * Where a plain MP4 track's samples sit on Smooth's timeline, which has no edit lists
@@ -13,9 +14,9 @@ import type { SampleTable } from '../types.js';
  * are the source's, all tracks delayed by one presentation delay (see presentationLead).
  */
 export interface TrackTimeline {
-  /** Decode time of sample `i` (track timescale); `i = count` is the track's end. */
+  /** Decode time of sample `i` in presentation ticks (10 MHz); `i = count` is the track's end. */
   decodeTime(i: number): number;
-  /** Presentation minus decode time of sample `i`: never negative (`trun` version 0). */
+  /** Presentation minus decode time of sample `i`, presentation ticks: never negative (`trun` version 0). */
   compositionOffset(i: number): number;
 }
 
@@ -33,12 +34,20 @@ export function presentationLead(table: SampleTable): number {
   return Math.max(0, -firstPresentation(table, cto));
 }
 
-/** The timeline of a track in a presentation delayed by `delaySeconds` (the largest presentationLead of its tracks). */
-export function trackTimeline(table: SampleTable, timescale: number, delaySeconds: number): TrackTimeline {
+/**
+ * The timeline of a track in a presentation delayed by `delay` presentation ticks (the
+ * largest presentationLead of its tracks, converted), in presentation ticks. Every time is
+ * the track's own (in its timescale, edit list applied) converted on its own
+ * (toPresentationTicks: within 50 ns, no error carried from one sample to the next);
+ * durations and offsets are differences of converted times, so offsets stay unsigned.
+ */
+export function trackTimeline(table: SampleTable, timescale: number, delay: number): TrackTimeline {
   const { times, count, compositionOffsets: cto } = table;
-  // Presentation time of sample i is times[i] + cto[i] + shift: the source's (edit list applied), delayed.
-  const shift = table.delay - table.mediaTime + Math.round(delaySeconds * timescale);
-  if (cto === undefined || count === 0) return { decodeTime: (i) => times[i]! + shift, compositionOffset: () => 0 };
+  const convert = toPresentationTicks(timescale);
+  // Presentation time of sample i is times[i] + cto[i] + shift: the source's (edit list applied).
+  const shift = table.delay - table.mediaTime;
+  const at = (ticks: number): number => delay + convert(ticks);
+  if (cto === undefined || count === 0) return { decodeTime: (i) => at(times[i]! + shift), compositionOffset: () => 0 };
   let minOffset = Infinity;
   for (let i = 0; i < count; i++) minOffset = Math.min(minOffset, cto[i]!);
   const presented = (i: number): number => times[i]! + cto[i]! + shift;
@@ -59,8 +68,19 @@ export function trackTimeline(table: SampleTable, timescale: number, delaySecond
     latest = Math.min(latest, presented(i));
     head[i] = Math.min(first + Math.floor((i * (next - first)) / k), latest);
   }
-  const decodeTime = (i: number): number => (i < k ? head[i]! : i === count ? end : unclamped(i));
-  return { decodeTime, compositionOffset: (i) => presented(i) - decodeTime(i) };
+  const decodeTicks = (i: number): number => (i < k ? head[i]! : i === count ? end : unclamped(i));
+  const decodeTime = (i: number): number => at(decodeTicks(i));
+  return { decodeTime, compositionOffset: (i) => at(presented(i)) - decodeTime(i) };
+}
+
+/**
+ * The presentation's delay in presentation ticks: the largest lead (presentationLead) of
+ * its tracks, each converted and rounded as any time is, so no track starts before 0.
+ */
+export function presentationDelay(tracks: readonly { samples: SampleTable; timescale: number }[]): number {
+  let delay = 0;
+  for (const t of tracks) delay = Math.max(delay, toPresentationTicks(t.timescale)(presentationLead(t.samples)));
+  return delay;
 }
 
 /** Presentation time of the first presented sample (the source's, edit list applied). */

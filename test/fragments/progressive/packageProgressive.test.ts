@@ -67,25 +67,33 @@ test('a plain MP4 ladder packages into fragments that carry exactly the source s
   const out = join(await tmp(), 'p.ism');
   const files = ['v300', 'v200', 'v100'].map((n) => `${P}/${n}.mp4`);
   const result = await packagePresentation({ inputs: files, outDir: out });
-  const manifest = readManifest(await readFile(join(out, 'Manifest'), 'utf8'));
+  const xml = await readFile(join(out, 'Manifest'), 'utf8');
+  const manifest = readManifest(xml);
+  // One clock for the whole presentation: clients that read only the root TimeScale place every fragment right.
+  assert.match(xml, /<SmoothStreamingMedia [^>]*TimeScale="10000000"/);
+  assert.doesNotMatch(xml, /<StreamIndex [^>]*TimeScale=/, 'no StreamIndex has a TimeScale of its own');
   const video = manifest.streams.find((s) => s.type === 'video')!;
   const audio = manifest.streams.find((s) => s.type === 'audio')!;
   assert.equal(video.qualityLevels.length, 3);
   assert.equal(audio.qualityLevels.length, 1, 'the AAC track muxed into every file is one rendition');
   assert.equal(video.chunks.length, 4);
   // Everything is presented as in the source, 1024 samples (the AAC priming Smooth cannot
-  // skip; 640 at 30000) later: the priming decodes at 0. Keyframes are presented at 2.002 s
-  // steps; a fragment's t is its keyframe's decode time, the 2-frame reorder delay earlier,
-  // except the first: B-frame video decodes from its first frame's presentation.
-  const delay = 1024 / 48000;
-  assert.equal(video.timeScale, 30000);
-  assert.deepEqual(video.chunks.map((c) => c.t), [640n, 60060n - 2002n + 640n, 120120n - 2002n + 640n, 180180n - 2002n + 640n]);
-  assert.equal(video.chunks.reduce((sum, c) => sum + c.d, 0n), 240240n, 'video lasts as long as the source (8.008 s)');
+  // skip; 213333 in 100 ns, rounded) later: the priming decodes at 0. Keyframes are presented
+  // at 2.002 s steps; a fragment's t is its keyframe's decode time, the 2-frame reorder delay
+  // earlier, except the first: B-frame video decodes from its first frame's presentation.
+  // Each source time (1/30000 s) is converted to 100 ns on its own, rounded.
+  const delay = 213333;
+  const at = (ticks: number, timescale: number): number => Math.round((ticks * 10_000_000) / timescale);
+  assert.equal(manifest.timeScale, 10_000_000);
+  assert.equal(video.timeScale, undefined);
+  assert.equal(audio.timeScale, undefined);
+  assert.deepEqual(video.chunks.map((c) => c.t), [0, 60060 - 2002, 120120 - 2002, 180180 - 2002].map((t) => BigInt(at(t, 30000) + delay)));
+  assert.equal(video.chunks.reduce((sum, c) => sum + c.d, 0n), 80_080_000n, 'video lasts as long as the source (8.008 s)');
   assert.equal(audio.chunks[0]!.t, 0n, 'the AAC priming decodes at 0');
   assert.equal(result.presentation.streams.length, 2);
 
   let fragments = 0;
-  const checkStream = async (file: string, stream: typeof video, bitrate: number, probeStream: string): Promise<void> => {
+  const checkStream = async (file: string, stream: typeof video, bitrate: number, probeStream: string, timescale: number): Promise<void> => {
     const source = await readFile(file);
     const packets = probePackets(file, probeStream);
     let next = 0;
@@ -103,23 +111,27 @@ test('a plain MP4 ladder packages into fragments that carry exactly the source s
       assert.equal(f.tfdt, chunk.t);
       let dts = Number(f.tfxdTime);
       assert.equal(f.trun.version, 0, 'unsigned composition offsets');
-      // Presentation times are the source's (ffprobe: edit list applied) plus the delay;
-      // decode times strictly increase (ffmpeg refuses equal ones), never after the presentation.
-      const shift = Math.round(delay * (stream.timeScale ?? 10_000_000));
+      // Presentation times are the source's (ffprobe: edit list applied, in 1/timescale s),
+      // each converted to 100 ns and rounded on its own, plus the delay: within 50 ns of the
+      // source wherever in the file. Decode times strictly increase (ffmpeg refuses equal
+      // ones), never after the presentation.
       f.trun.samples.forEach((s, k) => {
-        assert.equal(dts + (s.compositionTimeOffset ?? 0), mine[k]!.pts + shift, `${stream.name} fragment ${i} sample ${k} pts`);
+        const pts = dts + (s.compositionTimeOffset ?? 0);
+        assert.equal(pts, at(mine[k]!.pts, timescale) + delay, `${stream.name} fragment ${i} sample ${k} pts`);
+        assert.ok(Math.abs(pts - delay - (mine[k]!.pts * 10_000_000) / timescale) <= 0.5, `${stream.name} fragment ${i} sample ${k}: within 50 ns`);
         assert.ok(s.duration! > 0, `${stream.name} fragment ${i} sample ${k}: decode times increase`);
         assert.equal(s.flags === 0x02000000, mine[k]!.keyframe, 'sync flag = ffprobe keyframe');
         dts += s.duration!;
       });
       assert.ok(mine[0]!.keyframe, 'every fragment starts at a keyframe');
+      assert.equal(BigInt(dts) - chunk.t, chunk.d, 'trun durations add up to the Manifest d');
       next += n;
       fragments++;
     }
     assert.equal(next, packets.length, 'every sample is in exactly one fragment');
   };
-  for (const [i, file] of files.entries()) await checkStream(file, video, video.qualityLevels[i]!.bitrate, 'v:0');
-  await checkStream(files[0]!, audio, audio.qualityLevels[0]!.bitrate, 'a:0');
+  for (const [i, file] of files.entries()) await checkStream(file, video, video.qualityLevels[i]!.bitrate, 'v:0', 30000);
+  await checkStream(files[0]!, audio, audio.qualityLevels[0]!.bitrate, 'a:0', 48000);
   assert.equal(fragments, 3 * 4 + 4);
 });
 
@@ -135,8 +147,8 @@ test('--fragment-duration cuts at the shared keyframes at or after each multiple
   const out = join(await tmp(), 'f.ism');
   const result = await packagePresentation({ inputs: [`${P}/v200.mp4`, `${P}/v100.mp4`], outDir: out, fragmentDuration: 4 });
   const video = result.presentation.streams.find((s) => s.type === 'video')!;
-  // The keyframe presented at 4.004 s decodes 2 frames (2002) earlier; all 1024/48000 s (640) later (AAC priming).
-  assert.deepEqual(video.chunks.map((c) => c.t), [640n, 120120n - 2002n + 640n]);
+  // The keyframe presented at 4.004 s decodes 2 frames (2002/30000 s) earlier; all 1024/48000 s (213333) later (AAC priming).
+  assert.deepEqual(video.chunks.map((c) => c.t), [213333n, 39372667n + 213333n]);
 });
 
 test('a misaligned plain MP4 ladder fails naming both renditions and their keyframe times; nothing is written', async () => {

@@ -1,0 +1,93 @@
+import { readBoxHeader, MAX_BOX_HEADER } from '../bmff/box.js';
+import { Cursor } from '../bmff/cursor.js';
+import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
+import type { BuiltFragment, ByteRun, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
+import { readTrackSetup } from '../remux/readTrackSetup.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import type { ByteSource } from '../source/source.js';
+import { runAll } from '../util/runAll.js';
+import { retimeMoof } from './retimeMoof.js';
+
+/** One read a fragment: its `moof` (about 1 KiB for 2 s) fits; a bigger one is read again. */
+const FIRST_READ = 4 * 1024;
+/** As the indexer: a larger `moof` is corrupt or hostile. */
+const MAX_MOOF = 256 * 1024 * 1024;
+
+/**
+ * The source's fragmented tracks on the presentation clock: a track whose timescale is
+ * not 10 MHz (CMAF at 12288 or 48000, say) gets every fragment's `moof` rebuilt with
+ * converted times (retimeMoof), each then served as that `moof` followed by the source's
+ * `mdat`, byte for byte. Plain MP4 tracks (cut later, already on that clock) and 10 MHz
+ * tracks are returned as they are. The rebuilt `moof`s are kept in memory, about their
+ * own size a fragment. Reads each `moof` once more, `concurrency` at a time.
+ */
+export async function retimeSource(index: SourceIndex, src: ByteSource, concurrency = 8): Promise<SourceIndex> {
+  const todo = index.tracks.filter(needsRetiming);
+  if (todo.length === 0) return index;
+  const retimed = new Map<TrackIndex, TrackIndex>();
+  try {
+    for (const track of todo) {
+      const out = await retimeTrack(track, src, concurrency);
+      if (out) retimed.set(track, out);
+    }
+  } catch (e) {
+    throw isSmoothpubError(e) ? e.withContext({ file: src.name }) : e;
+  }
+  return { ...index, tracks: index.tracks.map((t) => retimed.get(t) ?? t) };
+}
+
+function needsRetiming(t: TrackIndex): boolean {
+  return t.samples === undefined && t.fragments.length > 0 && t.timescale !== PRESENTATION_TIME_SCALE;
+}
+
+/** Undefined when some `moof` cannot be rebuilt (CENC offsets): the track stays on its own clock. */
+async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: number): Promise<TrackIndex | undefined> {
+  let trexDefault: Promise<number> | undefined;
+  // Only samples with no duration of their own, in a traf with no default, need the moov's trex.
+  const trexDefaultDuration = (): Promise<number> => (trexDefault ??= readTrackSetup(src, track.trackId).then((s) => s.trex?.defaultSampleDuration ?? 0));
+  const fragments: (FragmentRef | undefined)[] = new Array<FragmentRef | undefined>(track.fragments.length);
+  let refused = false;
+  await runAll(track.fragments, concurrency, async (f, i) => {
+    if (refused) return;
+    const moof = await readMoofBytes(src, f);
+    const timing = { time: f.time, duration: f.duration, timescale: track.timescale };
+    let out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: 0 });
+    if (out?.usedTrexDefault) out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: await trexDefaultDuration() });
+    if (!out) {
+      refused = true;
+      return;
+    }
+    const mdat: ByteRun = { offset: f.offset + moof.length, size: f.size - moof.length };
+    fragments[i] = { offset: f.offset, size: out.moof.length + mdat.size, time: out.time, duration: out.duration, built: new RetimedBody(out.moof, mdat) };
+  });
+  if (refused) return undefined;
+  return { ...track, timescale: PRESENTATION_TIME_SCALE, fragments: fragments as FragmentRef[] };
+}
+
+/** The `moof` at a fragment's offset, whole. */
+async function readMoofBytes(src: ByteSource, f: FragmentRef): Promise<Uint8Array> {
+  let bytes = await src.read(f.offset, Math.min(FIRST_READ, f.size));
+  const h = readBoxHeader(new Cursor(bytes.subarray(0, MAX_BOX_HEADER), f.offset), f.offset + f.size, 'file');
+  if (h.type !== 'moof' || h.size > MAX_MOOF || h.size >= f.size) {
+    throw new SmoothpubError(ErrorCode.BAD_BOX, `expected the fragment's 'moof' here, found '${h.type}' of ${h.size} bytes: the file changed since it was indexed?`, { offset: f.offset, boxPath: 'moof' });
+  }
+  if (bytes.length < h.size) bytes = await src.read(f.offset, h.size);
+  if (bytes.length < h.size) throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, `file ends inside a 'moof' of ${h.size} bytes`, { offset: f.offset, boxPath: 'moof' });
+  return bytes.subarray(0, h.size);
+}
+
+/** A fragment served as a rebuilt `moof` and the source's `mdat` (header and payload). */
+class RetimedBody implements BuiltFragment {
+  constructor(
+    private readonly moof: Uint8Array,
+    private readonly mdat: ByteRun,
+  ) {}
+
+  head(): Uint8Array {
+    return this.moof;
+  }
+
+  runs(): ByteRun[] {
+    return [this.mdat];
+  }
+}
