@@ -9,7 +9,7 @@ export type { FragmentRef, SourceIndex, TrackIndex, TrackKind } from './fragment
 export { openFileSource, type FileSource } from './source/fileSource.js';
 export type { ByteSource } from './source/source.js';
 export { loadPresentation, type LoadOptions, type LoadedPresentation } from './plan/loadPresentation.js';
-export { buildPresentation, TIME_SCALE, type BuiltPresentation, type DuplicateTrack, type LevelBinding, type PresentationOptions } from './plan/buildPresentation.js';
+export { buildPresentation, writePresentationManifest, TIME_SCALE, type BuiltPresentation, type DuplicateTrack, type LevelBinding, type ManifestTimeline, type PresentationOptions } from './plan/buildPresentation.js';
 export { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 export type { Plan, PlannedObject, ObjectBody } from './plan/plan.js';
 export { inspectInputs, type InspectReport, type InspectedSource, type InspectedTrack, type Problem } from './inspect/inspectInputs.js';

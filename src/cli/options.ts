@@ -1,4 +1,5 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ManifestTimeline } from '../plan/buildPresentation.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { CreateStoreOptions } from '../stores/createStore.js';
 
@@ -38,6 +39,19 @@ export function parseFragmentDuration(value: string): number {
   const n = /^\d{1,3}(\.\d{1,6})?$/.test(value) ? Number(value) : NaN;
   if (!(n > 0 && n <= 60)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fragment-duration must be a number of seconds above 0 and at most 60, got '${value}'`);
   return n;
+}
+
+/** `--manifest-timeline`: how the Manifest lists chunks (package, publish, serve, remux). */
+export const MANIFEST_TIMELINE_OPTION = [
+  '--manifest-timeline <form>',
+  'compact: a run of equal fragment durations as one <c> with r (Manifest v2.2; GStreamer and dash.js read it); expanded: one <c> a fragment, for clients that know no r',
+  'compact',
+] as const;
+
+export function parseManifestTimeline(value: string): ManifestTimeline {
+  const v = value.toLowerCase();
+  if (v === 'compact' || v === 'expanded') return v;
+  throw new SmoothpubError(ErrorCode.BAD_OPTION, `--manifest-timeline must be compact or expanded, got '${value}'`);
 }
 
 /** `--endpoint`, `--region`, `--path-style` as the store options publish and serve pass on. */

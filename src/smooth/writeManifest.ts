@@ -6,7 +6,8 @@ import { ATTRIBUTE_PREFIX, type XmlNode } from './xmlNode.js';
 export interface WriteManifestOptions {
   /**
    * Compress runs of equal, contiguous chunks with `r` (MS-SSTR 2.2, needs
-   * MinorVersion 2). Off by default: every client reads the uncompressed form.
+   * MinorVersion 2; `r` is the run's length). Off unless asked: every client reads the
+   * uncompressed form (smoothpub's presentations ask for it, their `manifestTimeline`).
    */
   repeat?: boolean;
 }

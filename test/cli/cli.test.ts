@@ -124,3 +124,20 @@ test('inspect says which plain MP4 track is left out as the same audio as anothe
   const json = JSON.parse(cli('inspect', 'test/fixtures/progressive/v300.mp4', 'test/fixtures/progressive/v200.mp4', '--json').stdout) as { sources: { tracks: { notUsed?: string; fragments: unknown[] }[] }[] };
   assert.deepEqual(json.sources.map((s) => s.tracks.map((t) => t.notUsed ?? t.fragments.length)), [[4, 4], [4, 'the same samples as test/fixtures/progressive/v300.mp4 track 2']]);
 });
+
+test('--manifest-timeline: compact (r) by default, expanded on request; package, publish, serve and remux take it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-cli-timeline-'));
+  const compact = cli('package', 'test/fixtures/clean/clean.ism', '-o', join(dir, 'c.ism'), '--json');
+  assert.equal(compact.status, 0, compact.stderr);
+  assert.match(readFileSync(join(dir, 'c.ism', 'Manifest'), 'utf8'), /<c t="0" d="20000000" r="4"\/>/);
+  const expanded = cli('package', 'test/fixtures/clean/clean.ism', '-o', join(dir, 'e.ism'), '--manifest-timeline', 'expanded', '--json');
+  assert.equal(expanded.status, 0, expanded.stderr);
+  const xml = readFileSync(join(dir, 'e.ism', 'Manifest'), 'utf8');
+  assert.doesNotMatch(xml, / r="/);
+  assert.equal((xml.match(/<c /g) ?? []).length, 8, 'one <c> a fragment');
+  for (const c of ['package', 'publish', 'serve', 'remux']) assert.match(cli(c, '--help').stdout, /--manifest-timeline <form>/);
+  const bad = cli('package', 'test/fixtures/clean/clean.ism', '-o', join(dir, 'b.ism'), '--manifest-timeline', 'short');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /error cli\.bad-option: --manifest-timeline must be compact or expanded, got 'short'/);
+  assert.ok(!existsSync(join(dir, 'b.ism')));
+});

@@ -1,16 +1,17 @@
 // The origin serves exactly what `package` writes, from byte ranges of the sources.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { createOrigin } from '../../src/origin/createOrigin.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../../src/smooth/policy.js';
+import { readManifest } from '../../src/smooth/readManifest.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { waitUntil } from '../harness/waitUntil.js';
-import { get, listFiles, makeRoot, presentations, startOrigin } from './helpers.js';
+import { fixtures, get, listFiles, makeRoot, presentations, startOrigin } from './helpers.js';
 
 test('every object is byte-identical to package output (clean.ism, users.ism, a folder of ISMV, plain MP4), as a fetch handler and over HTTP', async (t) => {
   const r = await makeRoot();
@@ -63,6 +64,29 @@ test('verify passes against the origin over HTTP, with policy files and CORS', a
     assert.deepEqual(report.problems, [], p.path);
     assert.ok(report.ok && report.fragments > 10);
   }
+});
+
+test('CMAF on other clocks is served retimed to 10 MHz, byte-identical to package output; the Manifest timeline as asked', async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'smoothpub-origin-cmaf-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const folder = join(base, 'root', 'cmaf.ism');
+  await mkdir(folder, { recursive: true });
+  for (const f of ['video.mp4', 'audio.mp4']) await cp(join(fixtures, 'cmaf', f), join(folder, f));
+  const out = join(base, 'packaged');
+  await packagePresentation({ inputs: [join(folder, 'audio.mp4'), join(folder, 'video.mp4')], outDir: out });
+  const origin = createOrigin({ root: join(base, 'root'), onError: (e) => assert.fail(String(e)) });
+  const expanded = createOrigin({ root: join(base, 'root'), manifestTimeline: 'expanded' });
+  t.after(() => Promise.all([origin.close(), expanded.close()]));
+  const keys = await listFiles(out);
+  assert.equal(keys.length, 10, 'the Manifest and 9 fragments');
+  for (const key of keys) assert.deepEqual((await get(origin, `/cmaf.ism/${key}`)).body, new Uint8Array(await readFile(join(out, key))), key);
+  const compact = new TextDecoder().decode((await get(origin, '/cmaf.ism/Manifest')).body);
+  assert.match(compact, /<SmoothStreamingMedia [^>]*TimeScale="10000000"/);
+  assert.doesNotMatch(compact, /<StreamIndex [^>]*TimeScale=/);
+  assert.match(compact, / r="4"/);
+  const long = new TextDecoder().decode((await get(expanded, '/cmaf.ism/Manifest')).body);
+  assert.doesNotMatch(long, / r="/);
+  assert.deepEqual(readManifest(long), readManifest(compact));
 });
 
 test('FragmentInfo is the moof alone; keywords case-insensitive, the .ism path is not', async (t) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration } from '../options.js';
+import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -13,6 +13,7 @@ interface PackageCliOptions {
   fourcc: string;
   concurrency: string;
   fragmentDuration: string;
+  manifestTimeline: string;
   json?: boolean;
   progress: boolean;
 }
@@ -28,6 +29,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option(...FOURCC_OPTION)
     .option('--concurrency <n>', 'writer threads, one file at a time each (more can help on network filesystems)', '1')
     .option(...FRAGMENT_DURATION_OPTION)
+    .option(...MANIFEST_TIMELINE_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -48,6 +50,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             fourCC: parseFourCC(opts.fourcc),
             concurrency: parseConcurrency(opts.concurrency, MAX_WRITER_THREADS),
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+            manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             signal,
             onProgress,
           }),

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY } from '../../publish/defaults.js';
 import type { PublishEvent } from '../../publish/publishPlan.js';
-import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parsePositiveInt, storeLocation } from '../options.js';
+import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parseManifestTimeline, parsePositiveInt, storeLocation } from '../options.js';
 import { formatBytes, toJson } from '../output.js';
 
 interface PublishCliOptions {
@@ -21,6 +21,7 @@ interface PublishCliOptions {
   manifestCacheControl?: string;
   fourcc: string;
   fragmentDuration: string;
+  manifestTimeline: string;
   json?: boolean;
   progress: boolean;
 }
@@ -44,6 +45,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option('--manifest-cache-control <value>', 'Cache-Control of the Manifest', 'public, max-age=60')
     .option(...FOURCC_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
+    .option(...MANIFEST_TIMELINE_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print events and the summary as JSON lines')
     .addHelpText(
@@ -84,6 +86,7 @@ Examples:
           policy: opts.policy === true,
           fourCC: parseFourCC(opts.fourcc),
           fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+          manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
           publicRead: opts.public === true,
           fragmentCacheControl: opts.fragmentCacheControl!,
           manifestCacheControl: opts.manifestCacheControl!,

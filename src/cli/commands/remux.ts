@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseConcurrency, parseFourCC } from '../options.js';
+import { MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseManifestTimeline } from '../options.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -8,6 +8,7 @@ interface RemuxCliOptions {
   force?: boolean;
   fourcc: string;
   concurrency: string;
+  manifestTimeline: string;
   json?: boolean;
   progress: boolean;
 }
@@ -21,6 +22,7 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
     .option('-f, --force', 'replace files of the same names')
     .option('--fourcc <code>', 'FourCC for H.264 in the .ismc: H264, or AVC1 for old clients', 'H264')
     .option('--concurrency <n>', 'files written in parallel', '4')
+    .option(...MANIFEST_TIMELINE_OPTION)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -39,6 +41,7 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
             overwrite: opts.force === true,
             fourCC: parseFourCC(opts.fourcc),
             concurrency: parseConcurrency(opts.concurrency),
+            manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             signal,
             onProgress,
           }),

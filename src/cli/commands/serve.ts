@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { HOST_OPTION, PORT_OPTION, parseFragmentDuration, parsePort, parsePositiveInt, storeLocation } from '../options.js';
+import { HOST_OPTION, MANIFEST_TIMELINE_OPTION, PORT_OPTION, parseFragmentDuration, parseManifestTimeline, parsePort, parsePositiveInt, storeLocation } from '../options.js';
 import { toJson } from '../output.js';
 
 interface ServeCliOptions {
@@ -10,6 +10,7 @@ interface ServeCliOptions {
   pathStyle?: boolean;
   recheck: string;
   fragmentDuration?: string;
+  manifestTimeline: string;
   host: string;
   port: string;
   cors: string;
@@ -32,6 +33,7 @@ export function registerServe(program: Command, signal: AbortSignal): void {
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
     .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
     .option('--fragment-duration <seconds>', 'plain MP4 sources: target fragment duration, cut at shared keyframes (default 2)')
+    .option(...MANIFEST_TIMELINE_OPTION)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option('--json', 'print the URL and errors as JSON lines')
     .addHelpText(
@@ -59,6 +61,7 @@ Examples:
       const { errorOutcome } = await import('../../origin/errorStatus.js');
       const { createOriginServer } = await import('../../origin/nodeAdapter.js');
       const port = parsePort(opts.port);
+      const manifestTimeline = parseManifestTimeline(opts.manifestTimeline);
       const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
       const recheck = Number(opts.recheck);
       if (!(recheck >= 0 && recheck <= 86_400)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--recheck must be 0 to 86400 seconds, got '${opts.recheck}'`);
@@ -70,6 +73,7 @@ Examples:
       const handler = createOrigin({
         root: originRoot,
         ...(opts.fragmentDuration !== undefined && { fragmentDuration: parseFragmentDuration(opts.fragmentDuration) }),
+        manifestTimeline,
         cors: opts.cors,
         maxCachedPresentations: cache,
         onError: (e, request) => {
