@@ -21,7 +21,10 @@ export function toPresentationTicks(timescale: number): (ticks: number) => numbe
   // The remainder's product below stays a safe integer for every timescale a track can
   // have but the odd 32-bit one prime to 10: those take bigints.
   if (2 * num * den + den > Number.MAX_SAFE_INTEGER) return (ticks) => Number(roundedRatio(BigInt(ticks) * BigInt(num), BigInt(den)));
+  // Up to here 2 * ticks * num + den is exact: one division (hours of media at any clock).
+  const direct = Math.floor(2 ** 51 / num);
   return (ticks) => {
+    if (ticks <= direct && ticks >= -direct) return floorDiv(2 * ticks * num + den, 2 * den);
     // ticks = q * den + r with 0 <= r < den, so ticks * num / den = q * num + r * num / den.
     let q = Math.floor(ticks / den);
     let r = ticks - q * den;
@@ -50,7 +53,7 @@ function roundedRatio(n: bigint, d: bigint): bigint {
   return a % b < 0n ? q - 1n : q;
 }
 
-/** floor(a / b) of non-negative safe integers, exact where the float quotient rounds up to an integer. */
+/** floor(a / b) of safe integers, b > 0, exact where the float quotient rounds to the next integer. */
 function floorDiv(a: number, b: number): number {
   let k = Math.floor(a / b);
   if (k * b > a) k -= 1;

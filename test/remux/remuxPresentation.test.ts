@@ -50,6 +50,9 @@ for (const [name, inputs] of Object.entries(SETS)) {
     // (b) every remuxed file is found through its mfra, not by a scan
     assert.equal(remuxed.sources.length, result.files.length);
     for (const s of remuxed.sources) assert.equal(s.method, 'mfra', s.file);
+    // One clock: every file's mdhd says 10 MHz, as its fragments and the .ismc are timed.
+    for (const s of remuxed.sources) assert.deepEqual(s.tracks.map((t) => t.timescale), [10_000_000], s.file);
+    assert.doesNotMatch(manifest, /<StreamIndex [^>]*TimeScale=/);
     // (d) the .ismc is the client Manifest, and the .ism names it and every file
     assert.equal(await readFile(result.ismc, 'utf8'), manifest);
     const ism = readIsm(await readFile(result.ism, 'utf8'), result.ism);

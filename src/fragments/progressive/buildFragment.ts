@@ -61,15 +61,18 @@ export function buildHead(table: SampleTable, timeline: TrackTimeline, span: Fra
   const { time, duration, moofSize, headSize } = layout;
   const withOffsets = table.compositionOffsets !== undefined;
   const samples: TrunSample[] = [];
+  let decode = time;
   for (let i = from; i < to; i++) {
+    const next = timeline.decodeTime(i + 1);
     const s: TrunSample = {
       // Shorter for B-frame video's first samples, which decode between its first frame's time and the next sample's.
-      duration: timeline.decodeTime(i + 1) - timeline.decodeTime(i),
+      duration: next - decode,
       size: table.sizes[i]!,
       flags: table.sync === undefined || table.sync[i] === 1 ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS,
     };
-    if (withOffsets) s.compositionTimeOffset = timeline.compositionOffset(i);
+    if (withOffsets) s.compositionTimeOffset = timeline.presentationTime(i) - decode;
     samples.push(s);
+    decode = next;
   }
   const trun = writeTrun({
     // The timeline keeps every offset unsigned (trackTimeline): version 0.

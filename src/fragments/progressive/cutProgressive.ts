@@ -70,7 +70,7 @@ function checkTrunFields(t: Progressive): void {
   let decode = timeline.decodeTime(0);
   for (let i = 0; i < t.samples.count; i++) {
     const next = timeline.decodeTime(i + 1);
-    const offset = timeline.compositionOffset(i);
+    const offset = timeline.presentationTime(i) - decode;
     if (next - decode > MAX_TRUN_FIELD || offset > MAX_TRUN_FIELD) {
       const what = next - decode > MAX_TRUN_FIELD ? `lasts ${seconds3(next - decode)}` : `is presented ${seconds3(offset)} after it decodes`;
       throw new SmoothpubError(ErrorCode.BAD_BOX, `sample ${i + 1} ${what}, more than a fragment can hold (429 s): the track's sample tables (stts, ctts) are corrupt`, {
@@ -101,7 +101,7 @@ function keyframeTimes(t: Progressive, delay: number): { decode: number[]; prese
     if (sync !== undefined && sync[i] !== 1) continue;
     const time = timeline.decodeTime(i);
     decode.push(time);
-    presented.set(time, time + timeline.compositionOffset(i) - delay);
+    presented.set(time, timeline.presentationTime(i) - delay);
   }
   return { decode, presented };
 }

@@ -16,6 +16,8 @@ import { toPresentationTicks } from '../../smooth/timeScale.js';
 export interface TrackTimeline {
   /** Decode time of sample `i` in presentation ticks (10 MHz); `i = count` is the track's end. */
   decodeTime(i: number): number;
+  /** Presentation time of sample `i`, presentation ticks: never before its decode time. */
+  presentationTime(i: number): number;
   /** Presentation minus decode time of sample `i`, presentation ticks: never negative (`trun` version 0). */
   compositionOffset(i: number): number;
 }
@@ -47,7 +49,10 @@ export function trackTimeline(table: SampleTable, timescale: number, delay: numb
   // Presentation time of sample i is times[i] + cto[i] + shift: the source's (edit list applied).
   const shift = table.delay - table.mediaTime;
   const at = (ticks: number): number => delay + convert(ticks);
-  if (cto === undefined || count === 0) return { decodeTime: (i) => at(times[i]! + shift), compositionOffset: () => 0 };
+  if (cto === undefined || count === 0) {
+    const decodeTime = (i: number): number => at(times[i]! + shift);
+    return { decodeTime, presentationTime: decodeTime, compositionOffset: () => 0 };
+  }
   let minOffset = Infinity;
   for (let i = 0; i < count; i++) minOffset = Math.min(minOffset, cto[i]!);
   const presented = (i: number): number => times[i]! + cto[i]! + shift;
@@ -70,7 +75,8 @@ export function trackTimeline(table: SampleTable, timescale: number, delay: numb
   }
   const decodeTicks = (i: number): number => (i < k ? head[i]! : i === count ? end : unclamped(i));
   const decodeTime = (i: number): number => at(decodeTicks(i));
-  return { decodeTime, compositionOffset: (i) => at(presented(i)) - decodeTime(i) };
+  const presentationTime = (i: number): number => at(presented(i));
+  return { decodeTime, presentationTime, compositionOffset: (i) => presentationTime(i) - decodeTime(i) };
 }
 
 /**
