@@ -2,7 +2,7 @@ import { readBoxHeader, MAX_BOX_HEADER } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import type { BuiltFragment, ByteRun, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
-import { readTrackSetup } from '../remux/readTrackSetup.js';
+import { readTrackSetup } from '../fragments/readTrackSetup.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import type { ByteSource } from '../source/source.js';
 import { runAll } from '../util/runAll.js';

@@ -11,7 +11,7 @@ import { buildFilesAtomically, buildFolderAtomically } from '../util/atomicFolde
 import { exists } from '../util/exists.js';
 import { runAll } from '../util/runAll.js';
 import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
-import { readTrackSetup, type TrackSetup } from './readTrackSetup.js';
+import { readTrackSetup, type TrackSetup } from '../fragments/readTrackSetup.js';
 import { writeInitSegment } from './writeInitSegment.js';
 import { writeTrackFile } from './writeTrackFile.js';
 

@@ -6,7 +6,7 @@ import { writeTrex } from '../bmff/trex.js';
 import { box } from '../bmff/writer.js';
 import type { TrackIndex } from '../fragments/types.js';
 import { writeDinf, writeEmptySampleTables, writeFtyp, writeMediaHeader, writeMehd, writeMvhd } from './initBoxes.js';
-import type { TrackSetup } from './readTrackSetup.js';
+import type { TrackSetup } from '../fragments/readTrackSetup.js';
 
 const HANDLERS = { video: ['vide', 'VideoHandler'], audio: ['soun', 'SoundHandler'], text: ['text', 'TextHandler'] } as const;
 /** tkhd flags: track enabled, in movie. */

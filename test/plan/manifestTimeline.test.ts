@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { indexFile } from '../../src/index/indexFile.js';
-import type { SampleTable, TrackIndex } from '../../src/index/types.js';
+import { indexFile } from '../../src/fragments/indexFile.js';
+import type { SampleTable, TrackIndex } from '../../src/fragments/types.js';
 import { buildPresentation, writePresentationManifest } from '../../src/plan/buildPresentation.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 

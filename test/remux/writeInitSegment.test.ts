@@ -8,7 +8,7 @@ import { readTfra } from '../../src/bmff/tfra.js';
 import { indexFile } from '../../src/fragments/indexFile.js';
 import { readMoov } from '../../src/fragments/readMoov.js';
 import { openFileSource } from '../../src/source/fileSource.js';
-import { readTrackSetup } from '../../src/remux/readTrackSetup.js';
+import { readTrackSetup } from '../../src/fragments/readTrackSetup.js';
 import { writeInitSegment } from '../../src/remux/writeInitSegment.js';
 import { tfraTime, writeMfra } from '../../src/remux/writeMfra.js';
 
