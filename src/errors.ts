@@ -22,6 +22,7 @@ export const ErrorCode = {
   STORE_NOT_FOUND: 'store.not-found',
   STORE_REQUEST: 'store.request-failed',
   AZURE_IDENTITY_MISSING: 'store.identity-missing',
+  STORE_CORS_LIMIT: 'store.cors-limit',
   VERIFY_FAILED: 'verify.failed',
   ENCODE_FFMPEG_MISSING: 'encode.ffmpeg-missing',
   ENCODE_FAILED: 'encode.failed',

@@ -5,7 +5,7 @@ import { DEFAULT_CONCURRENCY } from './defaults.js';
 
 export { DEFAULT_CONCURRENCY };
 import { SourceFiles, type LoadedBody } from '../plan/sourceFiles.js';
-import { StoreError, type Store, type StoredObject } from '../stores/store.js';
+import { StoreError, type PublicReadChange, type Store, type StoredObject } from '../stores/store.js';
 import { DEFAULT_RETRY_POLICY, GlobalPause, isRetryable, retryDelay, sleep, type RetryPolicy } from './backoff.js';
 
 /** Keys a Smooth client fetches from the host root, not from the presentation. */
@@ -16,13 +16,22 @@ export type PublishEvent =
   | { type: 'start'; objects: number; bytes: number; store: string }
   | { type: 'progress'; done: number; objects: number; bytes: number; totalBytes: number; uploaded: number; skipped: number; retries: number }
   | { type: 'retry'; key: string; attempt: number; delayMs: number; reason: string; throttled: boolean }
-  | { type: 'object'; key: string; action: 'upload' | 'skip'; size: number };
+  | { type: 'object'; key: string; action: 'upload' | 'skip' | 'keep'; size: number }
+  | { type: 'warning'; code: PublishWarningCode; key?: string; message: string };
+
+/**
+ * Stable codes of what publish reports without failing. `publish.root-object-kept`: a
+ * policy file at the account or bucket root holds other content (the owner's): kept.
+ */
+export type PublishWarningCode = 'publish.root-object-kept';
 
 export interface PublishSummary {
   store: string;
   objects: number;
   uploaded: number;
   skipped: number;
+  /** Objects left as the destination holds them although ours differ: policy files at the root that are the owner's (`force` replaces them). */
+  kept: number;
   /** Bytes sent (skipped objects not counted). */
   bytes: number;
   seconds: number;
@@ -30,12 +39,20 @@ export interface PublishSummary {
   throughput: number;
   retries: number;
   dryRun: boolean;
+  /** With `publicRead`: the container's public access before and after, and how many stored access policies it keeps. */
+  publicAccess?: PublicReadChange;
+  /** With `cors`: `added` when a rule was added, `present` when the store's rules already allowed the origins. */
+  cors?: 'added' | 'present';
 }
 
 export interface PublishOptions {
   /** Requests in flight. */
   concurrency?: number;
-  /** Upload everything, even what the store already holds unchanged. */
+  /**
+   * Replace what the destination already holds: upload every object, even those the
+   * store holds unchanged, and overwrite policy files at the account or bucket root that
+   * differ from ours (without it those are the owner's and are kept, with a warning).
+   */
   force?: boolean;
   /** Decide what would be uploaded, upload nothing. */
   dryRun?: boolean;
@@ -44,7 +61,7 @@ export interface PublishOptions {
   onEvent?: (e: PublishEvent) => void;
   /** Origins allowed by CORS rules set on the store before any object (the store must support it). */
   cors?: string[];
-  /** Make the Azure container publicly readable before any object (the store must support it). */
+  /** Make the Azure container's blobs publicly readable before any object (the store must support it); stored access policies and a wider level are kept. */
   publicRead?: boolean;
 }
 
@@ -62,7 +79,9 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   const signal = options.signal;
   const pause = new GlobalPause();
   const sources = new SourceFiles(plan.objects.map((o) => o.body));
-  const state = { done: 0, uploaded: 0, skipped: 0, bytes: 0, retries: 0 };
+  const state = { done: 0, uploaded: 0, skipped: 0, kept: 0, bytes: 0, retries: 0 };
+  let publicAccess: PublicReadChange | undefined;
+  let cors: 'added' | 'present' | undefined;
   const totalBytes = plan.totalBytes;
 
   emit({ type: 'start', objects: plan.objects.length, bytes: totalBytes, store: store.description });
@@ -74,16 +93,26 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
     if (options.cors !== undefined && options.cors.length > 0) {
       if (!setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
       const origins = options.cors;
-      await withRetries('CORS rules', () => setCors.call(store, origins));
+      cors = await withRetries('CORS rules', () => setCors.call(store, origins));
     }
     if (options.publicRead) {
       if (!setPublicRead) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
-      await withRetries('public read access', () => setPublicRead.call(store));
+      publicAccess = await withRetries('public read access', () => setPublicRead.call(store));
     }
   }
   // A listing that fails halfway is started again: it is one request per page, cheap to repeat.
   // A container this run just created is empty: no listing (one round trip less).
   const existing = options.force || created ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true));
+  // The account or bucket root is not ours: what it holds is looked at before writing there.
+  const atRoot = (key: string): boolean => ROOT_KEYS.has(key) && store.putAtRoot !== undefined;
+  const rootExisting = new Map<string, StoredObject>();
+  if (!options.force && store.headAtRoot !== undefined) {
+    const headAtRoot = store.headAtRoot.bind(store);
+    for (const o of plan.objects.filter((p) => atRoot(p.key))) {
+      const have = await withRetries(o.key, () => headAtRoot(o.key));
+      if (have !== undefined) rootExisting.set(o.key, have);
+    }
+  }
 
   async function withRetries<T>(key: string, op: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -107,15 +136,25 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   const publishOne = async (obj: PlannedObject): Promise<void> => {
     signal?.throwIfAborted();
     const body: LoadedBody = await sources.load(obj.body);
-    const have = existing.get(obj.key);
+    const rooted = atRoot(obj.key);
+    const have = rooted ? rootExisting.get(obj.key) : existing.get(obj.key);
     const unchanged = have !== undefined && have.size === body.size && have.md5 === Buffer.from(body.md5).toString('base64');
-    emit({ type: 'object', key: obj.key, action: unchanged ? 'skip' : 'upload', size: body.size });
+    // A different policy file at the root is the owner's (it may grant other sites access).
+    const kept = rooted && have !== undefined && !unchanged;
+    emit({ type: 'object', key: obj.key, action: unchanged ? 'skip' : kept ? 'keep' : 'upload', size: body.size });
     if (unchanged) {
       state.skipped++;
+    } else if (kept) {
+      state.kept++;
+      emit({
+        type: 'warning',
+        code: 'publish.root-object-kept',
+        key: obj.key,
+        message: `${obj.key} at the root of ${store.description} holds other content than ours (${have.size} bytes${have.md5 === undefined ? ', no MD5' : ''}): kept as it is; --force replaces it`,
+      });
     } else if (!options.dryRun) {
       const putOptions = { size: body.size, contentType: obj.contentType, cacheControl: obj.cacheControl, md5: body.md5, ...(signal && { signal }) };
-      const atRoot = ROOT_KEYS.has(obj.key) && store.putAtRoot !== undefined;
-      await withRetries(obj.key, () => (atRoot ? store.putAtRoot!(obj.key, body.open, putOptions) : store.put(obj.key, body.open, putOptions)));
+      await withRetries(obj.key, () => (rooted ? store.putAtRoot!(obj.key, body.open, putOptions) : store.put(obj.key, body.open, putOptions)));
       state.uploaded++;
       state.bytes += body.size;
     } else {
@@ -140,11 +179,14 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
     objects: plan.objects.length,
     uploaded: state.uploaded,
     skipped: state.skipped,
+    kept: state.kept,
     bytes: state.bytes,
     seconds,
     throughput: seconds > 0 ? state.bytes / seconds : 0,
     retries: state.retries,
     dryRun: options.dryRun === true,
+    ...(publicAccess !== undefined && { publicAccess }),
+    ...(cors !== undefined && { cors }),
   };
 }
 

@@ -8,13 +8,15 @@ import {
   newPipeline,
   type BlockBlobClient,
   type BlockBlobUploadOptions,
+  type CorsRule as AzureCorsRule,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { loadAzureIdentity } from './loadAzureIdentity.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
-import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
+import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
+import type { BodySource, PublicAccess, PutOptions, Store, StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
 
@@ -38,6 +40,8 @@ export interface AzureStoreOptions {
 const SINGLE_PUT_LIMIT = 256 * 1024 * 1024;
 const BLOCK_SIZE = 8 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 60_000;
+/** Set Blob Service Properties refuses more CORS rules than this. */
+const AZURE_MAX_CORS_RULES = 5;
 /** Idle keep-alive sockets close after this, or a second before the server's Keep-Alive hint. */
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
@@ -176,30 +180,71 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
       }
     },
 
-    async setCors(origins) {
+    async headAtRoot(key) {
       try {
-        const current = await service.getProperties({ abortSignal: AbortSignal.timeout(stallMs) });
-        const rule = {
-          allowedOrigins: origins.join(','),
-          allowedMethods: 'GET,HEAD,OPTIONS',
-          allowedHeaders: '*',
-          exposedHeaders: 'Content-Length,Content-Type,ETag',
-          maxAgeInSeconds: 3600,
-        };
-        // Keep the owner's other rules; ours first, since the service applies the first matching rule.
-        const others = (current.cors ?? []).filter((r) => r.allowedOrigins !== rule.allowedOrigins);
-        // Only `cors` is sent: the service keeps every property a request leaves out.
-        await service.setProperties({ cors: [rule, ...others] }, { abortSignal: AbortSignal.timeout(stallMs) });
+        const p = await root.getBlobClient(key).getProperties({ abortSignal: AbortSignal.timeout(stallMs) });
+        const md5 = p.contentMD5;
+        return { key, size: p.contentLength ?? 0, ...(md5 !== undefined && md5.length > 0 && { md5: Buffer.from(md5).toString('base64') }) };
       } catch (e) {
-        throw fail('set CORS rules', e);
+        // No blob, or no `$root` container at all.
+        if (e instanceof RestError && e.statusCode === 404) return undefined;
+        throw fail('read properties', e, `$root/${key}`);
       }
     },
 
-    async setPublicRead() {
+    async setCors(origins) {
+      const ours = playerCorsRule(origins, true);
+      let current;
       try {
-        await container.setAccessPolicy('blob', [], { abortSignal: AbortSignal.timeout(stallMs) });
+        current = await service.getProperties({ abortSignal: AbortSignal.timeout(stallMs) });
       } catch (e) {
-        throw fail('set public read access', e);
+        throw fail('read CORS rules', e);
+      }
+      const existing = current.cors ?? [];
+      if (allowsPlayers(existing.map(fromAzureRule), origins)) return 'present';
+      if (existing.length >= AZURE_MAX_CORS_RULES) {
+        throw new SmoothpubError(
+          ErrorCode.STORE_CORS_LIMIT,
+          `${description}: the account already has ${existing.length} CORS rules (the service allows ${AZURE_MAX_CORS_RULES}) and none lets ${origins.join(',')} GET and HEAD; add the origins to one of the rules yourself, or publish without --cors`,
+        );
+      }
+      try {
+        // Only `cors` is sent: Set Blob Service Properties keeps every element a request
+        // leaves out (logging, metrics, static website, delete retention, default version).
+        await service.setProperties({ cors: [...existing, toAzureRule(ours)] }, { abortSignal: AbortSignal.timeout(stallMs) });
+      } catch (e) {
+        throw fail('set CORS rules', e);
+      }
+      return 'added';
+    },
+
+    async setPublicRead() {
+      // Set Container ACL replaces the whole ACL: public access and the stored access
+      // policies together. Sent without the policies it deletes them, and every SAS token
+      // made from one (`si=`) stops working. So read the ACL and send its policies back;
+      // the condition makes a change someone else made since that read fail (412) rather
+      // than be overwritten, and the ACL is read again.
+      for (let attempt = 1; ; attempt++) {
+        let acl;
+        try {
+          acl = await container.getAccessPolicy({ abortSignal: AbortSignal.timeout(stallMs) });
+        } catch (e) {
+          throw fail('read access policy', e);
+        }
+        const before: PublicAccess = acl.blobPublicAccess ?? 'none';
+        const storedAccessPolicies = acl.signedIdentifiers.length;
+        // `container` (blobs and listings) already includes `blob`: never lower it.
+        if (before !== 'none') return { before, after: before, storedAccessPolicies };
+        try {
+          await container.setAccessPolicy('blob', acl.signedIdentifiers, {
+            abortSignal: AbortSignal.timeout(stallMs),
+            ...(acl.lastModified !== undefined && { conditions: { ifUnmodifiedSince: acl.lastModified } }),
+          });
+          return { before, after: 'blob', storedAccessPolicies };
+        } catch (e) {
+          if (e instanceof RestError && e.statusCode === 412 && attempt < 3) continue;
+          throw fail('set public read access', e);
+        }
       }
     },
 
@@ -207,6 +252,15 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
       agent.destroy();
     },
   };
+}
+
+function fromAzureRule(r: AzureCorsRule): CorsRule {
+  const list = (v: string): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return { origins: list(r.allowedOrigins), methods: list(r.allowedMethods), allowedHeaders: list(r.allowedHeaders), exposedHeaders: list(r.exposedHeaders), maxAgeSeconds: r.maxAgeInSeconds };
+}
+
+function toAzureRule(r: CorsRule): AzureCorsRule {
+  return { allowedOrigins: r.origins.join(','), allowedMethods: r.methods.join(','), allowedHeaders: r.allowedHeaders.join(','), exposedHeaders: r.exposedHeaders.join(','), maxAgeInSeconds: r.maxAgeSeconds };
 }
 
 /**

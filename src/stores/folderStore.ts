@@ -29,8 +29,8 @@ export function createFolderStore(root: string): Store {
     description: root,
     prepare: async () => ({ created: (await mkdir(root, { recursive: true })) !== undefined }),
     list: () => listFolder(root),
+    // The folder is the presentation root: policy files are objects like any other (no putAtRoot).
     put,
-    putAtRoot: put,
   };
 }
 

@@ -13,7 +13,8 @@ import {
   S3ServiceException,
   type CORSRule,
 } from '@aws-sdk/client-s3';
-import { SmoothpubError } from '../errors.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
 import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
@@ -39,6 +40,9 @@ export interface S3StoreOptions {
   /** A request whose socket is idle this long (no upload progress, no answer) fails as retryable. Default 60 s. */
   stallTimeoutMs?: number;
 }
+
+/** PutBucketCors refuses more rules than this. */
+const S3_MAX_CORS_RULES = 100;
 
 /** A store in an S3 bucket (or an S3-compatible service), with the AWS SDK's default credential chain. */
 export async function createS3Store(opts: S3StoreOptions): Promise<Store & ObjectReader> {
@@ -187,36 +191,53 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
       return putObject(key, key, body, options);
     },
 
-    async setCors(origins) {
-      // S3 answers preflights (OPTIONS) for every rule by itself; only GET and HEAD are listed.
-      const rule: CORSRule = {
-        AllowedOrigins: origins,
-        AllowedMethods: ['GET', 'HEAD'],
-        AllowedHeaders: ['*'],
-        ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag'],
-        MaxAgeSeconds: 3600,
-      };
-      let existing: CORSRule[] = [];
+    async headAtRoot(key) {
       try {
-        existing = (await client.send(new GetBucketCorsCommand({ Bucket }))).CORSRules ?? [];
+        const r = await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal: AbortSignal.timeout(stallMs) });
+        const md5 = md5FromEtag(r.ETag);
+        return { key, size: r.ContentLength ?? 0, ...(md5 !== undefined && { md5 }) };
       } catch (e) {
-        if (!(e instanceof S3ServiceException && e.name === 'NoSuchCORSConfiguration')) throw fail('read CORS rules', e);
-      }
-      // Keep the owner's other rules; ours first, since S3 applies the first matching rule.
-      const same = (r: CORSRule): boolean => (r.AllowedOrigins ?? []).join(',') === origins.join(',');
-      try {
-        await client.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: [rule, ...existing.filter((r) => !same(r))] } }));
-      } catch (e) {
-        throw fail('set CORS rules', e);
+        if (statusOf(e) === 404) return undefined;
+        throw fail('read properties', e, key);
       }
     },
 
-    // No setPublicRead: bucket policies and Block Public Access are the owner's business.
+    async setCors(origins) {
+      let existing: CORSRule[] = [];
+      try {
+        existing = (await client.send(new GetBucketCorsCommand({ Bucket }), { abortSignal: AbortSignal.timeout(stallMs) })).CORSRules ?? [];
+      } catch (e) {
+        if (!(e instanceof S3ServiceException && e.name === 'NoSuchCORSConfiguration')) throw fail('read CORS rules', e);
+      }
+      if (allowsPlayers(existing.map(fromS3Rule), origins)) return 'present';
+      if (existing.length >= S3_MAX_CORS_RULES) {
+        throw new SmoothpubError(
+          ErrorCode.STORE_CORS_LIMIT,
+          `${description}: the bucket already has ${existing.length} CORS rules (S3 allows ${S3_MAX_CORS_RULES}) and none lets ${origins.join(',')} GET and HEAD; add the origins to one of the rules yourself, or publish without --cors`,
+        );
+      }
+      const ours = playerCorsRule(origins, false);
+      const rule: CORSRule = { AllowedOrigins: ours.origins, AllowedMethods: ours.methods, AllowedHeaders: ours.allowedHeaders, ExposeHeaders: ours.exposedHeaders, MaxAgeSeconds: ours.maxAgeSeconds };
+      try {
+        // PutBucketCors replaces the whole configuration: the owner's rules go back as read.
+        await client.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: [...existing, rule] } }), { abortSignal: AbortSignal.timeout(stallMs) });
+      } catch (e) {
+        throw fail('set CORS rules', e);
+      }
+      return 'added';
+    },
+
+    // No setPublicRead: bucket policies, ACLs and Block Public Access are the owner's business;
+    // publish never reads or writes them.
 
     async close() {
       client.destroy();
     },
   };
+}
+
+function fromS3Rule(r: CORSRule): CorsRule {
+  return { origins: r.AllowedOrigins ?? [], methods: r.AllowedMethods ?? [], allowedHeaders: r.AllowedHeaders ?? [], exposedHeaders: r.ExposeHeaders ?? [], maxAgeSeconds: r.MaxAgeSeconds ?? 0 };
 }
 
 /** A single-part upload's ETag is the hex MD5 of the object; a multipart one (`…-N`) is not. */

@@ -40,13 +40,34 @@ export interface Store {
   /** Every object under the store's prefix (or its folder `under`), in one listing (paged). */
   list(under?: string): AsyncIterable<StoredObject>;
   put(key: string, body: BodySource, options: PutOptions): Promise<void>;
-  /** Writes at the account or bucket root (policy files); undefined where a store has no root. */
+  /**
+   * Writes at the account or bucket root (policy files), outside the prefix; undefined
+   * where the prefix is the root (a folder). Comes with `headAtRoot`.
+   */
   putAtRoot?(key: string, body: BodySource, options: PutOptions): Promise<void>;
-  /** CORS rules so browser players on other origins can fetch. */
-  setCors?(origins: string[]): Promise<void>;
-  /** Makes the container's blobs publicly readable (Azure `blob` access). */
-  setPublicRead?(): Promise<void>;
+  /** What the root holds under `key` (size, MD5 when known), undefined when nothing; the root is the owner's, so look before writing. */
+  headAtRoot?(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Lets browser players on `origins` GET and HEAD, keeping every rule and setting the
+   * owner has: `present` when existing rules already allowed it and nothing was written.
+   */
+  setCors?(origins: string[]): Promise<'added' | 'present'>;
+  /**
+   * Makes the container's blobs publicly readable (Azure `blob` access), keeping its
+   * stored access policies and never lowering a wider access level.
+   */
+  setPublicRead?(): Promise<PublicReadChange>;
   close?(): Promise<void>;
+}
+
+/** Anonymous access to an Azure container: none, blobs by name, or blobs and listings. */
+export type PublicAccess = 'none' | 'blob' | 'container';
+
+export interface PublicReadChange {
+  before: PublicAccess;
+  after: PublicAccess;
+  /** Stored access policies on the container, all kept (SAS tokens made from them keep working). */
+  storedAccessPolicies: number;
 }
 
 export interface StoreErrorDetails {

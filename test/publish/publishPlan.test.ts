@@ -138,3 +138,51 @@ test('a packaged folder keeps its own policy files when published with --policy'
   assert.equal(await readFile(join(dir, 'pub', 'crossdomain.xml'), 'utf8'), custom);
   assert.match(await readFile(join(dir, 'pub', 'clientaccesspolicy.xml'), 'utf8'), /<access-policy>/);
 });
+
+/** A folder store with a separate root folder, as Azure ($root) and S3 (the bucket) have. */
+function withRoot(inner: Store, rootDir: string): Store & { rootPuts: string[] } {
+  const root = createFolderStore(rootDir);
+  const rootPuts: string[] = [];
+  return {
+    ...inner,
+    rootPuts,
+    async putAtRoot(key, body, options) {
+      await root.put(key, body, options);
+      rootPuts.push(key);
+    },
+    async headAtRoot(key) {
+      for await (const o of root.list()) if (o.key === key) return o;
+      return undefined;
+    },
+  };
+}
+
+test('policy files at the root: written when missing, skipped when the same, kept with a warning when the owner\'s differ, replaced with force', async () => {
+  const dir = await tmp();
+  const plan = await planFromFolder((await packagePresentation({ inputs: ['test/fixtures/clean/v120.ismv'], outDir: join(dir, 'v.ism'), policy: true })).outDir, { policy: true });
+  const rootDir = join(dir, 'root');
+  const first = withRoot(createFolderStore(join(dir, 'pub')), rootDir);
+  const written = await publishPlan(plan, first);
+  assert.deepEqual(first.rootPuts.sort(), ['clientaccesspolicy.xml', 'crossdomain.xml']);
+  assert.equal(written.kept, 0);
+  const ours = await readFile(join(rootDir, 'crossdomain.xml'), 'utf8');
+
+  const owners = '<?xml version="1.0"?><cross-domain-policy><allow-access-from domain="*.owner.example"/></cross-domain-policy>';
+  await writeFile(join(rootDir, 'crossdomain.xml'), owners);
+  const events: PublishEvent[] = [];
+  const second = withRoot(createFolderStore(join(dir, 'pub')), rootDir);
+  const kept = await publishPlan(plan, second, { onEvent: (e) => events.push(e) });
+  assert.deepEqual(second.rootPuts, [], 'the same clientaccesspolicy.xml is skipped, the owner\'s crossdomain.xml kept');
+  assert.equal(await readFile(join(rootDir, 'crossdomain.xml'), 'utf8'), owners);
+  assert.deepEqual({ kept: kept.kept, skipped: kept.skipped, uploaded: kept.uploaded }, { kept: 1, skipped: plan.objects.length - 1, uploaded: 0 });
+  const warnings = events.filter((e) => e.type === 'warning');
+  assert.equal(warnings.length, 1);
+  assert.match(JSON.stringify(warnings[0]), /"code":"publish.root-object-kept","key":"crossdomain.xml".*--force replaces it/);
+  assert.ok(events.some((e) => e.type === 'object' && e.key === 'crossdomain.xml' && e.action === 'keep'));
+
+  const forced = withRoot(createFolderStore(join(dir, 'pub')), rootDir);
+  const replaced = await publishPlan(plan, forced, { force: true });
+  assert.deepEqual(forced.rootPuts.sort(), ['clientaccesspolicy.xml', 'crossdomain.xml']);
+  assert.equal(replaced.uploaded, plan.objects.length);
+  assert.equal(await readFile(join(rootDir, 'crossdomain.xml'), 'utf8'), ours);
+});

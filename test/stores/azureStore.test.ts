@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, BlobServiceClient, StorageSharedKeyCredential, generateAccountSASQueryParameters } from '@azure/storage-blob';
+import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, BlobServiceClient, StorageSharedKeyCredential, generateAccountSASQueryParameters, generateBlobSASQueryParameters, type ServiceGetPropertiesResponse } from '@azure/storage-blob';
 import { createAzureStore } from '../../src/stores/azureStore.js';
 import { createStore } from '../../src/stores/createStore.js';
 import { SmoothpubError } from '../../src/errors.js';
@@ -18,6 +18,29 @@ before(async () => {
 after(async () => {
   await az.stop();
 });
+
+/** Account settings a real owner has, which Set Blob Service Properties would reset if sent. */
+const OWNER_SERVICE_PROPERTIES = {
+  blobAnalyticsLogging: { version: '1.0', deleteProperty: true, read: true, write: true, retentionPolicy: { enabled: true, days: 7 } },
+  hourMetrics: { version: '1.0', enabled: true, includeAPIs: true, retentionPolicy: { enabled: true, days: 5 } },
+  minuteMetrics: { version: '1.0', enabled: true, includeAPIs: false, retentionPolicy: { enabled: true, days: 3 } },
+  deleteRetentionPolicy: { enabled: true, days: 9 },
+  staticWebsite: { enabled: true, indexDocument: 'index.html', errorDocument404Path: '404.html' },
+  defaultServiceVersion: '2020-10-02',
+};
+
+/** The properties without the response's request ids. */
+function serviceProperties(p: ServiceGetPropertiesResponse): Record<string, unknown> {
+  const { blobAnalyticsLogging, hourMetrics, minuteMetrics, deleteRetentionPolicy, staticWebsite, defaultServiceVersion, cors } = p;
+  // JSON drops the fields the SDK reports as undefined.
+  return JSON.parse(JSON.stringify({ blobAnalyticsLogging, hourMetrics, minuteMetrics, deleteRetentionPolicy, staticWebsite, defaultServiceVersion, cors })) as Record<string, unknown>;
+}
+
+async function statusOf(url: string): Promise<number> {
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  return res.status;
+}
 
 function store(container: string, prefix = 'show/video.ism', env: NodeJS.ProcessEnv = az.env) {
   return createAzureStore({ container, prefix, endpoint: az.endpoint, env });
@@ -116,17 +139,18 @@ test('putAtRoot writes to $root, readable anonymously at /<account>/$root/client
   assert.equal((await fetch(`${az.endpoint}/$root/crossdomain.xml`)).status, 200);
 });
 
-test('setCors lets a browser on another origin fetch; other service properties and rules are kept', async () => {
+test('setCors lets a browser on another origin fetch; every other service property and rule is kept', async () => {
   const service = new BlobServiceClient(az.endpoint, new StorageSharedKeyCredential(az.accountName, az.accountKey));
+  // What an owner's account has: an upload rule for an admin site, logging, metrics, a static website, soft delete.
   const other = { allowedOrigins: 'https://admin.example', allowedMethods: 'PUT', allowedHeaders: 'x-ms-*', exposedHeaders: '', maxAgeInSeconds: 10 };
-  await service.setProperties({ cors: [other], defaultServiceVersion: '2020-10-02' });
+  await service.setProperties({ ...OWNER_SERVICE_PROPERTIES, cors: [other] });
   const s = await store('cors');
   await s.prepare();
   await s.setPublicRead!();
   const body = Buffer.from('moof');
   await s.put('QualityLevels(1)/Fragments(video=0)', () => body, putOptions(body));
-  await s.setCors!(['https://player.example', 'https://other.example']);
-  await s.setCors!(['https://player.example', 'https://other.example']); // idempotent: one rule, not two
+  assert.equal(await s.setCors!(['https://player.example', 'https://other.example']), 'added');
+  assert.equal(await s.setCors!(['https://player.example', 'https://other.example']), 'present'); // idempotent: one rule, not two
   const url = `${az.endpoint}/cors/show/video.ism/QualityLevels(1)/Fragments(video=0)`;
   const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://player.example', 'access-control-request-method': 'GET' } });
   assert.equal(preflight.status, 200);
@@ -138,10 +162,93 @@ test('setCors lets a browser on another origin fetch; other service properties a
   await get.arrayBuffer();
   const denied = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
   assert.equal(denied.headers.get('access-control-allow-origin'), null);
-  const props = await service.getProperties();
-  assert.equal(props.defaultServiceVersion, '2020-10-02');
-  assert.equal(props.cors?.length, 2);
-  assert.equal(props.cors?.[1]?.allowedOrigins, 'https://admin.example');
+  // The admin site can still upload: its rule is first and unchanged.
+  const upload = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-ms-blob-type' } });
+  assert.equal(upload.status, 200);
+  assert.equal(upload.headers.get('access-control-allow-origin'), 'https://admin.example');
+  const props = serviceProperties(await service.getProperties());
+  assert.deepEqual(props, {
+    ...OWNER_SERVICE_PROPERTIES,
+    cors: [
+      other,
+      { allowedOrigins: 'https://player.example,https://other.example', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 },
+    ],
+  });
+});
+
+test('setCors writes nothing when a rule already lets the origins GET and HEAD; an owner rule for the same origin is never replaced', async () => {
+  const service = new BlobServiceClient(az.endpoint, new StorageSharedKeyCredential(az.accountName, az.accountKey));
+  // The owner's rule for every origin allows uploads too and exposes a metadata header.
+  const wide = { allowedOrigins: '*', allowedMethods: 'GET,HEAD,PUT', allowedHeaders: '*', exposedHeaders: 'x-ms-meta-*', maxAgeInSeconds: 60 };
+  await service.setProperties({ ...OWNER_SERVICE_PROPERTIES, cors: [wide] });
+  const s = await store('cors-present');
+  assert.equal(await s.setCors!(['*']), 'present');
+  assert.equal(await s.setCors!(['https://player.example']), 'present');
+  assert.deepEqual(serviceProperties(await service.getProperties()), { ...OWNER_SERVICE_PROPERTIES, cors: [wide] });
+  // A rule for the same origins that does not allow GET stays as it is, ours after it.
+  const putOnly = { allowedOrigins: '*', allowedMethods: 'PUT', allowedHeaders: '*', exposedHeaders: '', maxAgeInSeconds: 5 };
+  await service.setProperties({ cors: [putOnly] });
+  assert.equal(await s.setCors!(['*']), 'added');
+  assert.deepEqual((await service.getProperties()).cors, [
+    putOnly,
+    { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 },
+  ]);
+  // Five rules is the service's limit: a typed error that says what to do, and nothing changed.
+  const five = Array.from({ length: 5 }, (_, i) => ({ ...putOnly, allowedOrigins: `https://site${i}.example` }));
+  await service.setProperties({ cors: five });
+  await assert.rejects(s.setCors!(['https://player.example']), (e: unknown) => e instanceof SmoothpubError && e.code === 'store.cors-limit' && /add the origins to one of the rules/.test(e.message));
+  assert.deepEqual((await service.getProperties()).cors, five);
+  await service.setProperties({ cors: [] });
+  await s.close!();
+});
+
+test('setPublicRead keeps every stored access policy, and a SAS made from one keeps working', async () => {
+  const credential = new StorageSharedKeyCredential(az.accountName, az.accountKey);
+  const container = new BlobServiceClient(az.endpoint, credential).getContainerClient('acl');
+  await container.create();
+  const policies = [
+    { id: 'keep-me', accessPolicy: { permissions: 'rl', startsOn: new Date('2020-01-01T00:00:00.123Z'), expiresOn: new Date('2099-01-01T00:00:00Z') } },
+    { id: 'no-dates', accessPolicy: { permissions: 'r' } },
+  ];
+  await container.setAccessPolicy(undefined, policies);
+  await container.getBlockBlobClient('owner.txt').upload('owner', 5);
+  const sas = generateBlobSASQueryParameters({ containerName: 'acl', identifier: 'keep-me' }, credential).toString();
+  // Listing is what anonymous `blob` access never allows: only the stored policy does.
+  const listWithSas = async (): Promise<number> => statusOf(`${az.endpoint}/acl?restype=container&comp=list&${sas}`);
+  assert.equal(await listWithSas(), 200);
+
+  const s = await store('acl');
+  assert.deepEqual(await s.setPublicRead!(), { before: 'none', after: 'blob', storedAccessPolicies: 2 });
+  const acl = await container.getAccessPolicy();
+  assert.equal(acl.blobPublicAccess, 'blob');
+  assert.deepEqual(acl.signedIdentifiers, policies);
+  assert.equal(await listWithSas(), 200, 'the SAS made from keep-me still lists');
+  assert.equal(await statusOf(`${az.endpoint}/acl/owner.txt?${sas}`), 200);
+  assert.equal(await statusOf(`${az.endpoint}/acl/owner.txt`), 200, 'and blobs are public');
+  // Again: nothing to change, nothing written.
+  assert.deepEqual(await s.setPublicRead!(), { before: 'blob', after: 'blob', storedAccessPolicies: 2 });
+  await s.close!();
+});
+
+test('setPublicRead never lowers container-level access (blobs and listings) to blob', async () => {
+  const container = new BlobServiceClient(az.endpoint, new StorageSharedKeyCredential(az.accountName, az.accountKey)).getContainerClient('listed');
+  await container.create({ access: 'container' });
+  const s = await store('listed');
+  assert.deepEqual(await s.setPublicRead!(), { before: 'container', after: 'container', storedAccessPolicies: 0 });
+  assert.equal((await container.getAccessPolicy()).blobPublicAccess, 'container');
+  assert.equal(await statusOf(`${az.endpoint}/listed?restype=container&comp=list`), 200);
+  await s.close!();
+});
+
+test('headAtRoot reports what $root holds, and nothing when the blob is missing', async () => {
+  const s = await store('rootless');
+  // Other tests write the policy files: names of our own here.
+  assert.equal(await s.headAtRoot!('head-probe.xml'), undefined);
+  const policy = Buffer.from('<?xml version="1.0"?><cross-domain-policy/>');
+  await s.putAtRoot!('head-probe.xml', () => policy, putOptions(policy, { contentType: 'text/xml' }));
+  assert.deepEqual(await s.headAtRoot!('head-probe.xml'), { key: 'head-probe.xml', size: policy.length, md5: md5(policy).toString('base64') });
+  assert.equal(await s.headAtRoot!('head-probe-2.xml'), undefined);
+  await s.close!();
 });
 
 test('a wrong account key is store.auth and the key appears nowhere', async () => {

@@ -141,6 +141,8 @@ test('putAtRoot writes at the bucket root, outside the prefix', async () => {
   assert.equal(res.headers.get('content-type'), 'text/xml');
   assert.deepEqual(Buffer.from(await res.arrayBuffer()), policy);
   assert.equal((await listAll(s)).size, 0);
+  assert.deepEqual(await s.headAtRoot!('crossdomain.xml'), { key: 'crossdomain.xml', size: policy.length, md5: md5(policy).toString('base64') });
+  assert.equal(await s.headAtRoot!('clientaccesspolicy.xml'), undefined);
   await s.close!();
 });
 
@@ -151,8 +153,8 @@ test('setCors: preflight and GET from an allowed origin get Access-Control-Allow
   await client.send(new PutBucketCorsCommand({ Bucket: 'cors', CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://admin.example'], AllowedMethods: ['PUT'] }] } }));
   const body = Buffer.from('moof');
   await s.put('QualityLevels(1)/Fragments(video=0)', () => body, putOptions(body));
-  await s.setCors!(['https://player.example']);
-  await s.setCors!(['https://player.example']);
+  assert.equal(await s.setCors!(['https://player.example']), 'added');
+  assert.equal(await s.setCors!(['https://player.example']), 'present');
   const url = s3.objectUrl('cors', 'show/video.ism/QualityLevels(1)/Fragments(video=0)');
   const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://player.example', 'access-control-request-method': 'GET' } });
   assert.equal(preflight.status, 200);
@@ -165,10 +167,16 @@ test('setCors: preflight and GET from an allowed origin get Access-Control-Allow
   const denied = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
   assert.equal(denied.status, 403);
   const rules = (await client.send(new GetBucketCorsCommand({ Bucket: 'cors' }))).CORSRules ?? [];
-  assert.deepEqual(
-    rules.map((r) => r.AllowedOrigins),
-    [['https://player.example'], ['https://admin.example']],
-  );
+  // PutBucketCors replaces the whole configuration: the owner's rule is sent back first and unchanged.
+  assert.deepEqual(rules, [
+    { AllowedOrigins: ['https://admin.example'], AllowedMethods: ['PUT'] },
+    { AllowedOrigins: ['https://player.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag'], MaxAgeSeconds: 3600 },
+  ]);
+  // A rule that already lets every origin GET and HEAD: nothing is written.
+  const wide = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD', 'PUT'], AllowedHeaders: ['*'], MaxAgeSeconds: 60 };
+  await client.send(new PutBucketCorsCommand({ Bucket: 'cors', CORSConfiguration: { CORSRules: [wide] } }));
+  assert.equal(await s.setCors!(['*']), 'present');
+  assert.deepEqual((await client.send(new GetBucketCorsCommand({ Bucket: 'cors' }))).CORSRules, [wide]);
   client.destroy();
   await s.close!();
 });
