@@ -15,6 +15,8 @@ export const ErrorCode = {
   BAD_MANIFEST: 'smooth.bad-manifest',
   BAD_URL: 'smooth.bad-url',
   BAD_OPTION: 'cli.bad-option',
+  /** The command line itself: an unknown command or option, a missing argument. */
+  USAGE: 'cli.usage',
   OUTPUT_EXISTS: 'output.exists',
   WRITE_FAILED: 'output.write-failed',
   BAD_DESTINATION: 'publish.bad-destination',

@@ -10,6 +10,7 @@ import { registerIndex } from './commands/indexCommand.js';
 import { registerEncode } from './commands/encode.js';
 import { registerRemux } from './commands/remux.js';
 import { ExitCode, reportError } from './output.js';
+import { printUsageError } from './events.js';
 import { VERSION } from '../version.js';
 
 /** Runs the CLI; returns the exit code. */
@@ -22,10 +23,13 @@ export async function main(argv: string[]): Promise<number> {
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
+  // With --json, stdout carries only JSON lines: commander's usage errors become an `error` line too.
+  const json = argv.includes('--json');
   const program = new Command('smoothpub')
     .description('Smooth Streaming on plain object storage and CDNs: index ISMV/ISMA or plain MP4, write the Manifest, package, remux, publish, verify, serve, encode')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(json ? false : '(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
     .exitOverride();
   registerInspect(program);
   registerPackage(program, controller.signal);
@@ -42,9 +46,11 @@ export async function main(argv: string[]): Promise<number> {
     return controller.signal.aborted ? ExitCode.INTERRUPTED : (typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (e.exitCode === 0) return ExitCode.OK;
+      if (json) printUsageError(e.message);
+      return ExitCode.USAGE;
     }
-    return reportError(e, argv.includes('--json'));
+    return reportError(e, json);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

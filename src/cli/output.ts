@@ -8,20 +8,20 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? undefined : v));
 }
 
-/** One line per error, the same facts as an object with --json. */
+/** One line per error, the same facts as an `error` event with --json (see events.ts). */
 export function reportError(e: unknown, json: boolean): number {
   if (isSmoothpubError(e)) {
-    if (json) process.stdout.write(toJson({ error: e.toJSON() }) + '\n');
+    if (json) process.stdout.write(toJson({ event: 'error', ...e.toJSON() }) + '\n');
     else process.stderr.write(`error ${e.code}: ${e.message}\n`);
     return e.code.startsWith('cli.') ? ExitCode.USAGE : ExitCode.FAILED;
   }
   if (e instanceof Error && e.name === 'AbortError') {
-    if (json) process.stdout.write(toJson({ error: { code: 'interrupted', message: 'interrupted' } }) + '\n');
+    if (json) process.stdout.write(toJson({ event: 'error', code: 'interrupted', message: 'interrupted', context: {} }) + '\n');
     else process.stderr.write('interrupted\n');
     return ExitCode.INTERRUPTED;
   }
   const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  if (json) process.stdout.write(toJson({ error: { code: 'internal', message } }) + '\n');
+  if (json) process.stdout.write(toJson({ event: 'error', code: 'internal', message, context: {} }) + '\n');
   else process.stderr.write(`internal error (please report): ${message}\n`);
   return ExitCode.FAILED;
 }

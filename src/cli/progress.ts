@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { WriteProgress } from '../package/writePlanToFolder.js';
-import { formatBytes, toJson } from './output.js';
+import { type EventFields, printEvent, printStart, throttle } from './events.js';
+import { formatBytes } from './output.js';
 
 /** A progress bar on a terminal; nothing when stderr is not a TTY or output is JSON. */
 export function createProgress(enabled: boolean): { update(p: WriteProgress): void; stop(): void } {
@@ -30,25 +31,33 @@ export function createProgress(enabled: boolean): { update(p: WriteProgress): vo
   };
 }
 
-/** How a writing command prints its result: one JSON line with --json, else text. */
+/** How a writing command prints its result: the `result` event's fields with --json, else text. */
 export interface ResultPrinter<R> {
-  json(result: R, seconds: number): unknown;
+  json(result: R, seconds: number): EventFields;
   text(result: R, seconds: number): string;
 }
 
 /**
  * Runs `work` with a progress bar on stderr (unless `--json` or `--no-progress`), then
  * prints its result and the seconds it took on stdout. The bar is stopped first, and
- * also on failure, so an error line never lands inside it.
+ * also on failure, so an error line never lands inside it. With `--json`: a `start`
+ * line, `progress` lines (at most 4 a second, and the last), then `result`.
  */
-export async function runWithProgress<R>(opts: { json?: boolean; progress: boolean }, work: (onProgress: (p: WriteProgress) => void) => Promise<R>, print: ResultPrinter<R>): Promise<void> {
+export async function runWithProgress<R>(
+  opts: { command: string; json?: boolean; progress: boolean },
+  work: (onProgress: (p: WriteProgress) => void) => Promise<R>,
+  print: ResultPrinter<R>,
+): Promise<void> {
   const progress = createProgress(opts.progress && !opts.json);
   const started = performance.now();
+  if (opts.json) printStart(opts.command);
+  const onProgress = opts.json ? throttle<WriteProgress>((p) => printEvent('progress', { ...p }), (p) => p.objects === p.totalObjects) : (p: WriteProgress) => progress.update(p);
   try {
-    const result = await work((p) => progress.update(p));
+    const result = await work(onProgress);
     progress.stop();
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(opts.json ? toJson(print.json(result, seconds)) + '\n' : print.text(result, seconds));
+    if (opts.json) printEvent('result', { command: opts.command, ...print.json(result, seconds) });
+    else process.stdout.write(print.text(result, seconds));
   } finally {
     progress.stop();
   }

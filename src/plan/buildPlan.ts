@@ -3,6 +3,7 @@ import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { formatFragmentUrl } from '../smooth/url.js';
 import { writePresentationManifest, type BuiltPresentation } from './buildPresentation.js';
 import { bodySize, type Plan, type PlannedObject } from './plan.js';
+import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL } from './cacheControl.js';
 
 function textObject(key: string, xml: string, cacheControl: string): PlannedObject {
   return { key, contentType: MANIFEST_CONTENT_TYPE, cacheControl, body: { kind: 'bytes', data: new TextEncoder().encode(xml) } };
@@ -26,8 +27,7 @@ export interface PlanOptions {
   manifestCacheControl?: string;
 }
 
-export const DEFAULT_FRAGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-export const DEFAULT_MANIFEST_CACHE_CONTROL = 'public, max-age=60';
+export { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL };
 export const MANIFEST_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 /** The Content-Type of a fragment of a stream of this type. */

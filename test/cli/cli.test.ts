@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { errorOf, resultOf } from './jsonEvents.js';
 
 const BIN = 'bin/smoothpub.js';
 
@@ -45,7 +46,7 @@ test('package --json prints a result; the output is complete', async () => {
   const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-cli-')), 'v.ism');
   const r = cli('package', 'test/fixtures/clean/clean.ism', '-o', out, '--json', '--policy');
   assert.equal(r.status, 0, r.stderr);
-  const result = JSON.parse(r.stdout) as { objects: number; bytes: number; manifest: string };
+  const result = resultOf<{ objects: number; bytes: number; manifest: string }>(r.stdout);
   assert.equal(result.objects, 3 * 4 + 4 + 2 + 1);
   assert.ok(existsSync(result.manifest));
 });
@@ -59,7 +60,7 @@ test('bad input: exit 1, one line naming the code and file, nothing written', as
   assert.ok(!existsSync(out));
   const j = cli('package', 'test/fixtures/cmaf.mp4', '-o', out, '--json');
   assert.equal(j.status, 1);
-  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'input.unsupported');
+  assert.equal(errorOf(j.stdout).code, 'input.unsupported');
 });
 
 test('usage errors exit 2', () => {
@@ -73,7 +74,7 @@ test('usage errors exit 2', () => {
 test('inspect --json reports tracks and the presentation; misalignment is a problem with exit 1', () => {
   const r = cli('inspect', 'test/fixtures/multitrack.ismv', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { ok: boolean; sources: { tracks: { kind: string; language: string }[] }[]; presentation: { streams: { name: string }[] } };
+  const report = resultOf<{ ok: boolean; sources: { tracks: { kind: string; language: string }[] }[]; presentation: { streams: { name: string }[] } }>(r.stdout);
   assert.equal(report.ok, true);
   assert.deepEqual(report.sources[0]!.tracks.map((t) => t.kind), ['video', 'video', 'audio', 'audio']);
   assert.deepEqual(report.presentation.streams.map((s) => s.name), ['video', 'audio_eng', 'audio_fra']);
@@ -88,7 +89,7 @@ test('play serves the bundled sample with a player page until interrupted', asyn
   const child = spawn(process.execPath, [BIN, 'play', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once('line', resolve);
+      createInterface({ input: child.stdout }).on('line', (l) => (JSON.parse(l) as { event: string }).event === 'listening' && resolve(l));
       child.once('exit', (code) => reject(new Error(`play exited ${code}`)));
     });
     const { player, manifest } = JSON.parse(line) as { player: string; manifest: string };
@@ -108,7 +109,7 @@ test('play serves the bundled sample with a player page until interrupted', asyn
 test('--fragment-duration cuts plain MP4 input (inspect, package, publish, index take it)', () => {
   const r = cli('inspect', 'test/fixtures/progressive/v200.mp4', 'test/fixtures/progressive/v100.mp4', '--fragment-duration', '4', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { presentation: { streams: { type: string; chunks: unknown[] }[] }; sources: { method: string }[] };
+  const report = resultOf<{ presentation: { streams: { type: string; chunks: unknown[] }[] }; sources: { method: string }[] }>(r.stdout);
   assert.equal(report.presentation.streams.find((s) => s.type === 'video')!.chunks.length, 2);
   assert.deepEqual(report.sources.map((s) => s.method), ['progressive', 'progressive']);
   for (const c of ['package', 'publish', 'index']) assert.match(cli(c, '--help').stdout, /--fragment-duration <s>/);
@@ -121,7 +122,7 @@ test('inspect says which plain MP4 track is left out as the same audio as anothe
   const r = cli('inspect', 'test/fixtures/progressive/v300.mp4', 'test/fixtures/progressive/v200.mp4');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /v200\.mp4 [^\n]*\n {2}track 1 [^\n]*4 fragments[^\n]*\n {2}track 2 {2}audio [^\n]* {2}not used: the same samples as test\/fixtures\/progressive\/v300\.mp4 track 2\n/);
-  const json = JSON.parse(cli('inspect', 'test/fixtures/progressive/v300.mp4', 'test/fixtures/progressive/v200.mp4', '--json').stdout) as { sources: { tracks: { notUsed?: string; fragments: unknown[] }[] }[] };
+  const json = resultOf<{ sources: { tracks: { notUsed?: string; fragments: unknown[] }[] }[] }>(cli('inspect', 'test/fixtures/progressive/v300.mp4', 'test/fixtures/progressive/v200.mp4', '--json').stdout);
   assert.deepEqual(json.sources.map((s) => s.tracks.map((t) => t.notUsed ?? t.fragments.length)), [[4, 4], [4, 'the same samples as test/fixtures/progressive/v300.mp4 track 2']]);
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { haveTools, requireTools } from '../harness/ci.js';
+import { errorOf, parseEvents } from '../cli/jsonEvents.js';
 
 const BIN = 'bin/smoothpub.js';
 let work = '';
@@ -42,7 +43,7 @@ test('SMOOTHPUB_FFMPEG pointing nowhere: exit 1, one line with encode.ffmpeg-mis
   assert.match(r.stderr, /^error encode\.ffmpeg-missing: ffprobe not found \('\/nonexistent\/bin\/ffprobe'\)/);
   const j = cli(['encode', input, '-o', join(work, 'none'), '--json'], { SMOOTHPUB_FFMPEG: '/nonexistent/bin/ffmpeg', SMOOTHPUB_FFPROBE: 'ffprobe' });
   assert.equal(j.status, 1);
-  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'encode.ffmpeg-missing');
+  assert.equal(errorOf(j.stdout).code, 'encode.ffmpeg-missing');
 });
 
 test('encode --json: progress lines then the result', (t) => {
@@ -50,12 +51,13 @@ test('encode --json: progress lines then the result', (t) => {
   const out = join(work, 'json');
   const r = cli(['encode', input, '-o', out, '--ladder', '320x180@300k,160x90@100k', '--preset', 'ultrafast', '--no-package', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; fraction?: number; renditions?: { file: string }[]; ism?: string });
-  const progress = lines.filter((l) => l.type === 'progress');
+  const lines = parseEvents(r.stdout) as unknown as { event: string; phase?: string; fraction?: number; renditions?: { file: string }[]; ism?: string }[];
+  assert.equal(lines[0]!.event, 'start');
+  const progress = lines.filter((l) => l.event === 'progress');
   assert.ok(progress.length >= 1);
   assert.equal(progress.at(-1)!.fraction, 1);
   const result = lines.at(-1)!;
-  assert.equal(result.type, 'result');
+  assert.equal(result.event, 'result');
   assert.deepEqual(result.renditions!.map((x) => x.file), ['video_320x180_300k.mp4', 'video_160x90_100k.mp4']);
   assert.equal(result.ism, join(out, 'renditions', 'talk.ism'));
 });
@@ -66,7 +68,7 @@ test('Ctrl-C (SIGINT): exit 130, ffmpeg gone, nothing at or beside the output pa
   const child = spawn(process.execPath, [BIN, 'encode', input, '-o', out, '--ladder', '1920x1080@6000k', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout });
   // The first progress line means ffmpeg is running.
-  await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  await new Promise<void>((resolve) => lines.on('line', (l) => (JSON.parse(l) as { event: string }).event === 'progress' && resolve()));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   assert.equal(code, 130);

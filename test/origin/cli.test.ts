@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerIndex } from '../../src/cli/commands/indexCommand.js';
 import { registerServe } from '../../src/cli/commands/serve.js';
 import { makeRoot } from './helpers.js';
+import { parseEvents, resultOf } from '../cli/jsonEvents.js';
 
 /** Runs `fn` with process.stdout.write captured; `onLine` sees each line as it comes. */
 async function capture(fn: () => Promise<unknown>, onLine: (line: string) => void = () => undefined): Promise<string> {
@@ -32,8 +33,10 @@ test('index writes a sidecar beside every source an input names', async (t) => {
   const program = new Command().exitOverride();
   registerIndex(program);
   const out = await capture(() => program.parseAsync(['node', 'smoothpub', 'index', join(r.root, 'clean', 'clean.ism'), join(r.root, 'multi', 'multitrack.ism'), '--json']));
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { source: string; sidecar: string; fragments: number });
-  assert.equal(lines.length, 5);
+  const events = parseEvents(out);
+  assert.deepEqual(events.map((e) => e.event), ['start', 'object', 'object', 'object', 'object', 'object', 'result']);
+  const lines = events.filter((e) => e.event === 'object') as unknown as { source: string; sidecar: string; fragments: number }[];
+  assert.equal(resultOf<{ sidecars: number }>(out).sidecars, 5);
   for (const l of lines) {
     assert.ok(existsSync(l.sidecar), l.sidecar);
     assert.equal(l.sidecar, `${l.source}.smoothidx`);
@@ -51,7 +54,9 @@ test('serve prints its URL, serves the root and stops on abort', async (t) => {
   await capture(
     () => program.parseAsync(['node', 'smoothpub', 'serve', r.root, '--port', '0', '--json']),
     (line) => {
-      const { url } = JSON.parse(line) as { url: string };
+      const e = JSON.parse(line) as { event: string; url: string };
+      if (e.event !== 'listening') return;
+      const { url } = e;
       checked = (async () => {
         try {
           const res = await fetch(`${url}users/users.ism/Manifest`);

@@ -25,6 +25,7 @@ import { waitUntil } from '../harness/waitUntil.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
 import { get, makeRoot, presentations, startOrigin, type Root, type RunningOrigin } from './helpers.js';
+import { createInterface } from 'node:readline';
 
 let az: Azurite;
 let s3: S3rver;
@@ -237,7 +238,9 @@ test('smoothpub serve az://… from the CLI: credentials from the environment, n
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   try {
     const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.once('data', (c: Buffer) => resolve(c.toString().split('\n')[0]!));
+      createInterface({ input: child.stdout }).on('line', (l) => {
+        if ((JSON.parse(l) as { event: string }).event === 'listening') resolve(l);
+      });
       child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
     });
     assert.ok(!line.includes(az.accountKey), 'no key in the output');

@@ -8,7 +8,7 @@ import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startFaultProxy, mulberry32, type FaultProxy } from '../harness/faultProxy.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
 import { waitUntil } from '../harness/waitUntil.js';
-import { cleanIsm, cliEnv, describeRun, jsonLines, leakedSecrets, runCli, statusOf, summaryOf } from './publishHelpers.js';
+import { cleanIsm, cliEnv, describeRun, jsonLines, leakedSecrets, retriesOf, runCli, statusOf, summaryOf } from './publishHelpers.js';
 
 const RATE = 0.3;
 
@@ -46,7 +46,7 @@ test(`Azure: ${RATE * 100}% of requests failing, publish completes with retries 
   assert.equal(summary.uploaded, summary.objects);
   assert.ok(summary.retries > 0, `retries in the summary (${faults})`);
   assert.ok(proxy.faults / proxy.requests >= 0.15, faults);
-  const retryEvents = jsonLines(r.stdout).filter((l) => l.type === 'retry');
+  const retryEvents = retriesOf(r.stdout);
   assert.equal(retryEvents.length, summary.retries, 'one retry event per retry');
   assert.deepEqual(leakedSecrets([r.stdout, r.stderr], [az.accountKey]), []);
 
@@ -75,7 +75,7 @@ test('Azure: an outage halfway fails the run after its retries, without a Manife
   const failed = await runCli(args, env);
   succeeded.set = originalSet;
   assert.equal(failed.code, 1, describeRun(failed));
-  const error = jsonLines(failed.stdout).find((l) => l.error !== undefined)?.error as { code: string; message: string } | undefined;
+  const error = jsonLines(failed.stdout).find((l) => l.event === 'error') as { code: string; message: string } | undefined;
   assert.equal(error?.code, 'store.request-failed', describeRun(failed));
   assert.match(error.message, /az:\/\/outage\/clean\.ism/);
   assert.equal(await statusOf(`${az.endpoint}/outage/clean.ism/Manifest`), 404, 'no Manifest after a failed run');

@@ -6,6 +6,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import assert from 'node:assert/strict';
 import { countVideoFrames, fixtureSets, mapLimit, playWithGstreamer, repoRoot, type FixtureSet } from '../e2e/helpers.js';
 import type { Azurite } from '../harness/azurite.js';
+import { parseEvents, type EventLine } from '../cli/jsonEvents.js';
 
 export const bin = join(repoRoot, 'bin', 'smoothpub.js');
 export const cleanIsm = join(repoRoot, 'test', 'fixtures', 'clean', 'clean.ism');
@@ -60,30 +61,37 @@ export function describeRun(r: CliResult): string {
   return `exit ${r.code}${r.signal ? ` (${r.signal})` : ''} after ${r.ms} ms\n--- stdout ---\n${r.stdout.slice(-3000)}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
 }
 
-/** What `publish --json` prints last. */
+/** What `publish --json` prints last: its `result` event. */
 export interface SummaryLine {
-  type: 'summary';
+  event: 'result';
+  command: 'publish';
   store: string;
   objects: number;
   uploaded: number;
   skipped: number;
+  kept: number;
   bytes: number;
   seconds: number;
   retries: number;
   dryRun: boolean;
+  publicAccess?: { before: string; after: string; storedAccessPolicies: number };
+  cors?: 'added' | 'present';
 }
 
-export function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+/** Every line of stdout, each checked to be a JSON event. */
+export function jsonLines(stdout: string): EventLine[] {
+  return parseEvents(stdout);
 }
 
 export function summaryOf(r: CliResult): SummaryLine {
-  const summary = jsonLines(r.stdout).find((l) => l.type === 'summary');
-  if (summary === undefined) throw new Error(`no summary line: ${describeRun(r)}`);
+  const summary = jsonLines(r.stdout).find((l) => l.event === 'result');
+  if (summary === undefined) throw new Error(`no result line: ${describeRun(r)}`);
   return summary as unknown as SummaryLine;
+}
+
+/** Publish's retries, as `warning` events with code `publish.retry`. */
+export function retriesOf(stdout: string): EventLine[] {
+  return jsonLines(stdout).filter((l) => l.event === 'warning' && l.code === 'publish.retry');
 }
 
 /** One blob as a listing with all its HTTP properties reports it. */

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorOf, resultOf } from '../cli/jsonEvents.js';
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/smoothpub.js', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -19,7 +20,7 @@ test('remux --help describes the output; --json prints every file written', asyn
   const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-remux-cli-')), 'v.ism');
   const r = cli('remux', 'test/fixtures/clean/clean.ism', '-o', out, '--json');
   assert.equal(r.status, 0, r.stderr);
-  const result = JSON.parse(r.stdout) as { ism: string; ismc: string; files: string[]; fragments: number };
+  const result = resultOf<{ ism: string; ismc: string; files: string[]; fragments: number }>(r.stdout);
   assert.equal(result.ism, out);
   assert.equal(result.fragments, 16);
   for (const f of [result.ism, result.ismc, ...result.files]) assert.ok(existsSync(f), f);
@@ -34,6 +35,6 @@ test('remux of a bad input exits 1 with a one-line error and writes nothing', as
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-remux-cli-'));
   const r = cli('remux', 'test/fixtures/clean/nope.ismv', '-o', join(dir, 'v.ism'), '--json');
   assert.equal(r.status, 1);
-  assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'input.read-failed');
+  assert.equal(errorOf(r.stdout).code, 'input.read-failed');
   assert.deepEqual(await readdir(dir), []);
 });

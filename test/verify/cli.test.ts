@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import type { VerifyReport } from '../../src/verify/verifyPresentation.js';
 import { key, packageAndServe, sets } from './helpers.js';
+import { parseEvents, resultOf } from '../cli/jsonEvents.js';
 
 // The real bin, run asynchronously so the server in this process keeps answering.
 const bin = join(findPackageRoot(fileURLToPath(new URL('.', import.meta.url))), 'bin', 'smoothpub.js');
@@ -41,9 +42,14 @@ test('verify CLI: exit 0 and a summary when intact; exit 1, one line per problem
 
     r = await cli(s.manifestUrl, '--json', '--policy', '--origin', 'https://player.example');
     assert.equal(r.status, 1);
-    const report = JSON.parse(r.stdout) as VerifyReport;
+    const report = resultOf<VerifyReport>(r.stdout);
     assert.equal(report.ok, false);
-    assert.deepEqual(report.problems.map((p) => p.code), ['verify.policy', 'verify.policy', 'verify.http-status', 'verify.http-status']);
+    const codes = ['verify.policy', 'verify.policy', 'verify.http-status', 'verify.http-status'];
+    assert.deepEqual(report.problems.map((p) => p.code), codes);
+    // The same problems as `problem` lines before the result, each with its URL.
+    const problems = parseEvents(r.stdout).filter((e) => e.event === 'problem') as unknown as { code: string; context: { url: string } }[];
+    assert.deepEqual(problems.map((p) => p.code), codes);
+    assert.equal(problems[2]!.context.url, s.url(gone[0]!));
   } finally {
     await s.close();
   }
@@ -62,5 +68,5 @@ test('verify CLI: usage errors exit 2 (bad URL, concurrency, origin); an unreach
   await s.close();
   r = await cli(s.manifestUrl, '--json');
   assert.equal(r.status, 1);
-  assert.equal((JSON.parse(r.stdout) as VerifyReport).problems[0]!.code, 'verify.manifest');
+  assert.equal(resultOf<VerifyReport>(r.stdout).problems[0]!.code, 'verify.manifest');
 });

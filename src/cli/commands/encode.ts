@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { EncodeProgress } from '../../encode/encodeLadder.js';
-import { FOURCC_OPTION, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
-import { formatBytes, toJson } from '../output.js';
+import { printEvent, printStart, throttle } from '../events.js';
+import { FORCE_FLAGS, FOURCC_OPTION, JSON_OPTION, parseFourCC, parseFragmentDuration, parsePositiveInt } from '../options.js';
+import { formatBytes } from '../output.js';
 
 interface EncodeCliOptions {
   output: string;
@@ -35,12 +36,12 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
     .option('--no-audio', 'leave the audio out')
     .option('--no-package', 'only make the MP4 renditions')
     .option('--name <name>', 'presentation name: <dir>/<name>.ism (default: the input file name)')
-    .option('-f, --force', 'replace the output folder if it exists')
+    .option(FORCE_FLAGS, 'replace the output folder if it exists (else output.exists)')
     .option('--ffmpeg <path>', 'ffmpeg executable (default: $SMOOTHPUB_FFMPEG, else ffmpeg on the PATH)')
     .option('--ffprobe <path>', 'ffprobe executable (default: $SMOOTHPUB_FFPROBE, else beside ffmpeg)')
     .option(...FOURCC_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option('--json', 'print progress events and the result as JSON lines')
+    .option(...JSON_OPTION)
     .addHelpText(
       'after',
       [
@@ -58,6 +59,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
       ].join('\n'),
     )
     .action(async (input: string, opts: EncodeCliOptions) => {
+      if (opts.json) printStart('encode');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { encodeLadder } = await import('../../encode/encodeLadder.js');
       const { parseLadder } = await import('../../encode/ladder.js');
@@ -84,7 +86,7 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
         render.stop();
         const seconds = (performance.now() - started) / 1000;
         if (opts.json) {
-          process.stdout.write(toJson({ type: 'result', outDir: result.outDir, renditions: result.renditions, audio: result.audio, ism: result.ism, presentation: result.presentation, seconds }) + '\n');
+          printEvent('result', { command: 'encode', outDir: result.outDir, renditions: result.renditions, audio: result.audio, ism: result.ism, presentation: result.presentation, seconds });
         } else {
           const levels = result.renditions.map((r) => `${r.width}x${r.height}@${r.kbps}k`).join(', ');
           process.stdout.write(`encoded ${result.renditions.length} levels (${levels})${result.audio ? ` + AAC ${result.audio.kbps}k` : ''} in ${seconds.toFixed(1)} s\nrenditions: ${result.outDir}/renditions\n`);
@@ -99,17 +101,8 @@ export function registerEncode(program: Command, signal: AbortSignal): void {
 /** A bar on a TTY (encode by media time, then package by objects); JSON lines with --json, at most 4 per second. */
 function createEncodeRenderer(json: boolean, progress: boolean): { event(p: EncodeProgress): void; stop(): void } {
   if (json) {
-    let last = 0;
-    return {
-      event(p) {
-        const now = performance.now();
-        const final = p.phase === 'encode' ? p.fraction === 1 : p.objects === p.totalObjects;
-        if (!final && now - last < 250) return;
-        last = now;
-        process.stdout.write(toJson({ type: 'progress', ...p }) + '\n');
-      },
-      stop: () => undefined,
-    };
+    const final = (p: EncodeProgress): boolean => (p.phase === 'encode' ? p.fraction === 1 : p.objects === p.totalObjects);
+    return { event: throttle((p) => printEvent('progress', { ...p }), final), stop: () => undefined };
   }
   if (!progress || !process.stderr.isTTY) return { event: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(

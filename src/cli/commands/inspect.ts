@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { InspectReport } from '../../inspect/inspectInputs.js';
-import { FRAGMENT_DURATION_OPTION, parseFragmentDuration } from '../options.js';
-import { ExitCode, formatBitrate, formatBytes, formatSeconds, toJson } from '../output.js';
+import { diagnostic, printEvent, printStart } from '../events.js';
+import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, parseFourCC, parseFragmentDuration } from '../options.js';
+import { ExitCode, formatBitrate, formatBytes, formatSeconds } from '../output.js';
 
 export function registerInspect(program: Command): void {
   program
@@ -9,13 +10,20 @@ export function registerInspect(program: Command): void {
     .description('show tracks, codecs, bitrates, resolutions, fragments, duration and alignment problems')
     .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
     .option(...FRAGMENT_DURATION_OPTION)
-    .option('--json', 'print the report as JSON')
+    .option(...FOURCC_OPTION)
+    .option(...JSON_OPTION)
     .addHelpText('after', '\nExit code 1 when any problem is found.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
-    .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string }) => {
+    .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string; fourcc: string }) => {
+      if (opts.json) printStart('inspect');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { inspectInputs } = await import('../../inspect/inspectInputs.js');
-      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration) });
-      process.stdout.write(opts.json ? toJson(report) + '\n' : formatReport(report));
+      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration), fourCC: parseFourCC(opts.fourcc) });
+      if (opts.json) {
+        for (const p of report.problems) printEvent('problem', diagnostic(p.code, p.message, p.context));
+        printEvent('result', { command: 'inspect', ...report });
+      } else {
+        process.stdout.write(formatReport(report));
+      }
       process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -25,13 +25,13 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
     .requiredOption('-o, --output <dir>', 'output folder (e.g. out/video.ism); created atomically')
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
-    .option('-f, --force', 'replace the output folder if it exists')
+    .option(FORCE_FLAGS, 'replace the output folder if it exists (else output.exists)')
     .option(...FOURCC_OPTION)
     .option('--concurrency <n>', 'writer threads, one file at a time each (more can help on network filesystems)', '1')
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...MANIFEST_TIMELINE_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option('--json', 'print the result as JSON')
+    .option(...JSON_OPTION)
     .addHelpText(
       'after',
       '\nEach fragment is the exact moof+mdat bytes of its source. Nothing appears at the\noutput path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy',
@@ -40,7 +40,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { packagePresentation } = await import('../../package/packagePresentation.js');
       await runWithProgress(
-        opts,
+        { command: 'package', json: opts.json === true, progress: opts.progress },
         (onProgress) =>
           packagePresentation({
             inputs,

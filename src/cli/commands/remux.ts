@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseManifestTimeline } from '../options.js';
+import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parseManifestTimeline } from '../options.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -9,6 +9,7 @@ interface RemuxCliOptions {
   fourcc: string;
   concurrency: string;
   manifestTimeline: string;
+  fragmentDuration: string;
   json?: boolean;
   progress: boolean;
 }
@@ -19,12 +20,13 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
     .description('write IIS-style files: one .ismv/.isma per quality level (with mfra), a .ism server manifest and a .ismc client manifest')
     .argument('<inputs...>', 'media files and/or a .ism server manifest')
     .requiredOption('-o, --output <dir-or-name.ism>', 'out/video.ism (files go in out/) or a folder (files named after it)')
-    .option('-f, --force', 'replace files of the same names')
-    .option('--fourcc <code>', 'FourCC for H.264 in the .ismc: H264, or AVC1 for old clients', 'H264')
+    .option(FORCE_FLAGS, 'replace files of the same names in the output folder (else output.exists; other files are left alone)')
+    .option(...FOURCC_OPTION)
     .option('--concurrency <n>', 'files written in parallel', '4')
     .option(...MANIFEST_TIMELINE_OPTION)
+    .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option('--json', 'print the result as JSON')
+    .option(...JSON_OPTION)
     .addHelpText(
       'after',
       '\nFiles: <name>_<bitrate>.ismv per video level, <name>_<stream>_<bitrate>.isma per audio\nlevel, <name>.ism, <name>.ismc. Every fragment keeps its exact bytes. Nothing appears\nin the output folder until every file is written.\n\nExamples:\n  smoothpub remux v1.ismv v2.ismv audio.isma -o out/video.ism\n  smoothpub remux video.ism -o out/video',
@@ -33,7 +35,7 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { remuxPresentation } = await import('../../remux/remuxPresentation.js');
       await runWithProgress(
-        opts,
+        { command: 'remux', json: opts.json === true, progress: opts.progress },
         (onProgress) =>
           remuxPresentation({
             inputs,
@@ -42,6 +44,7 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
             fourCC: parseFourCC(opts.fourcc),
             concurrency: parseConcurrency(opts.concurrency),
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
+            fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
             signal,
             onProgress,
           }),

@@ -1,16 +1,35 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { HOST_OPTION, MANIFEST_TIMELINE_OPTION, PORT_OPTION, parseFragmentDuration, parseManifestTimeline, parsePort, parsePositiveInt, storeLocation } from '../options.js';
-import { toJson } from '../output.js';
+import { diagnostic, printEvent, printStart } from '../events.js';
+import {
+  FOURCC_OPTION,
+  FRAGMENT_CACHE_CONTROL_OPTION,
+  FRAGMENT_DURATION_OPTION,
+  HOST_OPTION,
+  JSON_OPTION,
+  MANIFEST_CACHE_CONTROL_OPTION,
+  MANIFEST_TIMELINE_OPTION,
+  PORT_OPTION,
+  parseFourCC,
+  parseFragmentDuration,
+  parseManifestTimeline,
+  parsePort,
+  parsePositiveInt,
+  storeLocation,
+} from '../options.js';
 
 interface ServeCliOptions {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
   recheck: string;
-  fragmentDuration?: string;
   manifestTimeline: string;
+  fragmentDuration: string;
+  fourcc: string;
+  policy: boolean;
+  fragmentCacheControl: string;
+  manifestCacheControl: string;
   host: string;
   port: string;
   cors: string;
@@ -32,10 +51,14 @@ export function registerServe(program: Command, signal: AbortSignal): void {
     .option('--endpoint <url>', 'blob service / S3 endpoint for az:// and s3:// roots (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
     .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
-    .option('--fragment-duration <seconds>', 'plain MP4 sources: target fragment duration, cut at shared keyframes (default 2)')
     .option(...MANIFEST_TIMELINE_OPTION)
+    .option(...FRAGMENT_DURATION_OPTION)
+    .option(...FOURCC_OPTION)
+    .option('--no-policy', 'do not answer /clientaccesspolicy.xml and /crossdomain.xml')
+    .option(...FRAGMENT_CACHE_CONTROL_OPTION)
+    .option(...MANIFEST_CACHE_CONTROL_OPTION)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
-    .option('--json', 'print the URL and errors as JSON lines')
+    .option(...JSON_OPTION)
     .addHelpText(
       'after',
       `
@@ -45,7 +68,8 @@ requests (every read names the ETag indexed, so a replaced object is never serve
 stale index). Credentials: as for publish (AZURE_STORAGE_CONNECTION_STRING, or
 AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN / an Entra ID
 identity, which needs @azure/identity installed; the AWS default chain). An https:// root cannot be listed: name .ism files.
-Runs until interrupted (Ctrl-C).
+Runs until interrupted (Ctrl-C). A request that fails (500 with X-Smoothpub-Error, 502)
+is logged on stderr, or as a JSON \`warning\` line on stdout with --json.
 
 Examples:
   smoothpub serve /srv/media --port 8080
@@ -55,6 +79,7 @@ Examples:
   smoothpub serve https://cdn.example.com/films/`,
     )
     .action(async (root: string, opts: ServeCliOptions) => {
+      if (opts.json) printStart('serve');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { createOrigin } = await import('../../origin/createOrigin.js');
       const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
@@ -72,14 +97,20 @@ Examples:
       });
       const handler = createOrigin({
         root: originRoot,
-        ...(opts.fragmentDuration !== undefined && { fragmentDuration: parseFragmentDuration(opts.fragmentDuration) }),
         manifestTimeline,
+        fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+        fourCC: parseFourCC(opts.fourcc),
+        policyFiles: opts.policy,
+        fragmentCacheControl: opts.fragmentCacheControl,
+        manifestCacheControl: opts.manifestCacheControl,
         cors: opts.cors,
         maxCachedPresentations: cache,
         onError: (e, request) => {
-          const { code } = errorOutcome(e);
+          const { code, status } = errorOutcome(e);
           const message = e instanceof Error ? e.message : String(e);
-          process.stderr.write(opts.json ? toJson({ error: { code, message, url: request.url } }) + '\n' : `error ${code}: ${request.method} ${new URL(request.url).pathname}: ${message}\n`);
+          // The server keeps going: with --json a `warning` line (`error` is a command's last line).
+          if (opts.json) printEvent('warning', diagnostic(code, message, { method: request.method, url: request.url, status }));
+          else process.stderr.write(`error ${code}: ${request.method} ${new URL(request.url).pathname}: ${message}\n`);
         },
       });
       const server = createOriginServer(handler);
@@ -90,7 +121,8 @@ Examples:
       const address = server.address() as AddressInfo;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
       const url = `http://${host}:${address.port}/`;
-      process.stdout.write(opts.json ? toJson({ url, root: originRoot.description }) + '\n' : `serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
+      if (opts.json) printEvent('listening', { url, root: originRoot.description });
+      else process.stdout.write(`serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
       await new Promise<void>((done) => {
         if (signal.aborted) done();
         signal.addEventListener('abort', () => done(), { once: true });
@@ -100,5 +132,6 @@ Examples:
         server.closeAllConnections();
       });
       await handler.close();
+      if (opts.json) printEvent('result', { command: 'serve', url });
     });
 }

@@ -2,12 +2,15 @@ import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../../errors.js';
 import { parseManifestUrl } from '../../verify/manifestUrl.js';
 import type { VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
-import { parseConcurrency } from '../options.js';
-import { ExitCode, formatBytes, toJson } from '../output.js';
+import { diagnostic, printEvent, printStart, throttle } from '../events.js';
+import { JSON_OPTION, parseConcurrency, parsePositiveInt } from '../options.js';
+import { ExitCode, formatBytes } from '../output.js';
 
 interface VerifyCliOptions {
   json?: boolean;
   concurrency: string;
+  timeout: string;
+  retries: string;
   policy?: boolean;
   origin?: string;
 }
@@ -17,8 +20,10 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
     .command('verify')
     .description('fetch a published presentation like a player and check every fragment: status, moof+mdat, track, time, duration')
     .argument('<manifest-url>', 'the presentation\'s Manifest URL, e.g. https://host/video.ism/Manifest')
-    .option('--json', 'print the report as JSON')
+    .option(...JSON_OPTION)
     .option('--concurrency <n>', 'fragments fetched at once', '16')
+    .option('--timeout <s>', 'longest wait in seconds for an answer or the next piece of a body', '30')
+    .option('--retries <n>', 'further attempts per object after a network error, a timeout, 429 or 5xx (0 for none)', '3')
     .option('--policy', 'also require clientaccesspolicy.xml and crossdomain.xml at the host root')
     .option('--origin <origin>', 'send this Origin and require CORS to allow it (e.g. https://player.example)')
     .addHelpText(
@@ -26,16 +31,23 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
       '\nEach problem is one line `problem <code>: <url>: <message>`; exit code 1 when any is found.\n\nExamples:\n  smoothpub verify https://account.blob.core.windows.net/videos/video.ism/Manifest\n  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --policy --origin https://player.example --json',
     )
     .action(async (manifestUrl: string, opts: VerifyCliOptions) => {
+      if (opts.json) printStart('verify');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { verifyPresentation } = await import('../../verify/verifyPresentation.js');
       const concurrency = parseConcurrency(opts.concurrency);
+      const timeoutMs = parsePositiveInt('--timeout', opts.timeout, 3600) * 1000;
+      const retries = opts.retries === '0' ? 0 : parsePositiveInt('--retries', opts.retries, 100);
       asOption(() => parseManifestUrl(manifestUrl));
       if (opts.origin !== undefined) checkOrigin(opts.origin);
-      const progress = createProgressLine(opts.json !== true);
+      const progress = opts.json
+        ? { update: throttle<VerifyProgress>((p) => printEvent('progress', { ...p }), (p) => p.checked === p.total), stop: () => undefined }
+        : createProgressLine(true);
       let report: VerifyReport;
       try {
         report = await verifyPresentation(manifestUrl, {
           concurrency,
+          timeoutMs,
+          retries,
           checkPolicy: opts.policy === true,
           signal,
           onProgress: (p) => progress.update(p),
@@ -44,7 +56,12 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
       } finally {
         progress.stop();
       }
-      process.stdout.write(opts.json ? toJson(report) + '\n' : formatReport(report));
+      if (opts.json) {
+        for (const p of report.problems) printEvent('problem', diagnostic(p.code, p.message, { url: p.url }));
+        printEvent('result', { command: 'verify', ...report });
+      } else {
+        process.stdout.write(formatReport(report));
+      }
       process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
     });
 }

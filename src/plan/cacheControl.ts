@@ -1,0 +1,6 @@
+// Their own module: the CLI shows them in --help without loading the planner.
+
+/** Fragments never change once written. */
+export const DEFAULT_FRAGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** The Manifest may be re-published, so keep it short. */
+export const DEFAULT_MANIFEST_CACHE_CONTROL = 'public, max-age=60';
