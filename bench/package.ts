@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const [sp, cp, ff] = list as [Tool, Tool, Tool];
   const spOut = folderStats(join(OUT, 'smoothpub', 'video.ism'));
   const ffOut = folderStats(join(OUT, 'ffmpeg', 'video.ism'));
-  const objects = (JSON.parse(sp.runs.at(-1)!.stdout) as { objects: number }).objects;
+  const objects = (JSON.parse(sp.runs.at(-1)!.stdout.trim().split('\n').at(-1)!) as { objects: number }).objects;
   const med = (t: Tool, f: (r: Run) => number = (r) => r.seconds): number => median(t.runs.map(f));
   const best = (t: Tool): number => Math.min(...t.runs.map((r) => r.seconds));
   const s = { sp: med(sp), cp: med(cp), ff: med(ff) };

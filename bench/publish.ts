@@ -122,7 +122,8 @@ interface PublishSummaryLine {
 }
 
 function summaryOf(stdout: string): PublishSummaryLine {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.includes('"type":"summary"'));
+  // --json: the `result` event is the last line.
+  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{"event":"result"'));
   if (line === undefined) throw new Error(`no summary in smoothpub's output: ${stdout.slice(-500)}`);
   return JSON.parse(line) as PublishSummaryLine;
 }

@@ -136,7 +136,7 @@ async function runBig(ladder: PlainLadder, targetBytes: number): Promise<BigResu
   syncDisks();
   resetPageCache([big.file]);
   const bigRun = await measure(smoothpubPackageCommand([big.file], out('large')), OUT);
-  const objects = (JSON.parse(bigRun.stdout) as { objects: number }).objects;
+  const objects = (JSON.parse(bigRun.stdout.trim().split('\n').at(-1)!) as { objects: number }).objects;
   log(`large: smoothpub ${bigRun.seconds.toFixed(2)} s, peak RSS ${bigRun.peakRssMb.toFixed(0)} MB, ${objects} objects`);
   rmSync(join(OUT, 'big'), { recursive: true, force: true });
   // ffmpeg on the same input, once, as the peer for time and memory.
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const list = tools(ladder);
   await runRounds(list, reps, OUT, ladder.files, settleSeconds());
   const [sp, rx, ff1, ffN] = list as [Tool, Tool, Tool, Tool];
-  const objects = (JSON.parse(sp.runs.at(-1)!.stdout) as { objects: number }).objects;
+  const objects = (JSON.parse(sp.runs.at(-1)!.stdout.trim().split('\n').at(-1)!) as { objects: number }).objects;
   const outputs = list.map((t) => folderStats(t.out));
   for (const t of list) rmSync(t.out, { recursive: true, force: true });
 

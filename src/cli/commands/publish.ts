@@ -147,7 +147,7 @@ function describePublicAccess(p: PublicReadChange): string {
 function createPublishRenderer(json: boolean, progress: boolean): { event(e: PublishEvent): void; stop(): void } {
   if (json) {
     const printProgress = throttle<Extract<PublishEvent, { type: 'progress' }>>(
-      ({ type: _, ...p }) => printEvent('progress', p),
+      (p) => printEvent('progress', { done: p.done, objects: p.objects, bytes: p.bytes, totalBytes: p.totalBytes, uploaded: p.uploaded, skipped: p.skipped, retries: p.retries }),
       (p) => p.done === p.objects,
     );
     return {
@@ -155,7 +155,7 @@ function createPublishRenderer(json: boolean, progress: boolean): { event(e: Pub
         switch (e.type) {
           case 'start':
             // The plan's size, as a first progress line (the `start` line came before any work).
-            printEvent('progress', { done: 0, objects: e.objects, bytes: 0, totalBytes: e.bytes, uploaded: 0, skipped: 0, retries: 0, store: e.store });
+            printEvent('progress', { done: 0, objects: e.objects, bytes: 0, totalBytes: e.bytes, uploaded: 0, skipped: 0, retries: 0 });
             return;
           case 'progress':
             printProgress(e);

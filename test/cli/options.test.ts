@@ -1,0 +1,138 @@
+// Options each command takes because its library call supports them, and `--force`
+// meaning one thing wherever it exists.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { resultOf, type EventLine } from './jsonEvents.js';
+
+const BIN = 'bin/smoothpub.js';
+const PLAIN = ['test/fixtures/progressive/v200.mp4', 'test/fixtures/progressive/v100.mp4'];
+let work = '';
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'smoothpub-options-'));
+});
+
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** Runs a listening command until `use` is done, then stops it. */
+async function whileListening(args: string[], use: (listening: EventLine) => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, [BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  try {
+    const listening = await new Promise<EventLine>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const e = JSON.parse(line) as EventLine;
+        if (e.event === 'listening') resolve(e);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    await use(listening);
+  } finally {
+    child.kill('SIGINT');
+    await closed;
+  }
+}
+
+const chunksOf = (xml: string, type: string): number => (new RegExp(`<StreamIndex[^>]*Type="${type}"[^>]*Chunks="(\\d+)"`).exec(xml)?.[1] ?? 'none') as unknown as number;
+
+test('every --force is `-f, --force` and replaces what is already at the destination', async () => {
+  for (const command of ['package', 'remux', 'publish', 'encode']) {
+    const help = await run([command, '--help']);
+    assert.match(help.stdout, /-f, --force\s+replace /, command);
+  }
+  // publish -f: unchanged objects are uploaded again.
+  const dest = join(work, 'pub', 'v.ism');
+  assert.equal((await run(['publish', 'test/fixtures/clean/clean.ism', dest])).code, 0);
+  const again = await run(['publish', 'test/fixtures/clean/clean.ism', dest, '-f', '--json']);
+  const summary = resultOf<{ uploaded: number; skipped: number; objects: number }>(again.stdout);
+  assert.deepEqual({ uploaded: summary.uploaded, skipped: summary.skipped }, { uploaded: summary.objects, skipped: 0 });
+});
+
+test('inspect --fourcc and remux --fragment-duration reach the library', async () => {
+  const inspected = resultOf<{ presentation: { streams: { type: string; qualityLevels: { fourCC: string }[] }[] } }>((await run(['inspect', ...PLAIN, '--fourcc', 'AVC1', '--json'])).stdout);
+  assert.deepEqual(inspected.presentation.streams.find((s) => s.type === 'video')!.qualityLevels.map((q) => q.fourCC), ['AVC1', 'AVC1']);
+
+  const two = resultOf<{ fragments: number }>((await run(['remux', ...PLAIN, '-o', join(work, 'remux2', 'v.ism'), '--json'])).stdout);
+  const four = resultOf<{ fragments: number }>((await run(['remux', ...PLAIN, '-o', join(work, 'remux4', 'v.ism'), '--fragment-duration', '4', '--json'])).stdout);
+  // 3 levels (2 video, 1 audio) of 4 fragments, then of 2.
+  assert.deepEqual([two.fragments, four.fragments], [12, 6]);
+  const bad = await run(['remux', ...PLAIN, '-o', join(work, 'never'), '--fragment-duration', '0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--fragment-duration must be/);
+});
+
+test('serve takes --fourcc, --fragment-duration, --no-policy and both Cache-Control options', async () => {
+  const root = join(work, 'serve');
+  await mkdir(join(root, 'plain.ism'), { recursive: true });
+  for (const f of PLAIN) await cp(f, join(root, 'plain.ism', f.split('/').pop()!));
+  const args = ['serve', root, '--port', '0', '--fourcc', 'AVC1', '--fragment-duration', '4', '--no-policy', '--fragment-cache-control', 'max-age=5', '--manifest-cache-control', 'no-cache'];
+  await whileListening(args, async ({ url }) => {
+    const manifest = await fetch(`${String(url)}plain.ism/Manifest`);
+    assert.equal(manifest.status, 200);
+    assert.equal(manifest.headers.get('cache-control'), 'no-cache');
+    const xml = await manifest.text();
+    assert.match(xml, /FourCC="AVC1"/);
+    assert.doesNotMatch(xml, /FourCC="H264"/);
+    assert.equal(chunksOf(xml, 'video'), '2');
+    const bitrate = /QualityLevel [^>]*Bitrate="(\d+)"[^>]*FourCC="AVC1"/.exec(xml)?.[1];
+    // Plain MP4 with AAC priming starts every track a little after 0.
+    const start = /Type="video"[\s\S]*?<c t="(\d+)"/.exec(xml)?.[1];
+    const fragment = await fetch(`${String(url)}plain.ism/QualityLevels(${bitrate})/Fragments(video=${start})`);
+    await fragment.arrayBuffer();
+    assert.equal(fragment.status, 200);
+    assert.equal(fragment.headers.get('cache-control'), 'max-age=5');
+    const policy = await fetch(`${String(url)}clientaccesspolicy.xml`);
+    await policy.arrayBuffer();
+    assert.equal(policy.status, 404, '--no-policy');
+  });
+});
+
+test('play takes --fragment-duration and --fourcc for the presentation it packages', async () => {
+  await whileListening(['play', ...PLAIN, '--port', '0', '--fragment-duration', '4', '--fourcc', 'AVC1'], async ({ manifest }) => {
+    const xml = await (await fetch(String(manifest))).text();
+    assert.match(xml, /FourCC="AVC1"/);
+    assert.equal(chunksOf(xml, 'video'), '2');
+  });
+});
+
+test('verify --timeout and --retries bound the wait for a server that never answers', async () => {
+  const hanging = createServer(() => undefined);
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = hanging.address() as AddressInfo;
+    const r = await run(['verify', `http://127.0.0.1:${port}/video.ism/Manifest`, '--timeout', '1', '--retries', '0', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(resultOf<{ problems: { code: string }[] }>(r.stdout).problems[0]?.code, 'verify.manifest');
+    // One attempt of 1 s (the default would be 4 attempts of 30 s).
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
+  } finally {
+    hanging.closeAllConnections();
+    hanging.close();
+  }
+});
