@@ -150,7 +150,7 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
         type: 'warning',
         code: 'publish.root-object-kept',
         key: obj.key,
-        message: `${obj.key} at the root of ${store.description} holds other content than ours (${have.size} bytes${have.md5 === undefined ? ', no MD5' : ''}): kept as it is; --force replaces it`,
+        message: `${obj.key} at the root of ${store.description} differs from ours (${have.size} bytes${have.md5 === undefined ? ', no MD5 to compare' : ''}): kept as the owner's; --force replaces it`,
       });
     } else if (!options.dryRun) {
       const putOptions = { size: body.size, contentType: obj.contentType, cacheControl: obj.cacheControl, md5: body.md5, ...(signal && { signal }) };
