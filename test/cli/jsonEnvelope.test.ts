@@ -73,7 +73,8 @@ test('inspect: start, a problem line per problem, the report as result; a bad op
   assert.deepEqual(events.map((e) => e.event), ['start', 'result']);
   assert.equal(resultOf<{ ok: boolean }>(ok.stdout).ok, true);
 
-  const misaligned = await run(['inspect', 'test/fixtures/clean/v120.ismv', 'test/fixtures/cmaf/video.mp4', '--json']);
+  // An ISMV level and a plain MP4 one whose fragments start 1024/48000 s later (AAC priming).
+  const misaligned = await run(['inspect', 'test/fixtures/clean/v120.ismv', 'test/fixtures/progressive/v100.mp4', '--json']);
   assert.equal(misaligned.code, 1);
   const lines = parseEvents(misaligned.stdout);
   assert.deepEqual(lines.map((e) => e.event), ['start', 'problem', 'result']);
