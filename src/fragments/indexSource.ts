@@ -236,12 +236,15 @@ function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[]
     const { trackId } = m.info;
     let list = byId.get(trackId);
     if (!list) byId.set(trackId, (list = []));
-    const time = m.info.time ?? next.get(trackId) ?? 0n;
+    const time = fragmentTime(m.info, next.get(trackId));
     const prev = list[list.length - 1];
     if (prev && time <= prev.time) {
       throw new SmoothpubError(ErrorCode.BAD_BOX, `fragment time ${time} does not increase (previous fragment starts at ${prev.time})`, { offset: m.offset, trackId, boxPath: 'moof' });
     }
-    list.push({ offset: m.offset, size: m.size, time, duration: m.info.duration });
+    const ref: FragmentRef = { offset: m.offset, size: m.size, time, duration: m.info.duration };
+    const said = m.info.tfxd;
+    if (said && (said.time !== time || said.duration !== m.info.duration)) ref.tfxd = { time: said.time, duration: said.duration };
+    list.push(ref);
     next.set(trackId, time + m.info.duration);
   }
   const out: TrackIndex[] = [];
@@ -256,4 +259,21 @@ function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[]
     out.push(describeTrack(file, { ...t, kind: t.kind, sampleEntry: t.sampleEntry }, fragments, bitrateOf(bytes, Number(ticks), t.timescale)));
   }
   return out.sort((a, b) => a.trackId - b.trackId);
+}
+
+/**
+ * When a fragment's first sample decodes: `tfdt` says so; without it, where the previous
+ * fragment's samples end (Smooth clients place samples by the Manifest, and a Manifest
+ * that disagrees with the samples makes dash.js fail to decode). The first fragment, and
+ * one whose `tfxd` declares a gap, start where `tfxd` says. ffmpeg writes as `tfxd` the
+ * first sample's presentation time and a constant duration: equal to the samples' with
+ * closed GOPs, but with open GOPs the keyframe decodes before the frames shown ahead of
+ * it, and its fragment starts up to a few frames before `tfxd` says.
+ */
+function fragmentTime(info: MoofInfo, previousEnd: bigint | undefined): bigint {
+  if (info.tfdt !== undefined) return info.tfdt;
+  const said = info.tfxd?.time;
+  if (previousEnd === undefined) return said ?? 0n;
+  if (said === undefined || said === previousEnd + info.firstCompositionOffset) return previousEnd;
+  return said;
 }

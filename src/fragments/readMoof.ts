@@ -10,10 +10,17 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 /** The timing facts of one `moof`, which must hold exactly one track (a Smooth fragment). */
 export interface MoofInfo {
   trackId: number;
-  /** From `tfxd`, else `tfdt`; undefined when the fragment carries neither. */
-  time: bigint | undefined;
-  /** From `tfxd`, else the sum of sample durations. */
+  /** `tfdt`: the first sample's decode time. */
+  tfdt?: bigint;
+  /** PIFF `tfxd`: the fragment's time and duration as its writer announced them. */
+  tfxd?: { time: bigint; duration: bigint };
+  /** The sum of the samples' durations: how long the fragment really lasts in decode time. */
   duration: bigint;
+  /**
+   * The first sample's composition offset (0 without one). ffmpeg's `tfxd` time is the
+   * first sample's presentation time, which is its decode time plus this.
+   */
+  firstCompositionOffset: bigint;
   sampleCount: number;
 }
 
@@ -45,6 +52,7 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
   let tfdt: bigint | undefined;
   let sum = 0n;
   let sampleCount = 0;
+  let firstCompositionOffset: bigint | undefined;
   for (const box of childBoxes(c, 'moof/traf')) {
     if (box.type === 'tfhd') {
       const tfhd = readTfhd(box.payload);
@@ -55,6 +63,7 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
         throw new SmoothpubError(ErrorCode.BAD_BOX, "'trun' before 'tfhd'", { offset: box.offset, boxPath: 'moof/traf/trun' });
       }
       const trun = readTrun(box.payload);
+      if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.samples[0]?.compositionTimeOffset ?? 0);
       sampleCount += trun.sampleCount;
       if (trun.samples.length === 0) sum += BigInt(trun.sampleCount) * BigInt(sampleDuration);
       else for (const s of trun.samples) sum += BigInt(s.duration ?? sampleDuration);
@@ -65,10 +74,8 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
     }
   }
   if (trackId === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: c.offset, boxPath: 'moof/traf' });
-  return {
-    trackId,
-    time: tfxd?.time ?? tfdt,
-    duration: tfxd?.duration ?? sum,
-    sampleCount,
-  };
+  const info: MoofInfo = { trackId, duration: sum, firstCompositionOffset: firstCompositionOffset ?? 0n, sampleCount };
+  if (tfdt !== undefined) info.tfdt = tfdt;
+  if (tfxd !== undefined) info.tfxd = tfxd;
+  return info;
 }

@@ -25,9 +25,18 @@ export interface FragmentRef {
   size: number;
   /** Present when the fragment is generated from sample tables rather than stored in the source. */
   built?: BuiltFragment;
-  /** Start time in the track's timescale, as the source says (tfxd, tfdt or summed trun). May be negative (AAC priming). */
+  /**
+   * Decode time of the first sample, in the track's timescale: `tfdt`, else the end of the
+   * previous fragment's samples (the first fragment: `tfxd`). May be negative (AAC priming).
+   */
   time: bigint;
+  /** The sum of the samples' durations. */
   duration: bigint;
+  /**
+   * The source's PIFF `tfxd`, present only where it disagrees with `time` and `duration`
+   * (ffmpeg's open GOP output). Not kept in sidecar indexes.
+   */
+  tfxd?: { time: bigint; duration: bigint };
 }
 
 /**

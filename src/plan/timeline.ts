@@ -45,17 +45,26 @@ export function checkAligned(tracks: TrackIndex[], streamName: string): void {
         throw misaligned(streamName, first, other, `fragment counts differ: ${first.fragments.length} vs ${other.fragments.length}`, (a ?? b)?.offset);
       }
       if (a.time !== b.time) {
+        const said = (a.tfxd?.time ?? a.time) === (b.tfxd?.time ?? b.time) && (a.tfxd ?? b.tfxd) !== undefined;
+        if (said) {
+          throw misaligned(
+            streamName,
+            first,
+            other,
+            `fragment ${i}'s samples decode from ${a.time} in the first and from ${b.time} in the second, though both fragments' tfxd say ${a.tfxd?.time ?? a.time}: open GOPs, with a different number of frames shown ahead of the keyframe in each level, and clients place every level's samples at the one time the Manifest gives`,
+            b.offset,
+            'Encode all levels with closed GOPs (x264: -x264-params open-gop=0) or with the same frame types in every level (x264: b-adapt=0)',
+          );
+        }
         throw misaligned(streamName, first, other, `fragment ${i} starts at ${a.time} in the first and at ${b.time} in the second`, b.offset);
       }
     }
   }
 }
 
-function misaligned(stream: string, a: TrackIndex, b: TrackIndex, what: string, offset: number | undefined): SmoothpubError {
+const SAME_GOP = 'Encode all levels with the same fixed GOP (e.g. ffmpeg -g 48 -keyint_min 48 -sc_threshold 0)';
+
+function misaligned(stream: string, a: TrackIndex, b: TrackIndex, what: string, offset: number | undefined, advice = SAME_GOP): SmoothpubError {
   const ctx = offset === undefined ? { file: b.file, trackId: b.trackId } : { file: b.file, trackId: b.trackId, offset };
-  return new SmoothpubError(
-    ErrorCode.MISALIGNED,
-    `quality levels of stream '${stream}' are not aligned: ${a.file} track ${a.trackId} vs ${b.file} track ${b.trackId}: ${what}. Encode all levels with the same fixed GOP (e.g. ffmpeg -g 48 -keyint_min 48 -sc_threshold 0)`,
-    ctx,
-  );
+  return new SmoothpubError(ErrorCode.MISALIGNED, `quality levels of stream '${stream}' are not aligned: ${a.file} track ${a.trackId} vs ${b.file} track ${b.trackId}: ${what}. ${advice}`, ctx);
 }

@@ -83,11 +83,14 @@ export function checkFragment(prefix: Uint8Array, length: number, expected: Expe
 
 function checkTiming(info: MoofInfo, expected: ExpectedFragment, usedTrexDefault: boolean): FragmentCheck['problems'] {
   const problems: FragmentCheck['problems'] = [];
-  const { time, duration } = info;
+  const { duration, tfdt, tfxd } = info;
+  const time = tfdt ?? tfxd?.time;
   const trexNote = usedTrexDefault ? ' (some samples take their duration from the moov\'s trex, which Smooth clients never see)' : '';
+  // Clients place the samples by the Manifest: d must be what the samples last, whatever tfxd says.
+  const saidNote = tfxd !== undefined && tfxd.duration !== duration ? `; its tfxd says ${tfxd.duration}` : '';
   // A fragment with neither tfxd nor tfdt carries no time: clients take it from the Manifest.
   if (time === undefined) {
-    if (duration !== expected.d) problems.push(durationMismatch(duration, expected.d, trexNote));
+    if (duration !== expected.d) problems.push(durationMismatch(duration, expected.d, trexNote + saidNote));
     return problems;
   }
   // Codec priming: a negative first time is announced as t=0, its duration stretched to its end.
@@ -95,14 +98,26 @@ function checkTiming(info: MoofInfo, expected: ExpectedFragment, usedTrexDefault
     if (time + duration !== expected.d) {
       problems.push({
         code: VerifyCode.DURATION_MISMATCH,
-        message: `first fragment starts before 0 (priming) at ${time} and ends at ${time + duration}, Manifest says it ends at d=${expected.d}${trexNote}`,
+        message: `first fragment starts before 0 (priming) at ${time} and ends at ${time + duration}, Manifest says it ends at d=${expected.d}${trexNote}${saidNote}`,
       });
     }
     return problems;
   }
-  if (time !== expected.t) problems.push({ code: VerifyCode.TIME_MISMATCH, message: `fragment starts at ${time}, URL says ${expected.t}` });
-  if (duration !== expected.d) problems.push(durationMismatch(duration, expected.d, trexNote));
+  if (!startsAt(info, expected.t)) problems.push({ code: VerifyCode.TIME_MISMATCH, message: `fragment starts at ${time}, URL says ${expected.t}` });
+  if (duration !== expected.d) problems.push(durationMismatch(duration, expected.d, trexNote + saidNote));
   return problems;
+}
+
+/**
+ * Whether the fragment's first sample decodes at `t`: `tfdt` says so exactly; a `tfxd`
+ * time is that decode time, or (as ffmpeg writes it) the first sample's presentation
+ * time, later by its composition offset when a keyframe decodes before frames shown
+ * ahead of it (open GOP).
+ */
+function startsAt(info: MoofInfo, t: bigint): boolean {
+  if (info.tfdt !== undefined) return info.tfdt === t;
+  const said = info.tfxd!.time;
+  return said === t || said === t + info.firstCompositionOffset;
 }
 
 function durationMismatch(found: bigint, expected: bigint, note: string): { code: VerifyCodeValue; message: string } {
