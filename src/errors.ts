@@ -32,6 +32,23 @@ export const ErrorCode = {
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Stable codes of warnings: what a user should know about a result that is still produced. */
+export const WarningCode = {
+  /** A fragment's PIFF `tfxd` says another time or duration than its samples (ffmpeg's open GOP output). */
+  TFXD_DISAGREES: 'index.tfxd-disagrees',
+  /** Plain MP4 fragments far longer than `--fragment-duration`: the renditions share few keyframes. */
+  FRAGMENT_DURATION: 'index.fragment-duration',
+} as const;
+
+export type WarningCodeValue = (typeof WarningCode)[keyof typeof WarningCode];
+
+/** A warning as plain data: the same shape as an error's, and nothing stops. */
+export interface SmoothpubWarning {
+  code: WarningCodeValue;
+  message: string;
+  context: ErrorContext;
+}
+
 /** Where an error happened, as far as it is known. */
 export interface ErrorContext {
   file?: string;

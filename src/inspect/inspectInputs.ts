@@ -1,4 +1,5 @@
-import { isSmoothpubError, type ErrorContext } from '../errors.js';
+import { isSmoothpubError, type ErrorContext, type SmoothpubWarning } from '../errors.js';
+import { tfxdWarning } from '../fragments/tfxdWarning.js';
 import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 import type { DuplicateTrack, LevelBinding } from '../plan/buildPresentation.js';
 import { loadPresentation } from '../plan/loadPresentation.js';
@@ -27,6 +28,8 @@ export interface InspectReport {
   sources: InspectedSource[];
   presentation?: Presentation;
   problems: Problem[];
+  /** What does not stop packaging but is worth knowing: tfxd boxes that disagree with their samples, fragments far longer than asked for. */
+  warnings: SmoothpubWarning[];
 }
 
 /**
@@ -37,12 +40,20 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
   const sources: SourceIndex[] = [];
   try {
     const loaded = await loadPresentation(inputs, { ...options, onIndexed: (ix) => sources.push(ix) });
-    return { ok: true, sources: loaded.sources.map((src) => withCutFragments(src, loaded.levels, loaded.duplicates)), presentation: loaded.presentation, problems: [] };
+    return {
+      ok: true,
+      sources: loaded.sources.map((src) => withCutFragments(src, loaded.levels, loaded.duplicates)),
+      presentation: loaded.presentation,
+      problems: [],
+      warnings: loaded.warnings,
+    };
   } catch (e) {
     if (!isSmoothpubError(e)) throw e;
     // Files are indexed concurrently: report them in a stable order.
     sources.sort((a, b) => a.file.localeCompare(b.file));
-    return { ok: false, sources: sources.map((src) => withCutFragments(src, [], [])), problems: [{ code: e.code, message: e.message, context: e.context }] };
+    // No presentation: what each source says of itself is still worth saying.
+    const warnings = sources.flatMap((src) => src.tracks.flatMap((t) => tfxdWarning(t) ?? []));
+    return { ok: false, sources: sources.map((src) => withCutFragments(src, [], [])), problems: [{ code: e.code, message: e.message, context: e.context }], warnings };
   }
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ErrorCode, SmoothpubError } from '../errors.js';
+import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
 import type { Presentation } from '../smooth/model.js';
@@ -24,6 +24,8 @@ export interface PackageResult {
   objects: number;
   bytes: number;
   presentation: Presentation;
+  /** What the user should know about the presentation (see BuiltPresentation.warnings). */
+  warnings: SmoothpubWarning[];
 }
 
 /**
@@ -41,5 +43,5 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
-  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation };
+  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: loaded.warnings };
 }

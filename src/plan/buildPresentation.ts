@@ -1,4 +1,4 @@
-import { ErrorCode, SmoothpubError } from '../errors.js';
+import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import type { TrackIndex } from '../fragments/types.js';
 import { isSmoothpubError } from '../errors.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
@@ -9,6 +9,7 @@ import { writeManifest } from '../smooth/writeManifest.js';
 import type { SelectedTrack } from './selectTracks.js';
 import { announcedChunks, checkAligned } from './timeline.js';
 import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
+import { tfxdWarning } from '../fragments/tfxdWarning.js';
 
 /** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
 export const TIME_SCALE = PRESENTATION_TIME_SCALE;
@@ -54,6 +55,8 @@ export interface BuiltPresentation {
   levels: LevelBinding[];
   /** The same audio muxed into several files is used once: the others, and which track they repeat. */
   duplicates: DuplicateTrack[];
+  /** What the user should know about the presentation built (sources that say two things, fragments far from the duration asked for). */
+  warnings: SmoothpubWarning[];
 }
 
 interface Group {
@@ -72,7 +75,8 @@ interface Group {
  */
 export function buildPresentation(selected: SelectedTrack[], options: PresentationOptions = {}): BuiltPresentation {
   // Plain MP4 tracks have sample tables, not fragments, until cut (before alignment is checked).
-  const cut = cutProgressive(selected.map((s) => s.track), options.fragmentDuration);
+  const warnings: SmoothpubWarning[] = [];
+  const cut = cutProgressive(selected.map((s) => s.track), options.fragmentDuration, warnings);
   const duplicates: DuplicateTrack[] = [];
   const groups = groupTracks(selected.map((s, i) => ({ ...s, track: cut[i]! })), duplicates);
   const audioGroups = groups.filter((g) => g.type === 'audio');
@@ -104,7 +108,11 @@ export function buildPresentation(selected: SelectedTrack[], options: Presentati
       stream.displayHeight = stream.maxHeight;
     }
     streams.push(stream);
-    for (const d of ordered) levels.push({ streamName: name, bitrate: d.bitrate, track: d.m.track, chunks });
+    for (const d of ordered) {
+      levels.push({ streamName: name, bitrate: d.bitrate, track: d.m.track, chunks });
+      const w = tfxdWarning(d.m.track);
+      if (w) warnings.push(w);
+    }
     const last = chunks[chunks.length - 1];
     if (last) {
       const end = ((last.t + last.d) * BigInt(TIME_SCALE)) / BigInt(first.timescale);
@@ -116,6 +124,7 @@ export function buildPresentation(selected: SelectedTrack[], options: Presentati
     manifestTimeline: options.manifestTimeline ?? DEFAULT_MANIFEST_TIMELINE,
     levels,
     duplicates,
+    warnings,
   };
 }
 

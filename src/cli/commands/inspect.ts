@@ -12,7 +12,7 @@ export function registerInspect(program: Command): void {
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
     .option(...JSON_OPTION)
-    .addHelpText('after', '\nExit code 1 when any problem is found.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
+    .addHelpText('after', '\nExit code 1 when any problem is found; warnings alone leave it 0.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
     .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string; fourcc: string }) => {
       if (opts.json) printStart('inspect');
       // Loaded on use: `--help` and other commands need not load this command's library.
@@ -20,6 +20,7 @@ export function registerInspect(program: Command): void {
       const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration), fourCC: parseFourCC(opts.fourcc) });
       if (opts.json) {
         for (const p of report.problems) printEvent('problem', diagnostic(p.code, p.message, p.context));
+        for (const w of report.warnings) printEvent('warning', diagnostic(w.code, w.message, w.context));
         printEvent('result', { command: 'inspect', ...report });
       } else {
         process.stdout.write(formatReport(report));
@@ -53,7 +54,8 @@ function formatReport(r: InspectReport): string {
       }
     }
   }
+  for (const w of r.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   for (const p of r.problems) lines.push(`problem ${p.code}: ${p.message}`);
-  if (r.ok) lines.push('no problems found');
+  if (r.ok) lines.push(r.warnings.length > 0 ? `no problems found, ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}` : 'no problems found');
   return lines.join('\n') + '\n';
 }

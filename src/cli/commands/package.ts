@@ -55,8 +55,10 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             onProgress,
           }),
         {
-          json: (result, seconds) => ({ outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest` }),
-          text: (result, seconds) => `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`,
+          json: (result, seconds) => ({ outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest`, warnings: result.warnings }),
+          text: (result, seconds) =>
+            result.warnings.map((w) => `warning ${w.code}: ${w.message}\n`).join('') +
+            `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`,
         },
       );
     });
