@@ -1,7 +1,8 @@
-import { ErrorCode, SmoothpubError } from '../../errors.js';
+import { ErrorCode, SmoothpubError, WarningCode, type SmoothpubWarning } from '../../errors.js';
 import type { SampleTable, TrackIndex } from '../types.js';
 import { spanFragment, type CutTrack } from './spanFragment.js';
 import { PRESENTATION_TIME_SCALE as SCALE } from '../../smooth/timeScale.js';
+import { alignTimeline, canAlign, type TimelineAnchor } from './alignTimeline.js';
 import { presentationDelay, trackTimeline, type TrackTimeline } from './trackTimeline.js';
 
 /** The default fragment length of plain MP4 input, seconds (what encoders' GOPs usually are). */
@@ -16,11 +17,13 @@ function isProgressive(t: TrackIndex): t is Progressive {
 /**
  * Cuts every plain MP4 track into fragments (other tracks are returned as they are),
  * timed in presentation ticks (10 MHz; the cut tracks say so in `timescale`). Video
- * quality levels are one stream: they are cut together at keyframes all of them share,
- * at or after each multiple of `seconds`. Audio is cut at its own sample boundaries
- * nearest the video's cut times (or multiples of `seconds`).
+ * quality levels are one stream: they are cut together at keyframes all of them present
+ * at the same time, at or after each multiple of `seconds`, and their fragments there
+ * start to decode at one time (see alignTimeline). Audio is cut at its own sample
+ * boundaries nearest the video's cut times (or multiples of `seconds`). Fragments far
+ * longer than `seconds` (the renditions share few keyframes) add a warning to `warnings`.
  */
-export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_FRAGMENT_DURATION): TrackIndex[] {
+export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_FRAGMENT_DURATION, warnings: SmoothpubWarning[] = []): TrackIndex[] {
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `fragment duration must be a positive number of seconds, got ${seconds}`);
   const video = tracks.filter((t): t is Progressive => isProgressive(t) && t.kind === 'video');
   // Every track is presented as in the source, all delayed by as much as the earliest would
@@ -34,8 +37,14 @@ export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_F
   const cut = new Map<TrackIndex, TrackIndex>();
   let cutTimes: number[] = [];
   if (video.length > 0) {
-    cutTimes = sharedKeyframeCuts(video, seconds, delay);
-    for (const t of video) cut.set(t, withFragments(t, startsOf(t, cutTimes)));
+    const anchors = sharedKeyframeCuts(video, seconds, delay);
+    cutTimes = anchors[0]!.map((a) => a.decodeTime);
+    video.forEach((t, k) => {
+      timelines.set(t, alignTimeline(timelineOf(t), anchors[k]!));
+      cut.set(t, withFragments(t, anchors[k]!.map((a) => a.index)));
+    });
+    const long = fragmentDurationWarning(video.map((t) => cut.get(t)!), seconds);
+    if (long) warnings.push(long);
   }
   for (const t of tracks) {
     if (!isProgressive(t) || t.kind === 'video') continue;
@@ -88,72 +97,95 @@ function timeOf(t: Progressive, i: number): number {
   return timelineOf(t).decodeTime(i);
 }
 
-/**
- * Decode times of the keyframes (what fragments start at), and when the source presents
- * each (what cuts and messages go by: the presentation's delay taken off).
- */
-function keyframeTimes(t: Progressive, delay: number): { decode: number[]; presented: Map<number, number> } {
-  const decode: number[] = [];
-  const presented = new Map<number, number>();
+/** A keyframe: its sample, when it decodes, and when the source presents it (the presentation's delay taken off). */
+interface Keyframe {
+  index: number;
+  decode: number;
+  presented: number;
+}
+
+function keyframesOf(t: Progressive, delay: number): Keyframe[] {
+  const out: Keyframe[] = [];
   const { sync, count } = t.samples;
   const timeline = timelineOf(t);
   for (let i = 0; i < count; i++) {
     if (sync !== undefined && sync[i] !== 1) continue;
-    const time = timeline.decodeTime(i);
-    decode.push(time);
-    presented.set(time, timeline.presentationTime(i) - delay);
+    const decode = timeline.decodeTime(i);
+    out.push({ index: i, decode, presented: timeline.presentationTime(i) - delay });
   }
-  return { decode, presented };
+  return out;
 }
 
 /**
- * Cut times (presentation ticks, first sample's time first) at keyframes every video
- * level has. Levels of different timescales line up where their keyframes are at the same
- * times: equal times convert to equal ticks.
+ * Where each video level is cut (`result[level][cut]`): at keyframes every level presents
+ * at the same time, the first sample first. Renditions of one source with open GOPs or
+ * different B-frame counts decode such keyframes at different times: each cut's
+ * `decodeTime` is the earliest of them, where every level's fragment will start.
  */
-function sharedKeyframeCuts(video: Progressive[], seconds: number, delay: number): number[] {
+function sharedKeyframeCuts(video: Progressive[], seconds: number, delay: number): TimelineAnchor[][] {
   const first = video[0]!;
-  const timed = video.map((t) => keyframeTimes(t, delay));
-  const keyframes = timed.map((k) => k.decode);
-  const shown = (k: number, time: number): number => timed[k]!.presented.get(time)!;
-  const start = keyframes[0]![0]!;
+  const timed = video.map((t) => keyframesOf(t, delay));
+  const starts = timed.map((list) => list[0]!);
+  const start = starts[0]!;
   for (let k = 1; k < video.length; k++) {
-    if (keyframes[k]![0] !== start) throw misaligned(first, video[k]!, `their first samples start at ${seconds3(shown(0, start))} and ${seconds3(shown(k, keyframes[k]![0]!))}`);
+    if (starts[k]!.presented !== start.presented) throw misaligned(first, video[k]!, `their first samples start at ${seconds3(start.presented)} and ${seconds3(starts[k]!.presented)}`);
   }
-  const others = keyframes.slice(1).map((list) => new Set(list));
-  const shared = keyframes[0]!.filter((time) => others.every((s) => s.has(time)));
+  const byTime = timed.map((list) => new Map(list.map((kf) => [kf.presented, kf])));
+  const anchorsOf = (kfs: Keyframe[]): TimelineAnchor[] => {
+    const decodeTime = Math.min(...kfs.map((kf) => kf.decode));
+    return kfs.map((kf) => ({ index: kf.index, decodeTime }));
+  };
+  const cuts = [anchorsOf(starts)];
   const step = seconds * SCALE;
-  const cuts = [start];
   // A keyframe is a cut when it is presented at or after the next multiple of `seconds`.
-  let next = (Math.floor(shown(0, start) / step) + 1) * step;
-  for (const time of shared) {
-    const at = shown(0, time);
-    if (at < next) continue;
-    cuts.push(time);
-    next = (Math.floor(at / step) + 1) * step;
+  let next = (Math.floor(start.presented / step) + 1) * step;
+  for (const kf of timed[0]!) {
+    if (kf.presented < next) continue;
+    const same = byTime.map((m) => m.get(kf.presented));
+    if (same.some((x) => x === undefined)) continue;
+    const here = anchorsOf(same as Keyframe[]);
+    const previous = cuts[cuts.length - 1]!;
+    if (!video.every((t, k) => canAlign(timelineOf(t), previous[k]!, here[k]!))) continue;
+    cuts.push(here);
+    next = (Math.floor(kf.presented / step) + 1) * step;
   }
   if (cuts.length === 1 && video.length > 1) {
     // Renditions that could each be cut but share no keyframe to cut all of them at.
-    const cuttable = timed.findIndex((k) => k.decode.some((time) => k.presented.get(time)! >= shown(0, start) + step));
-    if (cuttable >= 0) {
-      const k = keyframes.findIndex((list, i) => i > 0 && list.slice(1, 4).join() !== keyframes[0]!.slice(1, 4).join());
-      const other = video[Math.max(k, 1)]!;
+    const cuttable = timed.some((list) => list.some((kf) => kf.presented >= start.presented + step));
+    if (cuttable) {
+      const k = timed.findIndex((list, i) => i > 0 && shownList(list) !== shownList(timed[0]!));
+      const other = Math.max(k, 1);
       throw misaligned(
         first,
-        other,
-        `they share no keyframe to cut fragments at: first keyframes after the start at ${listSeconds(timed[0]!, first)} vs ${listSeconds(timed[Math.max(k, 1)]!, other)}`,
+        video[other]!,
+        `they share no keyframe presented at the same time to cut fragments at: first keyframes after the start at ${listSeconds(timed[0]!, first)} vs ${listSeconds(timed[other]!, video[other]!)}`,
       );
     }
   }
-  return cuts;
+  return video.map((_, k) => cuts.map((c) => c[k]!));
 }
 
-function startsOf(t: Progressive, cutTimes: number[]): number[] {
-  const indexByTime = new Map<number, number>();
-  const { sync, count } = t.samples;
-  for (let i = 0; i < count; i++) if (sync === undefined || sync[i] === 1) indexByTime.set(timeOf(t, i), i);
-  return cutTimes.map((time) => indexByTime.get(time)!);
+/** Video fragments (but the last) far longer than asked for: say how long, and why. */
+function fragmentDurationWarning(video: TrackIndex[], seconds: number): SmoothpubWarning | undefined {
+  const t = video[0]!;
+  const lengths = t.fragments.slice(0, -1).map((f) => Number(f.duration) / t.timescale);
+  const long = lengths.filter((l) => l > seconds * LONG_FRAGMENT);
+  if (long.length === 0) return undefined;
+  const at = lengths.findIndex((l) => l > seconds * LONG_FRAGMENT);
+  const from = t.fragments[at]!;
+  const files = video.map((v) => `${v.file} track ${v.trackId}`).join(', ');
+  return {
+    code: WarningCode.FRAGMENT_DURATION,
+    message:
+      `video fragments last up to ${Math.max(...long).toFixed(3)} s (${long.length} of ${t.fragments.length} longer than ${LONG_FRAGMENT} x the fragment duration of ${seconds} s; ` +
+      `the first from ${seconds3(Number(from.time))}): ${files} ${video.length > 1 ? 'present keyframes at the same time' : 'has keyframes'} only that far apart. ` +
+      `Long fragments make clients start, seek and switch levels late; encode ${video.length > 1 ? 'every rendition ' : ''}with a keyframe every ${seconds} s (e.g. ffmpeg -g <fps x ${seconds}> -keyint_min <fps x ${seconds}> -sc_threshold 0)`,
+    context: { file: t.file, trackId: t.trackId },
+  };
 }
+
+/** How much longer than `--fragment-duration` a fragment may be before it is worth a warning. */
+const LONG_FRAGMENT = 1.5;
 
 /** Sample indexes nearest each cut time (presentation ticks), then every `seconds` to the end; always from sample 0. */
 function nearestCuts(t: Progressive, cutTimes: number[], seconds: number): number[] {
@@ -190,10 +222,14 @@ function seconds3(ticks: number): string {
 }
 
 /** The keyframes after the first, as the source presents them. */
-function listSeconds(keyframes: { decode: number[]; presented: Map<number, number> }, t: TrackIndex): string {
-  const times = keyframes.decode;
-  const shown = times.slice(1, 4).map((x) => seconds3(keyframes.presented.get(x)!));
-  return shown.length > 0 ? `[${shown.join(', ')}${times.length > 4 ? ', ...' : ''}] in ${t.file} track ${t.trackId}` : `[none] in ${t.file} track ${t.trackId}`;
+function listSeconds(keyframes: Keyframe[], t: TrackIndex): string {
+  const shown = keyframes.slice(1, 4).map((kf) => seconds3(kf.presented));
+  return shown.length > 0 ? `[${shown.join(', ')}${keyframes.length > 4 ? ', ...' : ''}] in ${t.file} track ${t.trackId}` : `[none] in ${t.file} track ${t.trackId}`;
+}
+
+/** The first few keyframes' presentation times, to tell renditions apart. */
+function shownList(keyframes: Keyframe[]): string {
+  return keyframes.slice(1, 4).map((kf) => kf.presented).join();
 }
 
 function misaligned(a: TrackIndex, b: TrackIndex, what: string): SmoothpubError {
