@@ -4,7 +4,8 @@ import type { SampleEntry } from '../bmff/stsd.js';
 import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.js';
 
 /**
- * Sidecar format, version 1: one JSON object.
+ * Sidecar format, version 2: one JSON object. (Version 1 took ISMV fragment times and
+ * durations from `tfxd`; version 2 from the samples, with the `tfxd` kept where it disagrees.)
  *
  *     { "format": "smoothpub-index", "version": 1, "size": <source bytes>, "mtimeMs": <source mtime>,
  *       "brand": "isml", "method": "mfra", "tracks": [ { ...track fields,
@@ -14,6 +15,7 @@ import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.
  *         "t0": "-213333"                  first start time (decimal string: may exceed 2^53)
  *         "d": [...]                       durations
  *         "gap": [[i, "t"], ...]           only where fragment i does not start at the previous end
+ *         "tfxd": [[i, "t", d], ...]       only where fragment i's tfxd disagrees with its samples
  *         "samples": {...}                 plain MP4 only (method "progressive"; fragment arrays empty):
  *                                          count, mediaTime, delay, and the sample table's typed arrays
  *                                          (offsets, sizes, times, compositionOffsets?, sync?) as base64
@@ -25,7 +27,7 @@ import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.
  * the whole sidecar invalid: decodeSidecar then returns undefined.
  */
 export const SIDECAR_FORMAT = 'smoothpub-index';
-export const SIDECAR_VERSION = 1;
+export const SIDECAR_VERSION = 2;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
 type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples'> & {
@@ -36,6 +38,7 @@ type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'sam
   t0: string;
   d: number[];
   gap: [number, string][];
+  tfxd: [number, string, number][];
 };
 
 export function encodeSidecar(index: SourceIndex): string {
@@ -86,6 +89,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
   const offset: number[] = [];
   const d: number[] = [];
   const gap: [number, string][] = [];
+  const tfxd: [number, string, number][] = [];
   let prevOffset = 0;
   let end: bigint | undefined;
   t.fragments.forEach((f, i) => {
@@ -95,6 +99,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
     d.push(Number(f.duration));
     if (end !== undefined && f.time !== end) gap.push([i, f.time.toString()]);
     end = f.time + f.duration;
+    if (f.tfxd) tfxd.push([i, f.tfxd.time.toString(), safeNumber(f.tfxd.duration)]);
   });
   const out: EncodedTrack = {
     trackId: t.trackId,
@@ -109,6 +114,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
     t0: (t.fragments[0]?.time ?? 0n).toString(),
     d,
     gap,
+    tfxd,
   };
   for (const k of ['width', 'height', 'channels', 'sampleRate', 'bitsPerSample'] as const) {
     const v = t[k];
@@ -116,6 +122,11 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
   }
   if (t.samples) out.samples = encodeSamples(t.samples, mark);
   return out;
+}
+
+function safeNumber(n: bigint): number {
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < 0n) throw new RangeError(`duration ${n} is not a safe non-negative integer`);
+  return Number(n);
 }
 
 /** Typed arrays as the bytes of the host, which is little-endian on every platform node runs on in practice. */
@@ -178,6 +189,11 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
     const [i, time] = array(g);
     gaps.set(int(i), bigintOf(time));
   }
+  const said = new Map<number, { time: bigint; duration: bigint }>();
+  for (const x of array(t['tfxd'])) {
+    const [i, time, duration] = array(x);
+    said.set(int(i), { time: bigintOf(time), duration: BigInt(int(duration)) });
+  }
   const fragments: FragmentRef[] = [];
   let offset = 0;
   let time = bigintOf(t['t0']);
@@ -187,7 +203,10 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
     if (size < 16 || offset + size > fileSize) throw new Invalid('fragment outside the source');
     time = gaps.get(i) ?? time;
     const duration = BigInt(durations[i]!);
-    fragments.push({ offset, size, time, duration });
+    const f: FragmentRef = { offset, size, time, duration };
+    const tfxd = said.get(i);
+    if (tfxd) f.tfxd = tfxd;
+    fragments.push(f);
     time += duration;
   }
   const track: TrackIndex = {

@@ -34,7 +34,7 @@ export interface FragmentRef {
   duration: bigint;
   /**
    * The source's PIFF `tfxd`, present only where it disagrees with `time` and `duration`
-   * (ffmpeg's open GOP output). Not kept in sidecar indexes.
+   * (ffmpeg's open GOP output).
    */
   tfxd?: { time: bigint; duration: bigint };
 }
