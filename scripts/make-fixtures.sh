@@ -19,6 +19,9 @@
 #           B-frames (edit list media_time = 2 frames), AAC priming (media_time 1024),
 #           keyframes forced every 2 s; see make_progressive. Only this set is rebuilt by
 #           `bash scripts/make-fixtures.sh progressive`.
+#   opengop/  open GOP (x264 open-gop=1) as ffmpeg users make it: an -f ismv ladder, one
+#           more -f ismv level with other B-frame decisions, plain MP4 renditions with 3, 2
+#           and 1 B-frames; see make_opengop. `bash scripts/make-fixtures.sh opengop`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -83,6 +86,52 @@ make_progressive() {
     -fps_mode vfr "${X264[@]}" -g 600 -keyint_min 600 -sc_threshold 0 -force_key_frames 'expr:gte(t,n_forced*2)' \
     $(rate_args 100) -movflags +faststart "${BITEXACT[@]}" -f mp4 "$P/vfr.mp4"
 }
+
+# ---- opengop/ ------------------------------------------------------------------------
+# Open GOP (x264 -x264-params open-gop=1): a keyframe decodes before the B-frames shown ahead
+# of it, which go into its fragment. 8 s, 30 fps, 2 s GOPs (-g 60 -keyint_min 60: with
+# open-gop, -force_key_frames gives I-frames that are not sync samples).
+#   v300.ismv, v200.ismv, v100.ismv  -f ismv ladder, each with the same AAC as track 2;
+#           b-adapt=0 (every level the same frame types, so their fragments decode from the
+#           same times). ffmpeg's tfxd says 0, 20000000, ... (the keyframes' presentation
+#           times) and 20000000 each; the samples last 19000000, 20000000, 20000000, 21000000.
+#   adaptive.ismv  video only, 320x180, x264's own B-frame decisions (b-adapt=1): its
+#           fragments decode from other times than the ladder's, though its tfxd agree.
+#   mp4/v300.mp4 (-bf 3), mp4/v200.mp4 (-bf 2), mp4/v100.mp4 (-bf 1): plain MP4 renditions
+#           at 29.97 fps with the same AAC as track 2: keyframes presented at the same times
+#           (every 60 frames) but decoded at different times (different B-frame delays).
+make_opengop() {
+  local G="$OUT/opengop"
+  rm -rf "$G"
+  mkdir -p "$G/mp4"
+  local level name size kbps bf
+  for level in "v300 320x180 300" "v200 256x144 200" "v100 192x108 100"; do
+    read -r name size kbps <<<"$level"
+    # shellcheck disable=SC2046
+    "${FF[@]}" -f lavfi -i "testsrc2=size=$size:rate=30:duration=$DUR" -f lavfi -i "$(ASRC 440)" \
+      "${X264[@]}" -x264-params open-gop=1:b-adapt=0 -r 30 -g 60 -keyint_min 60 -sc_threshold 0 \
+      $(rate_args "$kbps") -c:a aac -b:a 48k -ac 2 "${BITEXACT[@]}" -f ismv "$G/$name.ismv"
+  done
+  # shellcheck disable=SC2046
+  "${FF[@]}" -f lavfi -i "testsrc2=size=320x180:rate=30:duration=$DUR" \
+    "${X264[@]}" -x264-params open-gop=1 -r 30 -g 60 -keyint_min 60 -sc_threshold 0 \
+    $(rate_args 300) "${BITEXACT[@]}" -f ismv "$G/adaptive.ismv"
+  for level in "v300 320x180 300 3" "v200 256x144 200 2" "v100 192x108 100 1"; do
+    read -r name size kbps bf <<<"$level"
+    # shellcheck disable=SC2046
+    "${FF[@]}" -f lavfi -i "testsrc2=size=$size:rate=30000/1001:duration=$DUR" -f lavfi -i "$(ASRC 440)" \
+      "${X264[@]}" -bf "$bf" -x264-params open-gop=1 -r 30000/1001 -g 60 -keyint_min 60 -sc_threshold 0 \
+      $(rate_args "$kbps") -c:a aac -b:a 48k -ac 2 -movflags +faststart "${BITEXACT[@]}" -f mp4 "$G/mp4/$name.mp4"
+  done
+}
+
+case "${1:-}" in
+  opengop)
+    make_opengop
+    du -sh "$OUT/opengop"
+    exit 0
+    ;;
+esac
 
 if [ "${1:-}" = progressive ]; then
   make_progressive
@@ -187,5 +236,6 @@ done
   "${BITEXACT[@]}" -f mp4 "$OUT/plain.mp4"
 
 make_progressive
+make_opengop
 
 du -sh "$OUT"
