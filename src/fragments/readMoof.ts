@@ -47,7 +47,7 @@ export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number
 
 function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): MoofInfo {
   let trackId: number | undefined;
-  let sampleDuration = 0;
+  let tfhdDuration: number | undefined;
   let tfxd: { time: bigint; duration: bigint } | undefined;
   let tfdt: bigint | undefined;
   let sum = 0n;
@@ -57,16 +57,19 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
     if (box.type === 'tfhd') {
       const tfhd = readTfhd(box.payload);
       trackId = tfhd.trackId;
-      sampleDuration = tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION ? tfhd.defaultSampleDuration! : defaultDuration(tfhd.trackId);
+      if (tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION) tfhdDuration = tfhd.defaultSampleDuration!;
     } else if (box.type === 'trun') {
       if (trackId === undefined) {
         throw new SmoothpubError(ErrorCode.BAD_BOX, "'trun' before 'tfhd'", { offset: box.offset, boxPath: 'moof/traf/trun' });
       }
       const trun = readTrun(box.payload);
+      // The trex default is asked for only when a sample has no duration of its own.
+      const id = trackId;
+      const fallback = (): number => tfhdDuration ?? defaultDuration(id);
       if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.samples[0]?.compositionTimeOffset ?? 0);
       sampleCount += trun.sampleCount;
-      if (trun.samples.length === 0) sum += BigInt(trun.sampleCount) * BigInt(sampleDuration);
-      else for (const s of trun.samples) sum += BigInt(s.duration ?? sampleDuration);
+      if (trun.samples.length === 0) sum += trun.sampleCount === 0 ? 0n : BigInt(trun.sampleCount) * BigInt(fallback());
+      else for (const s of trun.samples) sum += BigInt(s.duration ?? fallback());
     } else if (box.type === 'tfdt') {
       tfdt = readTfdt(box.payload).baseMediaDecodeTime;
     } else if (box.type === 'uuid' && box.uuid === UUID_TFXD) {

@@ -6,7 +6,7 @@ import { writeMfhd } from '../../src/bmff/mfhd.js';
 import { writeTfdt } from '../../src/bmff/tfdt.js';
 import { TFHD_DEFAULT_SAMPLE_DURATION, writeTfhd } from '../../src/bmff/tfhd.js';
 import { writeTfxd } from '../../src/bmff/tfxd.js';
-import { TRUN_SAMPLE_SIZE, writeTrun } from '../../src/bmff/trun.js';
+import { TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_SIZE, writeTrun } from '../../src/bmff/trun.js';
 import { box, boxHeader } from '../../src/bmff/writer.js';
 import { checkFragment, fragmentPrefixWanted, type ExpectedFragment } from '../../src/verify/checkFragment.js';
 import { fetchBody } from '../../src/verify/fetchBody.js';
@@ -108,4 +108,27 @@ test('fetchBody keeps only the prefix of a large body, counting the rest', async
     server.close();
     server.closeAllConnections();
   }
+});
+
+/** An open-GOP fragment as ffmpeg writes it: keyframe decoded 2 ticks before it is shown (trun v1 offsets), tfxd = its presentation time, a constant duration. */
+function openGop(tfxd: { time: bigint; duration: bigint }): Uint8Array {
+  const samples = [
+    { duration: 1000, size: 4, compositionTimeOffset: 2000 },
+    { duration: 900, size: 4, compositionTimeOffset: -1000 },
+  ];
+  const traf = box(
+    'traf',
+    writeTfhd({ flags: 0, trackId: 1 }),
+    writeTrun({ version: 1, flags: TRUN_SAMPLE_DURATION | TRUN_SAMPLE_SIZE | TRUN_SAMPLE_CTO, sampleCount: 2, samples }),
+    writeTfxd({ version: 1, ...tfxd }),
+  );
+  return concat(box('moof', writeMfhd({ sequenceNumber: 1 }), traf), box('mdat', new Uint8Array(8)));
+}
+
+test('open GOP: the Manifest must give the samples\' duration; a tfxd time late by the first composition offset is the same start', () => {
+  // The samples decode from 4000 (URL) for 1900; tfxd says 6000 (the keyframe's presentation time) for 2000.
+  const f = openGop({ time: 6000n, duration: 2000n });
+  assert.deepEqual(check(f, at(4000n, 1900n)), []);
+  assert.deepEqual(check(f, at(6000n, 2000n)), ['verify.duration-mismatch: fragment lasts 1900, Manifest says d=2000; its tfxd says 2000']);
+  assert.deepEqual(check(f, at(5000n, 1900n)), ['verify.time-mismatch: fragment starts at 6000, URL says 5000']);
 });

@@ -38,10 +38,11 @@ export function cutProgressive(tracks: TrackIndex[], seconds: number = DEFAULT_F
   let cutTimes: number[] = [];
   if (video.length > 0) {
     const anchors = sharedKeyframeCuts(video, seconds, delay);
-    cutTimes = anchors[0]!.map((a) => a.decodeTime);
+    // The last anchor of each level is its end, not a cut.
+    cutTimes = anchors[0]!.slice(0, -1).map((a) => a.decodeTime);
     video.forEach((t, k) => {
       timelines.set(t, alignTimeline(timelineOf(t), anchors[k]!));
-      cut.set(t, withFragments(t, anchors[k]!.map((a) => a.index)));
+      cut.set(t, withFragments(t, anchors[k]!.slice(0, -1).map((a) => a.index)));
     });
     const long = fragmentDurationWarning(video.map((t) => cut.get(t)!), seconds);
     if (long) warnings.push(long);
@@ -118,9 +119,11 @@ function keyframesOf(t: Progressive, delay: number): Keyframe[] {
 
 /**
  * Where each video level is cut (`result[level][cut]`): at keyframes every level presents
- * at the same time, the first sample first. Renditions of one source with open GOPs or
- * different B-frame counts decode such keyframes at different times: each cut's
- * `decodeTime` is the earliest of them, where every level's fragment will start.
+ * at the same time, the first sample first, and last the end of the track (one past its
+ * last sample). Renditions of one source with open GOPs or different B-frame counts
+ * decode such keyframes at different times: each cut's `decodeTime` is the earliest of
+ * them, where every level's fragment will start, and the end the earliest end, so that
+ * every level's last fragment lasts as long as the Manifest says.
  */
 function sharedKeyframeCuts(video: Progressive[], seconds: number, delay: number): TimelineAnchor[][] {
   const first = video[0]!;
@@ -162,7 +165,11 @@ function sharedKeyframeCuts(video: Progressive[], seconds: number, delay: number
       );
     }
   }
-  return video.map((_, k) => cuts.map((c) => c[k]!));
+  const ends = video.map((t) => ({ index: t.samples.count, decodeTime: timelineOf(t).decodeTime(t.samples.count) }));
+  const end = anchorsOf(ends.map((e) => ({ index: e.index, decode: e.decodeTime, presented: 0 })));
+  // A last fragment too short to end with the others joins the one before.
+  while (cuts.length > 1 && !video.every((t, k) => canAlign(timelineOf(t), cuts[cuts.length - 1]![k]!, end[k]!))) cuts.pop();
+  return video.map((_, k) => [...cuts.map((c) => c[k]!), end[k]!]);
 }
 
 /** Video fragments (but the last) far longer than asked for: say how long, and why. */
