@@ -142,3 +142,22 @@ test('--manifest-timeline: compact (r) by default, expanded on request; package,
   assert.match(bad.stderr, /error cli\.bad-option: --manifest-timeline must be compact or expanded, got 'short'/);
   assert.ok(!existsSync(join(dir, 'b.ism')));
 });
+
+test('warnings: inspect and package print them as lines (exit 0), and as a list with --json', async () => {
+  const ladder = ['v300', 'v200', 'v100'].map((n) => `test/fixtures/opengop/${n}.ismv`);
+  const text = cli('inspect', ...ladder);
+  assert.equal(text.status, 0, text.stderr);
+  assert.equal(text.stdout.match(/^warning index\.tfxd-disagrees: test\/fixtures\/opengop\/v\d00\.ismv track 1: /gm)?.length, 3, text.stdout);
+  assert.match(text.stdout, /no problems found, 3 warnings\n$/);
+  const json = JSON.parse(cli('inspect', '--json', ...ladder).stdout) as { ok: boolean; warnings: { code: string }[] };
+  assert.equal(json.ok, true);
+  assert.deepEqual(json.warnings.map((w) => w.code), ['index.tfxd-disagrees', 'index.tfxd-disagrees', 'index.tfxd-disagrees']);
+  const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-cli-warn-')), 'w.ism');
+  const mp4 = ['v300', 'v200', 'v100'].map((n) => `test/fixtures/opengop/mp4/${n}.mp4`);
+  const packaged = cli('package', ...mp4, '-o', out, '--fragment-duration', '1', '--json');
+  assert.equal(packaged.status, 0, packaged.stderr);
+  const result = JSON.parse(packaged.stdout) as { warnings: { code: string; message: string }[] };
+  assert.deepEqual(result.warnings.map((w) => w.code), ['index.fragment-duration']);
+  const plain = cli('package', ...mp4, '-o', `${out}2`, '--fragment-duration', '1', '--no-progress');
+  assert.match(plain.stdout, /^warning index\.fragment-duration: video fragments last up to /m);
+});
