@@ -1,7 +1,7 @@
 /**
  * smoothpub's library API: every CLI command is one of these calls.
  */
-export { ErrorCode, SmoothpubError, isSmoothpubError, type ErrorCodeValue, type ErrorContext } from './errors.js';
+export { ErrorCode, SmoothpubError, isSmoothpubError, WarningCode, type ErrorCodeValue, type ErrorContext, type SmoothpubWarning, type WarningCodeValue } from './errors.js';
 export * from './smooth/index.js';
 export { indexFile } from './fragments/indexFile.js';
 export { indexSource, type IndexOptions } from './fragments/indexSource.js';
