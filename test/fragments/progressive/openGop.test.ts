@@ -62,7 +62,9 @@ test('open GOP renditions with 3, 2 and 1 B-frames are cut at the keyframes they
   const video = manifest.streams.find((s) => s.type === 'video')!;
   assert.equal(video.qualityLevels.length, 3);
   assert.equal(video.chunks.length, 4, '2 s fragments, not one per 8 s');
-  const delay = 640; // 1024 AAC priming samples at 30000: everything is presented that much later
+  const delay = 213333; // 1024 AAC priming samples at 48 kHz in 10 MHz ticks: everything is presented that much later
+  // The source's times (timescale 30000) on the presentation clock, each rounded on its own.
+  const ticks = (pts: number): number => Math.round((pts * 10_000_000) / 30000);
   for (const [level, file] of files.entries()) {
     const source = await readFile(file);
     const packets = probePackets(file);
@@ -74,12 +76,12 @@ test('open GOP renditions with 3, 2 and 1 B-frames are cut at the keyframes they
       const mine = packets.slice(next, next + f.trun.sampleCount);
       assert.equal(f.tfdt, chunk.t, `${file} fragment ${i}: every level's fragment starts decoding at the Manifest's t`);
       assert.ok(mine[0]!.keyframe, `${file} fragment ${i} starts at a keyframe`);
-      starts.push(mine[0]!.pts);
+      starts.push(ticks(mine[0]!.pts));
       assert.ok(Buffer.from(f.payload).equals(Buffer.concat(mine.map((p) => source.subarray(p.pos, p.pos + p.size)))), 'the source samples, in order');
       let dts = Number(f.tfdt);
       assert.equal(f.trun.version, 0, 'unsigned composition offsets');
       f.trun.samples.forEach((s, k) => {
-        assert.equal(dts + s.compositionTimeOffset!, mine[k]!.pts + delay, `${file} fragment ${i} sample ${k}: presented as in the source`);
+        assert.equal(dts + s.compositionTimeOffset!, ticks(mine[k]!.pts) + delay, `${file} fragment ${i} sample ${k}: presented as in the source`);
         assert.ok(s.duration! > 0, 'decode times increase');
         dts += s.duration!;
       });
@@ -88,7 +90,7 @@ test('open GOP renditions with 3, 2 and 1 B-frames are cut at the keyframes they
     }
     assert.equal(next, packets.length, 'every sample in exactly one fragment');
     // Keyframes every 60 frames, presented at the same times in every level (2.002 s steps).
-    assert.deepEqual(starts, [0, 60060, 120120, 180180], `${file}: cut at its keyframes presented at 0, 2.002, 4.004, 6.006 s`);
+    assert.deepEqual(starts, [0, 20_020_000, 40_040_000, 60_060_000], `${file}: cut at its keyframes presented at 0, 2.002, 4.004, 6.006 s`);
   }
 });
 
@@ -102,7 +104,7 @@ test('fragments far longer than --fragment-duration are warned about (inspect an
 
 /** A timeline from explicit decode times and presentation times. */
 function timeline(decode: number[], presented: number[]): TrackTimeline {
-  return { decodeTime: (i) => decode[i]!, compositionOffset: (i) => presented[i]! - decode[i]! };
+  return { decodeTime: (i) => decode[i]!, presentationTime: (i) => presented[i]!, compositionOffset: (i) => presented[i]! - decode[i]! };
 }
 
 test('alignTimeline: anchors hit exactly, decode times stay increasing and never after the presentation, presentations unchanged', () => {
