@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { errorOf, resultOf } from './jsonEvents.js';
+import { errorOf, parseEvents, resultOf } from './jsonEvents.js';
 
 const BIN = 'bin/smoothpub.js';
 
@@ -149,15 +149,18 @@ test('warnings: inspect and package print them as lines (exit 0), and as a list 
   assert.equal(text.status, 0, text.stderr);
   assert.equal(text.stdout.match(/^warning index\.tfxd-disagrees: test\/fixtures\/opengop\/v\d00\.ismv track 1: /gm)?.length, 3, text.stdout);
   assert.match(text.stdout, /no problems found, 3 warnings\n$/);
-  const json = JSON.parse(cli('inspect', '--json', ...ladder).stdout) as { ok: boolean; warnings: { code: string }[] };
+  const inspected = cli('inspect', '--json', ...ladder).stdout;
+  const json = resultOf<{ ok: boolean; warnings: { code: string }[] }>(inspected);
   assert.equal(json.ok, true);
   assert.deepEqual(json.warnings.map((w) => w.code), ['index.tfxd-disagrees', 'index.tfxd-disagrees', 'index.tfxd-disagrees']);
+  assert.deepEqual(parseEvents(inspected).filter((e) => e.event === 'warning').map((e) => e['code']), json.warnings.map((w) => w.code), 'a warning line each');
   const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-cli-warn-')), 'w.ism');
   const mp4 = ['v300', 'v200', 'v100'].map((n) => `test/fixtures/opengop/mp4/${n}.mp4`);
   const packaged = cli('package', ...mp4, '-o', out, '--fragment-duration', '1', '--json');
   assert.equal(packaged.status, 0, packaged.stderr);
-  const result = JSON.parse(packaged.stdout) as { warnings: { code: string; message: string }[] };
+  const result = resultOf<{ warnings: { code: string; message: string }[] }>(packaged.stdout);
   assert.deepEqual(result.warnings.map((w) => w.code), ['index.fragment-duration']);
+  assert.deepEqual(parseEvents(packaged.stdout).filter((e) => e.event === 'warning').map((e) => e['code']), ['index.fragment-duration']);
   const plain = cli('package', ...mp4, '-o', `${out}2`, '--fragment-duration', '1', '--no-progress');
-  assert.match(plain.stdout, /^warning index\.fragment-duration: video fragments last up to /m);
+  assert.match(plain.stderr, /^warning index\.fragment-duration: video fragments last up to /m);
 });
