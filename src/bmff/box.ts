@@ -65,9 +65,23 @@ export interface Box extends BoxHeader {
   payload: Cursor;
 }
 
+export interface ChildBoxOptions {
+  /**
+   * Accept a 32-bit zero after the last child. QuickTime lets an atom list end so
+   * (QTFF "Atoms"), and GStreamer's qtmux ends every video sample description's
+   * extensions with one; only sample entries' child lists ask for it, so anywhere
+   * else the same 4 bytes stay an error.
+   */
+  zeroTerminator?: boolean;
+}
+
 /** Child boxes of an in-memory container payload, in order. */
-export function* childBoxes(c: Cursor, parent: string): Generator<Box> {
+export function* childBoxes(c: Cursor, parent: string, options: ChildBoxOptions = {}): Generator<Box> {
   while (c.remaining > 0) {
+    if (options.zeroTerminator === true && c.remaining === 4 && c.bytes[c.pos] === 0 && c.bytes[c.pos + 1] === 0 && c.bytes[c.pos + 2] === 0 && c.bytes[c.pos + 3] === 0) {
+      c.skip(4);
+      return;
+    }
     if (c.remaining < 8) {
       throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, `'${parent}' ends with ${c.remaining} stray bytes, too few for a box header`, { offset: c.offset, boxPath: parent });
     }

@@ -80,6 +80,14 @@ export class Cursor {
     return v;
   }
 
+  /** An IEEE 754 double (QuickTime sound description version 2's sample rate). */
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
   /** A 64-bit size or offset narrowed to a safe JS number (files never reach 2^53 bytes). */
   u64Number(): number {
     this.need(8);

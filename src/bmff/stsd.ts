@@ -1,3 +1,4 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
 import { childBoxes } from './box.js';
 import { type Cursor, readFullBoxHeader } from './cursor.js';
 import { type AvcC, readAvcC, writeAvcC } from './avcc.js';
@@ -28,19 +29,19 @@ const VISUAL = new Set(['avc1', 'avc2', 'avc3', 'avc4', 'hvc1', 'hev1', 'encv', 
 const AUDIO = new Set(['mp4a', 'enca', 'ac-3', 'ec-3', 'Opus', 'fLaC']);
 
 export function readStsd(c: Cursor): Stsd {
-  readFullBoxHeader(c);
+  const { version } = readFullBoxHeader(c);
   const count = c.u32();
   const entries: SampleEntry[] = [];
   const boxes = childBoxes(c, 'stsd');
   for (let i = 0; i < count; i++) {
     const next = boxes.next();
     if (next.done) break;
-    entries.push(readSampleEntry(next.value.type, next.value.payload));
+    entries.push(readSampleEntry(next.value.type, next.value.payload, version));
   }
   return { type: 'stsd', entries };
 }
 
-function readSampleEntry(format: string, c: Cursor): SampleEntry {
+function readSampleEntry(format: string, c: Cursor, stsdVersion: number): SampleEntry {
   c.skip(6 + 2); // reserved, data_reference_index
   const entry: SampleEntry = { format };
   if (VISUAL.has(format)) {
@@ -49,27 +50,72 @@ function readSampleEntry(format: string, c: Cursor): SampleEntry {
     entry.height = c.u16();
     c.skip(4 + 4 + 4 + 2 + 32 + 2 + 2); // resolutions, reserved, frame_count, compressorname, depth, pre_defined
   } else if (AUDIO.has(format)) {
-    const version = c.u16();
-    c.skip(6);
-    entry.channelCount = c.u16();
-    entry.sampleSize = c.u16();
-    c.skip(4);
-    entry.sampleRate = c.u32() >>> 16;
-    if (version === 1) c.skip(16);
-    else if (version === 2) c.skip(36);
+    readSoundDescription(c, stsdVersion, entry);
   } else {
     return entry;
   }
-  for (const child of childBoxes(c, format)) {
+  // QuickTime files may end a sample entry's extensions with a 32-bit zero (qtmux does).
+  for (const child of childBoxes(c, format, { zeroTerminator: true })) {
     if (child.type === 'avcC') entry.avcC = readAvcC(child.payload);
     else if (child.type === 'esds') entry.esds = readEsds(child.payload);
-    else if (child.type === 'sinf') {
+    else if (child.type === 'wave' && entry.esds === undefined) {
+      // QuickTime sound descriptions (ffmpeg's and qtmux's .mov) keep the esds inside a
+      // 'wave' (siDecompressionParam) atom: frma, mp4a, esds, terminator.
+      const esds = findEsds(child.payload, `${format}/wave`);
+      if (esds) entry.esds = esds;
+    } else if (child.type === 'sinf') {
       for (const s of childBoxes(child.payload, 'sinf')) {
         if (s.type === 'frma') entry.originalFormat = s.payload.fourcc();
       }
     }
   }
   return entry;
+}
+
+function findEsds(c: Cursor, parent: string): Esds | undefined {
+  for (const child of childBoxes(c, parent)) {
+    if (child.type === 'esds') return readEsds(child.payload);
+  }
+  return undefined;
+}
+
+/**
+ * The fields of an audio sample entry after data_reference_index. ISO's AudioSampleEntry
+ * is QuickTime's sound description version 0; inside an `stsd` of version 0, an entry
+ * version of 1 or 2 is QuickTime's layout (as ffmpeg's mov demuxer reads it): version 1
+ * adds 16 bytes (samples per packet, bytes per packet, frame, sample), version 2 moves
+ * the rate and channel count into 36 bytes of its own and leaves placeholders (3
+ * channels, 1 Hz) where version 0 has them. ISO's AudioSampleEntryV1 (an `stsd` of
+ * version 1) adds nothing.
+ */
+function readSoundDescription(c: Cursor, stsdVersion: number, entry: SampleEntry): void {
+  const at = c.offset;
+  const version = c.u16();
+  c.skip(2 + 4); // revision, vendor
+  entry.channelCount = c.u16();
+  entry.sampleSize = c.u16();
+  c.skip(2 + 2); // compression_id, packet_size
+  entry.sampleRate = c.u32() >>> 16;
+  if (stsdVersion !== 0 || version === 0) return;
+  if (version === 1) {
+    c.skip(16);
+  } else if (version === 2) {
+    c.skip(4); // sizeOfStructOnly
+    const rateAt = c.offset;
+    const rate = c.f64();
+    const channels = c.u32();
+    c.skip(4); // always 0x7F000000
+    const bits = c.u32();
+    c.skip(4 + 4 + 4); // formatSpecificFlags, constBytesPerAudioPacket, constLPCMFramesPerAudioPacket
+    if (!(rate > 0 && rate < 2 ** 32)) {
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `${entry.format}: sound description version 2 gives sample rate ${rate}`, { offset: rateAt, boxPath: c.what });
+    }
+    entry.sampleRate = Math.round(rate);
+    entry.channelCount = channels;
+    if (bits > 0) entry.sampleSize = bits;
+  } else {
+    throw new SmoothpubError(ErrorCode.BAD_BOX, `${entry.format}: unknown sound description version ${version} (QuickTime defines 0, 1 and 2)`, { offset: at, boxPath: c.what });
+  }
 }
 
 export function writeStsd(box: BoxInput<Stsd>): Uint8Array {

@@ -60,3 +60,16 @@ test('sizes smaller than the header, too large, or past the parent are rejected'
     for (const moov of childBoxes(new Cursor(file, 0), 'file')) Array.from(childBoxes(moov.payload, moov.type));
   }, smoothpubError('bmff.bad-box-size', 16));
 });
+
+test('a 32-bit zero may end a child list only where it is asked for (QuickTime sample entries)', () => {
+  const list = Uint8Array.of(...box('pasp', new Uint8Array(8)), 0, 0, 0, 0);
+  const types = (options?: { zeroTerminator: boolean }): string[] => [...childBoxes(new Cursor(list, 300), 'avc1', options)].map((b) => b.type);
+  assert.deepEqual(types({ zeroTerminator: true }), ['pasp']);
+  // Anywhere else the same 4 bytes are stray bytes.
+  assert.throws(() => types(), smoothpubError('bmff.truncated-box', 316));
+  // Only zeros terminate: other short garbage stays an error, at its offset.
+  const garbage = Uint8Array.of(...box('pasp', new Uint8Array(8)), 0, 0, 0, 1);
+  assert.throws(() => [...childBoxes(new Cursor(garbage, 300), 'avc1', { zeroTerminator: true })], smoothpubError('bmff.truncated-box', 316));
+  const longer = Uint8Array.of(...box('pasp', new Uint8Array(8)), 0, 0, 0, 0, 0);
+  assert.throws(() => [...childBoxes(new Cursor(longer, 300), 'avc1', { zeroTerminator: true })], smoothpubError('bmff.truncated-box', 316));
+});
