@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import type { TrackIndex } from '../fragments/types.js';
 import { isSmoothpubError } from '../errors.js';
-import type { H264FourCC } from '../smooth/fourCCFor.js';
+import { SUPPORTED_CODECS, type H264FourCC } from '../smooth/fourCCFor.js';
 import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/model.js';
 import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
@@ -147,7 +147,7 @@ function groupTracks(selected: SelectedTrack[], duplicates: DuplicateTrack[]): G
   for (const s of selected) {
     const { track } = s;
     if (track.kind === 'text') {
-      throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}) is not supported yet; smoothpub supports H.264 video and AAC audio. Select tracks with a .ism`, {
+      throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}) is not supported yet; supported: ${SUPPORTED_CODECS}. Select tracks with a .ism`, {
         file: track.file,
         trackId: track.trackId,
       });

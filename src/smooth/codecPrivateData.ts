@@ -2,6 +2,7 @@ import type { AvcC } from '../bmff/avcc.js';
 import type { Esds } from '../bmff/esds.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { toHex as toLowerHex } from '../bmff/box.js';
+import { AVCC_FIX, SUPPORTED_CODECS } from './fourCCFor.js';
 
 /** Uppercase hex, as Smooth manifests spell CodecPrivateData. */
 const toHex = (bytes: Uint8Array): string => toLowerHex(bytes).toUpperCase();
@@ -17,7 +18,7 @@ export function h264CodecPrivateData(avcC: AvcC): string {
   if (avcC.sps.length === 0 || avcC.pps.length === 0) {
     throw new SmoothpubError(
       ErrorCode.UNSUPPORTED_CODEC,
-      `H.264: expected SPS and PPS in avcC (Smooth clients take them from CodecPrivateData), found ${avcC.sps.length} SPS and ${avcC.pps.length} PPS (in-band parameter sets, avc3?)`,
+      `H.264: expected SPS and PPS in avcC (Smooth clients take them from CodecPrivateData), found ${avcC.sps.length} SPS and ${avcC.pps.length} PPS; supported: ${SUPPORTED_CODECS}. Put in-band parameter sets in the avcC without re-encoding: ${AVCC_FIX}`,
       { boxPath: 'avcC' },
     );
   }

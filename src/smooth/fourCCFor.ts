@@ -11,7 +11,11 @@ export interface FourCCOptions {
   h264FourCC?: H264FourCC;
 }
 
-const SUPPORTED = 'supported: H.264 video (avc1, avc3) and AAC audio (mp4a)';
+/** What smoothpub packages, exactly as every refusal states it. */
+export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS) and AAC audio (mp4a)';
+
+/** How to move in-band parameter sets into the avcC without re-encoding (checked with ffmpeg 5.1). */
+export const AVCC_FIX = 'ffmpeg -i IN -c copy -bsf:v h264_mp4toannexb -tag:v avc1 OUT.mp4';
 
 /** MPEG-4 Audio in esds: 0x40; MPEG-2 AAC Main and LC: 0x66, 0x67. */
 const AAC_OBJECT_TYPE_INDICATIONS = new Set([0x40, 0x66, 0x67]);
@@ -32,7 +36,17 @@ export function fourCCFor(entry: SampleEntry, options: FourCCOptions = {}): Smoo
   if (entry.originalFormat !== undefined || format === 'encv' || format === 'enca') {
     throw unsupported(`encrypted track (${format}${entry.originalFormat === undefined ? '' : `, originally ${entry.originalFormat}`}): smoothpub packages clear content only`);
   }
-  if (format === 'avc1' || format === 'avc3') return options.h264FourCC ?? 'H264';
+  if (format === 'avc1' || format === 'avc3') {
+    const avcC = entry.avcC;
+    // Smooth clients configure their decoder from CodecPrivateData, built from the avcC's
+    // parameter sets: an avc3 that keeps them only in its samples cannot be described.
+    if (avcC !== undefined && (avcC.sps.length === 0 || avcC.pps.length === 0)) {
+      throw unsupported(
+        `H.264 (${format}) whose avcC carries ${avcC.sps.length} SPS and ${avcC.pps.length} PPS: its parameter sets are only in the samples (in-band), and Smooth clients take them from the Manifest's CodecPrivateData. Put them in the avcC without re-encoding: ${AVCC_FIX} (or in GStreamer: h264parse ! video/x-h264,stream-format=avc)`,
+      );
+    }
+    return options.h264FourCC ?? 'H264';
+  }
   if (format !== 'mp4a') return unsupportedFormat(format);
   const esds = entry.esds;
   if (esds === undefined) throw unsupported('mp4a without an esds box: cannot tell the audio codec');
@@ -55,5 +69,5 @@ function unsupportedFormat(format: string): never {
 }
 
 function unsupported(found: string): SmoothpubError {
-  return new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `unsupported ${found}; ${SUPPORTED}`);
+  return new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `unsupported ${found}; supported: ${SUPPORTED_CODECS}`);
 }

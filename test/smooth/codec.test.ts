@@ -5,6 +5,7 @@ import type { Esds } from '../../src/bmff/esds.js';
 import type { SampleEntry } from '../../src/bmff/stsd.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { aacCodecPrivateData, fourCCFor, h264CodecPrivateData, qualityLevelFor, readAudioSpecificConfig } from '../../src/smooth/index.js';
+import { SUPPORTED_CODECS } from '../../src/smooth/fourCCFor.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
 
@@ -30,8 +31,23 @@ test('h264CodecPrivateData puts every SPS before every PPS', () => {
 });
 
 test('h264CodecPrivateData refuses avcC without parameter sets', () => {
-  assert.throws(() => h264CodecPrivateData(avcC([], [])), isCode('input.unsupported-codec', /found 0 SPS and 0 PPS/));
+  assert.throws(() => h264CodecPrivateData(avcC([], [])), isCode('input.unsupported-codec', /found 0 SPS and 0 PPS; supported: H\.264 video \(avc1, or avc3 whose avcC carries its SPS and PPS\)/));
   assert.throws(() => h264CodecPrivateData(avcC([SPS], [])), isCode('input.unsupported-codec'));
+});
+
+test('avc3 is supported exactly when its avcC carries SPS and PPS, and every refusal says so', () => {
+  assert.equal(SUPPORTED_CODECS, 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS) and AAC audio (mp4a)');
+  assert.equal(fourCCFor(video('avc3')), 'H264');
+  assert.equal(qualityLevelFor(video('avc3'), { index: 0, bitrate: 1 }).codecPrivateData, h264CodecPrivateData(avcC([SPS], [PPS])));
+  // In-band parameter sets only (GStreamer's stream-format=avc3): refused by what it is, with the fix.
+  for (const [sps, pps] of [[[], []], [[SPS], []], [[], [PPS]]] as const) {
+    const entry = video('avc3', avcC([...sps], [...pps]));
+    const found = new RegExp(`H\\.264 \\(avc3\\) whose avcC carries ${sps.length} SPS and ${pps.length} PPS: its parameter sets are only in the samples`);
+    assert.throws(() => fourCCFor(entry), isCode('input.unsupported-codec', found));
+    assert.throws(() => qualityLevelFor(entry, { index: 0, bitrate: 1 }), isCode('input.unsupported-codec', /ffmpeg -i IN -c copy -bsf:v h264_mp4toannexb -tag:v avc1 OUT\.mp4/));
+  }
+  // The encrypted-track refusal names the same support, not a bare "avc3".
+  assert.throws(() => fourCCFor({ format: 'encv', originalFormat: 'avc3', width: 1, height: 1 }), (e: unknown) => e instanceof SmoothpubError && e.message.endsWith(`supported: ${SUPPORTED_CODECS}`) && !/\(avc1, avc3\)/.test(e.message));
 });
 
 test('aacCodecPrivateData is the AudioSpecificConfig in uppercase hex', () => {
@@ -78,7 +94,7 @@ test('fourCCFor refuses other codecs, naming what it found and what is supported
   ];
   for (const [entry, found] of cases) {
     assert.throws(() => fourCCFor(entry), isCode('input.unsupported-codec', found), entry.format);
-    assert.throws(() => fourCCFor(entry), /supported: H.264 video \(avc1, avc3\) and AAC audio \(mp4a\)/);
+    assert.throws(() => fourCCFor(entry), new RegExp(`supported: ${SUPPORTED_CODECS.replace(/[()]/g, '\\$&')}$`));
   }
 });
 
