@@ -22,6 +22,10 @@
 #   opengop/  open GOP (x264 open-gop=1) as ffmpeg users make it: an -f ismv ladder, one
 #           more -f ismv level with other B-frame decisions, plain MP4 renditions with 3, 2
 #           and 1 B-frames; see make_opengop. `bash scripts/make-fixtures.sh opengop`.
+#   othertools/  files as other tools write them (GStreamer's qtmux, mp4mux and ismlmux,
+#           ffmpeg's .mov); see make_othertools. Only this set is rebuilt by
+#           `bash scripts/make-fixtures.sh othertools`. GStreamer's muxers write the wall
+#           clock into mvhd/tkhd/mdhd, so these files differ between runs in those times only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -132,6 +136,59 @@ case "${1:-}" in
     exit 0
     ;;
 esac
+# ---- othertools/ ---------------------------------------------------------------------
+# qtmux.mov     GStreamer qtmux: H.264 256x144 30 fps (x264enc, keyframe every 60 frames) +
+#               AAC 48 kHz stereo (avenc_aac), 4 s. QuickTime-flavoured: the avc1 entry's
+#               children end with a 4-byte zero, mp4a is sound description version 1 with
+#               its esds inside a 'wave' atom.
+# mp4mux.mp4    GStreamer mp4mux, the same media with voaacenc, 4 s (ISO sample entries).
+# ffmpeg.mov    ffmpeg -f mov: H.264 + AAC 48 kHz, 4 s (mp4a version 1, esds in 'wave').
+# ffmpeg-96k.mov  ffmpeg -f mov: H.264 160x90 + AAC 96 kHz, 2 s (mp4a version 2: the rate
+#               does not fit version 0/1's 16.16 field).
+# ismlmux.ismv  GStreamer ismlmux fragment-duration=2000: 2 H.264 levels (256x144 160 kbit/s,
+#               192x108 80 kbit/s) at 30000/1001 fps with a keyframe every 60 frames + AAC, 8 s.
+#               2000 ms is 59.94 frames, so each level alternates 59-frame fragments (starting
+#               at a keyframe) and 1-frame fragments (starting at a non-key frame).
+# avc3.mp4      GStreamer mp4mux of x264enc ! h264parse ! stream-format=avc3: the avcC holds no
+#               SPS/PPS (they are in-band only), 2 s 160x90: refused, with the fix in the message.
+# avc3-avcc.mp4 ffmpeg -tag:v avc3 (x264 repeat-headers=1): avc3 whose avcC carries SPS/PPS
+#               (also in-band) + AAC, 2 s 160x90: supported.
+make_othertools() {
+  local O="$OUT/othertools"
+  rm -rf "$O"
+  mkdir -p "$O"
+  local GST=(gst-launch-1.0 -q)
+  # threads=1: x264 output identical between runs (as for ffmpeg above).
+  local X264ENC="x264enc threads=1 key-int-max=60"
+  local V30="video/x-raw,format=I420,width=256,height=144,framerate=30/1"
+  local A48="audio/x-raw,rate=48000,channels=2"
+  "${GST[@]}" videotestsrc num-buffers=120 ! "$V30" ! $X264ENC bitrate=200 ! h264parse ! qtmux name=m ! filesink location="$O/qtmux.mov" \
+    audiotestsrc num-buffers=188 freq=440 ! "$A48" ! avenc_aac bitrate=64000 ! aacparse ! m.
+  "${GST[@]}" videotestsrc num-buffers=120 ! "$V30" ! $X264ENC bitrate=200 ! h264parse ! mp4mux name=m ! filesink location="$O/mp4mux.mp4" \
+    audiotestsrc num-buffers=188 freq=440 ! "$A48" ! voaacenc bitrate=64000 ! aacparse ! m.
+  "${FF[@]}" -f lavfi -i "testsrc2=size=256x144:rate=30:duration=4" -f lavfi -i "$(ASRC 440)" -t 4 \
+    "${X264[@]}" -g 60 -keyint_min 60 -sc_threshold 0 $(rate_args 200) -c:a aac -b:a 64k -ac 2 \
+    "${BITEXACT[@]}" -f mov "$O/ffmpeg.mov"
+  "${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=30:duration=2" -f lavfi -i "sine=frequency=440:sample_rate=96000:duration=2" \
+    "${X264[@]}" -g 60 -keyint_min 60 -sc_threshold 0 $(rate_args 100) -c:a aac -b:a 64k -ac 2 \
+    "${BITEXACT[@]}" -f mov "$O/ffmpeg-96k.mov"
+  "${GST[@]}" videotestsrc num-buffers=240 ! video/x-raw,format=I420,width=256,height=144,framerate=30000/1001 ! tee name=t \
+    t. ! queue ! $X264ENC bitrate=160 ! h264parse ! m. \
+    t. ! queue ! videoscale ! video/x-raw,width=192,height=108 ! $X264ENC bitrate=80 ! h264parse ! m. \
+    audiotestsrc num-buffers=375 freq=440 ! "$A48" ! avenc_aac bitrate=64000 ! aacparse ! m. \
+    ismlmux name=m fragment-duration=2000 ! filesink location="$O/ismlmux.ismv"
+  "${GST[@]}" videotestsrc num-buffers=60 ! video/x-raw,format=I420,width=160,height=90,framerate=30/1 ! $X264ENC bitrate=100 ! h264parse \
+    ! video/x-h264,stream-format=avc3 ! mp4mux ! filesink location="$O/avc3.mp4"
+  "${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=30:duration=2" -f lavfi -i "$(ASRC 440)" -t 2 \
+    "${X264[@]}" -x264-params repeat-headers=1 -g 60 -keyint_min 60 -sc_threshold 0 $(rate_args 100) -tag:v avc3 \
+    -c:a aac -b:a 64k -ac 2 -movflags +faststart "${BITEXACT[@]}" -f mp4 "$O/avc3-avcc.mp4"
+}
+
+if [ "${1:-}" = othertools ]; then
+  make_othertools
+  du -sh "$OUT/othertools"
+  exit 0
+fi
 
 if [ "${1:-}" = progressive ]; then
   make_progressive
@@ -237,5 +294,6 @@ done
 
 make_progressive
 make_opengop
+make_othertools
 
 du -sh "$OUT"
