@@ -38,6 +38,8 @@ export const WarningCode = {
   TFXD_DISAGREES: 'index.tfxd-disagrees',
   /** Plain MP4 fragments far longer than `--fragment-duration`: the renditions share few keyframes. */
   FRAGMENT_DURATION: 'index.fragment-duration',
+  /** A fragment that does not start at a sync sample (GStreamer's ismlmux): it cannot be a start or switch point. */
+  NON_SYNC_START: 'index.non-sync-start',
 } as const;
 
 export type WarningCodeValue = (typeof WarningCode)[keyof typeof WarningCode];
@@ -101,7 +103,8 @@ export interface SmoothpubErrorData {
   context: ErrorContext;
 }
 
-function describeContext(c: ErrorContext): string {
+/** ` (file, byte 123, track 1)`: the suffix every message carries, warnings included. */
+export function describeContext(c: ErrorContext): string {
   const parts: string[] = [];
   if (c.file !== undefined) parts.push(c.file);
   if (c.offset !== undefined) parts.push(`byte ${c.offset}`);

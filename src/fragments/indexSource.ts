@@ -12,6 +12,7 @@ import { readMoovBytes, type MoovBytes } from './readMoovBytes.js';
 import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
 import { bitrateOf, describeTrack } from './describeTrack.js';
 import { readProgressiveTracks } from './progressive/readProgressiveTracks.js';
+import { mergeNonSyncStarts } from './mergeFragments.js';
 
 /** One read per fragment: a 2 s `moof` (~1 KiB) and the `mdat` header fit; bigger ones are read again. */
 const SPECULATIVE_READ = 4 * 1024;
@@ -62,15 +63,17 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
   }
   const defaults = new Map(tracks.map((t) => [t.trackId, t.trex?.defaultSampleDuration ?? 0]));
   const defaultDuration = (id: number): number => defaults.get(id) ?? 0;
+  const flagDefaults = new Map(tracks.map((t) => [t.trackId, t.trex?.defaultSampleFlags]));
+  const defaultFlags = (id: number): number | undefined => flagDefaults.get(id);
 
   let method: SourceIndex['method'] = 'scan';
   // A damaged or partial `mfra` in an otherwise good file is not fatal: the scan decides.
-  let moofs = await viaMfra(src, head.firstMoof, defaultDuration, concurrency).catch((e: unknown) => {
+  let moofs = await viaMfra(src, head.firstMoof, defaultDuration, defaultFlags, concurrency).catch((e: unknown) => {
     if (isSmoothpubError(e)) return undefined;
     throw e;
   });
   if (moofs) method = 'mfra';
-  else moofs = await scan(src, head.firstMoof, defaultDuration);
+  else moofs = await scan(src, head.firstMoof, defaultDuration, defaultFlags);
 
   return {
     file: src.name,
@@ -78,8 +81,31 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
     mtimeMs: src.mtimeMs ?? 0,
     brand: head.brand,
     method,
-    tracks: buildTracks(src.name, tracks, moofs),
+    tracks: await joinNonSyncStarts(src, tracks, buildTracks(src.name, tracks, moofs), moofs),
   };
+}
+
+/**
+ * Video fragments that start at a non-sync sample joined to the fragment before them
+ * (mergeNonSyncStarts). Audio is left alone: every AAC frame decodes on its own,
+ * whatever a muxer writes in its flags.
+ */
+async function joinNonSyncStarts(src: ByteSource, moovTracks: MoovTrack[], tracks: TrackIndex[], moofs: LocatedMoof[]): Promise<TrackIndex[]> {
+  const syncByOffset = new Map(moofs.map((m) => [m.offset, m.info.firstSampleSync]));
+  for (const track of tracks) {
+    if (track.kind !== 'video') continue;
+    const sync = track.fragments.map((f) => syncByOffset.get(f.offset));
+    if (!sync.includes(false)) continue;
+    const trex = moovTracks.find((t) => t.trackId === track.trackId)?.trex;
+    const joined = await mergeNonSyncStarts(src, track.trackId, track.fragments, sync, {
+      duration: trex?.defaultSampleDuration ?? 0,
+      size: trex?.defaultSampleSize ?? 0,
+      flags: trex?.defaultSampleFlags,
+    });
+    track.fragments = joined.fragments;
+    track.nonSyncStarts = joined.nonSyncStarts;
+  }
+  return tracks;
 }
 
 async function readHeader(src: ByteSource, pos: number, parent = 'file'): Promise<BoxHeader> {
@@ -144,7 +170,7 @@ async function readHead(src: ByteSource): Promise<{ brand: string; moov: Moov; m
 }
 
 /** Reads the `moof` at `offset` and the header of the `mdat` that must follow it. */
-async function readFragmentAt(src: ByteSource, offset: number, defaultDuration: (id: number) => number): Promise<LocatedMoof> {
+async function readFragmentAt(src: ByteSource, offset: number, defaultDuration: (id: number) => number, defaultFlags: (id: number) => number | undefined): Promise<LocatedMoof> {
   let bytes = await src.read(offset, SPECULATIVE_READ);
   if (bytes.length < 8) throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, 'file ends inside a moof header', { offset });
   const h = readBoxHeader(new Cursor(bytes, offset), src.size);
@@ -157,7 +183,7 @@ async function readFragmentAt(src: ByteSource, offset: number, defaultDuration: 
     }
     bytes = await src.read(offset, h.size + MAX_BOX_HEADER);
   }
-  const info = readMoof(new Cursor(bytes, offset, 'moof', h.headerSize, h.size), defaultDuration);
+  const info = readMoof(new Cursor(bytes, offset, 'moof', h.headerSize, h.size), defaultDuration, defaultFlags);
   const mdatAt = offset + h.size;
   if (mdatAt >= src.size) {
     throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, "file ends after a 'moof' with no 'mdat'", { offset: mdatAt, boxPath: 'mdat' });
@@ -176,7 +202,13 @@ async function readFragmentAt(src: ByteSource, offset: number, defaultDuration: 
  * The `mfra` fast path: every `moof` offset up front, so fragments are read in parallel.
  * Returns undefined (caller scans) unless the fragments it names tile the file exactly.
  */
-async function viaMfra(src: ByteSource, firstMoof: number, defaultDuration: (id: number) => number, concurrency: number): Promise<LocatedMoof[] | undefined> {
+async function viaMfra(
+  src: ByteSource,
+  firstMoof: number,
+  defaultDuration: (id: number) => number,
+  defaultFlags: (id: number) => number | undefined,
+  concurrency: number,
+): Promise<LocatedMoof[] | undefined> {
   if (src.size < 16) return undefined;
   const tail = await src.read(src.size - 16, 16);
   const tc = new Cursor(tail, src.size - 16);
@@ -197,7 +229,7 @@ async function viaMfra(src: ByteSource, firstMoof: number, defaultDuration: (id:
   const sorted = [...offsets].sort((a, b) => a - b);
   const out: LocatedMoof[] = new Array<LocatedMoof>(sorted.length);
   await runAll(sorted, concurrency, async (offset, i) => {
-    out[i] = await readFragmentAt(src, offset, defaultDuration);
+    out[i] = await readFragmentAt(src, offset, defaultDuration, defaultFlags);
   });
   let expected = firstMoof;
   for (const m of out) {
@@ -208,13 +240,13 @@ async function viaMfra(src: ByteSource, firstMoof: number, defaultDuration: (id:
 }
 
 /** Walks top-level boxes from the first `moof` to the end. */
-async function scan(src: ByteSource, firstMoof: number, defaultDuration: (id: number) => number): Promise<LocatedMoof[]> {
+async function scan(src: ByteSource, firstMoof: number, defaultDuration: (id: number) => number, defaultFlags: (id: number) => number | undefined): Promise<LocatedMoof[]> {
   const out: LocatedMoof[] = [];
   let pos = firstMoof;
   while (pos < src.size) {
     const h = await readHeader(src, pos);
     if (h.type === 'moof') {
-      const m = await readFragmentAt(src, pos, defaultDuration);
+      const m = await readFragmentAt(src, pos, defaultDuration, defaultFlags);
       out.push(m);
       pos += m.size;
     } else if (h.type === 'mfra') {

@@ -2,7 +2,7 @@ import { childBoxes } from '../bmff/box.js';
 import type { Cursor } from '../bmff/cursor.js';
 import { UUID_TFXD } from '../bmff/piff.js';
 import { readTfdt } from '../bmff/tfdt.js';
-import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION } from '../bmff/tfhd.js';
+import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } from '../bmff/tfhd.js';
 import { readTfxd } from '../bmff/tfxd.js';
 import { readTrun } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
@@ -22,13 +22,26 @@ export interface MoofInfo {
    */
   firstCompositionOffset: bigint;
   sampleCount: number;
+  /**
+   * Whether the first sample is a sync sample, from its flags (trun first_sample_flags or
+   * sample_flags, else tfhd's or trex's default); undefined when nothing says.
+   */
+  firstSampleSync: boolean | undefined;
+}
+
+/** sample_is_non_sync_sample in sample flags (ISO/IEC 14496-12 8.8.3.1). */
+export const SAMPLE_IS_NON_SYNC = 0x00010000;
+
+/** Whether sample flags mark a sync sample; undefined for undefined. */
+export function isSyncFlags(flags: number | undefined): boolean | undefined {
+  return flags === undefined ? undefined : (flags & SAMPLE_IS_NON_SYNC) === 0;
 }
 
 /**
- * Reads a `moof` payload; `defaultDuration` gives each track's `trex` default sample
- * duration, used when neither `tfhd` nor `trun` carries one.
+ * Reads a `moof` payload; `defaultDuration` (and `defaultFlags`) give each track's `trex`
+ * default sample duration (and flags), used when neither `tfhd` nor `trun` carries one.
  */
-export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number): MoofInfo {
+export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number, defaultFlags: (trackId: number) => number | undefined = () => undefined): MoofInfo {
   let info: MoofInfo | undefined;
   for (const box of childBoxes(c, 'moof')) {
     if (box.type !== 'traf') continue;
@@ -39,15 +52,18 @@ export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number
         { offset: box.offset, boxPath: 'moof/traf' },
       );
     }
-    info = readTraf(box.payload, defaultDuration);
+    info = readTraf(box.payload, defaultDuration, defaultFlags);
   }
   if (!info) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { offset: c.offset, boxPath: 'moof' });
   return info;
 }
 
-function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): MoofInfo {
+function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defaultFlags: (trackId: number) => number | undefined): MoofInfo {
   let trackId: number | undefined;
   let tfhdDuration: number | undefined;
+  let sampleFlags: number | undefined;
+  let firstFlags: number | undefined;
+  let firstSeen = false;
   let tfxd: { time: bigint; duration: bigint } | undefined;
   let tfdt: bigint | undefined;
   let sum = 0n;
@@ -58,6 +74,7 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
       const tfhd = readTfhd(box.payload);
       trackId = tfhd.trackId;
       if (tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION) tfhdDuration = tfhd.defaultSampleDuration!;
+      sampleFlags = tfhd.flags & TFHD_DEFAULT_SAMPLE_FLAGS ? tfhd.defaultSampleFlags! : defaultFlags(tfhd.trackId);
     } else if (box.type === 'trun') {
       if (trackId === undefined) {
         throw new SmoothpubError(ErrorCode.BAD_BOX, "'trun' before 'tfhd'", { offset: box.offset, boxPath: 'moof/traf/trun' });
@@ -67,6 +84,10 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
       const id = trackId;
       const fallback = (): number => tfhdDuration ?? defaultDuration(id);
       if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.samples[0]?.compositionTimeOffset ?? 0);
+      if (!firstSeen && trun.sampleCount > 0) {
+        firstSeen = true;
+        firstFlags = trun.firstSampleFlags ?? trun.samples[0]?.flags ?? sampleFlags;
+      }
       sampleCount += trun.sampleCount;
       if (trun.samples.length === 0) sum += trun.sampleCount === 0 ? 0n : BigInt(trun.sampleCount) * BigInt(fallback());
       else for (const s of trun.samples) sum += BigInt(s.duration ?? fallback());
@@ -77,7 +98,7 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number): Moof
     }
   }
   if (trackId === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: c.offset, boxPath: 'moof/traf' });
-  const info: MoofInfo = { trackId, duration: sum, firstCompositionOffset: firstCompositionOffset ?? 0n, sampleCount };
+  const info: MoofInfo = { trackId, duration: sum, firstCompositionOffset: firstCompositionOffset ?? 0n, sampleCount, firstSampleSync: isSyncFlags(firstFlags) };
   if (tfdt !== undefined) info.tfdt = tfdt;
   if (tfxd !== undefined) info.tfxd = tfxd;
   return info;

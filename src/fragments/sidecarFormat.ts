@@ -1,7 +1,7 @@
 import type { AvcC } from '../bmff/avcc.js';
 import type { Esds } from '../bmff/esds.js';
 import type { SampleEntry } from '../bmff/stsd.js';
-import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.js';
+import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } from './types.js';
 
 /**
  * Sidecar format, version 2: one JSON object. (Version 1 took ISMV fragment times and
@@ -16,6 +16,12 @@ import type { FragmentRef, SampleTable, SourceIndex, TrackIndex } from './types.
  *         "d": [...]                       durations
  *         "gap": [[i, "t"], ...]           only where fragment i does not start at the previous end
  *         "tfxd": [[i, "t", d], ...]       only where fragment i's tfxd disagrees with its samples
+ *         "built": [[i, "<base64>", [offset, size, ...]], ...]   only for fragments joined from several
+ *                                          of the source (a fragment starting at a non-sync sample joined
+ *                                          to the one before): the generated moof + mdat header, then the
+ *                                          source byte runs of its samples
+ *         "nonSync": [{ "offset", "time", "mergedInto"?, "notMerged"? }, ...]   source fragments that
+ *                                          start at a non-sync sample (times as decimal strings)
  *         "samples": {...}                 plain MP4 only (method "progressive"; fragment arrays empty):
  *                                          count, mediaTime, delay, and the sample table's typed arrays
  *                                          (offsets, sizes, times, compositionOffsets?, sync?) as base64
@@ -30,8 +36,10 @@ export const SIDECAR_FORMAT = 'smoothpub-index';
 export const SIDECAR_VERSION = 2;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
-type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples'> & {
+type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples' | 'nonSyncStarts'> & {
   samples?: unknown;
+  built?: [number, string, number[]][];
+  nonSync?: Record<string, number | string>[];
   sampleEntry: unknown;
   offset: number[];
   size: number[];
@@ -121,6 +129,19 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
     if (v !== undefined) out[k] = v;
   }
   if (t.samples) out.samples = encodeSamples(t.samples, mark);
+  const built: [number, string, number[]][] = [];
+  t.fragments.forEach((f, i) => {
+    if (f.built) built.push([i, base64(f.built.head()), f.built.runs().flatMap((r) => [r.offset, r.size])]);
+  });
+  if (built.length > 0) out.built = built;
+  if (t.nonSyncStarts) out.nonSync = t.nonSyncStarts.map(encodeNonSyncStart);
+  return out;
+}
+
+function encodeNonSyncStart(n: NonSyncStart): Record<string, number | string> {
+  const out: Record<string, number | string> = { offset: n.offset, time: n.time.toString() };
+  if (n.mergedInto !== undefined) out['mergedInto'] = n.mergedInto.toString();
+  if (n.notMerged !== undefined) out['notMerged'] = n.notMerged;
   return out;
 }
 
@@ -194,21 +215,30 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
     const [i, time, duration] = array(x);
     said.set(int(i), { time: bigintOf(time), duration: BigInt(int(duration)) });
   }
+  const built = new Map<number, BuiltFragment>();
+  if (t['built'] !== undefined) {
+    for (const b of array(t['built'])) {
+      const [i, head, runs] = array(b);
+      built.set(int(i), decodeBuilt(head, runs, fileSize));
+    }
+  }
   const fragments: FragmentRef[] = [];
   let offset = 0;
   let time = bigintOf(t['t0']);
   for (let i = 0; i < offsets.length; i++) {
     offset += offsets[i]!;
     const size = sizes[i]!;
-    if (size < 16 || offset + size > fileSize) throw new Invalid('fragment outside the source');
+    const parts = built.get(i);
+    if (parts === undefined ? size < 16 || offset + size > fileSize : size !== parts.size) throw new Invalid('fragment outside the source');
     time = gaps.get(i) ?? time;
     const duration = BigInt(durations[i]!);
-    const f: FragmentRef = { offset, size, time, duration };
+    const f: FragmentRef = parts === undefined ? { offset, size, time, duration } : { offset, size, time, duration, built: parts.built };
     const tfxd = said.get(i);
     if (tfxd) f.tfxd = tfxd;
     fragments.push(f);
     time += duration;
   }
+  if ([...built.keys()].some((i) => i >= fragments.length)) throw new Invalid('built fragment beyond the list');
   const track: TrackIndex = {
     file,
     trackId: int(t['trackId']),
@@ -224,7 +254,36 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
     if (t[k] !== undefined) track[k] = int(t[k]);
   }
   if (t['samples'] !== undefined) track.samples = decodeSamples(record(t['samples']), fileSize);
+  if (t['nonSync'] !== undefined) track.nonSyncStarts = array(t['nonSync']).map((n) => decodeNonSyncStart(record(n)));
   return track;
+}
+
+interface BuiltFragment {
+  built: NonNullable<FragmentRef['built']>;
+  /** Head plus runs: the fragment's size. */
+  size: number;
+}
+
+function decodeBuilt(headText: unknown, runsValue: unknown, fileSize: number): BuiltFragment {
+  const head = bytesOf(headText);
+  const flat = array(runsValue).map(int);
+  if (flat.length % 2 !== 0) throw new Invalid('runs');
+  const runs: { offset: number; size: number }[] = [];
+  let size = head.length;
+  for (let k = 0; k < flat.length; k += 2) {
+    const run = { offset: flat[k]!, size: flat[k + 1]! };
+    if (run.offset + run.size > fileSize) throw new Invalid('run outside the source');
+    runs.push(run);
+    size += run.size;
+  }
+  return { built: { head: () => head, runs: () => runs }, size };
+}
+
+function decodeNonSyncStart(v: Record<string, unknown>): NonSyncStart {
+  const n: NonSyncStart = { offset: int(v['offset']), time: bigintOf(v['time']) };
+  if (v['mergedInto'] !== undefined) n.mergedInto = bigintOf(v['mergedInto']);
+  if (v['notMerged'] !== undefined) n.notMerged = str(v['notMerged']);
+  return n;
 }
 
 function decodeSamples(v: Record<string, unknown>, fileSize: number): SampleTable {

@@ -66,6 +66,20 @@ export interface SampleTable {
 
 export type TrackKind = 'video' | 'audio' | 'text';
 
+/**
+ * A source fragment whose first sample is not a sync sample (GStreamer's ismlmux cuts
+ * fragments by time, not at keyframes): no client can start or switch levels there.
+ */
+export interface NonSyncStart {
+  /** The source fragment: its `moof` offset and start time (track timescale). */
+  offset: number;
+  time: bigint;
+  /** Start time of the fragment it now belongs to, when it was merged into the one before. */
+  mergedInto?: bigint;
+  /** Why it was left as it is, when it was not merged. */
+  notMerged?: string;
+}
+
 /** Everything smoothpub knows about one track of one source file. */
 export interface TrackIndex {
   file: string;
@@ -87,6 +101,8 @@ export interface TrackIndex {
   fragments: FragmentRef[];
   /** Plain MP4 input: the sample table `fragments` are cut from (then empty until cut). */
   samples?: SampleTable;
+  /** Source fragments that start at a non-sync sample, merged or not; absent when there are none. */
+  nonSyncStarts?: NonSyncStart[];
 }
 
 export interface SourceIndex {

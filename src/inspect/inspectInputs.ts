@@ -1,5 +1,6 @@
 import { isSmoothpubError, type ErrorContext, type SmoothpubWarning } from '../errors.js';
 import { tfxdWarning } from '../fragments/tfxdWarning.js';
+import { nonSyncStartWarnings } from '../fragments/nonSyncStartWarnings.js';
 import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 import type { DuplicateTrack, LevelBinding } from '../plan/buildPresentation.js';
 import { loadPresentation } from '../plan/loadPresentation.js';
@@ -28,7 +29,7 @@ export interface InspectReport {
   sources: InspectedSource[];
   presentation?: Presentation;
   problems: Problem[];
-  /** What does not stop packaging but is worth knowing: tfxd boxes that disagree with their samples, fragments far longer than asked for. */
+  /** What does not stop packaging but is worth knowing: tfxd boxes that disagree with their samples, fragments far longer than asked for, fragments starting at a non-sync sample. */
   warnings: SmoothpubWarning[];
 }
 
@@ -45,16 +46,20 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
       sources: loaded.sources.map((src) => withCutFragments(src, loaded.levels, loaded.duplicates)),
       presentation: loaded.presentation,
       problems: [],
-      warnings: loaded.warnings,
+      warnings: [...loaded.warnings, ...warningsOf(loaded.sources)],
     };
   } catch (e) {
     if (!isSmoothpubError(e)) throw e;
     // Files are indexed concurrently: report them in a stable order.
     sources.sort((a, b) => a.file.localeCompare(b.file));
     // No presentation: what each source says of itself is still worth saying.
-    const warnings = sources.flatMap((src) => src.tracks.flatMap((t) => tfxdWarning(t) ?? []));
+    const warnings = [...sources.flatMap((src) => src.tracks.flatMap((t) => tfxdWarning(t) ?? [])), ...warningsOf(sources)];
     return { ok: false, sources: sources.map((src) => withCutFragments(src, [], [])), problems: [{ code: e.code, message: e.message, context: e.context }], warnings };
   }
+}
+
+function warningsOf(sources: SourceIndex[]): SmoothpubWarning[] {
+  return sources.flatMap((src) => src.tracks.flatMap((t) => nonSyncStartWarnings(t)));
 }
 
 /**

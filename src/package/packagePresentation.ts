@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
+import { presentationWarnings } from '../plan/presentationWarnings.js';
 import type { Presentation } from '../smooth/model.js';
 import { writePlanToFolder, type WriteProgress } from './writePlanToFolder.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
@@ -43,5 +44,5 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
-  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: loaded.warnings };
+  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: [...loaded.warnings, ...presentationWarnings(loaded.levels)] };
 }

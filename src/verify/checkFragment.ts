@@ -12,6 +12,8 @@ export interface ExpectedFragment {
   d: bigint;
   /** The stream's first chunk: the only one that may hide codec priming (see plan/timeline.ts). */
   first: boolean;
+  /** The StreamIndex's Type: a video fragment must start at a sync sample. */
+  streamType?: string;
 }
 
 export interface FragmentCheck {
@@ -78,6 +80,14 @@ export function checkFragment(prefix: Uint8Array, length: number, expected: Expe
     if (mdatEnd < length) problems.push({ code: VerifyCode.NOT_FRAGMENT, message: `${length - mdatEnd} unexpected bytes after the mdat (a fragment is exactly moof + mdat)` });
   }
   problems.push(...checkTiming(info, expected, usedTrexDefault));
+  // Clients start and switch quality levels at any chunk, decoding it with no picture
+  // before it. Audio is not checked: every AAC frame decodes alone, whatever its flags say.
+  if (expected.streamType === 'video' && info.firstSampleSync === false) {
+    problems.push({
+      code: VerifyCode.NON_SYNC_START,
+      message: 'fragment starts at a non-sync sample (its first sample\'s flags set sample_is_non_sync_sample): a client starting or switching quality levels here shows damaged pictures until the next keyframe',
+    });
+  }
   return { trackId: info.trackId, problems };
 }
 

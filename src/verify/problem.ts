@@ -8,6 +8,7 @@ export const VerifyCode = {
   TIME_MISMATCH: 'verify.time-mismatch',
   DURATION_MISMATCH: 'verify.duration-mismatch',
   TRACK_MISMATCH: 'verify.track-mismatch',
+  NON_SYNC_START: 'verify.non-sync-start',
   CORS: 'verify.cors',
   POLICY: 'verify.policy',
 } as const;

@@ -133,7 +133,7 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
         const order = jobs.length;
         level.orders.push(order);
         level.urls.push(url);
-        jobs.push({ order, url, expected: { t: c.t, d: c.d, first: index === 0 }, level, index });
+        jobs.push({ order, url, expected: { t: c.t, d: c.d, first: index === 0, streamType: stream.type }, level, index });
       });
     }
   }

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { errorOf, parseEvents, resultOf } from './jsonEvents.js';
+import { walkBoxes } from '../fragments/rawBoxes.js';
 
 const BIN = 'bin/smoothpub.js';
 
@@ -163,4 +164,41 @@ test('warnings: inspect and package print them as lines (exit 0), and as a list 
   assert.deepEqual(parseEvents(packaged.stdout).filter((e) => e.event === 'warning').map((e) => e['code']), ['index.fragment-duration']);
   const plain = cli('package', ...mp4, '-o', `${out}2`, '--fragment-duration', '1', '--no-progress');
   assert.match(plain.stderr, /^warning index\.fragment-duration: video fragments last up to /m);
+});
+
+test('inspect warns about fragments that start at a non-sync sample (GStreamer ismlmux); package warns about those it cannot join', async () => {
+  const file = 'test/fixtures/othertools/ismlmux.ismv';
+  const r = cli('inspect', file);
+  assert.equal(r.status, 0, r.stderr);
+  const warnings = r.stdout.split('\n').filter((l) => l.startsWith('warning '));
+  assert.equal(warnings.length, 6, r.stdout);
+  assert.ok(warnings.includes(`warning index.non-sync-start: fragment at 1.969 s (t=59059) starts at a non-sync sample, where no client can start or switch quality levels: joined to the fragment before it, at 0.000 s (t=0), into one fragment that starts at a keyframe (${file}, byte 89579, track 1)`), warnings.join('\n'));
+  const json = JSON.parse(cli('inspect', file, '--json').stdout) as { ok: boolean; warnings: { code: string; context: { file: string; offset: number; trackId: number } }[] };
+  assert.equal(json.ok, true);
+  assert.deepEqual(json.warnings.map((w) => [w.code, w.context.trackId, w.context.offset]), [
+    ['index.non-sync-start', 1, 89579], ['index.non-sync-start', 1, 167015], ['index.non-sync-start', 1, 246334],
+    ['index.non-sync-start', 2, 90274], ['index.non-sync-start', 2, 167779], ['index.non-sync-start', 2, 247097],
+  ]);
+
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-cli-'));
+  const joined = cli('package', file, '-o', join(dir, 'joined.ism'));
+  assert.equal(joined.status, 0, joined.stderr);
+  assert.equal(joined.stderr, '', 'every one was joined: nothing to warn about');
+  // A sample group box in one of them (in both levels, which must stay aligned) keeps that
+  // one apart: package says so, and still packages.
+  const bytes = new Uint8Array(readFileSync(file));
+  for (const moof of [167015, 167779]) {
+    const sdtp = walkBoxes(bytes).find((b) => b.type === 'sdtp' && b.start > moof && b.start < moof + 113)!;
+    bytes.set([0x73, 0x62, 0x67, 0x70], sdtp.start + 4); // 'sbgp'
+  }
+  const patched = join(dir, 'patched.ismv');
+  writeFileSync(patched, bytes);
+  const apart = cli('package', patched, '-o', join(dir, 'apart.ism'));
+  assert.equal(apart.status, 0, apart.stderr);
+  const lines = apart.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 2, apart.stderr);
+  assert.match(lines[0]!, /^warning index\.non-sync-start: fragment at 3\.971 s \(t=119119\) starts at a non-sync sample, where no client can start or switch quality levels, and is left as it is because its traf carries a 'sbgp' box .*: a client starting or switching there shows damaged pictures until the next keyframe\. .*\(.*patched\.ismv, byte 167015, track 1\)$/);
+  assert.match(lines[1]!, /\(.*patched\.ismv, byte 167779, track 2\)$/);
+  const apartJson = JSON.parse(cli('package', patched, '-o', join(dir, 'apart2.ism'), '--json').stdout) as { warnings: { code: string }[] };
+  assert.deepEqual(apartJson.warnings.map((w) => w.code), ['index.non-sync-start', 'index.non-sync-start']);
 });

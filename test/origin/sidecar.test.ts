@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentParts.js';
 import { indexFile } from '../../src/fragments/indexFile.js';
 import { readSidecar, sidecarPath, writeSidecar } from '../../src/fragments/sidecar.js';
 import { encodeSidecar, SIDECAR_VERSION } from '../../src/fragments/sidecarFormat.js';
@@ -53,7 +54,9 @@ test('a missing, stale, corrupt or other-version sidecar is not used', async (t)
   const text = encodeSidecar(ix);
   for (const [what, bad] of [
     ['truncated', text.slice(0, text.length / 2)],
-    ['other version', text.replace(`"version":${SIDECAR_VERSION}`, `"version":${SIDECAR_VERSION - 1}`)],
+    ['other version', text.replace(`"version":${SIDECAR_VERSION}`, `"version":${SIDECAR_VERSION + 1}`)],
+    // Version 1 did not record fragments joined at non-sync starts: such a sidecar would disagree with indexing.
+    ['version 1', text.replace(`"version":${SIDECAR_VERSION}`, '"version":1')],
     ['wrong field type', text.replace('"t0":"0"', '"t0":0')],
     ['fragment beyond the file', text.replace(/"size":\[\d+/, '"size":[999999999')],
     ['not JSON', '\u0000\u0001'],
@@ -118,4 +121,32 @@ test('a source replaced by different media is re-indexed before a fragment is se
   assert.deepEqual(after.body, v120.body);
   const manifest = new TextDecoder().decode((await get(origin, '/clean/clean.ism/Manifest')).body);
   assert.match(manifest, /Bitrate="400000"/, 'the .ism still names it 400000');
+});
+
+test('a sidecar keeps fragments joined at non-sync starts (ismlmux): the same bodies, times and notes', async (t) => {
+  const r = await makeRoot();
+  t.after(() => r.cleanup());
+  const file = join(r.base, 'ismlmux.ismv');
+  await writeFile(file, await readFile(join(fixtures, 'othertools', 'ismlmux.ismv')));
+  const ix = await indexFile(file);
+  await writeSidecar(ix);
+  const src = await openFileSource(file);
+  try {
+    const back = await readSidecar(file, src);
+    assert.ok(back, 'the sidecar is used');
+    const bytes = await readFile(file);
+    const read = async (offset: number, size: number): Promise<Uint8Array> => bytes.subarray(offset, offset + size);
+    const shown = async (tracks: typeof ix.tracks): Promise<unknown> =>
+      Promise.all(
+        tracks.map(async (tr) => ({
+          nonSyncStarts: tr.nonSyncStarts,
+          fragments: await Promise.all(tr.fragments.map(async (f) => ({ offset: f.offset, size: f.size, time: f.time, duration: f.duration, built: f.built !== undefined, body: Buffer.from(await readFragmentBody(fragmentParts(f), read)).toString('base64') }))),
+        })),
+      );
+    const expected = await shown(ix.tracks);
+    assert.deepEqual(await shown(back.tracks), expected);
+    assert.equal(ix.tracks.filter((tr) => tr.nonSyncStarts?.length === 3).length, 2, 'both video tracks had fragments joined');
+  } finally {
+    await src.close();
+  }
 });

@@ -19,6 +19,7 @@ export const sets = {
   usersIsm: [join(fixtures, 'users', 'users.ism')],
   multitrack: [join(fixtures, 'multitrack.ismv')],
   cmaf: [join(fixtures, 'cmaf', 'video.mp4'), join(fixtures, 'cmaf', 'audio.mp4')],
+  ismlmux: [join(fixtures, 'othertools', 'ismlmux.ismv')],
 };
 
 export interface Served {

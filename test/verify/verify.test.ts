@@ -28,6 +28,7 @@ for (const [name, inputs, streams, fragments] of [
   ['users.ism (B-frames, AAC priming: first audio tfxd -213333 announced as t=0)', sets.usersIsm, 2, 16],
   ['multitrack.ismv (two video tracks, two audio languages, priming)', sets.multitrack, 3, 16],
   ['cmaf/ (tfdt, no tfxd; timescales 12288 and 48000, moofs rebuilt at 10 MHz)', sets.cmaf, 2, 9],
+  ['ismlmux.ismv (GStreamer: 1-frame fragments at non-sync samples, joined to the ones before)', sets.ismlmux, 2, 2 * 4 + 5],
 ] as const) {
   test(`an intact presentation verifies: ${name}`, () =>
     withServed([...inputs], async (s) => {
@@ -342,4 +343,20 @@ test('aborting stops the crawl and throws AbortError', () =>
     await assert.rejects(run, { name: 'AbortError' });
     const fragments = s.server.requests.filter((q) => q.path.includes('/Fragments(')).length;
     assert.ok(fragments <= 3, `stopped early, fetched ${fragments}`);
+  }));
+
+test('a video fragment that starts at a non-sync sample: verify.non-sync-start naming its URL', () =>
+  withServed(sets.ismlmux, async (s) => {
+    // Mark the first sample of one packaged fragment non-sync, as ismlmux's own 1-frame fragments are:
+    // moof header 8, mfhd 16, traf header 8, tfhd 16 (default-base-is-moof, no fields), tfdt 20, then
+    // trun header 8, version/flags 4, count 4, data offset 4, sample 1's duration 4 and size 4: its flags.
+    const victim = join(s.dir, key(s, 'video', 1, 2));
+    const bytes = await readFile(victim);
+    assert.equal(bytes.toString('latin1', 8 + 16 + 8 + 16 + 20 + 4, 8 + 16 + 8 + 16 + 20 + 8), 'trun', 'the layout smoothpub writes');
+    const flagsAt = 8 + 16 + 8 + 16 + 20 + 8 + 4 + 4 + 4 + 8;
+    bytes.writeUInt32BE(bytes.readUInt32BE(flagsAt) | 0x00010000, flagsAt);
+    await writeFile(victim, bytes);
+    const r = await verifyPresentation(s.manifestUrl);
+    assert.deepEqual(codesByUrl(r), [`verify.non-sync-start ${s.url(key(s, 'video', 1, 2))}`]);
+    assert.match(r.problems[0]!.message, /starts at a non-sync sample/);
   }));
