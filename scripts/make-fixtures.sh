@@ -150,7 +150,7 @@ esac
 #               2000 ms is 59.94 frames, so each level alternates 59-frame fragments (starting
 #               at a keyframe) and 1-frame fragments (starting at a non-key frame).
 # avc3.mp4      GStreamer mp4mux of x264enc ! h264parse ! stream-format=avc3: the avcC holds no
-#               SPS/PPS (they are in-band only), 2 s 160x90: refused, with the fix in the message.
+#               SPS/PPS (they are in-band only) + AAC, 2 s 160x90: refused, with the fix in the message.
 # avc3-avcc.mp4 ffmpeg -tag:v avc3 (x264 repeat-headers=1): avc3 whose avcC carries SPS/PPS
 #               (also in-band) + AAC, 2 s 160x90: supported.
 make_othertools() {
@@ -178,7 +178,8 @@ make_othertools() {
     audiotestsrc num-buffers=375 freq=440 ! "$A48" ! avenc_aac bitrate=64000 ! aacparse ! m. \
     ismlmux name=m fragment-duration=2000 ! filesink location="$O/ismlmux.ismv"
   "${GST[@]}" videotestsrc num-buffers=60 ! video/x-raw,format=I420,width=160,height=90,framerate=30/1 ! $X264ENC bitrate=100 ! h264parse \
-    ! video/x-h264,stream-format=avc3 ! mp4mux ! filesink location="$O/avc3.mp4"
+    ! video/x-h264,stream-format=avc3 ! mp4mux name=m ! filesink location="$O/avc3.mp4" \
+    audiotestsrc num-buffers=94 freq=440 ! "$A48" ! voaacenc bitrate=64000 ! aacparse ! m.
   "${FF[@]}" -f lavfi -i "testsrc2=size=160x90:rate=30:duration=2" -f lavfi -i "$(ASRC 440)" -t 2 \
     "${X264[@]}" -x264-params repeat-headers=1 -g 60 -keyint_min 60 -sc_threshold 0 $(rate_args 100) -tag:v avc3 \
     -c:a aac -b:a 64k -ac 2 -movflags +faststart "${BITEXACT[@]}" -f mp4 "$O/avc3-avcc.mp4"

@@ -85,7 +85,7 @@ test('dash.js plays smoothpub presentations in Chromium, switching levels', { ti
   if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe', 'timeout')) return;
   const browser = await launchChromium();
   t.after(() => browser.close());
-  for (const set of [fixtureSets.clean, fixtureSets.users]) {
+  for (const set of [fixtureSets.clean, fixtureSets.users, fixtureSets.ismlmux]) {
     await t.test(set.name, () => playSet(browser, set, (m) => t.diagnostic(m)));
   }
   await t.test('multitrack, switching audio from fra to eng', () => playSet(browser, fixtureSets.multitrack, (m) => t.diagnostic(m), { start: 'fra', switchTo: 'eng' }));

@@ -28,7 +28,8 @@ export interface FixtureSet {
 }
 
 const ladder = ['v400', 'v250', 'v120'];
-export const fixtureSets: Record<'clean' | 'users' | 'multitrack' | 'cleanIsm' | 'usersIsm', FixtureSet> = {
+const ismlmux = join(fixtures, 'othertools', 'ismlmux.ismv');
+export const fixtureSets: Record<'clean' | 'users' | 'multitrack' | 'cleanIsm' | 'usersIsm' | 'ismlmux', FixtureSet> = {
   clean: {
     name: 'clean',
     inputs: [...ladder.map((l) => join(fixtures, 'clean', `${l}.ismv`)), join(fixtures, 'clean', 'audio.isma')],
@@ -62,6 +63,16 @@ export const fixtureSets: Record<'clean' | 'users' | 'multitrack' | 'cleanIsm' |
     videoLevels: [
       [join(fixtures, 'multitrack.ismv'), 0],
       [join(fixtures, 'multitrack.ismv'), 1],
+    ],
+    ffmpegMaps: ['-map', '0'],
+  },
+  // GStreamer ismlmux: two levels whose 1-frame fragments start at non-key frames (joined when packaged).
+  ismlmux: {
+    name: 'ismlmux',
+    inputs: [ismlmux],
+    videoLevels: [
+      [ismlmux, 0],
+      [ismlmux, 1],
     ],
     ffmpegMaps: ['-map', '0'],
   },
