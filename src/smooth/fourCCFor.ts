@@ -14,7 +14,11 @@ export interface FourCCOptions {
 /** What smoothpub packages, exactly as every refusal states it. */
 export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS) and AAC audio (mp4a)';
 
-/** How to move in-band parameter sets into the avcC without re-encoding (checked with ffmpeg 5.1). */
+/**
+ * How to move in-band parameter sets into the avcC without re-encoding: the filter leaves
+ * the muxer no usable avcC, so it builds one from the first sample's SPS and PPS
+ * (docs/architecture.md, "What other tools write").
+ */
 export const AVCC_FIX = 'ffmpeg -i IN -c copy -bsf:v h264_mp4toannexb -tag:v avc1 OUT.mp4';
 
 /** MPEG-4 Audio in esds: 0x40; MPEG-2 AAC Main and LC: 0x66, 0x67. */

@@ -7,12 +7,12 @@ import { ExitCode, formatBitrate, formatBytes, formatSeconds } from '../output.j
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('show tracks, codecs, bitrates, resolutions, fragments, duration and alignment problems')
+    .description('show tracks, codecs, bitrates, resolutions, fragments, duration, alignment problems and warnings')
     .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
     .option(...JSON_OPTION)
-    .addHelpText('after', '\nExit code 1 when any problem is found; warnings alone leave it 0.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
+    .addHelpText('after', '\nExit code 1 when any problem is found; warnings (e.g. index.non-sync-start) alone leave it 0.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
     .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string; fourcc: string }) => {
       if (opts.json) printStart('inspect');
       // Loaded on use: `--help` and other commands need not load this command's library.

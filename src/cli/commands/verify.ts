@@ -18,7 +18,7 @@ interface VerifyCliOptions {
 export function registerVerify(program: Command, signal: AbortSignal): void {
   program
     .command('verify')
-    .description('fetch a published presentation like a player and check every fragment: status, moof+mdat, track, time, duration')
+    .description('fetch a published presentation like a player and check every fragment: status, moof+mdat, track, time, duration, video starting at a keyframe')
     .argument('<manifest-url>', 'the presentation\'s Manifest URL, e.g. https://host/video.ism/Manifest')
     .option(...JSON_OPTION)
     .option('--concurrency <n>', 'fragments fetched at once', '16')
