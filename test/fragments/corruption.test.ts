@@ -27,7 +27,7 @@ const FUZZ_CASES = testNumber('SMOOTHPUB_FUZZ_CASES');
 /** A folder to save failing fuzz cases in, to replay them with indexFile. */
 const FUZZ_DUMP = testVariable('SMOOTHPUB_FUZZ_DUMP');
 
-const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4', 'progressive/ctts1.mp4'];
+const FUZZ_FIXTURES = ['clean/v120.ismv', 'clean/audio.isma', 'users/v120.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4', 'progressive/ctts1.mp4', 'othertools/ismlmux.ismv', 'othertools/qtmux.mov'];
 
 // ---------------------------------------------------------------------------------------
 // What counts as an acceptable outcome.
@@ -123,7 +123,7 @@ function assertTally(t: Tally, what: string): void {
 // ---------------------------------------------------------------------------------------
 // Truncation at every box boundary.
 
-const TRUNCATED_FIXTURES = ['clean/v400.ismv', 'clean/audio.isma', 'users/v250.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4'];
+const TRUNCATED_FIXTURES = ['clean/v400.ismv', 'clean/audio.isma', 'users/v250.ismv', 'multitrack.ismv', 'cmaf/video.mp4', 'cmaf/audio.mp4', 'progressive/v100.mp4', 'progressive/v300.mp4', 'othertools/ismlmux.ismv', 'othertools/qtmux.mov'];
 
 /** Offsets where a box starts, its header ends, or it ends; plus a few inside each box. */
 function cutPoints(boxes: RawBox[], size: number): Map<number, string> {
@@ -150,7 +150,7 @@ test('fixtures walk: the independent box walker covers every fixture byte', asyn
     const top = walkBoxes(bytes).filter((b) => !b.path.includes('/'));
     assert.equal(top.at(-1)?.end, bytes.length, `${f}: top-level boxes tile the file`);
     const sampleTables = walkBoxes(bytes).some((b) => b.path === 'moov/trak/mdia/minf/stbl/stsz');
-    assert.ok(walkBoxes(bytes).some((b) => b.path === 'moof/traf/trun') || (f.startsWith('progressive/') && sampleTables), `${f}: walker descends into fragments or sample tables`);
+    assert.ok(walkBoxes(bytes).some((b) => b.path === 'moof/traf/trun') || (/^(progressive|othertools)\//.test(f) && sampleTables), `${f}: walker descends into fragments or sample tables`);
   }
 });
 

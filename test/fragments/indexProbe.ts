@@ -44,8 +44,22 @@ export interface ProbeReply {
 
 function summarize(ix: SourceIndex): Outcome {
   if (ix.method === 'progressive') return summarizeProgressive(ix);
-  const fragments = ix.tracks.flatMap((t) => t.fragments.map((f) => ({ trackId: t.trackId, offset: f.offset, size: f.size })));
+  // Fragments joined at a non-sync start are built (a new moof over the source's sample
+  // bytes): checked as plain MP4's are, and left out of the byte-range summary.
+  for (const t of ix.tracks) for (const f of t.fragments) if (f.built) checkBuilt(f, ix.size);
+  const fragments = ix.tracks.flatMap((t) => t.fragments.filter((f) => !f.built).map((f) => ({ trackId: t.trackId, offset: f.offset, size: f.size })));
   return { kind: 'ok', method: ix.method, tracks: ix.tracks.length, fragments };
+}
+
+/** A built fragment's runs lie in the file and, with its head, make its announced size; else a plain Error. */
+function checkBuilt(f: SourceIndex['tracks'][number]['fragments'][number], fileSize: number): void {
+  const head = f.built!.head();
+  let size = head.length;
+  for (const r of f.built!.runs()) {
+    if (r.offset < 0 || r.offset + r.size > fileSize) throw new Error(`sample run ${r.offset}+${r.size} lies outside the ${fileSize}-byte file`);
+    size += r.size;
+  }
+  if (size !== f.size) throw new Error(`built fragment of ${size} bytes, announced ${f.size}`);
 }
 
 /**
@@ -56,15 +70,7 @@ function summarize(ix: SourceIndex): Outcome {
  */
 function summarizeProgressive(ix: SourceIndex): Outcome {
   for (const t of cutProgressive(ix.tracks)) {
-    for (const f of t.fragments) {
-      const head = f.built!.head();
-      let size = head.length;
-      for (const r of f.built!.runs()) {
-        if (r.offset < 0 || r.offset + r.size > ix.size) throw new Error(`sample run ${r.offset}+${r.size} lies outside the ${ix.size}-byte file`);
-        size += r.size;
-      }
-      if (size !== f.size) throw new Error(`built fragment of ${size} bytes, announced ${f.size}`);
-    }
+    for (const f of t.fragments) checkBuilt(f, ix.size);
   }
   return { kind: 'ok', method: ix.method, tracks: ix.tracks.length, fragments: [] };
 }
