@@ -52,9 +52,12 @@ export async function mergeNonSyncStarts(
       out.push(first);
     } else {
       const merged = await mergeGroup(src, trackId, group, defaults);
-      if (typeof merged === 'string') {
+      if (merged instanceof NotMergeable) {
         out.push(...group);
-        for (const f of group.slice(1)) nonSyncStarts.push({ offset: f.offset, time: f.time, notMerged: merged });
+        for (const f of group.slice(1)) {
+          const notMerged = merged.fragment === undefined || merged.fragment === f ? merged.message : `the fragment at t=${merged.fragment.time} cannot be joined: ${merged.message}`;
+          nonSyncStarts.push({ offset: f.offset, time: f.time, notMerged });
+        }
       } else {
         out.push(merged);
         for (const f of group.slice(1)) nonSyncStarts.push({ offset: f.offset, time: f.time, mergedInto: first.time });
@@ -65,8 +68,10 @@ export async function mergeNonSyncStarts(
   return { fragments: out, nonSyncStarts };
 }
 
-/** Why fragments cannot be joined with their bytes kept valid; caught in mergeGroup. */
-class NotMergeable extends Error {}
+/** Why fragments cannot be joined with their bytes kept valid, and which one, when one is to blame. */
+class NotMergeable extends Error {
+  fragment: FragmentRef | undefined;
+}
 
 interface Sample {
   /** Absolute offset of the sample's data in the source. */
@@ -91,10 +96,17 @@ interface FragmentSamples {
 }
 
 /** The joined fragment, or why the group cannot be joined. */
-async function mergeGroup(src: ByteSource, trackId: number, group: FragmentRef[], defaults: TrexDefaults): Promise<FragmentRef | string> {
+async function mergeGroup(src: ByteSource, trackId: number, group: FragmentRef[], defaults: TrexDefaults): Promise<FragmentRef | NotMergeable> {
   try {
     const parts: FragmentSamples[] = [];
-    for (const f of group) parts.push(await readFragmentSamples(src, f, defaults));
+    for (const f of group) {
+      try {
+        parts.push(await readFragmentSamples(src, f, defaults));
+      } catch (e) {
+        if (e instanceof NotMergeable) e.fragment = f;
+        throw e;
+      }
+    }
     const { head, runs, payload } = buildJoined(trackId, parts);
     const first = group[0]!;
     return {
@@ -105,7 +117,7 @@ async function mergeGroup(src: ByteSource, trackId: number, group: FragmentRef[]
       built: { head: () => head, runs: () => runs },
     };
   } catch (e) {
-    if (e instanceof NotMergeable) return e.message;
+    if (e instanceof NotMergeable) return e;
     throw e;
   }
 }

@@ -203,3 +203,18 @@ test('a first fragment that starts at a non-sync sample has nothing to join; its
   assert.deepEqual(one.fragments.map((f) => f.time), [0n, 60060n, 120120n, 179179n, 180180n]);
   assert.match(one.nonSyncStarts?.[2]?.notMerged ?? '', /^the data of its sample 1 \(bytes \d+ to \d+\) lies outside its own mdat$/);
 });
+
+test('when the fragment before it cannot be joined, the warning says which one', async () => {
+  const { ix, raw } = await indexPatched((b, raw) => {
+    const target = raw.filter((f) => f.trackId === 1)[2]!; // the 59 frames from 2.002 s
+    const sdtp = walkBoxes(b).find((x) => x.type === 'sdtp' && x.start > target.moof.start && x.end <= target.moof.end)!;
+    b.set([0x73, 0x62, 0x67, 0x70], sdtp.start + 4); // 'sbgp'
+  });
+  const track = ix.tracks.find((t) => t.trackId === 1)!;
+  const source = raw.filter((f) => f.trackId === 1);
+  assert.deepEqual(track.nonSyncStarts?.[1], {
+    offset: source[3]!.moof.start,
+    time: 119119n,
+    notMerged: "the fragment at t=60060 cannot be joined: its traf carries a 'sbgp' box (sample groups, encryption or sub-samples), which smoothpub cannot join",
+  });
+});
