@@ -19,6 +19,12 @@ export const ErrorCode = {
   USAGE: 'cli.usage',
   OUTPUT_EXISTS: 'output.exists',
   WRITE_FAILED: 'output.write-failed',
+  OUTPUT_NOT_A_DIRECTORY: 'output.not-a-directory',
+  OUTPUT_NOT_WRITABLE: 'output.not-writable',
+  OUTPUT_NO_SPACE: 'output.no-space',
+  OUTPUT_PSEUDO_FILESYSTEM: 'output.pseudo-filesystem',
+  PORT_IN_USE: 'net.port-in-use',
+  CANNOT_LISTEN: 'net.cannot-listen',
   BAD_DESTINATION: 'publish.bad-destination',
   STORE_AUTH: 'store.auth',
   STORE_NOT_FOUND: 'store.not-found',
@@ -58,6 +64,9 @@ export interface ErrorContext {
   boxPath?: string;
   trackId?: number;
   key?: string;
+  /** The address a server could not listen on. */
+  host?: string;
+  port?: number;
 }
 
 /** The one error type smoothpub throws on purpose; `code` is stable, the message human. */
@@ -111,6 +120,8 @@ export function describeContext(c: ErrorContext): string {
   if (c.boxPath !== undefined) parts.push(`box ${c.boxPath}`);
   if (c.trackId !== undefined) parts.push(`track ${c.trackId}`);
   if (c.key !== undefined) parts.push(`object ${c.key}`);
+  if (c.host !== undefined) parts.push(`host ${c.host}`);
+  if (c.port !== undefined) parts.push(`port ${c.port}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 

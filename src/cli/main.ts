@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './commands/inspect.js';
 import { registerPackage } from './commands/package.js';
@@ -9,7 +8,8 @@ import { registerServe } from './commands/serve.js';
 import { registerIndex } from './commands/indexCommand.js';
 import { registerEncode } from './commands/encode.js';
 import { registerRemux } from './commands/remux.js';
-import { ExitCode, reportError } from './output.js';
+import { Interrupt, interruptedExitCode } from './interrupt.js';
+import { ExitCode, reportError, reportInterrupted } from './output.js';
 import { printUsageError } from './events.js';
 import { VERSION } from '../version.js';
 
@@ -17,12 +17,8 @@ import { VERSION } from '../version.js';
 export async function main(argv: string[]): Promise<number> {
   // smoothpub supports node 20; the AWS SDK's notice about it is noise on every run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const controller = new AbortController();
-  // Every request in flight (publish, verify: up to --concurrency) listens for Ctrl-C.
-  setMaxListeners(10_000, controller.signal);
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
+  const interrupt = new Interrupt().listen();
+  const { signal } = interrupt;
   // With --json, stdout carries only JSON lines: commander's usage errors become an `error` line too.
   const json = argv.includes('--json');
   const program = new Command('smoothpub')
@@ -31,28 +27,40 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError(json ? false : '(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
     .exitOverride();
-  registerInspect(program);
-  registerPackage(program, controller.signal);
-  registerRemux(program, controller.signal);
-  registerPublish(program, controller.signal);
-  registerVerify(program, controller.signal);
-  registerServe(program, controller.signal);
-  registerIndex(program);
-  registerPlay(program, controller.signal);
-  registerEncode(program, controller.signal);
-  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted.\nRun `smoothpub <command> --help` for a command\'s options.\n');
+  registerInspect(program, signal);
+  registerPackage(program, signal);
+  registerRemux(program, signal);
+  registerPublish(program, signal);
+  registerVerify(program, signal);
+  registerServe(program, interrupt);
+  registerIndex(program, signal);
+  registerPlay(program, interrupt);
+  registerEncode(program, signal);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM);\n' +
+      'serve and play stop on SIGTERM with 0. A second signal, or a stop taking more than a few\n' +
+      'seconds, ends the process at once; nothing half written is left behind.\n' +
+      "Run `smoothpub <command> --help` for a command's options.\n",
+  );
   try {
     await program.parseAsync(argv);
-    return controller.signal.aborted ? ExitCode.INTERRUPTED : (typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
+    return interrupt.exitCode() ?? (typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return ExitCode.OK;
       if (json) printUsageError(e.message);
       return ExitCode.USAGE;
     }
+    // Stopped by a signal: whatever the abort surfaced as (a cancelled request, a killed
+    // ffmpeg), the run was interrupted, and says so.
+    const stopped = interrupt.received;
+    if (stopped !== undefined) {
+      reportInterrupted(`interrupted by ${stopped}`, json);
+      return interrupt.exitCode() ?? interruptedExitCode(stopped);
+    }
     return reportError(e, json);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    interrupt.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import { isSmoothpubError } from '../errors.js';
 
-/** Exit codes: 0 success, 1 failed (bad input, I/O), 2 usage error, 130 interrupted. */
-export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+/** Exit codes: 0 success, 1 failed (bad input, I/O), 2 usage error, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM). */
+export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130, TERMINATED: 143 } as const;
 
 /** JSON that can carry bigint media times (as decimal strings). */
 export function toJson(value: unknown): string {
@@ -15,15 +15,18 @@ export function reportError(e: unknown, json: boolean): number {
     else process.stderr.write(`error ${e.code}: ${e.message}\n`);
     return e.code.startsWith('cli.') ? ExitCode.USAGE : ExitCode.FAILED;
   }
-  if (e instanceof Error && e.name === 'AbortError') {
-    if (json) process.stdout.write(toJson({ event: 'error', code: 'interrupted', message: 'interrupted', context: {} }) + '\n');
-    else process.stderr.write('interrupted\n');
-    return ExitCode.INTERRUPTED;
-  }
+  if (e instanceof Error && e.name === 'AbortError') return reportInterrupted(/^interrupted by SIG/.test(e.message) ? e.message : 'interrupted', json);
   const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
   if (json) process.stdout.write(toJson({ event: 'error', code: 'internal', message, context: {} }) + '\n');
   else process.stderr.write(`internal error (please report): ${message}\n`);
   return ExitCode.FAILED;
+}
+
+/** The one line an interrupted run prints (whatever error the abort surfaced as). */
+export function reportInterrupted(message: string, json: boolean): number {
+  if (json) process.stdout.write(toJson({ event: 'error', code: 'interrupted', message, context: {} }) + '\n');
+  else process.stderr.write(`${message}\n`);
+  return ExitCode.INTERRUPTED;
 }
 
 export function formatSeconds(ticks: bigint, timescale: number): string {

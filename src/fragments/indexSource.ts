@@ -29,6 +29,8 @@ interface LocatedMoof {
 export interface IndexOptions {
   /** Parallel reads when `mfra` gives every offset up front (pays off on remote sources). */
   concurrency?: number;
+  /** Stops between reads (rejects with its reason) when aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,14 +39,14 @@ export interface IndexOptions {
  */
 export async function indexSource(src: ByteSource & { mtimeMs?: number }, options: IndexOptions = {}): Promise<SourceIndex> {
   try {
-    return await indexUnlabelled(src, options.concurrency ?? 8);
+    return await indexUnlabelled(src, options.concurrency ?? 8, options.signal);
   } catch (e) {
     if (isSmoothpubError(e)) throw e.withContext({ file: src.name });
     throw e;
   }
 }
 
-async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurrency: number): Promise<SourceIndex> {
+async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurrency: number, signal: AbortSignal | undefined): Promise<SourceIndex> {
   const head = await readHead(src);
   const moov = head.moov;
   const tracks = moov.tracks;
@@ -68,12 +70,12 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
 
   let method: SourceIndex['method'] = 'scan';
   // A damaged or partial `mfra` in an otherwise good file is not fatal: the scan decides.
-  let moofs = await viaMfra(src, head.firstMoof, defaultDuration, defaultFlags, concurrency).catch((e: unknown) => {
+  let moofs = await viaMfra(src, head.firstMoof, defaultDuration, defaultFlags, concurrency, signal).catch((e: unknown) => {
     if (isSmoothpubError(e)) return undefined;
     throw e;
   });
   if (moofs) method = 'mfra';
-  else moofs = await scan(src, head.firstMoof, defaultDuration, defaultFlags);
+  else moofs = await scan(src, head.firstMoof, defaultDuration, defaultFlags, signal);
 
   return {
     file: src.name,
@@ -208,6 +210,7 @@ async function viaMfra(
   defaultDuration: (id: number) => number,
   defaultFlags: (id: number) => number | undefined,
   concurrency: number,
+  signal: AbortSignal | undefined,
 ): Promise<LocatedMoof[] | undefined> {
   if (src.size < 16) return undefined;
   const tail = await src.read(src.size - 16, 16);
@@ -228,9 +231,14 @@ async function viaMfra(
   }
   const sorted = [...offsets].sort((a, b) => a - b);
   const out: LocatedMoof[] = new Array<LocatedMoof>(sorted.length);
-  await runAll(sorted, concurrency, async (offset, i) => {
-    out[i] = await readFragmentAt(src, offset, defaultDuration, defaultFlags);
-  });
+  await runAll(
+    sorted,
+    concurrency,
+    async (offset, i) => {
+      out[i] = await readFragmentAt(src, offset, defaultDuration, defaultFlags);
+    },
+    signal,
+  );
   let expected = firstMoof;
   for (const m of out) {
     if (m.offset !== expected) return undefined; // tfra skips fragments (or lists extras): scan instead
@@ -240,10 +248,17 @@ async function viaMfra(
 }
 
 /** Walks top-level boxes from the first `moof` to the end. */
-async function scan(src: ByteSource, firstMoof: number, defaultDuration: (id: number) => number, defaultFlags: (id: number) => number | undefined): Promise<LocatedMoof[]> {
+async function scan(
+  src: ByteSource,
+  firstMoof: number,
+  defaultDuration: (id: number) => number,
+  defaultFlags: (id: number) => number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<LocatedMoof[]> {
   const out: LocatedMoof[] = [];
   let pos = firstMoof;
   while (pos < src.size) {
+    signal?.throwIfAborted();
     const h = await readHeader(src, pos);
     if (h.type === 'moof') {
       const m = await readFragmentAt(src, pos, defaultDuration, defaultFlags);

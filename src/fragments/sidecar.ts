@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { ByteSource } from '../source/source.js';
+import { outputError } from '../util/outputError.js';
 import { decodeSidecar, encodeSidecarParts } from './sidecarFormat.js';
 import type { SourceIndex } from './types.js';
 
@@ -31,8 +32,8 @@ export async function writeSidecar(index: SourceIndex, path: string = sidecarPat
     }
     await rename(temp, path);
   } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw outputError(e, path);
   }
   return path;
 }

@@ -23,6 +23,8 @@ export interface SidecarWritten {
 export interface SidecarOptions {
   /** Plain MP4: the fragment length the cut is checked at, seconds (default 2). */
   fragmentDuration?: number;
+  /** Stops between sources (rejects with its reason) when aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,9 +39,10 @@ export async function writeSidecarsFor(inputs: string[], onWritten?: (w: Sidecar
   const groups = await Promise.all(inputs.map(sourcesOf));
   const indexes = new Map<string, SourceIndex>();
   for (const file of new Set(groups.flat())) {
+    options.signal?.throwIfAborted();
     const src = await openFileSource(file);
     try {
-      indexes.set(file, await indexSource(src));
+      indexes.set(file, await indexSource(src, options.signal ? { signal: options.signal } : {}));
     } finally {
       await src.close();
     }
@@ -51,6 +54,7 @@ export async function writeSidecarsFor(inputs: string[], onWritten?: (w: Sidecar
   }
   const out: SidecarWritten[] = [];
   for (const [file, ix] of indexes) {
+    options.signal?.throwIfAborted();
     const sidecar = await writeSidecar(ix);
     const written: SidecarWritten = {
       source: file,

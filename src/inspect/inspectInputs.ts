@@ -37,7 +37,7 @@ export interface InspectReport {
  * Indexes the inputs and builds the presentation, reporting problems (unreadable
  * files, unsupported codecs, misaligned levels) as values instead of throwing.
  */
-export async function inspectInputs(inputs: string[], options: PresentationOptions = {}): Promise<InspectReport> {
+export async function inspectInputs(inputs: string[], options: PresentationOptions & { signal?: AbortSignal } = {}): Promise<InspectReport> {
   const sources: SourceIndex[] = [];
   try {
     const loaded = await loadPresentation(inputs, { ...options, onIndexed: (ix) => sources.push(ix) });

@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, writeSync, writevSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { piecesOf, spanOf, type FragmentPart } from '../fragments/fragmentParts.js';
 import { readFdAtSync } from '../source/readAt.js';
@@ -31,16 +31,31 @@ export class FolderWriter {
 
   write(obj: WireObject): void {
     const path = join(this.dir, obj.key);
-    const parent = dirname(path);
-    if (!this.madeDirs.has(parent)) {
-      mkdirSync(parent, { recursive: true });
-      this.madeDirs.add(parent);
-    }
+    this.makeParents(obj.key);
     const out = openSync(path, 'wx');
     try {
       this.writeParts(obj, out);
     } finally {
       closeSync(out);
+    }
+  }
+
+  /**
+   * Creates the folders of `key` under the folder, one level at a time and never the
+   * folder itself: once it is removed (an interrupted run), a late write fails instead of
+   * bringing it back.
+   */
+  private makeParents(key: string): void {
+    let at = this.dir;
+    for (const name of key.split('/').slice(0, -1)) {
+      at = join(at, name);
+      if (this.madeDirs.has(at)) continue;
+      try {
+        mkdirSync(at);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      this.madeDirs.add(at);
     }
   }
 
@@ -82,7 +97,15 @@ export class FolderWriter {
 
   private source(file: string): number {
     let fd = this.sources.get(file);
-    if (fd === undefined) this.sources.set(file, (fd = openSync(file, 'r')));
+    if (fd === undefined) {
+      try {
+        fd = openSync(file, 'r');
+      } catch (e) {
+        // A source that cannot be read is an input problem, not an output one.
+        throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot read the source: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }, { cause: e });
+      }
+      this.sources.set(file, fd);
+    }
     return fd;
   }
 }

@@ -3,6 +3,8 @@ import { fragmentParts } from '../fragments/fragmentParts.js';
 import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
 import type { WireObject } from './folderWriter.js';
 import { WriterPool, type WriterSystemError } from './writerPool.js';
+import { makeFolder } from '../util/makeFolder.js';
+import { errnoOf, outputError } from '../util/outputError.js';
 
 export interface WriteProgress {
   objects: number;
@@ -31,6 +33,8 @@ const BATCH_BYTES = 1024 * 1024;
  * caller can remove the folder without a write still landing in it.
  */
 export async function writePlanToFolder(plan: Plan, dir: string, options: WriteOptions = {}): Promise<void> {
+  // Made here, not by the threads: once the caller removes it (an aborted run), a late write fails instead of bringing it back.
+  await makeFolder(dir, options.signal);
   const progress: WriteProgress = { objects: 0, totalObjects: plan.objects.length, bytes: 0, totalBytes: plan.totalBytes };
   const pool = new WriterPool(dir, Math.min(Math.max(1, options.concurrency ?? 1), Math.max(1, plan.objects.length)), (done) => {
     progress.objects += done.objects;
@@ -67,7 +71,8 @@ export async function writePlanToFolder(plan: Plan, dir: string, options: WriteO
     pool.abort(e as Error);
     if (isSmoothpubError(e) || signal?.aborted) throw signal?.aborted ? signal.reason : e;
     const err = e as WriterSystemError;
-    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the presentation failed: ${err.code ?? ''} ${err.message}`, { file: err.path ?? dir }, { cause: e });
+    if (errnoOf(err) !== undefined) throw outputError(err, err.path ?? dir);
+    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the presentation failed: ${err.message}`, { file: dir }, { cause: e });
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await pool.close();

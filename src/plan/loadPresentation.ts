@@ -12,6 +12,8 @@ import { selectTracks, type InputEntry } from './selectTracks.js';
 export interface LoadOptions extends PresentationOptions {
   /** Called after each source file is indexed. */
   onIndexed?: (index: SourceIndex) => void;
+  /** Stops indexing (rejects with its reason) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface LoadedPresentation extends BuiltPresentation {
@@ -30,17 +32,22 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   const indexes = new Map<string, SourceIndex>();
   const retimed = new Map<string, SourceIndex>();
   // A few files at once: each is O(fragments) small reads, mostly waiting on I/O.
-  await runAll(files, 4, async (file) => {
-    const src = await openFileSource(file);
-    try {
-      const ix = await indexSource(src);
-      options.onIndexed?.(ix);
-      indexes.set(file, ix);
-      retimed.set(file, await retimeSource(ix, src));
-    } finally {
-      await src.close();
-    }
-  });
+  await runAll(
+    files,
+    4,
+    async (file) => {
+      const src = await openFileSource(file);
+      try {
+        const ix = await indexSource(src, options.signal ? { signal: options.signal } : {});
+        options.onIndexed?.(ix);
+        indexes.set(file, ix);
+        retimed.set(file, await retimeSource(ix, src));
+      } finally {
+        await src.close();
+      }
+    },
+    options.signal,
+  );
   const built = buildPresentation(selectTracks(entries, retimed), options);
   return { ...built, sources: files.map((f) => indexes.get(f)!) };
 }

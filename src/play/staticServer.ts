@@ -3,7 +3,9 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { closeGracefully } from '../http/closeGracefully.js';
 import { contentTypeFor } from '../http/contentType.js';
+import { listen } from '../http/listen.js';
 import { findPackageRoot } from './packageRoot.js';
 import { parseRange } from '../http/parseRange.js';
 import { decodeRequestPath, resolveInside } from '../http/safePath.js';
@@ -34,7 +36,8 @@ export interface StaticServer {
   port: number;
   /** Every request answered so far, in order. */
   requests: ServedRequest[];
-  close(): Promise<void>;
+  /** Stops accepting; responses in flight may finish for `graceMs` (default 0: cut at once). */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -63,24 +66,14 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
     });
   });
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, opts.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}/`,
     port,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: (graceMs = 0) => closeGracefully(server, graceMs),
   };
 }
 

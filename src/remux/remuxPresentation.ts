@@ -9,6 +9,7 @@ import { openFileSource } from '../source/fileSource.js';
 import type { WriteProgress } from '../package/writePlanToFolder.js';
 import { buildFilesAtomically, buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
+import { errnoOf, outputError } from '../util/outputError.js';
 import { runAll } from '../util/runAll.js';
 import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
 import { readTrackSetup, type TrackSetup } from '../fragments/readTrackSetup.js';
@@ -95,7 +96,8 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
   } catch (e) {
     if (isSmoothpubError(e) || opts.signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the remuxed presentation failed: ${err.code ?? ''} ${err.message}`, { file: err.path ?? dir }, { cause: e });
+    if (errnoOf(err) !== undefined) throw outputError(err, err.path ?? dir);
+    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the remuxed presentation failed: ${err.message}`, { file: dir }, { cause: e });
   }
   return {
     dir,
@@ -121,7 +123,9 @@ async function writeOne(file: RemuxFile, path: string, opts: RemuxOptions, onFra
   let source: FileHandle | undefined;
   let out: FileHandle | undefined;
   try {
-    source = await open(track.file, 'r');
+    source = await open(track.file, 'r').catch((e: NodeJS.ErrnoException) => {
+      throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot open: ${e.code ?? e.message}`, { file: track.file }, { cause: e });
+    });
     out = await open(path, 'wx');
     return await writeTrackFile(track, init, { source, out, buffer: new Uint8Array(1024 * 1024), onFragment, ...(opts.signal && { signal: opts.signal }) });
   } finally {

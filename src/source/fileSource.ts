@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat as statPath, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAt } from './readAt.js';
 import type { ByteSource } from './source.js';
@@ -11,8 +11,12 @@ export interface FileSource extends ByteSource {
 export async function openFileSource(path: string): Promise<FileSource> {
   let fh: FileHandle;
   try {
+    // Checked before opening: opening a FIFO (a named pipe, `<(...)`) waits for a writer, and
+    // a pipe cannot be read at random offsets anyway.
+    if (!(await statPath(path)).isFile()) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, 'not a regular file (a media source is read at random offsets: give a file, not a pipe or device)', { file: path });
     fh = await open(path, 'r');
   } catch (e) {
+    if (e instanceof SmoothpubError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot open: ${err.code ?? err.message}`, { file: path }, { cause: e });
   }

@@ -3,6 +3,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { makeFolder } from '../util/makeFolder.js';
+import { isOutputProblem, outputError } from '../util/outputError.js';
 import { StoreError, type BodySource, type PutOptions, type Store, type StoredObject } from './store.js';
 
 /**
@@ -20,14 +22,16 @@ export function createFolderStore(root: string): Store {
       else await pipeline(data, createWriteStream(temp), options.signal ? { signal: options.signal } : {});
       await rename(temp, path);
     } catch (e) {
-      await rm(temp, { force: true });
+      await rm(temp, { force: true }).catch(() => undefined);
+      // A full disk, a read-only folder, a file in the way: the user's to fix, and no retry helps.
+      if (isOutputProblem(e)) throw outputError(e, path);
       const err = e as NodeJS.ErrnoException;
       throw new StoreError(`writing ${key} failed: ${err.code ?? err.message}`, { retryable: false, throttled: false, key }, { cause: e });
     }
   };
   return {
     description: root,
-    prepare: async () => ({ created: (await mkdir(root, { recursive: true })) !== undefined }),
+    prepare: async () => ({ created: (await makeFolder(root)).length > 0 }),
     list: () => listFolder(root),
     // The folder is the presentation root: policy files are objects like any other (no putAtRoot).
     put,

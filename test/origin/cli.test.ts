@@ -31,7 +31,7 @@ test('index writes a sidecar beside every source an input names', async (t) => {
   const r = await makeRoot();
   t.after(() => r.cleanup());
   const program = new Command().exitOverride();
-  registerIndex(program);
+  registerIndex(program, new AbortController().signal);
   const out = await capture(() => program.parseAsync(['node', 'smoothpub', 'index', join(r.root, 'clean', 'clean.ism'), join(r.root, 'multi', 'multitrack.ism'), '--json']));
   const events = parseEvents(out);
   assert.deepEqual(events.map((e) => e.event), ['start', 'object', 'object', 'object', 'object', 'object', 'result']);

@@ -152,14 +152,14 @@ test('a source that ends early fails with input.read-failed naming it and the by
   });
 });
 
-test('a file already there (or any system error) is output.write-failed naming the path', async () => {
+test('a file already there is output.exists naming the path', async () => {
   await withSource(async (dir, file) => {
     const out = join(dir, 'out');
     await mkdir(join(out, 'QualityLevels(1)'), { recursive: true });
     await writeFile(join(out, 'QualityLevels(1)', 'Fragments(video=2)'), 'x');
     await assert.rejects(writePlanToFolder(rangePlan(file, 5), out), (e: unknown) => {
       assert.ok(isSmoothpubError(e));
-      assert.equal(e.code, ErrorCode.WRITE_FAILED);
+      assert.equal(e.code, ErrorCode.OUTPUT_EXISTS);
       assert.match(e.message, /EEXIST/);
       assert.equal(e.context.file, join(out, 'QualityLevels(1)', 'Fragments(video=2)'));
       return true;

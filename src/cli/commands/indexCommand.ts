@@ -3,7 +3,7 @@ import { printEvent, printStart } from '../events.js';
 import { formatBytes } from '../output.js';
 import { FRAGMENT_DURATION_OPTION, JSON_OPTION, parseFragmentDuration } from '../options.js';
 
-export function registerIndex(program: Command): void {
+export function registerIndex(program: Command, signal: AbortSignal): void {
   program
     .command('index')
     .description('write a sidecar index (<file>.smoothidx) beside each source, so `serve` answers its first request with one small read')
@@ -23,7 +23,7 @@ export function registerIndex(program: Command): void {
           if (opts.json) printEvent('object', { ...w });
           else process.stdout.write(`wrote ${w.sidecar} (${w.tracks} tracks, ${w.fragments} fragments${samples}, ${formatBytes(w.bytes)})\n`);
         },
-        { fragmentDuration },
+        { fragmentDuration, signal },
       );
       if (opts.json) printEvent('result', { command: 'index', sidecars: written.length, bytes: written.reduce((n, w) => n + w.bytes, 0) });
     });

@@ -4,7 +4,7 @@ import { diagnostic, printEvent, printStart } from '../events.js';
 import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, parseFourCC, parseFragmentDuration } from '../options.js';
 import { ExitCode, formatBitrate, formatBytes, formatSeconds } from '../output.js';
 
-export function registerInspect(program: Command): void {
+export function registerInspect(program: Command, signal: AbortSignal): void {
   program
     .command('inspect')
     .description('show tracks, codecs, bitrates, resolutions, fragments, duration, alignment problems and warnings')
@@ -17,7 +17,7 @@ export function registerInspect(program: Command): void {
       if (opts.json) printStart('inspect');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { inspectInputs } = await import('../../inspect/inspectInputs.js');
-      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration), fourCC: parseFourCC(opts.fourcc) });
+      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration), fourCC: parseFourCC(opts.fourcc), signal });
       if (opts.json) {
         for (const p of report.problems) printEvent('problem', diagnostic(p.code, p.message, p.context));
         for (const w of report.warnings) printEvent('warning', diagnostic(w.code, w.message, w.context));

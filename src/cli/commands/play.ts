@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { findPackageRoot } from '../../play/packageRoot.js';
 import { printEvent, printStart } from '../events.js';
 import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, HOST_OPTION, JSON_OPTION, PORT_OPTION, parseFourCC, parseFragmentDuration, parsePort } from '../options.js';
+import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
+import { trackLeftover } from '../../util/leftovers.js';
 
 /** The bundled sample: a small clean ladder (3 H.264 levels + AAC) made by scripts/make-fixtures.sh. */
 export function bundledSample(): string {
@@ -19,7 +21,9 @@ interface PlayOptions {
   json?: boolean;
 }
 
-export function registerPlay(program: Command, signal: AbortSignal): void {
+export function registerPlay(program: Command, stop: AbortSignal | Stopping): void {
+  const interrupt = asStopping(stop);
+  const { signal } = interrupt;
   program
     .command('play')
     .description('package (if needed) and serve a presentation with a player page (dash.js) on this machine')
@@ -29,7 +33,7 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
     .option(...JSON_OPTION)
-    .addHelpText('after', '\nRuns until interrupted (Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
+    .addHelpText('after', '\nRuns until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight\nfinish (up to 5 s), removes its temporary package and exits 0 (130 after Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
     .action(async (inputs: string[], opts: PlayOptions) => {
       if (opts.json) printStart('play');
       // Loaded on use: `--help` and other commands need not load this command's library.
@@ -41,27 +45,35 @@ export function registerPlay(program: Command, signal: AbortSignal): void {
       const fourCC = parseFourCC(opts.fourcc);
       let root: string;
       let temp: string | undefined;
+      let untrack = (): void => undefined;
       const first = inputs[0];
-      if (inputs.length === 1 && first !== undefined && (await isPresentationFolder(first))) {
-        root = first;
-      } else {
-        temp = await mkdtemp(join(tmpdir(), 'smoothpub-play-'));
-        root = join(temp, 'video.ism');
-        const sources = inputs.length > 0 ? inputs : [bundledSample()];
-        const result = await packagePresentation({ inputs: sources, outDir: root, fragmentDuration, fourCC, signal });
-        if (!opts.json) process.stderr.write(`packaged ${sources.join(' ')}: ${result.objects} objects\n`);
+      try {
+        if (inputs.length === 1 && first !== undefined && (await isPresentationFolder(first))) {
+          root = first;
+        } else {
+          temp = await mkdtemp(join(tmpdir(), 'smoothpub-play-'));
+          untrack = trackLeftover(temp);
+          root = join(temp, 'video.ism');
+          const sources = inputs.length > 0 ? inputs : [bundledSample()];
+          const result = await packagePresentation({ inputs: sources, outDir: root, fragmentDuration, fourCC, signal });
+          if (!opts.json) process.stderr.write(`packaged ${sources.join(' ')}: ${result.objects} objects\n`);
+        }
+        signal.throwIfAborted();
+        const server = await startStaticServer({ root, host: opts.host, port });
+        const manifest = `${server.url}video.ism/Manifest`;
+        const player = `${server.url}?manifest=${encodeURIComponent('/video.ism/Manifest')}`;
+        if (opts.json) printEvent('listening', { url: server.url, player, manifest });
+        else process.stdout.write(`player:   ${player}\nmanifest: ${manifest}\nPress Ctrl-C to stop.\n`);
+        await untilAborted(signal);
+        // Stop accepting, let responses in flight finish (bounded), then exit 0 on SIGTERM.
+        interrupt.allowGrace(DRAIN_MS + STOP_GRACE_MS);
+        await server.close(DRAIN_MS);
+        interrupt.stoppedCleanly();
+        if (opts.json) printEvent('result', { command: 'play', url: server.url });
+      } finally {
+        // Also when packaging or listening failed (a port in use): no temp package left behind.
+        if (temp !== undefined) await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+        untrack();
       }
-      const server = await startStaticServer({ root, host: opts.host, port });
-      const manifest = `${server.url}video.ism/Manifest`;
-      const player = `${server.url}?manifest=${encodeURIComponent('/video.ism/Manifest')}`;
-      if (opts.json) printEvent('listening', { url: server.url, player, manifest });
-      else process.stdout.write(`player:   ${player}\nmanifest: ${manifest}\nPress Ctrl-C to stop.\n`);
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await server.close();
-      if (temp) await rm(temp, { recursive: true, force: true });
-      if (opts.json) printEvent('result', { command: 'play', url: server.url });
     });
 }

@@ -18,6 +18,7 @@ import {
   parsePositiveInt,
   storeLocation,
 } from '../options.js';
+import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
 
 interface ServeCliOptions {
   endpoint?: string;
@@ -38,7 +39,9 @@ interface ServeCliOptions {
   json?: boolean;
 }
 
-export function registerServe(program: Command, signal: AbortSignal): void {
+export function registerServe(program: Command, stop: AbortSignal | Stopping): void {
+  const interrupt = asStopping(stop);
+  const { signal } = interrupt;
   program
     .command('serve')
     .description('a Smooth Streaming origin: answer Manifest and fragment URLs from byte ranges of the original ISMV/ISMA or plain MP4 files, on disk or in a bucket')
@@ -68,8 +71,9 @@ requests (every read names the ETag indexed, so a replaced object is never serve
 stale index). Credentials: as for publish (AZURE_STORAGE_CONNECTION_STRING, or
 AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN / an Entra ID
 identity, which needs @azure/identity installed; the AWS default chain). An https:// root cannot be listed: name .ism files.
-Runs until interrupted (Ctrl-C). A request that fails (500 with X-Smoothpub-Error, 502)
-is logged on stderr, or as a JSON \`warning\` line on stdout with --json.
+Runs until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight
+finish (up to 5 s) and exits 0 (130 after Ctrl-C). A request that fails (500 with
+X-Smoothpub-Error, 502) is logged on stderr, or as a JSON \`warning\` line on stdout with --json.
 
 Examples:
   smoothpub serve /srv/media --port 8080
@@ -85,6 +89,8 @@ Examples:
       const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
       const { errorOutcome } = await import('../../origin/errorStatus.js');
       const { createOriginServer } = await import('../../origin/nodeAdapter.js');
+      const { listen } = await import('../../http/listen.js');
+      const { closeGracefully } = await import('../../http/closeGracefully.js');
       const port = parsePort(opts.port);
       const manifestTimeline = parseManifestTimeline(opts.manifestTimeline);
       const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
@@ -114,24 +120,26 @@ Examples:
         },
       });
       const server = createOriginServer(handler);
-      await new Promise<void>((ok, fail) => {
-        server.once('error', fail);
-        server.listen(port, opts.host, () => ok());
-      });
-      const address = server.address() as AddressInfo;
-      const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      const url = `http://${host}:${address.port}/`;
-      if (opts.json) printEvent('listening', { url, root: originRoot.description });
-      else process.stdout.write(`serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
-      await new Promise<void>((done) => {
-        if (signal.aborted) done();
-        signal.addEventListener('abort', () => done(), { once: true });
-      });
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      });
+      try {
+        if (!signal.aborted) await listen(server, port, opts.host);
+      } catch (e) {
+        await handler.close();
+        throw e;
+      }
+      let url: string | undefined;
+      if (server.listening) {
+        const address = server.address() as AddressInfo;
+        const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+        url = `http://${host}:${address.port}/`;
+        if (opts.json) printEvent('listening', { url, root: originRoot.description });
+        else process.stdout.write(`serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
+      }
+      await untilAborted(signal);
+      // Stop accepting, let responses in flight finish (bounded), then exit 0 on SIGTERM.
+      interrupt.allowGrace(DRAIN_MS + STOP_GRACE_MS);
+      await closeGracefully(server, DRAIN_MS);
       await handler.close();
+      interrupt.stoppedCleanly();
       if (opts.json) printEvent('result', { command: 'serve', url });
     });
 }
