@@ -37,6 +37,7 @@ export class Interrupt implements Stopping {
   #received: StopSignal | undefined;
   #graceMs = STOP_GRACE_MS;
   #cleanStop = false;
+  #source: NodeJS.EventEmitter | undefined;
   readonly #onSignal = (signal: StopSignal): void => this.#stop(signal);
 
   /** `exit` ends a run that stopped cleanly but is held open; `endBy` ends a forced stop (tests replace both). */
@@ -59,16 +60,18 @@ export class Interrupt implements Stopping {
     return this.#received;
   }
 
-  listen(): this {
-    process.on('SIGINT', this.#onSignal);
-    process.on('SIGTERM', this.#onSignal);
+  /** Handles SIGINT and SIGTERM of `source` (the process; tests give an emitter of their own). */
+  listen(source: NodeJS.EventEmitter = process): this {
+    this.#source = source;
+    source.on('SIGINT', this.#onSignal);
+    source.on('SIGTERM', this.#onSignal);
     return this;
   }
 
   /** Removes the handlers; an armed exit timer stays (it ends a process something still holds open). */
   dispose(): void {
-    process.off('SIGINT', this.#onSignal);
-    process.off('SIGTERM', this.#onSignal);
+    this.#source?.off('SIGINT', this.#onSignal);
+    this.#source?.off('SIGTERM', this.#onSignal);
   }
 
   /** For commands that drain before they stop (serve, play): the time they need, counted from the signal. */

@@ -102,7 +102,7 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   }
   // A listing that fails halfway is started again: it is one request per page, cheap to repeat.
   // A container this run just created is empty: no listing (one round trip less).
-  const existing = options.force || created ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true));
+  const existing = options.force || created ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true, signal));
   // The account or bucket root is not ours: what it holds is looked at before writing there.
   const atRoot = (key: string): boolean => ROOT_KEYS.has(key) && store.putAtRoot !== undefined;
   const rootExisting = new Map<string, StoredObject>();
@@ -190,11 +190,15 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   };
 }
 
-async function listExisting(store: Store, tolerateMissing: boolean): Promise<Map<string, StoredObject>> {
+async function listExisting(store: Store, tolerateMissing: boolean, signal: AbortSignal | undefined): Promise<Map<string, StoredObject>> {
   const map = new Map<string, StoredObject>();
   try {
-    for await (const o of store.list()) map.set(o.key, o);
+    for await (const o of store.list()) {
+      signal?.throwIfAborted();
+      map.set(o.key, o);
+    }
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     // A dry run against a container that does not exist yet: everything would be uploaded.
     // Anything else (wrong credentials, an unreachable store) must not pass as "all new".
     if (!tolerateMissing || !(e instanceof StoreError && e.code === ErrorCode.STORE_NOT_FOUND)) throw e;

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { trackLeftover } from '../util/leftovers.js';
 import { makeFolder } from '../util/makeFolder.js';
 import { isOutputProblem, outputError } from '../util/outputError.js';
 import { StoreError, type BodySource, type PutOptions, type Store, type StoredObject } from './store.js';
@@ -15,6 +16,7 @@ export function createFolderStore(root: string): Store {
   const put = async (key: string, body: BodySource, options: PutOptions): Promise<void> => {
     const path = join(root, ...key.split('/'));
     const temp = `${path}.partial-${process.pid}`;
+    const untrack = trackLeftover(temp);
     try {
       await mkdir(dirname(path), { recursive: true });
       const data = body();
@@ -27,6 +29,8 @@ export function createFolderStore(root: string): Store {
       if (isOutputProblem(e)) throw outputError(e, path);
       const err = e as NodeJS.ErrnoException;
       throw new StoreError(`writing ${key} failed: ${err.code ?? err.message}`, { retryable: false, throttled: false, key }, { cause: e });
+    } finally {
+      untrack();
     }
   };
   return {

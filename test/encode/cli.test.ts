@@ -62,16 +62,22 @@ test('encode --json: progress lines then the result', (t) => {
   assert.equal(result.ism, join(out, 'renditions', 'talk.ism'));
 });
 
-test('Ctrl-C (SIGINT): exit 130, ffmpeg gone, nothing at or beside the output path', async (t) => {
-  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
-  const out = join(work, 'interrupted-cli');
-  const child = spawn(process.execPath, [BIN, 'encode', input, '-o', out, '--ladder', '1920x1080@6000k', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = createInterface({ input: child.stdout });
-  // The first progress line means ffmpeg is running.
-  await new Promise<void>((resolve) => lines.on('line', (l) => (JSON.parse(l) as { event: string }).event === 'progress' && resolve()));
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.equal(code, 130);
-  assert.ok(!(await readdir(work)).some((f) => f.includes('interrupted-cli')));
-  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('interrupted-cli'), 'ffmpeg still running');
-});
+for (const [signal, code, name] of [['SIGINT', 130, 'Ctrl-C (SIGINT)'], ['SIGTERM', 143, 'SIGTERM']] as const) {
+  test(`${name}: exit ${code} within 5 s, ffmpeg gone, nothing at or beside the output path`, { timeout: 60_000 }, async (t) => {
+    if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+    const label = `interrupted-${signal}`;
+    const out = join(work, label);
+    const child = spawn(process.execPath, [BIN, 'encode', input, '-o', out, '--ladder', '1920x1080@6000k', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    const lines = createInterface({ input: child.stdout });
+    // The first progress line means ffmpeg is running.
+    await new Promise<void>((resolve) => lines.on('line', (l) => (JSON.parse(l) as { event: string }).event === 'progress' && resolve()));
+    const sent = Date.now();
+    child.kill(signal);
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(exit, code);
+    assert.ok(Date.now() - sent < 5000, `ended ${Date.now() - sent} ms after the signal`);
+    assert.ok(!(await readdir(work)).some((f) => f.includes(label)));
+    assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(label), 'ffmpeg still running');
+  });
+}

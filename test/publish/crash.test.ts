@@ -114,19 +114,24 @@ function putsUnder(target: Target, prefix: string): Map<string, number> {
  * answered the `after`-th object PUT under `prefix`: the proxy has not yet passed that answer
  * on, so the publisher is still waiting for it (with --concurrency 1, nothing else in flight).
  */
-async function publishUntil(target: Target, prefix: string, after: number, signal: NodeJS.Signals): Promise<CliResult> {
+async function publishUntil(target: Target, prefix: string, after: number, signal: NodeJS.Signals): Promise<CliResult & { afterSignalMs: number }> {
   const cli = startCli(publishArgs(target, prefix), target.env());
   const path = target.putPath(prefix);
   const succeeded = target.proxy.succeeded;
   const originalSet = succeeded.set.bind(succeeded);
   let count = 0;
+  let sent = 0;
   succeeded.set = (key: string, value: number) => {
     originalSet(key, value);
-    if (key.startsWith(path) && ++count === after) cli.child.kill(signal);
+    if (key.startsWith(path) && ++count === after) {
+      sent = Date.now();
+      cli.child.kill(signal);
+    }
     return succeeded;
   };
   try {
-    return await cli.done;
+    const res = await cli.done;
+    return { ...res, afterSignalMs: Date.now() - sent };
   } finally {
     succeeded.set = originalSet;
   }
@@ -170,15 +175,19 @@ for (const name of ['Azure', 'S3']) {
   });
 }
 
-test('Ctrl-C (SIGINT) stops with exit code 130 and leaves no Manifest', { timeout: 60_000 }, async (t) => {
-  if (!requireTools(t, 'ffmpeg')) return;
-  const target = targets.find((x) => x.name === 'Azure')!;
-  const stopped = await publishUntil(target, 'sigint.ism', 5, 'SIGINT');
-  assert.equal(stopped.code, 130, describeRun(stopped));
-  assert.match(stopped.stdout, /"code":"interrupted"/, describeRun(stopped));
-  await waitUntil('the proxy to have passed on every answer of the store', () => target.proxy.idle);
-  const stored = await target.list('sigint.ism');
-  assert.ok(stored.length >= 5 && stored.length < planned, `${stored.length} objects stored`);
-  assert.ok(!stored.includes('Manifest'));
-  assert.equal(await statusOf(target.manifestUrl('sigint.ism'), { method: 'HEAD' }), 404);
-});
+for (const [signal, code, name] of [['SIGINT', 130, 'Ctrl-C (SIGINT)'], ['SIGTERM', 143, 'SIGTERM']] as const) {
+  test(`${name} stops with exit code ${code} within 5 s and leaves no Manifest`, { timeout: 60_000 }, async (t) => {
+    if (!requireTools(t, 'ffmpeg')) return;
+    const target = targets.find((x) => x.name === 'Azure')!;
+    const prefix = `${signal.toLowerCase()}.ism`;
+    const stopped = await publishUntil(target, prefix, 5, signal);
+    assert.equal(stopped.code, code, describeRun(stopped));
+    assert.ok(stopped.afterSignalMs < 5000, `ended ${stopped.afterSignalMs} ms after the signal`);
+    assert.match(stopped.stdout, new RegExp(`"code":"interrupted","message":"interrupted by ${signal}"`), describeRun(stopped));
+    await waitUntil('the proxy to have passed on every answer of the store', () => target.proxy.idle);
+    const stored = await target.list(prefix);
+    assert.ok(stored.length >= 5 && stored.length < planned, `${stored.length} objects stored`);
+    assert.ok(!stored.includes('Manifest'));
+    assert.equal(await statusOf(target.manifestUrl(prefix), { method: 'HEAD' }), 404);
+  });
+}
