@@ -28,14 +28,15 @@ export function asStopping(stop: AbortSignal | Stopping): Stopping {
  * SIGINT and SIGTERM for one CLI run. The first aborts `signal`, which every command
  * passes down to each loop and wait, and arms a timer: if the command has not finished
  * stopping after its grace time (STOP_GRACE_MS, or more for a server draining its
- * responses), the process exits at once; so does a second signal. Before such an exit,
+ * responses), the process ends at once, by the signal itself (endBySignal); so does a
+ * second signal. Before such an end,
  * the hidden folders and temp packages still registered (util/leftovers) are removed, so
  * nothing half written stays behind.
  */
 export class Interrupt implements Stopping {
   readonly #controller = new AbortController();
   #received: StopSignal | undefined;
-  #graceMs = STOP_GRACE_MS;
+  #graceMs: number;
   #cleanStop = false;
   #source: NodeJS.EventEmitter | undefined;
   readonly #onSignal = (signal: StopSignal): void => this.#stop(signal);

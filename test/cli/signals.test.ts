@@ -58,6 +58,8 @@ function appears(dir: string, pattern: RegExp): Promise<string> {
     const iterator = events[Symbol.asyncIterator]();
     // The watch is set up by the first next(): only then is a look at what is there complete.
     const next = iterator.next();
+    // Left pending when the entry is already there: the abort below then rejects it, unheard.
+    next.catch(() => undefined);
     const now = (await readdir(dir)).find((n) => pattern.test(n));
     if (now !== undefined) return now;
     for (let e = await next; !e.done; e = await iterator.next()) {
