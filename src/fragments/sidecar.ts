@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { ByteSource } from '../source/source.js';
+import { trackLeftover } from '../util/leftovers.js';
 import { outputError } from '../util/outputError.js';
 import { decodeSidecar, encodeSidecarParts } from './sidecarFormat.js';
 import type { SourceIndex } from './types.js';
@@ -22,6 +23,7 @@ export function sidecarPath(sourcePath: string): string {
  */
 export async function writeSidecar(index: SourceIndex, path: string = sidecarPath(index.file)): Promise<string> {
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const untrack = trackLeftover(temp);
   try {
     const out = await open(temp, 'wx');
     try {
@@ -34,6 +36,8 @@ export async function writeSidecar(index: SourceIndex, path: string = sidecarPat
   } catch (e) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw outputError(e, path);
+  } finally {
+    untrack();
   }
   return path;
 }

@@ -5,7 +5,7 @@
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,18 +62,14 @@ test('-o under a file: output.not-a-directory naming the file (package, remux, p
   assert.deepEqual(await readdir(dir), ['notes.txt']);
 });
 
-test('a folder the user may not write to: output.not-writable (EACCES) naming it', async () => {
-  const dir = await mkdtemp(join(work, 'locked-'));
-  await chmod(work, 0o755);
-  await chmod(dir, 0o555);
-  const out = join(dir, 'out');
-  // Root may write anywhere: drop to nobody for this run.
+/** Runs the CLI as a user whom permission bits bind: `nobody` when this is root, else this user. */
+function cliUnprivileged(args: string[]): Promise<CliResult> {
   const asRoot = process.getuid?.() === 0;
   const command = asRoot ? 'setpriv' : process.execPath;
-  const args = [...(asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : []), bin, 'package', cleanIsm, '-o', out];
-  const res = await new Promise<CliResult>((resolve, reject) => {
+  const all = [...(asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : []), bin, ...args];
+  return new Promise<CliResult>((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(command, args, { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, all, { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -81,8 +77,19 @@ test('a folder the user may not write to: output.not-writable (EACCES) naming it
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
   });
-  assertTyped(res, 'output.not-writable', out, /permission denied \(EACCES\); choose a folder you may write to/);
-  assert.deepEqual(await readdir(dir), []);
+}
+
+test('a folder the user may not write to: output.not-writable (EACCES) naming it (package; index beside its sources)', async (t) => {
+  const dir = await mkdtemp(join(work, 'locked-'));
+  await copyFile(join(fixtures, 'clean', 'v120.ismv'), join(dir, 'v120.ismv'));
+  await chmod(work, 0o755);
+  await chmod(dir, 0o555);
+  t.after(() => chmod(dir, 0o755));
+  const out = join(dir, 'out');
+  const [p, ix] = await Promise.all([cliUnprivileged(['package', cleanIsm, '-o', out]), cliUnprivileged(['index', join(dir, 'v120.ismv')])]);
+  assertTyped(p, 'output.not-writable', out, /permission denied \(EACCES\); choose a folder you may write to/);
+  assertTyped(ix, 'output.not-writable', join(dir, 'v120.ismv.smoothidx'), /permission denied \(EACCES\)/);
+  assert.deepEqual(await readdir(dir), ['v120.ismv']);
 });
 
 test('a read-only file system: output.not-writable (EROFS) naming the output', async (t) => {
