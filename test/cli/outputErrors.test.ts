@@ -10,7 +10,8 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtures, requireRoot } from '../e2e/helpers.js';
+import { fixtures } from '../e2e/helpers.js';
+import { requireRoot } from '../harness/ci.js';
 import { bin, cliEnv, describeRun, startCli, type CliResult } from '../publish/publishHelpers.js';
 
 const cleanIsm = join(fixtures, 'clean', 'clean.ism');

@@ -16,15 +16,6 @@ export const fixtures = join(repoRoot, 'test', 'fixtures');
 // Whether this is CI, and so whether a missing tool skips or fails, is decided in one place.
 export { inCI, requireTools, toolPath } from '../harness/ci.js';
 
-/** True when running as root (to mount a file system, to drop privileges); otherwise skips the test (locally) or throws (in CI). */
-export function requireRoot(t: TestContext, why: string): boolean {
-  if (process.getuid?.() === 0) return true;
-  const message = `not root: ${why} needs root`;
-  if (inCI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
-  t.skip(message);
-  return false;
-}
-
 /** A set of fixture files packaged into one presentation. */
 export interface FixtureSet {
   name: string;

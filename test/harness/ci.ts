@@ -162,3 +162,12 @@ export function testNumber(name: TestVariableName, fallback?: number): number {
   if (def === undefined) throw new Error(`${name} has no default`);
   return def;
 }
+
+/** True when running as root (to mount a file system, to drop privileges); otherwise skips the test (locally) or throws (in CI). */
+export function requireRoot(t: TestContext, why: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  const message = `not root: ${why} needs root`;
+  if (inCI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
+  t.skip(message);
+  return false;
+}
