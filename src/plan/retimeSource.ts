@@ -3,8 +3,9 @@ import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import type { BuiltFragment, ByteRun, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
-import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import { PRESENTATION_TIME_SCALE, toPresentationTime } from '../smooth/timeScale.js';
 import type { ByteSource } from '../source/source.js';
+import { concatBytes } from '../util/concatBytes.js';
 import { runAll } from '../util/runAll.js';
 import { retimeMoof } from './retimeMoof.js';
 
@@ -49,7 +50,10 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
   let refused = false;
   await runAll(track.fragments, concurrency, async (f, i) => {
     if (refused) return;
-    const moof = await readMoofBytes(src, f);
+    // A fragment joined from several of the source's (a non-sync start) has its own `moof`
+    // and `mdat` header, followed by the samples' runs of the source.
+    const joined = f.built?.head();
+    const moof = joined ? joined.subarray(0, moofSize(joined, f)) : await readMoofBytes(src, f);
     const timing = { time: f.time, duration: f.duration, timescale: track.timescale };
     let out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: 0 });
     if (out?.usedTrexDefault) out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: await trexDefaultDuration() });
@@ -57,11 +61,30 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
       refused = true;
       return;
     }
+    if (joined && f.built) {
+      const head = concatBytes([out.moof, joined.subarray(moof.length)]);
+      const runs = f.built.runs();
+      fragments[i] = { offset: f.offset, size: out.moof.length + f.size - moof.length, time: out.time, duration: out.duration, built: { head: () => head, runs: () => runs } };
+      return;
+    }
     const mdat: ByteRun = { offset: f.offset + moof.length, size: f.size - moof.length };
     fragments[i] = { offset: f.offset, size: out.moof.length + mdat.size, time: out.time, duration: out.duration, built: new RetimedBody(out.moof, mdat) };
   });
   if (refused) return undefined;
-  return { ...track, timescale: PRESENTATION_TIME_SCALE, fragments: fragments as FragmentRef[] };
+  const retimed: TrackIndex = { ...track, timescale: PRESENTATION_TIME_SCALE, fragments: fragments as FragmentRef[] };
+  // Warnings name these by the times the Manifest announces.
+  if (track.nonSyncStarts) {
+    const convert = (t: bigint): bigint => toPresentationTime(t, track.timescale);
+    retimed.nonSyncStarts = track.nonSyncStarts.map((n) => ({ ...n, time: convert(n.time), ...(n.mergedInto !== undefined && { mergedInto: convert(n.mergedInto) }) }));
+  }
+  return retimed;
+}
+
+/** The size of the `moof` a joined fragment's head starts with. */
+function moofSize(head: Uint8Array, f: FragmentRef): number {
+  const h = readBoxHeader(new Cursor(head.subarray(0, MAX_BOX_HEADER), f.offset), f.offset + head.length, 'fragment');
+  if (h.type !== 'moof' || h.size > head.length) throw new SmoothpubError(ErrorCode.BAD_BOX, `a joined fragment's head starts with '${h.type}', not a whole 'moof'`, { offset: f.offset, boxPath: 'moof' });
+  return h.size;
 }
 
 /** The `moof` at a fragment's offset, whole. */

@@ -116,7 +116,8 @@ async function startSlowRelay(target: string, slowPath: string, delayMs: number)
       up.on('error', () => res.destroy());
       req.pipe(up);
     };
-    if (decodeURIComponent(req.url ?? '').endsWith(slowPath)) setTimeout(forward, delayMs);
+    // The delay is the fault under test (a slow fragment makes the player switch), not a wait.
+    if (decodeURIComponent(req.url ?? '').endsWith(slowPath)) setTimeout(() => forward(), delayMs);
     else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

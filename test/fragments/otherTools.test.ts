@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { u32, walkBoxes } from './rawBoxes.js';
+import { requireTools } from '../harness/ci.js';
 
 const DIR = 'test/fixtures/othertools';
-const hasFfprobe = spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
-// Missing ffprobe may skip a developer's run, never CI's.
-const skip = !hasFfprobe && (process.env.CI ?? '') === '' ? 'ffprobe is not on PATH' : false;
 
 interface Probed {
   codec_name: string;
@@ -55,7 +53,8 @@ const cases = [
 ];
 
 for (const c of cases) {
-  test(`${c.file}: read as ffprobe reads it`, { skip }, async () => {
+  test(`${c.file}: read as ffprobe reads it`, async (t) => {
+    if (!requireTools(t, 'ffprobe')) return;
     const file = join(DIR, c.file);
     // The fixture has the shape it stands for (regenerating it must not lose it).
     assert.deepEqual(await shape(file), { soundVersion: c.soundVersion, videoZeroTerminator: c.videoZeroTerminator, esdsIn: c.esdsIn });
