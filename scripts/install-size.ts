@@ -163,7 +163,7 @@ async function checkPlay(bin: string): Promise<InstallCheck> {
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   try {
-    const urls = await firstJsonLine(child, 60_000);
+    const urls = await listeningEvent(child, 60_000);
     const player = String(urls.player);
     const results: string[] = [];
     const get = async (what: string, url: string, test: (body: Buffer, type: string) => boolean): Promise<boolean> => {
@@ -245,19 +245,25 @@ function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
   });
 }
 
-function firstJsonLine(child: ChildProcess, timeoutMs: number): Promise<Record<string, unknown>> {
+/** The `listening` event `play --json` prints once it serves (its lines before that are skipped). */
+function listeningEvent(child: ChildProcess, timeoutMs: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`no URL printed within ${timeoutMs} ms`)), timeoutMs);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       buffered += d;
-      const nl = buffered.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const event = JSON.parse(line) as Record<string, unknown>;
+          if (event['event'] !== 'listening') continue;
+          clearTimeout(timer);
+          resolve(event);
+        } catch (e) {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
       }
     });
     child.on('exit', (code) => {

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { requireTools } from '../e2e/helpers.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { errorOf, parseEvents, resultOf, type EventLine } from './jsonEvents.js';
+import { runBin, type BinRun } from './runBin.js';
 
 const BIN = 'bin/smoothpub.js';
 const CLEAN = 'test/fixtures/clean/clean.ism';
@@ -24,28 +25,9 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = Pick<BinRun, 'code' | 'stdout' | 'stderr'>;
 
-/** The real bin, asynchronously (verify's server runs in this process). */
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runBin;
 
 /** A run that succeeded: exit 0, `start` first, `result` (of this command) last. */
 function succeeded(r: Run, command: string): EventLine[] {

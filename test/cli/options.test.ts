@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { resultOf, type EventLine } from './jsonEvents.js';
+import { runBin } from './runBin.js';
 
 const BIN = 'bin/smoothpub.js';
 const PLAIN = ['test/fixtures/progressive/v200.mp4', 'test/fixtures/progressive/v100.mp4'];
@@ -23,22 +24,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const run = runBin;
 
 /** Runs a listening command until `use` is done, then stops it. */
 async function whileListening(args: string[], use: (listening: EventLine) => Promise<void>): Promise<void> {

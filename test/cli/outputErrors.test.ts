@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtures } from '../e2e/helpers.js';
 import { requireRoot } from '../harness/ci.js';
+import { errorOf } from './jsonEvents.js';
 import { bin, cliEnv, describeRun, startCli, type CliResult } from '../publish/publishHelpers.js';
 
 const cleanIsm = join(fixtures, 'clean', 'clean.ism');
@@ -130,8 +131,8 @@ test('serve and play on a port in use: net.port-in-use naming the port; play lea
     cli(['serve', fixtures, '--port', String(port), '--json']),
   ]);
   for (const res of [serve, play]) assertTyped(res, 'net.port-in-use', `port ${port}`, /in use by another program \(EADDRINUSE\); .*choose another --port \(0 = any free port\) \(host 127\.0\.0\.1, port \d+\)/);
-  assert.deepEqual(JSON.parse(json.stdout), {
-    error: { code: 'net.port-in-use', message: json.stdout.match(/"message":"([^"]+)"/)![1], context: { host: '127.0.0.1', port } },
-  });
+  const error = errorOf(json.stdout);
+  assert.deepEqual([error.code, error.context], ['net.port-in-use', { host: '127.0.0.1', port }]);
+  assert.match(error.message, /in use by another program/);
   assert.deepEqual(await readdir(tmp), [], 'no temporary package left');
 });

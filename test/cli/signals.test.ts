@@ -3,7 +3,7 @@
 // nothing behind; a run stuck in a wait that no abort reaches still ends. Each signal is sent
 // when a real condition says the run is where the test wants it (a hidden folder appeared, a
 // URL was printed, a request arrived), never after a fixed sleep.
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { errorOf, type EventLine } from './jsonEvents.js';
+import { requireTools } from '../harness/ci.js';
 import { fixtures, inCI, run, toolPath } from '../e2e/helpers.js';
 import { cliEnv, describeRun, startCli, type CliResult, type CliRun } from '../publish/publishHelpers.js';
 import { packageAndServe, sets, startFaultyProxy } from '../verify/helpers.js';
@@ -76,9 +78,17 @@ async function until<T>(r: CliRun, condition: Promise<T>): Promise<T> {
   return Promise.race([condition, r.done.then((res) => Promise.reject(new Error(`the run ended first: ${describeRun(res)}`)))]);
 }
 
-function firstLine(r: CliRun): Promise<string> {
+/** The `listening` event line a server prints with --json once it accepts connections. */
+function listeningLine(r: CliRun): Promise<string> {
   const stdout = r.child.stdout!;
-  return new Promise((resolve) => createInterface({ input: stdout }).once('line', resolve));
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: stdout });
+    lines.on('line', (line) => {
+      if ((JSON.parse(line) as EventLine).event !== 'listening') return;
+      lines.close();
+      resolve(line);
+    });
+  });
 }
 
 /** Sends `signal` and resolves with the run's end and the milliseconds from the signal to it. */
@@ -104,11 +114,7 @@ function assertStoppedBy(res: CliResult & { afterSignalMs: number }, code: numbe
   assert.doesNotMatch(res.stderr, /internal error|\n\s+at /, describeRun(res));
 }
 
-const skipWithoutFfmpeg = (t: { skip(m: string): void }): boolean => {
-  if (many !== '') return false;
-  t.skip('missing tool: ffmpeg');
-  return true;
-};
+const skipWithoutFfmpeg = (t: TestContext): boolean => !requireTools(t, 'ffmpeg');
 
 test('package: SIGTERM while writing ends with 143 within 5 s; nothing at or beside the output', { timeout: 30_000 }, async (t) => {
   if (skipWithoutFfmpeg(t)) return;
@@ -136,13 +142,14 @@ test('remux: SIGTERM while writing ends with 143 within 5 s; nothing at or besid
   assert.ok(!existsSync(join(dir, 'out')), 'the run is still writing');
   const res = await stopPaused(r);
   assertStoppedBy(res, 143);
-  assert.deepEqual(JSON.parse(res.stdout), { error: { code: 'interrupted', message: 'interrupted by SIGTERM' } });
+  const stopped = errorOf(res.stdout);
+  assert.deepEqual([stopped.code, stopped.message], ['interrupted', 'interrupted by SIGTERM']);
   assert.deepEqual(await readdir(dir), []);
 });
 
 test('serve: SIGTERM with a kept-alive connection open stops accepting and exits 0 within 5 s', { timeout: 30_000 }, async () => {
   const r = start(['serve', fixtures, '--port', '0', '--json']);
-  const { url } = JSON.parse(await until(r, firstLine(r))) as { url: string };
+  const { url } = JSON.parse(await until(r, listeningLine(r))) as { url: string };
   const agent = new Agent({ keepAlive: true });
   try {
     const status = await new Promise<number>((resolve, reject) => {
@@ -166,7 +173,7 @@ test('serve: SIGTERM with a kept-alive connection open stops accepting and exits
 test('play: SIGTERM while serving exits 0 within 5 s and removes its temporary package', { timeout: 30_000 }, async () => {
   const tmp = await mkdtemp(join(work, 'play-tmp-'));
   const r = start(['play', '--port', '0', '--json'], { TMPDIR: tmp });
-  const { manifest } = JSON.parse(await until(r, firstLine(r))) as { manifest: string };
+  const { manifest } = JSON.parse(await until(r, listeningLine(r))) as { manifest: string };
   assert.equal((await fetch(manifest)).status, 200);
   assert.equal((await readdir(tmp)).length, 1, 'the temporary package');
   const res = await stop(r);

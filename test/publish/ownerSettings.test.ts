@@ -8,16 +8,12 @@ import { BlobServiceClient, StorageSharedKeyCredential, generateBlobSASQueryPara
 import { CreateBucketCommand, GetBucketCorsCommand, PutBucketCorsCommand, PutObjectCommand, S3Client, type CORSRule } from '@aws-sdk/client-s3';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { startS3rver, type S3rver } from '../harness/s3rver.js';
+import { OWNER_SERVICE_PROPERTIES } from '../harness/ownerSettings.js';
 import { cleanIsm, cliEnv, describeRun, jsonLines, runCli, statusOf, summaryOf } from './publishHelpers.js';
 
 const OWNER_POLICY = '<?xml version="1.0"?><cross-domain-policy><allow-access-from domain="*.owner.example"/></cross-domain-policy>';
 const OWNER_PROPERTIES = {
-  blobAnalyticsLogging: { version: '1.0', deleteProperty: true, read: true, write: true, retentionPolicy: { enabled: true, days: 7 } },
-  hourMetrics: { version: '1.0', enabled: true, includeAPIs: true, retentionPolicy: { enabled: true, days: 5 } },
-  minuteMetrics: { version: '1.0', enabled: true, includeAPIs: false, retentionPolicy: { enabled: true, days: 3 } },
-  deleteRetentionPolicy: { enabled: true, days: 9 },
-  staticWebsite: { enabled: true, indexDocument: 'index.html', errorDocument404Path: '404.html' },
-  defaultServiceVersion: '2020-10-02',
+  ...OWNER_SERVICE_PROPERTIES,
   cors: [{ allowedOrigins: 'https://admin.example', allowedMethods: 'PUT,DELETE', allowedHeaders: 'x-ms-*', exposedHeaders: 'x-ms-meta-*', maxAgeInSeconds: 10 }],
 };
 const OUR_AZURE_RULE = { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 };

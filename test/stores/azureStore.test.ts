@@ -7,6 +7,7 @@ import { createAzureStore } from '../../src/stores/azureStore.js';
 import { createStore } from '../../src/stores/createStore.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
+import { OWNER_SERVICE_PROPERTIES } from '../harness/ownerSettings.js';
 import { SMOOTH_KEYS, assertNoSecret, catchStoreError, inParallel, listAll, md5, putOptions, startCountingRelay, startFakeService } from './storeHelpers.js';
 
 let az: Azurite;
@@ -19,15 +20,6 @@ after(async () => {
   await az.stop();
 });
 
-/** Account settings a real owner has, which Set Blob Service Properties would reset if sent. */
-const OWNER_SERVICE_PROPERTIES = {
-  blobAnalyticsLogging: { version: '1.0', deleteProperty: true, read: true, write: true, retentionPolicy: { enabled: true, days: 7 } },
-  hourMetrics: { version: '1.0', enabled: true, includeAPIs: true, retentionPolicy: { enabled: true, days: 5 } },
-  minuteMetrics: { version: '1.0', enabled: true, includeAPIs: false, retentionPolicy: { enabled: true, days: 3 } },
-  deleteRetentionPolicy: { enabled: true, days: 9 },
-  staticWebsite: { enabled: true, indexDocument: 'index.html', errorDocument404Path: '404.html' },
-  defaultServiceVersion: '2020-10-02',
-};
 
 /** The properties without the response's request ids. */
 function serviceProperties(p: ServiceGetPropertiesResponse): Record<string, unknown> {
