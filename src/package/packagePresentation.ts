@@ -44,5 +44,5 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
-  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: [...loaded.warnings, ...presentationWarnings(loaded.levels)] };
+  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded) };
 }

@@ -1,8 +1,12 @@
 import type { SmoothpubWarning } from '../errors.js';
 import { nonSyncStartWarnings } from '../fragments/nonSyncStartWarnings.js';
-import type { LevelBinding } from './buildPresentation.js';
+import type { BuiltPresentation } from './buildPresentation.js';
 
-/** What a presentation's output cannot fix: fragments clients cannot start or switch at. */
-export function presentationWarnings(levels: readonly LevelBinding[]): SmoothpubWarning[] {
-  return levels.flatMap((l) => nonSyncStartWarnings(l.track, { unmergedOnly: true }));
+/**
+ * Everything worth a warning about a presentation that is still made: what building it
+ * found (open GOP tfxd, long fragments) and what its output cannot fix (fragments that
+ * start at a non-sync sample and could not be joined). package and publish print these.
+ */
+export function presentationWarnings(built: Pick<BuiltPresentation, 'levels' | 'warnings'>): SmoothpubWarning[] {
+  return [...built.warnings, ...built.levels.flatMap((l) => nonSyncStartWarnings(l.track, { unmergedOnly: true }))];
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, SmoothpubError } from '../errors.js';
+import { ErrorCode, SmoothpubError, type ErrorContext, type WarningCodeValue } from '../errors.js';
 import type { Plan, PlannedObject } from '../plan/plan.js';
 import { runAll } from '../util/runAll.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
@@ -17,7 +17,7 @@ export type PublishEvent =
   | { type: 'progress'; done: number; objects: number; bytes: number; totalBytes: number; uploaded: number; skipped: number; retries: number }
   | { type: 'retry'; key: string; attempt: number; delayMs: number; reason: string; throttled: boolean }
   | { type: 'object'; key: string; action: 'upload' | 'skip' | 'keep'; size: number }
-  | { type: 'warning'; code: PublishWarningCode; key?: string; message: string };
+  | { type: 'warning'; code: PublishWarningCode | WarningCodeValue; key?: string; message: string; context?: ErrorContext };
 
 /**
  * Stable codes of what publish reports without failing. `publish.root-object-kept`: a

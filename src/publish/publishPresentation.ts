@@ -1,9 +1,10 @@
-import { ErrorCode, SmoothpubError } from '../errors.js';
+import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan, type PlanOptions } from '../plan/buildPlan.js';
 import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { Plan } from '../plan/plan.js';
 import { isPresentationFolder, planFromFolder } from '../plan/planFromFolder.js';
+import { presentationWarnings } from '../plan/presentationWarnings.js';
 import { createStore } from '../stores/createStore.js';
 import { parseDestination } from '../stores/parseDestination.js';
 import type { Store } from '../stores/store.js';
@@ -23,10 +24,12 @@ export interface PublishPresentationOptions extends PublishOptions, PlanOptions,
 }
 
 /** The plan for some inputs: a packaged folder as it is, or sources indexed afresh. */
-export async function planInputs(inputs: string[], options: PlanOptions & PresentationOptions = {}): Promise<Plan> {
+export async function planInputs(inputs: string[], options: PlanOptions & PresentationOptions & { onWarning?: (w: SmoothpubWarning) => void } = {}): Promise<Plan> {
   const only = inputs[0];
   if (inputs.length === 1 && only !== undefined && (await isPresentationFolder(only))) return planFromFolder(only, options);
-  return buildPlan(await loadPresentation(inputs, options), options);
+  const loaded = await loadPresentation(inputs, options);
+  for (const w of presentationWarnings(loaded)) options.onWarning?.(w);
+  return buildPlan(loaded, options);
 }
 
 /**
@@ -35,7 +38,7 @@ export async function planInputs(inputs: string[], options: PlanOptions & Presen
  */
 export async function publishPresentation(opts: PublishPresentationOptions): Promise<PublishSummary> {
   const dest = parseDestination(opts.dest);
-  const plan = await planInputs(opts.inputs, opts);
+  const plan = await planInputs(opts.inputs, { ...opts, onWarning: (w) => opts.onEvent?.({ type: 'warning', code: w.code, message: w.message, context: w.context }) });
   const store: Store = await createStore(dest, {
     concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),

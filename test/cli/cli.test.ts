@@ -144,7 +144,7 @@ test('--manifest-timeline: compact (r) by default, expanded on request; package,
   assert.ok(!existsSync(join(dir, 'b.ism')));
 });
 
-test('warnings: inspect and package print them as lines (exit 0), and as a list with --json', async () => {
+test('warnings: inspect, package and publish print them as lines (exit 0), and with --json as warning events', async () => {
   const ladder = ['v300', 'v200', 'v100'].map((n) => `test/fixtures/opengop/${n}.ismv`);
   const text = cli('inspect', ...ladder);
   assert.equal(text.status, 0, text.stderr);
@@ -164,6 +164,12 @@ test('warnings: inspect and package print them as lines (exit 0), and as a list 
   assert.deepEqual(parseEvents(packaged.stdout).filter((e) => e.event === 'warning').map((e) => e['code']), ['index.fragment-duration']);
   const plain = cli('package', ...mp4, '-o', `${out}2`, '--fragment-duration', '1', '--no-progress');
   assert.match(plain.stderr, /^warning index\.fragment-duration: video fragments last up to /m);
+  // publish says the same before it uploads (to a folder here; a store gets the same plan).
+  const published = cli('publish', ...mp4, `${out}3`, '--fragment-duration', '1', '--json');
+  assert.equal(published.status, 0, published.stderr);
+  assert.deepEqual(parseEvents(published.stdout).filter((e) => e.event === 'warning').map((e) => e['code']), ['index.fragment-duration']);
+  const publishedText = cli('publish', ...mp4, `${out}4`, '--fragment-duration', '1', '--no-progress');
+  assert.match(publishedText.stderr, /^warning index\.fragment-duration: /m);
 });
 
 test('inspect warns about fragments that start at a non-sync sample (GStreamer ismlmux); package warns about those it cannot join', async () => {

@@ -167,7 +167,7 @@ function createPublishRenderer(json: boolean, progress: boolean): { event(e: Pub
             printEvent('warning', diagnostic('publish.retry', `retry ${e.attempt} of ${e.key} in ${e.delayMs} ms: ${e.reason}`, { key: e.key, attempt: e.attempt, delayMs: e.delayMs, throttled: e.throttled }));
             return;
           case 'warning':
-            printEvent('warning', diagnostic(e.code, e.message, e.key === undefined ? {} : { key: e.key }));
+            printEvent('warning', diagnostic(e.code, e.message, e.context ?? (e.key === undefined ? {} : { key: e.key })));
             return;
         }
       },
