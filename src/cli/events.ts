@@ -1,4 +1,4 @@
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, type SmoothpubWarning } from '../errors.js';
 import { VERSION } from '../version.js';
 import { toJson } from './output.js';
 
@@ -55,4 +55,12 @@ export function throttle<T>(print: (p: T) => void, final: (p: T) => boolean, int
     last = now;
     print(p);
   };
+}
+
+/** A command's warnings: `warning` events with --json, else `warning <code>: <message>` lines on stderr. */
+export function reportWarnings(warnings: readonly SmoothpubWarning[], json: boolean): void {
+  for (const w of warnings) {
+    if (json) printEvent('warning', diagnostic(w.code, w.message, w.context));
+    else process.stderr.write(`warning ${w.code}: ${w.message}\n`);
+  }
 }

@@ -1,8 +1,9 @@
 import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
+import { ErrorCode, SmoothpubError, isSmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { writePresentationManifest } from '../plan/buildPresentation.js';
 import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
+import { presentationWarnings } from '../plan/presentationWarnings.js';
 import type { Presentation } from '../smooth/model.js';
 import { writeIsm } from '../smooth/writeIsm.js';
 import { openFileSource } from '../source/fileSource.js';
@@ -39,6 +40,8 @@ export interface RemuxResult {
   fragments: number;
   bytes: number;
   presentation: Presentation;
+  /** What the user should know about the presentation (see presentationWarnings). */
+  warnings: SmoothpubWarning[];
 }
 
 /**
@@ -107,6 +110,7 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
     fragments: totalFragments,
     bytes,
     presentation: loaded.presentation,
+    warnings: presentationWarnings(loaded),
   };
 }
 

@@ -144,7 +144,7 @@ test('--manifest-timeline: compact (r) by default, expanded on request; package,
   assert.ok(!existsSync(join(dir, 'b.ism')));
 });
 
-test('warnings: inspect, package and publish print them as lines (exit 0), and with --json as warning events', async () => {
+test('warnings: inspect, package, publish and remux print them as lines (exit 0), and with --json as warning events', async () => {
   const ladder = ['v300', 'v200', 'v100'].map((n) => `test/fixtures/opengop/${n}.ismv`);
   const text = cli('inspect', ...ladder);
   assert.equal(text.status, 0, text.stderr);
@@ -170,6 +170,9 @@ test('warnings: inspect, package and publish print them as lines (exit 0), and w
   assert.deepEqual(parseEvents(published.stdout).filter((e) => e.event === 'warning').map((e) => e['code']), ['index.fragment-duration']);
   const publishedText = cli('publish', ...mp4, `${out}4`, '--fragment-duration', '1', '--no-progress');
   assert.match(publishedText.stderr, /^warning index\.fragment-duration: /m);
+  const remuxed = cli('remux', ...mp4, '-o', join(`${out}5`, 'r.ism'), '--fragment-duration', '1', '--json');
+  assert.equal(remuxed.status, 0, remuxed.stderr);
+  assert.deepEqual(parseEvents(remuxed.stdout).filter((e) => e.event === 'warning').map((e) => e['code']), ['index.fragment-duration']);
 });
 
 test('inspect warns about fragments that start at a non-sync sample (GStreamer ismlmux); package warns about those it cannot join', async () => {

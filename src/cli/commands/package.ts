@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
-import { diagnostic, printEvent } from '../events.js';
+import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -57,12 +57,11 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
           }),
         {
           json: (result, seconds) => {
-            for (const w of result.warnings) printEvent('warning', diagnostic(w.code, w.message, w.context));
+            reportWarnings(result.warnings, true);
             return { outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest`, warnings: result.warnings };
           },
           text: (result, seconds) => {
-            // Diagnostics go to stderr, as every command's do without --json.
-            for (const w of result.warnings) process.stderr.write(`warning ${w.code}: ${w.message}\n`);
+            reportWarnings(result.warnings, false);
             return `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`;
           },
         },

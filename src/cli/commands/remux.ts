@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -49,8 +50,14 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
             onProgress,
           }),
         {
-          json: (result, seconds) => ({ ism: result.ism, ismc: result.ismc, files: result.files, fragments: result.fragments, bytes: result.bytes, seconds }),
-          text: (result, seconds) => `remuxed ${result.fragments} fragments into ${result.files.length} files (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nserver manifest: ${result.ism}\n`,
+          json: (result, seconds) => {
+            reportWarnings(result.warnings, true);
+            return { ism: result.ism, ismc: result.ismc, files: result.files, fragments: result.fragments, bytes: result.bytes, seconds, warnings: result.warnings };
+          },
+          text: (result, seconds) => {
+            reportWarnings(result.warnings, false);
+            return `remuxed ${result.fragments} fragments into ${result.files.length} files (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nserver manifest: ${result.ism}\n`;
+          },
         },
       );
     });
