@@ -137,6 +137,8 @@ case "${1:-}" in
     ;;
 esac
 # ---- othertools/ ---------------------------------------------------------------------
+# Needs GStreamer's x264enc and avenc_aac (Debian: gstreamer1.0-plugins-ugly, gstreamer1.0-libav);
+# the tests only play these files, so CI installs neither encoder.
 # qtmux.mov     GStreamer qtmux: H.264 256x144 30 fps (x264enc, keyframe every 60 frames) +
 #               AAC 48 kHz stereo (avenc_aac), 4 s. QuickTime-flavoured: the avc1 entry's
 #               children end with a 4-byte zero, mp4a is sound description version 1 with
