@@ -1,6 +1,5 @@
 import { ErrorCode, type SmoothpubWarning } from '../errors.js';
 import { VERSION } from '../version.js';
-import { toJson } from './output.js';
 
 /**
  * With `--json` every command prints only JSON lines on stdout, each an object whose
@@ -18,6 +17,11 @@ import { toJson } from './output.js';
  * Warnings, problems and errors share `code` (stable), `message` (for people) and `context`.
  */
 export type EventName = 'start' | 'progress' | 'object' | 'warning' | 'problem' | 'listening' | 'result' | 'error';
+
+/** JSON that can carry bigint media times (as decimal strings). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? undefined : v));
+}
 
 /** Every event's fields but `event` itself. */
 export type EventFields = Record<string, unknown>;

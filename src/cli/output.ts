@@ -1,30 +1,26 @@
 import { isSmoothpubError } from '../errors.js';
+import { diagnostic, printEvent } from './events.js';
 
 /** Exit codes: 0 success, 1 failed (bad input, I/O), 2 usage error, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM). */
 export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130, TERMINATED: 143 } as const;
 
-/** JSON that can carry bigint media times (as decimal strings). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? undefined : v));
-}
-
 /** One line per error, the same facts as an `error` event with --json (see events.ts). */
 export function reportError(e: unknown, json: boolean): number {
   if (isSmoothpubError(e)) {
-    if (json) process.stdout.write(toJson({ event: 'error', ...e.toJSON() }) + '\n');
+    if (json) printEvent('error', diagnostic(e.code, e.message, e.context));
     else process.stderr.write(`error ${e.code}: ${e.message}\n`);
     return e.code.startsWith('cli.') ? ExitCode.USAGE : ExitCode.FAILED;
   }
   if (e instanceof Error && e.name === 'AbortError') return reportInterrupted(/^interrupted by SIG/.test(e.message) ? e.message : 'interrupted', json);
   const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  if (json) process.stdout.write(toJson({ event: 'error', code: 'internal', message, context: {} }) + '\n');
+  if (json) printEvent('error', diagnostic('internal', message));
   else process.stderr.write(`internal error (please report): ${message}\n`);
   return ExitCode.FAILED;
 }
 
 /** The one line an interrupted run prints (whatever error the abort surfaced as). */
 export function reportInterrupted(message: string, json: boolean): number {
-  if (json) process.stdout.write(toJson({ event: 'error', code: 'interrupted', message, context: {} }) + '\n');
+  if (json) printEvent('error', diagnostic('interrupted', message));
   else process.stderr.write(`${message}\n`);
   return ExitCode.INTERRUPTED;
 }
