@@ -9,6 +9,8 @@ import { readTfxd, writeTfxd } from '../bmff/tfxd.js';
 import { readTrun, TRUN_DATA_OFFSET, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_FLAGS, TRUN_SAMPLE_SIZE, writeTrun, type TrunSample } from '../bmff/trun.js';
 import { box, boxHeader } from '../bmff/writer.js';
 import type { ByteSource } from '../source/source.js';
+import { concatBytes } from '../util/concatBytes.js';
+import { appendRun } from './fragmentParts.js';
 import type { ByteRun, FragmentRef, NonSyncStart } from './types.js';
 
 /** What the `moov`'s `trex` says for samples whose fragment says nothing. */
@@ -239,20 +241,7 @@ function buildJoined(trackId: number, parts: FragmentSamples[]): { head: Uint8Ar
   const mdatHeader = boxHeader('mdat', payload);
   // The data offset field has a fixed size, so a first build gives the moof's length.
   const moof = build(build(0).length + mdatHeader.length);
-  const head = new Uint8Array(moof.length + mdatHeader.length);
-  head.set(moof, 0);
-  head.set(mdatHeader, moof.length);
-  return { head, runs: runsOf(samples), payload };
-}
-
-/** Byte runs of the samples in order, adjacent ones joined. */
-function runsOf(samples: Sample[]): ByteRun[] {
   const runs: ByteRun[] = [];
-  let last: ByteRun | undefined;
-  for (const s of samples) {
-    if (s.size === 0) continue;
-    if (last && last.offset + last.size === s.offset) last.size += s.size;
-    else runs.push((last = { offset: s.offset, size: s.size }));
-  }
-  return runs;
+  for (const s of samples) appendRun(runs, s.offset, s.size);
+  return { head: concatBytes([moof, mdatHeader]), runs, payload };
 }

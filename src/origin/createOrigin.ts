@@ -4,7 +4,7 @@ import { bytesEntity } from './bytesEntity.js';
 import type { Entity } from './entity.js';
 import { errorOutcome } from './errorStatus.js';
 import { chunkIndex, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
-import { moofSize } from './moofSize.js';
+import { moofSize } from '../fragments/moofSize.js';
 import { PresentationCache } from './presentationCache.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
 import { errorResponse, notFound, textResponse, withCors } from './responses.js';

@@ -2,6 +2,7 @@ import { readBoxHeader, MAX_BOX_HEADER } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import type { BuiltFragment, ByteRun, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
+import { moofSize } from '../fragments/moofSize.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
 import { PRESENTATION_TIME_SCALE, toPresentationTime } from '../smooth/timeScale.js';
 import type { ByteSource } from '../source/source.js';
@@ -53,7 +54,7 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
     // A fragment joined from several of the source's (a non-sync start) has its own `moof`
     // and `mdat` header, followed by the samples' runs of the source.
     const joined = f.built?.head();
-    const moof = joined ? joined.subarray(0, moofSize(joined, f)) : await readMoofBytes(src, f);
+    const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f);
     const timing = { time: f.time, duration: f.duration, timescale: track.timescale };
     let out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: 0 });
     if (out?.usedTrexDefault) out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: await trexDefaultDuration() });
@@ -78,13 +79,6 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
     retimed.nonSyncStarts = track.nonSyncStarts.map((n) => ({ ...n, time: convert(n.time), ...(n.mergedInto !== undefined && { mergedInto: convert(n.mergedInto) }) }));
   }
   return retimed;
-}
-
-/** The size of the `moof` a joined fragment's head starts with. */
-function moofSize(head: Uint8Array, f: FragmentRef): number {
-  const h = readBoxHeader(new Cursor(head.subarray(0, MAX_BOX_HEADER), f.offset), f.offset + head.length, 'fragment');
-  if (h.type !== 'moof' || h.size > head.length) throw new SmoothpubError(ErrorCode.BAD_BOX, `a joined fragment's head starts with '${h.type}', not a whole 'moof'`, { offset: f.offset, boxPath: 'moof' });
-  return h.size;
 }
 
 /** The `moof` at a fragment's offset, whole. */

@@ -7,6 +7,7 @@ import { writeTfxd } from '../../bmff/tfxd.js';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { ByteRun, SampleTable } from '../types.js';
 import type { TrackTimeline } from './trackTimeline.js';
+import { appendRun } from '../fragmentParts.js';
 
 /** sample_depends_on = 2: decodable alone (ISO/IEC 14496-12 8.8.3.1). */
 export const SYNC_SAMPLE_FLAGS = 0x02000000;
@@ -106,13 +107,6 @@ function hasTfdt(time: number): boolean {
 /** Byte runs of samples [from, to), adjacent samples merged. */
 export function sampleRuns(table: SampleTable, from: number, to: number): ByteRun[] {
   const runs: ByteRun[] = [];
-  let last: ByteRun | undefined;
-  for (let i = from; i < to; i++) {
-    const offset = table.offsets[i]!;
-    const size = table.sizes[i]!;
-    if (size === 0) continue;
-    if (last && last.offset + last.size === offset) last.size += size;
-    else runs.push((last = { offset, size }));
-  }
+  for (let i = from; i < to; i++) appendRun(runs, table.offsets[i]!, table.sizes[i]!);
   return runs;
 }
