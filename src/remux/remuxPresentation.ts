@@ -14,7 +14,7 @@ import { errnoOf, outputError } from '../util/outputError.js';
 import { runAll } from '../util/runAll.js';
 import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
 import { readTrackSetup, type TrackSetup } from '../fragments/readTrackSetup.js';
-import { writeInitSegment } from './writeInitSegment.js';
+import { writeInitSegment } from '../formats/initSegment.js';
 import { writeTrackFile } from './writeTrackFile.js';
 
 export interface RemuxOptions extends LoadOptions {

@@ -15,10 +15,13 @@ const TRACK_ENABLED_IN_MOVIE = 3;
 export interface InitOptions {
   /** ISO 639-2/T language for `mdhd`. */
   language: string;
+  /** `ftyp` brands, the first the major one (default: IIS's, `isml`). */
+  brands?: readonly string[];
 }
 
 /**
- * `ftyp` + a fragmented `moov` for one track, as IIS and ffmpeg's `-f ismv` write it:
+ * `ftyp` + a fragmented `moov` for one track, as IIS and ffmpeg's `-f ismv` write it (the
+ * head of a remuxed `.ismv`, and with CMAF brands a DASH/HLS init segment):
  * empty sample tables, `mvex` with `mehd` and the source's `trex`. The track keeps its
  * source ID because the copied fragments name it in their `tfhd`.
  */
@@ -35,7 +38,7 @@ export function writeInitSegment(track: TrackIndex, setup: TrackSetup, options: 
   // the presentation clock: a default from the source's clock would only mislead.
   const trex = writeTrex(track.fragments.some((f) => f.built) ? { ...sourceTrex, defaultSampleDuration: 0 } : sourceTrex);
   const moov = box('moov', writeMvhd(track.timescale, track.trackId + 1), box('trak', tkhd, mdia), box('mvex', writeMehd(duration), trex));
-  const ftyp = writeFtyp();
+  const ftyp = writeFtyp(options.brands);
   const out = new Uint8Array(ftyp.length + moov.length);
   out.set(ftyp, 0);
   out.set(moov, ftyp.length);

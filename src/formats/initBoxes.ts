@@ -6,9 +6,17 @@ import { ByteWriter, box, fullBox } from '../bmff/writer.js';
  */
 
 /** IIS and Expression Encoder files: major brand `isml`, compatible with PIFF. */
-export function writeFtyp(): Uint8Array {
-  const w = new ByteWriter(20, 'ftyp').fourcc('isml').u32(1); // major_brand, minor_version
-  for (const brand of ['isml', 'piff', 'iso2']) w.fourcc(brand);
+export const ISML_BRANDS = ['isml', 'piff', 'iso2'] as const;
+/**
+ * DASH and HLS init segments: ISO 6 (tfdt v1, default-base-is-moof), CMAF, DASH; the
+ * fragments that follow still carry PIFF boxes, which every reader skips.
+ */
+export const CMAF_BRANDS = ['iso6', 'cmfc', 'dash', 'piff'] as const;
+
+/** `ftyp` with the first brand as major brand, all of them as compatible brands. */
+export function writeFtyp(brands: readonly string[] = ISML_BRANDS): Uint8Array {
+  const w = new ByteWriter(8 + 4 * brands.length, 'ftyp').fourcc(brands[0]!).u32(brands[0] === 'isml' ? 1 : 0); // major_brand, minor_version
+  for (const brand of brands) w.fourcc(brand);
   return box('ftyp', w.finish());
 }
 

@@ -9,7 +9,7 @@ import { indexFile } from '../../src/fragments/indexFile.js';
 import { readMoov } from '../../src/fragments/readMoov.js';
 import { openFileSource } from '../../src/source/fileSource.js';
 import { readTrackSetup } from '../../src/fragments/readTrackSetup.js';
-import { writeInitSegment } from '../../src/remux/writeInitSegment.js';
+import { writeInitSegment } from '../../src/formats/initSegment.js';
 import { tfraTime, writeMfra } from '../../src/remux/writeMfra.js';
 
 const FIX = resolve('test/fixtures');

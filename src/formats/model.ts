@@ -1,0 +1,36 @@
+import type { Presentation } from '../smooth/model.js';
+
+/**
+ * The output formats of one presentation. Smooth is always the base: DASH and HLS are
+ * small documents (and one init segment a quality level) beside the same fragment objects.
+ */
+export type Format = 'smooth' | 'dash' | 'hls';
+
+export const FORMATS: readonly Format[] = ['smooth', 'dash', 'hls'];
+
+/** What `--formats` means when not given: Smooth alone, output byte for byte as before. */
+export const DEFAULT_FORMATS: readonly Format[] = ['smooth'];
+
+/** One quality level as the DASH and HLS writers need it, beyond the Smooth model. */
+export interface FormatLevel {
+  /** The StreamIndex it belongs to and its Smooth bitrate (the `$Bandwidth$` of its URLs). */
+  streamName: string;
+  bitrate: number;
+  /** RFC 6381 codecs parameter: `avc1.64001f`, `mp4a.40.2`. */
+  codecs: string;
+  /** Video: frames per second as DASH writes it, `24` or `30000/1001`. */
+  frameRate?: string;
+  /** Video: the sample aspect ratio, `1:1`. */
+  sar?: string;
+  /** Bytes of each chunk's fragment, in chunk order (HLS peak and average bandwidth). */
+  sizes: ArrayLike<number>;
+}
+
+/**
+ * A presentation as DASH and HLS describe it: the Smooth model (streams, chunk timelines
+ * in the presentation timescale, quality levels) plus per-level facts it does not carry.
+ */
+export interface FormatPresentation {
+  presentation: Presentation;
+  levels: FormatLevel[];
+}
