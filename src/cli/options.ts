@@ -2,6 +2,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ManifestTimeline } from '../plan/buildPresentation.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { CreateStoreOptions } from '../stores/createStore.js';
+import { FORMATS, type Format } from '../formats/model.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL } from '../plan/cacheControl.js';
 
 /** `--json` of every command: one event shape, described in the README ("JSON output"). */
@@ -84,4 +85,23 @@ export function storeLocation(opts: StoreLocationFlags): Pick<CreateStoreOptions
     ...(opts.endpoint === undefined && opts.pathStyle !== undefined && { forcePathStyle: opts.pathStyle }),
     ...(opts.region !== undefined && { region: opts.region }),
   };
+}
+
+/** `--formats`: which of Smooth, DASH and HLS to write (package, publish, verify, serve, play). */
+export const FORMATS_OPTION = [
+  '--formats <list>',
+  'comma-separated: smooth, dash, hls (one copy of the fragments serves all: DASH and HLS add manifest.mpd, master.m3u8, media playlists and one init segment per quality level)',
+  'smooth',
+] as const;
+
+export function parseFormats(value: string): Format[] {
+  const asked = value
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f !== '');
+  const unknown = asked.filter((f) => !(FORMATS as readonly string[]).includes(f));
+  if (asked.length === 0 || unknown.length > 0) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--formats takes a comma-separated list of ${FORMATS.join(', ')}, got '${value}'`);
+  }
+  return FORMATS.filter((f) => asked.includes(f));
 }

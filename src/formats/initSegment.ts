@@ -17,6 +17,12 @@ export interface InitOptions {
   language: string;
   /** `ftyp` brands, the first the major one (default: IIS's, `isml`). */
   brands?: readonly string[];
+  /**
+   * Keep the source's `trex` defaults even for built fragments: right when fragments may
+   * still lean on them (a `moof` with only a `tfdt` added); every built one gives each
+   * sample its own duration anyway.
+   */
+  sourceTrex?: boolean;
 }
 
 /**
@@ -36,7 +42,7 @@ export function writeInitSegment(track: TrackIndex, setup: TrackSetup, options: 
   const sourceTrex = setup.trex ?? { trackId: track.trackId, defaultSampleDescriptionIndex: 1, defaultSampleDuration: 0, defaultSampleSize: 0, defaultSampleFlags: 0 };
   // Built fragments (plain MP4, or retimed to 10 MHz) give every sample its duration, on
   // the presentation clock: a default from the source's clock would only mislead.
-  const trex = writeTrex(track.fragments.some((f) => f.built) ? { ...sourceTrex, defaultSampleDuration: 0 } : sourceTrex);
+  const trex = writeTrex(!options.sourceTrex && track.fragments.some((f) => f.built) ? { ...sourceTrex, defaultSampleDuration: 0 } : sourceTrex);
   const moov = box('moov', writeMvhd(track.timescale, track.trackId + 1), box('trak', tkhd, mdia), box('mvex', writeMehd(duration), trex));
   const ftyp = writeFtyp(options.brands);
   const out = new Uint8Array(ftyp.length + moov.length);

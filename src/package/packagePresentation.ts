@@ -32,7 +32,7 @@ export interface PackageResult {
 /**
  * Lays out a static Smooth presentation: `<outDir>/Manifest` and
  * `<outDir>/QualityLevels(b)/Fragments(name=t)`, each fragment the source's exact
- * `moof`+`mdat` bytes. Built in a hidden folder beside `outDir` and renamed into
+ * `moof`+`mdat` bytes; with `formats` DASH and HLS beside them (buildPlan). Built in a hidden folder beside `outDir` and renamed into
  * place at the end, so a failed or interrupted run leaves no half presentation.
  */
 export async function packagePresentation(opts: PackageOptions): Promise<PackageResult> {
@@ -41,7 +41,7 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
     throw new SmoothpubError(ErrorCode.OUTPUT_EXISTS, 'output folder already exists; choose another or pass --force to replace it', { file: outDir });
   }
   const loaded = await loadPresentation(opts.inputs, opts);
-  const plan = buildPlan(loaded, opts.policy === undefined ? {} : { policy: opts.policy });
+  const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
   return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded) };

@@ -3,10 +3,21 @@ import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { formatFragmentUrl } from '../smooth/url.js';
 import { writePresentationManifest, type BuiltPresentation } from './buildPresentation.js';
 import { bodySize, type Plan, type PlannedObject } from './plan.js';
+import { DEFAULT_FORMATS, type Format } from '../formats/model.js';
+import { ALIASES } from '../formats/names.js';
+import { formatObjects } from './formatObjects.js';
+import { needsFormatMedia } from './prepareFormats.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL } from './cacheControl.js';
 
 function textObject(key: string, xml: string, cacheControl: string): PlannedObject {
   return { key, contentType: MANIFEST_CONTENT_TYPE, cacheControl, body: { kind: 'bytes', data: new TextEncoder().encode(xml) } };
+}
+
+/** The Smooth Manifest; with other formats also under the lower-case name media services answered. */
+function smoothManifestObjects(xml: string, options: PlanOptions): PlannedObject[] {
+  const manifest = manifestObject(xml, options);
+  const aliases = needsFormatMedia(options.formats) ? ALIASES.smooth.map((key) => ({ ...manifest, key })) : [];
+  return [...aliases, manifest];
 }
 
 /** The cross-domain policy files Silverlight and Flash players fetch from the host root. */
@@ -15,7 +26,7 @@ export function policyObjects(): PlannedObject[] {
 }
 
 export function manifestObject(xml: string, options: PlanOptions = {}): PlannedObject {
-  return textObject('Manifest', xml, options.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL);
+  return { ...textObject('Manifest', xml, options.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL), document: true };
 }
 
 export interface PlanOptions {
@@ -25,6 +36,11 @@ export interface PlanOptions {
   fragmentCacheControl?: string;
   /** The Manifest may be re-published, so keep it short. */
   manifestCacheControl?: string;
+  /**
+   * Formats to write (default Smooth alone). DASH and HLS need a presentation prepared by
+   * prepareFormats: their init segments and documents go beside the same fragments.
+   */
+  formats?: readonly Format[];
 }
 
 export { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL };
@@ -51,7 +67,11 @@ export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): 
       });
     });
   }
+  const formats = options.formats ?? DEFAULT_FORMATS;
+  if (needsFormatMedia(formats)) {
+    objects.push(...formatObjects(built, formats, { fragment: fragmentCache, manifest: options.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL }));
+  }
   if (options.policy) objects.push(...policyObjects());
-  objects.push(manifestObject(writePresentationManifest(built), options));
+  if (formats.includes('smooth')) objects.push(...smoothManifestObjects(writePresentationManifest(built), options));
   return { objects, totalBytes: objects.reduce((s, o) => s + bodySize(o.body), 0) };
 }

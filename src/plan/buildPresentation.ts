@@ -7,6 +7,7 @@ import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import { writeManifest } from '../smooth/writeManifest.js';
 import type { SelectedTrack } from './selectTracks.js';
+import type { TrackSetup } from '../fragments/readTrackSetup.js';
 import { announcedChunks, checkAligned } from './timeline.js';
 import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
 import { tfxdWarning } from '../fragments/tfxdWarning.js';
@@ -33,6 +34,14 @@ export interface PresentationOptions {
   manifestTimeline?: ManifestTimeline;
 }
 
+/** What DASH and HLS need of a level beyond the Smooth model (prepareFormats). */
+export interface LevelMedia {
+  /** The source's sample description and trex, for the level's init segment. */
+  setup: TrackSetup;
+  /** Video: frames per second as DASH writes it. */
+  frameRate?: string;
+}
+
 /** One quality level of one stream, tied to the source track that serves it. */
 export interface LevelBinding {
   streamName: string;
@@ -40,6 +49,8 @@ export interface LevelBinding {
   track: TrackIndex;
   /** Chunks as announced; chunks[i] is served by track.fragments[i]. */
   chunks: Chunk[];
+  /** For DASH and HLS (prepareFormats): the init segment's setup and the frame rate. */
+  media?: LevelMedia;
 }
 
 /** A selected track left out because another level already carries the same media. */

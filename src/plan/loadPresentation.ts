@@ -7,9 +7,13 @@ import type { SourceIndex } from '../fragments/types.js';
 import { readIsm, type IsmEntry } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
+import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
+import type { Format } from '../formats/model.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
 
 export interface LoadOptions extends PresentationOptions {
+  /** With DASH or HLS, every fragment gets a `tfdt` and every level its init segment setup (prepareFormats). */
+  formats?: readonly Format[];
   /** Called after each source file is indexed. */
   onIndexed?: (index: SourceIndex) => void;
   /** Stops indexing (rejects with its reason) when aborted. */
@@ -48,7 +52,8 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     },
     options.signal,
   );
-  const built = buildPresentation(selectTracks(entries, retimed), options);
+  let built = buildPresentation(selectTracks(entries, retimed), options);
+  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: openFileSource, ...(options.signal && { signal: options.signal }) });
   return { ...built, sources: files.map((f) => indexes.get(f)!) };
 }
 

@@ -14,10 +14,15 @@ export interface PlannedObject {
   contentType: string;
   cacheControl: string;
   body: ObjectBody;
+  /**
+   * A document naming other objects (a Manifest, MPD or playlist): written only after
+   * every fragment and init segment, so no client is sent to an object not there yet.
+   */
+  document?: boolean;
 }
 
 export interface Plan {
-  /** Fragments first, the Manifest last: a store that writes in order never shows a Manifest with holes. */
+  /** Fragments first, then the documents, the Smooth Manifest last: a store that writes in order never shows a Manifest with holes. */
   objects: PlannedObject[];
   totalBytes: number;
 }

@@ -9,6 +9,7 @@ import type { ByteSource } from '../source/source.js';
 import { concatBytes } from '../util/concatBytes.js';
 import { runAll } from '../util/runAll.js';
 import { retimeMoof } from './retimeMoof.js';
+import { withTfdt } from './insertTfdt.js';
 
 /** One read a fragment: its `moof` (about 1 KiB for 2 s) fits; a bigger one is read again. */
 const FIRST_READ = 4 * 1024;
@@ -44,17 +45,12 @@ function needsRetiming(t: TrackIndex): boolean {
 
 /** Undefined when some `moof` cannot be rebuilt (CENC offsets): the track stays on its own clock. */
 async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: number): Promise<TrackIndex | undefined> {
-  let trexDefault: Promise<number> | undefined;
-  // Only samples with no duration of their own, in a traf with no default, need the moov's trex.
-  const trexDefaultDuration = (): Promise<number> => (trexDefault ??= readTrackSetup(src, track.trackId).then((s) => s.trex?.defaultSampleDuration ?? 0));
+  const trexDefaultDuration = trexDefault(track, src);
   const fragments: (FragmentRef | undefined)[] = new Array<FragmentRef | undefined>(track.fragments.length);
   let refused = false;
   await runAll(track.fragments, concurrency, async (f, i) => {
     if (refused) return;
-    // A fragment joined from several of the source's (a non-sync start) has its own `moof`
-    // and `mdat` header, followed by the samples' runs of the source.
-    const joined = f.built?.head();
-    const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f);
+    const { moof, joined } = await moofOf(f, src);
     const timing = { time: f.time, duration: f.duration, timescale: track.timescale };
     let out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: 0 });
     if (out?.usedTrexDefault) out = retimeMoof(moof, f.offset, { ...timing, trexDefaultDuration: await trexDefaultDuration() });
@@ -62,14 +58,7 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
       refused = true;
       return;
     }
-    if (joined && f.built) {
-      const head = concatBytes([out.moof, joined.subarray(moof.length)]);
-      const runs = f.built.runs();
-      fragments[i] = { offset: f.offset, size: out.moof.length + f.size - moof.length, time: out.time, duration: out.duration, built: { head: () => head, runs: () => runs } };
-      return;
-    }
-    const mdat: ByteRun = { offset: f.offset + moof.length, size: f.size - moof.length };
-    fragments[i] = { offset: f.offset, size: out.moof.length + mdat.size, time: out.time, duration: out.duration, built: new RetimedBody(out.moof, mdat) };
+    fragments[i] = replaceMoof(f, moof, joined, out.moof, out.time, out.duration);
   });
   if (refused) return undefined;
   const retimed: TrackIndex = { ...track, timescale: PRESENTATION_TIME_SCALE, fragments: fragments as FragmentRef[] };
@@ -79,6 +68,59 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
     retimed.nonSyncStarts = track.nonSyncStarts.map((n) => ({ ...n, time: convert(n.time), ...(n.mergedInto !== undefined && { mergedInto: convert(n.mergedInto) }) }));
   }
   return retimed;
+}
+
+/**
+ * A track on the presentation clock (retimed, or plain MP4 cut) with a `tfdt` in every
+ * fragment, for DASH and HLS players (withTfdt): fragments that have one stay as they
+ * are, the others get a rebuilt `moof`, the rest of their bytes still the source's. Times
+ * stay as indexed: a fragment starting before 0 is announced from 0 whatever its `moof`
+ * says (announcedChunks). Reads each stored `moof` once, `concurrency` at a time.
+ */
+export async function addDecodeTimes(track: TrackIndex, src: ByteSource, concurrency = 8): Promise<TrackIndex> {
+  const trexDefaultDuration = trexDefault(track, src);
+  const fragments = track.fragments.slice();
+  await runAll(track.fragments, concurrency, async (f, i) => {
+    const { moof, joined } = await moofOf(f, src);
+    // Only a rebuilt moof (priming, absolute data offsets) may need the moov's trex default.
+    const needsTrex = f.time < 0n;
+    const out = withTfdt(moof, f.offset, { time: f.time, duration: f.duration, trexDefaultDuration: needsTrex ? await trexDefaultDuration() : 0 });
+    if (out) fragments[i] = { ...replaceMoof(f, moof, joined, out, f.time, f.duration), ...(f.tfxd && { tfxd: f.tfxd }) };
+  });
+  return { ...track, fragments };
+}
+
+/** Only samples with no duration of their own, in a traf with no default, need the moov's trex. */
+function trexDefault(track: TrackIndex, src: ByteSource): () => Promise<number> {
+  let read: Promise<number> | undefined;
+  return () => (read ??= readTrackSetup(src, track.trackId).then((s) => s.trex?.defaultSampleDuration ?? 0));
+}
+
+/**
+ * A fragment's `moof`: read from the source, or the head of a fragment built in memory
+ * (plain MP4, or joined from several of the source's at a non-sync start), which is
+ * followed by its `mdat` header and the samples' runs of the source.
+ */
+async function moofOf(f: FragmentRef, src: ByteSource): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
+  const joined = f.built?.head();
+  const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f);
+  return { moof, joined };
+}
+
+/** A fragment's `moof`, whole: read from its source, or the head of a fragment built in memory. */
+export async function readFragmentMoof(f: FragmentRef, src: ByteSource): Promise<Uint8Array> {
+  return (await moofOf(f, src)).moof;
+}
+
+/** The fragment served with `moof` replaced by `next`, everything after it unchanged. */
+function replaceMoof(f: FragmentRef, moof: Uint8Array, joined: Uint8Array | undefined, next: Uint8Array, time: bigint, duration: bigint): FragmentRef {
+  const size = next.length + f.size - moof.length;
+  if (joined && f.built) {
+    const head = concatBytes([next, joined.subarray(moof.length)]);
+    const runs = f.built.runs();
+    return { offset: f.offset, size, time, duration, built: { head: () => head, runs: () => runs } };
+  }
+  return { offset: f.offset, size, time, duration, built: new RetimedBody(next, { offset: f.offset + moof.length, size: f.size - moof.length }) };
 }
 
 /** The `moof` at a fragment's offset, whole. */

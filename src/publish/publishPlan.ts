@@ -67,8 +67,8 @@ export interface PublishOptions {
 
 
 /**
- * Runs a plan into a store: fragments concurrently with retries, then the Manifest,
- * only after every other object succeeded, so no client sees a presentation with
+ * Runs a plan into a store: fragments concurrently with retries, then the DASH and HLS
+ * documents, then the Manifest, each only after every object before it succeeded, so no client sees a presentation with
  * holes. Objects the store already holds with the same size and MD5 (one listing,
  * not one HEAD per object) are skipped, so a re-run after a crash finishes the job.
  */
@@ -165,9 +165,13 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
   };
 
   try {
+    // Documents (MPD, playlists) once every object they name is there; the Smooth Manifest last.
     const manifest = plan.objects.filter((o) => o.key === MANIFEST_KEY);
-    const rest = plan.objects.filter((o) => o.key !== MANIFEST_KEY);
-    await runAll(rest, Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), publishOne);
+    const documents = plan.objects.filter((o) => o.document === true && o.key !== MANIFEST_KEY);
+    const rest = plan.objects.filter((o) => o.document !== true && o.key !== MANIFEST_KEY);
+    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    await runAll(rest, concurrency, publishOne);
+    await runAll(documents, concurrency, publishOne);
     for (const m of manifest) await publishOne(m);
   } finally {
     await sources.close();

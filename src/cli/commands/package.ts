@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
 import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -15,6 +15,7 @@ interface PackageCliOptions {
   concurrency: string;
   fragmentDuration: string;
   manifestTimeline: string;
+  formats: string;
   json?: boolean;
   progress: boolean;
 }
@@ -31,11 +32,12 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option('--concurrency <n>', 'writer threads, one file at a time each (more can help on network filesystems)', '1')
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...MANIFEST_TIMELINE_OPTION)
+    .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
     .option(...JSON_OPTION)
     .addHelpText(
       'after',
-      '\nEach fragment is the exact moof+mdat bytes of its source. Nothing appears at the\noutput path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy',
+      '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls',
     )
     .action(async (inputs: string[], opts: PackageCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
@@ -52,6 +54,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             concurrency: parseConcurrency(opts.concurrency, MAX_WRITER_THREADS),
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
+            formats: parseFormats(opts.formats),
             signal,
             onProgress,
           }),

@@ -19,7 +19,7 @@ import {
   parseManifestTimeline,
   parsePositiveInt,
   storeLocation,
-} from '../options.js';
+  FORMATS_OPTION, parseFormats } from '../options.js';
 import { formatBytes } from '../output.js';
 
 interface PublishCliOptions {
@@ -38,6 +38,7 @@ interface PublishCliOptions {
   fourcc: string;
   fragmentDuration: string;
   manifestTimeline: string;
+  formats: string;
   json?: boolean;
   progress: boolean;
 }
@@ -62,6 +63,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option(...FOURCC_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...MANIFEST_TIMELINE_OPTION)
+    .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
     .option(...JSON_OPTION)
     .addHelpText(
@@ -78,7 +80,8 @@ The prefix is the presentation root: the Manifest lands at <prefix>/Manifest.
 
 A re-run (after a crash, Ctrl-C or kill -9) lists the destination once and uploads only
 objects that are missing or differ (size + MD5). The Manifest goes last, after every
-fragment succeeded, so players never see a presentation with holes.
+fragment succeeded (and with --formats dash,hls the MPD and playlists just before it),
+so players never see a presentation with holes.
 
 Nothing of the owner's is taken away: --public keeps the container's stored access
 policies (and the SAS tokens made from them) and never lowers container-level access;
@@ -87,7 +90,8 @@ file at the root (with a warning) unless --force.
 
 Examples:
   smoothpub publish video.ism az://media/video.ism --policy --cors '*' --public
-  smoothpub publish out/video.ism s3://my-bucket/films/video.ism --region eu-west-1`,
+  smoothpub publish out/video.ism s3://my-bucket/films/video.ism --region eu-west-1
+  smoothpub publish video.ism az://media/video.ism --formats smooth,dash,hls`,
     )
     .action(async (args: string[], opts: PublishCliOptions) => {
       if (opts.json) printStart('publish');
@@ -109,6 +113,7 @@ Examples:
           fourCC: parseFourCC(opts.fourcc),
           fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
           manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
+          formats: parseFormats(opts.formats),
           publicRead: opts.public === true,
           fragmentCacheControl: opts.fragmentCacheControl,
           manifestCacheControl: opts.manifestCacheControl,

@@ -1,0 +1,77 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { codecsFor } from '../formats/codecs.js';
+import { writeMpd } from '../formats/dash/writeMpd.js';
+import { writeHls } from '../formats/hls/writePlaylists.js';
+import { CMAF_BRANDS } from '../formats/initBoxes.js';
+import { writeInitSegment } from '../formats/initSegment.js';
+import type { Format, FormatLevel, FormatPresentation } from '../formats/model.js';
+import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE } from '../formats/names.js';
+import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
+import type { PlannedObject } from './plan.js';
+
+/** The DASH and HLS view of a built presentation (levels prepared by prepareFormats). */
+export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels'>): FormatPresentation {
+  return { presentation: built.presentation, levels: built.levels.map(formatLevel) };
+}
+
+function formatLevel(level: LevelBinding): FormatLevel {
+  const { track } = level;
+  let codecs: string;
+  try {
+    codecs = codecsFor(track.sampleEntry);
+  } catch (e) {
+    throw e instanceof SmoothpubError ? e.withContext({ file: track.file, trackId: track.trackId }) : e;
+  }
+  const out: FormatLevel = { streamName: level.streamName, bitrate: level.bitrate, codecs, sizes: track.fragments.map((f) => f.size) };
+  if (level.media?.frameRate !== undefined) out.frameRate = level.media.frameRate;
+  if (track.kind === 'video') out.sar = '1:1';
+  return out;
+}
+
+/** An init segment a level: `ftyp` + `moov` with `mvex`, the source's sample description, the presentation clock. */
+export function initSegmentOf(built: Pick<BuiltPresentation, 'presentation'>, level: LevelBinding): Uint8Array {
+  if (!level.media) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${level.streamName} ${level.bitrate} was not prepared for DASH/HLS`, { file: level.track.file, trackId: level.track.trackId });
+  }
+  const stream = built.presentation.streams.find((s) => s.name === level.streamName);
+  return writeInitSegment(level.track, level.media.setup, { language: stream?.language ?? level.track.language, brands: CMAF_BRANDS, sourceTrex: true });
+}
+
+/** A document of one of the formats, under its name and its media-services aliases. */
+export interface FormatDocument {
+  keys: string[];
+  contentType: string;
+  text: string;
+}
+
+/** The MPD and HLS playlists of a presentation, for the formats asked (Smooth's Manifest is written elsewhere). */
+export function formatDocuments(fp: FormatPresentation, formats: readonly Format[]): FormatDocument[] {
+  const docs: FormatDocument[] = [];
+  if (formats.includes('hls')) {
+    const hls = writeHls(fp);
+    for (const m of hls.media) docs.push({ keys: [m.key], contentType: PLAYLIST_CONTENT_TYPE, text: m.text });
+    docs.push({ keys: [MASTER_PLAYLIST_KEY, ...ALIASES.hls], contentType: PLAYLIST_CONTENT_TYPE, text: hls.master });
+  }
+  if (formats.includes('dash')) docs.push({ keys: [MPD_KEY, ...ALIASES.dash], contentType: MPD_CONTENT_TYPE, text: writeMpd(fp) });
+  return docs;
+}
+
+/** Init segments, then the DASH and HLS documents, as planned objects. */
+export function formatObjects(built: BuiltPresentation, formats: readonly Format[], cacheControl: { fragment: string; manifest: string }): PlannedObject[] {
+  const objects: PlannedObject[] = [];
+  for (const level of built.levels) {
+    const stream = built.presentation.streams.find((s) => s.name === level.streamName)!;
+    objects.push({
+      key: initKey(level.streamName, level.bitrate),
+      contentType: stream.type === 'audio' ? 'audio/mp4' : 'video/mp4',
+      cacheControl: cacheControl.fragment,
+      body: { kind: 'bytes', data: initSegmentOf(built, level) },
+    });
+  }
+  const encoder = new TextEncoder();
+  for (const doc of formatDocuments(formatPresentation(built), formats)) {
+    const data = encoder.encode(doc.text);
+    for (const key of doc.keys) objects.push({ key, contentType: doc.contentType, cacheControl: cacheControl.manifest, body: { kind: 'bytes', data }, document: true });
+  }
+  return objects;
+}

@@ -1,0 +1,80 @@
+import { childBoxes, type Box } from '../bmff/box.js';
+import { Cursor } from '../bmff/cursor.js';
+import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
+import { writeTfdt } from '../bmff/tfdt.js';
+import { TRUN_DATA_OFFSET } from '../bmff/trun.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import { retimeMoof } from './retimeMoof.js';
+
+/** A `tfdt` of version 1: 8-byte header, 4 bytes version and flags, the 8-byte time. */
+const TFDT_V1_SIZE = 20;
+
+export interface DecodeTiming {
+  /** The fragment's first sample's decode time on the presentation clock (10 MHz); negative for codec priming. */
+  time: bigint;
+  duration: bigint;
+  /** The track's `trex` default sample duration, for samples that carry none. */
+  trexDefaultDuration: number;
+}
+
+/**
+ * A fragment's `moof` with a `tfdt` saying when its first sample decodes, for DASH and
+ * HLS players, which place samples by it (Smooth clients take times from the Manifest and
+ * PIFF `tfxd`, and keep playing with it). Undefined when the `moof` has one already.
+ *
+ * The common case (ffmpeg, IIS, Expression Encoder: `tfxd` only, data offsets relative to
+ * the `moof`) is an insertion: a 20-byte `tfdt` after `tfhd`, the sizes and the `trun`
+ * data offsets moved by 20, every other byte as it was. A first fragment that starts
+ * before 0 (AAC priming: `tfdt` is unsigned) is rebuilt as the Manifest announces it: the
+ * samples that end at or before 0 are left out of the `trun` (their bytes stay in the
+ * `mdat`, unreferenced) and the fragment starts at 0. So is a `moof` whose data offsets
+ * are absolute (`tfhd` base_data_offset), which a body served on its own cannot keep.
+ */
+export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
+  const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
+  let traf: Box | undefined;
+  for (const b of childBoxes(new Cursor(moof, offset, 'moof', header, moof.length), 'moof')) if (b.type === 'traf') traf = b;
+  if (!traf) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { offset, boxPath: 'moof' });
+  let tfhd: Box | undefined;
+  const truns: Box[] = [];
+  for (const b of childBoxes(traf.payload, 'moof/traf')) {
+    if (b.type === 'tfdt') return undefined;
+    if (b.type === 'tfhd') tfhd = b;
+    else if (b.type === 'trun') truns.push(b);
+  }
+  if (!tfhd) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: traf.offset, boxPath: 'moof/traf' });
+  const relative = !(readTfhd(tfhd.payload).flags & TFHD_BASE_DATA_OFFSET);
+  const firstHasOffset = truns.length === 0 || trunFlags(moof, truns[0]!, offset) & TRUN_DATA_OFFSET;
+  if (timing.time < 0n || !relative || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
+    const rebuilt = retimeMoof(moof, offset, { ...timing, timescale: PRESENTATION_TIME_SCALE, startAtZero: true });
+    if (!rebuilt) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, "this fragment's 'moof' carries sample auxiliary information (CENC) that cannot be moved to add a 'tfdt'", { offset, boxPath: 'moof/traf' });
+    return rebuilt.moof;
+  }
+  return insertAfter(moof, offset, traf, tfhd, truns, timing.time);
+}
+
+function trunFlags(moof: Uint8Array, trun: Box, offset: number): number {
+  const at = trun.offset - offset + trun.headerSize;
+  return (moof[at + 1]! << 16) | (moof[at + 2]! << 8) | moof[at + 3]!;
+}
+
+/** The insertion: boxes before and after copied, three sizes and the data offsets patched. */
+function insertAfter(moof: Uint8Array, offset: number, traf: Box, tfhd: Box, truns: Box[], time: bigint): Uint8Array {
+  const tfdt = writeTfdt({ version: 1, baseMediaDecodeTime: time });
+  const at = tfhd.offset - offset + tfhd.size;
+  const out = new Uint8Array(moof.length + TFDT_V1_SIZE);
+  out.set(moof.subarray(0, at), 0);
+  out.set(tfdt, at);
+  out.set(moof.subarray(at), at + TFDT_V1_SIZE);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(0, moof.length + TFDT_V1_SIZE);
+  view.setUint32(traf.offset - offset, traf.size + TFDT_V1_SIZE);
+  for (const trun of truns) {
+    // trun: header, version and flags, sample_count, then data_offset when flagged.
+    if (!(trunFlags(moof, trun, offset) & TRUN_DATA_OFFSET)) continue;
+    const field = trun.offset - offset + trun.headerSize + 8 + (trun.offset - offset >= at ? TFDT_V1_SIZE : 0);
+    view.setInt32(field, view.getInt32(field) + TFDT_V1_SIZE);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { childBoxes, findChild, readBoxHeader, requireChild } from '../../src/bmff/box.js';
+import { Cursor } from '../../src/bmff/cursor.js';
+import { readTfdt } from '../../src/bmff/tfdt.js';
+import { readTfhd } from '../../src/bmff/tfhd.js';
+import { readTrun, type Trun } from '../../src/bmff/trun.js';
+import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentParts.js';
+import type { FragmentRef } from '../../src/fragments/types.js';
+import { initSegmentOf } from '../../src/plan/formatObjects.js';
+import { withTfdt } from '../../src/plan/insertTfdt.js';
+import { loadPresentation } from '../../src/plan/loadPresentation.js';
+import { fixtureSets, fixtures, requireTools, run } from '../e2e/helpers.js';
+
+interface Parsed {
+  tfdt: bigint | undefined;
+  truns: Trun[];
+  /** The bytes of every sample the truns name, in order. */
+  samples: Uint8Array[];
+}
+
+/** A fragment body (moof + mdat) as a DASH/HLS demuxer reads it: tfdt, truns, and each sample's bytes by the data offsets. */
+function parse(body: Uint8Array): Parsed {
+  const c = new Cursor(body);
+  const h = readBoxHeader(c, body.length);
+  assert.equal(h.type, 'moof');
+  const moof = c.sub(h.size - h.headerSize, 'moof');
+  const traf = requireChild(moof, 'moof', 'traf').payload;
+  const tfhd = readTfhd(requireChild(traf, 'traf', 'tfhd').payload);
+  const tfdtBox = findChild(traf, 'traf', 'tfdt');
+  const truns = [...childBoxes(new Cursor(body, 0, 'traf', traf.pos, traf.end), 'traf')].filter((b) => b.type === 'trun').map((b) => readTrun(b.payload));
+  const samples: Uint8Array[] = [];
+  let at = 0;
+  for (const trun of truns) {
+    if (trun.dataOffset !== undefined) at = trun.dataOffset;
+    for (let i = 0; i < trun.sampleCount; i++) {
+      const size = trun.samples[i]?.size ?? tfhd.defaultSampleSize!;
+      samples.push(body.subarray(at, at + size));
+      at += size;
+    }
+  }
+  return { tfdt: tfdtBox && readTfdt(tfdtBox.payload).baseMediaDecodeTime, truns, samples };
+}
+
+async function body(file: string, f: FragmentRef): Promise<Uint8Array> {
+  const bytes = await readFile(file);
+  return readFragmentBody(fragmentParts(f), (offset, size) => Promise.resolve(bytes.subarray(offset, offset + size)));
+}
+
+const sets = {
+  'ffmpeg ISMV (tfxd only)': fixtureSets.clean.inputs,
+  'B-frames and AAC priming': fixtureSets.users.inputs,
+  'two languages, priming': [join(fixtures, 'multitrack.ismv')],
+  'plain MP4 (edit lists)': ['v300', 'v200', 'v100'].map((l) => join(fixtures, 'progressive', `${l}.mp4`)),
+  'CMAF at its own timescale': [join(fixtures, 'cmaf', 'video.mp4'), join(fixtures, 'cmaf', 'audio.mp4')],
+};
+
+for (const [name, inputs] of Object.entries(sets)) {
+  test(`--formats dash: every fragment has a tfdt equal to its announced time, the same samples otherwise (${name})`, async () => {
+    const smooth = await loadPresentation(inputs);
+    const dash = await loadPresentation(inputs, { formats: ['smooth', 'dash'] });
+    assert.equal(dash.levels.length, smooth.levels.length);
+    let inserted = 0;
+    for (const [l, level] of dash.levels.entries()) {
+      const before = smooth.levels[l]!;
+      assert.deepEqual(level.chunks, before.chunks, 'the timeline is the one the Manifest announces');
+      for (const [i, f] of level.track.fragments.entries()) {
+        const now = parse(await body(level.track.file, f));
+        const was = parse(await body(before.track.file, before.track.fragments[i]!));
+        assert.equal(now.tfdt, level.chunks[i]!.t, `${level.streamName} ${level.bitrate} fragment ${i}: tfdt`);
+        if (was.tfdt === undefined) inserted++;
+        // Priming samples that end before 0 are left out; every other sample is the source's, byte for byte.
+        const dropped = was.samples.length - now.samples.length;
+        assert.ok(dropped >= 0 && (dropped === 0 || (i === 0 && before.track.fragments[0]!.time < 0n)), `fragment ${i}: ${dropped} samples left out`);
+        assert.deepEqual(now.samples.map((s) => Buffer.from(s).toString('base64')), was.samples.slice(dropped).map((s) => Buffer.from(s).toString('base64')));
+      }
+    }
+    assert.ok(name.startsWith('CMAF') || name.startsWith('plain') || inserted > 0, 'these sources carry no tfdt of their own');
+  });
+}
+
+test('withTfdt leaves a moof that has a tfdt alone', async () => {
+  const [file] = fixtureSets.clean.inputs;
+  const dash = await loadPresentation([file!], { formats: ['dash'] });
+  const f = dash.levels[0]!.track.fragments[1]!;
+  const bytes = await body(file!, f);
+  const moofSize = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+  assert.equal(withTfdt(bytes.subarray(0, moofSize), 0, { time: f.time, duration: f.duration, trexDefaultDuration: 0 }), undefined);
+});
+
+test('ffmpeg decodes every frame of each level from its init segment and tfdt fragments, and all the audio but the priming frame', async (t) => {
+  if (!requireTools(t, 'ffprobe')) return;
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-tfdt-'));
+  try {
+    for (const inputs of [fixtureSets.users.inputs, [join(fixtures, 'multitrack.ismv')]]) {
+      const dash = await loadPresentation(inputs, { formats: ['dash'] });
+      for (const level of dash.levels) {
+        const parts = [initSegmentOf(dash, level)];
+        for (const f of level.track.fragments) parts.push(await body(level.track.file, f));
+        const out = join(dir, `${level.streamName}-${level.bitrate}.mp4`);
+        await writeFile(out, Buffer.concat(parts));
+        const probe = async (file: string, stream: string): Promise<number> => {
+          const r = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', stream, '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], 60);
+          assert.equal(r.code, 0, r.stderr);
+          return Number(r.stdout.trim());
+        };
+        const ours = await probe(out, '0');
+        const source = await probe(level.track.file, `${level.track.kind === 'video' ? 'v' : 'a'}:${level.track.kind === 'video' ? 0 : 0}`);
+        const selected = level.track.kind === 'video' ? source : source - 1;
+        assert.ok(ours > 0);
+        if (inputs.length > 1 || level.track.kind === 'video') assert.equal(ours, selected, `${out}: frames`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
