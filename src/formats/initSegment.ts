@@ -4,13 +4,18 @@ import { writeStsd } from '../bmff/stsd.js';
 import { writeTkhd } from '../bmff/tkhd.js';
 import { writeTrex } from '../bmff/trex.js';
 import { box } from '../bmff/writer.js';
-import type { TrackIndex } from '../fragments/types.js';
+import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import { writeDinf, writeEmptySampleTables, writeFtyp, writeMediaHeader, writeMehd, writeMvhd } from './initBoxes.js';
 import type { TrackSetup } from '../fragments/readTrackSetup.js';
 
 const HANDLERS = { video: ['vide', 'VideoHandler'], audio: ['soun', 'SoundHandler'], text: ['text', 'TextHandler'] } as const;
 /** tkhd flags: track enabled, in movie. */
 const TRACK_ENABLED_IN_MOVIE = 3;
+
+/** What an init segment says of a track: a TrackIndex, or as little of one (durations only). */
+export type InitTrack = Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry'> & {
+  fragments: readonly Pick<FragmentRef, 'duration' | 'built'>[];
+};
 
 export interface InitOptions {
   /** ISO 639-2/T language for `mdhd`. */
@@ -31,7 +36,7 @@ export interface InitOptions {
  * empty sample tables, `mvex` with `mehd` and the source's `trex`. The track keeps its
  * source ID because the copied fragments name it in their `tfhd`.
  */
-export function writeInitSegment(track: TrackIndex, setup: TrackSetup, options: InitOptions): Uint8Array {
+export function writeInitSegment(track: InitTrack, setup: TrackSetup, options: InitOptions): Uint8Array {
   const [handlerType, handlerName] = HANDLERS[track.kind];
   const duration = track.fragments.reduce((s, f) => s + f.duration, 0n);
   const stsd = setup.stsd ?? writeStsd({ entries: [track.sampleEntry] });

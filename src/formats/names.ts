@@ -35,3 +35,39 @@ export function mediaPlaylistKey(streamName: string, bitrate: number): string {
 
 export const MPD_CONTENT_TYPE = 'application/dash+xml';
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
+
+/** A DASH or HLS object asked for by its path under `<name>.ism/` (the origin answers these). */
+export type FormatUrl =
+  | { kind: 'mpd' }
+  | { kind: 'master' }
+  | { kind: 'media-playlist'; streamName: string; bitrate: number }
+  | { kind: 'init'; streamName: string; bitrate: number };
+
+const MANIFEST_FORMAT = /^manifest\(format=(mpd-time-csf|mpd-time-cmaf|m3u8-cmaf|m3u8-aapl)\)(\.mpd|\.m3u8)?$/i;
+const MEDIA_PLAYLIST = /^([A-Za-z0-9_.-]{1,128})-([0-9]{1,10})\.m3u8$/;
+const INIT = /^QualityLevels\(([0-9]{1,10})\)\/Fragments\(([A-Za-z0-9_.-]{1,128})=i\)$/i;
+
+/**
+ * Parses a path relative to the `.ism/` root as one of the objects DASH and HLS add:
+ * `manifest.mpd`, `master.m3u8`, the media-services forms `manifest(format=...)` in any
+ * case (with `.mpd`/`.m3u8` after them, as some players need), media playlists and init
+ * segments. Null for anything else.
+ */
+export function parseFormatUrl(path: string): FormatUrl | null {
+  if (path === MPD_KEY) return { kind: 'mpd' };
+  if (path === MASTER_PLAYLIST_KEY) return { kind: 'master' };
+  const doc = MANIFEST_FORMAT.exec(path);
+  if (doc) return doc[1]!.toLowerCase().startsWith('mpd') ? { kind: 'mpd' } : { kind: 'master' };
+  const media = MEDIA_PLAYLIST.exec(path);
+  if (media) return level('media-playlist', media[1]!, media[2]!);
+  const init = INIT.exec(path);
+  if (init) return level('init', init[2]!, init[1]!);
+  return null;
+}
+
+function level(kind: 'media-playlist' | 'init', streamName: string, bitrateText: string): FormatUrl | null {
+  const bitrate = Number(bitrateText);
+  // Canonical decimals only, as for Smooth URLs: one object, one name.
+  if (String(bitrate) !== bitrateText || bitrate > 0xffffffff || /^\.+$/.test(streamName)) return null;
+  return { kind, streamName, bitrate };
+}

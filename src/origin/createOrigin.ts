@@ -3,7 +3,12 @@ import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { bytesEntity } from './bytesEntity.js';
 import type { Entity } from './entity.js';
 import { errorOutcome } from './errorStatus.js';
-import { chunkIndex, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
+import { chunkIndex, documentsOf, formatsOf, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
+import { FORMATS, type Format } from '../formats/model.js';
+import { initKey, MASTER_PLAYLIST_KEY, mediaPlaylistKey, MPD_KEY } from '../formats/names.js';
+import type { FragmentRef } from '../fragments/types.js';
+import { withTfdt } from '../plan/insertTfdt.js';
+import { readFragmentMoof } from '../plan/retimeSource.js';
 import { moofSize } from '../fragments/moofSize.js';
 import { PresentationCache } from './presentationCache.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
@@ -41,6 +46,12 @@ export interface OriginOptions extends PresentationOptions {
   /** Every 5xx, with its cause (for logs). */
   onError?: (error: unknown, request: RequestLike) => void;
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
+  /**
+   * Formats answered (default all three). With DASH or HLS every fragment is served with
+   * a `tfdt` (added on the fly where the source has none: the Smooth, DASH and HLS URLs of
+   * a fragment are one URL); `smooth` alone serves the sources' bytes as they are.
+   */
+  formats?: readonly Format[];
 }
 
 export type OriginHandler = (request: Request) => Promise<Response>;
@@ -60,6 +71,9 @@ interface OriginState {
   manifestCacheControl: string;
   readChunk: number;
   root: OriginRoot;
+  formats: readonly Format[];
+  /** Add a tfdt to fragments without one (DASH or HLS answered). */
+  tfdt: boolean;
 }
 
 const STARTED = Date.now();
@@ -89,8 +103,10 @@ export function createOrigin(opts: OriginOptions): Origin {
     manifestCacheControl: opts.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL,
     readChunk: opts.readChunkBytes ?? DEFAULT_READ_CHUNK,
     root,
+    formats: opts.formats ?? FORMATS,
+    tfdt: (opts.formats ?? FORMATS).some((f) => f !== 'smooth'),
   };
-  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), fragment(state)];
+  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), formatObject(state), fragment(state)];
 
   const reply = async (request: RequestLike): Promise<OriginReply> => {
     let answer: OriginReply;
@@ -132,15 +148,39 @@ function policyFiles(state: OriginState): Handler {
 /** The client Manifest, generated once per presentation and re-generated when a file changed. */
 function manifest(state: OriginState): Handler {
   return async (o) => {
-    if (o.smooth?.url.kind !== 'manifest') return undefined;
-    const key = o.smooth.presentation;
-    let p = await state.presentations.get(key);
-    if (p && !(await isCurrent(state.root, p))) {
-      state.presentations.invalidate(key, p);
-      p = await state.presentations.get(key);
-    }
+    if (o.smooth?.url.kind !== 'manifest' || !state.formats.includes('smooth')) return undefined;
+    const p = await currentPresentation(state, o.smooth.presentation);
     if (!p) return notFound(o.request);
     return sendEntity(o.request, bytesEntity(p.manifest, MANIFEST_CONTENT_TYPE, state.manifestCacheControl, p.lastModified, p.manifestEtag));
+  };
+}
+
+/** A presentation for a document request: re-indexed when a file changed since it was loaded. */
+async function currentPresentation(state: OriginState, key: string): Promise<ServedPresentation | undefined> {
+  let p = await state.presentations.get(key);
+  if (p && !(await isCurrent(state.root, p))) {
+    state.presentations.invalidate(key, p);
+    p = await state.presentations.get(key);
+  }
+  return p;
+}
+
+/** DASH and HLS: the MPD, the playlists (under their own names and the media-services ones) and init segments. */
+function formatObject(state: OriginState): Handler {
+  return async (o) => {
+    if (!o.format) return undefined;
+    const { url } = o.format;
+    const wanted: Format = url.kind === 'mpd' ? 'dash' : url.kind === 'init' ? (state.formats.includes('dash') ? 'dash' : 'hls') : 'hls';
+    if (!state.formats.includes(wanted)) return notFound(o.request);
+    const p = await currentPresentation(state, o.format.presentation);
+    if (!p) return notFound(o.request);
+    if (url.kind === 'init') {
+      const init = (await formatsOf(state.root, p)).inits.get(initKey(url.streamName, url.bitrate));
+      return init ? sendEntity(o.request, bytesEntity(init.data, p.streams.get(url.streamName)!.contentType, state.fragmentCacheControl, p.lastModified, init.etag)) : notFound(o.request);
+    }
+    const key = url.kind === 'mpd' ? MPD_KEY : url.kind === 'master' ? MASTER_PLAYLIST_KEY : mediaPlaylistKey(url.streamName, url.bitrate);
+    const doc = (await documentsOf(state.root, p)).get(key);
+    return doc ? sendEntity(o.request, bytesEntity(doc.data, doc.contentType, state.manifestCacheControl, p.lastModified, doc.etag)) : notFound(o.request);
   };
 }
 
@@ -175,10 +215,11 @@ function fragment(state: OriginState): Handler {
       let size = fragmentSize;
       try {
         parts = fragmentParts({ offset, size, ...(built && { built }) });
+        if (state.tfdt) ({ parts, size } = await withDecodeTime(state, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
         if (info) {
           const first = parts[0]!;
           const head = first instanceof Uint8Array ? first : await src.read(first.offset, 16);
-          size = moofSize(head, fragmentSize, { file: src.name, offset });
+          size = moofSize(head, size, { file: src.name, offset });
           parts = sliceParts(parts, 0, size);
         }
       } catch (e) {
@@ -190,7 +231,7 @@ function fragment(state: OriginState): Handler {
         contentType: stream.contentType,
         cacheControl: state.fragmentCacheControl,
         size,
-        etag: `"f-${stampTag(stamp)}-${offset.toString(36)}${info ? '-i' : ''}"`,
+        etag: `"f-${stampTag(stamp)}-${offset.toString(36)}${info ? '-i' : ''}${state.tfdt ? '-t' : ''}"`,
         lastModified: stamp.mtimeMs,
         body: (start, length) => ({ src, parts: sliceParts(body, start, length), chunk: state.readChunk }),
         release: () => src.close(),
@@ -200,6 +241,34 @@ function fragment(state: OriginState): Handler {
     // Changed again while re-indexing: let the client retry shortly.
     return textResponse(o.request, 503, 'presentation is changing', { 'retry-after': '1' });
   };
+}
+
+/**
+ * A fragment's parts with a `tfdt` in its `moof` (withTfdt) when it has none: the new
+ * `moof` in memory, the rest still ranges of the source. Its time is the one the Manifest
+ * announces, or the source's own for a first fragment that starts before 0.
+ */
+async function withDecodeTime(
+  state: OriginState,
+  p: ServedPresentation,
+  streamName: string,
+  bitrate: number,
+  chunk: number,
+  f: Pick<FragmentRef, 'offset' | 'size' | 'built'>,
+  parts: FragmentPart[],
+  src: ByteSource,
+): Promise<{ parts: FragmentPart[]; size: number }> {
+  const stream = p.streams.get(streamName)!;
+  const level = stream.levels.get(bitrate)!;
+  const moof = await readFragmentMoof(f, src);
+  const { times } = stream;
+  const time = chunk === 0 && level.firstTime !== undefined ? level.firstTime : times[chunk]!;
+  const end = chunk + 1 < times.length ? times[chunk + 1]! : (level.firstTime ?? times[0]!) + level.track.duration;
+  // Only a rebuilt moof (codec priming) may need the trex default, read with the init segment.
+  const trexDefaultDuration = time < 0n ? ((await formatsOf(state.root, p)).trexDefaults.get(initKey(streamName, bitrate)) ?? 0) : 0;
+  const next = withTfdt(moof, f.offset, { time, duration: end - time, trexDefaultDuration });
+  if (!next) return { parts, size: f.size };
+  return { parts: [next, ...sliceParts(parts, moof.length, f.size - moof.length)], size: f.size - moof.length + next.length };
 }
 
 /**

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { indexSource } from '../fragments/indexSource.js';
-import type { BuiltFragment, SourceIndex } from '../fragments/types.js';
+import type { BuiltFragment, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
+import { readTrackSetup } from '../fragments/readTrackSetup.js';
+import type { FormatLevel } from '../formats/model.js';
+import { initKey } from '../formats/names.js';
+import { cmafInitSegment, formatDocuments, formatLevel } from '../plan/formatObjects.js';
+import { frameRateFrom } from '../plan/prepareFormats.js';
+import type { Presentation } from '../smooth/model.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
 import { toInputEntry } from '../plan/loadPresentation.js';
@@ -23,6 +30,16 @@ export interface ServedLevel {
   sizes: Float64Array;
   /** Chunk i's generated fragment, for sources without stored fragments (plain MP4). */
   built?: (BuiltFragment | undefined)[];
+  /** The track as DASH and HLS describe it (init segment, codecs); its samples are not kept. */
+  track: ServedTrack;
+  /** The first fragment's own start, when it is before 0 (codec priming; announced as 0). */
+  firstTime?: bigint;
+}
+
+/** What an init segment and the DASH/HLS documents need of a track. */
+export interface ServedTrack extends Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry' | 'file' | 'language'> {
+  /** The sum of its fragments' durations. */
+  duration: bigint;
 }
 
 export interface ServedStream {
@@ -47,6 +64,32 @@ export interface ServedPresentation {
   streams: Map<string, ServedStream>;
   /** When the files were last seen unchanged (Date.now()). */
   checkedAt: number;
+  /** The Smooth model the Manifest was written from (DASH and HLS are written from it too). */
+  presentation: Presentation;
+  /** DASH and HLS documents and init segments, made on the first request for one (formatsOf). */
+  formats?: Promise<ServedFormats>;
+}
+
+/** The DASH and HLS objects of a presentation, in memory (a few KiB). */
+export interface ServedFormats {
+  /** By initKey(stream, bitrate). */
+  inits: Map<string, { data: Uint8Array<ArrayBuffer>; etag: string }>;
+  /** Each level's trex default sample duration (by initKey), for a fragment whose moof is rebuilt. */
+  trexDefaults: Map<string, number>;
+  /** Video levels' frame rates (by initKey). */
+  frameRates: Map<string, string>;
+  /**
+   * By the key names.ts gives them: `manifest.mpd`, `master.m3u8`, media playlists. Made
+   * on the first request for one: a codec DASH or HLS cannot name fails those requests
+   * only, never a fragment's.
+   */
+  documents?: Map<string, ServedDocument>;
+}
+
+export interface ServedDocument {
+  data: Uint8Array<ArrayBuffer>;
+  contentType: string;
+  etag: string;
 }
 
 export interface LoadServedOptions extends PresentationOptions {
@@ -102,24 +145,111 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     path: located.id,
     stamp: located.stamp,
     manifest,
-    manifestEtag: `"m-${createHash('sha1').update(manifest).digest('hex').slice(0, 20)}"`,
+    manifestEtag: etagOf('m', manifest),
     lastModified: Math.max(located.stamp.mtimeMs, ...[...sources.values()].map((s) => s.mtimeMs)),
     sources,
     streams,
     checkedAt: Date.now(),
+    presentation: built.presentation,
   };
 }
 
 /** Sources were indexed by their ids, so track.file is one. */
 function compactLevel(level: LevelBinding): ServedLevel {
-  const fragments = level.track.fragments;
+  const { track } = level;
+  const fragments = track.fragments;
   const served: ServedLevel = {
-    file: level.track.file,
+    file: track.file,
     offsets: Float64Array.from(fragments, (f) => f.offset),
     sizes: Float64Array.from(fragments, (f) => f.size),
+    track: {
+      kind: track.kind,
+      timescale: track.timescale,
+      trackId: track.trackId,
+      sampleEntry: track.sampleEntry,
+      file: track.file,
+      language: track.language,
+      duration: fragments.reduce((s, f) => s + f.duration, 0n),
+      ...(track.width !== undefined && { width: track.width }),
+      ...(track.height !== undefined && { height: track.height }),
+    },
   };
   if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);
+  const first = fragments[0];
+  if (first && first.time < 0n) served.firstTime = first.time;
   return served;
+}
+
+/**
+ * The DASH and HLS objects of a served presentation, made once: each level's sample
+ * description and trex read from its source (a few small reads), a video level's frame
+ * rate from one fragment, then the documents and init segments in memory.
+ */
+export function formatsOf(root: OriginRoot, p: ServedPresentation): Promise<ServedFormats> {
+  p.formats ??= makeFormats(root, p);
+  return p.formats;
+}
+
+async function makeFormats(root: OriginRoot, p: ServedPresentation): Promise<ServedFormats> {
+  const out: ServedFormats = { inits: new Map(), trexDefaults: new Map(), frameRates: new Map() };
+  for (const stream of p.presentation.streams) {
+    const served = p.streams.get(stream.name);
+    for (const q of stream.qualityLevels) {
+      const level = served?.levels.get(q.bitrate);
+      if (!served || !level) continue;
+      const src = await root.open(level.file, p.sources.get(level.file)!);
+      if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while its DASH/HLS objects were made; retry', { file: level.file });
+      try {
+        const key = initKey(stream.name, q.bitrate);
+        const setup = await readTrackSetup(src, level.track.trackId);
+        const data = new Uint8Array(cmafInitSegment({ ...level.track, fragments: [{ duration: level.track.duration }] }, setup, stream.language ?? level.track.language));
+        out.inits.set(key, { data, etag: etagOf('i', data) });
+        out.trexDefaults.set(key, setup.trex?.defaultSampleDuration ?? 0);
+        if (level.track.kind === 'video') {
+          const frameRate = await frameRateFrom(firstFragments(served.times, level), level.track.timescale, src);
+          if (frameRate !== undefined) out.frameRates.set(key, frameRate);
+        }
+      } finally {
+        await src.close();
+      }
+    }
+  }
+  return out;
+}
+
+/** The first two fragments of a level, with their durations, as frameRateFrom reads them. */
+function firstFragments(times: BigInt64Array, level: ServedLevel): Pick<FragmentRef, 'offset' | 'size' | 'built' | 'duration'>[] {
+  const end = (level.firstTime ?? times[0] ?? 0n) + level.track.duration;
+  return Array.from({ length: Math.min(2, level.offsets.length) }, (_, i) => ({
+    offset: level.offsets[i]!,
+    size: level.sizes[i]!,
+    duration: (i + 1 < times.length ? times[i + 1]! : end) - times[i]!,
+    ...(level.built?.[i] && { built: level.built[i] }),
+  }));
+}
+
+/** The MPD and the HLS playlists of a served presentation, made once (formatsOf first). */
+export async function documentsOf(root: OriginRoot, p: ServedPresentation): Promise<Map<string, ServedDocument>> {
+  const f = await formatsOf(root, p);
+  if (f.documents) return f.documents;
+  const levels: FormatLevel[] = [];
+  for (const stream of p.presentation.streams) {
+    for (const q of stream.qualityLevels) {
+      const level = p.streams.get(stream.name)?.levels.get(q.bitrate);
+      if (level) levels.push(formatLevel(stream.name, q.bitrate, level.track, level.sizes, f.frameRates.get(initKey(stream.name, q.bitrate))));
+    }
+  }
+  const documents = new Map<string, ServedDocument>();
+  for (const doc of formatDocuments({ presentation: p.presentation, levels }, ['dash', 'hls'])) {
+    const data = new TextEncoder().encode(doc.text);
+    documents.set(doc.keys[0]!, { data, contentType: doc.contentType, etag: etagOf('d', data) });
+  }
+  f.documents = documents;
+  return documents;
+}
+
+function etagOf(kind: string, data: Uint8Array): string {
+  return `"${kind}-${createHash('sha1').update(data).digest('hex').slice(0, 20)}"`;
 }
 
 /** Index of `time` in ascending `times`, or undefined. */

@@ -1,5 +1,6 @@
 import { decodeRequestPath } from '../http/safePath.js';
 import { parseSmoothUrl, type SmoothUrl } from '../smooth/url.js';
+import { parseFormatUrl, type FormatUrl } from '../formats/names.js';
 import type { OriginReply, RequestLike } from './reply.js';
 import { badRequest, textResponse } from './responses.js';
 
@@ -10,6 +11,8 @@ export interface OriginRequest {
   path: string;
   /** The Smooth object asked for, when the path has that shape. */
   smooth?: { presentation: string; url: SmoothUrl };
+  /** The DASH or HLS object asked for (MPD, playlists, init segments), when the path has that shape. */
+  format?: { presentation: string; url: FormatUrl };
 }
 
 const METHODS = 'GET, HEAD, OPTIONS';
@@ -29,7 +32,10 @@ export function rejectInvalidRequest(request: RequestLike): OriginRequest | Orig
   if (raw.length > MAX_PATH) return textResponse(request, 414, 'URI too long');
   const path = decodeRequestPath(raw);
   if (path === undefined || !path.startsWith('/')) return badRequest(request, 'path');
-  const target = smoothTarget(path.slice(1).split('/'));
+  const segments = path.slice(1).split('/');
+  const format = formatTarget(segments);
+  if (format) return { request, path, format };
+  const target = smoothTarget(segments);
   if (target === 'malformed') return badRequest(request, 'Smooth object name');
   return target === undefined ? { request, path } : { request, path, smooth: target };
 }
@@ -55,6 +61,17 @@ function smoothTarget(segments: string[]): OriginRequest['smooth'] | 'malformed'
   if (tail === 0 || !/\.ism$/i.test(presentation[presentation.length - 1] ?? '')) return undefined;
   const url = parseSmoothUrl(segments.slice(-tail).join('/'));
   return url === null ? 'malformed' : { presentation: presentation.join('/'), url };
+}
+
+/** `<presentation>.ism/manifest.mpd`, `.../master.m3u8`, `.../manifest(format=...)`, media playlists, init segments. */
+function formatTarget(segments: string[]): OriginRequest['format'] {
+  for (const tail of [1, 2]) {
+    const presentation = segments.slice(0, segments.length - tail);
+    if (presentation.length === 0 || !/\.ism$/i.test(presentation[presentation.length - 1]!) || presentation.some((s) => s === '')) continue;
+    const url = parseFormatUrl(segments.slice(-tail).join('/'));
+    if (url) return { presentation: presentation.join('/'), url };
+  }
+  return undefined;
 }
 
 /** CORS preflight: a player on another origin may ask before sending Range. */

@@ -3,7 +3,9 @@ import { codecsFor } from '../formats/codecs.js';
 import { writeMpd } from '../formats/dash/writeMpd.js';
 import { writeHls } from '../formats/hls/writePlaylists.js';
 import { CMAF_BRANDS } from '../formats/initBoxes.js';
-import { writeInitSegment } from '../formats/initSegment.js';
+import { writeInitSegment, type InitTrack } from '../formats/initSegment.js';
+import type { TrackSetup } from '../fragments/readTrackSetup.js';
+import type { TrackIndex } from '../fragments/types.js';
 import type { Format, FormatLevel, FormatPresentation } from '../formats/model.js';
 import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE } from '../formats/names.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
@@ -11,19 +13,22 @@ import type { PlannedObject } from './plan.js';
 
 /** The DASH and HLS view of a built presentation (levels prepared by prepareFormats). */
 export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels'>): FormatPresentation {
-  return { presentation: built.presentation, levels: built.levels.map(formatLevel) };
+  return {
+    presentation: built.presentation,
+    levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.track.fragments.map((f) => f.size), l.media?.frameRate)),
+  };
 }
 
-function formatLevel(level: LevelBinding): FormatLevel {
-  const { track } = level;
+/** One level as the DASH and HLS writers take it. */
+export function formatLevel(streamName: string, bitrate: number, track: Pick<TrackIndex, 'kind' | 'sampleEntry' | 'file' | 'trackId'>, sizes: ArrayLike<number>, frameRate: string | undefined): FormatLevel {
   let codecs: string;
   try {
     codecs = codecsFor(track.sampleEntry);
   } catch (e) {
     throw e instanceof SmoothpubError ? e.withContext({ file: track.file, trackId: track.trackId }) : e;
   }
-  const out: FormatLevel = { streamName: level.streamName, bitrate: level.bitrate, codecs, sizes: track.fragments.map((f) => f.size) };
-  if (level.media?.frameRate !== undefined) out.frameRate = level.media.frameRate;
+  const out: FormatLevel = { streamName, bitrate, codecs, sizes };
+  if (frameRate !== undefined) out.frameRate = frameRate;
   if (track.kind === 'video') out.sar = '1:1';
   return out;
 }
@@ -34,7 +39,12 @@ export function initSegmentOf(built: Pick<BuiltPresentation, 'presentation'>, le
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${level.streamName} ${level.bitrate} was not prepared for DASH/HLS`, { file: level.track.file, trackId: level.track.trackId });
   }
   const stream = built.presentation.streams.find((s) => s.name === level.streamName);
-  return writeInitSegment(level.track, level.media.setup, { language: stream?.language ?? level.track.language, brands: CMAF_BRANDS, sourceTrex: true });
+  return cmafInitSegment(level.track, level.media.setup, stream?.language ?? level.track.language);
+}
+
+/** The init segment DASH and HLS players get: CMAF brands, the source's trex (fragments with a tfdt added may lean on it). */
+export function cmafInitSegment(track: InitTrack, setup: TrackSetup, language: string): Uint8Array {
+  return writeInitSegment(track, setup, { language, brands: CMAF_BRANDS, sourceTrex: true });
 }
 
 /** A document of one of the formats, under its name and its media-services aliases. */

@@ -2,7 +2,7 @@ import { Cursor } from '../bmff/cursor.js';
 import { isSmoothpubError } from '../errors.js';
 import { readMoof } from '../fragments/readMoof.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
-import type { FragmentRef, TrackIndex } from '../fragments/types.js';
+import type { FragmentRef } from '../fragments/types.js';
 import { frameRateOf } from '../formats/codecs.js';
 import type { Format } from '../formats/model.js';
 import type { ByteSource } from '../source/source.js';
@@ -40,7 +40,7 @@ export async function prepareFormats(built: BuiltPresentation, options: PrepareO
         const setup = await readTrackSetup(src, track.trackId);
         const media: LevelMedia = { setup };
         if (track.kind === 'video') {
-          const frameRate = await frameRateFrom(track, src);
+          const frameRate = await frameRateFrom(track.fragments, track.timescale, src);
           if (frameRate !== undefined) media.frameRate = frameRate;
         }
         levels[i] = { ...level, track, media };
@@ -55,12 +55,15 @@ export async function prepareFormats(built: BuiltPresentation, options: PrepareO
   return { ...built, levels };
 }
 
-/** From a whole fragment's samples: the second when there is one (the first may hold an open GOP's extra frames). */
-async function frameRateFrom(track: TrackIndex, src: ByteSource): Promise<string | undefined> {
-  const f: FragmentRef | undefined = track.fragments[1] ?? track.fragments[0];
+/**
+ * A video level's frame rate from one whole fragment's samples: the second when there is
+ * one (the first may hold an open GOP's extra frames).
+ */
+export async function frameRateFrom(fragments: ArrayLike<Pick<FragmentRef, 'offset' | 'size' | 'built' | 'duration'>>, timescale: number, src: ByteSource): Promise<string | undefined> {
+  const f = fragments.length > 1 ? fragments[1] : fragments[0];
   if (!f) return undefined;
   const moof = await readFragmentMoof(f, src);
   const header = new Cursor(moof, f.offset, 'moof').u32() === 1 ? 16 : 8;
   const info = readMoof(new Cursor(moof, f.offset, 'moof', header, moof.length), () => 0);
-  return frameRateOf(info.sampleCount, f.duration, track.timescale);
+  return frameRateOf(info.sampleCount, f.duration, timescale);
 }

@@ -101,14 +101,14 @@ function trexDefault(track: TrackIndex, src: ByteSource): () => Promise<number> 
  * (plain MP4, or joined from several of the source's at a non-sync start), which is
  * followed by its `mdat` header and the samples' runs of the source.
  */
-async function moofOf(f: FragmentRef, src: ByteSource): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
+async function moofOf(f: Pick<FragmentRef, 'offset' | 'size' | 'built'>, src: ByteSource): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
   const joined = f.built?.head();
   const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f);
   return { moof, joined };
 }
 
 /** A fragment's `moof`, whole: read from its source, or the head of a fragment built in memory. */
-export async function readFragmentMoof(f: FragmentRef, src: ByteSource): Promise<Uint8Array> {
+export async function readFragmentMoof(f: Pick<FragmentRef, 'offset' | 'size' | 'built'>, src: ByteSource): Promise<Uint8Array> {
   return (await moofOf(f, src)).moof;
 }
 
@@ -124,7 +124,7 @@ function replaceMoof(f: FragmentRef, moof: Uint8Array, joined: Uint8Array | unde
 }
 
 /** The `moof` at a fragment's offset, whole. */
-async function readMoofBytes(src: ByteSource, f: FragmentRef): Promise<Uint8Array> {
+async function readMoofBytes(src: ByteSource, f: Pick<FragmentRef, 'offset' | 'size'>): Promise<Uint8Array> {
   let bytes = await src.read(f.offset, Math.min(FIRST_READ, f.size));
   const h = readBoxHeader(new Cursor(bytes.subarray(0, MAX_BOX_HEADER), f.offset), f.offset + f.size, 'file');
   if (h.type !== 'moof' || h.size > MAX_MOOF || h.size >= f.size) {

@@ -260,7 +260,9 @@ test('a body cancelled after one chunk releases the source file', async (t) => {
   for (let i = 0; i < 20; i++) {
     const res = await origin(new Request(`http://origin.test/clean/clean.ism/QualityLevels(${i % 2 ? 250000 : 400000})/Fragments(video=0)`));
     const reader = res.body!.getReader();
-    assert.equal((await reader.read()).value?.length, 512);
+    // The first chunk is the moof with a tfdt added (in memory), or 512 bytes of the source.
+    const first = await reader.read();
+    assert.ok(first.done === false && first.value.length > 0 && first.value.length <= 1024);
     await reader.cancel();
   }
   assert.ok((await openFds()) <= before, `file handles released: ${await openFds()} open, ${before} before`);

@@ -17,6 +17,8 @@ import {
   parsePort,
   parsePositiveInt,
   storeLocation,
+  FORMATS_OPTION,
+  parseFormats,
 } from '../options.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
 
@@ -36,6 +38,7 @@ interface ServeCliOptions {
   cors: string;
   cache: string;
   writeIndex?: boolean;
+  formats: string;
   json?: boolean;
 }
 
@@ -44,7 +47,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
   const { signal } = interrupt;
   program
     .command('serve')
-    .description('a Smooth Streaming origin: answer Manifest and fragment URLs from byte ranges of the original ISMV/ISMA or plain MP4 files, on disk or in a bucket')
+    .description('a Smooth Streaming, DASH and HLS origin: answer Manifest, MPD, playlist and fragment URLs from byte ranges of the original ISMV/ISMA or plain MP4 files, on disk or in a bucket')
     .argument('<root>', 'folder of presentations (<path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma or plain .mp4/.m4a files), or az://container/prefix, s3://bucket/prefix, https://base/')
     .option(...HOST_OPTION)
     .option(...PORT_OPTION)
@@ -54,6 +57,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option('--endpoint <url>', 'blob service / S3 endpoint for az:// and s3:// roots (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
     .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
+    .option(FORMATS_OPTION[0], `${FORMATS_OPTION[1]}; with dash or hls every fragment gets a tfdt on the fly where its source has none`, 'smooth,dash,hls')
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
@@ -65,7 +69,10 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .addHelpText(
       'after',
       `
-<root>/a/video.ism is served at http://HOST:PORT/a/video.ism/Manifest.
+<root>/a/video.ism is served at http://HOST:PORT/a/video.ism/Manifest (Smooth),
+.../a/video.ism/manifest.mpd (DASH) and .../a/video.ism/master.m3u8 (HLS, fMP4 segments),
+and under the media-services names: manifest, manifest(format=mpd-time-csf),
+manifest(format=mpd-time-cmaf), manifest(format=m3u8-cmaf), manifest(format=m3u8-aapl).
 A remote root keeps one stored file per rendition and reads fragments with HTTP Range
 requests (every read names the ETag indexed, so a replaced object is never served by a
 stale index). Credentials: as for publish (AZURE_STORAGE_CONNECTION_STRING, or
@@ -104,6 +111,7 @@ Examples:
       const handler = createOrigin({
         root: originRoot,
         manifestTimeline,
+        formats: parseFormats(opts.formats),
         fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
         fourCC: parseFourCC(opts.fourcc),
         policyFiles: opts.policy,
