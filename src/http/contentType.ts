@@ -14,13 +14,19 @@ const byExtension: Record<string, string> = {
   '.ismv': 'video/mp4',
   '.isma': 'audio/mp4',
   '.txt': 'text/plain; charset=utf-8',
+  '.mpd': 'application/dash+xml',
+  '.m3u8': 'application/vnd.apple.mpegurl',
 };
 
 /** Content-Type for a served path; Smooth objects have no extension, so go by name. */
 export function contentTypeFor(path: string): string {
   const name = posix.basename(path);
-  if (name === 'Manifest') return 'text/xml; charset=utf-8';
+  if (name === 'Manifest' || name === 'manifest') return 'text/xml; charset=utf-8';
+  // The media-services names of the DASH and HLS documents: manifest(format=mpd-time-csf), ...
+  const format = /^manifest\(format=(mpd|m3u8)-/i.exec(name);
+  if (format) return byExtension[`.${format[1]!.toLowerCase()}`]!;
   // Fragments(video=0), Fragments(audio_eng=-213333): MS-SSTR 2.2.6.
+  // Fragments(video=i) is a DASH/HLS init segment, typed the same way.
   const fragment = /^Fragments\(([^=)]*)=/.exec(name);
   if (fragment) return /audio/i.test(fragment[1] ?? '') ? 'audio/mp4' : 'video/mp4';
   if (name.startsWith('FragmentInfo(')) return 'video/mp4';
