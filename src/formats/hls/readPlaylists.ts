@@ -165,18 +165,18 @@ function rendition(options: ReadPlaylistOptions, tag: HlsTag): HlsRendition {
   const a = attributes(options, tag);
   const text = (name: string): string | undefined => a.get(name)?.text;
   const r: HlsRendition = { line: tag.line, attributes: a, isDefault: text('DEFAULT') === 'YES', autoselect: text('AUTOSELECT') === 'YES' };
-  const fields: [keyof HlsRendition & string, string][] = [
-    ['type', 'TYPE'],
-    ['groupId', 'GROUP-ID'],
-    ['language', 'LANGUAGE'],
-    ['name', 'NAME'],
-    ['channels', 'CHANNELS'],
-    ['uri', 'URI'],
-  ];
-  for (const [field, name] of fields) {
-    const value = text(name);
-    if (value !== undefined) (r as unknown as Record<string, string>)[field] = value;
-  }
+  const type = text('TYPE');
+  if (type !== undefined) r.type = type;
+  const groupId = text('GROUP-ID');
+  if (groupId !== undefined) r.groupId = groupId;
+  const language = text('LANGUAGE');
+  if (language !== undefined) r.language = language;
+  const name = text('NAME');
+  if (name !== undefined) r.name = name;
+  const channels = text('CHANNELS');
+  if (channels !== undefined) r.channels = channels;
+  const uri = text('URI');
+  if (uri !== undefined) r.uri = uri;
   if (r.uri !== undefined) r.resolvedUri = resolvePlaylistUri(r.uri, options.uri);
   return r;
 }
