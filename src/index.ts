@@ -32,3 +32,8 @@ export { writeSidecar, readSidecar, sidecarPath, SIDECAR_SUFFIX } from './fragme
 export { writeSidecarsFor, type SidecarWritten } from './fragments/sidecarInputs.js';
 export { encodeLadder, presentationName, RENDITIONS_FOLDER, type EncodeOptions, type EncodeProgress, type EncodeResult, type EncodedRendition } from './encode/encodeLadder.js';
 export { DEFAULT_LADDER, parseLadder, type Rung } from './encode/ladder.js';
+export { writeHls, HLS_VERSION, type HlsPlaylists } from './formats/hls/writePlaylists.js';
+export { readPlaylist, readMultivariantPlaylist, readMediaPlaylist, resolvePlaylistUri, type ReadPlaylistOptions } from './formats/hls/readPlaylists.js';
+export type { HlsByteRange, HlsMap, HlsMediaPlaylist, HlsMultivariantPlaylist, HlsPlaylist, HlsRendition, HlsSegment, HlsTag, HlsVariant } from './formats/hls/playlistModel.js';
+export type { AttributeList, AttributeValue } from './formats/hls/attributeList.js';
+export { checkHlsRules, type HlsProblem, type HlsRule } from './formats/hls/checkHlsRules.js';
