@@ -14,6 +14,8 @@ export const ErrorCode = {
   BAD_ISM: 'smooth.bad-ism',
   BAD_MANIFEST: 'smooth.bad-manifest',
   BAD_URL: 'smooth.bad-url',
+  /** A DASH MPD that cannot be read or written: malformed, or naming its segments in a way smoothpub does not follow. */
+  BAD_MPD: 'dash.bad-mpd',
   BAD_OPTION: 'cli.bad-option',
   /** The command line itself: an unknown command or option, a missing argument. */
   USAGE: 'cli.usage',
