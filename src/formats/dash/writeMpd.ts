@@ -18,8 +18,9 @@ export const AUDIO_CHANNEL_SCHEME = 'urn:mpeg:dash:23003:3:audio_channel_configu
 const BANDWIDTH = '$Bandwidth$';
 const TIME = '$Time$';
 
-/** Clients start no sooner than this much is buffered; the longest segment when longer. */
-const MIN_BUFFER_TICKS_10MHZ = 20_000_000n;
+/** minBufferTime's clock (100 ns) and its least value, 2 s; the longest segment when longer. */
+const TICKS_PER_SECOND = 10_000_000;
+const MIN_BUFFER_TICKS = 2n * BigInt(TICKS_PER_SECOND);
 
 const MIME_TYPES = { video: 'video/mp4', audio: 'audio/mp4', text: 'application/mp4' } as const;
 
@@ -49,11 +50,11 @@ export function writeMpd(p: FormatPresentation): string {
   if (pres.isLive === true) throw badMpd('cannot write a static MPD for a live presentation (IsLive is TRUE)');
   if (pres.streams.length === 0) throw badMpd('expected at least one stream, found none');
   const start = earliestStart(pres.streams, pres.timeScale);
-  let longest = MIN_BUFFER_TICKS_10MHZ;
+  let longest = MIN_BUFFER_TICKS;
   const audioSets = pres.streams.filter((s) => s.type === 'audio');
   const adaptationSets = pres.streams.map((s, i) => {
     const timescale = s.timeScale ?? pres.timeScale;
-    for (const c of s.chunks) longest = max(longest, (c.d * 10_000_000n + BigInt(timescale) - 1n) / BigInt(timescale));
+    for (const c of s.chunks) longest = max(longest, (c.d * BigInt(TICKS_PER_SECOND) + BigInt(timescale) - 1n) / BigInt(timescale));
     const role = s.type === 'audio' ? (audioSets[0] === s ? 'main' : 'alternate') : undefined;
     return buildAdaptationSet(s, i, timescale, start, role, p.levels);
   });
@@ -62,13 +63,13 @@ export function writeMpd(p: FormatPresentation): string {
     profiles: LIVE_PROFILE,
     type: 'static',
     mediaPresentationDuration: formatXsDuration(pres.duration, pres.timeScale),
-    minBufferTime: formatXsDuration(longest, 10_000_000),
+    minBufferTime: formatXsDuration(longest, TICKS_PER_SECOND),
   });
   root['Period'] = { ...attributes({ id: '0', start: 'PT0S' }), AdaptationSet: adaptationSets };
   return builder.build({ '?xml': attributes({ version: '1.0', encoding: 'UTF-8' }), MPD: root }) as string;
 }
 
-/** The earliest first chunk of any stream, in seconds as a fraction: every timeline shifts by it. */
+/** The earliest first chunk of any stream, on that stream's timescale: the Period starts there. */
 function earliestStart(streams: readonly StreamIndex[], presentationTimeScale: number): { t: bigint; timescale: number } {
   let best: { t: bigint; timescale: number } | undefined;
   for (const s of streams) {
@@ -105,14 +106,20 @@ function buildAdaptationSet(
     startWithSAP: '1',
   });
   if (role !== undefined) node['Role'] = attributes({ schemeIdUri: ROLE_SCHEME, value: role });
-  // The set's earliest chunk in this stream's timescale: where the Period starts.
+  // The presentation's earliest chunk on this stream's timescale: where the Period starts.
   const presentationTimeOffset = (start.t * BigInt(timescale)) / BigInt(start.timescale);
+  // Filled with characters no XML text can hold, to see that both placeholders are there.
+  const marked = fillUrlTemplate(s.url, '\u0000', '\u0001');
+  if (!marked.includes('\u0000') || !marked.includes('\u0001')) {
+    throw badMpd(`stream '${s.name}': its Url ${JSON.stringify(s.url)} must contain {bitrate} and {start time}, which the segment URLs are made from`);
+  }
+  const media = fillUrlTemplate(escapeDollars(s.url), BANDWIDTH, TIME);
   node['SegmentTemplate'] = {
     ...attributes({
       timescale,
       presentationTimeOffset: presentationTimeOffset > 0n ? presentationTimeOffset.toString() : undefined,
       initialization: initKeyWith(escapeDollars(s.name), BANDWIDTH),
-      media: fillUrlTemplate(escapeDollars(s.url), BANDWIDTH, TIME),
+      media,
     }),
     SegmentTimeline: { S: buildTimeline(s.chunks, s.name) },
   };

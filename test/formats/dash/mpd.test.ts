@@ -149,6 +149,9 @@ test('writeMpd refuses what it cannot describe, naming it', () => {
   assert.throws(() => writeMpd({ ...p, levels: [] }), { code: 'dash.bad-mpd', message: /no codecs known for stream 'video' at 500000/ });
   assert.throws(() => writeMpd({ ...p, presentation: { ...p.presentation, isLive: true } }), { code: 'dash.bad-mpd', message: /live/ });
   assert.throws(() => writeMpd({ ...p, presentation: { ...p.presentation, streams: [] } }), { code: 'dash.bad-mpd', message: /at least one stream/ });
+  const fixed = synthetic('video', [[0n, 20_000_000n]]);
+  fixed.presentation.streams[0]!.url = 'QualityLevels({bitrate})/Fragments(video=0)';
+  assert.throws(() => writeMpd(fixed), { code: 'dash.bad-mpd', message: /stream 'video': its Url .* must contain \{bitrate\} and \{start time\}/ });
   const empty = synthetic('video', []);
   assert.throws(() => writeMpd(empty), { code: 'dash.bad-mpd', message: /stream 'video' has no chunks/ });
 });
