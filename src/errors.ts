@@ -16,6 +16,8 @@ export const ErrorCode = {
   BAD_URL: 'smooth.bad-url',
   /** An HLS playlist that breaks RFC 8216's syntax (the message names the line). */
   BAD_PLAYLIST: 'hls.bad-playlist',
+  /** A DASH MPD that cannot be read or written: malformed, or naming its segments in a way smoothpub does not follow. */
+  BAD_MPD: 'dash.bad-mpd',
   BAD_OPTION: 'cli.bad-option',
   /** The command line itself: an unknown command or option, a missing argument. */
   USAGE: 'cli.usage',

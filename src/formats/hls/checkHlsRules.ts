@@ -1,4 +1,4 @@
-import { isLanguageTag } from './languageTag.js';
+import { isLanguageTag } from '../languageTag.js';
 import type { HlsMediaPlaylist, HlsMultivariantPlaylist, HlsVariant } from './playlistModel.js';
 import { roundedSeconds } from './segmentDuration.js';
 

@@ -4,7 +4,7 @@ import { formatFragmentUrl } from '../../smooth/url.js';
 import type { FormatLevel, FormatPresentation } from '../model.js';
 import { initKey, mediaPlaylistKey } from '../names.js';
 import { formatAttributeList, quotedString } from './attributeList.js';
-import { languageName, languageTag } from './languageTag.js';
+import { languageName, languageTag } from '../languageTag.js';
 import { measureBitrates, type SegmentBitrates } from './segmentBitrates.js';
 import { formatSegmentDuration, targetDurationFor } from './segmentDuration.js';
 
