@@ -26,14 +26,14 @@ export function registerPlay(program: Command, stop: AbortSignal | Stopping): vo
   const { signal } = interrupt;
   program
     .command('play')
-    .description('package (if needed) and serve a presentation with a player page (dash.js) on this machine')
+    .description('package (if needed) and serve a presentation with a player page on this machine (Smooth and DASH in dash.js, HLS in hls.js)')
     .argument('[inputs...]', 'a packaged folder, or .ismv/.isma files / a .ism (default: the bundled sample)')
     .option(...HOST_OPTION)
     .option(...PORT_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
     .option(...JSON_OPTION)
-    .addHelpText('after', '\nRuns until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight\nfinish (up to 5 s), removes its temporary package and exits 0 (130 after Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
+    .addHelpText('after', '\nThe page (at the printed URL) offers each format whose document the folder holds: Manifest,\nmanifest.mpd, master.m3u8. Runs until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight\nfinish (up to 5 s), removes its temporary package and exits 0 (130 after Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
     .action(async (inputs: string[], opts: PlayOptions) => {
       if (opts.json) printStart('play');
       // Loaded on use: `--help` and other commands need not load this command's library.
