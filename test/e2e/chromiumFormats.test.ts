@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
+import { FORMATS, type Format } from '../../src/formats/model.js';
 import { playDashInChromium, playHlsInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
 import { launchChromium, stats, waitFor, watchPageErrors, type PageFormat, type PlayerWindow } from './dashjsPlayer.js';
 import { countVideoFrames, failedRequests, fixtureSets, packageFixture, requireTools, type FixtureSet } from './helpers.js';
@@ -22,9 +23,12 @@ interface Served {
   cleanup(): Promise<void>;
 }
 
-/** smoothpub's Smooth package of `set`, with Shaka Packager's DASH and HLS beside it if asked, served. */
-async function serve(set: FixtureSet, withShaka: boolean): Promise<Served> {
-  const packaged = await packageFixture(set);
+/**
+ * smoothpub's package of `set` in `formats` (default Smooth alone), served, with Shaka
+ * Packager's DASH and HLS beside it if asked.
+ */
+async function serve(set: FixtureSet, withShaka: boolean, formats?: readonly Format[]): Promise<Served> {
+  const packaged = await packageFixture(set, formats);
   try {
     const shaka = withShaka ? await packageWithShakaPackager(set.inputs, packaged.dir) : undefined;
     const counts = await Promise.all(set.videoLevels.map(([file, index]) => countVideoFrames(file, index)));
@@ -125,6 +129,38 @@ test('dash.js and hls.js play Shaka Packager\'s DASH and HLS in Chromium: frames
       assert.ok(s.fragmentsBefore.length > 0 && s.fragmentsBefore.every((u) => first !== undefined && u.includes(first)), `first language's fragments before: ${s.fragmentsBefore.join(' ')}`);
       assert.ok(s.fragmentsAfter.length > 0 && s.fragmentsAfter.every((u) => second !== undefined && u.includes(second)), `second language's fragments after: ${s.fragmentsAfter.join(' ')}`);
     });
+  }
+});
+
+test('dash.js and hls.js play smoothpub\'s own DASH and HLS in Chromium (ffmpeg ISMV, B-frames and AAC priming, two languages): every frame, a level switch, the second language', { timeout: 300_000 }, async (t) => {
+  if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe', 'timeout')) return;
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  for (const set of [fixtureSets.clean, fixtureSets.users, fixtureSets.multitrack]) {
+    const served = await serve(set, false, FORMATS);
+    t.after(() => served.cleanup());
+    for (const [name, play, doc] of [
+      ['DASH in dash.js', playDashInChromium, 'manifest.mpd'],
+      ['HLS in hls.js', playHlsInChromium, 'master.m3u8'],
+    ] as const) {
+      await t.test(`${set.name}: ${name}`, async () => {
+        const before = served.server.requests.length;
+        const languages = set === fixtureSets.multitrack;
+        const r = await play(browser, { pageUrl: served.server.url, manifestUrl: `/video.ism/${doc}`, switchLevels: true, ...(languages && { switchAudio: { start: 'en' } }) });
+        if (r.warnings.length > 0) t.diagnostic(`${name} recovered from: ${JSON.stringify(r.warnings)}`);
+        assertPlayed(r, served.sourceFrames, `${set.name} ${name}`);
+        assertSwitchedLevels(r, `${set.name} ${name}`);
+        const fragments = served.server.requests.slice(before).filter((q) => q.path.includes('/Fragments('));
+        assert.ok(fragments.length > 0 && fragments.every((q) => /\/QualityLevels\(\d+\)\/Fragments\([a-z_]+=(\d+|i)\)$/.test(q.path)), 'every segment is a Smooth fragment object or an init segment');
+        assert.deepEqual(failedRequests(served.server.requests.slice(before)), [], 'every request answered 200/206');
+        if (languages) {
+          assert.deepEqual(r.audioTracks.map((a) => a.lang), ['en', 'fr'], `${name}: both audio tracks listed`);
+          const s = r.audioSwitch;
+          assert.ok(s?.accepted && s.before === 'en' && s.after === 'fr', `${name}: switched to the second language: ${JSON.stringify(s)}`);
+          assert.ok(s.fragmentsAfter.length > 0 && s.fragmentsAfter.every((u) => u.includes('Fragments(audio_fra=')), `the second language's fragments after: ${s.fragmentsAfter.join(' ')}`);
+        }
+      });
+    }
   }
 });
 
