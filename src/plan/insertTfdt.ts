@@ -26,10 +26,13 @@ export interface DecodeTiming {
  * The common case (ffmpeg, IIS, Expression Encoder: `tfxd` only, data offsets relative to
  * the `moof`) is an insertion: a 20-byte `tfdt` after `tfhd`, the sizes and the `trun`
  * data offsets moved by 20, every other byte as it was. A first fragment that starts
- * before 0 (AAC priming: `tfdt` is unsigned) is rebuilt as the Manifest announces it: the
- * samples that end at or before 0 are left out of the `trun` (their bytes stay in the
- * `mdat`, unreferenced) and the fragment starts at 0. So is a `moof` whose data offsets
- * are absolute (`tfhd` base_data_offset), which a body served on its own cannot keep.
+ * before 0 (AAC priming: `tfdt` is unsigned) starts at 0, as the Manifest announces it:
+ * its samples keep their durations, so they run one priming frame into the next
+ * fragment's time, as dash.js's Smooth support places them and as Shaka Packager does for
+ * DASH. Leaving the priming frame out of the `trun` would be exact, but dash.js's Smooth
+ * support rewrites every `trun` data offset to the start of the `mdat` payload and then
+ * decodes the wrong bytes. A `moof` whose data offsets are absolute (`tfhd`
+ * base_data_offset), which a body served on its own cannot keep, is rebuilt (retimeMoof).
  */
 export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
   const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
@@ -46,12 +49,12 @@ export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming)
   if (!tfhd) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: traf.offset, boxPath: 'moof/traf' });
   const relative = !(readTfhd(tfhd.payload).flags & TFHD_BASE_DATA_OFFSET);
   const firstHasOffset = truns.length === 0 || trunFlags(moof, truns[0]!, offset) & TRUN_DATA_OFFSET;
-  if (timing.time < 0n || !relative || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
+  if (!relative || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
     const rebuilt = retimeMoof(moof, offset, { ...timing, timescale: PRESENTATION_TIME_SCALE, startAtZero: true });
     if (!rebuilt) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, "this fragment's 'moof' carries sample auxiliary information (CENC) that cannot be moved to add a 'tfdt'", { offset, boxPath: 'moof/traf' });
     return rebuilt.moof;
   }
-  return insertAfter(moof, offset, traf, tfhd, truns, timing.time);
+  return insertAfter(moof, offset, traf, tfhd, truns, timing.time < 0n ? 0n : timing.time);
 }
 
 function trunFlags(moof: Uint8Array, trun: Box, offset: number): number {

@@ -7,12 +7,11 @@ import {
   TFHD_BASE_DATA_OFFSET,
   TFHD_DEFAULT_BASE_IS_MOOF,
   TFHD_DEFAULT_SAMPLE_DURATION,
-  TFHD_DEFAULT_SAMPLE_SIZE,
   writeTfhd,
   type Tfhd,
 } from '../bmff/tfhd.js';
 import { readTfdt } from '../bmff/tfdt.js';
-import { readTrun, TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, writeTrun, type Trun, type TrunSample } from '../bmff/trun.js';
+import { readTrun, TRUN_DATA_OFFSET, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, writeTrun, type Trun, type TrunSample } from '../bmff/trun.js';
 import { writeTfxd } from '../bmff/tfxd.js';
 import { box } from '../bmff/writer.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
@@ -32,9 +31,9 @@ export interface MoofTiming {
   /** The track's `trex` default sample duration, for samples that carry none. */
   trexDefaultDuration: number;
   /**
-   * For DASH and HLS, whose players need a `tfdt` (unsigned): samples that end at or
-   * before 0 (codec priming) are left out, their bytes skipped by the data offset, and a
-   * sample that straddles 0 is shortened to start there; `tfxd` then says 0 as well.
+   * For DASH and HLS, whose players need a `tfdt` (unsigned): a fragment that starts
+   * before 0 (codec priming) gets a `tfdt` and `tfxd` of 0, its samples and their
+   * durations as they are (see withTfdt).
    */
   startAtZero?: boolean;
 }
@@ -93,7 +92,6 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
   const base = tfhd.flags & TFHD_BASE_DATA_OFFSET ? Number(tfhd.baseDataOffset!) : offset;
   let usedTrexDefault = false;
   let decode = baseDecode ?? timing.time;
-  const sampleSize = (s: TrunSample): number | undefined => s.size ?? (tfhd.flags & TFHD_DEFAULT_SAMPLE_SIZE ? tfhd.defaultSampleSize : undefined);
   let first: bigint | undefined;
   const rebuilt = truns.map((trun, n) => {
     if (trun.sampleCount > MAX_FRAGMENT_SAMPLES) {
@@ -101,22 +99,11 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
     }
     const samples: TrunSample[] = [];
     let signed = trun.version !== 0;
-    let skipped = 0;
     for (let i = 0; i < trun.sampleCount; i++) {
       const s: TrunSample = { ...trun.samples[i] };
       if (s.duration === undefined && !(tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION)) usedTrexDefault = true;
       const duration = BigInt(s.duration ?? defaultDuration);
-      const size = sampleSize(s);
-      const leading = timing.startAtZero === true && first === undefined;
-      const last = i === trun.sampleCount - 1 && n === truns.length - 1;
-      if (leading && convert(decode + duration) <= 0n && size !== undefined && !last) {
-        // Its bytes stay in the mdat; the run's data now starts after them.
-        skipped += size;
-        decode += duration;
-        continue;
-      }
-      let from = convert(decode);
-      if (leading && from < 0n) from = 0n;
+      const from = convert(decode);
       first ??= from;
       const to = convert(decode + duration);
       s.duration = Number(to - from);
@@ -132,20 +119,18 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
     }
     // The first run's data starts at the base unless it says otherwise; later runs without
     // an offset follow the one before, wherever that is.
-    const dataAt = trun.flags & TRUN_DATA_OFFSET || n === 0 || skipped > 0 ? base + (trun.dataOffset ?? 0) + skipped - offset : undefined;
-    // The first sample's own flags go with it when it is left out.
-    const flags = (trun.flags | TRUN_SAMPLE_DURATION | (dataAt === undefined ? 0 : TRUN_DATA_OFFSET)) & ~(skipped > 0 ? TRUN_FIRST_SAMPLE_FLAGS : 0);
-    return { trun: { ...trun, version: signed ? 1 : trun.version, flags, sampleCount: samples.length, samples }, dataAt };
+    const dataAt = trun.flags & TRUN_DATA_OFFSET || n === 0 ? base + (trun.dataOffset ?? 0) - offset : undefined;
+    return { trun: { ...trun, version: signed ? 1 : trun.version, flags: trun.flags | TRUN_SAMPLE_DURATION | (dataAt === undefined ? 0 : TRUN_DATA_OFFSET), samples }, dataAt };
   });
 
-  const startTime = timing.startAtZero === true && first !== undefined ? first : convert(timing.time);
-  const time = timing.startAtZero === true && startTime < 0n ? 0n : startTime;
+  const clamp = (t: bigint): bigint => (timing.startAtZero === true && t < 0n ? 0n : t);
+  const time = clamp(convert(timing.time));
   const duration = convert(timing.time + timing.duration) - time;
   const newTfhd = writeTfhd({ ...tfhd, flags: (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF });
   const build = (grown: number): Uint8Array => {
     const parts = [newTfhd];
     // tfdt is unsigned: a start before 0 (priming) goes without, as ffmpeg's ISMV fragments do.
-    const start = first ?? convert(baseDecode ?? timing.time);
+    const start = clamp(first ?? convert(baseDecode ?? timing.time));
     if (start >= 0n) parts.push(writeTfdt({ version: 1, baseMediaDecodeTime: start }));
     for (const c of children) {
       if (typeof c !== 'number') {

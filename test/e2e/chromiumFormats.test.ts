@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
 import { FORMATS, type Format } from '../../src/formats/model.js';
-import { playDashInChromium, playHlsInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
+import { playDashInChromium, playHlsInChromium, playInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
 import { launchChromium, stats, waitFor, watchPageErrors, type PageFormat, type PlayerWindow } from './dashjsPlayer.js';
 import { countVideoFrames, failedRequests, fixtureSets, packageFixture, requireTools, type FixtureSet } from './helpers.js';
 import { packageWithShakaPackager, type ShakaOutput } from './shakaPackager.js';
@@ -139,14 +139,18 @@ test('dash.js and hls.js play smoothpub\'s own DASH and HLS in Chromium (ffmpeg 
   for (const set of [fixtureSets.clean, fixtureSets.users, fixtureSets.multitrack]) {
     const served = await serve(set, false, FORMATS);
     t.after(() => served.cleanup());
-    for (const [name, play, doc] of [
-      ['DASH in dash.js', playDashInChromium, 'manifest.mpd'],
-      ['HLS in hls.js', playHlsInChromium, 'master.m3u8'],
+    // The media-services names for the users set, the canonical ones for the others; and
+    // Smooth (dash.js's Smooth support) on the same fragments, each with a tfdt added.
+    const users = set === fixtureSets.users;
+    for (const [name, format, doc] of [
+      ['DASH in dash.js', 'dash', users ? 'manifest(format=mpd-time-csf)' : 'manifest.mpd'],
+      ['HLS in hls.js', 'hls', users ? 'manifest(format=m3u8-aapl)' : 'master.m3u8'],
+      ...(users ? ([['Smooth in dash.js, tfdt added', 'smooth', 'manifest']] as const) : []),
     ] as const) {
       await t.test(`${set.name}: ${name}`, async () => {
         const before = served.server.requests.length;
         const languages = set === fixtureSets.multitrack;
-        const r = await play(browser, { pageUrl: served.server.url, manifestUrl: `/video.ism/${doc}`, switchLevels: true, ...(languages && { switchAudio: { start: 'en' } }) });
+        const r = await playInChromium(browser, { pageUrl: served.server.url, manifestUrl: `/video.ism/${doc}`, format, switchLevels: true, ...(languages && { switchAudio: { start: 'en' } }) });
         if (r.warnings.length > 0) t.diagnostic(`${name} recovered from: ${JSON.stringify(r.warnings)}`);
         assertPlayed(r, served.sourceFrames, `${set.name} ${name}`);
         assertSwitchedLevels(r, `${set.name} ${name}`);
