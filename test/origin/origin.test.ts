@@ -293,3 +293,44 @@ test('a broken presentation is a 500 with a stable code (an operator problem), n
   assert.doesNotMatch(new TextDecoder().decode(res.body), /\//, 'no server paths in the body');
   assert.equal(errors.length, 1);
 });
+
+test('the media-services URL forms are answered in any case, with the type of what they name', async (t) => {
+  const r = await makeRoot();
+  const origin = createOrigin({ root: r.root, onError: (e) => assert.fail(String(e)) });
+  t.after(async () => {
+    await origin.close();
+    await r.cleanup();
+  });
+  const p = presentations.clean!.path;
+  const body = async (path: string): Promise<{ status: number; type: string | null; text: string }> => {
+    const res = await get(origin, `/${p}/${path}`);
+    return { status: res.status, type: res.headers.get('content-type'), text: Buffer.from(res.body).toString() };
+  };
+  const mpd = await body('manifest.mpd');
+  const master = await body('master.m3u8');
+  const smooth = await body('Manifest');
+  for (const [path, want] of [
+    ['manifest(format=mpd-time-csf)', mpd],
+    ['Manifest(format=mpd-time-cmaf)', mpd],
+    ['manifest(format=mpd-time-csf).mpd', mpd],
+    ['manifest(format=m3u8-cmaf)', master],
+    ['MANIFEST(FORMAT=M3U8-AAPL)', master],
+    ['manifest(format=m3u8-aapl).m3u8', master],
+    ['manifest', smooth],
+    ['MANIFEST', smooth],
+  ] as const) {
+    const got = await body(path);
+    assert.equal(got.status, 200, path);
+    assert.equal(got.type, want.type, path);
+    assert.equal(got.text, want.text, path);
+  }
+  assert.equal(mpd.type, 'application/dash+xml');
+  assert.equal(master.type, 'application/vnd.apple.mpegurl');
+  for (const bad of ['manifest(format=mpd-time-xyz)', 'manifest(format=m3u8-aapl', 'video-0400000.m3u8', 'QualityLevels(400000)/Fragments(video=j)']) {
+    const res = await body(bad);
+    assert.ok(res.status >= 400 && res.status < 500, `${bad}: ${res.status}`);
+  }
+  const media = /^[^#].*\.m3u8$/m.exec(master.text)![0];
+  assert.equal((await body(media)).status, 200, media);
+  assert.equal((await body(media.replace(/\d+\.m3u8$/, '1.m3u8'))).status, 404, 'a level that does not exist');
+});
