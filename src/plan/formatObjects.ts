@@ -1,5 +1,5 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { codecsFor } from '../formats/codecs.js';
+import { codecsFor, sarOf } from '../formats/codecs.js';
 import { writeMpd } from '../formats/dash/writeMpd.js';
 import { writeHls } from '../formats/hls/writePlaylists.js';
 import { CMAF_BRANDS } from '../formats/initBoxes.js';
@@ -29,7 +29,7 @@ export function formatLevel(streamName: string, bitrate: number, track: Pick<Tra
   }
   const out: FormatLevel = { streamName, bitrate, codecs, sizes };
   if (frameRate !== undefined) out.frameRate = frameRate;
-  if (track.kind === 'video') out.sar = '1:1';
+  if (track.kind === 'video') out.sar = sarOf(track.sampleEntry);
   return out;
 }
 
