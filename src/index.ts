@@ -12,6 +12,11 @@ export { loadPresentation, type LoadOptions, type LoadedPresentation } from './p
 export { buildPresentation, writePresentationManifest, TIME_SCALE, type BuiltPresentation, type DuplicateTrack, type LevelBinding, type ManifestTimeline, type PresentationOptions } from './plan/buildPresentation.js';
 export { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 export { codecsFor, frameRateOf, sarOf } from './formats/codecs.js';
+export { FORMATS, DEFAULT_FORMATS, type Format, type FormatLevel, type FormatPresentation } from './formats/model.js';
+export { ALIASES, MPD_KEY, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, initKey, mediaPlaylistKey, parseFormatUrl, type FormatUrl } from './formats/names.js';
+export { prepareFormats, needsFormatMedia } from './plan/prepareFormats.js';
+export { formatPresentation, formatDocuments } from './plan/formatObjects.js';
+export { withTfdt } from './plan/insertTfdt.js';
 export { languageTag } from './formats/languageTag.js';
 export { writeMpd } from './formats/dash/writeMpd.js';
 export { readMpd, type Mpd, type MpdAdaptationSet, type MpdPeriod, type MpdRepresentation, type MpdSegment, type ReadMpdOptions } from './formats/dash/readMpd.js';
