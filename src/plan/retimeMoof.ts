@@ -32,8 +32,8 @@ export interface MoofTiming {
   trexDefaultDuration: number;
   /**
    * For DASH and HLS, whose players need a `tfdt` (unsigned): a fragment that starts
-   * before 0 (codec priming) gets a `tfdt` and `tfxd` of 0, its samples and their
-   * durations as they are (see withTfdt).
+   * before 0 (codec priming) gets a `tfdt` of 0, its samples and their durations as they
+   * are, its `tfxd` still the negative start (see withTfdt).
    */
   startAtZero?: boolean;
 }
@@ -123,8 +123,9 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
     return { trun: { ...trun, version: signed ? 1 : trun.version, flags: trun.flags | TRUN_SAMPLE_DURATION | (dataAt === undefined ? 0 : TRUN_DATA_OFFSET), samples }, dataAt };
   });
 
+  // tfxd keeps a negative start (what Smooth clients and verify know priming by); tfdt cannot.
   const clamp = (t: bigint): bigint => (timing.startAtZero === true && t < 0n ? 0n : t);
-  const time = clamp(convert(timing.time));
+  const time = convert(timing.time);
   const duration = convert(timing.time + timing.duration) - time;
   const newTfhd = writeTfhd({ ...tfhd, flags: (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF });
   const build = (grown: number): Uint8Array => {

@@ -103,12 +103,14 @@ function checkTiming(info: MoofInfo, expected: ExpectedFragment, usedTrexDefault
     if (duration !== expected.d) problems.push(durationMismatch(duration, expected.d, trexNote + saidNote));
     return problems;
   }
-  // Codec priming: a negative first time is announced as t=0, its duration stretched to its end.
-  if (time < 0n && expected.first && expected.t === 0n) {
-    if (time + duration !== expected.d) {
+  // Codec priming: a negative first time is announced as t=0, its duration stretched to its
+  // end. With DASH and HLS the fragment also has a tfdt of 0 (unsigned), its tfxd still negative.
+  const primed = tfxd !== undefined && tfxd.time < 0n && (tfdt === undefined || tfdt === 0n) ? tfxd.time : time;
+  if (primed < 0n && expected.first && expected.t === 0n) {
+    if (primed + duration !== expected.d) {
       problems.push({
         code: VerifyCode.DURATION_MISMATCH,
-        message: `first fragment starts before 0 (priming) at ${time} and ends at ${time + duration}, Manifest says it ends at d=${expected.d}${trexNote}${saidNote}`,
+        message: `first fragment starts before 0 (priming) at ${primed} and ends at ${primed + duration}, Manifest says it ends at d=${expected.d}${trexNote}${saidNote}`,
       });
     }
     return problems;
