@@ -26,7 +26,7 @@ export { packagePresentation, type PackageOptions, type PackageResult } from './
 export { remuxPresentation, type RemuxOptions, type RemuxResult } from './remux/remuxPresentation.js';
 export { writePlanToFolder, type WriteOptions, type WriteProgress } from './package/writePlanToFolder.js';
 export { startStaticServer, type StaticServer, type StaticServerOptions } from './play/staticServer.js';
-export { verifyPresentation, VerifyCode, DEFAULT_VERIFY_CONCURRENCY, type VerifyOptions, type VerifyProgress, type VerifyReport, type VerifyProblem, type VerifyCodeValue } from './verify/index.js';
+export { verifyPresentation, VerifyCode, DEFAULT_VERIFY_CONCURRENCY, type VerifyFormatCounts, type VerifyOptions, type VerifyProgress, type VerifyReport, type VerifyProblem, type VerifyCodeValue } from './verify/index.js';
 export { publishPresentation, planInputs, type PublishPresentationOptions } from './publish/publishPresentation.js';
 export { publishPlan, DEFAULT_CONCURRENCY, type PublishEvent, type PublishOptions, type PublishSummary } from './publish/publishPlan.js';
 export { createStore, type CreateStoreOptions } from './stores/createStore.js';

@@ -28,16 +28,43 @@ export const MAX_MOOF_BYTES = 64 << 20;
 const MDAT_HEADER_ROOM = 32;
 
 /**
+ * Boxes a DASH or HLS (CMAF) media segment may carry before its `moof`: segment type,
+ * segment index, producer reference time, events. A Smooth fragment starts with its `moof`.
+ */
+export const SEGMENT_LEADING_BOXES: ReadonlySet<string> = new Set(['styp', 'sidx', 'ssix', 'prft', 'emsg']);
+/** The most bytes of leading boxes looked past. */
+const MAX_LEADING_BYTES = 1 << 20;
+
+/**
  * How many leading bytes of a body `checkFragment` needs, given those kept so far:
- * the moof and the mdat header. The mdat payload is only counted, never kept.
+ * any segment boxes before the moof, the moof and the mdat header. The mdat payload is
+ * only counted, never kept.
  */
 export function fragmentPrefixWanted(kept: Uint8Array): number {
-  if (kept.length < 16) return 16;
   const view = new DataView(kept.buffer, kept.byteOffset, kept.byteLength);
-  const size32 = view.getUint32(0);
-  const size = size32 === 1 ? view.getBigUint64(8) : BigInt(size32);
-  return Number(size > BigInt(MAX_MOOF_BYTES) ? BigInt(MAX_MOOF_BYTES) : size) + MDAT_HEADER_ROOM;
+  let offset = 0;
+  for (;;) {
+    if (kept.length < offset + 16) return offset + 16;
+    const size32 = view.getUint32(offset);
+    const size = size32 === 1 ? view.getBigUint64(offset + 8) : BigInt(size32);
+    const type = String.fromCharCode(...kept.subarray(offset + 4, offset + 8));
+    if (!SEGMENT_LEADING_BOXES.has(type) || size < 8n || BigInt(offset) + size > BigInt(MAX_LEADING_BYTES)) {
+      return offset + Number(size > BigInt(MAX_MOOF_BYTES) ? BigInt(MAX_MOOF_BYTES) : size) + MDAT_HEADER_ROOM;
+    }
+    offset += Number(size);
+  }
 }
+
+/** Where a fragment body's `moof` lies, once its header has been read. */
+export interface MoofPlace {
+  /** Types of the boxes before it (only those `SEGMENT_LEADING_BOXES` allows). */
+  leading: string[];
+  /** The moof's payload: after its header, to its end. */
+  payloadStart: number;
+  end: number;
+}
+
+export type FragmentProblem = FragmentCheck['problems'][number];
 
 /**
  * Checks a fragment body, given its first bytes (`prefix`, at least what
@@ -45,28 +72,73 @@ export function fragmentPrefixWanted(kept: Uint8Array): number {
  * `traf`, then one `mdat` ending at the body's end; time and duration as the Manifest says.
  */
 export function checkFragment(prefix: Uint8Array, length: number, expected: ExpectedFragment): FragmentCheck {
-  const moofHeader = readTopBox(prefix, 0, length);
-  if (typeof moofHeader === 'string') return fail(moofHeader === 'truncated' ? VerifyCode.TRUNCATED : VerifyCode.NOT_FRAGMENT, `body of ${length} bytes: ${moofHeaderProblem(moofHeader)}`);
-  if (moofHeader.type !== 'moof') return fail(VerifyCode.NOT_FRAGMENT, `expected a 'moof' box first, found '${moofHeader.type}' (${length} bytes)`);
-  const moofEnd = moofHeader.offset + moofHeader.size;
-  if (moofEnd > length) return fail(VerifyCode.TRUNCATED, `body ends at byte ${length}, inside the ${moofHeader.size}-byte moof`);
-  if (moofEnd > prefix.length) return fail(VerifyCode.NOT_FRAGMENT, `moof of ${moofHeader.size} bytes is larger than the ${MAX_MOOF_BYTES} accepted`);
+  const place = locateMoof(prefix, length);
+  if (!('end' in place)) return { problems: [place] };
+  // Smooth clients never see the moov, so a trex default cannot be relied on: count it as 0.
+  const read = readFragmentMoof(prefix, place, () => 0);
+  if (!('info' in read)) return { problems: [read] };
+  const problems = checkMdat(prefix, place.end, length);
+  problems.push(...checkManifestTiming(read.info, expected, read.usedTrexDefault));
+  if (expected.streamType === 'video') problems.push(...checkSyncStart(read.info));
+  return { trackId: read.info.trackId, problems };
+}
 
-  let info: MoofInfo;
+/**
+ * The body's `moof`, or the one problem that stops reading it. With `leading`, the boxes a
+ * DASH or HLS segment may carry before it are passed over; a Smooth fragment has none.
+ */
+export function locateMoof(prefix: Uint8Array, length: number, leading: ReadonlySet<string> = new Set()): MoofPlace | FragmentProblem {
+  const before: string[] = [];
+  let moofHeader = readTopBox(prefix, 0, length);
+  while (typeof moofHeader !== 'string' && leading.has(moofHeader.type)) {
+    const next = moofHeader.offset + moofHeader.size;
+    if (next > length) return problem(VerifyCode.TRUNCATED, `body ends at byte ${length}, inside the '${moofHeader.type}' box before the moof`);
+    if (next + 8 <= length && next + 8 > prefix.length) return problem(VerifyCode.NOT_FRAGMENT, `boxes before the moof take more than the ${MAX_LEADING_BYTES} bytes accepted`);
+    before.push(moofHeader.type);
+    moofHeader = readTopBox(prefix, next, length);
+  }
+  if (typeof moofHeader === 'string') return problem(moofHeader === 'truncated' ? VerifyCode.TRUNCATED : VerifyCode.NOT_FRAGMENT, `body of ${length} bytes: ${moofHeaderProblem(moofHeader)}`);
+  if (moofHeader.type !== 'moof') {
+    const after = before.length === 0 ? 'first' : `after '${before.join("', '")}'`;
+    return problem(VerifyCode.NOT_FRAGMENT, `expected a 'moof' box ${after}, found '${moofHeader.type}' (${length} bytes)`);
+  }
+  const moofEnd = moofHeader.offset + moofHeader.size;
+  if (moofEnd > length) return problem(VerifyCode.TRUNCATED, `body ends at byte ${length}, inside the ${moofHeader.size}-byte moof`);
+  if (moofEnd > prefix.length) return problem(VerifyCode.NOT_FRAGMENT, `moof of ${moofHeader.size} bytes is larger than the ${MAX_MOOF_BYTES} accepted`);
+  return { leading: before, payloadStart: moofHeader.offset + moofHeader.headerSize, end: moofEnd };
+}
+
+/**
+ * The `moof`'s timing facts, with `defaultDuration` (and `defaultFlags`) standing for the
+ * `trex` of the track: none for Smooth clients, the init segment's for DASH and HLS players.
+ */
+export function readFragmentMoof(
+  prefix: Uint8Array,
+  place: MoofPlace,
+  defaultDuration: (trackId: number) => number,
+  defaultFlags: (trackId: number) => number | undefined = () => undefined,
+): { info: MoofInfo; usedTrexDefault: boolean } | FragmentProblem {
   let usedTrexDefault = false;
   try {
-    const payload = new Cursor(prefix, 0, 'moof', moofHeader.offset + moofHeader.headerSize, moofEnd);
-    // Smooth clients never see the moov, so a trex default cannot be relied on: count it as 0.
-    info = readMoof(payload, () => {
-      usedTrexDefault = true;
-      return 0;
-    });
+    const payload = new Cursor(prefix, 0, 'moof', place.payloadStart, place.end);
+    const info = readMoof(
+      payload,
+      (trackId) => {
+        usedTrexDefault = true;
+        return defaultDuration(trackId);
+      },
+      defaultFlags,
+    );
+    return { info, usedTrexDefault };
   } catch (e) {
     if (!isSmoothpubError(e)) throw e;
-    return fail(VerifyCode.NOT_FRAGMENT, `bad moof: ${e.message}`);
+    return problem(VerifyCode.NOT_FRAGMENT, `bad moof: ${e.message}`);
   }
+}
 
-  const problems: FragmentCheck['problems'] = [];
+/** What follows the `moof`: one `mdat` ending exactly at the body's end. */
+export function checkMdat(prefix: Uint8Array, moofEnd: number, length: number): FragmentProblem[] {
+  const problems: FragmentProblem[] = [];
   const mdatHeader = readTopBox(prefix, moofEnd, length);
   if (mdatHeader === 'truncated') {
     problems.push({ code: VerifyCode.TRUNCATED, message: `body ends at byte ${length}, ${moofEnd === length ? 'right after the moof: no mdat' : 'inside the mdat header'}` });
@@ -79,19 +151,25 @@ export function checkFragment(prefix: Uint8Array, length: number, expected: Expe
     if (mdatEnd > length) problems.push({ code: VerifyCode.TRUNCATED, message: `body ends at byte ${length}, ${mdatEnd - length} bytes short of the mdat's end at ${mdatEnd}` });
     if (mdatEnd < length) problems.push({ code: VerifyCode.NOT_FRAGMENT, message: `${length - mdatEnd} unexpected bytes after the mdat (a fragment is exactly moof + mdat)` });
   }
-  problems.push(...checkTiming(info, expected, usedTrexDefault));
-  // Clients start and switch quality levels at any chunk, decoding it with no picture
-  // before it. Audio is not checked: every AAC frame decodes alone, whatever its flags say.
-  if (expected.streamType === 'video' && info.firstSampleSync === false) {
-    problems.push({
-      code: VerifyCode.NON_SYNC_START,
-      message: 'fragment starts at a non-sync sample (its first sample\'s flags set sample_is_non_sync_sample): a client starting or switching quality levels here shows damaged pictures until the next keyframe',
-    });
-  }
-  return { trackId: info.trackId, problems };
+  return problems;
 }
 
-function checkTiming(info: MoofInfo, expected: ExpectedFragment, usedTrexDefault: boolean): FragmentCheck['problems'] {
+/**
+ * Clients start and switch quality levels at any fragment, decoding it with no picture
+ * before it. Only for video: every AAC frame decodes alone, whatever its flags say.
+ */
+export function checkSyncStart(info: MoofInfo): FragmentProblem[] {
+  if (info.firstSampleSync !== false) return [];
+  return [
+    {
+      code: VerifyCode.NON_SYNC_START,
+      message: 'fragment starts at a non-sync sample (its first sample\'s flags set sample_is_non_sync_sample): a client starting or switching quality levels here shows damaged pictures until the next keyframe',
+    },
+  ];
+}
+
+/** Smooth: the fragment starts at its URL's time and lasts its chunk's d (codec priming aside). */
+export function checkManifestTiming(info: MoofInfo, expected: ExpectedFragment, usedTrexDefault: boolean): FragmentCheck['problems'] {
   const problems: FragmentCheck['problems'] = [];
   const { duration, tfdt, tfxd } = info;
   const time = tfdt ?? tfxd?.time;
@@ -159,6 +237,6 @@ function moofHeaderProblem(p: HeaderProblem): string {
   return 'box size out of range: not an ISO BMFF box';
 }
 
-function fail(code: VerifyCodeValue, message: string): FragmentCheck {
-  return { problems: [{ code, message }] };
+function problem(code: VerifyCodeValue, message: string): FragmentProblem {
+  return { code, message };
 }

@@ -1,13 +1,21 @@
-import { isSmoothpubError } from '../errors.js';
-import { readManifest } from '../smooth/readManifest.js';
+import type { Mpd } from '../formats/dash/readMpd.js';
+import type { HlsMultivariantPlaylist } from '../formats/hls/playlistModel.js';
+import { FORMATS, type Format } from '../formats/model.js';
+import { MASTER_PLAYLIST_KEY, MPD_KEY } from '../formats/names.js';
 import type { Presentation } from '../smooth/model.js';
-import { formatFragmentUrl } from '../smooth/url.js';
-import { checkFragment, fragmentPrefixWanted, type ExpectedFragment } from './checkFragment.js';
+import { checkAliases } from './checkAliases.js';
 import { checkPolicyFiles } from './checkPolicy.js';
-import { contentLength, fetchBody, type FetchBodyOptions, type FetchResult } from './fetchBody.js';
-import { objectUrl, parseManifestUrl, redactUrl } from './manifestUrl.js';
-import { VerifyCode, type VerifyCodeValue, type VerifyProblem } from './problem.js';
-import { runAll } from '../util/runAll.js';
+import { checkHlsTrack } from './checkSegmentTiming.js';
+import { checkContentType } from './contentTypes.js';
+import { crawlObjects } from './crawlObjects.js';
+import { addDashTargets, readDashDocument } from './dashTargets.js';
+import { documentFormat, parseDocumentUrl } from './documentUrl.js';
+import { addHlsTargets, fetchMediaPlaylists, readHlsDocument, type HlsDocuments } from './hlsTargets.js';
+import { compareFragmentSets } from './compareFragmentSets.js';
+import { objectUrl, redactUrl } from './manifestUrl.js';
+import { VerifyCode, type VerifyProblem } from './problem.js';
+import { VerifySession, type FetchSettings } from './session.js';
+import { addSmoothTargets, checkSmoothTracks, readSmoothDocument } from './smoothTargets.js';
 
 export interface VerifyProgress {
   checked: number;
@@ -16,8 +24,15 @@ export interface VerifyProgress {
 }
 
 export interface VerifyOptions {
-  /** Fragments fetched at once; default 16. */
+  /** Objects fetched at once; default 16. */
   concurrency?: number;
+  /**
+   * Verify these formats' documents at their standard names in the URL's folder (the
+   * presentation root: `Manifest`, `manifest.mpd`, `master.m3u8`) and their media-services
+   * aliases, and check that DASH and HLS name exactly the Smooth fragment objects. Without
+   * it, only the document at the URL is verified.
+   */
+  formats?: readonly Format[];
   /** Also require clientaccesspolicy.xml and crossdomain.xml at the host root. */
   checkPolicy?: boolean;
   /** Send this Origin (e.g. `https://player.example`) and require CORS to allow it. */
@@ -33,54 +48,63 @@ export interface VerifyOptions {
   retryDelayMs?: number;
 }
 
+/** What one format's documents named, and how many problems concern it. */
+export interface VerifyFormatCounts {
+  /** Documents read: the Manifest, the MPD, the multivariant and media playlists, and aliases that matched. */
+  documents: number;
+  initSegments: number;
+  fragments: number;
+  problems: number;
+}
+
 export interface VerifyReport {
   ok: boolean;
   /** As given, with secrets in its query redacted. */
   manifestUrl: string;
+  /** Smooth StreamIndexes; without a Manifest, DASH AdaptationSets; else HLS media playlists. */
   streams: number;
+  /** Fragment objects fetched, each once however many formats name it. */
   fragments: number;
-  /** Fragment body bytes received. */
+  /** Init segments fetched (DASH, HLS). */
+  initSegments: number;
+  /** Fragment and init segment body bytes received. */
   bytes: number;
   seconds: number;
-  /** Every missing or corrupt object, in Manifest order (streams, levels, chunks). */
+  /**
+   * Every missing or corrupt document or object: documents first, then objects in the
+   * order their documents name them (streams, levels, chunks).
+   */
   problems: VerifyProblem[];
+  /** Each format verified. */
+  formats: Partial<Record<Format, VerifyFormatCounts>>;
 }
 
 export const DEFAULT_VERIFY_CONCURRENCY = 16;
-const MAX_MANIFEST_BYTES = 64 << 20;
 
-interface LevelState {
-  streamName: string;
-  bitrate: number;
-  /** The traf track ID of each chunk's fragment, as read. */
-  trackIds: (number | undefined)[];
-  /** Order of each chunk's job, to place track problems. */
-  orders: number[];
-  urls: string[];
-}
+const CANONICAL: Record<Format, string> = { smooth: 'Manifest', dash: MPD_KEY, hls: MASTER_PLAYLIST_KEY };
+const WHAT: Record<Format, string> = { smooth: 'the Manifest', dash: 'the MPD', hls: 'the multivariant playlist' };
+const DESCRIPTION: Record<Format, string> = { smooth: 'a Smooth Manifest', dash: 'a DASH MPD', hls: 'an HLS playlist' };
 
-interface Job {
-  order: number;
-  url: string;
-  expected: ExpectedFragment;
-  level: LevelState;
-  index: number;
-}
-
-interface OrderedProblem extends VerifyProblem {
-  order: number;
+/** One document read, by format. */
+interface Documents {
+  smooth?: { presentation: Presentation; order: number; url: string; bytes: Uint8Array };
+  dash?: { mpd: Mpd; order: number; url: string; bytes: Uint8Array };
+  hls?: { master: HlsMultivariantPlaylist; order: number; url: string; bytes: Uint8Array; playlists: HlsDocuments };
 }
 
 /**
- * Fetches a published presentation back like a player would: the Manifest, then every
- * fragment of every quality level, checking each body is the fragment its URL names
- * (status, length, moof + mdat, track, time, duration). Problems are values in the
- * report; only a malformed `manifestUrl` (smooth.bad-url) or an abort throws.
+ * Fetches a published presentation back like a player would: its document (a Smooth
+ * Manifest, a DASH MPD or an HLS multivariant playlist with its media playlists, told
+ * apart by content), then every init segment and fragment it names, checking each body is
+ * what its document says (status, length, moof + mdat, track, time, duration; `tfdt`
+ * against the MPD's timeline and the playlists' EXTINFs). With `formats`, every format's
+ * document beside it, sharing the fragment fetches. Problems are values in the report;
+ * only a malformed URL (smooth.bad-url) or an abort throws.
  */
 export async function verifyPresentation(manifestUrl: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
-  const loc = parseManifestUrl(manifestUrl);
-  const fetchOptions: Omit<FetchBodyOptions, 'keep' | 'headers'> = {
+  const loc = parseDocumentUrl(manifestUrl, options.formats !== undefined && options.formats.length > 0);
+  const fetchSettings: FetchSettings = {
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.timeoutMs ?? 30_000,
     retries: options.retries ?? 3,
@@ -89,127 +113,94 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
   };
   // Identity: Content-Length must then be the body's length, which is checked.
   const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(options.origin !== undefined && { origin: options.origin }) };
-  const problems: OrderedProblem[] = [];
-  const report = (streams: number, fragments: number, bytes: number): VerifyReport => {
-    problems.sort((a, b) => a.order - b.order);
-    return {
-      ok: problems.length === 0,
-      manifestUrl: redactUrl(manifestUrl),
-      streams,
-      fragments,
-      bytes,
-      seconds: (performance.now() - started) / 1000,
-      problems: problems.map(({ url, code, message }) => ({ url, code, message })),
-    };
-  };
-  const manifestShown = redactUrl(loc.manifest.href);
-  const addProblem = (order: number, url: string, code: VerifyCodeValue, message: string): void => {
-    problems.push({ order, url, code, message });
-  };
+  const session = new VerifySession(fetchSettings, headers, options.origin);
+  const concurrency = options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY;
+  const asked = options.formats !== undefined && options.formats.length > 0 ? FORMATS.filter((f) => options.formats!.includes(f)) : undefined;
 
-  const fetched = await fetchBody(loc.manifest.href, { ...fetchOptions, headers, keep: () => MAX_MANIFEST_BYTES + 1 });
-  const presentation = parseFetchedManifest(fetched, (message) => addProblem(-2, manifestShown, VerifyCode.MANIFEST, message));
-  if (fetched.kind === 'response' && fetched.status === 200) checkCors(fetched.headers, options.origin, (m) => addProblem(-2, manifestShown, VerifyCode.CORS, m));
-  if (options.checkPolicy) {
-    for (const p of await checkPolicyFiles(loc, fetchOptions)) addProblem(-1, redactUrl(p.url), p.code, p.message);
-  }
-  if (!presentation) return report(0, 0, 0);
-
-  const levels: LevelState[] = [];
-  const jobs: Job[] = [];
-  for (const stream of presentation.streams) {
-    try {
-      formatFragmentUrl(stream.url, 0, 0n);
-    } catch (e) {
-      if (!isSmoothpubError(e)) throw e;
-      addProblem(-2, manifestShown, VerifyCode.MANIFEST, `StreamIndex '${stream.name}': ${e.message}`);
+  // Documents first: those asked for at their standard names, or the one given.
+  const docs: Documents = {};
+  const verified: Format[] = [];
+  const documentCounts = new Map<Format, number>();
+  const counted = (f: Format, n = 1): void => void documentCounts.set(f, (documentCounts.get(f) ?? 0) + n);
+  const targets = asked ? asked.map((f) => ({ url: objectUrl(loc, CANONICAL[f]), expected: f as Format | undefined })) : [{ url: loc.manifest.href, expected: loc.named === 'root' ? undefined : loc.named }];
+  for (const target of targets) {
+    const order = session.nextOrder();
+    const hint = target.expected;
+    const fetched = await session.fetchDocument(target.url, hint === undefined ? 'the document' : WHAT[hint], order, hint === undefined ? [] : [hint]);
+    if (!fetched) {
+      if (hint !== undefined) verified.push(hint);
       continue;
     }
-    for (const q of stream.qualityLevels) {
-      const level: LevelState = { streamName: stream.name, bitrate: q.bitrate, trackIds: [], orders: [], urls: [] };
-      levels.push(level);
-      stream.chunks.forEach((c, index) => {
-        const url = objectUrl(loc, formatFragmentUrl(stream.url, q.bitrate, c.t));
-        const order = jobs.length;
-        level.orders.push(order);
-        level.urls.push(url);
-        jobs.push({ order, url, expected: { t: c.t, d: c.d, first: index === 0, streamType: stream.type }, level, index });
-      });
+    const found = documentFormat(fetched.text);
+    const format = asked ? hint! : (found ?? hint);
+    if (format === undefined) {
+      session.problem(order, target.url, VerifyCode.MANIFEST, `expected a Smooth Manifest, a DASH MPD or an HLS multivariant playlist, found ${JSON.stringify(fetched.text.slice(0, 40))}`, []);
+      continue;
     }
-  }
-
-  let checked = 0;
-  let bytes = 0;
-  options.onProgress?.({ checked, total: jobs.length, problems: problems.length });
-  await runAll(jobs, options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY, async (job) => {
-    const r = await fetchBody(job.url, { ...fetchOptions, headers, keep: fragmentPrefixWanted });
-    const problem = (code: VerifyCodeValue, message: string): void => addProblem(job.order, redactUrl(job.url), code, message);
-    if (r.kind === 'failed') {
-      problem(r.code, r.message);
-    } else if (r.status !== 200) {
-      problem(VerifyCode.HTTP_STATUS, `expected HTTP 200, found ${r.status}${r.status === 404 ? ' (missing)' : ''}`);
+    verified.push(format);
+    const problem = (message: string): void => session.problem(order, target.url, VerifyCode.MANIFEST, message, [format]);
+    if (asked && found !== undefined && found !== format) {
+      problem(`expected ${DESCRIPTION[format]} at ${CANONICAL[format]}, found ${DESCRIPTION[found]}`);
+      continue;
+    }
+    if (format !== 'smooth') checkContentType(format, fetched.headers, (m) => session.problem(order, target.url, VerifyCode.CONTENT_TYPE, m, [format]));
+    const bytes = fetched.bytes;
+    if (format === 'smooth') {
+      if (!/\/manifest$/i.test(new URL(target.url).pathname)) {
+        problem('a Smooth Manifest must be at a URL ending in /Manifest: clients find the fragments by stripping that from it');
+        continue;
+      }
+      const presentation = readSmoothDocument(fetched.text, problem);
+      if (presentation) docs.smooth = { presentation, order, url: target.url, bytes };
+    } else if (format === 'dash') {
+      const mpd = readDashDocument(fetched.text, target.url, problem);
+      if (mpd) docs.dash = { mpd, order, url: target.url, bytes };
     } else {
-      bytes += r.length;
-      checkCors(r.headers, options.origin, (m) => problem(VerifyCode.CORS, m));
-      const declared = contentLength(r.headers);
-      if (declared !== undefined && declared !== r.length) problem(VerifyCode.TRUNCATED, `Content-Length says ${declared} bytes, body has ${r.length}`);
-      const check = checkFragment(r.prefix, r.length, job.expected);
-      job.level.trackIds[job.index] = check.trackId;
-      for (const p of check.problems) problem(p.code, p.message);
+      const master = readHlsDocument(fetched.text, target.url, problem);
+      if (master) docs.hls = { master, order, url: target.url, bytes, playlists: await fetchMediaPlaylists(session, master, concurrency) };
     }
-    checked++;
-    options.onProgress?.({ checked, total: jobs.length, problems: problems.length });
-  }, options.signal);
-  options.signal?.throwIfAborted();
-
-  for (const level of levels) checkTracks(level, addProblem);
-  return report(presentation.streams.length, checked, bytes);
-}
-
-function parseFetchedManifest(r: FetchResult, problem: (message: string) => void): Presentation | undefined {
-  if (r.kind === 'failed') return void problem(`cannot fetch the Manifest: ${r.message}`);
-  if (r.status !== 200) return void problem(`cannot fetch the Manifest: expected HTTP 200, found ${r.status}`);
-  if (r.length > MAX_MANIFEST_BYTES) return void problem(`Manifest of ${r.length} bytes is larger than the ${MAX_MANIFEST_BYTES} accepted`);
-  let p: Presentation;
-  try {
-    p = readManifest(new TextDecoder().decode(r.prefix));
-  } catch (e) {
-    // Whatever the XML parser throws, a Manifest that cannot be read is a finding, not a crash.
-    return void problem(e instanceof Error ? e.message : String(e));
+    if (docs[format]) counted(format);
   }
-  if (p.isLive === true) return void problem('live presentations (IsLive="TRUE") are not supported: their fragments come and go');
-  return p;
-}
-
-/** A browser player on `origin` may read the response only if CORS allows that origin. */
-function checkCors(headers: Headers, origin: string | undefined, problem: (message: string) => void): void {
-  if (origin === undefined) return;
-  const allowed = headers.get('access-control-allow-origin');
-  if (allowed === '*' || allowed === origin) return;
-  problem(`expected Access-Control-Allow-Origin ${origin} or *, found ${allowed === null ? 'none' : JSON.stringify(allowed)}`);
-}
-
-/**
- * One quality level is one source track: a fragment carrying another track ID was
- * taken from elsewhere. The level's track is the one most of its fragments carry
- * (ties: the earliest), so one stray fragment is blamed, not the rest.
- */
-function checkTracks(level: LevelState, problem: (order: number, url: string, code: VerifyCodeValue, message: string) => void): void {
-  const counts = new Map<number, number>();
-  for (const id of level.trackIds) if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  if (counts.size < 2) return;
-  let main: number | undefined;
-  for (const id of level.trackIds) {
-    if (id === undefined) continue;
-    if (main === undefined || counts.get(id)! > counts.get(main)!) main = id;
+  if (docs.hls) counted('hls', docs.hls.playlists.medias.size);
+  if (asked) {
+    const matched = await checkAliases(session, loc, asked, { smooth: docs.smooth?.bytes, dash: docs.dash?.bytes, hls: docs.hls?.bytes }, concurrency);
+    for (const f of asked) counted(f, matched.get(f) ?? 0);
   }
-  level.trackIds.forEach((id, i) => {
-    if (id === undefined || id === main) return;
-    problem(
-      level.orders[i]!,
-      redactUrl(level.urls[i]!),
-      VerifyCode.TRACK_MISMATCH,
-      `fragment carries track ${id}, while ${counts.get(main!)} of the ${level.trackIds.length} fragments of QualityLevels(${level.bitrate}) in stream '${level.streamName}' carry track ${main}`,
-    );
-  });
+  if (options.checkPolicy) {
+    const order = session.nextOrder();
+    for (const p of await checkPolicyFiles(loc, fetchSettings)) session.problem(order, p.url, p.code, p.message, verified);
+  }
+
+  // Then every object they name, each once.
+  const smoothLevels = docs.smooth ? addSmoothTargets(session, docs.smooth.presentation, loc, docs.smooth.order) : [];
+  if (docs.dash) addDashTargets(session, docs.dash.mpd, docs.dash.url, docs.dash.order);
+  if (docs.hls) addHlsTargets(session, docs.hls.master, docs.hls.url, docs.hls.order, docs.hls.playlists);
+  if (docs.smooth && (docs.dash || docs.hls)) compareFragmentSets(session, { dash: docs.dash !== undefined, hls: docs.hls !== undefined });
+
+  const crawled = await crawlObjects(session, concurrency, options.onProgress);
+  for (const level of smoothLevels) checkSmoothTracks(session, level);
+  for (const track of docs.hls?.playlists.tracks ?? []) {
+    checkHlsTrack(track, (i, p) => session.problem(track.orders[i]!, track.urls[i]!, p.code, p.message, ['hls']));
+  }
+
+  const formats: VerifyReport['formats'] = {};
+  for (const f of verified) {
+    let inits = 0;
+    let fragments = 0;
+    for (const o of session.inits.values()) if (o.expectations.some((e) => e.format === f)) inits++;
+    for (const o of session.fragments.values()) if (o.expectations.some((e) => e.format === f)) fragments++;
+    formats[f] = { documents: documentCounts.get(f) ?? 0, initSegments: inits, fragments, problems: session.problemsOf(f) };
+  }
+  const problems = session.problemList(verified.length > 1, FORMATS);
+  return {
+    ok: problems.length === 0,
+    manifestUrl: redactUrl(manifestUrl),
+    streams: docs.smooth?.presentation.streams.length ?? docs.dash?.mpd.periods.reduce((n, p) => n + p.adaptationSets.length, 0) ?? docs.hls?.playlists.tracks.length ?? 0,
+    fragments: crawled.fragments,
+    initSegments: crawled.inits,
+    bytes: crawled.bytes,
+    seconds: (performance.now() - started) / 1000,
+    problems,
+    formats,
+  };
 }

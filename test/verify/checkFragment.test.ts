@@ -8,7 +8,7 @@ import { TFHD_DEFAULT_SAMPLE_DURATION, writeTfhd } from '../../src/bmff/tfhd.js'
 import { writeTfxd } from '../../src/bmff/tfxd.js';
 import { TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_SIZE, writeTrun } from '../../src/bmff/trun.js';
 import { box, boxHeader } from '../../src/bmff/writer.js';
-import { checkFragment, fragmentPrefixWanted, type ExpectedFragment } from '../../src/verify/checkFragment.js';
+import { checkFragment, checkMdat, fragmentPrefixWanted, locateMoof, SEGMENT_LEADING_BOXES, type ExpectedFragment } from '../../src/verify/checkFragment.js';
 import { fetchBody } from '../../src/verify/fetchBody.js';
 
 /** A Smooth fragment: moof{mfhd, traf{tfhd, trun (2 samples of 1000), timing}} mdat. */
@@ -90,6 +90,27 @@ test('fragmentPrefixWanted asks for the moof and the next header only, also with
   assert.equal(fragmentPrefixWanted(f.subarray(0, 16)), moofSize + 32);
   const large = concat(boxHeader('moof', 100, { largesize: true }), new Uint8Array(100));
   assert.equal(fragmentPrefixWanted(large), 116 + 32);
+});
+
+test('DASH/HLS segments may carry styp, sidx, prft or emsg before the moof: fragmentPrefixWanted and locateMoof pass over them; a Smooth fragment may not', () => {
+  const f = fragment({ tfdt: 0n, mdat: concat(boxHeader('mdat', 1 << 20), new Uint8Array(1 << 20)) });
+  const styp = box('styp', new Uint8Array(12));
+  const sidx = box('sidx', new Uint8Array(30));
+  const segment = concat(styp, sidx, f);
+  const moofSize = new DataView(f.buffer).getUint32(0);
+  assert.equal(fragmentPrefixWanted(segment.subarray(0, 10)), 16);
+  assert.equal(fragmentPrefixWanted(segment.subarray(0, 16)), styp.length + 16, 'past the styp, the next header');
+  assert.equal(fragmentPrefixWanted(segment.subarray(0, 200)), styp.length + sidx.length + moofSize + 32);
+  const place = locateMoof(segment, segment.length, SEGMENT_LEADING_BOXES);
+  assert.ok('end' in place);
+  assert.deepEqual(place.leading, ['styp', 'sidx']);
+  assert.equal(place.end, styp.length + sidx.length + moofSize);
+  assert.deepEqual(checkMdat(segment, place.end, segment.length), []);
+  // Only those boxes; and a Smooth fragment (checkFragment) starts with its moof.
+  assert.match(JSON.stringify(locateMoof(concat(box('free', new Uint8Array(4)), f), f.length + 12, SEGMENT_LEADING_BOXES)), /expected a 'moof' box first, found 'free'/);
+  assert.match(JSON.stringify(locateMoof(concat(styp, box('free', new Uint8Array(4))), styp.length + 12, SEGMENT_LEADING_BOXES)), /expected a 'moof' box after 'styp', found 'free'/);
+  assert.match(check(segment, at(0n)).join(), /^verify\.not-fragment: expected a 'moof' box first, found 'styp'/);
+  assert.match(JSON.stringify(locateMoof(styp.subarray(0, 10), 24, SEGMENT_LEADING_BOXES)), /verify\.truncated/);
 });
 
 test('fetchBody keeps only the prefix of a large body, counting the rest', async () => {

@@ -70,3 +70,41 @@ test('verify CLI: usage errors exit 2 (bad URL, concurrency, origin); an unreach
   assert.equal(r.status, 1);
   assert.equal(resultOf<VerifyReport>(r.stdout).problems[0]!.code, 'verify.manifest');
 });
+
+test('verify CLI --formats: a line per format, problems naming their formats, --json with context.formats; an MPD URL alone', async () => {
+  const s = await packageAndServe(sets.cleanIsm, { formats: ['smooth', 'dash', 'hls'] });
+  try {
+    let r = await cli(s.manifestUrl, '--formats', 'smooth,dash,hls');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^smooth: 2 documents, 0 init segments, 16 fragments, ok\ndash: 3 documents, 4 init segments, 16 fragments, ok\nhls: 7 documents, 4 init segments, 16 fragments, ok\nverified 16 fragments and 4 init segments of 2 streams \([\d.]+ KiB\) in [\d.]+ s: ok\n$/,
+    );
+    r = await cli(s.url('manifest.mpd'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^dash: 1 document, 4 init segments, 16 fragments, ok\nverified 16 fragments and 4 init segments of 2 streams/);
+
+    const init = 'QualityLevels(120000)/Fragments(video=i)';
+    await rm(join(s.dir, init));
+    r = await cli(s.url(''), '--formats', 'dash,hls');
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout.split('\n')[0], `problem verify.http-status: ${s.url(init)}: expected HTTP 200, found 404 (missing) [dash, hls]`);
+    assert.match(r.stdout, /\ndash: 3 documents, 4 init segments, 16 fragments, 1 problem\nhls: 7 documents, 4 init segments, 16 fragments, 1 problem\n/);
+
+    r = await cli(s.manifestUrl, '--formats', 'smooth,dash,hls', '--json');
+    assert.equal(r.status, 1);
+    const problems = parseEvents(r.stdout).filter((e) => e.event === 'problem') as unknown as { code: string; context: { url: string; formats: string[] } }[];
+    assert.deepEqual(problems.map((p) => [p.code, p.context.formats]), [['verify.http-status', ['dash', 'hls']]]);
+    const report = resultOf<VerifyReport>(r.stdout);
+    assert.deepEqual(Object.keys(report.formats), ['smooth', 'dash', 'hls']);
+    assert.equal(report.formats.smooth!.problems, 0);
+    assert.equal(report.formats.hls!.problems, 1);
+    assert.equal(report.initSegments, 4);
+
+    r = await cli(s.manifestUrl, '--formats', 'smooth,mss');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--formats takes a comma-separated list of smooth, dash, hls/);
+  } finally {
+    await s.close();
+  }
+});

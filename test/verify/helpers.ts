@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Format } from '../../src/formats/model.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
@@ -33,10 +34,10 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Packages `inputs` into a fresh temp folder and serves it at `mount` (default `/video.ism/`). */
-export async function packageAndServe(inputs: string[], opts: { policy?: boolean; mount?: string } = {}): Promise<Served> {
+/** Packages `inputs` (as `formats`, default Smooth alone) into a fresh temp folder and serves it at `mount` (default `/video.ism/`). */
+export async function packageAndServe(inputs: string[], opts: { policy?: boolean; mount?: string; formats?: Format[] } = {}): Promise<Served> {
   const dir = join(await mkdtemp(join(tmpdir(), 'smoothpub-verify-')), 'video.ism');
-  await packagePresentation({ inputs, outDir: dir, policy: opts.policy === true });
+  await packagePresentation({ inputs, outDir: dir, policy: opts.policy === true, ...(opts.formats && { formats: opts.formats }) });
   const mount = opts.mount ?? '/video.ism/';
   const server = await startStaticServer({ root: dir, mount });
   const base = new URL(mount, server.url).href;
@@ -63,8 +64,15 @@ export interface FaultyProxy {
   close(): Promise<void>;
 }
 
-/** An HTTP proxy to `target` that applies `fault(path, attempt)`; `stripCors` drops Access-Control-* headers. */
-export async function startFaultyProxy(target: string, fault: (path: string, attempt: number) => Fault, opts: { stripCors?: boolean } = {}): Promise<FaultyProxy> {
+/**
+ * An HTTP proxy to `target` that applies `fault(path, attempt)`; `stripCors` drops
+ * Access-Control-* headers; `contentType` replaces the Content-Type of the paths it names.
+ */
+export async function startFaultyProxy(
+  target: string,
+  fault: (path: string, attempt: number) => Fault,
+  opts: { stripCors?: boolean; contentType?: (path: string) => string | undefined } = {},
+): Promise<FaultyProxy> {
   const hits = new Map<string, number>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
@@ -80,6 +88,8 @@ export async function startFaultyProxy(target: string, fault: (path: string, att
       upstream.headers.forEach((v, k) => {
         if (!(opts.stripCors && k.startsWith('access-control-')) && k !== 'connection' && k !== 'keep-alive') headers[k] = v;
       });
+      const type = opts.contentType?.(decodeURIComponent(path));
+      if (type !== undefined) headers['content-type'] = type;
       res.writeHead(upstream.status, headers);
       if (what === 'short' || what === 'stall') {
         // 'short' closes the connection once the half has left; 'stall' keeps it open.
