@@ -12,14 +12,23 @@ export const MISSING_TFDT: FragmentProblem = {
   message: "no 'tfdt' in the moof's traf: DASH and HLS players place samples by it (package or publish with --formats dash or hls to add one)",
 };
 
-/** DASH: the `tfdt` is the segment's `$Time$` and its samples last the timeline's `d`, exactly. */
+/**
+ * How long a primed first fragment plays into the next one's time: its `tfdt` (unsigned)
+ * says 0 while its PIFF `tfxd` keeps the negative start of its samples (AAC priming, as
+ * smoothpub writes it for DASH and HLS: the samples as they are). 0 for any other fragment.
+ */
+export function primingOf(info: Pick<MoofInfo, 'tfdt' | 'tfxd'>): bigint {
+  return info.tfdt === 0n && info.tfxd !== undefined && info.tfxd.time < 0n ? -info.tfxd.time : 0n;
+}
+
+/** DASH: the `tfdt` is the segment's `$Time$` and its samples last the timeline's `d`, exactly (priming aside). */
 export function checkDashTiming(info: MoofInfo, e: { time: bigint; duration: bigint; timescale: number; where: string }, note: string): FragmentProblem[] {
   const problems: FragmentProblem[] = [];
   if (info.tfdt === undefined) problems.push(MISSING_TFDT);
   else if (info.tfdt !== e.time) {
     problems.push({ code: VerifyCode.TIME_MISMATCH, message: `tfdt says ${info.tfdt}, the MPD's SegmentTimeline (${e.where}) says $Time$ ${e.time}: off by ${offBy(info.tfdt - e.time, e.timescale)}` });
   }
-  if (info.duration !== e.duration) {
+  if (info.duration - primingOf(info) !== e.duration) {
     problems.push({ code: VerifyCode.DURATION_MISMATCH, message: `fragment lasts ${info.duration}, the MPD's SegmentTimeline (${e.where}) says d=${e.duration}${note}` });
   }
   return problems;
@@ -79,7 +88,7 @@ export function checkHlsTrack(track: HlsTrack, problem: (index: number, p: Fragm
     const extinf = extinfs[i]!;
     const said = toTicks(extinf.units, r.timescale);
     const slack = toleranceTicks(extinf.halfDigit, r.timescale);
-    if (abs(r.duration - said) > slack) {
+    if (abs(r.duration - r.priming - said) > slack) {
       problem(i, {
         code: VerifyCode.DURATION_MISMATCH,
         message: `fragment lasts ${r.duration} ticks of its init segment's timescale ${r.timescale} (${(Number(r.duration) / r.timescale).toFixed(6)} s), the playlist's EXTINF says ${track.extinfs[i]} s`,

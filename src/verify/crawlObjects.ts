@@ -3,7 +3,7 @@ import type { MoofInfo } from '../fragments/readMoof.js';
 import { runAll } from '../util/runAll.js';
 import { checkManifestTiming, checkMdat, checkSyncStart, fragmentPrefixWanted, locateMoof, readFragmentMoof, SEGMENT_LEADING_BOXES, type FragmentProblem, type MoofPlace } from './checkFragment.js';
 import { checkInitSegment, type InitSegment } from './checkInitSegment.js';
-import { checkDashTiming, MISSING_TFDT } from './checkSegmentTiming.js';
+import { checkDashTiming, MISSING_TFDT, primingOf } from './checkSegmentTiming.js';
 import { contentLength, type FetchResult } from './fetchBody.js';
 import { redactUrl } from './manifestUrl.js';
 import { VerifyCode } from './problem.js';
@@ -158,7 +158,7 @@ function checkExpectation(prefix: Uint8Array, place: MoofPlace, e: FragmentExpec
     return problems;
   }
   if (info.tfdt === undefined) problems.push(MISSING_TFDT);
-  if (init) e.track.results[e.index] = { tfdt: info.tfdt, duration: info.duration, timescale: init.timescale };
+  if (init) e.track.results[e.index] = { tfdt: info.tfdt, duration: info.duration, priming: primingOf(info), timescale: init.timescale };
   if (init?.handlerType === 'vide') problems.push(...checkSyncStart(info));
   return problems;
 }

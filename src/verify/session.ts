@@ -21,8 +21,8 @@ export interface SmoothLevel {
 export interface HlsTrack {
   url: string;
   extinfs: string[];
-  /** Per segment, once checked: the `tfdt` (if any) and the samples' duration in `timescale`. */
-  results: ({ tfdt: bigint | undefined; duration: bigint; timescale: number } | undefined)[];
+  /** Per segment, once checked: the `tfdt` (if any), the samples' duration in `timescale` and how much of it is priming (primingOf). */
+  results: ({ tfdt: bigint | undefined; duration: bigint; priming: bigint; timescale: number } | undefined)[];
   orders: number[];
   urls: string[];
 }

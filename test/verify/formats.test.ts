@@ -50,7 +50,7 @@ function documentUrls(base: string): { url: string; format: Format }[] {
 
 for (const [name, inputs] of [
   ['clean.ism', sets.cleanIsm],
-  ['users.ism (B-frames; AAC priming: the first audio fragment rebuilt to start at 0)', sets.usersIsm],
+  ['users.ism (B-frames; AAC priming: the first audio fragment given a tfdt of 0)', sets.usersIsm],
   ['multitrack.ismv (two languages)', sets.multitrack],
 ] as const) {
   test(`package --formats smooth,dash,hls verifies through every document URL and alias: ${name}`, () =>
