@@ -7,6 +7,7 @@ import { checkPolicyFiles } from './checkPolicy.js';
 import { contentLength, fetchBody, type FetchBodyOptions, type FetchResult } from './fetchBody.js';
 import { objectUrl, parseManifestUrl, redactUrl } from './manifestUrl.js';
 import { VerifyCode, type VerifyCodeValue, type VerifyProblem } from './problem.js';
+import type { Limiter } from '../util/limiter.js';
 import { runAll } from '../util/runAll.js';
 
 export interface VerifyProgress {
@@ -31,6 +32,8 @@ export interface VerifyOptions {
   retries?: number;
   /** First retry delay, doubled per attempt with jitter; default 250 ms. */
   retryDelayMs?: number;
+  /** Fetches in flight shared with other presentations verified at the same time (a library); replaces `concurrency`. */
+  limiter?: Limiter;
 }
 
 export interface VerifyReport {
@@ -141,8 +144,10 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
   let checked = 0;
   let bytes = 0;
   options.onProgress?.({ checked, total: jobs.length, problems: problems.length });
-  await runAll(jobs, options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY, async (job) => {
-    const r = await fetchBody(job.url, { ...fetchOptions, headers, keep: fragmentPrefixWanted });
+  const limiter = options.limiter;
+  await runAll(jobs, limiter?.size ?? options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY, async (job) => {
+    const fetchOne = (): Promise<FetchResult> => fetchBody(job.url, { ...fetchOptions, headers, keep: fragmentPrefixWanted });
+    const r = await (limiter === undefined ? fetchOne() : limiter.run(fetchOne, options.signal));
     const problem = (code: VerifyCodeValue, message: string): void => addProblem(job.order, redactUrl(job.url), code, message);
     if (r.kind === 'failed') {
       problem(r.code, r.message);

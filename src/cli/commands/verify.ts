@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../../errors.js';
 import { parseManifestUrl } from '../../verify/manifestUrl.js';
-import type { VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
+import type { VerifyOptions, VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
 import { diagnostic, printEvent, printStart, throttle } from '../events.js';
 import { JSON_OPTION, parseConcurrency, parsePositiveInt } from '../options.js';
 import { ExitCode, formatBytes } from '../output.js';
@@ -13,13 +13,25 @@ interface VerifyCliOptions {
   retries: string;
   policy?: boolean;
   origin?: string;
+  all?: boolean;
+  list?: string;
+  baseUrl?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
 }
 
 export function registerVerify(program: Command, signal: AbortSignal): void {
   program
     .command('verify')
-    .description('fetch a published presentation like a player and check every fragment: status, moof+mdat, track, time, duration, video starting at a keyframe')
-    .argument('<manifest-url>', 'the presentation\'s Manifest URL, e.g. https://host/video.ism/Manifest')
+    .description('fetch a published presentation (or every one under a prefix: --all, --list) like a player and check every fragment: status, moof+mdat, track, time, duration, video starting at a keyframe')
+    .argument('[manifest-url]', "the presentation's Manifest URL, e.g. https://host/video.ism/Manifest; with --all or --list: the prefix (az://container/prefix, s3://bucket/prefix, a folder with --base-url; --list also https://base/)")
+    .option('--all', 'verify every presentation published under the prefix (every object named Manifest)')
+    .option('--list <file>', 'verify the presentations this file names, one a line: paths under the prefix (films/a.ism) or Manifest URLs')
+    .option('--base-url <url>', "with --all/--list: the address players use for the prefix (CDN, public container); default: the store's own URL of each object")
+    .option('--endpoint <url>', 'with an az:// or s3:// prefix: blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
+    .option('--region <region>', 'with an s3:// prefix: S3 region')
+    .option('--path-style', 'with an s3:// prefix: path-style addressing (default when --endpoint is given)')
     .option(...JSON_OPTION)
     .option('--concurrency <n>', 'fragments fetched at once', '16')
     .option('--timeout <s>', 'longest wait in seconds for an answer or the next piece of a body', '30')
@@ -28,31 +40,40 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
     .option('--origin <origin>', 'send this Origin and require CORS to allow it (e.g. https://player.example)')
     .addHelpText(
       'after',
-      '\nEach problem is one line `problem <code>: <url>: <message>`; exit code 1 when any is found.\n\nExamples:\n  smoothpub verify https://account.blob.core.windows.net/videos/video.ism/Manifest\n  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --policy --origin https://player.example --json',
+      `
+Each problem is one line \`problem <code>: <url>: <message>\`; exit code 1 when any is found.
+
+Libraries: --all lists the prefix (credentials as for publish) and verifies every presentation
+with a Manifest under it, --concurrency shared by all; one line per presentation, those with
+problems listed at the end, exit code 1 if any. Fetched at --base-url/<path>/Manifest, or at
+the store's URL of each object (public containers; a SAS in the credentials is sent along).
+
+Examples:
+  smoothpub verify https://account.blob.core.windows.net/videos/video.ism/Manifest
+  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --policy --origin https://player.example --json
+  smoothpub verify --all az://media/films
+  smoothpub verify --all s3://my-bucket/films --base-url https://cdn.example/films`,
     )
-    .action(async (manifestUrl: string, opts: VerifyCliOptions) => {
+    .action(async (target: string | undefined, opts: VerifyCliOptions) => {
       if (opts.json) printStart('verify');
+      if (opts.all === true || opts.list !== undefined) {
+        const { runVerifyLibrary } = await import('./verifyLibrary.js');
+        await runVerifyLibrary(target, { ...opts, json: opts.json === true }, verifyOptions(opts, signal));
+        return;
+      }
+      if (opts.baseUrl !== undefined || opts.endpoint !== undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, '--base-url and --endpoint are for a library (--all or --list)');
+      if (target === undefined) throw new SmoothpubError(ErrorCode.USAGE, "missing required argument 'manifest-url'");
+      const manifestUrl = target;
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { verifyPresentation } = await import('../../verify/verifyPresentation.js');
-      const concurrency = parseConcurrency(opts.concurrency);
-      const timeoutMs = parsePositiveInt('--timeout', opts.timeout, 3600) * 1000;
-      const retries = opts.retries === '0' ? 0 : parsePositiveInt('--retries', opts.retries, 100);
+      const options = verifyOptions(opts, signal);
       asOption(() => parseManifestUrl(manifestUrl));
-      if (opts.origin !== undefined) checkOrigin(opts.origin);
       const progress = opts.json
         ? { update: throttle<VerifyProgress>((p) => printEvent('progress', { ...p }), (p) => p.checked === p.total), stop: () => undefined }
         : createProgressLine(true);
       let report: VerifyReport;
       try {
-        report = await verifyPresentation(manifestUrl, {
-          concurrency,
-          timeoutMs,
-          retries,
-          checkPolicy: opts.policy === true,
-          signal,
-          onProgress: (p) => progress.update(p),
-          ...(opts.origin !== undefined && { origin: opts.origin }),
-        });
+        report = await verifyPresentation(manifestUrl, { ...options, onProgress: (p) => progress.update(p) });
       } finally {
         progress.stop();
       }
@@ -64,6 +85,19 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
       }
       process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
     });
+}
+
+/** The options every presentation is verified with, one or a library of them. */
+function verifyOptions(opts: VerifyCliOptions, signal: AbortSignal): VerifyOptions {
+  if (opts.origin !== undefined) checkOrigin(opts.origin);
+  return {
+    concurrency: parseConcurrency(opts.concurrency),
+    timeoutMs: parsePositiveInt('--timeout', opts.timeout, 3600) * 1000,
+    retries: opts.retries === '0' ? 0 : parsePositiveInt('--retries', opts.retries, 100),
+    checkPolicy: opts.policy === true,
+    signal,
+    ...(opts.origin !== undefined && { origin: opts.origin }),
+  };
 }
 
 export function formatReport(r: VerifyReport): string {
@@ -96,7 +130,7 @@ function checkOrigin(origin: string): void {
 }
 
 /** One line rewritten in place on a terminal's stderr, at most 10 times a second. */
-function createProgressLine(enabled: boolean): { update(p: VerifyProgress): void; stop(): void } {
+export function createProgressLine(enabled: boolean): { update(p: VerifyProgress): void; stop(): void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   let last = 0;
   let shown = false;
