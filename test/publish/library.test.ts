@@ -258,10 +258,41 @@ test('publish --all killed with SIGKILL halfway: the re-run uploads nothing twic
   const after = putsUnder();
   assert.equal(after.size, total, 'every object PUT');
   assert.deepEqual([...after].filter(([, n]) => n > 1).map(([k]) => k), [], 'no object uploaded twice');
+  // One --concurrency for the whole library: never more puts at once, though presentations overlap.
+  const peak = proxy.peakInFlight.get('PUT') ?? 0;
+  assert.ok(peak >= 2 && peak <= 4, `at most 4 puts at once, found ${peak}`);
   const resumed = await stored('crash', 'lib');
   assertComplete(resumed);
   // And byte for byte the objects of the run that was verified.
   await assertSameAsLocal(resumed);
+});
+
+test('Ctrl-C (SIGINT) stops a library publish as it stops one presentation: exit 130 within 5 s, no error line about a presentation', { timeout: 60_000 }, async () => {
+  const prefix = `PUT /${az.accountName}/stop/lib/`;
+  const cli = startCli(['publish', '--all', lib, 'az://stop/lib', '--endpoint', `${proxy.url}/${az.accountName}`, '--concurrency', '2', '--json'], env());
+  const succeeded = proxy.succeeded;
+  const originalSet = succeeded.set.bind(succeeded);
+  let count = 0;
+  let sent = 0;
+  succeeded.set = (key: string, value: number) => {
+    originalSet(key, value);
+    if (key.startsWith(prefix) && ++count === 30) {
+      sent = Date.now();
+      cli.child.kill('SIGINT');
+    }
+    return succeeded;
+  };
+  let stopped: CliResult;
+  try {
+    stopped = await cli.done;
+  } finally {
+    succeeded.set = originalSet;
+  }
+  assert.equal(stopped.code, 130, describeRun(stopped));
+  assert.ok(Date.now() - sent < 5000, `ended ${Date.now() - sent} ms after the signal`);
+  const events = jsonLines(stopped.stdout);
+  assert.deepEqual(events[events.length - 1], { event: 'error', code: 'interrupted', message: 'interrupted by SIGINT', context: {} });
+  assert.deepEqual(events.filter((e) => e.event === 'error' && e.presentation !== undefined && e.presentation !== BROKEN), [], 'no presentation blamed for the stop');
 });
 
 test('publish --list: the listed presentations only, a missing entry named; each at the path a single publish of it would take', { timeout: 60_000 }, async () => {

@@ -56,7 +56,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option('--endpoint <url>', 'blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
     .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
-    .option('--concurrency <n>', 'requests in flight', String(DEFAULT_CONCURRENCY))
+    .option('--concurrency <n>', 'requests in flight (--all, --list: shared by the whole library)', String(DEFAULT_CONCURRENCY))
     .option('--retries <n>', 'retries per object on 408/429/5xx, resets and timeouts', '8')
     .option(FORCE_FLAGS, 'replace what the destination holds: upload unchanged objects too (e.g. for new Cache-Control), and overwrite policy files at the root that differ from ours')
     .option('--dry-run', 'print what would be uploaded, upload nothing')

@@ -33,7 +33,7 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
     .option('--region <region>', 'with an s3:// prefix: S3 region')
     .option('--path-style', 'with an s3:// prefix: path-style addressing (default when --endpoint is given)')
     .option(...JSON_OPTION)
-    .option('--concurrency <n>', 'fragments fetched at once', '16')
+    .option('--concurrency <n>', 'fragments fetched at once (--all, --list: shared by the whole library)', '16')
     .option('--timeout <s>', 'longest wait in seconds for an answer or the next piece of a body', '30')
     .option('--retries <n>', 'further attempts per object after a network error, a timeout, 429 or 5xx (0 for none)', '3')
     .option('--policy', 'also require clientaccesspolicy.xml and crossdomain.xml at the host root')
