@@ -2,12 +2,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { findPresentations, ISM_FILE, MANIFEST_FILE, MEDIA_FILE, type FoundPresentation } from '../plan/findPresentations.js';
-import { createObjectAccess } from '../source/objectSource.js';
+import { createObjectAccess, type ObjectRangeReader } from '../source/objectSource.js';
 import type { SourceAccess } from '../source/sourceAccess.js';
 import { createRemoteStore, type CreateStoreOptions } from '../stores/createStore.js';
 import { listFiles } from '../stores/folderStore.js';
 import type { ObjectReader } from '../stores/objectReader.js';
 import { parseDestination, type ParsedDestination } from '../stores/parseDestination.js';
+import type { Retrying } from './publishPlan.js';
 
 /** A presentation of a library, or why a `--list` entry is none. */
 export type LibraryEntry = FoundPresentation | { path: string; error: SmoothpubError };
@@ -32,15 +33,19 @@ export interface LibrarySource {
   close(): Promise<void>;
 }
 
-/** Opens `source`: a folder, `az://container/prefix` or `s3://bucket/prefix` (credentials as for publishing). */
-export async function openLibrarySource(source: string, options: CreateStoreOptions = {}): Promise<LibrarySource> {
+/**
+ * Opens `source`: a folder, `az://container/prefix` or `s3://bucket/prefix` (credentials as
+ * for publishing). A remote source's reads go through `retrying` (publish's retries: a 503
+ * or a dropped connection while indexing or reading a body is tried again).
+ */
+export async function openLibrarySource(source: string, options: CreateStoreOptions = {}, retrying?: Retrying): Promise<LibrarySource> {
   const parsed = parseDestination(source);
   if (parsed.kind === 'folder') {
     const info = await stat(parsed.path).catch(() => undefined);
     if (!info?.isDirectory()) throw new SmoothpubError(ErrorCode.BAD_OPTION, `the library must be a folder, az://container/prefix or s3://bucket/prefix; '${source}' is no folder`);
     return localSource(resolve(parsed.path), source);
   }
-  return remoteSource(parsed, await createRemoteStore(parsed, options));
+  return remoteSource(parsed, await createRemoteStore(parsed, options), retrying);
 }
 
 function localSource(root: string, location: string): LibrarySource {
@@ -75,18 +80,24 @@ function localSource(root: string, location: string): LibrarySource {
   };
 }
 
-function remoteSource(parsed: Exclude<ParsedDestination, { kind: 'folder' }>, reader: ObjectReader): LibrarySource {
+function remoteSource(parsed: Exclude<ParsedDestination, { kind: 'folder' }>, reader: ObjectReader, retrying?: Retrying): LibrarySource {
+  const reads: ObjectRangeReader =
+    retrying === undefined
+      ? reader
+      : { head: (key) => retrying(key, () => reader.head(key)), read: (key, offset, length, ifMatch) => retrying(key, () => reader.read(key, offset, length, ifMatch)) };
   const [scheme, name] = parsed.kind === 'azure' ? ['az', parsed.container] : ['s3', parsed.bucket];
   const location = `${scheme}://${name}${parsed.prefix === '' ? '' : `/${parsed.prefix}`}`;
-  const list = async (under: string): Promise<string[]> => {
+  const listOnce = async (under: string): Promise<string[]> => {
     const keys: string[] = [];
     if (reader.list) for await (const o of reader.list(under)) keys.push(o.key);
     return keys;
   };
+  // A listing that fails halfway is started again: one request per page, cheap to repeat.
+  const list = (under: string): Promise<string[]> => (retrying === undefined ? listOnce(under) : retrying(`list ${under}`, () => listOnce(under)));
   return {
     location,
     local: false,
-    files: createObjectAccess(reader, `${location}/`),
+    files: createObjectAccess(reads, `${location}/`),
     inputOf: (key) => key,
     findAll: async () => findPresentations(await list('')),
     async find(entry) {
@@ -102,7 +113,7 @@ function remoteSource(parsed: Exclude<ParsedDestination, { kind: 'folder' }>, re
       }
       const key = normalizeEntry(given, entry);
       const file = `${location}/${key}`;
-      if (key !== '' && (await reader.head(key)) !== undefined) {
+      if (key !== '' && (await reads.head(key)) !== undefined) {
         return ISM_FILE.test(key) ? { path: key, kind: 'ism', inputs: [key] } : notAPresentation(key, file, REMOTE_KINDS);
       }
       // The folder's own files, not those in folders below it (as the origin takes a folder).

@@ -102,7 +102,10 @@ export async function publishLibrary(opts: PublishLibraryOptions): Promise<Libra
   };
   const sourceKind = parseDestination(opts.source).kind;
   const sourceEndpoint = opts.sourceEndpoint ?? (sourceKind === dest.kind ? opts.endpoint : undefined);
-  const library = await openLibrarySource(opts.source, { ...storeOptions, ...(sourceEndpoint !== undefined && { endpoint: sourceEndpoint }) });
+  const pause = new GlobalPause();
+  const totals = { objects: 0, uploaded: 0, skipped: 0, kept: 0, bytes: 0, retries: 0 };
+  const withRetries = createRetrying({ ...opts, onEvent: emit }, pause, () => totals.retries++);
+  const library = await openLibrarySource(opts.source, { ...storeOptions, ...(sourceEndpoint !== undefined && { endpoint: sourceEndpoint }) }, withRetries);
   let store: Store | undefined;
   try {
     if (library.local && dest.kind === 'folder') refuseNested(opts.source, dest.path);
@@ -116,13 +119,10 @@ export async function publishLibrary(opts: PublishLibraryOptions): Promise<Libra
     emit({ type: 'found', presentations: entries.length, source: library.location });
 
     store = await createStore(dest, { ...storeOptions, ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }) });
-    const pause = new GlobalPause();
     const limiter = new Limiter(concurrency);
-    const totals = { objects: 0, uploaded: 0, skipped: 0, kept: 0, bytes: 0, retries: 0 };
     const add = (s: PublishSummary): void => {
       for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
     };
-    const withRetries = createRetrying({ ...opts, onEvent: emit }, pause, () => totals.retries++);
     const prepared = await prepareStore(store, opts, withRetries);
     // Per presentation: no setup of its own, and the policy files once, at the root.
     const shared: PublishOptions = { ...opts, cors: [], publicRead: false, limiter, pause, ...(library.files !== undefined && { files: library.files }) };

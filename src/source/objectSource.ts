@@ -40,6 +40,55 @@ export function openObjectSource(reader: Pick<ObjectRangeReader, 'read'>, key: s
 
 /** The largest `.ism` read whole. */
 const MAX_TEXT_BYTES = 1 << 20;
+/** Reads shorter than this (box headers, a `moov`, an `mfra`) are served from whole blocks... */
+const SMALL_READ = 4096;
+/** ...of this size, a few kept per opened source. */
+const BLOCK = 64 * 1024;
+const BLOCKS_KEPT = 4;
+
+/**
+ * Indexing a file reads a dozen small pieces near its start and its end (box headers, the
+ * `moov`, `mfro` then `mfra`): one request each would make the round trip, not the bytes,
+ * the cost of a remote library. Small reads are served from 64 KiB blocks fetched once (the
+ * last few kept); larger ones (fragments, speculative `moof` reads of 4 KiB) go straight to
+ * the store, so nothing much is read twice.
+ */
+export function withReadAhead<T extends ByteSource>(src: T): T {
+  const blocks = new Map<number, Promise<Uint8Array>>();
+  const block = (index: number): Promise<Uint8Array> => {
+    let b = blocks.get(index);
+    if (b === undefined) {
+      b = src.read(index * BLOCK, Math.min(BLOCK, src.size - index * BLOCK));
+      b.catch(() => blocks.delete(index));
+      blocks.set(index, b);
+      if (blocks.size > BLOCKS_KEPT) blocks.delete(blocks.keys().next().value!);
+    }
+    return b;
+  };
+  return {
+    ...src,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const end = Math.min(src.size, offset + length);
+      if (length >= SMALL_READ || end <= offset) return src.read(offset, length);
+      const first = Math.floor(offset / BLOCK);
+      const last = Math.floor((end - 1) / BLOCK);
+      const out = new Uint8Array(end - offset);
+      for (let i = first; i <= last; i++) {
+        const data = await block(i);
+        const from = Math.max(offset, i * BLOCK);
+        const to = Math.min(end, i * BLOCK + data.length);
+        if (to <= from) return out.subarray(0, Math.max(0, from - offset));
+        out.set(data.subarray(from - i * BLOCK, to - i * BLOCK), from - offset);
+        if (to < Math.min(end, (i + 1) * BLOCK)) return out.subarray(0, to - offset);
+      }
+      return out;
+    },
+    close: () => {
+      blocks.clear();
+      return src.close();
+    },
+  };
+}
 
 /**
  * The objects under a store prefix as a SourceAccess: files are keys relative to the
@@ -70,6 +119,6 @@ export function createObjectAccess(reader: ObjectRangeReader, base: string): Sou
       const source = openObjectSource(reader, key, version, base + key);
       return new TextDecoder().decode(await source.read(0, version.size));
     },
-    open: async (key) => openObjectSource(reader, key, await versionOf(key), base + key),
+    open: async (key) => withReadAhead(openObjectSource(reader, key, await versionOf(key), base + key)),
   };
 }

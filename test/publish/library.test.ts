@@ -106,6 +106,7 @@ after(async () => {
 });
 
 interface LibraryResult {
+  retries: number;
   presentations: number;
   published: number;
   failed: number;
@@ -207,9 +208,21 @@ test('publish --all from a local folder: all but the corrupt one published and v
   assert.match(last.failures[0]!.problems[0]!.url, /-copy\.ism\/QualityLevels\(64000\)\/Fragments\(audio=20053333\)$/);
 });
 
-test('publish --all from an az:// prefix: the sources read by range give the same objects as the local folder', { timeout: 120_000 }, async () => {
-  const r = await runCli(['publish', '--all', 'az://library/src', 'az://pub/remote', '--endpoint', az.endpoint, '--public', '--concurrency', '16', '--json'], env());
-  assertOnlyBrokenFailed(r);
+test('publish --all from an az:// prefix: the sources read by range (through a store failing 3 % of requests) give the same objects as the local folder', { timeout: 120_000 }, async () => {
+  // The library is read through a proxy that fails some requests (500, 503, dropped
+  // connections): listing, HEADs and range reads are retried as uploads are.
+  const faulty = await startFaultProxy(az.endpoint, { rate: 0.03, seed: 7 });
+  let r: CliResult;
+  try {
+    r = await runCli(
+      ['publish', '--all', 'az://library/src', 'az://pub/remote', '--endpoint', az.endpoint, '--source-endpoint', `${faulty.url}/${az.accountName}`, '--public', '--concurrency', '16', '--json'],
+      env(),
+    );
+  } finally {
+    await faulty.close();
+  }
+  const result = assertOnlyBrokenFailed(r);
+  assert.ok(faulty.faults > 0 && result.retries >= faulty.faults, `${faulty.faults} faults injected, ${result.retries} retries`);
   const remote = await stored('pub', 'remote');
   assertComplete(remote);
   await assertSameAsLocal(remote);

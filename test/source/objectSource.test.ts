@@ -42,3 +42,16 @@ test('a missing object is input.read-failed naming it; a huge .ism is refused be
   await assert.rejects(access.readText('big.ism'), (e: Error & { code?: string }) => e.code === 'smooth.bad-ism');
   assert.deepEqual(reader.reads, []);
 });
+
+test('small reads (box headers, moov, mfra) come from a few 64 KiB blocks; larger ones go straight to the store', async () => {
+  const data = Uint8Array.from({ length: 150_000 }, (_, i) => (i * 7) & 0xff);
+  const reader = memoryReader({ 'v.ismv': data });
+  const src = await createObjectAccess(reader, '').open('v.ismv');
+  const pieces: [number, number][] = [[0, 8], [0, 32], [24, 734], [758, 32], [65_530, 12], [149_990, 16], [149_900, 124], [758, 4096], [140_000, 20_000]];
+  for (const [offset, length] of pieces) {
+    assert.deepEqual(await src.read(offset, length), data.subarray(offset, Math.min(data.length, offset + length)), `${offset}+${length}`);
+  }
+  // Blocks 0, 1 (the read across 65536) and 2, then the two large reads themselves.
+  assert.equal(reader.reads.length, 5);
+  assert.equal(reader.heads.length, 1);
+});
