@@ -39,7 +39,7 @@ export interface LibrarySource {
  * or a dropped connection while indexing or reading a body is tried again).
  */
 export async function openLibrarySource(source: string, options: CreateStoreOptions = {}, retrying?: Retrying): Promise<LibrarySource> {
-  const parsed = parseDestination(source);
+  const parsed = parseLibrary(source);
   if (parsed.kind === 'folder') {
     const info = await stat(parsed.path).catch(() => undefined);
     if (!info?.isDirectory()) throw new SmoothpubError(ErrorCode.BAD_OPTION, `the library must be a folder, az://container/prefix or s3://bucket/prefix; '${source}' is no folder`);
@@ -122,6 +122,16 @@ function remoteSource(parsed: Exclude<ParsedDestination, { kind: 'folder' }>, re
     },
     close: () => reader.close?.() ?? Promise.resolve(),
   };
+}
+
+/** Where a library is: a folder, `az://container/prefix` or `s3://bucket/prefix`. */
+export function parseLibrary(source: string): ParsedDestination {
+  try {
+    return parseDestination(source);
+  } catch (e) {
+    if (!(e instanceof SmoothpubError)) throw e;
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `the library must be a folder, az://container/prefix or s3://bucket/prefix: ${e.message.replace(/^bad destination /, '')}`);
+  }
 }
 
 /** A list entry as a '/'-separated path inside the library: no `..`, no leading or trailing slash. */

@@ -12,7 +12,7 @@ import type { PublicReadChange, Store } from '../stores/store.js';
 import { Limiter } from '../util/limiter.js';
 import { runAll } from '../util/runAll.js';
 import { GlobalPause } from './backoff.js';
-import { openLibrarySource, type LibraryEntry, type LibrarySource } from './librarySource.js';
+import { openLibrarySource, parseLibrary, type LibraryEntry, type LibrarySource } from './librarySource.js';
 import { createRetrying, DEFAULT_CONCURRENCY, prepareStore, publishPlan, type PublishEvent, type PublishOptions, type PublishSummary } from './publishPlan.js';
 import { planSources, type PlanInputsOptions } from './publishPresentation.js';
 
@@ -100,7 +100,7 @@ export async function publishLibrary(opts: PublishLibraryOptions): Promise<Libra
     ...(opts.forcePathStyle !== undefined && { forcePathStyle: opts.forcePathStyle }),
     ...(opts.env !== undefined && { env: opts.env }),
   };
-  const sourceKind = parseDestination(opts.source).kind;
+  const sourceKind = parseLibrary(opts.source).kind;
   const sourceEndpoint = opts.sourceEndpoint ?? (sourceKind === dest.kind ? opts.endpoint : undefined);
   const pause = new GlobalPause();
   const totals = { objects: 0, uploaded: 0, skipped: 0, kept: 0, bytes: 0, retries: 0 };

@@ -19,10 +19,14 @@ export function publishEventLine(e: PublishEvent): [EventName, EventFields] {
   }
 }
 
-/** The stderr line of a retry or warning without --json; undefined for the other events. */
-export function publishEventText(e: PublishEvent): string | undefined {
-  if (e.type === 'retry') return `retry ${e.attempt} of ${e.key} in ${e.delayMs} ms: ${e.reason}`;
-  if (e.type === 'warning') return `warning ${e.code}: ${e.message}`;
+/**
+ * The stderr line of a retry or warning without --json; undefined for the other events.
+ * Of a library, `presentation` names the one it is about.
+ */
+export function publishEventText(e: PublishEvent, presentation?: string): string | undefined {
+  const about = presentation === undefined ? '' : `${presentation}: `;
+  if (e.type === 'retry') return `retry ${e.attempt} of ${about}${e.key} in ${e.delayMs} ms: ${e.reason}`;
+  if (e.type === 'warning') return `warning ${e.code}: ${about}${e.message}`;
   return undefined;
 }
 

@@ -149,8 +149,8 @@ function textRenderer(progress: boolean): Renderer {
         default: {
           if (e.type === 'object' && e.action === 'upload') counts.objects++;
           if (e.type === 'object' && e.action === 'upload') counts.bytes += e.size;
-          const text = publishEventText(e);
-          if (text !== undefined) say(process.stderr, e.presentation === undefined ? text : `${e.presentation}: ${text}`);
+          const text = publishEventText(e, e.presentation);
+          if (text !== undefined) say(process.stderr, text);
           else draw(false);
         }
       }
