@@ -139,7 +139,7 @@ function textRenderer(progress: boolean): Renderer {
           return;
         case 'published':
           counts.done++;
-          say(process.stdout, `published ${e.presentation}: ${describeCounts(e.summary)}, ${e.summary.seconds.toFixed(2)} s`);
+          say(process.stdout, `${e.summary.dryRun ? 'would publish' : 'published'} ${e.presentation}: ${describeCounts(e.summary)}, ${e.summary.seconds.toFixed(2)} s`);
           return;
         case 'failed':
           counts.done++;
