@@ -9,6 +9,10 @@ export const ErrorCode = {
   UNSUPPORTED_INPUT: 'input.unsupported',
   NO_TRACKS: 'input.no-tracks',
   READ_FAILED: 'input.read-failed',
+  /** A library entry (`publish --list`) that is no presentation: not a `.ism`, not a folder of media or a packaged folder. */
+  NOT_A_PRESENTATION: 'input.not-a-presentation',
+  /** `publish --all` / `verify --all` found nothing to do under the prefix. */
+  NO_PRESENTATIONS: 'input.no-presentations',
   BAD_MFRA: 'index.bad-mfra',
   MISALIGNED: 'index.misaligned',
   BAD_ISM: 'smooth.bad-ism',

@@ -29,6 +29,12 @@ export { startStaticServer, type StaticServer, type StaticServerOptions } from '
 export { verifyPresentation, VerifyCode, DEFAULT_VERIFY_CONCURRENCY, type VerifyFormatCounts, type VerifyOptions, type VerifyProgress, type VerifyReport, type VerifyProblem, type VerifyCodeValue } from './verify/index.js';
 export { publishPresentation, planInputs, type PublishPresentationOptions } from './publish/publishPresentation.js';
 export { publishPlan, DEFAULT_CONCURRENCY, type PublishEvent, type PublishOptions, type PublishSummary } from './publish/publishPlan.js';
+export { publishLibrary, type PublishLibraryOptions, type LibraryEvent, type LibrarySummary, type LibraryFailure } from './publish/publishLibrary.js';
+export { findPresentations, type FoundPresentation } from './plan/findPresentations.js';
+export { localAccess, type SourceAccess } from './source/sourceAccess.js';
+export { createObjectAccess, openObjectSource, type ObjectRangeReader, type ObjectVersion } from './source/objectSource.js';
+export { verifyLibrary, type VerifyLibraryOptions, type LibraryVerifyEvent, type LibraryVerifyReport, type LibraryVerifyFailure } from './verify/verifyLibrary.js';
+export { findPublished, type FindPublishedOptions, type PublishedPresentation } from './verify/findPublished.js';
 export { createStore, type CreateStoreOptions } from './stores/createStore.js';
 export { parseDestination, type ParsedDestination } from './stores/parseDestination.js';
 export { createFolderStore } from './stores/folderStore.js';

@@ -10,7 +10,7 @@ import type { Presentation } from '../smooth/model.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
-import { toInputEntry } from '../plan/loadPresentation.js';
+import { labelIndex, toInputEntry } from '../plan/loadPresentation.js';
 import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
@@ -280,7 +280,7 @@ async function indexOne(root: OriginRoot, id: string, options: LoadServedOptions
     }
     // Named by the source's id in its root (a remote source's name is its URL).
     const indexed = await indexSource(src, { concurrency: 16 });
-    const index = indexed.file === id ? indexed : { ...indexed, file: id, tracks: indexed.tracks.map((t) => ({ ...t, file: id })) };
+    const index = labelIndex(indexed, id);
     options.onIndexed?.(id, 'index');
     if (root.writeSidecar) await root.writeSidecar(index).catch(() => undefined);
     return { index: await retimeSource(index, src, 16), stamp };

@@ -9,8 +9,7 @@ export interface Stamp {
   etag?: string;
 }
 
-/** Files a folder presentation (`<name>.ism/`) is made of: Smooth media and plain MP4 renditions. */
-export const MEDIA_FILE = /\.(ismv|isma|mp4|m4v|m4a)$/i;
+export { MEDIA_FILE } from '../plan/findPresentations.js';
 
 /** What a presentation path is: a server manifest file, or a folder of media files. */
 export type Located = { kind: 'ism'; id: string; stamp: Stamp } | { kind: 'folder'; id: string; stamp: Stamp; media: string[] };

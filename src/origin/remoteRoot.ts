@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from '../fragments/sidecar.js';
 import { decodeSidecar } from '../fragments/sidecarFormat.js';
+import { openObjectSource } from '../source/objectSource.js';
 import type { ByteSource } from '../source/source.js';
 import type { ObjectReader } from '../stores/objectReader.js';
 import { MEDIA_FILE, type Located, type OriginRoot, type Stamp } from './originRoot.js';
@@ -33,13 +34,8 @@ export function createRemoteRoot(reader: ObjectReader, opts: RemoteRootOptions =
     if (stamp === undefined || stamp.size > maxBytes || stamp.mtimeMs < notBefore) return undefined;
     return new TextDecoder().decode(await reader.read(key, 0, stamp.size, stamp.etag));
   };
-  const source = (key: string, stamp: Stamp): ByteSource & { mtimeMs: number } => ({
-    name: `${reader.description}${key}`,
-    size: stamp.size,
-    mtimeMs: stamp.mtimeMs,
-    read: (offset, length) => reader.read(key, offset, Math.max(0, Math.min(length, stamp.size - offset)), stamp.etag),
-    close: () => Promise.resolve(),
-  });
+  const source = (key: string, stamp: Stamp): ByteSource & { mtimeMs: number } =>
+    openObjectSource(reader, key, { size: stamp.size, etag: stamp.etag ?? '', lastModified: stamp.mtimeMs }, `${reader.description}${key}`);
   return {
     description: reader.description,
     recheckMs: opts.recheckMs ?? 5000,

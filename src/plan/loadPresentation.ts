@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { indexSource } from '../fragments/indexSource.js';
-import { openFileSource } from '../source/fileSource.js';
+import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex } from '../fragments/types.js';
 import { readIsm, type IsmEntry } from '../smooth/ism.js';
@@ -18,6 +17,8 @@ export interface LoadOptions extends PresentationOptions {
   onIndexed?: (index: SourceIndex) => void;
   /** Stops indexing (rejects with its reason) when aborted. */
   signal?: AbortSignal;
+  /** Where the inputs are read from (default: local files; a store prefix for a remote library). */
+  files?: SourceAccess;
 }
 
 export interface LoadedPresentation extends BuiltPresentation {
@@ -31,18 +32,19 @@ export interface LoadedPresentation extends BuiltPresentation {
  */
 export async function loadPresentation(inputs: string[], options: LoadOptions = {}): Promise<LoadedPresentation> {
   if (inputs.length === 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'no inputs given: name .ismv/.isma files or a .ism server manifest');
-  const entries = (await Promise.all(inputs.map(resolveInput))).flat();
-  const files = [...new Set(entries.map((e) => e.file))];
+  const files = options.files ?? localAccess;
+  const entries = (await Promise.all(inputs.map((input) => resolveInput(input, files)))).flat();
+  const sourceFiles = [...new Set(entries.map((e) => e.file))];
   const indexes = new Map<string, SourceIndex>();
   const retimed = new Map<string, SourceIndex>();
   // A few files at once: each is O(fragments) small reads, mostly waiting on I/O.
   await runAll(
-    files,
+    sourceFiles,
     4,
     async (file) => {
-      const src = await openFileSource(file);
+      const src = await files.open(file);
       try {
-        const ix = await indexSource(src, options.signal ? { signal: options.signal } : {});
+        const ix = labelIndex(await indexSource(src, options.signal ? { signal: options.signal } : {}), file);
         options.onIndexed?.(ix);
         indexes.set(file, ix);
         retimed.set(file, await retimeSource(ix, src));
@@ -53,19 +55,21 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     options.signal,
   );
   let built = buildPresentation(selectTracks(entries, retimed), options);
-  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: openFileSource, ...(options.signal && { signal: options.signal }) });
-  return { ...built, sources: files.map((f) => indexes.get(f)!) };
+  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: (file) => files.open(file), ...(options.signal && { signal: options.signal }) });
+  return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 
-async function resolveInput(input: string): Promise<InputEntry[]> {
+async function resolveInput(input: string, files: SourceAccess): Promise<InputEntry[]> {
   if (!/\.ism$/i.test(input)) return [{ file: input }];
-  let xml: string;
-  try {
-    xml = await readFile(input, 'utf8');
-  } catch (e) {
-    throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: input }, { cause: e });
-  }
-  return readIsm(xml, input).entries.map(toInputEntry);
+  return readIsm(await files.readText(input), input).entries.map(toInputEntry);
+}
+
+/**
+ * An index named by the id its source is opened by again (a store key, where the byte
+ * source's name for messages is a URL), so the plan's bodies name that id.
+ */
+export function labelIndex(index: SourceIndex, id: string): SourceIndex {
+  return index.file === id ? index : { ...index, file: id, tracks: index.tracks.map((t) => ({ ...t, file: id })) };
 }
 
 /** A `.ism` entry as the track selection takes it. */

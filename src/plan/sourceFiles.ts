@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ObjectBody } from './plan.js';
-import { readAt } from '../source/readAt.js';
+import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
+import type { ByteSource } from '../source/source.js';
 import { fragmentParts, readFragmentBody, type FragmentPart } from '../fragments/fragmentParts.js';
 
 /** Bodies at most this large are read once into memory (hash + upload); larger ones stream twice. */
 export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
+/** Pieces of a larger body read through a byte source (a remote one: one Range request each). */
+const STREAM_CHUNK = 1024 * 1024;
 
 /** A planned object's bytes, ready to hash and send. */
 export interface LoadedBody {
@@ -20,17 +21,21 @@ export interface LoadedBody {
 }
 
 /**
- * Reads planned bodies from their source files through one handle per file, closed
+ * Reads planned bodies from their source files through one byte source per file, closed
  * after the file's last announced body: a source rendition serves thousands of
  * fragments through one descriptor, while a packaged folder (one file per object)
- * never holds more descriptors than reads in flight.
+ * never holds more descriptors than reads in flight. Files are local paths, or whatever
+ * `access` opens (the objects of a store prefix).
  */
 export class SourceFiles {
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  private readonly handles = new Map<string, Promise<ByteSource>>();
   private readonly uses = new Map<string, number>();
 
   /** Every body that will be loaded; files not announced here stay open until close(). */
-  constructor(bodies: Iterable<ObjectBody> = []) {
+  constructor(
+    bodies: Iterable<ObjectBody> = [],
+    private readonly access: SourceAccess = localAccess,
+  ) {
     for (const b of bodies) if (b.kind === 'range') this.uses.set(b.file, (this.uses.get(b.file) ?? 0) + 1);
   }
 
@@ -47,12 +52,10 @@ export class SourceFiles {
     await fh?.then((h) => h.close(), () => undefined);
   }
 
-  private handle(file: string): Promise<FileHandle> {
+  private handle(file: string): Promise<ByteSource> {
     let fh = this.handles.get(file);
     if (!fh) {
-      fh = open(file, 'r').catch((e: unknown) => {
-        throw new SmoothpubError(ErrorCode.READ_FAILED, `cannot open source: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file }, { cause: e });
-      });
+      fh = this.access.open(file);
       this.handles.set(file, fh);
     }
     return fh;
@@ -73,19 +76,21 @@ export class SourceFiles {
 
   /** A built fragment is small (one fragment's samples): always loaded into memory. */
   private async loadBuilt(file: string, parts: FragmentPart[], size: number, offset: number): Promise<LoadedBody> {
-    const fh = await this.handle(file);
-    const data = await readFragmentBody(parts, (offset, length) => readAt(fh, offset, length));
+    const src = await this.handle(file);
+    const data = await readFragmentBody(parts, (offset, length) => src.read(offset, length));
     if (data.length < size) throw shortRead(file, offset);
     return { size, md5: md5(data), open: () => data };
   }
 
   private async loadRange(file: string, offset: number, size: number): Promise<LoadedBody> {
     if (size <= IN_MEMORY_LIMIT) {
-      const data = await readAt(await this.handle(file), offset, size);
+      const data = await (await this.handle(file)).read(offset, size);
       if (data.length < size) throw shortRead(file, offset + data.length);
       return { size, md5: md5(data), open: () => data };
     }
-    const range = (): Readable => createReadStream(file, { start: offset, end: offset + size - 1 });
+    const access = this.access;
+    // Each attempt opens its own reader: the upload may retry after this file's shared one is closed.
+    const range = (): Readable => access.streamRange?.(file, offset, size) ?? Readable.from(readRange(access, file, offset, size), { objectMode: false });
     const hash = createHash('md5');
     let seen = 0;
     await pipeline(range(), async function* (chunks: AsyncIterable<Buffer>) {
@@ -102,6 +107,20 @@ export class SourceFiles {
   async close(): Promise<void> {
     for (const fh of this.handles.values()) await fh.then((h) => h.close(), () => undefined);
     this.handles.clear();
+  }
+}
+
+async function* readRange(access: SourceAccess, file: string, offset: number, size: number): AsyncGenerator<Uint8Array> {
+  const src = await access.open(file);
+  try {
+    for (let done = 0; done < size; ) {
+      const piece = await src.read(offset + done, Math.min(STREAM_CHUNK, size - done));
+      if (piece.length === 0) throw shortRead(file, offset + done);
+      done += piece.length;
+      yield piece;
+    }
+  } finally {
+    await src.close();
   }
 }
 

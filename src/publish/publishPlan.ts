@@ -1,5 +1,7 @@
 import { ErrorCode, SmoothpubError, type ErrorContext, type WarningCodeValue } from '../errors.js';
 import type { Plan, PlannedObject } from '../plan/plan.js';
+import type { SourceAccess } from '../source/sourceAccess.js';
+import type { Limiter } from '../util/limiter.js';
 import { runAll } from '../util/runAll.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 
@@ -63,6 +65,70 @@ export interface PublishOptions {
   cors?: string[];
   /** Make the Azure container's blobs publicly readable before any object (the store must support it); stored access policies and a wider level are kept. */
   publicRead?: boolean;
+  /** Where the plan's range bodies are read from (default: local files by path). */
+  files?: SourceAccess;
+  /**
+   * Requests in flight shared with other plans published at the same time (a library):
+   * each object holds one slot while it is read and uploaded. Without it, `concurrency`.
+   */
+  limiter?: Limiter;
+  /** A throttling pause shared with other plans publishing to the same store. */
+  pause?: GlobalPause;
+}
+
+/** Runs a store request with publish's retries: backoff, Retry-After, a shared pause when throttled. */
+export type Retrying = <T>(key: string, op: () => Promise<T>) => Promise<T>;
+
+/** Retries as `options` ask; `onRetry` counts and reports each one. */
+export function createRetrying(options: Pick<PublishOptions, 'retry' | 'signal' | 'onEvent'>, pause: GlobalPause, onRetry: () => void = () => undefined): Retrying {
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const signal = options.signal;
+  return async (key, op) => {
+    for (let attempt = 0; ; attempt++) {
+      await pause.wait(signal);
+      signal?.throwIfAborted();
+      try {
+        return await op();
+      } catch (e) {
+        // The caller stopped us (Ctrl-C): say so, not how the store request in flight failed.
+        if (signal?.aborted) throw signal.reason;
+        if (!isRetryable(e) || attempt >= policy.retries) throw e;
+        const delayMs = retryDelay(policy, attempt, e);
+        onRetry();
+        if (e.details.throttled) pause.extend(delayMs);
+        options.onEvent?.({ type: 'retry', key, attempt: attempt + 1, delayMs, reason: e.message, throttled: e.details.throttled });
+        await sleep(delayMs, signal);
+      }
+    }
+  };
+}
+
+/** What preparing a store did: whether the container was created (so it is empty), and the CORS and access changes. */
+export interface PreparedStore {
+  created: boolean;
+  publicAccess?: PublicReadChange;
+  cors?: 'added' | 'present';
+}
+
+/**
+ * Before any object: creates the container, bucket or folder when missing, then sets the
+ * CORS rules and public access `options` ask for. A dry run does none of it.
+ */
+export async function prepareStore(store: Store, options: Pick<PublishOptions, 'dryRun' | 'cors' | 'publicRead'>, withRetries: Retrying): Promise<PreparedStore> {
+  if (options.dryRun) return { created: false };
+  // Setup requests fail like any other (a 503, a dropped connection): retried the same way.
+  const prepared: PreparedStore = { created: (await withRetries('prepare', () => store.prepare())).created };
+  const { setCors, setPublicRead } = store;
+  if (options.cors !== undefined && options.cors.length > 0) {
+    if (!setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
+    const origins = options.cors;
+    prepared.cors = await withRetries('CORS rules', () => setCors.call(store, origins));
+  }
+  if (options.publicRead) {
+    if (!setPublicRead) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
+    prepared.publicAccess = await withRetries('public read access', () => setPublicRead.call(store));
+  }
+  return prepared;
 }
 
 
@@ -75,61 +141,33 @@ export interface PublishOptions {
 export async function publishPlan(plan: Plan, store: Store, options: PublishOptions = {}): Promise<PublishSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? ((): void => undefined);
-  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const signal = options.signal;
-  const pause = new GlobalPause();
-  const sources = new SourceFiles(plan.objects.map((o) => o.body));
+  const pause = options.pause ?? new GlobalPause();
+  const sources = new SourceFiles(
+    plan.objects.map((o) => o.body),
+    options.files,
+  );
   const state = { done: 0, uploaded: 0, skipped: 0, kept: 0, bytes: 0, retries: 0 };
-  let publicAccess: PublicReadChange | undefined;
-  let cors: 'added' | 'present' | undefined;
   const totalBytes = plan.totalBytes;
+  const withRetries = createRetrying(options, pause, () => state.retries++);
 
   emit({ type: 'start', objects: plan.objects.length, bytes: totalBytes, store: store.description });
-  let created = false;
-  if (!options.dryRun) {
-    // Setup requests fail like any other (a 503, a dropped connection): retried the same way.
-    created = (await withRetries('prepare', () => store.prepare())).created;
-    const { setCors, setPublicRead } = store;
-    if (options.cors !== undefined && options.cors.length > 0) {
-      if (!setCors) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--cors is not supported for ${store.description}`);
-      const origins = options.cors;
-      cors = await withRetries('CORS rules', () => setCors.call(store, origins));
-    }
-    if (options.publicRead) {
-      if (!setPublicRead) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--public is only for Azure containers, not ${store.description}`);
-      publicAccess = await withRetries('public read access', () => setPublicRead.call(store));
-    }
-  }
-  // A listing that fails halfway is started again: it is one request per page, cheap to repeat.
-  // A container this run just created is empty: no listing (one round trip less).
-  const existing = options.force || created ? new Map<string, StoredObject>() : await withRetries('list', () => listExisting(store, options.dryRun === true, signal));
+  const { created, publicAccess, cors } = await prepareStore(store, options, withRetries);
   // The account or bucket root is not ours: what it holds is looked at before writing there.
   const atRoot = (key: string): boolean => ROOT_KEYS.has(key) && store.putAtRoot !== undefined;
+  // A listing that fails halfway is started again: it is one request per page, cheap to repeat.
+  // A container this run just created is empty, and a plan of root objects only has nothing
+  // under the prefix: no listing (a round trip less; the whole library's, for its policy files).
+  const existing =
+    options.force || created || plan.objects.every((o) => atRoot(o.key))
+      ? new Map<string, StoredObject>()
+      : await withRetries('list', () => listExisting(store, options.dryRun === true, signal));
   const rootExisting = new Map<string, StoredObject>();
   if (!options.force && store.headAtRoot !== undefined) {
     const headAtRoot = store.headAtRoot.bind(store);
     for (const o of plan.objects.filter((p) => atRoot(p.key))) {
       const have = await withRetries(o.key, () => headAtRoot(o.key));
       if (have !== undefined) rootExisting.set(o.key, have);
-    }
-  }
-
-  async function withRetries<T>(key: string, op: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      await pause.wait(signal);
-      signal?.throwIfAborted();
-      try {
-        return await op();
-      } catch (e) {
-        // The caller stopped us (Ctrl-C): say so, not how the store request in flight failed.
-        if (signal?.aborted) throw signal.reason;
-        if (!isRetryable(e) || attempt >= policy.retries) throw e;
-        const delayMs = retryDelay(policy, attempt, e);
-        state.retries++;
-        if (e.details.throttled) pause.extend(delayMs);
-        emit({ type: 'retry', key, attempt: attempt + 1, delayMs, reason: e.message, throttled: e.details.throttled });
-        await sleep(delayMs, signal);
-      }
     }
   }
 
@@ -169,10 +207,12 @@ export async function publishPlan(plan: Plan, store: Store, options: PublishOpti
     const manifest = plan.objects.filter((o) => o.key === MANIFEST_KEY);
     const documents = plan.objects.filter((o) => o.document === true && o.key !== MANIFEST_KEY);
     const rest = plan.objects.filter((o) => o.document !== true && o.key !== MANIFEST_KEY);
-    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
-    await runAll(rest, concurrency, publishOne);
-    await runAll(documents, concurrency, publishOne);
-    for (const m of manifest) await publishOne(m);
+    const limiter = options.limiter;
+    const inSlot = limiter === undefined ? publishOne : (o: PlannedObject): Promise<void> => limiter.run(() => publishOne(o), signal);
+    const concurrency = Math.max(1, limiter?.size ?? options.concurrency ?? DEFAULT_CONCURRENCY);
+    await runAll(rest, concurrency, inSlot);
+    await runAll(documents, concurrency, inSlot);
+    for (const m of manifest) await inSlot(m);
   } finally {
     await sources.close();
     await store.close?.();

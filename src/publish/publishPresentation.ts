@@ -1,6 +1,6 @@
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan, type PlanOptions } from '../plan/buildPlan.js';
-import { loadPresentation } from '../plan/loadPresentation.js';
+import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { Plan } from '../plan/plan.js';
 import { isPresentationFolder, planFromFolder } from '../plan/planFromFolder.js';
@@ -23,10 +23,17 @@ export interface PublishPresentationOptions extends PublishOptions, PlanOptions,
   env?: NodeJS.ProcessEnv;
 }
 
+export type PlanInputsOptions = PlanOptions & LoadOptions & { onWarning?: (w: SmoothpubWarning) => void };
+
 /** The plan for some inputs: a packaged folder as it is, or sources indexed afresh. */
-export async function planInputs(inputs: string[], options: PlanOptions & PresentationOptions & { onWarning?: (w: SmoothpubWarning) => void } = {}): Promise<Plan> {
+export async function planInputs(inputs: string[], options: PlanInputsOptions = {}): Promise<Plan> {
   const only = inputs[0];
-  if (inputs.length === 1 && only !== undefined && (await isPresentationFolder(only))) return planFromFolder(only, options);
+  if (options.files === undefined && inputs.length === 1 && only !== undefined && (await isPresentationFolder(only))) return planFromFolder(only, options);
+  return planSources(inputs, options);
+}
+
+/** The plan for sources (media files, `.ism` server manifests), indexed afresh; their warnings go to `onWarning`. */
+export async function planSources(inputs: string[], options: PlanInputsOptions = {}): Promise<Plan> {
   const loaded = await loadPresentation(inputs, options);
   for (const w of presentationWarnings(loaded)) options.onWarning?.(w);
   return buildPlan(loaded, options);

@@ -139,6 +139,8 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
       }
     },
 
+    urlOf: (key) => container.getBlobClient(fullKey(key)).url,
+
     async read(key, offset, length, ifMatch) {
       if (length <= 0) return new Uint8Array(0);
       try {

@@ -36,13 +36,26 @@ export function createFolderStore(root: string): Store {
   return {
     description: root,
     prepare: async () => ({ created: (await makeFolder(root)).length > 0 }),
-    list: () => listFolder(root),
+    list: (under = '') => listFolder(join(root, ...under.split('/').filter((s) => s !== ''))),
     // The folder is the presentation root: policy files are objects like any other (no putAtRoot).
     put,
   };
 }
 
 async function* listFolder(root: string): AsyncGenerator<StoredObject> {
+  for await (const key of listFiles(root)) {
+    const path = join(root, ...key.split('/'));
+    const size = (await stat(path)).size;
+    yield { key, size, md5: await md5File(path) };
+  }
+}
+
+/**
+ * The regular files under `root` at any depth, as '/'-separated keys relative to it (a
+ * missing folder has none); a put's temporary files are left out. Symbolic links are not
+ * followed: a store holds no links, and a link may lead anywhere.
+ */
+export async function* listFiles(root: string): AsyncGenerator<string> {
   const walk = async function* (dir: string): AsyncGenerator<string> {
     let entries;
     try {
@@ -50,16 +63,14 @@ async function* listFolder(root: string): AsyncGenerator<StoredObject> {
     } catch {
       return;
     }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) yield* walk(p);
-      else if (e.isFile() && !/\.partial-\d+$/.test(e.name)) yield p;
+      else if (e.isFile() && !/\.partial-\d+$/.test(e.name)) yield relative(root, p).split(sep).join('/');
     }
   };
-  for await (const path of walk(root)) {
-    const size = (await stat(path)).size;
-    yield { key: relative(root, path).split(sep).join('/'), size, md5: await md5File(path) };
-  }
+  yield* walk(root);
 }
 
 async function md5File(path: string): Promise<string> {

@@ -27,6 +27,11 @@ export interface ObjectReader {
   read(key: string, offset: number, length: number, ifMatch?: string): Promise<Uint8Array>;
   /** Every object under folder `under` of the prefix, at any depth, when the store can list (Store.list). */
   list?(under: string): AsyncIterable<StoredObject>;
+  /**
+   * The object's address for a player (HTTP GET): anonymous, or carrying the SAS the store
+   * was opened with. A private container or bucket answers it 403 unless that SAS allows reads.
+   */
+  urlOf?(key: string): string;
   close?(): Promise<void>;
 }
 

@@ -92,6 +92,14 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
     s3Error(e, { operation, store: description, secrets, ...(key !== undefined && { key }), ...(signal !== undefined && { signal }) });
   const Bucket = opts.bucket;
   const fullKey = (key: string): string => (prefix === '' ? key : `${prefix}/${key}`);
+  const pathStyle = opts.forcePathStyle ?? opts.endpoint !== undefined;
+  const objectUrl = (full: string): string => {
+    const path = full.split('/').map(encodeURIComponent).join('/');
+    if (opts.endpoint === undefined) return `https://${Bucket}.s3.${region}.amazonaws.com/${path}`;
+    const base = new URL(opts.endpoint);
+    if (!pathStyle) base.hostname = `${Bucket}.${base.hostname}`;
+    return `${base.origin}${base.pathname.replace(/\/+$/, '')}${pathStyle ? `/${encodeURIComponent(Bucket)}` : ''}/${path}`;
+  };
 
   const putObject = async (fullKey: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
     const body = source();
@@ -158,6 +166,8 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
     },
+
+    urlOf: (key) => objectUrl(fullKey(key)),
 
     async head(key): Promise<ObjectInfo | undefined> {
       try {

@@ -1,4 +1,5 @@
 import type { Format } from '../formats/model.js';
+import type { Limiter } from '../util/limiter.js';
 import type { ExpectedFragment } from './checkFragment.js';
 import type { InitSegment } from './checkInitSegment.js';
 import { contentLength, fetchBody, type FetchBodyOptions, type FetchResult } from './fetchBody.js';
@@ -82,6 +83,9 @@ export class VerifySession {
     readonly fetchSettings: FetchSettings,
     readonly headers: Record<string, string>,
     readonly origin: string | undefined,
+    /** Fetch slots shared with other presentations verified at the same time (a library). */
+    readonly limiter?: Limiter,
+    readonly signal?: AbortSignal,
   ) {}
 
   nextOrder(): number {
@@ -138,7 +142,8 @@ export class VerifySession {
   }
 
   fetch(url: string, keep: FetchBodyOptions['keep']): Promise<FetchResult> {
-    return fetchBody(url, { ...this.fetchSettings, headers: this.headers, keep });
+    const one = (): Promise<FetchResult> => fetchBody(url, { ...this.fetchSettings, headers: this.headers, keep });
+    return this.limiter === undefined ? one() : this.limiter.run(one, this.signal);
   }
 
   /**

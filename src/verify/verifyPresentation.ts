@@ -1,4 +1,5 @@
 import type { Mpd } from '../formats/dash/readMpd.js';
+import type { Limiter } from '../util/limiter.js';
 import type { HlsMultivariantPlaylist } from '../formats/hls/playlistModel.js';
 import { FORMATS, type Format } from '../formats/model.js';
 import { MASTER_PLAYLIST_KEY, MPD_KEY } from '../formats/names.js';
@@ -46,6 +47,8 @@ export interface VerifyOptions {
   retries?: number;
   /** First retry delay, doubled per attempt with jitter; default 250 ms. */
   retryDelayMs?: number;
+  /** Fetches in flight shared with other presentations verified at the same time (a library); replaces `concurrency`. */
+  limiter?: Limiter;
 }
 
 /** What one format's documents named, and how many problems concern it. */
@@ -113,8 +116,8 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
   };
   // Identity: Content-Length must then be the body's length, which is checked.
   const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(options.origin !== undefined && { origin: options.origin }) };
-  const session = new VerifySession(fetchSettings, headers, options.origin);
-  const concurrency = options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY;
+  const session = new VerifySession(fetchSettings, headers, options.origin, options.limiter, options.signal);
+  const concurrency = options.limiter?.size ?? options.concurrency ?? DEFAULT_VERIFY_CONCURRENCY;
   const asked = options.formats !== undefined && options.formats.length > 0 ? FORMATS.filter((f) => options.formats!.includes(f)) : undefined;
 
   // Documents first: those asked for at their standard names, or the one given.

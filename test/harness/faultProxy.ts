@@ -13,6 +13,8 @@ export interface FaultProxy {
   succeeded: Map<string, number>;
   faults: number;
   requests: number;
+  /** The most requests of each method (`PUT`, `GET`, ...) the store was working on at once: a concurrency limit seen from the store's side. */
+  peakInFlight: Map<string, number>;
   /**
    * No client connection open and no forwarded request still waiting for the store: all
    * that reached the store has been answered. Wait for it (waitUntil) before counting.
@@ -35,6 +37,8 @@ export async function startFaultProxy(target: string, options: { rate: number; s
   let rate = options.rate;
   const succeeded = new Map<string, number>();
   const state = { faults: 0, requests: 0, connections: 0, forwarding: 0 };
+  const methods = new Map<string, number>();
+  const peakInFlight = new Map<string, number>();
   const pick = (): Fault => {
     if (random() >= rate) return 'none';
     const kinds: Fault[] = ['500', '503', 'drop', 'drop-after'];
@@ -57,9 +61,16 @@ export async function startFaultProxy(target: string, options: { rate: number; s
       return;
     }
     state.forwarding++;
+    const method = req.method ?? '';
+    const inFlight = (methods.get(method) ?? 0) + 1;
+    methods.set(method, inFlight);
+    peakInFlight.set(method, Math.max(peakInFlight.get(method) ?? 0, inFlight));
     let answered = false;
     const settle = (): void => {
-      if (!answered) state.forwarding--;
+      if (!answered) {
+        state.forwarding--;
+        methods.set(method, methods.get(method)! - 1);
+      }
       answered = true;
     };
     const upstream = httpRequest(
@@ -93,6 +104,7 @@ export async function startFaultProxy(target: string, options: { rate: number; s
   return {
     url: `http://127.0.0.1:${port}`,
     succeeded,
+    peakInFlight,
     get faults() {
       return state.faults;
     },

@@ -3,8 +3,8 @@ import cliProgress from 'cli-progress';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY } from '../../publish/defaults.js';
 import type { PublishEvent } from '../../publish/publishPlan.js';
-import type { PublicReadChange } from '../../stores/store.js';
-import { diagnostic, printEvent, printStart, throttle } from '../events.js';
+import { printEvent, printStart, throttle } from '../events.js';
+import { describePublicAccess, publishEventLine, publishEventText } from './publishEvents.js';
 import {
   FORCE_FLAGS,
   FOURCC_OPTION,
@@ -41,17 +41,23 @@ interface PublishCliOptions {
   formats: string;
   json?: boolean;
   progress: boolean;
+  all?: boolean;
+  list?: string;
+  sourceEndpoint?: string;
 }
 
 export function registerPublish(program: Command, signal: AbortSignal): void {
   program
     .command('publish')
-    .description('upload a presentation to Azure Blob Storage, S3 or a folder: fragments first, the Manifest last, resumable')
-    .argument('<inputs_and_dest...>', 'inputs (.ismv/.isma/.ism, or one packaged folder), then the destination')
+    .description('upload a presentation, or a whole library of them (--all, --list), to Azure Blob Storage, S3 or a folder: fragments first, the Manifest last, resumable')
+    .argument('<inputs_and_dest...>', 'inputs (.ismv/.isma/.ism, or one packaged folder), then the destination; with --all or --list: the library, then the destination prefix')
+    .option('--all', 'publish every presentation under the library (a folder, az:// or s3:// prefix): .ism files, *.ism/ folders of media, packaged folders; each to <destination>/<its path>/')
+    .option('--list <file>', 'publish the library presentations this file names, one a line (a .ism, a folder; relative to the library, or a URL or absolute path under it)')
+    .option('--source-endpoint <url>', 'blob service / S3 endpoint of a remote library (default: --endpoint when the library and destination are the same kind of store)')
     .option('--endpoint <url>', 'blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
     .option('--path-style', 'S3 path-style addressing (default when --endpoint is given)')
-    .option('--concurrency <n>', 'requests in flight', String(DEFAULT_CONCURRENCY))
+    .option('--concurrency <n>', 'requests in flight (--all, --list: shared by the whole library)', String(DEFAULT_CONCURRENCY))
     .option('--retries <n>', 'retries per object on 408/429/5xx, resets and timeouts', '8')
     .option(FORCE_FLAGS, 'replace what the destination holds: upload unchanged objects too (e.g. for new Cache-Control), and overwrite policy files at the root that differ from ours')
     .option('--dry-run', 'print what would be uploaded, upload nothing')
@@ -78,6 +84,15 @@ Destinations:
   <folder>                    a local folder (the same layout as \`package\`)
 The prefix is the presentation root: the Manifest lands at <prefix>/Manifest.
 
+Libraries (--all, --list): smoothpub publish --all <library> <destination-prefix>
+  The library is a folder, az://container/prefix or s3://bucket/prefix (read by range, with
+  the destination's credentials). Every .ism, every folder named *.ism holding .ismv/.isma/
+  .mp4/.m4a files, and (local libraries) every packaged folder with a Manifest is published
+  to <destination-prefix>/<its path in the library>/, where \`serve <library>\` answers it:
+  films/a/video.ism -> <destination-prefix>/films/a/video.ism/Manifest. --concurrency is
+  shared by all of them. A presentation that fails (corrupt source, unreadable .ism) is
+  reported and the others go on; every failure is listed at the end, exit code 1.
+
 A re-run (after a crash, Ctrl-C or kill -9) lists the destination once and uploads only
 objects that are missing or differ (size + MD5). The Manifest goes last, after every
 fragment succeeded (and with --formats dash,hls the MPD and playlists just before it),
@@ -91,37 +106,44 @@ file at the root (with a warning) unless --force.
 Examples:
   smoothpub publish video.ism az://media/video.ism --policy --cors '*' --public
   smoothpub publish out/video.ism s3://my-bucket/films/video.ism --region eu-west-1
-  smoothpub publish video.ism az://media/video.ism --formats smooth,dash,hls`,
+  smoothpub publish video.ism az://media/video.ism --formats smooth,dash,hls
+  smoothpub publish --all az://archive/assets az://media/films --public --cors '*' --formats smooth,dash,hls
+  smoothpub publish --list todo.txt /srv/media s3://my-bucket/films`,
     )
     .action(async (args: string[], opts: PublishCliOptions) => {
       if (opts.json) printStart('publish');
+      if (args.length < 2) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'publish needs at least one input and a destination');
+      // One set of options for a presentation and for each presentation of a library.
+      const common = {
+        concurrency: parseConcurrency(opts.concurrency),
+        retry: { retries: parsePositiveInt('--retries', opts.retries, 100), baseDelayMs: 200, maxDelayMs: 30_000 },
+        force: opts.force === true,
+        dryRun: opts.dryRun === true,
+        policy: opts.policy === true,
+        fourCC: parseFourCC(opts.fourcc),
+        fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+        manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
+        formats: parseFormats(opts.formats),
+        publicRead: opts.public === true,
+        fragmentCacheControl: opts.fragmentCacheControl,
+        manifestCacheControl: opts.manifestCacheControl,
+        ...(opts.cors !== undefined && { cors: opts.cors.split(',').map((s) => s.trim()).filter(Boolean) }),
+        ...storeLocation(opts),
+        signal,
+      };
+      if (opts.all === true || opts.list !== undefined) {
+        const { runPublishLibrary } = await import('./publishLibrary.js');
+        await runPublishLibrary(args, { ...opts, json: opts.json === true }, common);
+        return;
+      }
+      if (opts.sourceEndpoint !== undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, '--source-endpoint is for a library (--all or --list)');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { publishPresentation } = await import('../../publish/publishPresentation.js');
-      if (args.length < 2) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'publish needs at least one input and a destination');
       const inputs = args.slice(0, -1);
       const dest = args[args.length - 1]!;
       const render = createPublishRenderer(opts.json === true, opts.progress);
       try {
-        const summary = await publishPresentation({
-          inputs,
-          dest,
-          concurrency: parseConcurrency(opts.concurrency),
-          retry: { retries: parsePositiveInt('--retries', opts.retries, 100), baseDelayMs: 200, maxDelayMs: 30_000 },
-          force: opts.force === true,
-          dryRun: opts.dryRun === true,
-          policy: opts.policy === true,
-          fourCC: parseFourCC(opts.fourcc),
-          fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
-          manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
-          formats: parseFormats(opts.formats),
-          publicRead: opts.public === true,
-          fragmentCacheControl: opts.fragmentCacheControl,
-          manifestCacheControl: opts.manifestCacheControl,
-          ...(opts.cors !== undefined && { cors: opts.cors.split(',').map((s) => s.trim()).filter(Boolean) }),
-          ...storeLocation(opts),
-          signal,
-          onEvent: render.event,
-        });
+        const summary = await publishPresentation({ inputs, dest, ...common, onEvent: render.event });
         render.stop();
         if (opts.json) {
           printEvent('result', { command: 'publish', ...summary });
@@ -142,46 +164,25 @@ Examples:
     });
 }
 
-function describePublicAccess(p: PublicReadChange): string {
-  const policies = `${p.storedAccessPolicies} stored access polic${p.storedAccessPolicies === 1 ? 'y' : 'ies'} kept`;
-  if (p.before === p.after) return `public access: already ${p.after}, left as it is (${policies})\n`;
-  return `public access: ${p.before} -> ${p.after} (${policies})\n`;
-}
 
 /** Progress bar on a TTY; JSON lines with --json (progress at most 4 per second). */
 function createPublishRenderer(json: boolean, progress: boolean): { event(e: PublishEvent): void; stop(): void } {
   if (json) {
     const printProgress = throttle<Extract<PublishEvent, { type: 'progress' }>>(
-      (p) => printEvent('progress', { done: p.done, objects: p.objects, bytes: p.bytes, totalBytes: p.totalBytes, uploaded: p.uploaded, skipped: p.skipped, retries: p.retries }),
+      (p) => printEvent(...publishEventLine(p)),
       (p) => p.done === p.objects,
     );
     return {
       event(e) {
-        switch (e.type) {
-          case 'start':
-            // The plan's size, as a first progress line (the `start` line came before any work).
-            printEvent('progress', { done: 0, objects: e.objects, bytes: 0, totalBytes: e.bytes, uploaded: 0, skipped: 0, retries: 0 });
-            return;
-          case 'progress':
-            printProgress(e);
-            return;
-          case 'object':
-            printEvent('object', { key: e.key, action: e.action, size: e.size });
-            return;
-          case 'retry':
-            printEvent('warning', diagnostic('publish.retry', `retry ${e.attempt} of ${e.key} in ${e.delayMs} ms: ${e.reason}`, { key: e.key, attempt: e.attempt, delayMs: e.delayMs, throttled: e.throttled }));
-            return;
-          case 'warning':
-            printEvent('warning', diagnostic(e.code, e.message, e.context ?? (e.key === undefined ? {} : { key: e.key })));
-            return;
-        }
+        if (e.type === 'progress') printProgress(e);
+        else printEvent(...publishEventLine(e));
       },
       stop: () => undefined,
     };
   }
   const warn = (e: PublishEvent): void => {
-    if (e.type === 'retry') process.stderr.write(`retry ${e.attempt} of ${e.key} in ${e.delayMs} ms: ${e.reason}\n`);
-    if (e.type === 'warning') process.stderr.write(`warning ${e.code}: ${e.message}\n`);
+    const line = publishEventText(e);
+    if (line !== undefined) process.stderr.write(`${line}\n`);
   };
   if (!progress || !process.stderr.isTTY) return { event: warn, stop: () => undefined };
   const bar = new cliProgress.SingleBar(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../../errors.js';
 import { parseDocumentUrl } from '../../verify/documentUrl.js';
-import type { VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
+import type { VerifyOptions, VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
 import { diagnostic, printEvent, printStart, throttle } from '../events.js';
 import { JSON_OPTION, parseConcurrency, parseFormats, parsePositiveInt } from '../options.js';
 import { ExitCode, formatBytes } from '../output.js';
@@ -14,15 +14,27 @@ interface VerifyCliOptions {
   policy?: boolean;
   origin?: string;
   formats?: string;
+  all?: boolean;
+  list?: string;
+  baseUrl?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
 }
 
 export function registerVerify(program: Command, signal: AbortSignal): void {
   program
     .command('verify')
-    .description('fetch a published presentation like a player and check every fragment: status, moof+mdat, track, time, duration, video starting at a keyframe; Smooth, DASH or HLS')
-    .argument('<manifest-url>', 'a Smooth Manifest, DASH MPD or HLS multivariant playlist URL (told apart by content), e.g. https://host/video.ism/Manifest, .../manifest.mpd, .../master.m3u8; with --formats also the presentation folder')
+    .description('fetch a published presentation (or every one under a prefix: --all, --list) like a player and check every fragment: status, moof+mdat, track, time, duration, video starting at a keyframe; Smooth, DASH or HLS')
+    .argument('[manifest-url]', "a Smooth Manifest, DASH MPD or HLS multivariant playlist URL (told apart by content), e.g. https://host/video.ism/Manifest, .../manifest.mpd, .../master.m3u8; with --formats also the presentation folder; with --all or --list: the prefix (az://container/prefix, s3://bucket/prefix, a folder with --base-url; --list also https://base/)")
+    .option('--all', 'verify every presentation published under the prefix (every object named Manifest)')
+    .option('--list <file>', 'verify the presentations this file names, one a line: paths under the prefix (films/a.ism) or Manifest URLs')
+    .option('--base-url <url>', "with --all/--list: the address players use for the prefix (CDN, public container); default: the store's own URL of each object")
+    .option('--endpoint <url>', 'with an az:// or s3:// prefix: blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
+    .option('--region <region>', 'with an s3:// prefix: S3 region')
+    .option('--path-style', 'with an s3:// prefix: path-style addressing (default when --endpoint is given)')
     .option(...JSON_OPTION)
-    .option('--concurrency <n>', 'fragments and init segments fetched at once', '16')
+    .option('--concurrency <n>', 'fragments and init segments fetched at once (--all, --list: shared by the whole library)', '16')
     .option('--timeout <s>', 'longest wait in seconds for an answer or the next piece of a body', '30')
     .option('--retries <n>', 'further attempts per object after a network error, a timeout, 429 or 5xx (0 for none)', '3')
     .option('--policy', 'also require clientaccesspolicy.xml and crossdomain.xml at the host root')
@@ -30,33 +42,43 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
     .option('--formats <list>', 'verify these formats\' documents beside the URL (smooth, dash, hls: Manifest, manifest.mpd, master.m3u8 and their manifest(format=...) aliases), sharing the fragment fetches, and require DASH and HLS to name exactly the Smooth fragments; default: only the document at the URL')
     .addHelpText(
       'after',
-      '\nEach problem is one line `problem <code>: <url>: <message>` (when several formats are verified, those it concerns follow in brackets); exit code 1 when any is found.\n\nExamples:\n  smoothpub verify https://account.blob.core.windows.net/videos/video.ism/Manifest\n  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --policy --origin https://player.example --json\n  smoothpub verify http://127.0.0.1:8080/video.ism/manifest.mpd\n  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --formats smooth,dash,hls',
+      `
+Each problem is one line \`problem <code>: <url>: <message>\` (when several formats are verified,
+those it concerns follow in brackets); exit code 1 when any is found.
+
+Libraries: --all lists the prefix (credentials as for publish) and verifies every presentation
+with a Manifest under it, --concurrency shared by all; one line per presentation, those with
+problems listed at the end, exit code 1 if any. Fetched at --base-url/<path>/Manifest, or at
+the store's URL of each object (public containers; a SAS in the credentials is sent along).
+
+Examples:
+  smoothpub verify https://account.blob.core.windows.net/videos/video.ism/Manifest
+  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --policy --origin https://player.example --json
+  smoothpub verify http://127.0.0.1:8080/video.ism/manifest.mpd
+  smoothpub verify http://127.0.0.1:8080/video.ism/Manifest --formats smooth,dash,hls
+  smoothpub verify --all az://media/films --formats smooth,dash,hls
+  smoothpub verify --all s3://my-bucket/films --base-url https://cdn.example/films`,
     )
-    .action(async (manifestUrl: string, opts: VerifyCliOptions) => {
+    .action(async (target: string | undefined, opts: VerifyCliOptions) => {
       if (opts.json) printStart('verify');
+      if (opts.all === true || opts.list !== undefined) {
+        const { runVerifyLibrary } = await import('./verifyLibrary.js');
+        await runVerifyLibrary(target, { ...opts, json: opts.json === true }, verifyOptions(opts, signal));
+        return;
+      }
+      if (opts.baseUrl !== undefined || opts.endpoint !== undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, '--base-url and --endpoint are for a library (--all or --list)');
+      if (target === undefined) throw new SmoothpubError(ErrorCode.USAGE, "missing required argument 'manifest-url'");
+      const manifestUrl = target;
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { verifyPresentation } = await import('../../verify/verifyPresentation.js');
-      const concurrency = parseConcurrency(opts.concurrency);
-      const timeoutMs = parsePositiveInt('--timeout', opts.timeout, 3600) * 1000;
-      const retries = opts.retries === '0' ? 0 : parsePositiveInt('--retries', opts.retries, 100);
-      const formats = opts.formats === undefined ? undefined : parseFormats(opts.formats);
-      asOption(() => parseDocumentUrl(manifestUrl, formats !== undefined));
-      if (opts.origin !== undefined) checkOrigin(opts.origin);
+      const options = verifyOptions(opts, signal);
+      asOption(() => parseDocumentUrl(manifestUrl, options.formats !== undefined));
       const progress = opts.json
         ? { update: throttle<VerifyProgress>((p) => printEvent('progress', { ...p }), (p) => p.checked === p.total), stop: () => undefined }
         : createProgressLine(true);
       let report: VerifyReport;
       try {
-        report = await verifyPresentation(manifestUrl, {
-          concurrency,
-          timeoutMs,
-          retries,
-          checkPolicy: opts.policy === true,
-          signal,
-          onProgress: (p) => progress.update(p),
-          ...(opts.origin !== undefined && { origin: opts.origin }),
-          ...(formats !== undefined && { formats }),
-        });
+        report = await verifyPresentation(manifestUrl, { ...options, onProgress: (p) => progress.update(p) });
       } finally {
         progress.stop();
       }
@@ -68,6 +90,20 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
       }
       process.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
     });
+}
+
+/** The options every presentation is verified with, one or a library of them. */
+function verifyOptions(opts: VerifyCliOptions, signal: AbortSignal): VerifyOptions {
+  if (opts.origin !== undefined) checkOrigin(opts.origin);
+  return {
+    concurrency: parseConcurrency(opts.concurrency),
+    timeoutMs: parsePositiveInt('--timeout', opts.timeout, 3600) * 1000,
+    retries: opts.retries === '0' ? 0 : parsePositiveInt('--retries', opts.retries, 100),
+    checkPolicy: opts.policy === true,
+    signal,
+    ...(opts.origin !== undefined && { origin: opts.origin }),
+    ...(opts.formats !== undefined && { formats: parseFormats(opts.formats) }),
+  };
 }
 
 export function formatReport(r: VerifyReport): string {
@@ -113,7 +149,7 @@ function checkOrigin(origin: string): void {
 }
 
 /** One line rewritten in place on a terminal's stderr, at most 10 times a second. */
-function createProgressLine(enabled: boolean): { update(p: VerifyProgress): void; stop(): void } {
+export function createProgressLine(enabled: boolean): { update(p: VerifyProgress): void; stop(): void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   let last = 0;
   let shown = false;
