@@ -1,6 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { Format } from '../formats/model.js';
-import { redactUrl, type ManifestLocation } from './manifestUrl.js';
+import { parseHttpUrl, redactUrl, type ManifestLocation } from './manifestUrl.js';
 
 /** Where the document `verify` was given lives, and what its name suggests it is. */
 export interface DocumentLocation extends ManifestLocation {
@@ -22,15 +22,7 @@ const MEDIA_SERVICES_FORM = /^manifest\(format=(mpd|m3u8)-[a-z0-9-]+\)(\.mpd|\.m
  * a root); the query (e.g. a SAS token) is kept for every object named beside it.
  */
 export function parseDocumentUrl(text: string, rootAllowed: boolean): DocumentLocation {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must be an absolute http(s) URL, found ${JSON.stringify(redactUrl(text))}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must be http or https, found ${url.protocol}`);
-  }
+  const url = parseHttpUrl(text);
   const slash = url.pathname.lastIndexOf('/');
   const name = decodeName(url.pathname.slice(slash + 1));
   const named = nameSays(name);

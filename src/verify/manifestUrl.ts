@@ -15,15 +15,7 @@ export interface ManifestLocation {
  * Manifest elsewhere cannot be played.
  */
 export function parseManifestUrl(text: string): ManifestLocation {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must be an absolute http(s) URL, found ${JSON.stringify(redactUrl(text))}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must be http or https, found ${url.protocol}`);
-  }
+  const url = parseHttpUrl(text);
   if (!/\/manifest$/i.test(url.pathname)) {
     throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must end in /Manifest (e.g. https://host/video.ism/Manifest), found ${JSON.stringify(redactUrl(text))}`);
   }
@@ -71,4 +63,18 @@ export function redactUrl(text: string): string {
   });
   url.search = `?${parts.join('&')}`;
   return url.href;
+}
+
+/** An absolute http(s) URL, or `smooth.bad-url` saying what it is instead (secrets redacted). */
+export function parseHttpUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must be an absolute http(s) URL, found ${JSON.stringify(redactUrl(text))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SmoothpubError(ErrorCode.BAD_URL, `manifest URL must be http or https, found ${url.protocol}`);
+  }
+  return url;
 }
