@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
 import { Limiter } from '../../src/util/limiter.js';
+
+/** One turn of the event loop (not a wait for time): lets the other tasks run. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 test('never more than `size` tasks at once across all callers, started in the order asked', async () => {
   const limiter = new Limiter(3);
