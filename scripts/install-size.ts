@@ -1,8 +1,8 @@
 // `npm run install-size`: what `npm install -g smoothpub` costs a user. Packs the package,
 // installs the tarball globally into an empty temporary prefix (native addons compiled as
 // for a user), prints the installed size and the biggest packages, checks that the installed
-// CLI works (`--help`; `play` serving the bundled sample, the player page and both dash.js
-// scripts; Entra ID sign-in without the optional @azure/identity failing with its typed
+// CLI works (`--help`; `play` serving the bundled sample, the player page, both dash.js
+// scripts and hls.js; Entra ID sign-in without the optional @azure/identity failing with its typed
 // error), and exits 1 when the size reaches the limit (default 100 MB) or a check fails.
 //
 //   node dist/scripts/install-size.js [--limit-mb 100] [--json] [--keep] [--no-build]
@@ -64,7 +64,7 @@ export async function measureInstall(opts: InstallSizeOptions = {}): Promise<Ins
   const work = await mkdtemp(join(tmpdir(), 'smoothpub-install-size-'));
   try {
     if (opts.noBuild === true) {
-      for (const needed of ['dist/src/cli/main.js', 'web/vendor/dashjs/dash.all.min.js']) {
+      for (const needed of ['dist/src/cli/main.js', 'web/vendor/dashjs/dash.all.min.js', 'web/vendor/hlsjs/hls.min.js']) {
         if (!existsSync(join(repoRoot, needed))) throw new Error(`--no-build: ${needed} is missing; run npm run build first`);
       }
     }
@@ -156,7 +156,7 @@ async function checkHelp(bin: string): Promise<InstallCheck> {
   }
 }
 
-/** `play` packages the bundled sample and serves it with the player page and dash.js. */
+/** `play` packages the bundled sample and serves it with the player page, dash.js and hls.js. */
 async function checkPlay(bin: string): Promise<InstallCheck> {
   const name = 'smoothpub play (bundled sample)';
   const child = spawn(bin, ['play', '--host', '127.0.0.1', '--port', '0', '--json'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -173,14 +173,15 @@ async function checkPlay(bin: string): Promise<InstallCheck> {
       results.push(`${what} ${res.status}${good ? '' : ' (unexpected)'}`);
       return good;
     };
-    const page = await get('page', player, (b, t) => t.startsWith('text/html') && b.includes('/dash/dash.mss.min.js'));
+    const page = await get('page', player, (b, t) => t.startsWith('text/html') && b.includes('/dash/dash.mss.min.js') && b.includes('/hls/hls.min.js'));
     const all = await get('dash.all.min.js', new URL('/dash/dash.all.min.js', player).href, (b, t) => t.startsWith('text/javascript') && b.length > 100_000 && b.includes('MediaPlayer'));
     const mss = await get('dash.mss.min.js', new URL('/dash/dash.mss.min.js', player).href, (b, t) => t.startsWith('text/javascript') && b.includes('MssHandler'));
+    const hls = await get('hls.min.js', new URL('/hls/hls.min.js', player).href, (b, t) => t.startsWith('text/javascript') && b.length > 100_000 && b.includes('hlsManifestParsed'));
     const manifest = await get('Manifest', String(urls.manifest), (b) => b.includes('<SmoothStreamingMedia'));
     const stopped = await stop(child);
     results.push(`stopped: ${stopped}`);
     // Ends on SIGTERM by itself (0, or 130/143 for an interrupted command), no SIGKILL needed.
-    return { name, ok: page && all && mss && manifest && /^exit (0|130|143)$/.test(stopped), detail: results.join(', ') };
+    return { name, ok: page && all && mss && hls && manifest && /^exit (0|130|143)$/.test(stopped), detail: results.join(', ') };
   } catch (e) {
     await stop(child);
     return { name, ok: false, detail: `${String(e)} ${firstLine(stderr)}` };

@@ -14,6 +14,10 @@ export const ErrorCode = {
   BAD_ISM: 'smooth.bad-ism',
   BAD_MANIFEST: 'smooth.bad-manifest',
   BAD_URL: 'smooth.bad-url',
+  /** An HLS playlist that breaks RFC 8216's syntax (the message names the line). */
+  BAD_PLAYLIST: 'hls.bad-playlist',
+  /** A DASH MPD that cannot be read or written: malformed, or naming its segments in a way smoothpub does not follow. */
+  BAD_MPD: 'dash.bad-mpd',
   BAD_OPTION: 'cli.bad-option',
   /** The command line itself: an unknown command or option, a missing argument. */
   USAGE: 'cli.usage',
@@ -64,6 +68,8 @@ export interface ErrorContext {
   boxPath?: string;
   trackId?: number;
   key?: string;
+  /** 1-based line of a text document (an HLS playlist). */
+  line?: number;
   /** The address a server could not listen on. */
   host?: string;
   port?: number;
@@ -120,6 +126,7 @@ export function describeContext(c: ErrorContext): string {
   if (c.boxPath !== undefined) parts.push(`box ${c.boxPath}`);
   if (c.trackId !== undefined) parts.push(`track ${c.trackId}`);
   if (c.key !== undefined) parts.push(`object ${c.key}`);
+  if (c.line !== undefined) parts.push(`line ${c.line}`);
   if (c.host !== undefined) parts.push(`host ${c.host}`);
   if (c.port !== undefined) parts.push(`port ${c.port}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';

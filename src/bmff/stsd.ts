@@ -3,6 +3,7 @@ import { childBoxes } from './box.js';
 import { type Cursor, readFullBoxHeader } from './cursor.js';
 import { type AvcC, readAvcC, writeAvcC } from './avcc.js';
 import { type Esds, readEsds, writeEsds } from './esds.js';
+import { type Pasp, readPasp, writePasp } from './pasp.js';
 import { type BoxInput, ByteWriter, box as makeBox, fullBox, required } from './writer.js';
 
 /** One sample description; only the fields a Smooth manifest needs are decoded. */
@@ -16,6 +17,8 @@ export interface SampleEntry {
   sampleRate?: number;
   avcC?: AvcC;
   esds?: Esds;
+  /** Visual entries: the pixel aspect ratio, when the entry states one. */
+  pasp?: Pasp;
   /** For encrypted entries ('encv'/'enca'), the original format from 'sinf/frma'. */
   originalFormat?: string;
 }
@@ -58,6 +61,7 @@ function readSampleEntry(format: string, c: Cursor, stsdVersion: number): Sample
   for (const child of childBoxes(c, format, { zeroTerminator: true })) {
     if (child.type === 'avcC') entry.avcC = readAvcC(child.payload);
     else if (child.type === 'esds') entry.esds = readEsds(child.payload);
+    else if (child.type === 'pasp' && VISUAL.has(format)) entry.pasp = readPasp(child.payload);
     else if (child.type === 'wave' && entry.esds === undefined) {
       // QuickTime sound descriptions (ffmpeg's and qtmux's .mov) keep the esds inside a
       // 'wave' (siDecompressionParam) atom: frma, mp4a, esds, terminator.
@@ -124,7 +128,7 @@ export function writeStsd(box: BoxInput<Stsd>): Uint8Array {
 }
 
 /**
- * A visual or audio sample entry with its avcC, esds and sinf/frma children; other
+ * A visual or audio sample entry with its avcC, esds, pasp and sinf/frma children; other
  * formats get only the common fields. Defaults are the usual ones: data reference 1,
  * 72 dpi, one frame per sample, depth 24, audio version 0.
  */
@@ -157,6 +161,7 @@ export function writeSampleEntry(e: SampleEntry): Uint8Array {
   const children: Uint8Array[] = [];
   if (e.avcC !== undefined) children.push(writeAvcC(e.avcC));
   if (e.esds !== undefined) children.push(writeEsds(e.esds));
+  if (e.pasp !== undefined) children.push(writePasp(e.pasp));
   if (e.originalFormat !== undefined) children.push(makeBox('sinf', makeBox('frma', new ByteWriter(4, 'frma').fourcc(e.originalFormat).finish())));
   return makeBox(e.format, fields, ...children);
 }

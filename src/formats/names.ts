@@ -25,6 +25,14 @@ export const ALIASES: Readonly<Record<Format, readonly string[]>> = {
 
 /** Init segment of one quality level (`ftyp` + `moov`), beside its fragments. */
 export function initKey(streamName: string, bitrate: number): string {
+  return initKeyWith(streamName, String(bitrate));
+}
+
+/**
+ * The init segment key with any text in the bitrate's place: a template such as DASH's
+ * `QualityLevels($Bandwidth$)/Fragments(video=i)` that resolves to `initKey`.
+ */
+export function initKeyWith(streamName: string, bitrate: string): string {
   return `QualityLevels(${bitrate})/Fragments(${streamName}=i)`;
 }
 

@@ -4,10 +4,11 @@ import type { SampleEntry } from '../bmff/stsd.js';
 import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } from './types.js';
 
 /**
- * Sidecar format, version 2: one JSON object. (Version 1 took ISMV fragment times and
- * durations from `tfxd`; version 2 from the samples, with the `tfxd` kept where it disagrees.)
+ * Sidecar format, version 3: one JSON object. (Version 1 took ISMV fragment times and
+ * durations from `tfxd`; version 2 from the samples, with the `tfxd` kept where it disagrees;
+ * version 3 adds the sample entry's `pasp`, which a version 2 sidecar would silently lack.)
  *
- *     { "format": "smoothpub-index", "version": 1, "size": <source bytes>, "mtimeMs": <source mtime>,
+ *     { "format": "smoothpub-index", "version": 3, "size": <source bytes>, "mtimeMs": <source mtime>,
  *       "brand": "isml", "method": "mfra", "tracks": [ { ...track fields,
  *         "sampleEntry": {...}             Uint8Arrays as base64 strings
  *         "offset": [first, delta, ...]    moof offsets, each relative to the previous one
@@ -33,7 +34,7 @@ import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } 
  * the whole sidecar invalid: decodeSidecar then returns undefined.
  */
 export const SIDECAR_FORMAT = 'smoothpub-index';
-export const SIDECAR_VERSION = 2;
+export const SIDECAR_VERSION = 3;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
 type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples' | 'nonSyncStarts'> & {
@@ -351,6 +352,10 @@ function decodeSampleEntry(e: Record<string, unknown>): SampleEntry {
       decoderSpecificInfo: bytesOf(s['decoderSpecificInfo']),
     };
     out.esds = esds;
+  }
+  if (e['pasp'] !== undefined) {
+    const p = record(e['pasp']);
+    out.pasp = { type: 'pasp', hSpacing: int(p['hSpacing']), vSpacing: int(p['vSpacing']) };
   }
   return out;
 }

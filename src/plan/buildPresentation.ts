@@ -40,6 +40,12 @@ export interface LevelMedia {
   setup: TrackSetup;
   /** Video: frames per second as DASH writes it. */
   frameRate?: string;
+  /**
+   * Bytes of each fragment before a tfdt was added, for HLS bandwidths: what `serve`
+   * knows without reading every moof, so both write the same playlists (20 bytes a
+   * fragment is 80 bit/s at 2 s).
+   */
+  sizes: number[];
 }
 
 /** One quality level of one stream, tied to the source track that serves it. */

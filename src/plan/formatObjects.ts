@@ -15,7 +15,7 @@ import type { PlannedObject } from './plan.js';
 export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels'>): FormatPresentation {
   return {
     presentation: built.presentation,
-    levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.track.fragments.map((f) => f.size), l.media?.frameRate)),
+    levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.media?.sizes ?? l.track.fragments.map((f) => f.size), l.media?.frameRate)),
   };
 }
 

@@ -20,6 +20,8 @@ export interface StaticServerOptions {
   webDir?: string;
   /** dash.js browser bundles; default: the package's `web/vendor/dashjs/` (copied from the dashjs dev dependency at build time). */
   dashDir?: string;
+  /** hls.js browser bundle; default: the package's `web/vendor/hlsjs/` (copied from the hls.js dev dependency at build time). */
+  hlsDir?: string;
   /** Where the presentation appears; default `/video.ism/`. */
   mount?: string;
 }
@@ -42,15 +44,18 @@ export interface StaticServer {
 
 /**
  * Serves a packaged presentation the way any static web server would, plus the player
- * page at `/` and dash.js at `/dash/`. For local playback and for tests with real clients.
+ * page at `/`, dash.js at `/dash/` and hls.js at `/hls/`. For local playback and for tests
+ * with real clients.
  */
 export async function startStaticServer(opts: StaticServerOptions): Promise<StaticServer> {
   const mount = normalizeMount(opts.mount ?? '/video.ism/');
   const webDir = opts.webDir ?? join(findPackageRoot(), 'web');
   const dashDir = opts.dashDir ?? join(findPackageRoot(), 'web', 'vendor', 'dashjs');
+  const hlsDir = opts.hlsDir ?? join(findPackageRoot(), 'web', 'vendor', 'hlsjs');
   const routes: Route[] = [
     { prefix: mount, dir: opts.root },
     { prefix: '/dash/', dir: dashDir },
+    { prefix: '/hls/', dir: hlsDir },
     { prefix: '/', dir: webDir, index: 'index.html' },
   ];
   const requests: ServedRequest[] = [];

@@ -26,7 +26,15 @@ export function formatFragmentUrl(template: string, bitrate: number, time: bigin
   if (!template.match(BITRATE_PLACEHOLDER) || !template.match(TIME_PLACEHOLDER)) {
     throw new SmoothpubError(ErrorCode.BAD_URL, `fragment url: template must contain {bitrate} and {start time}, found ${JSON.stringify(template)}`);
   }
-  return template.replace(BITRATE_PLACEHOLDER, String(bitrate)).replace(TIME_PLACEHOLDER, time.toString());
+  return fillUrlTemplate(template, String(bitrate), time.toString());
+}
+
+/**
+ * A StreamIndex Url template with its placeholders replaced by any text: the numbers of
+ * one fragment, or another format's placeholders for the same URL (DASH `$Bandwidth$`).
+ */
+export function fillUrlTemplate(template: string, bitrate: string, time: string): string {
+  return template.replace(BITRATE_PLACEHOLDER, () => bitrate).replace(TIME_PLACEHOLDER, () => time);
 }
 
 /** The object key (path under `.ism/`) of one fragment. */

@@ -95,7 +95,7 @@ const VISUAL_FIELDS = [
 test('readStsd: GStreamer qtmux ends the avc1 children with a 32-bit zero; other stray bytes are an error', () => {
   // qtmux 1.22: avcC, btrt, colr, fiel, pasp, then 00 00 00 00.
   const qt = stsdWith('avc1', [...VISUAL_FIELDS, ...AVCC_BYTES, ...box('pasp', Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 1)), 0, 0, 0, 0]);
-  assert.deepEqual(readBack(qt, readStsd).box, { type: 'stsd', entries: [{ format: 'avc1', width: 64, height: 64, avcC: AVCC }] });
+  assert.deepEqual(readBack(qt, readStsd).box, { type: 'stsd', entries: [{ format: 'avc1', width: 64, height: 64, avcC: AVCC, pasp: { type: 'pasp', hSpacing: 1, vSpacing: 1 } }] });
   const stray = stsdWith('avc1', [...VISUAL_FIELDS, ...AVCC_BYTES, 0xde, 0xad, 0xbe, 0xef]);
   // at 1000 + stsd header 12 + entry_count 4 + avc1 header 8 + fields 78 + avcC 28
   assert.throws(() => readBack(stray, readStsd, 1000), smoothpubError('bmff.truncated-box', 1000 + 12 + 4 + 8 + 78 + 28));
@@ -158,4 +158,12 @@ test('readStsd: ISO AudioSampleEntryV1 (stsd version 1) adds no fields; unknown 
   assert.deepEqual(readBack(iso, readStsd).box, { type: 'stsd', entries: [{ format: 'mp4a', channelCount: 2, sampleSize: 16, sampleRate: 48000, esds: MOV_ESDS_READ }] });
   const v3 = stsdWith('mp4a', [0, 0, 0, 0, 0, 0, 0, 1, 0, 3, ...new Array<number>(18).fill(0)]);
   assert.throws(() => readBack(v3, readStsd, 200), smoothpubError('bmff.bad-box', 200 + 12 + 4 + 8 + 8));
+});
+
+test('writeStsd writes a visual entry pasp after its avcC, and reads it back', () => {
+  const stsd: Stsd = { type: 'stsd', entries: [{ format: 'avc1', width: 720, height: 576, avcC: AVCC, pasp: { type: 'pasp', hSpacing: 16, vSpacing: 15 } }] };
+  const bytes = writeStsd(stsd);
+  assert.deepEqual([...bytes.subarray(-16)], [0, 0, 0, 16, ...ascii('pasp'), 0, 0, 0, 16, 0, 0, 0, 15]);
+  assert.equal(bytes.length, 130 + 16);
+  assert.deepEqual(readBack(bytes, readStsd).box, stsd);
 });

@@ -1,23 +1,52 @@
-// dash.js (with its Smooth bundle) in headless Chromium, driven through the player page in
-// web/: shared by the end-to-end tests that play from a local server or straight from a store.
+// The player page in web/ in headless Chromium: dash.js (with its Smooth bundle) for Smooth
+// and DASH, hls.js for HLS. Shared by the end-to-end tests that play from a local server or
+// straight from a store; chromiumPlayer.ts builds the DASH and HLS runs on it.
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { toolPath } from '../harness/ci.js';
 import { waitUntil } from '../harness/waitUntil.js';
 
+/** The formats the page plays: Smooth and DASH with dash.js, HLS with hls.js. */
+export type PageFormat = 'smooth' | 'dash' | 'hls';
+
+export interface PlayerProblem {
+  source: string;
+  code: number | string | null;
+  message: string;
+  time: number;
+}
+
 /** What web/player.js returns from window.smoothpubStats(). */
 export interface PlayerStats {
-  manifestUrl: string;
+  /** null when the page could not start (a bad `format=`). */
+  manifestUrl: string | null;
+  format: PageFormat | null;
+  library: 'dash.js' | 'hls.js' | null;
+  /** Formats offered by the selector: those whose document exists beside the one playing. */
+  formats: PageFormat[];
+  /** Whether the page has looked for the other formats' documents yet. */
+  formatsProbed: boolean;
   currentTime: number;
   duration: number;
   ended: boolean;
+  /** The level being fetched (bits/s as the manifest announces it). */
   videoBitrate: number | null;
+  /** The level on screen. */
   renderedVideoBitrate: number | null;
+  autoQuality: boolean | null;
+  /** Sorted by bitrate, lowest first (the page's quality indexes). */
   videoQualities: { id: string; bitrate: number; width: number; height: number }[];
+  audioTracks: { lang: string | null; id: string | number; name: string | null }[];
+  audioLanguage: string | null;
+  /** getVideoPlaybackQuality(): frames decoded (shown or dropped) and dropped since the source was attached. */
+  totalFrames: number | null;
+  droppedFrames: number | null;
   audioDecodedBytes: number | null;
   videoDecodedBytes: number | null;
-  audioLanguage: string | null;
-  errors: { source: string; code: number | string | null; message: string; time: number }[];
+  /** Fatal errors (dash.js errors, hls.js fatal errors, media element errors, page problems). */
+  errors: PlayerProblem[];
+  /** hls.js errors it recovered from (a stall nudged past, a load retried). */
+  warnings: PlayerProblem[];
   qualityChanges: { from: number | null; to: number | null; time: number }[];
   fragments: { type: string; bitrate: number | null; url: string }[];
 }
@@ -26,6 +55,7 @@ export interface PlayerWindow {
   smoothpubStats(): PlayerStats;
   smoothpubSetQuality(choice: number | 'auto'): boolean;
   smoothpubSetAudioLanguage(lang: string): boolean;
+  smoothpubSetFormat(format: PageFormat): boolean;
 }
 
 export const chromiumArgs = [
@@ -41,6 +71,16 @@ export const chromiumArgs = [
 /** The system Chromium, headless (never a downloaded browser: docs/architecture.md). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: toolPath('chromium') ?? 'chromium', args: chromiumArgs, headless: true });
+}
+
+/** Collects the page's console.error lines and uncaught errors (CORS refusals show up here). */
+export function watchPageErrors(page: Page): string[] {
+  const lines: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') lines.push(m.text());
+  });
+  page.on('pageerror', (e) => lines.push(String(e)));
+  return lines;
 }
 
 export function stats(page: Page): Promise<PlayerStats> {
@@ -88,13 +128,9 @@ export interface DashjsPlayResult {
  */
 export async function playWithDashjs(browser: Browser, opts: DashjsPlayOptions): Promise<DashjsPlayResult> {
   const context = await browser.newContext();
-  const consoleErrors: string[] = [];
   try {
     const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    const consoleErrors = watchPageErrors(page);
     const url = new URL(opts.pageUrl);
     url.searchParams.set('manifest', opts.manifestUrl);
     url.searchParams.set('rate', String(opts.rate ?? 2));

@@ -57,6 +57,25 @@ export function requireAddon(t: TestContext, name: AddonName): boolean {
   return existsSync(join(root, 'build', 'Release', `${name}.node`)) || missing(t, `native addon ${name} not built (npm ci builds it; needs a C compiler)`);
 }
 
+/**
+ * The Shaka Packager binary that the `shaka-packager` devDependency ships for this
+ * platform (its `index.js` wrapper exits 0 even when the packager fails, so tests run the
+ * binary itself), or undefined when there is none.
+ */
+export function shakaPackagerPath(): string | undefined {
+  const names: Record<string, string> = { 'linux-x64': 'packager-linux-x64', 'linux-arm64': 'packager-linux-arm64', 'darwin-x64': 'packager-osx-x64', 'darwin-arm64': 'packager-osx-arm64', 'win32-x64': 'packager-win-x64.exe' };
+  const name = names[`${process.platform}-${process.arch}`];
+  const path = name === undefined ? undefined : join(root, 'node_modules', 'shaka-packager', 'bin', name);
+  return path !== undefined && existsSync(path) ? path : undefined;
+}
+
+/** The Shaka Packager binary; when absent the test skips (locally) or throws (in CI, where `npm ci` installs it). */
+export function requireShakaPackager(t: TestContext): string | undefined {
+  const path = shakaPackagerPath();
+  if (path === undefined) missing(t, `Shaka Packager not installed for ${process.platform}-${process.arch} (npm ci installs the shaka-packager devDependency)`);
+  return path;
+}
+
 // ---------------------------------------------------------------------------------------
 // Test variables: what the environment may change about the tests.
 

@@ -6,6 +6,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
+import { FORMATS } from '../../src/formats/model.js';
+import { contentTypeFor } from '../../src/http/contentType.js';
 import { createOrigin } from '../../src/origin/createOrigin.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../../src/smooth/policy.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
@@ -13,11 +15,19 @@ import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { fixtures, get, listFiles, makeRoot, presentations, startOrigin } from './helpers.js';
 
-test('every object is byte-identical to package output (clean.ism, users.ism, a folder of ISMV, plain MP4), as a fetch handler and over HTTP', async (t) => {
+// Served with all three formats (the default) the origin answers every object package writes
+// with --formats smooth,dash,hls (tfdt added, init segments, MPD, playlists, aliases); with
+// --formats smooth alone, the sources' bytes as package always wrote them.
+for (const mode of [
+  { name: 'all formats', origin: undefined, package: FORMATS },
+  { name: 'Smooth alone', origin: ['smooth'] as const, package: undefined },
+]) {
+test(`every object is byte-identical to package output (clean.ism, users.ism, a folder of ISMV, plain MP4), as a fetch handler and over HTTP: ${mode.name}`, async (t) => {
   const r = await makeRoot();
-  const origin = createOrigin({ root: r.root, onError: (e) => assert.fail(String(e)) });
+  const formats = mode.origin && { formats: mode.origin };
+  const origin = createOrigin({ root: r.root, ...formats, onError: (e) => assert.fail(String(e)) });
   // Over HTTP the adapter writes replies itself, file runs with sendfile(2) when built.
-  const served = await startOrigin({ root: r.root, onError: (e) => assert.fail(String(e)) });
+  const served = await startOrigin({ root: r.root, ...formats, onError: (e) => assert.fail(String(e)) });
   t.after(async () => {
     await served.close();
     await origin.close();
@@ -27,20 +37,23 @@ test('every object is byte-identical to package output (clean.ism, users.ism, a 
     await t.test(name, async () => {
       const out = join(await mkdtemp(join(tmpdir(), 'smoothpub-origin-pkg-')), 'video.ism');
       try {
-        await packagePresentation({ inputs: p.inputs(r.root), outDir: out });
+        await packagePresentation({ inputs: p.inputs(r.root), outDir: out, ...(mode.package && { formats: mode.package }) });
         const keys = await listFiles(out);
         assert.ok(keys.includes('Manifest'));
+        assert.equal(keys.includes('manifest.mpd'), mode.package !== undefined);
         assert.ok(keys.filter((k) => k.startsWith('QualityLevels(')).length >= 10, `fragments: ${keys.length}`);
         for (const key of keys) {
           const res = await get(origin, `/${p.path}/${key}`);
           assert.equal(res.status, 200, key);
           assert.deepEqual(res.body, new Uint8Array(await readFile(join(out, key))), key);
           assert.equal(res.headers.get('content-length'), String(res.body.length));
+          assert.equal(res.headers.get('content-type'), contentTypeFor(key), key);
           const http = await fetch(`${served.url}${p.path}/${key}`);
           assert.equal(http.status, 200, key);
           assert.deepEqual(new Uint8Array(await http.arrayBuffer()), res.body, `${key} over HTTP`);
         }
-        const fragment = keys.find((k) => k.startsWith('QualityLevels('))!;
+        if (mode.origin) assert.equal((await get(origin, `/${p.path}/manifest.mpd`)).status, 404, 'no DASH when not asked for');
+        const fragment = keys.find((k) => k.startsWith('QualityLevels(') && !k.endsWith('=i)'))!;
         const whole = await readFile(join(out, fragment));
         const part = await fetch(`${served.url}${p.path}/${fragment}`, { headers: { range: 'bytes=7-1006' } });
         assert.equal(part.status, 206);
@@ -51,6 +64,7 @@ test('every object is byte-identical to package output (clean.ism, users.ism, a 
     });
   }
 });
+}
 
 test('verify passes against the origin over HTTP, with policy files and CORS', async (t) => {
   const r = await makeRoot();

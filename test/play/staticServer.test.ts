@@ -65,12 +65,16 @@ test('serves the Manifest and fragments with content types and CORS', async () =
   assert.equal(a.headers['content-type'], 'audio/mp4');
 });
 
-test('serves the player page and dash.js', async () => {
+test('serves the player page, dash.js and hls.js', async () => {
   const page = await raw(server, '/');
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-type']), /^text\/html/);
-  // The page loads dash.js and then its Smooth bundle from /dash/.
+  // The page loads dash.js and then its Smooth bundle from /dash/, hls.js from /hls/.
   assert.match(page.body.toString(), /dash\.all\.min\.js[\s\S]*dash\.mss\.min\.js/);
+  assert.match(page.body.toString(), /<script src="\/hls\/hls\.min\.js">/);
+  const hls = await raw(server, '/hls/hls.min.js', 'HEAD');
+  assert.equal(hls.status, 200);
+  assert.match(String(hls.headers['content-type']), /^text\/javascript/);
   const js = await raw(server, '/player.js', 'HEAD');
   assert.equal(js.status, 200);
   assert.match(String(js.headers['content-type']), /^text\/javascript/);
@@ -95,6 +99,31 @@ test('the dash.js files served are the dashjs dev dependency\'s UMD bundles, wit
   const licence = await raw(server, '/dash/LICENSE.md');
   assert.equal(licence.status, 200);
   assert.match(licence.body.toString(), /BSD License[\s\S]*Dash Industry Forum/);
+});
+
+test('the hls.js file served is the hls.js dev dependency\'s full UMD build, with its licence and notices', async () => {
+  const require = createRequire(import.meta.url);
+  const min = await raw(server, '/hls/hls.min.js');
+  assert.equal(min.status, 200);
+  assert.ok(min.body.equals(await readFile(require.resolve('hls.js/dist/hls.min.js'))), 'hls.min.js differs from hls.js/dist/hls.min.js: run npm run build');
+  const licence = await raw(server, '/hls/LICENSE');
+  assert.equal(licence.status, 200);
+  assert.match(licence.body.toString(), /Apache License, Version 2\.0/);
+  // hls.js ships no notices file; scripts/vendor-players.js collects them from its unminified build.
+  const notices = (await raw(server, '/hls/hls.min.js.NOTICES.txt')).body.toString();
+  const version = (JSON.parse(await readFile(require.resolve('hls.js/package.json'), 'utf8')) as { version: string }).version;
+  assert.match(notices, new RegExp(`hls\\.js ${version.replace(/\./g, '\\.')}`));
+  for (const notice of ['Copyright (c) 2015-2016, DASH Industry Forum', 'Copyright 2013 vtt.js Contributors', 'Copyright (c) 2014 Arnout Kazemier']) {
+    assert.ok(notices.includes(notice), `notices name ${notice}`);
+  }
+});
+
+test('the page names the documents as src/formats/names.ts does', async () => {
+  const { MPD_KEY, MASTER_PLAYLIST_KEY } = await import('../../src/formats/names.js');
+  const js = (await raw(server, '/player.js')).body.toString();
+  assert.match(js, /smooth: \{ label: 'Smooth', name: 'Manifest'/);
+  assert.match(js, new RegExp(`dash: \\{ label: 'DASH', name: '${MPD_KEY.replace('.', '\\.')}'`));
+  assert.match(js, new RegExp(`hls: \\{ label: 'HLS', name: '${MASTER_PLAYLIST_KEY.replace('.', '\\.')}'`));
 });
 
 test('HEAD answers headers without a body', async () => {

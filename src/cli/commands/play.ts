@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPackageRoot } from '../../play/packageRoot.js';
 import { printEvent, printStart } from '../events.js';
-import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, HOST_OPTION, JSON_OPTION, PORT_OPTION, parseFourCC, parseFragmentDuration, parsePort } from '../options.js';
+import { FORMATS_OPTION, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, HOST_OPTION, JSON_OPTION, PORT_OPTION, parseFormats, parseFourCC, parseFragmentDuration, parsePort } from '../options.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
 import { trackLeftover } from '../../util/leftovers.js';
 
@@ -18,6 +18,7 @@ interface PlayOptions {
   port: string;
   fragmentDuration: string;
   fourcc: string;
+  formats: string;
   json?: boolean;
 }
 
@@ -26,14 +27,15 @@ export function registerPlay(program: Command, stop: AbortSignal | Stopping): vo
   const { signal } = interrupt;
   program
     .command('play')
-    .description('package (if needed) and serve a presentation with a player page (dash.js) on this machine')
+    .description('package (if needed) and serve a presentation with a player page on this machine (Smooth and DASH in dash.js, HLS in hls.js)')
     .argument('[inputs...]', 'a packaged folder, or .ismv/.isma files / a .ism (default: the bundled sample)')
     .option(...HOST_OPTION)
     .option(...PORT_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
+    .option(FORMATS_OPTION[0], 'formats to package sources in (comma-separated: smooth, dash, hls)', 'smooth,dash,hls')
     .option(...JSON_OPTION)
-    .addHelpText('after', '\nRuns until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight\nfinish (up to 5 s), removes its temporary package and exits 0 (130 after Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
+    .addHelpText('after', '\nThe page (at the printed URL) offers each format whose document the folder holds: Manifest,\nmanifest.mpd, master.m3u8. Runs until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight\nfinish (up to 5 s), removes its temporary package and exits 0 (130 after Ctrl-C).\n\nExamples:\n  smoothpub play                      # the bundled sample\n  smoothpub play out/video.ism        # a packaged folder\n  smoothpub play video.ism --port 0')
     .action(async (inputs: string[], opts: PlayOptions) => {
       if (opts.json) printStart('play');
       // Loaded on use: `--help` and other commands need not load this command's library.
@@ -43,6 +45,7 @@ export function registerPlay(program: Command, stop: AbortSignal | Stopping): vo
       const port = parsePort(opts.port);
       const fragmentDuration = parseFragmentDuration(opts.fragmentDuration);
       const fourCC = parseFourCC(opts.fourcc);
+      const formats = parseFormats(opts.formats);
       let root: string;
       let temp: string | undefined;
       let untrack = (): void => undefined;
@@ -55,7 +58,7 @@ export function registerPlay(program: Command, stop: AbortSignal | Stopping): vo
           untrack = trackLeftover(temp);
           root = join(temp, 'video.ism');
           const sources = inputs.length > 0 ? inputs : [bundledSample()];
-          const result = await packagePresentation({ inputs: sources, outDir: root, fragmentDuration, fourCC, signal });
+          const result = await packagePresentation({ inputs: sources, outDir: root, fragmentDuration, fourCC, formats, signal });
           if (!opts.json) process.stderr.write(`packaged ${sources.join(' ')}: ${result.objects} objects\n`);
         }
         signal.throwIfAborted();

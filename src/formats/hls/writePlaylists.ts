@@ -1,6 +1,215 @@
-import type { FormatPresentation } from '../model.js';
+import { ErrorCode, SmoothpubError } from '../../errors.js';
+import type { QualityLevel, StreamIndex } from '../../smooth/model.js';
+import { formatFragmentUrl } from '../../smooth/url.js';
+import type { FormatLevel, FormatPresentation } from '../model.js';
+import { initKey, mediaPlaylistKey } from '../names.js';
+import { formatAttributeList, quotedString } from './attributeList.js';
+import { languageName, languageTag } from '../languageTag.js';
+import { measureBitrates, type SegmentBitrates } from './segmentBitrates.js';
+import { formatSegmentDuration, targetDurationFor } from './segmentDuration.js';
 
-/** Placeholder until the HLS writer lands. */
-export function writeHls(p: FormatPresentation): { master: string; media: { key: string; text: string }[] } {
-  throw new Error(`HLS writer not yet merged (${p.levels.length} levels)`);
+/**
+ * The protocol version every playlist declares. RFC 8216 section 7 asks for 6 or more
+ * for `EXT-X-MAP` in a playlist without `EXT-X-I-FRAMES-ONLY` (fMP4 segments) and for
+ * nothing we use beyond it; 7 is the version RFC 8216 itself describes and what Apple's
+ * fMP4 VOD playlists declare, and a client that takes fMP4 at all reads 7. The
+ * multivariant playlist declares the same, so the set has one version.
+ */
+export const HLS_VERSION = 7;
+
+/** The HLS documents of one presentation: keys relative to the presentation root. */
+export interface HlsPlaylists {
+  /** The multivariant playlist, stored at `MASTER_PLAYLIST_KEY`. */
+  master: string;
+  /** One media playlist per video and audio quality level, at `mediaPlaylistKey(stream, bitrate)`. */
+  media: { key: string; text: string }[];
+}
+
+/** A written media playlist and what the multivariant playlist says about it. */
+interface LevelPlaylist {
+  stream: StreamIndex;
+  level: QualityLevel;
+  format: FormatLevel;
+  key: string;
+  bitrates: SegmentBitrates;
+}
+
+/**
+ * HLS (RFC 8216, fMP4 segments) over the Smooth fragment objects: a media playlist per
+ * quality level listing its fragments by their Smooth keys with the level's init segment
+ * as `EXT-X-MAP`, in the Smooth timescale's exact durations, and a multivariant playlist
+ * whose variants are the video levels with the audio as `EXT-X-MEDIA` renditions
+ * (audio-only presentations: the audio levels are the variants). Text streams are left out.
+ */
+export function writeHls(p: FormatPresentation): HlsPlaylists {
+  const { presentation } = p;
+  const formats = new Map(p.levels.map((l) => [levelId(l.streamName, l.bitrate), l]));
+  const media: HlsPlaylists['media'] = [];
+  const video: LevelPlaylist[] = [];
+  const audio: LevelPlaylist[][] = [];
+  for (const stream of presentation.streams) {
+    if (stream.type === 'text') continue;
+    const timescale = stream.timeScale ?? presentation.timeScale;
+    const levels: LevelPlaylist[] = [];
+    for (const level of [...stream.qualityLevels].sort((a, b) => b.bitrate - a.bitrate)) {
+      const format = formats.get(levelId(stream.name, level.bitrate));
+      if (format === undefined) {
+        throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: no format level for stream '${stream.name}' bitrate ${level.bitrate}: FormatPresentation.levels must describe every quality level`);
+      }
+      const written = writeMediaPlaylist(stream, level, format, timescale);
+      media.push({ key: written.key, text: written.text });
+      levels.push({ stream, level, format, key: written.key, bitrates: written.bitrates });
+    }
+    if (stream.type === 'video') video.push(...levels);
+    else if (levels.length > 0) audio.push(levels);
+  }
+  return { master: writeMaster(video, audio), media };
+}
+
+function levelId(streamName: string, bitrate: number): string {
+  return `${streamName}\u0000${bitrate}`;
+}
+
+function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: FormatLevel, timescale: number): { key: string; text: string; bitrates: SegmentBitrates } {
+  const key = mediaPlaylistKey(stream.name, level.bitrate);
+  if (format.sizes.length !== stream.chunks.length) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: stream '${stream.name}' bitrate ${level.bitrate} has ${stream.chunks.length} chunks but ${format.sizes.length} fragment sizes`);
+  }
+  const extinfs = stream.chunks.map((c) => formatSegmentDuration(c.d, timescale));
+  const target = targetDurationFor(extinfs);
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${HLS_VERSION}`,
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    `#EXT-X-MAP:URI=${quotedString(initKey(stream.name, level.bitrate))}`,
+  ];
+  stream.chunks.forEach((c, i) => lines.push(`#EXTINF:${extinfs[i]},`, formatFragmentUrl(stream.url, level.bitrate, c.t)));
+  lines.push('#EXT-X-ENDLIST');
+  const seconds = stream.chunks.map((c) => Number(c.d) / timescale);
+  return { key, text: lines.join('\n') + '\n', bitrates: measureBitrates(format.sizes, seconds, target) };
+}
+
+/** One `EXT-X-MEDIA` audio rendition. */
+interface Rendition {
+  groupId: string;
+  playlist: LevelPlaylist;
+  language: string;
+  name: string;
+  isDefault: boolean;
+  autoselect: boolean;
+}
+
+/**
+ * Audio streams (one a language, each with one or more quality levels) become groups of
+ * renditions. A group holds one rendition per language, so that a variant offers every
+ * language; with several audio quality levels there is one group per rank of bitrate
+ * (`audio-0` holds each language's highest level, `audio-1` the next, a language with
+ * fewer levels repeating its lowest), and every video level is offered with each group:
+ * a player then trades audio quality for bandwidth the way it trades video quality, by
+ * the variants' BANDWIDTH, and never by switching language.
+ */
+function audioGroups(audio: LevelPlaylist[][]): Rendition[][] {
+  const ranks = Math.max(0, ...audio.map((levels) => levels.length));
+  const groups: Rendition[][] = [];
+  for (let r = 0; r < ranks; r++) {
+    const groupId = ranks === 1 ? 'audio' : `audio-${r}`;
+    const names = new Set<string>();
+    const languages = new Set<string>();
+    groups.push(
+      audio.map((levels, i) => {
+        const playlist = levels[Math.min(r, levels.length - 1)]!;
+        const tag = languageTag(playlist.stream.language);
+        // RFC 8216 4.3.4.1.1: members a player may select by itself (AUTOSELECT=YES) must
+        // differ in LANGUAGE (we write no ASSOC-LANGUAGE, FORCED or CHARACTERISTICS). An
+        // unknown language is said as `und`; a second stream of one language is offered
+        // for manual choice only.
+        const language = tag ?? 'und';
+        const autoselect = !languages.has(language);
+        languages.add(language);
+        let name = languageName(tag, playlist.stream.name);
+        // NAME must differ within a group (RFC 8216 4.3.4.1.1).
+        if (names.has(name)) name = `${name} (${playlist.stream.name})`;
+        names.add(name);
+        // The first audio stream is the default, as it is the one a Smooth client plays first.
+        return { groupId, playlist, language, name, isDefault: i === 0, autoselect };
+      }),
+    );
+  }
+  return groups;
+}
+
+function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][]): string {
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, '#EXT-X-INDEPENDENT-SEGMENTS', ''];
+  if (video.length === 0) {
+    // Audio only: every audio level is a variant of its own.
+    for (const playlist of audio.flat()) {
+      lines.push(streamInf(playlist.bitrates, [playlist.format.codecs], undefined, undefined), playlist.key);
+    }
+    return lines.join('\n') + '\n';
+  }
+  const groups = audioGroups(audio);
+  for (const r of groups.flat()) {
+    lines.push(
+      '#EXT-X-MEDIA:' +
+        formatAttributeList([
+          ['TYPE', 'AUDIO'],
+          ['GROUP-ID', quotedString(r.groupId)],
+          ['LANGUAGE', quotedString(r.language)],
+          ['NAME', quotedString(r.name)],
+          ['DEFAULT', r.isDefault ? 'YES' : 'NO'],
+          ['AUTOSELECT', r.autoselect ? 'YES' : 'NO'],
+          ['CHANNELS', r.playlist.level.channels === undefined ? undefined : quotedString(String(r.playlist.level.channels))],
+          ['URI', quotedString(r.playlist.key)],
+        ]),
+    );
+  }
+  if (groups.length > 0) lines.push('');
+  for (const v of video) {
+    for (const group of groups.length > 0 ? groups : [undefined]) {
+      // A variant needs bandwidth for its video plus the heaviest rendition it may play with.
+      const bitrates = { ...v.bitrates };
+      const codecs = [v.format.codecs];
+      for (const r of group ?? []) {
+        codecs.push(r.playlist.format.codecs);
+      }
+      if (group) {
+        bitrates.peak += Math.max(...group.map((r) => r.playlist.bitrates.peak));
+        bitrates.average += Math.max(...group.map((r) => r.playlist.bitrates.average));
+      }
+      lines.push(streamInf(bitrates, codecs, v, group?.[0]?.groupId), v.key);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function streamInf(bitrates: SegmentBitrates, codecs: string[], v: LevelPlaylist | undefined, audioGroup: string | undefined): string {
+  const distinct = [...new Set(codecs.filter((c) => c !== ''))];
+  const width = v?.level.maxWidth ?? v?.stream.maxWidth;
+  const height = v?.level.maxHeight ?? v?.stream.maxHeight;
+  // No CLOSED-CAPTIONS: NONE would state that no variant carries captions (RFC 8216
+  // 4.3.4.2), and a Smooth source may carry CEA-608 in its H.264 SEI, unknown here.
+  return (
+    '#EXT-X-STREAM-INF:' +
+    formatAttributeList([
+      ['BANDWIDTH', bitrates.peak],
+      ['AVERAGE-BANDWIDTH', bitrates.average],
+      ['CODECS', distinct.length > 0 ? quotedString(distinct.join(',')) : undefined],
+      ['RESOLUTION', width && height ? `${width}x${height}` : undefined],
+      ['FRAME-RATE', v?.format.frameRate === undefined ? undefined : frameRate(v.format.frameRate, v.stream.name)],
+      ['AUDIO', audioGroup === undefined ? undefined : quotedString(audioGroup)],
+    ])
+  );
+}
+
+/** `24` or `30000/1001` (as DASH writes it) -> `24.000`, `29.970` (3 decimals, as Apple writes FRAME-RATE). */
+function frameRate(text: string, streamName: string): string {
+  const m = /^(\d+)(?:\/(\d+))?$/.exec(text);
+  const rate = m ? Number(m[1]) / Number(m[2] ?? 1) : NaN;
+  if (!Number.isFinite(rate) || rate <= 0) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: stream '${streamName}' frame rate ${JSON.stringify(text)} is not N or N/D`);
+  }
+  return rate.toFixed(3);
 }

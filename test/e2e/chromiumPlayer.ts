@@ -1,0 +1,182 @@
+// DASH in dash.js and HLS in hls.js, played to the end in headless Chromium through the player
+// page in web/ (dashjsPlayer.ts opens it): what played, how many frames were decoded, which
+// quality levels were fetched and shown, a forced switch from the lowest level to the highest,
+// and a switch to another audio language. The caller asserts; the result says what happened.
+import type { Browser } from 'playwright-core';
+import { stats, waitFor, watchPageErrors, type PageFormat, type PlayerProblem, type PlayerStats, type PlayerWindow } from './dashjsPlayer.js';
+
+export interface ChromiumPlayOptions {
+  /** The player page, e.g. `startStaticServer(...).url` (web/index.html at `/`). */
+  pageUrl: string;
+  /** The MPD, multivariant playlist or Manifest; may be on another origin (then it must answer CORS). */
+  manifestUrl: string;
+  /** What `manifestUrl` is; default: what its name says (`*.mpd`, `*.m3u8`, `manifest(format=...)`). */
+  format?: PageFormat;
+  /** Playing counts as finished within 0.5 s of this; default: at the `ended` event only. */
+  durationSeconds?: number;
+  /** Start on the lowest video level with ABR off and a 2 s buffer, then switch to the highest once playing. */
+  switchLevels?: boolean;
+  /**
+   * Start in `start` (default: whatever the player picks), then switch to `to` once playing
+   * (default: the language of the second audio track listed).
+   */
+  switchAudio?: { start?: string; to?: string };
+  /** Playback rate (default 2: the tests need not watch in real time). */
+  rate?: number;
+  timeoutMs?: number;
+}
+
+export interface LevelSwitch {
+  /** The lowest and the highest video bitrate offered. */
+  from: number;
+  to: number;
+  /** The level being fetched when the switch was asked for. */
+  fetchingBefore: number | null;
+  /** The page took the request. */
+  accepted: boolean;
+  /** The highest level was being fetched at the end, and it was on screen at some point. */
+  fetchedAfter: boolean;
+  rendered: boolean;
+}
+
+export interface AudioSwitch {
+  /** Language playing when the switch was asked for, and the one asked for. */
+  before: string | null;
+  requested: string | null;
+  accepted: boolean;
+  /** Language playing at the end. */
+  after: string | null;
+  /** Audio fragment URLs loaded before and after the switch was asked for. */
+  fragmentsBefore: string[];
+  fragmentsAfter: string[];
+}
+
+export interface ChromiumPlayResult {
+  format: PageFormat | null;
+  library: 'dash.js' | 'hls.js' | null;
+  /** `ended`, or within 0.5 s of `durationSeconds`. */
+  finished: boolean;
+  ended: boolean;
+  currentTime: number;
+  /** The media element's duration. */
+  duration: number;
+  /** getVideoPlaybackQuality().totalVideoFrames at the end: frames decoded (shown or dropped). */
+  decodedFrames: number | null;
+  droppedFrames: number | null;
+  /** The video levels offered, lowest bitrate first. */
+  levels: { bitrate: number; width: number; height: number }[];
+  /** Bitrates of the levels whose video fragments were loaded, in order of first use. */
+  levelsUsed: number[];
+  levelSwitch?: LevelSwitch;
+  audioTracks: { lang: string | null; name: string | null }[];
+  audioSwitch?: AudioSwitch;
+  audioDecodedBytes: number | null;
+  videoDecodedBytes: number | null;
+  errors: PlayerProblem[];
+  warnings: PlayerProblem[];
+  /** console.error lines and uncaught page errors. */
+  consoleErrors: string[];
+  /** The page's stats at the end (or at the first player error). */
+  end: PlayerStats;
+}
+
+/** Opens the page on `manifestUrl` in a fresh browser context and plays it to the end (or the first error). */
+export async function playInChromium(browser: Browser, opts: ChromiumPlayOptions): Promise<ChromiumPlayResult> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const consoleErrors = watchPageErrors(page);
+    const url = new URL(opts.pageUrl);
+    url.searchParams.set('manifest', opts.manifestUrl);
+    if (opts.format !== undefined) url.searchParams.set('format', opts.format);
+    url.searchParams.set('rate', String(opts.rate ?? 2));
+    if (opts.switchLevels === true) {
+      // A 2 s buffer leaves fragments to fetch at the highest level after the switch.
+      url.searchParams.set('quality', '0');
+      url.searchParams.set('buffer', '2');
+    }
+    if (opts.switchAudio?.start !== undefined) url.searchParams.set('audio', opts.switchAudio.start);
+    await page.goto(url.href);
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+
+    let levelSwitch: LevelSwitch | undefined;
+    let audioSwitch: (Omit<AudioSwitch, 'after' | 'fragmentsAfter'> & { mark: number }) | undefined;
+    if (opts.switchLevels === true || opts.switchAudio !== undefined) {
+      const early = await waitFor(page, 'playback to start', 30_000, (s) => s.currentTime > 1);
+      if (opts.switchLevels === true && early.errors.length === 0) {
+        const bitrates = early.videoQualities.map((q) => q.bitrate);
+        const accepted = await page.evaluate(() => (window as unknown as PlayerWindow).smoothpubSetQuality(Number.MAX_SAFE_INTEGER));
+        levelSwitch = { from: bitrates[0] ?? 0, to: bitrates[bitrates.length - 1] ?? 0, fetchingBefore: early.videoBitrate, accepted, fetchedAfter: false, rendered: false };
+      }
+      if (opts.switchAudio !== undefined && early.errors.length === 0) {
+        const requested = opts.switchAudio.to ?? early.audioTracks[1]?.lang ?? null;
+        const accepted = requested !== null && (await page.evaluate((lang) => (window as unknown as PlayerWindow).smoothpubSetAudioLanguage(lang), requested));
+        const loaded = await stats(page);
+        audioSwitch = {
+          before: early.audioLanguage,
+          requested,
+          accepted,
+          fragmentsBefore: audioUrls(loaded.fragments),
+          mark: loaded.fragments.length,
+        };
+      }
+    }
+
+    const near = (s: PlayerStats): boolean => s.ended || (opts.durationSeconds !== undefined && s.currentTime >= opts.durationSeconds - 0.5);
+    const end = await waitFor(page, 'the end', timeoutMs, near);
+    const levelsUsed: number[] = [];
+    for (const f of end.fragments) {
+      if (f.type === 'video' && f.bitrate !== null && !levelsUsed.includes(f.bitrate)) levelsUsed.push(f.bitrate);
+    }
+    if (levelSwitch) {
+      const to = levelSwitch.to;
+      levelSwitch = { ...levelSwitch, fetchedAfter: end.videoBitrate === to, rendered: end.qualityChanges.some((q) => q.to === to) };
+    }
+    return {
+      format: end.format,
+      library: end.library,
+      finished: near(end),
+      ended: end.ended,
+      currentTime: end.currentTime,
+      duration: end.duration,
+      decodedFrames: end.totalFrames,
+      droppedFrames: end.droppedFrames,
+      levels: end.videoQualities.map(({ bitrate, width, height }) => ({ bitrate, width, height })),
+      levelsUsed,
+      ...(levelSwitch && { levelSwitch }),
+      audioTracks: end.audioTracks.map(({ lang, name }) => ({ lang, name })),
+      ...(audioSwitch && {
+        audioSwitch: {
+          before: audioSwitch.before,
+          requested: audioSwitch.requested,
+          accepted: audioSwitch.accepted,
+          after: end.audioLanguage,
+          fragmentsBefore: audioSwitch.fragmentsBefore,
+          fragmentsAfter: audioUrls(end.fragments.slice(audioSwitch.mark)),
+        },
+      }),
+      audioDecodedBytes: end.audioDecodedBytes,
+      videoDecodedBytes: end.videoDecodedBytes,
+      errors: end.errors,
+      warnings: end.warnings,
+      consoleErrors,
+      end,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+function audioUrls(fragments: PlayerStats['fragments']): string[] {
+  return fragments.filter((f) => f.type === 'audio').map((f) => f.url);
+}
+
+/** A DASH MPD in dash.js. */
+export function playDashInChromium(browser: Browser, opts: Omit<ChromiumPlayOptions, 'format'>): Promise<ChromiumPlayResult> {
+  return playInChromium(browser, { ...opts, format: 'dash' });
+}
+
+/** An HLS multivariant playlist in hls.js. */
+export function playHlsInChromium(browser: Browser, opts: Omit<ChromiumPlayOptions, 'format'>): Promise<ChromiumPlayResult> {
+  return playInChromium(browser, { ...opts, format: 'hls' });
+}
