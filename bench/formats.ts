@@ -24,8 +24,8 @@ import { argValue, log, median, round3 } from './lib/common.js';
 import { folderStats } from './lib/folderStats.js';
 import type { Run } from './lib/measure.js';
 import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
-import { shakaPackagerBinary } from './lib/shakaPackager.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
+import { shakaPackagerPath } from '../test/harness/ci.js';
 
 const OUT = join(CACHE, 'formats-out');
 /** The sources' fragment length: the peers cut their segments there too. */
@@ -53,7 +53,7 @@ interface Tools {
   ffmpegHls: Tool;
 }
 
-function tools(p: BenchPresentation): Tools {
+function tools(p: BenchPresentation, shakaPackager: string): Tools {
   const dir = (name: string): string => join(OUT, name);
   const ff = ['ffmpeg', '-hide_banner', '-v', 'error', '-y'];
   const inFolder = (out: string, cmd: () => string[]): (() => string[]) => () => {
@@ -72,7 +72,7 @@ function tools(p: BenchPresentation): Tools {
       name: 'shaka-packager dash+hls',
       out: shaka,
       command: inFolder(shaka, () => [
-        shakaPackagerBinary(),
+        shakaPackager,
         ...p.files.map((f) => {
           const name = levelName(f);
           const hls = isAudio(f) ? ',hls_group_id=audio,hls_name=audio' : '';
@@ -136,7 +136,10 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   log(`input: ${p.files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB, ${p.seconds / 60} min; ${reps} timed rounds after 1 warm-up, interleaved`);
 
-  const t = tools(p);
+  // The binary itself: the package's index.js wrapper exits 0 even when the packager fails.
+  const shakaPackager = shakaPackagerPath();
+  if (shakaPackager === undefined) throw new Error(`no Shaka Packager binary for ${process.platform}-${process.arch}: npm ci installs the shaka-packager dev dependency`);
+  const t = tools(p, shakaPackager);
   await runRounds([t.smooth, t.all, t.shaka, t.ffmpegDash, t.ffmpegHls], reps, OUT, [...p.files, p.ism], settle);
 
   const levels = p.files.map(levelName);
