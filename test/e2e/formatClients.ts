@@ -85,8 +85,19 @@ export interface Expected {
   audioSeconds: number;
 }
 
-/** Measured from the source files with ffprobe, not assumed. */
-export async function expectedOf(source: FormatSource): Promise<Expected> {
+const measured = new Map<FormatSource, Promise<Expected>>();
+
+/** Measured from the source files with ffprobe (once a source), not assumed. */
+export function expectedOf(source: FormatSource): Promise<Expected> {
+  let e = measured.get(source);
+  if (e === undefined) {
+    e = measure(source);
+    measured.set(source, e);
+  }
+  return e;
+}
+
+async function measure(source: FormatSource): Promise<Expected> {
   const frames = await countVideoFrames(...source.video);
   const [file, index] = source.audio;
   const r = await run('ffprobe', ['-v', 'error', '-select_streams', `a:${index}`, '-show_entries', 'stream=duration', '-of', 'csv=p=0', file], 60);

@@ -24,23 +24,24 @@ const playbins: Playbin[] = ['playbin', 'playbin3'];
 const formats: StreamingFormat[] = ['dash', 'hls'];
 
 let tmp: string;
-const packaged = new Map<string, { dir: string; expected: Expected }>();
+const packaged = new Map<string, string>();
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-formats-'));
   await mapLimit(sources, 2, async (s) => {
     const dir = join(tmp, s.name, 'video.ism');
     await packagePresentation({ inputs: s.inputs, outDir: dir, formats: [...FORMATS] });
-    packaged.set(s.name, { dir, expected: await expectedOf(s) });
+    packaged.set(s.name, dir);
   });
 });
 
 after(() => rm(tmp, { recursive: true, force: true }));
 
-function folderOf(s: FormatSource): { dir: string; expected: Expected } {
-  const p = packaged.get(s.name);
-  assert.ok(p, `${s.name} was packaged`);
-  return p;
+/** The packaged folder of a source, and (ffprobe's) what its clients must decode. */
+async function folderOf(s: FormatSource): Promise<{ dir: string; expected: Expected }> {
+  const dir = packaged.get(s.name);
+  assert.ok(dir, `${s.name} was packaged`);
+  return { dir, expected: await expectedOf(s) };
 }
 
 /** Serves one folder for one client run, so that the request log is that run's alone. */
@@ -60,7 +61,7 @@ test('GStreamer plays DASH and HLS of every source to the end, every frame and t
   await Promise.all(
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()} in ${c.playbin}`, async () => {
-        const { dir, expected } = folderOf(c.source);
+        const { dir, expected } = await folderOf(c.source);
         const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}` }));
         assertPlayed(result, expected, `${c.source.name} ${c.format} ${c.playbin}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
@@ -101,7 +102,7 @@ test('GStreamer plays the second audio language of DASH and HLS: playbin current
       t.test(`${c.source.name}: ${c.format.toUpperCase()} in ${c.playbin}, French`, async () => {
         const second = c.source.second;
         assert.ok(second);
-        const { dir, expected } = folderOf(c.source);
+        const { dir, expected } = await folderOf(c.source);
         const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, language: second.language, python }));
         assertPlayed(result, expected, `${c.source.name} ${c.format} ${c.playbin} in ${second.language}`, 660, requests);
         const chunks = (await readManifest(dir)).streams.find((s) => s.name === second.streamName)?.chunks;
@@ -122,7 +123,7 @@ test('GStreamer plays the Smooth Manifest of a --formats smooth,dash,hls folder 
   await Promise.all(
     cases.map((c) =>
       t.test(`${c.source.name}: Smooth in ${c.playbin}`, async () => {
-        const { dir, expected } = folderOf(c.source);
+        const { dir, expected } = await folderOf(c.source);
         const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}Manifest` }));
         assertPlayed(result, expected, `${c.source.name} Smooth ${c.playbin}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
@@ -141,7 +142,7 @@ test('ffmpeg reads the MPD and the multivariant playlist over HTTP: every frame 
   await Promise.all(
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()}${c.language === undefined ? '' : `, audio ${c.language}`}`, async () => {
-        const { dir, expected } = folderOf(c.source);
+        const { dir, expected } = await folderOf(c.source);
         const { result, requests } = await withServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format, ...(c.language !== undefined && { language: c.language }) }));
         assertPlayed(result, expected, `ffmpeg ${c.source.name} ${c.format}`, c.language === undefined ? 440 : 660, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
@@ -172,7 +173,7 @@ test('--formats smooth writes what package writes without --formats: the same fi
     assert.deepEqual(b, a, `${s.name}: same files, same bytes`);
     assert.ok(![...a.keys()].some((k) => k.endsWith('.mpd') || k.endsWith('.m3u8') || k.endsWith('=i)')), `${s.name}: no DASH/HLS object`);
     // With DASH and HLS the Smooth objects keep their keys and the Manifest its bytes (fragments gain a tfdt).
-    const all = await digests(folderOf(s).dir);
+    const all = await digests(packaged.get(s.name)!);
     assert.equal(all.get('Manifest'), a.get('Manifest'), `${s.name}: the same Manifest`);
     for (const key of a.keys()) assert.ok(all.has(key), `${s.name}: ${key} is in the --formats smooth,dash,hls folder too`);
   });

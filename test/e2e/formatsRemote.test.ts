@@ -13,13 +13,12 @@ import { createAzureStore } from '../../src/stores/azureStore.js';
 import { startAzurite, type Azurite } from '../harness/azurite.js';
 import { listFiles, makeRoot, presentations, startOrigin, type Root, type RunningOrigin } from '../origin/helpers.js';
 import { cliEnv, describeRun, runCli } from '../publish/publishHelpers.js';
-import { assertPlayed, expectedOf, formatSources, playFormat, readWithFfmpeg, type Expected, type FormatSource, type Playbin, type StreamingFormat } from './formatClients.js';
+import { assertPlayed, expectedOf, formatSources, playFormat, readWithFfmpeg, type FormatSource, type Playbin, type StreamingFormat } from './formatClients.js';
 import { failedRequests, mapLimit, requireTools } from './helpers.js';
 
 let az: Azurite;
 let local: Root;
 const origins: { local?: RunningOrigin; azure?: RunningOrigin } = {};
-const expected = new Map<string, Expected>();
 
 /** A client run: which player or ffmpeg, which document name, which format it is. */
 interface Run {
@@ -52,7 +51,6 @@ before(async () => {
   await store.close?.();
   origins.local = await startOrigin({ root: await openOriginRoot(local.root, { recheckMs: 0 }) });
   origins.azure = await startOrigin({ root: await openOriginRoot('az://src/films', { endpoint: az.endpoint, env: az.env, recheckMs: 0 }) });
-  for (const s of [formatSources.users, formatSources.multitrack, formatSources.progressive, formatSources.clean]) expected.set(s.name, await expectedOf(s));
 });
 
 after(async () => {
@@ -61,18 +59,12 @@ after(async () => {
   await Promise.all([az?.stop(), local?.cleanup()]);
 });
 
-function expectedFor(s: FormatSource): Expected {
-  const e = expected.get(s.name);
-  assert.ok(e, `${s.name} measured`);
-  return e;
-}
-
 /** Runs the clients on `base` + document, two at a time, each judged as in the folder tests. */
 async function playAll(source: FormatSource, base: string, runs: Run[], requests?: () => RunningOrigin['requests']): Promise<void> {
   await mapLimit(runs, 2, async (r) => {
     const url = `${base}${r.document}`;
     const result = r.client === 'ffmpeg' ? await readWithFfmpeg({ url, format: r.format }) : await playFormat({ playbin: r.client, uri: url });
-    assertPlayed(result, expectedFor(source), `${source.name}: ${r.client} ${url}`);
+    assertPlayed(result, await expectedOf(source), `${source.name}: ${r.client} ${url}`);
   });
   if (requests) assert.deepEqual(failedRequests(requests()), [], 'every request answered 200/206');
 }

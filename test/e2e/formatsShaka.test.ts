@@ -20,7 +20,7 @@ const playbins: Playbin[] = ['playbin', 'playbin3'];
 const formats: StreamingFormat[] = ['dash', 'hls'];
 
 let tmp: string;
-const packaged = new Map<string, { dir: string; expected: Expected }>();
+const packaged = new Map<string, string>();
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-shaka-'));
@@ -30,16 +30,17 @@ before(async () => {
   await mapLimit(sources, 2, async (s) => {
     const dir = join(tmp, s.name);
     await runShakaPackager(binary, s.shaka, dir, { segmentDuration: 2, hlsMaster: 'master.m3u8' });
-    packaged.set(s.name, { dir, expected: await expectedOf(s) });
+    packaged.set(s.name, dir);
   });
 });
 
 after(() => rm(tmp, { recursive: true, force: true }));
 
-function outputOf(s: FormatSource): { dir: string; expected: Expected } {
-  const p = packaged.get(s.name);
-  assert.ok(p, `Shaka Packager packaged ${s.name}`);
-  return p;
+/** Shaka Packager's output of a source, and (ffprobe's) what its clients must decode. */
+async function outputOf(s: FormatSource): Promise<{ dir: string; expected: Expected }> {
+  const dir = packaged.get(s.name);
+  assert.ok(dir, `Shaka Packager packaged ${s.name}`);
+  return { dir, expected: await expectedOf(s) };
 }
 
 async function withServer<T>(dir: string, fn: (base: string) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
@@ -57,7 +58,7 @@ test("GStreamer plays Shaka Packager's DASH and HLS of every source to the end, 
   await Promise.all(
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()} in ${c.playbin}`, async () => {
-        const { dir, expected } = outputOf(c.source);
+        const { dir, expected } = await outputOf(c.source);
         const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}` }));
         assertPlayed(result, expected, `Shaka ${c.source.name} ${c.format} ${c.playbin}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
@@ -79,7 +80,7 @@ test("GStreamer plays the second audio language of Shaka Packager's DASH and HLS
       t.test(`${c.source.name}: ${c.format.toUpperCase()} in ${c.playbin}, French`, async () => {
         const language = c.source.second?.language;
         assert.ok(language !== undefined);
-        const { dir, expected } = outputOf(c.source);
+        const { dir, expected } = await outputOf(c.source);
         const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, language, python }));
         assertPlayed(result, expected, `Shaka ${c.source.name} ${c.format} ${c.playbin} in ${language}`, 660, requests);
       }),
@@ -93,7 +94,7 @@ test("ffmpeg reads Shaka Packager's MPD and multivariant playlist over HTTP: eve
   await Promise.all(
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()}`, async () => {
-        const { dir, expected } = outputOf(c.source);
+        const { dir, expected } = await outputOf(c.source);
         const { result, requests } = await withServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format }));
         assertPlayed(result, expected, `ffmpeg Shaka ${c.source.name} ${c.format}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
@@ -114,13 +115,14 @@ test("at the lowest level GStreamer decodes smoothpub's DASH, HLS and Smooth and
   assert.ok(lowest !== undefined);
   // Below every level of either packaging: each player takes its lowest.
   const connectionSpeedKbps = Math.floor(lowest / 2 / 1000);
+  const shaka = await outputOf(source);
   const runs = playbins.flatMap((playbin) =>
     [
       { who: 'smoothpub', dir: ours, document: documentOf.dash },
       { who: 'smoothpub', dir: ours, document: documentOf.hls },
       { who: 'smoothpub', dir: ours, document: 'Manifest' },
-      { who: 'Shaka Packager', dir: outputOf(source).dir, document: documentOf.dash },
-      { who: 'Shaka Packager', dir: outputOf(source).dir, document: documentOf.hls },
+      { who: 'Shaka Packager', dir: shaka.dir, document: documentOf.dash },
+      { who: 'Shaka Packager', dir: shaka.dir, document: documentOf.hls },
     ].map((r) => ({ ...r, playbin })),
   );
   const frameLines = await mapLimit(runs, 2, async (r) => {
@@ -129,6 +131,6 @@ test("at the lowest level GStreamer decodes smoothpub's DASH, HLS and Smooth and
     return result.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
   });
   const reference = frameLines[0]!;
-  assert.equal(reference.length, outputOf(source).expected.frames, 'every frame');
+  assert.equal(reference.length, shaka.expected.frames, 'every frame');
   for (const [i, r] of runs.entries()) assert.deepEqual(frameLines[i], reference, `${r.who} ${r.document} in ${r.playbin}: the same frames (timestamp and checksum) as smoothpub's DASH in playbin`);
 });
