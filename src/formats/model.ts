@@ -11,6 +11,15 @@ export const FORMATS: readonly Format[] = ['smooth', 'dash', 'hls'];
 /** What `--formats` means when not given: Smooth alone, output byte for byte as before. */
 export const DEFAULT_FORMATS: readonly Format[] = ['smooth'];
 
+/**
+ * The track ID of every DASH/HLS init segment and of the fragments served with it. The
+ * levels of one stream may come from tracks of different IDs (several video tracks in one
+ * file); players that switch levels by appending the new level's init segment to the same
+ * demuxer stop when the new `moov` and `tfhd` name another track (GStreamer's `dashdemux`
+ * hangs after the switch, docs/architecture.md). Shaka Packager writes 1 too.
+ */
+export const CMAF_TRACK_ID = 1;
+
 /** One quality level as the DASH and HLS writers need it, beyond the Smooth model. */
 export interface FormatLevel {
   /** The StreamIndex it belongs to and its Smooth bitrate (the `$Bandwidth$` of its URLs). */

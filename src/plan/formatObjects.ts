@@ -6,7 +6,7 @@ import { CMAF_BRANDS } from '../formats/initBoxes.js';
 import { writeInitSegment, type InitTrack } from '../formats/initSegment.js';
 import type { TrackSetup } from '../fragments/readTrackSetup.js';
 import type { TrackIndex } from '../fragments/types.js';
-import type { Format, FormatLevel, FormatPresentation } from '../formats/model.js';
+import { CMAF_TRACK_ID, type Format, type FormatLevel, type FormatPresentation } from '../formats/model.js';
 import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE } from '../formats/names.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
 import type { PlannedObject } from './plan.js';
@@ -42,9 +42,13 @@ export function initSegmentOf(built: Pick<BuiltPresentation, 'presentation'>, le
   return cmafInitSegment(level.track, level.media.setup, stream?.language ?? level.track.language);
 }
 
-/** The init segment DASH and HLS players get: CMAF brands, the source's trex (fragments with a tfdt added may lean on it). */
+/**
+ * The init segment DASH and HLS players get: CMAF brands, the source's trex (fragments with
+ * a tfdt added may lean on it), track CMAF_TRACK_ID (withTfdt gives the fragments the same).
+ */
 export function cmafInitSegment(track: InitTrack, setup: TrackSetup, language: string): Uint8Array {
-  return writeInitSegment(track, setup, { language, brands: CMAF_BRANDS, sourceTrex: true });
+  const trex = setup.trex === undefined ? undefined : { ...setup.trex, trackId: CMAF_TRACK_ID };
+  return writeInitSegment({ ...track, trackId: CMAF_TRACK_ID }, { ...setup, trex }, { language, brands: CMAF_BRANDS, sourceTrex: true });
 }
 
 /** A document of one of the formats, under its name and its media-services aliases. */

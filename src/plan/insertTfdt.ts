@@ -4,6 +4,7 @@ import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
 import { writeTfdt } from '../bmff/tfdt.js';
 import { TRUN_DATA_OFFSET } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { CMAF_TRACK_ID } from '../formats/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import { retimeMoof } from './retimeMoof.js';
 
@@ -21,7 +22,8 @@ export interface DecodeTiming {
 /**
  * A fragment's `moof` with a `tfdt` saying when its first sample decodes, for DASH and
  * HLS players, which place samples by it (Smooth clients take times from the Manifest and
- * PIFF `tfxd`, and keep playing with it). Undefined when the `moof` has one already.
+ * PIFF `tfxd`, and keep playing with it), and naming track CMAF_TRACK_ID, as every init
+ * segment does. Undefined when the `moof` has both already.
  *
  * The common case (ffmpeg, IIS, Expression Encoder: `tfxd` only, data offsets relative to
  * the `moof`) is an insertion: a 20-byte `tfdt` after `tfhd`, the sizes and the `trun`
@@ -35,6 +37,26 @@ export interface DecodeTiming {
  * base_data_offset), which a body served on its own cannot keep, is rebuilt (retimeMoof).
  */
 export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
+  const out = withDecodeTime(moof, offset, timing);
+  const tfhd = tfhdOf(out ?? moof, out ? 0 : offset);
+  const at = tfhd.offset - (out ? 0 : offset) + tfhd.headerSize + 4;
+  if (readTfhd(tfhd.payload).trackId === CMAF_TRACK_ID) return out;
+  const patched = out ?? moof.slice();
+  new DataView(patched.buffer, patched.byteOffset, patched.byteLength).setUint32(at, CMAF_TRACK_ID);
+  return patched;
+}
+
+/** The `tfhd` of a standalone `moof` whose first byte is at `offset` of its file. */
+function tfhdOf(moof: Uint8Array, offset: number): Box {
+  const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
+  for (const traf of childBoxes(new Cursor(moof, offset, 'moof', header, moof.length), 'moof')) {
+    if (traf.type !== 'traf') continue;
+    for (const b of childBoxes(traf.payload, 'moof/traf')) if (b.type === 'tfhd') return b;
+  }
+  throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' with a 'tfhd' box", { offset, boxPath: 'moof/traf' });
+}
+
+function withDecodeTime(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
   const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
   let traf: Box | undefined;
   for (const b of childBoxes(new Cursor(moof, offset, 'moof', header, moof.length), 'moof')) if (b.type === 'traf') traf = b;

@@ -210,7 +210,11 @@ export interface GstResult extends RunResult {
 export async function playWithGstreamer(opts: { playbin: 'playbin' | 'playbin3'; uri: string; connectionSpeedKbps?: number; timeoutSeconds?: number }): Promise<GstResult> {
   const args = [opts.playbin, `uri=${opts.uri}`, 'video-sink=checksumsink', 'audio-sink=fakesink'];
   if (opts.connectionSpeedKbps !== undefined) args.push(`connection-speed=${opts.connectionSpeedKbps}`);
-  const r = await run('gst-launch-1.0', args, opts.timeoutSeconds ?? 90);
+  return gstResult(await run('gst-launch-1.0', args, opts.timeoutSeconds ?? 90));
+}
+
+/** A GStreamer run's output read as gst-launch prints it: checksumsink lines (one a video frame) and the EOS line. */
+export function gstResult(r: RunResult): GstResult {
   const frames = r.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l)).length;
   return { ...r, frames, eos: /Got EOS from element/.test(r.stdout) };
 }

@@ -76,6 +76,26 @@ export function requireShakaPackager(t: TestContext): string | undefined {
   return path;
 }
 
+/**
+ * A Python 3 that has GStreamer's introspection bindings (Debian: python3-gi,
+ * gir1.2-gstreamer-1.0), for the one GStreamer test gst-launch cannot do (choosing an
+ * audio language); the first of `python3` on PATH and the system's. Undefined when none.
+ */
+export function gstPythonPath(): string | undefined {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', "import gi; gi.require_version('Gst', '1.0'); from gi.repository import Gst"], { encoding: 'utf8' });
+    if (r.status === 0) return python;
+  }
+  return undefined;
+}
+
+/** That Python; when absent the test skips (locally) or throws (in CI, whose .ci/run installs the packages). */
+export function requireGstPython(t: TestContext): string | undefined {
+  const path = gstPythonPath();
+  if (path === undefined) missing(t, 'no python3 with GStreamer bindings (apt: python3-gi gir1.2-gstreamer-1.0)');
+  return path;
+}
+
 // ---------------------------------------------------------------------------------------
 // Test variables: what the environment may change about the tests.
 

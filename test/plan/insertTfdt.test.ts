@@ -7,6 +7,9 @@ import { childBoxes, findChild, readBoxHeader, requireChild } from '../../src/bm
 import { Cursor } from '../../src/bmff/cursor.js';
 import { readTfdt } from '../../src/bmff/tfdt.js';
 import { readTfhd } from '../../src/bmff/tfhd.js';
+import { readTkhd } from '../../src/bmff/tkhd.js';
+import { readTrex } from '../../src/bmff/trex.js';
+import { CMAF_TRACK_ID } from '../../src/formats/model.js';
 import { readTrun, type Trun } from '../../src/bmff/trun.js';
 import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentParts.js';
 import type { FragmentRef } from '../../src/fragments/types.js';
@@ -88,6 +91,48 @@ test('withTfdt leaves a moof that has a tfdt alone', async () => {
   const bytes = await body(file!, f);
   const moofSize = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
   assert.equal(withTfdt(bytes.subarray(0, moofSize), 0, { time: f.time, duration: f.duration, trexDefaultDuration: 0 }), undefined);
+});
+
+// multitrack.ismv holds its two video levels as tracks 1 and 2 (audio 3 and 4). GStreamer's
+// dashdemux hangs when a level switch brings an init segment and fragments of another
+// track ID, so every DASH/HLS init segment and fragment names the same track.
+test('every init segment and fragment of a DASH/HLS level names track CMAF_TRACK_ID, whatever the source track', async () => {
+  const inputs = [join(fixtures, 'multitrack.ismv')];
+  const dash = await loadPresentation(inputs, { formats: ['smooth', 'dash'] });
+  const sourceIds = new Set(dash.levels.map((l) => l.track.trackId));
+  assert.ok(sourceIds.size > 1 && [...sourceIds].some((id) => id !== CMAF_TRACK_ID), `source tracks ${[...sourceIds].join(', ')}`);
+  for (const level of dash.levels) {
+    const moov = requireChild(new Cursor(initSegmentOf(dash, level)), 'file', 'moov').payload;
+    const trak = requireChild(moov, 'moov', 'trak').payload;
+    assert.equal(readTkhd(requireChild(trak, 'trak', 'tkhd').payload).trackId, CMAF_TRACK_ID, `${level.streamName} ${level.bitrate}: tkhd`);
+    const mvex = requireChild(moov, 'moov', 'mvex').payload;
+    assert.equal(readTrex(requireChild(mvex, 'mvex', 'trex').payload).trackId, CMAF_TRACK_ID, `${level.streamName} ${level.bitrate}: trex`);
+    for (const [i, f] of level.track.fragments.entries()) {
+      const b = await body(level.track.file, f);
+      const moof = new Cursor(b, 0, 'moof', 8, new DataView(b.buffer, b.byteOffset).getUint32(0));
+      const traf = requireChild(moof, 'moof', 'traf').payload;
+      assert.equal(readTfhd(requireChild(traf, 'traf', 'tfhd').payload).trackId, CMAF_TRACK_ID, `${level.streamName} ${level.bitrate} fragment ${i}: tfhd`);
+    }
+  }
+});
+
+test('withTfdt renames the track of a moof that has a tfdt already, on a copy', async () => {
+  const [file] = fixtureSets.clean.inputs;
+  const dash = await loadPresentation([file!], { formats: ['dash'] });
+  const f = dash.levels[0]!.track.fragments[1]!;
+  const bytes = await body(file!, f);
+  const moof = bytes.slice(0, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0));
+  const traf = requireChild(new Cursor(moof, 0, 'moof', 8, moof.length), 'moof', 'traf');
+  const tfhdAt = requireChild(traf.payload, 'traf', 'tfhd').offset;
+  const idAt = tfhdAt + 12;
+  new DataView(moof.buffer).setUint32(idAt, 2);
+  const before = moof.slice();
+  const out = withTfdt(moof, 0, { time: f.time, duration: f.duration, trexDefaultDuration: 0 });
+  assert.ok(out, 'a new moof');
+  assert.deepEqual(moof, before, 'the input is left as it was');
+  assert.equal(new DataView(out.buffer, out.byteOffset).getUint32(idAt), CMAF_TRACK_ID);
+  out.set(before.subarray(idAt, idAt + 4), idAt);
+  assert.deepEqual(out, before, 'only the track ID changed');
 });
 
 test('ffmpeg decodes every frame of each level from its init segment and tfdt fragments (audio: one fewer where priming overlaps)', async (t) => {
