@@ -14,6 +14,7 @@ import { playDashInChromium, playHlsInChromium, playInChromium, type ChromiumPla
 import { launchChromium, stats, waitFor, watchPageErrors, type PageFormat, type PlayerWindow } from './dashjsPlayer.js';
 import { countVideoFrames, failedRequests, fixtureSets, packageFixture, requireTools, type FixtureSet } from './helpers.js';
 import { packageWithShakaPackager, type ShakaOutput } from './shakaPackager.js';
+import { makeRoot, presentations, startOrigin } from '../origin/helpers.js';
 
 interface Served {
   server: StaticServer;
@@ -163,6 +164,37 @@ test('dash.js and hls.js play smoothpub\'s own DASH and HLS in Chromium (ffmpeg 
           assert.ok(s?.accepted && s.before === 'en' && s.after === 'fr', `${name}: switched to the second language: ${JSON.stringify(s)}`);
           assert.ok(s.fragmentsAfter.length > 0 && s.fragmentsAfter.every((u) => u.includes('Fragments(audio_fra=')), `the second language's fragments after: ${s.fragmentsAfter.join(' ')}`);
         }
+      });
+    }
+  }
+});
+
+test('dash.js and hls.js play DASH and HLS answered by serve from the sources (tfdt added on the fly), plain MP4 ladder and primed ISMV', { timeout: 240_000 }, async (t) => {
+  if (!requireTools(t, 'chromium', 'ffmpeg', 'ffprobe', 'timeout')) return;
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const root = await makeRoot();
+  t.after(() => root.cleanup());
+  const origin = await startOrigin({ root: root.root });
+  t.after(() => origin.close());
+  // The player page from the static server, the presentation from the origin (CORS).
+  const page = await startStaticServer({ root: root.root, host: '127.0.0.1', port: 0 });
+  t.after(() => page.close());
+  for (const [name, p] of [
+    ['users.ism', presentations.users],
+    ['plain MP4 ladder', presentations.progressive],
+  ] as const) {
+    const frames = await countVideoFrames(...(name === 'users.ism' ? (fixtureSets.users.videoLevels[0] as [string, number]) : ([p.inputs(root.root)[0]!, 0] as [string, number])));
+    for (const [format, doc] of [
+      ['dash', 'manifest(format=mpd-time-cmaf)'],
+      ['hls', 'manifest(format=m3u8-cmaf)'],
+    ] as const) {
+      await t.test(`${name}: ${format}`, async () => {
+        const before = origin.requests.length;
+        const r = await playInChromium(browser, { pageUrl: page.url, manifestUrl: `${origin.url}${p.path}/${doc}`, format, switchLevels: true });
+        assertPlayed(r, frames, `${name} ${format} through serve`);
+        assertSwitchedLevels(r, `${name} ${format} through serve`);
+        assert.deepEqual(failedRequests(origin.requests.slice(before).filter((q) => q.method !== 'OPTIONS')), [], 'every request answered 200/206');
       });
     }
   }

@@ -211,11 +211,24 @@ export function assertPlayed(r: PlayResult | FfmpegResult, expected: Expected, w
   const tail = `${what}\n--- stderr ---\n${r.stderr.slice(-2000)}${'stdout' in r ? `\n--- stdout (tail) ---\n${r.stdout.slice(-800)}` : ''}${log}`;
   assert.equal(r.code, 0, `exit code (124 = timed out): ${tail}`);
   if ('eos' in r) assert.ok(r.eos, `reached EOS: ${tail}`);
-  else assert.equal(r.stderr.trim(), '', `ffmpeg reported no errors: ${tail}`);
+  else assert.deepEqual(ffmpegErrors(r.stderr), [], `ffmpeg reported no errors: ${tail}`);
   assert.equal(r.frames, expected.frames, `decoded video frames: ${tail}`);
   const { seconds, hz: tone } = r.audio;
   assert.ok(Math.abs(seconds - expected.audioSeconds) <= AUDIO_SLACK_SECONDS, `decoded ${seconds.toFixed(4)} s of audio, the source has ${expected.audioSeconds} s: ${tail}`);
   assert.ok(Math.abs(tone - hz) <= hz * 0.02, `decoded audio is a ${tone.toFixed(1)} Hz tone, expected ${hz} Hz: ${tail}`);
+}
+
+/**
+ * ffmpeg's error lines but one it prints for primed AAC: the first audio fragment, which
+ * starts at tfdt 0 with its priming frame, runs one frame into the second, so two decoded
+ * frames end up at the second fragment's start and our raw-audio output (not the reader)
+ * drops one ("non monotonically increasing dts ... N >= N", once per audio stream).
+ */
+function ffmpegErrors(stderr: string): string[] {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  const overlap = /^\[s16le @ 0x[0-9a-f]+\] Application provided invalid, non monotonically increasing dts to muxer in stream \d+: (\d+) >= \1$/;
+  const first = lines.findIndex((l) => overlap.test(l));
+  return first < 0 ? lines : lines.filter((_, i) => i !== first);
 }
 
 /** Fragments (and init segments) requested per `QualityLevels(b)/Fragments(stream=...)`, as `stream@bitrate` → count. */
