@@ -2,24 +2,9 @@
 // HLS writer: the real-client tests play its output to judge the clients and harness, and to
 // compare with ours. Every video stream of the inputs becomes a level; every audio language
 // one audio track (the first stream in it: a ladder muxes the same audio into each level).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { shakaPackagerPath } from '../harness/ci.js';
+import { runShakaPackager } from '../harness/shakaPackager.js';
 import { run } from './helpers.js';
-
-const binaries: Record<string, string> = {
-  'linux-x64': 'packager-linux-x64',
-  'linux-arm64': 'packager-linux-arm64',
-  'darwin-x64': 'packager-osx-x64',
-  'darwin-arm64': 'packager-osx-arm64',
-  'win32-x64': 'packager-win-x64.exe',
-};
-
-/** The packager binary of the `shaka-packager` dev dependency for this platform. */
-export function shakaPackagerPath(): string {
-  const name = binaries[`${process.platform}-${process.arch}`];
-  if (name === undefined) throw new Error(`shaka-packager ships no binary for ${process.platform}-${process.arch}`);
-  return join(dirname(createRequire(import.meta.url).resolve('shaka-packager/package.json')), 'bin', name);
-}
 
 export interface ShakaStream {
   file: string;
@@ -61,16 +46,15 @@ export async function packageWithShakaPackager(inputs: string[], outDir: string,
       }
     }
   }
-  const args = streams.map((s) => {
-    const fields = [`in=${s.file}`, `stream=${s.index}`, `init_segment=${join(outDir, s.label, 'init.mp4')}`, `segment_template=${join(outDir, s.label, '$Number$.m4s')}`, `playlist_name=${s.label}.m3u8`];
-    if (s.type === 'audio') fields.push('hls_group_id=audio', `hls_name=${s.language}`);
-    return fields.join(',');
-  });
-  const mpd = join(outDir, 'manifest.mpd');
-  const master = join(outDir, 'master.m3u8');
-  // Without --generate_static_live_mpd, segment templates make it write a dynamic (live) MPD.
-  args.push('--segment_duration', String(opts.segmentSeconds ?? 2), '--generate_static_live_mpd', '--mpd_output', mpd, '--hls_master_playlist_output', master);
-  const r = await run(shakaPackagerPath(), args, 120);
-  if (r.code !== 0) throw new Error(`shaka-packager exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const binary = shakaPackagerPath();
+  if (binary === undefined) throw new Error('shaka-packager is not installed (npm ci installs the devDependency)');
+  const out = await runShakaPackager(
+    binary,
+    streams.map((s) => ({ input: s.file, stream: s.index, folder: s.label, ...(s.type === 'audio' && { hlsGroup: 'audio', hlsName: s.language! }) })),
+    outDir,
+    { segmentDuration: opts.segmentSeconds ?? 2, hlsMaster: 'master.m3u8' },
+  );
+  const mpd = out.mpd;
+  const master = out.hlsMaster!;
   return { mpd, master, streams };
 }

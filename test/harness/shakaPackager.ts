@@ -14,6 +14,9 @@ export interface ShakaStream {
   folder: string;
   /** ISO 639 language to state, when the source's is not the one wanted. */
   language?: string;
+  /** HLS: the audio group and rendition name of an audio stream. */
+  hlsGroup?: string;
+  hlsName?: string;
 }
 
 export interface ShakaOptions {
@@ -45,6 +48,8 @@ export async function runShakaPackager(binary: string, streams: ShakaStream[], o
   const args = streams.map((s) => {
     const fields = [`in=${s.input}`, `stream=${s.stream}`, `init_segment=${join(outDir, s.folder, 'init.mp4')}`, `segment_template=${join(outDir, s.folder, `${template}.m4s`)}`];
     if (s.language !== undefined) fields.push(`language=${s.language}`);
+    if (s.hlsGroup !== undefined) fields.push(`hls_group_id=${s.hlsGroup}`);
+    if (s.hlsName !== undefined) fields.push(`hls_name=${s.hlsName}`);
     if (options.hlsMaster !== undefined) fields.push(`playlist_name=${s.folder}.m3u8`);
     return fields.join(',');
   });
