@@ -24,6 +24,8 @@ interface LocatedMoof {
   offset: number;
   size: number;
   info: MoofInfo;
+  /** The `moof` itself (a view of the read's buffer). */
+  moof: Uint8Array;
 }
 
 export interface IndexOptions {
@@ -31,6 +33,12 @@ export interface IndexOptions {
   concurrency?: number;
   /** Stops between reads (rejects with its reason) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Keep each fragment's `moof` bytes in its FragmentRef (about 1 KiB each), for a caller
+   * about to rewrite every `moof` (a tfdt added for DASH and HLS) that would otherwise read
+   * them all again.
+   */
+  keepMoofs?: boolean;
 }
 
 /**
@@ -39,14 +47,14 @@ export interface IndexOptions {
  */
 export async function indexSource(src: ByteSource & { mtimeMs?: number }, options: IndexOptions = {}): Promise<SourceIndex> {
   try {
-    return await indexUnlabelled(src, options.concurrency ?? 8, options.signal);
+    return await indexUnlabelled(src, options.concurrency ?? 8, options.signal, options.keepMoofs === true);
   } catch (e) {
     if (isSmoothpubError(e)) throw e.withContext({ file: src.name });
     throw e;
   }
 }
 
-async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurrency: number, signal: AbortSignal | undefined): Promise<SourceIndex> {
+async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurrency: number, signal: AbortSignal | undefined, keepMoofs: boolean): Promise<SourceIndex> {
   const head = await readHead(src);
   const moov = head.moov;
   const tracks = moov.tracks;
@@ -83,7 +91,7 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
     mtimeMs: src.mtimeMs ?? 0,
     brand: head.brand,
     method,
-    tracks: await joinNonSyncStarts(src, tracks, buildTracks(src.name, tracks, moofs), moofs),
+    tracks: await joinNonSyncStarts(src, tracks, buildTracks(src.name, tracks, moofs, keepMoofs), moofs),
   };
 }
 
@@ -197,7 +205,7 @@ async function readFragmentAt(src: ByteSource, offset: number, defaultDuration: 
   if (mh.type !== 'mdat') {
     throw new SmoothpubError(ErrorCode.BAD_BOX, `expected 'mdat' after 'moof', found ${printable(mh.type)}`, { offset: mdatAt, boxPath: mh.type });
   }
-  return { offset, size: h.size + mh.size, info };
+  return { offset, size: h.size + mh.size, info, moof: bytes.subarray(0, h.size) };
 }
 
 /**
@@ -276,7 +284,7 @@ async function scan(
   return out;
 }
 
-function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[]): TrackIndex[] {
+function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[], keepMoofs: boolean): TrackIndex[] {
   const byId = new Map<number, FragmentRef[]>();
   const next = new Map<number, bigint>();
   for (const m of moofs) {
@@ -289,6 +297,8 @@ function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[]
       throw new SmoothpubError(ErrorCode.BAD_BOX, `fragment time ${time} does not increase (previous fragment starts at ${prev.time})`, { offset: m.offset, trackId, boxPath: 'moof' });
     }
     const ref: FragmentRef = { offset: m.offset, size: m.size, time, duration: m.info.duration };
+    // A copy: the read's buffer holds more than the moof.
+    if (keepMoofs) ref.moof = m.moof.slice();
     const said = m.info.tfxd;
     if (said && (said.time !== time || said.duration !== m.info.duration)) ref.tfxd = { time: said.time, duration: said.duration };
     list.push(ref);

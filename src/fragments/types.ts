@@ -26,6 +26,11 @@ export interface FragmentRef {
   /** Present when the fragment is generated from sample tables rather than stored in the source. */
   built?: BuiltFragment;
   /**
+   * The stored `moof`'s bytes, kept from indexing when asked (indexSource keepMoofs), so
+   * adding a tfdt needs no second read. Never with `built`, which has its own head.
+   */
+  moof?: Uint8Array;
+  /**
    * Decode time of the first sample, in the track's timescale: `tfdt`, else the end of the
    * previous fragment's samples (the first fragment: `tfxd`). May be negative (AAC priming).
    */

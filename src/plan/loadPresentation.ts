@@ -44,7 +44,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     async (file) => {
       const src = await files.open(file);
       try {
-        const ix = labelIndex(await indexSource(src, options.signal ? { signal: options.signal } : {}), file);
+        const ix = labelIndex(await indexSource(src, { ...(options.signal && { signal: options.signal }), keepMoofs: needsFormatMedia(options.formats) }), file);
         options.onIndexed?.(ix);
         indexes.set(file, ix);
         retimed.set(file, await retimeSource(ix, src));

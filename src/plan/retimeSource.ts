@@ -103,8 +103,9 @@ function trexDefault(track: TrackIndex, src: ByteSource): () => Promise<number> 
  * (plain MP4, or joined from several of the source's at a non-sync start), which is
  * followed by its `mdat` header and the samples' runs of the source.
  */
-async function moofOf(f: Pick<FragmentRef, 'offset' | 'size' | 'built'>, src: ByteSource, blocking = false): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
+async function moofOf(f: Pick<FragmentRef, 'offset' | 'size' | 'built' | 'moof'>, src: ByteSource, blocking = false): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
   const joined = f.built?.head();
+  if (!joined && f.moof) return { moof: f.moof, joined };
   const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f, blocking);
   return { moof, joined };
 }
