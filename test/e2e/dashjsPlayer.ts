@@ -29,6 +29,9 @@ export interface PlayerStats {
   currentTime: number;
   duration: number;
   ended: boolean;
+  /** The media element's paused and readyState, as the page reports them. */
+  paused?: boolean;
+  readyState?: number;
   /** The level being fetched (bits/s as the manifest announces it). */
   videoBitrate: number | null;
   /** The level on screen. */
