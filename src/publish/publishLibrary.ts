@@ -8,7 +8,7 @@ import { planFromFolder } from '../plan/planFromFolder.js';
 import { createStore } from '../stores/createStore.js';
 import { parseDestination, type ParsedDestination } from '../stores/parseDestination.js';
 import { scopeStore } from '../stores/scopeStore.js';
-import type { PublicReadChange, Store } from '../stores/store.js';
+import type { Store } from '../stores/store.js';
 import { Limiter } from '../util/limiter.js';
 import { runAll } from '../util/runAll.js';
 import { GlobalPause } from './backoff.js';
@@ -36,26 +36,13 @@ export type LibraryEvent =
   | { type: 'published'; presentation: string; summary: PublishSummary }
   | ({ type: 'failed' } & LibraryFailure);
 
-export interface LibrarySummary {
+/** One publish's summary (`store` the destination prefix; the counts totals over every presentation published and the policy files at the root), with the library's own. */
+export interface LibrarySummary extends PublishSummary {
   /** The library, as given. */
   source: string;
-  /** The destination prefix. */
-  store: string;
   presentations: number;
   published: number;
   failed: number;
-  /** Totals over every presentation published (and the policy files at the root). */
-  objects: number;
-  uploaded: number;
-  skipped: number;
-  kept: number;
-  bytes: number;
-  seconds: number;
-  throughput: number;
-  retries: number;
-  dryRun: boolean;
-  publicAccess?: PublicReadChange;
-  cors?: 'added' | 'present';
   /** Every presentation that failed, in library order. */
   failures: LibraryFailure[];
 }
