@@ -92,7 +92,10 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
   const base = tfhd.flags & TFHD_BASE_DATA_OFFSET ? Number(tfhd.baseDataOffset!) : offset;
   let usedTrexDefault = false;
   let decode = baseDecode ?? timing.time;
-  let first: bigint | undefined;
+  // tfdt is unsigned: a start before 0 (priming) goes without, as ffmpeg's ISMV fragments
+  // do, or (startAtZero) says 0; tfxd keeps the negative start, which Smooth clients and
+  // verify know priming by.
+  const start = timing.startAtZero === true && convert(decode) < 0n ? 0n : convert(decode);
   const rebuilt = truns.map((trun, n) => {
     if (trun.sampleCount > MAX_FRAGMENT_SAMPLES) {
       throw new SmoothpubError(ErrorCode.BAD_BOX, `'trun' declares ${trun.sampleCount} samples, more than any fragment holds`, { offset, boxPath: 'moof/traf/trun' });
@@ -104,7 +107,6 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
       if (s.duration === undefined && !(tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION)) usedTrexDefault = true;
       const duration = BigInt(s.duration ?? defaultDuration);
       const from = convert(decode);
-      first ??= from;
       const to = convert(decode + duration);
       s.duration = Number(to - from);
       if (trun.flags & TRUN_SAMPLE_CTO) {
@@ -123,15 +125,11 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
     return { trun: { ...trun, version: signed ? 1 : trun.version, flags: trun.flags | TRUN_SAMPLE_DURATION | (dataAt === undefined ? 0 : TRUN_DATA_OFFSET), samples }, dataAt };
   });
 
-  // tfxd keeps a negative start (what Smooth clients and verify know priming by); tfdt cannot.
-  const clamp = (t: bigint): bigint => (timing.startAtZero === true && t < 0n ? 0n : t);
   const time = convert(timing.time);
   const duration = convert(timing.time + timing.duration) - time;
   const newTfhd = writeTfhd({ ...tfhd, flags: (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF });
   const build = (grown: number): Uint8Array => {
     const parts = [newTfhd];
-    // tfdt is unsigned: a start before 0 (priming) goes without, as ffmpeg's ISMV fragments do.
-    const start = clamp(first ?? convert(baseDecode ?? timing.time));
     if (start >= 0n) parts.push(writeTfdt({ version: 1, baseMediaDecodeTime: start }));
     for (const c of children) {
       if (typeof c !== 'number') {

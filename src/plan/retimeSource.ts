@@ -1,4 +1,3 @@
-import { readSync } from 'node:fs';
 import { readBoxHeader, MAX_BOX_HEADER } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
@@ -76,14 +75,14 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
  * fragment, for DASH and HLS players (withTfdt): fragments that have one stay as they
  * are, the others get a rebuilt `moof`, the rest of their bytes still the source's. Times
  * stay as indexed: a fragment starting before 0 is announced from 0 whatever its `moof`
- * says (announcedChunks). Reads each stored `moof` once, `concurrency` at a time.
+ * says (announcedChunks). A stored `moof` comes from the index (indexSource keepMoofs)
+ * or is read again, `concurrency` at a time.
  */
 export async function addDecodeTimes(track: TrackIndex, src: ByteSource, concurrency = 8): Promise<TrackIndex> {
   const trexDefaultDuration = trexDefault(track, src);
   const fragments = track.fragments.slice();
   await runAll(track.fragments, concurrency, async (f, i) => {
-    // A batch job (package, publish): blocking reads of local files are the cheapest.
-    const { moof, joined } = await moofOf(f, src, true);
+    const { moof, joined } = await moofOf(f, src);
     // Only a rebuilt moof (priming, absolute data offsets) may need the moov's trex default.
     const needsTrex = f.time < 0n;
     const out = withTfdt(moof, f.offset, { time: f.time, duration: f.duration, trexDefaultDuration: needsTrex ? await trexDefaultDuration() : 0 });
@@ -103,10 +102,10 @@ function trexDefault(track: TrackIndex, src: ByteSource): () => Promise<number> 
  * (plain MP4, or joined from several of the source's at a non-sync start), which is
  * followed by its `mdat` header and the samples' runs of the source.
  */
-async function moofOf(f: Pick<FragmentRef, 'offset' | 'size' | 'built' | 'moof'>, src: ByteSource, blocking = false): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
+async function moofOf(f: Pick<FragmentRef, 'offset' | 'size' | 'built' | 'moof'>, src: ByteSource): Promise<{ moof: Uint8Array; joined: Uint8Array | undefined }> {
   const joined = f.built?.head();
   if (!joined && f.moof) return { moof: f.moof, joined };
-  const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f, blocking);
+  const moof = joined ? joined.subarray(0, moofSize(joined, joined.length, { file: src.name, offset: f.offset })) : await readMoofBytes(src, f);
   return { moof, joined };
 }
 
@@ -127,33 +126,15 @@ function replaceMoof(f: FragmentRef, moof: Uint8Array, joined: Uint8Array | unde
 }
 
 /** The `moof` at a fragment's offset, whole. */
-async function readMoofBytes(src: ByteSource, f: Pick<FragmentRef, 'offset' | 'size'>, blocking = false): Promise<Uint8Array> {
-  const fd = blocking ? src.fd : undefined;
-  const read = (offset: number, length: number): Uint8Array | Promise<Uint8Array> => (fd === undefined ? src.read(offset, length) : readLocal(fd, offset, length));
-  let bytes = await read(f.offset, Math.min(FIRST_READ, f.size));
+async function readMoofBytes(src: ByteSource, f: Pick<FragmentRef, 'offset' | 'size'>): Promise<Uint8Array> {
+  let bytes = await src.read(f.offset, Math.min(FIRST_READ, f.size));
   const h = readBoxHeader(new Cursor(bytes.subarray(0, MAX_BOX_HEADER), f.offset), f.offset + f.size, 'file');
   if (h.type !== 'moof' || h.size > MAX_MOOF || h.size >= f.size) {
     throw new SmoothpubError(ErrorCode.BAD_BOX, `expected the fragment's 'moof' here, found '${h.type}' of ${h.size} bytes: the file changed since it was indexed?`, { offset: f.offset, boxPath: 'moof' });
   }
-  if (bytes.length < h.size) bytes = await read(f.offset, h.size);
+  if (bytes.length < h.size) bytes = await src.read(f.offset, h.size);
   if (bytes.length < h.size) throw new SmoothpubError(ErrorCode.TRUNCATED_BOX, `file ends inside a 'moof' of ${h.size} bytes`, { offset: f.offset, boxPath: 'moof' });
   return bytes.subarray(0, h.size);
-}
-
-/**
- * A few KiB of a local file, read with a blocking call: for a batch job, thousands of
- * `moof`s from the page cache cost less this way than as many round trips through libuv's
- * thread pool (the origin, which must not block, reads through the source).
- */
-function readLocal(fd: number, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, out, done, length - done, offset + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === length ? out : out.subarray(0, done);
 }
 
 /** A fragment served as a rebuilt `moof` and the source's `mdat` (header and payload). */
