@@ -37,46 +37,38 @@ export interface DecodeTiming {
  * base_data_offset), which a body served on its own cannot keep, is rebuilt (retimeMoof).
  */
 export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
-  const out = withDecodeTime(moof, offset, timing);
-  const tfhd = tfhdOf(out ?? moof, out ? 0 : offset);
-  const at = tfhd.offset - (out ? 0 : offset) + tfhd.headerSize + 4;
-  if (readTfhd(tfhd.payload).trackId === CMAF_TRACK_ID) return out;
-  const patched = out ?? moof.slice();
-  new DataView(patched.buffer, patched.byteOffset, patched.byteLength).setUint32(at, CMAF_TRACK_ID);
-  return patched;
-}
-
-/** The `tfhd` of a standalone `moof` whose first byte is at `offset` of its file. */
-function tfhdOf(moof: Uint8Array, offset: number): Box {
-  const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
-  for (const traf of childBoxes(new Cursor(moof, offset, 'moof', header, moof.length), 'moof')) {
-    if (traf.type !== 'traf') continue;
-    for (const b of childBoxes(traf.payload, 'moof/traf')) if (b.type === 'tfhd') return b;
-  }
-  throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' with a 'tfhd' box", { offset, boxPath: 'moof/traf' });
-}
-
-function withDecodeTime(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
   const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
   let traf: Box | undefined;
   for (const b of childBoxes(new Cursor(moof, offset, 'moof', header, moof.length), 'moof')) if (b.type === 'traf') traf = b;
   if (!traf) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { offset, boxPath: 'moof' });
   let tfhd: Box | undefined;
+  let hasTfdt = false;
   const truns: Box[] = [];
   for (const b of childBoxes(traf.payload, 'moof/traf')) {
-    if (b.type === 'tfdt') return undefined;
-    if (b.type === 'tfhd') tfhd = b;
+    if (b.type === 'tfdt') hasTfdt = true;
+    else if (b.type === 'tfhd') tfhd = b;
     else if (b.type === 'trun') truns.push(b);
   }
   if (!tfhd) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: traf.offset, boxPath: 'moof/traf' });
-  const relative = !(readTfhd(tfhd.payload).flags & TFHD_BASE_DATA_OFFSET);
+  const fields = readTfhd(tfhd.payload);
+  // Where tfhd's track_ID is: it stays there when a tfdt is inserted after the tfhd.
+  const rename = fields.trackId === CMAF_TRACK_ID ? (out: Uint8Array): Uint8Array => out : renameTrack(tfhd.offset - offset + tfhd.headerSize + 4);
+  if (hasTfdt) return fields.trackId === CMAF_TRACK_ID ? undefined : rename(moof.slice());
   const firstHasOffset = truns.length === 0 || trunFlags(moof, truns[0]!, offset) & TRUN_DATA_OFFSET;
-  if (!relative || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
-    const rebuilt = retimeMoof(moof, offset, { ...timing, timescale: PRESENTATION_TIME_SCALE, startAtZero: true });
+  if (fields.flags & TFHD_BASE_DATA_OFFSET || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
+    const rebuilt = retimeMoof(moof, offset, { ...timing, timescale: PRESENTATION_TIME_SCALE, startAtZero: true, trackId: CMAF_TRACK_ID });
     if (!rebuilt) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, "this fragment's 'moof' carries sample auxiliary information (CENC) that cannot be moved to add a 'tfdt'", { offset, boxPath: 'moof/traf' });
     return rebuilt.moof;
   }
-  return insertAfter(moof, offset, traf, tfhd, truns, timing.time < 0n ? 0n : timing.time);
+  return rename(insertAfter(moof, offset, traf, tfhd, truns, timing.time < 0n ? 0n : timing.time));
+}
+
+/** Writes CMAF_TRACK_ID into a moof's tfhd, whose track_ID field is at byte `at`. */
+function renameTrack(at: number): (moof: Uint8Array) => Uint8Array {
+  return (moof) => {
+    new DataView(moof.buffer, moof.byteOffset, moof.byteLength).setUint32(at, CMAF_TRACK_ID);
+    return moof;
+  };
 }
 
 function trunFlags(moof: Uint8Array, trun: Box, offset: number): number {

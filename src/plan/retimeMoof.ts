@@ -36,6 +36,8 @@ export interface MoofTiming {
    * are, its `tfxd` still the negative start (see withTfdt).
    */
   startAtZero?: boolean;
+  /** The track ID to write in `tfhd` (DASH and HLS: every level's is the same), default the source's. */
+  trackId?: number;
 }
 
 export interface RetimedMoof {
@@ -127,7 +129,7 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
 
   const time = convert(timing.time);
   const duration = convert(timing.time + timing.duration) - time;
-  const newTfhd = writeTfhd({ ...tfhd, flags: (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF });
+  const newTfhd = writeTfhd({ ...tfhd, trackId: timing.trackId ?? tfhd.trackId, flags: (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF });
   const build = (grown: number): Uint8Array => {
     const parts = [newTfhd];
     if (start >= 0n) parts.push(writeTfdt({ version: 1, baseMediaDecodeTime: start }));
