@@ -1,8 +1,7 @@
-import type { StreamType } from '../smooth/model.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { formatFragmentUrl } from '../smooth/url.js';
 import { writePresentationManifest, type BuiltPresentation } from './buildPresentation.js';
-import { bodySize, type Plan, type PlannedObject } from './plan.js';
+import { bodySize, fragmentContentType, type Plan, type PlannedObject } from './plan.js';
 import { DEFAULT_FORMATS, type Format } from '../formats/model.js';
 import { ALIASES } from '../formats/names.js';
 import { formatObjects } from './formatObjects.js';
@@ -46,10 +45,7 @@ export interface PlanOptions {
 export { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL };
 export const MANIFEST_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
-/** The Content-Type of a fragment of a stream of this type. */
-export function fragmentContentType(type: StreamType): string {
-  return type === 'video' ? 'video/mp4' : type === 'audio' ? 'audio/mp4' : 'application/mp4';
-}
+export { fragmentContentType } from './plan.js';
 
 /** Every object of a presentation: fragments by byte range of their sources, then the Manifest. */
 export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): Plan {

@@ -9,7 +9,7 @@ import type { TrackIndex } from '../fragments/types.js';
 import { CMAF_TRACK_ID, type Format, type FormatLevel, type FormatPresentation } from '../formats/model.js';
 import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE } from '../formats/names.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
-import type { PlannedObject } from './plan.js';
+import { fragmentContentType, type PlannedObject } from './plan.js';
 
 /** The DASH and HLS view of a built presentation (levels prepared by prepareFormats). */
 export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels'>): FormatPresentation {
@@ -77,7 +77,7 @@ export function formatObjects(built: BuiltPresentation, formats: readonly Format
     const stream = built.presentation.streams.find((s) => s.name === level.streamName)!;
     objects.push({
       key: initKey(level.streamName, level.bitrate),
-      contentType: stream.type === 'audio' ? 'audio/mp4' : 'video/mp4',
+      contentType: fragmentContentType(stream.type),
       cacheControl: cacheControl.fragment,
       body: { kind: 'bytes', data: initSegmentOf(built, level) },
     });

@@ -1,4 +1,5 @@
 import type { BuiltFragment } from '../fragments/types.js';
+import type { StreamType } from '../smooth/model.js';
 
 /**
  * A body is bytes in memory (Manifest, policy files) or a fragment of a source file: a
@@ -29,4 +30,9 @@ export interface Plan {
 
 export function bodySize(body: ObjectBody): number {
   return body.kind === 'bytes' ? body.data.length : body.size;
+}
+
+/** The Content-Type of a fragment (or init segment) of a stream of this type. */
+export function fragmentContentType(type: StreamType): string {
+  return type === 'video' ? 'video/mp4' : type === 'audio' ? 'audio/mp4' : 'application/mp4';
 }
