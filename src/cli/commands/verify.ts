@@ -5,8 +5,9 @@ import type { VerifyOptions, VerifyProgress, VerifyReport } from '../../verify/v
 import { diagnostic, printEvent, printStart, throttle } from '../events.js';
 import { JSON_OPTION, parseConcurrency, parseFormats, parsePositiveInt } from '../options.js';
 import { ExitCode, formatBytes } from '../output.js';
+import type { LibraryFlags } from './verifyLibrary.js';
 
-interface VerifyCliOptions {
+interface VerifyCliOptions extends LibraryFlags {
   json?: boolean;
   concurrency: string;
   timeout: string;
@@ -14,12 +15,6 @@ interface VerifyCliOptions {
   policy?: boolean;
   origin?: string;
   formats?: string;
-  all?: boolean;
-  list?: string;
-  baseUrl?: string;
-  endpoint?: string;
-  region?: string;
-  pathStyle?: boolean;
 }
 
 export function registerVerify(program: Command, signal: AbortSignal): void {

@@ -6,13 +6,17 @@ import { readListFile } from '../listFile.js';
 import { storeLocation } from '../options.js';
 import { ExitCode, formatBytes } from '../output.js';
 
-interface LibraryCliOptions {
+/** The flags of `verify` that concern a library (--all, --list) and where it is. */
+export interface LibraryFlags {
   all?: boolean;
   list?: string;
   baseUrl?: string;
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
+}
+
+interface LibraryCliOptions extends LibraryFlags {
   json: boolean;
 }
 
