@@ -3,7 +3,7 @@ import type { ManifestTimeline } from '../plan/buildPresentation.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { CreateStoreOptions } from '../stores/createStore.js';
 import { FORMATS, type Format } from '../formats/model.js';
-import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL } from '../plan/cacheControl.js';
+import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../plan/cacheControl.js';
 
 /** `--json` of every command: one event shape, described in the README ("JSON output"). */
 export const JSON_OPTION = ['--json', 'print JSON lines on stdout: start, progress, ..., then result or error (README: "JSON output")'] as const;
@@ -19,6 +19,7 @@ export const FORCE_FLAGS = '-f, --force';
 /** `--fragment-cache-control`, `--manifest-cache-control` of publish and serve. */
 export const FRAGMENT_CACHE_CONTROL_OPTION = ['--fragment-cache-control <value>', 'Cache-Control of fragments', DEFAULT_FRAGMENT_CACHE_CONTROL] as const;
 export const MANIFEST_CACHE_CONTROL_OPTION = ['--manifest-cache-control <value>', 'Cache-Control of the Manifest', DEFAULT_MANIFEST_CACHE_CONTROL] as const;
+export const NOT_FOUND_CACHE_CONTROL_OPTION = ['--not-found-cache-control <value>', "Cache-Control of a 404 ('no-store' to keep caches from storing it)", DEFAULT_NOT_FOUND_CACHE_CONTROL] as const;
 
 /** `--fourcc <code>`, read with parseFourCC. */
 export const FOURCC_OPTION = ['--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264'] as const;

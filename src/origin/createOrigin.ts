@@ -1,4 +1,5 @@
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE } from '../plan/buildPlan.js';
+import { DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../plan/cacheControl.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { bytesEntity } from './bytesEntity.js';
 import type { Entity } from './entity.js';
@@ -17,7 +18,7 @@ import { sendEntity } from './sendEntity.js';
 import { DEFAULT_READ_CHUNK } from './sourceStream.js';
 import { toResponse, type OriginReply, type RequestLike } from './reply.js';
 import { createLocalRoot } from './localRoot.js';
-import { stampTag, type OriginRoot } from './originRoot.js';
+import type { OriginRoot } from './originRoot.js';
 import { fragmentParts, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { ByteSource } from '../source/source.js';
@@ -37,6 +38,8 @@ export interface OriginOptions extends PresentationOptions {
   policyFiles?: boolean;
   fragmentCacheControl?: string;
   manifestCacheControl?: string;
+  /** Cache-Control of a 404: short, so that a presentation published later is found soon; default `public, max-age=10`. */
+  notFoundCacheControl?: string;
   /** Write a sidecar index beside each local source the origin had to index; default false. */
   writeSidecars?: boolean;
   /** Bytes read from a source per step of a response body; default 1 MiB. */
@@ -86,6 +89,7 @@ const STARTED = Date.now();
  */
 export function createOrigin(opts: OriginOptions): Origin {
   const cors = opts.cors ?? '*';
+  const notFoundCacheControl = opts.notFoundCacheControl ?? DEFAULT_NOT_FOUND_CACHE_CONTROL;
   const root =
     typeof opts.root === 'string'
       ? createLocalRoot(opts.root, { ...(opts.maxOpenFiles !== undefined && { maxOpenFiles: opts.maxOpenFiles }), ...(opts.writeSidecars !== undefined && { writeSidecars: opts.writeSidecars }) })
@@ -117,6 +121,7 @@ export function createOrigin(opts: OriginOptions): Origin {
       if (outcome.status >= 500) opts.onError?.(e, request);
       answer = errorResponse(request, outcome);
     }
+    if (answer.status === 404) answer.headers['cache-control'] = notFoundCacheControl;
     return withCors(request, answer, cors);
   };
   const handler = async (request: Request): Promise<Response> => toResponse(await reply(request));
@@ -231,8 +236,8 @@ function fragment(state: OriginState): Handler {
         contentType: stream.contentType,
         cacheControl: state.fragmentCacheControl,
         size,
-        etag: `"f-${stampTag(stamp)}-${offset.toString(36)}${info ? '-i' : ''}${state.tfdt ? '-t' : ''}"`,
-        lastModified: stamp.mtimeMs,
+        etag: `"f-${p.generation}-${offset.toString(36)}-${fragmentSize.toString(36)}${info ? '-i' : ''}${state.tfdt ? '-t' : ''}"`,
+        lastModified: p.lastModified,
         body: (start, length) => ({ src, parts: sliceParts(body, start, length), chunk: state.readChunk }),
         release: () => src.close(),
       };

@@ -14,7 +14,7 @@ import { labelIndex, toInputEntry } from '../plan/loadPresentation.js';
 import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
-import type { OriginRoot, Stamp } from './originRoot.js';
+import { stampTag, type OriginRoot, type Stamp } from './originRoot.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -59,6 +59,12 @@ export interface ServedPresentation {
   manifestEtag: string;
   /** Newest mtime of the `.ism` and its sources. */
   lastModified: number;
+  /**
+   * Changes whenever any file of the presentation or an option that shapes its bytes does:
+   * part of every fragment's ETag, since a fragment's bytes (its tfdt time, a rebuilt moof's
+   * track id, a plain MP4's fragment bounds) may follow from the other files too.
+   */
+  generation: string;
   /** Every source by id, as indexed. */
   sources: Map<string, Stamp>;
   streams: Map<string, ServedStream>;
@@ -147,6 +153,7 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     manifest,
     manifestEtag: etagOf('m', manifest),
     lastModified: Math.max(located.stamp.mtimeMs, ...[...sources.values()].map((s) => s.mtimeMs)),
+    generation: generationOf(located.id, located.stamp, sources, options),
     sources,
     streams,
     checkedAt: Date.now(),
@@ -246,6 +253,12 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
   }
   f.documents = documents;
   return documents;
+}
+
+function generationOf(id: string, stamp: Stamp, sources: Map<string, Stamp>, options: LoadServedOptions): string {
+  const files = [[id, stampTag(stamp)], ...[...sources].map(([file, s]) => [file, stampTag(s)])];
+  const shaping = [options.fourCC, options.fragmentDuration, options.manifestTimeline].map(String);
+  return createHash('sha1').update(JSON.stringify([files, shaping])).digest('hex').slice(0, 16);
 }
 
 function etagOf(kind: string, data: Uint8Array): string {

@@ -50,7 +50,7 @@ export function createOriginServer(handler: OriginHandler | Origin, opts: Origin
 async function serveReply(reply: (r: RequestLike) => Promise<OriginReply>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? '/';
   if (!target.startsWith('/')) {
-    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16' }).end('400 bad request\n');
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16', 'cache-control': 'no-store' }).end('400 bad request\n');
     return;
   }
   const headers = req.headers;
@@ -74,7 +74,7 @@ async function serve(handler: OriginHandler, req: IncomingMessage, res: ServerRe
   });
   const request = toRequest(req, controller.signal);
   if (request === undefined) {
-    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16' }).end('400 bad request\n');
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16', 'cache-control': 'no-store' }).end('400 bad request\n');
     return;
   }
   const response = await handler(request);

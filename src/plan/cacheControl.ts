@@ -4,3 +4,5 @@
 export const DEFAULT_FRAGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** The Manifest may be re-published, so keep it short. */
 export const DEFAULT_MANIFEST_CACHE_CONTROL = 'public, max-age=60';
+/** The origin's 404: a presentation published after it must not stay hidden behind a cache for long. */
+export const DEFAULT_NOT_FOUND_CACHE_CONTROL = 'public, max-age=10';

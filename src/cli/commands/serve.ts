@@ -10,6 +10,7 @@ import {
   JSON_OPTION,
   MANIFEST_CACHE_CONTROL_OPTION,
   MANIFEST_TIMELINE_OPTION,
+  NOT_FOUND_CACHE_CONTROL_OPTION,
   PORT_OPTION,
   parseFourCC,
   parseFragmentDuration,
@@ -33,6 +34,7 @@ interface ServeCliOptions {
   policy: boolean;
   fragmentCacheControl: string;
   manifestCacheControl: string;
+  notFoundCacheControl: string;
   host: string;
   port: string;
   cors: string;
@@ -64,6 +66,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option('--no-policy', 'do not answer /clientaccesspolicy.xml and /crossdomain.xml')
     .option(...FRAGMENT_CACHE_CONTROL_OPTION)
     .option(...MANIFEST_CACHE_CONTROL_OPTION)
+    .option(...NOT_FOUND_CACHE_CONTROL_OPTION)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option(...JSON_OPTION)
     .addHelpText(
@@ -117,6 +120,7 @@ Examples:
         policyFiles: opts.policy,
         fragmentCacheControl: opts.fragmentCacheControl,
         manifestCacheControl: opts.manifestCacheControl,
+        notFoundCacheControl: opts.notFoundCacheControl,
         cors: opts.cors,
         maxCachedPresentations: cache,
         onError: (e, request) => {
