@@ -47,6 +47,21 @@ export function requireTools(t: TestContext, ...names: string[]): boolean {
   return absent.length === 0 || missing(t, `missing tool(s): ${absent.join(', ')}`);
 }
 
+/**
+ * nginx: on PATH, or where Debian's package puts it (/usr/sbin, which a normal user's PATH
+ * often lacks). Undefined when absent.
+ */
+export function nginxPath(): string | undefined {
+  return toolPath('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
+}
+
+/** nginx's path; when absent the test skips (locally) or throws (in CI, whose .ci/run installs it). */
+export function requireNginx(t: TestContext): string | undefined {
+  const path = nginxPath();
+  if (path === undefined) missing(t, 'missing tool: nginx (apt: nginx)');
+  return path;
+}
+
 export type AddonName = 'copy_file_range' | 'sendfile';
 
 /**

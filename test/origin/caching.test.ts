@@ -3,41 +3,16 @@
 // test/e2e/cacheProxy.test.ts checks the same through a real nginx proxy_cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORMATS } from '../../src/formats/model.js';
 import { ALIASES } from '../../src/formats/names.js';
 import { createOrigin, type OriginHandler } from '../../src/origin/createOrigin.js';
 import { createLocalRoot } from '../../src/origin/localRoot.js';
-import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../../src/plan/cacheControl.js';
-import { get, listFiles, makeRoot, presentations, startOrigin } from './helpers.js';
+import { get, makeRoot, objectUrls, presentations, startOrigin, type ObjectKind } from './helpers.js';
 
-type Kind = 'fragment' | 'document';
-
-/**
- * Every object URL of clean.ism with all three formats, as `package` names them (Smooth
- * Manifest, MPD, playlists, aliases, init segments, fragments), plus FragmentInfo and the
- * policy files, each with the Cache-Control class it belongs to.
- */
-async function objectUrls(inputs: string[], path: string): Promise<{ url: string; kind: Kind }[]> {
-  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-caching-'));
-  try {
-    await packagePresentation({ inputs, outDir: join(tmp, 'video.ism'), formats: FORMATS });
-    const keys = await listFiles(join(tmp, 'video.ism'));
-    const out = keys.map((key) => ({ url: `/${path}/${key}`, kind: (key.startsWith('QualityLevels(') ? 'fragment' : 'document') as Kind }));
-    const fragment = keys.find((k) => /^QualityLevels\(\d+\)\/Fragments\(video=\d+\)$/.test(k))!;
-    out.push({ url: `/${path}/${fragment.replace('Fragments(', 'FragmentInfo(')}`, kind: 'fragment' });
-    out.push({ url: '/clientaccesspolicy.xml', kind: 'document' }, { url: '/crossdomain.xml', kind: 'document' });
-    return out;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
-
-const expectedCacheControl: Record<Kind, string> = { fragment: DEFAULT_FRAGMENT_CACHE_CONTROL, document: DEFAULT_MANIFEST_CACHE_CONTROL };
+const expectedCacheControl: Record<ObjectKind, string> = { fragment: DEFAULT_FRAGMENT_CACHE_CONTROL, document: DEFAULT_MANIFEST_CACHE_CONTROL };
 
 /** Headers that must be the same for HEAD as for GET: all but the ones a server adds per message. */
 function comparable(h: Headers): Record<string, string> {

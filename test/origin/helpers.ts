@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
+import { FORMATS } from '../../src/formats/model.js';
+import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { createOrigin, type OriginHandler, type OriginOptions } from '../../src/origin/createOrigin.js';
 import { createOriginServer } from '../../src/origin/nodeAdapter.js';
 import type { RequestLike } from '../../src/origin/reply.js';
@@ -104,5 +106,28 @@ function safeDecode(path: string): string {
     return decodeURIComponent(path);
   } catch {
     return path;
+  }
+}
+
+/** Which Cache-Control an object takes: long (fragments, init segments) or short (documents). */
+export type ObjectKind = 'fragment' | 'document';
+
+/**
+ * Every object URL of a presentation with all three formats, as `package` names them (Smooth
+ * Manifest, MPD, playlists, aliases, init segments, fragments), plus FragmentInfo and the
+ * policy files, each with the Cache-Control class it belongs to.
+ */
+export async function objectUrls(inputs: string[], path: string): Promise<{ url: string; kind: ObjectKind }[]> {
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-caching-'));
+  try {
+    await packagePresentation({ inputs, outDir: join(tmp, 'video.ism'), formats: FORMATS });
+    const keys = await listFiles(join(tmp, 'video.ism'));
+    const out = keys.map((key) => ({ url: `/${path}/${key}`, kind: (key.startsWith('QualityLevels(') ? 'fragment' : 'document') as ObjectKind }));
+    const fragment = keys.find((k) => /^QualityLevels\(\d+\)\/Fragments\(video=\d+\)$/.test(k))!;
+    out.push({ url: `/${path}/${fragment.replace('Fragments(', 'FragmentInfo(')}`, kind: 'fragment' });
+    out.push({ url: '/clientaccesspolicy.xml', kind: 'document' }, { url: '/crossdomain.xml', kind: 'document' });
+    return out;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
 }
