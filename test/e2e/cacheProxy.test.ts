@@ -141,7 +141,7 @@ test('through nginx proxy_cache: every object type a MISS then a HIT with the sa
 test('through nginx: a 404 is kept only for its short max-age, a 5xx never; an expired document is revalidated (304 from the origin)', { timeout: 120_000 }, async (t) => {
   const nginx = requireNginx(t);
   if (nginx === undefined) return;
-  const s = await startStack(nginx, ['--manifest-cache-control', SHORT, '--not-found-cache-control', SHORT]);
+  const s = await startStack(nginx, ['--manifest-cache-control', SHORT, '--not-found-cache-control', SHORT, '--fragment-cache-control', SHORT]);
   t.after(() => s.stop());
   // nginx logs a request after its response is sent, so a line may lag the answer a moment.
   const asked = new Map<string, number>();
@@ -179,8 +179,11 @@ test('through nginx: a 404 is kept only for its short max-age, a 5xx never; an e
   }
   assert.deepEqual(await upstream(broken), errors.map((e) => String(e.status)), 'each request reached the origin');
 
-  // Documents: revalidated after their max-age with the origin's ETag; the origin answers 304.
-  for (const doc of ['/clean/clean.ism/Manifest', '/clean/clean.ism/manifest.mpd', '/clean/clean.ism/master.m3u8', '/crossdomain.xml']) {
+  // Every type, once expired (a short fragment max-age here), is revalidated with the
+  // origin's validators; the origin answers 304 and nginx keeps its copy.
+  const base = `/${presentations.clean.path}`;
+  const objects = ['Manifest', 'manifest.mpd', 'master.m3u8', 'manifest(format=m3u8-aapl)', 'QualityLevels(400000)/Fragments(video=0)', 'QualityLevels(400000)/FragmentInfo(video=0)', 'QualityLevels(400000)/Fragments(video=i)'];
+  for (const doc of [...objects.map((o) => `${base}/${o}`), '/crossdomain.xml']) {
     const first = await get(doc);
     assert.equal(first.cache, 'MISS', doc);
     assert.equal((await get(doc)).cache, 'HIT', doc);
@@ -226,6 +229,25 @@ test('a source replaced at the origin: never served stale by the origin (new byt
   const old = await fetchBody(s.proxy.url, fragment);
   assert.equal(old.cache, 'HIT');
   assert.ok(old.body.equals(before.body));
+});
+
+test('through nginx with a CORS allow-list: Vary: Origin keeps one copy per Origin, none answers another origin', { timeout: 60_000 }, async (t) => {
+  const nginx = requireNginx(t);
+  if (nginx === undefined) return;
+  const s = await startStack(nginx, ['--cors', 'https://a.example,https://b.example']);
+  t.after(() => s.stop());
+  const url = `/${presentations.clean.path}/QualityLevels(400000)/Fragments(video=0)`;
+  const as = (origin: string): Promise<Got> => fetchBody(s.proxy.url, url, { headers: { origin } });
+  const a = await as('https://a.example');
+  assert.equal(a.headers.get('vary'), 'Origin');
+  assert.equal(a.headers.get('access-control-allow-origin'), 'https://a.example');
+  assert.equal((await as('https://a.example')).cache, 'HIT');
+  const b = await as('https://b.example');
+  assert.equal(b.cache, 'MISS', 'another Origin is another variant');
+  assert.equal(b.headers.get('access-control-allow-origin'), 'https://b.example');
+  const other = await as('https://evil.example');
+  assert.equal(other.headers.get('access-control-allow-origin'), null, 'never the allowed origins\' answer');
+  assert.ok(other.body.equals(a.body));
 });
 
 test('players play through nginx: GStreamer (Smooth) and dash.js in Chromium (DASH, from a page on another origin)', { timeout: 240_000 }, async (t) => {
