@@ -124,6 +124,11 @@ test('through nginx proxy_cache: every object type a MISS then a HIT with the sa
     assert.equal(part.headers.get('content-range'), `bytes 100-1099/${body.length}`);
     assert.ok(part.body.equals(body.subarray(100, 1100)), `${url}: the range's bytes`);
   }
+  const rangeLog = await waitUntil('the range requests logged', async () => {
+    const l = (await s.proxy.accessLog()).filter((x) => x.uri === fresh);
+    return l.length >= 2 ? l : undefined;
+  });
+  assert.deepEqual(rangeLog.map((l) => [l.status, l.upstreamStatus]), [[206, '200'], [206, '-']], 'the origin was asked for the whole object once');
   const etag = (await fetchBody(s.proxy.url, fresh)).headers.get('etag')!;
   assert.equal((await fetchBody(s.proxy.url, fresh, { headers: { range: 'bytes=0-9', 'if-range': etag } })).status, 206, 'If-Range with the current ETag');
   assert.equal((await fetchBody(s.proxy.url, fresh, { headers: { range: 'bytes=0-9', 'if-range': '"old"' } })).status, 200, 'If-Range with another ETag: the whole object');
