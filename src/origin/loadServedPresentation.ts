@@ -258,7 +258,24 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
 function generationOf(id: string, stamp: Stamp, sources: Map<string, Stamp>, options: LoadServedOptions): string {
   const files = [[id, stampTag(stamp)], ...[...sources].map(([file, s]) => [file, stampTag(s)])];
   const shaping = [options.fourCC, options.fragmentDuration, options.manifestTimeline].map(String);
-  return createHash('sha1').update(JSON.stringify([files, shaping])).digest('hex').slice(0, 16);
+  return hash53(JSON.stringify([files, shaping]));
+}
+
+/**
+ * A 53-bit string hash (cyrb53) in plain JavaScript, so the edge runtime needs nothing
+ * more: it tells one version of a presentation from the next, no secret rests on it.
+ */
+function hash53(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 function etagOf(kind: string, data: Uint8Array): string {
