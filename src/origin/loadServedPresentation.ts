@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { indexSource } from '../fragments/indexSource.js';
 import type { BuiltFragment, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
@@ -10,11 +9,12 @@ import type { Presentation } from '../smooth/model.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
-import { labelIndex, toInputEntry } from '../plan/loadPresentation.js';
+import { labelIndex, toInputEntry } from '../plan/inputEntry.js';
 import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
 import type { OriginRoot, Stamp } from './originRoot.js';
+import { contentTag } from '../util/contentTag.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -249,7 +249,7 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
 }
 
 function etagOf(kind: string, data: Uint8Array): string {
-  return `"${kind}-${createHash('sha1').update(data).digest('hex').slice(0, 20)}"`;
+  return `"${kind}-${contentTag(data)}"`;
 }
 
 /** Index of `time` in ascending `times`, or undefined. */
