@@ -25,8 +25,8 @@ export interface R2Proxy {
 export async function startWorker(opts: { script: string; vars?: Record<string, string> }): Promise<RunningWorker> {
   const before = new Set(workerdPids());
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: opts.script,
+    // Given as contents: a script path outside the working directory is refused by workerd.
+    modules: [{ type: 'ESModule', path: 'worker.js', contents: readFileSync(opts.script, 'utf8') }],
     compatibilityDate: '2026-04-01',
     r2Buckets: { MEDIA: 'media' },
     bindings: opts.vars ?? {},
