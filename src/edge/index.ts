@@ -3,7 +3,8 @@
  * on a runtime without node's modules (a Cloudflare Worker on workerd). Nothing imported
  * from here touches node:fs, node:crypto, node:path or Buffer (test/edge/bundle.test.ts).
  */
-export { createOrigin, type Origin, type OriginHandler, type OriginOptions } from '../origin/createOrigin.js';
+export { createOrigin } from './edgeOrigin.js';
+export type { Origin, OriginHandler, OriginOptions } from '../origin/createOrigin.js';
 export type { Located, OriginRoot, Stamp } from '../origin/originRoot.js';
 export { createRemoteRoot, type RemoteRootOptions } from '../origin/remoteRoot.js';
 export { createHttpReader, type HttpReaderOptions } from '../stores/httpReader.js';

@@ -63,6 +63,8 @@ test('every object package writes (Smooth, DASH, HLS) comes back byte-identical 
           assert.equal(res.status, 200, key);
           assert.deepEqual(res.body, new Uint8Array(await readFile(join(out, key))), `${pass}: ${key}`);
           assert.equal(res.headers.get('content-type'), contentTypeFor(key), key);
+          // Streamed from R2, sent with its length (FixedLengthStream), not chunked.
+          if (key.startsWith('QualityLevels(')) assert.equal(res.headers.get('content-length'), String(res.body.length), key);
         }
         cpu[pass].ms += worker.cpuMs() - before;
         cpu[pass].requests += keys.length;
@@ -72,6 +74,7 @@ test('every object package writes (Smooth, DASH, HLS) comes back byte-identical 
       const part = await fetchBytes(`${p.path}/${fragment}`, { headers: { range: 'bytes=7-1006' } });
       assert.equal(part.status, 206);
       assert.deepEqual(part.body, new Uint8Array(whole.subarray(7, 1007)));
+      assert.equal(part.headers.get('content-length'), '1000');
     });
   }
   const per = (c: { ms: number; requests: number }): string => (c.ms / c.requests).toFixed(3);
