@@ -109,21 +109,21 @@ test('GStreamer plays Smooth through the worker to the end, every frame (playbin
   }
 });
 
-test('dash.js plays DASH through the worker in Chromium (page on another origin), a level switch included', { timeout: 150_000 }, async (t) => {
+test('dash.js plays DASH through the worker in Chromium (page on another origin) to the end, every frame', { timeout: 150_000 }, async (t) => {
   if (!requireTools(t, 'chromium', 'ffprobe')) return;
   const browser = await launchChromium();
   t.after(() => browser.close());
   const page = await startStaticServer({ root: root.root, host: '127.0.0.1', port: 0 });
   t.after(() => page.close());
   for (const p of [presentations.users, presentations.progressive]) {
-    const frames = await countVideoFrames(p.inputs(root.root)[0]!.endsWith('.ism') ? join(root.root, 'users', 'v400.ismv') : p.inputs(root.root)[0]!, 0);
-    const r = await playInChromium(browser, { pageUrl: page.url, manifestUrl: `${worker.url}${p.path}/manifest.mpd`, format: 'dash', switchLevels: true });
+    // Every level of these has the same frames.
+    const frames = await countVideoFrames(p === presentations.users ? join(root.root, 'users', 'v400.ismv') : p.inputs(root.root)[0]!, 0);
+    const r = await playInChromium(browser, { pageUrl: page.url, manifestUrl: `${worker.url}${p.path}/manifest.mpd`, format: 'dash' });
     const what = `${p.path} DASH through the worker`;
     assert.deepEqual(r.errors, [], `${what}: no player errors (console: ${r.consoleErrors.join(' | ')})`);
     assert.ok(r.finished && r.ended, `${what}: played to the end (${r.currentTime} of ${r.duration} s)`);
     assert.equal(r.decodedFrames, frames, `${what}: decoded as many frames as the source has`);
     assert.ok((r.audioDecodedBytes ?? 0) > 0, `${what}: audio decoded`);
-    assert.ok(r.levelSwitch?.fetchedAfter && r.levelSwitch.rendered, `${what}: switched from the lowest level to the highest`);
   }
 });
 

@@ -33,9 +33,17 @@ export async function startWorker(opts: { script: string; vars?: Record<string, 
     host: '127.0.0.1',
     port: 0,
   });
-  const url = (await mf.ready).href;
-  const started = workerdPids().filter((p) => !before.has(p));
-  if (started.length !== 1) throw new Error(`expected one new workerd process, found ${started.length}`);
+  let url: string;
+  let started: number[];
+  try {
+    url = (await mf.ready).href;
+    started = workerdPids().filter((p) => !before.has(p));
+    if (started.length !== 1) throw new Error(`expected one new workerd process, found ${started.length}`);
+  } catch (e) {
+    // A runtime that failed to start (or a check that failed) must not keep the test process alive.
+    await mf.dispose().catch(() => undefined);
+    throw e;
+  }
   const pid = started[0]!;
   const bucket = (await mf.getR2Bucket('MEDIA')) as unknown as R2Proxy;
   return {
