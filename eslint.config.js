@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/vendor/', '.cache/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'web/vendor/', '.cache/', 'coverage/', 'examples/*/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

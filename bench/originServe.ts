@@ -2,7 +2,7 @@
 // prints `{"url": ...}` once listening and serves until SIGTERM.
 // SMOOTHPUB_READ_CHUNK overrides the read chunk size (for experiments).
 import type { AddressInfo } from 'node:net';
-import { createOrigin } from '../src/origin/createOrigin.js';
+import { createOrigin } from '../src/origin/nodeOrigin.js';
 import { createOriginServer } from '../src/origin/nodeAdapter.js';
 
 const root = process.argv[2];

@@ -26,6 +26,8 @@ const ALLOWED: Record<string, string[]> = {
   verify: ['bmff', 'smooth', 'fragments', 'http', 'formats', 'stores'],
   origin: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'stores', 'http', 'formats'],
   play: ['http'],
+  // The origin on an edge runtime (Cloudflare Workers): roots over its bindings; no node module.
+  edge: ['origin', 'stores', 'source', 'fragments', 'smooth', 'plan', 'formats', 'bmff', 'http'],
   encode: ['smooth', 'package'],
   cli: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats'],
   'index.ts': ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats'],

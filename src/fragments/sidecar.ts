@@ -3,14 +3,10 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { ByteSource } from '../source/source.js';
 import { trackLeftover } from '../util/leftovers.js';
 import { outputError } from '../util/outputError.js';
-import { decodeSidecar, encodeSidecarParts } from './sidecarFormat.js';
+import { decodeSidecar, encodeSidecarParts, MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from './sidecarFormat.js';
 import type { SourceIndex } from './types.js';
 
-/** The sidecar's name beside its source: `video.ismv` -> `video.ismv.smoothidx`. */
-export const SIDECAR_SUFFIX = '.smoothidx';
-
-/** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
-export const MAX_SIDECAR_BYTES = 256 << 20;
+export { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from './sidecarFormat.js';
 
 export function sidecarPath(sourcePath: string): string {
   return sourcePath + SIDECAR_SUFFIX;

@@ -1,4 +1,5 @@
 import type { AvcC } from '../bmff/avcc.js';
+import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { Esds } from '../bmff/esds.js';
 import type { SampleEntry } from '../bmff/stsd.js';
 import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } from './types.js';
@@ -34,6 +35,13 @@ import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } 
  * the whole sidecar invalid: decodeSidecar then returns undefined.
  */
 export const SIDECAR_FORMAT = 'smoothpub-index';
+
+/** The sidecar's name beside its source: `video.ismv` -> `video.ismv.smoothidx`. */
+export const SIDECAR_SUFFIX = '.smoothidx';
+
+/** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
+export const MAX_SIDECAR_BYTES = 256 << 20;
+
 export const SIDECAR_VERSION = 3;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
@@ -86,8 +94,8 @@ export function* encodeSidecarParts(index: SourceIndex): Generator<string> {
   for (const m of text.matchAll(marker)) {
     yield text.slice(at, m.index) + '"';
     const table = tables[Number(m[1])]!;
-    const bytes = Buffer.from(table.buffer, table.byteOffset, table.byteLength);
-    for (let from = 0; from < bytes.length; from += BASE64_PIECE) yield bytes.toString('base64', from, Math.min(from + BASE64_PIECE, bytes.length));
+    const bytes = new Uint8Array(table.buffer, table.byteOffset, table.byteLength);
+    for (let from = 0; from < bytes.length; from += BASE64_PIECE) yield encodeBase64(bytes.subarray(from, Math.min(from + BASE64_PIECE, bytes.length)));
     yield '"';
     at = m.index + m[0].length;
   }
@@ -167,7 +175,7 @@ function encodeSampleEntry(e: SampleEntry): unknown {
 }
 
 function base64(bytes: ArrayBufferView): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return encodeBase64(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** Thrown inside decoding only; decodeSidecar turns it into undefined. */
@@ -395,7 +403,7 @@ function bytesOf(v: unknown): Uint8Array {
   return new Uint8Array(base64Bytes(v));
 }
 
-function base64Bytes(v: unknown): Buffer {
+function base64Bytes(v: unknown): Uint8Array {
   if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new Invalid('expected base64');
-  return Buffer.from(v, 'base64');
+  return decodeBase64(v);
 }

@@ -1,23 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
-/**
- * Checks a URL path (below a mount point, still percent-encoded) and decodes it exactly
- * once. Returns the decoded relative path, or undefined when the request is malformed
- * or tries to leave its folder: bad escapes, NUL, backslashes, `.` or `..` segments.
- * Decoding once means `%252e%252e` stays the literal name `%2e%2e`.
- */
-export function decodeRequestPath(encoded: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(encoded);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return undefined;
-  if (decoded.split('/').some((s) => s === '..' || s === '.')) return undefined;
-  return decoded;
-}
+export { decodeRequestPath } from './decodeRequestPath.js';
 
 /**
  * The real path of `relative` under `base`, or undefined when it does not exist or

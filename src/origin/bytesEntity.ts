@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { contentTag } from '../util/contentTag.js';
 import type { Entity } from './entity.js';
 
 /** An in-memory body (Manifest, policy file) as an entity; the ETag is a hash of it. */
@@ -7,7 +7,7 @@ export function bytesEntity(data: Uint8Array<ArrayBuffer>, contentType: string, 
     contentType,
     cacheControl,
     size: data.length,
-    etag: etag ?? `"b-${createHash('sha1').update(data).digest('hex').slice(0, 20)}"`,
+    etag: etag ?? `"b-${contentTag(data)}"`,
     lastModified,
     body: (start, length) => data.subarray(start, start + length),
     release: () => Promise.resolve(),

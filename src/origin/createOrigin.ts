@@ -17,7 +17,6 @@ import { errorResponse, notFound, textResponse, withCors } from './responses.js'
 import { sendEntity } from './sendEntity.js';
 import { DEFAULT_READ_CHUNK } from './sourceStream.js';
 import { toResponse, type OriginReply, type RequestLike } from './reply.js';
-import { createLocalRoot } from './localRoot.js';
 import type { OriginRoot } from './originRoot.js';
 import { fragmentParts, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
@@ -26,10 +25,11 @@ import { StoreError } from '../stores/store.js';
 
 export interface OriginOptions extends PresentationOptions {
   /**
-   * Folder whose `*.ism` files and `*.ism/` folders are served (nothing outside it is
-   * read), or a remote root made by openOriginRoot (`az://`, `s3://`, `https://`).
+   * Where the presentations live: openOriginRoot's local folder or store prefix (`az://`,
+   * `s3://`, `https://`), or an edge root (createR2Root). A folder path as a string: the
+   * node entry's createOrigin (nodeOrigin.ts); this module uses no node API.
    */
-  root: string | OriginRoot;
+  root: OriginRoot;
   /** Access-Control-Allow-Origin: `*` (default), an origin, a comma-separated list, or '' for none. */
   cors?: string;
   /** Presentations kept indexed in memory, least recently used dropped first; default 1000. */
@@ -40,12 +40,8 @@ export interface OriginOptions extends PresentationOptions {
   manifestCacheControl?: string;
   /** Cache-Control of a 404: short, so that a presentation published later is found soon; default `public, max-age=10`. */
   notFoundCacheControl?: string;
-  /** Write a sidecar index beside each local source the origin had to index; default false. */
-  writeSidecars?: boolean;
   /** Bytes read from a source per step of a response body; default 1 MiB. */
   readChunkBytes?: number;
-  /** Local source files kept open between requests; default 256. */
-  maxOpenFiles?: number;
   /** Every 5xx, with its cause (for logs). */
   onError?: (error: unknown, request: RequestLike) => void;
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
@@ -84,16 +80,13 @@ const STARTED = Date.now();
 /**
  * A Smooth Streaming origin as a fetch-style handler: answers `<path>.ism/Manifest` and
  * `<path>.ism/QualityLevels(b)/Fragments(name=t)` (and `FragmentInfo`) from byte ranges
- * of the original ISMV/ISMA files under `root`. No dependency on node:http: host it with
- * createOriginServer, or anywhere a `(Request) => Promise<Response>` runs.
+ * of the original ISMV/ISMA files under `root`. No node API on its path: host it with
+ * createOriginServer, or anywhere a `(Request) => Promise<Response>` runs (an edge worker).
  */
 export function createOrigin(opts: OriginOptions): Origin {
   const cors = opts.cors ?? '*';
   const notFoundCacheControl = opts.notFoundCacheControl ?? DEFAULT_NOT_FOUND_CACHE_CONTROL;
-  const root =
-    typeof opts.root === 'string'
-      ? createLocalRoot(opts.root, { ...(opts.maxOpenFiles !== undefined && { maxOpenFiles: opts.maxOpenFiles }), ...(opts.writeSidecars !== undefined && { writeSidecars: opts.writeSidecars }) })
-      : opts.root;
+  const root = opts.root;
   const state: OriginState = {
     presentations: new PresentationCache(opts.maxCachedPresentations ?? 1000, (path) =>
       loadServedPresentation(root, path, {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { indexSource } from '../fragments/indexSource.js';
 import type { BuiltFragment, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
@@ -10,11 +9,12 @@ import type { Presentation } from '../smooth/model.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
-import { labelIndex, toInputEntry } from '../plan/loadPresentation.js';
+import { labelIndex, toInputEntry } from '../plan/inputEntry.js';
 import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
 import { stampTag, type OriginRoot, type Stamp } from './originRoot.js';
+import { contentTag } from '../util/contentTag.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -258,28 +258,11 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
 function generationOf(id: string, stamp: Stamp, sources: Map<string, Stamp>, options: LoadServedOptions): string {
   const files = [[id, stampTag(stamp)], ...[...sources].map(([file, s]) => [file, stampTag(s)])];
   const shaping = [options.fourCC, options.fragmentDuration, options.manifestTimeline].map(String);
-  return hash53(JSON.stringify([files, shaping]));
-}
-
-/**
- * A 53-bit string hash (cyrb53) in plain JavaScript, so the edge runtime needs nothing
- * more: it tells one version of a presentation from the next, no secret rests on it.
- */
-function hash53(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+  return contentTag(new TextEncoder().encode(JSON.stringify([files, shaping])));
 }
 
 function etagOf(kind: string, data: Uint8Array): string {
-  return `"${kind}-${createHash('sha1').update(data).digest('hex').slice(0, 20)}"`;
+  return `"${kind}-${contentTag(data)}"`;
 }
 
 /** Index of `time` in ascending `times`, or undefined. */

@@ -1,10 +1,9 @@
-import { posix } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from '../fragments/sidecar.js';
-import { decodeSidecar } from '../fragments/sidecarFormat.js';
+import { decodeSidecar, MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from '../fragments/sidecarFormat.js';
 import { openObjectSource } from '../source/objectSource.js';
 import type { ByteSource } from '../source/source.js';
 import type { ObjectReader } from '../stores/objectReader.js';
+import * as posix from '../util/posixPath.js';
 import { MEDIA_FILE, type Located, type OriginRoot, type Stamp } from './originRoot.js';
 
 export interface RemoteRootOptions {

@@ -1,4 +1,4 @@
-import { decodeRequestPath } from '../http/safePath.js';
+import { decodeRequestPath } from '../http/decodeRequestPath.js';
 import { parseSmoothUrl, type SmoothUrl } from '../smooth/url.js';
 import { parseFormatUrl, type FormatUrl } from '../formats/names.js';
 import type { OriginReply, RequestLike } from './reply.js';

@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import * as posix from '../util/posixPath.js';
 
 /** Files a folder presentation (`<name>.ism/`) is made of: Smooth media and plain MP4 renditions. */
 export const MEDIA_FILE = /\.(ismv|isma|mp4|m4v|m4a)$/i;

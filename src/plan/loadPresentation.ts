@@ -3,12 +3,15 @@ import { indexSource } from '../fragments/indexSource.js';
 import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex } from '../fragments/types.js';
-import { readIsm, type IsmEntry } from '../smooth/ism.js';
+import { readIsm } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
 import type { Format } from '../formats/model.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
+import { labelIndex, toInputEntry } from './inputEntry.js';
+
+export { labelIndex, toInputEntry } from './inputEntry.js';
 
 export interface LoadOptions extends PresentationOptions {
   /** With DASH or HLS, every fragment gets a `tfdt` and every level its init segment setup (prepareFormats). */
@@ -62,22 +65,4 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
 async function resolveInput(input: string, files: SourceAccess): Promise<InputEntry[]> {
   if (!/\.ism$/i.test(input)) return [{ file: input }];
   return readIsm(await files.readText(input), input).entries.map(toInputEntry);
-}
-
-/**
- * An index named by the id its source is opened by again (a store key, where the byte
- * source's name for messages is a URL), so the plan's bodies name that id.
- */
-export function labelIndex(index: SourceIndex, id: string): SourceIndex {
-  return index.file === id ? index : { ...index, file: id, tracks: index.tracks.map((t) => ({ ...t, file: id })) };
-}
-
-/** A `.ism` entry as the track selection takes it. */
-export function toInputEntry(e: IsmEntry): InputEntry {
-  const entry: InputEntry = { file: e.src, kind: e.kind };
-  if (e.trackId !== undefined) entry.trackId = e.trackId;
-  if (e.systemBitrate !== undefined) entry.systemBitrate = e.systemBitrate;
-  if (e.trackName !== undefined) entry.trackName = e.trackName;
-  if (e.language !== undefined) entry.language = e.language;
-  return entry;
 }

@@ -1,9 +1,9 @@
-import { dirname, join, posix } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { describeXmlProblem } from './describeXmlProblem.js';
 import { parseDecimalNumber } from './parseDecimal.js';
 import { ATTRIBUTE_PREFIX } from './xmlNode.js';
+import * as posix from '../util/posixPath.js';
 
 export type IsmKind = 'video' | 'audio' | 'text';
 
@@ -79,7 +79,7 @@ function readEntry(node: Ordered, ismPath: string): IsmEntry {
   if (kind === undefined) throw badIsm(`expected <video>, <audio> or <textstream> in <switch>, found <${tag}>`, ismPath);
   const src = attributeOf(node, 'src');
   if (src === undefined) throw badIsm(`<${tag}> has no src attribute`, ismPath);
-  const entry: IsmEntry = { kind, src: join(dirname(ismPath), checkRelative(src, `<${tag}> src`, ismPath)) };
+  const entry: IsmEntry = { kind, src: posix.join(posix.dirname(ismPath), checkRelative(src, `<${tag}> src`, ismPath)) };
   const systemBitrate = attributeOf(node, 'systemBitrate');
   if (systemBitrate !== undefined) entry.systemBitrate = readUnsigned(systemBitrate, `<${tag} src="${src}"> systemBitrate`, ismPath);
   const language = attributeOf(node, 'systemLanguage');

@@ -34,10 +34,10 @@ const PATTERNS: [RegExp, string][] = [
 ];
 
 /**
- * `env` (default `process.env`) supplies secret values to remove verbatim; `secrets`
- * adds values a caller knows (e.g. a key from a connection string passed in code).
+ * `env` (default `process.env`; none on an edge runtime) supplies secret values to remove
+ * verbatim; `secrets` adds values a caller knows (e.g. a key from a connection string passed in code).
  */
-export function redact(text: string, env: NodeJS.ProcessEnv = process.env, secrets: readonly string[] = []): string {
+export function redact(text: string, env: NodeJS.ProcessEnv = (globalThis as { process?: { env: NodeJS.ProcessEnv } }).process?.env ?? {}, secrets: readonly string[] = []): string {
   let out = text;
   const values = [...SECRET_ENV.map((name) => env[name]), ...secrets];
   for (const value of values) {

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../src/play/packageRoot.js';
 import { FORMATS } from '../../src/formats/model.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { createOrigin, type OriginHandler, type OriginOptions } from '../../src/origin/createOrigin.js';
+import type { OriginHandler } from '../../src/origin/createOrigin.js';
+import { createOrigin, type NodeOriginOptions } from '../../src/origin/nodeOrigin.js';
 import { createOriginServer } from '../../src/origin/nodeAdapter.js';
 import type { RequestLike } from '../../src/origin/reply.js';
 import type { ServedRequest } from '../../src/play/staticServer.js';
@@ -71,7 +72,7 @@ export interface RunningOrigin {
 }
 
 /** createOrigin behind the node adapter on 127.0.0.1 (any free port). */
-export async function startOrigin(opts: OriginOptions): Promise<RunningOrigin> {
+export async function startOrigin(opts: NodeOriginOptions): Promise<RunningOrigin> {
   const handler = createOrigin(opts);
   const requests: ServedRequest[] = [];
   // The adapter's own path for createOrigin (replies written straight to the socket, file

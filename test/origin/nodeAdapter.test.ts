@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { createOrigin } from '../../src/origin/createOrigin.js';
+import { createOrigin } from '../../src/origin/nodeOrigin.js';
 import { createOriginServer } from '../../src/origin/nodeAdapter.js';
 import { makeRoot } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { FORMATS } from '../../src/formats/model.js';
 import { contentTypeFor } from '../../src/http/contentType.js';
-import { createOrigin } from '../../src/origin/createOrigin.js';
+import { createOrigin } from '../../src/origin/nodeOrigin.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../../src/smooth/policy.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';

@@ -7,7 +7,7 @@ import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentPar
 import { indexFile } from '../../src/fragments/indexFile.js';
 import { readSidecar, sidecarPath, writeSidecar } from '../../src/fragments/sidecar.js';
 import { encodeSidecar, SIDECAR_VERSION } from '../../src/fragments/sidecarFormat.js';
-import { createOrigin } from '../../src/origin/createOrigin.js';
+import { createOrigin } from '../../src/origin/nodeOrigin.js';
 import { openFileSource } from '../../src/source/fileSource.js';
 import { fixtures, get, makeRoot } from './helpers.js';
 
