@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { diagnostic, printEvent, printStart } from '../events.js';
 import {
@@ -22,7 +24,7 @@ import {
 } from '../options.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
 
-interface ServeCliOptions {
+export interface ServeCliOptions {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
@@ -40,6 +42,7 @@ interface ServeCliOptions {
   writeIndex?: boolean;
   formats: string;
   json?: boolean;
+  workers?: string;
 }
 
 export function registerServe(program: Command, stop: AbortSignal | Stopping): void {
@@ -65,6 +68,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option(...FRAGMENT_CACHE_CONTROL_OPTION)
     .option(...MANIFEST_CACHE_CONTROL_OPTION)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
+    .option('--workers <n>', 'worker processes answering on the one port, each indexing what it serves (default: one per core; 1 = a single process)')
     .option(...JSON_OPTION)
     .addHelpText(
       'after',
@@ -91,63 +95,100 @@ Examples:
     )
     .action(async (root: string, opts: ServeCliOptions) => {
       if (opts.json) printStart('serve');
-      // Loaded on use: `--help` and other commands need not load this command's library.
-      const { createOrigin } = await import('../../origin/createOrigin.js');
-      const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
-      const { errorOutcome } = await import('../../origin/errorStatus.js');
-      const { createOriginServer } = await import('../../origin/nodeAdapter.js');
-      const { listen } = await import('../../http/listen.js');
-      const { closeGracefully } = await import('../../http/closeGracefully.js');
-      const port = parsePort(opts.port);
-      const manifestTimeline = parseManifestTimeline(opts.manifestTimeline);
-      const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
-      const recheck = Number(opts.recheck);
-      if (!(recheck >= 0 && recheck <= 86_400)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--recheck must be 0 to 86400 seconds, got '${opts.recheck}'`);
-      const originRoot = await openOriginRoot(root, {
-        writeSidecars: opts.writeIndex === true,
-        recheckMs: recheck * 1000,
-        ...storeLocation(opts),
-      });
-      const handler = createOrigin({
-        root: originRoot,
-        manifestTimeline,
-        formats: parseFormats(opts.formats),
-        fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
-        fourCC: parseFourCC(opts.fourcc),
-        policyFiles: opts.policy,
-        fragmentCacheControl: opts.fragmentCacheControl,
-        manifestCacheControl: opts.manifestCacheControl,
-        cors: opts.cors,
-        maxCachedPresentations: cache,
-        onError: (e, request) => {
-          const { code, status } = errorOutcome(e);
-          const message = e instanceof Error ? e.message : String(e);
-          // The server keeps going: with --json a `warning` line (`error` is a command's last line).
-          if (opts.json) printEvent('warning', diagnostic(code, message, { method: request.method, url: request.url, status }));
-          else process.stderr.write(`error ${code}: ${request.method} ${new URL(request.url).pathname}: ${message}\n`);
-        },
-      });
-      const server = createOriginServer(handler);
-      try {
-        if (!signal.aborted) await listen(server, port, opts.host);
-      } catch (e) {
-        await handler.close();
-        throw e;
+      const workers = opts.workers === undefined ? availableParallelism() : parsePositiveInt('--workers', opts.workers, 1024);
+      if (workers > 1) {
+        // Node-only and loaded on use, as the origin is below.
+        const { superviseWorkers } = await import('../superviseWorkers.js');
+        const url = await superviseWorkers({ root, opts, workers }, interrupt);
+        if (opts.json) printEvent('result', { command: 'serve', url });
+        return;
       }
+      const { server, handler, description } = await openServe(root, opts, signal);
       let url: string | undefined;
       if (server.listening) {
-        const address = server.address() as AddressInfo;
-        const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-        url = `http://${host}:${address.port}/`;
-        if (opts.json) printEvent('listening', { url, root: originRoot.description });
-        else process.stdout.write(`serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
+        url = serveUrl(opts.host, (server.address() as AddressInfo).port);
+        printListening(url, description, opts.json === true);
       }
       await untilAborted(signal);
       // Stop accepting, let responses in flight finish (bounded), then exit 0 on SIGTERM.
       interrupt.allowGrace(DRAIN_MS + STOP_GRACE_MS);
+      const { closeGracefully } = await import('../../http/closeGracefully.js');
       await closeGracefully(server, DRAIN_MS);
       await handler.close();
       interrupt.stoppedCleanly();
       if (opts.json) printEvent('result', { command: 'serve', url });
     });
+}
+
+/** The URL a server listening on `host` and `port` prints. */
+export function serveUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** The one `listening` line (or event) of a run, whether one process serves or several workers. */
+export function printListening(url: string, root: string, json: boolean): void {
+  if (json) printEvent('listening', { url, root });
+  else process.stdout.write(`serving ${root} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
+}
+
+/** The options as values; a bad one is a cli.bad-option error (the supervisor checks them before it starts workers). */
+export function parseServeOptions(opts: ServeCliOptions) {
+  const recheck = Number(opts.recheck);
+  if (!(recheck >= 0 && recheck <= 86_400)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--recheck must be 0 to 86400 seconds, got '${opts.recheck}'`);
+  return {
+    port: parsePort(opts.port),
+    manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
+    cache: parsePositiveInt('--cache', opts.cache, 10_000_000),
+    recheck,
+    formats: parseFormats(opts.formats),
+    fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+    fourCC: parseFourCC(opts.fourcc),
+  };
+}
+
+/**
+ * The origin of one serving process (the only one, or one of `--workers`): the root opened,
+ * the handler made, the server listening on `--host`/`--port` (unless `signal` has already
+ * aborted). Failed requests are logged by the process that answered them, once each.
+ */
+export async function openServe(root: string, opts: ServeCliOptions, signal: AbortSignal): Promise<{ server: Server; handler: { close(): Promise<void> }; description: string }> {
+  // Loaded on use: `--help` and other commands need not load this command's library.
+  const { createOrigin } = await import('../../origin/createOrigin.js');
+  const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
+  const { errorOutcome } = await import('../../origin/errorStatus.js');
+  const { createOriginServer } = await import('../../origin/nodeAdapter.js');
+  const { listen } = await import('../../http/listen.js');
+  const { port, manifestTimeline, cache, recheck, formats, fragmentDuration, fourCC } = parseServeOptions(opts);
+  const originRoot = await openOriginRoot(root, {
+    writeSidecars: opts.writeIndex === true,
+    recheckMs: recheck * 1000,
+    ...storeLocation(opts),
+  });
+  const handler = createOrigin({
+    root: originRoot,
+    manifestTimeline,
+    formats,
+    fragmentDuration,
+    fourCC,
+    policyFiles: opts.policy,
+    fragmentCacheControl: opts.fragmentCacheControl,
+    manifestCacheControl: opts.manifestCacheControl,
+    cors: opts.cors,
+    maxCachedPresentations: cache,
+    onError: (e, request) => {
+      const { code, status } = errorOutcome(e);
+      const message = e instanceof Error ? e.message : String(e);
+      // The server keeps going: with --json a `warning` line (`error` is a command's last line).
+      if (opts.json) printEvent('warning', diagnostic(code, message, { method: request.method, url: request.url, status }));
+      else process.stderr.write(`error ${code}: ${request.method} ${new URL(request.url).pathname}: ${message}\n`);
+    },
+  });
+  const server = createOriginServer(handler);
+  try {
+    if (!signal.aborted) await listen(server, port, opts.host);
+  } catch (e) {
+    await handler.close();
+    throw e;
+  }
+  return { server, handler, description: originRoot.description };
 }
