@@ -5,7 +5,7 @@
 // flight finish for up to DRAIN_MS, then it exits. A second signal ends it at once, and so
 // does the primary's end (node:cluster exits a worker whose IPC channel closes).
 import { isSmoothpubError } from '../errors.js';
-import { openServe } from './commands/serve.js';
+import { openServe } from './serveOrigin.js';
 import { DRAIN_MS, untilAborted } from './interrupt.js';
 import { WORKER_SETTINGS, type WorkerMessage, type WorkerSettings } from './superviseWorkers.js';
 import { closeGracefully } from '../http/closeGracefully.js';

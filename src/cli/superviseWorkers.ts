@@ -4,7 +4,7 @@ import { ErrorCode, SmoothpubError, WarningCode, type SmoothpubErrorData } from 
 import { trackLeftoverProcess } from '../util/leftovers.js';
 import { diagnostic, printEvent } from './events.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, type Stopping } from './interrupt.js';
-import { parseServeOptions, printListening, serveUrl, type ServeCliOptions } from './commands/serve.js';
+import { parseServeOptions, printListening, serveUrl, type ServeCliOptions } from './serveOrigin.js';
 
 /** What the primary tells its workers, and they it, over the cluster's IPC channel. */
 export type WorkerMessage =
