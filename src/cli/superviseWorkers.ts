@@ -42,7 +42,8 @@ export async function superviseWorkers(settings: WorkerSettings & { workers: num
   const json = opts.json === true;
   // Checked here too, so a bad option is one error before any worker starts.
   parseServeOptions(opts);
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // bench:origin:workers measured both; node's own NODE_CLUSTER_SCHED_POLICY=rr still picks round-robin.
+  cluster.schedulingPolicy = process.env['NODE_CLUSTER_SCHED_POLICY'] === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./serveWorker.js', import.meta.url)),
     args: [],

@@ -57,6 +57,10 @@ identity, which needs @azure/identity installed; the AWS default chain). An http
 Runs until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight
 finish (up to 5 s) and exits 0 (130 after Ctrl-C). A request that fails (500 with
 X-Smoothpub-Error, 502) is logged on stderr, or as a JSON \`warning\` line on stdout with --json.
+--workers N (default: one per core) runs N worker processes on the one port; this process
+supervises them: a worker that dies is replaced (a \`serve.worker-replaced\` warning), and
+replacements that keep failing to start end the run with their error. Memory is per
+worker: each indexes the presentations it answers (up to --cache each).
 
 Examples:
   smoothpub serve /srv/media --port 8080
