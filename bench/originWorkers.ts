@@ -5,9 +5,10 @@
 //
 //   npm run bench:origin:workers -- [--workers N] [--minutes 10] [--seconds 10] [--rounds 2]
 //                                   [--connections 64] [--presentations 1000] [--sched none|rr|both]
-//                                   [--fixtures] [--quick]
+//                                   [--formats smooth] [--fixtures] [--quick]
 //
-// N defaults to the machine's cores. --sched both also runs the origin with node:cluster's
+// --formats as `serve --formats` (default smooth; package writes the same formats, so both
+// serve the same bytes). N defaults to the machine's cores. --sched both also runs the origin with node:cluster's
 // round-robin scheduling (NODE_CLUSTER_SCHED_POLICY=rr: the primary accepts every connection
 // and passes it to a worker) against the default, the workers accepting on the shared socket.
 // CPU time per request is utime+stime (/proc/<pid>/stat) of every process of each server
@@ -26,6 +27,7 @@ import { writeSidecarsFor } from '../src/fragments/sidecarInputs.js';
 import { packagePresentation } from '../src/package/packagePresentation.js';
 import { readManifest } from '../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../src/smooth/url.js';
+import { parseFormats } from '../src/cli/options.js';
 import { CACHE, cleanStaleTemps, ensurePresentation } from './media.js';
 import { freePort } from '../test/harness/emulator.js';
 import { argValue, log, median } from './lib/common.js';
@@ -100,9 +102,10 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 /** `smoothpub serve <root> --workers N`; resolves once it prints its `listening` line. */
-async function startServe(root: string, workers: number, sched: 'none' | 'rr'): Promise<{ url: string; child: ChildProcess }> {
+async function startServe(root: string, workers: number, sched: 'none' | 'rr', formats: string): Promise<{ url: string; child: ChildProcess }> {
   const env = { ...process.env, NODE_CLUSTER_SCHED_POLICY: sched };
-  const child = spawn(process.execPath, [resolve('bin/smoothpub.js'), 'serve', root, '--port', '0', '--workers', String(workers), '--json', '--cache', '100000'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['serve', root, '--port', '0', '--workers', String(workers), '--formats', formats, '--json', '--cache', '100000'];
+  const child = spawn(process.execPath, [resolve('bin/smoothpub.js'), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((ok, fail) => {
     child.once('exit', (code) => fail(new Error(`serve exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -156,7 +159,7 @@ function getFresh(url: string): Promise<number> {
 }
 
 /** RSS of each process of `serve --workers N` idle, then with `n` presentations asked for once each on new connections. */
-async function rssPerWorker(ism: string, files: string[], n: number, workers: number): Promise<Record<string, unknown>> {
+async function rssPerWorker(ism: string, files: string[], n: number, workers: number, formats: string): Promise<Record<string, unknown>> {
   const dir = join(CACHE, `origin-workers-rss.tmp-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -168,7 +171,7 @@ async function rssPerWorker(ism: string, files: string[], n: number, workers: nu
     const xml = readFileSync(ism);
     const names = Array.from({ length: n }, (_, i) => `p${String(i).padStart(4, '0')}.ism`);
     for (const name of names) writeFileSync(join(dir, name), xml);
-    const serve = await startServe(dir, workers, 'none');
+    const serve = await startServe(dir, workers, 'none', formats);
     try {
       await waitForHttp(`${serve.url}/crossdomain.xml`);
       const [primary, ...workerPids] = processTree(serve.child.pid!);
@@ -216,6 +219,9 @@ async function main(): Promise<void> {
   const schedAt = process.argv.indexOf('--sched');
   const sched = schedAt >= 0 ? process.argv[schedAt + 1] : 'none';
   if (sched !== 'none' && sched !== 'rr' && sched !== 'both') throw new Error('--sched is none, rr or both');
+  const formatsAt = process.argv.indexOf('--formats');
+  const formatList = formatsAt >= 0 ? (process.argv[formatsAt + 1] ?? '') : 'smooth';
+  const formats = parseFormats(formatList);
   cleanStaleTemps();
   let ism: string;
   let files: string[];
@@ -239,11 +245,11 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const staticRoot = join(tmp, 'static');
-    await packagePresentation({ inputs: [ism], outDir: join(staticRoot, 'video.ism') });
+    await packagePresentation({ inputs: [ism], outDir: join(staticRoot, 'video.ism'), formats });
     const peers: Peer[] = sched === 'both' ? ['nginx', 'origin', 'origin-rr'] : ['nginx', 'origin'];
     const servers = {} as Record<Peer, { url: string; child: ChildProcess; base: string }>;
     for (const peer of peers) {
-      const s = peer === 'nginx' ? await startNginx(join(tmp, 'nginx'), staticRoot, workers) : await startServe(dirname(ism), workers, peer === 'origin-rr' || sched === 'rr' ? 'rr' : 'none');
+      const s = peer === 'nginx' ? await startNginx(join(tmp, 'nginx'), staticRoot, workers) : await startServe(dirname(ism), workers, peer === 'origin-rr' || sched === 'rr' ? 'rr' : 'none', formatList);
       children.push(s.child);
       servers[peer] = { ...s, base: peer === 'nginx' ? '/video.ism/' : `/${basename(ism)}/` };
       await waitForHttp(`${s.url}${servers[peer].base}Manifest`);
@@ -296,11 +302,12 @@ async function main(): Promise<void> {
       rr = { ...s, ratio: round(s.requestsPerSecond / n.requestsPerSecond, 2), cpuRatio: round(n.cpuUsPerRequest / s.cpuUsPerRequest, 2) };
       log(`origin with round-robin scheduling: ${s.requestsPerSecond} req/s (${rr['ratio']}x nginx), ${s.cpuUsPerRequest} CPU us/request (${rr['cpuRatio']}x)`);
     }
-    const memory = await rssPerWorker(ism, files, presentations, workers);
+    const memory = await rssPerWorker(ism, files, presentations, workers, formatList);
     log(`memory with ${presentations} presentations over ${workers} workers: ${JSON.stringify(memory)}`);
     const result = {
       bench: 'origin-workers',
       media,
+      formats: formatList,
       workers,
       fragments: keys.length,
       connections,

@@ -115,7 +115,7 @@ async function probes(root: string): Promise<Probe[]> {
 type Outcome = { ok: true } | { ok: false; why: string };
 
 /** One request over `agent`, checked against `probe`; a connection reset is an error the caller may retry. */
-function ask(url: string, probe: Probe, agent: Agent): Promise<Outcome> {
+function ask(url: string, probe: Probe, agent: Agent | false): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(new URL(probe.path.slice(1), url), { method: probe.method ?? 'GET', agent, headers: probe.range !== undefined ? { range: probe.range } : {} }, (res) => {
       const chunks: Buffer[] = [];
@@ -143,6 +143,7 @@ interface Load {
 /** `connections` kept-alive clients cycling through `list` until stopped; a reset connection is retried once. */
 function startLoad(url: string, list: Probe[], connections: number): Load {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const fresh = false;
   let stopped = false;
   const load: Load = {
     answered: 0,
@@ -161,9 +162,9 @@ function startLoad(url: string, list: Probe[], connections: number): Load {
       try {
         outcome = await ask(url, probe, agent);
       } catch (first) {
-        // Only the killed worker's connections may break; the retry goes to a live one.
+        // Only the killed worker's connections may break; the retry, on a new connection, reaches a live one.
         load.retried++;
-        outcome = await ask(url, probe, agent).catch((e: Error) => ({ ok: false, why: `${probe.path}: ${(first as Error).message}, then ${e.message}` }));
+        outcome = await ask(url, probe, fresh).catch((e: Error) => ({ ok: false, why: `${probe.path}: ${(first as Error).message}, then ${e.message}` }));
       }
       if (outcome.ok) load.answered++;
       else load.failures.push(outcome.why);
