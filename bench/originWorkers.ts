@@ -269,27 +269,35 @@ async function main(): Promise<void> {
 
     const runs = Object.fromEntries(peers.map((p) => [p, [] as WrkResult[]])) as Record<Peer, WrkResult[]>;
     const cpu = Object.fromEntries(peers.map((p) => [p, [] as number[]])) as Record<Peer, number[]>;
+    const busiestShare = Object.fromEntries(peers.map((p) => [p, [] as number[]])) as Record<Peer, number[]>;
     const loads: number[] = [loadavg()[0]!];
     for (let r = 0; r < rounds; r++) {
       for (const peer of r % 2 ? [...peers].reverse() : peers) {
         const pids = processTree(servers[peer].child.pid!);
         if (pids.length !== workers + 1) throw new Error(`${peer}: ${pids.length - 1} workers, expected ${workers}`);
-        const cpu0 = cpuSeconds(pids);
+        const each0 = pids.map((pid) => cpuSeconds([pid]));
         const res = runWrk(servers[peer].url, join(tmp, `${peer}.lua`), seconds, connections, workers);
-        const cpuUs = ((cpuSeconds(pids) - cpu0) * 1e6) / res.requests;
+        const each = pids.map((pid, i) => cpuSeconds([pid]) - each0[i]!);
+        const total = each.reduce((a, b) => a + b, 0);
+        const cpuUs = (total * 1e6) / res.requests;
+        // How evenly the load spread: the busiest worker's share of the workers' CPU.
+        const workerCpu = each.slice(1);
+        const busiest = Math.max(...workerCpu) / workerCpu.reduce((a, b) => a + b, 0);
         loads.push(loadavg()[0]!);
-        log(`${peer}: ${res.requestsPerSecond.toFixed(0)} req/s, p99 ${res.p99Ms.toFixed(2)} ms, ${cpuUs.toFixed(0)} CPU us/request (all processes), errors ${res.errors}`);
+        log(`${peer}: ${res.requestsPerSecond.toFixed(0)} req/s, p99 ${res.p99Ms.toFixed(2)} ms, ${cpuUs.toFixed(0)} CPU us/request (all processes; master/primary ${((each[0]! * 1e6) / res.requests).toFixed(1)}), busiest worker ${(busiest * 100).toFixed(0)}% of the workers' CPU, errors ${res.errors}`);
+        busiestShare[peer].push(busiest);
         runs[peer].push(res);
         cpu[peer].push(cpuUs);
       }
     }
     for (const c of children) await stop(c);
-    const summary = (peer: Peer): WrkResult & { cpuUsPerRequest: number } => ({
+    const summary = (peer: Peer): WrkResult & { cpuUsPerRequest: number; busiestWorkerCpuShare: number } => ({
       requests: runs[peer].reduce((s, x) => s + x.requests, 0),
       requestsPerSecond: round(median(runs[peer].map((x) => x.requestsPerSecond))),
       p99Ms: round(median(runs[peer].map((x) => x.p99Ms)), 2),
       errors: runs[peer].reduce((s, x) => s + x.errors, 0),
       cpuUsPerRequest: round(median(cpu[peer])),
+      busiestWorkerCpuShare: round(median(busiestShare[peer]), 2),
     });
     const o = summary('origin');
     const n = summary('nginx');
