@@ -33,6 +33,8 @@ export const ErrorCode = {
   OUTPUT_PSEUDO_FILESYSTEM: 'output.pseudo-filesystem',
   PORT_IN_USE: 'net.port-in-use',
   CANNOT_LISTEN: 'net.cannot-listen',
+  /** `serve --workers`: a worker process ended before it listened (at start, or replacements in a row). */
+  SERVE_WORKER_FAILED: 'serve.worker-failed',
   BAD_DESTINATION: 'publish.bad-destination',
   STORE_AUTH: 'store.auth',
   STORE_NOT_FOUND: 'store.not-found',
@@ -54,6 +56,8 @@ export const WarningCode = {
   FRAGMENT_DURATION: 'index.fragment-duration',
   /** A fragment that does not start at a sync sample (GStreamer's ismlmux): it cannot be a start or switch point. */
   NON_SYNC_START: 'index.non-sync-start',
+  /** `serve --workers`: a worker process ended while serving; another takes its place. */
+  WORKER_REPLACED: 'serve.worker-replaced',
 } as const;
 
 export type WarningCodeValue = (typeof WarningCode)[keyof typeof WarningCode];

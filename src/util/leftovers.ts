@@ -15,8 +15,27 @@ export function trackLeftover(path: string): () => void {
   };
 }
 
-/** Removes every registered path, synchronously (for an exit that cannot wait). Never throws. */
+/** Child processes (serve's workers) that must not outlive an exit that cannot wait for them. */
+const processes = new Set<number>();
+
+/** Registers a child process that `removeLeftoversSync` kills (SIGKILL); returns the function that unregisters it. */
+export function trackLeftoverProcess(pid: number): () => void {
+  processes.add(pid);
+  return () => {
+    processes.delete(pid);
+  };
+}
+
+/** Removes every registered path and kills every registered process, synchronously (for an exit that cannot wait). Never throws. */
 export function removeLeftoversSync(): void {
+  for (const pid of processes) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+    processes.delete(pid);
+  }
   for (const path of pending) {
     try {
       // A writer may still add a file while the folder is removed: retry ENOTEMPTY.

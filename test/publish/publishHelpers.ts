@@ -35,10 +35,11 @@ export interface CliRun {
   done: Promise<CliResult>;
 }
 
-/** Starts `node bin/smoothpub.js ...args` (no TTY, so no progress bar). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
+/** Starts `node bin/smoothpub.js ...args` (no TTY, so no progress bar); `detached` in a process group of its own. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, detached = false): CliRun {
   const started = Date.now();
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
+  // `detached`: a process group of its own, to be signalled as a terminal's Ctrl-C does.
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot, detached });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { diagnostic, printEvent, printStart } from '../events.js';
+import { availableParallelism } from 'node:os';
+import { printEvent, printStart } from '../events.js';
 import {
   FOURCC_OPTION,
   FRAGMENT_CACHE_CONTROL_OPTION,
@@ -12,37 +12,11 @@ import {
   MANIFEST_TIMELINE_OPTION,
   NOT_FOUND_CACHE_CONTROL_OPTION,
   PORT_OPTION,
-  parseFourCC,
-  parseFragmentDuration,
-  parseManifestTimeline,
-  parsePort,
   parsePositiveInt,
-  storeLocation,
   FORMATS_OPTION,
-  parseFormats,
 } from '../options.js';
+import { openServe, printListening, serveUrl, type ServeCliOptions } from '../serveOrigin.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
-
-interface ServeCliOptions {
-  endpoint?: string;
-  region?: string;
-  pathStyle?: boolean;
-  recheck: string;
-  manifestTimeline: string;
-  fragmentDuration: string;
-  fourcc: string;
-  policy: boolean;
-  fragmentCacheControl: string;
-  manifestCacheControl: string;
-  notFoundCacheControl: string;
-  host: string;
-  port: string;
-  cors: string;
-  cache: string;
-  writeIndex?: boolean;
-  formats: string;
-  json?: boolean;
-}
 
 export function registerServe(program: Command, stop: AbortSignal | Stopping): void {
   const interrupt = asStopping(stop);
@@ -68,6 +42,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option(...MANIFEST_CACHE_CONTROL_OPTION)
     .option(...NOT_FOUND_CACHE_CONTROL_OPTION)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
+    .option('--workers <n>', 'worker processes answering on the one port, each indexing what it serves (default: one per core; 1 = a single process)')
     .option(...JSON_OPTION)
     .addHelpText(
       'after',
@@ -84,6 +59,10 @@ identity, which needs @azure/identity installed; the AWS default chain). An http
 Runs until stopped: on SIGTERM (or Ctrl-C) it stops accepting, lets responses in flight
 finish (up to 5 s) and exits 0 (130 after Ctrl-C). A request that fails (500 with
 X-Smoothpub-Error, 502) is logged on stderr, or as a JSON \`warning\` line on stdout with --json.
+--workers N (default: one per core) runs N worker processes on the one port; this process
+supervises them: a worker that dies is replaced (a \`serve.worker-replaced\` warning), and
+replacements that keep failing to start end the run with their error. Memory is per
+worker: each indexes the presentations it answers (up to --cache each).
 
 Examples:
   smoothpub serve /srv/media --port 8080
@@ -94,61 +73,24 @@ Examples:
     )
     .action(async (root: string, opts: ServeCliOptions) => {
       if (opts.json) printStart('serve');
-      // Loaded on use: `--help` and other commands need not load this command's library.
-      const { createOrigin } = await import('../../origin/createOrigin.js');
-      const { openOriginRoot } = await import('../../origin/openOriginRoot.js');
-      const { errorOutcome } = await import('../../origin/errorStatus.js');
-      const { createOriginServer } = await import('../../origin/nodeAdapter.js');
-      const { listen } = await import('../../http/listen.js');
-      const { closeGracefully } = await import('../../http/closeGracefully.js');
-      const port = parsePort(opts.port);
-      const manifestTimeline = parseManifestTimeline(opts.manifestTimeline);
-      const cache = parsePositiveInt('--cache', opts.cache, 10_000_000);
-      const recheck = Number(opts.recheck);
-      if (!(recheck >= 0 && recheck <= 86_400)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--recheck must be 0 to 86400 seconds, got '${opts.recheck}'`);
-      const originRoot = await openOriginRoot(root, {
-        writeSidecars: opts.writeIndex === true,
-        recheckMs: recheck * 1000,
-        ...storeLocation(opts),
-      });
-      const handler = createOrigin({
-        root: originRoot,
-        manifestTimeline,
-        formats: parseFormats(opts.formats),
-        fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
-        fourCC: parseFourCC(opts.fourcc),
-        policyFiles: opts.policy,
-        fragmentCacheControl: opts.fragmentCacheControl,
-        manifestCacheControl: opts.manifestCacheControl,
-        notFoundCacheControl: opts.notFoundCacheControl,
-        cors: opts.cors,
-        maxCachedPresentations: cache,
-        onError: (e, request) => {
-          const { code, status } = errorOutcome(e);
-          const message = e instanceof Error ? e.message : String(e);
-          // The server keeps going: with --json a `warning` line (`error` is a command's last line).
-          if (opts.json) printEvent('warning', diagnostic(code, message, { method: request.method, url: request.url, status }));
-          else process.stderr.write(`error ${code}: ${request.method} ${new URL(request.url).pathname}: ${message}\n`);
-        },
-      });
-      const server = createOriginServer(handler);
-      try {
-        if (!signal.aborted) await listen(server, port, opts.host);
-      } catch (e) {
-        await handler.close();
-        throw e;
+      const workers = opts.workers === undefined ? availableParallelism() : parsePositiveInt('--workers', opts.workers, 1024);
+      if (workers > 1) {
+        // Node-only and loaded on use, as the origin is below.
+        const { superviseWorkers } = await import('../superviseWorkers.js');
+        const url = await superviseWorkers({ root, opts, workers }, interrupt);
+        if (opts.json) printEvent('result', { command: 'serve', url });
+        return;
       }
+      const { server, handler, description } = await openServe(root, opts, signal);
       let url: string | undefined;
       if (server.listening) {
-        const address = server.address() as AddressInfo;
-        const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-        url = `http://${host}:${address.port}/`;
-        if (opts.json) printEvent('listening', { url, root: originRoot.description });
-        else process.stdout.write(`serving ${originRoot.description} at ${url}\n  e.g. ${url}<path>.ism/Manifest\nPress Ctrl-C to stop.\n`);
+        url = serveUrl(opts.host, (server.address() as AddressInfo).port);
+        printListening(url, description, opts.json === true);
       }
       await untilAborted(signal);
       // Stop accepting, let responses in flight finish (bounded), then exit 0 on SIGTERM.
       interrupt.allowGrace(DRAIN_MS + STOP_GRACE_MS);
+      const { closeGracefully } = await import('../../http/closeGracefully.js');
       await closeGracefully(server, DRAIN_MS);
       await handler.close();
       interrupt.stoppedCleanly();
