@@ -19,6 +19,25 @@ export interface LoadOptions extends PresentationOptions {
   signal?: AbortSignal;
   /** Where the inputs are read from (default: local files; a store prefix for a remote library). */
   files?: SourceAccess;
+  /**
+   * Sources indexed at once (default 4: each is mostly waiting on small reads). With
+   * blocking reads (blockingLocalAccess) 1 finishes them one by one, in input order, so
+   * `onSourceReady` can act on each while the next is indexed.
+   */
+  indexConcurrency?: number;
+  /**
+   * Called as each source is ready (indexed and on the presentation clock), with every
+   * input entry and the sources ready so far. The presentation built at the end may
+   * still differ from one built of these alone (a later track can rename a stream).
+   */
+  onSourceReady?: (ready: ReadySources) => void;
+}
+
+/** What loadPresentation has ready part way: see LoadOptions.onSourceReady. */
+export interface ReadySources {
+  entries: readonly InputEntry[];
+  /** Ready sources by file, on the presentation clock (retimeSource). */
+  sources: ReadonlyMap<string, SourceIndex>;
 }
 
 export interface LoadedPresentation extends BuiltPresentation {
@@ -40,7 +59,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   // A few files at once: each is O(fragments) small reads, mostly waiting on I/O.
   await runAll(
     sourceFiles,
-    4,
+    options.indexConcurrency ?? 4,
     async (file) => {
       const src = await files.open(file);
       try {
@@ -48,6 +67,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
         options.onIndexed?.(ix);
         indexes.set(file, ix);
         retimed.set(file, await retimeSource(ix, src));
+        options.onSourceReady?.({ entries, sources: retimed });
       } finally {
         await src.close();
       }

@@ -93,6 +93,41 @@ test('multi-track ISMV: two audio languages become two audio streams with Langua
   assert.ok(existsSync(join(out, `QualityLevels(${bitrate})`, 'Fragments(audio_fra=0)')));
 });
 
+test('a later source that renames a stream: the folder holds exactly the Manifest\'s objects, each its source\'s bytes', async () => {
+  // Audio in two files, one language each: until the second is indexed the first is the
+  // only audio, named `audio`; with both, the streams are `audio_eng` and `audio_fra`.
+  const dir = await tmp();
+  for (const f of ['v400.ismv', 'audio.isma']) await copyFile(`${FIX}/clean/${f}`, join(dir, f));
+  await copyFile(`${FIX}/clean/audio.isma`, join(dir, 'audio_fr.isma'));
+  const ism = join(dir, 'two.ism');
+  await writeFile(
+    ism,
+    `<?xml version="1.0" encoding="utf-8"?>
+<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><body><switch>
+  <video src="v400.ismv"/>
+  <audio src="audio.isma" systemLanguage="eng"/>
+  <audio src="audio_fr.isma" systemLanguage="fra"/>
+</switch></body></smil>`,
+  );
+  const out = join(dir, 'out');
+  const result = await packagePresentation({ inputs: [ism], outDir: out });
+  assert.deepEqual(result.presentation.streams.map((s) => s.name), ['video', 'audio_eng', 'audio_fra']);
+  const expected = result.presentation.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`)));
+  const written: string[] = [];
+  for (const d of await readdir(out)) {
+    if (d === 'Manifest') continue;
+    for (const f of await readdir(join(out, d))) written.push(`${d}/${f}`);
+  }
+  assert.deepEqual(written.sort(), expected.sort());
+  const audio = await indexFile(join(dir, 'audio_fr.isma'));
+  const source = await readFile(join(dir, 'audio_fr.isma'));
+  const fra = result.presentation.streams[2]!;
+  for (const [i, f] of audio.tracks[0]!.fragments.entries()) {
+    const got = await readFile(join(out, `QualityLevels(${fra.qualityLevels[0]!.bitrate})`, `Fragments(audio_fra=${fra.chunks[i]!.t})`));
+    assert.ok(got.equals(source.subarray(f.offset, f.offset + f.size)), `fragment ${i}`);
+  }
+});
+
 test('--policy writes the cross-domain policy files', async () => {
   const out = join(await tmp(), 'p.ism');
   await packagePresentation({ inputs: [`${FIX}/clean/v120.ismv`], outDir: out, policy: true });
