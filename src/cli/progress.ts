@@ -22,6 +22,8 @@ export function createProgress(enabled: boolean): { update(p: WriteProgress): vo
       if (!started) {
         bar.start(p.totalObjects, 0, { done: '0 B', all: formatBytes(p.totalBytes) });
         started = true;
+      } else if (p.totalObjects !== bar.getTotal()) {
+        bar.setTotal(p.totalObjects); // package writes while it indexes: totals grow until every source is known
       }
       bar.update(p.objects, { done: formatBytes(p.bytes), all: formatBytes(p.totalBytes) });
     },

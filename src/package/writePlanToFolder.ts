@@ -57,6 +57,8 @@ export class FolderWriting {
   /** Objects sent before the plan was known, by key. */
   private readonly early = new Map<string, ObjectBody>();
   private readonly done = { objects: 0, bytes: 0 };
+  /** Totals of what was sent early, for progress before the plan is known. */
+  private readonly sent = { totalObjects: 0, totalBytes: 0 };
   private progress: WriteProgress | undefined;
   private readonly onAbort: () => void;
 
@@ -67,7 +69,8 @@ export class FolderWriting {
     this.pool = new WriterPool(dir, Math.max(1, options.concurrency ?? 1), (batch) => {
       this.done.objects += batch.objects;
       this.done.bytes += batch.bytes;
-      if (this.progress) options.onProgress?.({ ...this.progress, ...this.done });
+      // Until the plan is known, the totals are what was sent so far: they grow as sources are indexed.
+      options.onProgress?.({ ...(this.progress ?? this.sent), ...this.done });
     });
     const { signal } = options;
     this.onAbort = () => this.pool.abort(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -83,8 +86,11 @@ export class FolderWriting {
     try {
       for (let i = 0; i < runs.length; i += BATCH_OBJECTS) {
         const batch = runs.slice(i, i + BATCH_OBJECTS);
-        this.pool.post(batch.map(toWire), batch.reduce((n, o) => n + bodySize(o.body), 0));
+        const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
+        this.pool.post(batch.map(toWire), bytes);
         for (const o of batch) this.early.set(o.key, o.body);
+        this.sent.totalObjects += batch.length;
+        this.sent.totalBytes += bytes;
       }
     } catch {
       // The pool failed: finish throws its failure.
