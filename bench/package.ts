@@ -6,6 +6,7 @@
 //   npm run bench:package -- [--reps 5] [--minutes 10] [--long-minutes 120] [--long-reps 2] [--settle 61]
 //   npm run bench:package -- --long-minutes 0 --reps 2     (the 10-minute ladder only)
 //   npm run bench:package -- --only-long --long-reps 1     (the 2-hour ladder only)
+//   npm run bench:package -- --also-concurrency 2          (and smoothpub with 2 writer threads)
 //
 // Each tool runs as a child process, so its peak RSS is its own (GNU time's %M, else
 // VmHWM polled from /proc). One untimed warm-up round fills the page cache with the
@@ -49,6 +50,11 @@ function tools(p: BenchPresentation, reference: string, withFfmpeg: boolean): To
       runs: [],
     },
   ];
+  const threads = alsoConcurrency();
+  if (threads !== undefined) {
+    const out = join(OUT, 'smoothpub-threads', 'video.ism');
+    list.push({ name: `smoothpub --concurrency ${threads}`, out, command: () => smoothpubPackageCommand([p.ism], out, ['--concurrency', String(threads)]), runs: [] });
+  }
   if (withFfmpeg) {
     list.push({
       name: 'ffmpeg',
@@ -62,6 +68,11 @@ function tools(p: BenchPresentation, reference: string, withFfmpeg: boolean): To
     });
   }
   return list;
+}
+
+/** `--also-concurrency N`: smoothpub with N writer threads timed as one more tool. */
+function alsoConcurrency(): number | undefined {
+  return process.argv.includes('--also-concurrency') ? argValue('--also-concurrency', 2) : undefined;
 }
 
 /** `--long-minutes N` (0: no long input), else `fallback`. */
@@ -138,7 +149,9 @@ async function main(): Promise<void> {
     const big = ensurePresentation(minutes);
     const small = ensurePresentation(2);
     const t = await timeInput(big, reps, true);
-    const [sp, cp, ff] = t.list as [Tool, Tool, Tool];
+    const [sp, cp] = t.list as [Tool, Tool];
+    const ff = t.list.find((tool) => tool.name === 'ffmpeg')!;
+    const threads = t.list.find((tool) => tool.name.startsWith('smoothpub --concurrency'));
     // Memory flatness: the same presentation at a fifth of the length (a warm-up, then a run, each into its own folder).
     await measure(smoothpubCommand(small, join(OUT, 'smoothpub-2min-warm-up', 'video.ism')), OUT);
     syncDisks();
@@ -160,6 +173,7 @@ async function main(): Promise<void> {
       ffmpeg_cpu_s: round3(med(ff, (r) => r.cpuSeconds)),
       smoothpub_peak_rss_mb: Math.round(rss(sp)),
       smoothpub_peak_rss_mb_2min: Math.round(smallRun.peakRssMb),
+      ...(threads && { threads_ratio_vs_cp: round3(med(threads) / med(cp)), threads_paired_ratio_vs_cp: round3(paired(threads, cp)) }),
       input_bytes: big.bytes,
       objects: t.objects,
     });
@@ -168,9 +182,11 @@ async function main(): Promise<void> {
   if (long > 0) {
     const t = await timeInput(ensurePresentation(long), longReps, false);
     const [sp, cp] = t.list as [Tool, Tool];
+    const threads = t.list.find((tool) => tool.name.startsWith('smoothpub --concurrency'));
     printTable(t);
     for (const tool of t.list) runs.push(...tool.runs);
     Object.assign(result, {
+      ...(threads && { long_threads_ratio_vs_cp: round3(med(threads) / med(cp)), long_threads_paired_ratio_vs_cp: round3(paired(threads, cp)) }),
       long_minutes: long,
       long_smoothpub_s: round3(med(sp)),
       long_cp_s: round3(med(cp)),

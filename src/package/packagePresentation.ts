@@ -7,6 +7,7 @@ import type { Presentation } from '../smooth/model.js';
 import { FolderWriting, type WriteProgress } from './writePlanToFolder.js';
 import { earlyFragments } from './earlyFragments.js';
 import { needsFormatMedia } from '../plan/prepareFormats.js';
+import type { TrackIndex } from '../fragments/types.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
 import { blockingLocalAccess } from '../source/sourceAccess.js';
@@ -45,10 +46,11 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   }
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   // Local files are read with blocking calls, one source after the other, so the
-  // fragments of each are written (earlyFragments) while the next is indexed. With DASH
-  // or HLS every fragment gets a rebuilt moof once all are known: nothing goes early.
+  // fragments of each are written (earlyFragments) while the next is indexed; with DASH
+  // or HLS each with its tfdt, made there once and taken as it is by prepareFormats.
   const local = opts.files === undefined;
-  const early = local && !needsFormatMedia(opts.formats) ? earlyFragments(opts) : undefined;
+  const decodeTimes = needsFormatMedia(opts.formats) ? new Map<TrackIndex, TrackIndex>() : undefined;
+  const early = local ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
   return buildFolderAtomically(
     outDir,
     async (temp) => {
@@ -57,7 +59,8 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
         const loaded = await loadPresentation(opts.inputs, {
           ...opts,
           ...(local && { files: blockingLocalAccess, indexConcurrency: 1 }),
-          ...(early && { onSourceReady: (ready: ReadySources) => writing.sendEarly(early(ready)) }),
+          ...(early && { onSourceReady: async (ready: ReadySources) => writing.sendEarly(await early(ready)) }),
+          ...(decodeTimes && { decodeTimes }),
         });
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);

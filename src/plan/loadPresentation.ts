@@ -2,7 +2,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { indexSource } from '../fragments/indexSource.js';
 import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
-import type { SourceIndex } from '../fragments/types.js';
+import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 import { readIsm, type IsmEntry } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
@@ -29,8 +29,14 @@ export interface LoadOptions extends PresentationOptions {
    * Called as each source is ready (indexed and on the presentation clock), with every
    * input entry and the sources ready so far. The presentation built at the end may
    * still differ from one built of these alone (a later track can rename a stream).
+   * Indexing goes on once what it returns has settled.
    */
-  onSourceReady?: (ready: ReadySources) => void;
+  onSourceReady?: (ready: ReadySources) => void | Promise<void>;
+  /**
+   * Tracks with a `tfdt` in every fragment already made (addDecodeTimes) by the caller,
+   * keyed by the track they were made from: prepareFormats takes them as they are.
+   */
+  decodeTimes?: ReadonlyMap<TrackIndex, TrackIndex>;
 }
 
 /** What loadPresentation has ready part way: see LoadOptions.onSourceReady. */
@@ -67,7 +73,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
         options.onIndexed?.(ix);
         indexes.set(file, ix);
         retimed.set(file, await retimeSource(ix, src));
-        options.onSourceReady?.({ entries, sources: retimed });
+        await options.onSourceReady?.({ entries, sources: retimed });
       } finally {
         await src.close();
       }
@@ -75,7 +81,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     options.signal,
   );
   let built = buildPresentation(selectTracks(entries, retimed), options);
-  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: (file) => files.open(file), ...(options.signal && { signal: options.signal }) });
+  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: (file) => files.open(file), ...(options.signal && { signal: options.signal }), ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 

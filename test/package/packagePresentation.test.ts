@@ -4,14 +4,26 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
+import { writePlanToFolder } from '../../src/package/writePlanToFolder.js';
+import { buildPlan } from '../../src/plan/buildPlan.js';
+import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { indexFile } from '../../src/fragments/indexFile.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { requireTools } from '../e2e/helpers.js';
 
 const FIX = resolve('test/fixtures');
+
+/** Every file under `dir` by relative path, with its bytes. */
+async function folderFiles(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) out.set(relative(dir, join(e.parentPath ?? e.path, e.name)), await readFile(join(e.parentPath ?? e.path, e.name)));
+  }
+  return out;
+}
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'smoothpub-pkg-'));
 
 test('every fragment is the exact moof+mdat bytes of its source', async () => {
@@ -112,6 +124,11 @@ test('a later source that renames a stream: the folder holds exactly the Manifes
   const out = join(dir, 'out');
   const result = await packagePresentation({ inputs: [ism], outDir: out });
   assert.deepEqual(result.presentation.streams.map((s) => s.name), ['video', 'audio_eng', 'audio_fra']);
+  // With DASH and HLS too (fragments written early with their tfdt): the same folder as the plan written in one go.
+  const formats = ['smooth', 'dash', 'hls'] as const;
+  await packagePresentation({ inputs: [ism], outDir: join(dir, 'all'), formats });
+  await writePlanToFolder(buildPlan(await loadPresentation([ism], { formats }), { formats }), join(dir, 'all-in-one-go'));
+  assert.deepEqual(await folderFiles(join(dir, 'all')), await folderFiles(join(dir, 'all-in-one-go')));
   const expected = result.presentation.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`)));
   const written: string[] = [];
   for (const d of await readdir(out)) {
