@@ -7,6 +7,7 @@
 //   npm run bench:package -- --long-minutes 0 --reps 2     (the 10-minute ladder only)
 //   npm run bench:package -- --only-long --long-reps 1     (the 2-hour ladder only)
 //   npm run bench:package -- --also-concurrency 2          (and smoothpub with 2 writer threads)
+//   npm run bench:package -- --compare-bin ../old/bin/smoothpub.js   (and another build, before/after)
 //
 // Each tool runs as a child process, so its peak RSS is its own (GNU time's %M, else
 // VmHWM polled from /proc). One untimed warm-up round fills the page cache with the
@@ -19,7 +20,7 @@
 // alone: ffmpeg is the 10-minute comparison's peer. The last line is `RESULT {json}`.
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CACHE, LONG_MINUTES, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
 import { argValue, log, median, round3 } from './lib/common.js';
 import { folderStats } from './lib/folderStats.js';
@@ -50,6 +51,19 @@ function tools(p: BenchPresentation, reference: string, withFfmpeg: boolean): To
       runs: [],
     },
   ];
+  const compare = compareBin();
+  if (compare !== undefined) {
+    const out = join(OUT, 'smoothpub-compare', 'video.ism');
+    list.push({
+      name: 'smoothpub (--compare-bin)',
+      out,
+      command: () => {
+        mkdirSync(join(out, '..'), { recursive: true });
+        return [process.execPath, compare, 'package', p.ism, '-o', out, '--json', '--no-progress'];
+      },
+      runs: [],
+    });
+  }
   const threads = alsoConcurrency();
   if (threads !== undefined) {
     const out = join(OUT, 'smoothpub-threads', 'video.ism');
@@ -68,6 +82,12 @@ function tools(p: BenchPresentation, reference: string, withFfmpeg: boolean): To
     });
   }
   return list;
+}
+
+/** `--compare-bin <bin/smoothpub.js>`: another build's CLI (an earlier commit's) timed as one more tool, for before/after in one run. */
+function compareBin(): string | undefined {
+  const i = process.argv.indexOf('--compare-bin');
+  return i >= 0 ? resolve(process.argv[i + 1] ?? '') : undefined;
 }
 
 /** `--also-concurrency N`: smoothpub with N writer threads timed as one more tool. */
@@ -152,6 +172,7 @@ async function main(): Promise<void> {
     const [sp, cp] = t.list as [Tool, Tool];
     const ff = t.list.find((tool) => tool.name === 'ffmpeg')!;
     const threads = t.list.find((tool) => tool.name.startsWith('smoothpub --concurrency'));
+    const compared = t.list.find((tool) => tool.name === 'smoothpub (--compare-bin)');
     // Memory flatness: the same presentation at a fifth of the length (a warm-up, then a run, each into its own folder).
     await measure(smoothpubCommand(small, join(OUT, 'smoothpub-2min-warm-up', 'video.ism')), OUT);
     syncDisks();
@@ -174,6 +195,7 @@ async function main(): Promise<void> {
       smoothpub_peak_rss_mb: Math.round(rss(sp)),
       smoothpub_peak_rss_mb_2min: Math.round(smallRun.peakRssMb),
       ...(threads && { threads_ratio_vs_cp: round3(med(threads) / med(cp)), threads_paired_ratio_vs_cp: round3(paired(threads, cp)) }),
+      ...(compared && { compare_ratio_vs_cp: round3(med(compared) / med(cp)), compare_paired_ratio_vs_cp: round3(paired(compared, cp)), compare_s: round3(med(compared)) }),
       input_bytes: big.bytes,
       objects: t.objects,
     });
