@@ -3,6 +3,7 @@
 // `sh -c 'a; b'` reports its biggest step), else VmHWM polled from /proc.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 export interface Run {
@@ -11,6 +12,8 @@ export interface Run {
   cpuSeconds: number;
   peakRssMb: number;
   stdout: string;
+  /** The machine's 1-minute load average as the run ended: how busy it was meanwhile. */
+  loadAverage: number;
 }
 
 const GNU_TIME = '/usr/bin/time';
@@ -30,7 +33,7 @@ export async function measure(cmd: string[], scratchDir: string): Promise<Run> {
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed with ${r.status ?? r.signal}`);
     const [kb, user, sys] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-    return { seconds, cpuSeconds: (user ?? NaN) + (sys ?? NaN), peakRssMb: (kb ?? NaN) / 1024, stdout: r.stdout.toString() };
+    return { seconds, cpuSeconds: (user ?? NaN) + (sys ?? NaN), peakRssMb: (kb ?? NaN) / 1024, stdout: r.stdout.toString(), loadAverage: loadavg()[0]! };
   }
   const t0 = performance.now();
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -49,5 +52,5 @@ export async function measure(cmd: string[], scratchDir: string): Promise<Run> {
   clearInterval(poll);
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${cmd.join(' ')} failed with ${code}`);
-  return { seconds, cpuSeconds: NaN, peakRssMb: peakKb / 1024, stdout };
+  return { seconds, cpuSeconds: NaN, peakRssMb: peakKb / 1024, stdout, loadAverage: loadavg()[0]! };
 }

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { cliProgress } from './cliProgress.js';
 import type { WriteProgress } from '../package/writePlanToFolder.js';
 import { type EventFields, printEvent, printStart, throttle } from './events.js';
 import { formatBytes } from './output.js';
@@ -6,7 +6,7 @@ import { formatBytes } from './output.js';
 /** A progress bar on a terminal; nothing when stderr is not a TTY or output is JSON. */
 export function createProgress(enabled: boolean): { update(p: WriteProgress): void; stop(): void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
+  const bar = new (cliProgress().SingleBar)(
     {
       stream: process.stderr,
       format: ' {bar} {percentage}% | {value}/{total} objects | {done} of {all} | ETA {eta_formatted}',
@@ -14,7 +14,7 @@ export function createProgress(enabled: boolean): { update(p: WriteProgress): vo
       clearOnComplete: true,
       etaBuffer: 50,
     },
-    cliProgress.Presets.shades_classic,
+    cliProgress().Presets.shades_classic,
   );
   let started = false;
   return {
@@ -22,6 +22,8 @@ export function createProgress(enabled: boolean): { update(p: WriteProgress): vo
       if (!started) {
         bar.start(p.totalObjects, 0, { done: '0 B', all: formatBytes(p.totalBytes) });
         started = true;
+      } else if (p.totalObjects !== bar.getTotal()) {
+        bar.setTotal(p.totalObjects); // package writes while it indexes: totals grow until every source is known
       }
       bar.update(p.objects, { done: formatBytes(p.bytes), all: formatBytes(p.totalBytes) });
     },

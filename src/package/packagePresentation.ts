@@ -1,12 +1,16 @@
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan } from '../plan/buildPlan.js';
-import { loadPresentation, type LoadOptions } from '../plan/loadPresentation.js';
+import { loadPresentation, type LoadOptions, type ReadySources } from '../plan/loadPresentation.js';
 import { presentationWarnings } from '../plan/presentationWarnings.js';
 import type { Presentation } from '../smooth/model.js';
-import { writePlanToFolder, type WriteProgress } from './writePlanToFolder.js';
+import { FolderWriting, type WriteProgress } from './writePlanToFolder.js';
+import { earlyFragments } from './earlyFragments.js';
+import { needsFormatMedia } from '../plan/prepareFormats.js';
+import type { TrackIndex } from '../fragments/types.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
+import { blockingLocalAccess } from '../source/sourceAccess.js';
 
 export interface PackageOptions extends LoadOptions {
   inputs: string[];
@@ -40,9 +44,34 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   if (!opts.overwrite && (await exists(outDir))) {
     throw new SmoothpubError(ErrorCode.OUTPUT_EXISTS, 'output folder already exists; choose another or pass --force to replace it', { file: outDir });
   }
-  const loaded = await loadPresentation(opts.inputs, opts);
-  const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
-  await buildFolderAtomically(outDir, (temp) => writePlanToFolder(plan, temp, writeOptions), opts.signal);
-  return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded) };
+  // Local files are read with blocking calls, one source after the other, so the
+  // fragments of each are written (earlyFragments) while the next is indexed; with DASH
+  // or HLS each with its tfdt, made there once and taken as it is by prepareFormats.
+  const local = opts.files === undefined;
+  const decodeTimes = needsFormatMedia(opts.formats) ? new Map<TrackIndex, TrackIndex>() : undefined;
+  const early = local ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
+  return buildFolderAtomically(
+    outDir,
+    async (temp) => {
+      const writing = new FolderWriting(temp, writeOptions);
+      try {
+        const loaded = await loadPresentation(opts.inputs, {
+          ...opts,
+          ...(local && { files: blockingLocalAccess, indexConcurrency: 1 }),
+          ...(early && { onSourceReady: async (ready: ReadySources) => writing.sendEarly(await early(ready)) }),
+          ...(decodeTimes && { decodeTimes }),
+        });
+        const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
+        await writing.finish(plan);
+        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded) };
+      } catch (e) {
+        writing.abort(e as Error);
+        throw e;
+      } finally {
+        await writing.close();
+      }
+    },
+    opts.signal,
+  );
 }

@@ -1,6 +1,8 @@
+import { rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts } from '../fragments/fragmentParts.js';
-import { bodySize, type Plan, type PlannedObject } from '../plan/plan.js';
+import { bodySize, type ObjectBody, type Plan, type PlannedObject } from '../plan/plan.js';
 import type { WireObject } from './folderWriter.js';
 import { WriterPool, type WriterSystemError } from './writerPool.js';
 import { makeFolder } from '../util/makeFolder.js';
@@ -35,48 +37,150 @@ const BATCH_BYTES = 1024 * 1024;
 export async function writePlanToFolder(plan: Plan, dir: string, options: WriteOptions = {}): Promise<void> {
   // Made here, not by the threads: once the caller removes it (an aborted run), a late write fails instead of bringing it back.
   await makeFolder(dir, options.signal);
-  const progress: WriteProgress = { objects: 0, totalObjects: plan.objects.length, bytes: 0, totalBytes: plan.totalBytes };
-  const pool = new WriterPool(dir, Math.min(Math.max(1, options.concurrency ?? 1), Math.max(1, plan.objects.length)), (done) => {
-    progress.objects += done.objects;
-    progress.bytes += done.bytes;
-    options.onProgress?.({ ...progress });
-  });
-  const { signal } = options;
-  const onAbort = (): void => pool.abort(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const writing = new FolderWriting(dir, { ...options, concurrency: Math.min(Math.max(1, options.concurrency ?? 1), Math.max(1, plan.objects.length)) });
   try {
-    signal?.throwIfAborted();
-    const send = async (objects: readonly PlannedObject[]): Promise<void> => {
-      let batch: WireObject[] = [];
-      let generated = 0;
-      let bytes = 0;
-      for (const obj of objects) {
-        const wire = toWire(obj);
-        batch.push(wire);
-        bytes += bodySize(obj.body);
-        for (const part of wire.parts) if (part instanceof Uint8Array) generated += part.length;
-        if (batch.length >= BATCH_OBJECTS || generated >= BATCH_BYTES) {
-          await pool.send(batch, bytes);
-          batch = [];
-          generated = 0;
-          bytes = 0;
-        }
-      }
-      if (batch.length > 0) await pool.send(batch, bytes);
-      await pool.drain();
-    };
-    await send(plan.objects.slice(0, -1));
-    await send(plan.objects.slice(-1));
-  } catch (e) {
-    pool.abort(e as Error);
-    if (isSmoothpubError(e) || signal?.aborted) throw signal?.aborted ? signal.reason : e;
-    const err = e as WriterSystemError;
-    if (errnoOf(err) !== undefined) throw outputError(err, err.path ?? dir);
-    throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the presentation failed: ${err.message}`, { file: dir }, { cause: e });
+    await writing.finish(plan);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await pool.close();
+    await writing.close();
   }
+}
+
+/**
+ * Writing into an existing folder, started before the plan is known: the writer threads
+ * start at once (their start-up overlaps the caller's indexing), `sendEarly` hands them
+ * fragments whose keys the caller expects the plan to have, and `finish` writes the plan,
+ * keeping what was written early where its key and bytes are the plan's and removing the
+ * rest. The folder ends holding exactly the plan's objects either way. Always `close()`.
+ */
+export class FolderWriting {
+  private readonly pool: WriterPool;
+  /** Objects sent before the plan was known, by key. */
+  private readonly early = new Map<string, ObjectBody>();
+  private readonly done = { objects: 0, bytes: 0 };
+  /** Totals of what was sent early, for progress before the plan is known. */
+  private readonly sent = { totalObjects: 0, totalBytes: 0 };
+  private progress: WriteProgress | undefined;
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: WriteOptions = {},
+  ) {
+    this.pool = new WriterPool(dir, Math.max(1, options.concurrency ?? 1), (batch) => {
+      this.done.objects += batch.objects;
+      this.done.bytes += batch.bytes;
+      // Until the plan is known, the totals are what was sent so far: they grow as sources are indexed.
+      options.onProgress?.({ ...(this.progress ?? this.sent), ...this.done });
+    });
+    const { signal } = options;
+    this.onAbort = () => this.pool.abort(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /**
+   * Fragments (source runs, or a built head of about 1 KiB and the source's runs), handed
+   * to the threads without waiting; ignored after a failure, which `finish` reports.
+   */
+  sendEarly(objects: readonly PlannedObject[]): void {
+    const runs = objects.filter((o) => o.body.kind === 'range' && !this.early.has(o.key));
+    try {
+      for (let i = 0; i < runs.length; i += BATCH_OBJECTS) {
+        const batch = runs.slice(i, i + BATCH_OBJECTS);
+        const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
+        this.pool.post(batch.map(toWire), bytes);
+        for (const o of batch) this.early.set(o.key, o.body);
+        this.sent.totalObjects += batch.length;
+        this.sent.totalBytes += bytes;
+      }
+    } catch {
+      // The pool failed: finish throws its failure.
+    }
+  }
+
+  /** Writes the plan's objects not already written as planned; the last only after all others. */
+  async finish(plan: Plan): Promise<void> {
+    const { signal } = this.options;
+    try {
+      signal?.throwIfAborted();
+      const planned = new Map(plan.objects.map((o) => [o.key, o.body]));
+      const stale = [...this.early].filter(([key, body]) => !sameBody(planned.get(key), body));
+      if (stale.length > 0) await this.removeStale(stale, planned);
+      this.progress = { objects: 0, totalObjects: plan.objects.length, bytes: 0, totalBytes: plan.totalBytes };
+      const rest = plan.objects.filter((o) => !this.early.has(o.key));
+      await this.send(rest.slice(0, -1));
+      await this.send(rest.slice(-1));
+    } catch (e) {
+      this.pool.abort(e as Error);
+      if (isSmoothpubError(e) || signal?.aborted) throw signal?.aborted ? signal.reason : e;
+      const err = e as WriterSystemError;
+      if (errnoOf(err) !== undefined) throw outputError(err, err.path ?? this.dir);
+      throw new SmoothpubError(ErrorCode.WRITE_FAILED, `writing the presentation failed: ${err.message}`, { file: this.dir }, { cause: e });
+    }
+  }
+
+  /** Stops every thread before its next object (a failure elsewhere: the folder is about to be removed). */
+  abort(reason: Error): void {
+    this.pool.abort(reason);
+  }
+
+  /** Ends the threads and waits until they have exited: no write lands after this. */
+  async close(): Promise<void> {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    await this.pool.close();
+  }
+
+  /**
+   * Early objects the plan does not have as written (a later source renamed a stream, say):
+   * removed once written, with folders the plan does not use, and no longer counted.
+   */
+  private async removeStale(stale: [string, ObjectBody][], planned: Map<string, ObjectBody>): Promise<void> {
+    await this.pool.drain();
+    const usedDirs = new Set([...planned.keys()].map((k) => dirname(k)));
+    const emptied = new Set<string>();
+    for (const [key, body] of stale) {
+      unlinkSync(join(this.dir, key));
+      this.early.delete(key);
+      this.done.objects--;
+      this.done.bytes -= bodySize(body);
+      for (let d = dirname(key); d !== '.' && !usedDirs.has(d); d = dirname(d)) emptied.add(d);
+    }
+    // Deepest first, so a parent is empty by the time its turn comes.
+    for (const d of [...emptied].sort((a, b) => b.length - a.length)) {
+      try {
+        rmdirSync(join(this.dir, d));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw e;
+      }
+    }
+  }
+
+  private async send(objects: readonly PlannedObject[]): Promise<void> {
+    let batch: WireObject[] = [];
+    let generated = 0;
+    let bytes = 0;
+    for (const obj of objects) {
+      const wire = toWire(obj);
+      batch.push(wire);
+      bytes += bodySize(obj.body);
+      for (const part of wire.parts) if (part instanceof Uint8Array) generated += part.length;
+      if (batch.length >= BATCH_OBJECTS || generated >= BATCH_BYTES) {
+        await this.pool.send(batch, bytes);
+        batch = [];
+        generated = 0;
+        bytes = 0;
+      }
+    }
+    if (batch.length > 0) await this.pool.send(batch, bytes);
+    await this.pool.drain();
+  }
+}
+
+/**
+ * Whether a planned body is the fragment written early: the same run of the same file,
+ * and the very same built head if any (a head is made once per fragment and kept).
+ */
+function sameBody(planned: ObjectBody | undefined, early: ObjectBody): boolean {
+  return planned?.kind === 'range' && early.kind === 'range' && planned.built === early.built && planned.file === early.file && planned.offset === early.offset && planned.size === early.size;
 }
 
 /** An object as a writer thread takes it: fragment heads built here, runs left to read there. */

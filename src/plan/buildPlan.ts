@@ -1,6 +1,6 @@
 import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { formatFragmentUrl } from '../smooth/url.js';
-import { writePresentationManifest, type BuiltPresentation } from './buildPresentation.js';
+import { writePresentationManifest, type BuiltPresentation, type LevelBinding } from './buildPresentation.js';
 import { bodySize, fragmentContentType, type Plan, type PlannedObject } from './plan.js';
 import { DEFAULT_FORMATS, type Format } from '../formats/model.js';
 import { ALIASES } from '../formats/names.js';
@@ -47,22 +47,22 @@ export const MANIFEST_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 export { fragmentContentType } from './plan.js';
 
+/** The fragment objects of one level, in timeline order. */
+export function levelFragmentObjects(built: BuiltPresentation, level: LevelBinding, cacheControl: string = DEFAULT_FRAGMENT_CACHE_CONTROL): PlannedObject[] {
+  const stream = built.presentation.streams.find((s) => s.name === level.streamName)!;
+  const contentType = fragmentContentType(stream.type);
+  return level.track.fragments.map((f, i) => ({
+    key: formatFragmentUrl(stream.url, level.bitrate, level.chunks[i]!.t),
+    contentType,
+    cacheControl,
+    body: { kind: 'range', file: level.track.file, offset: f.offset, size: f.size, ...(f.built && { built: f.built }) },
+  }));
+}
+
 /** Every object of a presentation: fragments by byte range of their sources, then the Manifest. */
 export function buildPlan(built: BuiltPresentation, options: PlanOptions = {}): Plan {
   const fragmentCache = options.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL;
-  const objects: PlannedObject[] = [];
-  for (const level of built.levels) {
-    const stream = built.presentation.streams.find((s) => s.name === level.streamName)!;
-    const contentType = fragmentContentType(stream.type);
-    level.track.fragments.forEach((f, i) => {
-      objects.push({
-        key: formatFragmentUrl(stream.url, level.bitrate, level.chunks[i]!.t),
-        contentType,
-        cacheControl: fragmentCache,
-        body: { kind: 'range', file: level.track.file, offset: f.offset, size: f.size, ...(f.built && { built: f.built }) },
-      });
-    });
-  }
+  const objects = built.levels.flatMap((level) => levelFragmentObjects(built, level, fragmentCache));
   const formats = options.formats ?? DEFAULT_FORMATS;
   if (needsFormatMedia(formats)) {
     objects.push(...formatObjects(built, formats, { fragment: fragmentCache, manifest: options.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL }));

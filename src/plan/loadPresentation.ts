@@ -2,8 +2,8 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { indexSource } from '../fragments/indexSource.js';
 import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
-import type { SourceIndex } from '../fragments/types.js';
-import { readIsm } from '../smooth/ism.js';
+import type { SourceIndex, TrackIndex } from '../fragments/types.js';
+import { readIsm, type IsmEntry } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
@@ -22,6 +22,31 @@ export interface LoadOptions extends PresentationOptions {
   signal?: AbortSignal;
   /** Where the inputs are read from (default: local files; a store prefix for a remote library). */
   files?: SourceAccess;
+  /**
+   * Sources indexed at once (default 4: each is mostly waiting on small reads). With
+   * blocking reads (blockingLocalAccess) 1 finishes them one by one, in input order, so
+   * `onSourceReady` can act on each while the next is indexed.
+   */
+  indexConcurrency?: number;
+  /**
+   * Called as each source is ready (indexed and on the presentation clock), with every
+   * input entry and the sources ready so far. The presentation built at the end may
+   * still differ from one built of these alone (a later track can rename a stream).
+   * Indexing goes on once what it returns has settled.
+   */
+  onSourceReady?: (ready: ReadySources) => void | Promise<void>;
+  /**
+   * Tracks with a `tfdt` in every fragment already made (addDecodeTimes) by the caller,
+   * keyed by the track they were made from: prepareFormats takes them as they are.
+   */
+  decodeTimes?: ReadonlyMap<TrackIndex, TrackIndex>;
+}
+
+/** What loadPresentation has ready part way: see LoadOptions.onSourceReady. */
+export interface ReadySources {
+  entries: readonly InputEntry[];
+  /** Ready sources by file, on the presentation clock (retimeSource). */
+  sources: ReadonlyMap<string, SourceIndex>;
 }
 
 export interface LoadedPresentation extends BuiltPresentation {
@@ -43,7 +68,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   // A few files at once: each is O(fragments) small reads, mostly waiting on I/O.
   await runAll(
     sourceFiles,
-    4,
+    options.indexConcurrency ?? 4,
     async (file) => {
       const src = await files.open(file);
       try {
@@ -51,6 +76,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
         options.onIndexed?.(ix);
         indexes.set(file, ix);
         retimed.set(file, await retimeSource(ix, src));
+        await options.onSourceReady?.({ entries, sources: retimed });
       } finally {
         await src.close();
       }
@@ -58,7 +84,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     options.signal,
   );
   let built = buildPresentation(selectTracks(entries, retimed), options);
-  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: (file) => files.open(file), ...(options.signal && { signal: options.signal }) });
+  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: (file) => files.open(file), ...(options.signal && { signal: options.signal }), ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 

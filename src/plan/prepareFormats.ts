@@ -2,7 +2,7 @@ import { Cursor } from '../bmff/cursor.js';
 import { isSmoothpubError } from '../errors.js';
 import { readMoof } from '../fragments/readMoof.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
-import type { FragmentRef } from '../fragments/types.js';
+import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import { frameRateOf } from '../formats/codecs.js';
 import type { Format } from '../formats/model.js';
 import type { ByteSource } from '../source/source.js';
@@ -21,6 +21,8 @@ export interface PrepareOptions {
   /** Reads at once, per level. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Tracks already given their `tfdt`s (addDecodeTimes), keyed by the track they were made from. */
+  decodeTimes?: ReadonlyMap<TrackIndex, TrackIndex>;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function prepareFormats(built: BuiltPresentation, options: PrepareO
     async (level, i) => {
       const src = await options.open(level.track.file);
       try {
-        const track = await addDecodeTimes(level.track, src, options.concurrency ?? 8);
+        const track = options.decodeTimes?.get(level.track) ?? (await addDecodeTimes(level.track, src, options.concurrency ?? 8));
         const setup = await readTrackSetup(src, track.trackId);
         const media: LevelMedia = { setup, sizes: level.track.fragments.map((f) => f.size) };
         if (track.kind === 'video') {

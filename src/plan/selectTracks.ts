@@ -20,7 +20,7 @@ export interface SelectedTrack {
 }
 
 /** Picks the tracks the entries name, in entry order. */
-export function selectTracks(entries: InputEntry[], indexes: Map<string, SourceIndex>): SelectedTrack[] {
+export function selectTracks(entries: readonly InputEntry[], indexes: ReadonlyMap<string, SourceIndex>): SelectedTrack[] {
   const out: SelectedTrack[] = [];
   const seen = new Set<string>();
   for (const e of entries) {

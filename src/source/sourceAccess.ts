@@ -34,3 +34,9 @@ export const localAccess: SourceAccess = {
   open: (file) => openFileSource(file),
   streamRange: (file, offset, size) => createReadStream(file, { start: offset, end: offset + size - 1 }),
 };
+
+/**
+ * Local files read with blocking calls (openFileSource `blocking`): for a command that
+ * only indexes and then writes, never for a server.
+ */
+export const blockingLocalAccess: SourceAccess = { ...localAccess, open: (file) => openFileSource(file, { blocking: true }) };

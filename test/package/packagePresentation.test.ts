@@ -4,14 +4,26 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
+import { writePlanToFolder } from '../../src/package/writePlanToFolder.js';
+import { buildPlan } from '../../src/plan/buildPlan.js';
+import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { indexFile } from '../../src/fragments/indexFile.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { SmoothpubError } from '../../src/errors.js';
 import { requireTools } from '../e2e/helpers.js';
 
 const FIX = resolve('test/fixtures');
+
+/** Every file under `dir` by relative path, with its bytes. */
+async function folderFiles(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) out.set(relative(dir, join(e.parentPath ?? e.path, e.name)), await readFile(join(e.parentPath ?? e.path, e.name)));
+  }
+  return out;
+}
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'smoothpub-pkg-'));
 
 test('every fragment is the exact moof+mdat bytes of its source', async () => {
@@ -91,6 +103,46 @@ test('multi-track ISMV: two audio languages become two audio streams with Langua
   assert.match(xml, /Name="audio_fra"[^>]*Url="QualityLevels\(\{bitrate\}\)\/Fragments\(audio_fra=\{start time\}\)"[^>]*Language="fra"|Language="fra"/);
   const bitrate = streams[2]!.qualityLevels[0]!.bitrate;
   assert.ok(existsSync(join(out, `QualityLevels(${bitrate})`, 'Fragments(audio_fra=0)')));
+});
+
+test('a later source that renames a stream: the folder holds exactly the Manifest\'s objects, each its source\'s bytes', async () => {
+  // Audio in two files, one language each: until the second is indexed the first is the
+  // only audio, named `audio`; with both, the streams are `audio_eng` and `audio_fra`.
+  const dir = await tmp();
+  for (const f of ['v400.ismv', 'audio.isma']) await copyFile(`${FIX}/clean/${f}`, join(dir, f));
+  await copyFile(`${FIX}/clean/audio.isma`, join(dir, 'audio_fr.isma'));
+  const ism = join(dir, 'two.ism');
+  await writeFile(
+    ism,
+    `<?xml version="1.0" encoding="utf-8"?>
+<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><body><switch>
+  <video src="v400.ismv"/>
+  <audio src="audio.isma" systemLanguage="eng"/>
+  <audio src="audio_fr.isma" systemLanguage="fra"/>
+</switch></body></smil>`,
+  );
+  const out = join(dir, 'out');
+  const result = await packagePresentation({ inputs: [ism], outDir: out });
+  assert.deepEqual(result.presentation.streams.map((s) => s.name), ['video', 'audio_eng', 'audio_fra']);
+  // With DASH and HLS too (fragments written early with their tfdt): the same folder as the plan written in one go.
+  const formats = ['smooth', 'dash', 'hls'] as const;
+  await packagePresentation({ inputs: [ism], outDir: join(dir, 'all'), formats });
+  await writePlanToFolder(buildPlan(await loadPresentation([ism], { formats }), { formats }), join(dir, 'all-in-one-go'));
+  assert.deepEqual(await folderFiles(join(dir, 'all')), await folderFiles(join(dir, 'all-in-one-go')));
+  const expected = result.presentation.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`)));
+  const written: string[] = [];
+  for (const d of await readdir(out)) {
+    if (d === 'Manifest') continue;
+    for (const f of await readdir(join(out, d))) written.push(`${d}/${f}`);
+  }
+  assert.deepEqual(written.sort(), expected.sort());
+  const audio = await indexFile(join(dir, 'audio_fr.isma'));
+  const source = await readFile(join(dir, 'audio_fr.isma'));
+  const fra = result.presentation.streams[2]!;
+  for (const [i, f] of audio.tracks[0]!.fragments.entries()) {
+    const got = await readFile(join(out, `QualityLevels(${fra.qualityLevels[0]!.bitrate})`, `Fragments(audio_fra=${fra.chunks[i]!.t})`));
+    assert.ok(got.equals(source.subarray(f.offset, f.offset + f.size)), `fragment ${i}`);
+  }
 });
 
 test('--policy writes the cross-domain policy files', async () => {

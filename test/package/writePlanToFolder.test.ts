@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ByteRun } from '../../src/fragments/types.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
-import { writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
+import { FolderWriting, writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
 import { nativeCopyStats, type NativeCopyStats } from '../../src/source/copyRange.js';
 import { requireAddon } from '../harness/ci.js';
 import { withNative } from '../harness/native.js';
@@ -119,6 +119,34 @@ for (const concurrency of [1, 3]) {
     });
   });
 }
+
+test('fragments sent early: those the plan keeps stay, the others and folders it does not use go, the rest is written; progress counts each once', async () => {
+  await withSource(async (dir, file) => {
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const plan = rangePlan(file, 100);
+    const kept = plan.objects.slice(0, 60);
+    // Early guesses the plan does not keep: another stream's name in a folder of its own, and a planned key with other bytes.
+    const renamed = kept.slice(0, 40).map((o) => ({ ...o, key: o.key.replace('QualityLevels(1)/Fragments(video=', 'QualityLevels(7)/Fragments(audio=') }));
+    const otherBytes = { ...plan.objects[70]!, body: { kind: 'range' as const, file, offset: 5, size: 999 } };
+    const seen: WriteProgress[] = [];
+    const writing = new FolderWriting(out, { onProgress: (p) => seen.push(p) });
+    try {
+      writing.sendEarly(kept);
+      writing.sendEarly([...renamed, otherBytes]);
+      await writing.finish(plan);
+    } finally {
+      await writing.close();
+    }
+    assert.deepEqual((await readdir(out)).sort(), ['Manifest', 'QualityLevels(1)']);
+    assert.equal((await readdir(join(out, 'QualityLevels(1)'))).length, 100);
+    for (const [i, obj] of plan.objects.slice(0, -1).entries()) {
+      const r = obj.body as { offset: number; size: number };
+      assert.ok((await readFile(join(out, obj.key))).equals(source.subarray(r.offset, r.offset + r.size)), `object ${i}`);
+    }
+    assert.deepEqual(seen.at(-1), { objects: 101, totalObjects: 101, bytes: plan.totalBytes, totalBytes: plan.totalBytes });
+  });
+});
 
 test('an abort stops the writer threads: the promise rejects with the reason, no Manifest, nothing lands afterwards', async () => {
   await withSource(async (dir, file) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { cliProgress } from '../cliProgress.js';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { EncodeProgress } from '../../encode/encodeLadder.js';
 import { printEvent, printStart, throttle } from '../events.js';
@@ -105,9 +105,9 @@ function createEncodeRenderer(json: boolean, progress: boolean): { event(p: Enco
     return { event: throttle((p) => printEvent('progress', { ...p }), final), stop: () => undefined };
   }
   if (!progress || !process.stderr.isTTY) return { event: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
+  const bar = new (cliProgress().SingleBar)(
     { stream: process.stderr, format: ' {phase} {bar} {percentage}% | {detail} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
-    cliProgress.Presets.shades_classic,
+    cliProgress().Presets.shades_classic,
   );
   let phase: EncodeProgress['phase'] | undefined;
   return {

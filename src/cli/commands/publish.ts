@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { cliProgress } from '../cliProgress.js';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY } from '../../publish/defaults.js';
 import type { PublishEvent } from '../../publish/publishPlan.js';
@@ -185,7 +185,7 @@ function createPublishRenderer(json: boolean, progress: boolean): { event(e: Pub
     if (line !== undefined) process.stderr.write(`${line}\n`);
   };
   if (!progress || !process.stderr.isTTY) return { event: warn, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
+  const bar = new (cliProgress().SingleBar)(
     {
       stream: process.stderr,
       format: ' {bar} {percentage}% | {value}/{total} objects | {sent} | {rate}/s | ETA {eta_formatted} | retries {retries}',
@@ -193,7 +193,7 @@ function createPublishRenderer(json: boolean, progress: boolean): { event(e: Pub
       clearOnComplete: true,
       etaBuffer: 100,
     },
-    cliProgress.Presets.shades_classic,
+    cliProgress().Presets.shades_classic,
   );
   let started = false;
   const warnings: PublishEvent[] = [];
