@@ -162,7 +162,7 @@ function runWrk(url: string, lua: string, seconds: number, connections: number):
 }
 
 /** `n` presentations (the same media, each its own .ism) in one folder, indexed by one origin process. */
-async function rssWithPresentations(ism: string, files: string[], n: number, formats: readonly Format[]): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; seconds: number }> {
+async function rssWithPresentations(ism: string, files: string[], n: number, formats: readonly Format[]): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; heapPerPresentationKb: number; seconds: number }> {
   const dir = join(CACHE, `origin-rss.tmp-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -178,7 +178,8 @@ async function rssWithPresentations(ism: string, files: string[], n: number, for
     const { url, child } = origin;
     try {
       await waitForHttp(`${url}/crossdomain.xml`);
-      const baseline = (await origin.memory()).rss / 2 ** 20;
+      const idle = await origin.memory();
+      const baseline = idle.rss / 2 ** 20;
       const t0 = performance.now();
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -193,7 +194,7 @@ async function rssWithPresentations(ism: string, files: string[], n: number, for
       const seconds = (performance.now() - t0) / 1000;
       const after = await origin.memory();
       const rss = after.rss / 2 ** 20;
-      return { presentations: n, baselineRssMb: round(baseline), rssMb: round(rss), heapMb: round(after.heapUsed / 2 ** 20), perPresentationKb: round(((rss - baseline) * 1024) / n), seconds: round(seconds) };
+      return { presentations: n, baselineRssMb: round(baseline), rssMb: round(rss), heapMb: round(after.heapUsed / 2 ** 20), perPresentationKb: round(((rss - baseline) * 1024) / n), heapPerPresentationKb: round((after.heapUsed - idle.heapUsed) / 1024 / n), seconds: round(seconds) };
     } finally {
       await stop(child);
     }
@@ -307,7 +308,7 @@ async function main(): Promise<void> {
     log(`CPU per request: origin ${o.cpuUsPerRequest} us vs nginx ${n.cpuUsPerRequest} us: nginx's over ours ${cpuRatio}x (goal >= ${GOAL}x)`);
     log(`p99: origin ${o.p99Ms} ms, nginx ${n.p99Ms} ms; load average ${load.mean} (max ${load.max}) on ${load.cpus} CPUs`);
     const rss = await rssWithPresentations(ism, files, presentations, formats);
-    log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, heap ${rss.heapMb} MB, ${rss.perPresentationKb} KB each, loaded in ${rss.seconds} s)`);
+    log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, heap ${rss.heapMb} MB, ${rss.perPresentationKb} KB RSS and ${rss.heapPerPresentationKb} KB heap each, loaded in ${rss.seconds} s)`);
     const result = {
       bench: 'origin',
       media,
