@@ -12,8 +12,9 @@
 // connection or file, and the pool thread would send the wrong bytes to the wrong place.
 // The duplicates keep the original socket and file alive until the work completes.
 //
-// stats() -> { pool, cached, bytes, cachestat }: sends made by this process on the thread
-// pool and on the calling thread, the bytes they sent, and whether the kernel has
+// stats() -> { pool, cached, withHead, bytes, cachestat }: sends made by this process on the
+// thread pool and on the calling thread (withHead: those of them that carried a response
+// head, sendHeadAndFileCached), the file bytes they sent, and whether the kernel has
 // cachestat(2) (false once it answered ENOSYS). Counted across every thread with relaxed
 // atomic adds, which cost nothing next to the system call; tests read them to prove which
 // path ran.
@@ -26,6 +27,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <node_api.h>
+#include <stdbool.h>
+#ifdef __linux__
+#include <sys/socket.h>
+#include <sys/uio.h>
+#endif
 #ifdef __linux__
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
@@ -38,6 +44,7 @@
 static int64_t stat_pool = 0;
 static int64_t stat_cached = 0;
 static int64_t stat_bytes = 0;
+static int64_t stat_with_head = 0;
 
 typedef struct {
   napi_async_work work;
@@ -240,6 +247,55 @@ struct smoothpub_cachestat { uint64_t nr_cache, nr_dirty, nr_writeback, nr_evict
 static int cachestat_works = 1;
 #endif
 
+#ifdef __linux__
+// 1 when every page of the range is in the page cache, 0 when not or when the kernel
+// cannot tell (cachestat(2) is Linux 6.5+; ENOSYS turns the check off for good).
+static int range_cached(int file, int64_t offset, int64_t length) {
+  if (!cachestat_works || length <= 0) return 0;
+  struct smoothpub_cachestat_range range = { (uint64_t)offset, (uint64_t)length };
+  struct smoothpub_cachestat cs;
+  long page = sysconf(_SC_PAGESIZE);
+  uint64_t pages = (uint64_t)((offset + length + page - 1) / page - offset / page);
+  if (syscall(__NR_cachestat, file, &range, &cs, 0) != 0) {
+    if (errno == ENOSYS) cachestat_works = 0;
+    return 0;
+  }
+  return cs.nr_cache >= pages;
+}
+
+static int nonblocking(int sock) {
+  int flags = fcntl(sock, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK);
+}
+
+// sendfile(2) of a cached range on this thread until done or EAGAIN: the bytes sent, or
+// -1 with `*error` set (an errno, or ERR_EOF) and `*sent_out` what went before it.
+static int64_t send_cached(int sock, int file, int64_t offset, int64_t length, int *error, int64_t *sent_out) {
+  int64_t sent = 0;
+  while (sent < length) {
+    off_t off = (off_t)(offset + sent);
+    int64_t want = length - sent;
+    if (want > MAX_CHUNK) want = MAX_CHUNK;
+    ssize_t n = sendfile(sock, file, &off, (size_t)want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      *error = errno;
+      *sent_out = sent;
+      return -1;
+    }
+    if (n == 0) {
+      *error = ERR_EOF;
+      *sent_out = sent;
+      return -1;
+    }
+    sent += n;
+    __atomic_fetch_add(&stat_bytes, n, __ATOMIC_RELAXED);
+  }
+  return sent;
+}
+#endif
+
 static napi_value send_file_cached_js(napi_env env, napi_callback_info info) {
   int64_t v[4];
   napi_value result;
@@ -247,38 +303,108 @@ static napi_value send_file_cached_js(napi_env env, napi_callback_info info) {
   int64_t sent = -1;
 #ifdef __linux__
   int sock = (int)v[0], file = (int)v[1];
-  int flags = fcntl(sock, F_GETFL);
-  if (cachestat_works && flags >= 0 && (flags & O_NONBLOCK) && v[3] > 0) {
-    struct smoothpub_cachestat_range range = { (uint64_t)v[2], (uint64_t)v[3] };
-    struct smoothpub_cachestat cs;
-    long page = sysconf(_SC_PAGESIZE);
-    uint64_t pages = (uint64_t)((v[2] + v[3] + page - 1) / page - v[2] / page);
-    if (syscall(__NR_cachestat, file, &range, &cs, 0) != 0) {
-      if (errno == ENOSYS) cachestat_works = 0;
-    } else if (cs.nr_cache >= pages) {
-      __atomic_fetch_add(&stat_cached, 1, __ATOMIC_RELAXED);
-      sent = 0;
-      while (sent < v[3]) {
-        off_t off = (off_t)(v[2] + sent);
-        int64_t want = v[3] - sent;
-        if (want > MAX_CHUNK) want = MAX_CHUNK;
-        ssize_t n = sendfile(sock, file, &off, (size_t)want);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-          napi_throw(env, make_error(env, errno, sent));
-          return NULL;
-        }
-        if (n == 0) {
-          napi_throw(env, make_error(env, ERR_EOF, sent));
-          return NULL;
-        }
-        sent += n;
-        __atomic_fetch_add(&stat_bytes, n, __ATOMIC_RELAXED);
-      }
-    }
-  } else if (v[3] == 0) {
+  if (v[3] == 0) {
     sent = 0;
+  } else if (nonblocking(sock) && range_cached(file, v[2], v[3])) {
+    __atomic_fetch_add(&stat_cached, 1, __ATOMIC_RELAXED);
+    int error = 0;
+    int64_t before = 0;
+    sent = send_cached(sock, file, v[2], v[3], &error, &before);
+    if (sent < 0) {
+      napi_throw(env, make_error(env, error, before));
+      return NULL;
+    }
+  }
+#endif
+  napi_create_int64(env, sent, &result);
+  return result;
+}
+
+// sendHeadAndFileCached(socketFd, head, prefix, fileFd, offset, length) -> bytes sent, or
+// -1 with nothing sent when some of the range is not in the page cache (as sendFileCached).
+// `head` is a latin1 string (node's response head), `prefix` bytes to follow it (a
+// rewritten moof) or null; both go in one sendmsg(2) with MSG_MORE, so the kernel holds
+// them until the file's pages follow and the response leaves in full segments instead of
+// a small one for the head first (what nginx gets from TCP_NOPUSH). The file range is
+// sent only when head and prefix went whole; a result short of head + prefix + length
+// means the socket's buffer filled. Failures throw as sendFileCached does (`bytesSent`
+// counts head and prefix too).
+#ifdef __linux__
+#define HEAD_STACK 4096
+#endif
+
+static napi_value send_head_and_file_cached_js(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_value result;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  napi_valuetype t;
+  int64_t v[4] = { 0, 0, 0, 0 };
+  const int at[4] = { 0, 3, 4, 5 };
+  for (int i = 0; i < 4; i++) {
+    if (argc != 6 || napi_typeof(env, argv[at[i]], &t) != napi_ok || t != napi_number || napi_get_value_int64(env, argv[at[i]], &v[i]) != napi_ok || v[i] < 0 ||
+        (i < 2 && v[i] > INT32_MAX)) {
+      napi_throw_type_error(env, NULL, "sendHeadAndFileCached(socketFd, head, prefix, fileFd, offset, length): descriptors, offset and length must be non-negative integers");
+      return NULL;
+    }
+  }
+  size_t head_len = 0;
+  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_string || napi_get_value_string_latin1(env, argv[1], NULL, 0, &head_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sendHeadAndFileCached: head must be a string");
+    return NULL;
+  }
+  void *prefix = NULL;
+  size_t prefix_len = 0;
+  bool is_typed = false;
+  if (napi_typeof(env, argv[2], &t) != napi_ok) return NULL;
+  if (t != napi_null && t != napi_undefined) {
+    napi_typedarray_type kind;
+    napi_is_typedarray(env, argv[2], &is_typed);
+    if (!is_typed || napi_get_typedarray_info(env, argv[2], &kind, &prefix_len, &prefix, NULL, NULL) != napi_ok || kind != napi_uint8_array) {
+      napi_throw_type_error(env, NULL, "sendHeadAndFileCached: prefix must be a Uint8Array or null");
+      return NULL;
+    }
+  }
+  int64_t sent = -1;
+#ifdef __linux__
+  int sock = (int)v[0], file = (int)v[1];
+  if (nonblocking(sock) && range_cached(file, v[2], v[3])) {
+    __atomic_fetch_add(&stat_cached, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&stat_with_head, 1, __ATOMIC_RELAXED);
+    char stack[HEAD_STACK];
+    char *head = head_len < sizeof stack ? stack : malloc(head_len + 1);
+    if (head == NULL) {
+      napi_throw(env, make_error(env, ENOMEM, 0));
+      return NULL;
+    }
+    size_t copied = 0;
+    napi_get_value_string_latin1(env, argv[1], head, head_len + 1, &copied);
+    struct iovec iov[2] = { { head, copied }, { prefix, prefix_len } };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = prefix_len > 0 ? 2 : 1;
+    ssize_t n;
+    do {
+      n = sendmsg(sock, &msg, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    int e = errno;
+    if (head != stack) free(head);
+    if (n < 0 && e != EAGAIN && e != EWOULDBLOCK) {
+      napi_throw(env, make_error(env, e, 0));
+      return NULL;
+    }
+    sent = n < 0 ? 0 : (int64_t)n;
+    if ((size_t)sent == copied + prefix_len) {
+      int error = 0;
+      int64_t before = 0;
+      int64_t file_sent = send_cached(sock, file, v[2], v[3], &error, &before);
+      if (file_sent < 0) {
+        napi_throw(env, make_error(env, error, sent + before));
+        return NULL;
+      }
+      sent += file_sent;
+    }
   }
 #endif
   napi_create_int64(env, sent, &result);
@@ -287,10 +413,11 @@ static napi_value send_file_cached_js(napi_env env, napi_callback_info info) {
 
 static napi_value stats_js(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value out, pool, cached, bytes, has_cachestat;
+  napi_value out, pool, cached, with_head, bytes, has_cachestat;
   napi_create_object(env, &out);
   napi_create_int64(env, __atomic_load_n(&stat_pool, __ATOMIC_RELAXED), &pool);
   napi_create_int64(env, __atomic_load_n(&stat_cached, __ATOMIC_RELAXED), &cached);
+  napi_create_int64(env, __atomic_load_n(&stat_with_head, __ATOMIC_RELAXED), &with_head);
   napi_create_int64(env, __atomic_load_n(&stat_bytes, __ATOMIC_RELAXED), &bytes);
 #ifdef __linux__
   napi_get_boolean(env, cachestat_works != 0, &has_cachestat);
@@ -299,17 +426,20 @@ static napi_value stats_js(napi_env env, napi_callback_info info) {
 #endif
   napi_set_named_property(env, out, "pool", pool);
   napi_set_named_property(env, out, "cached", cached);
+  napi_set_named_property(env, out, "withHead", with_head);
   napi_set_named_property(env, out, "bytes", bytes);
   napi_set_named_property(env, out, "cachestat", has_cachestat);
   return out;
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn, cached, stats;
+  napi_value fn, cached, head, stats;
   napi_create_function(env, "sendFile", NAPI_AUTO_LENGTH, send_file_js, NULL, &fn);
   napi_set_named_property(env, exports, "sendFile", fn);
   napi_create_function(env, "sendFileCached", NAPI_AUTO_LENGTH, send_file_cached_js, NULL, &cached);
   napi_set_named_property(env, exports, "sendFileCached", cached);
+  napi_create_function(env, "sendHeadAndFileCached", NAPI_AUTO_LENGTH, send_head_and_file_cached_js, NULL, &head);
+  napi_set_named_property(env, exports, "sendHeadAndFileCached", head);
   napi_create_function(env, "stats", NAPI_AUTO_LENGTH, stats_js, NULL, &stats);
   napi_set_named_property(env, exports, "stats", stats);
   return exports;

@@ -16,6 +16,13 @@ interface NativeSend {
    * sendFile rejects. Absent from addons built before it existed.
    */
   sendFileCached?(socketFd: number, fileFd: number, offset: number, length: number): number;
+  /**
+   * `head` (latin1) and `prefix` in one sendmsg(2) with MSG_MORE, then the range as
+   * sendFileCached does, only when every page of it is cached: bytes sent in all, or -1
+   * with nothing sent. The range is sent only when head and prefix went whole. Absent from
+   * addons built before it existed.
+   */
+  sendHeadAndFileCached?(socketFd: number, head: string, prefix: Uint8Array | null, fileFd: number, offset: number, length: number): number;
   /** Absent from addons built before it existed. */
   stats?(): NativeSendStats;
 }
@@ -26,7 +33,9 @@ export interface NativeSendStats {
   pool: number;
   /** Sends run on the calling thread because the range was in the page cache (sendFileCached). */
   cached: number;
-  /** Bytes both sent. */
+  /** Of the cached sends, those that carried a response head (sendHeadAndFileRange); absent from older addons. */
+  withHead?: number;
+  /** File bytes both sent. */
   bytes: number;
   /** False once the kernel answered that it has no cachestat(2) (before Linux 6.5): then every send takes the pool. */
   cachestat: boolean;
@@ -109,4 +118,35 @@ export async function sendFileRange(socket: Socket, fd: number, offset: number, 
     const context = fileName === undefined ? { offset: at } : { file: fileName, offset: at };
     throw new SmoothpubError(ErrorCode.READ_FAILED, `file ended at byte ${at}, ${offset + length - at} bytes before the range did; was it changed while serving?`, context, { cause: e });
   }
+}
+
+/**
+ * A response head (latin1, as node:http builds it), then `prefix` bytes, then `length`
+ * bytes at `offset` of the file `fd`, sent to `socket` on the calling thread, the head and
+ * prefix held by the kernel (MSG_MORE) until the file's pages follow so that the response
+ * leaves in full segments. Only when every page of the range is in the page cache and the
+ * addon has it: undefined otherwise, with nothing sent. Else the bytes sent in all, which
+ * fall short of head + prefix + length when the socket's send buffer filled (the file
+ * range is sent only after head and prefix went whole). Same preconditions and failures as
+ * sendFileRange: nothing queued in node, nothing else writing meanwhile.
+ */
+export function sendHeadAndFileRange(socket: Socket, head: string, prefix: Uint8Array | null, fd: number, offset: number, length: number, fileName?: string): number | undefined {
+  const send = loadNative()?.sendHeadAndFileCached;
+  const out = socketFd(socket);
+  if (send === undefined || out === undefined || socket.writableLength !== 0) return undefined;
+  try {
+    const sent = send(out, head, prefix, fd, offset, length);
+    return sent < 0 ? undefined : sent;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { bytesSent?: number };
+    if (err.code !== 'EOF') throw e;
+    const at = offset + (err.bytesSent ?? 0) - head.length - (prefix?.length ?? 0);
+    const context = fileName === undefined ? { offset: at } : { file: fileName, offset: at };
+    throw new SmoothpubError(ErrorCode.READ_FAILED, `file ended at byte ${at}, ${offset + length - at} bytes before the range did; was it changed while serving?`, context, { cause: e });
+  }
+}
+
+/** True when the addon can send a response head and a cached file range in one call (sendHeadAndFileRange). */
+export function nativeSendHeadAvailable(): boolean {
+  return loadNative()?.sendHeadAndFileCached !== undefined;
 }
