@@ -3,7 +3,9 @@
 // a read naming an old etag refused as 412, a missing object as 404 / undefined.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createR2Reader, type R2BucketLike, type R2ObjectLike } from '../../src/edge/r2Root.js';
+import { createR2Reader, FIRST_WINDOW, withFirstWindow, type R2BucketLike, type R2ObjectLike } from '../../src/edge/r2Root.js';
+import type { ByteSource } from '../../src/source/source.js';
+import { mulberry32 } from '../harness/mulberry32.js';
 import { StoreError, type StoredObject } from '../../src/stores/store.js';
 
 /** R2's answers as its binding gives them: null when missing, no body when `onlyIf` fails, 2 objects a page. */
@@ -62,4 +64,43 @@ test('createR2Reader: heads, ranged reads and listings under its prefix; an old 
   bucket.put('films/p.ism/a.ismv', data);
   await assert.rejects(reader.read('p.ism/a.ismv', 0, 8, info!.etag), (e: unknown) => e instanceof StoreError && e.details.status === 412);
   await assert.rejects(reader.read('p.ism/gone.ismv', 0, 8), (e: unknown) => e instanceof StoreError && e.details.status === 404);
+});
+
+/** A source over `data` that counts its reads. */
+function countingSource(data: Uint8Array): ByteSource & { reads: number } {
+  const src = {
+    name: 'test',
+    size: data.length,
+    reads: 0,
+    read(offset: number, length: number) {
+      src.reads++;
+      return Promise.resolve(data.slice(offset, offset + length));
+    },
+    close: () => Promise.resolve(),
+  };
+  return src;
+}
+
+test('withFirstWindow: a moof then the rest of a fragment inside the window is one read; every read returns what the source would', async () => {
+  const random = mulberry32(7);
+  const data = Uint8Array.from({ length: 3 * FIRST_WINDOW }, () => Math.floor(random() * 256));
+  const inside = countingSource(data);
+  const fragment = withFirstWindow(inside);
+  const offset = 1000;
+  assert.deepEqual(await fragment.read(offset, 4096), data.slice(offset, offset + 4096));
+  assert.deepEqual(await fragment.read(offset + 700, 100_000), data.slice(offset + 700, offset + 100_700));
+  assert.equal(inside.reads, 1);
+  // Past the window: the part it holds, then one read for the rest.
+  const longer = countingSource(data);
+  const large = withFirstWindow(longer);
+  await large.read(0, 16);
+  assert.deepEqual(await large.read(10, FIRST_WINDOW + 5000), data.slice(10, FIRST_WINDOW + 5010));
+  assert.equal(longer.reads, 2);
+  // Any mix of reads, near the end too, gives the source's bytes.
+  const mixed = withFirstWindow(countingSource(data));
+  for (let i = 0; i < 200; i++) {
+    const at = Math.floor(random() * data.length);
+    const length = Math.floor(random() * (i % 2 === 0 ? 5000 : 2 * FIRST_WINDOW));
+    assert.deepEqual(await mixed.read(at, length), data.slice(at, at + length), `read ${at}+${length}`);
+  }
 });
