@@ -1,5 +1,7 @@
 import { createRemoteRoot, type RemoteRootOptions } from '../origin/remoteRoot.js';
 import type { OriginRoot } from '../origin/originRoot.js';
+import type { ByteSource } from '../source/source.js';
+import { concatBytes } from '../util/concatBytes.js';
 import type { ObjectInfo, ObjectReader } from '../stores/objectReader.js';
 import { StoreError, type StoredObject } from '../stores/store.js';
 
@@ -41,8 +43,44 @@ export interface R2RootOptions extends RemoteRootOptions {
  * a body, the read fails as a 412, and the presentation is indexed again.
  */
 export function createR2Root(bucket: R2BucketLike, opts: R2RootOptions = {}): OriginRoot {
-  const { prefix, description, ...root } = opts;
-  return createRemoteRoot(createR2Reader(bucket, { ...(prefix !== undefined && { prefix }), ...(description !== undefined && { description }) }), root);
+  const { prefix, description, ...options } = opts;
+  const root = createRemoteRoot(createR2Reader(bucket, { ...(prefix !== undefined && { prefix }), ...(description !== undefined && { description }) }), options);
+  return {
+    ...root,
+    open: async (id, expected) => {
+      const src = await root.open(id, expected);
+      return src && withFirstWindow(src);
+    },
+  };
+}
+
+/** What a source opened for one answer reads at once on its first small read. */
+export const FIRST_WINDOW = 256 * 1024;
+
+/**
+ * A source opened for one answer (a fragment, the setup of an init segment) whose first
+ * small read fetches FIRST_WINDOW bytes, kept for the reads after it: a fragment given a
+ * `tfdt` is read as its `moof` and then the rest, and each R2 read is a round trip (and an
+ * operation billed), so a fragment up to the window costs one read instead of two. A read
+ * reaching past the window takes the part it holds and fetches only the remainder.
+ */
+export function withFirstWindow(src: ByteSource): ByteSource {
+  let window: { offset: number; bytes: Promise<Uint8Array> } | undefined;
+  return {
+    name: src.name,
+    size: src.size,
+    async read(offset, length) {
+      if (window === undefined && length < FIRST_WINDOW) window = { offset, bytes: src.read(offset, Math.min(FIRST_WINDOW, src.size - offset)) };
+      if (window === undefined) return src.read(offset, length);
+      const bytes = await window.bytes;
+      const start = offset - window.offset;
+      if (start < 0 || start >= bytes.length) return src.read(offset, length);
+      const have = bytes.subarray(start, Math.min(bytes.length, start + length));
+      if (have.length === length || offset + have.length >= src.size) return have;
+      return concatBytes([have, await src.read(offset + have.length, length - have.length)]);
+    },
+    close: () => src.close(),
+  };
 }
 
 /** An R2 bucket binding as the ObjectReader the remote root reads through. */
