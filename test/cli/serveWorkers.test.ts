@@ -1,6 +1,6 @@
 // `serve --workers N` run as the real CLI: every request type answered by N worker
 // processes under load while one is killed (the others answer on, a new one takes its
-// place, no 5xx, every body byte-exact against the origin handler in this process);
+// place, no 5xx, every body byte-exact against a single serving process);
 // SIGTERM/SIGINT drain and leave no worker behind; a busy port fails fast with its typed
 // error; a worker that cannot start again ends the run instead of forking in a loop.
 import { after, test } from 'node:test';
@@ -10,7 +10,6 @@ import { rename } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { createOrigin } from '../../src/origin/nodeOrigin.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { makeRoot, type Root } from '../origin/helpers.js';
 import { cliEnv, describeRun, startCli, type CliResult, type CliRun } from '../publish/publishHelpers.js';
@@ -71,13 +70,28 @@ interface Probe {
   body: Buffer;
 }
 
-/** One request of every type, with the answer the origin handler gives in this process (status and bytes). */
+/** One request over `agent` (false: a connection of its own); a connection reset rejects. */
+function fetchRaw(url: string, req: { path: string; method?: 'GET' | 'HEAD'; range?: string }, agent: Agent | false): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    httpRequest(new URL(req.path.slice(1), url), { method: req.method ?? 'GET', agent, headers: req.range !== undefined ? { range: req.range } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** One request of every type, with the answer a single serving process (`--workers 1`) gives: status and bytes. */
 async function probes(root: string): Promise<Probe[]> {
-  const origin = createOrigin({ root });
+  const { run, url } = await startServe(root, ['--workers', '1']);
   try {
+    assert.deepEqual(childPids(run.child.pid!), [], '--workers 1 is a single process');
     const answer = async (path: string, method: 'GET' | 'HEAD' = 'GET', range?: string): Promise<Probe> => {
-      const res = await origin(new Request(`http://origin.test${path}`, { method, ...(range !== undefined && { headers: { range } }) }));
-      return { path, method, ...(range !== undefined && { range }), status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+      const req = { path, method, ...(range !== undefined && { range }) };
+      return { ...req, ...(await fetchRaw(url, req, false)) };
     };
     const p = '/clean/clean.ism';
     const master = (await answer(`${p}/master.m3u8`)).body.toString();
@@ -106,31 +120,24 @@ async function probes(root: string): Promise<Probe[]> {
     // The list is what the test says it is: each kind of answer is there.
     assert.deepEqual([...new Set(list.map((x) => x.status))].sort(), [200, 206, 400, 404]);
     assert.ok(list.every((x) => x.status >= 400 || x.method === 'HEAD' || x.body.length > 0));
+    assert.equal(list.find((x) => x.range !== undefined)!.body.length, 1000);
+    assert.equal(list.find((x) => x.method === 'HEAD')!.body.length, 0);
     return list;
   } finally {
-    await origin.close();
+    run.child.kill('SIGTERM');
+    await run.done;
   }
 }
 
 type Outcome = { ok: true } | { ok: false; why: string };
 
-/** One request over `agent`, checked against `probe`; a connection reset is an error the caller may retry. */
-function ask(url: string, probe: Probe, agent: Agent | false): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(probe.path.slice(1), url), { method: probe.method ?? 'GET', agent, headers: probe.range !== undefined ? { range: probe.range } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        if (res.statusCode !== probe.status) resolve({ ok: false, why: `${probe.method ?? 'GET'} ${probe.path}: status ${res.statusCode}, expected ${probe.status}` });
-        else if (!body.equals(probe.body)) resolve({ ok: false, why: `${probe.method ?? 'GET'} ${probe.path}: ${body.length} body bytes differ from the ${probe.body.length} expected` });
-        else resolve({ ok: true });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** One request checked against `probe`; a connection reset is an error the caller may retry. */
+async function ask(url: string, probe: Probe, agent: Agent | false): Promise<Outcome> {
+  const { status, body } = await fetchRaw(url, probe, agent);
+  const what = `${probe.method ?? 'GET'} ${probe.path}`;
+  if (status !== probe.status) return { ok: false, why: `${what}: status ${status}, expected ${probe.status}` };
+  if (!body.equals(probe.body)) return { ok: false, why: `${what}: ${body.length} body bytes differ from the ${probe.body.length} expected` };
+  return { ok: true };
 }
 
 interface Load {
