@@ -102,3 +102,18 @@ export function qdiscStats(uplink: Uplink): string {
   const { inner } = vethNames(uplink.namespace);
   return run(uplink.exec(['tc', '-s', 'qdisc', 'show', 'dev', inner]), true).trim();
 }
+
+export interface QdiscCounters {
+  /** Bytes the rate limiter let through (whole frames: Ethernet, IP and TCP headers included). */
+  bytes: number;
+  packets: number;
+  /** Packets dropped because its queue was full: each one is sent again by TCP. */
+  dropped: number;
+}
+
+/** The rate limiter's counters now; differences between two readings describe one run. */
+export function qdiscCounters(uplink: Uplink): QdiscCounters {
+  const m = /Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/.exec(qdiscStats(uplink));
+  if (!m) throw new Error(`cannot read the qdisc counters: ${qdiscStats(uplink)}`);
+  return { bytes: Number(m[1]), packets: Number(m[2]), dropped: Number(m[3]) };
+}
