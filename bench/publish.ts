@@ -32,7 +32,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../tes
 import { startS3rver, type S3rver } from '../test/harness/s3rver.js';
 import { describeLoad, findPid, isBusy, processCpuSeconds, raisePriority, readCpuTime, withCpuTime } from './lib/cpu.js';
 import { startRelayProcess, type RelayProcess } from './lib/relayProcess.js';
-import { createUplink, qdiscCounters, qdiscStats, removeUplink, uplinkUnavailable, type QdiscCounters, type Uplink } from './lib/uplink.js';
+import { createUplink, qdiscCounters, qdiscStats, removeUplink, sampleLink, uplinkUnavailable, type QdiscCounters, type Uplink } from './lib/uplink.js';
 import { CACHE, LEVELS, cleanStaleTemps, ensurePresentation } from './media.js';
 import { log, median } from './lib/common.js';
 
@@ -362,6 +362,35 @@ interface UplinkRun {
   idleSeconds: number;
   dropped: number;
   connections: number;
+  timeline: Timeline;
+}
+
+/** Where a run left the link slow, from 20 ms samples of the bytes it sent. */
+interface Timeline {
+  /** From the first sample with traffic to the last. */
+  spanSeconds: number;
+  /** Seconds below a quarter of the link rate in the span's first second, last second, and in between. */
+  slowFirstSecond: number;
+  slowMiddle: number;
+  slowLastSecond: number;
+}
+
+function idleStretches(samples: { t: number; bytes: number }[], rateMbit: number): Timeline {
+  const steps = samples.slice(1).map((s, i) => ({ t0: samples[i]!.t, t1: s.t, bytes: s.bytes - samples[i]!.bytes }));
+  const first = steps.findIndex((s) => s.bytes > 0);
+  const last = steps.length - 1 - [...steps].reverse().findIndex((s) => s.bytes > 0);
+  if (first < 0) return { spanSeconds: 0, slowFirstSecond: 0, slowMiddle: 0, slowLastSecond: 0 };
+  const start = steps[first]!.t0;
+  const end = steps[last]!.t1;
+  const slow = { first: 0, middle: 0, last: 0 };
+  for (const s of steps.slice(first, last + 1)) {
+    const ms = s.t1 - s.t0;
+    if ((s.bytes * 8) / (ms / 1000) >= (rateMbit * 1e6) / 4) continue;
+    if (s.t0 - start < 1000) slow.first += ms;
+    else if (end - s.t1 < 1000) slow.last += ms;
+    else slow.middle += ms;
+  }
+  return { spanSeconds: (end - start) / 1000, slowFirstSecond: slow.first / 1000, slowMiddle: slow.middle / 1000, slowLastSecond: slow.last / 1000 };
 }
 
 /** What the link did between two qdisc readings, against a run's payload and seconds. */
@@ -430,7 +459,9 @@ async function benchUplink(args: Args): Promise<UplinkResult> {
       const cmd = [process.execPath, SMOOTHPUB, 'publish', ...sources, `az://${container}/video.ism`, '--endpoint', endpoint, '--json', ...(concurrency === undefined ? [] : ['--concurrency', String(concurrency)])];
       const before = await relay.connections();
       const q0 = qdiscCounters(uplink);
+      const sampler = sampleLink(uplink);
       const run = await timed(uplink.exec(cmd), env);
+      const timeline = idleStretches(sampler.stop(), args.uplinkMbit);
       const q1 = qdiscCounters(uplink);
       const s = summaryOf(run.stdout);
       objects = s.objects;
@@ -438,12 +469,16 @@ async function benchUplink(args: Args): Promise<UplinkResult> {
       const fraction = (s.bytes * 8) / s.seconds / (args.uplinkMbit * 1e6);
       const use = linkUse(q0, q1, s.bytes, s.seconds, args.uplinkMbit);
       const connections = (await relay.connections()) - before;
-      runs.push({ label, concurrency: concurrency ?? DEFAULT_CONCURRENCY, seconds: s.seconds, wallSeconds: run.seconds, bytes: s.bytes, fraction, retries: s.retries, ...use, connections });
+      runs.push({ label, concurrency: concurrency ?? DEFAULT_CONCURRENCY, seconds: s.seconds, wallSeconds: run.seconds, bytes: s.bytes, fraction, retries: s.retries, ...use, connections, timeline });
       log(
         `uplink ${label}: ${s.uploaded} objects, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(2)} s (wall ${run.seconds.toFixed(2)} s), ` +
           `${((s.bytes * 8) / s.seconds / 1e6).toFixed(1)} Mbit/s = ${(fraction * 100).toFixed(1)}% of link ` +
           `(payload ${(use.payloadShare * 100).toFixed(1)}% of what the link carried, link busy ${(use.busyShare * 100).toFixed(1)}% of the time, idle ${use.idleSeconds.toFixed(2)} s, ${use.dropped} packets dropped), ` +
           `${connections} connections, ${s.retries} retries, CPU ${cpu(run.cpuSeconds)} s; ${describeLoad()}`,
+      );
+      log(
+        `  link timeline (20 ms samples): bytes flowed for ${timeline.spanSeconds.toFixed(2)} s; under a quarter of the rate for ${timeline.slowFirstSecond.toFixed(2)} s of its first second, ` +
+          `${timeline.slowMiddle.toFixed(2)} s in between, ${timeline.slowLastSecond.toFixed(2)} s of its last second`,
       );
     }
     log(`qdisc: ${qdiscStats(uplink).replace(/\s+/g, ' ')}`);
@@ -503,7 +538,19 @@ function roundRatios(s: StoreResult | undefined): number[] {
 }
 
 function describeUplinkRun(r: UplinkRun): Record<string, number | null> {
-  return { fraction: round3(r.fraction), payload_share: round3(r.payloadShare), busy_share: round3(r.busyShare), idle_s: round3(r.idleSeconds), dropped: r.dropped, connections: r.connections, seconds: round3(r.seconds) };
+  return {
+    fraction: round3(r.fraction),
+    payload_share: round3(r.payloadShare),
+    busy_share: round3(r.busyShare),
+    idle_s: round3(r.idleSeconds),
+    dropped: r.dropped,
+    connections: r.connections,
+    seconds: round3(r.seconds),
+    traffic_span_s: round3(r.timeline.spanSeconds),
+    slow_first_s: round3(r.timeline.slowFirstSecond),
+    slow_middle_s: round3(r.timeline.slowMiddle),
+    slow_last_s: round3(r.timeline.slowLastSecond),
+  };
 }
 
 /** The 1-minute load average every 2 s while the bench runs: what else the machine was doing. */
