@@ -367,7 +367,7 @@ interface UplinkRun {
 
 /** Where a run left the link slow, from 20 ms samples of the bytes it sent. */
 interface Timeline {
-  /** From the first sample with traffic to the last. */
+  /** From the first step at a quarter of the link rate or more to the last: the publish's seconds less this were spent at its ends (setup, the last answers, the Manifest). */
   spanSeconds: number;
   /** Seconds below a quarter of the link rate in the span's first second, last second, and in between. */
   slowFirstSecond: number;
@@ -376,16 +376,17 @@ interface Timeline {
 }
 
 function idleStretches(samples: { t: number; bytes: number }[], rateMbit: number): Timeline {
-  const steps = samples.slice(1).map((s, i) => ({ t0: samples[i]!.t, t1: s.t, bytes: s.bytes - samples[i]!.bytes }));
-  const first = steps.findIndex((s) => s.bytes > 0);
-  const last = steps.length - 1 - [...steps].reverse().findIndex((s) => s.bytes > 0);
+  // A step is slow below a quarter of the link rate; stray packets (neighbour discovery) are not traffic.
+  const steps = samples.slice(1).map((s, i) => ({ t0: samples[i]!.t, t1: s.t, slow: ((s.bytes - samples[i]!.bytes) * 8) / ((s.t - samples[i]!.t) / 1000) < (rateMbit * 1e6) / 4 }));
+  const first = steps.findIndex((s) => !s.slow);
+  const last = steps.length - 1 - [...steps].reverse().findIndex((s) => !s.slow);
   if (first < 0) return { spanSeconds: 0, slowFirstSecond: 0, slowMiddle: 0, slowLastSecond: 0 };
   const start = steps[first]!.t0;
   const end = steps[last]!.t1;
   const slow = { first: 0, middle: 0, last: 0 };
   for (const s of steps.slice(first, last + 1)) {
+    if (!s.slow) continue;
     const ms = s.t1 - s.t0;
-    if ((s.bytes * 8) / (ms / 1000) >= (rateMbit * 1e6) / 4) continue;
     if (s.t0 - start < 1000) slow.first += ms;
     else if (end - s.t1 < 1000) slow.last += ms;
     else slow.middle += ms;
@@ -477,7 +478,7 @@ async function benchUplink(args: Args): Promise<UplinkResult> {
           `${connections} connections, ${s.retries} retries, CPU ${cpu(run.cpuSeconds)} s; ${describeLoad()}`,
       );
       log(
-        `  link timeline (20 ms samples): bytes flowed for ${timeline.spanSeconds.toFixed(2)} s; under a quarter of the rate for ${timeline.slowFirstSecond.toFixed(2)} s of its first second, ` +
+        `  link timeline (20 ms samples): traffic for ${timeline.spanSeconds.toFixed(2)} s of the publish's ${s.seconds.toFixed(2)} s; under a quarter of the rate for ${timeline.slowFirstSecond.toFixed(2)} s of its first second, ` +
           `${timeline.slowMiddle.toFixed(2)} s in between, ${timeline.slowLastSecond.toFixed(2)} s of its last second`,
       );
     }
