@@ -1,9 +1,9 @@
 // Publish benchmark (issue 4): `smoothpub publish` against `rclone copy` of the same packaged
 // folder into the same emulator (Azurite, s3rver) at the same concurrency, then publishing
 // over an emulated home uplink (network namespace + veth + tc tbf + a delaying TCP relay)
-// at concurrency 1 and at the default. Design targets: ahead of rclone; >= 90% of link rate.
+// at concurrency 1 and at the default. Design targets: ahead of rclone; >= 95% of link rate.
 //
-//   npm run bench:publish -- [--reps 2] [--concurrency 16] [--uplink-mbit 50] [--rtt-ms 40] [--queue-ms 200]
+//   npm run bench:publish -- [--reps 3] [--concurrency 16] [--uplink-mbit 50] [--rtt-ms 40] [--queue-ms 200]
 //                            [--no-uplink | --uplink-only]
 //
 // Every timed run gets a fresh emulator (fresh data dir, fresh container), so both tools
@@ -21,8 +21,8 @@
 // the tools measured run at normal priority. A warning is printed when other work kept the
 // machine busy during timed runs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential, AccountSASPermissions } from '@azure/storage-blob';
@@ -32,7 +32,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../tes
 import { startS3rver, type S3rver } from '../test/harness/s3rver.js';
 import { describeLoad, findPid, isBusy, processCpuSeconds, raisePriority, readCpuTime, withCpuTime } from './lib/cpu.js';
 import { startRelayProcess, type RelayProcess } from './lib/relayProcess.js';
-import { createUplink, qdiscStats, removeUplink, uplinkUnavailable, type Uplink } from './lib/uplink.js';
+import { createUplink, qdiscCounters, qdiscStats, removeUplink, sampleLink, uplinkUnavailable, type QdiscCounters, type Uplink } from './lib/uplink.js';
 import { CACHE, LEVELS, cleanStaleTemps, ensurePresentation } from './media.js';
 import { log, median } from './lib/common.js';
 
@@ -63,7 +63,7 @@ function parseArgs(): Args {
     return v;
   };
   return {
-    reps: Math.round(value('--reps', 2)),
+    reps: Math.round(value('--reps', 3)),
     concurrency: Math.round(value('--concurrency', 16)),
     uplinkMbit: value('--uplink-mbit', 50),
     rttMs: value('--rtt-ms', 40),
@@ -90,22 +90,31 @@ let runCounter = 0;
 /** Runs that ended with more runnable work than cores: other work on the machine may have slowed them. */
 const busyRuns: string[] = [];
 
-/** Runs a command to completion without blocking the event loop (the relay lives in this process). */
+/**
+ * Runs a command to completion without blocking the event loop (the relay lives in this
+ * process). Its stdout goes to a file, read when it ends: through a pipe every line
+ * smoothpub prints with --json (one per object) would wake this process, which on a small
+ * busy machine costs the tool being timed a slice of CPU per line; rclone prints nothing.
+ */
 function timed(command: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
-  const cpuFile = join(SCRATCH, `cpu-${++runCounter}`);
+  const id = ++runCounter;
+  const cpuFile = join(SCRATCH, `cpu-${id}`);
+  const outFile = join(SCRATCH, `out-${id}`);
   const cmd = withCpuTime(command, cpuFile);
+  const out = openSync(outFile, 'w');
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd[0]!, cmd.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd[0]!, cmd.slice(1), { env, stdio: ['ignore', out, 'pipe'] });
+    closeSync(out);
     children.add(child);
-    let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8000)));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       children.delete(child);
       const seconds = (performance.now() - t0) / 1000;
+      const stdout = readFileSync(outFile, 'utf8');
+      rmSync(outFile, { force: true });
       if (isBusy()) busyRuns.push(`${command.slice(0, 3).map((a) => a.split('/').at(-1)).join(' ')} (${describeLoad()})`);
       if (code !== 0) reject(new Error(`${command.slice(0, 4).join(' ')} ... exited ${code ?? signal}\n${stderr.trim()}\n${stdout.slice(-2000).trim()}`));
       else resolvePromise({ seconds, cpuSeconds: readCpuTime(cpuFile), stdout });
@@ -333,11 +342,67 @@ interface UplinkResult {
   bytes: number;
   /** Bulk TCP through the same link and relay: the ceiling for any HTTP client. */
   tcpFraction: number;
-  runs: { label: string; concurrency: number; seconds: number; wallSeconds: number; bytes: number; fraction: number; retries: number }[];
+  /** Payload over the bytes the rate limiter passed for the bulk TCP stream: what framing (Ethernet, IP, TCP headers) leaves of the link. */
+  tcpPayloadShare: number;
+  runs: UplinkRun[];
+}
+
+interface UplinkRun {
+  label: string;
+  concurrency: number;
+  seconds: number;
+  wallSeconds: number;
+  bytes: number;
+  fraction: number;
+  retries: number;
+  /** Payload bytes over the bytes the link carried (headers of every layer, requests, retransmissions). */
+  payloadShare: number;
+  /** Seconds the link needed for what it carried, over the publish's seconds: the rest it sat idle. */
+  busyShare: number;
+  idleSeconds: number;
+  dropped: number;
+  connections: number;
+  timeline: Timeline;
+}
+
+/** Where a run left the link slow, from 20 ms samples of the bytes it sent. */
+interface Timeline {
+  /** From the first step at a quarter of the link rate or more to the last: the publish's seconds less this were spent at its ends (setup, the last answers, the Manifest). */
+  spanSeconds: number;
+  /** Seconds below a quarter of the link rate in the span's first second, last second, and in between. */
+  slowFirstSecond: number;
+  slowMiddle: number;
+  slowLastSecond: number;
+}
+
+function idleStretches(samples: { t: number; bytes: number }[], rateMbit: number): Timeline {
+  // A step is slow below a quarter of the link rate; stray packets (neighbour discovery) are not traffic.
+  const steps = samples.slice(1).map((s, i) => ({ t0: samples[i]!.t, t1: s.t, slow: ((s.bytes - samples[i]!.bytes) * 8) / ((s.t - samples[i]!.t) / 1000) < (rateMbit * 1e6) / 4 }));
+  const first = steps.findIndex((s) => !s.slow);
+  const last = steps.length - 1 - [...steps].reverse().findIndex((s) => !s.slow);
+  if (first < 0) return { spanSeconds: 0, slowFirstSecond: 0, slowMiddle: 0, slowLastSecond: 0 };
+  const start = steps[first]!.t0;
+  const end = steps[last]!.t1;
+  const slow = { first: 0, middle: 0, last: 0 };
+  for (const s of steps.slice(first, last + 1)) {
+    if (!s.slow) continue;
+    const ms = s.t1 - s.t0;
+    if (s.t0 - start < 1000) slow.first += ms;
+    else if (end - s.t1 < 1000) slow.last += ms;
+    else slow.middle += ms;
+  }
+  return { spanSeconds: (end - start) / 1000, slowFirstSecond: slow.first / 1000, slowMiddle: slow.middle / 1000, slowLastSecond: slow.last / 1000 };
+}
+
+/** What the link did between two qdisc readings, against a run's payload and seconds. */
+function linkUse(before: QdiscCounters, after: QdiscCounters, payload: number, seconds: number, rateMbit: number): { payloadShare: number; busyShare: number; idleSeconds: number; dropped: number } {
+  const wire = after.bytes - before.bytes;
+  const busySeconds = (wire * 8) / (rateMbit * 1e6);
+  return { payloadShare: payload / wire, busyShare: busySeconds / seconds, idleSeconds: seconds - busySeconds, dropped: after.dropped - before.dropped };
 }
 
 /** Bytes through one TCP connection from inside the namespace to a sink behind the relay: the link's real goodput. */
-async function measureTcpCeiling(uplink: Uplink, args: Args, bytes: number): Promise<number> {
+async function measureTcpCeiling(uplink: Uplink, args: Args, bytes: number): Promise<{ fraction: number; payloadShare: number }> {
   let received = 0;
   const sink: Server = createServer((s) => {
     s.on('data', (d: Buffer) => (received += d.length));
@@ -354,10 +419,11 @@ async function measureTcpCeiling(uplink: Uplink, args: Args, bytes: number): Pro
         s.on('data', () => {}); s.on('end', () => { console.log((performance.now() - t0) / 1000); });
         pump();
       });`;
+    const q0 = qdiscCounters(uplink);
     const run = await timed(uplink.exec([process.execPath, '-e', client]));
     const seconds = Number(run.stdout.trim());
     if (received < bytes) throw new Error(`the sink got ${received} of ${bytes} bytes`);
-    return (bytes * 8) / seconds / (args.uplinkMbit * 1e6);
+    return { fraction: (bytes * 8) / seconds / (args.uplinkMbit * 1e6), payloadShare: linkUse(q0, qdiscCounters(uplink), bytes, seconds, args.uplinkMbit).payloadShare };
   } finally {
     await relay.close();
     sink.close();
@@ -373,8 +439,11 @@ async function benchUplink(args: Args): Promise<UplinkResult> {
     uplink = createUplink({ namespace: NAMESPACE, rateMbit: args.uplinkMbit, queueMs: args.queueMs, subnet: SUBNET });
     activeUplink = NAMESPACE;
     log(`uplink: namespace ${NAMESPACE}, veth ${uplink.hostAddress} (host) <-> ${uplink.nsAddress} (namespace), tbf ${args.uplinkMbit} Mbit/s with a ${args.queueMs} ms queue on the namespace's egress, relay adds ${args.rttMs} ms RTT`);
-    const tcpFraction = await measureTcpCeiling(uplink, args, 24 * 1024 * 1024);
-    log(`bulk TCP through the link: ${(tcpFraction * args.uplinkMbit).toFixed(1)} Mbit/s = ${(tcpFraction * 100).toFixed(1)}% of ${args.uplinkMbit} Mbit/s (headers, slow start)`);
+    const { fraction: tcpFraction, payloadShare: tcpPayloadShare } = await measureTcpCeiling(uplink, args, 24 * 1024 * 1024);
+    log(
+      `bulk TCP through the link: ${(tcpFraction * args.uplinkMbit).toFixed(1)} Mbit/s = ${(tcpFraction * 100).toFixed(1)}% of ${args.uplinkMbit} Mbit/s; ` +
+        `payload is ${(tcpPayloadShare * 100).toFixed(1)}% of the bytes the link carried (Ethernet, IP and TCP headers)`,
+    );
     az = await startAzurite();
     emulators.add(az);
     favour(`--location ${az.dir}`);
@@ -390,19 +459,31 @@ async function benchUplink(args: Args): Promise<UplinkResult> {
       const container = concurrency === undefined ? 'uplink-default' : `uplink-c${concurrency}`;
       const cmd = [process.execPath, SMOOTHPUB, 'publish', ...sources, `az://${container}/video.ism`, '--endpoint', endpoint, '--json', ...(concurrency === undefined ? [] : ['--concurrency', String(concurrency)])];
       const before = await relay.connections();
+      const q0 = qdiscCounters(uplink);
+      const sampler = sampleLink(uplink);
       const run = await timed(uplink.exec(cmd), env);
+      const timeline = idleStretches(sampler.stop(), args.uplinkMbit);
+      const q1 = qdiscCounters(uplink);
       const s = summaryOf(run.stdout);
       objects = s.objects;
       // The publish's own clock (listing, every upload, the Manifest) excludes node's start-up and indexing, which use no link.
       const fraction = (s.bytes * 8) / s.seconds / (args.uplinkMbit * 1e6);
-      runs.push({ label, concurrency: concurrency ?? DEFAULT_CONCURRENCY, seconds: s.seconds, wallSeconds: run.seconds, bytes: s.bytes, fraction, retries: s.retries });
+      const use = linkUse(q0, q1, s.bytes, s.seconds, args.uplinkMbit);
+      const connections = (await relay.connections()) - before;
+      runs.push({ label, concurrency: concurrency ?? DEFAULT_CONCURRENCY, seconds: s.seconds, wallSeconds: run.seconds, bytes: s.bytes, fraction, retries: s.retries, ...use, connections, timeline });
       log(
         `uplink ${label}: ${s.uploaded} objects, ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(2)} s (wall ${run.seconds.toFixed(2)} s), ` +
-          `${((s.bytes * 8) / s.seconds / 1e6).toFixed(1)} Mbit/s = ${(fraction * 100).toFixed(1)}% of link, ${(await relay.connections()) - before} connections, ${s.retries} retries, CPU ${cpu(run.cpuSeconds)} s; ${describeLoad()}`,
+          `${((s.bytes * 8) / s.seconds / 1e6).toFixed(1)} Mbit/s = ${(fraction * 100).toFixed(1)}% of link ` +
+          `(payload ${(use.payloadShare * 100).toFixed(1)}% of what the link carried, link busy ${(use.busyShare * 100).toFixed(1)}% of the time, idle ${use.idleSeconds.toFixed(2)} s, ${use.dropped} packets dropped), ` +
+          `${connections} connections, ${s.retries} retries, CPU ${cpu(run.cpuSeconds)} s; ${describeLoad()}`,
+      );
+      log(
+        `  link timeline (20 ms samples): traffic for ${timeline.spanSeconds.toFixed(2)} s of the publish's ${s.seconds.toFixed(2)} s; under a quarter of the rate for ${timeline.slowFirstSecond.toFixed(2)} s of its first second, ` +
+          `${timeline.slowMiddle.toFixed(2)} s in between, ${timeline.slowLastSecond.toFixed(2)} s of its last second`,
       );
     }
     log(`qdisc: ${qdiscStats(uplink).replace(/\s+/g, ' ')}`);
-    return { rateMbit: args.uplinkMbit, rttMs: args.rttMs, objects, bytes: runs[0]!.bytes, tcpFraction, runs };
+    return { rateMbit: args.uplinkMbit, rttMs: args.rttMs, objects, bytes: runs[0]!.bytes, tcpFraction, tcpPayloadShare, runs };
   } finally {
     await relay?.close();
     uplink?.remove();
@@ -450,6 +531,32 @@ function secondsOf(runs: ToolRun[] | undefined): number[] {
 function round3(x: number | undefined): number | null {
   return x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000;
 }
+
+/** smoothpub's time over rclone's, round by round (each round runs both, in alternating order). */
+function roundRatios(s: StoreResult | undefined): number[] {
+  if (s === undefined) return [];
+  return s.smoothpub.flatMap((run, i) => (s.rclone[i] === undefined ? [] : [run.seconds / s.rclone[i]!.seconds]));
+}
+
+function describeUplinkRun(r: UplinkRun): Record<string, number | null> {
+  return {
+    fraction: round3(r.fraction),
+    payload_share: round3(r.payloadShare),
+    busy_share: round3(r.busyShare),
+    idle_s: round3(r.idleSeconds),
+    dropped: r.dropped,
+    connections: r.connections,
+    seconds: round3(r.seconds),
+    traffic_span_s: round3(r.timeline.spanSeconds),
+    slow_first_s: round3(r.timeline.slowFirstSecond),
+    slow_middle_s: round3(r.timeline.slowMiddle),
+    slow_last_s: round3(r.timeline.slowLastSecond),
+  };
+}
+
+/** The 1-minute load average every 2 s while the bench runs: what else the machine was doing. */
+const loadSamples: number[] = [];
+setInterval(() => loadSamples.push(loadavg()[0]!), 2000).unref();
 
 function table(rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -503,13 +610,28 @@ async function main(): Promise<void> {
   if (uplink) {
     console.log(`\nemulated uplink: ${uplink.rateMbit} Mbit/s (tc tbf), ${uplink.rttMs} ms RTT (relay), Azurite; ${uplink.objects} objects, ${(uplink.bytes / 1e6).toFixed(1)} MB (levels ${UPLINK_LEVELS.map((l) => l.bitrate).join(', ')} from sources)`);
     table([
-      ['run', 'publish s', 'wall s', 'Mbit/s', 'of link', 'retries'],
-      ...uplink.runs.map((r) => [r.label, r.seconds.toFixed(2), r.wallSeconds.toFixed(2), ((r.bytes * 8) / r.seconds / 1e6).toFixed(1), `${(r.fraction * 100).toFixed(1)}%`, String(r.retries)]),
-      ['bulk TCP (ceiling)', '', '', (uplink.tcpFraction * uplink.rateMbit).toFixed(1), `${(uplink.tcpFraction * 100).toFixed(1)}%`, ''],
+      ['run', 'publish s', 'wall s', 'Mbit/s', 'of link', 'payload share', 'link busy', 'idle s', 'dropped', 'connections', 'retries'],
+      ...uplink.runs.map((r) => [
+        r.label,
+        r.seconds.toFixed(2),
+        r.wallSeconds.toFixed(2),
+        ((r.bytes * 8) / r.seconds / 1e6).toFixed(1),
+        `${(r.fraction * 100).toFixed(1)}%`,
+        `${(r.payloadShare * 100).toFixed(1)}%`,
+        `${(r.busyShare * 100).toFixed(1)}%`,
+        r.idleSeconds.toFixed(2),
+        String(r.dropped),
+        String(r.connections),
+        String(r.retries),
+      ]),
+      ['bulk TCP (ceiling)', '', '', (uplink.tcpFraction * uplink.rateMbit).toFixed(1), `${(uplink.tcpFraction * 100).toFixed(1)}%`, `${(uplink.tcpPayloadShare * 100).toFixed(1)}%`, '', '', '', '1', ''],
     ]);
     const def = uplink.runs[1];
-    if (def) console.log(`default concurrency reached ${((def.fraction / uplink.tcpFraction) * 100).toFixed(1)}% of what one bulk TCP stream got through the same link (goal: ${(0.9 * 100).toFixed(0)}% of the link rate itself)`);
-    console.log('(of link = payload bytes / publish time / link rate; publish time is smoothpub\'s own clock, without node start-up and indexing)');
+    if (def) console.log(`default concurrency reached ${((def.fraction / uplink.tcpFraction) * 100).toFixed(1)}% of what one bulk TCP stream got through the same link (goal: 95% of the link rate itself)`);
+    console.log(
+      "(of link = payload bytes / publish time / link rate = payload share x link busy; publish time is smoothpub's own clock, without node start-up and indexing;\n" +
+        ' payload share = payload / bytes the rate limiter passed, whose ceiling is what framing leaves a bulk TCP stream: 1448 payload bytes per 1514-byte frame with timestamps)',
+    );
   } else {
     console.log(`\nemulated uplink: skipped (${uplinkSkipped})`);
   }
@@ -524,7 +646,14 @@ async function main(): Promise<void> {
     const rc = med(secondsOf(s?.rclone));
     return sp === undefined || rc === undefined ? undefined : sp / rc;
   };
+  const load = loadSamples.length === 0 ? [loadavg()[0]!] : loadSamples;
   const result = {
+    azurite_ratio_rounds: roundRatios(az).map((r) => round3(r)),
+    s3_ratio_rounds: roundRatios(s3).map((r) => round3(r)),
+    load_average: { min: round3(Math.min(...load)), median: round3(median(load)), max: round3(Math.max(...load)), cores: cpus().length },
+    uplink_default: uplink?.runs[1] === undefined ? null : describeUplinkRun(uplink.runs[1]),
+    uplink_c1: uplink?.runs[0] === undefined ? null : describeUplinkRun(uplink.runs[0]),
+    tcp_payload_share: round3(uplink?.tcpPayloadShare),
     azurite_smoothpub_s: round3(med(secondsOf(az?.smoothpub))),
     azurite_rclone_s: round3(med(secondsOf(az?.rclone))),
     azurite_ratio: round3(ratio(az)),

@@ -2,6 +2,7 @@
 // addresses only on that pair (no route outward), and the namespace's egress rate-limited
 // by `tc tbf`. Latency comes from a user-space relay on the host end (see delayRelay.ts).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Uplink {
   namespace: string;
@@ -11,6 +12,8 @@ export interface Uplink {
   nsAddress: string;
   rateMbit: number;
   queueMs: number;
+  /** The host end of the veth pair: its received bytes are what the namespace sent through the rate limiter. */
+  hostDevice: string;
   /** `ip netns exec <ns>` prefix for a command run inside the namespace. */
   exec(cmd: string[]): string[];
   remove(): void;
@@ -83,7 +86,7 @@ export function createUplink(opts: UplinkOptions): Uplink {
     removeUplink(ns);
     throw e;
   }
-  return { namespace: ns, hostAddress, nsAddress, rateMbit: opts.rateMbit, queueMs: opts.queueMs, exec: inNs, remove: () => removeUplink(ns) };
+  return { namespace: ns, hostAddress, nsAddress, hostDevice: host, rateMbit: opts.rateMbit, queueMs: opts.queueMs, exec: inNs, remove: () => removeUplink(ns) };
 }
 
 /** Waits for the veth pair to carry traffic (link up, neighbour resolution). */
@@ -101,4 +104,41 @@ function waitUntilReachable(inNs: (cmd: string[]) => string[], address: string):
 export function qdiscStats(uplink: Uplink): string {
   const { inner } = vethNames(uplink.namespace);
   return run(uplink.exec(['tc', '-s', 'qdisc', 'show', 'dev', inner]), true).trim();
+}
+
+export interface QdiscCounters {
+  /** Bytes the rate limiter let through (whole frames: Ethernet, IP and TCP headers included). */
+  bytes: number;
+  packets: number;
+  /** Packets dropped because its queue was full: each one is sent again by TCP. */
+  dropped: number;
+}
+
+/** The rate limiter's counters now; differences between two readings describe one run. */
+export function qdiscCounters(uplink: Uplink): QdiscCounters {
+  const m = /Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/.exec(qdiscStats(uplink));
+  if (!m) throw new Error(`cannot read the qdisc counters: ${qdiscStats(uplink)}`);
+  return { bytes: Number(m[1]), packets: Number(m[2]), dropped: Number(m[3]) };
+}
+
+/**
+ * Samples the bytes the namespace sent every `everyMs` (from the host end's counters, no
+ * process spawned), so a run's idle stretches can be placed: before the first byte, between
+ * bytes, after the last one.
+ */
+export function sampleLink(uplink: Uplink, everyMs = 20): { stop(): { t: number; bytes: number }[] } {
+  const counter = `/sys/class/net/${uplink.hostDevice}/statistics/rx_bytes`;
+  const samples: { t: number; bytes: number }[] = [];
+  const take = (): void => {
+    samples.push({ t: performance.now(), bytes: Number(readFileSync(counter, 'utf8')) });
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
 }

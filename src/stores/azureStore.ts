@@ -19,6 +19,7 @@ import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
 import type { BodySource, PublicAccess, PutOptions, Store, StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
+import { directPut, errorDocument, type DirectPutResponse } from './directPut.js';
 
 export interface AzureStoreOptions {
   container: string;
@@ -44,6 +45,8 @@ const STALL_TIMEOUT_MS = 60_000;
 const AZURE_MAX_CORS_RULES = 5;
 /** Idle keep-alive sockets close after this, or a second before the server's Keep-Alive hint. */
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+/** The REST API version direct puts ask for: the one @azure/storage-blob 12.32 sends with every other request. */
+const SERVICE_VERSION = '2026-04-06';
 
 interface Credentials {
   account: string;
@@ -80,6 +83,56 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
   const fullKey = (key: string): string => (prefix === '' ? key : `${prefix}/${key}`);
 
   const stallMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
+
+  // Put Blob goes straight through node's http client (directPut.ts) with a shared key or a
+  // SAS; an Entra ID token stays with the SDK, which fetches and refreshes it.
+  const credential = creds.credential;
+  const signer: ((url: URL, headers: Record<string, string>) => void) | undefined =
+    credential instanceof StorageSharedKeyCredential ? (url, headers) => (headers.authorization = sharedKey(credential, url, headers)) : credential instanceof AnonymousCredential ? () => undefined : undefined;
+  const putDirect = async (blobUrl: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
+    const url = new URL(blobUrl);
+    const md5 = Buffer.from(options.md5).toString('base64');
+    const headers: Record<string, string> = {
+      'content-length': String(options.size),
+      // Put Blob checks Content-MD5 against the bytes it received; x-ms-blob-content-md5 is what listings show.
+      'content-md5': md5,
+      'x-ms-blob-cache-control': options.cacheControl,
+      'x-ms-blob-content-md5': md5,
+      'x-ms-blob-content-type': options.contentType,
+      'x-ms-blob-type': 'BlockBlob',
+      'x-ms-date': new Date().toUTCString(),
+      'x-ms-version': SERVICE_VERSION,
+    };
+    signer!(url, headers);
+    const body = source();
+    let response: DirectPutResponse;
+    try {
+      response = await directPut({ url, headers, body, agent, stallMs, stallError: () => new StallError(stallMs), ...(options.signal !== undefined && { signal: options.signal }) });
+    } catch (e) {
+      throw fail('put', e, key, options.signal);
+    } finally {
+      // A failed request may leave the file stream open.
+      if (!(body instanceof Uint8Array) && !body.destroyed) body.destroy();
+    }
+    if (response.status >= 200 && response.status < 300) return;
+    const header = response.headers['x-ms-error-code'];
+    const { code: documentCode, message } = errorDocument(response.text);
+    const code = (Array.isArray(header) ? header[0] : header) ?? documentCode;
+    throw storeError({
+      operation: 'put',
+      store: description,
+      key,
+      status: response.status,
+      ...(code !== undefined && { code }),
+      // An authentication failure's text can quote the request's signature: the code says enough.
+      ...(response.status !== 401 && response.status !== 403 && { detail: firstLine(message) ?? '' }),
+      retryAfter: ((v) => (Array.isArray(v) ? v[0] : v))(response.headers['retry-after']),
+      throttled: code === 'ServerBusy',
+      secrets: creds.secrets,
+      env,
+    });
+  };
+
   let rootReady: Promise<void> | undefined;
   const root = service.getContainerClient('$root');
 
@@ -157,8 +210,10 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
     },
 
     async put(key, body, options) {
+      const blob = container.getBlockBlobClient(fullKey(key));
+      if (signer !== undefined && options.size <= SINGLE_PUT_LIMIT) return putDirect(blob.url, key, body, options);
       try {
-        await upload(container.getBlockBlobClient(fullKey(key)), body, options, stallMs);
+        await upload(blob, body, options, stallMs);
       } catch (e) {
         throw fail('put', e, key, options.signal);
       }
@@ -175,8 +230,10 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
         },
       );
       await rootReady;
+      const blob = root.getBlockBlobClient(key);
+      if (signer !== undefined && options.size <= SINGLE_PUT_LIMIT) return putDirect(blob.url, `$root/${key}`, body, options);
       try {
-        await upload(root.getBlockBlobClient(key), body, options, stallMs);
+        await upload(blob, body, options, stallMs);
       } catch (e) {
         throw fail('put', e, `$root/${key}`, options.signal);
       }
@@ -303,6 +360,25 @@ async function upload(client: BlockBlobClient, source: BodySource, options: PutO
     // A failed request may leave the file stream open.
     if (!(body instanceof Uint8Array) && !body.destroyed) body.destroy();
   }
+}
+
+/**
+ * The Shared Key signature of a request (Blob service, version 2015-02-21 or later): the
+ * standard headers in their fixed order, then every x-ms- header sorted, then the path.
+ * `headers` are lower-case and hold no empty x-ms- values; the request has no query.
+ */
+function sharedKey(credential: StorageSharedKeyCredential, url: URL, headers: Record<string, string>): string {
+  const standard = ['content-encoding', 'content-language', 'content-length', 'content-md5', 'content-type', 'date', 'if-modified-since', 'if-match', 'if-none-match', 'if-unmodified-since', 'range'].map((name) => {
+    const value = headers[name] ?? '';
+    return name === 'content-length' && value === '0' ? '' : value;
+  });
+  const msHeaders = Object.keys(headers)
+    .filter((name) => name.startsWith('x-ms-'))
+    .sort()
+    .map((name) => `${name}:${headers[name]!.trimStart()}\n`)
+    .join('');
+  const stringToSign = `PUT\n${standard.join('\n')}\n${msHeaders}/${credential.accountName}${url.pathname}`;
+  return `SharedKey ${credential.accountName}:${credential.computeHMACSHA256(stringToSign)}`;
 }
 
 class StallError extends Error {

@@ -13,7 +13,10 @@ import {
   S3ServiceException,
   type CORSRule,
 } from '@aws-sdk/client-s3';
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { directPut, errorDocument, type DirectPutResponse } from './directPut.js';
 import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
@@ -51,6 +54,8 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
   // `timeout` makes node close idle sockets a second before the server's Keep-Alive hint
   // (without it the hint is ignored, and a socket reused as the server closes it resets).
   const agentOptions = { keepAlive: true, maxSockets: concurrency + 4, maxFreeSockets: concurrency + 4, timeout: 30_000 };
+  const httpAgent = new HttpAgent(agentOptions);
+  const httpsAgent = new HttpsAgent(agentOptions);
   const stallMs = opts.stallTimeoutMs ?? 60_000;
   const region = opts.region ?? nonEmpty(process.env.AWS_REGION) ?? nonEmpty(process.env.AWS_DEFAULT_REGION) ?? 'us-east-1';
   const client = new S3Client({
@@ -66,8 +71,8 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      httpAgent,
+      httpsAgent,
       // An idle timeout, not a total one: big bodies on slow links keep going while bytes move.
       socketTimeout: stallMs,
       connectionTimeout: Math.min(stallMs, 30_000),
@@ -101,7 +106,7 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
     return `${base.origin}${base.pathname.replace(/\/+$/, '')}${pathStyle ? `/${encodeURIComponent(Bucket)}` : ''}/${path}`;
   };
 
-  const putObject = async (fullKey: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
+  const putWithSdk = async (fullKey: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
     const body = source();
     try {
       await client.send(
@@ -124,12 +129,89 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
     }
   };
 
+  // Puts go straight through node's http client where the object's URL is certain: an
+  // explicit endpoint (the SDK adds nothing to it but the bucket), or AWS's regional
+  // virtual-hosted URL of a DNS-safe bucket without FIPS, dual-stack or acceleration.
+  // Anything else (ARNs, dotted buckets, other partitions) stays on the SDK's endpoint rules.
+  let bucketRegion = region;
+  const signer = new SignatureV4({ service: 's3', region: () => Promise.resolve(bucketRegion), credentials: () => client.config.credentials(), sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  let direct: Promise<boolean> | undefined;
+  const useDirect = (): Promise<boolean> =>
+    (direct ??= (async () => {
+      if (opts.endpoint !== undefined) return true;
+      if (pathStyle || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(Bucket) || !/^(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/.test(region) || region.startsWith('us-gov-')) return false;
+      const c = client.config as unknown as { useFipsEndpoint?: () => Promise<boolean>; useDualstackEndpoint?: () => Promise<boolean>; useAccelerateEndpoint?: boolean | (() => Promise<boolean>) };
+      const accelerate = typeof c.useAccelerateEndpoint === 'function' ? await c.useAccelerateEndpoint() : c.useAccelerateEndpoint === true;
+      return !((await c.useFipsEndpoint?.()) === true || (await c.useDualstackEndpoint?.()) === true || accelerate);
+    })());
+  const putUrl = (full: string): URL => {
+    const path = full.split('/').map(encodeKeySegment).join('/');
+    if (opts.endpoint === undefined) return new URL(`https://${Bucket}.s3.${bucketRegion}.amazonaws.com/${path}`);
+    const base = new URL(opts.endpoint);
+    if (!pathStyle) base.hostname = `${Bucket}.${base.hostname}`;
+    return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}${pathStyle ? `/${encodeKeySegment(Bucket)}` : ''}/${path}`);
+  };
+
+  const putObject = async (fullKey: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
+    if (!(await useDirect())) return putWithSdk(fullKey, key, source, options);
+    const url = putUrl(fullKey);
+    let response: DirectPutResponse;
+    const body = source();
+    try {
+      // SigV4 would hash every body with SHA-256 to sign it, on top of the MD5 we already
+      // send as Content-MD5 (a signed header the store checks against the body): puts are
+      // signed with UNSIGNED-PAYLOAD, as S3 allows, keeping the integrity check without a second hash.
+      const signed = await signer.sign({
+        method: 'PUT',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port !== '' && { port: Number(url.port) }),
+        path: url.pathname,
+        query: {},
+        headers: {
+          host: url.host,
+          'content-length': String(options.size),
+          'content-type': options.contentType,
+          'cache-control': options.cacheControl,
+          'content-md5': Buffer.from(options.md5).toString('base64'),
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+        },
+      });
+      response = await directPut({ url, headers: signed.headers, body, agent: url.protocol === 'https:' ? httpsAgent : httpAgent, stallMs, stallError: () => new PutTimeoutError(stallMs), ...(options.signal !== undefined && { signal: options.signal }) });
+    } catch (e) {
+      throw fail('put', e, key, options.signal);
+    } finally {
+      if (!(body instanceof Uint8Array) && !body.destroyed) body.destroy();
+    }
+    if (response.status >= 200 && response.status < 300) return;
+    const { code, message } = errorDocument(response.text);
+    // The bucket is in another region than the one configured: the SDK follows the redirect.
+    if (opts.endpoint === undefined && (response.status === 301 || response.status === 307 || code === 'AuthorizationHeaderMalformed' || code === 'PermanentRedirect')) {
+      direct = Promise.resolve(false);
+      return putWithSdk(fullKey, key, source, options);
+    }
+    throw storeError({
+      operation: 'put',
+      store: description,
+      key,
+      status: response.status,
+      ...(code !== undefined && { code }),
+      // An authentication failure's text can quote what was signed: the code says enough.
+      ...(response.status !== 401 && response.status !== 403 && { detail: firstLine(message) ?? '' }),
+      retryAfter: headerValue(response.headers['retry-after']),
+      throttled: THROTTLING_CODES.has(code ?? ''),
+      secrets,
+    });
+  };
+
   return {
     description,
 
     async prepare() {
       try {
-        await client.send(new HeadBucketCommand({ Bucket }));
+        const head = await client.send(new HeadBucketCommand({ Bucket }));
+        // Where the SDK followed a redirect to the bucket's region, puts sign for that region.
+        if (opts.endpoint === undefined && head.BucketRegion !== undefined && head.BucketRegion !== '') bucketRegion = head.BucketRegion;
         return { created: false };
       } catch (e) {
         if (statusOf(e) !== 404) throw fail('check bucket', e);
@@ -256,6 +338,44 @@ export function md5FromEtag(etag: string | undefined): string | undefined {
   return hex !== undefined && /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, 'hex').toString('base64') : undefined;
 }
 
+/** A put whose socket went quiet: named as the SDK names its socket timeouts, so it reads and retries the same. */
+class PutTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no progress for ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
+
+/** A key segment as S3 signs it: RFC 3986 unreserved characters stay, everything else (parentheses too) is percent-encoded. */
+function encodeKeySegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** SHA-256 (and its HMAC) for the signer, from node's crypto. */
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytesOf(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+}
+
+function bytesOf(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 function statusOf(e: unknown): number | undefined {
   return e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
 }
@@ -291,7 +411,7 @@ function s3Error(e: unknown, ctx: S3FailureContext): SmoothpubError {
     // An authentication failure's text can quote what was signed: the code says enough.
     ...(status !== 401 && status !== 403 && { detail: firstLine(err.message) ?? '' }),
     retryAfter: headers?.['retry-after'] ?? headers?.['Retry-After'],
-    throttled: code === 'SlowDown' || code === 'Throttling' || code === 'ThrottlingException' || code === 'RequestLimitExceeded',
+    throttled: THROTTLING_CODES.has(code ?? ''),
     // The default chain found nothing (CredentialsProviderError), or a token could not be refreshed.
     credentialsFailed: service === undefined && /Credential|TokenProvider/.test(err.name),
     abortedByCaller: aborted && ctx.signal?.aborted === true,
