@@ -3,7 +3,7 @@ import { indexSource } from '../fragments/indexSource.js';
 import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex, TrackIndex } from '../fragments/types.js';
-import { readIsm, type IsmEntry } from '../smooth/ism.js';
+import { readIsm } from '../smooth/ism.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
