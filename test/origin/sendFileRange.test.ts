@@ -162,7 +162,8 @@ async function connectPair(): Promise<{ server: Socket; client: Socket; close: (
   };
 }
 
-test('a client that does not read: a partial count comes back at once, then 0', async (t) => {
+// A send that waited for this client would never return: the test's timeout is the check, not a clock.
+test('a client that does not read: a partial count comes back at once, then 0', { timeout: 30_000 }, async (t) => {
   if (!requireAddon(t, 'sendfile')) return;
   await withNative(true, () => withSource(async (file) => {
     const { server, client, close } = await connectPair();
@@ -171,14 +172,11 @@ test('a client that does not read: a partial count comes back at once, then 0', 
       // 3 MB is more than loopback buffers hold for a peer that never reads; send it a few times to be sure.
       let total = 0;
       let last = SOURCE_SIZE;
-      const started = performance.now();
       for (let i = 0; i < 8 && last === SOURCE_SIZE; i++) {
         last = await sendFileRange(server, file.fd, 0, SOURCE_SIZE);
         total += last;
       }
-      const elapsed = performance.now() - started;
       assert.ok(last < SOURCE_SIZE, `still room after ${total} bytes`);
-      assert.ok(elapsed < 2000, `took ${elapsed} ms: it waited for the client`);
       // Nothing is room now: the next call returns 0 instead of waiting.
       const again = await sendFileRange(server, file.fd, 0, SOURCE_SIZE);
       assert.ok(again < 65_536, `sent ${again} more to a full socket`);
