@@ -16,8 +16,8 @@
 // per request is each server's utime+stime (/proc/<pid>/stat; nginx's master and worker
 // summed) across a round over the requests wrk counted in it: unlike requests/s it hardly
 // moves when other work shares the machine. The last line is `RESULT {json}`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeSidecarsFor } from '../src/fragments/sidecarInputs.js';
@@ -26,32 +26,12 @@ import { readManifest } from '../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../src/smooth/url.js';
 import type { Format } from '../src/formats/model.js';
 import { parseFormats } from '../src/cli/options.js';
-import { CACHE, cleanStaleTemps, ensurePresentation } from './media.js';
-import { freePort } from '../test/harness/emulator.js';
+import { CACHE, cleanStaleTemps } from './media.js';
 import { argValue, log, median } from './lib/common.js';
+import { benchMedia, cpuSeconds, manyPresentations, need, processTree, round, runWrk, startNginx, stop, waitForHttp, writeLua, type WrkResult } from './lib/httpPeers.js';
 
 /** docs/architecture.md: requests/s and CPU per request both at least this fraction of nginx's. */
 const GOAL = 0.8;
-
-interface WrkResult {
-  requests: number;
-  requestsPerSecond: number;
-  mbPerSecond: number;
-  p99Ms: number;
-  errors: number;
-}
-
-function need(tool: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install -y wrk nginx`);
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 interface MemoryReport {
   rss: number;
@@ -95,85 +75,11 @@ function startOriginProcess(root: string, formats: readonly Format[]): Promise<O
   });
 }
 
-/** CPU seconds in user and system mode the processes and their threads have used so far. */
-function cpuSeconds(pids: number[]): { user: number; system: number } {
-  const sum = { user: 0, system: 0 };
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    sum.user += Number(fields[11]) / 100;
-    sum.system += Number(fields[12]) / 100;
-  }
-  return sum;
-}
-
-/** nginx's master and its workers (the master hardly runs, but it is nginx's too). */
-function nginxPids(masterPid: number): number[] {
-  const r = spawnSync('pgrep', ['-P', String(masterPid)], { encoding: 'utf8' });
-  const workers = r.stdout.trim().split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
-  if (workers.length === 0) throw new Error('no nginx worker found');
-  return [masterPid, ...workers];
-}
-
-async function startNginx(dir: string, root: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
-  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(dir, 'tmp', k)};`).join('\n');
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\npid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'logs', 'error.log')} warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 1000000;\n  keepalive_timeout 60s;\n  default_type application/octet-stream;\n${temps}\n  server {\n    listen 127.0.0.1:${port};\n    root ${root};\n    location / { }\n  }\n}\n`,
-  );
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs', 'error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  return { url, child };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok();
-    child.once('exit', () => ok());
-    child.kill('SIGTERM');
-  });
-}
-
-function writeLua(path: string, urls: string[]): void {
-  const list = urls.map((u) => `  ${JSON.stringify(u)},`).join('\n');
-  writeFileSync(path, `-- every fragment URL, in turn\nlocal paths = {\n${list}\n}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
-}
-
-function runWrk(url: string, lua: string, seconds: number, connections: number): WrkResult {
-  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', lua, url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const out = r.stdout;
-  const number = (re: RegExp): string => re.exec(out)?.[1] ?? 'NaN';
-  const unit = (text: string, units: Record<string, number>): number => {
-    const m = /^([\d.]+)([A-Za-z]*)$/.exec(text.trim());
-    return m ? Number(m[1]) * (units[m[2] ?? ''] ?? NaN) : NaN;
-  };
-  const errorsMatch = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requests: Number(number(/(\d+) requests in/)),
-    requestsPerSecond: Number(number(/Requests\/sec:\s+([\d.]+)/)),
-    mbPerSecond: unit(number(/Transfer\/sec:\s+(\S+)/), { B: 1e-6, KB: 1024 / 1e6, MB: 1024 ** 2 / 1e6, GB: 1024 ** 3 / 1e6 }),
-    p99Ms: unit(number(/ 99%\s+(\S+)/), { us: 1e-3, ms: 1, s: 1000, m: 60_000 }),
-    errors: Number(errorsMatch?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
-  };
-}
-
 /** `n` presentations (the same media, each its own .ism) in one folder, indexed by one origin process. */
 async function rssWithPresentations(ism: string, files: string[], n: number, formats: readonly Format[]): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; heapPerPresentationKb: number; seconds: number }> {
   const dir = join(CACHE, `origin-rss.tmp-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
   try {
-    for (const f of files) {
-      linkSync(f, join(dir, basename(f)));
-      if (existsSync(`${f}.smoothidx`)) linkSync(`${f}.smoothidx`, join(dir, `${basename(f)}.smoothidx`));
-    }
-    const xml = readFileSync(ism);
-    const names = Array.from({ length: n }, (_, i) => `p${String(i).padStart(4, '0')}.ism`);
-    for (const name of names) writeFileSync(join(dir, name), xml);
+    const names = manyPresentations(dir, ism, files, n);
     const origin = await startOriginProcess(dir, formats);
     const { url, child } = origin;
     try {
@@ -203,11 +109,6 @@ async function rssWithPresentations(ism: string, files: string[], n: number, for
   }
 }
 
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
 async function main(): Promise<void> {
   need('wrk');
   need('nginx');
@@ -219,19 +120,7 @@ async function main(): Promise<void> {
   const formatsAt = process.argv.indexOf('--formats');
   const formats = parseFormats(formatsAt >= 0 ? (process.argv[formatsAt + 1] ?? '') : 'smooth');
   cleanStaleTemps();
-  let ism: string;
-  let files: string[];
-  let media: string;
-  if (process.argv.includes('--fixtures') || spawnSync('sh', ['-c', 'command -v ffmpeg']).status !== 0) {
-    ism = resolve('test/fixtures/clean/clean.ism');
-    files = ['v400', 'v250', 'v120'].map((l) => resolve(`test/fixtures/clean/${l}.ismv`)).concat(resolve('test/fixtures/clean/audio.isma'));
-    media = 'fixtures (clean)';
-  } else {
-    const p = ensurePresentation(argValue('--minutes', quick ? 2 : 10));
-    ism = p.ism;
-    files = p.files;
-    media = `${p.seconds / 60} min, ${files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB`;
-  }
+  const { ism, files, media } = benchMedia(quick);
   log(`media: ${media}`);
   const sidecars = await writeSidecarsFor([ism]);
   log(`sidecars: ${sidecars.length} written, ${sidecars.reduce((s, w) => s + w.bytes, 0)} bytes`);
@@ -268,7 +157,7 @@ async function main(): Promise<void> {
     runWrk(nginx.url, join(tmp, 'nginx.lua'), 3, connections);
     const runs: Record<'origin' | 'nginx', WrkResult[]> = { origin: [], nginx: [] };
     const cpu: Record<'origin' | 'nginx', { user: number; system: number }[]> = { origin: [], nginx: [] };
-    const pids = { origin: [origin.child.pid!], nginx: nginxPids(nginx.child.pid!) };
+    const pids = { origin: [origin.child.pid!], nginx: processTree(nginx.child.pid!) };
     // The 1-minute load average at the start and after each run: wrk and the server under
     // test count for about 2 of it; more means other work shared the machine.
     const loads = [loadavg()[0]!];

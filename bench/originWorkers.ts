@@ -17,8 +17,8 @@
 // --presentations presentations, every Manifest asked on a new connection (the kernel spreads
 // them over the workers, each indexing what it answers), RSS of each process from
 // /proc/<pid>/status. The last line is `RESULT {json}` with the ratios and the load average.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -28,78 +28,12 @@ import { packagePresentation } from '../src/package/packagePresentation.js';
 import { readManifest } from '../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../src/smooth/url.js';
 import { parseFormats } from '../src/cli/options.js';
-import { CACHE, cleanStaleTemps, ensurePresentation } from './media.js';
-import { freePort } from '../test/harness/emulator.js';
+import { CACHE, cleanStaleTemps } from './media.js';
 import { argValue, log, median } from './lib/common.js';
+import { benchMedia, cpuSeconds, manyPresentations, need, processTree, round, runWrk, startNginx, stop, waitForHttp, writeLua, type WrkResult } from './lib/httpPeers.js';
 
 /** docs/architecture.md: requests/s and CPU per request at least this fraction of nginx's, with N workers each. */
 const GOAL = 0.8;
-
-interface WrkResult {
-  requests: number;
-  requestsPerSecond: number;
-  p99Ms: number;
-  errors: number;
-}
-
-function need(tool: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install -y wrk nginx`);
-}
-
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces). */
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/** `pid` and its child processes (a server's master and workers). */
-function processTree(pid: number): number[] {
-  const children = readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        return Number(statFields(Number(n))[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  return [pid, ...children];
-}
-
-/** CPU seconds (user + system) the processes and their threads have used so far. */
-function cpuSeconds(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const f = statFields(pid);
-    return sum + (Number(f[11]) + Number(f[12])) / 100;
-  }, 0);
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((ok) => {
-    if (child.exitCode !== null || child.signalCode !== null) return ok();
-    child.once('exit', () => ok());
-    child.kill('SIGTERM');
-  });
-}
 
 /** `smoothpub serve <root> --workers N`; resolves once it prints its `listening` line. */
 async function startServe(root: string, workers: number, sched: 'none' | 'rr', formats: string): Promise<{ url: string; child: ChildProcess }> {
@@ -116,36 +50,15 @@ async function startServe(root: string, workers: number, sched: 'none' | 'rr', f
   return { url, child };
 }
 
-async function startNginx(dir: string, root: string, workers: number): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
-  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(dir, 'tmp', k)};`).join('\n');
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;\nmaster_process on;\nworker_processes ${workers};\nuser root;\npid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'logs', 'error.log')} warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 1000000;\n  keepalive_timeout 60s;\n  default_type application/octet-stream;\n${temps}\n  server {\n    listen 127.0.0.1:${port};\n    root ${root};\n    location / { }\n  }\n}\n`,
-  );
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs', 'error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  return { url: `http://127.0.0.1:${port}`, child };
+/** CPU seconds (user + system) one process and its threads have used so far. */
+function cpuOf(pid: number): number {
+  const c = cpuSeconds([pid]);
+  return c.user + c.system;
 }
 
-function writeLua(path: string, urls: string[]): void {
-  const list = urls.map((u) => `  ${JSON.stringify(u)},`).join('\n');
-  writeFileSync(path, `-- every fragment URL, in turn\nlocal paths = {\n${list}\n}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
-}
-
-function runWrk(url: string, lua: string, seconds: number, connections: number, threads: number): WrkResult {
-  const r = spawnSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', lua, url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const out = r.stdout;
-  const number = (re: RegExp): string => re.exec(out)?.[1] ?? 'NaN';
-  const p99 = /^([\d.]+)(us|ms|s)$/.exec(number(/ 99%\s+(\S+)/));
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requests: Number(number(/(\d+) requests in/)),
-    requestsPerSecond: Number(number(/Requests\/sec:\s+([\d.]+)/)),
-    p99Ms: p99 ? Number(p99[1]) * { us: 1e-3, ms: 1, s: 1000 }[p99[2] as 'us' | 'ms' | 's'] : NaN,
-    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
-  };
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** A GET on a connection of its own (so the kernel may hand it to any worker). */
@@ -161,16 +74,8 @@ function getFresh(url: string): Promise<number> {
 /** RSS of each process of `serve --workers N` idle, then with `n` presentations asked for once each on new connections. */
 async function rssPerWorker(ism: string, files: string[], n: number, workers: number, formats: string): Promise<Record<string, unknown>> {
   const dir = join(CACHE, `origin-workers-rss.tmp-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
   try {
-    for (const f of files) {
-      linkSync(f, join(dir, basename(f)));
-      if (existsSync(`${f}.smoothidx`)) linkSync(`${f}.smoothidx`, join(dir, `${basename(f)}.smoothidx`));
-    }
-    const xml = readFileSync(ism);
-    const names = Array.from({ length: n }, (_, i) => `p${String(i).padStart(4, '0')}.ism`);
-    for (const name of names) writeFileSync(join(dir, name), xml);
+    const names = manyPresentations(dir, ism, files, n);
     const serve = await startServe(dir, workers, 'none', formats);
     try {
       await waitForHttp(`${serve.url}/crossdomain.xml`);
@@ -223,19 +128,7 @@ async function main(): Promise<void> {
   const formatList = formatsAt >= 0 ? (process.argv[formatsAt + 1] ?? '') : 'smooth';
   const formats = parseFormats(formatList);
   cleanStaleTemps();
-  let ism: string;
-  let files: string[];
-  let media: string;
-  if (process.argv.includes('--fixtures') || spawnSync('sh', ['-c', 'command -v ffmpeg']).status !== 0) {
-    ism = resolve('test/fixtures/clean/clean.ism');
-    files = ['v400', 'v250', 'v120'].map((l) => resolve(`test/fixtures/clean/${l}.ismv`)).concat(resolve('test/fixtures/clean/audio.isma'));
-    media = 'fixtures (clean)';
-  } else {
-    const p = ensurePresentation(argValue('--minutes', quick ? 2 : 10));
-    ism = p.ism;
-    files = p.files;
-    media = `${p.seconds / 60} min, ${files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB`;
-  }
+  const { ism, files, media } = benchMedia(quick);
   log(`media: ${media}; ${workers} workers each`);
   await writeSidecarsFor([ism]);
 
@@ -275,9 +168,9 @@ async function main(): Promise<void> {
       for (const peer of r % 2 ? [...peers].reverse() : peers) {
         const pids = processTree(servers[peer].child.pid!);
         if (pids.length !== workers + 1) throw new Error(`${peer}: ${pids.length - 1} workers, expected ${workers}`);
-        const each0 = pids.map((pid) => cpuSeconds([pid]));
+        const each0 = pids.map((pid) => cpuOf(pid));
         const res = runWrk(servers[peer].url, join(tmp, `${peer}.lua`), seconds, connections, workers);
-        const each = pids.map((pid, i) => cpuSeconds([pid]) - each0[i]!);
+        const each = pids.map((pid, i) => cpuOf(pid) - each0[i]!);
         const total = each.reduce((a, b) => a + b, 0);
         const cpuUs = (total * 1e6) / res.requests;
         // How evenly the load spread: the busiest worker's share of the workers' CPU.
@@ -294,6 +187,7 @@ async function main(): Promise<void> {
     const summary = (peer: Peer): WrkResult & { cpuUsPerRequest: number; busiestWorkerCpuShare: number } => ({
       requests: runs[peer].reduce((s, x) => s + x.requests, 0),
       requestsPerSecond: round(median(runs[peer].map((x) => x.requestsPerSecond))),
+      mbPerSecond: round(median(runs[peer].map((x) => x.mbPerSecond))),
       p99Ms: round(median(runs[peer].map((x) => x.p99Ms)), 2),
       errors: runs[peer].reduce((s, x) => s + x.errors, 0),
       cpuUsPerRequest: round(median(cpu[peer])),
