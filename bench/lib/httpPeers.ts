@@ -1,9 +1,9 @@
 // What bench:origin and bench:origin:workers share: nginx as the peer, wrk as the load,
 // /proc for the CPU time each server process used, and the media both serve.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { ensurePresentation } from '../media.js';
+import { CACHE, ensurePresentation } from '../media.js';
 import { freePort } from '../../test/harness/emulator.js';
 import { argValue } from './common.js';
 
@@ -113,8 +113,11 @@ export function runWrk(url: string, lua: string, seconds: number, connections: n
 /** The media both servers serve: the fixtures with --fixtures (or without ffmpeg), else a generated ladder (--minutes). */
 export function benchMedia(quick: boolean): { ism: string; files: string[]; media: string } {
   if (process.argv.includes('--fixtures') || spawnSync('sh', ['-c', 'command -v ffmpeg']).status !== 0) {
-    const files = ['v400', 'v250', 'v120'].map((l) => resolve(`test/fixtures/clean/${l}.ismv`)).concat(resolve('test/fixtures/clean/audio.isma'));
-    return { ism: resolve('test/fixtures/clean/clean.ism'), files, media: 'fixtures (clean)' };
+    // A copy: the benches write sidecar indexes beside the sources, never into the repository's fixtures.
+    const dir = join(CACHE, 'fixtures-clean');
+    cpSync(resolve('test/fixtures/clean'), dir, { recursive: true });
+    const files = ['v400', 'v250', 'v120'].map((l) => join(dir, `${l}.ismv`)).concat(join(dir, 'audio.isma'));
+    return { ism: join(dir, 'clean.ism'), files, media: 'fixtures (clean)' };
   }
   const p = ensurePresentation(argValue('--minutes', quick ? 2 : 10));
   return { ism: p.ism, files: p.files, media: `${p.seconds / 60} min, ${p.files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB` };
