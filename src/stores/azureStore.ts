@@ -19,7 +19,7 @@ import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
 import type { BodySource, PublicAccess, PutOptions, Store, StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
-import { directPut, errorDocument, type DirectPutResponse } from './directPut.js';
+import { directPut, errorDocument, rejectedPut, type DirectPutResponse } from './directPut.js';
 
 export interface AzureStoreOptions {
   container: string;
@@ -119,14 +119,9 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
     const { code: documentCode, message } = errorDocument(response.text);
     const code = (Array.isArray(header) ? header[0] : header) ?? documentCode;
     throw storeError({
-      operation: 'put',
+      ...rejectedPut(response, code, message),
       store: description,
       key,
-      status: response.status,
-      ...(code !== undefined && { code }),
-      // An authentication failure's text can quote the request's signature: the code says enough.
-      ...(response.status !== 401 && response.status !== 403 && { detail: firstLine(message) ?? '' }),
-      retryAfter: ((v) => (Array.isArray(v) ? v[0] : v))(response.headers['retry-after']),
       throttled: code === 'ServerBusy',
       secrets: creds.secrets,
       env,

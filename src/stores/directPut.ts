@@ -1,6 +1,7 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
+import { firstLine, type Failure } from './storeFailure.js';
 
 /**
  * One PUT of an object body straight through node's http client: the store signs the
@@ -78,4 +79,20 @@ export function errorDocument(xml: string): { code?: string; message?: string } 
 
 function decodeXml(s: string): string {
   return s.replace(/&(lt|gt|quot|apos|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e] ?? '');
+}
+
+/**
+ * What every rejected direct put reports, whichever store: the status, the service's code
+ * and the first line of its message (none for 401/403: an authentication failure's text
+ * can quote what was signed; the code says enough), and Retry-After.
+ */
+export function rejectedPut(response: DirectPutResponse, code: string | undefined, message: string | undefined): Pick<Failure, 'operation' | 'status' | 'code' | 'detail' | 'retryAfter'> {
+  const retryAfter = response.headers['retry-after'];
+  return {
+    operation: 'put',
+    status: response.status,
+    ...(code !== undefined && { code }),
+    ...(response.status !== 401 && response.status !== 403 && { detail: firstLine(message) ?? '' }),
+    retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+  };
 }

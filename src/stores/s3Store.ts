@@ -16,7 +16,7 @@ import {
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { directPut, errorDocument, type DirectPutResponse } from './directPut.js';
+import { directPut, errorDocument, rejectedPut, type DirectPutResponse } from './directPut.js';
 import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
@@ -191,14 +191,9 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
       return putWithSdk(fullKey, key, source, options);
     }
     throw storeError({
-      operation: 'put',
+      ...rejectedPut(response, code, message),
       store: description,
       key,
-      status: response.status,
-      ...(code !== undefined && { code }),
-      // An authentication failure's text can quote what was signed: the code says enough.
-      ...(response.status !== 401 && response.status !== 403 && { detail: firstLine(message) ?? '' }),
-      retryAfter: headerValue(response.headers['retry-after']),
       throttled: THROTTLING_CODES.has(code ?? ''),
       secrets,
     });
@@ -351,10 +346,6 @@ const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException
 /** A key segment as S3 signs it: RFC 3986 unreserved characters stay, everything else (parentheses too) is percent-encoded. */
 function encodeKeySegment(segment: string): string {
   return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** SHA-256 (and its HMAC) for the signer, from node's crypto. */
