@@ -112,12 +112,21 @@ export async function sendFileRange(socket: Socket, fd: number, offset: number, 
     const sent = via === 'pool' ? -1 : (addon.sendFileCached?.(out, fd, offset, length) ?? -1);
     return sent >= 0 ? sent : await addon.sendFile(out, fd, offset, length);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { bytesSent?: number };
-    if (err.code !== 'EOF') throw e;
-    const at = offset + (err.bytesSent ?? 0);
-    const context = fileName === undefined ? { offset: at } : { file: fileName, offset: at };
-    throw new SmoothpubError(ErrorCode.READ_FAILED, `file ended at byte ${at}, ${offset + length - at} bytes before the range did; was it changed while serving?`, context, { cause: e });
+    throw fileEnded(e, offset, length, 0, fileName);
   }
+}
+
+/**
+ * The addon's error as it is thrown on: an 'EOF' (the file shorter than the range, with
+ * `bytesSent` counting `before` bytes sent ahead of the file's) becomes input.read-failed
+ * at the byte where the file ended; anything else is the connection's own error.
+ */
+function fileEnded(e: unknown, offset: number, length: number, before: number, fileName: string | undefined): unknown {
+  const err = e as NodeJS.ErrnoException & { bytesSent?: number };
+  if (err.code !== 'EOF') return e;
+  const at = offset + (err.bytesSent ?? 0) - before;
+  const context = fileName === undefined ? { offset: at } : { file: fileName, offset: at };
+  return new SmoothpubError(ErrorCode.READ_FAILED, `file ended at byte ${at}, ${offset + length - at} bytes before the range did; was it changed while serving?`, context, { cause: e });
 }
 
 /**
@@ -138,11 +147,7 @@ export function sendHeadAndFileRange(socket: Socket, head: string, prefix: Uint8
     const sent = send(out, head, prefix, fd, offset, length);
     return sent < 0 ? undefined : sent;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { bytesSent?: number };
-    if (err.code !== 'EOF') throw e;
-    const at = offset + (err.bytesSent ?? 0) - head.length - (prefix?.length ?? 0);
-    const context = fileName === undefined ? { offset: at } : { file: fileName, offset: at };
-    throw new SmoothpubError(ErrorCode.READ_FAILED, `file ended at byte ${at}, ${offset + length - at} bytes before the range did; was it changed while serving?`, context, { cause: e });
+    throw fileEnded(e, offset, length, head.length + (prefix?.length ?? 0), fileName);
   }
 }
 
