@@ -1,4 +1,5 @@
 import type { SampleEntry } from '../bmff/stsd.js';
+import type { PayloadEncryption } from '../protect/model.js';
 
 /** A run of bytes of a source file. */
 export interface ByteRun {
@@ -15,6 +16,12 @@ export interface ByteRun {
 export interface BuiltFragment {
   head(): Uint8Array;
   runs(): ByteRun[];
+  /**
+   * A protected fragment: the bytes of `runs()` (the `mdat` payload) are encrypted in
+   * place by this (protect/encryptPayload) before they are sent or written, so they can
+   * never be copied from the source as they are. `head()` is already the protected `moof`.
+   */
+  encryption?: PayloadEncryption;
 }
 
 /** One fragment of one track: a `moof` and its `mdat`, located in the source file. */
