@@ -133,9 +133,23 @@ export function analyzeAudio(raw: Uint8Array): DecodedAudio {
 
 export interface PlayResult extends GstResult {
   audio: DecodedAudio;
+  /** The first attempt's output when it was run again (transientDownloadFailure). */
+  retriedAfter?: string;
 }
 
 const SELECT_AUDIO = join(repoRoot, 'test', 'e2e', 'gstSelectAudio.py');
+
+/**
+ * GStreamer 1.22's `hlsdemux2` sometimes gives up on its very first fragment downloads
+ * ("Couldn't download fragments", well under a second in, no frame decoded) while the
+ * server answered every request it got with 200: about once in 80 plays of the full suite
+ * on a loaded machine, never in 90 plays in a row alone. Such a run is played once more;
+ * a second failure fails the test, and the server's request log (checked by the callers)
+ * still holds the first attempt's requests, so a server fault cannot hide behind it.
+ */
+export function transientDownloadFailure(r: GstResult): boolean {
+  return r.code !== 0 && !r.eos && r.frames === 0 && /Couldn't download fragments/.test(r.stdout);
+}
 
 /**
  * Plays `uri` to the end in GStreamer: video to checksumsink (a line a frame), audio decoded
@@ -143,6 +157,12 @@ const SELECT_AUDIO = join(repoRoot, 'test', 'e2e', 'gstSelectAudio.py');
  * audio of that language is selected (test/e2e/gstSelectAudio.py), which gst-launch cannot do.
  */
 export async function playFormat(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number }): Promise<PlayResult> {
+  const first = await playFormatOnce(opts);
+  if (!transientDownloadFailure(first)) return first;
+  return { ...(await playFormatOnce(opts)), retriedAfter: first.stdout.slice(-800) };
+}
+
+async function playFormatOnce(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number }): Promise<PlayResult> {
   const dir = await mkdtemp(join(tmpdir(), 'smoothpub-gst-audio-'));
   const raw = join(dir, 'audio.raw');
   try {
@@ -208,7 +228,7 @@ const AUDIO_SLACK_SECONDS = (2 * 1024) / RATE;
 /** Every video frame, the audio's whole length, the expected tone; `gst` results also reached EOS. */
 export function assertPlayed(r: PlayResult | FfmpegResult, expected: Expected, what: string, hz = 440, requests?: readonly ServedRequest[]): void {
   const log = requests === undefined ? '' : `\n--- requests ---\n${requests.map((q) => `${q.status} ${q.method} ${q.path}`).join('\n')}`;
-  const tail = `${what}\n--- stderr ---\n${r.stderr.slice(-2000)}${'stdout' in r ? `\n--- stdout (tail) ---\n${r.stdout.slice(-800)}` : ''}${log}`;
+  const tail = `${what}\n--- stderr ---\n${r.stderr.slice(-2000)}${'stdout' in r ? `\n--- stdout (tail) ---\n${r.stdout.slice(-800)}` : ''}${'retriedAfter' in r ? `\n--- first attempt (retried) ---\n${r.retriedAfter}` : ''}${log}`;
   assert.equal(r.code, 0, `exit code (124 = timed out): ${tail}`);
   if ('eos' in r) assert.ok(r.eos, `reached EOS: ${tail}`);
   else assert.deepEqual(ffmpegErrors(r.stderr), [], `ffmpeg reported no errors: ${tail}`);
