@@ -13,6 +13,8 @@
 //   quality=<n>      start on video quality n (0 = lowest bitrate) with ABR off; default auto
 //   buffer=<s>       forward buffer target in seconds (small values make switches visible)
 //   rate=<x>         playback rate
+//   fastswitch=0     dash.js: a switch up applies from the next fragment fetched, without
+//                    replacing fragments already buffered (then every frame is decoded once)
 //   audio=<lang>     preferred audio language (Smooth StreamIndex Language, DASH AdaptationSet
 //                    lang, HLS EXT-X-MEDIA LANGUAGE), e.g. fra
 //   autoplay=0       do not start playing on load
@@ -40,6 +42,7 @@
   const startQuality = params.has('quality') && params.get('quality') !== 'auto' ? Number(params.get('quality')) : null;
   const bufferSeconds = params.has('buffer') ? Number(params.get('buffer')) : null;
   const rate = params.has('rate') ? Number(params.get('rate')) : null;
+  const fastSwitch = params.get('fastswitch') !== '0';
   const audioParam = params.get('audio') || null;
   const autoplay = params.get('autoplay') !== '0';
 
@@ -119,6 +122,9 @@
         initialBufferLevel: 0,
       });
     }
+    // dash.js replaces buffered fragments after a switch up by default: they are decoded
+    // again, so the video element counts their frames twice.
+    if (!fastSwitch) settings.streaming.buffer.fastSwitchEnabled = false;
     player.updateSettings(settings);
 
     const representations = () => {

@@ -96,6 +96,9 @@ export async function playInChromium(browser: Browser, opts: ChromiumPlayOptions
       // A 2 s buffer leaves fragments to fetch at the highest level after the switch.
       url.searchParams.set('quality', '0');
       url.searchParams.set('buffer', '2');
+      // Without replacing what is buffered: fragments replaced at the switch would be decoded
+      // twice and their frames counted twice (totalVideoFrames), by chance of timing.
+      url.searchParams.set('fastswitch', '0');
     }
     if (opts.switchAudio?.start !== undefined) url.searchParams.set('audio', opts.switchAudio.start);
     await page.goto(url.href);
