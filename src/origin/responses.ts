@@ -1,12 +1,17 @@
 import type { ErrorOutcome } from './errorStatus.js';
 import type { OriginReply, RequestLike } from './reply.js';
 
-/** A short plain-text reply: `404 not found`. HEAD gets the same headers, no body. */
+/**
+ * A short plain-text reply: `404 not found`, never stored by a cache (createOrigin gives a
+ * 404 its own Cache-Control). `headers` are added: an entity's validators, Allow,
+ * Retry-After; the text's own content headers and `no-store` win over theirs. HEAD gets
+ * the same headers, no body.
+ */
 export function textResponse(request: RequestLike, status: number, text: string, headers: Record<string, string> = {}): OriginReply {
   const body = new TextEncoder().encode(`${status} ${text}\n`);
   return {
     status,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store', ...headers },
+    headers: { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' },
     ...(request.method !== 'HEAD' && { body }),
   };
 }

@@ -1,6 +1,7 @@
 import { parseRange } from '../http/parseRange.js';
 import type { Entity } from './entity.js';
 import type { OriginReply, RequestLike } from './reply.js';
+import { textResponse } from './responses.js';
 import { formatHttpDate, parseHttpDate } from '../http/httpDate.js';
 
 /**
@@ -21,7 +22,7 @@ export async function sendEntity(request: RequestLike, entity: Entity): Promise<
   };
   if (preconditionFailed(request, entity.etag, lastModified)) {
     await entity.release();
-    return plainText(request, 412, 'precondition failed', headers);
+    return textResponse(request, 412, 'precondition failed', headers);
   }
   if (notModified(request, entity.etag, lastModified)) {
     await entity.release();
@@ -33,7 +34,7 @@ export async function sendEntity(request: RequestLike, entity: Entity): Promise<
   if (range === 'unsatisfiable') {
     await entity.release();
     // A cache that stored it under the URL would answer every client with it.
-    return plainText(request, 416, 'range not satisfiable', { ...headers, 'content-range': `bytes */${entity.size}` });
+    return textResponse(request, 416, 'range not satisfiable', { ...headers, 'content-range': `bytes */${entity.size}` });
   }
   const start = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : entity.size;
@@ -45,13 +46,6 @@ export async function sendEntity(request: RequestLike, entity: Entity): Promise<
     return { status, headers };
   }
   return { status, headers, body: entity.body(start, length) };
-}
-
-/** An error about the entity: its validators kept, never stored by a cache. */
-function plainText(request: RequestLike, status: number, text: string, headers: Record<string, string>): OriginReply {
-  const body = new TextEncoder().encode(`${status} ${text}\n`);
-  Object.assign(headers, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' });
-  return { status, headers, ...(request.method !== 'HEAD' && { body }) };
 }
 
 /** RFC 9110 13.2.2 steps 1-2: If-Match (strong comparison) wins; If-Unmodified-Since only without it. */
