@@ -138,9 +138,15 @@ function signalFor(name: DrmSystemName, settings: ProtectionSettings, key: { kid
       ...(settings.playReadyVersion === undefined ? {} : { version: settings.playReadyVersion }),
     });
     signal.pro = pro;
-    signal.pssh = fromCpix?.pssh ?? writePssh({ version: 0, systemId, kids: [], data: pro });
+    signal.pssh = writePssh({ version: 0, systemId, kids: [], data: pro });
+    if (fromCpix?.pssh !== undefined) {
+      // The key server's header (its LA_URL, custom attributes) wins: the pssh as given, and its PlayReady Object.
+      checkPssh(fromCpix.pssh, systemId, name);
+      signal.pssh = fromCpix.pssh;
+      signal.pro = psshData(fromCpix.pssh);
+    }
     if (settings.playReadyLaUrl !== undefined) signal.laUrl = settings.playReadyLaUrl;
-    signal.hlsKey = { method, uri: `data:text/plain;charset=UTF-16;base64,${encodeBase64(pro)}`, keyFormat: HLS_KEYFORMATS.playReady, keyFormatVersions: '1', keyId };
+    signal.hlsKey = { method, uri: `data:text/plain;charset=UTF-16;base64,${encodeBase64(signal.pro)}`, keyFormat: HLS_KEYFORMATS.playReady, keyFormatVersions: '1', keyId };
   } else if (name === 'widevine') {
     signal.pssh =
       fromCpix?.pssh ??
@@ -188,6 +194,13 @@ function checkPssh(bytes: Uint8Array, systemId: string, name: DrmSystemName): vo
     if (e instanceof SmoothpubError && e.code === ErrorCode.BAD_PROTECTION) throw e;
     throw fail(`is not a whole pssh box (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** The data of a whole pssh box (checked by checkPssh). */
+function psshData(bytes: Uint8Array): Uint8Array {
+  const c = new Cursor(bytes);
+  const header = readBoxHeader(c, bytes.length);
+  return readPssh(c.sub(header.size - header.headerSize, 'pssh')).data;
 }
 
 /** The Smooth ProtectionHeader: CPIX's SmoothStreamingProtectionHeaderData when given, else a PlayReady Object of every KID. */
