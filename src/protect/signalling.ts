@@ -2,7 +2,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readBoxHeader } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { readPssh, writePssh } from '../bmff/pssh.js';
-import { encodeBase64 } from '../util/base64.js';
+import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { CpixDocument } from './cpix.js';
 import { equalBytes, formatUuid } from './keyId.js';
 import { SYSTEM_IDS, type EncryptionScheme, type KeyTrackType } from './model.js';
@@ -177,6 +177,23 @@ function signalFor(name: DrmSystemName, settings: ProtectionSettings, key: { kid
   }
   if (signal.pssh !== undefined) checkPssh(signal.pssh, systemId, name);
   return signal;
+}
+
+/**
+ * `--widevine-pssh`: a whole Widevine `pssh` box in base64, as key servers hand it out
+ * (Shaka Packager's `--pssh` takes the same); used as given. Typed error when it is not
+ * base64 of one Widevine pssh box.
+ */
+export function parseWidevinePsshOption(value: string): Uint8Array {
+  const t = value.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t) || t.length % 4 !== 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, '--widevine-pssh: expected a whole pssh box in base64');
+  const bytes = Uint8Array.from(decodeBase64(t));
+  try {
+    checkPssh(bytes, SYSTEM_IDS.widevine, 'widevine');
+  } catch (e) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--widevine-pssh: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return bytes;
 }
 
 /** A pssh given from outside (CPIX, --widevine-pssh) must be one whole box of its system. */
