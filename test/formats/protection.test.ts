@@ -174,4 +174,6 @@ test("a CPIX document's DRM system data is used: its pssh boxes, PlayReady Objec
   assertNoSecrets(writeMpd({ ...base, protection: s.format }) + hls.master + lines + JSON.stringify(s.smooth), 'documents from CPIX');
   // init pssh boxes per type: PlayReady, Widevine, Common.
   assert.equal(s.initPssh.video!.length, 3);
+  // Its keys are for cenc: cbcs is refused rather than signalled for keys the server made for another scheme.
+  assert.throws(() => signallingFor({ scheme: 'cbcs', cpix }, { video: VIDEO }), (e: unknown) => e instanceof SmoothpubError && e.code === 'protect.bad-protection' && /--scheme cenc/.test(e.message));
 });
