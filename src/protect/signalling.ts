@@ -151,7 +151,8 @@ function signalFor(name: DrmSystemName, settings: ProtectionSettings, key: { kid
       signal.pro = psshData(fromCpix.pssh);
     }
     if (settings.playReadyLaUrl !== undefined) signal.laUrl = settings.playReadyLaUrl;
-    signal.hlsKey = { method, uri: `data:text/plain;charset=UTF-16;base64,${encodeBase64(signal.pro)}`, keyFormat: HLS_KEYFORMATS.playReady, keyFormatVersions: '1', keyId };
+    // No KEYID: the PlayReady Object names the KID (Shaka Packager writes none either).
+    signal.hlsKey = { method, uri: `data:text/plain;charset=UTF-16;base64,${encodeBase64(signal.pro)}`, keyFormat: HLS_KEYFORMATS.playReady, keyFormatVersions: '1' };
   } else if (name === 'widevine') {
     signal.pssh =
       fromCpix?.pssh ??
