@@ -5,8 +5,8 @@ export interface PlainRequestHead {
   target: string;
   /** HTTP/1.0 (else HTTP/1.1). */
   http10: boolean;
-  /** Lower-case names, values without surrounding spaces; each name at most once. */
-  headers: Record<string, string>;
+  /** By lower-case name, values without surrounding spaces; each name came once. */
+  headers: Map<string, string>;
   /** Close the connection after the answer: `Connection: close`, or HTTP/1.0 without `keep-alive`. */
   close: boolean;
   /** Offset just past the head's empty line. */
@@ -22,11 +22,12 @@ export type ParsedHead = PlainRequestHead | 'incomplete' | 'other';
 /** Header lines beyond this many: 'other' (a complete parser decides). */
 const MAX_HEADERS = 64;
 
-const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])\r\n/;
-/** RFC 9110 5.6.2: a header name is a token. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Visible ASCII, spaces and tabs: no obs-text, no control character. */
-const VALUE = /^[\t\x20-\x7e]*$/;
+/**
+ * The request line, then header lines: a name of token characters (RFC 9110 5.6.2), a
+ * colon, a value of visible ASCII, spaces and tabs (no obs-text, no control character).
+ */
+const PLAIN_HEAD = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e]*\r\n)*$/;
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
 const CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
 const KEEP_ALIVE = /(?:^|,)[\t ]*keep-alive[\t ]*(?:,|$)/i;
 const UPGRADE = /(?:^|,)[\t ]*upgrade[\t ]*(?:,|$)/i;
@@ -44,33 +45,29 @@ const UPGRADE = /(?:^|,)[\t ]*upgrade[\t ]*(?:,|$)/i;
  */
 export function parseRequestHead(buf: Buffer, start: number, end: number, maxHead: number): ParsedHead {
   const stop = Math.min(end, start + maxHead);
-  const blank = buf.indexOf('\r\n\r\n', start, 'latin1');
+  const blank = buf.indexOf(BLANK_LINE, start);
   if (blank < 0 || blank + 4 > stop) return end - start >= maxHead || !plainSoFar(buf, start, stop) ? 'other' : 'incomplete';
   const head = buf.toString('latin1', start, blank + 2);
-  const line = REQUEST_LINE.exec(head);
+  const line = PLAIN_HEAD.exec(head);
   if (line === null) return 'other';
   const http10 = line[3] === '0';
-  const headers = Object.create(null) as Record<string, string>;
-  let count = 0;
+  const headers = new Map<string, string>();
   let hosts = 0;
-  for (let i = line[0].length; i < head.length; ) {
-    const eol = head.indexOf('\r\n', i);
+  for (let i = head.indexOf('\n') + 1; i < head.length; ) {
+    const eol = head.indexOf('\r', i);
     const colon = head.indexOf(':', i);
-    if (colon < 0 || colon >= eol || ++count > MAX_HEADERS) return 'other';
-    const name = head.slice(i, colon);
-    const raw = head.slice(colon + 1, eol);
-    if (!TOKEN.test(name) || !VALUE.test(raw)) return 'other';
-    const key = name.toLowerCase();
-    if (key in headers) return 'other';
-    const value = raw.trim();
-    headers[key] = value;
+    if (headers.size >= MAX_HEADERS) return 'other';
+    const key = head.slice(i, colon).toLowerCase();
+    if (headers.has(key)) return 'other';
+    const value = head.slice(colon + 1, eol).trim();
+    headers.set(key, value);
     if (key === 'host') hosts++;
     else if (key === 'transfer-encoding' || key === 'expect' || key === 'upgrade' || (key === 'content-length' && value !== '0')) return 'other';
     i = eol + 2;
   }
   // RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400; the complete parser does it.
   if (!http10 && hosts !== 1) return 'other';
-  const connection = headers['connection'];
+  const connection = headers.get('connection');
   if (connection !== undefined && UPGRADE.test(connection)) return 'other';
   const close = connection === undefined ? http10 : CLOSE.test(connection) || (http10 && !KEEP_ALIVE.test(connection));
   return { method: line[1] as 'GET' | 'HEAD', target: line[2]!, http10, headers, close, end: blank + 4 };

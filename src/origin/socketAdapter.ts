@@ -81,7 +81,7 @@ class PlainRequest implements RequestLike {
     // Only the path and query are used; the host is not trusted.
     this.url = `http://origin.invalid${head.target}`;
     const h = head.headers;
-    this.headers = { get: (name) => h[name] ?? null };
+    this.headers = { get: (name) => h.get(name) ?? null };
   }
 }
 
