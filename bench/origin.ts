@@ -9,9 +9,6 @@
 // --formats as `serve --formats` (default smooth, as serve's): with dash or hls both serve
 // fragments with a tfdt (the origin adds it on the fly, nginx serves package's output).
 // --quick (for iterating): 2-minute media, 5 s runs, 200 presentations.
-// --http both adds the origin with every request left to node:http (SMOOTHPUB_ORIGIN_HTTP=node,
-// what `serve` did before its plain-request path on the sockets) to the rounds, a third server
-// side by side; --http node measures only that one as the origin.
 // wrk (apt) cycles through every fragment URL of every level with a Lua script. nginx
 // (apt) runs from its own config in a temp folder, 127.0.0.1 only, `daemon off`, one
 // worker (the origin is one node thread), sendfile on, no access log. Both servers are
@@ -49,9 +46,8 @@ interface OriginProcess {
   memory(): Promise<MemoryReport>;
 }
 
-function startOriginProcess(root: string, formats: readonly Format[], http: 'sockets' | 'node' = 'sockets'): Promise<OriginProcess> {
-  const env = { ...process.env, SMOOTHPUB_ORIGIN_HTTP: http };
-  const child = spawn(process.execPath, ['--expose-gc', resolve('dist/bench/originServe.js'), root, formats.join(',')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+function startOriginProcess(root: string, formats: readonly Format[]): Promise<OriginProcess> {
+  const child = spawn(process.execPath, ['--expose-gc', resolve('dist/bench/originServe.js'), root, formats.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: ((line: string) => void)[] = [];
   let buffered = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -123,9 +119,6 @@ async function main(): Promise<void> {
   const presentations = argValue('--presentations', quick ? 200 : 1000);
   const formatsAt = process.argv.indexOf('--formats');
   const formats = parseFormats(formatsAt >= 0 ? (process.argv[formatsAt + 1] ?? '') : 'smooth');
-  const httpAt = process.argv.indexOf('--http');
-  const http = httpAt >= 0 ? process.argv[httpAt + 1] : 'sockets';
-  if (http !== 'sockets' && http !== 'node' && http !== 'both') throw new Error(`--http must be sockets, node or both, got ${http}`);
   cleanStaleTemps();
   const { ism, files, media } = benchMedia(quick);
   log(`media: ${media}`);
@@ -139,10 +132,8 @@ async function main(): Promise<void> {
   try {
     const staticRoot = join(tmp, 'static');
     await packagePresentation({ inputs: [ism], outDir: join(staticRoot, 'video.ism'), formats });
-    const origin = await startOriginProcess(dirname(ism), formats, http === 'node' ? 'node' : 'sockets');
+    const origin = await startOriginProcess(dirname(ism), formats);
     children.push(origin.child);
-    const nodeHttp = http === 'both' ? await startOriginProcess(dirname(ism), formats, 'node') : undefined;
-    if (nodeHttp) children.push(nodeHttp.child);
     const nginx = await startNginx(join(tmp, 'nginx'), staticRoot);
     children.push(nginx.child);
     const originBase = `/${basename(ism)}/`;
@@ -162,24 +153,19 @@ async function main(): Promise<void> {
     writeLua(join(tmp, 'origin.lua'), keys.map((k) => `${originBase}${k}`));
     writeLua(join(tmp, 'nginx.lua'), keys.map((k) => `/video.ism/${k}`));
 
-    if (nodeHttp) await waitForHttp(`${nodeHttp.url}${originBase}Manifest`);
     runWrk(origin.url, join(tmp, 'origin.lua'), 3, connections); // warm-up (JIT, page cache)
-    if (nodeHttp) runWrk(nodeHttp.url, join(tmp, 'origin.lua'), 3, connections);
     runWrk(nginx.url, join(tmp, 'nginx.lua'), 3, connections);
-    type Server = 'origin' | 'nginx' | 'nodeHttp';
-    const runs: Record<Server, WrkResult[]> = { origin: [], nginx: [], nodeHttp: [] };
-    const cpu: Record<Server, { user: number; system: number }[]> = { origin: [], nginx: [], nodeHttp: [] };
-    const pids = { origin: [origin.child.pid!], nginx: processTree(nginx.child.pid!), nodeHttp: nodeHttp ? [nodeHttp.child.pid!] : [] };
-    const urls = { origin: origin.url, nginx: nginx.url, nodeHttp: nodeHttp?.url ?? '' };
-    const order: Server[] = nodeHttp ? ['nginx', 'origin', 'nodeHttp'] : ['nginx', 'origin'];
+    const runs: Record<'origin' | 'nginx', WrkResult[]> = { origin: [], nginx: [] };
+    const cpu: Record<'origin' | 'nginx', { user: number; system: number }[]> = { origin: [], nginx: [] };
+    const pids = { origin: [origin.child.pid!], nginx: processTree(nginx.child.pid!) };
     // The 1-minute load average at the start and after each run: wrk and the server under
     // test count for about 2 of it; more means other work shared the machine.
     const loads = [loadavg()[0]!];
     if (loads[0]! > cpus().length) log(`warning: load average ${loads[0]!.toFixed(1)} on ${cpus().length} CPUs: other work competes, req/s are noisy (CPU per request less so)`);
     for (let r = 0; r < rounds; r++) {
-      for (const which of r % 2 ? [...order].reverse() : order) {
+      for (const which of r % 2 ? (['origin', 'nginx'] as const) : (['nginx', 'origin'] as const)) {
         const cpu0 = cpuSeconds(pids[which]);
-        const res = runWrk(urls[which], join(tmp, `${which === 'nginx' ? 'nginx' : 'origin'}.lua`), seconds, connections);
+        const res = runWrk(which === 'origin' ? origin.url : nginx.url, join(tmp, `${which}.lua`), seconds, connections);
         const cpu1 = cpuSeconds(pids[which]);
         const used = { user: ((cpu1.user - cpu0.user) * 1e6) / res.requests, system: ((cpu1.system - cpu0.system) * 1e6) / res.requests };
         const cpuUs = used.user + used.system;
@@ -192,7 +178,6 @@ async function main(): Promise<void> {
     const originRss = (await origin.memory()).rss / 2 ** 20;
     await stop(origin.child);
     await stop(nginx.child);
-    if (nodeHttp) await stop(nodeHttp.child);
     const summary = (xs: WrkResult[], cpuUs: { user: number; system: number }[]): WrkResult & { cpuUsPerRequest: number; userUsPerRequest: number; systemUsPerRequest: number } => ({
       requests: xs.reduce((s, x) => s + x.requests, 0),
       cpuUsPerRequest: round(median(cpuUs.map((c) => c.user + c.system))),
@@ -205,13 +190,11 @@ async function main(): Promise<void> {
     });
     const o = summary(runs.origin, cpu.origin);
     const n = summary(runs.nginx, cpu.nginx);
-    const viaNode = nodeHttp ? summary(runs.nodeHttp, cpu.nodeHttp) : undefined;
     const ratio = round(o.requestsPerSecond / n.requestsPerSecond, 2);
     const cpuRatio = round(n.cpuUsPerRequest / o.cpuUsPerRequest, 2);
     const load = { start: round(loads[0]!, 2), mean: round(loads.reduce((a, b) => a + b, 0) / loads.length, 2), max: round(Math.max(...loads), 2), cpus: cpus().length };
     log(`origin ${o.requestsPerSecond} req/s vs nginx ${n.requestsPerSecond} req/s: ${ratio}x (goal >= ${GOAL}x)`);
     log(`CPU per request: origin ${o.cpuUsPerRequest} us vs nginx ${n.cpuUsPerRequest} us: nginx's over ours ${cpuRatio}x (goal >= ${GOAL}x)`);
-    if (viaNode) log(`origin with node:http alone: ${viaNode.requestsPerSecond} req/s (${round(viaNode.requestsPerSecond / n.requestsPerSecond, 2)}x nginx's), ${viaNode.cpuUsPerRequest} CPU us/request (${viaNode.userUsPerRequest} user; nginx's over it ${round(n.cpuUsPerRequest / viaNode.cpuUsPerRequest, 2)}x)`);
     log(`p99: origin ${o.p99Ms} ms, nginx ${n.p99Ms} ms; load average ${load.mean} (max ${load.max}) on ${load.cpus} CPUs`);
     const rss = await rssWithPresentations(ism, files, presentations, formats);
     log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, heap ${rss.heapMb} MB, ${rss.perPresentationKb} KB RSS and ${rss.heapPerPresentationKb} KB heap each, loaded in ${rss.seconds} s)`);
@@ -223,10 +206,8 @@ async function main(): Promise<void> {
       connections,
       seconds,
       rounds,
-      http,
       origin: { ...o, rssAfterRunMb: round(originRss) },
       nginx: n,
-      ...(viaNode && { nodeHttp: { ...viaNode, ratio: round(viaNode.requestsPerSecond / n.requestsPerSecond, 2), cpuRatio: round(n.cpuUsPerRequest / viaNode.cpuUsPerRequest, 2) } }),
       ratio,
       cpuRatio,
       p99Ratio: round(o.p99Ms / n.p99Ms, 2),

@@ -1,5 +1,3 @@
-const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
-
 /**
  * Checks a URL path (below a mount point, still percent-encoded) and decodes it exactly
  * once. Returns the decoded relative path, or undefined when the request is malformed
@@ -14,6 +12,6 @@ export function decodeRequestPath(encoded: string): string | undefined {
     return undefined;
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return undefined;
-  if (DOT_SEGMENT.test(decoded)) return undefined;
+  if (decoded.split('/').some((s) => s === '..' || s === '.')) return undefined;
   return decoded;
 }

@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Origin, OriginHandler } from './createOrigin.js';
 import type { OriginReply, RequestLike } from './reply.js';
 import { drained, writeReply } from './writeReply.js';
-import { serveOnSockets } from './socketAdapter.js';
 
 export interface OriginServerOptions {
   /** Longest time to receive a whole request; default 30 s. */
@@ -13,13 +12,6 @@ export interface OriginServerOptions {
   keepAliveTimeoutMs?: number;
   /** A socket with no traffic either way this long is closed (a stalled reader); default 60 s. */
   idleTimeoutMs?: number;
-  /**
-   * createOrigin's replies: 'sockets' (default) answers plain GET and HEAD requests on the
-   * sockets directly (serveOnSockets) and hands anything else to node:http; 'node' leaves
-   * every request to node:http (for comparison). The environment variable
-   * SMOOTHPUB_ORIGIN_HTTP=node chooses 'node' where this is not given.
-   */
-  transport?: 'sockets' | 'node';
 }
 
 /**
@@ -29,8 +21,7 @@ export interface OriginServerOptions {
  * releases what it holds (the source file).
  *
  * createOrigin's own handler skips the fetch objects: its replies are written straight
- * to the socket, file runs with sendfile(2) where it can (writeReply), and its plain GET
- * and HEAD requests skip node:http too (serveOnSockets).
+ * to the socket, file runs with sendfile(2) where it can (writeReply).
  */
 export function createOriginServer(handler: OriginHandler | Origin, opts: OriginServerOptions = {}): Server {
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
@@ -53,10 +44,6 @@ export function createOriginServer(handler: OriginHandler | Origin, opts: Origin
   );
   // No 'timeout' listener on the server: node destroys an idle socket itself.
   server.timeout = opts.idleTimeoutMs ?? 60_000;
-  const transport = opts.transport ?? (process.env['SMOOTHPUB_ORIGIN_HTTP'] === 'node' ? 'node' : 'sockets');
-  if ('reply' in handler && transport === 'sockets') {
-    serveOnSockets(server, handler.reply, { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, idleTimeoutMs: server.timeout });
-  }
   return server;
 }
 
