@@ -44,6 +44,8 @@ export const ErrorCode = {
   VERIFY_FAILED: 'verify.failed',
   ENCODE_FFMPEG_MISSING: 'encode.ffmpeg-missing',
   ENCODE_FAILED: 'encode.failed',
+  /** A video sample whose NAL units cannot be walked or whose slice header cannot be parsed, so its clear ranges are unknown. */
+  ENCRYPT_BAD_SAMPLE: 'encrypt.bad-sample',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
