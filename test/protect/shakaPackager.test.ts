@@ -7,6 +7,7 @@ import { childBoxes, readBoxHeader, requireChild } from '../../src/bmff/box.js';
 import { Cursor } from '../../src/bmff/cursor.js';
 import { readSenc } from '../../src/bmff/senc.js';
 import type { EncryptionScheme } from '../../src/protect/model.js';
+import { encryptPayload } from '../../src/protect/encryptPayload.js';
 import { protectFragment } from '../../src/protect/protectFragment.js';
 import { trackEncryptionFor } from '../../src/protect/trackEncryptionFor.js';
 import { requireShakaPackager } from '../harness/ci.js';
@@ -71,6 +72,59 @@ for (const [scheme, input] of (['cbcs', 'cenc'] as EncryptionScheme[]).flatMap((
       assert.deepEqual(ours, theirs);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** The `mdat` payloads of a segment file, concatenated. */
+function mdatBytes(segment: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const c = new Cursor(segment);
+  while (c.remaining > 0) {
+    const h = readBoxHeader(c, segment.length);
+    const payload = c.sub(h.size - h.headerSize, h.type);
+    if (h.type === 'mdat') out.push(segment.subarray(payload.pos, payload.end));
+  }
+  return out;
+}
+
+for (const scheme of ['cenc', 'cbcs'] as EncryptionScheme[]) {
+  test(`${scheme}: given smoothpub's IVs, Shaka Packager encrypts the same samples to the same bytes (video and audio)`, async (t) => {
+    const packager = requireShakaPackager(t);
+    if (packager === undefined) return;
+    const inputs = [join(fixtures, 'clean', 'v250.ismv'), join(fixtures, 'clean', 'audio.isma')];
+    for (const level of await clearLevels(inputs)) {
+      const enc = trackEncryptionFor({ kind: level.kind, sampleEntry: level.sampleEntry, scheme, key: TEST_KEY, label: level.label });
+      const iv = scheme === 'cenc' ? hex(new Uint8Array(new BigUint64Array([enc.ivBase]).buffer).reverse()) : hex(enc.constantIv!);
+      const dir = await mkdtemp(join(tmpdir(), 'smoothpub-shaka-bytes-'));
+      try {
+        const input = inputs[level.kind === 'video' ? 0 : 1]!;
+        const r = await run(packager, [
+          `in=${input},stream=${level.kind},init_segment=${join(dir, 'init.mp4')},segment_template=${join(dir, '$Number$.m4s')}`,
+          '--enable_raw_key_encryption', '--keys', `label=:key_id=${hex(TEST_KEY.kid)}:key=${hex(TEST_KEY.key)}:iv=${iv}`,
+          '--protection_scheme', scheme, '--clear_lead', '0', '--segment_duration', '2', '--mpd_output', join(dir, 'manifest.mpd'),
+        ], 120);
+        assert.equal(r.code, 0, r.stderr);
+        const segments = (await readdir(dir)).filter((f) => f.endsWith('.m4s')).sort((a, b) => parseInt(a) - parseInt(b));
+        const theirs: Uint8Array[] = [];
+        for (const s of segments) theirs.push(...mdatBytes(new Uint8Array(await readFile(join(dir, s)))));
+        const ours: Uint8Array[] = [];
+        let first = 0n;
+        for (const body of level.bodies) {
+          const p = protectFragment(body, enc, first, { offset: 0 });
+          const payload = body.slice(p.payloadStart);
+          encryptPayload(payload, p.encryption);
+          const total = p.encryption.sampleSizes.reduce((a, b) => a + b, 0);
+          ours.push(payload.subarray(p.encryption.start, p.encryption.start + total));
+          first += BigInt(p.sampleCount);
+        }
+        const a = Buffer.concat(ours);
+        const b = Buffer.concat(theirs);
+        assert.equal(a.length, b.length, `${level.label}: sample bytes`);
+        assert.ok(a.equals(b), `${level.label}: ${scheme} encrypted samples differ from Shaka Packager's`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   });
 }
