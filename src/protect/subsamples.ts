@@ -91,8 +91,3 @@ function badSample(where: SampleWhere, what: string): SmoothpubError {
     where.file === undefined ? { offset: where.offset } : { file: where.file, offset: where.offset },
   );
 }
-
-/** HEVC: VCL NAL units (types 0-31) are encrypted after their 2-byte NAL header; the slice segment header is not parsed. */
-export function hevcNalHeaderOnly(nal: Uint8Array): number | undefined {
-  return ((nal[0]! >> 1) & 0x3f) < 32 ? 0 : undefined;
-}

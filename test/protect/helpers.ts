@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { readBoxHeader, requireChild } from '../../src/bmff/box.js';
+import { childBoxes, readBoxHeader, requireChild } from '../../src/bmff/box.js';
+import { readSenc } from '../../src/bmff/senc.js';
+import type { ProtectedFragment } from '../../src/protect/model.js';
 import { Cursor } from '../../src/bmff/cursor.js';
 import { readStsd, type SampleEntry } from '../../src/bmff/stsd.js';
 import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentParts.js';
@@ -83,3 +85,35 @@ export function splitFragmented(file: Uint8Array): { init: Uint8Array; entry: Sa
   return { init, entry, bodies };
 }
 
+
+export type Layout = string[];
+
+/** Every sample's subsamples in the `senc` of each fragment, in order, as "clear/protected ..." strings. */
+export function sencLayouts(segment: Uint8Array, ivSize: number): Layout {
+  const out: Layout = [];
+  const c = new Cursor(segment);
+  while (c.remaining > 0) {
+    const h = readBoxHeader(c, segment.length);
+    const payload = c.sub(h.size - h.headerSize, h.type);
+    if (h.type !== 'moof') continue;
+    const traf = requireChild(payload, 'moof', 'traf');
+    for (const b of childBoxes(traf.payload, 'traf')) {
+      if (b.type !== 'senc') continue;
+      for (const s of readSenc(b.payload, ivSize).samples) out.push((s.subsamples ?? []).map((x) => `${x.clear}/${x.protected}`).join(' '));
+    }
+  }
+  return out;
+}
+
+/** The subsamples protectFragment gives each sample, in the same form as sencLayouts. */
+export function ourLayouts(p: ProtectedFragment): Layout {
+  const e = p.encryption;
+  const out: Layout = [];
+  let pair = 0;
+  for (let i = 0; i < p.sampleCount; i++) {
+    const subs: string[] = [];
+    for (let k = 0; k < (e.subsampleCounts?.[i] ?? 0); k++, pair++) subs.push(`${e.subsamples![2 * pair]}/${e.subsamples![2 * pair + 1]}`);
+    out.push(subs.join(' '));
+  }
+  return out;
+}

@@ -3,35 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childBoxes, readBoxHeader, requireChild } from '../../src/bmff/box.js';
+import { readBoxHeader } from '../../src/bmff/box.js';
 import { Cursor } from '../../src/bmff/cursor.js';
-import { readSenc } from '../../src/bmff/senc.js';
 import type { EncryptionScheme } from '../../src/protect/model.js';
 import { encryptPayload } from '../../src/protect/encryptPayload.js';
 import { protectFragment } from '../../src/protect/protectFragment.js';
 import { trackEncryptionFor } from '../../src/protect/trackEncryptionFor.js';
 import { requireShakaPackager } from '../harness/ci.js';
 import { fixtures, run } from '../e2e/helpers.js';
-import { clearLevels, hex, TEST_KEY } from './helpers.js';
-
-type Layout = string[];
-
-/** Every sample's subsamples in the `senc` of each fragment, in order, as "clear/protected ..." strings. */
-function sencLayouts(segment: Uint8Array, ivSize: number): Layout {
-  const out: Layout = [];
-  const c = new Cursor(segment);
-  while (c.remaining > 0) {
-    const h = readBoxHeader(c, segment.length);
-    const payload = c.sub(h.size - h.headerSize, h.type);
-    if (h.type !== 'moof') continue;
-    const traf = requireChild(payload, 'moof', 'traf');
-    for (const b of childBoxes(traf.payload, 'traf')) {
-      if (b.type !== 'senc') continue;
-      for (const s of readSenc(b.payload, ivSize).samples) out.push((s.subsamples ?? []).map((x) => `${x.clear}/${x.protected}`).join(' '));
-    }
-  }
-  return out;
-}
+import { clearLevels, hex, type Layout, ourLayouts, sencLayouts, TEST_KEY } from './helpers.js';
 
 // x264 without B-frames; x264 defaults (B-frames, weighted prediction, CABAC); open GOP.
 const inputs = [join(fixtures, 'clean', 'v250.ismv'), join(fixtures, 'users', 'v400.ismv'), join(fixtures, 'opengop', 'v100.ismv')];
@@ -58,13 +38,7 @@ for (const [scheme, input] of (['cbcs', 'cenc'] as EncryptionScheme[]).flatMap((
       let first = 0n;
       for (const body of level!.bodies) {
         const p = protectFragment(body, enc, first, { offset: 0 });
-        const e = p.encryption;
-        let pair = 0;
-        for (let i = 0; i < p.sampleCount; i++) {
-          const subs: string[] = [];
-          for (let k = 0; k < e.subsampleCounts![i]!; k++, pair++) subs.push(`${e.subsamples![2 * pair]}/${e.subsamples![2 * pair + 1]}`);
-          ours.push(subs.join(' '));
-        }
+        ours.push(...ourLayouts(p));
         first += BigInt(p.sampleCount);
       }
       assert.equal(ours.length, theirs.length, 'samples');
