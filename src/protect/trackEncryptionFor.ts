@@ -20,7 +20,7 @@ export interface TrackEncryptionInput {
 }
 
 /** cbcs video: 1 block in 10 encrypted (ISO/IEC 23001-7 'cbcs' and Apple's SAMPLE-AES use 1:9 for video). */
-const VIDEO_PATTERN = { crypt: 1, skip: 9 };
+export const CBCS_VIDEO_PATTERN: Readonly<{ crypt: number; skip: number }> = { crypt: 1, skip: 9 };
 
 /**
  * A track's TrackEncryption. IVs are deterministic but unpredictable without the key: an
@@ -51,7 +51,7 @@ export function trackEncryptionFor(input: TrackEncryptionInput): TrackEncryption
   if (scheme === 'cbcs') enc.constantIv = derived.slice(0, 16);
   if (kind === 'video') {
     enc.video = videoSetup(sampleEntry, input.label);
-    if (scheme === 'cbcs') enc.pattern = { ...VIDEO_PATTERN };
+    if (scheme === 'cbcs') enc.pattern = { ...CBCS_VIDEO_PATTERN };
   }
   return enc;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { decryptPayload, encryptPayload } from '../../src/protect/encryptPayload.js';
 import type { PayloadEncryption } from '../../src/protect/model.js';
+import { CBCS_VIDEO_PATTERN } from '../../src/protect/trackEncryptionFor.js';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
 
@@ -64,8 +65,9 @@ test('cbcs 1:9: block 0, 10, 20 of each protected range are CBC-chained from the
   const payload = bytes(7 + range + 4 + 40, 3);
   const clear = payload.slice();
   const iv = Uint8Array.from({ length: 16 }, (_, i) => 0xf0 ^ i);
+  assert.deepEqual([CBCS_VIDEO_PATTERN.crypt, CBCS_VIDEO_PATTERN.skip], [1, 9]);
   const enc: PayloadEncryption = {
-    scheme: 'cbcs', key: KEY, start: 0, sampleSizes: Uint32Array.of(7 + range + 4 + 40), ivs: iv, pattern: { crypt: 1, skip: 9 },
+    scheme: 'cbcs', key: KEY, start: 0, sampleSizes: Uint32Array.of(7 + range + 4 + 40), ivs: iv, pattern: { ...CBCS_VIDEO_PATTERN },
     subsamples: Uint32Array.of(7, range, 4, 40), subsampleCounts: Uint16Array.of(2),
   };
   encryptPayload(payload, enc);
