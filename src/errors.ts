@@ -44,6 +44,8 @@ export const ErrorCode = {
   VERIFY_FAILED: 'verify.failed',
   ENCODE_FFMPEG_MISSING: 'encode.ffmpeg-missing',
   ENCODE_FAILED: 'encode.failed',
+  /** A protected presentation asked of something that cannot carry it (remux, a sidecar index). */
+  PROTECTED_UNSUPPORTED: 'protect.unsupported',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

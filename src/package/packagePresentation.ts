@@ -48,9 +48,11 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   // Local files are read with blocking calls, one source after the other, so the
   // fragments of each are written (earlyFragments) while the next is indexed; with DASH
   // or HLS each with its tfdt, made there once and taken as it is by prepareFormats.
+  // Protected fragments are made once the whole presentation is known (protectPresentation):
+  // none is written early.
   const local = opts.files === undefined;
-  const decodeTimes = needsFormatMedia(opts.formats) ? new Map<TrackIndex, TrackIndex>() : undefined;
-  const early = local ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
+  const decodeTimes = needsFormatMedia(opts.formats) && !opts.protection ? new Map<TrackIndex, TrackIndex>() : undefined;
+  const early = local && !opts.protection ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
   return buildFolderAtomically(
     outDir,
     async (temp) => {
