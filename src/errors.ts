@@ -44,6 +44,22 @@ export const ErrorCode = {
   VERIFY_FAILED: 'verify.failed',
   ENCODE_FFMPEG_MISSING: 'encode.ffmpeg-missing',
   ENCODE_FAILED: 'encode.failed',
+  /** A `--key` that is not `<kid>:<key>` of 16 bytes each (hex or base64); the message never holds the key. */
+  BAD_KEY: 'protect.bad-key',
+  /** Two keys for one track type, or one KID given with two different keys. */
+  KEY_CONFLICT: 'protect.key-conflict',
+  /** Keys were given, but none for a track type that is to be encrypted. */
+  MISSING_KEY: 'protect.missing-key',
+  /** A CPIX document that cannot be used: malformed, no content keys, a KID in one list missing from another. */
+  BAD_CPIX: 'protect.bad-cpix',
+  /** A CPIX document whose content keys are encrypted (pskc EncryptedValue): smoothpub takes clear keys only. */
+  CPIX_ENCRYPTED: 'protect.cpix-encrypted',
+  /** A CPIX DRMSystem whose system ID smoothpub cannot signal. */
+  UNSUPPORTED_DRM_SYSTEM: 'protect.unsupported-system',
+  /** A PlayReady Object or WRMHEADER that cannot be read or written as given. */
+  BAD_PLAYREADY_HEADER: 'protect.bad-playready-header',
+  /** Protection settings no format can signal as asked (FairPlay with cenc). */
+  BAD_PROTECTION: 'protect.bad-protection',
   /** A protected presentation asked of something that cannot carry it (remux, a sidecar index). */
   PROTECTED_UNSUPPORTED: 'protect.unsupported',
 } as const;

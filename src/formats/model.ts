@@ -1,3 +1,4 @@
+import type { FormatProtection } from '../protect/signalling.js';
 import type { Presentation } from '../smooth/model.js';
 
 /**
@@ -42,4 +43,6 @@ export interface FormatLevel {
 export interface FormatPresentation {
   presentation: Presentation;
   levels: FormatLevel[];
+  /** Common Encryption of the streams: the MPD and the playlists signal it (protect/signalling.ts signallingFor). */
+  protection?: FormatProtection;
 }
