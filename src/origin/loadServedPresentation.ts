@@ -18,6 +18,8 @@ import { contentTag } from '../util/contentTag.js';
 import type { TrackEncryption } from '../protect/model.js';
 import { prepareFormats } from '../plan/prepareFormats.js';
 import type { OriginProtection } from './originProtection.js';
+import type { AppliedProtection } from '../plan/protectionSettings.js';
+import { initPsshOf } from '../plan/formatObjects.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -79,8 +81,9 @@ export interface ServedPresentation {
   presentation: Presentation;
   /** DASH and HLS documents and init segments, made on the first request for one (formatsOf). */
   formats?: Promise<ServedFormats>;
-  /** Served encrypted (serve --key). */
+  /** Served encrypted (serve --key): how, and the signalling made for the presentation's track types. */
   protection?: OriginProtection;
+  signalling?: AppliedProtection['signalling'];
 }
 
 /** The DASH and HLS objects of a presentation, in memory (a few KiB). */
@@ -180,6 +183,7 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     checkedAt: Date.now(),
     presentation: built.presentation,
     ...(options.protection && { protection: options.protection }),
+    ...(built.protection && { signalling: built.protection.signalling }),
   };
 }
 
@@ -233,7 +237,7 @@ async function makeFormats(root: OriginRoot, p: ServedPresentation): Promise<Ser
         const key = initKey(stream.name, q.bitrate);
         const setup = await readTrackSetup(src, level.track.trackId);
         const clear = cmafInitSegment({ ...level.track, fragments: [{ duration: level.track.duration }] }, setup, stream.language ?? level.track.language);
-        const data = new Uint8Array(level.encryption && p.protection ? p.protection.protectInitSegment(clear, level.encryption, p.protection.settings.pssh ?? []) : clear);
+        const data = new Uint8Array(level.encryption && p.protection ? p.protection.protectInitSegment(clear, level.encryption, initPsshOf(p.signalling && { settings: p.protection.settings, signalling: p.signalling }, level.track.kind)) : clear);
         out.inits.set(key, { data, etag: etagOf('i', data) });
         out.trexDefaults.set(key, setup.trex?.defaultSampleDuration ?? 0);
         if (level.track.kind === 'video') {
@@ -271,7 +275,7 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
     }
   }
   const documents = new Map<string, ServedDocument>();
-  for (const doc of formatDocuments({ presentation: p.presentation, levels }, ['dash', 'hls'])) {
+  for (const doc of formatDocuments({ presentation: p.presentation, levels, ...(p.signalling && { protection: p.signalling.format }) }, ['dash', 'hls'])) {
     const data = new TextEncoder().encode(doc.text);
     documents.set(doc.keys[0]!, { data, contentType: doc.contentType, etag: etagOf('d', data) });
   }
@@ -283,7 +287,7 @@ function generationOf(id: string, stamp: Stamp, sources: Map<string, Stamp>, opt
   const files = [[id, stampTag(stamp)], ...[...sources].map(([file, s]) => [file, stampTag(s)])];
   // The keys shape every protected byte: hashed in with the rest, never kept as they are.
   const settings = options.protection?.settings;
-  const protection = settings && [settings.scheme, settings.keys.map((k) => [k.trackType, [...k.key.kid], [...k.key.key]])];
+  const protection = settings && [settings.signal.scheme, settings.keys.map((k) => [k.trackType, [...k.key.kid], [...k.key.key]])];
   const shaping = [options.fourCC, options.fragmentDuration, options.manifestTimeline, JSON.stringify(protection)].map(String);
   return contentTag(new TextEncoder().encode(JSON.stringify([files, shaping])));
 }

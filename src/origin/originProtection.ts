@@ -1,6 +1,6 @@
 import type { BuiltPresentation } from '../plan/buildPresentation.js';
 import type { ProtectOptions } from '../plan/protectPresentation.js';
-import type { ProtectionSettings } from '../plan/protectionSettings.js';
+import type { PresentationProtection } from '../plan/protectionSettings.js';
 import type { PayloadEncryption, TrackEncryption } from '../protect/model.js';
 
 /**
@@ -9,7 +9,7 @@ import type { PayloadEncryption, TrackEncryption } from '../protect/model.js';
  * crypto, which the origin's own path (an edge worker's too) never imports.
  */
 export interface OriginProtection {
-  settings: ProtectionSettings;
+  settings: PresentationProtection;
   /** protectPresentation over a prepared presentation. */
   protect(built: BuiltPresentation, options: ProtectOptions): Promise<BuiltPresentation>;
   /** encryptPayload: a protected fragment's payload encrypted in place. */

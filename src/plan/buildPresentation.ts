@@ -12,7 +12,7 @@ import { announcedChunks, checkAligned } from './timeline.js';
 import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
 import { tfxdWarning } from '../fragments/tfxdWarning.js';
 import type { TrackEncryption } from '../protect/model.js';
-import type { ProtectionSettings } from './protectionSettings.js';
+import type { AppliedProtection } from './protectionSettings.js';
 
 /** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
 export const TIME_SCALE = PRESENTATION_TIME_SCALE;
@@ -79,7 +79,7 @@ export interface BuiltPresentation {
   /** What the user should know about the presentation built (sources that say two things, fragments far from the duration asked for). */
   warnings: SmoothpubWarning[];
   /** A protected presentation (protectPresentation): its keys and signalling. Secret: never serialise it. */
-  protection?: ProtectionSettings;
+  protection?: AppliedProtection;
 }
 
 interface Group {

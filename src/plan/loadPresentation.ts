@@ -10,7 +10,7 @@ import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
 import type { Format } from '../formats/model.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
 import { protectPresentation } from './protectPresentation.js';
-import type { ProtectionSettings } from './protectionSettings.js';
+import type { PresentationProtection } from './protectionSettings.js';
 import { labelIndex, toInputEntry } from './inputEntry.js';
 
 export { labelIndex, toInputEntry } from './inputEntry.js';
@@ -47,7 +47,7 @@ export interface LoadOptions extends PresentationOptions {
    * preparation whatever the formats: every format gets the same protected fragments,
    * each with its `tfdt`.
    */
-  protection?: ProtectionSettings;
+  protection?: PresentationProtection;
 }
 
 /** Whether a load needs every fragment's `tfdt` and every level's init setup: DASH or HLS asked for, or encryption. */

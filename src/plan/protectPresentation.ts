@@ -7,9 +7,11 @@ import { trackEncryptionFor } from '../protect/trackEncryptionFor.js';
 import type { ByteSource } from '../source/source.js';
 import { runAll } from '../util/runAll.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
-import type { ProtectionSettings } from './protectionSettings.js';
+import type { PresentationProtection } from './protectionSettings.js';
+import { signallingFor } from '../protect/signalling.js';
+import type { KeyTrackType } from '../protect/model.js';
 
-export type { ProtectionSettings } from './protectionSettings.js';
+export type { PresentationProtection } from './protectionSettings.js';
 
 export interface ProtectOptions {
   /** Opens a source by the file name its tracks carry. */
@@ -28,7 +30,11 @@ export interface ProtectOptions {
  * size. Nothing is encrypted here: whoever sends or writes the payload does
  * (encryptPayload), so no payload is held in memory past its own fragment.
  */
-export async function protectPresentation(built: BuiltPresentation, settings: ProtectionSettings, options: ProtectOptions): Promise<BuiltPresentation> {
+export async function protectPresentation(built: BuiltPresentation, settings: PresentationProtection, options: ProtectOptions): Promise<BuiltPresentation> {
+  // The signalling first: a key missing for a track type, or FairPlay asked with cenc, fails before any read.
+  const keysByType: Partial<Record<KeyTrackType, { kid: Uint8Array; key: Uint8Array }>> = {};
+  for (const level of built.levels) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
+  const signalling = signallingFor(settings.signal, keysByType);
   const levels: LevelBinding[] = built.levels.slice();
   await runAll(
     built.levels,
@@ -38,7 +44,7 @@ export async function protectPresentation(built: BuiltPresentation, settings: Pr
       const encryption = trackEncryptionFor({
         kind: level.track.kind,
         sampleEntry: level.track.sampleEntry,
-        scheme: settings.scheme,
+        scheme: settings.signal.scheme,
         key: assigned.key,
         // The level's Smooth URL names it: the same IVs on every run (package, serve, publish).
         label: `${level.streamName}_${level.bitrate}`,
@@ -58,8 +64,8 @@ export async function protectPresentation(built: BuiltPresentation, settings: Pr
     },
     options.signal,
   );
-  const presentation = settings.smoothHeaders && settings.smoothHeaders.length > 0 ? { ...built.presentation, protection: settings.smoothHeaders } : built.presentation;
-  return { ...built, presentation, levels, protection: settings };
+  const presentation = signalling.smooth.length > 0 ? { ...built.presentation, protection: signalling.smooth } : built.presentation;
+  return { ...built, presentation, levels, protection: { settings, signalling } };
 }
 
 /** The key for a level: the one for its track type, else the one for every track. */

@@ -1,15 +1,21 @@
-import type { EncryptionScheme, KeyAssignment } from '../protect/model.js';
-import type { ProtectionHeader } from '../smooth/model.js';
+import type { KeyAssignment } from '../protect/model.js';
+import type { ProtectionSettings, ProtectionSignalling } from '../protect/signalling.js';
 
 /**
  * What a presentation is encrypted with (protectPresentation) and how players are told:
- * the DRM signalling made from the keys. Holds keys: never print, log or serialise it.
+ * the scheme and the signalling options (`signal`, protect/signalling.ts) and the keys.
+ * Holds keys: never print, log or serialise it.
  */
-export interface ProtectionSettings {
-  scheme: EncryptionScheme;
+export interface PresentationProtection {
+  /** The scheme (`signal.scheme`) and what to signal: DRM systems, licence URLs, CPIX data. */
+  signal: ProtectionSettings;
   keys: readonly KeyAssignment[];
-  /** The Smooth Manifest's `<Protection>` headers (PlayReady). */
-  smoothHeaders?: ProtectionHeader[];
-  /** `pssh` boxes each init segment carries (absent or empty: none). */
-  pssh?: Uint8Array[];
+  /** Also put each track type's `pssh` boxes in its DASH/HLS init segments (`--pssh-in-init`). */
+  psshInInit?: boolean;
+}
+
+/** A protected presentation: how it was asked for, and the signalling made for its track types. */
+export interface AppliedProtection {
+  settings: PresentationProtection;
+  signalling: ProtectionSignalling;
 }

@@ -5,7 +5,7 @@ import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { FoundPresentation } from '../plan/findPresentations.js';
 import { bodySize, type Plan } from '../plan/plan.js';
 import { planFromFolder } from '../plan/planFromFolder.js';
-import type { ProtectionSettings } from '../plan/protectionSettings.js';
+import type { PresentationProtection } from '../plan/protectionSettings.js';
 import { createStore } from '../stores/createStore.js';
 import { parseDestination, type ParsedDestination } from '../stores/parseDestination.js';
 import { scopeStore } from '../stores/scopeStore.js';
@@ -67,7 +67,7 @@ export interface PublishLibraryOptions extends Omit<PublishOptions, 'onEvent' | 
   sourceEndpoint?: string;
   onEvent?: (e: LibraryEvent) => void;
   /** Encrypt every presentation's fragments on the way, with the same keys (sources only: a packaged one is refused). */
-  protection?: ProtectionSettings;
+  protection?: PresentationProtection;
 }
 
 /**

@@ -8,7 +8,7 @@ import { presentationWarnings } from '../plan/presentationWarnings.js';
 import { createStore } from '../stores/createStore.js';
 import { parseDestination } from '../stores/parseDestination.js';
 import type { Store } from '../stores/store.js';
-import type { ProtectionSettings } from '../plan/protectionSettings.js';
+import type { PresentationProtection } from '../plan/protectionSettings.js';
 import { DEFAULT_CONCURRENCY, publishPlan, type PublishOptions, type PublishSummary } from './publishPlan.js';
 
 export interface PublishPresentationOptions extends PublishOptions, PlanOptions, PresentationOptions {
@@ -23,7 +23,7 @@ export interface PublishPresentationOptions extends PublishOptions, PlanOptions,
   /** Where Azure credentials are read from (default `process.env`); AWS uses its default chain. */
   env?: NodeJS.ProcessEnv;
   /** Encrypt every fragment on the way (sources only: a packaged folder is published as it is). */
-  protection?: ProtectionSettings;
+  protection?: PresentationProtection;
 }
 
 export type PlanInputsOptions = PlanOptions & LoadOptions & { onWarning?: (w: SmoothpubWarning) => void };

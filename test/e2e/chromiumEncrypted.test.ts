@@ -38,7 +38,7 @@ test("dash.js plays smoothpub's cenc DASH and Shaka Packager's with Clear Key in
     inputs: set.inputs,
     outDir: ours,
     formats: ['smooth', 'dash'],
-    protection: { scheme: 'cenc', keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }] },
+    protection: { signal: { scheme: 'cenc' }, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }] },
   });
   const theirs = join(tmp, 'shaka');
   await runShakaPackager(
@@ -61,6 +61,6 @@ test("dash.js plays smoothpub's cenc DASH and Shaka Packager's with Clear Key in
     assertPlayed(r, frames, `${who}'s cenc DASH`);
   }
   // Without the key the same page cannot play it: the test sees a failure when there is one.
-  const locked = await playDashInChromium(browser, { pageUrl: server.url, manifestUrl: `${server.url}media/ours/video.ism/manifest.mpd`, timeoutMs: 20_000 }).catch((e: unknown) => e);
+  const locked: ChromiumPlayResult | Error = await playDashInChromium(browser, { pageUrl: server.url, manifestUrl: `${server.url}media/ours/video.ism/manifest.mpd`, timeoutMs: 20_000 }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
   assert.ok(locked instanceof Error || (locked.decodedFrames ?? 0) < frames || locked.errors.length > 0, 'without the key nothing plays to the end');
 });

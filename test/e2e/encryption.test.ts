@@ -15,7 +15,7 @@ import { initKey } from '../../src/formats/names.js';
 import { createOrigin } from '../../src/origin/nodeOrigin.js';
 import { nodeProtection } from '../../src/origin/nodeProtection.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import type { ProtectionSettings } from '../../src/plan/protectionSettings.js';
+import type { PresentationProtection } from '../../src/plan/protectionSettings.js';
 import type { EncryptionScheme } from '../../src/protect/model.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../../src/smooth/url.js';
@@ -30,8 +30,8 @@ const KEY_BASE64 = Buffer.from(KEY, 'hex').toString('base64');
 const KEY_BASE64URL = Buffer.from(KEY, 'hex').toString('base64url');
 const ism = join(fixtures, 'clean', 'clean.ism');
 
-function settings(scheme: EncryptionScheme): ProtectionSettings {
-  return { scheme, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }] };
+function settings(scheme: EncryptionScheme): PresentationProtection {
+  return { signal: { scheme }, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }] };
 }
 
 let tmp: string;
