@@ -5,3 +5,7 @@ export const UUID_TFRF = 'd4807ef2ca3946958e5426cb9e46a79f';
 export function uuidBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
 }
+/** PIFF 1.1 SampleEncryptionBox: the same payload as `senc`, for clients older than Common Encryption. */
+export const UUID_PIFF_SENC = 'a2394f525a9b4f14a2446c427c648df4';
+/** PIFF 1.1 TrackEncryptionBox: `tenc` before Common Encryption (algorithm, IV size, KID). */
+export const UUID_PIFF_TENC = '8974dbce7be74c5184f97148f9882554';

@@ -2,6 +2,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { childBoxes } from './box.js';
 import { type Cursor, readFullBoxHeader } from './cursor.js';
 import { type AvcC, readAvcC, writeAvcC } from './avcc.js';
+import { type HvcC, readHvcC, writeHvcC } from './hvcc.js';
 import { type Esds, readEsds, writeEsds } from './esds.js';
 import { type Pasp, readPasp, writePasp } from './pasp.js';
 import { type BoxInput, ByteWriter, box as makeBox, fullBox, required } from './writer.js';
@@ -16,6 +17,8 @@ export interface SampleEntry {
   sampleSize?: number;
   sampleRate?: number;
   avcC?: AvcC;
+  /** HEVC entries: the decoder configuration (NAL length size, parameter sets). */
+  hvcC?: HvcC;
   esds?: Esds;
   /** Visual entries: the pixel aspect ratio, when the entry states one. */
   pasp?: Pasp;
@@ -60,6 +63,7 @@ function readSampleEntry(format: string, c: Cursor, stsdVersion: number): Sample
   // QuickTime files may end a sample entry's extensions with a 32-bit zero (qtmux does).
   for (const child of childBoxes(c, format, { zeroTerminator: true })) {
     if (child.type === 'avcC') entry.avcC = readAvcC(child.payload);
+    else if (child.type === 'hvcC') entry.hvcC = readHvcC(child.payload);
     else if (child.type === 'esds') entry.esds = readEsds(child.payload);
     else if (child.type === 'pasp' && VISUAL.has(format)) entry.pasp = readPasp(child.payload);
     else if (child.type === 'wave' && entry.esds === undefined) {
@@ -160,6 +164,7 @@ export function writeSampleEntry(e: SampleEntry): Uint8Array {
   }
   const children: Uint8Array[] = [];
   if (e.avcC !== undefined) children.push(writeAvcC(e.avcC));
+  if (e.hvcC !== undefined) children.push(writeHvcC(e.hvcC));
   if (e.esds !== undefined) children.push(writeEsds(e.esds));
   if (e.pasp !== undefined) children.push(writePasp(e.pasp));
   if (e.originalFormat !== undefined) children.push(makeBox('sinf', makeBox('frma', new ByteWriter(4, 'frma').fourcc(e.originalFormat).finish())));

@@ -1,0 +1,195 @@
+import { type Box, childBoxes, readBoxHeader } from '../bmff/box.js';
+import { Cursor } from '../bmff/cursor.js';
+import { writePiffSampleEncryption } from '../bmff/piffSampleEncryption.js';
+import { writeSaio } from '../bmff/saio.js';
+import { writeSaiz } from '../bmff/saiz.js';
+import { SENC_USE_SUBSAMPLES, type SampleEncryptionEntry } from '../bmff/sampleEncryption.js';
+import { writeSenc } from '../bmff/senc.js';
+import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
+import { readTrun, TRUN_DATA_OFFSET } from '../bmff/trun.js';
+import { box } from '../bmff/writer.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
+import { encryptPayload } from './encryptPayload.js';
+import { sliceHeaderSizeFor } from './sliceHeaderSize.js';
+import { addVideoSubsamples } from './subsamples.js';
+
+/** Where the fragment's body was read from, for error messages. */
+export interface FragmentWhere {
+  file?: string;
+  /** Absolute offset of the body's first byte (its `moof`). */
+  offset: number;
+}
+
+/**
+ * A clear fragment (`moof` with one `traf` and data offsets relative to the `moof`, then
+ * its `mdat`) made protected: a new head (the `moof` with `saiz`, `saio`, `senc` and, for
+ * cenc, PIFF's SampleEncryptionBox added to the `traf`, `trun` data offsets moved by the
+ * bytes added; then whatever followed the `moof` up to and including the `mdat` header)
+ * and how to encrypt the payload in place. The `mdat` keeps its size: the protected
+ * fragment is `head.length` + the payload's length. `firstSample` is the track's number
+ * of the fragment's first sample (cenc IVs count from it).
+ */
+export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSample: bigint, where: FragmentWhere): ProtectedFragment {
+  const ctx = where.file === undefined ? {} : { file: where.file };
+  const c = new Cursor(body, where.offset, 'fragment');
+  const moof = readBoxHeader(c, where.offset + body.length);
+  if (moof.type !== 'moof') throw new SmoothpubError(ErrorCode.BAD_BOX, `a fragment starts with 'moof', found '${moof.type}'`, { ...ctx, offset: where.offset });
+  const moofEnd = moof.size;
+  let traf: Box | undefined;
+  const moofChildren: Box[] = [];
+  for (const child of childBoxes(c.sub(moof.size - moof.headerSize, 'moof'), 'moof')) {
+    moofChildren.push(child);
+    if (child.type !== 'traf') continue;
+    if (traf !== undefined) throw unsupported('a moof with more than one traf (one track a fragment, as Smooth has it)', child.offset, ctx);
+    traf = child;
+  }
+  if (traf === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { ...ctx, offset: where.offset, boxPath: 'moof' });
+
+  // The mdat, after anything else between it and the moof.
+  let mdatPayload = -1;
+  let mdatEnd = -1;
+  while (c.remaining > 0) {
+    const b = readBoxHeader(c, where.offset + body.length, 'fragment');
+    if (b.type === 'mdat') {
+      mdatPayload = b.offset - where.offset + b.headerSize;
+      mdatEnd = b.offset - where.offset + b.size;
+      break;
+    }
+    c.skip(b.size - b.headerSize);
+  }
+  if (mdatPayload < 0) throw new SmoothpubError(ErrorCode.MISSING_BOX, "the fragment has no 'mdat' after its 'moof'", { ...ctx, offset: where.offset + moofEnd });
+
+  // Samples: sizes and where they start, from tfhd and the truns.
+  const trafChildren = [...childBoxes(new Cursor(body, where.offset, 'moof/traf', traf.payload.pos, traf.payload.end), 'moof/traf')];
+  const tfhdBox = trafChildren.find((b) => b.type === 'tfhd');
+  if (tfhdBox === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { ...ctx, offset: traf.offset, boxPath: 'moof/traf' });
+  const tfhd = readTfhd(tfhdBox.payload);
+  if (tfhd.flags & TFHD_BASE_DATA_OFFSET) throw unsupported("a 'tfhd' with an absolute base_data_offset (data offsets must count from the moof)", tfhdBox.offset, ctx);
+  for (const b of trafChildren) {
+    if (b.type === 'senc' || b.type === 'saiz' || b.type === 'saio') throw unsupported(`a fragment that is already encrypted ('${b.type}' in its traf)`, b.offset, ctx);
+  }
+  const sizes: number[] = [];
+  let start = -1;
+  let next = -1;
+  for (const b of trafChildren) {
+    if (b.type !== 'trun') continue;
+    const trun = readTrun(b.payload);
+    if (!(trun.flags & TRUN_DATA_OFFSET) || trun.dataOffset === undefined) throw unsupported("a 'trun' without a data_offset", b.offset, ctx);
+    if (start < 0) start = trun.dataOffset;
+    else if (trun.dataOffset !== next) throw unsupported("'trun's whose samples are not one after another", b.offset, ctx);
+    next = trun.dataOffset;
+    for (let i = 0; i < trun.sampleCount; i++) {
+      const size = trun.samples[i]?.size ?? tfhd.defaultSampleSize;
+      if (size === undefined) throw unsupported("samples whose sizes are in neither 'trun' nor 'tfhd' (only in the init segment's 'trex')", b.offset, ctx);
+      sizes.push(size);
+      next += size;
+    }
+  }
+  if (start < 0) start = mdatPayload;
+  const payloadLength = mdatEnd - mdatPayload;
+  const total = sizes.reduce((s, v) => s + v, 0);
+  const startInPayload = start - mdatPayload;
+  if (startInPayload < 0 || startInPayload + total > payloadLength) {
+    throw new SmoothpubError(ErrorCode.BAD_BOX, `the fragment's samples (${total} bytes at moof offset ${start}) are not inside its mdat payload (${payloadLength} bytes at moof offset ${mdatPayload})`, { ...ctx, offset: where.offset });
+  }
+
+  // Encryption of each sample.
+  const n = sizes.length;
+  const ivs = new Uint8Array(16 * n);
+  const ivSize = enc.scheme === 'cenc' ? 8 : 0;
+  const view = new DataView(ivs.buffer);
+  for (let i = 0; i < n; i++) {
+    if (enc.scheme === 'cenc') view.setBigUint64(16 * i, BigInt.asUintN(64, enc.ivBase + firstSample + BigInt(i)));
+    else ivs.set(constantIv(enc), 16 * i);
+  }
+  const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: Uint32Array.from(sizes), ivs };
+  if (enc.pattern !== undefined) encryption.pattern = { ...enc.pattern };
+  let subsampleCounts: number[] | undefined;
+  let pairs: number[] | undefined;
+  if (enc.video !== undefined) {
+    const sliceHeaderSize = sliceHeaderSizeFor(enc.video);
+    subsampleCounts = [];
+    pairs = [];
+    let at = mdatPayload + startInPayload;
+    for (let i = 0; i < n; i++) {
+      const size = sizes[i]!;
+      subsampleCounts.push(addVideoSubsamples(body.subarray(at, at + size), enc.video, enc.scheme, sliceHeaderSize, { ...ctx, offset: where.offset + at, sample: firstSample + BigInt(i) }, pairs));
+      at += size;
+    }
+    encryption.subsamples = Uint32Array.from(pairs);
+    encryption.subsampleCounts = Uint16Array.from(subsampleCounts);
+  }
+
+  // senc entries and the boxes that carry them.
+  const flags = pairs === undefined ? 0 : SENC_USE_SUBSAMPLES;
+  const entries: SampleEncryptionEntry[] = [];
+  let pair = 0;
+  for (let i = 0; i < n; i++) {
+    const entry: SampleEncryptionEntry = { iv: ivs.subarray(16 * i, 16 * i + ivSize) };
+    if (pairs !== undefined && subsampleCounts !== undefined) {
+      const subs: { clear: number; protected: number }[] = [];
+      for (let k = 0; k < subsampleCounts[i]!; k++, pair++) subs.push({ clear: pairs[2 * pair]!, protected: pairs[2 * pair + 1]! });
+      entry.subsamples = subs;
+    }
+    entries.push(entry);
+  }
+  const infoSizes = entries.map((e) => e.iv.length + (e.subsamples === undefined ? 0 : 2 + 6 * e.subsamples.length));
+  // A default of 0 means "sizes follow": all-empty entries (cbcs audio) list their zeros.
+  const same = infoSizes.every((s) => s === infoSizes[0]) && infoSizes[0] !== 0;
+  const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: same ? (infoSizes[0] ?? 0) : 0, sampleCount: n, sampleSizes: same ? [] : infoSizes });
+  const saio = writeSaio({ version: 0, flags: 0, offsets: [0] }); // patched below
+  const senc = writeSenc({ flags, samples: entries });
+  const added = [saiz, saio, senc];
+  // PIFF 1.1 knows AES-CTR only: its box is for cenc (old Smooth clients' PlayReady).
+  if (enc.scheme === 'cenc') added.push(writePiffSampleEncryption({ flags, samples: entries }));
+
+  const newTraf = box('traf', ...trafChildren.map((b) => body.subarray(b.offset - where.offset, b.offset - where.offset + b.size)), ...added);
+  const newMoof = box('moof', ...moofChildren.map((b) => (b === traf ? newTraf : body.subarray(b.offset - where.offset, b.offset - where.offset + b.size))));
+  const delta = newMoof.length - moof.size;
+
+  // Patch the data offsets and saio in the new moof, found by walking it.
+  const out = new DataView(newMoof.buffer, newMoof.byteOffset, newMoof.byteLength);
+  const nc = new Cursor(newMoof, 0, 'moof');
+  const nm = readBoxHeader(nc, newMoof.length);
+  for (const t of childBoxes(nc.sub(nm.size - nm.headerSize, 'moof'), 'moof')) {
+    if (t.type !== 'traf') continue;
+    let sencAt = -1;
+    let saioAt = -1;
+    for (const b of childBoxes(t.payload, 'moof/traf')) {
+      if (b.type === 'trun') {
+        const at = b.offset + b.headerSize + 8; // after version, flags and sample_count
+        out.setInt32(at, out.getInt32(at) + delta);
+      } else if (b.type === 'senc') sencAt = b.offset + b.headerSize + 8; // the first entry, after version, flags and sample_count
+      else if (b.type === 'saio') saioAt = b.offset + b.headerSize + 8; // the offset, after version, flags and entry_count
+    }
+    out.setUint32(saioAt, sencAt);
+  }
+
+  const head = new Uint8Array(newMoof.length + mdatPayload - moofEnd);
+  head.set(newMoof, 0);
+  head.set(body.subarray(moofEnd, mdatPayload), newMoof.length);
+  return { head, payloadStart: mdatPayload, encryption, sampleCount: n };
+}
+
+/** The whole protected fragment: protectFragment's head, then the payload encrypted (the body is not changed). */
+export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, firstSample: bigint, where: FragmentWhere): Uint8Array {
+  const p = protectFragment(body, enc, firstSample, where);
+  const out = new Uint8Array(p.head.length + body.length - p.payloadStart);
+  out.set(p.head, 0);
+  const payload = out.subarray(p.head.length);
+  payload.set(body.subarray(p.payloadStart));
+  encryptPayload(payload, p.encryption);
+  return out;
+}
+
+function constantIv(enc: TrackEncryption): Uint8Array {
+  if (enc.constantIv === undefined || enc.constantIv.length !== 16) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, 'cbcs needs a 16-byte constant IV for the track (trackEncryptionFor gives one)');
+  }
+  return enc.constantIv;
+}
+
+function unsupported(what: string, offset: number, ctx: { file?: string }): SmoothpubError {
+  return new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `cannot encrypt ${what}`, { ...ctx, offset });
+}

@@ -1,0 +1,97 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { EncryptionScheme, TrackEncryption } from './model.js';
+
+/** Where a sample is, for error messages. */
+export interface SampleWhere {
+  file?: string;
+  /** Absolute offset of the sample's first byte. */
+  offset: number;
+  /** 0-based sample number in its track. */
+  sample: bigint;
+}
+
+/**
+ * How many bytes after the NAL header of a slice NAL unit stay clear (its slice header),
+ * or undefined when the NAL unit is not a slice and stays clear whole.
+ */
+export type SliceHeaderSize = (nal: Uint8Array) => number | undefined;
+
+const MAX_CLEAR = 0xffff;
+
+/**
+ * Appends one video sample's subsamples (clear, protected pairs) to `out` and returns how
+ * many it added. Each NAL unit's length prefix, NAL header and slice header are clear;
+ * non-slice NAL units (SPS, PPS, SEI, AUD...) are clear whole and join the next clear run.
+ * cenc: protected ranges are whole 16-byte blocks, the rest of a slice goes to its clear
+ * part (ISO/IEC 23001-7 9.5.2.2 for video, CMAF 8.2.2.1). cbcs: the protected range starts
+ * right after the slice header (CMAF), its partial last block stays clear by the pattern.
+ * A clear run above 65535 bytes (the field is 16 bits) is split into several entries.
+ */
+export function addVideoSubsamples(
+  sample: Uint8Array,
+  video: NonNullable<TrackEncryption['video']>,
+  scheme: EncryptionScheme,
+  sliceHeaderSize: SliceHeaderSize,
+  where: SampleWhere,
+  out: number[],
+): number {
+  const lengthSize = video.nalLengthSize;
+  const headerSize = video.codec === 'avc' ? 1 : 2;
+  let count = 0;
+  let clear = 0;
+  let pos = 0;
+  const push = (c: number, p: number): void => {
+    while (c > MAX_CLEAR) {
+      out.push(MAX_CLEAR, 0);
+      c -= MAX_CLEAR;
+      count++;
+    }
+    out.push(c, p);
+    count++;
+  };
+  while (pos < sample.length) {
+    if (pos + lengthSize > sample.length) throw badSample(where, `${sample.length - pos} bytes are left at its end, too few for a ${lengthSize}-byte NAL unit length`);
+    let len = 0;
+    for (let i = 0; i < lengthSize; i++) len = len * 256 + sample[pos + i]!;
+    const start = pos + lengthSize;
+    if (len < headerSize || start + len > sample.length) {
+      throw badSample(where, `the NAL unit at byte ${pos} declares ${len} bytes but ${sample.length - start} remain (is the NAL length size ${lengthSize} right?)`);
+    }
+    const nal = sample.subarray(start, start + len);
+    const sliceHeader = sliceHeaderSize(nal);
+    if (sliceHeader === undefined) {
+      clear += lengthSize + len;
+    } else {
+      const clearInNal = Math.min(len, headerSize + sliceHeader);
+      let protectedBytes = len - clearInNal;
+      if (scheme === 'cenc') protectedBytes -= protectedBytes % 16;
+      clear += lengthSize + len - protectedBytes;
+      if (protectedBytes > 0) {
+        push(clear, protectedBytes);
+        clear = 0;
+      }
+    }
+    pos = start + len;
+  }
+  if (clear > 0 || count === 0) push(clear, 0);
+  return count;
+}
+
+function badSample(where: SampleWhere, what: string): SmoothpubError {
+  return new SmoothpubError(
+    ErrorCode.ENCRYPT_BAD_SAMPLE,
+    `cannot encrypt sample ${where.sample}: ${what}; the sample is not length-prefixed NAL units as its sample entry says`,
+    where.file === undefined ? { offset: where.offset } : { file: where.file, offset: where.offset },
+  );
+}
+
+/** AVC: coded slices (non-IDR 1, IDR 5) are encrypted; with NAL headers only clear (first version). */
+export function avcNalHeaderOnly(nal: Uint8Array): number | undefined {
+  const type = nal[0]! & 0x1f;
+  return type === 1 || type === 5 ? 0 : undefined;
+}
+
+/** HEVC: VCL NAL units (types 0-31) are encrypted after their 2-byte NAL header; the slice segment header is not parsed. */
+export function hevcNalHeaderOnly(nal: Uint8Array): number | undefined {
+  return ((nal[0]! >> 1) & 0x3f) < 32 ? 0 : undefined;
+}

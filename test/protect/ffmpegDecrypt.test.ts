@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { EncryptionScheme } from '../../src/protect/model.js';
+import { encryptedFragment, protectFragment } from '../../src/protect/protectFragment.js';
+import { protectInitSegment } from '../../src/protect/protectInitSegment.js';
+import { trackEncryptionFor } from '../../src/protect/trackEncryptionFor.js';
+import { fixtures, requireTools } from '../e2e/helpers.js';
+import { clearLevels, concat, framemd5, TEST_KEY } from './helpers.js';
+
+const inputs = [join(fixtures, 'clean', 'v250.ismv'), join(fixtures, 'clean', 'audio.isma')];
+
+for (const scheme of ['cenc', 'cbcs'] as EncryptionScheme[]) {
+  test(`ffmpeg decrypts ${scheme} video and audio (init + every fragment) to the frames of the clear package`, async (t) => {
+    if (!requireTools(t, 'ffmpeg')) return;
+    for (const level of await clearLevels(inputs)) {
+      const enc = trackEncryptionFor({ kind: level.kind, sampleEntry: level.sampleEntry, scheme, key: TEST_KEY, label: level.label });
+      const parts = [protectInitSegment(level.init, enc, [])];
+      let first = 0n;
+      for (const body of level.bodies) {
+        parts.push(encryptedFragment(body, enc, first, { offset: 0 }));
+        first += BigInt(protectFragment(body, enc, first, { offset: 0 }).sampleCount);
+      }
+      const clear = framemd5(concat([level.init, ...level.bodies]));
+      assert.equal(clear.code, 0, clear.stderr);
+      assert.ok(clear.lines.length > 10, `${level.label}: ${clear.lines.length} clear frames`);
+      const decrypted = framemd5(concat(parts), TEST_KEY.key);
+      assert.equal(decrypted.code, 0, decrypted.stderr);
+      assert.deepEqual(decrypted.lines, clear.lines, `${level.label}: decrypted frames`);
+      // Without the key (or with a wrong one) the frames differ: the test can fail.
+      const wrong = framemd5(concat(parts), new Uint8Array(16));
+      assert.notDeepEqual(wrong.lines, clear.lines, `${level.label}: a wrong key gives other frames`);
+    }
+  });
+}
+
