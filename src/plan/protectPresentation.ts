@@ -30,7 +30,10 @@ export interface ProtectOptions {
  * size. Nothing is encrypted here: whoever sends or writes the payload does
  * (encryptPayload), so no payload is held in memory past its own fragment.
  */
-export async function protectPresentation(built: BuiltPresentation, settings: PresentationProtection, options: ProtectOptions): Promise<BuiltPresentation> {
+export async function protectPresentation(built: BuiltPresentation, given: PresentationProtection, options: ProtectOptions): Promise<BuiltPresentation> {
+  // Plain copies of the keys: a node Buffer's slice() is a view, so code that copies a KID
+  // with slice() and changes the copy would change the caller's key.
+  const settings: PresentationProtection = { ...given, keys: given.keys.map(ownKeys) };
   // The signalling first: a key missing for a track type, or FairPlay asked with cenc, fails before any read.
   const keysByType: Partial<Record<KeyTrackType, { kid: Uint8Array; key: Uint8Array }>> = {};
   for (const level of built.levels) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
@@ -82,14 +85,14 @@ export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'tra
 /** A level's fragments protected, one read at a time; sample ordinals run on across fragments (cenc IVs follow them). */
 async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<FragmentRef[]> {
   const out: FragmentRef[] = [];
-  let samples = 0;
+  let samples = 0n;
   for (const f of level.track.fragments) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
     const body = await readFragmentBody(parts, (offset, length) => src.read(offset, length));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
-    const p = protectFragment(body, encryption, samples);
-    samples += p.sampleCount;
+    const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
+    samples += BigInt(p.sampleCount);
     const payloadSize = f.size - p.payloadStart;
     const runs = sliceParts(parts, p.payloadStart, payloadSize).map((part): ByteRun => {
       if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });
@@ -98,5 +101,11 @@ async function protectFragments(level: LevelBinding, encryption: TrackEncryption
     const { head, encryption: payload } = p;
     out.push({ offset: f.offset, size: head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built: { head: () => head, runs: () => runs, encryption: payload } });
   }
+  return out;
+}
+
+function ownKeys(a: KeyAssignment): KeyAssignment {
+  const out: KeyAssignment = { ...a, key: { kid: new Uint8Array(a.key.kid), key: new Uint8Array(a.key.key) } };
+  if (a.explicitIv) out.explicitIv = new Uint8Array(a.explicitIv);
   return out;
 }
