@@ -26,10 +26,10 @@ export function readPssh(c: Cursor): Pssh {
   if (version === 1) {
     const count = c.u32();
     if (count * 16 > c.remaining) throw new SmoothpubError(ErrorCode.BAD_BOX, `pssh: ${count} key IDs do not fit in the ${c.remaining} bytes left`, { offset: c.offset - 4, boxPath: 'pssh' });
-    for (let i = 0; i < count; i++) kids.push(c.bytesOf(16).slice());
+    for (let i = 0; i < count; i++) kids.push(Uint8Array.from(c.bytesOf(16)));
   }
   const size = c.u32();
-  return { type: 'pssh', version: version as 0 | 1, systemId, kids, data: c.bytesOf(size).slice() };
+  return { type: 'pssh', version: version as 0 | 1, systemId, kids, data: Uint8Array.from(c.bytesOf(size)) };
 }
 
 export function writePssh(box: BoxInput<Pssh>): Uint8Array {

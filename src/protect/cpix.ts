@@ -184,7 +184,7 @@ function readContentKey(node: XmlElement, i: number, fail: Fail): CpixContentKey
   const plain = xmlText(xmlChild(secret, 'PlainValue'));
   if (plain === undefined) throw fail(`${where} has no <PlainValue>`);
   if (!/^[A-Za-z0-9+/\s]*={0,2}$/.test(plain)) throw fail(`${where}: its PlainValue is not base64`);
-  const key = decodeBase64(plain.replace(/\s/g, '')).slice();
+  const key = Uint8Array.from(decodeBase64(plain.replace(/\s/g, '')));
   if (key.length !== 16) throw fail(`${where}: the key is ${key.length} bytes; AES-128 content keys are 16 bytes`);
   const out: CpixContentKey = { kid, key };
   const iv = xmlAttribute(node, 'explicitIV');
@@ -217,7 +217,7 @@ function readDrmSystem(node: XmlElement, i: number, fail: Fail): CpixDrmSystem {
     if (text === undefined) return undefined;
     const t = text.replace(/\s/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t)) throw fail(`${where}: <${name}> is not base64`);
-    return decodeBase64(t).slice();
+    return Uint8Array.from(decodeBase64(t));
   };
   const utf8 = (name: string): string | undefined => {
     const bytes = base64(name);

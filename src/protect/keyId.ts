@@ -29,7 +29,7 @@ export function parseHex(hex: string): Uint8Array {
 
 /** UUID order <-> GUID order: the same swap both ways (bytes 0-3, 4-5, 6-7 reversed). */
 export function swapGuidBytes(kid: Uint8Array): Uint8Array {
-  const out = kid.slice();
+  const out = Uint8Array.from(kid);
   out.set([kid[3]!, kid[2]!, kid[1]!, kid[0]!, kid[5]!, kid[4]!, kid[7]!, kid[6]!], 0);
   return out;
 }

@@ -74,7 +74,7 @@ export function checkAssignments(assignments: readonly KeyAssignment[]): void {
 export function parseBase64Bytes(text: string): Uint8Array | undefined {
   const t = text.trim().replaceAll('-', '+').replaceAll('_', '/');
   if (!/^[A-Za-z0-9+/]{22}(==)?$/.test(t)) return undefined;
-  const bytes = decodeBase64(t.length === 22 ? `${t}==` : t).slice();
+  const bytes = Uint8Array.from(decodeBase64(t.length === 22 ? `${t}==` : t));
   return bytes.length === 16 ? bytes : undefined;
 }
 

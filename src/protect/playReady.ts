@@ -54,7 +54,7 @@ export function playReadyChecksum(kid: Uint8Array, key: Uint8Array): Uint8Array 
   if (kid.length !== 16 || key.length !== 16) throw badHeader(`a checksum needs a 16-byte KID and key, got ${kid.length} and ${key.length} bytes`);
   const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
   const block = Buffer.concat([cipher.update(swapGuidBytes(kid)), cipher.final()]);
-  return Uint8Array.prototype.slice.call(block, 0, 8);
+  return Uint8Array.from(block.subarray(0, 8));
 }
 
 /** The WRMHEADER XML of the options, canonical as the spec asks (attributes in alphabetical order, explicit end tags). */
@@ -128,7 +128,7 @@ export function readPlayReadyObject(bytes: Uint8Array): { header: PlayReadyHeade
 export function readPlayReadyObjectBase64(text: string): ReturnType<typeof readPlayReadyObject> {
   const t = text.trim();
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || t.length % 4 !== 0) throw badHeader('a PlayReady Object in base64 is expected, found characters or a length base64 does not have');
-  return readPlayReadyObject(decodeBase64(t).slice());
+  return readPlayReadyObject(Uint8Array.from(decodeBase64(t)));
 }
 
 /** Reads a WRMHEADER of versions 4.0 to 4.3. */
@@ -147,7 +147,7 @@ export function readWrmHeader(xml: string): PlayReadyHeader {
       const algId = xmlText(protectInfo === undefined ? undefined : xmlChild(protectInfo, 'ALGID'));
       if (algId !== undefined) entry.algId = algId as PlayReadyAlgorithm;
       const checksum = xmlText(xmlChild(data, 'CHECKSUM'));
-      if (checksum !== undefined) entry.checksum = decodeBase64(checksum).slice();
+      if (checksum !== undefined) entry.checksum = Uint8Array.from(decodeBase64(checksum));
       header.kids.push(entry);
     }
   } else if (protectInfo !== undefined) {
@@ -171,13 +171,13 @@ function readKidElement(node: XmlElement): PlayReadyKid {
   const algId = xmlAttribute(node, 'ALGID');
   if (algId !== undefined) entry.algId = algId as PlayReadyAlgorithm;
   const checksum = xmlAttribute(node, 'CHECKSUM');
-  if (checksum !== undefined) entry.checksum = decodeBase64(checksum).slice();
+  if (checksum !== undefined) entry.checksum = Uint8Array.from(decodeBase64(checksum));
   return entry;
 }
 
 /** A base64 GUID as the KID in UUID order. */
 function readGuid(text: string): Uint8Array {
-  const bytes = decodeBase64(text.trim()).slice();
+  const bytes = Uint8Array.from(decodeBase64(text.trim()));
   if (bytes.length !== 16) throw badHeader(`a KID in the WRMHEADER must be 16 bytes of base64, found ${bytes.length} bytes`);
   return swapGuidBytes(bytes);
 }
