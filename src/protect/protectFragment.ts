@@ -23,7 +23,8 @@ export interface FragmentWhere {
 
 /**
  * A clear fragment (`moof` with one `traf` and data offsets relative to the `moof`, then
- * its `mdat`) made protected: a new head (the `moof` with `saiz`, `saio`, `senc` and, for
+ * its `mdat`) made protected: a new head (the `moof` with `saiz`, `saio` (when the entries
+ * are not empty), `senc` and, for
  * cenc, PIFF's SampleEncryptionBox added to the `traf`, `trun` data offsets moved by the
  * bytes added; then whatever followed the `moof` up to and including the `mdat` header)
  * and how to encrypt the payload in place. The `mdat` keeps its size: the protected
@@ -135,12 +136,15 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
     entries.push(entry);
   }
   const infoSizes = entries.map((e) => e.iv.length + (e.subsamples === undefined ? 0 : 2 + 6 * e.subsamples.length));
-  // A default of 0 means "sizes follow": all-empty entries (cbcs audio) list their zeros.
-  const same = infoSizes.every((s) => s === infoSizes[0]) && infoSizes[0] !== 0;
-  const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: same ? (infoSizes[0] ?? 0) : 0, sampleCount: n, sampleSizes: same ? [] : infoSizes });
-  const saio = writeSaio({ version: 0, flags: 0, offsets: [0] }); // patched below
+  const same = infoSizes.every((s) => s === infoSizes[0]);
   const senc = writeSenc({ flags, samples: entries });
-  const added = [saiz, saio, senc];
+  const added = [senc];
+  // Entries of 0 bytes (cbcs audio: constant IV, whole samples) leave saiz/saio nothing to
+  // describe: Shaka Packager writes only the senc then, and so does this.
+  if (infoSizes.some((s) => s !== 0)) {
+    const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: same ? infoSizes[0]! : 0, sampleCount: n, sampleSizes: same ? [] : infoSizes });
+    added.unshift(saiz, writeSaio({ version: 0, flags: 0, offsets: [0] })); // saio patched below
+  }
   // PIFF 1.1 knows AES-CTR only: its box is for cenc (old Smooth clients' PlayReady).
   if (enc.scheme === 'cenc') added.push(writePiffSampleEncryption({ flags, samples: entries }));
 
@@ -163,7 +167,7 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
       } else if (b.type === 'senc') sencAt = b.offset + b.headerSize + 8; // the first entry, after version, flags and sample_count
       else if (b.type === 'saio') saioAt = b.offset + b.headerSize + 8; // the offset, after version, flags and entry_count
     }
-    out.setUint32(saioAt, sencAt);
+    if (saioAt >= 0) out.setUint32(saioAt, sencAt);
   }
 
   const head = new Uint8Array(newMoof.length + mdatPayload - moofEnd);

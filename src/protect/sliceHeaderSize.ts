@@ -1,7 +1,47 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { type AvcParameterSets, avcSliceHeaderSize, parseAvcPps, parseAvcSps } from './avcSliceHeader.js';
 import type { TrackEncryption } from './model.js';
-import { avcNalHeaderOnly, hevcNalHeaderOnly, type SliceHeaderSize } from './subsamples.js';
+import { NalSyntaxError } from './rbspReader.js';
+import { hevcNalHeaderOnly, type SliceHeaderSize } from './subsamples.js';
 
-/** How a track's slice NAL units are told apart and how much of each stays clear. */
+const AVC_SLICE = 1;
+const AVC_IDR_SLICE = 5;
+const AVC_SPS = 7;
+const AVC_PPS = 8;
+
+/**
+ * How a track's slice NAL units are told apart and how much of each stays clear.
+ *
+ * H.264: coded slices (NAL types 1 and 5) keep their slice header clear, parsed with the
+ * SPS and PPS of the avcC and any the samples carry (avc3), as Shaka Packager does. Data
+ * partitions (2-4) and every other NAL unit stay clear whole. HEVC: VCL NAL units keep
+ * only their 2-byte NAL header clear: the slice segment header is not parsed.
+ */
 export function sliceHeaderSizeFor(video: NonNullable<TrackEncryption['video']>): SliceHeaderSize {
-  return video.codec === 'avc' ? avcNalHeaderOnly : hevcNalHeaderOnly;
+  if (video.codec === 'hevc') return hevcNalHeaderOnly;
+  const sets: AvcParameterSets = { sps: new Map(), pps: new Map() };
+  const add = (nal: Uint8Array): void => {
+    const type = nal[0]! & 0x1f;
+    if (type === AVC_SPS) {
+      const sps = parseAvcSps(nal);
+      sets.sps.set(sps.id, sps);
+    } else if (type === AVC_PPS) {
+      const pps = parseAvcPps(nal);
+      sets.pps.set(pps.id, pps);
+    }
+  };
+  for (const ps of video.parameterSets) {
+    try {
+      if (ps.length > 0) add(ps);
+    } catch (e) {
+      if (!(e instanceof NalSyntaxError)) throw e;
+      throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `cannot encrypt this H.264 track: a parameter set of its avcC cannot be parsed (${e.message}), so its slice headers cannot be found`);
+    }
+  }
+  return (nal) => {
+    const type = nal[0]! & 0x1f;
+    if (type === AVC_SLICE || type === AVC_IDR_SLICE) return avcSliceHeaderSize(nal, sets);
+    add(nal);
+    return undefined;
+  };
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { EncryptionScheme, TrackEncryption } from './model.js';
+import { NalSyntaxError } from './rbspReader.js';
 
 /** Where a sample is, for error messages. */
 export interface SampleWhere {
@@ -58,7 +59,13 @@ export function addVideoSubsamples(
       throw badSample(where, `the NAL unit at byte ${pos} declares ${len} bytes but ${sample.length - start} remain (is the NAL length size ${lengthSize} right?)`);
     }
     const nal = sample.subarray(start, start + len);
-    const sliceHeader = sliceHeaderSize(nal);
+    let sliceHeader: number | undefined;
+    try {
+      sliceHeader = sliceHeaderSize(nal);
+    } catch (e) {
+      if (!(e instanceof NalSyntaxError)) throw e;
+      throw badSample(where, `its NAL unit at byte ${pos} (type ${video.codec === 'avc' ? nal[0]! & 0x1f : (nal[0]! >> 1) & 0x3f}) cannot be parsed: ${e.message}`);
+    }
     if (sliceHeader === undefined) {
       clear += lengthSize + len;
     } else {
@@ -80,15 +87,9 @@ export function addVideoSubsamples(
 function badSample(where: SampleWhere, what: string): SmoothpubError {
   return new SmoothpubError(
     ErrorCode.ENCRYPT_BAD_SAMPLE,
-    `cannot encrypt sample ${where.sample}: ${what}; the sample is not length-prefixed NAL units as its sample entry says`,
+    `cannot encrypt sample ${where.sample}: ${what}; its clear ranges (NAL and slice headers) cannot be found`,
     where.file === undefined ? { offset: where.offset } : { file: where.file, offset: where.offset },
   );
-}
-
-/** AVC: coded slices (non-IDR 1, IDR 5) are encrypted; with NAL headers only clear (first version). */
-export function avcNalHeaderOnly(nal: Uint8Array): number | undefined {
-  const type = nal[0]! & 0x1f;
-  return type === 1 || type === 5 ? 0 : undefined;
 }
 
 /** HEVC: VCL NAL units (types 0-31) are encrypted after their 2-byte NAL header; the slice segment header is not parsed. */
