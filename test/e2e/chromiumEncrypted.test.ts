@@ -34,11 +34,12 @@ test("dash.js plays smoothpub's cenc DASH and Shaka Packager's with Clear Key in
   const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-clearkey-'));
   t.after(() => rm(tmp, { recursive: true, force: true }));
   const ours = join(tmp, 'ours', 'video.ism');
+  // The init segments carry the W3C common pssh (--pssh-in-init): dash.js takes the KID from it.
   await packagePresentation({
     inputs: set.inputs,
     outDir: ours,
     formats: ['smooth', 'dash'],
-    protection: { signal: { scheme: 'cenc' }, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }] },
+    protection: { signal: { scheme: 'cenc' }, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }], psshInInit: true },
   });
   const theirs = join(tmp, 'shaka');
   await runShakaPackager(
@@ -54,8 +55,8 @@ test("dash.js plays smoothpub's cenc DASH and Shaka Packager's with Clear Key in
   const server = await startStaticServer({ root: tmp, mount: '/media/', host: '127.0.0.1', port: 0 });
   t.after(() => server.close());
   for (const [who, mpd] of [
-    ['smoothpub', 'media/ours/video.ism/manifest.mpd'],
     ['Shaka Packager', 'media/shaka/manifest.mpd'],
+    ['smoothpub', 'media/ours/video.ism/manifest.mpd'],
   ] as const) {
     const r = await playDashInChromium(browser, { pageUrl: server.url, manifestUrl: `${server.url}${mpd}`, clearKey: { kid: KID, key: KEY } });
     assertPlayed(r, frames, `${who}'s cenc DASH`);
