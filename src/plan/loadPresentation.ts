@@ -9,7 +9,7 @@ import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
 import type { Format } from '../formats/model.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
-import { protectPresentation } from './protectPresentation.js';
+import { protectPresentation, type ProtectOptions } from './protectPresentation.js';
 import type { PresentationProtection } from './protectionSettings.js';
 import { labelIndex, toInputEntry } from './inputEntry.js';
 
@@ -48,6 +48,8 @@ export interface LoadOptions extends PresentationOptions {
    * each with its `tfdt`.
    */
   protection?: PresentationProtection;
+  /** With `protection`: called as each level is protected (protectPresentation's `onLevel`). */
+  onLevelProtected?: ProtectOptions['onLevel'];
 }
 
 /** Whether a load needs every fragment's `tfdt` and every level's init setup: DASH or HLS asked for, or encryption. */
@@ -99,7 +101,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   let built = buildPresentation(selectTracks(entries, retimed), options);
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
-  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal });
+  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 

@@ -1,5 +1,5 @@
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
-import { fragmentParts, readFragmentBody, sliceParts } from '../fragments/fragmentParts.js';
+import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { ByteRun, FragmentRef } from '../fragments/types.js';
 import type { KeyAssignment, TrackEncryption } from '../protect/model.js';
 import { protectFragment } from '../protect/protectFragment.js';
@@ -19,6 +19,12 @@ export interface ProtectOptions {
   /** Levels read at once; each reads its fragments one at a time, so memory holds a fragment a level. */
   concurrency?: number;
   signal?: AbortSignal;
+  /**
+   * Called as each level is protected, with the presentation as it was given (its streams
+   * and URLs are final) and the level protected: its fragments can be written while the
+   * next level is protected.
+   */
+  onLevel?: (built: BuiltPresentation, level: LevelBinding) => void | Promise<void>;
 }
 
 /**
@@ -59,6 +65,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
         levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
+        await options.onLevel?.(built, levels[i]!);
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
       } finally {
@@ -86,10 +93,13 @@ export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'tra
 async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<FragmentRef[]> {
   const out: FragmentRef[] = [];
   let samples = 0n;
+  // One buffer for the level's bodies, grown as needed: protectFragment keeps nothing of it.
+  let buffer = new Uint8Array(0);
   for (const f of level.track.fragments) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
-    const body = await readFragmentBody(parts, (offset, length) => src.read(offset, length));
+    if (buffer.length < f.size) buffer = new Uint8Array(Math.max(f.size, 2 * buffer.length));
+    const body = await readBodyInto(parts, src, buffer.subarray(0, f.size));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
     const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
     samples += BigInt(p.sampleCount);
@@ -102,6 +112,23 @@ async function protectFragments(level: LevelBinding, encryption: TrackEncryption
     out.push({ offset: f.offset, size: head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built: { head: () => head, runs: () => runs, encryption: payload } });
   }
   return out;
+}
+
+/** A body's parts read into `into` (its exact size); shorter when the source ends early. */
+async function readBodyInto(parts: FragmentPart[], src: ByteSource, into: Uint8Array): Promise<Uint8Array> {
+  if (!src.readInto) return readFragmentBody(parts, (offset, length) => src.read(offset, length));
+  let at = 0;
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      into.set(part, at);
+      at += part.length;
+      continue;
+    }
+    const got = await src.readInto(part.offset, into.subarray(at, at + part.size));
+    at += got;
+    if (got < part.size) break;
+  }
+  return into.subarray(0, at);
 }
 
 function ownKeys(a: KeyAssignment): KeyAssignment {
