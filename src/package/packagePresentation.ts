@@ -12,6 +12,7 @@ import type { TrackIndex } from '../fragments/types.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
 import { blockingLocalAccess } from '../source/sourceAccess.js';
+import { encryptionSummary, type EncryptionSummary } from '../plan/protectionSettings.js';
 
 export interface PackageOptions extends LoadOptions {
   inputs: string[];
@@ -32,6 +33,8 @@ export interface PackageResult {
   presentation: Presentation;
   /** What the user should know about the presentation (see BuiltPresentation.warnings). */
   warnings: SmoothpubWarning[];
+  /** A protected presentation: its scheme and key IDs (never the keys). */
+  encryption?: EncryptionSummary;
 }
 
 /**
@@ -69,7 +72,8 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
         });
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);
-        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded) };
+        const encryption = loaded.protection && encryptionSummary(loaded.protection);
+        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded), ...(encryption && { encryption }) };
       } catch (e) {
         writing.abort(e as Error);
         throw e;

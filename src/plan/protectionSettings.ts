@@ -1,4 +1,5 @@
-import type { KeyAssignment } from '../protect/model.js';
+import { formatUuid } from '../protect/keyId.js';
+import type { EncryptionScheme, KeyAssignment, KeyTrackType } from '../protect/model.js';
 import type { ProtectionSettings, ProtectionSignalling } from '../protect/signalling.js';
 
 /**
@@ -18,4 +19,17 @@ export interface PresentationProtection {
 export interface AppliedProtection {
   settings: PresentationProtection;
   signalling: ProtectionSignalling;
+}
+
+/** What may be shown of a protection: the scheme and each track type's KID (never a key). */
+export interface EncryptionSummary {
+  scheme: EncryptionScheme;
+  /** Track type -> KID as a dashed UUID. */
+  kids: Partial<Record<KeyTrackType, string>>;
+}
+
+export function encryptionSummary(p: AppliedProtection): EncryptionSummary {
+  const kids: EncryptionSummary['kids'] = {};
+  for (const [type, track] of Object.entries(p.signalling.format.tracks) as [KeyTrackType, { kid: Uint8Array }][]) kids[type] = formatUuid(track.kid);
+  return { scheme: p.settings.signal.scheme, kids };
 }

@@ -80,7 +80,10 @@ async function frameMd5(file: string, key?: string, mustDecode = key !== undefin
 test('package --key prints no key (hex or base64) and reports a normal result', () => {
   assert.equal(cliRun.code, 0, describeRun(cliRun));
   assert.deepEqual(leakedSecrets([cliRun.stdout, cliRun.stderr], [KEY, KEY.toUpperCase(), KEY_BASE64, KEY_BASE64URL]), []);
-  assert.match(cliRun.stdout, /"event":"result"/);
+  const result = JSON.parse(cliRun.stdout.trim().split('\n').at(-1)!) as { event: string; encryption?: unknown };
+  assert.equal(result.event, 'result');
+  const kid = `${KID.slice(0, 8)}-${KID.slice(8, 12)}-${KID.slice(12, 16)}-${KID.slice(16, 20)}-${KID.slice(20)}`;
+  assert.deepEqual(result.encryption, { scheme: 'cenc', kids: { video: kid, audio: kid } }, 'the result names the scheme and the KIDs');
 });
 
 for (const scheme of ['cenc', 'cbcs'] as const) {

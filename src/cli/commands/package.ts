@@ -66,11 +66,13 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
         {
           json: (result, seconds) => {
             reportWarnings(result.warnings, true);
-            return { outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest`, warnings: result.warnings };
+            return { outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest`, warnings: result.warnings, ...(result.encryption && { encryption: result.encryption }) };
           },
           text: (result, seconds) => {
             reportWarnings(result.warnings, false);
-            return `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`;
+            const kids = result.encryption && Object.entries(result.encryption.kids).map(([type, kid]) => `${type} KID ${kid}`).join(', ');
+            const encrypted = result.encryption ? `encrypted: ${result.encryption.scheme}, ${kids}\n` : '';
+            return `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\n${encrypted}manifest: ${result.outDir}/Manifest\n`;
           },
         },
       );
