@@ -2,7 +2,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readBoxHeader } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { readPssh, writePssh } from '../bmff/pssh.js';
-import { encodeBase64 } from '../util/base64.js';
+import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { CpixDocument } from './cpix.js';
 import { equalBytes, formatUuid } from './keyId.js';
 import { SYSTEM_IDS, type EncryptionScheme, type KeyTrackType } from './model.js';
@@ -104,6 +104,11 @@ export function signallingFor(settings: ProtectionSettings, keys: Partial<Record
   if (systems.includes('fairPlay') && settings.fairPlayUri === undefined && !hasCpixSystem(settings.cpix, SYSTEM_IDS.fairPlay)) {
     throw new SmoothpubError(ErrorCode.BAD_PROTECTION, 'FairPlay needs the key URI its players ask the key server with (skd://...): give it, or a CPIX document with FairPlay data');
   }
+  for (const k of settings.cpix?.contentKeys ?? []) {
+    if (k.commonEncryptionScheme !== undefined && k.commonEncryptionScheme !== settings.scheme && Object.values(keys).some((g) => g !== undefined && equalBytes(g.kid, k.kid))) {
+      throw new SmoothpubError(ErrorCode.BAD_PROTECTION, `the CPIX document gives KID ${formatUuid(k.kid)} for ${k.commonEncryptionScheme}, but ${settings.scheme} was asked: encrypt with --scheme ${k.commonEncryptionScheme}, or ask the key server for ${settings.scheme} keys`);
+    }
+  }
   const format: FormatProtection = { scheme: settings.scheme, tracks: {} };
   const initPssh: ProtectionSignalling['initPssh'] = {};
   for (const [type, key] of Object.entries(keys) as [KeyTrackType, { kid: Uint8Array; key?: Uint8Array }][]) {
@@ -138,9 +143,16 @@ function signalFor(name: DrmSystemName, settings: ProtectionSettings, key: { kid
       ...(settings.playReadyVersion === undefined ? {} : { version: settings.playReadyVersion }),
     });
     signal.pro = pro;
-    signal.pssh = fromCpix?.pssh ?? writePssh({ version: 0, systemId, kids: [], data: pro });
+    signal.pssh = writePssh({ version: 0, systemId, kids: [], data: pro });
+    if (fromCpix?.pssh !== undefined) {
+      // The key server's header (its LA_URL, custom attributes) wins: the pssh as given, and its PlayReady Object.
+      checkPssh(fromCpix.pssh, systemId, name);
+      signal.pssh = fromCpix.pssh;
+      signal.pro = psshData(fromCpix.pssh);
+    }
     if (settings.playReadyLaUrl !== undefined) signal.laUrl = settings.playReadyLaUrl;
-    signal.hlsKey = { method, uri: `data:text/plain;charset=UTF-16;base64,${encodeBase64(pro)}`, keyFormat: HLS_KEYFORMATS.playReady, keyFormatVersions: '1', keyId };
+    // No KEYID: the PlayReady Object names the KID (Shaka Packager writes none either).
+    signal.hlsKey = { method, uri: `data:text/plain;charset=UTF-16;base64,${encodeBase64(signal.pro)}`, keyFormat: HLS_KEYFORMATS.playReady, keyFormatVersions: '1' };
   } else if (name === 'widevine') {
     signal.pssh =
       fromCpix?.pssh ??
@@ -173,6 +185,23 @@ function signalFor(name: DrmSystemName, settings: ProtectionSettings, key: { kid
   return signal;
 }
 
+/**
+ * `--widevine-pssh`: a whole Widevine `pssh` box in base64, as key servers hand it out
+ * (Shaka Packager's `--pssh` takes the same); used as given. Typed error when it is not
+ * base64 of one Widevine pssh box.
+ */
+export function parseWidevinePsshOption(value: string): Uint8Array {
+  const t = value.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t) || t.length % 4 !== 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, '--widevine-pssh: expected a whole pssh box in base64');
+  const bytes = Uint8Array.from(decodeBase64(t));
+  try {
+    checkPssh(bytes, SYSTEM_IDS.widevine, 'widevine');
+  } catch (e) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--widevine-pssh: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return bytes;
+}
+
 /** A pssh given from outside (CPIX, --widevine-pssh) must be one whole box of its system. */
 function checkPssh(bytes: Uint8Array, systemId: string, name: DrmSystemName): void {
   const fail = (what: string): SmoothpubError => new SmoothpubError(ErrorCode.BAD_PROTECTION, `the ${name} pssh given ${what}`);
@@ -188,6 +217,13 @@ function checkPssh(bytes: Uint8Array, systemId: string, name: DrmSystemName): vo
     if (e instanceof SmoothpubError && e.code === ErrorCode.BAD_PROTECTION) throw e;
     throw fail(`is not a whole pssh box (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** The data of a whole pssh box (checked by checkPssh). */
+function psshData(bytes: Uint8Array): Uint8Array {
+  const c = new Cursor(bytes);
+  const header = readBoxHeader(c, bytes.length);
+  return readPssh(c.sub(header.size - header.headerSize, 'pssh')).data;
 }
 
 /** The Smooth ProtectionHeader: CPIX's SmoothStreamingProtectionHeaderData when given, else a PlayReady Object of every KID. */

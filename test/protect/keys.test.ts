@@ -84,3 +84,15 @@ test('keysForTracks: one key for all, per-type keys overriding it, and typed err
   // The same KID and key for two types is no contradiction.
   assert.doesNotThrow(() => checkAssignments([all, parseKeyOption(`video=${KID_HEX}:${KEY_HEX}`)]));
 });
+
+test('--widevine-pssh: a whole Widevine pssh box in base64 is taken as given; anything else is cli.bad-option', async () => {
+  const { parseWidevinePsshOption } = await import('../../src/protect/signalling.js');
+  // Shaka Packager's Widevine pssh for KID 0123456789abcdef0123456789abcdef (cenc).
+  const shaka = 'AAAAOHBzc2gAAAAA7e+LqXnWSs6jyCfc1R0h7QAAABgSEAEjRWeJq83vASNFZ4mrze9I49yVmwY=';
+  assert.equal(Buffer.from(parseWidevinePsshOption(shaka)).toString('base64'), shaka);
+  const bad = (value: string): void => void thrown(() => parseWidevinePsshOption(value), 'cli.bad-option');
+  bad('not base64!');
+  bad(shaka.slice(0, 40)); // cut short
+  // A PlayReady pssh is not a Widevine one.
+  bad(Buffer.concat([Buffer.from(shaka, 'base64').subarray(0, 12), Buffer.from('9a04f07998404286ab92e65be0885f95', 'hex'), Buffer.from(shaka, 'base64').subarray(28)]).toString('base64'));
+});

@@ -10,6 +10,8 @@ import { requireShakaPackager } from '../harness/ci.js';
 import { run } from '../e2e/helpers.js';
 import { signallingFor } from '../../src/protect/signalling.js';
 import { SYSTEM_IDS } from '../../src/protect/model.js';
+import { keyTags } from '../../src/formats/hls/keyTags.js';
+import { readMediaPlaylist } from '../../src/formats/hls/readPlaylists.js';
 
 const KID_HEX = '0123456789abcdef0123456789abcdef';
 const KEY_HEX = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -60,3 +62,43 @@ for (const scheme of ['cenc', 'cbcs'] as const) {
     }
   });
 }
+
+test("HLS cbcs: smoothpub's EXT-X-KEY tags for PlayReady, Widevine and FairPlay say what Shaka Packager's say", async (t) => {
+  const packager = requireShakaPackager(t);
+  if (packager === undefined) return;
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-shaka-hls-'));
+  try {
+    const r = await run(
+      packager,
+      [
+        `in=test/fixtures/plain.mp4,stream=video,init_segment=${join(dir, 'init.mp4')},segment_template=${join(dir, '$Number$.m4s')},playlist_name=v.m3u8`,
+        '--enable_raw_key_encryption',
+        '--clear_lead',
+        '0',
+        '--protection_scheme',
+        'cbcs',
+        '--keys',
+        `label=:key_id=${KID_HEX}:key=${KEY_HEX}`,
+        '--protection_systems',
+        'PlayReady,Widevine,FairPlay',
+        '--hls_key_uri',
+        'skd://asset-1',
+        '--hls_master_playlist_output',
+        join(dir, 'master.m3u8'),
+        '--hls_playlist_type',
+        'VOD',
+      ],
+      60,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const theirs = readMediaPlaylist(await readFile(join(dir, 'v.m3u8'), 'utf8')).keys;
+    const signalling = signallingFor({ scheme: 'cbcs', fairPlayUri: 'skd://asset-1', systems: ['playReady', 'widevine', 'fairPlay'] }, { video: { kid: Buffer.from(KID_HEX, 'hex'), key: Buffer.from(KEY_HEX, 'hex') } });
+    const ours = readMediaPlaylist(['#EXTM3U', ...keyTags(signalling.format.tracks.video, 'EXT-X-KEY'), '#EXTINF:1,', 'a.m4s'].join('\n')).keys;
+    // Shaka Packager adds the cbcs constant IV as IV=; smoothpub leaves it to the tenc box.
+    const summary = (keys: typeof ours) => keys.map((k) => ({ method: k.method, uri: k.uri, keyFormat: k.keyFormat, keyFormatVersions: k.keyFormatVersions, keyId: k.keyId })).sort((a, b) => (a.keyFormat ?? '').localeCompare(b.keyFormat ?? ''));
+    assert.deepEqual(summary(ours), summary(theirs));
+    assert.equal(theirs.length, 3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

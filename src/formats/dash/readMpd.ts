@@ -36,6 +36,20 @@ export interface MpdRepresentation {
   segments: MpdSegment[];
 }
 
+/** A ContentProtection descriptor (ISO/IEC 23009-1 5.8.4.1; Common Encryption's and the DRM systems'). */
+export interface MpdContentProtection {
+  schemeIdUri: string;
+  value?: string;
+  /** `cenc:default_KID`, as written (a UUID). */
+  defaultKid?: string;
+  /** `cenc:pssh`: a whole pssh box, base64. */
+  pssh?: string;
+  /** PlayReady's `mspr:pro`: a PlayReady Object, base64. */
+  pro?: string;
+  /** Clear Key's `dashif:laurl` (or `Laurl`). */
+  laUrl?: string;
+}
+
 export interface MpdAdaptationSet {
   id?: string;
   /** `contentType`, or the type of its `mimeType` (`video/mp4` -> `video`). */
@@ -44,6 +58,8 @@ export interface MpdAdaptationSet {
   lang?: string;
   /** Role values (any scheme), in order. */
   roles: string[];
+  /** ContentProtection descriptors of the AdaptationSet, in order (none: clear). */
+  contentProtection: MpdContentProtection[];
   par?: string;
   maxWidth?: number;
   maxHeight?: number;
@@ -73,7 +89,7 @@ export interface ReadMpdOptions {
   baseUrl?: string;
 }
 
-const REPEATED = new Set(['Period', 'AdaptationSet', 'Representation', 'S', 'BaseURL', 'Role', 'AudioChannelConfiguration', 'SegmentTemplate']);
+const REPEATED = new Set(['Period', 'AdaptationSet', 'Representation', 'S', 'BaseURL', 'Role', 'AudioChannelConfiguration', 'SegmentTemplate', 'ContentProtection']);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -138,7 +154,11 @@ export function readMpd(xml: string, options: ReadMpdOptions = {}): Mpd {
 function readAdaptationSet(node: XmlNode, position: number, parentWhere: string, period: MpdPeriod, base: string | undefined, parentTemplates: XmlNode[]): MpdAdaptationSet {
   const where = `${parentWhere} AdaptationSet ${readAttribute(node, 'id') ?? position}`;
   refuseRemote(node, where);
-  const set: MpdAdaptationSet = { roles: readChildren(node, 'Role').map((r) => readAttribute(r, 'value') ?? ''), representations: [] };
+  const set: MpdAdaptationSet = {
+    roles: readChildren(node, 'Role').map((r) => readAttribute(r, 'value') ?? ''),
+    contentProtection: readChildren(node, 'ContentProtection').map((c) => readContentProtection(c, where)),
+    representations: [],
+  };
   copy(node, 'id', (v) => (set.id = v));
   copy(node, 'mimeType', (v) => (set.mimeType = v));
   copy(node, 'lang', (v) => (set.lang = v));
@@ -208,6 +228,27 @@ function readRepresentation(node: XmlNode, position: number, parentWhere: string
 }
 
 type Timed = Omit<MpdSegment, 'url'>;
+
+/** Namespace prefixes are dropped on reading: `cenc:default_KID` is `default_KID`, `cenc:pssh` is `pssh`. */
+function readContentProtection(node: XmlNode, where: string): MpdContentProtection {
+  const schemeIdUri = readAttribute(node, 'schemeIdUri');
+  if (schemeIdUri === undefined) throw badMpd(`${where}: a ContentProtection without schemeIdUri`);
+  const out: MpdContentProtection = { schemeIdUri };
+  copy(node, 'value', (v) => (out.value = v));
+  copy(node, 'default_KID', (v) => (out.defaultKid = v));
+  const text = (name: string): string | undefined => {
+    const child = readChildren(node, name)[0];
+    const t = child === undefined ? '' : readText(child).trim();
+    return t === '' ? undefined : t;
+  };
+  const pssh = text('pssh');
+  if (pssh !== undefined) out.pssh = pssh;
+  const pro = text('pro');
+  if (pro !== undefined) out.pro = pro;
+  const laUrl = text('laurl') ?? text('Laurl');
+  if (laUrl !== undefined) out.laUrl = laUrl;
+  return out;
+}
 
 /** `<S t d r n>` entries: `t` defaults to the previous end (0 first), `r="-1"` repeats up to the next `t` or the Period's end. */
 function expandTimeline(timeline: XmlNode, startNumber: number, periodEnd: bigint | undefined, where: string): Timed[] {

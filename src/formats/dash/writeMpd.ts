@@ -5,6 +5,7 @@ import { fillUrlTemplate } from '../../smooth/url.js';
 import { ratio } from '../codecs.js';
 import { languageTag } from '../languageTag.js';
 import type { FormatLevel, FormatPresentation } from '../model.js';
+import { contentProtectionElements, PROTECTION_NAMESPACES } from './contentProtection.js';
 import { initKeyWith } from '../names.js';
 import { formatXsDuration } from './xsDuration.js';
 
@@ -56,10 +57,12 @@ export function writeMpd(p: FormatPresentation): string {
     const timescale = s.timeScale ?? pres.timeScale;
     for (const c of s.chunks) longest = max(longest, (c.d * BigInt(TICKS_PER_SECOND) + BigInt(timescale) - 1n) / BigInt(timescale));
     const role = s.type === 'audio' ? (audioSets[0] === s ? 'main' : 'alternate') : undefined;
-    return buildAdaptationSet(s, i, timescale, start, role, p.levels);
+    return buildAdaptationSet(s, i, timescale, start, role, p);
   });
   const root = attributes({
     xmlns: MPD_NAMESPACE,
+    // Declared only when something uses them, so a clear MPD stays as it was.
+    ...(p.protection === undefined ? {} : PROTECTION_NAMESPACES),
     profiles: LIVE_PROFILE,
     type: 'static',
     mediaPresentationDuration: formatXsDuration(pres.duration, pres.timeScale),
@@ -87,8 +90,9 @@ function buildAdaptationSet(
   timescale: number,
   start: { t: bigint; timescale: number },
   role: 'main' | 'alternate' | undefined,
-  formatLevels: readonly FormatLevel[],
+  p: FormatPresentation,
 ): XmlNode {
+  const formatLevels = p.levels;
   if (s.qualityLevels.length === 0) throw badMpd(`stream '${s.name}' has no quality levels`);
   const levels = s.qualityLevels.map((q) => ({ q, f: formatLevelOf(formatLevels, s, q) }));
   const video = s.type === 'video';
@@ -105,6 +109,10 @@ function buildAdaptationSet(
     segmentAlignment: 'true',
     startWithSAP: '1',
   });
+  // ISO/IEC 23009-1 orders the AdaptationSet's children: ContentProtection (of
+  // RepresentationBase) before Role.
+  const protection = p.protection?.tracks[s.type];
+  if (p.protection !== undefined && protection !== undefined) node['ContentProtection'] = contentProtectionElements(p.protection.scheme, protection);
   if (role !== undefined) node['Role'] = attributes({ schemeIdUri: ROLE_SCHEME, value: role });
   // The presentation's earliest chunk on this stream's timescale: where the Period starts.
   const presentationTimeOffset = (start.t * BigInt(timescale)) / BigInt(start.timescale);

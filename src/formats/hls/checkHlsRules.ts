@@ -1,5 +1,5 @@
 import { isLanguageTag } from '../languageTag.js';
-import type { HlsMediaPlaylist, HlsMultivariantPlaylist, HlsVariant } from './playlistModel.js';
+import type { HlsKey, HlsMediaPlaylist, HlsMultivariantPlaylist, HlsVariant } from './playlistModel.js';
 import { roundedSeconds } from './segmentDuration.js';
 
 /** Which rule a problem breaks (stable: tests and `verify` match on it). */
@@ -31,7 +31,14 @@ export type HlsRule =
   /** fMP4 segments without EXT-X-MAP. */
   | 'map'
   /** A segment with a non-positive duration. */
-  | 'segment';
+  | 'segment'
+  /**
+   * EXT-X-KEY / EXT-X-SESSION-KEY (RFC 8216bis 4.4.4.4, 4.4.6.5): the tags of one playlist
+   * with different METHODs, FairPlay's KEYFORMAT with a METHOD other than SAMPLE-AES (it
+   * decrypts cbcs only), a session key of METHOD NONE, twice, or matching no media
+   * playlist's EXT-X-KEY.
+   */
+  | 'key';
 
 export interface HlsProblem {
   rule: HlsRule;
@@ -78,6 +85,7 @@ export function checkHlsRules(master: HlsMultivariantPlaylist, medias: ReadonlyM
     allIndependent &&= m.independentSegments;
     checkMedia(m, (rule, line, message) => add(rule, m.uri ?? uri, line, message));
   }
+  checkSessionKeys(master, [...named.keys()].flatMap((uri) => medias.get(uri)?.keys ?? []), (line, message) => add('key', masterName, line, message));
   if (!master.independentSegments && !allIndependent) {
     add('independent-segments', masterName, undefined, 'no EXT-X-INDEPENDENT-SEGMENTS in the multivariant playlist nor in every media playlist: every Smooth fragment starts with a keyframe, and players need to be told');
   }
@@ -135,10 +143,40 @@ function checkRenditions(master: HlsMultivariantPlaylist, add: (rule: HlsRule, l
   }
 }
 
+const FAIRPLAY_KEYFORMAT = 'com.apple.streamingkeydelivery';
+
+/** What makes two key tags the same key (RFC 8216bis 4.4.6.5). */
+function keyIdentity(k: HlsKey): string {
+  return ['METHOD', 'URI', 'IV', 'KEYFORMAT', 'KEYFORMATVERSIONS'].map((a) => k.attributes.get(a)?.text ?? '').join('\u0000');
+}
+
+function checkKeys(keys: readonly HlsKey[], add: (line: number, message: string) => void): void {
+  const first = keys[0];
+  for (const k of keys) {
+    if (first !== undefined && k.method !== first.method) add(k.line, `EXT-X-KEY METHOD=${k.method} differs from METHOD=${first.method} on line ${first.line}: the keys of one segment must share a METHOD`);
+    if (k.keyFormat === FAIRPLAY_KEYFORMAT && k.method !== 'SAMPLE-AES') add(k.line, `FairPlay (KEYFORMAT "${FAIRPLAY_KEYFORMAT}") with METHOD=${k.method}: FairPlay decrypts SAMPLE-AES (cbcs) only`);
+  }
+}
+
+function checkSessionKeys(master: HlsMultivariantPlaylist, mediaKeys: readonly HlsKey[], add: (line: number, message: string) => void): void {
+  const inMedia = new Set(mediaKeys.map(keyIdentity));
+  const seen = new Map<string, number>();
+  for (const k of master.sessionKeys) {
+    if (k.method === 'NONE') add(k.line, 'EXT-X-SESSION-KEY with METHOD=NONE (RFC 8216bis 4.4.6.5: not allowed)');
+    const id = keyIdentity(k);
+    const before = seen.get(id);
+    if (before !== undefined) add(k.line, `EXT-X-SESSION-KEY repeats the one on line ${before} (same METHOD, URI, IV, KEYFORMAT, KEYFORMATVERSIONS)`);
+    seen.set(id, k.line);
+    if (!inMedia.has(id)) add(k.line, `EXT-X-SESSION-KEY (KEYFORMAT ${k.keyFormat ?? 'identity'}) matches no EXT-X-KEY of the media playlists: a player would prepare a key no segment uses`);
+  }
+  checkKeys(master.sessionKeys.filter((k) => k.method !== 'NONE'), (line, message) => add(line, message.replace('EXT-X-KEY', 'EXT-X-SESSION-KEY')));
+}
+
 /** The lowest EXT-X-VERSION a media playlist's features need (RFC 8216 section 7). */
 function requiredVersion(m: HlsMediaPlaylist): { version: number; why: string } {
   if (m.map !== undefined && !m.iFramesOnly) return { version: 6, why: 'EXT-X-MAP in a playlist without EXT-X-I-FRAMES-ONLY' };
   if (m.map !== undefined) return { version: 5, why: 'EXT-X-MAP' };
+  if (m.keys.some((k) => k.keyFormat !== undefined || k.keyFormatVersions !== undefined || k.method === 'SAMPLE-AES')) return { version: 5, why: 'EXT-X-KEY with KEYFORMAT, KEYFORMATVERSIONS or METHOD=SAMPLE-AES' };
   if (m.iFramesOnly || m.segments.some((s) => s.byteRange !== undefined)) return { version: 4, why: 'EXT-X-BYTERANGE or EXT-X-I-FRAMES-ONLY' };
   if (m.segments.some((s) => s.durationText.includes('.'))) return { version: 3, why: 'decimal EXTINF durations' };
   return { version: 1, why: '' };
@@ -159,6 +197,7 @@ function checkMedia(m: HlsMediaPlaylist, add: (rule: HlsRule, line: number | und
   }
   if (m.playlistType !== 'VOD') add('vod', m.tags.find((t) => t.name === 'EXT-X-PLAYLIST-TYPE')?.line, `EXT-X-PLAYLIST-TYPE is ${m.playlistType ?? 'absent'}, not VOD`);
   if (!m.endList) add('vod', undefined, 'no EXT-X-ENDLIST: players would take the presentation for live and wait for more segments');
+  checkKeys(m.keys, (line, message) => add('key', line, message));
 
   for (const s of m.segments) {
     if (!(s.duration > 0)) add('segment', s.line, `segment ${s.uri} lasts ${s.durationText} s`);

@@ -50,6 +50,20 @@ export interface HlsRendition {
   resolvedUri?: string;
 }
 
+/** An `EXT-X-KEY` or `EXT-X-SESSION-KEY`. */
+export interface HlsKey {
+  line: number;
+  attributes: AttributeList;
+  /** NONE, AES-128, SAMPLE-AES, SAMPLE-AES-CTR. */
+  method: string;
+  uri?: string;
+  /** Absent means `identity`. */
+  keyFormat?: string;
+  keyFormatVersions?: string;
+  /** KEYID without its `0x`, lowercase. */
+  keyId?: string;
+}
+
 /** A multivariant ("master") playlist. */
 export interface HlsMultivariantPlaylist {
   kind: 'multivariant';
@@ -60,6 +74,8 @@ export interface HlsMultivariantPlaylist {
   independentSegments: boolean;
   variants: HlsVariant[];
   renditions: HlsRendition[];
+  /** EXT-X-SESSION-KEY tags, in order. */
+  sessionKeys: HlsKey[];
   tags: HlsTag[];
 }
 
@@ -100,6 +116,8 @@ export interface HlsMediaPlaylist {
   endList: boolean;
   /** The first `EXT-X-MAP`. */
   map?: HlsMap;
+  /** EXT-X-KEY tags, in order (smoothpub writes them once, before every segment). */
+  keys: HlsKey[];
   segments: HlsSegment[];
   tags: HlsTag[];
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../../errors.js';
 import { AttributeListError, parseAttributeList, type AttributeList, type AttributeValue } from './attributeList.js';
-import type { HlsByteRange, HlsMap, HlsMediaPlaylist, HlsMultivariantPlaylist, HlsPlaylist, HlsRendition, HlsSegment, HlsTag, HlsVariant } from './playlistModel.js';
+import type { HlsByteRange, HlsKey, HlsMap, HlsMediaPlaylist, HlsMultivariantPlaylist, HlsPlaylist, HlsRendition, HlsSegment, HlsTag, HlsVariant } from './playlistModel.js';
 
 export interface ReadPlaylistOptions {
   /**
@@ -115,7 +115,7 @@ export function resolvePlaylistUri(reference: string, base: string | undefined):
 }
 
 function multivariant(lines: Line[], options: ReadPlaylistOptions): HlsMultivariantPlaylist {
-  const out: HlsMultivariantPlaylist = { kind: 'multivariant', independentSegments: false, variants: [], renditions: [], tags: [] };
+  const out: HlsMultivariantPlaylist = { kind: 'multivariant', independentSegments: false, variants: [], renditions: [], sessionKeys: [], tags: [] };
   if (options.uri !== undefined) out.uri = options.uri;
   const version = versionOf(options, lines);
   if (version !== undefined) out.version = version;
@@ -134,6 +134,7 @@ function multivariant(lines: Line[], options: ReadPlaylistOptions): HlsMultivari
     if (tag.name === 'EXT-X-STREAM-INF') pending = tag;
     else if (tag.name === 'EXT-X-MEDIA') out.renditions.push(rendition(options, tag));
     else if (tag.name === 'EXT-X-INDEPENDENT-SEGMENTS') out.independentSegments = true;
+    else if (tag.name === 'EXT-X-SESSION-KEY') out.sessionKeys.push(key(options, tag));
   }
   if (pending !== undefined) fail(options, pending.line, '#EXT-X-STREAM-INF is not followed by its URI');
   return out;
@@ -187,8 +188,31 @@ function byteRange(options: ReadPlaylistOptions, tag: HlsTag, text: string | und
   return m[2] === undefined ? { length: Number(m[1]) } : { length: Number(m[1]), offset: Number(m[2]) };
 }
 
+/** EXT-X-KEY / EXT-X-SESSION-KEY (RFC 8216bis 4.4.4.4): METHOD required, URI unless NONE, KEYID a 128-bit hex number. */
+function key(options: ReadPlaylistOptions, tag: HlsTag): HlsKey {
+  const a = attributes(options, tag);
+  const method = a.get('METHOD')?.text;
+  if (method === undefined) fail(options, tag.line, `#${tag.name} has no METHOD`);
+  const k: HlsKey = { line: tag.line, attributes: a, method };
+  const uri = a.get('URI');
+  if (uri !== undefined) {
+    if (!uri.quoted) fail(options, tag.line, `#${tag.name}: URI must be a quoted string`);
+    k.uri = uri.text;
+  } else if (method !== 'NONE') fail(options, tag.line, `#${tag.name}: METHOD=${method} needs a URI`);
+  const keyFormat = a.get('KEYFORMAT');
+  if (keyFormat !== undefined) k.keyFormat = keyFormat.text;
+  const versions = a.get('KEYFORMATVERSIONS');
+  if (versions !== undefined) k.keyFormatVersions = versions.text;
+  const keyId = a.get('KEYID');
+  if (keyId !== undefined) {
+    if (!/^0[xX][0-9a-fA-F]{32}$/.test(keyId.text)) fail(options, tag.line, `#${tag.name}: KEYID must be 0x and 32 hex digits, found ${JSON.stringify(keyId.text)}`);
+    k.keyId = keyId.text.slice(2).toLowerCase();
+  }
+  return k;
+}
+
 function media(lines: Line[], options: ReadPlaylistOptions): HlsMediaPlaylist {
-  const out: HlsMediaPlaylist = { kind: 'media', independentSegments: false, iFramesOnly: false, endList: false, segments: [], tags: [] };
+  const out: HlsMediaPlaylist = { kind: 'media', independentSegments: false, iFramesOnly: false, endList: false, keys: [], segments: [], tags: [] };
   if (options.uri !== undefined) out.uri = options.uri;
   const version = versionOf(options, lines);
   if (version !== undefined) out.version = version;
@@ -220,6 +244,9 @@ function media(lines: Line[], options: ReadPlaylistOptions): HlsMediaPlaylist {
       }
       case 'EXT-X-BYTERANGE':
         range = byteRange(options, tag, tag.value);
+        break;
+      case 'EXT-X-KEY':
+        out.keys.push(key(options, tag));
         break;
       case 'EXT-X-MAP': {
         const a = attributes(options, tag);

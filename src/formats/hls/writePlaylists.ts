@@ -4,6 +4,8 @@ import { formatFragmentUrl } from '../../smooth/url.js';
 import type { FormatLevel, FormatPresentation } from '../model.js';
 import { initKey, mediaPlaylistKey } from '../names.js';
 import { formatAttributeList, quotedString } from './attributeList.js';
+import { keyTags, sessionKeyTags } from './keyTags.js';
+import type { FormatProtection } from '../../protect/signalling.js';
 import { languageName, languageTag } from '../languageTag.js';
 import { measureBitrates, type SegmentBitrates } from './segmentBitrates.js';
 import { formatSegmentDuration, targetDurationFor } from './segmentDuration.js';
@@ -56,21 +58,22 @@ export function writeHls(p: FormatPresentation): HlsPlaylists {
       if (format === undefined) {
         throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: no format level for stream '${stream.name}' bitrate ${level.bitrate}: FormatPresentation.levels must describe every quality level`);
       }
-      const written = writeMediaPlaylist(stream, level, format, timescale);
+      const written = writeMediaPlaylist(stream, level, format, timescale, p.protection);
       media.push({ key: written.key, text: written.text });
       levels.push({ stream, level, format, key: written.key, bitrates: written.bitrates });
     }
     if (stream.type === 'video') video.push(...levels);
     else if (levels.length > 0) audio.push(levels);
   }
-  return { master: writeMaster(video, audio), media };
+  const types = presentation.streams.map((s) => s.type);
+  return { master: writeMaster(video, audio, sessionKeyTags(p.protection, [...new Set(types)])), media };
 }
 
 function levelId(streamName: string, bitrate: number): string {
   return `${streamName}\u0000${bitrate}`;
 }
 
-function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: FormatLevel, timescale: number): { key: string; text: string; bitrates: SegmentBitrates } {
+function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: FormatLevel, timescale: number, protection: FormatProtection | undefined): { key: string; text: string; bitrates: SegmentBitrates } {
   const key = mediaPlaylistKey(stream.name, level.bitrate);
   if (format.sizes.length !== stream.chunks.length) {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: stream '${stream.name}' bitrate ${level.bitrate} has ${stream.chunks.length} chunks but ${format.sizes.length} fragment sizes`);
@@ -84,6 +87,8 @@ function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: Fo
     '#EXT-X-MEDIA-SEQUENCE:0',
     '#EXT-X-PLAYLIST-TYPE:VOD',
     '#EXT-X-INDEPENDENT-SEGMENTS',
+    // Before the EXT-X-MAP, as Apple's examples have it; the init segment itself is clear.
+    ...(stream.type === 'text' ? [] : keyTags(protection?.tracks[stream.type], 'EXT-X-KEY')),
     `#EXT-X-MAP:URI=${quotedString(initKey(stream.name, level.bitrate))}`,
   ];
   stream.chunks.forEach((c, i) => lines.push(`#EXTINF:${extinfs[i]},`, formatFragmentUrl(stream.url, level.bitrate, c.t)));
@@ -141,8 +146,9 @@ function audioGroups(audio: LevelPlaylist[][]): Rendition[][] {
   return groups;
 }
 
-function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][]): string {
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, '#EXT-X-INDEPENDENT-SEGMENTS', ''];
+function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][], sessionKeys: string[]): string {
+  // EXT-X-SESSION-KEY lets a player set up the keys before it loads a media playlist.
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, '#EXT-X-INDEPENDENT-SEGMENTS', ...sessionKeys, ''];
   if (video.length === 0) {
     // Audio only: every audio level is a variant of its own.
     for (const playlist of audio.flat()) {
