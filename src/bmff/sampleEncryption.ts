@@ -7,7 +7,7 @@ export const SENC_USE_SUBSAMPLES = 0x2;
 /** PIFF SampleEncryptionBox flag: the box overrides the track's algorithm, IV size and KID. */
 export const PIFF_OVERRIDE_TRACK_ENCRYPTION = 0x1;
 
-/** One sample's entry in `senc` (ISO/IEC 23001-7 7.2) or PIFF's SampleEncryptionBox. */
+/** One sample's entry in `senc` (ISO/IEC 23001-7) or PIFF's SampleEncryptionBox. */
 export interface SampleEncryptionEntry {
   /** Per-sample IV (8 or 16 bytes); empty when the track has a constant IV (cbcs). */
   iv: Uint8Array;

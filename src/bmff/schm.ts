@@ -4,7 +4,7 @@ import { type BoxInput, ByteWriter, fullBox } from './writer.js';
 /** Flag: a scheme URI follows the version. */
 export const SCHM_URI_PRESENT = 0x1;
 
-/** SchemeTypeBox (ISO/IEC 14496-12 8.12.5): 'cenc' or 'cbcs', version 0x00010000 (ISO/IEC 23001-7 4.2). */
+/** SchemeTypeBox (ISO/IEC 14496-12 8.12.5): 'cenc' or 'cbcs', version 0x00010000 (ISO/IEC 23001-7). */
 export interface Schm {
   type: 'schm';
   flags: number;

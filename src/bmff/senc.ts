@@ -2,7 +2,7 @@ import { type Cursor, readFullBoxHeader } from './cursor.js';
 import { type SampleEncryptionEntry, readSampleEncryptionEntries, writeSampleEncryptionEntries } from './sampleEncryption.js';
 import { type BoxInput, fullBox } from './writer.js';
 
-/** SampleEncryptionBox (ISO/IEC 23001-7 7.2): each sample's IV and subsamples. */
+/** SampleEncryptionBox (ISO/IEC 23001-7): each sample's IV and subsamples. */
 export interface Senc {
   type: 'senc';
   /** 0x2: subsamples present (SENC_USE_SUBSAMPLES). */

@@ -3,7 +3,7 @@ import { type Cursor, readFullBoxHeader } from './cursor.js';
 import { type BoxInput, ByteWriter, fullBox, required } from './writer.js';
 
 /**
- * TrackEncryptionBox (ISO/IEC 23001-7 8.2): the track's defaults. Version 1 adds the
+ * TrackEncryptionBox (ISO/IEC 23001-7): the track's defaults. Version 1 adds the
  * pattern (cbcs: crypt 1, skip 9 on video); a protected track with per-sample IV size 0
  * carries one constant IV instead (cbcs).
  */

@@ -7,11 +7,11 @@ import type { PayloadEncryption } from './model.js';
  *
  * cenc: AES-128-CTR, the counter block the sample's 8-byte IV then an 8-byte block
  * counter from 0; the key stream runs on across the sample's protected ranges (ISO/IEC
- * 23001-7 9.5.2.2), which one cipher per sample does by itself.
+ * 23001-7, 'cenc'), which one cipher per sample does by itself.
  *
  * cbcs: AES-128-CBC without padding on the pattern's encrypted blocks (crypt, then skip,
  * from the start of each protected range; a trailing partial block stays clear). The
- * chain starts from the constant IV at each subsample, as ISO/IEC 23001-7 10.4.2 says,
+ * chain starts from the constant IV at each subsample, as ISO/IEC 23001-7 ('cbcs') says,
  * and as Shaka Packager writes and ffmpeg's mov demuxer reads it. A subsample's
  * encrypted blocks are gathered into one buffer, encrypted with one call and put back:
  * no cipher a block.

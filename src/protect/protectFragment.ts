@@ -1,5 +1,6 @@
 import { type Box, childBoxes, readBoxHeader } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
+import { UUID_PIFF_SENC } from '../bmff/piff.js';
 import { writePiffSampleEncryption } from '../bmff/piffSampleEncryption.js';
 import { writeSaio } from '../bmff/saio.js';
 import { writeSaiz } from '../bmff/saiz.js';
@@ -23,11 +24,10 @@ export interface FragmentWhere {
 
 /**
  * A clear fragment (`moof` with one `traf` and data offsets relative to the `moof`, then
- * its `mdat`) made protected: a new head (the `moof` with `saiz`, `saio` (when the entries
- * are not empty), `senc` and, for
- * cenc, PIFF's SampleEncryptionBox added to the `traf`, `trun` data offsets moved by the
- * bytes added; then whatever followed the `moof` up to and including the `mdat` header)
- * and how to encrypt the payload in place. The `mdat` keeps its size: the protected
+ * its `mdat`) made protected: a new head (the `moof` with `saiz` and `saio` (unless the
+ * entries are empty), `senc` and, for cenc, PIFF's SampleEncryptionBox added to the
+ * `traf`, `trun` data offsets moved by the bytes added; then whatever followed the `moof`
+ * up to and including the `mdat` header) and how to encrypt the payload in place. The `mdat` keeps its size: the protected
  * fragment is `head.length` + the payload's length. `firstSample` is the track's number
  * of the fragment's first sample (cenc IVs count from it).
  */
@@ -68,7 +68,9 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   const tfhd = readTfhd(tfhdBox.payload);
   if (tfhd.flags & TFHD_BASE_DATA_OFFSET) throw unsupported("a 'tfhd' with an absolute base_data_offset (data offsets must count from the moof)", tfhdBox.offset, ctx);
   for (const b of trafChildren) {
-    if (b.type === 'senc' || b.type === 'saiz' || b.type === 'saio') throw unsupported(`a fragment that is already encrypted ('${b.type}' in its traf)`, b.offset, ctx);
+    if (b.type === 'senc' || b.type === 'saiz' || b.type === 'saio' || b.uuid === UUID_PIFF_SENC) {
+      throw unsupported(`a fragment that is already encrypted ('${b.uuid === undefined ? b.type : 'PIFF sample encryption'}' in its traf)`, b.offset, ctx);
+    }
   }
   const sizes: number[] = [];
   let start = -1;

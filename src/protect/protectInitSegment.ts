@@ -6,7 +6,7 @@ import { box } from '../bmff/writer.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { TrackEncryption } from './model.js';
 
-/** ISO/IEC 23001-7 4.2: scheme_version 1.0. */
+/** ISO/IEC 23001-7: scheme_version 1.0 for 'cenc' and 'cbcs'. */
 const SCHEME_VERSION = 0x00010000;
 
 /**

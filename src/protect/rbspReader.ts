@@ -52,6 +52,12 @@ export class RbspReader {
     return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
   }
 
+  /** byte_alignment(): a one bit, then zero bits to the end of the byte. */
+  byteAlign(): void {
+    if (this.bit() !== 1) throw new NalSyntaxError('byte_alignment() does not start with a one bit');
+    while (this.left > 0) this.bit();
+  }
+
   private load(): void {
     if (this.pos >= this.data.length) throw new NalSyntaxError('the NAL unit ends inside its header syntax');
     let b = this.data[this.pos++]!;

@@ -2,7 +2,8 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { type AvcParameterSets, avcSliceHeaderSize, parseAvcPps, parseAvcSps } from './avcSliceHeader.js';
 import type { TrackEncryption } from './model.js';
 import { NalSyntaxError } from './rbspReader.js';
-import { hevcNalHeaderOnly, type SliceHeaderSize } from './subsamples.js';
+import { type HevcParameterSets, hevcSliceHeaderSize, parseHevcPps, parseHevcSps } from './hevcSliceHeader.js';
+import type { SliceHeaderSize } from './subsamples.js';
 
 const AVC_SLICE = 1;
 const AVC_IDR_SLICE = 5;
@@ -14,11 +15,12 @@ const AVC_PPS = 8;
  *
  * H.264: coded slices (NAL types 1 and 5) keep their slice header clear, parsed with the
  * SPS and PPS of the avcC and any the samples carry (avc3), as Shaka Packager does. Data
- * partitions (2-4) and every other NAL unit stay clear whole. HEVC: VCL NAL units keep
- * only their 2-byte NAL header clear: the slice segment header is not parsed.
+ * partitions (2-4) and every other NAL unit stay clear whole. HEVC: slice segments (NAL
+ * types 0-9 and 16-21) keep their slice segment header clear through its byte alignment,
+ * parsed with the hvcC's and in-band SPS/PPS; other NAL units stay clear whole.
  */
 export function sliceHeaderSizeFor(video: NonNullable<TrackEncryption['video']>): SliceHeaderSize {
-  if (video.codec === 'hevc') return hevcNalHeaderOnly;
+  if (video.codec === 'hevc') return hevcSlices(video.parameterSets);
   const sets: AvcParameterSets = { sps: new Map(), pps: new Map() };
   const add = (nal: Uint8Array): void => {
     const type = nal[0]! & 0x1f;
@@ -41,6 +43,38 @@ export function sliceHeaderSizeFor(video: NonNullable<TrackEncryption['video']>)
   return (nal) => {
     const type = nal[0]! & 0x1f;
     if (type === AVC_SLICE || type === AVC_IDR_SLICE) return avcSliceHeaderSize(nal, sets);
+    add(nal);
+    return undefined;
+  };
+}
+
+const HEVC_SPS = 33;
+const HEVC_PPS = 34;
+
+function hevcSlices(parameterSets: readonly Uint8Array[]): SliceHeaderSize {
+  const sets: HevcParameterSets = { sps: new Map(), pps: new Map() };
+  const add = (nal: Uint8Array): void => {
+    const type = (nal[0]! >> 1) & 0x3f;
+    if (type === HEVC_SPS) {
+      const sps = parseHevcSps(nal);
+      sets.sps.set(sps.id, sps);
+    } else if (type === HEVC_PPS) {
+      const pps = parseHevcPps(nal);
+      sets.pps.set(pps.id, pps);
+    }
+  };
+  for (const ps of parameterSets) {
+    try {
+      if (ps.length > 1) add(ps);
+    } catch (e) {
+      if (!(e instanceof NalSyntaxError)) throw e;
+      throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `cannot encrypt this HEVC track: a parameter set of its hvcC cannot be parsed (${e.message}), so its slice headers cannot be found`);
+    }
+  }
+  return (nal) => {
+    if (nal.length < 2) return undefined;
+    const type = (nal[0]! >> 1) & 0x3f;
+    if (type <= 9 || (type >= 16 && type <= 21)) return hevcSliceHeaderSize(nal, sets);
     add(nal);
     return undefined;
   };

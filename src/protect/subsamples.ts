@@ -24,7 +24,7 @@ const MAX_CLEAR = 0xffff;
  * many it added. Each NAL unit's length prefix, NAL header and slice header are clear;
  * non-slice NAL units (SPS, PPS, SEI, AUD...) are clear whole and join the next clear run.
  * cenc: protected ranges are whole 16-byte blocks, the rest of a slice goes to its clear
- * part (ISO/IEC 23001-7 9.5.2.2 for video, CMAF 8.2.2.1). cbcs: the protected range starts
+ * part (CMAF, ISO/IEC 23000-19, for 'cenc' video). cbcs: the protected range starts
  * right after the slice header (CMAF), its partial last block stays clear by the pattern.
  * A clear run above 65535 bytes (the field is 16 bits) is split into several entries.
  */
@@ -90,9 +90,4 @@ function badSample(where: SampleWhere, what: string): SmoothpubError {
     `cannot encrypt sample ${where.sample}: ${what}; its clear ranges (NAL and slice headers) cannot be found`,
     where.file === undefined ? { offset: where.offset } : { file: where.file, offset: where.offset },
   );
-}
-
-/** HEVC: VCL NAL units (types 0-31) are encrypted after their 2-byte NAL header; the slice segment header is not parsed. */
-export function hevcNalHeaderOnly(nal: Uint8Array): number | undefined {
-  return ((nal[0]! >> 1) & 0x3f) < 32 ? 0 : undefined;
 }

@@ -19,8 +19,8 @@ export interface TrackEncryptionInput {
   explicitIv?: Uint8Array;
 }
 
-/** cbcs video: 1 block in 10 encrypted (ISO/IEC 23001-7 10.4.2 recommends 1:9 for video). */
-const VIDEO_PATTERN = { crypt: 1, skip: 9 };
+/** cbcs video: 1 block in 10 encrypted (ISO/IEC 23001-7 'cbcs' and Apple's SAMPLE-AES use 1:9 for video). */
+export const CBCS_VIDEO_PATTERN: Readonly<{ crypt: number; skip: number }> = { crypt: 1, skip: 9 };
 
 /**
  * A track's TrackEncryption. IVs are deterministic but unpredictable without the key: an
@@ -31,8 +31,9 @@ const VIDEO_PATTERN = { crypt: 1, skip: 9 };
  *
  * Audio and other non-video tracks are whole-sample encrypted, also with cbcs: no pattern
  * (tenc crypt 0, skip 0), every full 16-byte block encrypted and a trailing partial block
- * clear, as ISO/IEC 23001-7 10.4 allows for non-video tracks and as Shaka Packager
- * writes cbcs audio.
+ * clear. That is what Shaka Packager writes for cbcs audio (its tenc says 0:0; it
+ * encrypts the same bytes as smoothpub, test/protect/shakaPackager.test.ts) and what
+ * Apple's sample encryption asks of audio ("all the 16-byte blocks").
  */
 export function trackEncryptionFor(input: TrackEncryptionInput): TrackEncryption {
   const { kind, sampleEntry, scheme, key } = input;
@@ -50,7 +51,7 @@ export function trackEncryptionFor(input: TrackEncryptionInput): TrackEncryption
   if (scheme === 'cbcs') enc.constantIv = derived.slice(0, 16);
   if (kind === 'video') {
     enc.video = videoSetup(sampleEntry, input.label);
-    if (scheme === 'cbcs') enc.pattern = { ...VIDEO_PATTERN };
+    if (scheme === 'cbcs') enc.pattern = { ...CBCS_VIDEO_PATTERN };
   }
   return enc;
 }

@@ -6,7 +6,8 @@ import { encryptedFragment, protectFragment } from '../../src/protect/protectFra
 import { protectInitSegment } from '../../src/protect/protectInitSegment.js';
 import { trackEncryptionFor } from '../../src/protect/trackEncryptionFor.js';
 import { fixtures, requireTools } from '../e2e/helpers.js';
-import { clearLevels, concat, framemd5, TEST_KEY } from './helpers.js';
+import { readFile } from 'node:fs/promises';
+import { clearLevels, concat, framemd5, splitFragmented, TEST_KEY } from './helpers.js';
 
 const inputs = [join(fixtures, 'clean', 'v250.ismv'), join(fixtures, 'clean', 'audio.isma')];
 
@@ -34,3 +35,24 @@ for (const scheme of ['cenc', 'cbcs'] as EncryptionScheme[]) {
   });
 }
 
+
+test('ffmpeg decrypts Smooth fragments as the source has them (tfxd, no tfdt) behind the source moov, cenc and cbcs', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  for (const file of [join(fixtures, 'clean', 'v120.ismv'), join(fixtures, 'clean', 'audio.isma')]) {
+    const { init, entry, bodies } = splitFragmented(new Uint8Array(await readFile(file)));
+    const clear = framemd5(concat([init, ...bodies]));
+    assert.equal(clear.code, 0, clear.stderr);
+    for (const scheme of ['cenc', 'cbcs'] as const) {
+      const enc = trackEncryptionFor({ kind: file.endsWith('.isma') ? 'audio' : 'video', sampleEntry: entry, scheme, key: TEST_KEY, label: file });
+      const parts = [protectInitSegment(init, enc, [])];
+      let first = 0n;
+      for (const body of bodies) {
+        parts.push(encryptedFragment(body, enc, first, { offset: 0 }));
+        first += BigInt(protectFragment(body, enc, first, { offset: 0 }).sampleCount);
+      }
+      const decrypted = framemd5(concat(parts), TEST_KEY.key);
+      assert.equal(decrypted.code, 0, decrypted.stderr);
+      assert.deepEqual(decrypted.lines, clear.lines, `${file} ${scheme}`);
+    }
+  }
+});

@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { SampleEntry } from '../../src/bmff/stsd.js';
+import { childBoxes, readBoxHeader, requireChild } from '../../src/bmff/box.js';
+import { readSenc } from '../../src/bmff/senc.js';
+import type { ProtectedFragment } from '../../src/protect/model.js';
+import { Cursor } from '../../src/bmff/cursor.js';
+import { readStsd, type SampleEntry } from '../../src/bmff/stsd.js';
 import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentParts.js';
 import { initSegmentOf } from '../../src/plan/formatObjects.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
@@ -53,4 +57,63 @@ export function framemd5(bytes: Uint8Array, key?: Uint8Array): { code: number | 
 
 export function concat(parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts));
+}
+
+/** An fMP4 cut into its init segment and moof+mdat bodies. */
+export function splitFragmented(file: Uint8Array): { init: Uint8Array; entry: SampleEntry; bodies: Uint8Array[] } {
+  const c = new Cursor(file);
+  let init: Uint8Array | undefined;
+  let entry: SampleEntry | undefined;
+  let moofAt = -1;
+  const bodies: Uint8Array[] = [];
+  while (c.remaining > 0) {
+    const h = readBoxHeader(c, file.length);
+    const payload = c.sub(h.size - h.headerSize, h.type);
+    if (h.type === 'moov') {
+      init = file.subarray(0, h.offset + h.size);
+      let box = payload;
+      for (const [parent, type] of [['moov', 'trak'], ['trak', 'mdia'], ['mdia', 'minf'], ['minf', 'stbl'], ['stbl', 'stsd']] as const) box = requireChild(box, parent, type).payload;
+      entry = readStsd(box).entries[0];
+    } else if (h.type === 'moof') {
+      moofAt = h.offset;
+    } else if (h.type === 'mdat' && moofAt >= 0) {
+      bodies.push(file.subarray(moofAt, h.offset + h.size));
+      moofAt = -1;
+    }
+  }
+  if (init === undefined || entry === undefined) throw new Error('no moov with a sample entry');
+  return { init, entry, bodies };
+}
+
+
+export type Layout = string[];
+
+/** Every sample's subsamples in the `senc` of each fragment, in order, as "clear/protected ..." strings. */
+export function sencLayouts(segment: Uint8Array, ivSize: number): Layout {
+  const out: Layout = [];
+  const c = new Cursor(segment);
+  while (c.remaining > 0) {
+    const h = readBoxHeader(c, segment.length);
+    const payload = c.sub(h.size - h.headerSize, h.type);
+    if (h.type !== 'moof') continue;
+    const traf = requireChild(payload, 'moof', 'traf');
+    for (const b of childBoxes(traf.payload, 'traf')) {
+      if (b.type !== 'senc') continue;
+      for (const s of readSenc(b.payload, ivSize).samples) out.push((s.subsamples ?? []).map((x) => `${x.clear}/${x.protected}`).join(' '));
+    }
+  }
+  return out;
+}
+
+/** The subsamples protectFragment gives each sample, in the same form as sencLayouts. */
+export function ourLayouts(p: ProtectedFragment): Layout {
+  const e = p.encryption;
+  const out: Layout = [];
+  let pair = 0;
+  for (let i = 0; i < p.sampleCount; i++) {
+    const subs: string[] = [];
+    for (let k = 0; k < (e.subsampleCounts?.[i] ?? 0); k++, pair++) subs.push(`${e.subsamples![2 * pair]}/${e.subsamples![2 * pair + 1]}`);
+    out.push(subs.join(' '));
+  }
+  return out;
 }

@@ -7,11 +7,12 @@ import { readSaio } from '../../src/bmff/saio.js';
 import { readSaiz } from '../../src/bmff/saiz.js';
 import { readSenc } from '../../src/bmff/senc.js';
 import { readTrun } from '../../src/bmff/trun.js';
+import { SmoothpubError } from '../../src/errors.js';
 import { decryptPayload } from '../../src/protect/encryptPayload.js';
 import type { EncryptionScheme } from '../../src/protect/model.js';
 import { encryptedFragment, protectFragment } from '../../src/protect/protectFragment.js';
 import { trackEncryptionFor } from '../../src/protect/trackEncryptionFor.js';
-import { fixtures } from '../e2e/helpers.js';
+import { fixtures, fixtureSets } from '../e2e/helpers.js';
 import { clearLevels, TEST_KEY } from './helpers.js';
 
 const inputs = [join(fixtures, 'clean', 'v250.ismv'), join(fixtures, 'clean', 'audio.isma')];
@@ -87,3 +88,38 @@ test('protectFragment gives the same bytes on every run (package and serve agree
   assert.notDeepEqual(a, other, 'another label, other IVs');
 });
 
+
+test('cenc IVs are unique across every track sharing a key (each track its own 64-bit base)', async () => {
+  const seen = new Map<string, string>();
+  for (const level of await clearLevels(fixtureSets.clean.inputs)) {
+    const enc = trackEncryptionFor({ kind: level.kind, sampleEntry: level.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: level.label });
+    let first = 0n;
+    for (const body of level.bodies) {
+      const p = protectFragment(body, enc, first, { offset: 0 });
+      for (let i = 0; i < p.sampleCount; i++) {
+        const iv = Buffer.from(p.encryption.ivs.subarray(16 * i, 16 * i + 8)).toString('hex');
+        assert.equal(seen.get(iv), undefined, `${level.label} sample ${first + BigInt(i)}: IV ${iv} already used by ${seen.get(iv)}`);
+        seen.set(iv, `${level.label} sample ${first + BigInt(i)}`);
+      }
+      first += BigInt(p.sampleCount);
+    }
+  }
+  assert.ok(seen.size > 500, `${seen.size} IVs`);
+});
+
+test('a sample whose NAL units do not add up is a typed error naming the file, the sample and its offset', async () => {
+  const [level] = await clearLevels([inputs[0]!]);
+  const enc = trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'v' });
+  const body = level!.bodies[1]!.slice();
+  const clean = protectFragment(body, enc, 48n, { file: 'in.ismv', offset: 5000 });
+  const second = clean.payloadStart + clean.encryption.start + clean.encryption.sampleSizes[0]!;
+  new DataView(body.buffer).setUint32(second, 0x7fffffff); // the first NAL length of sample 49
+  assert.throws(() => protectFragment(body, enc, 48n, { file: 'in.ismv', offset: 5000 }), (e: unknown) => {
+    assert.ok(e instanceof SmoothpubError);
+    assert.equal(e.code, 'encrypt.bad-sample');
+    assert.equal(e.context.file, 'in.ismv');
+    assert.equal(e.context.offset, 5000 + second);
+    assert.match(e.message, /sample 49:/);
+    return true;
+  });
+});

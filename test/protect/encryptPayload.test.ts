@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
+import { decryptPayload, encryptPayload } from '../../src/protect/encryptPayload.js';
+import type { PayloadEncryption } from '../../src/protect/model.js';
+import { CBCS_VIDEO_PATTERN } from '../../src/protect/trackEncryptionFor.js';
+
+const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
+
+/** One AES block, by ECB: the reference the modes are built from here. */
+function aes(block: Uint8Array): Uint8Array {
+  const c = createCipheriv('aes-128-ecb', KEY, null);
+  c.setAutoPadding(false);
+  return new Uint8Array(c.update(block));
+}
+
+function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return a.map((v, i) => v ^ b[i]!);
+}
+
+function bytes(n: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+}
+
+test('cenc: the key stream (IV, then a 64-bit block counter) runs on across a sample\'s protected ranges and restarts each sample', () => {
+  const payload = bytes(5 + 3 + 64 + 10 + 32 + 50, 1);
+  const clear = payload.slice();
+  const ivs = new Uint8Array(32);
+  ivs.set([1, 2, 3, 4, 5, 6, 7, 8], 0);
+  ivs.set([1, 2, 3, 4, 5, 6, 7, 9], 16);
+  const enc: PayloadEncryption = {
+    scheme: 'cenc', key: KEY, start: 5, sampleSizes: Uint32Array.of(3 + 64 + 10 + 32, 50), ivs,
+    subsamples: Uint32Array.of(3, 64, 10, 32), subsampleCounts: Uint16Array.of(2, 0),
+  };
+  // The second sample has no subsample entries while others do: not allowed, it must list its bytes.
+  assert.throws(() => encryptPayload(payload.slice(), enc), /add up to 0 bytes, the sample has 50/);
+  enc.subsamples = Uint32Array.of(3, 64, 10, 32, 2, 48);
+  enc.subsampleCounts = Uint16Array.of(2, 1);
+  encryptPayload(payload, enc);
+
+  const counter = (iv: Uint8Array, n: number): Uint8Array => {
+    const b = new Uint8Array(16);
+    b.set(iv.subarray(0, 8));
+    new DataView(b.buffer).setBigUint64(8, BigInt(n));
+    return aes(b);
+  };
+  const expected = clear.slice();
+  // Sample 0: 96 protected bytes = blocks 0-5 of its key stream, split 64 | 32 around 10 clear bytes.
+  const prot0 = [...clear.subarray(8, 72), ...clear.subarray(82, 114)];
+  const ks0 = Array.from({ length: 6 }, (_, n) => [...counter(ivs.subarray(0, 8), n)]).flat();
+  const enc0 = xor(Uint8Array.from(prot0), Uint8Array.from(ks0));
+  expected.set(enc0.subarray(0, 64), 8);
+  expected.set(enc0.subarray(64), 82);
+  // Sample 1: its own IV, counter from 0.
+  const ks1 = Array.from({ length: 3 }, (_, n) => [...counter(ivs.subarray(16, 24), n)]).flat();
+  expected.set(xor(clear.subarray(116, 164), Uint8Array.from(ks1)), 116);
+  assert.deepEqual(payload, expected);
+  assert.deepEqual(payload.subarray(0, 8), clear.subarray(0, 8), 'bytes before the samples and the clear bytes are untouched');
+  decryptPayload(payload, enc);
+  assert.deepEqual(payload, clear);
+});
+
+test('cbcs 1:9: block 0, 10, 20 of each protected range are CBC-chained from the constant IV, the rest and a partial block clear', () => {
+  const range = 25 * 16 + 5;
+  const payload = bytes(7 + range + 4 + 40, 3);
+  const clear = payload.slice();
+  const iv = Uint8Array.from({ length: 16 }, (_, i) => 0xf0 ^ i);
+  assert.deepEqual([CBCS_VIDEO_PATTERN.crypt, CBCS_VIDEO_PATTERN.skip], [1, 9]);
+  const enc: PayloadEncryption = {
+    scheme: 'cbcs', key: KEY, start: 0, sampleSizes: Uint32Array.of(7 + range + 4 + 40), ivs: iv, pattern: { ...CBCS_VIDEO_PATTERN },
+    subsamples: Uint32Array.of(7, range, 4, 40), subsampleCounts: Uint16Array.of(2),
+  };
+  encryptPayload(payload, enc);
+  const expected = clear.slice();
+  let chain: Uint8Array = iv;
+  for (const b of [0, 10, 20]) {
+    const at = 7 + 16 * b;
+    chain = aes(xor(clear.subarray(at, at + 16), chain));
+    expected.set(chain, at);
+  }
+  // The second subsample starts again from the constant IV; 40 bytes = 2 blocks + 8: block 0 only.
+  const second = 7 + range + 4;
+  expected.set(aes(xor(clear.subarray(second, second + 16), iv)), second);
+  assert.deepEqual(payload, expected);
+  decryptPayload(payload, enc);
+  assert.deepEqual(payload, clear);
+});
+
+test('cbcs without a pattern (audio): every full block of the sample, chained, the partial last block clear', () => {
+  const payload = bytes(16 * 3 + 9, 5);
+  const clear = payload.slice();
+  const iv = new Uint8Array(16).fill(0x42);
+  encryptPayload(payload, { scheme: 'cbcs', key: KEY, start: 0, sampleSizes: Uint32Array.of(payload.length), ivs: iv });
+  let chain: Uint8Array = iv;
+  const expected = clear.slice();
+  for (let b = 0; b < 3; b++) {
+    chain = aes(xor(clear.subarray(16 * b, 16 * b + 16), chain));
+    expected.set(chain, 16 * b);
+  }
+  assert.deepEqual(payload, expected);
+});
+
+test('a sample running past the payload is a typed error, not a partial encryption', () => {
+  assert.throws(() => encryptPayload(new Uint8Array(10), { scheme: 'cenc', key: KEY, start: 0, sampleSizes: Uint32Array.of(11), ivs: new Uint8Array(16) }), (e: unknown) => (e as { code?: string }).code === 'bmff.bad-box');
+});
