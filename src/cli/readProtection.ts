@@ -3,8 +3,7 @@ import type { PresentationProtection } from '../plan/protectionSettings.js';
 import { keyAssignmentsFromCpix, loadCpix } from '../protect/cpix.js';
 import { checkAssignments, parseKeyOption } from '../protect/keys.js';
 import { ENCRYPTION_SCHEMES, type EncryptionScheme, type KeyAssignment } from '../protect/model.js';
-import type { ProtectionSettings } from '../protect/signalling.js';
-import { decodeBase64 } from '../util/base64.js';
+import { parseWidevinePsshOption, type ProtectionSettings } from '../protect/signalling.js';
 import { encryptionAsked, type ProtectionCliOptions } from './options.js';
 
 /**
@@ -39,7 +38,7 @@ export async function readProtection(opts: ProtectionCliOptions, signal?: AbortS
   checkAssignments(keys);
   if (opts.playreadyLaUrl !== undefined) settings.playReadyLaUrl = parseUrl('--playready-la-url', opts.playreadyLaUrl, /^https?:$/);
   if (opts.fairplayKeyUri !== undefined) settings.fairPlayUri = parseUrl('--fairplay-key-uri', opts.fairplayKeyUri, /^skd:$/);
-  if (opts.widevinePssh !== undefined) settings.widevinePssh = parseBase64Option('--widevine-pssh', opts.widevinePssh);
+  if (opts.widevinePssh !== undefined) settings.widevinePssh = parseWidevinePsshOption(opts.widevinePssh);
   return { signal: settings, keys, ...(opts.psshInInit === true && { psshInInit: true }) };
 }
 
@@ -61,10 +60,4 @@ function parseUrl(option: string, value: string, protocol: RegExp): string {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `${option} must be an absolute ${protocol.source.replace(/[\\^$:]/g, '').replace('https?', 'http(s)')}: URL, got '${value}'`);
   }
   return value;
-}
-
-function parseBase64Option(option: string, value: string): Uint8Array {
-  const text = value.trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, `${option} takes the pssh box in base64 (standard alphabet, padded), as the key server gave it`);
-  return decodeBase64(text).slice();
 }

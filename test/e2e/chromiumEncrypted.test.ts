@@ -34,12 +34,11 @@ test("dash.js plays smoothpub's cenc DASH and Shaka Packager's with Clear Key in
   const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-clearkey-'));
   t.after(() => rm(tmp, { recursive: true, force: true }));
   const ours = join(tmp, 'ours', 'video.ism');
-  // The init segments carry the W3C common pssh (--pssh-in-init): dash.js takes the KID from it.
   await packagePresentation({
     inputs: set.inputs,
     outDir: ours,
     formats: ['smooth', 'dash'],
-    protection: { signal: { scheme: 'cenc' }, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }], psshInInit: true },
+    protection: { signal: { scheme: 'cenc' }, keys: [{ key: { kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') } }] },
   });
   const theirs = join(tmp, 'shaka');
   await runShakaPackager(

@@ -13,7 +13,6 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { FORMATS } from '../../src/formats/model.js';
 import { initKey } from '../../src/formats/names.js';
 import { createOrigin } from '../../src/origin/nodeOrigin.js';
-import { nodeProtection } from '../../src/origin/nodeProtection.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import type { PresentationProtection } from '../../src/plan/protectionSettings.js';
 import type { EncryptionScheme } from '../../src/protect/model.js';
@@ -130,7 +129,7 @@ test('publish --key uploads and serve --key answers (whole and by range) the byt
     await az?.stop();
   }
 
-  const origin = createOrigin({ root: join(fixtures, 'clean'), protection: nodeProtection(settings('cenc')) });
+  const origin = createOrigin({ root: join(fixtures, 'clean'), protection: settings('cenc') });
   try {
     for (const key of keys) {
       const expected = await readFile(join(dir, key));
