@@ -167,3 +167,15 @@ test("Shaka Packager decrypts every level of smoothpub's cenc and cbcs output to
     }
   }
 });
+
+test('publish --all --key encrypts every presentation of a library with the same bytes as package --key', { timeout: 120_000 }, async () => {
+  const dest = join(tmp, 'library-out');
+  const r = await runCli(['publish', '--all', join(fixtures, 'clean'), dest, '--formats', 'smooth,dash,hls', '--key', `${KID}:${KEY}`, '--json'], cliEnv());
+  assert.equal(r.code, 0, describeRun(r));
+  assert.deepEqual(leakedSecrets([r.stdout, r.stderr], [KEY, KEY_BASE64, KEY_BASE64URL]), []);
+  const levels = await levelsOf(out.cenc);
+  for (const key of levels.flatMap((l) => [l.init, ...l.fragments]).concat(['Manifest', 'manifest.mpd', 'master.m3u8'])) {
+    const [published, packaged] = await Promise.all([readFile(join(dest, 'clean.ism', key)), readFile(join(out.cenc, key))]);
+    assert.ok(published.equals(packaged), `${key}: the library's presentation has the packaged bytes`);
+  }
+});
