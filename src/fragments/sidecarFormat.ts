@@ -1,4 +1,6 @@
 import type { AvcC } from '../bmff/avcc.js';
+import { Cursor } from '../bmff/cursor.js';
+import { readHvcC } from '../bmff/hvcc.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { Esds } from '../bmff/esds.js';
@@ -174,6 +176,7 @@ function encodeSampleEntry(e: SampleEntry): unknown {
   const out: Record<string, unknown> = { ...e };
   if (e.avcC) out['avcC'] = { ...e.avcC, sps: e.avcC.sps.map(base64), pps: e.avcC.pps.map(base64) };
   if (e.esds) out['esds'] = { ...e.esds, decoderSpecificInfo: base64(e.esds.decoderSpecificInfo) };
+  if (e.hvcC) out['hvcC'] = { record: base64(e.hvcC.record) };
   return out;
 }
 
@@ -363,6 +366,14 @@ function decodeSampleEntry(e: Record<string, unknown>): SampleEntry {
       decoderSpecificInfo: bytesOf(s['decoderSpecificInfo']),
     };
     out.esds = esds;
+  }
+  if (e['hvcC'] !== undefined) {
+    const bytes = bytesOf(record(e['hvcC'])['record']);
+    try {
+      out.hvcC = readHvcC(new Cursor(bytes, 0, 'hvcC'));
+    } catch {
+      throw new Invalid('expected an HEVC decoder configuration record');
+    }
   }
   if (e['pasp'] !== undefined) {
     const p = record(e['pasp']);
