@@ -60,6 +60,8 @@ export const ErrorCode = {
   BAD_PLAYREADY_HEADER: 'protect.bad-playready-header',
   /** Protection settings no format can signal as asked (FairPlay with cenc). */
   BAD_PROTECTION: 'protect.bad-protection',
+  /** A protected presentation asked of something that cannot carry it (remux, a sidecar index). */
+  PROTECTED_UNSUPPORTED: 'protect.unsupported',
   /** A video sample whose NAL units cannot be walked or whose slice header cannot be parsed, so its clear ranges are unknown. */
   ENCRYPT_BAD_SAMPLE: 'encrypt.bad-sample',
 } as const;

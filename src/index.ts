@@ -54,6 +54,8 @@ export type { HlsByteRange, HlsKey, HlsMap, HlsMediaPlaylist, HlsMultivariantPla
 export type { AttributeList, AttributeValue } from './formats/hls/attributeList.js';
 export { checkHlsRules, type HlsProblem, type HlsRule } from './formats/hls/checkHlsRules.js';
 export { parseKeyOption, keysForTracks } from './protect/keys.js';
+export { protectPresentation, type ProtectOptions } from './plan/protectPresentation.js';
+export type { PresentationProtection, AppliedProtection, EncryptionSummary } from './plan/protectionSettings.js';
 export { readCpix, loadCpix, keyAssignmentsFromCpix, type CpixDocument, type CpixContentKey, type CpixDrmSystem, type CpixUsageRule } from './protect/cpix.js';
 export { writePlayReadyObject, readPlayReadyObject, playReadyChecksum, type PlayReadyHeader, type PlayReadyObjectOptions } from './protect/playReady.js';
 export { writeWidevinePsshData, readWidevinePsshData, type WidevinePsshData } from './protect/widevine.js';

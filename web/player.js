@@ -18,9 +18,12 @@
 //   audio=<lang>     preferred audio language (Smooth StreamIndex Language, DASH AdaptationSet
 //                    lang, HLS EXT-X-MEDIA LANGUAGE), e.g. fra
 //   autoplay=0       do not start playing on load
+//   clearkey=<kid>:<key>  play encrypted DASH with W3C Clear Key (org.w3.clearkey) in dash.js,
+//                    KID and key as 32 hex digits: for testing `package --key` output only
+//                    (a real deployment gets its keys from a licence server, never the URL)
 // Tests read state through window.smoothpubStats() and drive it with window.smoothpubSetQuality(),
 // window.smoothpubSetAudioLanguage() and window.smoothpubSetFormat().
-/* global URLSearchParams, location, history, fetch, Option, Hls */
+/* global URLSearchParams, location, history, fetch, Option, Hls, btoa */
 'use strict';
 
 (function () {
@@ -45,6 +48,13 @@
   const fastSwitch = params.get('fastswitch') !== '0';
   const audioParam = params.get('audio') || null;
   const autoplay = params.get('autoplay') !== '0';
+  const clearKey = params.get('clearkey') || null;
+
+  /** Hex to unpadded base64url, as Clear Key's JSON Web Keys write KIDs and keys. */
+  function base64url(hex) {
+    const bytes = (hex.match(/[0-9a-f]{2}/gi) || []).map((h) => parseInt(h, 16));
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
 
   function documentName(url) {
     return decodeURIComponent(new URL(url).pathname.split('/').pop() || '');
@@ -221,6 +231,10 @@
 
     // Initial track settings need an initialized player but must precede the source.
     player.initialize(video, null, autoplay);
+    if (clearKey) {
+      const [kid, key] = clearKey.split(':');
+      player.setProtectionData({ 'org.w3.clearkey': { clearkeys: { [base64url(kid || '')]: base64url(key || '') } } });
+    }
     if (state.audioLanguage) player.setInitialMediaSettingsFor('audio', { lang: state.audioLanguage });
     // A format switch goes on where the previous format was.
     if (state.startTime > 0) player.attachSource(state.url, state.startTime);

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ManifestTimeline } from '../plan/buildPresentation.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
@@ -105,4 +106,41 @@ export function parseFormats(value: string): Format[] {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `--formats takes a comma-separated list of ${FORMATS.join(', ')}, got '${value}'`);
   }
   return FORMATS.filter((f) => asked.includes(f));
+}
+
+/** The encryption options of package, publish and serve, as commander gives them. Secrets: never print them. */
+export interface ProtectionCliOptions {
+  key?: string[];
+  cpix?: string;
+  encryptionScheme?: string;
+  playreadyLaUrl?: string;
+  widevinePssh?: string;
+  fairplayKeyUri?: string;
+  psshInInit?: boolean;
+}
+
+/** What each protection option says in --help: one table, so every command says the same. */
+export const PROTECTION_OPTIONS = [
+  ['--key <[type=]kid:key>', 'encrypt with this content key (repeatable): KID and AES-128 key as 32 hex digits or base64; video=, audio= for one track type. Turns encryption on'],
+  ['--cpix <file|url>', 'content keys (and DRM system data) from a CPIX 2.3 document: a file or an http(s) URL. Turns encryption on'],
+  ['--encryption-scheme <scheme>', 'Common Encryption scheme: cenc (AES-CTR; PlayReady, Widevine) or cbcs (AES-CBC 1:9 pattern; FairPlay, recent PlayReady and Widevine)', 'cenc'],
+  ['--playready-la-url <url>', 'PlayReady license server URL, written into the PlayReady header (LA_URL)'],
+  ['--widevine-pssh <base64>', 'Widevine pssh data (base64) from your key server, signalled as it is; default: made from the KIDs'],
+  ['--fairplay-key-uri <skd://...>', 'FairPlay key URI for the HLS playlists (needs --encryption-scheme cbcs)'],
+  ['--pssh-in-init', 'also put the pssh boxes in every DASH/HLS init segment (by default they are in the MPD and playlists only)'],
+] as const;
+
+/** Adds the encryption options (PROTECTION_OPTIONS) to a command; `--key` collects every value given. */
+export function addProtectionOptions(command: Command): Command {
+  for (const [flags, description, defaultValue] of PROTECTION_OPTIONS) {
+    if (flags.startsWith('--key ')) command.option(flags, description, (value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    else if (defaultValue !== undefined) command.option(flags, description, defaultValue);
+    else command.option(flags, description);
+  }
+  return command;
+}
+
+/** Whether any option that turns encryption on (a key, a CPIX document) was given. */
+export function encryptionAsked(opts: ProtectionCliOptions): boolean {
+  return (opts.key?.length ?? 0) > 0 || opts.cpix !== undefined;
 }

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { diagnostic, printEvent } from './events.js';
-import { parseFourCC, parseFragmentDuration, parseFormats, parseManifestTimeline, parsePort, parsePositiveInt, storeLocation } from './options.js';
+import { parseFourCC, parseFragmentDuration, parseFormats, parseManifestTimeline, parsePort, parsePositiveInt, storeLocation, type ProtectionCliOptions } from './options.js';
 
 /** `serve`'s options as commander gives them (strings): what a worker gets from the primary, too. */
-export interface ServeCliOptions {
+export interface ServeCliOptions extends ProtectionCliOptions {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
@@ -63,6 +63,9 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
   const { openOriginRoot } = await import('../origin/openOriginRoot.js');
   const { errorOutcome } = await import('../origin/errorStatus.js');
   const { createOriginServer } = await import('../origin/nodeAdapter.js');
+  const { readProtection } = await import('./readProtection.js');
+  const { nodeProtection } = await import('../origin/nodeProtection.js');
+  const protection = await readProtection(opts, signal);
   const { listen } = await import('../http/listen.js');
   const { port, manifestTimeline, cache, recheck, formats, fragmentDuration, fourCC } = parseServeOptions(opts);
   const originRoot = await openOriginRoot(root, {
@@ -82,6 +85,7 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
     notFoundCacheControl: opts.notFoundCacheControl,
     cors: opts.cors,
     maxCachedPresentations: cache,
+    ...(protection && { protection: nodeProtection(protection) }),
     onError: (e, request) => {
       const { code, status } = errorOutcome(e);
       const message = e instanceof Error ? e.message : String(e);

@@ -1,6 +1,7 @@
 import type { AvcC } from '../bmff/avcc.js';
 import { Cursor } from '../bmff/cursor.js';
 import { readHvcC } from '../bmff/hvcc.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { Esds } from '../bmff/esds.js';
 import type { SampleEntry } from '../bmff/stsd.js';
@@ -142,6 +143,8 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
   if (t.samples) out.samples = encodeSamples(t.samples, mark);
   const built: [number, string, number[]][] = [];
   t.fragments.forEach((f, i) => {
+    // A sidecar is an index of the clear source, kept beside it: never a key, never a protected fragment.
+    if (f.built?.encryption) throw new SmoothpubError(ErrorCode.PROTECTED_UNSUPPORTED, 'a protected fragment cannot go into a sidecar index: index the clear source', { file: t.file, trackId: t.trackId, offset: f.offset });
     if (f.built) built.push([i, base64(f.built.head()), f.built.runs().flatMap((r) => [r.offset, r.size])]);
   });
   if (built.length > 0) out.built = built;

@@ -18,7 +18,9 @@ import { sendEntity } from './sendEntity.js';
 import { DEFAULT_READ_CHUNK } from './sourceStream.js';
 import { toResponse, type OriginReply, type RequestLike } from './reply.js';
 import type { OriginRoot } from './originRoot.js';
-import { fragmentParts, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
+import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
+import type { OriginProtection } from './originProtection.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { ByteSource } from '../source/source.js';
 import { StoreError } from '../stores/store.js';
@@ -51,6 +53,12 @@ export interface OriginOptions extends PresentationOptions {
    * a fragment are one URL); `smooth` alone serves the sources' bytes as they are.
    */
   formats?: readonly Format[];
+  /**
+   * Encrypt every fragment with these keys (Common Encryption) and signal them in the
+   * Manifest, MPD and playlists. Each presentation is read whole once when it is loaded
+   * (the sample layout of every fragment); each fragment is built in memory when asked.
+   */
+  protection?: OriginProtection;
 }
 
 export type OriginHandler = (request: Request) => Promise<Response>;
@@ -73,6 +81,7 @@ interface OriginState {
   formats: readonly Format[];
   /** Add a tfdt to fragments without one (DASH or HLS answered). */
   tfdt: boolean;
+  protection?: OriginProtection;
 }
 
 const STARTED = Date.now();
@@ -94,6 +103,7 @@ export function createOrigin(opts: OriginOptions): Origin {
         ...(opts.fragmentDuration !== undefined && { fragmentDuration: opts.fragmentDuration }),
         ...(opts.manifestTimeline !== undefined && { manifestTimeline: opts.manifestTimeline }),
         ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
+        ...(opts.protection && { protection: opts.protection }),
       }),
     ),
     fragmentCacheControl: opts.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL,
@@ -102,6 +112,7 @@ export function createOrigin(opts: OriginOptions): Origin {
     root,
     formats: opts.formats ?? FORMATS,
     tfdt: (opts.formats ?? FORMATS).some((f) => f !== 'smooth'),
+    ...(opts.protection && { protection: opts.protection }),
   };
   const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), formatObject(state), fragment(state)];
 
@@ -213,7 +224,14 @@ function fragment(state: OriginState): Handler {
       let size = fragmentSize;
       try {
         parts = fragmentParts({ offset, size, ...(built && { built }) });
-        if (state.tfdt) ({ parts, size } = await withDecodeTime(state, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
+        // A protected fragment (its tfdt already in) cannot be sent from its source as it is: built in memory, ranges cut from that.
+        if (built?.encryption) {
+          const bytes = await readFragmentBody(parts, (at, length) => src.read(at, length));
+          if (bytes.length < size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset });
+          const head = parts[0] instanceof Uint8Array ? parts[0].length : 0;
+          state.protection?.encryptPayload(bytes.subarray(head), built.encryption);
+          parts = [bytes];
+        } else if (state.tfdt) ({ parts, size } = await withDecodeTime(state, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
         if (info) {
           const first = parts[0]!;
           const head = first instanceof Uint8Array ? first : await src.read(first.offset, 16);

@@ -15,6 +15,11 @@ import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
 import { stampTag, type OriginRoot, type Stamp } from './originRoot.js';
 import { contentTag } from '../util/contentTag.js';
+import type { TrackEncryption } from '../protect/model.js';
+import { prepareFormats } from '../plan/prepareFormats.js';
+import type { OriginProtection } from './originProtection.js';
+import type { AppliedProtection } from '../plan/protectionSettings.js';
+import { initPsshOf } from '../plan/formatObjects.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -34,6 +39,8 @@ export interface ServedLevel {
   track: ServedTrack;
   /** The first fragment's own start, when it is before 0 (codec priming; announced as 0). */
   firstTime?: bigint;
+  /** A protected level: every `built` fragment is protected (and has its tfdt); the init segment is encrypted with this. */
+  encryption?: TrackEncryption;
 }
 
 /** What an init segment and the DASH/HLS documents need of a track. */
@@ -74,6 +81,9 @@ export interface ServedPresentation {
   presentation: Presentation;
   /** DASH and HLS documents and init segments, made on the first request for one (formatsOf). */
   formats?: Promise<ServedFormats>;
+  /** Served encrypted (serve --key): how, and the signalling made for the presentation's track types. */
+  protection?: OriginProtection;
+  signalling?: AppliedProtection['signalling'];
 }
 
 /** The DASH and HLS objects of a presentation, in memory (a few KiB). */
@@ -100,6 +110,12 @@ export interface ServedDocument {
 
 export interface LoadServedOptions extends PresentationOptions {
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
+  /**
+   * Encrypt every fragment: the presentation is prepared and protected when loaded
+   * (prepareFormats, protectPresentation: every fragment's samples read once to lay out
+   * its sample encryption), each payload encrypted as it is sent.
+   */
+  protection?: OriginProtection;
 }
 
 const MAX_ISM_BYTES = 1 << 20;
@@ -136,7 +152,15 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     indexes.set(file, index);
     sources.set(file, stamp);
   }
-  const built = buildPresentation(selectTracks(entries, indexes), options);
+  let built = buildPresentation(selectTracks(entries, indexes), options);
+  if (options.protection) {
+    const open = async (file: string) => {
+      const src = await root.open(file, sources.get(file)!);
+      if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while it was being protected; retry', { file });
+      return src;
+    };
+    built = await options.protection.protect(await prepareFormats(built, { open }), { open });
+  }
   const manifest = new TextEncoder().encode(writePresentationManifest(built));
   const streams = new Map<string, ServedStream>();
   for (const s of built.presentation.streams) {
@@ -158,6 +182,8 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     streams,
     checkedAt: Date.now(),
     presentation: built.presentation,
+    ...(options.protection && { protection: options.protection }),
+    ...(built.protection && { signalling: built.protection.signalling }),
   };
 }
 
@@ -182,6 +208,7 @@ function compactLevel(level: LevelBinding): ServedLevel {
     },
   };
   if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);
+  if (level.encryption) served.encryption = level.encryption;
   const first = fragments[0];
   if (first && first.time < 0n) served.firstTime = first.time;
   return served;
@@ -209,7 +236,8 @@ async function makeFormats(root: OriginRoot, p: ServedPresentation): Promise<Ser
       try {
         const key = initKey(stream.name, q.bitrate);
         const setup = await readTrackSetup(src, level.track.trackId);
-        const data = new Uint8Array(cmafInitSegment({ ...level.track, fragments: [{ duration: level.track.duration }] }, setup, stream.language ?? level.track.language));
+        const clear = cmafInitSegment({ ...level.track, fragments: [{ duration: level.track.duration }] }, setup, stream.language ?? level.track.language);
+        const data = new Uint8Array(level.encryption && p.protection ? p.protection.protectInitSegment(clear, level.encryption, initPsshOf(p.signalling && { settings: p.protection.settings, signalling: p.signalling }, level.track.kind)) : clear);
         out.inits.set(key, { data, etag: etagOf('i', data) });
         out.trexDefaults.set(key, setup.trex?.defaultSampleDuration ?? 0);
         if (level.track.kind === 'video') {
@@ -247,7 +275,7 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
     }
   }
   const documents = new Map<string, ServedDocument>();
-  for (const doc of formatDocuments({ presentation: p.presentation, levels }, ['dash', 'hls'])) {
+  for (const doc of formatDocuments({ presentation: p.presentation, levels, ...(p.signalling && { protection: p.signalling.format }) }, ['dash', 'hls'])) {
     const data = new TextEncoder().encode(doc.text);
     documents.set(doc.keys[0]!, { data, contentType: doc.contentType, etag: etagOf('d', data) });
   }
@@ -257,7 +285,10 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
 
 function generationOf(id: string, stamp: Stamp, sources: Map<string, Stamp>, options: LoadServedOptions): string {
   const files = [[id, stampTag(stamp)], ...[...sources].map(([file, s]) => [file, stampTag(s)])];
-  const shaping = [options.fourCC, options.fragmentDuration, options.manifestTimeline].map(String);
+  // The keys shape every protected byte: hashed in with the rest, never kept as they are.
+  const settings = options.protection?.settings;
+  const protection = settings && [settings.signal.scheme, settings.keys.map((k) => [k.trackType, [...k.key.kid], [...k.key.key]])];
+  const shaping = [options.fourCC, options.fragmentDuration, options.manifestTimeline, JSON.stringify(protection)].map(String);
   return contentTag(new TextEncoder().encode(JSON.stringify([files, shaping])));
 }
 

@@ -4,6 +4,8 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { piecesOf, spanOf, type FragmentPart } from '../fragments/fragmentParts.js';
 import { readFdAtSync } from '../source/readAt.js';
 import { copyRangeSync } from '../source/copyRange.js';
+import type { PayloadEncryption } from '../protect/model.js';
+import { encryptPayload } from '../protect/encryptPayload.js';
 
 /** One object as the main thread hands it to a writer thread: its parts already built. */
 export interface WireObject {
@@ -12,6 +14,8 @@ export interface WireObject {
   /** The source file the parts' runs are read from (absent when every part is bytes). */
   file?: string;
   parts: FragmentPart[];
+  /** A protected fragment: `parts` are its head, then the payload's runs, which are encrypted by this before they are written. */
+  encryption?: PayloadEncryption;
 }
 
 const BUFFER_SIZE = 1024 * 1024;
@@ -77,6 +81,10 @@ export class FolderWriter {
       return;
     }
     const from = this.source(obj.file);
+    if (obj.encryption) {
+      this.writeEncrypted(obj, obj.file, obj.encryption, from, out);
+      return;
+    }
     const span = spanOf(obj.parts);
     if (span !== undefined) {
       const bytes = span.size <= this.buffer.length ? this.buffer.subarray(0, span.size) : new Uint8Array(span.size);
@@ -93,6 +101,26 @@ export class FolderWriter {
         at += part.size;
       }
     }
+  }
+
+  /**
+   * A protected fragment: its payload read into memory (it cannot be copied in the kernel
+   * as it is), encrypted in place, written after the head with one writev.
+   */
+  private writeEncrypted(obj: WireObject, file: string, encryption: PayloadEncryption, from: number, out: number): void {
+    const [head, ...runs] = obj.parts;
+    const size = runs.reduce((n, r) => n + (r instanceof Uint8Array ? r.length : r.size), 0);
+    const payload = size <= this.buffer.length ? this.buffer.subarray(0, size) : new Uint8Array(size);
+    let at = 0;
+    for (const r of runs) {
+      if (r instanceof Uint8Array) payload.set(r, at);
+      else if (readFdAtSync(from, r.offset, payload.subarray(at, at + r.size)) < r.size) {
+        throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed during the run?', { file, offset: r.offset });
+      }
+      at += r instanceof Uint8Array ? r.length : r.size;
+    }
+    encryptPayload(payload, encryption);
+    writevAll(out, [expectBytes(head ?? new Uint8Array(0), obj.key), payload]);
   }
 
   private source(file: string): number {

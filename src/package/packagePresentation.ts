@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
-import { buildPlan } from '../plan/buildPlan.js';
+import { buildPlan, levelFragmentObjects } from '../plan/buildPlan.js';
+import type { BuiltPresentation, LevelBinding } from '../plan/buildPresentation.js';
 import { loadPresentation, type LoadOptions, type ReadySources } from '../plan/loadPresentation.js';
 import { presentationWarnings } from '../plan/presentationWarnings.js';
 import type { Presentation } from '../smooth/model.js';
@@ -11,6 +12,7 @@ import type { TrackIndex } from '../fragments/types.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
 import { blockingLocalAccess } from '../source/sourceAccess.js';
+import { encryptionSummary, type EncryptionSummary } from '../plan/protectionSettings.js';
 
 export interface PackageOptions extends LoadOptions {
   inputs: string[];
@@ -31,6 +33,8 @@ export interface PackageResult {
   presentation: Presentation;
   /** What the user should know about the presentation (see BuiltPresentation.warnings). */
   warnings: SmoothpubWarning[];
+  /** A protected presentation: its scheme and key IDs (never the keys). */
+  encryption?: EncryptionSummary;
 }
 
 /**
@@ -48,9 +52,11 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   // Local files are read with blocking calls, one source after the other, so the
   // fragments of each are written (earlyFragments) while the next is indexed; with DASH
   // or HLS each with its tfdt, made there once and taken as it is by prepareFormats.
+  // Protected fragments are made once the whole presentation is known (protectPresentation),
+  // a level at a time, and written as each level is done (onLevelProtected).
   const local = opts.files === undefined;
-  const decodeTimes = needsFormatMedia(opts.formats) ? new Map<TrackIndex, TrackIndex>() : undefined;
-  const early = local ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
+  const decodeTimes = needsFormatMedia(opts.formats) && !opts.protection ? new Map<TrackIndex, TrackIndex>() : undefined;
+  const early = local && !opts.protection ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
   return buildFolderAtomically(
     outDir,
     async (temp) => {
@@ -61,10 +67,13 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
           ...(local && { files: blockingLocalAccess, indexConcurrency: 1 }),
           ...(early && { onSourceReady: async (ready: ReadySources) => writing.sendEarly(await early(ready)) }),
           ...(decodeTimes && { decodeTimes }),
+          // Each level's protected fragments are written while the next level is protected.
+          ...(opts.protection && { onLevelProtected: (b: BuiltPresentation, level: LevelBinding) => writing.sendEarly(levelFragmentObjects(b, level)) }),
         });
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);
-        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded) };
+        const encryption = loaded.protection && encryptionSummary(loaded.protection);
+        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded), ...(encryption && { encryption }) };
       } catch (e) {
         writing.abort(e as Error);
         throw e;

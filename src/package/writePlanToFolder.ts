@@ -185,5 +185,7 @@ function sameBody(planned: ObjectBody | undefined, early: ObjectBody): boolean {
 
 /** An object as a writer thread takes it: fragment heads built here, runs left to read there. */
 function toWire(obj: PlannedObject): WireObject {
-  return obj.body.kind === 'bytes' ? { key: obj.key, parts: [obj.body.data] } : { key: obj.key, file: obj.body.file, parts: fragmentParts(obj.body) };
+  if (obj.body.kind === 'bytes') return { key: obj.key, parts: [obj.body.data] };
+  const encryption = obj.body.built?.encryption;
+  return { key: obj.key, file: obj.body.file, parts: fragmentParts(obj.body), ...(encryption && { encryption }) };
 }

@@ -11,6 +11,8 @@ import type { TrackSetup } from '../fragments/readTrackSetup.js';
 import { announcedChunks, checkAligned } from './timeline.js';
 import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
 import { tfxdWarning } from '../fragments/tfxdWarning.js';
+import type { TrackEncryption } from '../protect/model.js';
+import type { AppliedProtection } from './protectionSettings.js';
 
 /** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
 export const TIME_SCALE = PRESENTATION_TIME_SCALE;
@@ -57,6 +59,8 @@ export interface LevelBinding {
   chunks: Chunk[];
   /** For DASH and HLS (prepareFormats): the init segment's setup and the frame rate. */
   media?: LevelMedia;
+  /** A protected level (protectPresentation): how its fragments and init segment are encrypted. */
+  encryption?: TrackEncryption;
 }
 
 /** A selected track left out because another level already carries the same media. */
@@ -74,6 +78,8 @@ export interface BuiltPresentation {
   duplicates: DuplicateTrack[];
   /** What the user should know about the presentation built (sources that say two things, fragments far from the duration asked for). */
   warnings: SmoothpubWarning[];
+  /** A protected presentation (protectPresentation): its keys and signalling. Secret: never serialise it. */
+  protection?: AppliedProtection;
 }
 
 interface Group {

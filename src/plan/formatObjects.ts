@@ -9,13 +9,17 @@ import type { TrackIndex } from '../fragments/types.js';
 import { CMAF_TRACK_ID, type Format, type FormatLevel, type FormatPresentation } from '../formats/model.js';
 import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE } from '../formats/names.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
+import { protectInitSegment } from '../protect/protectInitSegment.js';
+import type { KeyTrackType } from '../protect/model.js';
+import type { AppliedProtection } from './protectionSettings.js';
 import { fragmentContentType, type PlannedObject } from './plan.js';
 
 /** The DASH and HLS view of a built presentation (levels prepared by prepareFormats). */
-export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels'>): FormatPresentation {
+export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels' | 'protection'>): FormatPresentation {
   return {
     presentation: built.presentation,
     levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.media?.sizes ?? l.track.fragments.map((f) => f.size), l.media?.frameRate)),
+    ...(built.protection && { protection: built.protection.signalling.format }),
   };
 }
 
@@ -33,13 +37,23 @@ export function formatLevel(streamName: string, bitrate: number, track: Pick<Tra
   return out;
 }
 
-/** An init segment a level: `ftyp` + `moov` with `mvex`, the source's sample description, the presentation clock. */
-export function initSegmentOf(built: Pick<BuiltPresentation, 'presentation'>, level: LevelBinding): Uint8Array {
+/**
+ * An init segment a level: `ftyp` + `moov` with `mvex`, the source's sample description,
+ * the presentation clock; a protected level's as `encv`/`enca` with its `sinf` (and the
+ * presentation's `pssh` boxes).
+ */
+export function initSegmentOf(built: Pick<BuiltPresentation, 'presentation' | 'protection'>, level: LevelBinding): Uint8Array {
   if (!level.media) {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${level.streamName} ${level.bitrate} was not prepared for DASH/HLS`, { file: level.track.file, trackId: level.track.trackId });
   }
   const stream = built.presentation.streams.find((s) => s.name === level.streamName);
-  return cmafInitSegment(level.track, level.media.setup, stream?.language ?? level.track.language);
+  const init = cmafInitSegment(level.track, level.media.setup, stream?.language ?? level.track.language);
+  return level.encryption ? protectInitSegment(init, level.encryption, initPsshOf(built.protection, level.track.kind)) : init;
+}
+
+/** The `pssh` boxes a protected level's init segment carries: its track type's, with `--pssh-in-init` only. */
+export function initPsshOf(protection: AppliedProtection | undefined, kind: KeyTrackType): Uint8Array[] {
+  return protection?.settings.psshInInit === true ? (protection.signalling.initPssh[kind] ?? []) : [];
 }
 
 /**

@@ -9,6 +9,8 @@ import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
 import type { Format } from '../formats/model.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
+import { protectPresentation, type ProtectOptions } from './protectPresentation.js';
+import type { PresentationProtection } from './protectionSettings.js';
 import { labelIndex, toInputEntry } from './inputEntry.js';
 
 export { labelIndex, toInputEntry } from './inputEntry.js';
@@ -40,6 +42,19 @@ export interface LoadOptions extends PresentationOptions {
    * keyed by the track they were made from: prepareFormats takes them as they are.
    */
   decodeTimes?: ReadonlyMap<TrackIndex, TrackIndex>;
+  /**
+   * Encrypt every fragment (protectPresentation) with these keys. Implies the DASH/HLS
+   * preparation whatever the formats: every format gets the same protected fragments,
+   * each with its `tfdt`.
+   */
+  protection?: PresentationProtection;
+  /** With `protection`: called as each level is protected (protectPresentation's `onLevel`). */
+  onLevelProtected?: ProtectOptions['onLevel'];
+}
+
+/** Whether a load needs every fragment's `tfdt` and every level's init setup: DASH or HLS asked for, or encryption. */
+export function needsPreparation(options: Pick<LoadOptions, 'formats' | 'protection'>): boolean {
+  return needsFormatMedia(options.formats) || options.protection !== undefined;
 }
 
 /** What loadPresentation has ready part way: see LoadOptions.onSourceReady. */
@@ -72,7 +87,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     async (file) => {
       const src = await files.open(file);
       try {
-        const ix = labelIndex(await indexSource(src, { ...(options.signal && { signal: options.signal }), keepMoofs: needsFormatMedia(options.formats) }), file);
+        const ix = labelIndex(await indexSource(src, { ...(options.signal && { signal: options.signal }), keepMoofs: needsPreparation(options) }), file);
         options.onIndexed?.(ix);
         indexes.set(file, ix);
         retimed.set(file, await retimeSource(ix, src));
@@ -84,7 +99,9 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     options.signal,
   );
   let built = buildPresentation(selectTracks(entries, retimed), options);
-  if (needsFormatMedia(options.formats)) built = await prepareFormats(built, { open: (file) => files.open(file), ...(options.signal && { signal: options.signal }), ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
+  const signal = options.signal && { signal: options.signal };
+  if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
+  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 

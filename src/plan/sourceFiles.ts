@@ -5,7 +5,9 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ObjectBody } from './plan.js';
 import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import type { ByteSource } from '../source/source.js';
-import { fragmentParts, readFragmentBody, type FragmentPart } from '../fragments/fragmentParts.js';
+import { fragmentParts, type FragmentPart } from '../fragments/fragmentParts.js';
+import { readFragmentBytes } from '../fragments/readFragmentBytes.js';
+import type { BuiltFragment } from '../fragments/types.js';
 
 /** Bodies at most this large are read once into memory (hash + upload); larger ones stream twice. */
 export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
@@ -67,17 +69,17 @@ export class SourceFiles {
       return { size: data.length, md5: md5(data), open: () => data };
     }
     try {
-      if (body.built) return await this.loadBuilt(body.file, fragmentParts(body), body.size, body.offset);
+      if (body.built) return await this.loadBuilt(body.file, fragmentParts(body), body.built, body.size, body.offset);
       return await this.loadRange(body.file, body.offset, body.size);
     } finally {
       await this.used(body.file);
     }
   }
 
-  /** A built fragment is small (one fragment's samples): always loaded into memory. */
-  private async loadBuilt(file: string, parts: FragmentPart[], size: number, offset: number): Promise<LoadedBody> {
+  /** A built fragment is small (one fragment's samples): always loaded into memory, a protected one encrypted there. */
+  private async loadBuilt(file: string, parts: FragmentPart[], built: BuiltFragment, size: number, offset: number): Promise<LoadedBody> {
     const src = await this.handle(file);
-    const data = await readFragmentBody(parts, (offset, length) => src.read(offset, length));
+    const data = await readFragmentBytes(parts, built, (offset, length) => src.read(offset, length));
     if (data.length < size) throw shortRead(file, offset);
     return { size, md5: md5(data), open: () => data };
   }

@@ -5,6 +5,7 @@ import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { FoundPresentation } from '../plan/findPresentations.js';
 import { bodySize, type Plan } from '../plan/plan.js';
 import { planFromFolder } from '../plan/planFromFolder.js';
+import type { PresentationProtection } from '../plan/protectionSettings.js';
 import { createStore } from '../stores/createStore.js';
 import { parseDestination, type ParsedDestination } from '../stores/parseDestination.js';
 import { scopeStore } from '../stores/scopeStore.js';
@@ -65,6 +66,8 @@ export interface PublishLibraryOptions extends Omit<PublishOptions, 'onEvent' | 
   /** The blob service or S3 endpoint of a remote `source`; default `endpoint` when source and destination are the same kind of store. */
   sourceEndpoint?: string;
   onEvent?: (e: LibraryEvent) => void;
+  /** Encrypt every presentation's fragments on the way, with the same keys (sources only: a packaged one is refused). */
+  protection?: PresentationProtection;
 }
 
 /**
@@ -173,7 +176,12 @@ export async function publishLibrary(opts: PublishLibraryOptions): Promise<Libra
 
 /** A presentation's plan: a packaged folder as it is, or its sources indexed (local files, or read by range from the store). */
 function planOf(entry: FoundPresentation, library: LibrarySource, options: PlanInputsOptions): Promise<Plan> {
-  if (entry.kind === 'packaged') return planFromFolder(library.inputOf(entry.inputs[0]!), options);
+  if (entry.kind === 'packaged') {
+    if (options.protection) {
+      return Promise.reject(new SmoothpubError(ErrorCode.BAD_OPTION, 'a packaged presentation is published as it is and cannot be encrypted on the way: package it with the key', { file: entry.path }));
+    }
+    return planFromFolder(library.inputOf(entry.inputs[0]!), options);
+  }
   return planSources(entry.inputs.map((k) => library.inputOf(k)), { ...options, ...(library.files !== undefined && { files: library.files }) });
 }
 

@@ -8,6 +8,7 @@ import { presentationWarnings } from '../plan/presentationWarnings.js';
 import { createStore } from '../stores/createStore.js';
 import { parseDestination } from '../stores/parseDestination.js';
 import type { Store } from '../stores/store.js';
+import type { PresentationProtection } from '../plan/protectionSettings.js';
 import { DEFAULT_CONCURRENCY, publishPlan, type PublishOptions, type PublishSummary } from './publishPlan.js';
 
 export interface PublishPresentationOptions extends PublishOptions, PlanOptions, PresentationOptions {
@@ -21,6 +22,8 @@ export interface PublishPresentationOptions extends PublishOptions, PlanOptions,
   forcePathStyle?: boolean;
   /** Where Azure credentials are read from (default `process.env`); AWS uses its default chain. */
   env?: NodeJS.ProcessEnv;
+  /** Encrypt every fragment on the way (sources only: a packaged folder is published as it is). */
+  protection?: PresentationProtection;
 }
 
 export type PlanInputsOptions = PlanOptions & LoadOptions & { onWarning?: (w: SmoothpubWarning) => void };
@@ -28,7 +31,12 @@ export type PlanInputsOptions = PlanOptions & LoadOptions & { onWarning?: (w: Sm
 /** The plan for some inputs: a packaged folder as it is, or sources indexed afresh. */
 export async function planInputs(inputs: string[], options: PlanInputsOptions = {}): Promise<Plan> {
   const only = inputs[0];
-  if (options.files === undefined && inputs.length === 1 && only !== undefined && (await isPresentationFolder(only))) return planFromFolder(only, options);
+  if (options.files === undefined && inputs.length === 1 && only !== undefined && (await isPresentationFolder(only))) {
+    if (options.protection) {
+      throw new SmoothpubError(ErrorCode.BAD_OPTION, 'a packaged folder is published as it is and cannot be encrypted on the way: publish its sources with the key, or package them with it first', { file: only });
+    }
+    return planFromFolder(only, options);
+  }
   return planSources(inputs, options);
 }
 

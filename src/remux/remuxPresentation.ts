@@ -52,6 +52,9 @@ export interface RemuxResult {
  * moved into place at the end, the `.ism` last: a failed run leaves nothing behind.
  */
 export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult> {
+  if (opts.protection) {
+    throw new SmoothpubError(ErrorCode.PROTECTED_UNSUPPORTED, 'remux writes clear .ismv files and cannot encrypt them: package or publish the sources with the key instead');
+  }
   const { dir, name } = resolveOutput(opts.output);
   if (name === '' || name === '.' || name === '..') {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `cannot name a presentation after ${JSON.stringify(opts.output)}: give a folder or <name>.ism`);

@@ -21,6 +21,8 @@ export interface ChromiumPlayOptions {
    * (default: the language of the second audio track listed).
    */
   switchAudio?: { start?: string; to?: string };
+  /** Encrypted DASH: the Clear Key (org.w3.clearkey) KID and key, 32 hex digits each. */
+  clearKey?: { kid: string; key: string };
   /** Playback rate (default 2: the tests need not watch in real time). */
   rate?: number;
   timeoutMs?: number;
@@ -101,6 +103,7 @@ export async function playInChromium(browser: Browser, opts: ChromiumPlayOptions
       url.searchParams.set('fastswitch', '0');
     }
     if (opts.switchAudio?.start !== undefined) url.searchParams.set('audio', opts.switchAudio.start);
+    if (opts.clearKey !== undefined) url.searchParams.set('clearkey', `${opts.clearKey.kid}:${opts.clearKey.key}`);
     await page.goto(url.href);
     const timeoutMs = opts.timeoutMs ?? 60_000;
 

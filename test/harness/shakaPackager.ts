@@ -27,6 +27,8 @@ export interface ShakaOptions {
   /** Also write an HLS multivariant playlist of this name beside the MPD. */
   hlsMaster?: string;
   timeoutSeconds?: number;
+  /** Raw-key Common Encryption of every segment (`--enable_raw_key_encryption`, no clear lead). */
+  encryption?: { scheme: 'cenc' | 'cbcs'; kid: string; key: string };
 }
 
 export interface ShakaOutput extends RunResult {
@@ -56,6 +58,9 @@ export async function runShakaPackager(binary: string, streams: ShakaStream[], o
   const mpd = join(outDir, 'manifest.mpd');
   args.push('--segment_duration', String(options.segmentDuration ?? 2), '--generate_static_live_mpd', '--mpd_output', mpd);
   if (options.hlsMaster !== undefined) args.push('--hls_master_playlist_output', join(outDir, options.hlsMaster), '--hls_playlist_type', 'VOD');
+  const e = options.encryption;
+  // CommonSystem: a W3C common pssh and its ContentProtection, what Clear Key players look for.
+  if (e) args.push('--enable_raw_key_encryption', '--keys', `label=:key_id=${e.kid}:key=${e.key}`, '--protection_scheme', e.scheme, '--clear_lead', '0', '--protection_systems', 'CommonSystem');
   const r = await run(binary, args, options.timeoutSeconds ?? 120);
   if (r.code !== 0) throw new Error(`${basename(binary)} exited ${r.code}: ${r.stderr.split('\n').filter((l) => !l.startsWith('I')).join('\n')}`);
   const out: ShakaOutput = { ...r, mpd };

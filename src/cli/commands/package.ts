@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { addProtectionOptions, type ProtectionCliOptions, FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
 import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -7,7 +7,7 @@ import { formatBytes } from '../output.js';
 /** Writer threads cost about 8 MB each; past a handful a local disk gains nothing. */
 const MAX_WRITER_THREADS = 16;
 
-interface PackageCliOptions {
+interface PackageCliOptions extends ProtectionCliOptions {
   output: string;
   policy?: boolean;
   force?: boolean;
@@ -21,7 +21,7 @@ interface PackageCliOptions {
 }
 
 export function registerPackage(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('package')
     .description('write a static Smooth Streaming presentation folder: Manifest + QualityLevels(b)/Fragments(name=t)')
     .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
@@ -34,18 +34,21 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addProtectionOptions(command)
     .addHelpText(
       'after',
-      '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls',
+      '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nWith --key or --cpix every fragment is encrypted (Common Encryption, the same protected\ncopy for every format) and the Manifest, MPD and playlists signal PlayReady, Widevine\n(and FairPlay with cbcs).\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls --key <kid>:<key> --playready-la-url https://license.example/rightsmanager.asmx',
     )
     .action(async (inputs: string[], opts: PackageCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { packagePresentation } = await import('../../package/packagePresentation.js');
+      const { readProtection } = await import('../readProtection.js');
       await runWithProgress(
         { command: 'package', json: opts.json === true, progress: opts.progress },
-        (onProgress) =>
-          packagePresentation({
+        async (onProgress) => {
+          const protection = await readProtection(opts, signal);
+          return packagePresentation({
             inputs,
             outDir: opts.output,
             policy: opts.policy === true,
@@ -57,15 +60,19 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             formats: parseFormats(opts.formats),
             signal,
             onProgress,
-          }),
+            ...(protection && { protection }),
+          });
+        },
         {
           json: (result, seconds) => {
             reportWarnings(result.warnings, true);
-            return { outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest`, warnings: result.warnings };
+            return { outDir: result.outDir, objects: result.objects, bytes: result.bytes, seconds, manifest: `${result.outDir}/Manifest`, warnings: result.warnings, ...(result.encryption && { encryption: result.encryption }) };
           },
           text: (result, seconds) => {
             reportWarnings(result.warnings, false);
-            return `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\nmanifest: ${result.outDir}/Manifest\n`;
+            const kids = result.encryption && Object.entries(result.encryption.kids).map(([type, kid]) => `${type} KID ${kid}`).join(', ');
+            const encrypted = result.encryption ? `encrypted: ${result.encryption.scheme}, ${kids}\n` : '';
+            return `packaged ${result.objects} objects (${formatBytes(result.bytes)}) in ${seconds.toFixed(2)} s\n${encrypted}manifest: ${result.outDir}/Manifest\n`;
           },
         },
       );

@@ -19,10 +19,12 @@ import {
   parseManifestTimeline,
   parsePositiveInt,
   storeLocation,
-  FORMATS_OPTION, parseFormats } from '../options.js';
+  FORMATS_OPTION, parseFormats,
+  addProtectionOptions,
+  type ProtectionCliOptions } from '../options.js';
 import { formatBytes } from '../output.js';
 
-interface PublishCliOptions {
+interface PublishCliOptions extends ProtectionCliOptions {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
@@ -47,7 +49,7 @@ interface PublishCliOptions {
 }
 
 export function registerPublish(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('publish')
     .description('upload a presentation, or a whole library of them (--all, --list), to Azure Blob Storage, S3 or a folder: fragments first, the Manifest last, resumable')
     .argument('<inputs_and_dest...>', 'inputs (.ismv/.isma/.ism, or one packaged folder), then the destination; with --all or --list: the library, then the destination prefix')
@@ -71,7 +73,8 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addProtectionOptions(command)
     .addHelpText(
       'after',
       `
@@ -98,6 +101,10 @@ objects that are missing or differ (size + MD5). The Manifest goes last, after e
 fragment succeeded (and with --formats dash,hls the MPD and playlists just before it),
 so players never see a presentation with holes.
 
+With --key or --cpix the fragments are encrypted on the way (sources only: a packaged
+folder is uploaded as it is; package it with the key instead). With --all every
+presentation gets the same keys.
+
 Nothing of the owner's is taken away: --public keeps the container's stored access
 policies (and the SAS tokens made from them) and never lowers container-level access;
 --cors keeps every CORS rule and service setting; --policy keeps a different policy
@@ -113,6 +120,8 @@ Examples:
     .action(async (args: string[], opts: PublishCliOptions) => {
       if (opts.json) printStart('publish');
       if (args.length < 2) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'publish needs at least one input and a destination');
+      const { readProtection } = await import('../readProtection.js');
+      const protection = await readProtection(opts, signal);
       // One set of options for a presentation and for each presentation of a library.
       const common = {
         concurrency: parseConcurrency(opts.concurrency),
@@ -129,6 +138,7 @@ Examples:
         manifestCacheControl: opts.manifestCacheControl,
         ...(opts.cors !== undefined && { cors: opts.cors.split(',').map((s) => s.trim()).filter(Boolean) }),
         ...storeLocation(opts),
+        ...(protection && { protection }),
         signal,
       };
       if (opts.all === true || opts.list !== undefined) {

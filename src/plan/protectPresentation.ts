@@ -1,0 +1,138 @@
+import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
+import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
+import type { ByteRun, FragmentRef } from '../fragments/types.js';
+import type { KeyAssignment, TrackEncryption } from '../protect/model.js';
+import { protectFragment } from '../protect/protectFragment.js';
+import { trackEncryptionFor } from '../protect/trackEncryptionFor.js';
+import type { ByteSource } from '../source/source.js';
+import { runAll } from '../util/runAll.js';
+import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
+import type { PresentationProtection } from './protectionSettings.js';
+import { signallingFor } from '../protect/signalling.js';
+import type { KeyTrackType } from '../protect/model.js';
+
+export type { PresentationProtection } from './protectionSettings.js';
+
+export interface ProtectOptions {
+  /** Opens a source by the file name its tracks carry. */
+  open: (file: string) => Promise<ByteSource>;
+  /** Levels read at once; each reads its fragments one at a time, so memory holds a fragment a level. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /**
+   * Called as each level is protected, with the presentation as it was given (its streams
+   * and URLs are final) and the level protected: its fragments can be written while the
+   * next level is protected.
+   */
+  onLevel?: (built: BuiltPresentation, level: LevelBinding) => void | Promise<void>;
+}
+
+/**
+ * Every fragment of a prepared presentation (prepareFormats: each has its `tfdt`, so one
+ * protected copy serves Smooth, DASH and HLS) made a protected one: each level's key by
+ * its track type, its clear body read once to lay out the samples (protectFragment), and
+ * the FragmentRef replaced by a built one (the protected `moof` and `mdat` header, then
+ * the clear payload's source runs with how to encrypt them), its `size` the protected
+ * size. Nothing is encrypted here: whoever sends or writes the payload does
+ * (encryptPayload), so no payload is held in memory past its own fragment.
+ */
+export async function protectPresentation(built: BuiltPresentation, given: PresentationProtection, options: ProtectOptions): Promise<BuiltPresentation> {
+  // Plain copies of the keys: a node Buffer's slice() is a view, so code that copies a KID
+  // with slice() and changes the copy would change the caller's key.
+  const settings: PresentationProtection = { ...given, keys: given.keys.map(ownKeys) };
+  // The signalling first: a key missing for a track type, or FairPlay asked with cenc, fails before any read.
+  const keysByType: Partial<Record<KeyTrackType, { kid: Uint8Array; key: Uint8Array }>> = {};
+  for (const level of built.levels) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
+  const signalling = signallingFor(settings.signal, keysByType);
+  const levels: LevelBinding[] = built.levels.slice();
+  await runAll(
+    built.levels,
+    options.concurrency ?? 2,
+    async (level, i) => {
+      const assigned = keyFor(level, settings.keys);
+      const encryption = trackEncryptionFor({
+        kind: level.track.kind,
+        sampleEntry: level.track.sampleEntry,
+        scheme: settings.signal.scheme,
+        key: assigned.key,
+        // The level's Smooth URL names it: the same IVs on every run (package, serve, publish).
+        label: `${level.streamName}_${level.bitrate}`,
+        ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
+      });
+      const src = await options.open(level.track.file);
+      try {
+        const fragments = await protectFragments(level, encryption, src, options.signal);
+        const track = { ...level.track, fragments };
+        const sizes = fragments.map((f) => f.size);
+        levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
+        await options.onLevel?.(built, levels[i]!);
+      } catch (e) {
+        throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
+      } finally {
+        await src.close();
+      }
+    },
+    options.signal,
+  );
+  const presentation = signalling.smooth.length > 0 ? { ...built.presentation, protection: signalling.smooth } : built.presentation;
+  return { ...built, presentation, levels, protection: { settings, signalling } };
+}
+
+/** The key for a level: the one for its track type, else the one for every track. */
+export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'track'>, keys: readonly KeyAssignment[]): KeyAssignment {
+  const key = keys.find((k) => k.trackType === level.track.kind) ?? keys.find((k) => k.trackType === undefined);
+  if (key) return key;
+  throw new SmoothpubError(
+    ErrorCode.MISSING_KEY,
+    `no key for the ${level.track.kind} level ${level.streamName} ${level.bitrate}: give one for every track (--key <kid>:<key>) or for ${level.track.kind} (--key ${level.track.kind}=<kid>:<key>)`,
+    { file: level.track.file, trackId: level.track.trackId },
+  );
+}
+
+/** A level's fragments protected, one read at a time; sample ordinals run on across fragments (cenc IVs follow them). */
+async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<FragmentRef[]> {
+  const out: FragmentRef[] = [];
+  let samples = 0n;
+  // One buffer for the level's bodies, grown as needed: protectFragment keeps nothing of it.
+  let buffer = new Uint8Array(0);
+  for (const f of level.track.fragments) {
+    signal?.throwIfAborted();
+    const parts = fragmentParts(f);
+    if (buffer.length < f.size) buffer = new Uint8Array(Math.max(f.size, 2 * buffer.length));
+    const body = await readBodyInto(parts, src, buffer.subarray(0, f.size));
+    if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
+    const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
+    samples += BigInt(p.sampleCount);
+    const payloadSize = f.size - p.payloadStart;
+    const runs = sliceParts(parts, p.payloadStart, payloadSize).map((part): ByteRun => {
+      if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });
+      return part;
+    });
+    const { head, encryption: payload } = p;
+    out.push({ offset: f.offset, size: head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built: { head: () => head, runs: () => runs, encryption: payload } });
+  }
+  return out;
+}
+
+/** A body's parts read into `into` (its exact size); shorter when the source ends early. */
+async function readBodyInto(parts: FragmentPart[], src: ByteSource, into: Uint8Array): Promise<Uint8Array> {
+  if (!src.readInto) return readFragmentBody(parts, (offset, length) => src.read(offset, length));
+  let at = 0;
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      into.set(part, at);
+      at += part.length;
+      continue;
+    }
+    const got = await src.readInto(part.offset, into.subarray(at, at + part.size));
+    at += got;
+    if (got < part.size) break;
+  }
+  return into.subarray(0, at);
+}
+
+function ownKeys(a: KeyAssignment): KeyAssignment {
+  const out: KeyAssignment = { ...a, key: { kid: new Uint8Array(a.key.kid), key: new Uint8Array(a.key.key) } };
+  if (a.explicitIv) out.explicitIv = new Uint8Array(a.explicitIv);
+  return out;
+}
