@@ -30,7 +30,7 @@
 #           clean/audio.isma (key and KID below; see make_protected): Shaka Packager's CENC and
 #           cbcs fragmented MP4 (PlayReady and Widevine pssh in the moov), ffmpeg's
 #           -encryption_scheme cenc-aes-ctr ISMV (no per-fragment senc: undecryptable), and a
-#           PlayReady PIFF ISMV pair + .ism + .ismc built from the CENC output by
+#           PlayReady PIFF ISMV pair + .ism + .ismc (smoothpub's Manifest of the pair) built from the CENC output by
 #           test/harness/piffFixture.ts (no tool here writes PIFF). Only this set is rebuilt
 #           by `bash scripts/make-fixtures.sh protected` (needs npm ci: Shaka Packager, tsc).
 set -euo pipefail
@@ -218,7 +218,6 @@ make_protected() {
   npx tsc -p tsconfig.json
   node dist/test/harness/piffFixture.js "$O/cenc/video.mp4" "$O/piff/v120.ismv" --aux-info
   node dist/test/harness/piffFixture.js "$O/cenc/audio.mp4" "$O/piff/audio.isma"
-  node dist/test/harness/piffFixture.js --ismc "$O/piff/v120.ismv" "$O/piff/piff.ismc"
   {
     echo '<?xml version="1.0" encoding="utf-8"?>'
     echo '<smil xmlns="http://www.w3.org/2001/SMIL20/Language">'
@@ -233,6 +232,11 @@ make_protected() {
     echo '  </body>'
     echo '</smil>'
   } >"$O/piff/piff.ism"
+  # The client manifest IIS kept beside the .ism (piff.ismc): smoothpub's own Manifest of the
+  # pair, its <Protection> taken from the PIFF protection header in the moov.
+  rm -rf "$TMP/piff-package"
+  node bin/smoothpub.js package "$O/piff/piff.ism" -o "$TMP/piff-package" >/dev/null
+  cp "$TMP/piff-package/Manifest" "$O/piff/piff.ismc"
 }
 
 if [ "${1:-}" = protected ]; then

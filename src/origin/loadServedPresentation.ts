@@ -9,7 +9,9 @@ import type { Presentation } from '../smooth/model.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
-import { labelIndex, toInputEntry } from '../plan/inputEntry.js';
+import { clientManifestPath, labelIndex, toInputEntry } from '../plan/inputEntry.js';
+import { readManifest } from '../smooth/readManifest.js';
+import type { ProtectionHeader } from '../smooth/model.js';
 import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
@@ -115,13 +117,16 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
   const located = await root.locate(relativePath);
   if (located === undefined) return undefined;
   let entries: InputEntry[];
+  let clientManifestProtection: ProtectionHeader[] | undefined;
   if (located.kind === 'folder') {
     entries = located.media.map((file) => ({ file }));
   } else {
     const xml = await root.readText(located.id, MAX_ISM_BYTES);
     if (xml === undefined) return undefined;
     entries = [];
-    for (const e of readIsm(xml, located.id).entries.map(toInputEntry)) {
+    const ism = readIsm(xml, located.id);
+    clientManifestProtection = await readServedClientManifestProtection(root, clientManifestPath(located.id, ism.clientManifestRelativePath));
+    for (const e of ism.entries.map(toInputEntry)) {
       const id = await root.confine(e.file);
       if (id === undefined) return undefined;
       entries.push({ ...e, file: id });
@@ -136,7 +141,7 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     indexes.set(file, index);
     sources.set(file, stamp);
   }
-  const built = buildPresentation(selectTracks(entries, indexes), options);
+  const built = buildPresentation(selectTracks(entries, indexes), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
   const manifest = new TextEncoder().encode(writePresentationManifest(built));
   const streams = new Map<string, ServedStream>();
   for (const s of built.presentation.streams) {
@@ -316,4 +321,16 @@ export async function isCurrent(root: OriginRoot, p: ServedPresentation): Promis
   if (!checks.every(Boolean)) return false;
   p.checkedAt = Date.now();
   return true;
+}
+
+/** The `<Protection>` of the `.ismc` beside a served `.ism` (passthroughProtection), when there is one inside the root. */
+async function readServedClientManifestProtection(root: OriginRoot, path: string): Promise<ProtectionHeader[] | undefined> {
+  const id = await root.confine(path);
+  const xml = id === undefined ? undefined : await root.readText(id, MAX_ISM_BYTES);
+  if (id === undefined || xml === undefined) return undefined;
+  try {
+    return readManifest(xml).protection;
+  } catch (e) {
+    throw e instanceof SmoothpubError ? e.withContext({ file: id }) : e;
+  }
 }

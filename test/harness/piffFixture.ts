@@ -18,6 +18,7 @@ import { Cursor } from '../../src/bmff/cursor.js';
 import { readTfdt } from '../../src/bmff/tfdt.js';
 import { readTfhd, TFHD_DEFAULT_BASE_IS_MOOF, TFHD_DEFAULT_SAMPLE_DURATION } from '../../src/bmff/tfhd.js';
 import { readTrun } from '../../src/bmff/trun.js';
+import { readTrex } from '../../src/bmff/trex.js';
 import { writeTfxd } from '../../src/bmff/tfxd.js';
 import { box, uuidBox } from '../../src/bmff/writer.js';
 
@@ -32,13 +33,24 @@ export interface PiffOptions {
 
 export function buildPiff(input: Uint8Array, options: PiffOptions = {}): Uint8Array {
   const out: Uint8Array[] = [box('ftyp', ascii('isml'), u32(1), ascii('isml'), ascii('piff'), ascii('iso2'))];
+  let trexDuration = 0;
   for (const top of childBoxes(new Cursor(input, 0, 'file'), 'file')) {
-    if (top.type === 'moov') out.push(piffMoov(input, top));
-    else if (top.type === 'moof') out.push(piffMoof(input, top, options));
+    if (top.type === 'moov') {
+      trexDuration = trexDefaultDuration(input, top);
+      out.push(piffMoov(input, top));
+    } else if (top.type === 'moof') out.push(piffMoof(input, top, trexDuration, options));
     else if (top.type === 'mdat') out.push(raw(input, top));
     // ftyp (replaced), sidx (an index of the old moof sizes), free: dropped
   }
   return concat(out);
+}
+
+function trexDefaultDuration(input: Uint8Array, moov: Box): number {
+  for (const b of childBoxes(new Cursor(input, moov.payload.base, 'moov', moov.payload.pos, moov.payload.end), 'moov')) {
+    if (b.type !== 'mvex') continue;
+    for (const t of childBoxes(b.payload, 'mvex')) if (t.type === 'trex') return readTrex(t.payload).defaultSampleDuration;
+  }
+  return 0;
 }
 
 function piffMoov(input: Uint8Array, moov: Box): Uint8Array {
@@ -61,7 +73,7 @@ function piffMoov(input: Uint8Array, moov: Box): Uint8Array {
   return box('moov', ...children, header);
 }
 
-function piffMoof(input: Uint8Array, moof: Box, options: PiffOptions): Uint8Array {
+function piffMoof(input: Uint8Array, moof: Box, trexDuration: number, options: PiffOptions): Uint8Array {
   const mfhd: Uint8Array[] = [];
   let traf: Box | undefined;
   for (const b of childBoxes(moof.payload, 'moof')) {
@@ -86,8 +98,8 @@ function piffMoof(input: Uint8Array, moof: Box, options: PiffOptions): Uint8Arra
   tfhdBytes[11] = flags & 0xff;
   const time = readTfdt(need('tfdt').payload).baseMediaDecodeTime;
   const trun = readTrun(need('trun').payload);
-  const defaultDuration = tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION ? (tfhd.defaultSampleDuration ?? 0) : 0;
-  const duration = trun.samples.reduce((s, x) => s + BigInt(x.duration ?? defaultDuration), 0n);
+  const defaultDuration = tfhd.flags & TFHD_DEFAULT_SAMPLE_DURATION ? (tfhd.defaultSampleDuration ?? trexDuration) : trexDuration;
+  const duration = trun.samples.length === 0 ? BigInt(trun.sampleCount * defaultDuration) : trun.samples.reduce((s, x) => s + BigInt(x.duration ?? defaultDuration), 0n);
   const senc = need('senc');
   const sencPayload = raw(input, senc).subarray(senc.headerSize);
   const flagsOfSenc = sencPayload[3]!;
@@ -154,22 +166,8 @@ export function piffPlayReadyObject(file: Uint8Array): Uint8Array {
   throw new Error('no PIFF protection header box');
 }
 
-/**
- * A client Manifest as IIS kept it beside the `.ism`: only its Protection element matters to
- * smoothpub (the protection header of the presentation); the rest is the usual shape.
- */
-export function piffClientManifest(playReadyObject: Uint8Array): string {
-  const header = Buffer.from(playReadyObject).toString('base64');
-  return `<?xml version="1.0" encoding="utf-8"?>\n<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="80000000"><Protection><ProtectionHeader SystemID="9A04F079-9840-4286-AB92-E65BE0885F95">${header}</ProtectionHeader></Protection></SmoothStreamingMedia>\n`;
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  if (args[0] === '--ismc' && args[1] !== undefined && args[2] !== undefined) {
-    writeFileSync(args[2], piffClientManifest(piffPlayReadyObject(readFileSync(args[1]))));
-  } else {
-    const [input, output, ...rest] = args;
-    if (input === undefined || output === undefined) throw new Error('usage: piffFixture.js <in.mp4> <out.ismv> [--aux-info] | --ismc <piff.ismv> <out.ismc>');
-    writeFileSync(output, buildPiff(readFileSync(input), { auxInfo: rest.includes('--aux-info') }));
-  }
+  const [input, output, ...rest] = process.argv.slice(2);
+  if (input === undefined || output === undefined) throw new Error('usage: piffFixture.js <in.mp4> <out.ismv> [--aux-info]');
+  writeFileSync(output, buildPiff(readFileSync(input), { auxInfo: rest.includes('--aux-info') }));
 }
