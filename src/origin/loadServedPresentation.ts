@@ -39,7 +39,7 @@ export interface ServedLevel {
 }
 
 /** What an init segment and the DASH/HLS documents need of a track. */
-export interface ServedTrack extends Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry' | 'file' | 'language'> {
+export interface ServedTrack extends Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry' | 'file' | 'language' | 'protection'> {
   /** The sum of its fragments' durations. */
   duration: bigint;
 }
@@ -184,6 +184,7 @@ function compactLevel(level: LevelBinding): ServedLevel {
       duration: fragments.reduce((s, f) => s + f.duration, 0n),
       ...(track.width !== undefined && { width: track.width }),
       ...(track.height !== undefined && { height: track.height }),
+      ...(track.protection !== undefined && { protection: track.protection }),
     },
   };
   if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);

@@ -1,6 +1,7 @@
 import { childBoxes, findChild, toHex, type Box } from '../bmff/box.js';
 import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { ByteWriter, fullBox, uuidToBytes } from '../bmff/writer.js';
 
 /**
  * What an already-protected source says about its encryption, read without a key: the
@@ -158,4 +159,21 @@ function readPiffTrackEncryption(c: Cursor): Omit<TrackProtection, 'scheme' | 'o
 /** A protected track as a source has it: its encryption and the DRM headers its `moov` carries. */
 export interface SourceTrackProtection extends TrackProtection {
   systems: ProtectionSystem[];
+}
+
+/**
+ * A system's header as an ISO `pssh` (ISO/IEC 23001-7 8.1): version 1 when it lists key
+ * IDs, else version 0; the data as it was. A PIFF protection header (SystemID, data) is
+ * the same content in PIFF's own box.
+ */
+export function writeSystemPssh(system: ProtectionSystem): Uint8Array {
+  const version = system.kids.length > 0 ? 1 : 0;
+  const w = new ByteWriter(16 + (version ? 4 + 16 * system.kids.length : 0) + 4 + system.data.length, 'pssh');
+  w.bytesOf(uuidToBytes(system.systemId));
+  if (version) {
+    w.u32(system.kids.length, 'KID_count');
+    for (const kid of system.kids) w.bytesOf(uuidToBytes(kid));
+  }
+  w.u32(system.data.length, 'DataSize').bytesOf(system.data);
+  return fullBox('pssh', version, 0, w.finish());
 }
