@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { diagnostic, printEvent } from './events.js';
-import { parseFourCC, parseFragmentDuration, parseFormats, parseManifestTimeline, parsePort, parsePositiveInt, storeLocation } from './options.js';
+import { parseFourCC, parseFragmentDuration, parseFormats, parseManifestTimeline, parsePort, parsePositiveInt, passthroughHeaders, storeLocation } from './options.js';
 
 /** `serve`'s options as commander gives them (strings): what a worker gets from the primary, too. */
 export interface ServeCliOptions {
@@ -22,6 +22,7 @@ export interface ServeCliOptions {
   cache: string;
   writeIndex?: boolean;
   formats: string;
+  protectionHeader?: string[];
   json?: boolean;
   workers?: string;
 }
@@ -49,6 +50,7 @@ export function parseServeOptions(opts: ServeCliOptions) {
     formats: parseFormats(opts.formats),
     fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
     fourCC: parseFourCC(opts.fourcc),
+    passthrough: passthroughHeaders(opts.protectionHeader),
   };
 }
 
@@ -64,7 +66,7 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
   const { errorOutcome } = await import('../origin/errorStatus.js');
   const { createOriginServer } = await import('../origin/nodeAdapter.js');
   const { listen } = await import('../http/listen.js');
-  const { port, manifestTimeline, cache, recheck, formats, fragmentDuration, fourCC } = parseServeOptions(opts);
+  const { port, manifestTimeline, cache, recheck, formats, fragmentDuration, fourCC, passthrough } = parseServeOptions(opts);
   const originRoot = await openOriginRoot(root, {
     writeSidecars: opts.writeIndex === true,
     recheckMs: recheck * 1000,
@@ -76,6 +78,7 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
     formats,
     fragmentDuration,
     fourCC,
+    ...passthrough,
     policyFiles: opts.policy,
     fragmentCacheControl: opts.fragmentCacheControl,
     manifestCacheControl: opts.manifestCacheControl,

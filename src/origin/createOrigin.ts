@@ -93,6 +93,7 @@ export function createOrigin(opts: OriginOptions): Origin {
         ...(opts.fourCC !== undefined && { fourCC: opts.fourCC }),
         ...(opts.fragmentDuration !== undefined && { fragmentDuration: opts.fragmentDuration }),
         ...(opts.manifestTimeline !== undefined && { manifestTimeline: opts.manifestTimeline }),
+        ...(opts.protectionHeaders !== undefined && { protectionHeaders: opts.protectionHeaders }),
         ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
       }),
     ),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline, addProtectionHeaderOption, passthroughHeaders } from '../options.js';
 import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -16,12 +16,13 @@ interface PackageCliOptions {
   fragmentDuration: string;
   manifestTimeline: string;
   formats: string;
+  protectionHeader?: string[];
   json?: boolean;
   progress: boolean;
 }
 
 export function registerPackage(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('package')
     .description('write a static Smooth Streaming presentation folder: Manifest + QualityLevels(b)/Fragments(name=t)')
     .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
@@ -34,7 +35,8 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addProtectionHeaderOption(command)
     .addHelpText(
       'after',
       '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls',
@@ -55,6 +57,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             formats: parseFormats(opts.formats),
+            ...passthroughHeaders(opts.protectionHeader),
             signal,
             onProgress,
           }),
@@ -71,3 +74,4 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
       );
     });
 }
+

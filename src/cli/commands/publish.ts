@@ -19,7 +19,7 @@ import {
   parseManifestTimeline,
   parsePositiveInt,
   storeLocation,
-  FORMATS_OPTION, parseFormats } from '../options.js';
+  FORMATS_OPTION, parseFormats, addProtectionHeaderOption, passthroughHeaders } from '../options.js';
 import { formatBytes } from '../output.js';
 
 interface PublishCliOptions {
@@ -39,6 +39,7 @@ interface PublishCliOptions {
   fragmentDuration: string;
   manifestTimeline: string;
   formats: string;
+  protectionHeader?: string[];
   json?: boolean;
   progress: boolean;
   all?: boolean;
@@ -47,7 +48,7 @@ interface PublishCliOptions {
 }
 
 export function registerPublish(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('publish')
     .description('upload a presentation, or a whole library of them (--all, --list), to Azure Blob Storage, S3 or a folder: fragments first, the Manifest last, resumable')
     .argument('<inputs_and_dest...>', 'inputs (.ismv/.isma/.ism, or one packaged folder), then the destination; with --all or --list: the library, then the destination prefix')
@@ -71,7 +72,8 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addProtectionHeaderOption(command)
     .addHelpText(
       'after',
       `
@@ -124,6 +126,7 @@ Examples:
         fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
         manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
         formats: parseFormats(opts.formats),
+        ...passthroughHeaders(opts.protectionHeader),
         publicRead: opts.public === true,
         fragmentCacheControl: opts.fragmentCacheControl,
         manifestCacheControl: opts.manifestCacheControl,

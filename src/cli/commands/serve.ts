@@ -14,6 +14,7 @@ import {
   PORT_OPTION,
   parsePositiveInt,
   FORMATS_OPTION,
+  addProtectionHeaderOption,
 } from '../options.js';
 import { openServe, printListening, serveUrl, type ServeCliOptions } from '../serveOrigin.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
@@ -21,7 +22,7 @@ import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from
 export function registerServe(program: Command, stop: AbortSignal | Stopping): void {
   const interrupt = asStopping(stop);
   const { signal } = interrupt;
-  program
+  const command = program
     .command('serve')
     .description('a Smooth Streaming, DASH and HLS origin: answer Manifest, MPD, playlist and fragment URLs from byte ranges of the original ISMV/ISMA or plain MP4 files, on disk or in a bucket')
     .argument('<root>', 'folder of presentations (<path>.ism server manifests, or <path>.ism/ folders of .ismv/.isma or plain .mp4/.m4a files), or az://container/prefix, s3://bucket/prefix, https://base/')
@@ -43,7 +44,8 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option(...NOT_FOUND_CACHE_CONTROL_OPTION)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option('--workers <n>', 'worker processes answering on the one port, each indexing what it serves (default: one per core; 1 = a single process)')
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addProtectionHeaderOption(command)
     .addHelpText(
       'after',
       `
