@@ -6,7 +6,7 @@ import { readStsd, type SampleEntry } from '../bmff/stsd.js';
 import { readTkhd } from '../bmff/tkhd.js';
 import { readTrex, type Trex } from '../bmff/trex.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { readProtectionSystems, readTrackProtection, type ProtectionSystem, type TrackProtection } from '../protect/sourceProtection.js';
+import { readProtectionSystems, readTrackProtection, type ProtectionSystem, type SourceEncryption } from '../protect/sourceProtection.js';
 import type { TrackKind } from './types.js';
 
 /** What the `moov` says about one track, before any fragment is read. */
@@ -23,7 +23,7 @@ export interface MoovTrack {
   moovSampleCount: number;
   trex: Trex | undefined;
   /** An encrypted sample entry's scheme, key ID and IV size (`sinf`). */
-  protection?: TrackProtection;
+  protection?: SourceEncryption;
 }
 
 export interface Moov {

@@ -16,7 +16,7 @@ export const UUID_PIFF_PROTECTION_HEADER = 'd08a4f1810f34a82b6c832d8aba183d3';
 export const UUID_PIFF_TRACK_ENCRYPTION = '8974dbce7be74c5184f97148f9882554';
 
 /** How one track of a source is encrypted, from its sample entry's `sinf`. */
-export interface TrackProtection {
+export interface SourceEncryption {
   /** `schm` scheme_type: 'cenc', 'cbcs', 'cens', 'cbc1', or 'piff' (PIFF 1.1). */
   scheme: string;
   /** The clear format (`frma`): 'avc1', 'mp4a', ... */
@@ -86,7 +86,7 @@ const AUDIO_FIELDS = 28;
  * The protection of the first sample entry of an `stsd` payload, undefined for a clear
  * one. Only `encv` and `enca` (ISO/IEC 23001-7) are protected entries.
  */
-export function readTrackProtection(stsd: Cursor): TrackProtection | undefined {
+export function readTrackProtection(stsd: Cursor): SourceEncryption | undefined {
   const c = new Cursor(stsd.bytes, stsd.base, stsd.what, stsd.pos, stsd.end);
   const { version: stsdVersion } = readFullBoxHeader(c);
   c.skip(4); // entry_count
@@ -108,10 +108,10 @@ export function readTrackProtection(stsd: Cursor): TrackProtection | undefined {
   throw new SmoothpubError(ErrorCode.MISSING_BOX, `'${entry.type}' (an encrypted sample entry) has no 'sinf' box: its scheme and key ID are unknown`, { offset: entry.offset, boxPath: where });
 }
 
-function readSinf(sinf: Box, where: string): TrackProtection {
+function readSinf(sinf: Box, where: string): SourceEncryption {
   let originalFormat: string | undefined;
   let scheme: string | undefined;
-  let tenc: Omit<TrackProtection, 'scheme' | 'originalFormat'> | undefined;
+  let tenc: Omit<SourceEncryption, 'scheme' | 'originalFormat'> | undefined;
   for (const b of childBoxes(sinf.payload, where)) {
     if (b.type === 'frma') originalFormat = b.payload.fourcc();
     else if (b.type === 'schm') {
@@ -135,21 +135,21 @@ function readSinf(sinf: Box, where: string): TrackProtection {
 }
 
 /** ISO/IEC 23001-7 8.2: version 1 adds the pattern; an IV size of 0 is followed by a constant IV. */
-function readTenc(c: Cursor): Omit<TrackProtection, 'scheme' | 'originalFormat'> {
+function readTenc(c: Cursor): Omit<SourceEncryption, 'scheme' | 'originalFormat'> {
   const { version } = readFullBoxHeader(c);
   c.skip(1); // reserved
   const patternByte = c.u8();
   c.skip(1); // default_isProtected
   const ivSize = c.u8();
   const kid = toHex(c.bytesOf(16));
-  const out: Omit<TrackProtection, 'scheme' | 'originalFormat'> = { kid, ivSize };
+  const out: Omit<SourceEncryption, 'scheme' | 'originalFormat'> = { kid, ivSize };
   if (version > 0 && patternByte !== 0) out.pattern = { crypt: patternByte >> 4, skip: patternByte & 0x0f };
   if (ivSize === 0 && c.remaining > 0) out.constantIvSize = c.u8();
   return out;
 }
 
 /** PIFF 1.1 5.3.2 TrackEncryptionBox: default_AlgorithmID (24 bits), IV size, KID. */
-function readPiffTrackEncryption(c: Cursor): Omit<TrackProtection, 'scheme' | 'originalFormat'> {
+function readPiffTrackEncryption(c: Cursor): Omit<SourceEncryption, 'scheme' | 'originalFormat'> {
   readFullBoxHeader(c);
   c.skip(3);
   const ivSize = c.u8();
@@ -157,7 +157,7 @@ function readPiffTrackEncryption(c: Cursor): Omit<TrackProtection, 'scheme' | 'o
 }
 
 /** A protected track as a source has it: its encryption and the DRM headers its `moov` carries. */
-export interface SourceTrackProtection extends TrackProtection {
+export interface SourceTrackProtection extends SourceEncryption {
   systems: ProtectionSystem[];
 }
 
