@@ -23,6 +23,16 @@ export interface PassthroughHeaderOptions {
 export function passthroughProtection(tracks: readonly TrackIndex[], options: PassthroughHeaderOptions = {}): ProtectionHeader[] | undefined {
   const protectedTracks = tracks.filter((t) => t.protection !== undefined);
   if (protectedTracks.length === 0) return undefined;
+  // One Manifest header, one MPD scheme: players set up one decryptor for the presentation.
+  const other = protectedTracks.find((t) => t.protection!.scheme !== protectedTracks[0]!.protection!.scheme);
+  if (other) {
+    const first = protectedTracks[0]!;
+    throw new SmoothpubError(
+      ErrorCode.UNSUPPORTED_INPUT,
+      `the sources mix encryption schemes: ${first.file} track ${first.trackId} is ${first.protection!.scheme}, ${other.file} track ${other.trackId} ${other.protection!.scheme}; a presentation is played with one scheme (publish each as its own presentation)`,
+      { file: other.file, trackId: other.trackId },
+    );
+  }
   if (options.protectionHeaders !== undefined && options.protectionHeaders.length > 0) return options.protectionHeaders;
   if (options.clientManifestProtection !== undefined && options.clientManifestProtection.length > 0) return options.clientManifestProtection;
   for (const box of ['pssh', 'piff'] as const) {
