@@ -19,6 +19,8 @@ import { readProtectionSystems, UUID_PIFF_SAMPLE_ENCRYPTION } from '../../src/pr
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { openFileSource } from '../../src/source/fileSource.js';
 import { fixtures } from '../e2e/helpers.js';
+import { createOrigin } from '../../src/origin/nodeOrigin.js';
+import { get } from '../origin/helpers.js';
 
 const dir = join(fixtures, 'protected');
 const KID = '0123456789abcdef0123456789abcdef';
@@ -179,4 +181,32 @@ test('DASH/HLS init segments of a protected source keep its encv/sinf and carry 
   assert.equal(Buffer.from(systems[0]!.data).toString('base64'), await playReadyObjectOf(join(dir, 'cenc', 'video.mp4')));
   const text = Buffer.from(init).toString('latin1');
   for (const box of ['encv', 'sinf', 'frma', 'schm', 'tenc']) assert.ok(text.includes(box), box);
+});
+
+test('serve: the PIFF presentation answers its .ismc header in the Manifest, the same fragments as package, and DASH init segments with pssh', async () => {
+  const root = join(tmp, 'serve-root');
+  await mkdir(join(root, 'piff'), { recursive: true });
+  for (const f of await readdir(join(dir, 'piff'))) await copyFile(join(dir, 'piff', f), join(root, 'piff', f));
+  const ismc = await readFile(join(root, 'piff', 'piff.ismc'), 'utf8');
+  const fromMoov = await playReadyObjectOf(join(root, 'piff', 'v120.ismv'));
+  await writeFile(join(root, 'piff', 'piff.ismc'), ismc.replace(fromMoov, 'QUJDRA=='));
+  const origin = createOrigin({ root, formats: ['smooth', 'dash', 'hls'] });
+  try {
+    const manifest = readManifest(new TextDecoder().decode((await get(origin, '/piff/piff.ism/Manifest')).body));
+    assert.deepEqual(manifest.protection, [{ systemId: SYSTEM_IDS.playReady, data: 'QUJDRA==' }]);
+    const out = join(tmp, 'serve-packaged');
+    await packagePresentation({ inputs: [join(root, 'piff', 'piff.ism')], outDir: out, formats: ['smooth', 'dash', 'hls'] });
+    for (const s of manifest.streams) {
+      const q = s.qualityLevels[0]!;
+      const key = `QualityLevels(${q.bitrate})/Fragments(${s.name}=${s.chunks[1]!.t})`;
+      const served = await get(origin, `/piff/piff.ism/${key}`);
+      assert.equal(served.status, 200, key);
+      assert.ok(Buffer.from(served.body).equals(await readFile(join(out, key))), key);
+      const init = await get(origin, `/piff/piff.ism/QualityLevels(${q.bitrate})/Fragments(${s.name}=i)`);
+      const moov = [...childBoxes(new Cursor(init.body), 'file')].find((b) => b.type === 'moov')!;
+      assert.deepEqual(readProtectionSystems(moov.payload).map((x) => [x.box, x.systemId]), [['pssh', SYSTEM_IDS.playReady]]);
+    }
+  } finally {
+    await origin.close();
+  }
 });
