@@ -4,8 +4,11 @@ import { readTfhd, TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_SAMPLE_SIZE } from '../bm
 import { readTrun } from '../bmff/trun.js';
 import { isSmoothpubError } from '../errors.js';
 import { UUID_PIFF_SAMPLE_ENCRYPTION } from '../protect/sourceProtection.js';
-import type { FragmentProblem, MoofPlace } from './checkFragment.js';
-import { VerifyCode } from './problem.js';
+import { VerifyCode, type VerifyCodeValue } from './problem.js';
+
+/** checkFragment's problem and moof place, structurally (it imports this module). */
+type FragmentProblem = { code: VerifyCodeValue; message: string };
+type MoofPlace = { payloadStart: number; end: number };
 
 /** senc flags (ISO/IEC 23001-7 7.2): subsample encryption in use. */
 const USE_SUBSAMPLES = 0x2;
