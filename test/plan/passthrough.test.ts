@@ -13,6 +13,7 @@ import { indexSource } from '../../src/fragments/indexSource.js';
 import type { SourceIndex } from '../../src/fragments/types.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { withTfdt } from '../../src/plan/insertTfdt.js';
+import { passthroughSignalling } from '../../src/plan/passthroughSignalling.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { SYSTEM_IDS } from '../../src/protect/model.js';
 import { readProtectionSystems, UUID_PIFF_SAMPLE_ENCRYPTION } from '../../src/protect/sourceProtection.js';
@@ -209,4 +210,22 @@ test('serve: the PIFF presentation answers its .ismc header in the Manifest, the
   } finally {
     await origin.close();
   }
+});
+
+test("passthroughSignalling: the DASH/HLS signalling (drm's FormatProtection shape) from a protected source's headers, never from a key", async () => {
+  const ix = await index(join(dir, 'cenc', 'video.mp4'));
+  const s = passthroughSignalling(ix.tracks)!;
+  assert.equal(s.scheme, 'cenc');
+  const video = s.tracks.video!;
+  assert.equal(Buffer.from(video.kid).toString('hex'), KID);
+  assert.deepEqual(video.systems.map((x) => x.name), ['playReady', 'widevine']);
+  const pr = video.systems[0]!;
+  assert.equal(Buffer.from(pr.pro!).toString('base64'), await playReadyObjectOf(join(dir, 'cenc', 'video.mp4')));
+  assert.equal(pr.hlsKey!.method, 'SAMPLE-AES-CTR');
+  // The pssh is the source's own box, byte for byte.
+  const source = new Uint8Array(await readFile(join(dir, 'cenc', 'video.mp4')));
+  const wv = video.systems[1]!.pssh!;
+  assert.ok(Buffer.from(source).includes(Buffer.from(wv)));
+  assert.equal((await index(join(dir, 'cbcs', 'audio.mp4'))).tracks.map((t) => passthroughSignalling([t])!.tracks.audio!.systems[0]!.hlsKey!.method)[0], 'SAMPLE-AES');
+  assert.equal(passthroughSignalling((await index(join(fixtures, 'clean', 'v120.ismv'))).tracks), undefined);
 });
