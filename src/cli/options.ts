@@ -114,7 +114,8 @@ export function parseFormats(value: string): Format[] {
  * `--protection-header <SystemID>:<base64>` (repeatable; `<SystemID>:@<file>` reads the
  * header from a file: base64 text, or the PlayReady Object's bytes): the Smooth Manifest's
  * `<Protection>` for sources that are already encrypted, used before what they carry
- * (`.ismc`, moov `pssh`, PIFF header). package, publish and serve take it.
+ * (`.ismc`, moov `pssh`, PIFF header). package, publish and serve take it; verify checks
+ * that the published Manifest carries exactly it.
  */
 export const PROTECTION_HEADER_OPTION = [
   '--protection-header <systemId:base64>',

@@ -123,9 +123,9 @@ test('verify --timeout and --retries bound the wait for a server that never answ
   }
 });
 
-test('--protection-header (package, publish, serve) gives the Manifest header of an already-protected source, from the line or a file', async () => {
+test('--protection-header (package, publish, serve; verify checks it) gives the Manifest header of an already-protected source, from the line or a file', async () => {
   const video = 'test/fixtures/protected/cenc/video.mp4';
-  for (const command of ['package', 'publish', 'serve']) assert.match((await run([command, '--help'])).stdout, /--protection-header <systemId:base64>/, command);
+  for (const command of ['package', 'publish', 'serve', 'verify']) assert.match((await run([command, '--help'])).stdout, /--protection-header <systemId:base64>/, command);
   const out = join(work, 'protected-header');
   assert.equal((await run(['package', video, '-o', out, '--protection-header', '9A04F079-9840-4286-AB92-E65BE0885F95:QUJDRA=='])).code, 0);
   const { readFile, writeFile } = await import('node:fs/promises');

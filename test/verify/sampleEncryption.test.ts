@@ -109,6 +109,13 @@ test('verify crawls a packaged protected presentation (Smooth, DASH, HLS) clean,
   try {
     const clean = await verifyPresentation(s.manifestUrl, { formats: ['smooth', 'dash', 'hls'] });
     assert.deepEqual(clean.problems, []);
+    // --protection-header: the Manifest must carry exactly the header expected (the .ismc's here).
+    const ismc = await readFile(join(dir, 'piff', 'piff.ismc'), 'utf8');
+    const header = { systemId: '9A04F079-9840-4286-AB92-E65BE0885F95', data: /<ProtectionHeader[^>]*>([^<]+)</.exec(ismc)![1]! };
+    assert.deepEqual((await verifyPresentation(s.manifestUrl, { protectionHeaders: [header] })).problems, []);
+    const other = await verifyPresentation(s.manifestUrl, { protectionHeaders: [{ ...header, data: 'QUJDRA==' }] });
+    assert.deepEqual(other.problems.map((p) => [p.code, p.url]), [['verify.manifest', s.manifestUrl]]);
+    assert.match(other.problems[0]!.message, /the Manifest's protection headers are 9a04f079-9840-4286-ab92-e65be0885f95 \(\d+ base64 characters\), --protection-header expects 9A04F079-9840-4286-AB92-E65BE0885F95 \(8 base64 characters\)/);
     const k = key(s, 'video', 0, 1);
     const file = join(s.dir, k);
     const body = new Uint8Array(await readFile(file));
