@@ -26,6 +26,13 @@
 #           ffmpeg's .mov); see make_othertools. Only this set is rebuilt by
 #           `bash scripts/make-fixtures.sh othertools`. GStreamer's muxers write the wall
 #           clock into mvhd/tkhd/mdhd, so these files differ between runs in those times only.
+#   protected/  already-encrypted sources made by other tools from clean/v120.ismv and
+#           clean/audio.isma (key and KID below; see make_protected): Shaka Packager's CENC and
+#           cbcs fragmented MP4 (PlayReady and Widevine pssh in the moov), ffmpeg's
+#           -encryption_scheme cenc-aes-ctr ISMV (no per-fragment senc: undecryptable), and a
+#           PlayReady PIFF ISMV pair + .ism + .ismc (smoothpub's Manifest of the pair) built from the CENC output by
+#           test/harness/piffFixture.ts (no tool here writes PIFF). Only this set is rebuilt
+#           by `bash scripts/make-fixtures.sh protected` (needs npm ci: Shaka Packager, tsc).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -187,6 +194,57 @@ make_othertools() {
     -c:a aac -b:a 64k -ac 2 -movflags +faststart "${BITEXACT[@]}" -f mp4 "$O/avc3-avcc.mp4"
 }
 
+# ---- protected/ ----------------------------------------------------------------------
+# The key and KID every protected fixture uses (tests decrypt with them).
+PROTECTED_KEY=00112233445566778899aabbccddeeff
+PROTECTED_KID=0123456789abcdef0123456789abcdef
+make_protected() {
+  local O="$OUT/protected"
+  local PACKAGER=node_modules/shaka-packager/bin/packager-linux-x64
+  rm -rf "$O"
+  mkdir -p "$O/cenc" "$O/cbcs" "$O/piff" "$O/ffmpeg"
+  for scheme in cenc cbcs; do
+    "$PACKAGER" --quiet \
+      "in=$OUT/clean/v120.ismv,stream=video,output=$O/$scheme/video.mp4" \
+      "in=$OUT/clean/audio.isma,stream=audio,output=$O/$scheme/audio.mp4" \
+      --enable_raw_key_encryption --keys "label=:key_id=$PROTECTED_KID:key=$PROTECTED_KEY" \
+      --protection_scheme "$scheme" --protection_systems PlayReady,Widevine --clear_lead 0 \
+      --segment_duration 2 --fragment_duration 2 >/dev/null
+  done
+  # ffmpeg 5.1 writes senc/saiz/saio (empty) in the moov's stbl and none in any traf.
+  "${FF[@]}" -i "$OUT/clean/v120.ismv" -i "$OUT/clean/audio.isma" -map 0:v -map 1:a -c copy \
+    -encryption_scheme cenc-aes-ctr -encryption_key "$PROTECTED_KEY" -encryption_kid "$PROTECTED_KID" \
+    "${BITEXACT[@]}" -f ismv "$O/ffmpeg/ffmpeg.ismv"
+  npx tsc -p tsconfig.json
+  node dist/test/harness/piffFixture.js "$O/cenc/video.mp4" "$O/piff/v120.ismv" --aux-info
+  node dist/test/harness/piffFixture.js "$O/cenc/audio.mp4" "$O/piff/audio.isma"
+  {
+    echo '<?xml version="1.0" encoding="utf-8"?>'
+    echo '<smil xmlns="http://www.w3.org/2001/SMIL20/Language">'
+    echo '  <head>'
+    echo '    <meta name="clientManifestRelativePath" content="piff.ismc" />'
+    echo '  </head>'
+    echo '  <body>'
+    echo '    <switch>'
+    echo '      <video src="v120.ismv" systemBitrate="120000"><param name="trackID" value="1" valuetype="data" /></video>'
+    echo '      <audio src="audio.isma" systemBitrate="64000"><param name="trackID" value="1" valuetype="data" /></audio>'
+    echo '    </switch>'
+    echo '  </body>'
+    echo '</smil>'
+  } >"$O/piff/piff.ism"
+  # The client manifest IIS kept beside the .ism (piff.ismc): smoothpub's own Manifest of the
+  # pair, its <Protection> taken from the PIFF protection header in the moov.
+  rm -rf "$TMP/piff-package"
+  node bin/smoothpub.js package "$O/piff/piff.ism" -o "$TMP/piff-package" >/dev/null
+  cp "$TMP/piff-package/Manifest" "$O/piff/piff.ismc"
+}
+
+if [ "${1:-}" = protected ]; then
+  make_protected
+  du -sh "$OUT/protected"
+  exit 0
+fi
+
 if [ "${1:-}" = othertools ]; then
   make_othertools
   du -sh "$OUT/othertools"
@@ -298,5 +356,6 @@ done
 make_progressive
 make_opengop
 make_othertools
+make_protected
 
 du -sh "$OUT"

@@ -13,6 +13,10 @@ export const ErrorCode = {
   NOT_A_PRESENTATION: 'input.not-a-presentation',
   /** `publish --all` / `verify --all` found nothing to do under the prefix. */
   NO_PRESENTATIONS: 'input.no-presentations',
+  /** An encrypted source whose fragments carry no IVs (ffmpeg 5.1's fragmented -encryption_scheme output): no client can decrypt it. */
+  UNDECRYPTABLE_INPUT: 'input.undecryptable',
+  /** An already-protected source with no protection header for the Smooth Manifest (.ismc, moov pssh or PIFF uuid): give one with --protection-header. */
+  NO_PROTECTION_HEADER: 'input.no-protection-header',
   BAD_MFRA: 'index.bad-mfra',
   MISALIGNED: 'index.misaligned',
   BAD_ISM: 'smooth.bad-ism',

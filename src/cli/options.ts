@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import type { ProtectionHeader } from '../smooth/model.js';
 import type { ManifestTimeline } from '../plan/buildPresentation.js';
 import type { H264FourCC } from '../smooth/fourCCFor.js';
 import type { CreateStoreOptions } from '../stores/createStore.js';
@@ -143,4 +145,64 @@ export function addProtectionOptions(command: Command): Command {
 /** Whether any option that turns encryption on (a key, a CPIX document) was given. */
 export function encryptionAsked(opts: ProtectionCliOptions): boolean {
   return (opts.key?.length ?? 0) > 0 || opts.cpix !== undefined;
+}
+
+/**
+ * `--protection-header <SystemID>:<base64>` (repeatable; `<SystemID>:@<file>` reads the
+ * header from a file: base64 text, or the PlayReady Object's bytes): the Smooth Manifest's
+ * `<Protection>` for sources that are already encrypted, used before what they carry
+ * (`.ismc`, moov `pssh`, PIFF header). package, publish and serve take it; verify checks
+ * that the published Manifest carries exactly it.
+ */
+export const PROTECTION_HEADER_OPTION = [
+  '--protection-header <systemId:base64>',
+  'already-encrypted sources: the Smooth Manifest protection header, <SystemID>:<base64> or <SystemID>:@<file> (repeatable; default: the .ismc beside the .ism, a PlayReady pssh or PIFF header in the moov)',
+] as const;
+
+/** Adds `--protection-header` (collected into a list) to a command: one place for every command that takes it. */
+export function addProtectionHeaderOption<C extends Command>(command: C): C {
+  command.option(PROTECTION_HEADER_OPTION[0], PROTECTION_HEADER_OPTION[1], (value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+  return command;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The headers `--protection-header` gave, as the Manifest states them (SystemID dashed, lowercase; data base64). */
+export function parseProtectionHeaders(values: readonly string[] | undefined): ProtectionHeader[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  return values.map((value) => {
+    const colon = value.indexOf(':');
+    const id = colon < 0 ? '' : value.slice(0, colon);
+    if (!UUID.test(id)) {
+      throw new SmoothpubError(ErrorCode.BAD_OPTION, `--protection-header takes <SystemID>:<base64> or <SystemID>:@<file>, the SystemID a UUID (PlayReady: 9a04f079-9840-4286-ab92-e65be0885f95); got '${id === '' ? value.slice(0, 40) : id}'`);
+    }
+    const hex = id.replace(/-/g, '').toLowerCase();
+    const systemId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const rest = value.slice(colon + 1);
+    return { systemId, data: rest.startsWith('@') ? headerFromFile(rest.slice(1)) : checkedBase64(rest, 'the header after the SystemID') };
+  });
+}
+
+/** `--protection-header` as load options (package, publish, serve): nothing when not given. */
+export function passthroughHeaders(values: readonly string[] | undefined): { protectionHeaders?: ProtectionHeader[] } {
+  const protectionHeaders = parseProtectionHeaders(values);
+  return protectionHeaders === undefined ? {} : { protectionHeaders };
+}
+
+function headerFromFile(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--protection-header: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+  }
+  const text = bytes.toString('latin1').replace(/\s+/g, '');
+  // A PlayReady Object starts with its little-endian length: never base64 text.
+  return BASE64.test(text) && text.length % 4 === 0 ? text : bytes.toString('base64');
+}
+
+function checkedBase64(text: string, what: string): string {
+  if (!BASE64.test(text) || text.length % 4 !== 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--protection-header: ${what} is not base64 (${text.length} characters)`);
+  return text;
 }

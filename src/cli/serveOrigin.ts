@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { diagnostic, printEvent } from './events.js';
-import { parseFourCC, parseFragmentDuration, parseFormats, parseManifestTimeline, parsePort, parsePositiveInt, storeLocation, type ProtectionCliOptions } from './options.js';
+import { parseFourCC, parseFragmentDuration, parseFormats, parseManifestTimeline, parsePort, parsePositiveInt, passthroughHeaders, storeLocation, type ProtectionCliOptions } from './options.js';
 
 /** `serve`'s options as commander gives them (strings): what a worker gets from the primary, too. */
 export interface ServeCliOptions extends ProtectionCliOptions {
@@ -22,6 +22,7 @@ export interface ServeCliOptions extends ProtectionCliOptions {
   cache: string;
   writeIndex?: boolean;
   formats: string;
+  protectionHeader?: string[];
   json?: boolean;
   workers?: string;
 }
@@ -49,6 +50,7 @@ export function parseServeOptions(opts: ServeCliOptions) {
     formats: parseFormats(opts.formats),
     fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
     fourCC: parseFourCC(opts.fourcc),
+    passthrough: passthroughHeaders(opts.protectionHeader),
   };
 }
 
@@ -67,7 +69,7 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
   const { nodeProtection } = await import('../origin/nodeProtection.js');
   const protection = await readProtection(opts, signal);
   const { listen } = await import('../http/listen.js');
-  const { port, manifestTimeline, cache, recheck, formats, fragmentDuration, fourCC } = parseServeOptions(opts);
+  const { port, manifestTimeline, cache, recheck, formats, fragmentDuration, fourCC, passthrough } = parseServeOptions(opts);
   const originRoot = await openOriginRoot(root, {
     writeSidecars: opts.writeIndex === true,
     recheckMs: recheck * 1000,
@@ -79,6 +81,7 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
     formats,
     fragmentDuration,
     fourCC,
+    ...passthrough,
     policyFiles: opts.policy,
     fragmentCacheControl: opts.fragmentCacheControl,
     manifestCacheControl: opts.manifestCacheControl,

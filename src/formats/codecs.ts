@@ -1,7 +1,7 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from '../smooth/audioSpecificConfig.js';
-import { fourCCFor } from '../smooth/fourCCFor.js';
+import { clearEntry, fourCCFor } from '../smooth/fourCCFor.js';
 
 /** MPEG-4 Audio in `esds` (ISO/IEC 14496-1 table 5); 0x66/0x67 are MPEG-2 AAC Main and LC. */
 const MPEG4_AUDIO = 0x40;
@@ -14,7 +14,8 @@ const MPEG4_AUDIO = 0x40;
  * AAC `mp4a.66`/`mp4a.67`. The entry must be one smoothpub packages: anything else throws
  * UNSUPPORTED_CODEC naming its format, as the Smooth Manifest's FourCC does.
  */
-export function codecsFor(entry: SampleEntry): string {
+export function codecsFor(given: SampleEntry): string {
+  const entry = clearEntry(given);
   // One judge of what is supported for all three formats.
   const fourCC = fourCCFor(entry);
   if (fourCC !== 'AACL') {

@@ -7,13 +7,14 @@ import { box } from '../bmff/writer.js';
 import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import { writeDinf, writeEmptySampleTables, writeFtyp, writeMediaHeader, writeMehd, writeMvhd } from './initBoxes.js';
 import type { TrackSetup } from '../fragments/readTrackSetup.js';
+import { writeSystemPssh } from '../protect/sourceProtection.js';
 
 const HANDLERS = { video: ['vide', 'VideoHandler'], audio: ['soun', 'SoundHandler'], text: ['text', 'TextHandler'] } as const;
 /** tkhd flags: track enabled, in movie. */
 const TRACK_ENABLED_IN_MOVIE = 3;
 
 /** What an init segment says of a track: a TrackIndex, or as little of one (durations only). */
-export type InitTrack = Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry'> & {
+export type InitTrack = Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry' | 'protection'> & {
   fragments: readonly Pick<FragmentRef, 'duration' | 'built'>[];
 };
 
@@ -48,7 +49,11 @@ export function writeInitSegment(track: InitTrack, setup: TrackSetup, options: I
   // Built fragments (plain MP4, or retimed to 10 MHz) give every sample its duration, on
   // the presentation clock: a default from the source's clock would only mislead.
   const trex = writeTrex(!options.sourceTrex && track.fragments.some((f) => f.built) ? { ...sourceTrex, defaultSampleDuration: 0 } : sourceTrex);
-  const moov = box('moov', writeMvhd(track.timescale, track.trackId + 1), box('trak', tkhd, mdia), box('mvex', writeMehd(duration), trex));
+  // An already-protected track keeps its source's encrypted sample entry (the stsd above,
+  // `encv` with `sinf`) and gets its source's DRM headers as `pssh` boxes, where DASH and
+  // HLS players (EME) look for them; a PIFF protection header becomes the same `pssh`.
+  const pssh = (track.protection?.systems ?? []).map(writeSystemPssh);
+  const moov = box('moov', writeMvhd(track.timescale, track.trackId + 1), box('trak', tkhd, mdia), box('mvex', writeMehd(duration), trex), ...pssh);
   const ftyp = writeFtyp(options.brands);
   const out = new Uint8Array(ftyp.length + moov.length);
   out.set(ftyp, 0);

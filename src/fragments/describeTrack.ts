@@ -1,8 +1,15 @@
+import type { ProtectionSystem } from '../protect/sourceProtection.js';
 import type { MoovTrack } from './readMoov.js';
 import type { FragmentRef, TrackIndex } from './types.js';
 
 /** A TrackIndex from what the `moov` says about a track (it must have a kind and a sample entry). */
-export function describeTrack(file: string, t: MoovTrack & { kind: TrackIndex['kind']; sampleEntry: TrackIndex['sampleEntry'] }, fragments: FragmentRef[], measuredBitrate: number): TrackIndex {
+export function describeTrack(
+  file: string,
+  t: MoovTrack & { kind: TrackIndex['kind']; sampleEntry: TrackIndex['sampleEntry'] },
+  fragments: FragmentRef[],
+  measuredBitrate: number,
+  systems: ProtectionSystem[] = [],
+): TrackIndex {
   const track: TrackIndex = {
     file,
     trackId: t.trackId,
@@ -21,6 +28,7 @@ export function describeTrack(file: string, t: MoovTrack & { kind: TrackIndex['k
   if (t.sampleEntry.channelCount !== undefined) track.channels = t.sampleEntry.channelCount;
   if (t.sampleEntry.sampleRate !== undefined) track.sampleRate = t.sampleEntry.sampleRate;
   if (t.sampleEntry.sampleSize !== undefined) track.bitsPerSample = t.sampleEntry.sampleSize;
+  if (t.protection) track.protection = { ...t.protection, systems };
   return track;
 }
 

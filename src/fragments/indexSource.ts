@@ -60,6 +60,14 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
   const tracks = moov.tracks;
   if (head.firstMoof === undefined) {
     if (!moov.fragmented || tracks.some((t) => t.moovSampleCount > 0)) {
+      const encrypted = tracks.find((t) => t.protection !== undefined);
+      if (encrypted) {
+        throw new SmoothpubError(
+          ErrorCode.UNSUPPORTED_INPUT,
+          `track ${encrypted.trackId} of this plain (unfragmented) MP4 is encrypted (${encrypted.protection!.scheme}): smoothpub publishes already-protected sources only as fragmented MP4/ISMV, whose fragments it copies as they are, and never decrypts`,
+          { trackId: encrypted.trackId },
+        );
+      }
       return {
         file: src.name,
         size: src.size,
@@ -91,7 +99,7 @@ async function indexUnlabelled(src: ByteSource & { mtimeMs?: number }, concurren
     mtimeMs: src.mtimeMs ?? 0,
     brand: head.brand,
     method,
-    tracks: await joinNonSyncStarts(src, tracks, buildTracks(src.name, tracks, moofs, keepMoofs), moofs),
+    tracks: await joinNonSyncStarts(src, tracks, buildTracks(src.name, moov, moofs, keepMoofs), moofs),
   };
 }
 
@@ -284,7 +292,9 @@ async function scan(
   return out;
 }
 
-function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[], keepMoofs: boolean): TrackIndex[] {
+function buildTracks(file: string, moov: Moov, moofs: LocatedMoof[], keepMoofs: boolean): TrackIndex[] {
+  const moovTracks = moov.tracks;
+  checkSampleEncryption(moovTracks, moofs);
   const byId = new Map<number, FragmentRef[]>();
   const next = new Map<number, bigint>();
   for (const m of moofs) {
@@ -313,9 +323,30 @@ function buildTracks(file: string, moovTracks: MoovTrack[], moofs: LocatedMoof[]
     if (!t.kind || !t.sampleEntry) continue; // hint, metadata or other tracks a Smooth client never asks for
     const bytes = fragments.reduce((s, f) => s + f.size, 0);
     const ticks = fragments.reduce((s, f) => s + f.duration, 0n);
-    out.push(describeTrack(file, { ...t, kind: t.kind, sampleEntry: t.sampleEntry }, fragments, bitrateOf(bytes, Number(ticks), t.timescale)));
+    out.push(describeTrack(file, { ...t, kind: t.kind, sampleEntry: t.sampleEntry }, fragments, bitrateOf(bytes, Number(ticks), t.timescale), moov.systems));
   }
   return out.sort((a, b) => a.trackId - b.trackId);
+}
+
+/**
+ * Encrypted fragments must carry their samples' IVs (and subsample ranges) themselves: in
+ * a `senc` or PIFF's sample encryption `uuid` of their `traf`. ffmpeg 5.1's fragmented
+ * output (`-encryption_scheme cenc-aes-ctr` with `-f ismv` or fragmenting `-movflags`)
+ * writes them nowhere but an empty `senc` in the `moov` (docs/architecture.md), so no
+ * client can decrypt its fragments: refused, with what to do instead.
+ */
+function checkSampleEncryption(moovTracks: MoovTrack[], moofs: LocatedMoof[]): void {
+  const needIvs = new Map(moovTracks.filter((t) => t.protection !== undefined && t.protection.ivSize > 0).map((t) => [t.trackId, t]));
+  if (needIvs.size === 0) return;
+  for (const m of moofs) {
+    const t = needIvs.get(m.info.trackId);
+    if (t === undefined || m.info.sampleEncryption === true || m.info.sampleCount === 0) continue;
+    throw new SmoothpubError(
+      ErrorCode.UNDECRYPTABLE_INPUT,
+      `track ${t.trackId} is encrypted (${t.protection!.scheme}, ${t.protection!.ivSize}-byte IVs) but this fragment carries no sample encryption data ('senc' or PIFF's sample encryption 'uuid' in its 'traf'), so no client can decrypt it (ffmpeg 5.1's fragmented -encryption_scheme output is such a file). Encrypt the clear source instead: smoothpub package <clear inputs> --key <kid>:<key>, or Shaka Packager --enable_raw_key_encryption`,
+      { trackId: t.trackId, offset: m.offset, boxPath: 'moof/traf' },
+    );
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } fro
 import { readTfxd } from '../bmff/tfxd.js';
 import { readTrun } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { UUID_PIFF_SAMPLE_ENCRYPTION } from '../protect/sourceProtection.js';
 
 /** The timing facts of one `moof`, which must hold exactly one track (a Smooth fragment). */
 export interface MoofInfo {
@@ -27,6 +28,8 @@ export interface MoofInfo {
    * sample_flags, else tfhd's or trex's default); undefined when nothing says.
    */
   firstSampleSync: boolean | undefined;
+  /** The `traf` carries per-sample encryption data (`senc` or PIFF's sample encryption `uuid`). */
+  sampleEncryption?: true;
 }
 
 /** sample_is_non_sync_sample in sample flags (ISO/IEC 14496-12 8.8.3.1). */
@@ -69,7 +72,9 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defau
   let sum = 0n;
   let sampleCount = 0;
   let firstCompositionOffset: bigint | undefined;
+  let sampleEncryption = false;
   for (const box of childBoxes(c, 'moof/traf')) {
+    if (box.type === 'senc' || (box.type === 'uuid' && box.uuid === UUID_PIFF_SAMPLE_ENCRYPTION)) sampleEncryption = true;
     if (box.type === 'tfhd') {
       const tfhd = readTfhd(box.payload);
       trackId = tfhd.trackId;
@@ -101,5 +106,6 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defau
   const info: MoofInfo = { trackId, duration: sum, firstCompositionOffset: firstCompositionOffset ?? 0n, sampleCount, firstSampleSync: isSyncFlags(firstFlags) };
   if (tfdt !== undefined) info.tfdt = tfdt;
   if (tfxd !== undefined) info.tfxd = tfxd;
+  if (sampleEncryption) info.sampleEncryption = true;
   return info;
 }

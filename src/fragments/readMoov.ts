@@ -6,6 +6,7 @@ import { readStsd, type SampleEntry } from '../bmff/stsd.js';
 import { readTkhd } from '../bmff/tkhd.js';
 import { readTrex, type Trex } from '../bmff/trex.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { readProtectionSystems, readTrackProtection, type ProtectionSystem, type SourceEncryption } from '../protect/sourceProtection.js';
 import type { TrackKind } from './types.js';
 
 /** What the `moov` says about one track, before any fragment is read. */
@@ -21,16 +22,21 @@ export interface MoovTrack {
   /** Samples in the `moov` sample table: non-zero means a plain (progressive) MP4 track. */
   moovSampleCount: number;
   trex: Trex | undefined;
+  /** An encrypted sample entry's scheme, key ID and IV size (`sinf`). */
+  protection?: SourceEncryption;
 }
 
 export interface Moov {
   fragmented: boolean;
   tracks: MoovTrack[];
+  /** DRM system headers among the `moov`'s children (`pssh`, PIFF's protection header `uuid`). */
+  systems: ProtectionSystem[];
 }
 
 const KINDS: Record<string, TrackKind> = { vide: 'video', soun: 'audio', text: 'text', subt: 'text', sbtl: 'text' };
 
 export function readMoov(c: Cursor): Moov {
+  const systems = readProtectionSystems(c);
   const trexById = new Map<number, Trex>();
   const mvex = findChild(c, 'moov', 'mvex');
   if (mvex) {
@@ -50,12 +56,15 @@ export function readMoov(c: Cursor): Moov {
     const handlerType = readHdlr(requireChild(mdia, 'moov/trak/mdia', 'hdlr').payload).handlerType;
     const stbl = requireChild(requireChild(mdia, 'moov/trak/mdia', 'minf').payload, 'moov/trak/mdia/minf', 'stbl').payload;
     const stsdBox = findChild(stbl, 'stbl', 'stsd');
+    // Before readStsd, which moves the payload's cursor to its end.
+    const protection = stsdBox ? readTrackProtection(stsdBox.payload) : undefined;
     const first = stsdBox ? readStsd(stsdBox.payload).entries[0] : undefined;
     const sampleEntry = first && detached(first);
     if (mdhd.timescale === 0) {
       throw new SmoothpubError(ErrorCode.BAD_BOX, `track ${tkhd.trackId} has timescale 0`, { offset: mdia.offset, boxPath: 'moov/trak/mdia/mdhd' });
     }
     tracks.push({
+      ...(protection && { protection }),
       trackId: tkhd.trackId,
       handlerType,
       kind: KINDS[handlerType],
@@ -68,7 +77,7 @@ export function readMoov(c: Cursor): Moov {
       trex: trexById.get(tkhd.trackId),
     });
   }
-  return { fragmented: mvex !== undefined, tracks };
+  return { fragmented: mvex !== undefined, tracks, systems };
 }
 
 function countSamples(stbl: Cursor): number {

@@ -6,11 +6,13 @@ import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { Esds } from '../bmff/esds.js';
 import type { SampleEntry } from '../bmff/stsd.js';
 import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } from './types.js';
+import type { SourceTrackProtection } from '../protect/sourceProtection.js';
 
 /**
  * Sidecar format, version 3: one JSON object. (Version 1 took ISMV fragment times and
  * durations from `tfxd`; version 2 from the samples, with the `tfxd` kept where it disagrees;
- * version 3 adds the sample entry's `pasp`, which a version 2 sidecar would silently lack.)
+ * version 3 adds the sample entry's `pasp`, which a version 2 sidecar would silently lack;
+ * version 4 the `protection` of an already-encrypted track, which a version 3 one would lack.)
  *
  *     { "format": "smoothpub-index", "version": 3, "size": <source bytes>, "mtimeMs": <source mtime>,
  *       "brand": "isml", "method": "mfra", "tracks": [ { ...track fields,
@@ -27,7 +29,10 @@ import type { FragmentRef, NonSyncStart, SampleTable, SourceIndex, TrackIndex } 
  *                                          source byte runs of its samples
  *         "nonSync": [{ "offset", "time", "mergedInto"?, "notMerged"? }, ...]   source fragments that
  *                                          start at a non-sync sample (times as decimal strings)
- *         "samples": {...}                 plain MP4 only (method "progressive"; fragment arrays empty):
+ *         "protection": {...}              encrypted tracks only: scheme, originalFormat, kid, ivSize,
+                                          constantIvSize?, pattern?, systems [{ systemId, kids, box,
+                                          data (base64) }]
+         "samples": {...}                 plain MP4 only (method "progressive"; fragment arrays empty):
  *                                          count, mediaTime, delay, and the sample table's typed arrays
  *                                          (offsets, sizes, times, compositionOffsets?, sync?) as base64
  *                                          of their little-endian bytes; times are 32- or 64-bit,
@@ -45,10 +50,11 @@ export const SIDECAR_SUFFIX = '.smoothidx';
 /** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
 export const MAX_SIDECAR_BYTES = 256 << 20;
 
-export const SIDECAR_VERSION = 3;
+export const SIDECAR_VERSION = 4;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
-type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples' | 'nonSyncStarts'> & {
+type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples' | 'nonSyncStarts' | 'protection'> & {
+  protection?: unknown;
   samples?: unknown;
   built?: [number, string, number[]][];
   nonSync?: Record<string, number | string>[];
@@ -149,6 +155,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
   });
   if (built.length > 0) out.built = built;
   if (t.nonSyncStarts) out.nonSync = t.nonSyncStarts.map(encodeNonSyncStart);
+  if (t.protection) out.protection = { ...t.protection, systems: t.protection.systems.map((x) => ({ ...x, data: base64(x.data) })) };
   return out;
 }
 
@@ -270,6 +277,7 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
   }
   if (t['samples'] !== undefined) track.samples = decodeSamples(record(t['samples']), fileSize);
   if (t['nonSync'] !== undefined) track.nonSyncStarts = array(t['nonSync']).map((n) => decodeNonSyncStart(record(n)));
+  if (t['protection'] !== undefined) track.protection = decodeProtection(record(t['protection']));
   return track;
 }
 
@@ -292,6 +300,32 @@ function decodeBuilt(headText: unknown, runsValue: unknown, fileSize: number): B
     size += run.size;
   }
   return { built: { head: () => head, runs: () => runs }, size };
+}
+
+function decodeProtection(p: Record<string, unknown>): SourceTrackProtection {
+  const hex32 = (v: unknown): string => {
+    const h = str(v);
+    if (!/^[0-9a-f]{32}$/.test(h)) throw new Invalid('expected a key ID');
+    return h;
+  };
+  const out: SourceTrackProtection = {
+    scheme: str(p['scheme']),
+    originalFormat: str(p['originalFormat']),
+    kid: hex32(p['kid']),
+    ivSize: int(p['ivSize']),
+    systems: array(p['systems']).map((x) => {
+      const system = record(x);
+      const box = system['box'];
+      if (box !== 'pssh' && box !== 'piff') throw new Invalid('system box');
+      return { systemId: str(system['systemId']), kids: array(system['kids']).map(hex32), data: bytesOf(system['data']), box };
+    }),
+  };
+  if (p['constantIvSize'] !== undefined) out.constantIvSize = int(p['constantIvSize']);
+  if (p['pattern'] !== undefined) {
+    const pattern = record(p['pattern']);
+    out.pattern = { crypt: int(pattern['crypt']), skip: int(pattern['skip']) };
+  }
+  return out;
 }
 
 function decodeNonSyncStart(v: Record<string, unknown>): NonSyncStart {

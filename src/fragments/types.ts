@@ -1,5 +1,6 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 import type { PayloadEncryption } from '../protect/model.js';
+import type { SourceTrackProtection } from '../protect/sourceProtection.js';
 
 /** A run of bytes of a source file. */
 export interface ByteRun {
@@ -115,6 +116,11 @@ export interface TrackIndex {
   samples?: SampleTable;
   /** Source fragments that start at a non-sync sample, merged or not; absent when there are none. */
   nonSyncStarts?: NonSyncStart[];
+  /**
+   * An already-encrypted track (`encv`/`enca`): its scheme, key ID and IV size and the DRM
+   * headers of its source's `moov`. Its fragments are published as they are, never decrypted.
+   */
+  protection?: SourceTrackProtection;
 }
 
 export interface SourceIndex {

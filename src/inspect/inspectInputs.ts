@@ -6,6 +6,8 @@ import type { DuplicateTrack, LevelBinding } from '../plan/buildPresentation.js'
 import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { Presentation } from '../smooth/model.js';
+import { SYSTEM_IDS } from '../protect/model.js';
+import type { SourceTrackProtection } from '../protect/sourceProtection.js';
 
 export interface Problem {
   code: string;
@@ -13,8 +15,24 @@ export interface Problem {
   context: ErrorContext;
 }
 
+/**
+ * An already-encrypted track's protection as inspect shows it: the scheme, KID, IV size and
+ * pattern, and of each DRM header its system and key IDs and size. Never a header's data
+ * (no key is ever known here; the data is summed up as its size).
+ */
+export interface InspectedProtection {
+  scheme: string;
+  originalFormat: string;
+  kid: string;
+  ivSize: number;
+  constantIvSize?: number;
+  pattern?: { crypt: number; skip: number };
+  systems: { systemId: string; name?: string; box: 'pssh' | 'piff'; kids: string[]; bytes: number }[];
+}
+
 /** A track as inspect reports it; a plain MP4's sample table is summed up as its count. */
-export interface InspectedTrack extends Omit<TrackIndex, 'samples'> {
+export interface InspectedTrack extends Omit<TrackIndex, 'samples' | 'protection'> {
+  protection?: InspectedProtection;
   sampleCount?: number;
   /** A plain MP4 track the presentation leaves out, and why: it has no fragments of its own. */
   notUsed?: string;
@@ -24,10 +42,13 @@ export interface InspectedSource extends Omit<SourceIndex, 'tracks'> {
   tracks: InspectedTrack[];
 }
 
+/** The presentation as inspect reports it: its protection headers by system and size. */
+export type InspectedPresentation = Omit<Presentation, 'protection'> & { protection?: { systemId: string; bytes: number }[] };
+
 export interface InspectReport {
   ok: boolean;
   sources: InspectedSource[];
-  presentation?: Presentation;
+  presentation?: InspectedPresentation;
   problems: Problem[];
   /** What does not stop packaging but is worth knowing: tfxd boxes that disagree with their samples, fragments far longer than asked for, fragments starting at a non-sync sample. */
   warnings: SmoothpubWarning[];
@@ -44,7 +65,7 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
     return {
       ok: true,
       sources: loaded.sources.map((src) => withCutFragments(src, loaded.levels, loaded.duplicates)),
-      presentation: loaded.presentation,
+      presentation: inspectedPresentation(loaded.presentation),
       problems: [],
       warnings: [...loaded.warnings, ...warningsOf(loaded.sources)],
     };
@@ -58,6 +79,29 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
   }
 }
 
+const SYSTEM_NAMES = new Map<string, string>(Object.entries(SYSTEM_IDS).map(([name, id]) => [id, name]));
+
+function inspectedProtection(p: SourceTrackProtection): InspectedProtection {
+  const out: InspectedProtection = {
+    scheme: p.scheme,
+    originalFormat: p.originalFormat,
+    kid: p.kid,
+    ivSize: p.ivSize,
+    systems: p.systems.map((s) => {
+      const name = SYSTEM_NAMES.get(s.systemId);
+      return { systemId: s.systemId, ...(name !== undefined && { name }), box: s.box, kids: s.kids, bytes: s.data.length };
+    }),
+  };
+  if (p.constantIvSize !== undefined) out.constantIvSize = p.constantIvSize;
+  if (p.pattern) out.pattern = p.pattern;
+  return out;
+}
+
+function inspectedPresentation(p: Presentation): InspectedPresentation {
+  const { protection, ...rest } = p;
+  return protection === undefined ? rest : { ...rest, protection: protection.map((h) => ({ systemId: h.systemId, bytes: Math.floor((h.data.replace(/=+$/, '').length * 3) / 4) })) };
+}
+
 function warningsOf(sources: SourceIndex[]): SmoothpubWarning[] {
   return sources.flatMap((src) => src.tracks.flatMap((t) => nonSyncStartWarnings(t)));
 }
@@ -68,11 +112,13 @@ function warningsOf(sources: SourceIndex[]): SmoothpubWarning[] {
  * every rendition is used once) says so rather than showing no fragments unexplained.
  */
 function withCutFragments(src: SourceIndex, levels: LevelBinding[], duplicates: DuplicateTrack[]): InspectedSource {
-  if (src.method !== 'progressive') return src;
+  const shown = ({ protection, ...t }: TrackIndex): Omit<TrackIndex, 'protection'> & { protection?: InspectedProtection } => (protection ? { ...t, protection: inspectedProtection(protection) } : t);
+  if (src.method !== 'progressive') return { ...src, tracks: src.tracks.map(shown) };
   const isTrack = (a: TrackIndex, b: Pick<TrackIndex, 'file' | 'trackId'>): boolean => a.file === b.file && a.trackId === b.trackId;
   return {
     ...src,
-    tracks: src.tracks.map(({ samples, ...t }) => {
+    tracks: src.tracks.map((track) => {
+      const { samples, ...t } = shown(track);
       const level = levels.find((l) => isTrack(l.track, t));
       // Cut fragments are timed on the presentation clock: the track says so.
       const inspected: InspectedTrack = { ...t, ...(level && { timescale: level.track.timescale, fragments: level.track.fragments }), ...(samples && { sampleCount: samples.count }) };

@@ -102,6 +102,7 @@ export function createOrigin(opts: OriginOptions): Origin {
         ...(opts.fourCC !== undefined && { fourCC: opts.fourCC }),
         ...(opts.fragmentDuration !== undefined && { fragmentDuration: opts.fragmentDuration }),
         ...(opts.manifestTimeline !== undefined && { manifestTimeline: opts.manifestTimeline }),
+        ...(opts.protectionHeaders !== undefined && { protectionHeaders: opts.protectionHeaders }),
         ...(opts.onIndexed && { onIndexed: opts.onIndexed }),
         ...(opts.protection && { protection: opts.protection }),
       }),

@@ -9,7 +9,9 @@ import type { Presentation } from '../smooth/model.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { fragmentContentType } from '../plan/buildPlan.js';
 import { buildPresentation, writePresentationManifest, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
-import { labelIndex, toInputEntry } from '../plan/inputEntry.js';
+import { clientManifestPath, labelIndex, toInputEntry } from '../plan/inputEntry.js';
+import { readManifest } from '../smooth/readManifest.js';
+import type { ProtectionHeader } from '../smooth/model.js';
 import { retimeSource } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
@@ -19,6 +21,7 @@ import type { TrackEncryption } from '../protect/model.js';
 import { prepareFormats } from '../plan/prepareFormats.js';
 import type { OriginProtection } from './originProtection.js';
 import type { AppliedProtection } from '../plan/protectionSettings.js';
+import { passthroughSignalling } from '../plan/passthroughSignalling.js';
 import { initPsshOf } from '../plan/formatObjects.js';
 
 export type { Stamp } from './originRoot.js';
@@ -44,7 +47,7 @@ export interface ServedLevel {
 }
 
 /** What an init segment and the DASH/HLS documents need of a track. */
-export interface ServedTrack extends Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry' | 'file' | 'language'> {
+export interface ServedTrack extends Pick<TrackIndex, 'kind' | 'timescale' | 'trackId' | 'width' | 'height' | 'sampleEntry' | 'file' | 'language' | 'protection'> {
   /** The sum of its fragments' durations. */
   duration: bigint;
 }
@@ -131,13 +134,16 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
   const located = await root.locate(relativePath);
   if (located === undefined) return undefined;
   let entries: InputEntry[];
+  let clientManifestProtection: ProtectionHeader[] | undefined;
   if (located.kind === 'folder') {
     entries = located.media.map((file) => ({ file }));
   } else {
     const xml = await root.readText(located.id, MAX_ISM_BYTES);
     if (xml === undefined) return undefined;
     entries = [];
-    for (const e of readIsm(xml, located.id).entries.map(toInputEntry)) {
+    const ism = readIsm(xml, located.id);
+    clientManifestProtection = await readServedClientManifestProtection(root, clientManifestPath(located.id, ism.clientManifestRelativePath));
+    for (const e of ism.entries.map(toInputEntry)) {
       const id = await root.confine(e.file);
       if (id === undefined) return undefined;
       entries.push({ ...e, file: id });
@@ -152,7 +158,7 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     indexes.set(file, index);
     sources.set(file, stamp);
   }
-  let built = buildPresentation(selectTracks(entries, indexes), options);
+  let built = buildPresentation(selectTracks(entries, indexes), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
   if (options.protection) {
     const open = async (file: string) => {
       const src = await root.open(file, sources.get(file)!);
@@ -205,6 +211,7 @@ function compactLevel(level: LevelBinding): ServedLevel {
       duration: fragments.reduce((s, f) => s + f.duration, 0n),
       ...(track.width !== undefined && { width: track.width }),
       ...(track.height !== undefined && { height: track.height }),
+      ...(track.protection !== undefined && { protection: track.protection }),
     },
   };
   if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);
@@ -275,7 +282,10 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
     }
   }
   const documents = new Map<string, ServedDocument>();
-  for (const doc of formatDocuments({ presentation: p.presentation, levels, ...(p.signalling && { protection: p.signalling.format }) }, ['dash', 'hls'])) {
+  // Encrypted on the fly (keys given), or already protected sources (what they carry).
+  const tracks = [...p.streams.values()].flatMap((s) => [...s.levels.values()].map((l) => l.track));
+  const protection = p.signalling?.format ?? passthroughSignalling(tracks);
+  for (const doc of formatDocuments({ presentation: p.presentation, levels, ...(protection && { protection }) }, ['dash', 'hls'])) {
     const data = new TextEncoder().encode(doc.text);
     documents.set(doc.keys[0]!, { data, contentType: doc.contentType, etag: etagOf('d', data) });
   }
@@ -347,4 +357,16 @@ export async function isCurrent(root: OriginRoot, p: ServedPresentation): Promis
   if (!checks.every(Boolean)) return false;
   p.checkedAt = Date.now();
   return true;
+}
+
+/** The `<Protection>` of the `.ismc` beside a served `.ism` (passthroughProtection), when there is one inside the root. */
+async function readServedClientManifestProtection(root: OriginRoot, path: string): Promise<ProtectionHeader[] | undefined> {
+  const id = await root.confine(path);
+  const xml = id === undefined ? undefined : await root.readText(id, MAX_ISM_BYTES);
+  if (id === undefined || xml === undefined) return undefined;
+  try {
+    return readManifest(xml).protection;
+  } catch (e) {
+    throw e instanceof SmoothpubError ? e.withContext({ file: id }) : e;
+  }
 }

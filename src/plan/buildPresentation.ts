@@ -13,6 +13,7 @@ import { cutProgressive } from '../fragments/progressive/cutProgressive.js';
 import { tfxdWarning } from '../fragments/tfxdWarning.js';
 import type { TrackEncryption } from '../protect/model.js';
 import type { AppliedProtection } from './protectionSettings.js';
+import { passthroughProtection, type PassthroughHeaderOptions } from './protectionHeaders.js';
 
 /** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
 export const TIME_SCALE = PRESENTATION_TIME_SCALE;
@@ -27,7 +28,7 @@ export type ManifestTimeline = 'compact' | 'expanded';
 /** GStreamer's mssdemux and mssdemux2 and dash.js's Smooth support all read `r`. */
 export const DEFAULT_MANIFEST_TIMELINE: ManifestTimeline = 'compact';
 
-export interface PresentationOptions {
+export interface PresentationOptions extends PassthroughHeaderOptions {
   /** 'H264' (default) or 'AVC1' for old clients that only know the latter. */
   fourCC?: H264FourCC;
   /** Target fragment length in seconds for plain MP4 input, cut at shared keyframes (default 2). */
@@ -142,8 +143,11 @@ export function buildPresentation(selected: SelectedTrack[], options: Presentati
       if (end > durationEnd) durationEnd = end;
     }
   }
+  const presentation: Presentation = { majorVersion: 2, minorVersion: 2, timeScale: TIME_SCALE, duration: durationEnd, streams };
+  const protection = passthroughProtection(levels.map((l) => l.track), options);
+  if (protection) presentation.protection = protection;
   return {
-    presentation: { majorVersion: 2, minorVersion: 2, timeScale: TIME_SCALE, duration: durationEnd, streams },
+    presentation,
     manifestTimeline: options.manifestTimeline ?? DEFAULT_MANIFEST_TIMELINE,
     levels,
     duplicates,

@@ -12,14 +12,17 @@ import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
 import { protectInitSegment } from '../protect/protectInitSegment.js';
 import type { KeyTrackType } from '../protect/model.js';
 import type { AppliedProtection } from './protectionSettings.js';
+import { passthroughSignalling } from './passthroughSignalling.js';
 import { fragmentContentType, type PlannedObject } from './plan.js';
 
 /** The DASH and HLS view of a built presentation (levels prepared by prepareFormats). */
 export function formatPresentation(built: Pick<BuiltPresentation, 'presentation' | 'levels' | 'protection'>): FormatPresentation {
+  // Encrypted here (keys given), or already protected sources (what they carry).
+  const protection = built.protection?.signalling.format ?? passthroughSignalling(built.levels.map((l) => l.track));
   return {
     presentation: built.presentation,
     levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.media?.sizes ?? l.track.fragments.map((f) => f.size), l.media?.frameRate)),
-    ...(built.protection && { protection: built.protection.signalling.format }),
+    ...(protection && { protection }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { basename, dirname, join } from '../util/posixPath.js';
 import type { SourceIndex } from '../fragments/types.js';
 import type { IsmEntry } from '../smooth/ism.js';
 import type { InputEntry } from './selectTracks.js';
@@ -18,4 +19,12 @@ export function toInputEntry(e: IsmEntry): InputEntry {
   if (e.trackName !== undefined) entry.trackName = e.trackName;
   if (e.language !== undefined) entry.language = e.language;
   return entry;
+}
+
+/**
+ * Where IIS kept a `.ism`'s client manifest: the path its `clientManifestRelativePath`
+ * names, else `<name>.ismc` beside it ('/'-separated, as `.ism` sources are).
+ */
+export function clientManifestPath(ismPath: string, relativePath: string | undefined): string {
+  return join(dirname(ismPath), relativePath ?? `${basename(ismPath).replace(/\.ism$/i, '')}.ismc`);
 }

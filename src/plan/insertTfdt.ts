@@ -44,10 +44,12 @@ export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming)
   let tfhd: Box | undefined;
   let hasTfdt = false;
   const truns: Box[] = [];
+  const saios: Box[] = [];
   for (const b of childBoxes(traf.payload, 'moof/traf')) {
     if (b.type === 'tfdt') hasTfdt = true;
     else if (b.type === 'tfhd') tfhd = b;
     else if (b.type === 'trun') truns.push(b);
+    else if (b.type === 'saio') saios.push(b);
   }
   if (!tfhd) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: traf.offset, boxPath: 'moof/traf' });
   const fields = readTfhd(tfhd.payload);
@@ -60,7 +62,7 @@ export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming)
     if (!rebuilt) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, "this fragment's 'moof' carries sample auxiliary information (CENC) that cannot be moved to add a 'tfdt'", { offset, boxPath: 'moof/traf' });
     return rebuilt.moof;
   }
-  return rename(insertAfter(moof, offset, traf, tfhd, truns, timing.time < 0n ? 0n : timing.time));
+  return rename(insertAfter(moof, offset, traf, tfhd, truns, saios, timing.time < 0n ? 0n : timing.time));
 }
 
 /** Writes CMAF_TRACK_ID into a moof's tfhd, whose track_ID field is at byte `at`. */
@@ -76,8 +78,14 @@ function trunFlags(moof: Uint8Array, trun: Box, offset: number): number {
   return (moof[at + 1]! << 16) | (moof[at + 2]! << 8) | moof[at + 3]!;
 }
 
-/** The insertion: boxes before and after copied, three sizes and the data offsets patched. */
-function insertAfter(moof: Uint8Array, offset: number, traf: Box, tfhd: Box, truns: Box[], time: bigint): Uint8Array {
+/**
+ * The insertion: boxes before and after copied, three sizes and the data offsets patched.
+ * An encrypted fragment's `saio` (ISO/IEC 14496-12 8.7.13) points at its sample
+ * auxiliary information (the IVs in `senc` or PIFF's `uuid`) by an offset from the same
+ * base as the `trun` data offsets, here the `moof`'s first byte: an offset past the
+ * insertion moves by 20 too, so the `senc` after the `tfdt` is still found.
+ */
+function insertAfter(moof: Uint8Array, offset: number, traf: Box, tfhd: Box, truns: Box[], saios: Box[], time: bigint): Uint8Array {
   const tfdt = writeTfdt({ version: 1, baseMediaDecodeTime: time });
   const at = tfhd.offset - offset + tfhd.size;
   const out = new Uint8Array(moof.length + TFDT_V1_SIZE);
@@ -92,6 +100,28 @@ function insertAfter(moof: Uint8Array, offset: number, traf: Box, tfhd: Box, tru
     if (!(trunFlags(moof, trun, offset) & TRUN_DATA_OFFSET)) continue;
     const field = trun.offset - offset + trun.headerSize + 8 + (trun.offset - offset >= at ? TFDT_V1_SIZE : 0);
     view.setInt32(field, view.getInt32(field) + TFDT_V1_SIZE);
+  }
+  for (const saio of saios) {
+    // saio: header, version and flags, [aux_info_type, parameter], entry_count, offsets (32 or 64 bits).
+    let field = saio.offset - offset + saio.headerSize + TFDT_V1_SIZE;
+    const version = out[field]!;
+    const flags = (out[field + 1]! << 16) | (out[field + 2]! << 8) | out[field + 3]!;
+    field += 4 + (flags & 1 ? 8 : 0);
+    const count = view.getUint32(field);
+    field += 4;
+    const end = saio.offset - offset + saio.size + TFDT_V1_SIZE;
+    if (field + count * (version === 0 ? 4 : 8) > end) {
+      throw new SmoothpubError(ErrorCode.BAD_BOX, `'saio' lists ${count} offsets, more than its ${saio.size} bytes hold`, { offset: saio.offset, boxPath: 'moof/traf/saio' });
+    }
+    for (let i = 0; i < count; i++, field += version === 0 ? 4 : 8) {
+      if (version === 0) {
+        const v = view.getUint32(field);
+        if (v >= at) view.setUint32(field, v + TFDT_V1_SIZE);
+      } else {
+        const v = view.getBigUint64(field);
+        if (v >= BigInt(at)) view.setBigUint64(field, v + BigInt(TFDT_V1_SIZE));
+      }
+    }
   }
   return out;
 }

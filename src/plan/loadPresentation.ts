@@ -4,6 +4,9 @@ import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 import { readIsm } from '../smooth/ism.js';
+import { readManifest } from '../smooth/readManifest.js';
+import type { ProtectionHeader } from '../smooth/model.js';
+import { isSmoothpubError } from '../errors.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
@@ -11,7 +14,7 @@ import type { Format } from '../formats/model.js';
 import { selectTracks, type InputEntry } from './selectTracks.js';
 import { protectPresentation, type ProtectOptions } from './protectPresentation.js';
 import type { PresentationProtection } from './protectionSettings.js';
-import { labelIndex, toInputEntry } from './inputEntry.js';
+import { clientManifestPath, labelIndex, toInputEntry } from './inputEntry.js';
 
 export { labelIndex, toInputEntry } from './inputEntry.js';
 
@@ -76,7 +79,9 @@ export interface LoadedPresentation extends BuiltPresentation {
 export async function loadPresentation(inputs: string[], options: LoadOptions = {}): Promise<LoadedPresentation> {
   if (inputs.length === 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'no inputs given: name .ismv/.isma files or a .ism server manifest');
   const files = options.files ?? localAccess;
-  const entries = (await Promise.all(inputs.map((input) => resolveInput(input, files)))).flat();
+  const resolved = await Promise.all(inputs.map((input) => resolveInput(input, files)));
+  const entries = resolved.flatMap((r) => r.entries);
+  const clientManifestProtection = resolved.find((r) => r.protection !== undefined)?.protection;
   const sourceFiles = [...new Set(entries.map((e) => e.file))];
   const indexes = new Map<string, SourceIndex>();
   const retimed = new Map<string, SourceIndex>();
@@ -98,14 +103,38 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     },
     options.signal,
   );
-  let built = buildPresentation(selectTracks(entries, retimed), options);
+  let built = buildPresentation(selectTracks(entries, retimed), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 
-async function resolveInput(input: string, files: SourceAccess): Promise<InputEntry[]> {
-  if (!/\.ism$/i.test(input)) return [{ file: input }];
-  return readIsm(await files.readText(input), input).entries.map(toInputEntry);
+async function resolveInput(input: string, files: SourceAccess): Promise<{ entries: InputEntry[]; protection?: ProtectionHeader[] }> {
+  if (!/\.ism$/i.test(input)) return { entries: [{ file: input }] };
+  const ism = readIsm(await files.readText(input), input);
+  const entries = ism.entries.map(toInputEntry);
+  const ismc = clientManifestPath(input, ism.clientManifestRelativePath);
+  const protection = await readClientManifestProtection(ismc, files);
+  return protection ? { entries, protection } : { entries };
+}
+
+/**
+ * The `<Protection>` of the client manifest IIS kept beside a `.ism` (the header of an
+ * already-protected presentation, passthroughProtection); undefined when there is no such
+ * file. One that exists but is no client manifest is an error naming it.
+ */
+async function readClientManifestProtection(ismc: string, files: SourceAccess): Promise<ProtectionHeader[] | undefined> {
+  let xml: string;
+  try {
+    xml = await files.readText(ismc);
+  } catch (e) {
+    if (isSmoothpubError(e) && e.code === ErrorCode.READ_FAILED) return undefined;
+    throw e;
+  }
+  try {
+    return readManifest(xml).protection;
+  } catch (e) {
+    throw isSmoothpubError(e) ? e.withContext({ file: ismc }) : e;
+  }
 }

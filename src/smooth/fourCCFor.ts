@@ -35,11 +35,9 @@ const KNOWN_NAMES: Readonly<Record<string, string>> = {
  * mssdemux knows no other AAC FourCC, and dash.js reads the object type from
  * CodecPrivateData anyway. E-AC-3 and the rest are refused, not guessed.
  */
-export function fourCCFor(entry: SampleEntry, options: FourCCOptions = {}): SmoothFourCC {
+export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): SmoothFourCC {
+  const entry = clearEntry(given);
   const format = entry.format;
-  if (entry.originalFormat !== undefined || format === 'encv' || format === 'enca') {
-    throw unsupported(`encrypted track (${format}${entry.originalFormat === undefined ? '' : `, originally ${entry.originalFormat}`}): smoothpub packages clear content only`);
-  }
   if (format === 'avc1' || format === 'avc3') {
     const avcC = entry.avcC;
     // Smooth clients configure their decoder from CodecPrivateData, built from the avcC's
@@ -65,6 +63,17 @@ export function fourCCFor(entry: SampleEntry, options: FourCCOptions = {}): Smoo
     if (!AAC_AUDIO_OBJECT_TYPES.has(objectType)) throw unsupported(`MPEG-4 audio object type ${objectType} (not AAC, HE-AAC or HE-AACv2)`);
   }
   return 'AACL';
+}
+
+/**
+ * An encrypted entry (`encv`/`enca`, ISO/IEC 23001-7) as its clear format (`sinf/frma`):
+ * its codec configuration (avcC, esds) is in the clear, so the FourCC, CodecPrivateData
+ * and codecs string of an already-protected track are those of the original format.
+ */
+export function clearEntry(entry: SampleEntry): SampleEntry {
+  if (entry.format !== 'encv' && entry.format !== 'enca') return entry;
+  if (entry.originalFormat === undefined) throw unsupported(`encrypted track (${entry.format}) without an original format ('sinf/frma')`);
+  return { ...entry, format: entry.originalFormat };
 }
 
 function unsupportedFormat(format: string): never {

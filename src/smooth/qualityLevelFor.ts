@@ -2,7 +2,7 @@ import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from './audioSpecificConfig.js';
 import { aacCodecPrivateData, h264CodecPrivateData } from './codecPrivateData.js';
-import { type FourCCOptions, fourCCFor } from './fourCCFor.js';
+import { clearEntry, type FourCCOptions, fourCCFor } from './fourCCFor.js';
 import type { QualityLevel } from './model.js';
 
 export interface QualityLevelOptions extends FourCCOptions {
@@ -16,7 +16,8 @@ export const AAC_BITS_PER_SAMPLE = 16;
 export const AAC_PACKET_SIZE = 4;
 
 /** The manifest QualityLevel describing one H.264 or AAC sample entry. */
-export function qualityLevelFor(entry: SampleEntry, options: QualityLevelOptions): QualityLevel {
+export function qualityLevelFor(given: SampleEntry, options: QualityLevelOptions): QualityLevel {
+  const entry = clearEntry(given);
   const fourCC = fourCCFor(entry, options);
   const base = { index: options.index, bitrate: options.bitrate, fourCC };
   if (fourCC === 'AACL') {

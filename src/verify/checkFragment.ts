@@ -3,6 +3,7 @@ import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, isSmoothpubError } from '../errors.js';
 import { readMoof, type MoofInfo } from '../fragments/readMoof.js';
 import { VerifyCode, type VerifyCodeValue } from './problem.js';
+import { checkSampleEncryption } from './checkSampleEncryption.js';
 
 /** What the Manifest says about one fragment URL. */
 export interface ExpectedFragment {
@@ -78,6 +79,7 @@ export function checkFragment(prefix: Uint8Array, length: number, expected: Expe
   const read = readFragmentMoof(prefix, place, () => 0);
   if (!('info' in read)) return { problems: [read] };
   const problems = checkMdat(prefix, place.end, length);
+  problems.push(...checkSampleEncryption(prefix, place));
   problems.push(...checkManifestTiming(read.info, expected, read.usedTrexDefault));
   if (expected.streamType === 'video') problems.push(...checkSyncStart(read.info));
   return { trackId: read.info.trackId, problems };

@@ -15,6 +15,8 @@ export interface InitSegment {
   handlerType: string;
   /** The track's `trex`: durations and flags of samples whose fragment gives none. */
   trex: Trex;
+  /** An encrypted track's per-sample IV size (`tenc`), which every fragment's `senc` must use. */
+  ivSize?: number;
 }
 
 /** Boxes that carry media; an initialization segment holds none (ISO/IEC 23009-1 6.3.3). */
@@ -54,5 +56,7 @@ export function checkInitSegment(body: Uint8Array): { init: InitSegment } | { pr
   const track = parsed.tracks[0]!;
   if (track.sampleEntry === undefined) return fail(`track ${track.trackId} has no sample description (stsd): players cannot set up a decoder`);
   if (track.trex === undefined) return fail(`the mvex has no 'trex' for track ${track.trackId} (ISO/IEC 14496-12 8.8.3: one for every track)`);
-  return { init: { trackId: track.trackId, timescale: track.timescale, handlerType: track.handlerType, trex: track.trex } };
+  const init: InitSegment = { trackId: track.trackId, timescale: track.timescale, handlerType: track.handlerType, trex: track.trex };
+  if (track.protection) init.ivSize = track.protection.ivSize;
+  return { init };
 }

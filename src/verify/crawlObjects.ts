@@ -1,6 +1,7 @@
 import type { Format } from '../formats/model.js';
 import type { MoofInfo } from '../fragments/readMoof.js';
 import { runAll } from '../util/runAll.js';
+import { checkSampleEncryption } from './checkSampleEncryption.js';
 import { checkManifestTiming, checkMdat, checkSyncStart, fragmentPrefixWanted, locateMoof, readFragmentMoof, SEGMENT_LEADING_BOXES, type FragmentProblem, type MoofPlace } from './checkFragment.js';
 import { checkInitSegment, type InitSegment } from './checkInitSegment.js';
 import { checkDashTiming, MISSING_TFDT, primingOf } from './checkSegmentTiming.js';
@@ -124,6 +125,9 @@ function checkFragmentObject(session: VerifySession, o: FragmentObject, r: Fetch
     problem({ code: VerifyCode.NOT_FRAGMENT, message: `expected a 'moof' box first, found '${place.leading.join("', '")}' before it: Smooth clients take a fragment as moof + mdat` }, ['smooth']);
   }
   for (const p of checkMdat(answer.prefix, place.end, answer.length)) problem(p);
+  // One check for every format that names the object: the init segment's tenc, when one was read, gives the IV size.
+  const ivSize = o.expectations.map((e) => (e.format === 'smooth' ? undefined : e.init?.init?.ivSize)).find((s) => s !== undefined);
+  for (const p of checkSampleEncryption(answer.prefix, place, ivSize)) problem(p);
   for (const e of o.expectations) {
     for (const p of checkExpectation(answer.prefix, place, e)) problem(p, [e.format]);
   }

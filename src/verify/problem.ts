@@ -29,6 +29,8 @@ export const VerifyCode = {
   ALIAS: 'verify.alias',
   /** An MPD or a playlist served with another Content-Type than its format's. */
   CONTENT_TYPE: 'verify.content-type',
+  /** An encrypted fragment whose senc/saiz/saio (or PIFF sample encryption) disagree with its samples or each other. */
+  SAMPLE_ENCRYPTION: 'verify.sample-encryption',
 } as const;
 
 export type VerifyCodeValue = (typeof VerifyCode)[keyof typeof VerifyCode];

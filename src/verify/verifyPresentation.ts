@@ -16,6 +16,7 @@ import { compareFragmentSets } from './compareFragmentSets.js';
 import { objectUrl, redactUrl } from './manifestUrl.js';
 import { VerifyCode, type VerifyProblem } from './problem.js';
 import { VerifySession, type FetchSettings } from './session.js';
+import type { ProtectionHeader } from '../smooth/model.js';
 import { addSmoothTargets, checkSmoothTracks, readSmoothDocument } from './smoothTargets.js';
 
 export interface VerifyProgress {
@@ -49,6 +50,8 @@ export interface VerifyOptions {
   retryDelayMs?: number;
   /** Fetches in flight shared with other presentations verified at the same time (a library); replaces `concurrency`. */
   limiter?: Limiter;
+  /** `--protection-header`: the Smooth Manifest must carry exactly these protection headers (an already-protected presentation). */
+  protectionHeaders?: readonly ProtectionHeader[];
 }
 
 /** What one format's documents named, and how many problems concern it. */
@@ -83,6 +86,15 @@ export interface VerifyReport {
 }
 
 export const DEFAULT_VERIFY_CONCURRENCY = 16;
+
+/** Why the Manifest's `<Protection>` is not the one expected (SystemIDs compared without case or dashes), or undefined. */
+function checkProtectionHeaders(found: readonly ProtectionHeader[], expected: readonly ProtectionHeader[]): string | undefined {
+  const id = (s: string): string => s.replace(/-/g, '').toLowerCase();
+  const same = found.length === expected.length && expected.every((e, i) => id(e.systemId) === id(found[i]!.systemId) && e.data === found[i]!.data);
+  if (same) return undefined;
+  const describe = (hs: readonly ProtectionHeader[]): string => (hs.length === 0 ? 'none' : hs.map((h) => `${h.systemId} (${h.data.length} base64 characters)`).join(', '));
+  return `the Manifest's protection headers are ${describe(found)}, --protection-header expects ${describe(expected)}`;
+}
 
 const CANONICAL: Record<Format, string> = { smooth: 'Manifest', dash: MPD_KEY, hls: MASTER_PLAYLIST_KEY };
 const WHAT: Record<Format, string> = { smooth: 'the Manifest', dash: 'the MPD', hls: 'the multivariant playlist' };
@@ -176,6 +188,10 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
 
   // Then every object they name, each once.
   const smoothLevels = docs.smooth ? addSmoothTargets(session, docs.smooth.presentation, loc, docs.smooth.order) : [];
+  if (docs.smooth && options.protectionHeaders !== undefined) {
+    const problem = checkProtectionHeaders(docs.smooth.presentation.protection ?? [], options.protectionHeaders);
+    if (problem !== undefined) session.problem(docs.smooth.order, loc.manifest.href, VerifyCode.MANIFEST, problem, ['smooth']);
+  }
   if (docs.dash) addDashTargets(session, docs.dash.mpd, docs.dash.url, docs.dash.order);
   if (docs.hls) addHlsTargets(session, docs.hls.master, docs.hls.url, docs.hls.order, docs.hls.playlists);
   if (docs.smooth && (docs.dash || docs.hls)) compareFragmentSets(session, { dash: docs.dash !== undefined, hls: docs.hls !== undefined });

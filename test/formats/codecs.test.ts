@@ -29,6 +29,9 @@ test('codecsFor H.264: the entry format and the SPS profile, constraint and leve
     assert.equal(codecsFor(entry), `${format}.${hex(sps.subarray(1, 4))}`, file);
   }
   assert.equal(codecsFor(await entryOf('clean/v400.ismv', 'video')), 'avc1.64000c'); // High, level 1.2 (ffprobe: profile High, level 12)
+  // An encrypted entry (Shaka Packager's encv of clean/v120.ismv) has the codecs of its clear format.
+  assert.equal(codecsFor(await entryOf('protected/cenc/video.mp4', 'video')), codecsFor(await entryOf('clean/v120.ismv', 'video')));
+  assert.equal(codecsFor(await entryOf('protected/cbcs/audio.mp4', 'audio')), 'mp4a.40.2');
 });
 
 test('codecsFor AAC: mp4a.40.<audioObjectType> from the AudioSpecificConfig; explicit SBR and PS give 5 and 29', async () => {
@@ -56,7 +59,9 @@ test('codecsFor AAC: mp4a.40.<audioObjectType> from the AudioSpecificConfig; exp
 test('codecsFor refuses what smoothpub does not package, naming the format', () => {
   assert.throws(() => codecsFor({ format: 'hvc1', width: 64, height: 64 }), isUnsupported(/'hvc1' \(HEVC\)/));
   assert.throws(() => codecsFor({ format: 'ec-3', channelCount: 6, sampleSize: 16, sampleRate: 48000 }), isUnsupported(/'ec-3' \(E-AC-3\)/));
-  assert.throws(() => codecsFor({ format: 'encv', originalFormat: 'avc1' }), isUnsupported(/encrypted/));
+  // An encrypted entry is judged by its original format (sinf/frma), and without one refused.
+  assert.throws(() => codecsFor({ format: 'encv', originalFormat: 'hvc1' }), isUnsupported(/'hvc1' \(HEVC\)/));
+  assert.throws(() => codecsFor({ format: 'encv' }), isUnsupported(/encrypted track \(encv\) without an original format/));
   assert.throws(() => codecsFor({ format: 'mp4a' }), isUnsupported(/without an esds/));
 });
 

@@ -46,8 +46,9 @@ test('avc3 is supported exactly when its avcC carries SPS and PPS, and every ref
     assert.throws(() => fourCCFor(entry), isCode('input.unsupported-codec', found));
     assert.throws(() => qualityLevelFor(entry, { index: 0, bitrate: 1 }), isCode('input.unsupported-codec', /ffmpeg -i IN -c copy -bsf:v h264_mp4toannexb -tag:v avc1 OUT\.mp4/));
   }
-  // The encrypted-track refusal names the same support, not a bare "avc3".
-  assert.throws(() => fourCCFor({ format: 'encv', originalFormat: 'avc3', width: 1, height: 1 }), (e: unknown) => e instanceof SmoothpubError && e.message.endsWith(`supported: ${SUPPORTED_CODECS}`) && !/\(avc1, avc3\)/.test(e.message));
+  // An encrypted avc3 is judged as the avc3 it is: the same refusal, the same support named.
+  const encrypted: SampleEntry = { ...video('avc3', avcC([], [])), format: 'encv', originalFormat: 'avc3' };
+  assert.throws(() => fourCCFor(encrypted), (e: unknown) => e instanceof SmoothpubError && /H\.264 \(avc3\) whose avcC carries 0 SPS/.test(e.message) && e.message.endsWith(`supported: ${SUPPORTED_CODECS}`));
 });
 
 test('aacCodecPrivateData is the AudioSpecificConfig in uppercase hex', () => {
@@ -89,13 +90,20 @@ test('fourCCFor refuses other codecs, naming what it found and what is supported
     [audio(esds('f94640')), /object type 42/],
     [audio(esds('')), /without an AudioSpecificConfig/],
     [{ format: 'mp4a' }, /without an esds/],
-    [{ format: 'encv', originalFormat: 'avc1', width: 640, height: 360 }, /encrypted track \(encv, originally avc1\)/],
-    [{ format: 'enca' }, /encrypted track \(enca\)/],
+    [{ format: 'encv', originalFormat: 'hvc1', width: 640, height: 360 }, /'hvc1' \(HEVC\)/],
+    [{ format: 'enca' }, /encrypted track \(enca\) without an original format/],
   ];
   for (const [entry, found] of cases) {
     assert.throws(() => fourCCFor(entry), isCode('input.unsupported-codec', found), entry.format);
     assert.throws(() => fourCCFor(entry), new RegExp(`supported: ${SUPPORTED_CODECS.replace(/[()]/g, '\\$&')}$`));
   }
+});
+
+test('an encrypted entry (encv/enca) is described by its original format: the codec configuration stays in the clear', () => {
+  const clear = video();
+  const encrypted: SampleEntry = { ...clear, format: 'encv', originalFormat: clear.format };
+  assert.deepEqual(qualityLevelFor(encrypted, { index: 0, bitrate: 1 }), qualityLevelFor(clear, { index: 0, bitrate: 1 }));
+  assert.equal(fourCCFor(encrypted), 'H264');
 });
 
 test('qualityLevelFor describes an H.264 entry', () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { InspectReport } from '../../inspect/inspectInputs.js';
+import type { InspectedProtection, InspectReport } from '../../inspect/inspectInputs.js';
 import { diagnostic, printEvent, printStart } from '../events.js';
 import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, parseFourCC, parseFragmentDuration } from '../options.js';
 import { ExitCode, formatBitrate, formatBytes, formatSeconds } from '../output.js';
@@ -41,11 +41,13 @@ function formatReport(r: InspectReport): string {
       const shape = t.kind === 'video' ? `${t.width}x${t.height}` : `${t.channels ?? '?'}ch ${t.sampleRate ?? '?'} Hz`;
       const use = t.notUsed === undefined ? `${f.length} fragments  ${dur} s  starts at ${first?.time ?? 0}` : `not used: ${t.notUsed}`;
       lines.push(`  track ${t.trackId}  ${t.kind}  ${t.codec}  ${shape}  ${t.language}  ${formatBitrate(t.measuredBitrate)}  ${use}`);
+      if (t.protection) lines.push(...protectionLines(t.protection));
     }
   }
   if (r.presentation) {
     const p = r.presentation;
     lines.push(`presentation: ${formatSeconds(p.duration, p.timeScale)} s`);
+    for (const h of p.protection ?? []) lines.push(`  protection header: ${h.systemId} (${h.bytes} bytes)`);
     for (const s of p.streams) {
       lines.push(`  ${s.type} '${s.name}'${s.language ? ` (${s.language})` : ''}: ${s.chunks.length} chunks, ${s.qualityLevels.length} quality levels`);
       for (const q of s.qualityLevels) {
@@ -58,4 +60,16 @@ function formatReport(r: InspectReport): string {
   for (const p of r.problems) lines.push(`problem ${p.code}: ${p.message}`);
   if (r.ok) lines.push(r.warnings.length > 0 ? `no problems found, ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}` : 'no problems found');
   return lines.join('\n') + '\n';
+}
+
+/** An encrypted track: scheme, KID, IVs and pattern, then each DRM header's system and key IDs (never its data). */
+function protectionLines(p: InspectedProtection): string[] {
+  const iv = p.ivSize > 0 ? `${p.ivSize}-byte IVs` : `constant ${p.constantIvSize ?? '?'}-byte IV`;
+  const pattern = p.pattern ? `, pattern ${p.pattern.crypt}:${p.pattern.skip}` : '';
+  const lines = [`    encrypted ${p.scheme} (${p.originalFormat})  KID ${p.kid}  ${iv}${pattern}`];
+  for (const s of p.systems) {
+    const kids = s.kids.length > 0 ? `  KIDs ${s.kids.join(', ')}` : '';
+    lines.push(`    ${s.box === 'pssh' ? 'pssh' : 'PIFF header'} ${s.name ?? 'unknown system'} ${s.systemId} (${s.bytes} bytes)${kids}`);
+  }
+  return lines;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addProtectionOptions, type ProtectionCliOptions, FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { addProtectionOptions, type ProtectionCliOptions, FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline, addProtectionHeaderOption, passthroughHeaders } from '../options.js';
 import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -16,6 +16,7 @@ interface PackageCliOptions extends ProtectionCliOptions {
   fragmentDuration: string;
   manifestTimeline: string;
   formats: string;
+  protectionHeader?: string[];
   json?: boolean;
   progress: boolean;
 }
@@ -35,7 +36,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
     .option(...JSON_OPTION);
-  addProtectionOptions(command)
+  addProtectionHeaderOption(addProtectionOptions(command))
     .addHelpText(
       'after',
       '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nWith --key or --cpix every fragment is encrypted (Common Encryption, the same protected\ncopy for every format) and the Manifest, MPD and playlists signal PlayReady, Widevine\n(and FairPlay with cbcs).\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls --key <kid>:<key> --playready-la-url https://license.example/rightsmanager.asmx',
@@ -58,6 +59,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             formats: parseFormats(opts.formats),
+            ...passthroughHeaders(opts.protectionHeader),
             signal,
             onProgress,
             ...(protection && { protection }),
@@ -78,3 +80,4 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
       );
     });
 }
+

@@ -21,7 +21,7 @@ import {
   storeLocation,
   FORMATS_OPTION, parseFormats,
   addProtectionOptions,
-  type ProtectionCliOptions } from '../options.js';
+  type ProtectionCliOptions, addProtectionHeaderOption, passthroughHeaders } from '../options.js';
 import { formatBytes } from '../output.js';
 
 interface PublishCliOptions extends ProtectionCliOptions {
@@ -41,6 +41,7 @@ interface PublishCliOptions extends ProtectionCliOptions {
   fragmentDuration: string;
   manifestTimeline: string;
   formats: string;
+  protectionHeader?: string[];
   json?: boolean;
   progress: boolean;
   all?: boolean;
@@ -74,7 +75,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
     .option(...JSON_OPTION);
-  addProtectionOptions(command)
+  addProtectionHeaderOption(addProtectionOptions(command))
     .addHelpText(
       'after',
       `
@@ -133,6 +134,7 @@ Examples:
         fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
         manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
         formats: parseFormats(opts.formats),
+        ...passthroughHeaders(opts.protectionHeader),
         publicRead: opts.public === true,
         fragmentCacheControl: opts.fragmentCacheControl,
         manifestCacheControl: opts.manifestCacheControl,

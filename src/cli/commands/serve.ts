@@ -15,6 +15,7 @@ import {
   parsePositiveInt,
   FORMATS_OPTION,
   addProtectionOptions,
+  addProtectionHeaderOption,
 } from '../options.js';
 import { openServe, printListening, serveUrl, type ServeCliOptions } from '../serveOrigin.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
@@ -45,7 +46,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option('--workers <n>', 'worker processes answering on the one port, each indexing what it serves (default: one per core; 1 = a single process)')
     .option(...JSON_OPTION);
-  addProtectionOptions(command)
+  addProtectionHeaderOption(addProtectionOptions(command))
     .addHelpText(
       'after',
       `

@@ -3,7 +3,7 @@ import { ErrorCode, SmoothpubError, isSmoothpubError } from '../../errors.js';
 import { parseDocumentUrl } from '../../verify/documentUrl.js';
 import type { VerifyOptions, VerifyProgress, VerifyReport } from '../../verify/verifyPresentation.js';
 import { diagnostic, printEvent, printStart, throttle } from '../events.js';
-import { JSON_OPTION, parseConcurrency, parseFormats, parsePositiveInt } from '../options.js';
+import { JSON_OPTION, addProtectionHeaderOption, parseConcurrency, parseFormats, parsePositiveInt, passthroughHeaders } from '../options.js';
 import { ExitCode, formatBytes } from '../output.js';
 import type { LibraryFlags } from './verifyLibrary.js';
 
@@ -15,10 +15,11 @@ interface VerifyCliOptions extends LibraryFlags {
   policy?: boolean;
   origin?: string;
   formats?: string;
+  protectionHeader?: string[];
 }
 
 export function registerVerify(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('verify')
     .description('fetch a published presentation (or every one under a prefix: --all, --list) like a player and check every fragment: status, moof+mdat, track, time, duration, video starting at a keyframe; Smooth, DASH or HLS')
     .argument('[manifest-url]', "a Smooth Manifest, DASH MPD or HLS multivariant playlist URL (told apart by content), e.g. https://host/video.ism/Manifest, .../manifest.mpd, .../master.m3u8; with --formats also the presentation folder; with --all or --list: the prefix (az://container/prefix, s3://bucket/prefix, a folder with --base-url; --list also https://base/)")
@@ -34,7 +35,8 @@ export function registerVerify(program: Command, signal: AbortSignal): void {
     .option('--retries <n>', 'further attempts per object after a network error, a timeout, 429 or 5xx (0 for none)', '3')
     .option('--policy', 'also require clientaccesspolicy.xml and crossdomain.xml at the host root')
     .option('--origin <origin>', 'send this Origin and require CORS to allow it (e.g. https://player.example)')
-    .option('--formats <list>', 'verify these formats\' documents beside the URL (smooth, dash, hls: Manifest, manifest.mpd, master.m3u8 and their manifest(format=...) aliases), sharing the fragment fetches, and require DASH and HLS to name exactly the Smooth fragments; default: only the document at the URL')
+    .option('--formats <list>', 'verify these formats\' documents beside the URL (smooth, dash, hls: Manifest, manifest.mpd, master.m3u8 and their manifest(format=...) aliases), sharing the fragment fetches, and require DASH and HLS to name exactly the Smooth fragments; default: only the document at the URL');
+  addProtectionHeaderOption(command)
     .addHelpText(
       'after',
       `
@@ -98,6 +100,7 @@ function verifyOptions(opts: VerifyCliOptions, signal: AbortSignal): VerifyOptio
     signal,
     ...(opts.origin !== undefined && { origin: opts.origin }),
     ...(opts.formats !== undefined && { formats: parseFormats(opts.formats) }),
+    ...passthroughHeaders(opts.protectionHeader),
   };
 }
 
