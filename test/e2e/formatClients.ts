@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServedRequest } from '../../src/play/staticServer.js';
 import type { ShakaStream } from '../harness/shakaPackager.js';
-import { countVideoFrames, fixtures, gstResult, repoRoot, run, type GstResult } from './helpers.js';
+import { countVideoFrames, fixtures, gstResult, repoRoot, retryTransientFailure, run, type GstResult } from './helpers.js';
 
 export type Playbin = 'playbin' | 'playbin3';
 export type StreamingFormat = 'dash' | 'hls';
@@ -134,22 +134,9 @@ export function analyzeAudio(raw: Uint8Array): DecodedAudio {
 export interface PlayResult extends GstResult {
   audio: DecodedAudio;
   /** The first attempt's output when it was run again (transientDownloadFailure). */
-  retriedAfter?: string;
 }
 
 const SELECT_AUDIO = join(repoRoot, 'test', 'e2e', 'gstSelectAudio.py');
-
-/**
- * GStreamer 1.22's `hlsdemux2` sometimes gives up on its very first fragment downloads
- * ("Couldn't download fragments", well under a second in, no frame decoded) while the
- * server answered every request it got with 200: about once in 80 plays of the full suite
- * on a loaded machine, never in 90 plays in a row alone. Such a run is played once more;
- * a second failure fails the test, and the server's request log (checked by the callers)
- * still holds the first attempt's requests, so a server fault cannot hide behind it.
- */
-export function transientDownloadFailure(r: GstResult): boolean {
-  return r.code !== 0 && !r.eos && r.frames === 0 && /Couldn't download fragments/.test(r.stdout);
-}
 
 /**
  * Plays `uri` to the end in GStreamer: video to checksumsink (a line a frame), audio decoded
@@ -157,9 +144,7 @@ export function transientDownloadFailure(r: GstResult): boolean {
  * audio of that language is selected (test/e2e/gstSelectAudio.py), which gst-launch cannot do.
  */
 export async function playFormat(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number }): Promise<PlayResult> {
-  const first = await playFormatOnce(opts);
-  if (!transientDownloadFailure(first)) return first;
-  return { ...(await playFormatOnce(opts)), retriedAfter: first.stdout.slice(-800) };
+  return retryTransientFailure(() => playFormatOnce(opts));
 }
 
 async function playFormatOnce(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number }): Promise<PlayResult> {

@@ -224,11 +224,12 @@ for (const ladder of Object.values(ladders)) {
     const first = end.errors[0];
     t.diagnostic(`switching ${JSON.stringify(end.qualityChanges)}: ${near(end) ? 'played to the end' : `stopped at ${end.currentTime} s${stall ? ' (stalled)' : ''}`}, ${end.errors.length} errors${first ? `, first: ${first.message}` : ''}`);
     assert.deepEqual(failedRequests(p.server.requests), [], 'every request answered 200/206');
-    if (ladder === ladders.ismv) {
-      // Chromium's decoder, reset for the new picture size at the keyframe, is handed frames
-      // that refer to the level's previous GOP, which it never decoded: it refuses them (a
-      // seek into open GOP video does the same).
-      assert.ok(first !== undefined || stall, 'the switch to another picture size stops dash.js');
+    // Chromium's decoder, reset for the new picture size at the keyframe, is handed frames
+    // that refer to the level's previous GOP, which it never decoded: it refuses them (a
+    // seek into open GOP video does the same). Not always: once, on a loaded machine, the
+    // switch was taken 3 s in and Chromium played on to the end without an error; then it
+    // must have played through as the other ladder does.
+    if (ladder === ladders.ismv && (first !== undefined || stall)) {
       if (first) assert.match(first.message, /PIPELINE_ERROR_DECODE.*is_key_frame=0/, 'a decode error on a frame that is not a keyframe');
       assert.ok(!near(end), 'and it does not recover');
     } else {
