@@ -7,7 +7,10 @@ import type { PayloadEncryption } from './model.js';
  *
  * cenc: AES-128-CTR, the counter block the sample's 8-byte IV then an 8-byte block
  * counter from 0; the key stream runs on across the sample's protected ranges (ISO/IEC
- * 23001-7, 'cenc'), which one cipher per sample does by itself.
+ * 23001-7, 'cenc'). The whole fragment's key stream is made at once: every counter block
+ * of every sample laid out in one buffer, encrypted with one AES-128-ECB call, then XORed
+ * in 32-bit words. A CTR cipher a sample costs more to create than to run on the short
+ * samples of audio and of most video frames.
  *
  * cbcs: AES-128-CBC without padding on the pattern's encrypted blocks (crypt, then skip,
  * from the start of each protected range; a trailing partial block stays clear). The
@@ -28,6 +31,10 @@ export function decryptPayload(payload: Uint8Array, enc: PayloadEncryption): voi
 function crypt(payload: Uint8Array, enc: PayloadEncryption, encrypt: boolean): void {
   const n = enc.sampleSizes.length;
   if (enc.ivs.length !== 16 * n) throw bad(`${enc.ivs.length} bytes of IVs for ${n} samples (16 each)`);
+  if (enc.scheme === 'cenc') {
+    ctrFragment(payload, enc);
+    return;
+  }
   let pos = enc.start;
   let pair = 0;
   for (let i = 0; i < n; i++) {
@@ -37,8 +44,7 @@ function crypt(payload: Uint8Array, enc: PayloadEncryption, encrypt: boolean): v
     const sample = payload.subarray(pos, pos + size);
     const ranges = protectedRanges(enc, i, size, pair);
     pair += enc.subsampleCounts?.[i] ?? 0;
-    if (enc.scheme === 'cenc') ctr(sample, ranges, enc.key, iv);
-    else for (let r = 0; r < ranges.length; r += 2) cbcPattern(sample.subarray(ranges[r]!, ranges[r]! + ranges[r + 1]!), enc, iv, encrypt);
+    for (let r = 0; r < ranges.length; r += 2) cbcPattern(sample.subarray(ranges[r]!, ranges[r]! + ranges[r + 1]!), enc, iv, encrypt);
     pos += size;
   }
 }
@@ -61,14 +67,118 @@ function protectedRanges(enc: PayloadEncryption, i: number, size: number, firstP
   return out;
 }
 
-function ctr(sample: Uint8Array, ranges: number[], key: Uint8Array, iv: Uint8Array): void {
-  if (ranges.length === 0) return;
-  // CTR is its own inverse: encrypting and decrypting are the same.
-  const cipher = createCipheriv('aes-128-ctr', key, iv);
-  for (let r = 0; r < ranges.length; r += 2) {
-    const part = sample.subarray(ranges[r]!, ranges[r]! + ranges[r + 1]!);
-    part.set(cipher.update(part));
+/**
+ * cenc over the whole payload: first the protected ranges of every sample (checked as
+ * protectedRanges checks them) and how many 16-byte counter blocks each sample needs, then
+ * every counter block (the sample's 16-byte counter block plus the block number, as
+ * AES-CTR counts: big-endian over all 128 bits) into one buffer, encrypted with one ECB
+ * call; the key stream is put at the payload positions of the protected bytes (zeros
+ * elsewhere) and XORed over the payload. CTR is its own inverse: decrypting is the same.
+ */
+function ctrFragment(payload: Uint8Array, enc: PayloadEncryption): void {
+  const n = enc.sampleSizes.length;
+  // ranges[]: payload offset and length of each protected range; sampleRanges[i]: index of sample i's first range.
+  const ranges: number[] = [];
+  const sampleRanges = new Uint32Array(n + 1);
+  const blocks = new Uint32Array(n);
+  let totalBlocks = 0;
+  let pos = enc.start;
+  let pair = 0;
+  const subs = enc.subsamples;
+  const counts = enc.subsampleCounts;
+  for (let i = 0; i < n; i++) {
+    const size = enc.sampleSizes[i]!;
+    if (pos + size > payload.length) throw bad(`sample ${i} (${size} bytes at payload byte ${pos}) runs past the ${payload.length}-byte payload`);
+    sampleRanges[i] = ranges.length;
+    let protectedBytes = 0;
+    if (subs === undefined || counts === undefined) {
+      if (size > 0) ranges.push(pos, size);
+      protectedBytes = size;
+    } else {
+      const count = counts[i]!;
+      let at = 0;
+      for (let p = pair; p < pair + count; p++) {
+        const clear = subs[2 * p];
+        const prot = subs[2 * p + 1];
+        if (clear === undefined || prot === undefined) throw bad(`sample ${i} names subsample ${p}, beyond the ${subs.length / 2} given`);
+        at += clear;
+        if (prot > 0) ranges.push(pos + at, prot);
+        at += prot;
+        protectedBytes += prot;
+      }
+      pair += count;
+      if (at !== size) throw bad(`sample ${i}'s subsamples add up to ${at} bytes, the sample has ${size}`);
+    }
+    blocks[i] = (protectedBytes + 15) >>> 4;
+    totalBlocks += blocks[i]!;
+    pos += size;
   }
+  sampleRanges[n] = ranges.length;
+  if (totalBlocks === 0) return;
+
+  // Counter blocks, sample after sample.
+  const counters = new Uint8Array(16 * totalBlocks);
+  const cv = new DataView(counters.buffer);
+  const iv = new DataView(enc.ivs.buffer, enc.ivs.byteOffset, enc.ivs.byteLength);
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    const w0 = iv.getUint32(16 * i);
+    const w1 = iv.getUint32(16 * i + 4);
+    const w2 = iv.getUint32(16 * i + 8);
+    const w3 = iv.getUint32(16 * i + 12);
+    for (let j = 0; j < blocks[i]!; j++, b++) {
+      // (w0 w1 w2 w3) + j, carries rippling up (j < 2^32).
+      const s3 = w3 + j;
+      const c3 = s3 > 0xffffffff ? 1 : 0;
+      const s2 = w2 + c3;
+      const c2 = s2 > 0xffffffff ? 1 : 0;
+      const s1 = w1 + c2;
+      const c1 = s1 > 0xffffffff ? 1 : 0;
+      const o = 16 * b;
+      cv.setUint32(o, (w0 + c1) >>> 0);
+      cv.setUint32(o + 4, s1 >>> 0);
+      cv.setUint32(o + 8, s2 >>> 0);
+      cv.setUint32(o + 12, s3 >>> 0);
+    }
+  }
+  const cipher = createCipheriv('aes-128-ecb', enc.key, null);
+  cipher.setAutoPadding(false);
+  const stream = cipher.update(counters);
+
+  // The key stream at the payload positions of the protected bytes, in a buffer aligned as the payload is (mod 4).
+  const first = ranges[0]!;
+  const last = ranges[ranges.length - 2]! + ranges[ranges.length - 1]!;
+  const shift = (payload.byteOffset + first) & 3;
+  const ks = new Uint8Array(last - first + shift + 3);
+  b = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 16 * b;
+    for (let r = sampleRanges[i]!; r < sampleRanges[i + 1]!; r += 2) {
+      const len = ranges[r + 1]!;
+      ks.set(stream.subarray(s, s + len), ranges[r]! - first + shift);
+      s += len;
+    }
+    b += blocks[i]!;
+  }
+  xorInto(payload.subarray(first, last), ks.subarray(shift, shift + last - first));
+}
+
+/** data ^= ks, both the same length and equally aligned mod 4: 32-bit words between byte-wise ends. */
+function xorInto(data: Uint8Array, ks: Uint8Array): void {
+  const len = data.length;
+  let i = 0;
+  while (i < len && ((data.byteOffset + i) & 3) !== 0) {
+    data[i] = data[i]! ^ ks[i]!;
+    i++;
+  }
+  const words = (len - i) >>> 2;
+  if (words > 0) {
+    const d = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    const k = new Uint32Array(ks.buffer, ks.byteOffset + i, words);
+    for (let w = 0; w < words; w++) d[w] = d[w]! ^ k[w]!;
+    i += 4 * words;
+  }
+  for (; i < len; i++) data[i] = data[i]! ^ ks[i]!;
 }
 
 function cbcPattern(range: Uint8Array, enc: PayloadEncryption, iv: Uint8Array, encrypt: boolean): void {
