@@ -116,9 +116,10 @@ function ctrFragment(payload: Uint8Array, enc: PayloadEncryption): void {
   sampleRanges[n] = ranges.length;
   if (totalBlocks === 0) return;
 
-  // Counter blocks, sample after sample.
-  const counters = new Uint8Array(16 * totalBlocks);
-  const cv = new DataView(counters.buffer);
+  // Counter blocks, sample after sample, stored as 32-bit words in the machine's order
+  // (swapped here when it is little-endian): a DataView store a word costs more.
+  const counters = scratch(0, 16 * totalBlocks);
+  const words = new Uint32Array(counters.buffer, counters.byteOffset, 4 * totalBlocks);
   const iv = new DataView(enc.ivs.buffer, enc.ivs.byteOffset, enc.ivs.byteLength);
   let b = 0;
   for (let i = 0; i < n; i++) {
@@ -126,7 +127,22 @@ function ctrFragment(payload: Uint8Array, enc: PayloadEncryption): void {
     const w1 = iv.getUint32(16 * i + 4);
     const w2 = iv.getUint32(16 * i + 8);
     const w3 = iv.getUint32(16 * i + 12);
-    for (let j = 0; j < blocks[i]!; j++, b++) {
+    const count = blocks[i]!;
+    if (w3 + count <= 0x100000000) {
+      // No carry out of the last word (always so with 8-byte IVs): three words are the sample's.
+      const s0 = order(w0);
+      const s1 = order(w1);
+      const s2 = order(w2);
+      for (let j = 0; j < count; j++, b++) {
+        const o = 4 * b;
+        words[o] = s0;
+        words[o + 1] = s1;
+        words[o + 2] = s2;
+        words[o + 3] = order(w3 + j);
+      }
+      continue;
+    }
+    for (let j = 0; j < count; j++, b++) {
       // (w0 w1 w2 w3) + j, carries rippling up (j < 2^32).
       const s3 = w3 + j;
       const c3 = s3 > 0xffffffff ? 1 : 0;
@@ -134,11 +150,11 @@ function ctrFragment(payload: Uint8Array, enc: PayloadEncryption): void {
       const c2 = s2 > 0xffffffff ? 1 : 0;
       const s1 = w1 + c2;
       const c1 = s1 > 0xffffffff ? 1 : 0;
-      const o = 16 * b;
-      cv.setUint32(o, (w0 + c1) >>> 0);
-      cv.setUint32(o + 4, s1 >>> 0);
-      cv.setUint32(o + 8, s2 >>> 0);
-      cv.setUint32(o + 12, s3 >>> 0);
+      const o = 4 * b;
+      words[o] = order(w0 + c1);
+      words[o + 1] = order(s1);
+      words[o + 2] = order(s2);
+      words[o + 3] = order(s3);
     }
   }
   const cipher = createCipheriv('aes-128-ecb', enc.key, null);
@@ -149,7 +165,8 @@ function ctrFragment(payload: Uint8Array, enc: PayloadEncryption): void {
   const first = ranges[0]!;
   const last = ranges[ranges.length - 2]! + ranges[ranges.length - 1]!;
   const shift = (payload.byteOffset + first) & 3;
-  const ks = new Uint8Array(last - first + shift + 3);
+  const ks = scratch(1, last - first + shift + 3);
+  ks.fill(0);
   b = 0;
   for (let i = 0; i < n; i++) {
     let s = 16 * b;
@@ -161,6 +178,27 @@ function ctrFragment(payload: Uint8Array, enc: PayloadEncryption): void {
     b += blocks[i]!;
   }
   xorInto(payload.subarray(first, last), ks.subarray(shift, shift + last - first));
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** A 32-bit value (mod 2^32) as a Uint32Array must hold it for its bytes to be big-endian. */
+function order(v: number): number {
+  v >>>= 0;
+  if (!LITTLE_ENDIAN) return v;
+  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+}
+
+/**
+ * Buffers kept between fragments (each call is synchronous, so one set a thread is
+ * enough): fresh ones of a fragment's size each time cost their zeroing and the
+ * garbage collector's work. Only grown, to the largest fragment's size.
+ */
+const scratchBuffers: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+
+function scratch(which: 0 | 1, size: number): Uint8Array {
+  if (scratchBuffers[which]!.length < size) scratchBuffers[which] = new Uint8Array(Math.max(size, 2 * scratchBuffers[which]!.length));
+  return scratchBuffers[which]!.subarray(0, size);
 }
 
 /** data ^= ks, both the same length and equally aligned mod 4: 32-bit words between byte-wise ends. */
