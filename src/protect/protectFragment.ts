@@ -1,19 +1,17 @@
 import { type Box, childBoxes, readBoxHeader } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { UUID_PIFF_SENC } from '../bmff/piff.js';
-import { writePiffSampleEncryption } from '../bmff/piffSampleEncryption.js';
 import { writeSaio } from '../bmff/saio.js';
 import { writeSaiz } from '../bmff/saiz.js';
-import { SENC_USE_SUBSAMPLES, type SampleEncryptionEntry } from '../bmff/sampleEncryption.js';
-import { writeSenc } from '../bmff/senc.js';
+import { SENC_USE_SUBSAMPLES } from '../bmff/sampleEncryption.js';
 import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
 import { readTrun, TRUN_DATA_OFFSET } from '../bmff/trun.js';
-import { box } from '../bmff/writer.js';
+import { box, fullBox, uuidBox } from '../bmff/writer.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
 import { sliceHeaderSizeFor } from './sliceHeaderSize.js';
-import { addVideoSubsamples } from './subsamples.js';
+import { addVideoSubsamples, type SampleWhere } from './subsamples.js';
 
 /** Where the fragment's body was read from, for error messages. */
 export interface FragmentWhere {
@@ -102,53 +100,81 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   const ivs = new Uint8Array(16 * n);
   const ivSize = enc.scheme === 'cenc' ? 8 : 0;
   const view = new DataView(ivs.buffer);
-  for (let i = 0; i < n; i++) {
-    if (enc.scheme === 'cenc') view.setBigUint64(16 * i, BigInt.asUintN(64, enc.ivBase + firstSample + BigInt(i)));
-    else ivs.set(constantIv(enc), 16 * i);
+  if (enc.scheme === 'cenc') {
+    // ivBase + firstSample + i (mod 2^64) as two 32-bit halves: one BigInt sum a fragment, not one a sample.
+    const base = BigInt.asUintN(64, enc.ivBase + firstSample);
+    const hi = Number(base >> 32n);
+    const lo = Number(base & 0xffffffffn);
+    for (let i = 0; i < n; i++) {
+      const l = lo + i;
+      view.setUint32(16 * i, (hi + Math.floor(l / 0x100000000)) >>> 0);
+      view.setUint32(16 * i + 4, l >>> 0);
+    }
+  } else {
+    const civ = constantIv(enc);
+    for (let i = 0; i < n; i++) ivs.set(civ, 16 * i);
   }
   const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: Uint32Array.from(sizes), ivs };
   if (enc.pattern !== undefined) encryption.pattern = { ...enc.pattern };
-  let subsampleCounts: number[] | undefined;
+  let subsampleCounts: Uint16Array | undefined;
   let pairs: number[] | undefined;
   if (enc.video !== undefined) {
     const sliceHeaderSize = sliceHeaderSizeFor(enc.video);
-    subsampleCounts = [];
+    subsampleCounts = new Uint16Array(n);
     pairs = [];
     let at = mdatPayload + startInPayload;
+    // One object for every sample's whereabouts (read only when a sample cannot be laid out).
+    const sampleWhere: SampleWhere = { ...ctx, offset: 0, sample: 0n };
     for (let i = 0; i < n; i++) {
       const size = sizes[i]!;
-      subsampleCounts.push(addVideoSubsamples(body.subarray(at, at + size), enc.video, enc.scheme, sliceHeaderSize, { ...ctx, offset: where.offset + at, sample: firstSample + BigInt(i) }, pairs));
+      sampleWhere.offset = where.offset + at;
+      sampleWhere.sample = firstSample + BigInt(i);
+      const count = addVideoSubsamples(body.subarray(at, at + size), enc.video, enc.scheme, sliceHeaderSize, sampleWhere, pairs);
+      if (count > 0xffff) throw unsupported(`a sample with ${count} subsamples (at most 65535 fit in 'senc')`, where.offset + at, ctx);
+      subsampleCounts[i] = count;
       at += size;
     }
     encryption.subsamples = Uint32Array.from(pairs);
-    encryption.subsampleCounts = Uint16Array.from(subsampleCounts);
+    encryption.subsampleCounts = subsampleCounts;
   }
 
-  // senc entries and the boxes that carry them.
+  // senc entries (the same bytes in senc and PIFF's box), written straight from the IVs and pairs.
   const flags = pairs === undefined ? 0 : SENC_USE_SUBSAMPLES;
-  const entries: SampleEncryptionEntry[] = [];
+  const infoSizes = new Uint32Array(n);
+  let entriesSize = 4;
+  for (let i = 0; i < n; i++) {
+    infoSizes[i] = ivSize + (subsampleCounts === undefined ? 0 : 2 + 6 * subsampleCounts[i]!);
+    entriesSize += infoSizes[i]!;
+  }
+  const entries = new Uint8Array(entriesSize);
+  const ev = new DataView(entries.buffer);
+  ev.setUint32(0, n);
+  let e = 4;
   let pair = 0;
   for (let i = 0; i < n; i++) {
-    const entry: SampleEncryptionEntry = { iv: ivs.subarray(16 * i, 16 * i + ivSize) };
-    if (pairs !== undefined && subsampleCounts !== undefined) {
-      const subs: { clear: number; protected: number }[] = [];
-      for (let k = 0; k < subsampleCounts[i]!; k++, pair++) subs.push({ clear: pairs[2 * pair]!, protected: pairs[2 * pair + 1]! });
-      entry.subsamples = subs;
+    entries.set(ivs.subarray(16 * i, 16 * i + ivSize), e);
+    e += ivSize;
+    if (subsampleCounts === undefined || pairs === undefined) continue;
+    const count = subsampleCounts[i]!;
+    ev.setUint16(e, count);
+    e += 2;
+    for (let k = 0; k < count; k++, pair++) {
+      ev.setUint16(e, pairs[2 * pair]!);
+      ev.setUint32(e + 2, pairs[2 * pair + 1]!);
+      e += 6;
     }
-    entries.push(entry);
   }
-  const infoSizes = entries.map((e) => e.iv.length + (e.subsamples === undefined ? 0 : 2 + 6 * e.subsamples.length));
   const same = infoSizes.every((s) => s === infoSizes[0]);
-  const senc = writeSenc({ flags, samples: entries });
+  const senc = fullBox('senc', 0, flags, entries);
   const added = [senc];
   // Entries of 0 bytes (cbcs audio: constant IV, whole samples) leave saiz/saio nothing to
   // describe: Shaka Packager writes only the senc then, and so does this.
   if (infoSizes.some((s) => s !== 0)) {
-    const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: same ? infoSizes[0]! : 0, sampleCount: n, sampleSizes: same ? [] : infoSizes });
+    const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: same ? infoSizes[0]! : 0, sampleCount: n, sampleSizes: same ? [] : [...infoSizes] });
     added.unshift(saiz, writeSaio({ version: 0, flags: 0, offsets: [0] })); // saio patched below
   }
   // PIFF 1.1 knows AES-CTR only: its box is for cenc (old Smooth clients' PlayReady).
-  if (enc.scheme === 'cenc') added.push(writePiffSampleEncryption({ flags, samples: entries }));
+  if (enc.scheme === 'cenc') added.push(uuidBox(UUID_PIFF_SENC, 0, flags, entries));
 
   const newTraf = box('traf', ...trafChildren.map((b) => body.subarray(b.offset - where.offset, b.offset - where.offset + b.size)), ...added);
   const newMoof = box('moof', ...moofChildren.map((b) => (b === traf ? newTraf : body.subarray(b.offset - where.offset, b.offset - where.offset + b.size))));

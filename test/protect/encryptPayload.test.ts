@@ -60,6 +60,32 @@ test('cenc: the key stream (IV, then a 64-bit block counter) runs on across a sa
   assert.deepEqual(payload, clear);
 });
 
+test('cenc: 16-byte counter blocks carry across all 128 bits as AES-CTR does, whole samples of any length, at any alignment', () => {
+  // Counter blocks whose low words overflow within the sample (a 16-byte IV, as passthrough
+  // sources may carry), whole samples of odd sizes, a payload not starting on a 4-byte boundary.
+  const sizes = [1, 15, 17, 100, 333, 40];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const backing = bytes(total + 3, 9);
+  const payload = backing.subarray(3);
+  const clear = payload.slice();
+  const ivs = new Uint8Array(16 * sizes.length);
+  sizes.forEach((_, i) => {
+    ivs.set([9, 8, 7, 6, 5, 4, 3, i], 16 * i);
+    // Low 64 bits: 2^64 - 2 (sample 2: 2^32 - 3), so the block counter carries into the IV half.
+    ivs.set(i === 2 ? [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfd] : [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe], 16 * i + 8);
+  });
+  const enc: PayloadEncryption = { scheme: 'cenc', key: KEY, start: 0, sampleSizes: Uint32Array.from(sizes), ivs };
+  encryptPayload(payload, enc);
+  let at = 0;
+  sizes.forEach((size, i) => {
+    const reference = createCipheriv('aes-128-ctr', KEY, ivs.subarray(16 * i, 16 * i + 16));
+    assert.deepEqual(payload.subarray(at, at + size), new Uint8Array(reference.update(clear.subarray(at, at + size))), `sample ${i}`);
+    at += size;
+  });
+  decryptPayload(payload, enc);
+  assert.deepEqual(payload, clear);
+});
+
 test('cbcs 1:9: block 0, 10, 20 of each protected range are CBC-chained from the constant IV, the rest and a partial block clear', () => {
   const range = 25 * 16 + 5;
   const payload = bytes(7 + range + 4 + 40, 3);
