@@ -3,7 +3,7 @@ import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
 import { readTfhd, TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_SAMPLE_SIZE } from '../bmff/tfhd.js';
 import { readTrun } from '../bmff/trun.js';
 import { isSmoothpubError } from '../errors.js';
-import { UUID_PIFF_SAMPLE_ENCRYPTION } from '../protect/sourceProtection.js';
+import { UUID_PIFF_SENC } from '../bmff/piff.js';
 import { VerifyCode, type VerifyCodeValue } from './problem.js';
 
 /** checkFragment's problem and moof place, structurally (it imports this module). */
@@ -64,7 +64,7 @@ function check(prefix: Uint8Array, place: MoofPlace, tencIvSize: number | undefi
     } else if (b.type === 'trun') {
       const trun = readTrun(b.payload);
       for (let i = 0; i < trun.sampleCount; i++) sizes.push(trun.samples[i]?.size ?? defaultSize ?? -1);
-    } else if (b.type === 'senc' || (b.type === 'uuid' && b.uuid === UUID_PIFF_SAMPLE_ENCRYPTION)) {
+    } else if (b.type === 'senc' || (b.type === 'uuid' && b.uuid === UUID_PIFF_SENC)) {
       // Both may be present (PIFF 1.3 writers): the first found is checked against saio.
       senc ??= readSampleEncryptionHead(b);
     } else if (b.type === 'saiz') saiz = b;
