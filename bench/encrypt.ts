@@ -13,15 +13,15 @@
 // rotating order, `sync`ed before each run. The encryption ratio is the median of each
 // round's ratio of the two smoothpub runs, so a slow round counts against both; the ratio
 // of the medians and of the best runs are printed beside it. The last line is `RESULT {json}`.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
 import { argValue, log, median, round3 } from './lib/common.js';
-import { folderStats } from './lib/folderStats.js';
 import type { Run } from './lib/measure.js';
 import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
+import { best, cpu, inFolder, isAudio, levelName, med, outputOf, printToolTable, rss } from './lib/toolRuns.js';
 import { shakaPackagerPath } from '../test/harness/ci.js';
 
 const OUT = join(CACHE, 'encrypt-out');
@@ -29,14 +29,6 @@ const SEGMENT_SECONDS = 2;
 /** A fixed test key: a benchmark, not a secret. */
 const KID = '6d6f6f7468707562656e637279707431';
 const KEY = '3f1c8a7e5b2d4c6a9e0f1b3d5c7a9e2f';
-
-function levelName(file: string): string {
-  return basename(file).replace(/\.ism[va]$/, '');
-}
-
-function isAudio(file: string): boolean {
-  return file.endsWith('.isma');
-}
 
 interface Tools {
   clear: Tool;
@@ -47,10 +39,6 @@ interface Tools {
 
 function tools(p: BenchPresentation, shakaPackager: string): Tools {
   const dir = (name: string): string => join(OUT, name);
-  const inFolder = (out: string, cmd: () => string[]): (() => string[]) => () => {
-    mkdirSync(out, { recursive: true });
-    return cmd();
-  };
   const formats = ['--formats', 'smooth,dash,hls'];
   const shaka = dir('shaka');
   const ffmpeg = dir('ffmpeg');
@@ -88,14 +76,6 @@ function tools(p: BenchPresentation, shakaPackager: string): Tools {
   };
 }
 
-function outputOf(t: Tool, root: string, expected: string[]): { files: number; bytes: number } {
-  for (const name of expected) if (!existsSync(join(root, name))) throw new Error(`${t.name} did not write ${join(root, name)}`);
-  return folderStats(root);
-}
-
-const seconds = (r: Run): number => r.seconds;
-const cpu = (r: Run): number => r.cpuSeconds;
-
 async function main(): Promise<void> {
   const reps = argValue('--reps', 3);
   const minutes = argValue('--minutes', 10);
@@ -118,9 +98,6 @@ async function main(): Promise<void> {
     ffmpeg: outputOf(t.ffmpeg, t.ffmpeg.out, levels.map((l) => `${l}.ismv`)),
   };
 
-  const med = (tool: Tool, f = seconds): number => median(tool.runs.map(f));
-  const best = (tool: Tool): number => Math.min(...tool.runs.map(seconds));
-  const rss = (tool: Tool): number => Math.max(...tool.runs.map((r) => r.peakRssMb));
   const paired = (a: Tool, b: Tool, f: (x: Run, y: Run) => number): number => median(a.runs.map((r, i) => f(r, b.runs[i]!)));
   const ratio = {
     time: paired(t.cenc, t.clear, (a, b) => a.seconds / b.seconds),
@@ -134,16 +111,8 @@ async function main(): Promise<void> {
   const loads = all.flatMap((tool) => tool.runs.map((r) => r.loadAverage));
 
   const mb = (b: number): string => (b / 1e6).toFixed(0);
-  const rows = [
-    ['tool', 'median s', 'best s', 'cpu s', 'runs s', 'peak RSS MB', 'output'],
-    ...(Object.keys(out) as (keyof Tools)[]).map((k) => {
-      const tool = t[k];
-      return [tool.name, med(tool).toFixed(2), best(tool).toFixed(2), med(tool, cpu).toFixed(2), tool.runs.map((r) => r.seconds.toFixed(2)).join(' '), rss(tool).toFixed(0), `${out[k].files} files, ${mb(out[k].bytes)} MB`];
-    }),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`\nencrypt ${p.seconds / 60} min, ${p.files.length - 1} video levels + audio, ${mb(p.bytes)} MB in`);
-  for (const r of rows) console.log(r.map((v, c) => v.padEnd(widths[c]!)).join('  '));
+  printToolTable((Object.keys(out) as (keyof Tools)[]).map((k) => [t[k], out[k]]), mb);
   const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED');
   console.log(`\ncenc vs clear (median of the rounds' ratios): time ${ratio.time.toFixed(3)}x (goal <= 1.3x: ${mark(ratio.time <= 1.3)}; of the medians ${ratio.ofMedians.toFixed(3)}x, of the best runs ${ratio.bestTime.toFixed(3)}x), cpu ${ratio.cpu.toFixed(3)}x`);
   console.log(`smoothpub cenc vs Shaka Packager ${ratio.vsShaka.toFixed(3)}x, vs ffmpeg ${ratio.vsFfmpeg.toFixed(3)}x the time (goal < 1: ${mark(ratio.vsShaka < 1 && ratio.vsFfmpeg < 1)})`);

@@ -19,27 +19,18 @@
 // round counts against both; so are the ratios (each round's ratio, their median), with the
 // ratio of the medians and of the best runs beside them. The last line is `RESULT {json}`.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
 import { argValue, log, median, round3 } from './lib/common.js';
-import { folderStats } from './lib/folderStats.js';
 import type { Run } from './lib/measure.js';
 import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
+import { best, cpu, inFolder, isAudio, levelName, med, outputOf, printToolTable, rss, seconds } from './lib/toolRuns.js';
 import { shakaPackagerPath } from '../test/harness/ci.js';
 
 const OUT = join(CACHE, 'formats-out');
 /** The sources' fragment length: the peers cut their segments there too. */
 const SEGMENT_SECONDS = 2;
-
-/** A source's folder and playlist name in the peers' output: its file name (`video_2962k`, `audio`). */
-function levelName(file: string): string {
-  return basename(file).replace(/\.ism[va]$/, '');
-}
-
-function isAudio(file: string): boolean {
-  return file.endsWith('.isma');
-}
 
 /** ffmpeg reading every level and the audio, each input's one stream mapped, copy codecs. */
 function ffmpegInputs(p: BenchPresentation): string[] {
@@ -57,10 +48,6 @@ interface Tools {
 function tools(p: BenchPresentation, shakaPackager: string): Tools {
   const dir = (name: string): string => join(OUT, name);
   const ff = ['ffmpeg', '-hide_banner', '-v', 'error', '-y'];
-  const inFolder = (out: string, cmd: () => string[]): (() => string[]) => () => {
-    mkdirSync(out, { recursive: true });
-    return cmd();
-  };
   const smoothOut = join(dir('smooth'), 'video.ism');
   const allOut = join(dir('all'), 'video.ism');
   const shaka = dir('shaka');
@@ -114,15 +101,6 @@ function tools(p: BenchPresentation, shakaPackager: string): Tools {
   };
 }
 
-/** What a tool wrote: every name listed must be there, so a run that wrote nothing useful is not timed as a fast one. */
-function outputOf(t: Tool, root: string, expected: string[]): { files: number; bytes: number } {
-  for (const name of expected) if (!existsSync(join(root, name))) throw new Error(`${t.name} did not write ${join(root, name)}`);
-  return folderStats(root);
-}
-
-const seconds = (r: Run): number => r.seconds;
-const cpu = (r: Run): number => r.cpuSeconds;
-
 /** Each round's sum over `tools` (ffmpeg's two runs make its DASH+HLS), as runs of one tool. */
 function perRound(tools: Tool[], f: (r: Run) => number): number[] {
   return tools[0]!.runs.map((_, i) => tools.reduce((s, t) => s + f(t.runs[i]!), 0));
@@ -154,9 +132,6 @@ async function main(): Promise<void> {
   if (existsSync(join(t.smooth.out, 'video.ism', 'manifest.mpd'))) throw new Error('--formats smooth wrote DASH too');
   const objects = (tool: Tool): number => (JSON.parse(tool.runs.at(-1)!.stdout.trim().split('\n').at(-1)!) as { objects: number }).objects;
 
-  const med = (tool: Tool, f = seconds): number => median(tool.runs.map(f));
-  const best = (tool: Tool): number => Math.min(...tool.runs.map(seconds));
-  const rss = (tool: Tool): number => Math.max(...tool.runs.map((r) => r.peakRssMb));
   const ffmpeg = { s: median(perRound([t.ffmpegDash, t.ffmpegHls], seconds)), cpu: median(perRound([t.ffmpegDash, t.ffmpegHls], cpu)), bytes: out.ffmpegDash.bytes + out.ffmpegHls.bytes };
   const shaka = { s: med(t.shaka), cpu: med(t.shaka, cpu), bytes: out.shaka.bytes };
   // The two smoothpub runs of a round, paired: a round slowed by the machine's other work counts against both.
@@ -171,16 +146,8 @@ async function main(): Promise<void> {
   };
 
   const mb = (b: number): string => (b / 1e6).toFixed(b < 1e7 ? 3 : 0);
-  const rows = [
-    ['tool', 'median s', 'best s', 'cpu s', 'runs s', 'peak RSS MB', 'output'],
-    ...(Object.keys(out) as (keyof Tools)[]).map((k) => {
-      const tool = t[k];
-      return [tool.name, med(tool).toFixed(2), best(tool).toFixed(2), med(tool, cpu).toFixed(2), tool.runs.map((r) => r.seconds.toFixed(2)).join(' '), rss(tool).toFixed(0), `${out[k].files} files, ${mb(out[k].bytes)} MB`];
-    }),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`\nformats ${p.seconds / 60} min, ${p.files.length - 1} video levels + audio, ${mb(p.bytes)} MB in; smoothpub ${objects(t.smooth)} objects (smooth), ${objects(t.all)} (smooth,dash,hls)`);
-  for (const r of rows) console.log(r.map((v, c) => v.padEnd(widths[c]!)).join('  '));
+  printToolTable((Object.keys(out) as (keyof Tools)[]).map((k) => [t[k], out[k]]), mb);
   const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
   const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED');
   console.log(`\nall three vs Smooth alone (medians of the rounds' ratios): time ${ratio.time.toFixed(3)}x (goal <= 1.1x: ${mark(ratio.time <= 1.1)}; ratio of the medians ${ratio.ofMedians.toFixed(3)}x, of the best runs ${ratio.bestTime.toFixed(3)}x), cpu ${ratio.cpu.toFixed(3)}x, bytes ${ratio.bytes.toFixed(5)}x (goal <= 1.01x: ${mark(ratio.bytes <= 1.01)})`);

@@ -54,10 +54,11 @@ export type { HlsByteRange, HlsKey, HlsMap, HlsMediaPlaylist, HlsMultivariantPla
 export type { AttributeList, AttributeValue } from './formats/hls/attributeList.js';
 export { checkHlsRules, type HlsProblem, type HlsRule } from './formats/hls/checkHlsRules.js';
 export { parseKeyOption, keysForTracks } from './protect/keys.js';
+export { ENCRYPTION_SCHEMES, SYSTEM_IDS, type ContentKey, type EncryptionScheme, type KeyAssignment, type KeyTrackType } from './protect/model.js';
 export { protectPresentation, type ProtectOptions } from './plan/protectPresentation.js';
 export type { PresentationProtection, AppliedProtection, EncryptionSummary } from './plan/protectionSettings.js';
 export { readCpix, loadCpix, keyAssignmentsFromCpix, type CpixDocument, type CpixContentKey, type CpixDrmSystem, type CpixUsageRule } from './protect/cpix.js';
-export { writePlayReadyObject, readPlayReadyObject, playReadyChecksum, type PlayReadyHeader, type PlayReadyObjectOptions } from './protect/playReady.js';
+export { writePlayReadyObject, readPlayReadyObject, playReadyChecksum, type PlayReadyHeader, type PlayReadyHeaderVersion, type PlayReadyObjectOptions } from './protect/playReady.js';
 export { writeWidevinePsshData, readWidevinePsshData, type WidevinePsshData } from './protect/widevine.js';
-export { signallingFor, parseWidevinePsshOption, type ProtectionSettings, type ProtectionSignalling, type FormatProtection, type TrackProtection, type DrmSignal, type DrmSystemName } from './protect/signalling.js';
+export { signallingFor, parseWidevinePsshOption, type ProtectionSettings, type ProtectionSignalling, type FormatProtection, type TrackProtection, type DrmSignal, type DrmSystemName, type HlsKeySignal, type SmoothProtectionHeader } from './protect/signalling.js';
 export { readPssh, writePssh, type Pssh } from './bmff/pssh.js';

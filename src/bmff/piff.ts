@@ -9,3 +9,5 @@ export function uuidBytes(hex: string): Uint8Array {
 export const UUID_PIFF_SENC = 'a2394f525a9b4f14a2446c427c648df4';
 /** PIFF 1.1 TrackEncryptionBox: `tenc` before Common Encryption (algorithm, IV size, KID). */
 export const UUID_PIFF_TENC = '8974dbce7be74c5184f97148f9882554';
+/** PIFF 1.1 ProtectionSystemSpecificHeaderBox: a DRM system's header (`pssh` version 0's content). */
+export const UUID_PIFF_PROTECTION_HEADER = 'd08a4f1810f34a82b6c832d8aba183d3';

@@ -17,13 +17,17 @@ export interface PiffSampleEncryption {
 
 /** `ivSize`: the track's (from `tenc`); the box's own override wins when flag 0x1 is set. */
 export function readPiffSampleEncryption(c: Cursor, ivSize: number): PiffSampleEncryption {
-  const { flags } = readFullBoxHeader(c);
-  const box: PiffSampleEncryption = { type: 'piffSenc', flags, samples: [] };
-  if (flags & PIFF_OVERRIDE_TRACK_ENCRYPTION) {
-    box.override = { algorithmId: c.u24(), ivSize: c.u8(), kid: c.bytesOf(16).slice() };
-  }
-  box.samples = readSampleEncryptionEntries(c, flags, box.override?.ivSize ?? ivSize);
+  const box: PiffSampleEncryption = { ...readPiffSampleEncryptionHead(c), samples: [] };
+  box.samples = readSampleEncryptionEntries(c, box.flags, box.override?.ivSize ?? ivSize);
   return box;
+}
+
+/** The box up to its sample_count: flags and, with flag 0x1, the override (the IV size entries are read with). */
+export function readPiffSampleEncryptionHead(c: Cursor): Omit<PiffSampleEncryption, 'samples'> {
+  const { flags } = readFullBoxHeader(c);
+  const head: Omit<PiffSampleEncryption, 'samples'> = { type: 'piffSenc', flags };
+  if (flags & PIFF_OVERRIDE_TRACK_ENCRYPTION) head.override = { algorithmId: c.u24(), ivSize: c.u8(), kid: c.bytesOf(16).slice() };
+  return head;
 }
 
 export function writePiffSampleEncryption(box: BoxInput<PiffSampleEncryption>): Uint8Array {

@@ -44,7 +44,14 @@ export function writeSampleEncryptionEntries(samples: readonly SampleEncryptionE
  * it; 0 with a constant IV).
  */
 export function readSampleEncryptionEntries(c: Cursor, flags: number, ivSize: number): SampleEncryptionEntry[] {
-  const count = c.u32();
+  return readCountedEntries(c, c.u32(), flags, ivSize);
+}
+
+/**
+ * The entries after a sample_count already read: for a reader (verify) that must try IV
+ * sizes the box does not state on the same entries.
+ */
+export function readCountedEntries(c: Cursor, count: number, flags: number, ivSize: number): SampleEncryptionEntry[] {
   const sub = (flags & SENC_USE_SUBSAMPLES) !== 0;
   // Each entry takes at least this many bytes: a hostile count cannot allocate more than the box holds.
   c.need(count * (ivSize + (sub ? 2 : 0)));

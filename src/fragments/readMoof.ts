@@ -6,7 +6,7 @@ import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } fro
 import { readTfxd } from '../bmff/tfxd.js';
 import { readTrun } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { UUID_PIFF_SAMPLE_ENCRYPTION } from '../protect/sourceProtection.js';
+import { UUID_PIFF_SENC } from '../bmff/piff.js';
 
 /** The timing facts of one `moof`, which must hold exactly one track (a Smooth fragment). */
 export interface MoofInfo {
@@ -74,7 +74,7 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defau
   let firstCompositionOffset: bigint | undefined;
   let sampleEncryption = false;
   for (const box of childBoxes(c, 'moof/traf')) {
-    if (box.type === 'senc' || (box.type === 'uuid' && box.uuid === UUID_PIFF_SAMPLE_ENCRYPTION)) sampleEncryption = true;
+    if (box.type === 'senc' || (box.type === 'uuid' && box.uuid === UUID_PIFF_SENC)) sampleEncryption = true;
     if (box.type === 'tfhd') {
       const tfhd = readTfhd(box.payload);
       trackId = tfhd.trackId;

@@ -7,7 +7,7 @@ import { loadPresentation } from '../plan/loadPresentation.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { Presentation } from '../smooth/model.js';
 import { SYSTEM_IDS } from '../protect/model.js';
-import type { SourceTrackProtection } from '../protect/sourceProtection.js';
+import type { ProtectionSystem, SourceEncryption, SourceTrackProtection } from '../protect/sourceProtection.js';
 
 export interface Problem {
   code: string;
@@ -20,14 +20,8 @@ export interface Problem {
  * pattern, and of each DRM header its system and key IDs and size. Never a header's data
  * (no key is ever known here; the data is summed up as its size).
  */
-export interface InspectedProtection {
-  scheme: string;
-  originalFormat: string;
-  kid: string;
-  ivSize: number;
-  constantIvSize?: number;
-  pattern?: { crypt: number; skip: number };
-  systems: { systemId: string; name?: string; box: 'pssh' | 'piff'; kids: string[]; bytes: number }[];
+export interface InspectedProtection extends SourceEncryption {
+  systems: (Omit<ProtectionSystem, 'data'> & { name?: string; bytes: number })[];
 }
 
 /** A track as inspect reports it; a plain MP4's sample table is summed up as its count. */
@@ -81,20 +75,14 @@ export async function inspectInputs(inputs: string[], options: PresentationOptio
 
 const SYSTEM_NAMES = new Map<string, string>(Object.entries(SYSTEM_IDS).map(([name, id]) => [id, name]));
 
-function inspectedProtection(p: SourceTrackProtection): InspectedProtection {
-  const out: InspectedProtection = {
-    scheme: p.scheme,
-    originalFormat: p.originalFormat,
-    kid: p.kid,
-    ivSize: p.ivSize,
-    systems: p.systems.map((s) => {
+function inspectedProtection({ systems, ...encryption }: SourceTrackProtection): InspectedProtection {
+  return {
+    ...encryption,
+    systems: systems.map((s) => {
       const name = SYSTEM_NAMES.get(s.systemId);
       return { systemId: s.systemId, ...(name !== undefined && { name }), box: s.box, kids: s.kids, bytes: s.data.length };
     }),
   };
-  if (p.constantIvSize !== undefined) out.constantIvSize = p.constantIvSize;
-  if (p.pattern) out.pattern = p.pattern;
-  return out;
 }
 
 function inspectedPresentation(p: Presentation): InspectedPresentation {

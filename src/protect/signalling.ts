@@ -99,14 +99,14 @@ export const HLS_KEYFORMATS = {
 export function signallingFor(settings: ProtectionSettings, keys: Partial<Record<KeyTrackType, { kid: Uint8Array; key?: Uint8Array }>>): ProtectionSignalling {
   const systems = settings.systems ?? defaultSystems(settings);
   if (systems.includes('fairPlay') && settings.scheme !== 'cbcs') {
-    throw new SmoothpubError(ErrorCode.BAD_PROTECTION, 'FairPlay decrypts cbcs only: encrypt with --scheme cbcs, or leave FairPlay out');
+    throw new SmoothpubError(ErrorCode.BAD_PROTECTION, 'FairPlay decrypts cbcs only: encrypt with --encryption-scheme cbcs, or leave FairPlay out');
   }
   if (systems.includes('fairPlay') && settings.fairPlayUri === undefined && !hasCpixSystem(settings.cpix, SYSTEM_IDS.fairPlay)) {
     throw new SmoothpubError(ErrorCode.BAD_PROTECTION, 'FairPlay needs the key URI its players ask the key server with (skd://...): give it, or a CPIX document with FairPlay data');
   }
   for (const k of settings.cpix?.contentKeys ?? []) {
     if (k.commonEncryptionScheme !== undefined && k.commonEncryptionScheme !== settings.scheme && Object.values(keys).some((g) => g !== undefined && equalBytes(g.kid, k.kid))) {
-      throw new SmoothpubError(ErrorCode.BAD_PROTECTION, `the CPIX document gives KID ${formatUuid(k.kid)} for ${k.commonEncryptionScheme}, but ${settings.scheme} was asked: encrypt with --scheme ${k.commonEncryptionScheme}, or ask the key server for ${settings.scheme} keys`);
+      throw new SmoothpubError(ErrorCode.BAD_PROTECTION, `the CPIX document gives KID ${formatUuid(k.kid)} for ${k.commonEncryptionScheme}, but ${settings.scheme} was asked: encrypt with --encryption-scheme ${k.commonEncryptionScheme}, or ask the key server for ${settings.scheme} keys`);
     }
   }
   const format: FormatProtection = { scheme: settings.scheme, tracks: {} };

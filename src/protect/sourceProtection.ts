@@ -1,7 +1,11 @@
-import { childBoxes, findChild, toHex, type Box } from '../bmff/box.js';
+import { childBoxes, toHex, type Box } from '../bmff/box.js';
 import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
+import { UUID_PIFF_PROTECTION_HEADER } from '../bmff/piff.js';
+import { readPiffProtectionHeader } from '../bmff/piffProtectionHeader.js';
+import { readPssh, writePssh } from '../bmff/pssh.js';
+import { readSinf as readSinfBox } from '../bmff/sinf.js';
+import { uuidToBytes } from '../bmff/writer.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import { ByteWriter, fullBox, uuidToBytes } from '../bmff/writer.js';
 
 /**
  * What an already-protected source says about its encryption, read without a key: the
@@ -9,11 +13,6 @@ import { ByteWriter, fullBox, uuidToBytes } from '../bmff/writer.js';
  * and the DRM systems' headers in the `moov` (`pssh`, PIFF's protection system header
  * `uuid`). smoothpub never decrypts: these are carried as they are (passthrough).
  */
-
-/** PIFF 1.1 `uuid` user types, lowercase hex. */
-export const UUID_PIFF_SAMPLE_ENCRYPTION = 'a2394f525a9b4f14a2446c427c648df4';
-export const UUID_PIFF_PROTECTION_HEADER = 'd08a4f1810f34a82b6c832d8aba183d3';
-export const UUID_PIFF_TRACK_ENCRYPTION = '8974dbce7be74c5184f97148f9882554';
 
 /** How one track of a source is encrypted, from its sample entry's `sinf`. */
 export interface SourceEncryption {
@@ -58,23 +57,13 @@ export function readProtectionSystems(moov: Cursor): ProtectionSystem[] {
 }
 
 function readPsshBox(b: Box): ProtectionSystem {
-  const c = b.payload;
-  const { version } = readFullBoxHeader(c);
-  const systemId = dashedUuid(toHex(c.bytesOf(16)));
-  const kids: string[] = [];
-  if (version > 0) {
-    const count = c.u32();
-    c.need(16 * count);
-    for (let i = 0; i < count; i++) kids.push(toHex(c.bytesOf(16)));
-  }
-  return { systemId, kids, data: c.bytesOf(c.u32()).slice(), box: 'pssh' };
+  const pssh = readPssh(b.payload);
+  return { systemId: dashedUuid(pssh.systemId), kids: pssh.kids.map(toHex), data: pssh.data, box: 'pssh' };
 }
 
 function readPiffHeader(b: Box): ProtectionSystem {
-  const c = b.payload;
-  readFullBoxHeader(c);
-  const systemId = dashedUuid(toHex(c.bytesOf(16)));
-  return { systemId, kids: [], data: c.bytesOf(c.u32()).slice(), box: 'piff' };
+  const header = readPiffProtectionHeader(b.payload);
+  return { systemId: dashedUuid(header.systemId), kids: [], data: header.data, box: 'piff' };
 }
 
 /** Visual sample entries: 8-byte header, then 78 bytes of fields before the child boxes. */
@@ -109,51 +98,18 @@ export function readTrackProtection(stsd: Cursor): SourceEncryption | undefined 
 }
 
 function readSinf(sinf: Box, where: string): SourceEncryption {
-  let originalFormat: string | undefined;
-  let scheme: string | undefined;
-  let tenc: Omit<SourceEncryption, 'scheme' | 'originalFormat'> | undefined;
-  for (const b of childBoxes(sinf.payload, where)) {
-    if (b.type === 'frma') originalFormat = b.payload.fourcc();
-    else if (b.type === 'schm') {
-      readFullBoxHeader(b.payload);
-      scheme = b.payload.fourcc();
-    } else if (b.type === 'schi') {
-      const t = findChild(b.payload, `${where}/schi`, 'tenc');
-      if (t) tenc = readTenc(t.payload);
-      else {
-        for (const u of childBoxes(new Cursor(b.payload.bytes, b.payload.base, b.payload.what, b.payload.pos, b.payload.end), `${where}/schi`)) {
-          if (u.type === 'uuid' && u.uuid === UUID_PIFF_TRACK_ENCRYPTION) tenc = readPiffTrackEncryption(u.payload);
-        }
-      }
-    }
+  const box = readSinfBox(sinf.payload);
+  if (box.originalFormat === '') throw new SmoothpubError(ErrorCode.MISSING_BOX, "'sinf' has no 'frma' box: the clear format is unknown", { offset: sinf.offset, boxPath: where });
+  const scheme = box.schm?.schemeType ?? 'cenc';
+  if (box.tenc !== undefined) {
+    const t = box.tenc;
+    const out: SourceEncryption = { scheme, originalFormat: box.originalFormat, kid: toHex(t.defaultKid), ivSize: t.defaultPerSampleIvSize };
+    if (t.defaultCryptByteBlock !== 0 || t.defaultSkipByteBlock !== 0) out.pattern = { crypt: t.defaultCryptByteBlock, skip: t.defaultSkipByteBlock };
+    if (t.defaultConstantIv !== undefined) out.constantIvSize = t.defaultConstantIv.length;
+    return out;
   }
-  if (originalFormat === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'sinf' has no 'frma' box: the clear format is unknown", { offset: sinf.offset, boxPath: where });
-  if (tenc === undefined) {
-    throw new SmoothpubError(ErrorCode.MISSING_BOX, "'sinf' has no 'tenc' (nor PIFF track encryption 'uuid') box: the key ID and IV size are unknown", { offset: sinf.offset, boxPath: `${where}/schi` });
-  }
-  return { scheme: scheme ?? 'cenc', originalFormat, ...tenc };
-}
-
-/** ISO/IEC 23001-7 8.2: version 1 adds the pattern; an IV size of 0 is followed by a constant IV. */
-function readTenc(c: Cursor): Omit<SourceEncryption, 'scheme' | 'originalFormat'> {
-  const { version } = readFullBoxHeader(c);
-  c.skip(1); // reserved
-  const patternByte = c.u8();
-  c.skip(1); // default_isProtected
-  const ivSize = c.u8();
-  const kid = toHex(c.bytesOf(16));
-  const out: Omit<SourceEncryption, 'scheme' | 'originalFormat'> = { kid, ivSize };
-  if (version > 0 && patternByte !== 0) out.pattern = { crypt: patternByte >> 4, skip: patternByte & 0x0f };
-  if (ivSize === 0 && c.remaining > 0) out.constantIvSize = c.u8();
-  return out;
-}
-
-/** PIFF 1.1 5.3.2 TrackEncryptionBox: default_AlgorithmID (24 bits), IV size, KID. */
-function readPiffTrackEncryption(c: Cursor): Omit<SourceEncryption, 'scheme' | 'originalFormat'> {
-  readFullBoxHeader(c);
-  c.skip(3);
-  const ivSize = c.u8();
-  return { kid: toHex(c.bytesOf(16)), ivSize };
+  if (box.piffTenc !== undefined) return { scheme, originalFormat: box.originalFormat, kid: toHex(box.piffTenc.defaultKid), ivSize: box.piffTenc.defaultIvSize };
+  throw new SmoothpubError(ErrorCode.MISSING_BOX, "'sinf' has no 'tenc' (nor PIFF track encryption 'uuid') box: the key ID and IV size are unknown", { offset: sinf.offset, boxPath: `${where}/schi` });
 }
 
 /** A protected track as a source has it: its encryption and the DRM headers its `moov` carries. */
@@ -167,13 +123,5 @@ export interface SourceTrackProtection extends SourceEncryption {
  * the same content in PIFF's own box.
  */
 export function writeSystemPssh(system: ProtectionSystem): Uint8Array {
-  const version = system.kids.length > 0 ? 1 : 0;
-  const w = new ByteWriter(16 + (version ? 4 + 16 * system.kids.length : 0) + 4 + system.data.length, 'pssh');
-  w.bytesOf(uuidToBytes(system.systemId));
-  if (version) {
-    w.u32(system.kids.length, 'KID_count');
-    for (const kid of system.kids) w.bytesOf(uuidToBytes(kid));
-  }
-  w.u32(system.data.length, 'DataSize').bytesOf(system.data);
-  return fullBox('pssh', version, 0, w.finish());
+  return writePssh({ version: system.kids.length > 0 ? 1 : 0, systemId: system.systemId, kids: system.kids.map(uuidToBytes), data: system.data });
 }

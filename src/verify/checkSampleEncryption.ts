@@ -1,20 +1,19 @@
 import { childBoxes, type Box } from '../bmff/box.js';
 import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
+import { UUID_PIFF_SENC } from '../bmff/piff.js';
+import { readPiffSampleEncryptionHead } from '../bmff/piffSampleEncryption.js';
+import { type Saio, readSaio } from '../bmff/saio.js';
+import { type Saiz, readSaiz } from '../bmff/saiz.js';
+import { readCountedEntries, sampleEncryptionEntrySize, SENC_USE_SUBSAMPLES } from '../bmff/sampleEncryption.js';
 import { readTfhd, TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_SAMPLE_SIZE } from '../bmff/tfhd.js';
 import { readTrun } from '../bmff/trun.js';
 import { isSmoothpubError } from '../errors.js';
-import { UUID_PIFF_SAMPLE_ENCRYPTION } from '../protect/sourceProtection.js';
 import { VerifyCode, type VerifyCodeValue } from './problem.js';
 
 /** checkFragment's problem and moof place, structurally (it imports this module). */
 type FragmentProblem = { code: VerifyCodeValue; message: string };
 type MoofPlace = { payloadStart: number; end: number };
 
-/** senc flags (ISO/IEC 23001-7 7.2): subsample encryption in use. */
-const USE_SUBSAMPLES = 0x2;
-/** PIFF SampleEncryptionBox flags: AlgorithmID, IV size and KID follow the flags. */
-const PIFF_OVERRIDE = 0x1;
-const IV_SIZES = [0, 8, 16];
 
 interface SampleEncryption {
   box: Box;
@@ -54,8 +53,8 @@ function check(prefix: Uint8Array, place: MoofPlace, tencIvSize: number | undefi
   let baseDataOffset = false;
   const sizes: number[] = [];
   let senc: SampleEncryption | undefined;
-  let saiz: Box | undefined;
-  let saio: Box | undefined;
+  let saiz: { box: Box; saiz: Saiz } | undefined;
+  let saio: { box: Box; saio: Saio } | undefined;
   for (const b of childBoxes(traf.payload, 'moof/traf')) {
     if (b.type === 'tfhd') {
       const tfhd = readTfhd(b.payload);
@@ -64,14 +63,14 @@ function check(prefix: Uint8Array, place: MoofPlace, tencIvSize: number | undefi
     } else if (b.type === 'trun') {
       const trun = readTrun(b.payload);
       for (let i = 0; i < trun.sampleCount; i++) sizes.push(trun.samples[i]?.size ?? defaultSize ?? -1);
-    } else if (b.type === 'senc' || (b.type === 'uuid' && b.uuid === UUID_PIFF_SAMPLE_ENCRYPTION)) {
+    } else if (b.type === 'senc' || (b.type === 'uuid' && b.uuid === UUID_PIFF_SENC)) {
       // Both may be present (PIFF 1.3 writers): the first found is checked against saio.
       senc ??= readSampleEncryptionHead(b);
-    } else if (b.type === 'saiz') saiz = b;
-    else if (b.type === 'saio') saio = b;
+    } else if (b.type === 'saiz') saiz = { box: b, saiz: readSaiz(b.payload) };
+    else if (b.type === 'saio') saio = { box: b, saio: readSaio(b.payload) };
   }
   if (!senc) {
-    if (saiz || saio) return [bad(`'${saiz ? 'saiz' : 'saio'}' at byte ${(saiz ?? saio)!.offset} describes sample auxiliary information, but the traf has no 'senc' (nor PIFF sample encryption 'uuid') holding it`)];
+    if (saiz || saio) return [bad(`'${saiz ? 'saiz' : 'saio'}' at byte ${(saiz ?? saio)!.box.offset} describes sample auxiliary information, but the traf has no 'senc' (nor PIFF sample encryption 'uuid') holding it`)];
     return [];
   }
   const problems: FragmentProblem[] = [];
@@ -105,18 +104,12 @@ function check(prefix: Uint8Array, place: MoofPlace, tencIvSize: number | undefi
 
 function readSampleEncryptionHead(b: Box): SampleEncryption {
   const c = b.payload;
-  const { flags } = readFullBoxHeader(c);
   const name = b.type === 'senc' ? "'senc'" : "PIFF sample encryption 'uuid'";
-  let statedIvSize: number | undefined;
-  if (b.type === 'uuid' && flags & PIFF_OVERRIDE) {
-    c.skip(3); // AlgorithmID
-    statedIvSize = c.u8();
-    c.skip(16); // KID
-  }
+  const head = b.type === 'senc' ? readFullBoxHeader(c) : readPiffSampleEncryptionHead(c);
   const sampleCount = c.u32();
-  const head: SampleEncryption = { box: b, name, flags, firstEntry: c.offset, sampleCount };
-  if (statedIvSize !== undefined) head.statedIvSize = statedIvSize;
-  return head;
+  const out: SampleEncryption = { box: b, name, flags: head.flags, firstEntry: c.offset, sampleCount };
+  if ('override' in head && head.override !== undefined) out.statedIvSize = head.override.ivSize;
+  return out;
 }
 
 interface Entry {
@@ -128,63 +121,51 @@ interface Entry {
 
 /** The entries with `ivSize`-byte IVs, or why they do not fit the box exactly. */
 function readEntries(senc: SampleEncryption, ivSize: number): Entry[] | string {
-  const c = senc.box.payload;
-  const c2 = new Cursor(c.bytes, c.base, c.what, senc.firstEntry - c.base, c.end);
-  const out: Entry[] = [];
-  for (let i = 0; i < senc.sampleCount; i++) {
-    const offset = c2.offset;
-    if (c2.remaining < ivSize) return `sample ${i}'s entry at byte ${offset} runs past the box's end`;
-    c2.skip(ivSize);
-    const entry: Entry = { offset, size: ivSize };
-    if (senc.flags & USE_SUBSAMPLES) {
-      if (c2.remaining < 2) return `sample ${i}'s entry at byte ${offset} runs past the box's end`;
-      const n = c2.u16();
-      if (c2.remaining < 6 * n) return `sample ${i}'s ${n} subsamples at byte ${offset} run past the box's end`;
-      let sum = 0;
-      for (let k = 0; k < n; k++) sum += c2.u16() + c2.u32();
-      entry.size += 2 + 6 * n;
-      entry.subsampleBytes = sum;
-    }
-    out.push(entry);
+  const p = senc.box.payload;
+  const c = new Cursor(p.bytes, p.base, p.what, senc.firstEntry - p.base, p.end);
+  let samples;
+  try {
+    samples = readCountedEntries(c, senc.sampleCount, senc.flags, ivSize);
+  } catch (e) {
+    if (!isSmoothpubError(e)) throw e;
+    return e.message;
   }
-  if (c2.remaining !== 0) return `${c2.remaining} bytes left after the ${senc.sampleCount} entries`;
-  return out;
+  if (c.remaining !== 0) return `${c.remaining} bytes left after the ${senc.sampleCount} entries`;
+  const useSubsamples = (senc.flags & SENC_USE_SUBSAMPLES) !== 0;
+  let offset = senc.firstEntry;
+  return samples.map((s) => {
+    const entry: Entry = { offset, size: sampleEncryptionEntrySize(s, useSubsamples) };
+    if (s.subsamples !== undefined) entry.subsampleBytes = s.subsamples.reduce((sum, ss) => sum + ss.clear + ss.protected, 0);
+    offset += entry.size;
+    return entry;
+  });
 }
 
 /** Without a `tenc` (a Smooth fragment): the IV size whose entries fill the box exactly, if one does. */
 function inferIvSize(senc: SampleEncryption, samples: number): number | undefined {
   if (senc.sampleCount === 0 && samples === 0) return 8;
-  return [8, 16, 0].find((size) => IV_SIZES.includes(size) && typeof readEntries(senc, size) !== 'string');
+  return [8, 16, 0].find((size) => typeof readEntries(senc, size) !== 'string');
 }
 
-function checkSaiz(saiz: Box, entries: Entry[], at: string): FragmentProblem[] {
-  const c = saiz.payload;
-  const { flags } = readFullBoxHeader(c);
-  if (flags & 1) c.skip(8); // aux_info_type, aux_info_type_parameter
-  const defaultSize = c.u8();
-  const count = c.u32();
-  if (count !== entries.length) return [bad(`'saiz' at byte ${saiz.offset} describes ${count} samples, ${at} ${entries.length}`)];
-  for (let i = 0; i < count; i++) {
-    const size = defaultSize !== 0 ? defaultSize : c.u8();
+function checkSaiz({ box, saiz }: { box: Box; saiz: Saiz }, entries: Entry[], at: string): FragmentProblem[] {
+  if (saiz.sampleCount !== entries.length) return [bad(`'saiz' at byte ${box.offset} describes ${saiz.sampleCount} samples, ${at} ${entries.length}`)];
+  for (let i = 0; i < saiz.sampleCount; i++) {
+    const size = saiz.defaultSampleInfoSize !== 0 ? saiz.defaultSampleInfoSize : saiz.sampleSizes[i];
     if (size !== entries[i]!.size) {
-      return [bad(`'saiz' at byte ${saiz.offset} gives sample ${i} ${size} bytes of auxiliary information, its entry in ${at} has ${entries[i]!.size}`)];
+      return [bad(`'saiz' at byte ${box.offset} gives sample ${i} ${size} bytes of auxiliary information, its entry in ${at} has ${entries[i]!.size}`)];
     }
   }
   return [];
 }
 
 /** `moofStart`: the base saio's offset counts from (undefined: a base_data_offset, which a body on its own cannot check). */
-function checkSaio(saio: Box, senc: SampleEncryption, moofStart: number | undefined, at: string): FragmentProblem[] {
-  const c = saio.payload;
-  const { version, flags } = readFullBoxHeader(c);
-  if (flags & 1) c.skip(8);
-  const count = c.u32();
-  if (count !== 1) return [bad(`'saio' at byte ${saio.offset} lists ${count} offsets: with one 'trun' per fragment it must give exactly one, the first IV's`)];
-  const offset = version === 0 ? c.u32() : c.u64Number();
+function checkSaio({ box, saio }: { box: Box; saio: Saio }, senc: SampleEncryption, moofStart: number | undefined, at: string): FragmentProblem[] {
+  const offset = saio.offsets[0];
+  if (saio.offsets.length !== 1 || offset === undefined) return [bad(`'saio' at byte ${box.offset} lists ${saio.offsets.length} offsets: with one 'trun' per fragment it must give exactly one, the first IV's`)];
   if (moofStart === undefined) return [];
   const expected = senc.firstEntry - moofStart;
   if (offset !== expected) {
-    return [bad(`'saio' at byte ${saio.offset} points ${offset} bytes from the moof (byte ${moofStart + offset}), the first IV of ${at} is at byte ${senc.firstEntry} (${expected} from the moof)`)];
+    return [bad(`'saio' at byte ${box.offset} points ${offset} bytes from the moof (byte ${moofStart + offset}), the first IV of ${at} is at byte ${senc.firstEntry} (${expected} from the moof)`)];
   }
   return [];
 }

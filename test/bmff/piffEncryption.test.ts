@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type PiffSampleEncryption, readPiffSampleEncryption, writePiffSampleEncryption } from '../../src/bmff/piffSampleEncryption.js';
+import { type PiffProtectionHeader, readPiffProtectionHeader, writePiffProtectionHeader } from '../../src/bmff/piffProtectionHeader.js';
 import { type PiffTrackEncryption, readPiffTrackEncryption, writePiffTrackEncryption } from '../../src/bmff/piffTrackEncryption.js';
 import { ascii, readBack } from './helpers.js';
 
 const SENC_UUID = [0xa2, 0x39, 0x4f, 0x52, 0x5a, 0x9b, 0x4f, 0x14, 0xa2, 0x44, 0x6c, 0x42, 0x7c, 0x64, 0x8d, 0xf4];
+const HEADER_UUID = [0xd0, 0x8a, 0x4f, 0x18, 0x10, 0xf3, 0x4a, 0x82, 0xb6, 0xc8, 0x32, 0xd8, 0xab, 0xa1, 0x83, 0xd3];
 const TENC_UUID = [0x89, 0x74, 0xdb, 0xce, 0x7b, 0xe7, 0x4c, 0x51, 0x84, 0xf9, 0x71, 0x48, 0xf9, 0x88, 0x25, 0x54];
 
 test('writePiffSampleEncryption: senc entries under the PIFF uuid, subsamples flag', () => {
@@ -53,5 +55,20 @@ test('writePiffTrackEncryption: algorithm, IV size, KID under the PIFF uuid', ()
     ...kid));
   const back = readBack(bytes, readPiffTrackEncryption);
   assert.equal(back.header.uuid, '8974dbce7be74c5184f97148f9882554');
+  assert.deepEqual(back.box, box);
+});
+
+test('writePiffProtectionHeader: SystemID, DataSize, Data under the PIFF uuid', () => {
+  const box: PiffProtectionHeader = { type: 'piffPssh', systemId: '9a04f07998404286ab92e65be0885f95', data: Uint8Array.of(7, 8, 9) };
+  const bytes = writePiffProtectionHeader(box);
+  assert.deepEqual(bytes, Uint8Array.of(
+    0, 0, 0, 51, // size
+    ...ascii('uuid'), ...HEADER_UUID,
+    0, 0, 0, 0, // version, flags
+    0x9a, 0x04, 0xf0, 0x79, 0x98, 0x40, 0x42, 0x86, 0xab, 0x92, 0xe6, 0x5b, 0xe0, 0x88, 0x5f, 0x95, // SystemID: PlayReady
+    0, 0, 0, 3, // DataSize
+    7, 8, 9)); // Data
+  const back = readBack(bytes, readPiffProtectionHeader);
+  assert.equal(back.header.uuid, 'd08a4f1810f34a82b6c832d8aba183d3');
   assert.deepEqual(back.box, box);
 });

@@ -45,3 +45,15 @@ test('writeSinf nests frma, schm and schi/tenc', () => {
     0, 0, 0, 32, ...ascii('tenc'), 0, 0, 0, 0, 0, 0, 1, 8, ...kid));
   assert.deepEqual(readBack(bytes, readSinf).box, sinf);
 });
+
+test('readSinf reads PIFF 1.1 track encryption uuid in schi (a PIFF ISMV has no tenc)', () => {
+  const sinf: Sinf = {
+    type: 'sinf',
+    originalFormat: 'avc1',
+    schm: { type: 'schm', flags: 0, schemeType: 'piff', schemeVersion: 0x00010001 },
+    piffTenc: { type: 'piffTenc', defaultAlgorithmId: 1, defaultIvSize: 8, defaultKid: new Uint8Array(16).fill(0x42) },
+  };
+  const back = readBack(writeSinf(sinf), readSinf).box;
+  assert.deepEqual(back, sinf);
+  assert.equal(back.tenc, undefined);
+});

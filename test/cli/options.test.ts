@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,4 +147,24 @@ test('--protection-header (package, publish, serve; verify checks it) gives the 
   await whileListening(['serve', root, '--port', '0', '--workers', '1', '--protection-header', '9a04f079-9840-4286-ab92-e65be0885f95:R0lWRU4='], async ({ url }) => {
     assert.match(await (await fetch(`${String(url)}p.ism/Manifest`)).text(), />R0lWRU4=<\/ProtectionHeader>/);
   });
+});
+
+/** `--words` in src/ that are other tools' options or not options at all, not smoothpub's. */
+const NOT_OURS = new Set([
+  '--test', // node's own flags, filtered out of a worker's execArgv
+  '--ol-s3', '--x-s3', '--table-s3', // S3 bucket name suffixes
+  '--enable', // Shaka Packager's --enable_raw_key_encryption, cut at the underscore
+  '--pssh', // Shaka Packager's option, named in a comment
+]);
+
+test('every --option an error message or hint names is one some command takes (its --help lists it)', async () => {
+  const help = (await Promise.all(['', 'inspect', 'package', 'remux', 'publish', 'verify', 'serve', 'index', 'play', 'encode'].map((c) => run(c ? [c, '--help'] : ['--help'])))).map((r) => r.stdout).join('\n');
+  const named = new Map<string, string>();
+  for (const entry of await readdir('src', { recursive: true })) {
+    if (!entry.endsWith('.ts')) continue;
+    for (const m of (await readFile(join('src', entry), 'utf8')).matchAll(/--[a-z][a-z0-9-]*/g)) if (!NOT_OURS.has(m[0])) named.set(m[0], entry);
+  }
+  assert.ok(named.has('--encryption-scheme'));
+  const unknown = [...named].filter(([option]) => !new RegExp(`${option}\\b(?!-)`).test(help));
+  assert.deepEqual(unknown, []);
 });

@@ -11,20 +11,12 @@ import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { requireShakaPackager } from '../harness/ci.js';
 import { runShakaPackager } from '../harness/shakaPackager.js';
-import { playDashInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
+import { assertPlayed, playDashInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
 import { launchChromium } from './dashjsPlayer.js';
 import { countVideoFrames, fixtureSets, requireTools } from './helpers.js';
 
 const KID = '9eb4050de44b4802932e27d75083e266';
 const KEY = '166634c675823c235a4a9446fad52e4d';
-
-function assertPlayed(r: ChromiumPlayResult, sourceFrames: number, what: string): void {
-  assert.deepEqual(r.errors, [], `${what}: no player errors (console: ${r.consoleErrors.join(' | ')})`);
-  assert.ok(r.finished && r.ended, `${what}: played to the end (${r.currentTime} of ${r.duration} s)`);
-  assert.equal(r.decodedFrames, sourceFrames, `${what}: decoded as many frames as the source has`);
-  assert.ok((r.videoDecodedBytes ?? 0) > 0, `${what}: video decoded`);
-  assert.ok((r.audioDecodedBytes ?? 0) > 0, `${what}: audio decoded`);
-}
 
 test("dash.js plays smoothpub's cenc DASH and Shaka Packager's with Clear Key in Chromium: to the end, every frame, the audio", { timeout: 300_000 }, async (t) => {
   if (!requireTools(t, 'chromium', 'ffprobe')) return;

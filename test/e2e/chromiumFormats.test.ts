@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
 import { FORMATS, type Format } from '../../src/formats/model.js';
-import { playDashInChromium, playHlsInChromium, playInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
+import { assertPlayed, playDashInChromium, playHlsInChromium, playInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
 import { launchChromium, stats, waitFor, watchPageErrors, type PageFormat, type PlayerWindow } from './dashjsPlayer.js';
 import { countVideoFrames, failedRequests, fixtureSets, packageFixture, requireTools, type FixtureSet } from './helpers.js';
 import { packageWithShakaPackager, type ShakaOutput } from './shakaPackager.js';
@@ -48,14 +48,6 @@ async function serve(set: FixtureSet, withShaka: boolean, formats?: readonly For
     await packaged.cleanup();
     throw e;
   }
-}
-
-function assertPlayed(r: ChromiumPlayResult, sourceFrames: number, what: string): void {
-  assert.deepEqual(r.errors, [], `${what}: no player errors (console: ${r.consoleErrors.join(' | ')})`);
-  assert.ok(r.finished && r.ended, `${what}: played to the end (${r.currentTime} of ${r.duration} s)`);
-  assert.equal(r.decodedFrames, sourceFrames, `${what}: decoded as many frames as the source has`);
-  assert.ok((r.videoDecodedBytes ?? 0) > 0, `${what}: video decoded`);
-  assert.ok((r.audioDecodedBytes ?? 0) > 0, `${what}: audio decoded`);
 }
 
 function assertSwitchedLevels(r: ChromiumPlayResult, what: string): void {

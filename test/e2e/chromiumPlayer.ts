@@ -1,7 +1,9 @@
 // DASH in dash.js and HLS in hls.js, played to the end in headless Chromium through the player
 // page in web/ (dashjsPlayer.ts opens it): what played, how many frames were decoded, which
 // quality levels were fetched and shown, a forced switch from the lowest level to the highest,
-// and a switch to another audio language. The caller asserts; the result says what happened.
+// and a switch to another audio language. The caller asserts (assertPlayed: the checks every
+// playback to the end shares); the result says what happened.
+import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { stats, waitFor, watchPageErrors, type PageFormat, type PlayerProblem, type PlayerStats, type PlayerWindow } from './dashjsPlayer.js';
 
@@ -199,4 +201,13 @@ export function playDashInChromium(browser: Browser, opts: Omit<ChromiumPlayOpti
 /** An HLS multivariant playlist in hls.js. */
 export function playHlsInChromium(browser: Browser, opts: Omit<ChromiumPlayOptions, 'format'>): Promise<ChromiumPlayResult> {
   return playInChromium(browser, { ...opts, format: 'hls' });
+}
+
+/** Played to the end without errors, every frame of the source decoded, and the audio. */
+export function assertPlayed(r: ChromiumPlayResult, sourceFrames: number, what: string): void {
+  assert.deepEqual(r.errors, [], `${what}: no player errors (console: ${r.consoleErrors.join(' | ')})`);
+  assert.ok(r.finished && r.ended, `${what}: played to the end (${r.currentTime} of ${r.duration} s)`);
+  assert.equal(r.decodedFrames, sourceFrames, `${what}: decoded as many frames as the source has`);
+  assert.ok((r.videoDecodedBytes ?? 0) > 0, `${what}: video decoded`);
+  assert.ok((r.audioDecodedBytes ?? 0) > 0, `${what}: audio decoded`);
 }

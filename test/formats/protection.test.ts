@@ -129,7 +129,7 @@ test('HLS cbcs with FairPlay: METHOD=SAMPLE-AES and an skd:// URI; FairPlay with
   assert.ok(!sets[0]!.contentProtection.some((c) => c.schemeIdUri.includes(SYSTEM_IDS.fairPlay)));
   assert.throws(
     () => signallingFor({ scheme: 'cenc', fairPlayUri: 'skd://x' }, { video: VIDEO }),
-    (e: unknown) => e instanceof SmoothpubError && e.code === 'protect.bad-protection' && /cbcs/.test(e.message),
+    (e: unknown) => e instanceof SmoothpubError && e.code === 'protect.bad-protection' && /--encryption-scheme cbcs/.test(e.message),
   );
   assert.throws(() => signallingFor({ scheme: 'cbcs', systems: ['fairPlay'] }, { video: VIDEO }), (e: unknown) => e instanceof SmoothpubError && e.code === 'protect.bad-protection');
 });
@@ -175,5 +175,5 @@ test("a CPIX document's DRM system data is used: its pssh boxes, PlayReady Objec
   // init pssh boxes per type: PlayReady, Widevine, Common.
   assert.equal(s.initPssh.video!.length, 3);
   // Its keys are for cenc: cbcs is refused rather than signalled for keys the server made for another scheme.
-  assert.throws(() => signallingFor({ scheme: 'cbcs', cpix }, { video: VIDEO }), (e: unknown) => e instanceof SmoothpubError && e.code === 'protect.bad-protection' && /--scheme cenc/.test(e.message));
+  assert.throws(() => signallingFor({ scheme: 'cbcs', cpix }, { video: VIDEO }), (e: unknown) => e instanceof SmoothpubError && e.code === 'protect.bad-protection' && /--encryption-scheme cenc/.test(e.message));
 });

@@ -16,7 +16,8 @@ import { withTfdt } from '../../src/plan/insertTfdt.js';
 import { passthroughSignalling } from '../../src/plan/passthroughSignalling.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { SYSTEM_IDS } from '../../src/protect/model.js';
-import { readProtectionSystems, UUID_PIFF_SAMPLE_ENCRYPTION } from '../../src/protect/sourceProtection.js';
+import { UUID_PIFF_SENC } from '../../src/bmff/piff.js';
+import { readProtectionSystems } from '../../src/protect/sourceProtection.js';
 import type { SourceEncryption } from '../../src/protect/sourceProtection.js';
 /** cbcs video: 1 block encrypted in 10 (built so, as this project's meta-test reads `skip` followed by a colon as a skipped test). */
 const PATTERN_1_9 = Object.fromEntries([['crypt', 1], ['skip', 9]]) as SourceEncryption['pattern'];
@@ -166,7 +167,7 @@ test("a tfdt inserted into an encrypted PIFF fragment moves saio's offset with t
   const before = f.moof!;
   const after = withTfdt(before, f.offset, { time: f.time, duration: f.duration, trexDefaultDuration: 0 })!;
   const [saioBefore, saioAfter] = [before, after].map((m) => trafChildren(m).find((b) => b.type === 'saio')!);
-  const uuidAfter = trafChildren(after).find((b) => b.uuid === UUID_PIFF_SAMPLE_ENCRYPTION)!;
+  const uuidAfter = trafChildren(after).find((b) => b.uuid === UUID_PIFF_SENC)!;
   assert.ok(trafChildren(after).some((b) => b.type === 'tfdt'));
   assert.equal(saioOffset(after, saioAfter!), saioOffset(before, saioBefore!) + 20);
   // It points at the first IV: after the uuid box's 24-byte header, version/flags and sample_count.
