@@ -13,16 +13,15 @@
 // rotating order, `sync`ed before each run. The encryption ratio is the median of each
 // round's ratio of the two smoothpub runs, so a slow round counts against both; the ratio
 // of the medians and of the best runs are printed beside it. The last line is `RESULT {json}`.
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
-import { argValue, log, median, round3 } from './lib/common.js';
+import { CACHE, type BenchPresentation } from './media.js';
+import { argValue, median, round3 } from './lib/common.js';
 import type { Run } from './lib/measure.js';
 import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
-import { best, cpu, inFolder, isAudio, levelName, med, outputOf, printToolTable, rss } from './lib/toolRuns.js';
-import { shakaPackagerPath } from '../test/harness/ci.js';
+import { packagingBenchInput, best, cpu, inFolder, isAudio, levelName, med, outputOf, printToolTable, rss } from './lib/toolRuns.js';
 
 const OUT = join(CACHE, 'encrypt-out');
 const SEGMENT_SECONDS = 2;
@@ -80,12 +79,7 @@ async function main(): Promise<void> {
   const reps = argValue('--reps', 3);
   const minutes = argValue('--minutes', 10);
   const settle = settleSeconds();
-  cleanStaleTemps();
-  const p = ensurePresentation(minutes);
-  mkdirSync(OUT, { recursive: true });
-  log(`input: ${p.files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB, ${p.seconds / 60} min; ${reps} timed rounds after 1 warm-up, interleaved`);
-  const shakaPackager = shakaPackagerPath();
-  if (shakaPackager === undefined) throw new Error(`no Shaka Packager binary for ${process.platform}-${process.arch}: npm ci installs the shaka-packager dev dependency`);
+  const { p, shakaPackager } = packagingBenchInput(minutes, reps, OUT);
   const t = tools(p, shakaPackager);
   const all = [t.clear, t.cenc, t.shaka, t.ffmpeg];
   await runRounds(all, reps, OUT, [...p.files, p.ism], settle);

@@ -18,15 +18,14 @@
 // time is the median of each round's difference between the two smoothpub runs, so a slow
 // round counts against both; so are the ratios (each round's ratio, their median), with the
 // ratio of the medians and of the best runs beside them. The last line is `RESULT {json}`.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, cleanStaleTemps, ensurePresentation, type BenchPresentation } from './media.js';
-import { argValue, log, median, round3 } from './lib/common.js';
+import { CACHE, type BenchPresentation } from './media.js';
+import { argValue, median, round3 } from './lib/common.js';
 import type { Run } from './lib/measure.js';
 import { runRounds, settleSeconds, type Tool } from './lib/runRounds.js';
 import { smoothpubPackageCommand } from './lib/smoothpubPackage.js';
-import { best, cpu, inFolder, isAudio, levelName, med, outputOf, printToolTable, rss, seconds } from './lib/toolRuns.js';
-import { shakaPackagerPath } from '../test/harness/ci.js';
+import { packagingBenchInput, best, cpu, inFolder, isAudio, levelName, med, outputOf, printToolTable, rss, seconds } from './lib/toolRuns.js';
 
 const OUT = join(CACHE, 'formats-out');
 /** The sources' fragment length: the peers cut their segments there too. */
@@ -110,14 +109,7 @@ async function main(): Promise<void> {
   const reps = argValue('--reps', 5);
   const minutes = argValue('--minutes', 10);
   const settle = settleSeconds();
-  cleanStaleTemps();
-  const p = ensurePresentation(minutes);
-  mkdirSync(OUT, { recursive: true });
-  log(`input: ${p.files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB, ${p.seconds / 60} min; ${reps} timed rounds after 1 warm-up, interleaved`);
-
-  // The binary itself: the package's index.js wrapper exits 0 even when the packager fails.
-  const shakaPackager = shakaPackagerPath();
-  if (shakaPackager === undefined) throw new Error(`no Shaka Packager binary for ${process.platform}-${process.arch}: npm ci installs the shaka-packager dev dependency`);
+  const { p, shakaPackager } = packagingBenchInput(minutes, reps, OUT);
   const t = tools(p, shakaPackager);
   await runRounds([t.smooth, t.all, t.shaka, t.ffmpegDash, t.ffmpegHls], reps, OUT, [...p.files, p.ism], settle);
 

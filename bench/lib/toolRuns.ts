@@ -1,12 +1,14 @@
 // What the benches that time smoothpub against peer tools (bench/encrypt.ts,
 // bench/formats.ts) share: the renditions' names, each tool's output folder checked, and
-// the per-tool table of times, CPU, memory and output.
+// the per-tool table of times, CPU, memory and output, and how they start (the input ladder).
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { median } from './common.js';
+import { log, median } from './common.js';
 import { folderStats } from './folderStats.js';
 import type { Run } from './measure.js';
 import type { Tool } from './runRounds.js';
+import { cleanStaleTemps, ensurePresentation, type BenchPresentation } from '../media.js';
+import { shakaPackagerPath } from '../../test/harness/ci.js';
 
 /** A source's folder and playlist name in the peers' output: its file name (`video_2962k`, `audio`). */
 export function levelName(file: string): string {
@@ -46,4 +48,19 @@ export function printToolTable(rows: [Tool, { files: number; bytes: number }][],
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   for (const r of table) console.log(r.map((v, c) => v.padEnd(widths[c]!)).join('  '));
+}
+
+/**
+ * The common start of the packaging benches: stale temps cleaned, the `minutes`-long ladder
+ * made or reused, the output folder created, the input logged, and Shaka Packager's binary
+ * (the package's index.js wrapper exits 0 even when the packager fails, so the binary itself).
+ */
+export function packagingBenchInput(minutes: number, reps: number, out: string): { p: BenchPresentation; shakaPackager: string } {
+  cleanStaleTemps();
+  const p = ensurePresentation(minutes);
+  mkdirSync(out, { recursive: true });
+  log(`input: ${p.files.length} files, ${(p.bytes / 1e6).toFixed(0)} MB, ${p.seconds / 60} min; ${reps} timed rounds after 1 warm-up, interleaved`);
+  const shakaPackager = shakaPackagerPath();
+  if (shakaPackager === undefined) throw new Error(`no Shaka Packager binary for ${process.platform}-${process.arch}: npm ci installs the shaka-packager dev dependency`);
+  return { p, shakaPackager };
 }
