@@ -14,25 +14,27 @@ const ALLOWED: Record<string, string[]> = {
   bmff: [],
   // Common Encryption: boxes, ciphers, keys and DRM signalling, below everything that protects.
   protect: ['bmff'],
+  // Text tracks: subtitle readers and writers, TTML/WebVTT fragments; pure, below everything that carries text.
+  text: ['bmff'],
   source: [],
   http: [],
   stores: [],
   smooth: ['bmff', 'protect'],
-  fragments: ['bmff', 'smooth', 'source', 'protect'],
-  formats: ['bmff', 'smooth', 'fragments', 'protect'],
-  plan: ['bmff', 'smooth', 'source', 'fragments', 'formats', 'protect'],
-  package: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'formats', 'protect'],
+  fragments: ['bmff', 'smooth', 'source', 'protect', 'text'],
+  formats: ['bmff', 'smooth', 'fragments', 'protect', 'text'],
+  plan: ['bmff', 'smooth', 'source', 'fragments', 'formats', 'protect', 'text'],
+  package: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'formats', 'protect', 'text'],
   publish: ['plan', 'stores', 'source', 'protect'],
-  remux: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'formats', 'protect'],
-  inspect: ['bmff', 'smooth', 'fragments', 'plan', 'formats', 'protect'],
-  verify: ['bmff', 'smooth', 'fragments', 'http', 'formats', 'stores', 'protect'],
-  origin: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'stores', 'http', 'formats', 'protect'],
+  remux: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'formats', 'protect', 'text'],
+  inspect: ['bmff', 'smooth', 'fragments', 'plan', 'formats', 'protect', 'text'],
+  verify: ['bmff', 'smooth', 'fragments', 'http', 'formats', 'stores', 'protect', 'text'],
+  origin: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'stores', 'http', 'formats', 'protect', 'text'],
   play: ['http'],
   // The origin on an edge runtime (Cloudflare Workers): roots over its bindings; no node module.
-  edge: ['origin', 'stores', 'source', 'fragments', 'smooth', 'plan', 'formats', 'bmff', 'http', 'protect'],
+  edge: ['origin', 'stores', 'source', 'fragments', 'smooth', 'plan', 'formats', 'bmff', 'http', 'protect', 'text'],
   encode: ['smooth', 'package'],
-  cli: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect'],
-  'index.ts': ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect'],
+  cli: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text'],
+  'index.ts': ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text'],
 };
 
 function walk(dir: string): string[] {
