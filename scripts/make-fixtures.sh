@@ -239,6 +239,41 @@ make_protected() {
   cp "$TMP/piff-package/Manifest" "$O/piff/piff.ismc"
 }
 
+# ---- hevc/ ---------------------------------------------------------------------------
+# HEVC (libx265) ladders, 4 s, 24 fps, a closed GOP every 2 s (keyint=48, open-gop=0,
+# scenecut=0: keyframes at the same times in both levels), x265's default B-frames, plus one
+# AAC track (pre-encoded once, the same bytes in every file, so it is one rendition):
+#   v200.ismv, v100.ismv   -f ismv (ffmpeg writes the sample entry 'hev1'): 256x144 at
+#           200 kbit/s and 192x108 at 100 kbit/s, AAC as track 2.
+#   mp4/v200.mp4, mp4/v100.mp4   the same as plain (unfragmented) MP4 with -tag:v hvc1 and
+#           +faststart (sample entry 'hvc1').
+# frame-threads=1 and pools=none keep x265 output identical between runs.
+# Only this set is rebuilt by `bash scripts/make-fixtures.sh hevc`.
+make_hevc() {
+  local H="$OUT/hevc"
+  rm -rf "$H"
+  mkdir -p "$H/mp4"
+  local X265=(-c:v libx265 -preset ultrafast -pix_fmt yuv420p -r 24
+    -x265-params keyint=48:min-keyint=48:scenecut=0:open-gop=0:frame-threads=1:pools=none:log-level=error)
+  "${FF[@]}" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=4" -c:a aac -b:a 48k -ac 2 \
+    "${BITEXACT[@]}" "$TMP/hevc-audio.m4a"
+  local level name size kbps
+  for level in "v200 256x144 200" "v100 192x108 100"; do
+    read -r name size kbps <<<"$level"
+    # shellcheck disable=SC2046
+    "${FF[@]}" -f lavfi -i "testsrc2=size=$size:rate=24:duration=4" -i "$TMP/hevc-audio.m4a" \
+      -map 0:v -map 1:a "${X265[@]}" $(rate_args "$kbps") -c:a copy "${BITEXACT[@]}" -f ismv "$H/$name.ismv"
+    "${FF[@]}" -i "$H/$name.ismv" -map 0 -c copy -tag:v hvc1 -movflags +faststart \
+      "${BITEXACT[@]}" -f mp4 "$H/mp4/$name.mp4"
+  done
+}
+
+if [ "${1:-}" = hevc ]; then
+  make_hevc
+  du -sh "$OUT/hevc"
+  exit 0
+fi
+
 if [ "${1:-}" = protected ]; then
   make_protected
   du -sh "$OUT/protected"
@@ -357,5 +392,6 @@ make_progressive
 make_opengop
 make_othertools
 make_protected
+make_hevc
 
 du -sh "$OUT"

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { ProtectionHeader } from '../smooth/model.js';
 import type { ManifestTimeline } from '../plan/buildPresentation.js';
-import type { H264FourCC } from '../smooth/fourCCFor.js';
+import type { FourCCChoice, VideoFourCC } from '../smooth/fourCCChoice.js';
 import type { CreateStoreOptions } from '../stores/createStore.js';
 import { FORMATS, type Format } from '../formats/model.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../plan/cacheControl.js';
@@ -24,13 +24,26 @@ export const FRAGMENT_CACHE_CONTROL_OPTION = ['--fragment-cache-control <value>'
 export const MANIFEST_CACHE_CONTROL_OPTION = ['--manifest-cache-control <value>', 'Cache-Control of the Manifest', DEFAULT_MANIFEST_CACHE_CONTROL] as const;
 export const NOT_FOUND_CACHE_CONTROL_OPTION = ['--not-found-cache-control <value>', "Cache-Control of a 404 ('no-store' to keep caches from storing it)", DEFAULT_NOT_FOUND_CACHE_CONTROL] as const;
 
-/** `--fourcc <code>`, read with parseFourCC. */
-export const FOURCC_OPTION = ['--fourcc <code>', 'FourCC for H.264: H264, or AVC1 for old clients', 'H264'] as const;
+/** `--fourcc <codes>`, read with parseFourCC. */
+export const FOURCC_OPTION = [
+  '--fourcc <codes>',
+  "video FourCC: H264, or AVC1 for old clients (H.264); HVC1 or HEV1 (HEVC; default: the sample entry's own); one per codec, comma-separated (AVC1,HVC1)",
+  'H264',
+] as const;
 
-export function parseFourCC(value: string): H264FourCC {
-  const v = value.toUpperCase();
-  if (v === 'H264' || v === 'AVC1') return v;
-  throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fourcc must be H264 or AVC1, got '${value}'`);
+const H264_CODES = ['H264', 'AVC1'];
+const HEVC_CODES = ['HVC1', 'HEV1'];
+
+/** One code or one per codec: `AVC1`, `HEV1`, `AVC1,HVC1`. */
+export function parseFourCC(value: string): FourCCChoice {
+  const codes = value.split(',').map((v) => v.trim().toUpperCase());
+  const bad = codes.find((c) => !H264_CODES.includes(c) && !HEVC_CODES.includes(c));
+  if (bad !== undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fourcc takes H264 or AVC1 (H.264) and HVC1 or HEV1 (HEVC), comma-separated, got '${value}'`);
+  if (codes.filter((c) => H264_CODES.includes(c)).length > 1 || codes.filter((c) => HEVC_CODES.includes(c)).length > 1) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, `--fourcc takes at most one code per codec (one of H264, AVC1 and one of HVC1, HEV1), got '${value}'`);
+  }
+  const choice = codes as VideoFourCC[];
+  return choice.length === 1 ? choice[0]! : choice;
 }
 
 export function parsePositiveInt(name: string, value: string, max: number): number {

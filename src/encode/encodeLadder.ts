@@ -1,7 +1,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { ErrorCode, SmoothpubError } from '../errors.js';
-import type { H264FourCC } from '../smooth/fourCCFor.js';
+import type { FourCCChoice } from '../smooth/fourCCChoice.js';
 import type { IsmEntry } from '../smooth/ism.js';
 import { writeIsm } from '../smooth/writeIsm.js';
 import type { WriteProgress } from '../package/writePlanToFolder.js';
@@ -38,7 +38,7 @@ export interface EncodeOptions {
   /** ffmpeg / ffprobe executables; default $SMOOTHPUB_FFMPEG / $SMOOTHPUB_FFPROBE, else from the PATH. */
   ffmpeg?: string;
   ffprobe?: string;
-  fourCC?: H264FourCC;
+  fourCC?: FourCCChoice;
   signal?: AbortSignal;
   onProgress?: (p: EncodeProgress) => void;
 }

@@ -2,6 +2,7 @@ import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from '../smooth/audioSpecificConfig.js';
 import { clearEntry, fourCCFor } from '../smooth/fourCCFor.js';
+import { hevcCodecs } from './hevcCodecs.js';
 
 /** MPEG-4 Audio in `esds` (ISO/IEC 14496-1 table 5); 0x66/0x67 are MPEG-2 AAC Main and LC. */
 const MPEG4_AUDIO = 0x40;
@@ -9,7 +10,7 @@ const MPEG4_AUDIO = 0x40;
 /**
  * The RFC 6381 `codecs` parameter of a sample entry, as DASH `codecs` and HLS `CODECS`
  * state it: H.264 `avc1.PPCCLL` (`avc3.` for an avc3 entry) from the avcC's profile,
- * profile compatibility and level bytes; AAC `mp4a.40.<audioObjectType>` from the
+ * profile compatibility and level bytes; HEVC `hvc1.`/`hev1.` from the hvcC (hevcCodecs); AAC `mp4a.40.<audioObjectType>` from the
  * AudioSpecificConfig (explicitly signalled HE-AAC and HE-AACv2 give 5 and 29), MPEG-2
  * AAC `mp4a.66`/`mp4a.67`. The entry must be one smoothpub packages: anything else throws
  * UNSUPPORTED_CODEC naming its format, as the Smooth Manifest's FourCC does.
@@ -18,6 +19,7 @@ export function codecsFor(given: SampleEntry): string {
   const entry = clearEntry(given);
   // One judge of what is supported for all three formats.
   const fourCC = fourCCFor(entry);
+  if ((fourCC === 'HVC1' || fourCC === 'HEV1') && entry.hvcC !== undefined) return hevcCodecs(entry.format, entry.hvcC);
   if (fourCC !== 'AACL') {
     const avcC = entry.avcC;
     if (avcC === undefined) {

@@ -96,6 +96,7 @@ function detached(e: SampleEntry): SampleEntry {
   const out: SampleEntry = { ...e };
   if (e.avcC) out.avcC = { ...e.avcC, sps: e.avcC.sps.map(copyOf), pps: e.avcC.pps.map(copyOf) };
   if (e.esds) out.esds = { ...e.esds, decoderSpecificInfo: copyOf(e.esds.decoderSpecificInfo) };
+  if (e.hvcC) out.hvcC = { ...e.hvcC, constraintFlags: copyOf(e.hvcC.constraintFlags), parameterSets: e.hvcC.parameterSets.map(copyOf), record: copyOf(e.hvcC.record) };
   return out;
 }
 

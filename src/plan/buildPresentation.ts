@@ -1,7 +1,8 @@
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import type { TrackIndex } from '../fragments/types.js';
 import { isSmoothpubError } from '../errors.js';
-import { SUPPORTED_CODECS, type H264FourCC } from '../smooth/fourCCFor.js';
+import { SUPPORTED_CODECS, type FourCCOptions } from '../smooth/fourCCFor.js';
+import { type FourCCChoice, fourCCOptionsOf } from '../smooth/fourCCChoice.js';
 import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/model.js';
 import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
@@ -29,8 +30,11 @@ export type ManifestTimeline = 'compact' | 'expanded';
 export const DEFAULT_MANIFEST_TIMELINE: ManifestTimeline = 'compact';
 
 export interface PresentationOptions extends PassthroughHeaderOptions {
-  /** 'H264' (default) or 'AVC1' for old clients that only know the latter. */
-  fourCC?: H264FourCC;
+  /**
+   * H.264: 'H264' (default) or 'AVC1' for old clients that only know the latter; HEVC:
+   * 'HVC1' or 'HEV1' (default: the sample entry's own); one code or one per codec.
+   */
+  fourCC?: FourCCChoice;
   /** Target fragment length in seconds for plain MP4 input, cut at shared keyframes (default 2). */
   fragmentDuration?: number;
   /** How the Manifest lists chunks (default `compact`). */
@@ -115,7 +119,7 @@ export function buildPresentation(selected: SelectedTrack[], options: Presentati
     const chunks = announcedChunks(first);
     const bitrates = assignBitrates(g.members);
     const ordered = g.members.map((m, i) => ({ m, bitrate: bitrates[i]! })).sort((a, b) => b.bitrate - a.bitrate);
-    const qualityLevels: QualityLevel[] = ordered.map((d, index) => describeLevel(d.m.track, index, d.bitrate, options.fourCC ?? 'H264'));
+    const qualityLevels: QualityLevel[] = ordered.map((d, index) => describeLevel(d.m.track, index, d.bitrate, fourCCOptionsOf(options.fourCC)));
     const stream: StreamIndex = {
       type: g.type,
       name,
@@ -160,9 +164,9 @@ export function writePresentationManifest(built: Pick<BuiltPresentation, 'presen
   return writeManifest(built.presentation, { repeat: built.manifestTimeline === 'compact' });
 }
 
-function describeLevel(track: TrackIndex, index: number, bitrate: number, h264FourCC: H264FourCC): QualityLevel {
+function describeLevel(track: TrackIndex, index: number, bitrate: number, fourCC: FourCCOptions): QualityLevel {
   try {
-    return qualityLevelFor(track.sampleEntry, { index, bitrate, h264FourCC });
+    return qualityLevelFor(track.sampleEntry, { index, bitrate, ...fourCC });
   } catch (e) {
     throw isSmoothpubError(e) ? e.withContext({ file: track.file, trackId: track.trackId }) : e;
   }

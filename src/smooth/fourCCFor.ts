@@ -1,18 +1,23 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from './audioSpecificConfig.js';
+import { missingHevcParameterSets } from './hevcParameterSets.js';
 
 /** Both spellings every client accepts for H.264 (GStreamer: exactly these two). */
 export type H264FourCC = 'H264' | 'AVC1';
-export type SmoothFourCC = H264FourCC | 'AACL';
+/** HEVC: the sample entry's own code by default (hev1 may carry parameter sets in-band, hvc1 may not). */
+export type HevcFourCC = 'HVC1' | 'HEV1';
+export type SmoothFourCC = H264FourCC | HevcFourCC | 'AACL';
 
 export interface FourCCOptions {
   /** Default 'H264', as IIS and Azure Media Services write it. */
   h264FourCC?: H264FourCC;
+  /** Default: the sample entry's format in capitals ('hvc1' gives 'HVC1', 'hev1' 'HEV1'). */
+  hevcFourCC?: HevcFourCC;
 }
 
 /** What smoothpub packages, exactly as every refusal states it. */
-export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS) and AAC audio (mp4a)';
+export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS), HEVC video (hvc1 or hev1 whose hvcC carries its VPS, SPS and PPS) and AAC audio (mp4a)';
 
 /**
  * How to move in-band parameter sets into the avcC without re-encoding: the filter leaves
@@ -27,7 +32,7 @@ const AAC_OBJECT_TYPE_INDICATIONS = new Set([0x40, 0x66, 0x67]);
 const AAC_AUDIO_OBJECT_TYPES = new Set([1, 2, 3, 4, 5, 29]);
 
 const KNOWN_NAMES: Readonly<Record<string, string>> = {
-  hvc1: 'HEVC', hev1: 'HEVC', vp09: 'VP9', av01: 'AV1', 'ac-3': 'AC-3', 'ec-3': 'E-AC-3', Opus: 'Opus', fLaC: 'FLAC', avc2: 'H.264 (avc2)', avc4: 'H.264 (avc4)',
+  vp09: 'VP9', av01: 'AV1', 'ac-3': 'AC-3', 'ec-3': 'E-AC-3', Opus: 'Opus', fLaC: 'FLAC', avc2: 'H.264 (avc2)', avc4: 'H.264 (avc4)',
 };
 
 /**
@@ -48,6 +53,13 @@ export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): Smoo
       );
     }
     return options.h264FourCC ?? 'H264';
+  }
+  if (format === 'hvc1' || format === 'hev1') {
+    if (entry.hvcC === undefined) throw unsupported(`HEVC (${format}) without an hvcC box: cannot describe its decoder configuration`);
+    const missing = missingHevcParameterSets(entry.hvcC);
+    // As for avc3 above: the parameter sets must be in the hvcC for CodecPrivateData.
+    if (missing !== '') throw unsupported(`HEVC (${format}) whose hvcC carries no ${missing}: its parameter sets are only in the samples (in-band), and Smooth clients take them from the Manifest's CodecPrivateData`);
+    return options.hevcFourCC ?? (format === 'hvc1' ? 'HVC1' : 'HEV1');
   }
   if (format !== 'mp4a') return unsupportedFormat(format);
   const esds = entry.esds;

@@ -8,5 +8,7 @@ export { readIsm, SMIL_NAMESPACE, type Ism, type IsmEntry, type IsmKind } from '
 export { writeIsm } from './writeIsm.js';
 export { h264CodecPrivateData, aacCodecPrivateData } from './codecPrivateData.js';
 export { readAudioSpecificConfig, type AudioSpecificConfig } from './audioSpecificConfig.js';
-export { fourCCFor, type FourCCOptions, type H264FourCC, type SmoothFourCC } from './fourCCFor.js';
+export { fourCCFor, type FourCCOptions, type H264FourCC, type HevcFourCC, type SmoothFourCC } from './fourCCFor.js';
+export { fourCCOptionsOf, type FourCCChoice, type VideoFourCC } from './fourCCChoice.js';
+export { hevcCodecPrivateData } from './hevcCodecPrivateData.js';
 export { qualityLevelFor, AAC_AUDIO_TAG, AAC_BITS_PER_SAMPLE, AAC_PACKET_SIZE, type QualityLevelOptions } from './qualityLevelFor.js';

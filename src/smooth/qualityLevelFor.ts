@@ -2,6 +2,7 @@ import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from './audioSpecificConfig.js';
 import { aacCodecPrivateData, h264CodecPrivateData } from './codecPrivateData.js';
+import { hevcCodecPrivateData } from './hevcCodecPrivateData.js';
 import { clearEntry, type FourCCOptions, fourCCFor } from './fourCCFor.js';
 import type { QualityLevel } from './model.js';
 
@@ -15,7 +16,7 @@ export const AAC_AUDIO_TAG = 255;
 export const AAC_BITS_PER_SAMPLE = 16;
 export const AAC_PACKET_SIZE = 4;
 
-/** The manifest QualityLevel describing one H.264 or AAC sample entry. */
+/** The manifest QualityLevel describing one H.264, HEVC or AAC sample entry. */
 export function qualityLevelFor(given: SampleEntry, options: QualityLevelOptions): QualityLevel {
   const entry = clearEntry(given);
   const fourCC = fourCCFor(entry, options);
@@ -34,6 +35,7 @@ export function qualityLevelFor(given: SampleEntry, options: QualityLevelOptions
       codecPrivateData: aacCodecPrivateData(esds),
     };
   }
+  if (fourCC === 'HVC1' || fourCC === 'HEV1') return hevcQualityLevel(entry, base);
   const avcC = entry.avcC;
   if (avcC === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, `H.264: expected an avcC box in ${entry.format}, found none`, { boxPath: `stsd/${entry.format}` });
   const level: QualityLevel = { ...base, codecPrivateData: h264CodecPrivateData(avcC) };
@@ -41,5 +43,16 @@ export function qualityLevelFor(given: SampleEntry, options: QualityLevelOptions
   if (entry.height !== undefined) level.maxHeight = entry.height;
   // MS-SSTR 2.2.2.5: 4 when absent; only other lengths need saying.
   if (avcC.nalLengthSize !== 4) level.nalUnitLengthField = avcC.nalLengthSize;
+  return level;
+}
+
+/** HEVC: CodecPrivateData from the hvcC, the sizes and NAL length field as for H.264. */
+function hevcQualityLevel(entry: SampleEntry, base: Pick<QualityLevel, 'index' | 'bitrate' | 'fourCC'>): QualityLevel {
+  const hvcC = entry.hvcC;
+  if (hvcC === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, `HEVC: expected an hvcC box in ${entry.format}, found none`, { boxPath: `stsd/${entry.format}` });
+  const level: QualityLevel = { ...base, codecPrivateData: hevcCodecPrivateData(hvcC) };
+  if (entry.width !== undefined) level.maxWidth = entry.width;
+  if (entry.height !== undefined) level.maxHeight = entry.height;
+  if (hvcC.nalLengthSize !== 4) level.nalUnitLengthField = hvcC.nalLengthSize;
   return level;
 }
