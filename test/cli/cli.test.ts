@@ -69,7 +69,7 @@ test('usage errors exit 2', () => {
   assert.equal(cli('frobnicate').status, 2);
   const r = cli('package', 'test/fixtures/clean/v120.ismv', '-o', join(tmpdir(), 'never'), '--fourcc', 'XVID');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /error cli\.bad-option: --fourcc must be H264 or AVC1/);
+  assert.match(r.stderr, /error cli\.bad-option: --fourcc takes H264 or AVC1 \(H\.264\) and HVC1 or HEV1 \(HEVC\)/);
 });
 
 test('inspect --json reports tracks and the presentation; misalignment is a problem with exit 1', () => {
