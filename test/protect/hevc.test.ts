@@ -14,7 +14,7 @@ import { concat, framemd5, hex, type Layout, ourLayouts, sencLayouts, splitFragm
 // two slices a picture with weighted B prediction and a B pyramid.
 const variants = ['', ':slices=2:weightb=1:bframes=3:b-pyramid=1'];
 
-/** smoothpub does not package HEVC yet: an fMP4 with data offsets from the moof stands in for its fragments. */
+/** An fMP4 with data offsets from the moof, encrypted fragment by fragment (hevcPackage.test.ts packages the HEVC fixtures whole). */
 async function encodeHevc(dir: string, variant: string): Promise<string> {
   const out = join(dir, `hevc${variants.indexOf(variant)}.mp4`);
   const params = `keyint=48:min-keyint=48:scenecut=0:log-level=error${variant}`;
