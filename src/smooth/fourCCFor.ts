@@ -32,6 +32,8 @@ const AAC_OBJECT_TYPE_INDICATIONS = new Set([0x40, 0x66, 0x67]);
 const AAC_AUDIO_OBJECT_TYPES = new Set([1, 2, 3, 4, 5, 29]);
 
 const KNOWN_NAMES: Readonly<Record<string, string>> = {
+  // PIFF's sample entries for the Smooth codecs of the Silverlight era.
+  'vc-1': 'VC-1', owma: 'WMA',
   vp09: 'VP9', av01: 'AV1', 'ac-3': 'AC-3', 'ec-3': 'E-AC-3', Opus: 'Opus', fLaC: 'FLAC', avc2: 'H.264 (avc2)', avc4: 'H.264 (avc4)',
 };
 

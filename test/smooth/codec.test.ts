@@ -85,6 +85,8 @@ test('fourCCFor refuses other codecs, naming what it found and what is supported
     [{ format: 'ec-3', channelCount: 6, sampleRate: 48000 }, /'ec-3' \(E-AC-3\)/],
     [{ format: 'av01', width: 1920, height: 1080 }, /'av01' \(AV1\)/],
     [{ format: 'vp09' }, /'vp09' \(VP9\)/],
+    [{ format: 'vc-1', width: 1280, height: 720 }, /'vc-1' \(VC-1\)/],
+    [{ format: 'owma', channelCount: 2, sampleRate: 44100 }, /'owma' \(WMA\)/],
     [{ format: 'tx3g' }, /'tx3g'/],
     [audio(esds('', 0x6b)), /objectTypeIndication 0x6b \(MPEG audio, e.g. MP3\)/],
     [audio(esds('f94640')), /object type 42/],
