@@ -82,6 +82,8 @@ export const WarningCode = {
   NON_SYNC_START: 'index.non-sync-start',
   /** `serve --workers`: a worker process ended while serving; another takes its place. */
   WORKER_REPLACED: 'serve.worker-replaced',
+  /** HLS of an `hev1` HEVC level: Apple's HLS specification asks for `hvc1`; the sample entry is passed through as it is. */
+  HLS_HEV1: 'hls.hev1',
 } as const;
 
 export type WarningCodeValue = (typeof WarningCode)[keyof typeof WarningCode];

@@ -73,7 +73,7 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);
         const encryption = loaded.protection && encryptionSummary(loaded.protection);
-        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded), ...(encryption && { encryption }) };
+        return { outDir, objects: plan.objects.length, bytes: plan.totalBytes, presentation: loaded.presentation, warnings: presentationWarnings(loaded, opts.formats), ...(encryption && { encryption }) };
       } catch (e) {
         writing.abort(e as Error);
         throw e;

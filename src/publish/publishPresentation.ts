@@ -43,7 +43,7 @@ export async function planInputs(inputs: string[], options: PlanInputsOptions = 
 /** The plan for sources (media files, `.ism` server manifests), indexed afresh; their warnings go to `onWarning`. */
 export async function planSources(inputs: string[], options: PlanInputsOptions = {}): Promise<Plan> {
   const loaded = await loadPresentation(inputs, options);
-  for (const w of presentationWarnings(loaded)) options.onWarning?.(w);
+  for (const w of presentationWarnings(loaded, options.formats)) options.onWarning?.(w);
   return buildPlan(loaded, options);
 }
 

@@ -140,3 +140,13 @@ test('fourCC chooses the HEVC FourCC (HVC1 for hev1 sources) without touching th
   const levels = manifest.streams.flatMap((s) => s.qualityLevels.map((q) => `${s.type} ${q.fourCC}`));
   assert.deepEqual(levels, ['video HVC1', 'video HVC1', 'audio AACL']);
 });
+
+test('HLS of hev1 levels warns hls.hev1 naming each file and track (Apple wants hvc1); hvc1 or no HLS does not', async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-hevc-warn-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  const codes = async (inputs: string[], formats: ('smooth' | 'dash' | 'hls')[], name: string) =>
+    (await packagePresentation({ inputs, outDir: join(tmp, name), formats })).warnings.filter((w) => w.code === 'hls.hev1').map((w) => `${w.context.file} ${w.context.trackId}`);
+  assert.deepEqual(await codes(ismv, ['smooth', 'hls'], 'a'), ismv.map((f) => `${f} 1`));
+  assert.deepEqual(await codes(ismv, ['smooth', 'dash'], 'b'), []);
+  assert.deepEqual(await codes(mp4, ['smooth', 'dash', 'hls'], 'c'), []);
+});
