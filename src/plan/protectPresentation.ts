@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
-import type { ByteRun, FragmentRef } from '../fragments/types.js';
-import type { KeyAssignment, TrackEncryption } from '../protect/model.js';
+import type { BuiltFragment, ByteRun, FragmentRef } from '../fragments/types.js';
+import type { KeyAssignment, PayloadEncryption, TrackEncryption } from '../protect/model.js';
 import { protectFragment } from '../protect/protectFragment.js';
 import { trackEncryptionFor } from '../protect/trackEncryptionFor.js';
 import type { ByteSource } from '../source/source.js';
@@ -25,6 +25,13 @@ export interface ProtectOptions {
    * next level is protected.
    */
   onLevel?: (built: BuiltPresentation, level: LevelBinding) => void | Promise<void>;
+  /**
+   * With `onLevel` that has written the level by the time it returns (package): each
+   * fragment's protected head and encryption are then dropped, only its size kept, so
+   * memory does not grow with the presentation's length. Asking a dropped fragment for
+   * them is an error.
+   */
+  dropAfterLevel?: boolean;
 }
 
 /**
@@ -61,11 +68,12 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
       });
       const src = await options.open(level.track.file);
       try {
-        const fragments = await protectFragments(level, encryption, src, options.signal);
+        const { fragments, drop } = await protectFragments(level, encryption, src, options.signal);
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
         levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
         await options.onLevel?.(built, levels[i]!);
+        if (options.onLevel && options.dropAfterLevel) drop();
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
       } finally {
@@ -89,9 +97,19 @@ export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'tra
   );
 }
 
-/** A level's fragments protected, one read at a time; sample ordinals run on across fragments (cenc IVs follow them). */
-async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<FragmentRef[]> {
+/** What a fragment's built body holds until it is dropped (ProtectOptions.dropAfterLevel). */
+interface Held {
+  head: Uint8Array | undefined;
+  encryption: PayloadEncryption | undefined;
+}
+
+/**
+ * A level's fragments protected, one read at a time; sample ordinals run on across
+ * fragments (cenc IVs follow them). `drop()` lets go of every fragment's head and encryption.
+ */
+async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<{ fragments: FragmentRef[]; drop: () => void }> {
   const out: FragmentRef[] = [];
+  const held: Held[] = [];
   let samples = 0n;
   // One buffer for the level's bodies, grown as needed: protectFragment keeps nothing of it.
   let buffer = new Uint8Array(0);
@@ -108,10 +126,29 @@ async function protectFragments(level: LevelBinding, encryption: TrackEncryption
       if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });
       return part;
     });
-    const { head, encryption: payload } = p;
-    out.push({ offset: f.offset, size: head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built: { head: () => head, runs: () => runs, encryption: payload } });
+    const h: Held = { head: p.head, encryption: p.encryption };
+    held.push(h);
+    const where = { file: level.track.file, offset: f.offset };
+    const built: BuiltFragment = {
+      head: () => h.head ?? dropped(where),
+      runs: () => runs,
+      get encryption() {
+        return h.encryption ?? dropped(where);
+      },
+    };
+    out.push({ offset: f.offset, size: p.head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built });
   }
-  return out;
+  const drop = (): void => {
+    for (const h of held) {
+      h.head = undefined;
+      h.encryption = undefined;
+    }
+  };
+  return { fragments: out, drop };
+}
+
+function dropped(where: { file: string; offset: number }): never {
+  throw new SmoothpubError(ErrorCode.WRITE_FAILED, "internal: a protected fragment's head was asked for after it was written and dropped", where);
 }
 
 /** A body's parts read into `into` (its exact size); shorter when the source ends early. */

@@ -66,3 +66,25 @@ test('remux refuses protection, and a sidecar never takes a protected fragment',
   const index = { file: track.file, size: 1, mtimeMs: 0, brand: 'isml', method: 'mfra' as const, tracks: [track] };
   assert.throws(() => encodeSidecar(index), hasCode('protect.unsupported'));
 });
+
+test('dropAfterLevel: each level\'s heads and encryption are there while onLevel runs, only the sizes after it', async () => {
+  const seen: number[] = [];
+  const loaded = await loadPresentation([ism], {
+    protection,
+    dropProtectedAfterLevel: true,
+    onLevelProtected: (_b, level) => {
+      for (const f of level.track.fragments) {
+        assert.ok(f.built?.encryption, 'encryption while onLevel runs');
+        seen.push(f.built.head().length + f.built.runs().reduce((n, r) => n + r.size, 0));
+      }
+    },
+  });
+  const kept = await loadPresentation([ism], { protection });
+  const fragments = loaded.levels.flatMap((l) => l.track.fragments);
+  assert.deepEqual(fragments.map((f) => f.size), kept.levels.flatMap((l) => l.track.fragments.map((f) => f.size)), 'the same sizes as without dropping');
+  assert.deepEqual(seen.sort(), fragments.map((f) => f.size).sort(), 'onLevel saw every fragment whole');
+  for (const f of fragments) {
+    assert.throws(() => f.built!.head(), /after it was written and dropped/);
+    assert.throws(() => f.built!.encryption, /after it was written and dropped/);
+  }
+});
