@@ -26,13 +26,24 @@ export interface ProtectOptions {
    */
   onLevel?: (built: BuiltPresentation, level: LevelBinding) => void | Promise<void>;
   /**
-   * With `onLevel` that has written the level by the time it returns (package): each
-   * fragment's protected head and encryption are then dropped, only its size kept, so
-   * memory does not grow with the presentation's length. Asking a dropped fragment for
-   * them is an error.
+   * Called with each run of a level's fragments (up to FRAGMENTS_HANDED_OVER) as soon as
+   * they are protected, as a level holding just them (its `chunks` cut to match), so they
+   * can be written while the rest is protected; the level waits while this does.
    */
-  dropAfterLevel?: boolean;
+  onFragments?: (built: BuiltPresentation, part: LevelBinding) => Promise<void>;
+  /**
+   * With `onFragments` that has handed its fragments over for good by the time it returns
+   * (package: copied to a writer thread): their protected heads and encryption are then
+   * dropped, only their sizes kept, so memory does not grow with the presentation's
+   * length. Asking a dropped fragment for them is an error.
+   */
+  dropHandedOver?: boolean;
+  /** Fragments handed to `onFragments` at once (default FRAGMENTS_HANDED_OVER). */
+  handOverEvery?: number;
 }
+
+/** Fragments a level hands to `onFragments` at once. */
+const FRAGMENTS_HANDED_OVER = 32;
 
 /**
  * Every fragment of a prepared presentation (prepareFormats: each has its `tfdt`, so one
@@ -68,12 +79,17 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
       });
       const src = await options.open(level.track.file);
       try {
-        const { fragments, drop } = await protectFragments(level, encryption, src, options.signal);
+        const onFragments = options.onFragments;
+        const handOver =
+          onFragments &&
+          (async (fragments: FragmentRef[], from: number): Promise<void> => {
+            await onFragments(built, { ...level, chunks: level.chunks.slice(from, from + fragments.length), track: { ...level.track, fragments } });
+          });
+        const fragments = await protectFragments(level, encryption, src, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
         levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
         await options.onLevel?.(built, levels[i]!);
-        if (options.onLevel && options.dropAfterLevel) drop();
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
       } finally {
@@ -105,11 +121,33 @@ interface Held {
 
 /**
  * A level's fragments protected, one read at a time; sample ordinals run on across
- * fragments (cenc IVs follow them). `drop()` lets go of every fragment's head and encryption.
+ * fragments (cenc IVs follow them). Each run of `every` fragments goes to `handOver`
+ * as it is done (then, with `drop`, its heads and encryption are let go).
  */
-async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<{ fragments: FragmentRef[]; drop: () => void }> {
+async function protectFragments(
+  level: LevelBinding,
+  encryption: TrackEncryption,
+  src: ByteSource,
+  signal: AbortSignal | undefined,
+  handOver: ((fragments: FragmentRef[], from: number) => Promise<void>) | undefined,
+  drop: boolean,
+  every: number,
+): Promise<FragmentRef[]> {
   const out: FragmentRef[] = [];
-  const held: Held[] = [];
+  let held: Held[] = [];
+  let handed = 0;
+  const handOverDone = async (): Promise<void> => {
+    if (handOver === undefined || handed === out.length) return;
+    await handOver(out.slice(handed), handed);
+    handed = out.length;
+    if (drop) {
+      for (const h of held) {
+        h.head = undefined;
+        h.encryption = undefined;
+      }
+    }
+    held = [];
+  };
   let samples = 0n;
   // One buffer for the level's bodies, grown as needed: protectFragment keeps nothing of it.
   let buffer = new Uint8Array(0);
@@ -137,14 +175,10 @@ async function protectFragments(level: LevelBinding, encryption: TrackEncryption
       },
     };
     out.push({ offset: f.offset, size: p.head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built });
+    if (out.length - handed >= every) await handOverDone();
   }
-  const drop = (): void => {
-    for (const h of held) {
-      h.head = undefined;
-      h.encryption = undefined;
-    }
-  };
-  return { fragments: out, drop };
+  await handOverDone();
+  return out;
 }
 
 function dropped(where: { file: string; offset: number }): never {
