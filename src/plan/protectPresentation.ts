@@ -63,6 +63,10 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
   for (const level of built.levels) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
   const signalling = signallingFor(settings.signal, keysByType);
   const levels: LevelBinding[] = built.levels.slice();
+  // Read buffers passed from level to level (at most `concurrency` in use at once), each
+  // grown to the largest body it has held: a level's fresh buffer would stay garbage,
+  // megabytes of it, until the collector came by.
+  const spare: { buffer: Uint8Array }[] = [];
   await runAll(
     built.levels,
     options.concurrency ?? 2,
@@ -78,6 +82,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
         ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
       });
       const src = await options.open(level.track.file);
+      const reading = spare.pop() ?? { buffer: new Uint8Array(0) };
       try {
         const onFragments = options.onFragments;
         const handOver =
@@ -85,7 +90,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
           (async (fragments: FragmentRef[], from: number): Promise<void> => {
             await onFragments(built, { ...level, chunks: level.chunks.slice(from, from + fragments.length), track: { ...level.track, fragments } });
           });
-        const fragments = await protectFragments(level, encryption, src, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
+        const fragments = await protectFragments(level, encryption, src, reading, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
         levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
@@ -93,6 +98,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
       } finally {
+        spare.push(reading);
         await src.close();
       }
     },
@@ -128,6 +134,7 @@ async function protectFragments(
   level: LevelBinding,
   encryption: TrackEncryption,
   src: ByteSource,
+  reading: { buffer: Uint8Array },
   signal: AbortSignal | undefined,
   handOver: ((fragments: FragmentRef[], from: number) => Promise<void>) | undefined,
   drop: boolean,
@@ -149,13 +156,12 @@ async function protectFragments(
     held = [];
   };
   let samples = 0n;
-  // One buffer for the level's bodies, grown as needed: protectFragment keeps nothing of it.
-  let buffer = new Uint8Array(0);
   for (const f of level.track.fragments) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
-    if (buffer.length < f.size) buffer = new Uint8Array(Math.max(f.size, 2 * buffer.length));
-    const body = await readBodyInto(parts, src, buffer.subarray(0, f.size));
+    // One buffer for the bodies, grown as needed: protectFragment keeps nothing of it.
+    if (reading.buffer.length < f.size) reading.buffer = new Uint8Array(Math.ceil(1.25 * f.size));
+    const body = await readBodyInto(parts, src, reading.buffer.subarray(0, f.size));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
     const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
     samples += BigInt(p.sampleCount);
