@@ -1,12 +1,9 @@
 import { type Box, childBoxes, readBoxHeader } from '../bmff/box.js';
 import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
 import { UUID_PIFF_SENC } from '../bmff/piff.js';
-import { writeSaio } from '../bmff/saio.js';
-import { writeSaiz } from '../bmff/saiz.js';
 import { SENC_USE_SUBSAMPLES } from '../bmff/sampleEncryption.js';
 import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
 import { TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_FLAGS, TRUN_SAMPLE_SIZE } from '../bmff/trun.js';
-import { fullBox, uuidBox } from '../bmff/writer.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
@@ -141,64 +138,26 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
     encryption.subsampleCounts = subsampleCounts;
   }
 
-  // senc entries (the same bytes in senc and PIFF's box), written straight from the IVs and pairs.
+  // Sample auxiliary information: each sample's senc entry (its IV, then its subsample
+  // pairs). Entries of 0 bytes (cbcs audio: constant IV, whole samples) leave saiz/saio
+  // nothing to describe: Shaka Packager writes only the senc then, and so does this.
   const flags = pairs === undefined ? 0 : SENC_USE_SUBSAMPLES;
-  let entriesSize = 4 + n * ivSize;
-  if (subsampleCounts !== undefined) entriesSize += 2 * n + 3 * (pairs?.length ?? 0);
-  const entries = new Uint8Array(entriesSize);
-  putU32(entries, 0, n);
-  let e = 4;
-  let pair = 0;
+  const pairCount = pairs === undefined ? 0 : pairs.length / 2;
+  const entriesSize = 4 + n * ivSize + (subsampleCounts === undefined ? 0 : 2 * n + 6 * pairCount);
   let sameSize = true;
-  let firstInfo = -1;
-  for (let i = 0; i < n; i++) {
-    const entryStart = e;
-    for (let k = 0; k < ivSize; k++) entries[e + k] = ivs[16 * i + k]!;
-    e += ivSize;
-    if (subsampleCounts !== undefined && pairs !== undefined) {
-      const count = subsampleCounts[i]!;
-      entries[e] = count >>> 8;
-      entries[e + 1] = count & 0xff;
-      e += 2;
-      for (let k = 0; k < count; k++, pair++) {
-        const clear = pairs[2 * pair]!;
-        entries[e] = clear >>> 8;
-        entries[e + 1] = clear & 0xff;
-        putU32(entries, e + 2, pairs[2 * pair + 1]!);
-        e += 6;
-      }
-    }
-    const info = e - entryStart;
-    if (firstInfo < 0) firstInfo = info;
-    else if (info !== firstInfo) sameSize = false;
-  }
-  const infoSizes = (): number[] => {
-    const out: number[] = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = ivSize + (subsampleCounts === undefined ? 0 : 2 + 6 * subsampleCounts[i]!);
-    return out;
-  };
-  const senc = fullBox('senc', 0, flags, entries);
-  const added = [senc];
-  // Entries of 0 bytes (cbcs audio: constant IV, whole samples) leave saiz/saio nothing to
-  // describe: Shaka Packager writes only the senc then, and so does this.
-  let saioField = -1;
-  let sencField = -1;
-  if (n > 0 && (!sameSize || firstInfo !== 0)) {
-    const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: sameSize ? firstInfo : 0, sampleCount: n, sampleSizes: sameSize ? [] : infoSizes() });
-    const saio = writeSaio({ version: 0, flags: 0, offsets: [0] }); // its offset set below
-    added.unshift(saiz, saio);
-    // Within the added boxes: saio's offset after its header, version and flags and
-    // entry_count; senc's first entry after its header, version and flags and sample_count.
-    saioField = saiz.length + 16;
-    sencField = saiz.length + saio.length + 16;
-  }
-  // PIFF 1.1 knows AES-CTR only: its box is for cenc (old Smooth clients' PlayReady).
-  if (enc.scheme === 'cenc') added.push(uuidBox(UUID_PIFF_SENC, 0, flags, entries));
+  const infoSize = (i: number): number => ivSize + (subsampleCounts === undefined ? 0 : 2 + 6 * subsampleCounts[i]!);
+  for (let i = 1; i < n && sameSize; i++) sameSize = infoSize(i) === infoSize(0);
+  const aux = n > 0 && (!sameSize || infoSize(0) !== 0);
+  // The boxes added to the traf, in this order: saiz, saio (when `aux`), senc, and for cenc
+  // PIFF's SampleEncryptionBox (PIFF 1.1 knows AES-CTR only: old Smooth clients' PlayReady).
+  const saizSize = 12 + 5 + (sameSize ? 0 : n);
+  const saioSize = 12 + 8;
+  const sencSize = 12 + entriesSize;
+  const piffSize = enc.scheme === 'cenc' ? 8 + 16 + 4 + entriesSize : 0;
+  const addedSize = (aux ? saizSize + saioSize : 0) + sencSize + piffSize;
 
   // The head in one buffer: moof header, its children with the traf grown by the added
   // boxes (after its own children), then what lay between the moof and the mdat payload.
-  let addedSize = 0;
-  for (const a of added) addedSize += a.length;
   let trafContent = 0;
   for (const b of trafChildren) trafContent += b.size;
   const newTrafSize = 8 + trafContent + addedSize;
@@ -224,15 +183,61 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
       }
       w += b.size;
     }
-    const addedAt = w;
-    for (const a of added) {
-      head.set(a, w);
-      w += a.length;
+    const saizAt = w;
+    const sencAt = aux ? saizAt + saizSize + saioSize : saizAt;
+    if (aux) {
+      // saiz: version 0, flags 0, default_sample_info_size, sample_count, the sizes when they differ.
+      let at = writeBoxHeader(head, saizAt, saizSize, 'saiz') + 4;
+      head[at++] = sameSize ? infoSize(0) : 0;
+      putU32(head, at, n);
+      at += 4;
+      if (!sameSize) for (let i = 0; i < n; i++) head[at++] = infoSize(i);
+      // saio: version 0, flags 0, one offset: the first senc entry's, from the moof's start.
+      at = writeBoxHeader(head, saizAt + saizSize, saioSize, 'saio') + 4;
+      putU32(head, at, 1);
+      putU32(head, at + 4, sencAt + 16);
     }
-    if (saioField >= 0) putU32(head, addedAt + saioField, addedAt + sencField);
+    const entriesAt = writeBoxHeader(head, sencAt, sencSize, 'senc') + 4;
+    putU32(head, entriesAt - 4, flags);
+    writeEntries(head, entriesAt, n, ivs, ivSize, subsampleCounts, pairs);
+    if (piffSize > 0) {
+      const piffAt = sencAt + sencSize;
+      let at = writeBoxHeader(head, piffAt, piffSize, 'uuid');
+      head.set(PIFF_SENC_UUID, at);
+      at += 16;
+      putU32(head, at, flags);
+      head.copyWithin(at + 4, entriesAt, entriesAt + entriesSize);
+    }
+    w += addedSize;
   }
   head.set(body.subarray(moofEnd, mdatPayload), w);
   return { head, payloadStart: mdatPayload, encryption, sampleCount: n };
+}
+
+/** PIFF 1.1's SampleEncryptionBox user type, as bytes. */
+const PIFF_SENC_UUID = Uint8Array.from(UUID_PIFF_SENC.match(/../g)!, (h) => parseInt(h, 16));
+
+/** senc entries at `at`: sample_count, then each sample's IV (`ivSize` bytes) and, with subsamples, their count and (clear u16, protected u32) pairs. */
+function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, ivSize: number, counts: Uint16Array | undefined, pairs: number[] | undefined): void {
+  putU32(out, at, n);
+  let e = at + 4;
+  let pair = 0;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < ivSize; k++) out[e + k] = ivs[16 * i + k]!;
+    e += ivSize;
+    if (counts === undefined || pairs === undefined) continue;
+    const count = counts[i]!;
+    out[e] = count >>> 8;
+    out[e + 1] = count & 0xff;
+    e += 2;
+    for (let k = 0; k < count; k++, pair++) {
+      const clear = pairs[2 * pair]!;
+      out[e] = clear >>> 8;
+      out[e + 1] = clear & 0xff;
+      putU32(out, e + 2, pairs[2 * pair + 1]!);
+      e += 6;
+    }
+  }
 }
 
 /** Appends a trun's sample sizes to `sizes` (the tfhd default where it has none) and returns its data_offset. */
