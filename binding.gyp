@@ -9,6 +9,11 @@
       "target_name": "sendfile",
       "sources": ["native/sendfile.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "cenc",
+      "sources": ["native/cenc.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]
 }

@@ -30,6 +30,8 @@ export class FolderWriter {
   private readonly sources = new Map<string, number>();
   private readonly madeDirs = new Set<string>();
   private readonly buffer = new Uint8Array(BUFFER_SIZE);
+  /** Protected payloads larger than `buffer`: kept and grown to the largest, not one allocation each. */
+  private large = new Uint8Array(0);
 
   constructor(private readonly dir: string) {}
 
@@ -110,7 +112,8 @@ export class FolderWriter {
   private writeEncrypted(obj: WireObject, file: string, encryption: PayloadEncryption, from: number, out: number): void {
     const [head, ...runs] = obj.parts;
     const size = runs.reduce((n, r) => n + (r instanceof Uint8Array ? r.length : r.size), 0);
-    const payload = size <= this.buffer.length ? this.buffer.subarray(0, size) : new Uint8Array(size);
+    if (size > this.buffer.length && size > this.large.length) this.large = new Uint8Array(Math.ceil(1.25 * size));
+    const payload = (size <= this.buffer.length ? this.buffer : this.large).subarray(0, size);
     let at = 0;
     for (const r of runs) {
       if (r instanceof Uint8Array) payload.set(r, at);

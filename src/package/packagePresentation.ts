@@ -67,8 +67,10 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
           ...(local && { files: blockingLocalAccess, indexConcurrency: 1 }),
           ...(early && { onSourceReady: async (ready: ReadySources) => writing.sendEarly(await early(ready)) }),
           ...(decodeTimes && { decodeTimes }),
-          // Each level's protected fragments are written while the next level is protected.
-          ...(opts.protection && { onLevelProtected: (b: BuiltPresentation, level: LevelBinding) => writing.sendEarly(levelFragmentObjects(b, level)) }),
+          // Protected fragments are written while the next ones are protected, handed over
+          // as the writer takes them (never more than a few batches queued), and dropped
+          // here once handed over: memory stays flat however long the presentation.
+          ...(opts.protection && { onFragmentsProtected: (b: BuiltPresentation, part: LevelBinding) => writing.sendBuilt(levelFragmentObjects(b, part)), dropProtectedHandedOver: true }),
         });
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);

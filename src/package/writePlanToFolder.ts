@@ -60,6 +60,8 @@ export class FolderWriting {
   /** Totals of what was sent early, for progress before the plan is known. */
   private readonly sent = { totalObjects: 0, totalBytes: 0 };
   private progress: WriteProgress | undefined;
+  /** sendBuilt met the pool's failure. */
+  private builtFailed = false;
   private readonly onAbort: () => void;
 
   constructor(
@@ -97,11 +99,34 @@ export class FolderWriting {
     }
   }
 
+  /**
+   * Fragments with built heads (protected ones) known before the plan, handed to the
+   * threads as they have room (each batch is copied to its thread: the caller may drop
+   * the heads once this returns); ignored after a failure, which `finish` reports.
+   */
+  async sendBuilt(objects: readonly PlannedObject[]): Promise<void> {
+    const fresh = objects.filter((o) => o.body.kind === 'range' && !this.early.has(o.key));
+    try {
+      for (let i = 0; i < fresh.length; i += BATCH_OBJECTS) {
+        const batch = fresh.slice(i, i + BATCH_OBJECTS);
+        const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
+        await this.pool.send(batch.map(toWire), bytes);
+        for (const o of batch) this.early.set(o.key, o.body);
+        this.sent.totalObjects += batch.length;
+        this.sent.totalBytes += bytes;
+      }
+    } catch {
+      // The pool failed: finish throws its failure (before asking for heads the caller has dropped).
+      this.builtFailed = true;
+    }
+  }
+
   /** Writes the plan's objects not already written as planned; the last only after all others. */
   async finish(plan: Plan): Promise<void> {
     const { signal } = this.options;
     try {
       signal?.throwIfAborted();
+      if (this.builtFailed) await this.pool.drain();
       const planned = new Map(plan.objects.map((o) => [o.key, o.body]));
       const stale = [...this.early].filter(([key, body]) => !sameBody(planned.get(key), body));
       if (stale.length > 0) await this.removeStale(stale, planned);

@@ -50,8 +50,11 @@ export class WriterPool {
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 0;
   private failure: Error | undefined;
-  /** Resolved when a batch is answered or the pool fails: `send` and `drain` wait on it. */
-  private wake: (() => void) | undefined;
+  /**
+   * Resolved when a batch is answered or the pool fails: `send` and `drain` wait on it,
+   * several at once (levels protected side by side each send their fragments).
+   */
+  private wake: (() => void)[] = [];
 
   constructor(dir: string, count: number, private readonly onBatchDone: (done: BatchSize) => void) {
     this.threads = Array.from({ length: Math.max(1, count) }, () => this.startThread({ dir, stop: this.stop }));
@@ -139,12 +142,12 @@ export class WriterPool {
 
   private notify(): void {
     const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.wake = [];
+    for (const w of wake) w();
   }
 
   private nextEvent(): Promise<void> {
-    return new Promise((resolve) => (this.wake = resolve));
+    return new Promise((resolve) => this.wake.push(resolve));
   }
 }
 

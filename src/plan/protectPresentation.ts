@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
-import type { ByteRun, FragmentRef } from '../fragments/types.js';
-import type { KeyAssignment, TrackEncryption } from '../protect/model.js';
+import type { BuiltFragment, ByteRun, FragmentRef } from '../fragments/types.js';
+import type { KeyAssignment, PayloadEncryption, TrackEncryption } from '../protect/model.js';
 import { protectFragment } from '../protect/protectFragment.js';
 import { trackEncryptionFor } from '../protect/trackEncryptionFor.js';
 import type { ByteSource } from '../source/source.js';
@@ -25,7 +25,25 @@ export interface ProtectOptions {
    * next level is protected.
    */
   onLevel?: (built: BuiltPresentation, level: LevelBinding) => void | Promise<void>;
+  /**
+   * Called with each run of a level's fragments (up to FRAGMENTS_HANDED_OVER) as soon as
+   * they are protected, as a level holding just them (its `chunks` cut to match), so they
+   * can be written while the rest is protected; the level waits while this does.
+   */
+  onFragments?: (built: BuiltPresentation, part: LevelBinding) => Promise<void>;
+  /**
+   * With `onFragments` that has handed its fragments over for good by the time it returns
+   * (package: copied to a writer thread): their protected heads and encryption are then
+   * dropped, only their sizes kept, so memory does not grow with the presentation's
+   * length. Asking a dropped fragment for them is an error.
+   */
+  dropHandedOver?: boolean;
+  /** Fragments handed to `onFragments` at once (default FRAGMENTS_HANDED_OVER). */
+  handOverEvery?: number;
 }
+
+/** Fragments a level hands to `onFragments` at once. */
+const FRAGMENTS_HANDED_OVER = 32;
 
 /**
  * Every fragment of a prepared presentation (prepareFormats: each has its `tfdt`, so one
@@ -45,6 +63,10 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
   for (const level of built.levels) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
   const signalling = signallingFor(settings.signal, keysByType);
   const levels: LevelBinding[] = built.levels.slice();
+  // Read buffers passed from level to level (at most `concurrency` in use at once), each
+  // grown to the largest body it has held: a level's fresh buffer would stay garbage,
+  // megabytes of it, until the collector came by.
+  const spare: { buffer: Uint8Array }[] = [];
   await runAll(
     built.levels,
     options.concurrency ?? 2,
@@ -60,8 +82,15 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
         ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
       });
       const src = await options.open(level.track.file);
+      const reading = spare.pop() ?? { buffer: new Uint8Array(0) };
       try {
-        const fragments = await protectFragments(level, encryption, src, options.signal);
+        const onFragments = options.onFragments;
+        const handOver =
+          onFragments &&
+          (async (fragments: FragmentRef[], from: number): Promise<void> => {
+            await onFragments(built, { ...level, chunks: level.chunks.slice(from, from + fragments.length), track: { ...level.track, fragments } });
+          });
+        const fragments = await protectFragments(level, encryption, src, reading, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
         levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
@@ -69,6 +98,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
       } finally {
+        spare.push(reading);
         await src.close();
       }
     },
@@ -89,17 +119,49 @@ export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'tra
   );
 }
 
-/** A level's fragments protected, one read at a time; sample ordinals run on across fragments (cenc IVs follow them). */
-async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, signal: AbortSignal | undefined): Promise<FragmentRef[]> {
+/** What a fragment's built body holds until it is dropped (ProtectOptions.dropAfterLevel). */
+interface Held {
+  head: Uint8Array | undefined;
+  encryption: PayloadEncryption | undefined;
+}
+
+/**
+ * A level's fragments protected, one read at a time; sample ordinals run on across
+ * fragments (cenc IVs follow them). Each run of `every` fragments goes to `handOver`
+ * as it is done (then, with `drop`, its heads and encryption are let go).
+ */
+async function protectFragments(
+  level: LevelBinding,
+  encryption: TrackEncryption,
+  src: ByteSource,
+  reading: { buffer: Uint8Array },
+  signal: AbortSignal | undefined,
+  handOver: ((fragments: FragmentRef[], from: number) => Promise<void>) | undefined,
+  drop: boolean,
+  every: number,
+): Promise<FragmentRef[]> {
   const out: FragmentRef[] = [];
+  let held: Held[] = [];
+  let handed = 0;
+  const handOverDone = async (): Promise<void> => {
+    if (handOver === undefined || handed === out.length) return;
+    await handOver(out.slice(handed), handed);
+    handed = out.length;
+    if (drop) {
+      for (const h of held) {
+        h.head = undefined;
+        h.encryption = undefined;
+      }
+    }
+    held = [];
+  };
   let samples = 0n;
-  // One buffer for the level's bodies, grown as needed: protectFragment keeps nothing of it.
-  let buffer = new Uint8Array(0);
   for (const f of level.track.fragments) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
-    if (buffer.length < f.size) buffer = new Uint8Array(Math.max(f.size, 2 * buffer.length));
-    const body = await readBodyInto(parts, src, buffer.subarray(0, f.size));
+    // One buffer for the bodies, grown as needed: protectFragment keeps nothing of it.
+    if (reading.buffer.length < f.size) reading.buffer = new Uint8Array(Math.ceil(1.25 * f.size));
+    const body = await readBodyInto(parts, src, reading.buffer.subarray(0, f.size));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
     const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
     samples += BigInt(p.sampleCount);
@@ -108,10 +170,25 @@ async function protectFragments(level: LevelBinding, encryption: TrackEncryption
       if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });
       return part;
     });
-    const { head, encryption: payload } = p;
-    out.push({ offset: f.offset, size: head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built: { head: () => head, runs: () => runs, encryption: payload } });
+    const h: Held = { head: p.head, encryption: p.encryption };
+    held.push(h);
+    const where = { file: level.track.file, offset: f.offset };
+    const built: BuiltFragment = {
+      head: () => h.head ?? dropped(where),
+      runs: () => runs,
+      get encryption() {
+        return h.encryption ?? dropped(where);
+      },
+    };
+    out.push({ offset: f.offset, size: p.head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built });
+    if (out.length - handed >= every) await handOverDone();
   }
+  await handOverDone();
   return out;
+}
+
+function dropped(where: { file: string; offset: number }): never {
+  throw new SmoothpubError(ErrorCode.WRITE_FAILED, "internal: a protected fragment's head was asked for after it was written and dropped", where);
 }
 
 /** A body's parts read into `into` (its exact size); shorter when the source ends early. */

@@ -1,6 +1,22 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { loadAddon } from '../util/loadAddon.js';
 import type { PayloadEncryption } from './model.js';
+
+/**
+ * The native copy of this file's loops (native/cenc.c, node's own OpenSSL): 0 when done,
+ * -1 when the layout does not fit the payload (nothing changed; the portable path then
+ * says why).
+ */
+interface NativeCenc {
+  cenc(payload: Uint8Array, key: Uint8Array, ivs: Uint8Array, sampleSizes: Uint32Array, start: number, subsamples: Uint32Array | null, subsampleCounts: Uint16Array | null): number;
+  cbcs(payload: Uint8Array, key: Uint8Array, ivs: Uint8Array, sampleSizes: Uint32Array, start: number, subsamples: Uint32Array | null, subsampleCounts: Uint16Array | null, crypt: number, skip: number, encrypt: boolean): number;
+}
+
+/** True when payloads are encrypted by the native addon (native/cenc.c) rather than the portable path below. */
+export function nativeEncryptionAvailable(): boolean {
+  return loadAddon<NativeCenc>('cenc') !== null;
+}
 
 /**
  * Encrypts a fragment's `mdat` payload in place, sample by sample, as `enc` says.
@@ -31,6 +47,9 @@ export function decryptPayload(payload: Uint8Array, enc: PayloadEncryption): voi
 function crypt(payload: Uint8Array, enc: PayloadEncryption, encrypt: boolean): void {
   const n = enc.sampleSizes.length;
   if (enc.ivs.length !== 16 * n) throw bad(`${enc.ivs.length} bytes of IVs for ${n} samples (16 each)`);
+  const native = loadAddon<NativeCenc>('cenc');
+  // -1: a layout that does not fit; the portable path below finds and names what.
+  if (native !== null && cryptNative(native, payload, enc, encrypt) === 0) return;
   if (enc.scheme === 'cenc') {
     ctrFragment(payload, enc);
     return;
@@ -47,6 +66,15 @@ function crypt(payload: Uint8Array, enc: PayloadEncryption, encrypt: boolean): v
     for (let r = 0; r < ranges.length; r += 2) cbcPattern(sample.subarray(ranges[r]!, ranges[r]! + ranges[r + 1]!), enc, iv, encrypt);
     pos += size;
   }
+}
+
+function cryptNative(native: NativeCenc, payload: Uint8Array, enc: PayloadEncryption, encrypt: boolean): number {
+  // Whole samples unless both are given (as protectedRanges reads them).
+  const whole = enc.subsamples === undefined || enc.subsampleCounts === undefined;
+  const subs = whole ? null : enc.subsamples!;
+  const counts = whole ? null : enc.subsampleCounts!;
+  if (enc.scheme === 'cenc') return native.cenc(payload, enc.key, enc.ivs, enc.sampleSizes, enc.start, subs, counts);
+  return native.cbcs(payload, enc.key, enc.ivs, enc.sampleSizes, enc.start, subs, counts, enc.pattern?.crypt ?? 0, enc.pattern?.skip ?? 0, encrypt);
 }
 
 /** [offset, length] of each protected range of sample `i`, in order. */

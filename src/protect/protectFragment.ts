@@ -1,12 +1,9 @@
 import { type Box, childBoxes, readBoxHeader } from '../bmff/box.js';
-import { Cursor } from '../bmff/cursor.js';
+import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
 import { UUID_PIFF_SENC } from '../bmff/piff.js';
-import { writeSaio } from '../bmff/saio.js';
-import { writeSaiz } from '../bmff/saiz.js';
 import { SENC_USE_SUBSAMPLES } from '../bmff/sampleEncryption.js';
 import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
-import { readTrun, TRUN_DATA_OFFSET } from '../bmff/trun.js';
-import { box, fullBox, uuidBox } from '../bmff/writer.js';
+import { TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_FLAGS, TRUN_SAMPLE_SIZE } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
@@ -75,21 +72,17 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   let next = -1;
   for (const b of trafChildren) {
     if (b.type !== 'trun') continue;
-    const trun = readTrun(b.payload);
-    if (!(trun.flags & TRUN_DATA_OFFSET) || trun.dataOffset === undefined) throw unsupported("a 'trun' without a data_offset", b.offset, ctx);
-    if (start < 0) start = trun.dataOffset;
-    else if (trun.dataOffset !== next) throw unsupported("'trun's whose samples are not one after another", b.offset, ctx);
-    next = trun.dataOffset;
-    for (let i = 0; i < trun.sampleCount; i++) {
-      const size = trun.samples[i]?.size ?? tfhd.defaultSampleSize;
-      if (size === undefined) throw unsupported("samples whose sizes are in neither 'trun' nor 'tfhd' (only in the init segment's 'trex')", b.offset, ctx);
-      sizes.push(size);
-      next += size;
-    }
+    const before = sizes.length;
+    const first = trunSampleSizes(b, tfhd.defaultSampleSize, sizes, ctx);
+    if (start < 0) start = first;
+    else if (first !== next) throw unsupported("'trun's whose samples are not one after another", b.offset, ctx);
+    next = first;
+    for (let i = before; i < sizes.length; i++) next += sizes[i]!;
   }
   if (start < 0) start = mdatPayload;
   const payloadLength = mdatEnd - mdatPayload;
-  const total = sizes.reduce((s, v) => s + v, 0);
+  let total = 0;
+  for (let i = 0; i < sizes.length; i++) total += sizes[i]!;
   const startInPayload = start - mdatPayload;
   if (startInPayload < 0 || startInPayload + total > payloadLength) {
     throw new SmoothpubError(ErrorCode.BAD_BOX, `the fragment's samples (${total} bytes at moof offset ${start}) are not inside its mdat payload (${payloadLength} bytes at moof offset ${mdatPayload})`, { ...ctx, offset: where.offset });
@@ -99,7 +92,6 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   const n = sizes.length;
   const ivs = new Uint8Array(16 * n);
   const ivSize = enc.scheme === 'cenc' ? 8 : 0;
-  const view = new DataView(ivs.buffer);
   if (enc.scheme === 'cenc') {
     // ivBase + firstSample + i (mod 2^64) as two 32-bit halves: one BigInt sum a fragment, not one a sample.
     const base = BigInt.asUintN(64, enc.ivBase + firstSample);
@@ -107,8 +99,8 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
     const lo = Number(base & 0xffffffffn);
     for (let i = 0; i < n; i++) {
       const l = lo + i;
-      view.setUint32(16 * i, (hi + Math.floor(l / 0x100000000)) >>> 0);
-      view.setUint32(16 * i + 4, l >>> 0);
+      putU32(ivs, 16 * i, hi + Math.floor(l / 0x100000000));
+      putU32(ivs, 16 * i + 4, l);
     }
   } else {
     const civ = constantIv(enc);
@@ -123,12 +115,20 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
     subsampleCounts = new Uint16Array(n);
     pairs = [];
     let at = mdatPayload + startInPayload;
-    // One object for every sample's whereabouts (read only when a sample cannot be laid out).
-    const sampleWhere: SampleWhere = { ...ctx, offset: 0, sample: 0n };
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    // One object for every sample's whereabouts, read only when a sample cannot be laid
+    // out: its fields are computed then (a BigInt a sample would cost more than the walk).
+    const sampleWhere: SampleWhere = {
+      ...ctx,
+      get offset() {
+        return where.offset + at;
+      },
+      get sample() {
+        return firstSample + BigInt(i);
+      },
+    };
+    for (; i < n; i++) {
       const size = sizes[i]!;
-      sampleWhere.offset = where.offset + at;
-      sampleWhere.sample = firstSample + BigInt(i);
       const count = addVideoSubsamples(body.subarray(at, at + size), enc.video, enc.scheme, sliceHeaderSize, sampleWhere, pairs);
       if (count > 0xffff) throw unsupported(`a sample with ${count} subsamples (at most 65535 fit in 'senc')`, where.offset + at, ctx);
       subsampleCounts[i] = count;
@@ -138,70 +138,130 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
     encryption.subsampleCounts = subsampleCounts;
   }
 
-  // senc entries (the same bytes in senc and PIFF's box), written straight from the IVs and pairs.
+  // Sample auxiliary information: each sample's senc entry (its IV, then its subsample
+  // pairs). Entries of 0 bytes (cbcs audio: constant IV, whole samples) leave saiz/saio
+  // nothing to describe: Shaka Packager writes only the senc then, and so does this.
   const flags = pairs === undefined ? 0 : SENC_USE_SUBSAMPLES;
-  const infoSizes = new Uint32Array(n);
-  let entriesSize = 4;
-  for (let i = 0; i < n; i++) {
-    infoSizes[i] = ivSize + (subsampleCounts === undefined ? 0 : 2 + 6 * subsampleCounts[i]!);
-    entriesSize += infoSizes[i]!;
+  const pairCount = pairs === undefined ? 0 : pairs.length / 2;
+  const entriesSize = 4 + n * ivSize + (subsampleCounts === undefined ? 0 : 2 * n + 6 * pairCount);
+  let sameSize = true;
+  const infoSize = (i: number): number => ivSize + (subsampleCounts === undefined ? 0 : 2 + 6 * subsampleCounts[i]!);
+  for (let i = 1; i < n && sameSize; i++) sameSize = infoSize(i) === infoSize(0);
+  const aux = n > 0 && (!sameSize || infoSize(0) !== 0);
+  // The boxes added to the traf, in this order: saiz, saio (when `aux`), senc, and for cenc
+  // PIFF's SampleEncryptionBox (PIFF 1.1 knows AES-CTR only: old Smooth clients' PlayReady).
+  const saizSize = 12 + 5 + (sameSize ? 0 : n);
+  const saioSize = 12 + 8;
+  const sencSize = 12 + entriesSize;
+  const piffSize = enc.scheme === 'cenc' ? 8 + 16 + 4 + entriesSize : 0;
+  const addedSize = (aux ? saizSize + saioSize : 0) + sencSize + piffSize;
+
+  // The head in one buffer: moof header, its children with the traf grown by the added
+  // boxes (after its own children), then what lay between the moof and the mdat payload.
+  let trafContent = 0;
+  for (const b of trafChildren) trafContent += b.size;
+  const newTrafSize = 8 + trafContent + addedSize;
+  let moofContent = 0;
+  for (const b of moofChildren) moofContent += b === traf ? newTrafSize : b.size;
+  const newMoofSize = 8 + moofContent;
+  const delta = newMoofSize - moof.size;
+  const head = new Uint8Array(newMoofSize + mdatPayload - moofEnd);
+  let w = writeBoxHeader(head, 0, newMoofSize, 'moof');
+  for (const child of moofChildren) {
+    if (child !== traf) {
+      head.set(body.subarray(child.offset - where.offset, child.offset - where.offset + child.size), w);
+      w += child.size;
+      continue;
+    }
+    w = writeBoxHeader(head, w, newTrafSize, 'traf');
+    for (const b of trafChildren) {
+      head.set(body.subarray(b.offset - where.offset, b.offset - where.offset + b.size), w);
+      // trun data offsets count from the moof: moved by the bytes the moof grew.
+      if (b.type === 'trun') {
+        const at = w + b.headerSize + 8; // after version, flags and sample_count
+        putU32(head, at, (readI32(head, at) + delta) >>> 0);
+      }
+      w += b.size;
+    }
+    const saizAt = w;
+    const sencAt = aux ? saizAt + saizSize + saioSize : saizAt;
+    if (aux) {
+      // saiz: version 0, flags 0, default_sample_info_size, sample_count, the sizes when they differ.
+      let at = writeBoxHeader(head, saizAt, saizSize, 'saiz') + 4;
+      head[at++] = sameSize ? infoSize(0) : 0;
+      putU32(head, at, n);
+      at += 4;
+      if (!sameSize) for (let i = 0; i < n; i++) head[at++] = infoSize(i);
+      // saio: version 0, flags 0, one offset: the first senc entry's, from the moof's start.
+      at = writeBoxHeader(head, saizAt + saizSize, saioSize, 'saio') + 4;
+      putU32(head, at, 1);
+      putU32(head, at + 4, sencAt + 16);
+    }
+    const entriesAt = writeBoxHeader(head, sencAt, sencSize, 'senc') + 4;
+    putU32(head, entriesAt - 4, flags);
+    writeEntries(head, entriesAt, n, ivs, ivSize, subsampleCounts, pairs);
+    if (piffSize > 0) {
+      const piffAt = sencAt + sencSize;
+      let at = writeBoxHeader(head, piffAt, piffSize, 'uuid');
+      head.set(PIFF_SENC_UUID, at);
+      at += 16;
+      putU32(head, at, flags);
+      head.copyWithin(at + 4, entriesAt, entriesAt + entriesSize);
+    }
+    w += addedSize;
   }
-  const entries = new Uint8Array(entriesSize);
-  const ev = new DataView(entries.buffer);
-  ev.setUint32(0, n);
-  let e = 4;
+  head.set(body.subarray(moofEnd, mdatPayload), w);
+  return { head, payloadStart: mdatPayload, encryption, sampleCount: n };
+}
+
+/** PIFF 1.1's SampleEncryptionBox user type, as bytes. */
+const PIFF_SENC_UUID = Uint8Array.from(UUID_PIFF_SENC.match(/../g)!, (h) => parseInt(h, 16));
+
+/** senc entries at `at`: sample_count, then each sample's IV (`ivSize` bytes) and, with subsamples, their count and (clear u16, protected u32) pairs. */
+function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, ivSize: number, counts: Uint16Array | undefined, pairs: number[] | undefined): void {
+  putU32(out, at, n);
+  let e = at + 4;
   let pair = 0;
   for (let i = 0; i < n; i++) {
-    entries.set(ivs.subarray(16 * i, 16 * i + ivSize), e);
+    for (let k = 0; k < ivSize; k++) out[e + k] = ivs[16 * i + k]!;
     e += ivSize;
-    if (subsampleCounts === undefined || pairs === undefined) continue;
-    const count = subsampleCounts[i]!;
-    ev.setUint16(e, count);
+    if (counts === undefined || pairs === undefined) continue;
+    const count = counts[i]!;
+    out[e] = count >>> 8;
+    out[e + 1] = count & 0xff;
     e += 2;
     for (let k = 0; k < count; k++, pair++) {
-      ev.setUint16(e, pairs[2 * pair]!);
-      ev.setUint32(e + 2, pairs[2 * pair + 1]!);
+      const clear = pairs[2 * pair]!;
+      out[e] = clear >>> 8;
+      out[e + 1] = clear & 0xff;
+      putU32(out, e + 2, pairs[2 * pair + 1]!);
       e += 6;
     }
   }
-  const same = infoSizes.every((s) => s === infoSizes[0]);
-  const senc = fullBox('senc', 0, flags, entries);
-  const added = [senc];
-  // Entries of 0 bytes (cbcs audio: constant IV, whole samples) leave saiz/saio nothing to
-  // describe: Shaka Packager writes only the senc then, and so does this.
-  if (infoSizes.some((s) => s !== 0)) {
-    const saiz = writeSaiz({ flags: 0, defaultSampleInfoSize: same ? infoSizes[0]! : 0, sampleCount: n, sampleSizes: same ? [] : [...infoSizes] });
-    added.unshift(saiz, writeSaio({ version: 0, flags: 0, offsets: [0] })); // saio patched below
+}
+
+/** Appends a trun's sample sizes to `sizes` (the tfhd default where it has none) and returns its data_offset. */
+function trunSampleSizes(b: Box, defaultSize: number | undefined, sizes: number[], ctx: { file?: string }): number {
+  const c = b.payload;
+  const { flags } = readFullBoxHeader(c);
+  const count = c.u32();
+  if (!(flags & TRUN_DATA_OFFSET)) throw unsupported("a 'trun' without a data_offset", b.offset, ctx);
+  const dataOffset = c.i32();
+  if (flags & TRUN_FIRST_SAMPLE_FLAGS) c.skip(4);
+  const before = (flags & TRUN_SAMPLE_DURATION ? 4 : 0);
+  const hasSize = (flags & TRUN_SAMPLE_SIZE) !== 0;
+  const perSample = before + (hasSize ? 4 : 0) + (flags & TRUN_SAMPLE_FLAGS ? 4 : 0) + (flags & TRUN_SAMPLE_CTO ? 4 : 0);
+  // The whole table must fit before anything is read from it (a corrupt count).
+  c.need(perSample * count);
+  if (!hasSize) {
+    if (defaultSize === undefined && count > 0) throw unsupported("samples whose sizes are in neither 'trun' nor 'tfhd' (only in the init segment's 'trex')", b.offset, ctx);
+    for (let i = 0; i < count; i++) sizes.push(defaultSize!);
+    return dataOffset;
   }
-  // PIFF 1.1 knows AES-CTR only: its box is for cenc (old Smooth clients' PlayReady).
-  if (enc.scheme === 'cenc') added.push(uuidBox(UUID_PIFF_SENC, 0, flags, entries));
-
-  const newTraf = box('traf', ...trafChildren.map((b) => body.subarray(b.offset - where.offset, b.offset - where.offset + b.size)), ...added);
-  const newMoof = box('moof', ...moofChildren.map((b) => (b === traf ? newTraf : body.subarray(b.offset - where.offset, b.offset - where.offset + b.size))));
-  const delta = newMoof.length - moof.size;
-
-  // Patch the data offsets and saio in the new moof, found by walking it.
-  const out = new DataView(newMoof.buffer, newMoof.byteOffset, newMoof.byteLength);
-  const nc = new Cursor(newMoof, 0, 'moof');
-  const nm = readBoxHeader(nc, newMoof.length);
-  for (const t of childBoxes(nc.sub(nm.size - nm.headerSize, 'moof'), 'moof')) {
-    if (t.type !== 'traf') continue;
-    let sencAt = -1;
-    let saioAt = -1;
-    for (const b of childBoxes(t.payload, 'moof/traf')) {
-      if (b.type === 'trun') {
-        const at = b.offset + b.headerSize + 8; // after version, flags and sample_count
-        out.setInt32(at, out.getInt32(at) + delta);
-      } else if (b.type === 'senc') sencAt = b.offset + b.headerSize + 8; // the first entry, after version, flags and sample_count
-      else if (b.type === 'saio') saioAt = b.offset + b.headerSize + 8; // the offset, after version, flags and entry_count
-    }
-    if (saioAt >= 0) out.setUint32(saioAt, sencAt);
-  }
-
-  const head = new Uint8Array(newMoof.length + mdatPayload - moofEnd);
-  head.set(newMoof, 0);
-  head.set(body.subarray(moofEnd, mdatPayload), newMoof.length);
-  return { head, payloadStart: mdatPayload, encryption, sampleCount: n };
+  const bytes = c.bytes;
+  let at = c.pos + before;
+  for (let i = 0; i < count; i++, at += perSample) sizes.push(((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0);
+  return dataOffset;
 }
 
 /** The whole protected fragment: protectFragment's head, then the payload encrypted (the body is not changed). */
@@ -220,6 +280,24 @@ function constantIv(enc: TrackEncryption): Uint8Array {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, 'cbcs needs a 16-byte constant IV for the track (trackEncryptionFor gives one)');
   }
   return enc.constantIv;
+}
+
+function putU32(bytes: Uint8Array, at: number, v: number): void {
+  bytes[at] = v >>> 24;
+  bytes[at + 1] = (v >>> 16) & 0xff;
+  bytes[at + 2] = (v >>> 8) & 0xff;
+  bytes[at + 3] = v & 0xff;
+}
+
+function readI32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+}
+
+/** An 8-byte box header (32-bit size, type) at `at`; returns where its payload starts. */
+function writeBoxHeader(bytes: Uint8Array, at: number, size: number, type: string): number {
+  putU32(bytes, at, size);
+  for (let i = 0; i < 4; i++) bytes[at + 4 + i] = type.charCodeAt(i);
+  return at + 8;
 }
 
 function unsupported(what: string, offset: number, ctx: { file?: string }): SmoothpubError {

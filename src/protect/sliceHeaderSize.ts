@@ -20,30 +20,50 @@ const AVC_PPS = 8;
  * parsed with the hvcC's and in-band SPS/PPS; other NAL units stay clear whole.
  */
 export function sliceHeaderSizeFor(video: NonNullable<TrackEncryption['video']>): SliceHeaderSize {
-  if (video.codec === 'hevc') return hevcSlices(video.parameterSets);
+  // The sample entry's parameter sets are parsed once a track (each fragment asks anew);
+  // each call gets its own copy of the sets, so in-band ones stay the fragment's own.
+  let fromEntry = parsedSets.get(video);
+  if (fromEntry === undefined) {
+    fromEntry = video.codec === 'hevc' ? hevcEntrySets(video.parameterSets) : avcEntrySets(video.parameterSets);
+    parsedSets.set(video, fromEntry);
+  }
+  if (video.codec === 'hevc') return hevcSlices(fromEntry as HevcParameterSets);
+  return avcSlices(fromEntry as AvcParameterSets);
+}
+
+/** Parameter sets parsed from each track's sample entry, by its TrackEncryption's `video`. */
+const parsedSets = new WeakMap<object, AvcParameterSets | HevcParameterSets>();
+
+function avcEntrySets(parameterSets: readonly Uint8Array[]): AvcParameterSets {
   const sets: AvcParameterSets = { sps: new Map(), pps: new Map() };
-  const add = (nal: Uint8Array): void => {
-    const type = nal[0]! & 0x1f;
-    if (type === AVC_SPS) {
-      const sps = parseAvcSps(nal);
-      sets.sps.set(sps.id, sps);
-    } else if (type === AVC_PPS) {
-      const pps = parseAvcPps(nal);
-      sets.pps.set(pps.id, pps);
-    }
-  };
-  for (const ps of video.parameterSets) {
+  for (const ps of parameterSets) {
     try {
-      if (ps.length > 0) add(ps);
+      if (ps.length > 0) addAvc(sets, ps);
     } catch (e) {
       if (!(e instanceof NalSyntaxError)) throw e;
       throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `cannot encrypt this H.264 track: a parameter set of its avcC cannot be parsed (${e.message}), so its slice headers cannot be found`);
     }
   }
+  return sets;
+}
+
+function addAvc(sets: AvcParameterSets, nal: Uint8Array): void {
+  const type = nal[0]! & 0x1f;
+  if (type === AVC_SPS) {
+    const sps = parseAvcSps(nal);
+    sets.sps.set(sps.id, sps);
+  } else if (type === AVC_PPS) {
+    const pps = parseAvcPps(nal);
+    sets.pps.set(pps.id, pps);
+  }
+}
+
+function avcSlices(fromEntry: AvcParameterSets): SliceHeaderSize {
+  const sets: AvcParameterSets = { sps: new Map(fromEntry.sps), pps: new Map(fromEntry.pps) };
   return (nal) => {
     const type = nal[0]! & 0x1f;
     if (type === AVC_SLICE || type === AVC_IDR_SLICE) return avcSliceHeaderSize(nal, sets);
-    add(nal);
+    addAvc(sets, nal);
     return undefined;
   };
 }
@@ -51,31 +71,37 @@ export function sliceHeaderSizeFor(video: NonNullable<TrackEncryption['video']>)
 const HEVC_SPS = 33;
 const HEVC_PPS = 34;
 
-function hevcSlices(parameterSets: readonly Uint8Array[]): SliceHeaderSize {
+function hevcEntrySets(parameterSets: readonly Uint8Array[]): HevcParameterSets {
   const sets: HevcParameterSets = { sps: new Map(), pps: new Map() };
-  const add = (nal: Uint8Array): void => {
-    const type = (nal[0]! >> 1) & 0x3f;
-    if (type === HEVC_SPS) {
-      const sps = parseHevcSps(nal);
-      sets.sps.set(sps.id, sps);
-    } else if (type === HEVC_PPS) {
-      const pps = parseHevcPps(nal);
-      sets.pps.set(pps.id, pps);
-    }
-  };
   for (const ps of parameterSets) {
     try {
-      if (ps.length > 1) add(ps);
+      if (ps.length > 1) addHevc(sets, ps);
     } catch (e) {
       if (!(e instanceof NalSyntaxError)) throw e;
       throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `cannot encrypt this HEVC track: a parameter set of its hvcC cannot be parsed (${e.message}), so its slice headers cannot be found`);
     }
   }
+  return sets;
+}
+
+function addHevc(sets: HevcParameterSets, nal: Uint8Array): void {
+  const type = (nal[0]! >> 1) & 0x3f;
+  if (type === HEVC_SPS) {
+    const sps = parseHevcSps(nal);
+    sets.sps.set(sps.id, sps);
+  } else if (type === HEVC_PPS) {
+    const pps = parseHevcPps(nal);
+    sets.pps.set(pps.id, pps);
+  }
+}
+
+function hevcSlices(fromEntry: HevcParameterSets): SliceHeaderSize {
+  const sets: HevcParameterSets = { sps: new Map(fromEntry.sps), pps: new Map(fromEntry.pps) };
   return (nal) => {
     if (nal.length < 2) return undefined;
     const type = (nal[0]! >> 1) & 0x3f;
     if (type <= 9 || (type >= 16 && type <= 21)) return hevcSliceHeaderSize(nal, sets);
-    add(nal);
+    addHevc(sets, nal);
     return undefined;
   };
 }

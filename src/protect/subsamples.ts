@@ -41,15 +41,6 @@ export function addVideoSubsamples(
   let count = 0;
   let clear = 0;
   let pos = 0;
-  const push = (c: number, p: number): void => {
-    while (c > MAX_CLEAR) {
-      out.push(MAX_CLEAR, 0);
-      c -= MAX_CLEAR;
-      count++;
-    }
-    out.push(c, p);
-    count++;
-  };
   while (pos < sample.length) {
     if (pos + lengthSize > sample.length) throw badSample(where, `${sample.length - pos} bytes are left at its end, too few for a ${lengthSize}-byte NAL unit length`);
     let len = 0;
@@ -74,14 +65,26 @@ export function addVideoSubsamples(
       if (scheme === 'cenc') protectedBytes -= protectedBytes % 16;
       clear += lengthSize + len - protectedBytes;
       if (protectedBytes > 0) {
-        push(clear, protectedBytes);
+        count += pushPair(out, clear, protectedBytes);
         clear = 0;
       }
     }
     pos = start + len;
   }
-  if (clear > 0 || count === 0) push(clear, 0);
+  if (clear > 0 || count === 0) count += pushPair(out, clear, 0);
   return count;
+}
+
+/** Appends a (clear, protected) pair, a clear run above 65535 bytes (a 16-bit field) first split off; returns the pairs added. */
+function pushPair(out: number[], clear: number, protectedBytes: number): number {
+  let added = 1;
+  while (clear > MAX_CLEAR) {
+    out.push(MAX_CLEAR, 0);
+    clear -= MAX_CLEAR;
+    added++;
+  }
+  out.push(clear, protectedBytes);
+  return added;
 }
 
 function badSample(where: SampleWhere, what: string): SmoothpubError {

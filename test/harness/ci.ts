@@ -62,7 +62,7 @@ export function requireNginx(t: TestContext): string | undefined {
   return path;
 }
 
-export type AddonName = 'copy_file_range' | 'sendfile';
+export type AddonName = 'copy_file_range' | 'sendfile' | 'cenc';
 
 /**
  * True when `npm ci` built the addon; otherwise skips (locally: a machine without a C

@@ -8,6 +8,7 @@ import type { ByteRun } from '../../src/fragments/types.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
 import { FolderWriting, writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
+import { WriterPool } from '../../src/package/writerPool.js';
 import { nativeCopyStats, type NativeCopyStats } from '../../src/source/copyRange.js';
 import { requireAddon } from '../harness/ci.js';
 import { withNative } from '../harness/native.js';
@@ -194,4 +195,22 @@ test('a file already there is output.exists naming the path', async () => {
     });
     assert.equal(existsSync(join(out, 'Manifest')), false);
   });
+});
+
+test('senders waiting for room side by side all get it (levels protected at once each send their fragments)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-pool-'));
+  try {
+    const pool = new WriterPool(dir, 1, () => {});
+    try {
+      // Ten senders at once on one thread that holds two batches: eight must wait, and every one must be woken.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => pool.send([{ key: `f${i}`, parts: [Uint8Array.of(i)] }], 1)));
+      await pool.drain();
+    } finally {
+      await pool.close();
+    }
+    assert.deepEqual((await readdir(dir)).sort(), Array.from({ length: 10 }, (_, i) => `f${i}`).sort());
+    assert.deepEqual([...(await readFile(join(dir, 'f7')))], [7]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -66,3 +66,37 @@ test('remux refuses protection, and a sidecar never takes a protected fragment',
   const index = { file: track.file, size: 1, mtimeMs: 0, brand: 'isml', method: 'mfra' as const, tracks: [track] };
   assert.throws(() => encodeSidecar(index), hasCode('protect.unsupported'));
 });
+
+test('dropHandedOver: fragments handed over in runs, with their chunks, whole while onFragments runs, only their sizes after it', async () => {
+  const seen: number[] = [];
+  const handed: { level: string; offset: number; t: bigint }[] = [];
+  const runs: number[] = [];
+  const loaded = await loadPresentation([ism], {
+    protection,
+    dropProtectedHandedOver: true,
+    // Three at a time: each level's fragments in several runs, the last shorter.
+    handOverProtectedEvery: 3,
+    onFragmentsProtected: async (_b, part) => {
+      assert.equal(part.chunks.length, part.track.fragments.length, 'a chunk for each fragment handed over');
+      runs.push(part.track.fragments.length);
+      for (const [i, f] of part.track.fragments.entries()) {
+        handed.push({ level: `${part.streamName} ${part.bitrate}`, offset: f.offset, t: part.chunks[i]!.t });
+        assert.ok(f.built?.encryption, 'encryption while onLevel runs');
+        seen.push(f.built.head().length + f.built.runs().reduce((n, r) => n + r.size, 0));
+      }
+    },
+  });
+  const kept = await loadPresentation([ism], { protection });
+  const fragments = loaded.levels.flatMap((l) => l.track.fragments);
+  assert.deepEqual(fragments.map((f) => f.size), kept.levels.flatMap((l) => l.track.fragments.map((f) => f.size)), 'the same sizes as without dropping');
+  assert.deepEqual(seen.sort(), fragments.map((f) => f.size).sort(), 'onFragments saw every fragment whole');
+  // Each fragment was handed over with its own chunk: the one at its place in the whole level.
+  const expected = loaded.levels.flatMap((l) => l.track.fragments.map((f, i) => ({ level: `${l.streamName} ${l.bitrate}`, offset: f.offset, t: l.chunks[i]!.t })));
+  const order = (a: { level: string; offset: number }, b: { level: string; offset: number }): number => a.level.localeCompare(b.level) || a.offset - b.offset;
+  assert.deepEqual(handed.sort(order), expected.sort(order));
+  assert.ok(runs.length > loaded.levels.length && runs.every((n) => n >= 1 && n <= 3), `handed over in runs of at most 3 (${runs.join(' ')})`);
+  for (const f of fragments) {
+    assert.throws(() => f.built!.head(), /after it was written and dropped/);
+    assert.throws(() => f.built!.encryption, /after it was written and dropped/);
+  }
+});

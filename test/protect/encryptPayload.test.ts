@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
-import { decryptPayload, encryptPayload } from '../../src/protect/encryptPayload.js';
+import { decryptPayload, encryptPayload, nativeEncryptionAvailable } from '../../src/protect/encryptPayload.js';
 import type { PayloadEncryption } from '../../src/protect/model.js';
 import { CBCS_VIDEO_PATTERN } from '../../src/protect/trackEncryptionFor.js';
+import { requireAddon } from '../harness/ci.js';
+import { mulberry32 } from '../harness/mulberry32.js';
+import { withNative } from '../harness/native.js';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
 
@@ -22,7 +25,20 @@ function bytes(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 }
 
-test('cenc: the key stream (IV, then a 64-bit block counter) runs on across a sample\'s protected ranges and restarts each sample', () => {
+/** Each case twice: with the native addon (native/cenc.c) and with the portable path (SMOOTHPUB_NO_NATIVE=1). */
+function both(name: string, fn: () => void): void {
+  for (const path of ['native', 'portable'] as const) {
+    test(`${name} (${path})`, async (t) => {
+      if (path === 'native' && !requireAddon(t, 'cenc')) return;
+      await withNative(path === 'native', () => {
+        assert.equal(nativeEncryptionAvailable(), path === 'native');
+        fn();
+      });
+    });
+  }
+}
+
+both('cenc: the key stream (IV, then a 64-bit block counter) runs on across a sample\'s protected ranges and restarts each sample', () => {
   const payload = bytes(5 + 3 + 64 + 10 + 32 + 50, 1);
   const clear = payload.slice();
   const ivs = new Uint8Array(32);
@@ -60,7 +76,7 @@ test('cenc: the key stream (IV, then a 64-bit block counter) runs on across a sa
   assert.deepEqual(payload, clear);
 });
 
-test('cenc: 16-byte counter blocks carry across all 128 bits as AES-CTR does, whole samples of any length, at any alignment', () => {
+both('cenc: 16-byte counter blocks carry across all 128 bits as AES-CTR does, whole samples of any length, at any alignment', () => {
   // Counter blocks whose low words overflow within the sample (a 16-byte IV, as passthrough
   // sources may carry), whole samples of odd sizes, a payload not starting on a 4-byte boundary.
   const sizes = [1, 15, 17, 100, 333, 40];
@@ -86,7 +102,7 @@ test('cenc: 16-byte counter blocks carry across all 128 bits as AES-CTR does, wh
   assert.deepEqual(payload, clear);
 });
 
-test('cbcs 1:9: block 0, 10, 20 of each protected range are CBC-chained from the constant IV, the rest and a partial block clear', () => {
+both('cbcs 1:9: block 0, 10, 20 of each protected range are CBC-chained from the constant IV, the rest and a partial block clear', () => {
   const range = 25 * 16 + 5;
   const payload = bytes(7 + range + 4 + 40, 3);
   const clear = payload.slice();
@@ -112,7 +128,7 @@ test('cbcs 1:9: block 0, 10, 20 of each protected range are CBC-chained from the
   assert.deepEqual(payload, clear);
 });
 
-test('cbcs without a pattern (audio): every full block of the sample, chained, the partial last block clear', () => {
+both('cbcs without a pattern (audio): every full block of the sample, chained, the partial last block clear', () => {
   const payload = bytes(16 * 3 + 9, 5);
   const clear = payload.slice();
   const iv = new Uint8Array(16).fill(0x42);
@@ -126,6 +142,61 @@ test('cbcs without a pattern (audio): every full block of the sample, chained, t
   assert.deepEqual(payload, expected);
 });
 
-test('a sample running past the payload is a typed error, not a partial encryption', () => {
+both('a sample running past the payload is a typed error, not a partial encryption', () => {
   assert.throws(() => encryptPayload(new Uint8Array(10), { scheme: 'cenc', key: KEY, start: 0, sampleSizes: Uint32Array.of(11), ivs: new Uint8Array(16) }), (e: unknown) => (e as { code?: string }).code === 'bmff.bad-box');
+});
+
+/** A random fragment layout: samples of random sizes, video ones split into clear and protected runs (cenc: whole blocks). */
+function randomLayout(random: () => number, scheme: 'cenc' | 'cbcs', video: boolean): { payload: Uint8Array; enc: PayloadEncryption } {
+  const n = 1 + Math.floor(random() * 12);
+  const start = Math.floor(random() * 9);
+  const sizes: number[] = [];
+  const subs: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!video) {
+      sizes.push(Math.floor(random() * 700));
+      continue;
+    }
+    const pairs = 1 + Math.floor(random() * 4);
+    let size = 0;
+    for (let p = 0; p < pairs; p++) {
+      const clear = Math.floor(random() * 40);
+      const prot = scheme === 'cenc' ? 16 * Math.floor(random() * 30) : Math.floor(random() * 600);
+      subs.push(clear, prot);
+      size += clear + prot;
+    }
+    sizes.push(size);
+    counts.push(pairs);
+  }
+  const total = start + sizes.reduce((a, b) => a + b, 0) + Math.floor(random() * 5);
+  // Offset in its buffer so the payload does not start on a word boundary.
+  const payload = new Uint8Array(total + 3).subarray(3);
+  for (let i = 0; i < payload.length; i++) payload[i] = Math.floor(random() * 256);
+  const ivs = new Uint8Array(16 * (scheme === 'cenc' ? n : 1));
+  for (let i = 0; i < ivs.length; i++) ivs[i] = scheme === 'cenc' && i % 16 >= 8 ? 0 : Math.floor(random() * 256);
+  const enc: PayloadEncryption = { scheme, key: KEY, start, sampleSizes: Uint32Array.from(sizes), ivs: scheme === 'cenc' ? ivs : new Uint8Array(16 * n).map((_, i) => ivs[i % 16]!) };
+  if (video) {
+    enc.subsamples = Uint32Array.from(subs);
+    enc.subsampleCounts = Uint16Array.from(counts);
+    if (scheme === 'cbcs') enc.pattern = { ...CBCS_VIDEO_PATTERN };
+  }
+  return { payload, enc };
+}
+
+test('the native addon encrypts and decrypts every layout to the same bytes as the portable path (cenc, cbcs; video, audio)', async (t) => {
+  if (!requireAddon(t, 'cenc')) return;
+  const random = mulberry32(1414);
+  for (let round = 0; round < 200; round++) {
+    const scheme = round % 2 === 0 ? 'cenc' : 'cbcs';
+    const { payload, enc } = randomLayout(random, scheme, round % 4 < 2);
+    const clear = payload.slice();
+    const portable = payload.slice();
+    await withNative(false, () => encryptPayload(portable, enc));
+    await withNative(true, () => encryptPayload(payload, enc));
+    assert.deepEqual(payload, portable, `round ${round} (${scheme}, seed 1414)`);
+    if (enc.sampleSizes.some((s) => s >= 16)) assert.notDeepEqual(payload, clear, `round ${round} changed something`);
+    await withNative(true, () => decryptPayload(payload, enc));
+    assert.deepEqual(payload, clear, `round ${round} decrypts`);
+  }
 });
