@@ -1,10 +1,11 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from './audioSpecificConfig.js';
+import { dolbyAudioOfEntry, dolbyFourCC, type DolbyFourCC } from './dolbyAudio.js';
 
 /** Both spellings every client accepts for H.264 (GStreamer: exactly these two). */
 export type H264FourCC = 'H264' | 'AVC1';
-export type SmoothFourCC = H264FourCC | 'AACL';
+export type SmoothFourCC = H264FourCC | 'AACL' | DolbyFourCC;
 
 export interface FourCCOptions {
   /** Default 'H264', as IIS and Azure Media Services write it. */
@@ -12,7 +13,7 @@ export interface FourCCOptions {
 }
 
 /** What smoothpub packages, exactly as every refusal states it. */
-export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS) and AAC audio (mp4a)';
+export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS) and AAC (mp4a), AC-3 (ac-3) and E-AC-3 (ec-3) audio';
 
 /**
  * How to move in-band parameter sets into the avcC without re-encoding: the filter leaves
@@ -33,7 +34,8 @@ const KNOWN_NAMES: Readonly<Record<string, string>> = {
 /**
  * The manifest FourCC of a sample entry. Every AAC flavour is 'AACL': GStreamer's
  * mssdemux knows no other AAC FourCC, and dash.js reads the object type from
- * CodecPrivateData anyway. E-AC-3 and the rest are refused, not guessed.
+ * CodecPrivateData anyway. AC-3/E-AC-3 are 'AC-3'/'EC-3' (smooth/dolbyAudio.ts); the rest
+ * is refused, not guessed.
  */
 export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): SmoothFourCC {
   const entry = clearEntry(given);
@@ -48,6 +50,11 @@ export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): Smoo
       );
     }
     return options.h264FourCC ?? 'H264';
+  }
+  const dolby = dolbyFourCC(format);
+  if (dolby !== undefined) {
+    dolbyAudioOfEntry(entry); // refuses an entry without its dac3/dec3
+    return dolby;
   }
   if (format !== 'mp4a') return unsupportedFormat(format);
   const esds = entry.esds;
