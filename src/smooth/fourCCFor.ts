@@ -1,7 +1,7 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from './audioSpecificConfig.js';
-import { dolbyAudioOfEntry, dolbyFourCC, type DolbyFourCC } from './dolbyAudio.js';
+import { dolbyFourCC, type DolbyFourCC } from './dolbyAudio.js';
 
 /** Both spellings every client accepts for H.264 (GStreamer: exactly these two). */
 export type H264FourCC = 'H264' | 'AVC1';
@@ -53,7 +53,9 @@ export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): Smoo
   }
   const dolby = dolbyFourCC(format);
   if (dolby !== undefined) {
-    dolbyAudioOfEntry(entry); // refuses an entry without its dac3/dec3
+    // Its channels are in the dac3/dec3 only: the entry's channel count may say 2 for 5.1.
+    const box = format === 'ac-3' ? 'dac3' : 'dec3';
+    if (entry[box] === undefined) throw unsupported(`codec '${format}' (${KNOWN_NAMES[format]}) without its ${box} box, which alone tells its channels (ffmpeg -c copy writes one)`);
     return dolby;
   }
   if (format !== 'mp4a') return unsupportedFormat(format);

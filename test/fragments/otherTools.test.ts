@@ -85,7 +85,7 @@ test('avc3.mp4 (GStreamer stream-format=avc3): in-band parameter sets only, refu
     assert.equal(e.code, 'input.unsupported-codec');
     assert.match(e.message, /^unsupported H\.264 \(avc3\) whose avcC carries 0 SPS and 0 PPS: its parameter sets are only in the samples/);
     assert.match(e.message, /ffmpeg -i IN -c copy -bsf:v h264_mp4toannexb -tag:v avc1 OUT\.mp4/);
-    assert.match(e.message, /supported: H\.264 video \(avc1, or avc3 whose avcC carries its SPS and PPS\) and AAC audio \(mp4a\)/);
+    assert.match(e.message, /supported: H\.264 video \(avc1, or avc3 whose avcC carries its SPS and PPS\) and AAC \(mp4a\), AC-3 \(ac-3\) and E-AC-3 \(ec-3\) audio/);
     assert.equal(e.context.file, file);
     return true;
   });
