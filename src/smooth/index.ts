@@ -10,3 +10,4 @@ export { h264CodecPrivateData, aacCodecPrivateData } from './codecPrivateData.js
 export { readAudioSpecificConfig, type AudioSpecificConfig } from './audioSpecificConfig.js';
 export { fourCCFor, type FourCCOptions, type H264FourCC, type SmoothFourCC } from './fourCCFor.js';
 export { qualityLevelFor, AAC_AUDIO_TAG, AAC_BITS_PER_SAMPLE, AAC_PACKET_SIZE, type QualityLevelOptions } from './qualityLevelFor.js';
+export { dolbyQualityLevel, dolbyFourCC, DOLBY_AUDIO_TAG, type DolbyFourCC } from './dolbyAudio.js';
