@@ -9,6 +9,11 @@ import { writeHls } from '../../src/formats/hls/writePlaylists.js';
 import type { FormatPresentation } from '../../src/formats/model.js';
 import { dolbyQualityLevel } from '../../src/smooth/dolbyAudio.js';
 import { loadFormatFixture } from './formatFixture.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireShakaPackager } from '../harness/ci.js';
+import { runShakaPackager } from '../harness/shakaPackager.js';
 
 const DIR = resolve('test/fixtures/dolby');
 
@@ -67,3 +72,37 @@ test('dolbySignalOf and dolbyQualityLevel from a dec3 with a dependent substream
   assert.equal(channelsOfDolbyMask('FA01'), 8);
   assert.equal(channelsOfDolbyMask('not hex'), undefined);
 });
+
+test('Shaka Packager writes the same codecs, rate, channel count and HLS CHANNELS for these sources', async (t) => {
+  const binary = requireShakaPackager(t);
+  if (binary === undefined) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-shaka-dolby-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  for (const s of SETS.filter((x) => x.name.endsWith('.ism'))) {
+    const audioFile = s.inputs[0]!.replace(/\.ism$/, '.isma');
+    const shaka = await runShakaPackager(binary, [{ input: audioFile, stream: 'audio', folder: 'audio', hlsGroup: 'audio', hlsName: 'audio' }], join(tmp, s.name), { hlsMaster: 'master.m3u8' });
+    const theirs = readMpd(await readFile(shaka.mpd, 'utf8')).periods[0]!.adaptationSets[0]!.representations[0]!;
+    const { format } = await loadFormatFixture(s.inputs);
+    const ours = readMpd(writeMpd(format)).periods[0]!.adaptationSets.find((a) => a.contentType === 'audio')!.representations[0]!;
+    assert.deepEqual([ours.codecs, ours.audioSamplingRate], [theirs.codecs, theirs.audioSamplingRate], s.name);
+    // Shaka Packager 3.4.2 states E-AC-3 5.1 as MPEG CICP ChannelConfiguration 6 (TS 102 366
+    // V1.4.1 annex I prefers it where a layout has one) and AC-3 as a 23003-3 count;
+    // smoothpub uses Dolby's scheme (DASH-IF IOP) for both: the same channels either way.
+    assert.equal(theirs.audioChannelConfigurations.length, 1, s.name);
+    assert.equal(channelsOf(theirs.audioChannelConfigurations[0]!), channelsOf(ours.audioChannelConfigurations[0]!), s.name);
+    assert.equal(channelsOf(ours.audioChannelConfigurations[0]!), Number(s.channels), s.name);
+    const theirRendition = readMultivariantPlaylist(await readFile(shaka.hlsMaster!, 'utf8')).renditions[0]!;
+    const ourRendition = readMultivariantPlaylist(writeHls(format).master).renditions[0]!;
+    assert.equal(ourRendition.channels, theirRendition.channels, s.name);
+  }
+});
+
+/** ISO/IEC 23091-3 ChannelConfiguration values to channel counts (the ones used here and their neighbours). */
+const CICP_CHANNELS: Record<string, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 8, 12: 8 };
+
+function channelsOf(c: { schemeIdUri: string; value: string }): number | undefined {
+  if (c.schemeIdUri === DOLBY_CHANNEL_SCHEME) return channelsOfDolbyMask(c.value);
+  if (c.schemeIdUri === 'urn:mpeg:mpegB:cicp:ChannelConfiguration') return CICP_CHANNELS[c.value];
+  if (c.schemeIdUri === 'urn:mpeg:dash:23003:3:audio_channel_configuration:2011') return Number(c.value);
+  return undefined;
+}
