@@ -11,8 +11,9 @@ const MPEG4_AUDIO = 0x40;
  * state it: H.264 `avc1.PPCCLL` (`avc3.` for an avc3 entry) from the avcC's profile,
  * profile compatibility and level bytes; AAC `mp4a.40.<audioObjectType>` from the
  * AudioSpecificConfig (explicitly signalled HE-AAC and HE-AACv2 give 5 and 29), MPEG-2
- * AAC `mp4a.66`/`mp4a.67`; AC-3 and E-AC-3 `ac-3`/`ec-3`. The entry must be one smoothpub packages: anything else throws
- * UNSUPPORTED_CODEC naming its format, as the Smooth Manifest's FourCC does.
+ * AAC `mp4a.66`/`mp4a.67`; AC-3 and E-AC-3 `ac-3`/`ec-3`. The entry must be one smoothpub
+ * packages: anything else throws UNSUPPORTED_CODEC naming its format, as the Smooth
+ * Manifest's FourCC does.
  */
 export function codecsFor(given: SampleEntry): string {
   const entry = clearEntry(given);
