@@ -31,6 +31,13 @@ test('serve answers the AC-3/E-AC-3 presentations byte for byte as package write
       assert.equal(res.status, 200, `${name} ${key}`);
       assert.deepEqual(new Uint8Array(await res.arrayBuffer()), new Uint8Array(await readFile(join(out, key))), `${name} ${key}`);
     }
+    // The DASH/HLS init segment carries the source's dac3/dec3 box, byte for byte.
+    const source = await readFile(join(DIR, `${name}.isma`));
+    const type = name === 'eac3' ? 'dec3' : 'dac3';
+    const at = source.indexOf(type) - 4;
+    const box = source.subarray(at, at + source.readUInt32BE(at));
+    const init = await readFile(join(out, keys.find((k) => k.includes('Fragments(audio=i)'))!));
+    assert.ok(init.includes(box), `${name}: the init segment holds the source's ${type} (${box.toString('hex')})`);
     const report = await verifyPresentation(`${o.url}${name}.ism/Manifest`, { formats: FORMATS });
     assert.deepEqual(report.problems, [], name);
     assert.ok(report.ok && report.fragments >= 4, name);
