@@ -33,6 +33,11 @@
 #           PlayReady PIFF ISMV pair + .ism + .ismc (smoothpub's Manifest of the pair) built from the CENC output by
 #           test/harness/piffFixture.ts (no tool here writes PIFF). Only this set is rebuilt
 #           by `bash scripts/make-fixtures.sh protected` (needs npm ci: Shaka Packager, tsc).
+#   dolby/  AC-3 and E-AC-3 (see make_dolby): video.ismv (H.264 192x108, 4 s, -bf 0),
+#           eac3.isma (E-AC-3 5.1(side), 192 kbit/s; each channel its own tone) and ac3.isma
+#           (AC-3 stereo, 96 kbit/s), eac3.ism / ac3.ism over the video and one of them, and
+#           eac3.mp4 / ac3.mp4 (plain MP4: the same video and audio). Only this set is
+#           rebuilt by `bash scripts/make-fixtures.sh dolby`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -140,6 +145,60 @@ case "${1:-}" in
   opengop)
     make_opengop
     du -sh "$OUT/opengop"
+    exit 0
+    ;;
+esac
+# ---- dolby/ --------------------------------------------------------------------------
+# Audio is encoded to .mp4 first and read back with -ignore_editlist 1, as clean/ does, so
+# every stream starts at 0 (the encoders' 256-sample delay becomes ordinary samples).
+# E-AC-3 5.1(side): FL 440 Hz, FR 550, FC 660, LFE 80, SL 770, SR 880, so a test can tell
+# every decoded channel by its tone. ffmpeg writes the ec-3 entry with channelcount 2; only
+# dec3 says 3/2+LFE. -f ismv needs -movflags +delay_moov to write AC-3/E-AC-3 (the dac3/dec3
+# are made from the first packet). -frag_duration: an .isma is one fragment otherwise.
+make_dolby() {
+  local D="$OUT/dolby" T="$TMP/dolby" f
+  rm -rf "$D" "$T"
+  mkdir -p "$D" "$T"
+  local S=() freq
+  for freq in 440 550 660 80 770 880; do S+=(-f lavfi -i "sine=frequency=$freq:sample_rate=48000:duration=4"); done
+  "${FF[@]}" "${S[@]}" -filter_complex '[0][1][2][3][4][5]join=inputs=6:channel_layout=5.1(side)[a]' -map '[a]' \
+    -c:a eac3 -b:a 192k "${BITEXACT[@]}" "$T/eac3.mp4"
+  "${FF[@]}" "${S[@]:0:8}" -filter_complex '[0][1]join=inputs=2:channel_layout=stereo[a]' -map '[a]' \
+    -c:a ac3 -b:a 96k "${BITEXACT[@]}" "$T/ac3.mp4"
+  # shellcheck disable=SC2046
+  "${FF[@]}" -f lavfi -i "testsrc2=size=192x108:rate=24:duration=4" "${X264[@]}" -bf 0 "${GOP[@]}" $(rate_args 100) \
+    "${BITEXACT[@]}" -f mp4 "$T/video.mp4"
+  "${FF[@]}" -i "$T/video.mp4" -c copy "${BITEXACT[@]}" -f ismv "$D/video.ismv"
+  for f in eac3 ac3; do
+    "${FF[@]}" -ignore_editlist 1 -i "$T/$f.mp4" -c:a copy -movflags +delay_moov -frag_duration 2000000 \
+      "${BITEXACT[@]}" -f ismv "$D/$f.isma"
+    "${FF[@]}" -i "$T/video.mp4" -ignore_editlist 1 -i "$T/$f.mp4" -map 0:v -map 1:a -c copy -movflags +faststart \
+      "${BITEXACT[@]}" -f mp4 "$D/$f.mp4"
+    {
+      echo '<?xml version="1.0" encoding="utf-8"?>'
+      echo '<smil xmlns="http://www.w3.org/2001/SMIL20/Language">'
+      echo '  <head>'
+      echo "    <meta name=\"clientManifestRelativePath\" content=\"$f.ismc\"/>"
+      echo '  </head>'
+      echo '  <body>'
+      echo '    <switch>'
+      echo '      <video src="video.ismv" systemBitrate="100000">'
+      echo '        <param name="trackID" value="1" valuetype="data"/>'
+      echo '      </video>'
+      echo "      <audio src=\"$f.isma\" systemBitrate=\"$([ "$f" = eac3 ] && echo 192000 || echo 96000)\">"
+      echo '        <param name="trackID" value="1" valuetype="data"/>'
+      echo '      </audio>'
+      echo '    </switch>'
+      echo '  </body>'
+      echo '</smil>'
+    } >"$D/$f.ism"
+  done
+}
+
+case "${1:-}" in
+  dolby)
+    make_dolby
+    du -sh "$OUT/dolby"
     exit 0
     ;;
 esac
@@ -393,5 +452,6 @@ make_opengop
 make_othertools
 make_protected
 make_hevc
+make_dolby
 
 du -sh "$OUT"

@@ -62,3 +62,6 @@ export { writePlayReadyObject, readPlayReadyObject, playReadyChecksum, type Play
 export { writeWidevinePsshData, readWidevinePsshData, type WidevinePsshData } from './protect/widevine.js';
 export { signallingFor, parseWidevinePsshOption, type ProtectionSettings, type ProtectionSignalling, type FormatProtection, type TrackProtection, type DrmSignal, type DrmSystemName, type HlsKeySignal, type SmoothProtectionHeader } from './protect/signalling.js';
 export { readPssh, writePssh, type Pssh } from './bmff/pssh.js';
+export { readDac3, writeDac3, type Dac3 } from './bmff/dac3.js';
+export { readDec3, writeDec3, type Dec3, type Dec3Substream } from './bmff/dec3.js';
+export { dolbyAudioOf, type DolbyAudio } from './bmff/dolbyChannels.js';

@@ -5,6 +5,8 @@ import { type AvcC, readAvcC, writeAvcC } from './avcc.js';
 import { type HvcC, readHvcC, writeHvcC } from './hvcc.js';
 import { type Esds, readEsds, writeEsds } from './esds.js';
 import { type Pasp, readPasp, writePasp } from './pasp.js';
+import { type Dac3, readDac3, writeDac3 } from './dac3.js';
+import { type Dec3, readDec3, writeDec3 } from './dec3.js';
 import { type BoxInput, ByteWriter, box as makeBox, fullBox, required } from './writer.js';
 
 /** One sample description; only the fields a Smooth manifest needs are decoded. */
@@ -20,6 +22,10 @@ export interface SampleEntry {
   /** HEVC entries: the decoder configuration (NAL length size, parameter sets). */
   hvcC?: HvcC;
   esds?: Esds;
+  /** AC-3 entries: the AC3SpecificBox (channels and rate are there, not in the entry's fields). */
+  dac3?: Dac3;
+  /** E-AC-3 entries: the EC3SpecificBox. */
+  dec3?: Dec3;
   /** Visual entries: the pixel aspect ratio, when the entry states one. */
   pasp?: Pasp;
   /** For encrypted entries ('encv'/'enca'), the original format from 'sinf/frma'. */
@@ -65,6 +71,8 @@ function readSampleEntry(format: string, c: Cursor, stsdVersion: number): Sample
     if (child.type === 'avcC') entry.avcC = readAvcC(child.payload);
     else if (child.type === 'hvcC') entry.hvcC = readHvcC(child.payload);
     else if (child.type === 'esds') entry.esds = readEsds(child.payload);
+    else if (child.type === 'dac3') entry.dac3 = readDac3(child.payload);
+    else if (child.type === 'dec3') entry.dec3 = readDec3(child.payload);
     else if (child.type === 'pasp' && VISUAL.has(format)) entry.pasp = readPasp(child.payload);
     else if (child.type === 'wave' && entry.esds === undefined) {
       // QuickTime sound descriptions (ffmpeg's and qtmux's .mov) keep the esds inside a
@@ -166,6 +174,8 @@ export function writeSampleEntry(e: SampleEntry): Uint8Array {
   if (e.avcC !== undefined) children.push(writeAvcC(e.avcC));
   if (e.hvcC !== undefined) children.push(writeHvcC(e.hvcC));
   if (e.esds !== undefined) children.push(writeEsds(e.esds));
+  if (e.dac3 !== undefined) children.push(writeDac3(e.dac3));
+  if (e.dec3 !== undefined) children.push(writeDec3(e.dec3));
   if (e.pasp !== undefined) children.push(writePasp(e.pasp));
   if (e.originalFormat !== undefined) children.push(makeBox('sinf', makeBox('frma', new ByteWriter(4, 'frma').fourcc(e.originalFormat).finish())));
   return makeBox(e.format, fields, ...children);

@@ -12,14 +12,17 @@ const MPEG4_AUDIO = 0x40;
  * state it: H.264 `avc1.PPCCLL` (`avc3.` for an avc3 entry) from the avcC's profile,
  * profile compatibility and level bytes; HEVC `hvc1.`/`hev1.` from the hvcC (hevcCodecs); AAC `mp4a.40.<audioObjectType>` from the
  * AudioSpecificConfig (explicitly signalled HE-AAC and HE-AACv2 give 5 and 29), MPEG-2
- * AAC `mp4a.66`/`mp4a.67`. The entry must be one smoothpub packages: anything else throws
- * UNSUPPORTED_CODEC naming its format, as the Smooth Manifest's FourCC does.
+ * AAC `mp4a.66`/`mp4a.67`; AC-3 and E-AC-3 `ac-3`/`ec-3`. The entry must be one smoothpub
+ * packages: anything else throws UNSUPPORTED_CODEC naming its format, as the Smooth
+ * Manifest's FourCC does.
  */
 export function codecsFor(given: SampleEntry): string {
   const entry = clearEntry(given);
   // One judge of what is supported for all three formats.
   const fourCC = fourCCFor(entry);
   if ((fourCC === 'HVC1' || fourCC === 'HEV1') && entry.hvcC !== undefined) return hevcCodecs(entry.format, entry.hvcC);
+  // ETSI TS 102 366 annex F: the sample entry's own code, `ac-3` or `ec-3`.
+  if (fourCC === 'AC-3' || fourCC === 'EC-3') return entry.format;
   if (fourCC !== 'AACL') {
     const avcC = entry.avcC;
     if (avcC === undefined) {

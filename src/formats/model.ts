@@ -1,4 +1,5 @@
 import type { FormatProtection } from '../protect/signalling.js';
+import type { DolbySignal } from './dolbySignal.js';
 import type { Presentation } from '../smooth/model.js';
 
 /**
@@ -34,6 +35,8 @@ export interface FormatLevel {
   sar?: string;
   /** Bytes of each chunk's fragment, in chunk order (HLS peak and average bandwidth). */
   sizes: ArrayLike<number>;
+  /** AC-3/E-AC-3: the channel map and JOC the MPD and playlists signal (formats/dolbySignal.ts). */
+  dolby?: DolbySignal;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { dolbyAudioOf } from '../bmff/dolbyChannels.js';
 import type { ProtectionSystem } from '../protect/sourceProtection.js';
 import type { MoovTrack } from './readMoov.js';
 import type { FragmentRef, TrackIndex } from './types.js';
@@ -27,6 +28,10 @@ export function describeTrack(
   }
   if (t.sampleEntry.channelCount !== undefined) track.channels = t.sampleEntry.channelCount;
   if (t.sampleEntry.sampleRate !== undefined) track.sampleRate = t.sampleEntry.sampleRate;
+  // AC-3/E-AC-3 entries may say 2 channels whatever the stream holds: dac3/dec3 know.
+  const dolby = dolbyAudioOf(t.sampleEntry);
+  if (dolby !== undefined) track.channels = dolby.channels;
+  if (dolby?.sampleRate !== undefined) track.sampleRate = dolby.sampleRate;
   if (t.sampleEntry.sampleSize !== undefined) track.bitsPerSample = t.sampleEntry.sampleSize;
   if (t.protection) track.protection = { ...t.protection, systems };
   return track;

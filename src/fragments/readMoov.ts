@@ -97,6 +97,8 @@ function detached(e: SampleEntry): SampleEntry {
   if (e.avcC) out.avcC = { ...e.avcC, sps: e.avcC.sps.map(copyOf), pps: e.avcC.pps.map(copyOf) };
   if (e.esds) out.esds = { ...e.esds, decoderSpecificInfo: copyOf(e.esds.decoderSpecificInfo) };
   if (e.hvcC) out.hvcC = { ...e.hvcC, constraintFlags: copyOf(e.hvcC.constraintFlags), parameterSets: e.hvcC.parameterSets.map(copyOf), record: copyOf(e.hvcC.record) };
+  if (e.dac3?.trailing) out.dac3 = { ...e.dac3, trailing: copyOf(e.dac3.trailing) };
+  if (e.dec3?.trailing) out.dec3 = { ...e.dec3, trailing: copyOf(e.dec3.trailing) };
   return out;
 }
 

@@ -1,6 +1,8 @@
 import type { AvcC } from '../bmff/avcc.js';
 import { Cursor } from '../bmff/cursor.js';
 import { readHvcC } from '../bmff/hvcc.js';
+import { readDac3, writeDac3 } from '../bmff/dac3.js';
+import { readDec3, writeDec3 } from '../bmff/dec3.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../util/base64.js';
 import type { Esds } from '../bmff/esds.js';
@@ -184,6 +186,9 @@ function encodeSampleEntry(e: SampleEntry): unknown {
   if (e.avcC) out['avcC'] = { ...e.avcC, sps: e.avcC.sps.map(base64), pps: e.avcC.pps.map(base64) };
   if (e.esds) out['esds'] = { ...e.esds, decoderSpecificInfo: base64(e.esds.decoderSpecificInfo) };
   if (e.hvcC) out['hvcC'] = { record: base64(e.hvcC.record) };
+  // Dolby configurations as their box payloads: read back by the box readers.
+  if (e.dac3) out['dac3'] = { payload: base64(writeDac3(e.dac3).subarray(8)) };
+  if (e.dec3) out['dec3'] = { payload: base64(writeDec3(e.dec3).subarray(8)) };
   return out;
 }
 
@@ -409,11 +414,24 @@ function decodeSampleEntry(e: Record<string, unknown>): SampleEntry {
       throw new Invalid('expected an HEVC decoder configuration record');
     }
   }
+  if (e['dac3'] !== undefined) out.dac3 = readDolbyBox(e['dac3'], 'dac3', readDac3);
+  if (e['dec3'] !== undefined) out.dec3 = readDolbyBox(e['dec3'], 'dec3', readDec3);
+  // A sidecar written before smoothpub read them lacks them: index the source again.
+  if ((out.format === 'ac-3' && out.dac3 === undefined) || (out.format === 'ec-3' && out.dec3 === undefined)) throw new Invalid(`expected the ${out.format} entry's configuration`);
   if (e['pasp'] !== undefined) {
     const p = record(e['pasp']);
     out.pasp = { type: 'pasp', hSpacing: int(p['hSpacing']), vSpacing: int(p['vSpacing']) };
   }
   return out;
+}
+
+function readDolbyBox<T>(v: unknown, type: string, read: (c: Cursor) => T): T {
+  const bytes = bytesOf(record(v)['payload']);
+  try {
+    return read(new Cursor(bytes, 0, type));
+  } catch {
+    throw new Invalid(`expected a ${type} box payload`);
+  }
 }
 
 function record(v: unknown): Record<string, unknown> {

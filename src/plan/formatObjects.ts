@@ -1,5 +1,7 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { codecsFor, sarOf } from '../formats/codecs.js';
+import { dolbySignalOf } from '../formats/dolbySignal.js';
+import { clearEntry } from '../smooth/fourCCFor.js';
 import { writeMpd } from '../formats/dash/writeMpd.js';
 import { writeHls } from '../formats/hls/writePlaylists.js';
 import { CMAF_BRANDS } from '../formats/initBoxes.js';
@@ -37,6 +39,8 @@ export function formatLevel(streamName: string, bitrate: number, track: Pick<Tra
   const out: FormatLevel = { streamName, bitrate, codecs, sizes };
   if (frameRate !== undefined) out.frameRate = frameRate;
   if (track.kind === 'video') out.sar = sarOf(track.sampleEntry);
+  const dolby = dolbySignalOf(clearEntry(track.sampleEntry));
+  if (dolby !== undefined) out.dolby = dolby;
   return out;
 }
 

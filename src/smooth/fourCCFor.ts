@@ -1,13 +1,14 @@
 import type { SampleEntry } from '../bmff/stsd.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readAudioSpecificConfig } from './audioSpecificConfig.js';
+import { dolbyFourCC, type DolbyFourCC } from './dolbyAudio.js';
 import { missingHevcParameterSets } from './hevcParameterSets.js';
 
 /** Both spellings every client accepts for H.264 (GStreamer: exactly these two). */
 export type H264FourCC = 'H264' | 'AVC1';
 /** HEVC: the sample entry's own code by default (hev1 may carry parameter sets in-band, hvc1 may not). */
 export type HevcFourCC = 'HVC1' | 'HEV1';
-export type SmoothFourCC = H264FourCC | HevcFourCC | 'AACL';
+export type SmoothFourCC = H264FourCC | HevcFourCC | 'AACL' | DolbyFourCC;
 
 export interface FourCCOptions {
   /** Default 'H264', as IIS and Azure Media Services write it. */
@@ -17,7 +18,7 @@ export interface FourCCOptions {
 }
 
 /** What smoothpub packages, exactly as every refusal states it. */
-export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS), HEVC video (hvc1 or hev1 whose hvcC carries its VPS, SPS and PPS) and AAC audio (mp4a)';
+export const SUPPORTED_CODECS = 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS), HEVC video (hvc1 or hev1 whose hvcC carries its VPS, SPS and PPS) and AAC (mp4a), AC-3 (ac-3) and E-AC-3 (ec-3) audio';
 
 /**
  * How to move in-band parameter sets into the avcC without re-encoding: the filter leaves
@@ -40,7 +41,8 @@ const KNOWN_NAMES: Readonly<Record<string, string>> = {
 /**
  * The manifest FourCC of a sample entry. Every AAC flavour is 'AACL': GStreamer's
  * mssdemux knows no other AAC FourCC, and dash.js reads the object type from
- * CodecPrivateData anyway. E-AC-3 and the rest are refused, not guessed.
+ * CodecPrivateData anyway. AC-3/E-AC-3 are 'AC-3'/'EC-3' (smooth/dolbyAudio.ts); the rest
+ * is refused, not guessed.
  */
 export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): SmoothFourCC {
   const entry = clearEntry(given);
@@ -62,6 +64,13 @@ export function fourCCFor(given: SampleEntry, options: FourCCOptions = {}): Smoo
     // As for avc3 above: the parameter sets must be in the hvcC for CodecPrivateData.
     if (missing !== '') throw unsupported(`HEVC (${format}) whose hvcC carries no ${missing}: its parameter sets are only in the samples (in-band), and Smooth clients take them from the Manifest's CodecPrivateData`);
     return options.hevcFourCC ?? (format === 'hvc1' ? 'HVC1' : 'HEV1');
+  }
+  const dolby = dolbyFourCC(format);
+  if (dolby !== undefined) {
+    // Its channels are in the dac3/dec3 only: the entry's channel count may say 2 for 5.1.
+    const box = format === 'ac-3' ? 'dac3' : 'dec3';
+    if (entry[box] === undefined) throw unsupported(`codec '${format}' (${KNOWN_NAMES[format]}) without its ${box} box, which alone tells its channels (ffmpeg -c copy writes one)`);
+    return dolby;
   }
   if (format !== 'mp4a') return unsupportedFormat(format);
   const esds = entry.esds;

@@ -12,3 +12,4 @@ export { fourCCFor, type FourCCOptions, type H264FourCC, type HevcFourCC, type S
 export { fourCCOptionsOf, type FourCCChoice, type VideoFourCC } from './fourCCChoice.js';
 export { hevcCodecPrivateData } from './hevcCodecPrivateData.js';
 export { qualityLevelFor, AAC_AUDIO_TAG, AAC_BITS_PER_SAMPLE, AAC_PACKET_SIZE, type QualityLevelOptions } from './qualityLevelFor.js';
+export { dolbyQualityLevel, dolbyFourCC, DOLBY_AUDIO_TAG, type DolbyFourCC } from './dolbyAudio.js';

@@ -4,6 +4,7 @@ import { readAudioSpecificConfig } from './audioSpecificConfig.js';
 import { aacCodecPrivateData, h264CodecPrivateData } from './codecPrivateData.js';
 import { hevcCodecPrivateData } from './hevcCodecPrivateData.js';
 import { clearEntry, type FourCCOptions, fourCCFor } from './fourCCFor.js';
+import { dolbyQualityLevel } from './dolbyAudio.js';
 import type { QualityLevel } from './model.js';
 
 export interface QualityLevelOptions extends FourCCOptions {
@@ -16,11 +17,12 @@ export const AAC_AUDIO_TAG = 255;
 export const AAC_BITS_PER_SAMPLE = 16;
 export const AAC_PACKET_SIZE = 4;
 
-/** The manifest QualityLevel describing one H.264, HEVC or AAC sample entry. */
+/** The manifest QualityLevel describing one H.264, HEVC, AAC, AC-3 or E-AC-3 sample entry. */
 export function qualityLevelFor(given: SampleEntry, options: QualityLevelOptions): QualityLevel {
   const entry = clearEntry(given);
   const fourCC = fourCCFor(entry, options);
   const base = { index: options.index, bitrate: options.bitrate, fourCC };
+  if (fourCC === 'AC-3' || fourCC === 'EC-3') return dolbyQualityLevel(entry, base);
   if (fourCC === 'AACL') {
     const esds = entry.esds;
     if (esds === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, 'AAC: expected an esds box, found none', { boxPath: 'stsd/mp4a' });

@@ -58,7 +58,7 @@ test('codecsFor AAC: mp4a.40.<audioObjectType> from the AudioSpecificConfig; exp
 
 test('codecsFor refuses what smoothpub does not package, naming the format', () => {
   assert.throws(() => codecsFor({ format: 'av01', width: 64, height: 64 }), isUnsupported(/'av01' \(AV1\)/));
-  assert.throws(() => codecsFor({ format: 'ec-3', channelCount: 6, sampleSize: 16, sampleRate: 48000 }), isUnsupported(/'ec-3' \(E-AC-3\)/));
+  assert.throws(() => codecsFor({ format: 'ec-3', channelCount: 6, sampleSize: 16, sampleRate: 48000 }), isUnsupported(/'ec-3' \(E-AC-3\) without its dec3 box/));
   // An encrypted entry is judged by its original format (sinf/frma), and without one refused.
   assert.throws(() => codecsFor({ format: 'encv', originalFormat: 'vp09' }), isUnsupported(/'vp09' \(VP9\)/));
   assert.throws(() => codecsFor({ format: 'encv' }), isUnsupported(/encrypted track \(encv\) without an original format/));

@@ -36,7 +36,7 @@ test('h264CodecPrivateData refuses avcC without parameter sets', () => {
 });
 
 test('avc3 is supported exactly when its avcC carries SPS and PPS, and every refusal says so', () => {
-  assert.equal(SUPPORTED_CODECS, 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS), HEVC video (hvc1 or hev1 whose hvcC carries its VPS, SPS and PPS) and AAC audio (mp4a)');
+  assert.equal(SUPPORTED_CODECS, 'H.264 video (avc1, or avc3 whose avcC carries its SPS and PPS), HEVC video (hvc1 or hev1 whose hvcC carries its VPS, SPS and PPS) and AAC (mp4a), AC-3 (ac-3) and E-AC-3 (ec-3) audio');
   assert.equal(fourCCFor(video('avc3')), 'H264');
   assert.equal(qualityLevelFor(video('avc3'), { index: 0, bitrate: 1 }).codecPrivateData, h264CodecPrivateData(avcC([SPS], [PPS])));
   // In-band parameter sets only (GStreamer's stream-format=avc3): refused by what it is, with the fix.
@@ -82,7 +82,8 @@ test('fourCCFor: H.264 is H264 (or AVC1 on request), every AAC is AACL', () => {
 
 test('fourCCFor refuses other codecs, naming what it found and what is supported', () => {
   const cases: [SampleEntry, RegExp][] = [
-    [{ format: 'ec-3', channelCount: 6, sampleRate: 48000 }, /'ec-3' \(E-AC-3\)/],
+    [{ format: 'ec-3', channelCount: 6, sampleRate: 48000 }, /'ec-3' \(E-AC-3\) without its dec3 box/],
+    [{ format: 'ac-3', channelCount: 2, sampleRate: 48000 }, /'ac-3' \(AC-3\) without its dac3 box/],
     [{ format: 'av01', width: 1920, height: 1080 }, /'av01' \(AV1\)/],
     [{ format: 'vp09' }, /'vp09' \(VP9\)/],
     [{ format: 'vc-1', width: 1280, height: 720 }, /'vc-1' \(VC-1\)/],

@@ -29,6 +29,8 @@ export interface MpdRepresentation {
   audioSamplingRate?: string;
   /** AudioChannelConfiguration values (for the 23003-3 scheme: the channel count). */
   audioChannels: string[];
+  /** The same descriptors with their schemes (Dolby's for AC-3/E-AC-3: a hex channel map). */
+  audioChannelConfigurations: { schemeIdUri: string; value: string }[];
   timescale: number;
   presentationTimeOffset: bigint;
   /** The init segment, resolved; undefined when the template names none. */
@@ -191,10 +193,13 @@ function readRepresentation(node: XmlNode, position: number, parentWhere: string
   const timeline = templates.map((t) => t['SegmentTimeline']).filter((t) => t !== undefined).at(-1);
   const inherited = (name: string): string | undefined => readAttribute(node, name) ?? readAttribute(set, name);
   const timescale = positiveInteger(attribute('timescale') ?? '1', `${where} SegmentTemplate timescale`);
+  const channelConfigurations = (node['AudioChannelConfiguration'] === undefined ? readChildren(set, 'AudioChannelConfiguration') : readChildren(node, 'AudioChannelConfiguration'))
+    .map((c) => ({ schemeIdUri: readAttribute(c, 'schemeIdUri') ?? '', value: readAttribute(c, 'value') ?? '' }));
   const rep: MpdRepresentation = {
     id,
     bandwidth,
-    audioChannels: (node['AudioChannelConfiguration'] === undefined ? readChildren(set, 'AudioChannelConfiguration') : readChildren(node, 'AudioChannelConfiguration')).map((c) => readAttribute(c, 'value') ?? ''),
+    audioChannels: channelConfigurations.map((c) => c.value),
+    audioChannelConfigurations: channelConfigurations,
     timescale,
     presentationTimeOffset: time(attribute('presentationTimeOffset') ?? '0', `${where} SegmentTemplate presentationTimeOffset`),
     segments: [],

@@ -8,6 +8,7 @@ import type { FormatLevel, FormatPresentation } from '../model.js';
 import { contentProtectionElements, PROTECTION_NAMESPACES } from './contentProtection.js';
 import { initKeyWith } from '../names.js';
 import { formatXsDuration } from './xsDuration.js';
+import { DOLBY_CHANNEL_SCHEME, DOLBY_COMPLEXITY_INDEX_SCHEME, DOLBY_EXTENSION_TYPE_SCHEME } from '../dolbySignal.js';
 
 /** ISO/IEC 23009-1 names the MPD uses. */
 export const MPD_NAMESPACE = 'urn:mpeg:dash:schema:mpd:2011';
@@ -148,7 +149,16 @@ function buildRepresentation(s: StreamIndex, q: QualityLevel, f: FormatLevel): X
     sar: video ? (f.sar ?? '1:1') : undefined,
     audioSamplingRate: audio ? q.samplingRate : undefined,
   });
-  if (audio && q.channels !== undefined && q.channels > 0) {
+  if (audio && f.dolby !== undefined) {
+    // DASH-IF IOP: AC-3/E-AC-3 state their channels in Dolby's scheme, not 23003-3's.
+    node['AudioChannelConfiguration'] = attributes({ schemeIdUri: DOLBY_CHANNEL_SCHEME, value: f.dolby.channelMask });
+    if (f.dolby.jocComplexityIndex !== undefined) {
+      node['SupplementalProperty'] = [
+        attributes({ schemeIdUri: DOLBY_EXTENSION_TYPE_SCHEME, value: 'JOC' }),
+        attributes({ schemeIdUri: DOLBY_COMPLEXITY_INDEX_SCHEME, value: f.dolby.jocComplexityIndex }),
+      ];
+    }
+  } else if (audio && q.channels !== undefined && q.channels > 0) {
     node['AudioChannelConfiguration'] = attributes({ schemeIdUri: AUDIO_CHANNEL_SCHEME, value: q.channels });
   }
   return node;

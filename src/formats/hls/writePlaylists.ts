@@ -7,6 +7,7 @@ import { formatAttributeList, quotedString } from './attributeList.js';
 import { keyTags, sessionKeyTags } from './keyTags.js';
 import type { FormatProtection } from '../../protect/signalling.js';
 import { languageName, languageTag } from '../languageTag.js';
+import { hlsChannelsOf } from '../dolbySignal.js';
 import { measureBitrates, type SegmentBitrates } from './segmentBitrates.js';
 import { formatSegmentDuration, targetDurationFor } from './segmentDuration.js';
 
@@ -146,6 +147,12 @@ function audioGroups(audio: LevelPlaylist[][]): Rendition[][] {
   return groups;
 }
 
+/** `CHANNELS`: the level's count, or an E-AC-3 JOC level's `<complexity>/JOC`. */
+function channelsOf(playlist: LevelPlaylist): string | undefined {
+  if (playlist.format.dolby !== undefined) return quotedString(hlsChannelsOf(playlist.format.dolby));
+  return playlist.level.channels === undefined ? undefined : quotedString(String(playlist.level.channels));
+}
+
 function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][], sessionKeys: string[]): string {
   // EXT-X-SESSION-KEY lets a player set up the keys before it loads a media playlist.
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, '#EXT-X-INDEPENDENT-SEGMENTS', ...sessionKeys, ''];
@@ -167,7 +174,7 @@ function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][], sessionKe
           ['NAME', quotedString(r.name)],
           ['DEFAULT', r.isDefault ? 'YES' : 'NO'],
           ['AUTOSELECT', r.autoselect ? 'YES' : 'NO'],
-          ['CHANNELS', r.playlist.level.channels === undefined ? undefined : quotedString(String(r.playlist.level.channels))],
+          ['CHANNELS', channelsOf(r.playlist)],
           ['URI', quotedString(r.playlist.key)],
         ]),
     );
