@@ -19,5 +19,9 @@ export function timesAndText(cues: readonly Cue[]): [number, number, string][] {
 
 /** Cues without their ids (TTML's xml:id must be an XML name; WebVTT ids need not be). */
 export function withoutIds(cues: readonly Cue[]): Cue[] {
-  return cues.map(({ id: _id, ...rest }) => rest);
+  return cues.map((c) => {
+    const copy = { ...c };
+    delete copy.id;
+    return copy;
+  });
 }

@@ -4,7 +4,7 @@ import { readSubtitles } from '../../src/text/readSubtitles.js';
 import { readTtml } from '../../src/text/readTtml.js';
 import { DEFAULT_TIME_PARAMETERS, parseTtmlTime, readTimeParameters } from '../../src/text/ttmlTime.js';
 import { smoothpubError } from '../bmff/helpers.js';
-import { fixture, utf8 } from './helpers.js';
+import { fixture } from './helpers.js';
 
 test('readSubtitles reads TTML: parallel timing, ticks, frames with a multiplier, referenced styles, regions', () => {
   const cues = readSubtitles(fixture('styled.ttml'), 'styled.ttml');
