@@ -51,3 +51,10 @@ test('DFXP namespaces and prefixes resolve; xml:space="preserve" keeps newlines 
 two</tt:p></tt:div></tt:body></tt:tt>`;
   assert.deepEqual(readTtml(dfxp, 'd.dfxp'), [{ start: 500, end: 1000, runs: [{ text: 'one', italic: true }, { lineBreak: true }, { text: 'two', italic: true }] }]);
 });
+
+test('a DOCTYPE (entity expansion) and absurdly deep nesting are typed errors, not crashes', () => {
+  const bomb = '<?xml version="1.0"?>\n<!DOCTYPE tt [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<tt xmlns="http://www.w3.org/ns/ttml"><body><p begin="0s" end="1s">&b;</p></body></tt>';
+  assert.throws(() => readTtml(bomb, 'bomb.ttml'), (e: unknown) => smoothpubError('text.malformed')(e) && (e as { context: { line?: number } }).context.line === 2);
+  const deep = `<tt xmlns="http://www.w3.org/ns/ttml"><body><div begin="0s" end="1s"><p>${'<span>'.repeat(100_000)}x${'</span>'.repeat(100_000)}</p></div></body></tt>`;
+  assert.throws(() => readTtml(deep, 'deep.ttml'), smoothpubError('text.malformed'));
+});
