@@ -15,9 +15,9 @@ const track = { start: 0, end: 8000, cues: source };
 test('writeTtml writes clock times, inline styles, regions and the language', () => {
   const ttml = writeTtml({ start: 2000, end: 4000, cues: [{ start: 2000, end: 2600, runs: [{ text: 'a & b', bold: true }, { lineBreak: true }, { text: 'c', color: '#ff8800' }] }] }, { language: 'fr', timeBase: 'fragment' });
   assert.match(ttml, /<tt [^>]*xml:lang="fr"/);
-  assert.match(ttml, /<p begin="00:00:00\.000" end="00:00:00\.600"><span tts:fontWeight="bold">a &amp; b<\/span><br\/><span tts:color="#ff8800">c<\/span><\/p>/);
+  assert.match(ttml, /<p begin="00:00:00\.000" end="00:00:00\.600" region="default"><span tts:fontWeight="bold">a &amp; b<\/span><br\/><span tts:color="#ff8800">c<\/span><\/p>/);
   const onTrack = writeTtml({ start: 2000, end: 4000, cues: [{ start: 2000, end: 2600, runs: [{ text: 'x' }] }] }, { language: 'fr', timeBase: 'track' });
-  assert.match(onTrack, /<p begin="00:00:02\.000" end="00:00:02\.600">/);
+  assert.match(onTrack, /<p begin="00:00:02\.000" end="00:00:02\.600" region="default">/);
 });
 
 test('WebVTT -> TTML -> WebVTT keeps every cue: times, text, styling and placement', () => {
