@@ -99,7 +99,7 @@ function readTraf(traf: Cursor, bytes: Uint8Array, moofAt: number, file: string,
       const s = run.samples[i];
       const duration = s?.duration ?? defaultDuration;
       const size = s?.size ?? defaultSize;
-      if (duration === undefined || size === undefined || at + size > bytes.length) {
+      if (duration === undefined || size === undefined || at < 0 || at + size > bytes.length) {
         throw new SmoothpubError(ErrorCode.BAD_BOX, `text sample ${i} of the fragment has no duration or size, or lies outside the fragment`, { file, offset: moofAt });
       }
       cues.push(...readTtmlSample(bytes.subarray(at, at + size), file, { time, duration: BigInt(duration), timescale: options.timescale, timeBase: options.timeBase }));
