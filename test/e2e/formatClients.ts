@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServedRequest } from '../../src/play/staticServer.js';
+import { startStaticServer, type ServedRequest } from '../../src/play/staticServer.js';
 import type { ShakaStream } from '../harness/shakaPackager.js';
 import { countVideoFrames, fixtures, gstResult, repoRoot, retryTransientFailure, run, type GstResult } from './helpers.js';
 
@@ -253,4 +253,14 @@ export function requestsOf(counts: Map<string, number>, streamName: string): num
   let n = 0;
   for (const [key, count] of counts) if (key.startsWith(`${streamName}@`)) n += count;
   return n;
+}
+
+/** Serves one folder for one client run, so that the request log is that run's alone; `base` is its `video.ism/`. */
+export async function withStaticServer<T>(dir: string, fn: (base: string) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
+  const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
+  try {
+    return { result: await fn(`${server.url}video.ism/`), requests: server.requests };
+  } finally {
+    await server.close();
+  }
 }

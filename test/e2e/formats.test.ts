@@ -12,11 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORMATS } from '../../src/formats/model.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { startStaticServer, type ServedRequest } from '../../src/play/staticServer.js';
 import { listFiles } from '../origin/helpers.js';
 import { requireGstPython } from '../harness/ci.js';
 import { cliEnv, describeRun, runCli } from '../publish/publishHelpers.js';
-import { assertPlayed, documentOf, expectedOf, formatSources, fragmentRequests, playFormat, readWithFfmpeg, requestsOf, type Expected, type FormatSource, type Playbin, type StreamingFormat } from './formatClients.js';
+import { assertPlayed, documentOf, expectedOf, formatSources, fragmentRequests, playFormat, readWithFfmpeg, requestsOf, type Expected, type FormatSource, type Playbin, type StreamingFormat, withStaticServer } from './formatClients.js';
 import { failedRequests, mapLimit, readManifest, requireTools, servedBitrates } from './helpers.js';
 
 const sources = Object.values(formatSources);
@@ -44,16 +43,6 @@ async function folderOf(s: FormatSource): Promise<{ dir: string; expected: Expec
   return { dir, expected: await expectedOf(s) };
 }
 
-/** Serves one folder for one client run, so that the request log is that run's alone. */
-async function withServer<T>(dir: string, fn: (base: string) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
-  const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
-  try {
-    const result = await fn(`${server.url}video.ism/`);
-    return { result, requests: server.requests };
-  } finally {
-    await server.close();
-  }
-}
 
 test('GStreamer plays DASH and HLS of every source to the end, every frame and the audio; a low connection-speed plays another level', { timeout: 300_000, concurrency: 2 }, async (t) => {
   if (!requireTools(t, 'gst-launch-1.0', 'ffprobe', 'timeout')) return;
@@ -62,7 +51,7 @@ test('GStreamer plays DASH and HLS of every source to the end, every frame and t
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()} in ${c.playbin}`, async () => {
         const { dir, expected } = await folderOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}` }));
+        const { result, requests } = await withStaticServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}` }));
         assertPlayed(result, expected, `${c.source.name} ${c.format} ${c.playbin}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
         if (c.source !== formatSources.users) return;
@@ -72,7 +61,7 @@ test('GStreamer plays DASH and HLS of every source to the end, every frame and t
         const video = (await readManifest(dir)).streams.find((s) => s.type === 'video');
         const [low, next] = video?.bitrates ?? [];
         assert.ok(video && low !== undefined && next !== undefined, 'two video levels at least');
-        const slow = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, connectionSpeedKbps: Math.floor((low + next) / 2 / 1000) }));
+        const slow = await withStaticServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, connectionSpeedKbps: Math.floor((low + next) / 2 / 1000) }));
         assertPlayed(slow.result, expected, `${c.source.name} ${c.format} ${c.playbin} at a low connection-speed`, 440, slow.requests);
         const byDefault = [...(servedBitrates(requests).get(video.name) ?? [])];
         const slowly = [...(servedBitrates(slow.requests).get(video.name) ?? [])];
@@ -103,7 +92,7 @@ test('GStreamer plays the second audio language of DASH and HLS: playbin current
         const second = c.source.second;
         assert.ok(second);
         const { dir, expected } = await folderOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, language: second.language, python }));
+        const { result, requests } = await withStaticServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, language: second.language, python }));
         assertPlayed(result, expected, `${c.source.name} ${c.format} ${c.playbin} in ${second.language}`, 660, requests);
         const chunks = (await readManifest(dir)).streams.find((s) => s.name === second.streamName)?.chunks;
         assert.ok(chunks !== undefined && chunks > 0);
@@ -124,7 +113,7 @@ test('GStreamer plays the Smooth Manifest of a --formats smooth,dash,hls folder 
     cases.map((c) =>
       t.test(`${c.source.name}: Smooth in ${c.playbin}`, async () => {
         const { dir, expected } = await folderOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}Manifest` }));
+        const { result, requests } = await withStaticServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}Manifest` }));
         assertPlayed(result, expected, `${c.source.name} Smooth ${c.playbin}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
       }),
@@ -143,7 +132,7 @@ test('ffmpeg reads the MPD and the multivariant playlist over HTTP: every frame 
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()}${c.language === undefined ? '' : `, audio ${c.language}`}`, async () => {
         const { dir, expected } = await folderOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format, ...(c.language !== undefined && { language: c.language }) }));
+        const { result, requests } = await withStaticServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format, ...(c.language !== undefined && { language: c.language }) }));
         assertPlayed(result, expected, `ffmpeg ${c.source.name} ${c.format}`, c.language === undefined ? 440 : 660, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
       }),

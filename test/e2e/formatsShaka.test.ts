@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORMATS } from '../../src/formats/model.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { startStaticServer, type ServedRequest } from '../../src/play/staticServer.js';
 import { requireGstPython, requireShakaPackager, shakaPackagerPath } from '../harness/ci.js';
 import { runShakaPackager } from '../harness/shakaPackager.js';
-import { assertPlayed, documentOf, expectedOf, formatSources, playFormat, readWithFfmpeg, type Expected, type FormatSource, type Playbin, type StreamingFormat } from './formatClients.js';
+import { assertPlayed, documentOf, expectedOf, formatSources, playFormat, readWithFfmpeg, type Expected, type FormatSource, type Playbin, type StreamingFormat, withStaticServer } from './formatClients.js';
 import { failedRequests, mapLimit, readManifest, requireTools } from './helpers.js';
 
 const sources = Object.values(formatSources);
@@ -43,14 +42,6 @@ async function outputOf(s: FormatSource): Promise<{ dir: string; expected: Expec
   return { dir, expected: await expectedOf(s) };
 }
 
-async function withServer<T>(dir: string, fn: (base: string) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
-  const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
-  try {
-    return { result: await fn(`${server.url}video.ism/`), requests: server.requests };
-  } finally {
-    await server.close();
-  }
-}
 
 test("GStreamer plays Shaka Packager's DASH and HLS of every source to the end, every frame and the audio", { timeout: 300_000, concurrency: 2 }, async (t) => {
   if (!requireTools(t, 'gst-launch-1.0', 'ffprobe', 'timeout') || requireShakaPackager(t) === undefined) return;
@@ -59,7 +50,7 @@ test("GStreamer plays Shaka Packager's DASH and HLS of every source to the end, 
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()} in ${c.playbin}`, async () => {
         const { dir, expected } = await outputOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}` }));
+        const { result, requests } = await withStaticServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}` }));
         assertPlayed(result, expected, `Shaka ${c.source.name} ${c.format} ${c.playbin}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
       }),
@@ -81,7 +72,7 @@ test("GStreamer plays the second audio language of Shaka Packager's DASH and HLS
         const language = c.source.second?.language;
         assert.ok(language !== undefined);
         const { dir, expected } = await outputOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, language, python }));
+        const { result, requests } = await withStaticServer(dir, (base) => playFormat({ playbin: c.playbin, uri: `${base}${documentOf[c.format]}`, language, python }));
         assertPlayed(result, expected, `Shaka ${c.source.name} ${c.format} ${c.playbin} in ${language}`, 660, requests);
       }),
     ),
@@ -95,7 +86,7 @@ test("ffmpeg reads Shaka Packager's MPD and multivariant playlist over HTTP: eve
     cases.map((c) =>
       t.test(`${c.source.name}: ${c.format.toUpperCase()}`, async () => {
         const { dir, expected } = await outputOf(c.source);
-        const { result, requests } = await withServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format }));
+        const { result, requests } = await withStaticServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format }));
         assertPlayed(result, expected, `ffmpeg Shaka ${c.source.name} ${c.format}`, 440, requests);
         assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
       }),
@@ -126,7 +117,7 @@ test("at the lowest level GStreamer decodes smoothpub's DASH, HLS and Smooth and
     ].map((r) => ({ ...r, playbin })),
   );
   const frameLines = await mapLimit(runs, 2, async (r) => {
-    const { result } = await withServer(r.dir, (base) => playFormat({ playbin: r.playbin, uri: `${base}${r.document}`, connectionSpeedKbps }));
+    const { result } = await withStaticServer(r.dir, (base) => playFormat({ playbin: r.playbin, uri: `${base}${r.document}`, connectionSpeedKbps }));
     assert.equal(result.code, 0, `${r.who} ${r.document} in ${r.playbin}: ${result.stderr.slice(-1500)}`);
     return result.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
   });

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORMATS } from '../../src/formats/model.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { startStaticServer, type ServedRequest } from '../../src/play/staticServer.js';
-import { assertPlayed, documentOf, expectedOf, readWithFfmpeg, type FormatSource, type Playbin, type StreamingFormat } from './formatClients.js';
+import { assertPlayed, documentOf, expectedOf, readWithFfmpeg, type FormatSource, type Playbin, type StreamingFormat, withStaticServer } from './formatClients.js';
 import { failedRequests, fixtures, gstResult, mapLimit, requireTools, retryTransientFailure, run, servedBitrates, type GstResult } from './helpers.js';
 
 interface HevcSource extends FormatSource {
@@ -76,15 +75,6 @@ function sourceHashes(file: string): Promise<string[]> {
   return p;
 }
 
-async function withServer<T>(dir: string, fn: (base: string) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
-  const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
-  try {
-    const result = await fn(`${server.url}video.ism/`);
-    return { result, requests: server.requests };
-  } finally {
-    await server.close();
-  }
-}
 
 test('GStreamer decodes every HEVC frame of DASH and HLS to the source\'s checksums, at a forced low level and at its own choice', { timeout: 400_000, concurrency: 2 }, async (t) => {
   if (!requireTools(t, 'gst-launch-1.0', 'ffprobe', 'timeout')) return;
@@ -100,7 +90,7 @@ test('GStreamer decodes every HEVC frame of DASH and HLS to the source\'s checks
       const what = `${c.source.name} ${c.format} ${c.playbin}`;
 
       // Below the higher level's bitrate: only the lowest level is fetched, and every frame is its source's.
-      const slow = await withServer(dir, (base) => decode(c.playbin, uri(base), ['connection-speed=150']));
+      const slow = await withStaticServer(dir, (base) => decode(c.playbin, uri(base), ['connection-speed=150']));
       assertDecoded(slow.result, `${what} at 150 kbit/s`);
       assert.deepEqual(failedRequests(slow.requests), [], 'every request answered 200/206');
       const lowBitrates = [...(servedBitrates(slow.requests).get('video') ?? [])];
@@ -108,7 +98,7 @@ test('GStreamer decodes every HEVC frame of DASH and HLS to the source\'s checks
       assert.deepEqual(slow.result.hashes, low, `${what} at 150 kbit/s: the lower source's frames, in order`);
 
       // At its own choice: every frame is the same frame of one of the levels (a switch between fragments is fine).
-      const own = await withServer(dir, (base) => decode(c.playbin, uri(base)));
+      const own = await withStaticServer(dir, (base) => decode(c.playbin, uri(base)));
       assertDecoded(own.result, what);
       assert.deepEqual(failedRequests(own.requests), [], 'every request answered 200/206');
       assert.equal(own.result.hashes.length, low.length, `${what}: every frame`);
@@ -125,7 +115,7 @@ test('ffmpeg reads the HEVC DASH and HLS output: every frame and the audio', { t
     t.test(`${c.source.name}: ${c.format.toUpperCase()}`, async () => {
       const dir = packaged.get(c.source.name);
       assert.ok(dir, `${c.source.name} was packaged`);
-      const { result, requests } = await withServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format }));
+      const { result, requests } = await withStaticServer(dir, (base) => readWithFfmpeg({ url: `${base}${documentOf[c.format]}`, format: c.format }));
       assertPlayed(result, await expectedOf(c.source), `ffmpeg ${c.source.name} ${c.format}`, 440, requests);
       assert.deepEqual(failedRequests(requests), [], 'every request answered 200/206');
     }),

@@ -10,21 +10,11 @@ import { textWindows } from '../../src/text/textWindows.js';
 import { ttmlFragment } from '../../src/text/ttmlFragment.js';
 import { writeTtml } from '../../src/text/writeTtml.js';
 import { fixture, utf8 } from './helpers.js';
+import { mulberry32 } from '../harness/mulberry32.js';
 
 const SEED = 0x5eed_7e47;
 const CASES = 1500;
 
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [...utf8('<>&:.,-->0123456789\n\r \t/"=;#%'), 0, 0xff, 0xc3, 0xe2];
 
@@ -65,7 +55,7 @@ function readsOrTypedError(read: () => unknown, where: string): 'ok' | 'error' {
 }
 
 test(`corrupted WebVTT, SRT and TTML files (${CASES} cases, seed ${SEED}): cues or a typed error`, () => {
-  const r = prng(SEED);
+  const r = mulberry32(SEED);
   const files = ['styled.vtt', 'styled.srt', 'styled.ttml'].map((name) => ({ name, bytes: fixture(name) }));
   const outcomes = { ok: 0, error: 0 };
   for (let i = 0; i < CASES; i++) {
@@ -78,7 +68,7 @@ test(`corrupted WebVTT, SRT and TTML files (${CASES} cases, seed ${SEED}): cues 
 });
 
 test(`corrupted text fragments (${CASES} cases): cues or a typed error`, () => {
-  const r = prng(SEED + 1);
+  const r = mulberry32(SEED + 1);
   const cues = readSubtitles(fixture('styled.vtt'), 'styled.vtt');
   const [window] = textWindows(cues, [{ start: 0, end: 2000 }]);
   const fragment = ttmlFragment(utf8(writeTtml(window!, { language: 'en', timeBase: 'fragment' })), { trackId: 1, sequenceNumber: 1, time: 0n, duration: 20_000_000n, timescale: 10_000_000, tfxd: true, tfdt: true });
