@@ -1,5 +1,6 @@
 import type { FormatProtection } from '../protect/signalling.js';
 import type { Presentation } from '../smooth/model.js';
+import type { TextSubtype } from '../text/model.js';
 
 /**
  * The output formats of one presentation. Smooth is always the base: DASH and HLS are
@@ -34,6 +35,23 @@ export interface FormatLevel {
   sar?: string;
   /** Bytes of each chunk's fragment, in chunk order (HLS peak and average bandwidth). */
   sizes: ArrayLike<number>;
+  /** A text level: what DASH and HLS say of it. */
+  text?: FormatText;
+}
+
+/** How DASH and HLS describe a text level. */
+export interface FormatText {
+  /** DASH Role `caption` (CAPT) or `subtitle` (SUBT); HLS lists both as SUBTITLES. */
+  subtype: TextSubtype;
+  /** DASH `Label`, HLS `NAME`. */
+  label?: string;
+  /**
+   * Converted from a subtitle file: DASH has fragments of its own (TTML on the track's
+   * timeline, textFragmentKey 'dash') and HLS WebVTT segments (textFragmentKey 'hls').
+   * A text track passed through from its source: DASH takes the Smooth fragments and HLS
+   * leaves it out.
+   */
+  converted: boolean;
 }
 
 /**
