@@ -68,6 +68,16 @@ export const ErrorCode = {
   PROTECTED_UNSUPPORTED: 'protect.unsupported',
   /** A video sample whose NAL units cannot be walked or whose slice header cannot be parsed, so its clear ranges are unknown. */
   ENCRYPT_BAD_SAMPLE: 'encrypt.bad-sample',
+  /** A subtitle file (WebVTT, SRT, TTML) whose bytes are neither UTF-8 (with or without BOM) nor UTF-16 with a BOM. */
+  TEXT_BAD_ENCODING: 'text.bad-encoding',
+  /** A subtitle timestamp that cannot be read, or a cue that ends before it starts (the message names the line). */
+  TEXT_BAD_TIMESTAMP: 'text.bad-timestamp',
+  /** A subtitle file that breaks its format's syntax: no WEBVTT header, malformed XML, a TTML document without <tt>. */
+  TEXT_MALFORMED: 'text.malformed',
+  /** A subtitle file larger than smoothpub reads (MAX_SUBTITLE_BYTES): no real caption file comes near it. */
+  TEXT_TOO_LARGE: 'text.too-large',
+  /** A subtitle file whose format is given by neither the option, the extension nor the content. */
+  TEXT_UNKNOWN_FORMAT: 'text.unknown-format',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

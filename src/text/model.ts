@@ -17,6 +17,11 @@ export interface CuePlacement {
   align?: 'start' | 'center' | 'end' | 'left' | 'right';
   /** Vertical position of the cue box as a percentage of the video height (WebVTT `line:NN%`, TTML region origin). */
   linePercent?: number;
+  /**
+   * Which edge of the cue box `linePercent` places (WebVTT `line:NN%,end`; TTML
+   * `tts:displayAlign` after/center/before); `start` (the top) when absent.
+   */
+  lineAlign?: 'start' | 'center' | 'end';
   /** Horizontal position of the cue box as a percentage of the video width (WebVTT `position:NN%`). */
   positionPercent?: number;
   /** Width of the cue box as a percentage of the video width (WebVTT `size:NN%`, TTML region extent). */
