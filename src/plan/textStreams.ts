@@ -1,6 +1,7 @@
 import { ErrorCode, SmoothpubError, WarningCode, type SmoothpubWarning } from '../errors.js';
 import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import { CMAF_TRACK_ID } from '../formats/model.js';
+import { languageTag } from '../formats/languageTag.js';
 import type { Chunk, StreamIndex } from '../smooth/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import type { Cue, SubtitleFormat, TextSubtype } from '../text/model.js';
@@ -150,16 +151,19 @@ function textLevel(streamName: string, text: LoadedText, chunks: readonly Chunk[
       context: { file: input.file },
     });
   }
+  // TTML's xml:lang is BCP 47 (`en`), as DASH's `lang`; the Smooth Language stays as given.
+  const tag = languageTag(input.language) ?? 'und';
   const fragments: FragmentRef[] = [];
   const dash: Uint8Array[] = [];
   const webVtt: string[] = [];
   windows.forEach((w, i) => {
     const c = chunks[i]!;
     const at = { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: c.t, duration: c.d, timescale: PRESENTATION_TIME_SCALE };
-    const smooth = ttmlFragment(writeTtml(w, { language: input.language, timeBase: 'fragment' }), { ...at, tfxd: true, tfdt: true });
+    const smooth = ttmlFragment(writeTtml(w, { language: tag, timeBase: 'fragment' }), { ...at, tfxd: true, tfdt: true });
     fragments.push({ offset: 0, size: smooth.length, time: c.t, duration: c.d, built: { head: () => smooth, runs: () => [] } });
-    dash.push(ttmlFragment(writeTtml(w, { language: input.language, timeBase: 'track' }), { ...at, tfxd: false, tfdt: true }));
-    webVtt.push(writeWebVtt(w));
+    dash.push(ttmlFragment(writeTtml(w, { language: tag, timeBase: 'track' }), { ...at, tfxd: false, tfdt: true }));
+    // Cue times on the media timeline for HLS players (the map of media time to itself).
+    webVtt.push(writeWebVtt(w, { timestampMap: true }));
   });
   const duration = chunks.reduce((s, c) => s + c.d, 0n);
   const bytes = fragments.reduce((s, f) => s + f.size, 0);
