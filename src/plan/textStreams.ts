@@ -163,7 +163,9 @@ function textLevel(streamName: string, text: LoadedText, chunks: readonly Chunk[
     fragments.push({ offset: 0, size: smooth.length, time: c.t, duration: c.d, built: { head: () => smooth, runs: () => [] } });
     dash.push(ttmlFragment(writeTtml(w, { language: tag, timeBase: 'track' }), { ...at, tfxd: false, tfdt: true }));
     // Cue times on the media timeline for HLS players (the map of media time to itself).
-    webVtt.push(writeWebVtt(w, { timestampMap: true }));
+    // Without cue identifiers: hls.js keeps one cue per identifier, so the second half of a
+    // cue cut at a segment boundary (the same identifier in both segments) would be dropped.
+    webVtt.push(writeWebVtt({ ...w, cues: w.cues.map(({ id: _id, ...cue }) => cue) }, { timestampMap: true }));
   });
   const duration = chunks.reduce((s, c) => s + c.d, 0n);
   const bytes = fragments.reduce((s, f) => s + f.size, 0);
