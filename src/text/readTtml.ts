@@ -87,7 +87,12 @@ export function readTtml(text: string, file: string, options: ReadTtmlOptions = 
     }
   }
   const body = elements(root, 'body')[0];
-  if (body !== undefined) walk(body, ctx, { begin: 0, end: undefined, styles: {}, region: undefined, preserve: false });
+  try {
+    if (body !== undefined) walk(body, ctx, { begin: 0, end: undefined, styles: {}, region: undefined, preserve: false });
+  } catch (e) {
+    if (e instanceof RangeError) throw new SmoothpubError(ErrorCode.TEXT_MALFORMED, 'the TTML document nests elements too deeply to read', { file }, { cause: e });
+    throw e;
+  }
   return finishCues(ctx.cues, file);
 }
 

@@ -82,12 +82,12 @@ function readTiming(line: Line, file: string): Cue & { line: number } {
 
 const PERCENT = /^(\d+(?:\.\d+)?)%$/;
 
-/** Cue settings (WebVTT 4.4); line numbers (not percentages), vertical and region are dropped. */
+/** Cue settings (WebVTT 4.4); line numbers (not percentages), position alignment, vertical and region are dropped. */
 function readSettings(settings: string): CuePlacement | undefined {
   const p: CuePlacement = {};
   for (const setting of settings.trim().split(/[ \t]+/)) {
     const [name, value = ''] = setting.split(':', 2);
-    const [first = ''] = value.split(',');
+    const [first = '', second] = value.split(',');
     if (name === 'align') {
       const align = first === 'middle' ? 'center' : first;
       if (align === 'start' || align === 'center' || align === 'end' || align === 'left' || align === 'right') p.align = align;
@@ -96,7 +96,10 @@ function readSettings(settings: string): CuePlacement | undefined {
       if (pct === null) continue;
       const n = Number(pct[1]);
       if (n > 100) continue;
-      if (name === 'line') p.linePercent = n;
+      if (name === 'line') {
+        p.linePercent = n;
+        if (second === 'center' || second === 'end') p.lineAlign = second;
+      }
       else if (name === 'position') p.positionPercent = n;
       else p.sizePercent = n;
     }

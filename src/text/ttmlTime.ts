@@ -6,10 +6,12 @@ export interface TtmlTimeParameters {
   frameRateNum: bigint;
   frameRateDen: bigint;
   subFrameRate: bigint;
-  tickRate: bigint;
+  /** Ticks per second, as the ratio tickRateNum / tickRateDen. */
+  tickRateNum: bigint;
+  tickRateDen: bigint;
 }
 
-export const DEFAULT_TIME_PARAMETERS: TtmlTimeParameters = { frameRateNum: 30n, frameRateDen: 1n, subFrameRate: 1n, tickRate: 1n };
+export const DEFAULT_TIME_PARAMETERS: TtmlTimeParameters = { frameRateNum: 30n, frameRateDen: 1n, subFrameRate: 1n, tickRateNum: 1n, tickRateDen: 1n };
 
 /** From `ttp:frameRate`, `ttp:frameRateMultiplier`, `ttp:subFrameRate`, `ttp:tickRate` (undefined when absent). */
 export function readTimeParameters(attr: (name: string) => string | undefined, fail: (message: string) => never): TtmlTimeParameters {
@@ -30,9 +32,11 @@ export function readTimeParameters(attr: (name: string) => string | undefined, f
     den *= BigInt(m[2]!);
   }
   const subFrameRate = int('subFrameRate', 1n);
-  // TTML 1 7.2.10: without a tickRate, ticks are sub-frames when a frame rate is given, else seconds.
-  const tickRate = int('tickRate', attr('frameRate') !== undefined ? frameRate * subFrameRate : 1n);
-  return { frameRateNum: num, frameRateDen: den, subFrameRate, tickRate };
+  // TTML 1 7.2.10: without a tickRate, a tick is a sub-frame of the effective frame rate
+  // (multiplier applied) when a frame rate is given, else a second.
+  if (attr('tickRate') !== undefined) return { frameRateNum: num, frameRateDen: den, subFrameRate, tickRateNum: int('tickRate', 1n), tickRateDen: 1n };
+  if (attr('frameRate') !== undefined) return { frameRateNum: num, frameRateDen: den, subFrameRate, tickRateNum: num * subFrameRate, tickRateDen: den };
+  return { frameRateNum: num, frameRateDen: den, subFrameRate, tickRateNum: 1n, tickRateDen: 1n };
 }
 
 /** An exact rational number of seconds, kept as bigints so ticks and frames round once, at the end. */
@@ -86,7 +90,7 @@ export function parseTtmlTime(expr: string, p: TtmlTimeParameters): number | und
     case 'f':
       return toMs({ num: v.num * p.frameRateDen, den: v.den * p.frameRateNum });
     default:
-      return toMs({ num: v.num, den: v.den * p.tickRate });
+      return toMs({ num: v.num * p.tickRateDen, den: v.den * p.tickRateNum });
   }
 }
 

@@ -44,7 +44,9 @@ export function writeTtml(window: TextWindow, options: WriteTtmlOptions): string
     const region = regionOf(cue);
     const attrs = [`begin="${formatClockTime(cue.start - base)}"`, `end="${formatClockTime(cue.end - base)}"`];
     if (cue.id !== undefined) attrs.push(`xml:id="${escapeXml(xmlId(cue.id))}"`);
-    if (region !== 'default') attrs.push(`region="${region}"`);
+    // Each <p> names its region: TTML 1 9.3.3 leaves out of a region everything under an
+    // ancestor that names another, so a region on <body> would hide every placed cue.
+    attrs.push(`region="${region}"`);
     if (cue.placement?.align !== undefined && cue.placement.align !== 'center') attrs.push(`tts:textAlign="${cue.placement.align}"`);
     return `      <p ${attrs.join(' ')}>${writeRuns(cue.runs)}</p>`;
   });
@@ -58,7 +60,7 @@ export function writeTtml(window: TextWindow, options: WriteTtmlOptions): string
     ...regionLines,
     '    </layout>',
     '  </head>',
-    '  <body region="default">',
+    '  <body>',
     '    <div>',
     ...paragraphs,
     '    </div>',

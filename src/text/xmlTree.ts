@@ -41,6 +41,22 @@ const parser = new XMLParser({
  * `tt:`, `tts:` or any other prefix for the same namespaces.
  */
 export function readXmlTree(text: string, file: string): XmlElement {
+  // TTML needs no DTD; refusing one rules out entity expansion bombs before parsing.
+  const doctype = /<!DOCTYPE/i.exec(text);
+  if (doctype !== null) {
+    throw new SmoothpubError(ErrorCode.TEXT_MALFORMED, 'the TTML document has a DOCTYPE, which TTML does not use; remove it', { file, line: text.slice(0, doctype.index).split('\n').length });
+  }
+  try {
+    return readTree(text, file);
+  } catch (e) {
+    if (e instanceof SmoothpubError) throw e;
+    // fast-xml-parser's own limits (nesting depth, entity expansion) throw plain Errors,
+    // and a deep recursion a RangeError: a broken file, not a crash.
+    throw new SmoothpubError(ErrorCode.TEXT_MALFORMED, `cannot read the TTML document: ${e instanceof Error ? e.message : String(e)}`, { file }, { cause: e });
+  }
+}
+
+function readTree(text: string, file: string): XmlElement {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     throw new SmoothpubError(ErrorCode.TEXT_MALFORMED, `the TTML document is not well-formed XML: ${valid.err.msg}`, { file, line: valid.err.line });
