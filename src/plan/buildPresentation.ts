@@ -14,7 +14,7 @@ import { tfxdWarning } from '../fragments/tfxdWarning.js';
 import type { TrackEncryption } from '../protect/model.js';
 import type { AppliedProtection } from './protectionSettings.js';
 import { passthroughProtection, type PassthroughHeaderOptions } from './protectionHeaders.js';
-import type { TextLevel } from './textStreams.js';
+import type { TextLevel } from './textLevel.js';
 
 /** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
 export const TIME_SCALE = PRESENTATION_TIME_SCALE;

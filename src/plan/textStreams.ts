@@ -6,9 +6,16 @@ import type { Chunk, StreamIndex } from '../smooth/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import type { Cue, SubtitleFormat, TextSubtype } from '../text/model.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
+
+export type { TextLevel } from './textLevel.js';
 import type { InputEntry } from './selectTracks.js';
 import type { SourceAccess } from '../source/sourceAccess.js';
-import { readSubtitles, textInitSegment, textWindows, ttmlFragment, writeTtml, writeWebVtt } from './textApi.js';
+import { readSubtitles } from '../text/readSubtitles.js';
+import { textInitSegment } from '../text/textInitSegment.js';
+import { textWindows } from '../text/textWindows.js';
+import { ttmlFragment } from '../text/ttmlFragment.js';
+import { writeTtml } from '../text/writeTtml.js';
+import { writeWebVtt } from '../text/writeWebVtt.js';
 
 /** A subtitle file beside the media (`--text file:lang[:name]`, a `.ism` `<textstream>`). */
 export interface TextInput {
@@ -29,23 +36,6 @@ export interface LoadedText {
   cues: Cue[];
 }
 
-/**
- * What a sidecar text level carries beyond its Smooth fragments: the objects DASH and HLS
- * cannot share with Smooth (TTML times are relative to the fragment's start for Smooth
- * clients, on the track's timeline for DASH `stpp`; HLS takes WebVTT).
- */
-export interface TextLevel {
-  subtype: TextSubtype;
-  label?: string;
-  /** DASH: the `stpp` init segment. */
-  init: Uint8Array;
-  /** DASH: chunk i's `moof`+`mdat`, its TTML on the track's timeline (ISO/IEC 14496-30). */
-  dash: Uint8Array[];
-  /** HLS: chunk i's WebVTT segment. */
-  webVtt: string[];
-  /** Cues in the file, and how many of them fall inside the presentation's timeline. */
-  cues: number;
-}
 
 /** The subtitle files smoothpub converts, by extension. */
 const SUBTITLE_FILE = /\.(vtt|webvtt|srt|ttml|dfxp|xml)$/i;
@@ -123,6 +113,12 @@ export function addTextStreams(built: BuiltPresentation, texts: readonly LoadedT
   };
 }
 
+function withoutId(cue: Cue): Cue {
+  const copy = { ...cue };
+  delete copy.id;
+  return copy;
+}
+
 function uniqueName(base: string, names: Set<string>): string {
   let name = base;
   for (let n = 2; names.has(name); n++) name = `${base}_${n}`;
@@ -153,19 +149,20 @@ function textLevel(streamName: string, text: LoadedText, chunks: readonly Chunk[
   }
   // TTML's xml:lang is BCP 47 (`en`), as DASH's `lang`; the Smooth Language stays as given.
   const tag = languageTag(input.language) ?? 'und';
+  const encoder = new TextEncoder();
   const fragments: FragmentRef[] = [];
   const dash: Uint8Array[] = [];
   const webVtt: string[] = [];
   windows.forEach((w, i) => {
     const c = chunks[i]!;
     const at = { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: c.t, duration: c.d, timescale: PRESENTATION_TIME_SCALE };
-    const smooth = ttmlFragment(writeTtml(w, { language: tag, timeBase: 'fragment' }), { ...at, tfxd: true, tfdt: true });
+    const smooth = ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'fragment' })), { ...at, tfxd: true, tfdt: true });
     fragments.push({ offset: 0, size: smooth.length, time: c.t, duration: c.d, built: { head: () => smooth, runs: () => [] } });
-    dash.push(ttmlFragment(writeTtml(w, { language: tag, timeBase: 'track' }), { ...at, tfxd: false, tfdt: true }));
+    dash.push(ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'track' })), { ...at, tfxd: false, tfdt: true }));
     // Cue times on the media timeline for HLS players (the map of media time to itself).
     // Without cue identifiers: hls.js keeps one cue per identifier, so the second half of a
     // cue cut at a segment boundary (the same identifier in both segments) would be dropped.
-    webVtt.push(writeWebVtt({ ...w, cues: w.cues.map(({ id: _id, ...cue }) => cue) }, { timestampMap: true }));
+    webVtt.push(writeWebVtt({ ...w, cues: w.cues.map(withoutId) }, { timestampMap: true }));
   });
   const duration = chunks.reduce((s, c) => s + c.d, 0n);
   const bytes = fragments.reduce((s, f) => s + f.size, 0);
