@@ -52,7 +52,7 @@ function formatReport(r: InspectReport): string {
     for (const s of p.streams) {
       lines.push(`  ${s.type} '${s.name}'${s.language ? ` (${s.language})` : ''}: ${s.chunks.length} chunks, ${s.qualityLevels.length} quality levels`);
       for (const q of s.qualityLevels) {
-        const shape = s.type === 'video' ? ` ${q.maxWidth}x${q.maxHeight}` : ` ${q.channels}ch ${q.samplingRate} Hz`;
+        const shape = s.type === 'video' ? ` ${q.maxWidth}x${q.maxHeight}` : s.type === 'text' ? ` ${s.subtype ?? 'text'}` : ` ${q.channels}ch ${q.samplingRate} Hz`;
         lines.push(`    ${q.fourCC}  ${formatBitrate(q.bitrate)} (${q.bitrate})${shape}`);
       }
     }
