@@ -11,6 +11,7 @@ export type { TextLevel } from './textLevel.js';
 import type { InputEntry } from './selectTracks.js';
 import type { SourceAccess } from '../source/sourceAccess.js';
 import { readSubtitles } from '../text/readSubtitles.js';
+import { MAX_SUBTITLE_BYTES } from '../text/decodeText.js';
 import { textInitSegment } from '../text/textInitSegment.js';
 import { textWindows } from '../text/textWindows.js';
 import { ttmlFragment } from '../text/ttmlFragment.js';
@@ -50,6 +51,10 @@ export async function loadText(input: TextInput, files: Pick<SourceAccess, 'open
   const src = await files.open(input.file);
   let bytes: Uint8Array;
   try {
+    // Refused before it is read whole (a mistaken --text naming a video file, a 100 MB dump).
+    if (src.size > MAX_SUBTITLE_BYTES) {
+      throw new SmoothpubError(ErrorCode.TEXT_TOO_LARGE, `subtitle file of ${src.size} bytes is larger than the ${MAX_SUBTITLE_BYTES} bytes smoothpub reads; split it, or check it is a subtitle file`, { file: input.file });
+    }
     bytes = await src.read(0, src.size);
   } finally {
     await src.close();

@@ -4,7 +4,7 @@
 // origin answering the same objects from a `.ism`; verify crawling them; remux refusing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
@@ -133,6 +133,12 @@ test('--text takes file:lang[:name] and a subtype; remux refuses a text stream n
 
   const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-text-'));
   t.after(() => rm(tmp, { recursive: true, force: true }));
+  // A file too big to be subtitles is refused before it is read whole.
+  const big = join(tmp, 'big.vtt');
+  await writeFile(big, '');
+  await truncate(big, 17 * 1024 * 1024);
+  await assert.rejects(packagePresentation({ inputs: clean, outDir: join(tmp, 'big.ism'), texts: [{ file: big, language: 'eng' }] }), (e: unknown) => isSmoothpubError(e) && e.code === 'text.too-large' && e.context.file === big);
+
   await assert.rejects(remuxPresentation({ inputs: clean, output: join(tmp, 'out.ism'), texts: [{ file: english, language: 'eng' }] }), (e: unknown) => {
     assert.ok(isSmoothpubError(e) && e.code === 'input.unsupported', String(e));
     assert.match(e.message, /textstream_eng/);

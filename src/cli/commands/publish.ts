@@ -148,6 +148,8 @@ Examples:
         signal,
       };
       if (opts.all === true || opts.list !== undefined) {
+        // One subtitle file belongs to one presentation: a library's are named by each .ism.
+        if ((opts.text?.length ?? 0) > 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, "--text is for one presentation; a library's subtitle files are named by each .ism (<textstream src=... systemLanguage=...>)");
         const { runPublishLibrary } = await import('./publishLibrary.js');
         await runPublishLibrary(args, { ...opts, json: opts.json === true }, common);
         return;
