@@ -62,3 +62,14 @@ export { writePlayReadyObject, readPlayReadyObject, playReadyChecksum, type Play
 export { writeWidevinePsshData, readWidevinePsshData, type WidevinePsshData } from './protect/widevine.js';
 export { signallingFor, parseWidevinePsshOption, type ProtectionSettings, type ProtectionSignalling, type FormatProtection, type TrackProtection, type DrmSignal, type DrmSystemName, type HlsKeySignal, type SmoothProtectionHeader } from './protect/signalling.js';
 export { readPssh, writePssh, type Pssh } from './bmff/pssh.js';
+export type { Cue, CuePlacement, SubtitleFormat, TextRun, TextSubtype, TextWindow, TtmlTimeBase } from './text/model.js';
+export { readSubtitles, formatFromName, formatFromContent } from './text/readSubtitles.js';
+export { MAX_SUBTITLE_BYTES } from './text/decodeText.js';
+export { readTtml, type ReadTtmlOptions } from './text/readTtml.js';
+export { readTtmlSample, readTtmlFragment, type TtmlSampleTiming, type ReadTtmlFragmentOptions } from './text/readTtmlSample.js';
+export { textWindows } from './text/textWindows.js';
+export { mergeCues } from './text/mergeCues.js';
+export { writeTtml, type WriteTtmlOptions } from './text/writeTtml.js';
+export { writeWebVtt, type WriteWebVttOptions, type TimestampMap } from './text/writeWebVtt.js';
+export { ttmlFragment, type TtmlFragmentOptions } from './text/ttmlFragment.js';
+export { textInitSegment, type TextInitOptions } from './text/textInitSegment.js';

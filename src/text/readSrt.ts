@@ -35,12 +35,20 @@ export function readSrt(text: string, file: string): Cue[] {
     }
     i = timingAt + 1;
     const textLines: string[] = [];
-    while (i < lines.length && lines[i]!.trim() !== '') textLines.push(lines[i++]!);
+    // A missing blank line before the next cue is a common authoring slip: a cue number
+    // followed by a timing line (or a timing line alone) starts the next cue anyway.
+    while (i < lines.length && lines[i]!.trim() !== '' && !startsCue(lines, i)) textLines.push(lines[i++]!);
     const cue: Cue & { line: number } = { start, end, runs: readSrtCueText(textLines.join('\n')), line: timingAt + 1 };
     if (timingAt > blockStart) cue.id = lines[blockStart]!.trim();
     cues.push(cue);
   }
   return finishCues(cues, file);
+}
+
+const TIMING = /^\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}\s*-->/;
+
+function startsCue(lines: readonly string[], i: number): boolean {
+  return TIMING.test(lines[i]!) || (/^\d+\s*$/.test(lines[i]!) && TIMING.test(lines[i + 1] ?? ''));
 }
 
 /**

@@ -37,6 +37,8 @@ interface Context {
   offset: number;
   defaultEnd: number | undefined;
   cues: (Cue & { line?: number })[];
+  /** Paragraphs read so far: the n-th `<p>` of the source is the n-th read (document order). */
+  paragraphs: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export function readTtml(text: string, file: string, options: ReadTtmlOptions = 
     offset: options.offset ?? 0,
     defaultEnd: options.defaultEnd,
     cues: [],
+    paragraphs: 0,
   };
   const head = elements(root, 'head')[0];
   for (const styling of head === undefined ? [] : elements(head, 'styling')) {
@@ -132,9 +135,10 @@ function inherit(e: XmlElement, ctx: Context, parent: Inherited): Inherited {
 }
 
 function readParagraph(p: XmlElement, ctx: Context, here: Inherited): Cue & { line?: number } {
-  const end = here.end ?? (ctx.defaultEnd === undefined ? undefined : ctx.defaultEnd);
+  const nth = ctx.paragraphs++;
+  const end = here.end ?? ctx.defaultEnd;
   if (end === undefined) {
-    const line = lineOf(ctx.source, /<(?:\w+:)?p[\s>]/);
+    const line = lineOf(ctx.source, /<(?:[\w.-]+:)?p[\s>/]/g, nth);
     throw new SmoothpubError(ErrorCode.TEXT_BAD_TIMESTAMP, 'a TTML <p> has no end time (no end or dur on it or its parents)', line === undefined ? { file: ctx.file } : { file: ctx.file, line });
   }
   const regionStyles = here.region === undefined ? {} : (ctx.regions.get(here.region) ?? {});
@@ -301,8 +305,9 @@ function time(e: XmlElement, attr: 'begin' | 'end' | 'dur', ctx: Context): numbe
   return ms;
 }
 
-/** The 1-based line of the first match in the document: fast-xml-parser keeps no positions. */
-function lineOf(source: string, re: RegExp): number | undefined {
-  const m = re.exec(source);
+/** The 1-based line of the n-th match (the first for a non-global RegExp): fast-xml-parser keeps no positions. */
+function lineOf(source: string, re: RegExp, nth = 0): number | undefined {
+  let m = re.exec(source);
+  for (let i = 0; i < nth && m !== null && re.global; i++) m = re.exec(source);
   return m === null ? undefined : source.slice(0, m.index).split('\n').length;
 }

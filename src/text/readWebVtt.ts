@@ -27,7 +27,8 @@ export function readWebVtt(text: string, file: string): Cue[] {
   const cues: Cue[] = [];
   const blocks = splitBlocks(lines);
   blocks.shift(); // the header block (WEBVTT line and its metadata headers)
-  for (const block of blocks) {
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
     const first = block[0]!;
     if (/^NOTE(?:[ \t]|$)/.test(first.text) || /^REGION(?:[ \t]|$)/.test(first.text)) continue;
     if (/^STYLE(?:[ \t]|$)/.test(first.text)) {
@@ -38,6 +39,10 @@ export function readWebVtt(text: string, file: string): Cue[] {
     if (timingAt < 0) {
       throw new SmoothpubError(ErrorCode.TEXT_MALFORMED, `expected a cue timing line ("00:00:01.000 --> 00:00:02.000"), found ${JSON.stringify(first.text.slice(0, 60))}`, { file, line: first.number });
     }
+    // A line with "-->" in cue text ends the cue and starts the next (WebVTT 6.1, as
+    // browsers and hls.js parse it): a missing blank line loses no cue.
+    const next = block.findIndex((l, k) => k > timingAt && l.text.includes('-->'));
+    if (next > 0) blocks.splice(b + 1, 0, block.splice(next));
     const timing = block[timingAt]!;
     const cue = readTiming(timing, file);
     if (timingAt === 1) cue.id = first.text;

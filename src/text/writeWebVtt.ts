@@ -21,6 +21,14 @@ export interface WriteWebVttOptions {
    * segments for HLS always carry it.
    */
   timestampMap?: boolean | TimestampMap;
+  /**
+   * Write colors outside WebVTT's eight default classes exactly, as classes a STYLE block
+   * defines (`::cue(.color_ff8800) { color: #ff8800; }`): Chromium and Safari honour it
+   * on native tracks, but ffmpeg 5.1 reads no cue at all from a file with a STYLE block
+   * and hls.js skips the block (its cues get no CSS from it). By default such a color is
+   * written as the nearest default class.
+   */
+  exactColors?: boolean;
 }
 
 const MPEGTS_WRAP = 2 ** 33;
@@ -38,17 +46,32 @@ export function writeWebVtt(input: readonly Cue[] | TextWindow, options: WriteWe
     const map = options.timestampMap === true ? { mpegts: (windowStart * 90) % MPEGTS_WRAP, local: windowStart } : options.timestampMap;
     header.push(`X-TIMESTAMP-MAP=MPEGTS:${map.mpegts},LOCAL:${formatClockTime(map.local)}`);
   }
+  const exact = options.exactColors === true;
   const custom = new Set<string>();
-  for (const cue of cues) for (const r of cue.runs) if (!('lineBreak' in r) && r.color !== undefined && WEBVTT_COLOR_CLASSES[r.color] === undefined) custom.add(r.color);
+  if (exact) for (const cue of cues) for (const r of cue.runs) if (!('lineBreak' in r) && r.color !== undefined && WEBVTT_COLOR_CLASSES[r.color] === undefined) custom.add(r.color);
   const blocks = [header.join('\n')];
   if (custom.size > 0) blocks.push(['STYLE', ...[...custom].map((c) => `::cue(.${colorClass(c)}) { color: ${c}; }`)].join('\n'));
   for (const cue of cues) {
     const timing = `${formatClockTime(cue.start)} --> ${formatClockTime(cue.end)}${settings(cue.placement)}`;
     // An id may not contain "-->" nor a line break (WebVTT 4.2.1).
     const id = cue.id === undefined || cue.id.includes('-->') || /[\r\n]/.test(cue.id) ? [] : [cue.id];
-    blocks.push([...id, timing, cueText(cue.runs)].join('\n'));
+    blocks.push([...id, timing, cueText(cue.runs, exact)].join('\n'));
   }
   return `${blocks.join('\n\n')}\n`;
+}
+
+/** The default class nearest to a color (RGB distance; alpha ignored). */
+export function nearestColorClass(color: string): string {
+  const rgb = (hex: string): number[] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const [r, g, b] = rgb(color);
+  let best = 'white';
+  let bestDistance = Infinity;
+  for (const [name, hex] of Object.entries(WEBVTT_COLOR_CLASSES)) {
+    const [cr, cg, cb] = rgb(hex);
+    const d = (r! - cr!) ** 2 + (g! - cg!) ** 2 + (b! - cb!) ** 2;
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
 }
 
 function colorClass(color: string): string {
@@ -70,12 +93,12 @@ function escapeText(s: string): string {
 }
 
 /** Cue text with tags nested per run; a text line may not be empty, nor contain "-->". */
-function cueText(runs: readonly TextRun[]): string {
+function cueText(runs: readonly TextRun[], exactColors: boolean): string {
   return runs
     .map((r) => {
       if ('lineBreak' in r) return '\n';
       let t = escapeText(r.text).replace(/-->/g, '--&gt;');
-      if (r.color !== undefined) t = `<c.${WEBVTT_COLOR_CLASSES[r.color] !== undefined ? r.color : colorClass(r.color)}>${t}</c>`;
+      if (r.color !== undefined) t = `<c.${WEBVTT_COLOR_CLASSES[r.color] !== undefined ? r.color : exactColors ? colorClass(r.color) : nearestColorClass(r.color)}>${t}</c>`;
       if (r.underline === true) t = `<u>${t}</u>`;
       if (r.italic === true) t = `<i>${t}</i>`;
       if (r.bold === true) t = `<b>${t}</b>`;

@@ -29,3 +29,10 @@ test('SRT timestamps as players read them; bad ones are typed errors with the li
   assert.throws(() => readSubtitles(utf8('1\n00:00:01,000 --> 00:00:0x,000\ntext\n'), 'b.srt'), (e: unknown) => smoothpubError('text.bad-timestamp')(e) && (e as { context: { line: number } }).context.line === 2);
   assert.throws(() => readSubtitles(utf8('1\n00:00:01,000 --> 00:00:02,000\ntext\n\nstray words\n'), 's.srt'), (e: unknown) => smoothpubError('text.malformed')(e) && (e as { context: { line: number } }).context.line === 5);
 });
+
+test('a missing blank line before the next cue still starts that cue (the documented repair)', () => {
+  const cues = readSubtitles(utf8('1\n00:00:01,000 --> 00:00:02,000\nfirst\n2\n00:00:03,000 --> 00:00:04,000\nsecond\n00:00:05,000 --> 00:00:06,000\nthird\n'), 'tight.srt');
+  assert.deepEqual(timesAndText(cues), [[1000, 2000, 'first'], [3000, 4000, 'second'], [5000, 6000, 'third']]);
+  // A number alone on a line is text when no timing line follows it.
+  assert.deepEqual(timesAndText(readSubtitles(utf8('1\n00:00:01,000 --> 00:00:02,000\nroom\n101\n'), 'n.srt')), [[1000, 2000, 'room\n101']]);
+});

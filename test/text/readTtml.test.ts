@@ -41,7 +41,8 @@ test('bad TTML: malformed XML, a bad time, a paragraph without end, another root
   assert.throws(() => readTtml('<tt xmlns="http://www.w3.org/ns/ttml"><body><p>open</body></tt>', 'x.ttml'), (e: unknown) => smoothpubError('text.malformed')(e) && (e as { context: { line?: number } }).context.line === 1);
   const badTime = '<tt xmlns="http://www.w3.org/ns/ttml">\n<body>\n<p begin="1s" end="2x">a</p>\n</body></tt>';
   assert.throws(() => readTtml(badTime, 't.ttml'), (e: unknown) => smoothpubError('text.bad-timestamp')(e) && (e as { context: { line?: number } }).context.line === 3);
-  assert.throws(() => readTtml('<tt xmlns="http://www.w3.org/ns/ttml"><body><p begin="1s">a</p></body></tt>', 'e.ttml'), smoothpubError('text.bad-timestamp'));
+  const noEnd = '<tt xmlns="http://www.w3.org/ns/ttml"><body>\n<p begin="1s" end="2s">a</p>\n<p begin="3s">b</p>\n</body></tt>';
+  assert.throws(() => readTtml(noEnd, 'e.ttml'), (e: unknown) => smoothpubError('text.bad-timestamp')(e) && (e as { context: { line?: number } }).context.line === 3);
   assert.throws(() => readTtml('<html><body/></html>', 'h.ttml'), smoothpubError('text.malformed'));
 });
 

@@ -49,3 +49,8 @@ test('a file without the WEBVTT header, or a block without timing, is malformed'
   assert.throws(() => readSubtitles(utf8('00:00:01.000 --> 00:00:02.000\nx\n'), 'h.vtt'), (e: unknown) => smoothpubError('text.malformed')(e) && (e as { context: { line: number } }).context.line === 1);
   assert.throws(() => readSubtitles(utf8('WEBVTT\n\njust some words\n'), 'w.vtt'), (e: unknown) => smoothpubError('text.malformed')(e) && (e as { context: { line: number } }).context.line === 3);
 });
+
+test('a timing line inside cue text starts the next cue, as browsers parse it', () => {
+  const cues = readSubtitles(utf8('WEBVTT\n\n00:01.000 --> 00:02.000\nfirst\n00:03.000 --> 00:04.000\nsecond\n'), 't.vtt');
+  assert.deepEqual(cues.map((c) => [c.start, c.end, c.runs]), [[1000, 2000, [{ text: 'first' }]], [3000, 4000, [{ text: 'second' }]]]);
+});

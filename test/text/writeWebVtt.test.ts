@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readWebVtt } from '../../src/text/readWebVtt.js';
-import { writeWebVtt } from '../../src/text/writeWebVtt.js';
+import type { Cue } from '../../src/text/model.js';
+import { nearestColorClass, writeWebVtt } from '../../src/text/writeWebVtt.js';
+
+const cues: Cue[] = [
+  { start: 1000, end: 2500, id: 'one', runs: [{ text: 'a<b & c', bold: true, italic: true }, { lineBreak: true }, { text: 'x', color: '#ff8800' }, { text: 'y', color: 'lime', underline: true }], placement: { linePercent: 85.5, lineAlign: 'end', align: 'left' } },
+];
 
 test('writeWebVtt: header, ids, settings, nested tags, escapes, custom colors in a STYLE block', () => {
-  const vtt = writeWebVtt([
-    { start: 1000, end: 2500, id: 'one', runs: [{ text: 'a<b & c', bold: true, italic: true }, { lineBreak: true }, { text: 'x', color: '#ff8800' }, { text: 'y', color: 'lime', underline: true }], placement: { linePercent: 85.5, lineAlign: 'end', align: 'left' } },
-  ]);
+  const vtt = writeWebVtt(cues, { exactColors: true });
   assert.equal(vtt, [
     'WEBVTT',
     '',
@@ -21,6 +24,14 @@ test('writeWebVtt: header, ids, settings, nested tags, escapes, custom colors in
   ].join('\n'));
   const back = readWebVtt(vtt, 'x.vtt');
   assert.deepEqual(back[0]?.runs, [{ text: 'a<b & c', bold: true, italic: true }, { lineBreak: true }, { text: 'x', color: '#ff8800' }, { text: 'y', color: 'lime', underline: true }]);
+});
+
+test('by default a color outside the eight classes is written as the nearest class, with no STYLE block', () => {
+  const vtt = writeWebVtt(cues);
+  assert.doesNotMatch(vtt, /STYLE/);
+  assert.match(vtt, /<c\.yellow>x<\/c><u><c\.lime>y<\/c><\/u>/);
+  assert.equal(nearestColorClass('#202020'), 'black');
+  assert.equal(nearestColorClass('#00ee10'), 'lime');
 });
 
 test('an HLS segment carries X-TIMESTAMP-MAP mapping its start to itself (or the map given)', () => {
