@@ -14,6 +14,10 @@ import { formatFragmentUrl } from '../../src/smooth/url.js';
 import { textFragmentKey } from '../../src/formats/names.js';
 import { readTtmlFragment } from '../../src/text/readTtmlSample.js';
 import { readSubtitles } from '../../src/text/readSubtitles.js';
+import { mergeCues } from '../../src/text/mergeCues.js';
+import { nearestColorClass } from '../../src/text/writeWebVtt.js';
+import { WEBVTT_COLOR_CLASSES } from '../../src/text/colors.js';
+import type { Cue } from '../../src/text/model.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { textInputs } from '../../src/cli/options.js';
 import { isSmoothpubError } from '../../src/errors.js';
@@ -145,4 +149,30 @@ test('--text takes file:lang[:name] and a subtype; remux refuses a text stream n
     assert.equal(e.context.file, english);
     return true;
   });
+});
+
+test('every cue of a WebVTT, SRT and TTML file comes back from the DASH and Smooth TTML fragments and the HLS WebVTT segments, times and styling', async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-text-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  for (const name of ['styled.vtt', 'styled.srt', 'styled.ttml']) {
+    const file = join(fixtures, 'text', name);
+    const dir = join(tmp, `${name}.ism`);
+    await packagePresentation({ inputs: clean, outDir: dir, formats: ['smooth', 'dash', 'hls'], texts: [{ file, language: 'fra' }] });
+    const manifest = readManifest(await readFile(join(dir, 'Manifest'), 'utf8'));
+    const text = manifest.streams.find((s) => s.type === 'text')!;
+    const bitrate = text.qualityLevels[0]!.bitrate;
+    const got = { smooth: [] as Cue[], dash: [] as Cue[], hls: [] as Cue[] };
+    for (const c of text.chunks) {
+      got.smooth.push(...readTtmlFragment(await readFile(join(dir, formatFragmentUrl(text.url, bitrate, c.t))), name, { timescale: 10_000_000, timeBase: 'fragment', timeFrom: 'tfxd' }));
+      got.dash.push(...readTtmlFragment(await readFile(join(dir, textFragmentKey(text.name, bitrate, c.t, 'dash'))), name, { timescale: 10_000_000, timeBase: 'track', timeFrom: 'tfdt' }));
+      got.hls.push(...readSubtitles(await readFile(join(dir, textFragmentKey(text.name, bitrate, c.t, 'hls'))), name, 'webvtt'));
+    }
+    // Cues inside the 8 s presentation, as read from the file; the fragments cut them at 2 s boundaries.
+    const source = readSubtitles(await readFile(file), file).filter((c) => c.start < 8000);
+    const shape = (cues: readonly Cue[], nearest = false): unknown[] =>
+      mergeCues(cues).map((c) => ({ start: c.start, end: Math.min(c.end, 8000), runs: c.runs.map((r) => (nearest && 'text' in r && r.color !== undefined && WEBVTT_COLOR_CLASSES[r.color] === undefined ? { ...r, color: nearestColorClass(r.color) } : r)) }));
+    for (const format of ['smooth', 'dash'] as const) assert.deepEqual(shape(got[format]), shape(source), `${name} through ${format}`);
+    // HLS segments write a color outside WebVTT's eight classes as the nearest one (writeWebVtt: hls.js and ffmpeg take no STYLE block).
+    assert.deepEqual(shape(got.hls), shape(source, true), `${name} through hls`);
+  }
 });
