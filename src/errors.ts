@@ -90,6 +90,8 @@ export const WarningCode = {
   FRAGMENT_DURATION: 'index.fragment-duration',
   /** A fragment that does not start at a sync sample (GStreamer's ismlmux): it cannot be a start or switch point. */
   NON_SYNC_START: 'index.non-sync-start',
+  /** Cues of a subtitle file before the presentation's first fragment or after its end: left out. */
+  TEXT_OUTSIDE_TIMELINE: 'text.outside-timeline',
   /** `serve --workers`: a worker process ended while serving; another takes its place. */
   WORKER_REPLACED: 'serve.worker-replaced',
   /** HLS of an `hev1` HEVC level: Apple's HLS specification asks for `hvc1`; the sample entry is passed through as it is. */

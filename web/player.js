@@ -49,6 +49,8 @@
   const audioParam = params.get('audio') || null;
   const autoplay = params.get('autoplay') !== '0';
   const clearKey = params.get('clearkey') || null;
+  // Subtitles or captions to show from the start: a language (`text=en`).
+  const textParam = params.get('text') || null;
 
   /** Hex to unpadded base64url, as Clear Key's JSON Web Keys write KIDs and keys. */
   function base64url(hex) {
@@ -224,18 +226,33 @@
     });
     player.on(events.STREAM_INITIALIZED, () => {
       if (startQuality !== null) setQuality(startQuality);
+
       renderQualitySelect();
       renderAudioSelect();
     });
     player.on(events.TRACK_CHANGE_RENDERED, renderAudioSelect);
+    // dash.js matches the initial text language as BCP 47 only; a Smooth Language is ISO 639-2
+    // (`fra`): pick the asked one among the tracks added.
+    player.on(events.TEXT_TRACKS_ADDED, (e) => {
+      if (!textParam) return;
+      const wanted = textParam.toLowerCase();
+      const index = (e.tracks || []).findIndex((t) => t.lang && t.lang.toLowerCase() === wanted);
+      if (index >= 0 && index !== e.index) player.setTextTrack(index);
+    });
 
     // Initial track settings need an initialized player but must precede the source.
     player.initialize(video, null, autoplay);
+    // TTML cues (Smooth and DASH text) are drawn by dash.js into this element.
+    player.attachTTMLRenderingDiv(document.getElementById('captions'));
     if (clearKey) {
       const [kid, key] = clearKey.split(':');
       player.setProtectionData({ 'org.w3.clearkey': { clearkeys: { [base64url(kid || '')]: base64url(key || '') } } });
     }
     if (state.audioLanguage) player.setInitialMediaSettingsFor('audio', { lang: state.audioLanguage });
+    if (textParam) {
+      player.updateSettings({ streaming: { text: { defaultEnabled: true } } });
+      player.setInitialMediaSettingsFor('text', { lang: textParam });
+    }
     // A format switch goes on where the previous format was.
     if (state.startTime > 0) player.attachSource(state.url, state.startTime);
     else player.attachSource(state.url);
@@ -259,6 +276,7 @@
     if (bufferSeconds !== null) Object.assign(config, { maxBufferLength: bufferSeconds, maxMaxBufferLength: bufferSeconds });
     if (state.audioLanguage) config.audioPreference = { lang: state.audioLanguage };
     if (state.startTime > 0) config.startPosition = state.startTime; // a format switch goes on where it was
+    if (textParam) Object.assign(config, { subtitlePreference: { lang: textParam }, subtitleDisplay: true });
     const hls = new Hls(config);
 
     // hls.levels is hls.js's own order (by height, then bitrate); the page sorts by bitrate.
@@ -482,7 +500,39 @@
       warnings: current ? current.warnings.slice() : [],
       qualityChanges: changes.slice(),
       fragments: current ? current.fragments.slice() : [],
+      textTracks: textTracks(),
+      captions: captionsShown.slice(),
     };
+  }
+
+  // What dash.js drew into the captions element, each time it changed, with the media time:
+  // TTML cues carry no text of their own (dash.js renders them as HTML when they show).
+  const captionsElement = document.getElementById('captions');
+  const captionsShown = [];
+  new MutationObserver(() => {
+    const html = captionsElement.innerHTML;
+    const last = captionsShown[captionsShown.length - 1];
+    if (!last || last.html !== html) captionsShown.push({ time: video.currentTime, html });
+  }).observe(captionsElement, { childList: true, subtree: true, characterData: true });
+
+  /** The video element's text tracks and their cues, as the players made them (times, text, HTML). */
+  function textTracks() {
+    return Array.from(video.textTracks).map((t) => ({
+      kind: t.kind,
+      label: t.label,
+      language: t.language,
+      mode: t.mode,
+      cues: Array.from(t.cues || []).map((c) => {
+        let html = null;
+        if (c.cueHTMLElement) html = c.cueHTMLElement.innerHTML;
+        else if (typeof c.getCueAsHTML === 'function') {
+          const div = document.createElement('div');
+          div.appendChild(c.getCueAsHTML());
+          html = div.innerHTML;
+        }
+        return { startTime: c.startTime, endTime: c.endTime, text: typeof c.text === 'string' ? c.text : null, html };
+      }),
+    }));
   }
 
   function fmt(n, digits) {

@@ -6,6 +6,8 @@ import type { ManifestTimeline } from '../plan/buildPresentation.js';
 import type { FourCCChoice, VideoFourCC } from '../smooth/fourCCChoice.js';
 import type { CreateStoreOptions } from '../stores/createStore.js';
 import { FORMATS, type Format } from '../formats/model.js';
+import type { TextInput } from '../plan/textStreams.js';
+import type { TextSubtype } from '../text/model.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../plan/cacheControl.js';
 
 /** `--json` of every command: one event shape, described in the README ("JSON output"). */
@@ -218,4 +220,43 @@ function headerFromFile(file: string): string {
 function checkedBase64(text: string, what: string): string {
   if (!BASE64.test(text) || text.length % 4 !== 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--protection-header: ${what} is not base64 (${text.length} characters)`);
   return text;
+}
+
+/** `--text <file:lang[:name]>` (repeatable) and `--text-subtype` of the commands that take inputs. */
+export const TEXT_OPTION = [
+  '--text <file:lang[:name]>',
+  'a subtitle file to add as a text stream (repeatable): WebVTT .vtt, SRT .srt or TTML .ttml/.dfxp, its language (eng, en-US) and the name players list it under; cut into TTML fragments at the video fragments\' times (DASH stpp, HLS WebVTT)',
+] as const;
+export const TEXT_SUBTYPE_OPTION = ['--text-subtype <subtype>', 'what the --text streams are: SUBT (subtitles) or CAPT (captions for the deaf and hard of hearing); Smooth Subtype, DASH Role, HLS CHARACTERISTICS', 'SUBT'] as const;
+
+/** The CLI options `addTextOptions` adds, as commander gives them. */
+export interface TextCliOptions {
+  text?: string[];
+  textSubtype?: string;
+}
+
+/** Adds `--text` (collected into a list) and `--text-subtype` to a command. */
+export function addTextOptions<C extends Command>(command: C): C {
+  command.option(TEXT_OPTION[0], TEXT_OPTION[1], (value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+  command.option(...TEXT_SUBTYPE_OPTION);
+  return command;
+}
+
+const TEXT_SPEC = /^(.+?\.(?:vtt|webvtt|srt|ttml|dfxp|xml)):([A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*)(?::(.+))?$/i;
+
+/** `--text` values as load options (nothing when none was given). */
+export function textInputs(opts: TextCliOptions): { texts?: TextInput[] } {
+  if (opts.text === undefined || opts.text.length === 0) return {};
+  const given = (opts.textSubtype ?? 'SUBT').toUpperCase();
+  if (given !== 'SUBT' && given !== 'CAPT') throw new SmoothpubError(ErrorCode.BAD_OPTION, `--text-subtype must be SUBT or CAPT, got '${opts.textSubtype}'`);
+  const subtype: TextSubtype = given;
+  return {
+    texts: opts.text.map((value) => {
+      const m = TEXT_SPEC.exec(value);
+      if (!m) {
+        throw new SmoothpubError(ErrorCode.BAD_OPTION, `--text takes <file>:<language>[:<name>], the file a .vtt, .srt, .ttml or .dfxp and the language a code such as eng or en-US; got '${value}'`);
+      }
+      return { file: m[1]!, language: m[2]!, subtype, ...(m[3] !== undefined && { label: m[3] }) };
+    }),
+  };
 }

@@ -1,6 +1,7 @@
 import type { FormatProtection } from '../protect/signalling.js';
 import type { DolbySignal } from './dolbySignal.js';
 import type { Presentation } from '../smooth/model.js';
+import type { TextSubtype } from '../text/model.js';
 
 /**
  * The output formats of one presentation. Smooth is always the base: DASH and HLS are
@@ -37,6 +38,23 @@ export interface FormatLevel {
   sizes: ArrayLike<number>;
   /** AC-3/E-AC-3: the channel map and JOC the MPD and playlists signal (formats/dolbySignal.ts). */
   dolby?: DolbySignal;
+  /** A text level: what DASH and HLS say of it. */
+  text?: FormatText;
+}
+
+/** How DASH and HLS describe a text level. */
+export interface FormatText {
+  /** DASH Role `caption` (CAPT) or `subtitle` (SUBT); HLS lists both as SUBTITLES. */
+  subtype: TextSubtype;
+  /** DASH `Label`, HLS `NAME`. */
+  label?: string;
+  /**
+   * Converted from a subtitle file: DASH has fragments of its own (TTML on the track's
+   * timeline, textFragmentKey 'dash') and HLS WebVTT segments (textFragmentKey 'hls').
+   * A text track passed through from its source: DASH takes the Smooth fragments and HLS
+   * leaves it out.
+   */
+  converted: boolean;
 }
 
 /**

@@ -36,6 +36,27 @@ export function initKeyWith(streamName: string, bitrate: string): string {
   return `QualityLevels(${bitrate})/Fragments(${streamName}=i)`;
 }
 
+/**
+ * The text objects DASH and HLS cannot share with Smooth, named as media services named a
+ * text fragment in another format: `QualityLevels(b)/Fragments(textstream_eng=t,format=mpd-time-cmaf)`
+ * holds TTML on the track's timeline in fMP4 (DASH `stpp`), `...,format=m3u8-aapl)` a
+ * WebVTT segment (HLS). The Smooth fragment at `Fragments(textstream_eng=t)` has TTML
+ * timed from the fragment's start.
+ */
+export const TEXT_FORMATS = { dash: 'mpd-time-cmaf', hls: 'm3u8-aapl' } as const;
+export type TextFormat = keyof typeof TEXT_FORMATS;
+
+export function textFragmentKey(streamName: string, bitrate: number, time: bigint, format: TextFormat): string {
+  return textFragmentKeyWith(streamName, String(bitrate), time.toString(), format);
+}
+
+/** The text fragment key with any text in the bitrate's and time's places (DASH's `$Bandwidth$`, `$Time$`). */
+export function textFragmentKeyWith(streamName: string, bitrate: string, time: string, format: TextFormat): string {
+  return `QualityLevels(${bitrate})/Fragments(${streamName}=${time},format=${TEXT_FORMATS[format]})`;
+}
+
+export const WEBVTT_CONTENT_TYPE = 'text/vtt; charset=utf-8';
+
 /** HLS media playlist of one quality level, at the root so it names fragments by their Smooth keys. */
 export function mediaPlaylistKey(streamName: string, bitrate: number): string {
   return `${streamName}-${bitrate}.m3u8`;
@@ -49,10 +70,12 @@ export type FormatUrl =
   | { kind: 'mpd' }
   | { kind: 'master' }
   | { kind: 'media-playlist'; streamName: string; bitrate: number }
-  | { kind: 'init'; streamName: string; bitrate: number };
+  | { kind: 'init'; streamName: string; bitrate: number }
+  | { kind: 'text'; streamName: string; bitrate: number; time: bigint; format: TextFormat };
 
 const MANIFEST_FORMAT = /^manifest\(format=(mpd-time-csf|mpd-time-cmaf|m3u8-cmaf|m3u8-aapl)\)(\.mpd|\.m3u8)?$/i;
 const MEDIA_PLAYLIST = /^([A-Za-z0-9_.-]{1,128})-([0-9]{1,10})\.m3u8$/;
+const TEXT = /^QualityLevels\(([0-9]{1,10})\)\/Fragments\(([A-Za-z0-9_.-]{1,128})=([0-9]{1,20}),format=(mpd-time-cmaf|m3u8-aapl)\)$/i;
 const INIT = /^QualityLevels\(([0-9]{1,10})\)\/Fragments\(([A-Za-z0-9_.-]{1,128})=i\)$/i;
 
 /**
@@ -70,7 +93,17 @@ export function parseFormatUrl(path: string): FormatUrl | null {
   if (media) return level('media-playlist', media[1]!, media[2]!);
   const init = INIT.exec(path);
   if (init) return level('init', init[2]!, init[1]!);
+  const text = TEXT.exec(path);
+  if (text) return textFragment(text[2]!, text[1]!, text[3]!, text[4]!.toLowerCase() === TEXT_FORMATS.dash ? 'dash' : 'hls');
   return null;
+}
+
+function textFragment(streamName: string, bitrateText: string, timeText: string, format: TextFormat): FormatUrl | null {
+  const at = level('init', streamName, bitrateText);
+  const time = BigInt(timeText);
+  // Canonical decimals only, as for Smooth URLs.
+  if (at?.kind !== 'init' || time.toString() !== timeText || time >= 1n << 63n) return null;
+  return { kind: 'text', streamName: at.streamName, bitrate: at.bitrate, time, format };
 }
 
 function level(kind: 'media-playlist' | 'init', streamName: string, bitrateText: string): FormatUrl | null {

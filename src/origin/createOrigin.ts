@@ -6,7 +6,7 @@ import type { Entity } from './entity.js';
 import { errorOutcome } from './errorStatus.js';
 import { chunkIndex, documentsOf, formatsOf, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
 import { FORMATS, type Format } from '../formats/model.js';
-import { initKey, MASTER_PLAYLIST_KEY, mediaPlaylistKey, MPD_KEY } from '../formats/names.js';
+import { initKey, MASTER_PLAYLIST_KEY, mediaPlaylistKey, MPD_KEY, WEBVTT_CONTENT_TYPE } from '../formats/names.js';
 import type { FragmentRef } from '../fragments/types.js';
 import { withTfdt } from '../plan/insertTfdt.js';
 import { readFragmentMoof } from '../plan/retimeSource.js';
@@ -180,10 +180,20 @@ function formatObject(state: OriginState): Handler {
   return async (o) => {
     if (!o.format) return undefined;
     const { url } = o.format;
-    const wanted: Format = url.kind === 'mpd' ? 'dash' : url.kind === 'init' ? (state.formats.includes('dash') ? 'dash' : 'hls') : 'hls';
+    const wanted: Format = url.kind === 'text' ? url.format : url.kind === 'mpd' ? 'dash' : url.kind === 'init' ? (state.formats.includes('dash') ? 'dash' : 'hls') : 'hls';
     if (!state.formats.includes(wanted)) return notFound(o.request);
     const p = await currentPresentation(state, o.format.presentation);
     if (!p) return notFound(o.request);
+    if (url.kind === 'text') {
+      // A subtitle file's DASH fragment or WebVTT segment, made when the presentation was loaded.
+      const stream = p.streams.get(url.streamName);
+      const text = stream?.levels.get(url.bitrate)?.text;
+      const chunk = stream && chunkIndex(stream.times, url.time);
+      if (!text || chunk === undefined) return notFound(o.request);
+      const data = url.format === 'dash' ? new Uint8Array(text.dash[chunk]!) : new TextEncoder().encode(text.webVtt[chunk]!);
+      const entity = bytesEntity(data, url.format === 'dash' ? stream.contentType : WEBVTT_CONTENT_TYPE, state.fragmentCacheControl, p.lastModified, `"x-${p.generation}-${url.format}-${url.time.toString(36)}"`);
+      return sendEntity(o.request, entity);
+    }
     if (url.kind === 'init') {
       const init = (await formatsOf(state.root, p)).inits.get(initKey(url.streamName, url.bitrate));
       return init ? sendEntity(o.request, bytesEntity(init.data, p.streams.get(url.streamName)!.contentType, state.fragmentCacheControl, p.lastModified, init.etag)) : notFound(o.request);

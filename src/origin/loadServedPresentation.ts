@@ -22,7 +22,8 @@ import { prepareFormats } from '../plan/prepareFormats.js';
 import type { OriginProtection } from './originProtection.js';
 import type { AppliedProtection } from '../plan/protectionSettings.js';
 import { passthroughSignalling } from '../plan/passthroughSignalling.js';
-import { initPsshOf } from '../plan/formatObjects.js';
+import { initPsshOf, textOf } from '../plan/formatObjects.js';
+import { addTextStreams, loadText, splitTextEntries, type LoadedText, type TextLevel } from '../plan/textStreams.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -44,6 +45,8 @@ export interface ServedLevel {
   firstTime?: bigint;
   /** A protected level: every `built` fragment is protected (and has its tfdt); the init segment is encrypted with this. */
   encryption?: TrackEncryption;
+  /** A text level made from a subtitle file: its DASH fragments, WebVTT segments and init segment. */
+  text?: TextLevel;
 }
 
 /** What an init segment and the DASH/HLS documents need of a track. */
@@ -150,15 +153,24 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     }
   }
   if (entries.length === 0) return undefined;
+  const split = splitTextEntries(entries);
 
   const indexes = new Map<string, SourceIndex>();
   const sources = new Map<string, Stamp>();
-  for (const file of new Set(entries.map((e) => e.file))) {
+  for (const file of new Set(split.media.map((e) => e.file))) {
     const { index, stamp } = await indexOne(root, file, options);
     indexes.set(file, index);
     sources.set(file, stamp);
   }
-  let built = buildPresentation(selectTracks(entries, indexes), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
+  const texts: LoadedText[] = [];
+  for (const input of split.texts) {
+    // The subtitle file's stamp joins the sources': a changed file is converted again.
+    const { src, stamp } = await root.openForIndex(input.file);
+    sources.set(input.file, stamp);
+    texts.push(await loadText(input, { open: () => Promise.resolve(src) }));
+  }
+  let built = buildPresentation(selectTracks(split.media, indexes), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
+  built = addTextStreams(built, texts);
   if (options.protection) {
     const open = async (file: string) => {
       const src = await root.open(file, sources.get(file)!);
@@ -216,6 +228,7 @@ function compactLevel(level: LevelBinding): ServedLevel {
   };
   if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);
   if (level.encryption) served.encryption = level.encryption;
+  if (level.text) served.text = level.text;
   const first = fragments[0];
   if (first && first.time < 0n) served.firstTime = first.time;
   return served;
@@ -238,6 +251,11 @@ async function makeFormats(root: OriginRoot, p: ServedPresentation): Promise<Ser
     for (const q of stream.qualityLevels) {
       const level = served?.levels.get(q.bitrate);
       if (!served || !level) continue;
+      if (level.text) {
+        const data = new Uint8Array(level.text.init);
+        out.inits.set(initKey(stream.name, q.bitrate), { data, etag: etagOf('i', data) });
+        continue;
+      }
       const src = await root.open(level.file, p.sources.get(level.file)!);
       if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while its DASH/HLS objects were made; retry', { file: level.file });
       try {
@@ -278,7 +296,7 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation): Prom
   for (const stream of p.presentation.streams) {
     for (const q of stream.qualityLevels) {
       const level = p.streams.get(stream.name)?.levels.get(q.bitrate);
-      if (level) levels.push(formatLevel(stream.name, q.bitrate, level.track, level.sizes, f.frameRates.get(initKey(stream.name, q.bitrate))));
+      if (level) levels.push(formatLevel(stream.name, q.bitrate, level.track, level.sizes, f.frameRates.get(initKey(stream.name, q.bitrate)), level.text && textOf(level.text)));
     }
   }
   const documents = new Map<string, ServedDocument>();

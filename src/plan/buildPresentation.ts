@@ -15,6 +15,7 @@ import { tfxdWarning } from '../fragments/tfxdWarning.js';
 import type { TrackEncryption } from '../protect/model.js';
 import type { AppliedProtection } from './protectionSettings.js';
 import { passthroughProtection, type PassthroughHeaderOptions } from './protectionHeaders.js';
+import type { TextLevel } from './textLevel.js';
 
 /** The presentation's one clock, for the Manifest and every fragment: 100 ns units. */
 export const TIME_SCALE = PRESENTATION_TIME_SCALE;
@@ -66,6 +67,8 @@ export interface LevelBinding {
   media?: LevelMedia;
   /** A protected level (protectPresentation): how its fragments and init segment are encrypted. */
   encryption?: TrackEncryption;
+  /** A text level made from a subtitle file (addTextStreams): its DASH and HLS objects. */
+  text?: TextLevel;
 }
 
 /** A selected track left out because another level already carries the same media. */

@@ -8,8 +8,9 @@ import { CMAF_BRANDS } from '../formats/initBoxes.js';
 import { writeInitSegment, type InitTrack } from '../formats/initSegment.js';
 import type { TrackSetup } from '../fragments/readTrackSetup.js';
 import type { TrackIndex } from '../fragments/types.js';
-import { CMAF_TRACK_ID, type Format, type FormatLevel, type FormatPresentation } from '../formats/model.js';
-import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE } from '../formats/names.js';
+import { CMAF_TRACK_ID, type Format, type FormatLevel, type FormatPresentation, type FormatText } from '../formats/model.js';
+import type { TextLevel } from './textStreams.js';
+import { ALIASES, initKey, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, MPD_KEY, PLAYLIST_CONTENT_TYPE, textFragmentKey, WEBVTT_CONTENT_TYPE, type TextFormat } from '../formats/names.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
 import { protectInitSegment } from '../protect/protectInitSegment.js';
 import type { KeyTrackType } from '../protect/model.js';
@@ -23,16 +24,24 @@ export function formatPresentation(built: Pick<BuiltPresentation, 'presentation'
   const protection = built.protection?.signalling.format ?? passthroughSignalling(built.levels.map((l) => l.track));
   return {
     presentation: built.presentation,
-    levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.media?.sizes ?? l.track.fragments.map((f) => f.size), l.media?.frameRate)),
+    levels: built.levels.map((l) => formatLevel(l.streamName, l.bitrate, l.track, l.media?.sizes ?? l.track.fragments.map((f) => f.size), l.media?.frameRate, l.text && textOf(l.text))),
     ...(protection && { protection }),
   };
 }
 
-/** One level as the DASH and HLS writers take it. */
-export function formatLevel(streamName: string, bitrate: number, track: Pick<TrackIndex, 'kind' | 'sampleEntry' | 'file' | 'trackId'>, sizes: ArrayLike<number>, frameRate: string | undefined): FormatLevel {
+/** What DASH and HLS say of a text level converted from a subtitle file. */
+export function textOf(text: Pick<TextLevel, 'subtype' | 'label'>): FormatText {
+  return { subtype: text.subtype, converted: true, ...(text.label !== undefined && { label: text.label }) };
+}
+
+/**
+ * One level as the DASH and HLS writers take it. A text track (TTML, `stpp`; PIFF's `dfxp`
+ * is the same TTML) is `stpp` to both; one passed through from its source is a subtitle.
+ */
+export function formatLevel(streamName: string, bitrate: number, track: Pick<TrackIndex, 'kind' | 'sampleEntry' | 'file' | 'trackId'>, sizes: ArrayLike<number>, frameRate: string | undefined, text?: FormatText): FormatLevel {
   let codecs: string;
   try {
-    codecs = codecsFor(track.sampleEntry);
+    codecs = track.kind === 'text' ? 'stpp' : codecsFor(track.sampleEntry);
   } catch (e) {
     throw e instanceof SmoothpubError ? e.withContext({ file: track.file, trackId: track.trackId }) : e;
   }
@@ -41,6 +50,7 @@ export function formatLevel(streamName: string, bitrate: number, track: Pick<Tra
   if (track.kind === 'video') out.sar = sarOf(track.sampleEntry);
   const dolby = dolbySignalOf(clearEntry(track.sampleEntry));
   if (dolby !== undefined) out.dolby = dolby;
+  if (track.kind === 'text') out.text = text ?? { subtype: 'SUBT', converted: false };
   return out;
 }
 
@@ -50,6 +60,7 @@ export function formatLevel(streamName: string, bitrate: number, track: Pick<Tra
  * presentation's `pssh` boxes).
  */
 export function initSegmentOf(built: Pick<BuiltPresentation, 'presentation' | 'protection'>, level: LevelBinding): Uint8Array {
+  if (level.text) return level.text.init;
   if (!level.media) {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${level.streamName} ${level.bitrate} was not prepared for DASH/HLS`, { file: level.track.file, trackId: level.track.trackId });
   }
@@ -104,6 +115,15 @@ export function formatObjects(built: BuiltPresentation, formats: readonly Format
     });
   }
   const encoder = new TextEncoder();
+  for (const level of built.levels) {
+    const text = level.text;
+    if (!text) continue;
+    level.chunks.forEach((c, i) => {
+      const at = (format: TextFormat, contentType: string, data: Uint8Array): PlannedObject => ({ key: textFragmentKey(level.streamName, level.bitrate, c.t, format), contentType, cacheControl: cacheControl.fragment, body: { kind: 'bytes', data } });
+      if (formats.includes('dash')) objects.push(at('dash', fragmentContentType('text'), text.dash[i]!));
+      if (formats.includes('hls')) objects.push(at('hls', WEBVTT_CONTENT_TYPE, encoder.encode(text.webVtt[i]!)));
+    });
+  }
   for (const doc of formatDocuments(formatPresentation(built), formats)) {
     const data = encoder.encode(doc.text);
     for (const key of doc.keys) objects.push({ key, contentType: doc.contentType, cacheControl: cacheControl.manifest, body: { kind: 'bytes', data }, document: true });

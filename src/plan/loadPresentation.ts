@@ -15,6 +15,7 @@ import { selectTracks, type InputEntry } from './selectTracks.js';
 import { protectPresentation, type ProtectOptions } from './protectPresentation.js';
 import type { PresentationProtection } from './protectionSettings.js';
 import { clientManifestPath, labelIndex, toInputEntry } from './inputEntry.js';
+import { addTextStreams, loadText, splitTextEntries, type TextInput } from './textStreams.js';
 
 export { labelIndex, toInputEntry } from './inputEntry.js';
 
@@ -59,6 +60,8 @@ export interface LoadOptions extends PresentationOptions {
   dropProtectedHandedOver?: boolean;
   /** With `onFragmentsProtected`: protectPresentation's `handOverEvery`. */
   handOverProtectedEvery?: number;
+  /** Subtitle files to convert into text streams (`--text`), beside any a `.ism` names. */
+  texts?: readonly TextInput[];
 }
 
 /** Whether a load needs every fragment's `tfdt` and every level's init setup: DASH or HLS asked for, or encryption. */
@@ -86,7 +89,9 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   if (inputs.length === 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, 'no inputs given: name .ismv/.isma files or a .ism server manifest');
   const files = options.files ?? localAccess;
   const resolved = await Promise.all(inputs.map((input) => resolveInput(input, files)));
-  const entries = resolved.flatMap((r) => r.entries);
+  const split = splitTextEntries(resolved.flatMap((r) => r.entries));
+  const entries = split.media;
+  const textInputs = [...(options.texts ?? []), ...split.texts];
   const clientManifestProtection = resolved.find((r) => r.protection !== undefined)?.protection;
   const sourceFiles = [...new Set(entries.map((e) => e.file))];
   const indexes = new Map<string, SourceIndex>();
@@ -110,6 +115,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     options.signal,
   );
   let built = buildPresentation(selectTracks(entries, retimed), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
+  built = addTextStreams(built, await Promise.all(textInputs.map((t) => loadText(t, files))));
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }) });

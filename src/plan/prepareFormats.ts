@@ -36,6 +36,8 @@ export async function prepareFormats(built: BuiltPresentation, options: PrepareO
     built.levels,
     2,
     async (level, i) => {
+      // A text level made from a subtitle file has its DASH and HLS objects already.
+      if (level.text) return;
       const src = await options.open(level.track.file);
       try {
         const track = options.decodeTimes?.get(level.track) ?? (await addDecodeTimes(level.track, src, options.concurrency ?? 8));

@@ -60,7 +60,9 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
   const settings: PresentationProtection = { ...given, keys: given.keys.map(ownKeys) };
   // The signalling first: a key missing for a track type, or FairPlay asked with cenc, fails before any read.
   const keysByType: Partial<Record<KeyTrackType, { kid: Uint8Array; key: Uint8Array }>> = {};
-  for (const level of built.levels) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
+  // Text stays clear (no player decrypts subtitles): only video and audio are keyed.
+  const encrypted = built.levels.filter((level) => level.track.kind !== 'text');
+  for (const level of encrypted) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
   const signalling = signallingFor(settings.signal, keysByType);
   const levels: LevelBinding[] = built.levels.slice();
   // Read buffers passed from level to level (at most `concurrency` in use at once), each
@@ -71,6 +73,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
     built.levels,
     options.concurrency ?? 2,
     async (level, i) => {
+      if (level.track.kind === 'text') return;
       const assigned = keyFor(level, settings.keys);
       const encryption = trackEncryptionFor({
         kind: level.track.kind,

@@ -60,6 +60,14 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `cannot name a presentation after ${JSON.stringify(opts.output)}: give a folder or <name>.ism`);
   }
   const loaded = await loadPresentation(opts.inputs, opts);
+  const text = loaded.levels.find((l) => l.track.kind === 'text');
+  if (text) {
+    throw new SmoothpubError(
+      ErrorCode.UNSUPPORTED_INPUT,
+      `remux writes video and audio only: text stream '${text.streamName}' cannot be written into the .ismv files; leave it out and name the subtitle file to package, publish or a .ism <textstream> instead`,
+      { file: text.track.file, trackId: text.track.trackId },
+    );
+  }
   const layout = planRemux(loaded, name);
   const finalNames = [...layout.files.map((f) => f.name), layout.ismcName, layout.ismName];
   const dirExists = await exists(dir);

@@ -10,6 +10,9 @@ function objectName(url: string): string {
   return u.href;
 }
 
+/** A DASH text fragment of its own (formats/names.ts textFragmentKey), percent-encoded or not. */
+const TEXT_OBJECT = /Fragments(?:\(|%28)[^/]*(?:,|%2C)format=mpd-time-cmaf(?:\)|%29)$/i;
+
 const DOCUMENT: Record<'dash' | 'hls', string> = { dash: 'any Representation of the MPD', hls: 'any media playlist' };
 const NAMED_BY: Record<'dash' | 'hls', string> = { dash: 'the MPD', hls: 'a media playlist' };
 
@@ -31,10 +34,12 @@ export function compareFragmentSets(session: VerifySession, verified: { dash: bo
     const smooth = o.expectations.find((e) => e.format === 'smooth');
     for (const f of ['dash', 'hls'] as const) {
       if (!verified[f]) continue;
-      if (smooth !== undefined && !formats.has(f) && !(f === 'hls' && smooth.expected.streamType === 'text')) {
+      // Text converted from a subtitle file has objects of its own per format (TTML timed
+      // differently, WebVTT): its Smooth fragments are for Smooth clients alone.
+      if (smooth !== undefined && !formats.has(f) && smooth.expected.streamType !== 'text') {
         session.problem(o.order, o.url, VerifyCode.FORMAT_MISMATCH, `named by the Smooth Manifest but not by ${DOCUMENT[f]}: ${f === 'dash' ? 'DASH' : 'HLS'} players never fetch it`, [f]);
       }
-      if (smooth === undefined && o.expectations.some((e) => e.format === f) && !formats.has('smooth')) {
+      if (smooth === undefined && o.expectations.some((e) => e.format === f) && !formats.has('smooth') && !TEXT_OBJECT.test(new URL(o.url).pathname)) {
         session.problem(o.order, o.url, VerifyCode.FORMAT_MISMATCH, `named by ${NAMED_BY[f]} but not by the Smooth Manifest: DASH and HLS must name the Smooth fragment objects themselves`, [f]);
       }
     }

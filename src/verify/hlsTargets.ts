@@ -29,6 +29,8 @@ export interface HlsDocuments {
   medias: Map<string, HlsMediaPlaylist>;
   /** Their segments as named to the session (filled by addHlsTargets). */
   tracks: HlsTrack[];
+  /** WebVTT segments of SUBTITLES renditions, fetched and checked as text (not fMP4 fragments). */
+  subtitleSegments?: { url: string; order: number }[];
 }
 
 /** Fetches and reads every media playlist the multivariant playlist names. */
@@ -76,9 +78,14 @@ export function addHlsTargets(session: VerifySession, master: HlsMultivariantPla
     session.problem(order, url, VerifyCode.HLS_RULE, `${p.rule}${p.line === undefined ? '' : ` (line ${p.line})`}: ${p.message}`, ['hls']);
   }
 
+  const subtitles = new Set(master.renditions.filter((r) => r.type === 'SUBTITLES' && r.resolvedUri !== undefined).map((r) => r.resolvedUri!));
   named.forEach((url, i) => {
     const m = medias.get(url);
     if (!m) return;
+    if (subtitles.has(url)) {
+      docs.subtitleSegments = [...(docs.subtitleSegments ?? []), ...m.segments.map((s) => ({ url: s.resolvedUri, order: orders[i]! }))];
+      return;
+    }
     const track: HlsTrack = { url, extinfs: [], results: [], orders: [], urls: [] };
     docs.tracks.push(track);
     const name = url.slice(url.lastIndexOf('/') + 1);
@@ -98,4 +105,19 @@ export function addHlsTargets(session: VerifySession, master: HlsMultivariantPla
       session.problem(orders[i]!, url, VerifyCode.MANIFEST, 'byte-range segments (EXT-X-BYTERANGE, EXT-X-MAP BYTERANGE) are not verified: smoothpub checks whole objects', ['hls']);
     }
   });
+}
+
+/** Each WebVTT segment of the SUBTITLES renditions: fetched whole, and it must be WebVTT (RFC 8216 3.5). */
+export async function verifyWebVttSegments(session: VerifySession, docs: HlsDocuments, concurrency: number): Promise<void> {
+  await runAll(
+    docs.subtitleSegments ?? [],
+    concurrency,
+    async ({ url, order }) => {
+      const doc = await session.fetchDocument(url, 'the WebVTT segment', order, ['hls']);
+      if (doc && !/^\uFEFF?WEBVTT(?:[ \t\r\n]|$)/.test(doc.text)) {
+        session.problem(order, url, VerifyCode.MANIFEST, `expected a WebVTT segment (a SUBTITLES rendition's), found ${JSON.stringify(doc.text.slice(0, 16))}`, ['hls']);
+      }
+    },
+    session.fetchSettings.signal,
+  );
 }

@@ -11,7 +11,7 @@ import { checkContentType } from './contentTypes.js';
 import { crawlObjects } from './crawlObjects.js';
 import { addDashTargets, readDashDocument } from './dashTargets.js';
 import { documentFormat, parseDocumentUrl } from './documentUrl.js';
-import { addHlsTargets, fetchMediaPlaylists, readHlsDocument, type HlsDocuments } from './hlsTargets.js';
+import { addHlsTargets, fetchMediaPlaylists, readHlsDocument, verifyWebVttSegments, type HlsDocuments } from './hlsTargets.js';
 import { compareFragmentSets } from './compareFragmentSets.js';
 import { objectUrl, redactUrl } from './manifestUrl.js';
 import { VerifyCode, type VerifyProblem } from './problem.js';
@@ -193,7 +193,10 @@ export async function verifyPresentation(manifestUrl: string, options: VerifyOpt
     if (problem !== undefined) session.problem(docs.smooth.order, loc.manifest.href, VerifyCode.MANIFEST, problem, ['smooth']);
   }
   if (docs.dash) addDashTargets(session, docs.dash.mpd, docs.dash.url, docs.dash.order);
-  if (docs.hls) addHlsTargets(session, docs.hls.master, docs.hls.url, docs.hls.order, docs.hls.playlists);
+  if (docs.hls) {
+    addHlsTargets(session, docs.hls.master, docs.hls.url, docs.hls.order, docs.hls.playlists);
+    await verifyWebVttSegments(session, docs.hls.playlists, concurrency);
+  }
   if (docs.smooth && (docs.dash || docs.hls)) compareFragmentSets(session, { dash: docs.dash !== undefined, hls: docs.hls !== undefined });
 
   const crawled = await crawlObjects(session, concurrency, options.onProgress);

@@ -28,6 +28,8 @@ export interface ChromiumPlayOptions {
   /** Playback rate (default 2: the tests need not watch in real time). */
   rate?: number;
   timeoutMs?: number;
+  /** Subtitles or captions of this language shown from the start (the page's `text=`). */
+  text?: string;
 }
 
 export interface LevelSwitch {
@@ -105,6 +107,7 @@ export async function playInChromium(browser: Browser, opts: ChromiumPlayOptions
       url.searchParams.set('fastswitch', '0');
     }
     if (opts.switchAudio?.start !== undefined) url.searchParams.set('audio', opts.switchAudio.start);
+    if (opts.text !== undefined) url.searchParams.set('text', opts.text);
     if (opts.clearKey !== undefined) url.searchParams.set('clearkey', `${opts.clearKey.kid}:${opts.clearKey.key}`);
     await page.goto(url.href);
     const timeoutMs = opts.timeoutMs ?? 60_000;

@@ -52,6 +52,18 @@ export interface PlayerStats {
   warnings: PlayerProblem[];
   qualityChanges: { from: number | null; to: number | null; time: number }[];
   fragments: { type: string; bitrate: number | null; url: string }[];
+  /** The video element's text tracks and their cues (HTML: cueHTMLElement for dash.js's TTML, getCueAsHTML otherwise). */
+  textTracks: PageTextTrack[];
+  /** What dash.js drew into the page's TTML captions element, each time it changed, with the media time then. */
+  captions: { time: number; html: string }[];
+}
+
+export interface PageTextTrack {
+  kind: string;
+  label: string;
+  language: string;
+  mode: string;
+  cues: { startTime: number; endTime: number; text: string | null; html: string | null }[];
 }
 
 export interface PlayerWindow {

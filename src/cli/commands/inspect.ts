@@ -1,23 +1,24 @@
 import type { Command } from 'commander';
 import type { InspectedProtection, InspectReport } from '../../inspect/inspectInputs.js';
 import { diagnostic, printEvent, printStart } from '../events.js';
-import { FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, parseFourCC, parseFragmentDuration } from '../options.js';
+import { addTextOptions, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, parseFourCC, parseFragmentDuration, textInputs, type TextCliOptions } from '../options.js';
 import { ExitCode, formatBitrate, formatBytes, formatSeconds } from '../output.js';
 
 export function registerInspect(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('inspect')
     .description('show tracks, codecs, bitrates, resolutions, fragments, duration, alignment problems and warnings')
     .argument('<inputs...>', '.ismv/.isma or plain .mp4 files and/or a .ism server manifest')
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...FOURCC_OPTION)
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addTextOptions(command)
     .addHelpText('after', '\nExit code 1 when any problem is found; warnings (e.g. index.non-sync-start) alone leave it 0.\n\nExample:\n  smoothpub inspect video.ism\n  smoothpub inspect v1.ismv v2.ismv audio.isma --json')
-    .action(async (inputs: string[], opts: { json?: boolean; fragmentDuration: string; fourcc: string }) => {
+    .action(async (inputs: string[], opts: TextCliOptions & { json?: boolean; fragmentDuration: string; fourcc: string }) => {
       if (opts.json) printStart('inspect');
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { inspectInputs } = await import('../../inspect/inspectInputs.js');
-      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration), fourCC: parseFourCC(opts.fourcc), signal });
+      const report = await inspectInputs(inputs, { fragmentDuration: parseFragmentDuration(opts.fragmentDuration), fourCC: parseFourCC(opts.fourcc), ...textInputs(opts), signal });
       if (opts.json) {
         for (const p of report.problems) printEvent('problem', diagnostic(p.code, p.message, p.context));
         for (const w of report.warnings) printEvent('warning', diagnostic(w.code, w.message, w.context));
@@ -51,7 +52,7 @@ function formatReport(r: InspectReport): string {
     for (const s of p.streams) {
       lines.push(`  ${s.type} '${s.name}'${s.language ? ` (${s.language})` : ''}: ${s.chunks.length} chunks, ${s.qualityLevels.length} quality levels`);
       for (const q of s.qualityLevels) {
-        const shape = s.type === 'video' ? ` ${q.maxWidth}x${q.maxHeight}` : ` ${q.channels}ch ${q.samplingRate} Hz`;
+        const shape = s.type === 'video' ? ` ${q.maxWidth}x${q.maxHeight}` : s.type === 'text' ? ` ${s.subtype ?? 'text'}` : ` ${q.channels}ch ${q.samplingRate} Hz`;
         lines.push(`    ${q.fourCC}  ${formatBitrate(q.bitrate)} (${q.bitrate})${shape}`);
       }
     }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addProtectionOptions, type ProtectionCliOptions, FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline, addProtectionHeaderOption, passthroughHeaders } from '../options.js';
+import { addProtectionOptions, type ProtectionCliOptions, FORCE_FLAGS, FORMATS_OPTION, FOURCC_OPTION, parseFormats, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseFourCC, parseConcurrency, parseFragmentDuration, parseManifestTimeline, addProtectionHeaderOption, passthroughHeaders, addTextOptions, textInputs, type TextCliOptions } from '../options.js';
 import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -7,7 +7,7 @@ import { formatBytes } from '../output.js';
 /** Writer threads cost about 8 MB each; past a handful a local disk gains nothing. */
 const MAX_WRITER_THREADS = 16;
 
-interface PackageCliOptions extends ProtectionCliOptions {
+interface PackageCliOptions extends ProtectionCliOptions, TextCliOptions {
   output: string;
   policy?: boolean;
   force?: boolean;
@@ -36,10 +36,10 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
     .option(...JSON_OPTION);
-  addProtectionHeaderOption(addProtectionOptions(command))
+  addTextOptions(addProtectionHeaderOption(addProtectionOptions(command)))
     .addHelpText(
       'after',
-      '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nWith --key or --cpix every fragment is encrypted (Common Encryption, the same protected\ncopy for every format) and the Manifest, MPD and playlists signal PlayReady, Widevine\n(and FairPlay with cbcs).\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls --key <kid>:<key> --playready-la-url https://license.example/rightsmanager.asmx',
+      '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nWith --text each subtitle file becomes a text stream: TTML fragments (FourCC TTML) at\nthe video fragments\' times for Smooth and DASH (stpp), WebVTT segments for HLS\n(SUBTITLES). Text stays clear when the rest is encrypted.\n\nWith --key or --cpix every fragment is encrypted (Common Encryption, the same protected\ncopy for every format) and the Manifest, MPD and playlists signal PlayReady, Widevine\n(and FairPlay with cbcs).\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism --text subs_en.vtt:eng:English --text subs_fr.srt:fra -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls --key <kid>:<key> --playready-la-url https://license.example/rightsmanager.asmx',
     )
     .action(async (inputs: string[], opts: PackageCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
@@ -60,6 +60,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             formats: parseFormats(opts.formats),
             ...passthroughHeaders(opts.protectionHeader),
+            ...textInputs(opts),
             signal,
             onProgress,
             ...(protection && { protection }),

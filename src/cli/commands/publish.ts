@@ -6,6 +6,9 @@ import type { PublishEvent } from '../../publish/publishPlan.js';
 import { printEvent, printStart, throttle } from '../events.js';
 import { describePublicAccess, publishEventLine, publishEventText } from './publishEvents.js';
 import {
+  addTextOptions,
+  textInputs,
+  type TextCliOptions,
   FORCE_FLAGS,
   FOURCC_OPTION,
   FRAGMENT_CACHE_CONTROL_OPTION,
@@ -24,7 +27,7 @@ import {
   type ProtectionCliOptions, addProtectionHeaderOption, passthroughHeaders } from '../options.js';
 import { formatBytes } from '../output.js';
 
-interface PublishCliOptions extends ProtectionCliOptions {
+interface PublishCliOptions extends ProtectionCliOptions, TextCliOptions {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
@@ -75,7 +78,7 @@ export function registerPublish(program: Command, signal: AbortSignal): void {
     .option(...FORMATS_OPTION)
     .option('--no-progress', 'no progress bar')
     .option(...JSON_OPTION);
-  addProtectionHeaderOption(addProtectionOptions(command))
+  addTextOptions(addProtectionHeaderOption(addProtectionOptions(command)))
     .addHelpText(
       'after',
       `
@@ -135,6 +138,7 @@ Examples:
         manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
         formats: parseFormats(opts.formats),
         ...passthroughHeaders(opts.protectionHeader),
+        ...textInputs(opts),
         publicRead: opts.public === true,
         fragmentCacheControl: opts.fragmentCacheControl,
         manifestCacheControl: opts.manifestCacheControl,
@@ -144,6 +148,8 @@ Examples:
         signal,
       };
       if (opts.all === true || opts.list !== undefined) {
+        // One subtitle file belongs to one presentation: a library's are named by each .ism.
+        if ((opts.text?.length ?? 0) > 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, "--text is for one presentation; a library's subtitle files are named by each .ism (<textstream src=... systemLanguage=...>)");
         const { runPublishLibrary } = await import('./publishLibrary.js');
         await runPublishLibrary(args, { ...opts, json: opts.json === true }, common);
         return;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parseManifestTimeline } from '../options.js';
+import { FORCE_FLAGS, FOURCC_OPTION, FRAGMENT_DURATION_OPTION, JSON_OPTION, MANIFEST_TIMELINE_OPTION, parseConcurrency, parseFourCC, parseFragmentDuration, parseManifestTimeline, addTextOptions, textInputs, type TextCliOptions } from '../options.js';
 import { reportWarnings } from '../events.js';
 import { runWithProgress } from '../progress.js';
 import { formatBytes } from '../output.js';
 
-interface RemuxCliOptions {
+interface RemuxCliOptions extends TextCliOptions {
   output: string;
   force?: boolean;
   fourcc: string;
@@ -16,7 +16,7 @@ interface RemuxCliOptions {
 }
 
 export function registerRemux(program: Command, signal: AbortSignal): void {
-  program
+  const command = program
     .command('remux')
     .description('write IIS-style files: one .ismv/.isma per quality level (with mfra), a .ism server manifest and a .ismc client manifest')
     .argument('<inputs...>', 'media files and/or a .ism server manifest')
@@ -27,7 +27,8 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FRAGMENT_DURATION_OPTION)
     .option('--no-progress', 'no progress bar')
-    .option(...JSON_OPTION)
+    .option(...JSON_OPTION);
+  addTextOptions(command)
     .addHelpText(
       'after',
       '\nFiles: <name>_<bitrate>.ismv per video level, <name>_<stream>_<bitrate>.isma per audio\nlevel, <name>.ism, <name>.ismc. Every fragment keeps its exact bytes. Nothing appears\nin the output folder until every file is written.\n\nExamples:\n  smoothpub remux v1.ismv v2.ismv audio.isma -o out/video.ism\n  smoothpub remux video.ism -o out/video',
@@ -46,6 +47,7 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
             concurrency: parseConcurrency(opts.concurrency),
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
+            ...textInputs(opts),
             signal,
             onProgress,
           }),

@@ -6,7 +6,7 @@ import { ratio } from '../codecs.js';
 import { languageTag } from '../languageTag.js';
 import type { FormatLevel, FormatPresentation } from '../model.js';
 import { contentProtectionElements, PROTECTION_NAMESPACES } from './contentProtection.js';
-import { initKeyWith } from '../names.js';
+import { initKeyWith, textFragmentKeyWith } from '../names.js';
 import { formatXsDuration } from './xsDuration.js';
 import { DOLBY_CHANNEL_SCHEME, DOLBY_COMPLEXITY_INDEX_SCHEME, DOLBY_EXTENSION_TYPE_SCHEME } from '../dolbySignal.js';
 
@@ -90,10 +90,11 @@ function buildAdaptationSet(
   position: number,
   timescale: number,
   start: { t: bigint; timescale: number },
-  role: 'main' | 'alternate' | undefined,
+  given: 'main' | 'alternate' | undefined,
   p: FormatPresentation,
 ): XmlNode {
   const formatLevels = p.levels;
+  let role: string | undefined = given;
   if (s.qualityLevels.length === 0) throw badMpd(`stream '${s.name}' has no quality levels`);
   const levels = s.qualityLevels.map((q) => ({ q, f: formatLevelOf(formatLevels, s, q) }));
   const video = s.type === 'video';
@@ -114,6 +115,10 @@ function buildAdaptationSet(
   // RepresentationBase) before Role.
   const protection = p.protection?.tracks[s.type];
   if (p.protection !== undefined && protection !== undefined) node['ContentProtection'] = contentProtectionElements(p.protection.scheme, protection);
+  // A text set (stpp): captions or subtitles as the Smooth Subtype says, its own fragments when converted.
+  const text = s.type === 'text' ? levels[0]!.f.text : undefined;
+  if (text?.label !== undefined) node['Label'] = { '#text': text.label };
+  if (s.type === 'text') role = (text?.subtype ?? s.subtype) === 'CAPT' ? 'caption' : 'subtitle';
   if (role !== undefined) node['Role'] = attributes({ schemeIdUri: ROLE_SCHEME, value: role });
   // The presentation's earliest chunk on this stream's timescale: where the Period starts.
   const presentationTimeOffset = (start.t * BigInt(timescale)) / BigInt(start.timescale);
@@ -122,7 +127,7 @@ function buildAdaptationSet(
   if (!marked.includes('\u0000') || !marked.includes('\u0001')) {
     throw badMpd(`stream '${s.name}': its Url ${JSON.stringify(s.url)} must contain {bitrate} and {start time}, which the segment URLs are made from`);
   }
-  const media = fillUrlTemplate(escapeDollars(s.url), BANDWIDTH, TIME);
+  const media = text?.converted === true ? textFragmentKeyWith(escapeDollars(s.name), BANDWIDTH, TIME, 'dash') : fillUrlTemplate(escapeDollars(s.url), BANDWIDTH, TIME);
   node['SegmentTemplate'] = {
     ...attributes({
       timescale,

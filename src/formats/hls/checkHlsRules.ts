@@ -52,7 +52,7 @@ export interface HlsProblem {
 const VIDEO_CODECS = /^(avc1|avc3|hvc1|hev1|dvh1|dvhe|vp09|av01|mp4v)(\.|$)/;
 
 /** Segment formats other than fMP4, which need no EXT-X-MAP: MPEG-TS, packed audio, WebVTT. */
-const NOT_FMP4 = /\.(ts|aac|ac3|ec3|mp3|vtt|webvtt)$/i;
+const NOT_FMP4 = /\.(ts|aac|ac3|ec3|mp3|vtt|webvtt)$|,format=m3u8-aapl\)$/i;
 
 /**
  * Checks a VOD HLS presentation (a multivariant playlist and the media playlists it names,

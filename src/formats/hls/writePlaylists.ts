@@ -2,7 +2,7 @@ import { ErrorCode, SmoothpubError } from '../../errors.js';
 import type { QualityLevel, StreamIndex } from '../../smooth/model.js';
 import { formatFragmentUrl } from '../../smooth/url.js';
 import type { FormatLevel, FormatPresentation } from '../model.js';
-import { initKey, mediaPlaylistKey } from '../names.js';
+import { initKey, mediaPlaylistKey, textFragmentKey } from '../names.js';
 import { formatAttributeList, quotedString } from './attributeList.js';
 import { keyTags, sessionKeyTags } from './keyTags.js';
 import type { FormatProtection } from '../../protect/signalling.js';
@@ -42,7 +42,9 @@ interface LevelPlaylist {
  * quality level listing its fragments by their Smooth keys with the level's init segment
  * as `EXT-X-MAP`, in the Smooth timescale's exact durations, and a multivariant playlist
  * whose variants are the video levels with the audio as `EXT-X-MEDIA` renditions
- * (audio-only presentations: the audio levels are the variants). Text streams are left out.
+ * (audio-only presentations: the audio levels are the variants). Text streams converted
+ * from subtitle files are `EXT-X-MEDIA TYPE=SUBTITLES` renditions with WebVTT segments
+ * (every variant names their group); text tracks passed through as TTML are left out.
  */
 export function writeHls(p: FormatPresentation): HlsPlaylists {
   const { presentation } = p;
@@ -50,8 +52,16 @@ export function writeHls(p: FormatPresentation): HlsPlaylists {
   const media: HlsPlaylists['media'] = [];
   const video: LevelPlaylist[] = [];
   const audio: LevelPlaylist[][] = [];
+  const subtitles: { stream: StreamIndex; key: string; label?: string }[] = [];
   for (const stream of presentation.streams) {
-    if (stream.type === 'text') continue;
+    if (stream.type === 'text') {
+      const written = writeSubtitlePlaylist(stream, formats, presentation.timeScale);
+      if (written) {
+        media.push({ key: written.key, text: written.text });
+        subtitles.push({ stream, key: written.key, ...(written.label !== undefined && { label: written.label }) });
+      }
+      continue;
+    }
     const timescale = stream.timeScale ?? presentation.timeScale;
     const levels: LevelPlaylist[] = [];
     for (const level of [...stream.qualityLevels].sort((a, b) => b.bitrate - a.bitrate)) {
@@ -67,7 +77,60 @@ export function writeHls(p: FormatPresentation): HlsPlaylists {
     else if (levels.length > 0) audio.push(levels);
   }
   const types = presentation.streams.map((s) => s.type);
-  return { master: writeMaster(video, audio, sessionKeyTags(p.protection, [...new Set(types)])), media };
+  return { master: writeMaster(video, audio, sessionKeyTags(p.protection, [...new Set(types)]), subtitleRenditions(subtitles)), media };
+}
+
+/**
+ * The media playlist of a text stream converted from a subtitle file: its WebVTT
+ * segments (textFragmentKey 'hls'), one per chunk, at the same times as the video's
+ * segments. Undefined for a text track passed through (TTML in fMP4, which HLS does not carry).
+ */
+function writeSubtitlePlaylist(stream: StreamIndex, formats: ReadonlyMap<string, FormatLevel>, presentationTimeScale: number): { key: string; text: string; label?: string } | undefined {
+  const level = stream.qualityLevels[0];
+  const format = level && formats.get(levelId(stream.name, level.bitrate));
+  if (level === undefined || format?.text?.converted !== true) return undefined;
+  const timescale = stream.timeScale ?? presentationTimeScale;
+  const extinfs = stream.chunks.map((c) => formatSegmentDuration(c.d, timescale));
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, `#EXT-X-TARGETDURATION:${targetDurationFor(extinfs)}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  stream.chunks.forEach((c, i) => lines.push(`#EXTINF:${extinfs[i]},`, textFragmentKey(stream.name, level.bitrate, c.t, 'hls')));
+  lines.push('#EXT-X-ENDLIST');
+  return { key: mediaPlaylistKey(stream.name, level.bitrate), text: lines.join('\n') + '\n', ...(format.text.label !== undefined && { label: format.text.label }) };
+}
+
+/** The group every variant names as SUBTITLES. */
+const SUBTITLES_GROUP = 'subs';
+
+/**
+ * `EXT-X-MEDIA TYPE=SUBTITLES` lines, one a text stream. None is DEFAULT (a player shows
+ * no subtitles until asked); AUTOSELECT=YES for the first of each language, so a player may
+ * pick one by the user's language (RFC 8216 4.3.4.1.1: those must differ in LANGUAGE).
+ */
+function subtitleRenditions(subtitles: readonly { stream: StreamIndex; key: string; label?: string }[]): string[] {
+  const names = new Set<string>();
+  const languages = new Set<string>();
+  return subtitles.map(({ stream, key, label }) => {
+    const tag = languageTag(stream.language);
+    const language = tag ?? 'und';
+    const autoselect = !languages.has(language);
+    languages.add(language);
+    let name = label ?? languageName(tag, stream.name);
+    if (names.has(name)) name = `${name} (${stream.name})`;
+    names.add(name);
+    return (
+      '#EXT-X-MEDIA:' +
+      formatAttributeList([
+        ['TYPE', 'SUBTITLES'],
+        ['GROUP-ID', quotedString(SUBTITLES_GROUP)],
+        ['LANGUAGE', quotedString(language)],
+        ['NAME', quotedString(name)],
+        ['DEFAULT', 'NO'],
+        ['AUTOSELECT', autoselect ? 'YES' : 'NO'],
+        // Captions for the deaf and hard of hearing (Smooth CAPT), as Apple's authoring spec asks.
+        ['CHARACTERISTICS', stream.subtype === 'CAPT' ? quotedString('public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound') : undefined],
+        ['URI', quotedString(key)],
+      ])
+    );
+  });
 }
 
 function levelId(streamName: string, bitrate: number): string {
@@ -153,13 +216,15 @@ function channelsOf(playlist: LevelPlaylist): string | undefined {
   return playlist.level.channels === undefined ? undefined : quotedString(String(playlist.level.channels));
 }
 
-function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][], sessionKeys: string[]): string {
+function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][], sessionKeys: string[], subtitles: string[]): string {
   // EXT-X-SESSION-KEY lets a player set up the keys before it loads a media playlist.
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, '#EXT-X-INDEPENDENT-SEGMENTS', ...sessionKeys, ''];
+  if (subtitles.length > 0) lines.push(...subtitles, '');
+  const subtitleGroup = subtitles.length > 0 ? SUBTITLES_GROUP : undefined;
   if (video.length === 0) {
     // Audio only: every audio level is a variant of its own.
     for (const playlist of audio.flat()) {
-      lines.push(streamInf(playlist.bitrates, [playlist.format.codecs], undefined, undefined), playlist.key);
+      lines.push(streamInf(playlist.bitrates, [playlist.format.codecs], undefined, undefined, subtitleGroup), playlist.key);
     }
     return lines.join('\n') + '\n';
   }
@@ -192,13 +257,13 @@ function writeMaster(video: LevelPlaylist[], audio: LevelPlaylist[][], sessionKe
         bitrates.peak += Math.max(...group.map((r) => r.playlist.bitrates.peak));
         bitrates.average += Math.max(...group.map((r) => r.playlist.bitrates.average));
       }
-      lines.push(streamInf(bitrates, codecs, v, group?.[0]?.groupId), v.key);
+      lines.push(streamInf(bitrates, codecs, v, group?.[0]?.groupId, subtitleGroup), v.key);
     }
   }
   return lines.join('\n') + '\n';
 }
 
-function streamInf(bitrates: SegmentBitrates, codecs: string[], v: LevelPlaylist | undefined, audioGroup: string | undefined): string {
+function streamInf(bitrates: SegmentBitrates, codecs: string[], v: LevelPlaylist | undefined, audioGroup: string | undefined, subtitleGroup?: string): string {
   const distinct = [...new Set(codecs.filter((c) => c !== ''))];
   const width = v?.level.maxWidth ?? v?.stream.maxWidth;
   const height = v?.level.maxHeight ?? v?.stream.maxHeight;
@@ -213,6 +278,7 @@ function streamInf(bitrates: SegmentBitrates, codecs: string[], v: LevelPlaylist
       ['RESOLUTION', width && height ? `${width}x${height}` : undefined],
       ['FRAME-RATE', v?.format.frameRate === undefined ? undefined : frameRate(v.format.frameRate, v.stream.name)],
       ['AUDIO', audioGroup === undefined ? undefined : quotedString(audioGroup)],
+      ['SUBTITLES', subtitleGroup === undefined ? undefined : quotedString(subtitleGroup)],
     ])
   );
 }

@@ -1,0 +1,200 @@
+import { ErrorCode, SmoothpubError, WarningCode, type SmoothpubWarning } from '../errors.js';
+import type { FragmentRef, TrackIndex } from '../fragments/types.js';
+import { CMAF_TRACK_ID } from '../formats/model.js';
+import { languageTag } from '../formats/languageTag.js';
+import type { Chunk, StreamIndex } from '../smooth/model.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import type { Cue, SubtitleFormat, TextSubtype } from '../text/model.js';
+import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
+
+export type { TextLevel } from './textLevel.js';
+import type { InputEntry } from './selectTracks.js';
+import type { SourceAccess } from '../source/sourceAccess.js';
+import { readSubtitles } from '../text/readSubtitles.js';
+import { MAX_SUBTITLE_BYTES } from '../text/decodeText.js';
+import { textInitSegment } from '../text/textInitSegment.js';
+import { textWindows } from '../text/textWindows.js';
+import { ttmlFragment } from '../text/ttmlFragment.js';
+import { writeTtml } from '../text/writeTtml.js';
+import { writeWebVtt } from '../text/writeWebVtt.js';
+
+/** A subtitle file beside the media (`--text file:lang[:name]`, a `.ism` `<textstream>`). */
+export interface TextInput {
+  file: string;
+  /** The language as given (ISO 639-2 `eng` as IIS wrote it, or BCP 47 `en`). */
+  language: string;
+  /** What players list it as (DASH `Label`, HLS `NAME`); default the language's name. */
+  label?: string;
+  /** Smooth `Subtype` and DASH `Role`: subtitles (SUBT, the default) or captions (CAPT). */
+  subtype?: TextSubtype;
+  /** Default: from the file's extension and content (readSubtitles). */
+  format?: SubtitleFormat;
+}
+
+/** A subtitle file as read: its cues. */
+export interface LoadedText {
+  input: TextInput;
+  cues: Cue[];
+}
+
+
+/** The subtitle files smoothpub converts, by extension. */
+const SUBTITLE_FILE = /\.(vtt|webvtt|srt|ttml|dfxp|xml)$/i;
+
+/** Whether an input names a subtitle file (converted) rather than a media file (text tracks passed through). */
+export function isSubtitleFile(file: string): boolean {
+  return SUBTITLE_FILE.test(file);
+}
+
+/** Reads a subtitle file's cues (the whole file: a subtitle file is text of a few hundred KiB). */
+export async function loadText(input: TextInput, files: Pick<SourceAccess, 'open'>): Promise<LoadedText> {
+  const src = await files.open(input.file);
+  let bytes: Uint8Array;
+  try {
+    // Refused before it is read whole (a mistaken --text naming a video file, a 100 MB dump).
+    if (src.size > MAX_SUBTITLE_BYTES) {
+      throw new SmoothpubError(ErrorCode.TEXT_TOO_LARGE, `subtitle file of ${src.size} bytes is larger than the ${MAX_SUBTITLE_BYTES} bytes smoothpub reads; split it, or check it is a subtitle file`, { file: input.file });
+    }
+    bytes = await src.read(0, src.size);
+  } finally {
+    await src.close();
+  }
+  return { input, cues: readSubtitles(bytes, input.file, input.format) };
+}
+
+/**
+ * Input entries split into media and subtitle files: a `.ism` `<textstream>` (or an input)
+ * naming a subtitle file is converted (its `systemLanguage`, its `trackName` as the label);
+ * one naming a media file keeps its text track as it is.
+ */
+export function splitTextEntries(entries: readonly InputEntry[]): { media: InputEntry[]; texts: TextInput[] } {
+  const media: InputEntry[] = [];
+  const texts: TextInput[] = [];
+  for (const e of entries) {
+    if (!isSubtitleFile(e.file)) media.push(e);
+    else texts.push({ file: e.file, language: e.language ?? 'und', ...(e.trackName !== undefined && { label: e.trackName }) });
+  }
+  return { media, texts };
+}
+
+/**
+ * The presentation with a text stream per subtitle file: a Smooth text StreamIndex
+ * (FourCC TTML) whose chunks are the video's (the audio's without video), each chunk a
+ * TTML fragment made from the cues overlapping it, and for DASH and HLS their own
+ * fragments and WebVTT segments at the same times (TextLevel).
+ */
+export function addTextStreams(built: BuiltPresentation, texts: readonly LoadedText[]): BuiltPresentation {
+  if (texts.length === 0) return built;
+  const { streams } = built.presentation;
+  const reference = streams.find((s) => s.type === 'video') ?? streams.find((s) => s.type === 'audio');
+  if (reference === undefined || reference.chunks.length === 0) {
+    throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, 'a subtitle file needs a video or audio stream to align its fragments with; give the media files too', { file: texts[0]!.input.file });
+  }
+  const timescale = reference.timeScale ?? built.presentation.timeScale;
+  const chunks = reference.chunks.map((c) => ({ t: (c.t * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(timescale), d: (c.d * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(timescale) }));
+  const newStreams: StreamIndex[] = [];
+  const levels: LevelBinding[] = [];
+  const warnings: SmoothpubWarning[] = [];
+  const names = new Set(streams.map((s) => s.name));
+  for (const text of texts) {
+    const name = uniqueName(`textstream_${text.input.language.replace(/[^A-Za-z0-9_.-]/g, '_')}`, names);
+    const level = textLevel(name, text, chunks, warnings);
+    levels.push(level);
+    newStreams.push({
+      type: 'text',
+      name,
+      subtype: level.text!.subtype,
+      language: text.input.language,
+      url: `QualityLevels({bitrate})/Fragments(${name}={start time})`,
+      qualityLevels: [{ index: 0, bitrate: level.bitrate, fourCC: 'TTML', codecPrivateData: '' }],
+      chunks,
+    });
+  }
+  return {
+    ...built,
+    presentation: { ...built.presentation, streams: [...streams, ...newStreams] },
+    levels: [...built.levels, ...levels],
+    warnings: [...built.warnings, ...warnings],
+  };
+}
+
+function withoutId(cue: Cue): Cue {
+  const copy = { ...cue };
+  delete copy.id;
+  return copy;
+}
+
+function uniqueName(base: string, names: Set<string>): string {
+  let name = base;
+  for (let n = 2; names.has(name); n++) name = `${base}_${n}`;
+  names.add(name);
+  return name;
+}
+
+const TICKS_PER_MS = BigInt(PRESENTATION_TIME_SCALE / 1000);
+
+/** Milliseconds of a time on the presentation clock, rounded to the nearest. */
+function toMs(ticks: bigint): number {
+  return Number((ticks + TICKS_PER_MS / 2n) / TICKS_PER_MS);
+}
+
+function textLevel(streamName: string, text: LoadedText, chunks: readonly Chunk[], warnings: SmoothpubWarning[]): LevelBinding {
+  const { input, cues } = text;
+  const bounds = chunks.map((c) => ({ start: toMs(c.t), end: toMs(c.t + c.d) }));
+  const windows = textWindows(cues, bounds);
+  const first = bounds[0]!.start;
+  const last = bounds[bounds.length - 1]!.end;
+  const inside = cues.filter((c) => c.end > first && c.start < last).length;
+  if (inside < cues.length) {
+    warnings.push({
+      code: WarningCode.TEXT_OUTSIDE_TIMELINE,
+      message: `${cues.length - inside} of ${cues.length} cues lie outside the presentation (${first}-${last} ms) and are left out`,
+      context: { file: input.file },
+    });
+  }
+  // TTML's xml:lang is BCP 47 (`en`), as DASH's `lang`; the Smooth Language stays as given.
+  const tag = languageTag(input.language) ?? 'und';
+  const encoder = new TextEncoder();
+  const fragments: FragmentRef[] = [];
+  const dash: Uint8Array[] = [];
+  const webVtt: string[] = [];
+  windows.forEach((w, i) => {
+    const c = chunks[i]!;
+    const at = { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: c.t, duration: c.d, timescale: PRESENTATION_TIME_SCALE };
+    const smooth = ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'fragment' })), { ...at, tfxd: true, tfdt: true });
+    fragments.push({ offset: 0, size: smooth.length, time: c.t, duration: c.d, built: { head: () => smooth, runs: () => [] } });
+    dash.push(ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'track' })), { ...at, tfxd: false, tfdt: true }));
+    // Cue times on the media timeline for HLS players (the map of media time to itself).
+    // Without cue identifiers: hls.js keeps one cue per identifier, so the second half of a
+    // cue cut at a segment boundary (the same identifier in both segments) would be dropped.
+    webVtt.push(writeWebVtt({ ...w, cues: w.cues.map(withoutId) }, { timestampMap: true }));
+  });
+  const duration = chunks.reduce((s, c) => s + c.d, 0n);
+  const bytes = fragments.reduce((s, f) => s + f.size, 0);
+  const bitrate = Math.max(1, Math.round((bytes * 8 * PRESENTATION_TIME_SCALE) / Math.max(1, Number(duration))));
+  const track: TrackIndex = {
+    file: input.file,
+    trackId: CMAF_TRACK_ID,
+    kind: 'text',
+    codec: 'stpp',
+    timescale: PRESENTATION_TIME_SCALE,
+    language: input.language,
+    sampleEntry: { format: 'stpp' },
+    measuredBitrate: bitrate,
+    fragments,
+  };
+  return {
+    streamName,
+    bitrate,
+    track,
+    chunks: chunks.slice(),
+    text: {
+      subtype: input.subtype ?? 'SUBT',
+      ...(input.label !== undefined && { label: input.label }),
+      init: textInitSegment({ trackId: CMAF_TRACK_ID, timescale: PRESENTATION_TIME_SCALE, language: input.language, duration }),
+      dash,
+      webVtt,
+      cues: inside,
+    },
+  };
+}
