@@ -23,12 +23,6 @@ export interface BuiltFragment {
    * never be copied from the source as they are. `head()` is already the protected `moof`.
    */
   encryption?: PayloadEncryption;
-  /**
-   * A protected fragment whose payload was encrypted when it was laid out (package: read
-   * once, encrypted there, handed to the writer thread with its buffer): write `head()`
-   * then these bytes, not `runs()`. Gone (an error) once handed over and dropped.
-   */
-  payload?: () => Uint8Array;
 }
 
 /** One fragment of one track: a `moof` and its `mdat`, located in the source file. */

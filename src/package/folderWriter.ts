@@ -78,8 +78,8 @@ export class FolderWriter {
    */
   private writeParts(obj: WireObject, out: number): void {
     if (obj.file === undefined) {
-      // A protected fragment's head and encrypted payload in one call.
-      writevAll(out, obj.parts.map((part) => expectBytes(part, obj.key)));
+      let at = 0;
+      for (const part of obj.parts) at += writeAll(out, expectBytes(part, obj.key), at);
       return;
     }
     const from = this.source(obj.file);

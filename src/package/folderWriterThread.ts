@@ -31,9 +31,7 @@ port.on('message', (request: WriterRequest) => {
       if (Atomics.load(stop, 0) !== 0) return;
       writer.write(obj);
     }
-    // The batch's transferred buffers go back for the next batches (WriterPool.takeBuffer).
-    const buffers = request.buffers ?? [];
-    port.postMessage({ type: 'done', id: request.id, ...(buffers.length > 0 && { buffers }) } satisfies WriterReply, buffers);
+    reply({ type: 'done', id: request.id });
   } catch (e) {
     failed = true;
     if (isSmoothpubError(e)) reply({ type: 'failed', smoothpub: e.toData() });

@@ -70,13 +70,7 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
           // Protected fragments are written while the next ones are protected, handed over
           // as the writer takes them (never more than a few batches queued), and dropped
           // here once handed over: memory stays flat however long the presentation.
-          // Each payload is encrypted as it is laid out and moves to the writer thread with its
-          // buffer (payloadBuffer): the source is read once, and the writer only writes.
-          ...(opts.protection && {
-            onFragmentsProtected: (b: BuiltPresentation, part: LevelBinding) => writing.sendBuilt(levelFragmentObjects(b, part)),
-            dropProtectedHandedOver: true,
-            protectedPayloadBuffer: (minBytes: number) => writing.payloadBuffer(minBytes),
-          }),
+          ...(opts.protection && { onFragmentsProtected: (b: BuiltPresentation, part: LevelBinding) => writing.sendBuilt(levelFragmentObjects(b, part)), dropProtectedHandedOver: true }),
         });
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);

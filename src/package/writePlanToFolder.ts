@@ -106,20 +106,11 @@ export class FolderWriting {
    */
   async sendBuilt(objects: readonly PlannedObject[]): Promise<void> {
     const fresh = objects.filter((o) => o.body.kind === 'range' && !this.early.has(o.key));
-    // Encrypted payloads (BuiltFragment.payload) go to the thread with their buffers, moved
-    // rather than copied: they are sent as one batch, a buffer never in two.
-    const every = fresh.some((o) => o.body.kind === 'range' && o.body.built?.payload !== undefined) ? Math.max(1, fresh.length) : BATCH_OBJECTS;
     try {
-      for (let i = 0; i < fresh.length; i += every) {
-        const batch = fresh.slice(i, i + every);
+      for (let i = 0; i < fresh.length; i += BATCH_OBJECTS) {
+        const batch = fresh.slice(i, i + BATCH_OBJECTS);
         const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
-        const wire = batch.map(toWire);
-        const buffers = new Set<ArrayBuffer>();
-        for (const o of batch) {
-          const payload = o.body.kind === 'range' ? o.body.built?.payload?.() : undefined;
-          if (payload !== undefined) buffers.add(payload.buffer as ArrayBuffer);
-        }
-        await this.pool.send(wire, bytes, [...buffers]);
+        await this.pool.send(batch.map(toWire), bytes);
         for (const o of batch) this.early.set(o.key, o.body);
         this.sent.totalObjects += batch.length;
         this.sent.totalBytes += bytes;
@@ -128,11 +119,6 @@ export class FolderWriting {
       // The pool failed: finish throws its failure (before asking for heads the caller has dropped).
       this.builtFailed = true;
     }
-  }
-
-  /** A buffer to read and encrypt protected fragments into before sendBuilt hands them over with it (ProtectOptions.payloadBuffer). */
-  payloadBuffer(minBytes: number): Uint8Array {
-    return this.pool.takeBuffer(minBytes);
   }
 
   /** Writes the plan's objects not already written as planned; the last only after all others. */
@@ -225,9 +211,6 @@ function sameBody(planned: ObjectBody | undefined, early: ObjectBody): boolean {
 /** An object as a writer thread takes it: fragment heads built here, runs left to read there. */
 function toWire(obj: PlannedObject): WireObject {
   if (obj.body.kind === 'bytes') return { key: obj.key, parts: [obj.body.data] };
-  const payload = obj.body.built?.payload;
-  // Encrypted already: the head and the payload, nothing left to read.
-  if (payload !== undefined) return { key: obj.key, parts: [obj.body.built!.head(), payload()] };
   const encryption = obj.body.built?.encryption;
   return { key: obj.key, file: obj.body.file, parts: fragmentParts(obj.body), ...(encryption && { encryption }) };
 }

@@ -9,10 +9,10 @@ export interface WriterSetup {
   stop: Int32Array;
 }
 
-export type WriterRequest = { type: 'batch'; id: number; objects: WireObject[]; buffers?: ArrayBuffer[] } | { type: 'end' };
+export type WriterRequest = { type: 'batch'; id: number; objects: WireObject[] } | { type: 'end' };
 
 export type WriterReply =
-  | { type: 'done'; id: number; buffers?: ArrayBuffer[] }
+  | { type: 'done'; id: number }
   | { type: 'failed'; smoothpub?: SmoothpubErrorData; system?: { message: string; code?: string; path?: string } };
 
 /** A system error from a writer thread, rebuilt with its errno code and path. */
@@ -23,10 +23,6 @@ export interface WriterSystemError extends Error {
 
 /** Batches a thread may hold: one being written, one waiting, so it never idles between them. */
 const IN_FLIGHT_PER_THREAD = 2;
-
-/** Buffers for protected payloads (takeBuffer): the smallest made, and how many are kept for reuse. */
-const PAYLOAD_BUFFER_BYTES = 2 * 1024 * 1024;
-const SPARE_BUFFERS = 8;
 
 /** What a batch held, for progress: counted when sent, so the batch itself is not kept. */
 export interface BatchSize {
@@ -59,28 +55,20 @@ export class WriterPool {
    * several at once (levels protected side by side each send their fragments).
    */
   private wake: (() => void)[] = [];
-  /** Buffers the threads gave back once their batch was written (send's `transfer`). */
-  private spare: ArrayBuffer[] = [];
 
   constructor(dir: string, count: number, private readonly onBatchDone: (done: BatchSize) => void) {
     this.threads = Array.from({ length: Math.max(1, count) }, () => this.startThread({ dir, stop: this.stop }));
   }
 
-  /**
-   * Hands a batch (`bytes` its objects' total size) to the least busy thread, first waiting
-   * for room; throws the pool's first failure. `transfer`: buffers the objects' bytes are
-   * views of, moved to the thread rather than copied (unusable here afterwards); the thread
-   * gives them back once it has written the batch, for takeBuffer.
-   */
-  async send(objects: WireObject[], bytes: number, transfer: ArrayBuffer[] = []): Promise<void> {
+  /** Hands a batch (`bytes` its objects' total size) to the least busy thread, first waiting for room; throws the pool's first failure. */
+  async send(objects: WireObject[], bytes: number): Promise<void> {
     for (;;) {
       this.throwIfFailed();
       const thread = this.threads.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
       if (thread.inFlight.size < IN_FLIGHT_PER_THREAD) {
         const id = this.nextId++;
         thread.inFlight.set(id, { objects: objects.length, bytes });
-        const request: WriterRequest = transfer.length > 0 ? { type: 'batch', id, objects, buffers: transfer } : { type: 'batch', id, objects };
-        thread.worker.postMessage(request, transfer);
+        thread.worker.postMessage({ type: 'batch', id, objects } satisfies WriterRequest);
         return;
       }
       await this.nextEvent();
@@ -99,17 +87,6 @@ export class WriterPool {
     const id = this.nextId++;
     thread.inFlight.set(id, { objects: objects.length, bytes });
     thread.worker.postMessage({ type: 'batch', id, objects } satisfies WriterRequest);
-  }
-
-  /**
-   * A buffer of at least `minBytes` (PAYLOAD_BUFFER_BYTES at least) to build objects in and
-   * send with `transfer`: one a thread gave back when there is one big enough, so payload
-   * buffers are made a few times a run, not once a batch (a fresh one costs its page faults).
-   */
-  takeBuffer(minBytes: number): Uint8Array {
-    const i = this.spare.findIndex((b) => b.byteLength >= minBytes);
-    if (i >= 0) return new Uint8Array(this.spare.splice(i, 1)[0]!);
-    return new Uint8Array(Math.max(PAYLOAD_BUFFER_BYTES, Math.ceil(1.25 * minBytes)));
   }
 
   /** Waits until every batch sent so far is written; throws the pool's first failure. */
@@ -143,7 +120,6 @@ export class WriterPool {
       if (reply.type === 'done') {
         const done = thread.inFlight.get(reply.id);
         thread.inFlight.delete(reply.id);
-        for (const b of reply.buffers ?? []) if (this.spare.length < SPARE_BUFFERS) this.spare.push(b);
         if (done) this.onBatchDone(done);
       } else this.fail(reviveFailure(reply));
       this.notify();

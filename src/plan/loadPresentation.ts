@@ -59,8 +59,6 @@ export interface LoadOptions extends PresentationOptions {
   dropProtectedHandedOver?: boolean;
   /** With `onFragmentsProtected`: protectPresentation's `handOverEvery`. */
   handOverProtectedEvery?: number;
-  /** With `onFragmentsProtected` and `dropProtectedHandedOver`: protectPresentation's `payloadBuffer`. */
-  protectedPayloadBuffer?: ProtectOptions['payloadBuffer'];
 }
 
 /** Whether a load needs every fragment's `tfdt` and every level's init setup: DASH or HLS asked for, or encryption. */
@@ -114,7 +112,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   let built = buildPresentation(selectTracks(entries, retimed), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
-  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }), ...(options.protectedPayloadBuffer && { payloadBuffer: options.protectedPayloadBuffer }) });
+  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 

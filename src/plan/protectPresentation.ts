@@ -2,7 +2,6 @@ import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { BuiltFragment, ByteRun, FragmentRef } from '../fragments/types.js';
 import type { KeyAssignment, PayloadEncryption, TrackEncryption } from '../protect/model.js';
-import { encryptPayload } from '../protect/encryptPayload.js';
 import { protectFragment } from '../protect/protectFragment.js';
 import { trackEncryptionFor } from '../protect/trackEncryptionFor.js';
 import type { ByteSource } from '../source/source.js';
@@ -41,15 +40,6 @@ export interface ProtectOptions {
   dropHandedOver?: boolean;
   /** Fragments handed to `onFragments` at once (default FRAGMENTS_HANDED_OVER). */
   handOverEvery?: number;
-  /**
-   * With `onFragments` and `dropHandedOver`: each fragment is read into a buffer this gives
-   * (at least `minBytes`; several fragments a buffer, one buffer a hand-over) and its
-   * payload encrypted there right after its layout, so the built fragment carries it
-   * (BuiltFragment.payload) and whoever takes the fragments (package: the writer thread,
-   * the buffer transferred, not copied) never reads the source again. A run is handed
-   * over early when its buffer is full.
-   */
-  payloadBuffer?: (minBytes: number) => Uint8Array;
 }
 
 /** Fragments a level hands to `onFragments` at once. */
@@ -100,8 +90,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
           (async (fragments: FragmentRef[], from: number): Promise<void> => {
             await onFragments(built, { ...level, chunks: level.chunks.slice(from, from + fragments.length), track: { ...level.track, fragments } });
           });
-        const encryptHere = handOver && options.dropHandedOver === true ? options.payloadBuffer : undefined;
-        const fragments = await protectFragments(level, encryption, src, reading, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER, encryptHere);
+        const fragments = await protectFragments(level, encryption, src, reading, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
         levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
@@ -134,8 +123,6 @@ export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'tra
 interface Held {
   head: Uint8Array | undefined;
   encryption: PayloadEncryption | undefined;
-  /** The payload encrypted (ProtectOptions.payloadBuffer). */
-  payload?: Uint8Array | undefined;
 }
 
 /**
@@ -152,25 +139,18 @@ async function protectFragments(
   handOver: ((fragments: FragmentRef[], from: number) => Promise<void>) | undefined,
   drop: boolean,
   every: number,
-  payloadBuffer: ((minBytes: number) => Uint8Array) | undefined,
 ): Promise<FragmentRef[]> {
   const out: FragmentRef[] = [];
   let held: Held[] = [];
   let handed = 0;
-  // With `payloadBuffer`: the buffer the fragments not yet handed over were read into, and how much of it they fill.
-  let batch: Uint8Array | undefined;
-  let used = 0;
   const handOverDone = async (): Promise<void> => {
     if (handOver === undefined || handed === out.length) return;
-    // Handed over with its fragments (transferred, perhaps): never written again here.
-    batch = undefined;
     await handOver(out.slice(handed), handed);
     handed = out.length;
     if (drop) {
       for (const h of held) {
         h.head = undefined;
         h.encryption = undefined;
-        h.payload = undefined;
       }
     }
     held = [];
@@ -179,27 +159,9 @@ async function protectFragments(
   for (const f of level.track.fragments) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
-    let into: Uint8Array;
-    if (payloadBuffer !== undefined) {
-      // Fragments side by side in one buffer until it is full; then they are handed over with it.
-      if (batch !== undefined && used + f.size > batch.length) await handOverDone();
-      if (batch === undefined) {
-        batch = payloadBuffer(f.size);
-        used = 0;
-      }
-      into = batch.subarray(used, used + f.size);
-      used += f.size;
-    } else {
-      // One buffer for the bodies, grown as needed: protectFragment keeps nothing of it.
-      if (reading.buffer.length < f.size) reading.buffer = new Uint8Array(Math.ceil(1.25 * f.size));
-      into = reading.buffer.subarray(0, f.size);
-    }
-    let body = await readBodyInto(parts, src, into);
-    // A source without readInto gave its own bytes: the payload must be in the buffer handed over.
-    if (payloadBuffer !== undefined && body.buffer !== into.buffer) {
-      into.set(body.subarray(0, into.length));
-      body = into.subarray(0, Math.min(body.length, into.length));
-    }
+    // One buffer for the bodies, grown as needed: protectFragment keeps nothing of it.
+    if (reading.buffer.length < f.size) reading.buffer = new Uint8Array(Math.ceil(1.25 * f.size));
+    const body = await readBodyInto(parts, src, reading.buffer.subarray(0, f.size));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
     const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
     samples += BigInt(p.sampleCount);
@@ -218,13 +180,6 @@ async function protectFragments(
         return h.encryption ?? dropped(where);
       },
     };
-    if (payloadBuffer !== undefined) {
-      // Encrypted while its bytes are still in the cache from the read the layout made.
-      const payload = body.subarray(p.payloadStart);
-      encryptPayload(payload, p.encryption);
-      h.payload = payload;
-      built.payload = () => h.payload ?? dropped(where);
-    }
     out.push({ offset: f.offset, size: p.head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built });
     if (out.length - handed >= every) await handOverDone();
   }

@@ -4,7 +4,7 @@
 // indexes refuse protected fragments.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSmoothpubError } from '../../src/errors.js';
@@ -14,8 +14,6 @@ import { buildPlan } from '../../src/plan/buildPlan.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import type { PresentationProtection } from '../../src/plan/protectionSettings.js';
 import { remuxPresentation } from '../../src/remux/remuxPresentation.js';
-import { encryptPayload } from '../../src/protect/encryptPayload.js';
-import type { PayloadEncryption } from '../../src/protect/model.js';
 import { fixtures } from '../e2e/helpers.js';
 
 const ism = join(fixtures, 'clean', 'clean.ism');
@@ -101,40 +99,4 @@ test('dropHandedOver: fragments handed over in runs, with their chunks, whole wh
     assert.throws(() => f.built!.head(), /after it was written and dropped/);
     assert.throws(() => f.built!.encryption, /after it was written and dropped/);
   }
-});
-
-test('payloadBuffer: each payload encrypted as laid out, the fragments of a run in one buffer, a run handed over early when its buffer is full', async () => {
-  const buffers: Uint8Array[] = [];
-  const runs: { fragments: number; buffers: Set<ArrayBufferLike> }[] = [];
-  const payloads: { file: string; runs: { offset: number; size: number }[]; encryption: PayloadEncryption; bytes: Uint8Array }[] = [];
-  // Buffers about two fragments big: most runs end early, before the 32 fragments of a run.
-  const loaded = await loadPresentation([ism], {
-    protection,
-    dropProtectedHandedOver: true,
-    protectedPayloadBuffer: (minBytes) => {
-      const b = new Uint8Array(2 * minBytes + 100);
-      buffers.push(b);
-      return b;
-    },
-    onFragmentsProtected: async (_b, part) => {
-      const seen = new Set<ArrayBufferLike>();
-      for (const f of part.track.fragments) {
-        const payload = f.built!.payload!();
-        seen.add(payload.buffer);
-        assert.equal(f.size, f.built!.head().length + payload.length, 'size = head + encrypted payload');
-        payloads.push({ file: part.track.file, runs: f.built!.runs(), encryption: f.built!.encryption!, bytes: payload.slice() });
-      }
-      runs.push({ fragments: part.track.fragments.length, buffers: seen });
-    },
-  });
-  assert.ok(runs.every((r) => r.buffers.size === 1), 'the fragments of a run share one buffer');
-  assert.ok(runs.some((r) => r.fragments > 1) && runs.every((r) => r.fragments < 32), `runs end when their buffer is full (${runs.map((r) => r.fragments).join(' ')})`);
-  assert.equal(buffers.length, runs.length, 'a buffer a run');
-  // The same bytes as the writer made from the source runs before: read, then encrypted.
-  for (const p of payloads) {
-    const clear = Buffer.concat(await Promise.all(p.runs.map(async (r) => (await readFile(p.file)).subarray(r.offset, r.offset + r.size))));
-    encryptPayload(clear, p.encryption);
-    assert.ok(Buffer.from(p.bytes).equals(clear), 'the payload is the source payload encrypted');
-  }
-  for (const f of loaded.levels.flatMap((l) => l.track.fragments)) assert.throws(() => f.built!.payload!(), /after it was written and dropped/);
 });
