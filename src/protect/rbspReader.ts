@@ -27,9 +27,16 @@ export class RbspReader {
     return (this.cur >> this.left) & 1;
   }
 
+  /** n bits (up to 53), as many at once as the current byte holds: a bit at a time costs a call each. */
   bits(n: number): number {
     let v = 0;
-    for (let i = 0; i < n; i++) v = v * 2 + this.bit();
+    while (n > 0) {
+      if (this.left === 0) this.load();
+      const take = n < this.left ? n : this.left;
+      this.left -= take;
+      v = v * (1 << take) + ((this.cur >> this.left) & ((1 << take) - 1));
+      n -= take;
+    }
     return v;
   }
 
@@ -39,10 +46,22 @@ export class RbspReader {
 
   /** ue(v). */
   ue(): number {
+    // The leading zeros a byte at a time: the highest one bit left in the current byte ends them.
     let zeros = 0;
-    while (this.bit() === 0) {
-      if (++zeros > 31) throw new NalSyntaxError('an Exp-Golomb code longer than 32 bits');
+    for (;;) {
+      if (this.left === 0) this.load();
+      const rest = this.cur & ((1 << this.left) - 1);
+      if (rest !== 0) {
+        const one = 31 - Math.clz32(rest);
+        zeros += this.left - 1 - one;
+        this.left = one;
+        break;
+      }
+      zeros += this.left;
+      this.left = 0;
+      if (zeros > 31) throw new NalSyntaxError('an Exp-Golomb code longer than 32 bits');
     }
+    if (zeros > 31) throw new NalSyntaxError('an Exp-Golomb code longer than 32 bits');
     return 2 ** zeros - 1 + this.bits(zeros);
   }
 
