@@ -121,3 +121,36 @@ test('serve: a .ism <textstream> naming an .ismt gives the same text objects as 
   assert.deepEqual(report.problems, [], 'verify finds nothing wrong');
   assert.ok(report.ok);
 });
+
+test('a PIFF dfxp sample entry is the same TTML; another text codec is refused naming the file and track', async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-textpass-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  const bytes = await readFile(ismt);
+  const at = bytes.indexOf('stpp');
+  assert.ok(at > 0, 'the fixture has an stpp sample entry');
+  const variant = async (fourcc: string): Promise<string> => {
+    const file = join(tmp, `${fourcc}.ismt`);
+    const copy = Buffer.from(bytes);
+    copy.write(fourcc, at, 'latin1');
+    await writeFile(file, copy);
+    return file;
+  };
+  const dfxp = await variant('dfxp');
+  await packagePresentation({ inputs: [join(fixtures, 'clean', 'v120.ismv'), dfxp], outDir: join(tmp, 'dfxp.ism'), formats: ['smooth', 'dash', 'hls'] });
+  const manifest = readManifest(await readFile(join(tmp, 'dfxp.ism', 'Manifest'), 'utf8'));
+  const text = manifest.streams.find((s) => s.type === 'text');
+  assert.ok(text, 'a text stream');
+  assert.equal(text.qualityLevels[0]!.fourCC, 'TTML');
+  const track = (await indexOf(dfxp)).tracks[0]!;
+  const f = track.fragments[0]!;
+  assert.deepEqual(new Uint8Array(await readFile(join(tmp, 'dfxp.ism', formatFragmentUrl(text.url, text.qualityLevels[0]!.bitrate, 0n)))), new Uint8Array(bytes.subarray(f.offset, f.offset + f.size)));
+
+  const tx3g = await variant('tx3g');
+  await assert.rejects(packagePresentation({ inputs: [join(fixtures, 'clean', 'v120.ismv'), tx3g], outDir: join(tmp, 'tx3g.ism') }), (e: unknown) => {
+    assert.ok(e instanceof Error && 'code' in e, String(e));
+    assert.equal((e as { code: string }).code, 'input.unsupported-codec');
+    assert.match(e.message, /tx3g/);
+    assert.match(e.message, /tx3g\.ismt/);
+    return true;
+  });
+});
