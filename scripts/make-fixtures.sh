@@ -38,6 +38,10 @@
 #           (AC-3 stereo, 96 kbit/s), eac3.ism / ac3.ism over the video and one of them, and
 #           eac3.mp4 / ac3.mp4 (plain MP4: the same video and audio). Only this set is
 #           rebuilt by `bash scripts/make-fixtures.sh dolby`.
+#   textpass/  text_en.ismt: an IIS-style Smooth text track (stpp, PIFF tfxd, one TTML
+#           document per fragment timed from the fragment's start) of text/captions.en.vtt,
+#           at clean/v120.ismv's fragment times, built by test/harness/textTrackFixture.ts
+#           (ffmpeg 5.1 refuses TTML in ISMV). `bash scripts/make-fixtures.sh textpass`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -327,6 +331,19 @@ make_hevc() {
   done
 }
 
+# ---- textpass/ -----------------------------------------------------------------------
+make_textpass() {
+  mkdir -p "$OUT/textpass"
+  npx tsc -p tsconfig.json
+  node dist/test/harness/textTrackFixture.js "$OUT/clean/v120.ismv" "$OUT/text/captions.en.vtt" eng "$OUT/textpass/text_en.ismt"
+}
+
+if [ "${1:-}" = textpass ]; then
+  make_textpass
+  du -sh "$OUT/textpass"
+  exit 0
+fi
+
 if [ "${1:-}" = hevc ]; then
   make_hevc
   du -sh "$OUT/hevc"
@@ -453,5 +470,6 @@ make_othertools
 make_protected
 make_hevc
 make_dolby
+make_textpass
 
 du -sh "$OUT"

@@ -23,7 +23,7 @@ import type { OriginProtection } from './originProtection.js';
 import type { AppliedProtection } from '../plan/protectionSettings.js';
 import { passthroughSignalling } from '../plan/passthroughSignalling.js';
 import { initPsshOf, textOf } from '../plan/formatObjects.js';
-import { addTextStreams, loadText, splitTextEntries, type LoadedText, type TextLevel } from '../plan/textStreams.js';
+import { addTextStreams, loadText, loadTextTrack, splitTextEntries, splitTextTracks, type LoadedText, type TextLevel } from '../plan/textStreams.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -169,8 +169,22 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     sources.set(input.file, stamp);
     texts.push(await loadText(input, { open: () => Promise.resolve(src) }));
   }
-  let built = buildPresentation(selectTracks(split.media, indexes), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
-  built = addTextStreams(built, texts);
+  const selected = splitTextTracks(selectTracks(split.media, indexes));
+  const textTracks = [];
+  for (const s of selected.text) {
+    const file = s.track.file;
+    textTracks.push(
+      await loadTextTrack(s, {
+        open: async () => {
+          const src = await root.open(file, sources.get(file)!);
+          if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while its text track was read; retry', { file });
+          return src;
+        },
+      }),
+    );
+  }
+  let built = buildPresentation(selected.media, { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
+  built = addTextStreams(built, texts, textTracks);
   if (options.protection) {
     const open = async (file: string) => {
       const src = await root.open(file, sources.get(file)!);

@@ -39,7 +39,8 @@ export function earlyFragments(options: EarlyFragmentsOptions): (ready: ReadySou
     }
     if (off || prefix.length === 0) return [];
     try {
-      const built = buildPresentation(selectTracks(prefix, ready.sources), options);
+      // Text tracks are added once the whole presentation is known (addTextStreams).
+      const built = buildPresentation(selectTracks(prefix, ready.sources).filter((s) => s.track.kind !== 'text'), options);
       const out: PlannedObject[] = [];
       for (const level of built.levels) {
         const id = `${level.track.file}#${level.track.trackId}`;

@@ -15,7 +15,7 @@ import { selectTracks, type InputEntry } from './selectTracks.js';
 import { protectPresentation, type ProtectOptions } from './protectPresentation.js';
 import type { PresentationProtection } from './protectionSettings.js';
 import { clientManifestPath, labelIndex, toInputEntry } from './inputEntry.js';
-import { addTextStreams, loadText, splitTextEntries, type TextInput } from './textStreams.js';
+import { addTextStreams, loadText, loadTextTrack, splitTextEntries, splitTextTracks, type TextInput } from './textStreams.js';
 
 export { labelIndex, toInputEntry } from './inputEntry.js';
 
@@ -114,8 +114,9 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
     },
     options.signal,
   );
-  let built = buildPresentation(selectTracks(entries, retimed), { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
-  built = addTextStreams(built, await Promise.all(textInputs.map((t) => loadText(t, files))));
+  const selected = splitTextTracks(selectTracks(entries, retimed));
+  let built = buildPresentation(selected.media, { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
+  built = addTextStreams(built, await Promise.all(textInputs.map((t) => loadText(t, files))), await Promise.all(selected.text.map((s) => loadTextTrack(s, files))));
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }) });

@@ -6,6 +6,10 @@ import type { Chunk, StreamIndex } from '../smooth/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import type { Cue, SubtitleFormat, TextSubtype } from '../text/model.js';
 import type { BuiltPresentation, LevelBinding } from './buildPresentation.js';
+import type { SelectedTrack } from './selectTracks.js';
+import { announcedChunks } from './timeline.js';
+import type { TextWindow } from '../text/model.js';
+import { readTtmlFragment } from '../text/readTtmlSample.js';
 
 export type { TextLevel } from './textLevel.js';
 import type { InputEntry } from './selectTracks.js';
@@ -78,14 +82,77 @@ export function splitTextEntries(entries: readonly InputEntry[]): { media: Input
 }
 
 /**
+ * A TTML text track of an ISMV/fMP4 source (`stpp`, PIFF's `dfxp`), passed through: its
+ * fragments go to Smooth clients as they are; its cues, read once, make the DASH and HLS
+ * objects (TextLevel), as for a subtitle file.
+ */
+export interface LoadedTextTrack {
+  selected: SelectedTrack;
+  /** Fragment i's cues on the track timeline (milliseconds), clipped to the fragment. */
+  windows: TextWindow[];
+}
+
+/** Selected tracks split into the media buildPresentation takes and the text tracks passed through. */
+export function splitTextTracks(selected: readonly SelectedTrack[]): { media: SelectedTrack[]; text: SelectedTrack[] } {
+  return { media: selected.filter((s) => s.track.kind !== 'text'), text: selected.filter((s) => s.track.kind === 'text') };
+}
+
+/**
+ * Reads the cues of every fragment of a source text track: each fragment is one small
+ * TTML document (a few hundred bytes), its times relative to the fragment's start as
+ * IIS and Azure Media Services wrote them.
+ */
+export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceAccess, 'open'>): Promise<LoadedTextTrack> {
+  const { track } = selected;
+  if (track.codec !== 'stpp' && track.codec !== 'dfxp') {
+    throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}) is not supported; supported: TTML (stpp, dfxp)`, { file: track.file, trackId: track.trackId });
+  }
+  if (track.fragments.length === 0) {
+    throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, 'a text track without fragments (plain MP4) is not supported; give the subtitles as a file (--text)', { file: track.file, trackId: track.trackId });
+  }
+  const src = await files.open(track.file);
+  const windows: TextWindow[] = [];
+  const msOf = (t: bigint): number => Number((t * 2000n + BigInt(track.timescale)) / (2n * BigInt(track.timescale)));
+  try {
+    for (const f of track.fragments) {
+      const bytes = f.built ? concat(f.built.head(), ...(await Promise.all(f.built.runs().map((r) => src.read(r.offset, r.size))))) : await src.read(f.offset, f.size);
+      const cues = readTtmlFragment(bytes, track.file, { timescale: track.timescale, timeBase: 'fragment', timeFrom: 'tfxd' });
+      windows.push({ start: msOf(f.time), end: msOf(f.time + f.duration), cues });
+    }
+  } finally {
+    await src.close();
+  }
+  return { selected, windows };
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
  * The presentation with a text stream per subtitle file: a Smooth text StreamIndex
  * (FourCC TTML) whose chunks are the video's (the audio's without video), each chunk a
  * TTML fragment made from the cues overlapping it, and for DASH and HLS their own
  * fragments and WebVTT segments at the same times (TextLevel).
  */
-export function addTextStreams(built: BuiltPresentation, texts: readonly LoadedText[]): BuiltPresentation {
-  if (texts.length === 0) return built;
+export function addTextStreams(built: BuiltPresentation, texts: readonly LoadedText[], tracks: readonly LoadedTextTrack[] = []): BuiltPresentation {
+  if (texts.length === 0 && tracks.length === 0) return built;
   const { streams } = built.presentation;
+  const names = new Set(streams.map((s) => s.name));
+  const passed = tracks.map((t) => passedTextStream(t, names));
+  if (texts.length === 0) {
+    return {
+      ...built,
+      presentation: { ...built.presentation, streams: [...streams, ...passed.map((p) => p.stream)], duration: passed.reduce((d, p) => (p.end > d ? p.end : d), built.presentation.duration) },
+      levels: [...built.levels, ...passed.map((p) => p.level)],
+    };
+  }
   const reference = streams.find((s) => s.type === 'video') ?? streams.find((s) => s.type === 'audio');
   if (reference === undefined || reference.chunks.length === 0) {
     throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, 'a subtitle file needs a video or audio stream to align its fragments with; give the media files too', { file: texts[0]!.input.file });
@@ -95,7 +162,10 @@ export function addTextStreams(built: BuiltPresentation, texts: readonly LoadedT
   const newStreams: StreamIndex[] = [];
   const levels: LevelBinding[] = [];
   const warnings: SmoothpubWarning[] = [];
-  const names = new Set(streams.map((s) => s.name));
+  for (const p of passed) {
+    newStreams.push(p.stream);
+    levels.push(p.level);
+  }
   for (const text of texts) {
     const name = uniqueName(`textstream_${text.input.language.replace(/[^A-Za-z0-9_.-]/g, '_')}`, names);
     const level = textLevel(name, text, chunks, warnings);
@@ -116,6 +186,48 @@ export function addTextStreams(built: BuiltPresentation, texts: readonly LoadedT
     levels: [...built.levels, ...levels],
     warnings: [...built.warnings, ...warnings],
   };
+}
+
+/** A source text track's stream: its own chunks and fragments for Smooth, converted objects for DASH and HLS. */
+function passedTextStream(loaded: LoadedTextTrack, names: Set<string>): { stream: StreamIndex; level: LevelBinding; end: bigint } {
+  const { selected, windows } = loaded;
+  const { track } = selected;
+  const language = selected.language ?? track.language;
+  const name = uniqueName(selected.trackName ?? `textstream_${language.replace(/[^A-Za-z0-9_.-]/g, '_')}`, names);
+  const chunks = announcedChunks(track);
+  const tag = languageTag(language) ?? 'und';
+  const encoder = new TextEncoder();
+  const dash = windows.map((w, i) =>
+    ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'track' })), { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: chunks[i]!.t, duration: chunks[i]!.d, timescale: track.timescale, tfxd: false, tfdt: true }),
+  );
+  const webVtt = windows.map((w) => writeWebVtt({ ...w, cues: w.cues.map(withoutId) }, { timestampMap: true }));
+  const duration = chunks.reduce((s, c) => s + c.d, 0n);
+  const bitrate = Math.max(1, selected.systemBitrate ?? track.measuredBitrate);
+  const stream: StreamIndex = {
+    type: 'text',
+    name,
+    subtype: 'SUBT',
+    url: `QualityLevels({bitrate})/Fragments(${name}={start time})`,
+    qualityLevels: [{ index: 0, bitrate, fourCC: 'TTML', codecPrivateData: '' }],
+    chunks,
+  };
+  if (language !== 'und') stream.language = language;
+  if (track.timescale !== PRESENTATION_TIME_SCALE) stream.timeScale = track.timescale;
+  const last = chunks[chunks.length - 1]!;
+  const level: LevelBinding = {
+    streamName: name,
+    bitrate,
+    track,
+    chunks,
+    text: {
+      subtype: 'SUBT',
+      init: textInitSegment({ trackId: CMAF_TRACK_ID, timescale: track.timescale, language, duration }),
+      dash,
+      webVtt,
+      cues: windows.reduce((n, w) => n + w.cues.length, 0),
+    },
+  };
+  return { stream, level, end: ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(track.timescale) };
 }
 
 function withoutId(cue: Cue): Cue {

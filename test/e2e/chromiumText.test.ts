@@ -2,7 +2,8 @@
 // headless Chromium (the Smooth text StreamIndex, TTML timed from each fragment's start; the
 // DASH stpp AdaptationSet, TTML on the track's timeline) and hls.js (HLS WebVTT segments),
 // every cue read back from the video element's text track at its time, with its text and
-// its bold and italic; and ffmpeg reading the DASH and HLS text tracks.
+// its bold and italic; and ffmpeg reading the DASH and HLS text tracks. The same for a TTML
+// text track of an ISMV source passed through (test/fixtures/textpass/text_en.ismt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -191,4 +192,32 @@ test('dash.js and hls.js show every cue of a --text subtitle file at its time wi
       for (const run of cue.runs) if ('text' in run) assert.ok(vtt.includes(run.text.trim()), `'${run.text}' in the WebVTT`);
     }
   });
+});
+
+test('dash.js and hls.js show every cue of an ISMV TTML text track passed through (Smooth fragments as the source has them, DASH and HLS converted)', { timeout: 300_000 }, async (t) => {
+  if (!requireTools(t, 'chromium')) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-textpass-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  const dir = join(tmp, 'video.ism');
+  // text_en.ismt is captions.en.vtt as an IIS-style text track (test/harness/textTrackFixture.ts).
+  await packagePresentation({ inputs: [...fixtureSets.clean.inputs, join(fixtures, 'textpass', 'text_en.ismt')], outDir: dir, formats: ['smooth', 'dash', 'hls'] });
+  const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const expected = expectedCues(readSubtitles(await readFile(english), english));
+  for (const format of ['smooth', 'dash', 'hls'] as const) {
+    await t.test(`${format}: the en text track`, async () => {
+      const before = server.requests.length;
+      const doc = format === 'smooth' ? 'Manifest' : format === 'dash' ? 'manifest.mpd' : 'master.m3u8';
+      const r = await playInChromium(browser, { pageUrl: server.url, manifestUrl: `/video.ism/${doc}`, format, text: format === 'smooth' ? 'eng' : 'en', durationSeconds: 8 });
+      assert.deepEqual(r.errors, [], `no player errors (console: ${r.consoleErrors.join(' | ')})`);
+      assert.ok(r.finished, `played to the end (${r.currentTime} of ${r.duration} s)`);
+      const track = r.end.textTracks.find((tt) => tt.language.startsWith('en') && tt.cues.length > 0);
+      assert.ok(track, `an en text track with cues: ${JSON.stringify(r.end.textTracks.map((tt) => ({ ...tt, cues: tt.cues.length })))}`);
+      const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions, expected);
+      assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)})`);
+      assert.deepEqual(failedRequests(server.requests.slice(before)), [], 'every request answered 200/206');
+    });
+  }
 });
