@@ -242,8 +242,10 @@ function fragment(state: OriginState): Handler {
           const head = parts[0] instanceof Uint8Array ? parts[0].length : 0;
           state.protection?.encryptPayload(bytes.subarray(head), built.encryption);
           parts = [bytes];
+        } else if (state.tfdt && !level.text) {
           // A text level's DASH fragments are its own (TextLevel): its Smooth ones stay as the source has them.
-        } else if (state.tfdt && !level.text) ({ parts, size } = await withDecodeTime(state, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
+          ({ parts, size } = await withDecodeTime(state, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
+        }
         if (info) {
           const first = parts[0]!;
           const head = first instanceof Uint8Array ? first : await src.read(first.offset, 16);

@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import type { TrackIndex } from '../fragments/types.js';
 import { isSmoothpubError } from '../errors.js';
-import { SUPPORTED_CODECS, type FourCCOptions } from '../smooth/fourCCFor.js';
+import type { FourCCOptions } from '../smooth/fourCCFor.js';
 import { type FourCCChoice, fourCCOptionsOf } from '../smooth/fourCCChoice.js';
 import type { Chunk, Presentation, QualityLevel, StreamIndex } from '../smooth/model.js';
 import { qualityLevelFor } from '../smooth/qualityLevelFor.js';
@@ -181,7 +181,8 @@ function groupTracks(selected: SelectedTrack[], duplicates: DuplicateTrack[]): G
   for (const s of selected) {
     const { track } = s;
     if (track.kind === 'text') {
-      throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}) is not supported yet; supported: ${SUPPORTED_CODECS}. Select tracks with a .ism`, {
+      // Text tracks become streams after the media ones are built (plan/textStreams.ts: splitTextTracks, loadTextTrack, addTextStreams), as loadPresentation does.
+      throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `text track (${track.codec}) given to buildPresentation: split text tracks off first (splitTextTracks) and add them with addTextStreams, or use loadPresentation`, {
         file: track.file,
         trackId: track.trackId,
       });
