@@ -21,6 +21,7 @@ import { textWindows } from '../text/textWindows.js';
 import { ttmlFragment } from '../text/ttmlFragment.js';
 import { writeTtml } from '../text/writeTtml.js';
 import { writeWebVtt } from '../text/writeWebVtt.js';
+import { concatBytes } from '../util/concatBytes.js';
 
 /** A subtitle file beside the media (`--text file:lang[:name]`, a `.ism` `<textstream>`). */
 export interface TextInput {
@@ -115,7 +116,7 @@ export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceA
   const msOf = (t: bigint): number => Number((t * 2000n + BigInt(track.timescale)) / (2n * BigInt(track.timescale)));
   try {
     for (const f of track.fragments) {
-      const bytes = f.built ? concat(f.built.head(), ...(await Promise.all(f.built.runs().map((r) => src.read(r.offset, r.size))))) : await src.read(f.offset, f.size);
+      const bytes = f.built ? concatBytes([f.built.head(), ...(await Promise.all(f.built.runs().map((r) => src.read(r.offset, r.size))))]) : await src.read(f.offset, f.size);
       const cues = readTtmlFragment(bytes, track.file, { timescale: track.timescale, timeBase: 'fragment', timeFrom: 'tfxd' });
       windows.push({ start: msOf(f.time), end: msOf(f.time + f.duration), cues });
     }
@@ -125,15 +126,6 @@ export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceA
   return { selected, windows };
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * The presentation with a text stream per subtitle file: a Smooth text StreamIndex

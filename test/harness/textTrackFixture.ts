@@ -16,6 +16,7 @@ import { textInitSegment } from '../../src/text/textInitSegment.js';
 import { textWindows } from '../../src/text/textWindows.js';
 import { ttmlFragment } from '../../src/text/ttmlFragment.js';
 import { writeTtml } from '../../src/text/writeTtml.js';
+import { concatBytes } from '../../src/util/concatBytes.js';
 
 export async function buildTextTrack(video: string, subtitles: string, language: string): Promise<Uint8Array> {
   const src = await localAccess.open(video);
@@ -39,13 +40,7 @@ export async function buildTextTrack(video: string, subtitles: string, language:
     const doc = new TextEncoder().encode(writeTtml(w, { language: tag, timeBase: 'fragment' }));
     parts.push(ttmlFragment(doc, { trackId: 1, sequenceNumber: i + 1, time: f.time, duration: f.duration, timescale, tfxd: true, tfdt: false }));
   });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
