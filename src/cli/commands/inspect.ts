@@ -39,7 +39,7 @@ function formatReport(r: InspectReport): string {
       const first = f[0];
       const last = f[f.length - 1];
       const dur = first && last ? formatSeconds(last.time + last.duration - first.time, t.timescale) : '0';
-      const shape = t.kind === 'video' ? `${t.width}x${t.height}` : `${t.channels ?? '?'}ch ${t.sampleRate ?? '?'} Hz`;
+      const shape = t.kind === 'video' ? `${t.width}x${t.height}` : t.kind === 'text' ? 'text' : `${t.channels ?? '?'}ch ${t.sampleRate ?? '?'} Hz`;
       const use = t.notUsed === undefined ? `${f.length} fragments  ${dur} s  starts at ${first?.time ?? 0}` : `not used: ${t.notUsed}`;
       lines.push(`  track ${t.trackId}  ${t.kind}  ${t.codec}  ${shape}  ${t.language}  ${formatBitrate(t.measuredBitrate)}  ${use}`);
       if (t.protection) lines.push(...protectionLines(t.protection));
