@@ -211,7 +211,11 @@ export function assertPlayed(r: ChromiumPlayResult, sourceFrames: number, what: 
   assert.deepEqual(r.errors, [], `${what}: no player errors (console: ${r.consoleErrors.join(' | ')})`);
   assert.ok(r.finished && r.ended, `${what}: played to the end (${r.currentTime} of ${r.duration} s)`);
   const again = reloadedVideoFragments(r);
-  if (again.reloads === 0) assert.equal(r.decodedFrames, sourceFrames, `${what}: decoded as many frames as the source has`);
+  if (again.reloads === 0) {
+    // What the player fetched and reported, so a failing count can be read from the log.
+    const fetched = r.end.fragments.filter((f) => f.type === 'video').map((f) => /QualityLevels\((\d+)\)\/Fragments\(video=(\d+)\)/.exec(f.url)?.slice(1).join('@') ?? f.url);
+    assert.equal(r.decodedFrames, sourceFrames, `${what}: decoded as many frames as the source has (video fetched: ${fetched.join(' ')}; warnings: ${r.end.warnings.join(' | ')})`);
+  }
   else {
     // dash.js now and then fetches a fragment of the new level for a time it had already
     // buffered at the old one (around a forced switch, even without fast switching) and
