@@ -145,13 +145,6 @@ make_opengop() {
   done
 }
 
-case "${1:-}" in
-  opengop)
-    make_opengop
-    du -sh "$OUT/opengop"
-    exit 0
-    ;;
-esac
 # ---- dolby/ --------------------------------------------------------------------------
 # Audio is encoded to .mp4 first and read back with -ignore_editlist 1, as clean/ does, so
 # every stream starts at 0 (the encoders' 256-sample delay becomes ordinary samples).
@@ -199,13 +192,6 @@ make_dolby() {
   done
 }
 
-case "${1:-}" in
-  dolby)
-    make_dolby
-    du -sh "$OUT/dolby"
-    exit 0
-    ;;
-esac
 # ---- othertools/ ---------------------------------------------------------------------
 # Needs GStreamer's x264enc and avenc_aac (Debian: gstreamer1.0-plugins-ugly, gstreamer1.0-libav);
 # the tests only play these files, so CI installs neither encoder.
@@ -338,35 +324,14 @@ make_textpass() {
   node dist/test/harness/textTrackFixture.js "$OUT/clean/v120.ismv" "$OUT/text/captions.en.vtt" eng "$OUT/textpass/text_en.ismt"
 }
 
-if [ "${1:-}" = textpass ]; then
-  make_textpass
-  du -sh "$OUT/textpass"
-  exit 0
-fi
-
-if [ "${1:-}" = hevc ]; then
-  make_hevc
-  du -sh "$OUT/hevc"
-  exit 0
-fi
-
-if [ "${1:-}" = protected ]; then
-  make_protected
-  du -sh "$OUT/protected"
-  exit 0
-fi
-
-if [ "${1:-}" = othertools ]; then
-  make_othertools
-  du -sh "$OUT/othertools"
-  exit 0
-fi
-
-if [ "${1:-}" = progressive ]; then
-  make_progressive
-  du -sh "$OUT/progressive"
-  exit 0
-fi
+# One set alone (`bash scripts/make-fixtures.sh <set>`) rebuilds only its folder.
+case "${1:-}" in
+  progressive | opengop | dolby | othertools | protected | hevc | textpass)
+    "make_$1"
+    du -sh "$OUT/$1"
+    exit 0
+    ;;
+esac
 
 rm -rf "$OUT/clean" "$OUT/users" "$OUT/multitrack.ismv" "$OUT/cmaf.mp4" "$OUT/cmaf" "$OUT/plain.mp4"
 mkdir -p "$OUT/clean" "$OUT/users"
