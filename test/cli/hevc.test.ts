@@ -2,13 +2,12 @@
 // publish, and serve answered by verify in all three formats.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { errorOf, resultOf, type EventLine } from './jsonEvents.js';
-import { runBin as run } from './runBin.js';
+import { errorOf, resultOf } from './jsonEvents.js';
+import { runBin as run, whileListening } from './runBin.js';
 import { requireTools } from '../harness/ci.js';
 
 const ISMV = ['test/fixtures/hevc/v200.ismv', 'test/fixtures/hevc/v100.ismv'];
@@ -67,25 +66,13 @@ test('serve answers an HEVC ISMV folder in all three formats, and verify finds e
   const root = join(work, 'serve');
   await mkdir(join(root, 'hevc.ism'), { recursive: true });
   for (const f of ISMV) await cp(f, join(root, 'hevc.ism', f.split('/').pop()!));
-  const child = spawn(process.execPath, ['bin/smoothpub.js', 'serve', root, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const closed = new Promise((resolve) => child.on('close', resolve));
-  try {
-    const listening = await new Promise<EventLine>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const e = JSON.parse(line) as EventLine;
-        if (e.event === 'listening') resolve(e);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
-    const base = `${String(listening['url'])}hevc.ism/`;
+  await whileListening(['serve', root, '--port', '0'], async ({ url }) => {
+    const base = `${String(url)}hevc.ism/`;
     assert.match(await (await fetch(`${base}Manifest`)).text(), /FourCC="HEV1"/);
     assert.match(await (await fetch(`${base}manifest.mpd`)).text(), /codecs="hev1\.1\.6\.L60\.90"/);
     const v = await run(['verify', `${base}Manifest`, '--formats', 'smooth,dash,hls']);
     assert.equal(v.code, 0, `${v.stdout}\n${v.stderr}`);
     assert.match(v.stdout, /dash: 3 documents, 3 init segments, 6 fragments, ok/);
     assert.match(v.stdout, /hls: 6 documents, 3 init segments, 6 fragments, ok/);
-  } finally {
-    child.kill('SIGINT');
-    await closed;
-  }
+  });
 });

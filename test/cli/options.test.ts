@@ -2,17 +2,14 @@
 // meaning one thing wherever it exists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { resultOf, type EventLine } from './jsonEvents.js';
-import { runBin } from './runBin.js';
+import { resultOf } from './jsonEvents.js';
+import { runBin, whileListening } from './runBin.js';
 
-const BIN = 'bin/smoothpub.js';
 const PLAIN = ['test/fixtures/progressive/v200.mp4', 'test/fixtures/progressive/v100.mp4'];
 let work = '';
 
@@ -25,25 +22,6 @@ after(async () => {
 });
 
 const run = runBin;
-
-/** Runs a listening command until `use` is done, then stops it. */
-async function whileListening(args: string[], use: (listening: EventLine) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, [BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const closed = new Promise((resolve) => child.on('close', resolve));
-  try {
-    const listening = await new Promise<EventLine>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const e = JSON.parse(line) as EventLine;
-        if (e.event === 'listening') resolve(e);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
-    await use(listening);
-  } finally {
-    child.kill('SIGINT');
-    await closed;
-  }
-}
 
 const chunksOf = (xml: string, type: string): number => (new RegExp(`<StreamIndex[^>]*Type="${type}"[^>]*Chunks="(\\d+)"`).exec(xml)?.[1] ?? 'none') as unknown as number;
 
