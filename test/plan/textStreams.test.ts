@@ -4,7 +4,7 @@
 // origin answering the same objects from a `.ism`; verify crawling them; remux refusing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
@@ -18,10 +18,10 @@ import { mergeCues } from '../../src/text/mergeCues.js';
 import { nearestColorClass } from '../../src/text/writeWebVtt.js';
 import { WEBVTT_COLOR_CLASSES } from '../../src/text/colors.js';
 import type { Cue } from '../../src/text/model.js';
-import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import { textInputs } from '../../src/cli/options.js';
 import { isSmoothpubError } from '../../src/errors.js';
-import { fixtures, get, makeRoot, startOrigin } from '../origin/helpers.js';
+import { fixtures, get } from '../origin/helpers.js';
+import { assertTextServedAsPackaged } from './textServed.js';
 
 const clean = ['v400', 'v250', 'v120'].map((l) => join(fixtures, 'clean', `${l}.ismv`)).concat(join(fixtures, 'clean', 'audio.isma'));
 const english = join(fixtures, 'text', 'captions.en.vtt');
@@ -90,43 +90,10 @@ test('package --text: Smooth text StreamIndex, DASH stpp set with fragments on t
 });
 
 test('serve: a .ism <textstream> naming a subtitle file gives the same text objects as package; verify crawls them', async (t) => {
-  const root = await makeRoot();
-  t.after(() => root.cleanup());
-  await copyFile(english, join(root.root, 'clean', 'captions.en.vtt'));
-  const ism = `<?xml version="1.0" encoding="utf-8"?>
-<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head/><body><switch>
-  <video src="v400.ismv"/><video src="v250.ismv"/><video src="v120.ismv"/><audio src="audio.isma"/>
-  <textstream src="captions.en.vtt" systemLanguage="eng"/>
-</switch></body></smil>`;
-  await writeFile(join(root.root, 'clean', 'text.ism'), ism);
-  const origin = await startOrigin({ root: root.root, formats: ['smooth', 'dash', 'hls'] });
-  t.after(() => origin.close());
-
-  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-text-'));
-  t.after(() => rm(tmp, { recursive: true, force: true }));
-  const dir = join(tmp, 'video.ism');
-  await packagePresentation({ inputs: [join(root.root, 'clean', 'text.ism')], outDir: dir, formats: ['smooth', 'dash', 'hls'] });
-
-  const served = await get(origin.handler, '/clean/text.ism/Manifest');
-  assert.equal(served.status, 200);
-  const manifest = readManifest(new TextDecoder().decode(served.body));
-  const text = manifest.streams.find((s) => s.type === 'text');
-  assert.ok(text, 'a text stream');
-  const bitrate = text.qualityLevels[0]!.bitrate;
-  for (const c of text.chunks) {
-    for (const key of [formatFragmentUrl(text.url, bitrate, c.t), textFragmentKey(text.name, bitrate, c.t, 'dash'), textFragmentKey(text.name, bitrate, c.t, 'hls')]) {
-      const r = await get(origin.handler, `/clean/text.ism/${encodeURI(key)}`);
-      assert.equal(r.status, 200, key);
-      assert.deepEqual(r.body, new Uint8Array(await readFile(join(dir, key))), `${key}: as package wrote it`);
-    }
-  }
-  const init = await get(origin.handler, `/clean/text.ism/${encodeURI(`QualityLevels(${bitrate})/Fragments(${text.name}=i)`)}`);
+  const { text, bitrate, origin, path } = await assertTextServedAsPackaged(t, english, 'text', '<textstream src="captions.en.vtt" systemLanguage="eng"/>');
+  const init = await get(origin.handler, `${path}${encodeURI(`QualityLevels(${bitrate})/Fragments(${text.name}=i)`)}`);
   assert.equal(init.status, 200);
   assert.equal(new TextDecoder('latin1').decode(init.body).includes('stpp'), true, 'an stpp init segment');
-
-  const report = await verifyPresentation(`${origin.url}clean/text.ism/Manifest`, { formats: ['smooth', 'dash', 'hls'] });
-  assert.deepEqual(report.problems, [], 'verify finds nothing wrong');
-  assert.ok(report.ok);
 });
 
 test('--text takes file:lang[:name] and a subtype; remux refuses a text stream naming it', async (t) => {

@@ -4,7 +4,7 @@
 // DASH gets TTML on the track's timeline and HLS WebVTT segments with the same cues.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
@@ -18,8 +18,8 @@ import { readTtmlFragment } from '../../src/text/readTtmlSample.js';
 import { readSubtitles } from '../../src/text/readSubtitles.js';
 import { mergeCues } from '../../src/text/mergeCues.js';
 import type { Cue } from '../../src/text/model.js';
-import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
-import { fixtures, get, makeRoot, startOrigin } from '../origin/helpers.js';
+import { fixtures } from '../origin/helpers.js';
+import { assertTextServedAsPackaged } from './textServed.js';
 
 const clean = ['v400', 'v250', 'v120'].map((l) => join(fixtures, 'clean', `${l}.ismv`)).concat(join(fixtures, 'clean', 'audio.isma'));
 const ismt = join(fixtures, 'textpass', 'text_en.ismt');
@@ -86,40 +86,8 @@ test('package: an ISMV TTML text track passed through: Smooth fragments byte-ide
 });
 
 test('serve: a .ism <textstream> naming an .ismt gives the same text objects as package; verify crawls them', async (t) => {
-  const root = await makeRoot();
-  t.after(() => root.cleanup());
-  await copyFile(ismt, join(root.root, 'clean', 'text_en.ismt'));
-  const ism = `<?xml version="1.0" encoding="utf-8"?>
-<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head/><body><switch>
-  <video src="v400.ismv"/><video src="v250.ismv"/><video src="v120.ismv"/><audio src="audio.isma"/>
-  <textstream src="text_en.ismt" systemLanguage="eng"><param name="trackID" value="1" valuetype="data"/></textstream>
-</switch></body></smil>`;
-  await writeFile(join(root.root, 'clean', 'textpass.ism'), ism);
-  const origin = await startOrigin({ root: root.root, formats: ['smooth', 'dash', 'hls'] });
-  t.after(() => origin.close());
-
-  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-textpass-'));
-  t.after(() => rm(tmp, { recursive: true, force: true }));
-  const dir = join(tmp, 'video.ism');
-  await packagePresentation({ inputs: [join(root.root, 'clean', 'textpass.ism')], outDir: dir, formats: ['smooth', 'dash', 'hls'] });
-
-  const served = await get(origin.handler, '/clean/textpass.ism/Manifest');
-  assert.equal(served.status, 200);
-  const manifest = readManifest(new TextDecoder().decode(served.body));
-  const text = manifest.streams.find((s) => s.type === 'text');
-  assert.ok(text, 'a text stream');
+  const { text } = await assertTextServedAsPackaged(t, ismt, 'textpass', '<textstream src="text_en.ismt" systemLanguage="eng"><param name="trackID" value="1" valuetype="data"/></textstream>');
   assert.equal(text.language, 'eng');
-  const bitrate = text.qualityLevels[0]!.bitrate;
-  for (const c of text.chunks) {
-    for (const key of [formatFragmentUrl(text.url, bitrate, c.t), textFragmentKey(text.name, bitrate, c.t, 'dash'), textFragmentKey(text.name, bitrate, c.t, 'hls')]) {
-      const r = await get(origin.handler, `/clean/textpass.ism/${encodeURI(key)}`);
-      assert.equal(r.status, 200, key);
-      assert.deepEqual(r.body, new Uint8Array(await readFile(join(dir, key))), `${key}: as package wrote it`);
-    }
-  }
-  const report = await verifyPresentation(`${origin.url}clean/textpass.ism/Manifest`, { formats: ['smooth', 'dash', 'hls'] });
-  assert.deepEqual(report.problems, [], 'verify finds nothing wrong');
-  assert.ok(report.ok);
 });
 
 test('a PIFF dfxp sample entry is the same TTML; another text codec is refused naming the file and track', async (t) => {
