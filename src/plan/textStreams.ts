@@ -188,11 +188,7 @@ function passedTextStream(loaded: LoadedTextTrack, names: Set<string>): { stream
   const name = uniqueName(selected.trackName ?? `textstream_${language.replace(/[^A-Za-z0-9_.-]/g, '_')}`, names);
   const chunks = announcedChunks(track);
   const tag = languageTag(language) ?? 'und';
-  const encoder = new TextEncoder();
-  const dash = windows.map((w, i) =>
-    ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'track' })), { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: chunks[i]!.t, duration: chunks[i]!.d, timescale: track.timescale, tfxd: false, tfdt: true }),
-  );
-  const webVtt = windows.map((w) => writeWebVtt({ ...w, cues: w.cues.map(withoutId) }, { timestampMap: true }));
+  const { dash, webVtt } = dashAndHlsObjects(windows, chunks, track.timescale, tag);
   const duration = chunks.reduce((s, c) => s + c.d, 0n);
   const bitrate = Math.max(1, selected.systemBitrate ?? track.measuredBitrate);
   const stream: StreamIndex = {
@@ -220,6 +216,22 @@ function passedTextStream(loaded: LoadedTextTrack, names: Set<string>): { stream
     },
   };
   return { stream, level, end: ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(track.timescale) };
+}
+
+/**
+ * The objects DASH and HLS cannot share with Smooth, a fragment window each: TTML fragments on
+ * the track's timeline (tfdt, no tfxd) and WebVTT segments whose cue times are on the media
+ * timeline (the map of media time to itself). The WebVTT cues go without identifiers:
+ * hls.js keeps one cue per identifier, so the second half of a cue cut at a segment boundary
+ * (the same identifier in both segments) would be dropped.
+ */
+function dashAndHlsObjects(windows: readonly TextWindow[], chunks: readonly Chunk[], timescale: number, language: string): { dash: Uint8Array[]; webVtt: string[] } {
+  const encoder = new TextEncoder();
+  const dash = windows.map((w, i) =>
+    ttmlFragment(encoder.encode(writeTtml(w, { language, timeBase: 'track' })), { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: chunks[i]!.t, duration: chunks[i]!.d, timescale, tfxd: false, tfdt: true }),
+  );
+  const webVtt = windows.map((w) => writeWebVtt({ ...w, cues: w.cues.map(withoutId) }, { timestampMap: true }));
+  return { dash, webVtt };
 }
 
 function withoutId(cue: Cue): Cue {
@@ -259,20 +271,12 @@ function textLevel(streamName: string, text: LoadedText, chunks: readonly Chunk[
   // TTML's xml:lang is BCP 47 (`en`), as DASH's `lang`; the Smooth Language stays as given.
   const tag = languageTag(input.language) ?? 'und';
   const encoder = new TextEncoder();
-  const fragments: FragmentRef[] = [];
-  const dash: Uint8Array[] = [];
-  const webVtt: string[] = [];
-  windows.forEach((w, i) => {
+  const fragments: FragmentRef[] = windows.map((w, i) => {
     const c = chunks[i]!;
-    const at = { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: c.t, duration: c.d, timescale: PRESENTATION_TIME_SCALE };
-    const smooth = ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'fragment' })), { ...at, tfxd: true, tfdt: true });
-    fragments.push({ offset: 0, size: smooth.length, time: c.t, duration: c.d, built: { head: () => smooth, runs: () => [] } });
-    dash.push(ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'track' })), { ...at, tfxd: false, tfdt: true }));
-    // Cue times on the media timeline for HLS players (the map of media time to itself).
-    // Without cue identifiers: hls.js keeps one cue per identifier, so the second half of a
-    // cue cut at a segment boundary (the same identifier in both segments) would be dropped.
-    webVtt.push(writeWebVtt({ ...w, cues: w.cues.map(withoutId) }, { timestampMap: true }));
+    const smooth = ttmlFragment(encoder.encode(writeTtml(w, { language: tag, timeBase: 'fragment' })), { trackId: CMAF_TRACK_ID, sequenceNumber: i + 1, time: c.t, duration: c.d, timescale: PRESENTATION_TIME_SCALE, tfxd: true, tfdt: true });
+    return { offset: 0, size: smooth.length, time: c.t, duration: c.d, built: { head: () => smooth, runs: () => [] } };
   });
+  const { dash, webVtt } = dashAndHlsObjects(windows, chunks, PRESENTATION_TIME_SCALE, tag);
   const duration = chunks.reduce((s, c) => s + c.d, 0n);
   const bytes = fragments.reduce((s, f) => s + f.size, 0);
   const bitrate = Math.max(1, Math.round((bytes * 8 * PRESENTATION_TIME_SCALE) / Math.max(1, Number(duration))));
