@@ -18,6 +18,7 @@ export function toInputEntry(e: IsmEntry): InputEntry {
   if (e.systemBitrate !== undefined) entry.systemBitrate = e.systemBitrate;
   if (e.trackName !== undefined) entry.trackName = e.trackName;
   if (e.language !== undefined) entry.language = e.language;
+  if (e.subtype !== undefined) entry.subtype = e.subtype;
   return entry;
 }
 

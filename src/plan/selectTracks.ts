@@ -1,5 +1,6 @@
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { SourceIndex, TrackIndex } from '../fragments/types.js';
+import type { TextSubtype } from '../text/model.js';
 
 /** What the user asked for: a whole file, or one track of it (a `.ism` entry). */
 export interface InputEntry {
@@ -9,6 +10,8 @@ export interface InputEntry {
   systemBitrate?: number;
   trackName?: string;
   language?: string;
+  /** A text track's Smooth Subtype, as the `.ism` (or the `.ismc` beside it) says. */
+  subtype?: TextSubtype;
 }
 
 /** A track chosen for the presentation, with what the `.ism` said about it. */
@@ -17,6 +20,7 @@ export interface SelectedTrack {
   systemBitrate?: number;
   trackName?: string;
   language?: string;
+  subtype?: TextSubtype;
 }
 
 /** Picks the tracks the entries name, in entry order. */
@@ -51,6 +55,7 @@ export function selectTracks(entries: readonly InputEntry[], indexes: ReadonlyMa
       if (e.systemBitrate !== undefined) s.systemBitrate = e.systemBitrate;
       if (e.trackName !== undefined) s.trackName = e.trackName;
       if (e.language !== undefined) s.language = e.language;
+      if (e.subtype !== undefined && track.kind === 'text') s.subtype = e.subtype;
       out.push(s);
     }
   }

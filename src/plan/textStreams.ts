@@ -191,10 +191,11 @@ function passedTextStream(loaded: LoadedTextTrack, names: Set<string>): { stream
   const { dash, webVtt } = dashAndHlsObjects(windows, chunks, track.timescale, tag);
   const duration = chunks.reduce((s, c) => s + c.d, 0n);
   const bitrate = Math.max(1, selected.systemBitrate ?? track.measuredBitrate);
+  const subtype = selected.subtype ?? 'SUBT';
   const stream: StreamIndex = {
     type: 'text',
     name,
-    subtype: 'SUBT',
+    subtype,
     url: `QualityLevels({bitrate})/Fragments(${name}={start time})`,
     qualityLevels: [{ index: 0, bitrate, fourCC: 'TTML', codecPrivateData: '' }],
     chunks,
@@ -208,7 +209,7 @@ function passedTextStream(loaded: LoadedTextTrack, names: Set<string>): { stream
     track,
     chunks,
     text: {
-      subtype: 'SUBT',
+      subtype,
       init: textInitSegment({ trackId: CMAF_TRACK_ID, timescale: track.timescale, language, duration }),
       dash,
       webVtt,

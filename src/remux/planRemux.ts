@@ -19,9 +19,13 @@ export interface RemuxLayout {
   ism: Ism;
 }
 
+/** IIS's extensions: text tracks lived in `.ismt` files beside the `.ismv`/`.isma`. */
+const EXTENSIONS = { video: 'ismv', audio: 'isma', text: 'ismt' } as const;
+
 /**
  * Names the files as IIS and Expression Encoder output reads: `<name>_<bitrate>.ismv`
- * per video level, `<name>_<stream>_<bitrate>.isma` per audio level, and the `.ism`
+ * per video level, `<name>_<stream>_<bitrate>.isma` per audio level,
+ * `<name>_<stream>_<bitrate>.ismt` per text stream (a `<textstream>`), and the `.ism`
  * entries that load them back as the same presentation: every level pinned by
  * trackID, bitrate, stream name and language, in Manifest order.
  */
@@ -31,7 +35,7 @@ export function planRemux(built: BuiltPresentation, name: string): RemuxLayout {
   for (const stream of built.presentation.streams) {
     for (const level of built.levels.filter((l) => l.streamName === stream.name)) {
       const stem = stream.type === 'video' ? `${name}_${level.bitrate}` : `${name}_${safeName(stream.name)}_${level.bitrate}`;
-      const ext = stream.type === 'video' ? 'ismv' : 'isma';
+      const ext = EXTENSIONS[stream.type];
       let file = `${stem}.${ext}`;
       for (let n = 2; used.has(file.toLowerCase()); n++) file = `${stem}_${n}.${ext}`;
       used.add(file.toLowerCase());
@@ -42,6 +46,7 @@ export function planRemux(built: BuiltPresentation, name: string): RemuxLayout {
   const entries = files.map(({ name: src, level, stream }): IsmEntry => {
     const e: IsmEntry = { kind: stream.type, src, systemBitrate: level.bitrate, trackId: level.track.trackId, trackName: stream.name };
     if (stream.language !== undefined) e.language = stream.language;
+    if (level.text !== undefined) e.subtype = level.text.subtype;
     return e;
   });
   return { files, ismName: `${name}.ism`, ismcName, ism: { clientManifestRelativePath: ismcName, entries } };

@@ -16,6 +16,11 @@ import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
 import { readTrackSetup, type TrackSetup } from '../fragments/readTrackSetup.js';
 import { writeInitSegment } from '../formats/initSegment.js';
 import { writeTrackFile } from './writeTrackFile.js';
+import { isSubtitleFile } from '../plan/textStreams.js';
+import { textInitSegment } from '../text/textInitSegment.js';
+
+/** `ftyp` of an IIS `.ismt`, as of its `.ismv`/`.isma`. */
+const IIS_TEXT_BRANDS = ['isml', 'piff', 'iso2'] as const;
 
 export interface RemuxOptions extends LoadOptions {
   inputs: string[];
@@ -46,7 +51,8 @@ export interface RemuxResult {
 
 /**
  * Writes a presentation as IIS serves it from disk: one `.ismv`/`.isma` per quality
- * level (fragmented, with `mfra`), a `.ism` server manifest and a `.ismc` client
+ * level and one `.ismt` per text stream (fragmented, with `mfra`; a subtitle file's TTML
+ * fragments as they are served), a `.ism` server manifest and a `.ismc` client
  * manifest. Every fragment keeps its exact bytes, so packaging the result gives the
  * same objects as packaging the inputs. All files are written in a hidden folder and
  * moved into place at the end, the `.ism` last: a failed run leaves nothing behind.
@@ -60,14 +66,6 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `cannot name a presentation after ${JSON.stringify(opts.output)}: give a folder or <name>.ism`);
   }
   const loaded = await loadPresentation(opts.inputs, opts);
-  const text = loaded.levels.find((l) => l.track.kind === 'text');
-  if (text) {
-    throw new SmoothpubError(
-      ErrorCode.UNSUPPORTED_INPUT,
-      `remux writes video and audio only: text stream '${text.streamName}' cannot be written into the .ismv files; leave it out and name the subtitle file to package, publish or a .ism <textstream> instead`,
-      { file: text.track.file, trackId: text.track.trackId },
-    );
-  }
   const layout = planRemux(loaded, name);
   const finalNames = [...layout.files.map((f) => f.name), layout.ismcName, layout.ismName];
   const dirExists = await exists(dir);
@@ -127,14 +125,7 @@ export async function remuxPresentation(opts: RemuxOptions): Promise<RemuxResult
 
 async function writeOne(file: RemuxFile, path: string, opts: RemuxOptions, onFragment: (bytes: number) => void): Promise<number> {
   const { track } = file.level;
-  const src = await openFileSource(track.file);
-  let setup: TrackSetup;
-  try {
-    setup = await readTrackSetup(src, track.trackId);
-  } finally {
-    await src.close();
-  }
-  const init = writeInitSegment(track, setup, { language: file.stream.language ?? 'und' });
+  const init = await initSegmentOf(file);
   let source: FileHandle | undefined;
   let out: FileHandle | undefined;
   try {
@@ -147,4 +138,28 @@ async function writeOne(file: RemuxFile, path: string, opts: RemuxOptions, onFra
     await out?.close();
     await source?.close();
   }
+}
+
+/**
+ * The head of a remuxed file: the source's sample entry in a new `moov`. A text stream's is
+ * an ISO/IEC 14496-30 text track (`subt` handler, `sthd`) with IIS's brands, whether it was
+ * passed through (the source's `stpp`/`dfxp` entry kept) or converted from a subtitle file
+ * (its fragments are built, there is no source `moov` to read).
+ */
+async function initSegmentOf(file: RemuxFile): Promise<Uint8Array> {
+  const { track } = file.level;
+  const language = file.stream.language ?? 'und';
+  const converted = isSubtitleFile(track.file);
+  let setup: TrackSetup = { stsd: undefined, trex: undefined };
+  if (!converted) {
+    const src = await openFileSource(track.file);
+    try {
+      setup = await readTrackSetup(src, track.trackId);
+    } finally {
+      await src.close();
+    }
+  }
+  if (track.kind !== 'text') return writeInitSegment(track, setup, { language });
+  const duration = track.fragments.reduce((s, f) => s + f.duration, 0n);
+  return textInitSegment({ trackId: track.trackId, timescale: track.timescale, language, duration, brands: IIS_TEXT_BRANDS, ...(setup.stsd && { stsd: setup.stsd }) });
 }

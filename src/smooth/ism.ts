@@ -7,6 +7,9 @@ import * as posix from '../util/posixPath.js';
 
 export type IsmKind = 'video' | 'audio' | 'text';
 
+/** The text Subtypes smoothpub serves: captions and subtitles (text/model's TextSubtype). */
+export type IsmSubtype = 'CAPT' | 'SUBT';
+
 /** One track of an IIS `.ism` server manifest (SMIL 2.0). */
 export interface IsmEntry {
   kind: IsmKind;
@@ -16,6 +19,12 @@ export interface IsmEntry {
   trackId?: number;
   trackName?: string;
   language?: string;
+  /**
+   * A `<textstream>`'s Smooth Subtype (`CAPT` captions, `SUBT` subtitles): a `Subtype` param
+   * or attribute. IIS documents no such param (its `.ismc` says it); smoothpub writes it so a
+   * `.ism` alone keeps it.
+   */
+  subtype?: IsmSubtype;
 }
 
 export interface Ism {
@@ -84,6 +93,8 @@ function readEntry(node: Ordered, ismPath: string): IsmEntry {
   if (systemBitrate !== undefined) entry.systemBitrate = readUnsigned(systemBitrate, `<${tag} src="${src}"> systemBitrate`, ismPath);
   const language = attributeOf(node, 'systemLanguage');
   if (language !== undefined) entry.language = language;
+  const subtypeAttribute = attributeOf(node, 'Subtype') ?? attributeOf(node, 'subtype');
+  if (subtypeAttribute !== undefined) entry.subtype = readSubtype(subtypeAttribute, `<${tag} src="${src}"> Subtype`, ismPath);
   for (const param of childrenOf(node).filter((n) => tagOf(n) === 'param')) {
     const name = attributeOf(param, 'name')?.toLowerCase();
     const value = attributeOf(param, 'value');
@@ -91,6 +102,7 @@ function readEntry(node: Ordered, ismPath: string): IsmEntry {
     if (name === 'trackid') entry.trackId = readUnsigned(value, `<${tag} src="${src}"> trackID`, ismPath);
     else if (name === 'trackname') entry.trackName = value;
     else if (name === 'systemlanguage' && entry.language === undefined) entry.language = value;
+    else if (name === 'subtype' && entry.subtype === undefined) entry.subtype = readSubtype(value, `<${tag} src="${src}"> Subtype`, ismPath);
   }
   return entry;
 }
@@ -109,6 +121,13 @@ function checkRelative(path: string, what: string, ismPath: string): string {
   if (normal === '..' || normal.startsWith('../')) throw refuse('escapes the directory');
   if (normal === '.' || normal.endsWith('/')) throw refuse('not a file');
   return normal;
+}
+
+/** The text Subtypes smoothpub serves (MS-SSTR names others, such as CHAP and SCMD, that are not TTML captions). */
+function readSubtype(text: string, what: string, ismPath: string): IsmSubtype {
+  const value = text.trim().toUpperCase();
+  if (value === 'CAPT' || value === 'SUBT') return value;
+  throw badIsm(`${what} must be CAPT (captions) or SUBT (subtitles), found ${JSON.stringify(text)}`, ismPath);
 }
 
 function readUnsigned(text: string, what: string, ismPath: string): number {

@@ -14,6 +14,8 @@ export interface TextInitOptions {
   duration?: bigint;
   /** `ftyp` brands, the first the major one (default: ISO 6, CMAF, DASH). */
   brands?: readonly string[];
+  /** A source track's whole `stsd` box, kept as it is (its `stpp` or PIFF `dfxp` entry); default an `stpp` naming the TTML namespace. */
+  stsd?: Uint8Array;
 }
 
 /**
@@ -29,7 +31,7 @@ export function textInitSegment(options: TextInitOptions): Uint8Array {
   const ftyp = box('ftyp', ftypFields.finish());
   const stbl = box(
     'stbl',
-    fullBox('stsd', 0, 0, new ByteWriter(4, 'stsd').u32(1).finish(), writeStpp([TTML_NS])),
+    options.stsd ?? fullBox('stsd', 0, 0, new ByteWriter(4, 'stsd').u32(1).finish(), writeStpp([TTML_NS])),
     fullBox('stts', 0, 0, new Uint8Array(4)),
     fullBox('stsc', 0, 0, new Uint8Array(4)),
     fullBox('stsz', 0, 0, new Uint8Array(8)),

@@ -141,3 +141,17 @@ test('writeIsm writes an IIS-style .ism that reads back the same', () => {
   );
   assert.deepEqual(readIsm(xml, 'movie.ism'), ism);
 });
+
+test('a <textstream> Subtype (param or attribute, any case) reads back; writeIsm writes it as a param; another value is refused', () => {
+  const ism: Ism = { entries: [{ kind: 'text', src: 'v_textstream_eng_900.ismt', systemBitrate: 900, trackId: 1, trackName: 'textstream_eng', language: 'eng', subtype: 'CAPT' }] };
+  const xml = writeIsm(ism);
+  assert.match(xml, /<param name="Subtype" value="CAPT" valuetype="data"\/>/);
+  assert.deepEqual(readIsm(xml, 'v.ism'), ism);
+  const body = (inner: string): string => `<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><body><switch>${inner}</switch></body></smil>`;
+  assert.equal(readIsm(body('<textstream src="t.ismt" subtype="subt"/>'), 'v.ism').entries[0]!.subtype, 'SUBT');
+  assert.equal(readIsm(body('<textstream src="t.ismt"><param name="subtype" value="capt"/></textstream>'), 'v.ism').entries[0]!.subtype, 'CAPT');
+  assert.throws(
+    () => readIsm(body('<textstream src="t.ismt"><param name="Subtype" value="CHAP"/></textstream>'), 'v.ism'),
+    (e: unknown) => e instanceof SmoothpubError && e.code === 'smooth.bad-ism' && /CAPT .*SUBT.*"CHAP"/.test(e.message),
+  );
+});

@@ -18,7 +18,7 @@ interface RemuxCliOptions extends TextCliOptions {
 export function registerRemux(program: Command, signal: AbortSignal): void {
   const command = program
     .command('remux')
-    .description('write IIS-style files: one .ismv/.isma per quality level (with mfra), a .ism server manifest and a .ismc client manifest')
+    .description('write IIS-style files: one .ismv/.isma per quality level and one .ismt per text stream (with mfra), a .ism server manifest and a .ismc client manifest')
     .argument('<inputs...>', 'media files and/or a .ism server manifest')
     .requiredOption('-o, --output <dir-or-name.ism>', 'out/video.ism (files go in out/) or a folder (files named after it)')
     .option(FORCE_FLAGS, 'replace files of the same names in the output folder (else output.exists; other files are left alone)')
@@ -31,7 +31,7 @@ export function registerRemux(program: Command, signal: AbortSignal): void {
   addTextOptions(command)
     .addHelpText(
       'after',
-      '\nFiles: <name>_<bitrate>.ismv per video level, <name>_<stream>_<bitrate>.isma per audio\nlevel, <name>.ism, <name>.ismc. Every fragment keeps its exact bytes. Nothing appears\nin the output folder until every file is written.\n\nExamples:\n  smoothpub remux v1.ismv v2.ismv audio.isma -o out/video.ism\n  smoothpub remux video.ism -o out/video',
+      '\nFiles: <name>_<bitrate>.ismv per video level, <name>_<stream>_<bitrate>.isma per audio\nlevel, <name>_<stream>_<bitrate>.ismt per text stream, <name>.ism, <name>.ismc. Every fragment keeps its exact bytes. Nothing appears\nin the output folder until every file is written.\n\nExamples:\n  smoothpub remux v1.ismv v2.ismv audio.isma -o out/video.ism\n  smoothpub remux video.ism -o out/video',
     )
     .action(async (inputs: string[], opts: RemuxCliOptions) => {
       // Loaded on use: `--help` and other commands need not load this command's library.
