@@ -13,6 +13,20 @@ export function readHdlr(c: Cursor): Hdlr {
   return { type: 'hdlr', handlerType: c.fourcc() };
 }
 
+/**
+ * The handler's human-readable name (after `readHdlr`'s fields and 12 reserved bytes):
+ * NUL-terminated UTF-8 (ISO), or a length-prefixed string (QuickTime); '' when absent.
+ */
+export function readHdlrName(c: Cursor): string {
+  readFullBoxHeader(c);
+  if (c.remaining < 20) return '';
+  c.skip(20); // pre_defined, handler_type, reserved
+  let bytes = c.bytesOf(c.remaining);
+  if (bytes.length > 0 && bytes[0] === bytes.length - 1) bytes = bytes.subarray(1);
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}
+
 /** `name` (not in `Hdlr`) is the human-readable track name, e.g. ffmpeg's 'SoundHandler'. */
 export function writeHdlr(box: BoxInput<Hdlr>, name = ''): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);

@@ -227,7 +227,10 @@ export const TEXT_OPTION = [
   '--text <file:lang[:name]>',
   'a subtitle file to add as a text stream (repeatable): WebVTT .vtt, SRT .srt or TTML .ttml/.dfxp, its language (eng, en-US) and the name players list it under; cut into TTML fragments at the video fragments\' times (DASH stpp, HLS WebVTT)',
 ] as const;
-export const TEXT_SUBTYPE_OPTION = ['--text-subtype <subtype>', 'what the --text streams are: SUBT (subtitles) or CAPT (captions for the deaf and hard of hearing); Smooth Subtype, DASH Role, HLS CHARACTERISTICS', 'SUBT'] as const;
+export const TEXT_SUBTYPE_OPTION = [
+  '--text-subtype <subtype>',
+  "what the text streams are: SUBT (subtitles) or CAPT (captions for the deaf and hard of hearing); Smooth Subtype, DASH Role, HLS CHARACTERISTICS. Default: SUBT for --text files; for text tracks of the sources what the .ism, the .ismc or the track's kind says, else SUBT",
+] as const;
 
 /** The CLI options `addTextOptions` adds, as commander gives them. */
 export interface TextCliOptions {
@@ -244,19 +247,24 @@ export function addTextOptions<C extends Command>(command: C): C {
 
 const TEXT_SPEC = /^(.+?\.(?:vtt|webvtt|srt|ttml|dfxp|xml)):([A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*)(?::(.+))?$/i;
 
-/** `--text` values as load options (nothing when none was given). */
-export function textInputs(opts: TextCliOptions): { texts?: TextInput[] } {
-  if (opts.text === undefined || opts.text.length === 0) return {};
-  const given = (opts.textSubtype ?? 'SUBT').toUpperCase();
-  if (given !== 'SUBT' && given !== 'CAPT') throw new SmoothpubError(ErrorCode.BAD_OPTION, `--text-subtype must be SUBT or CAPT, got '${opts.textSubtype}'`);
-  const subtype: TextSubtype = given;
+/** `--text` values and `--text-subtype` as load options (nothing when neither was given). */
+export function textInputs(opts: TextCliOptions): { texts?: TextInput[]; textSubtype?: TextSubtype } {
+  let subtype: TextSubtype | undefined;
+  if (opts.textSubtype !== undefined) {
+    const given = opts.textSubtype.toUpperCase();
+    if (given !== 'SUBT' && given !== 'CAPT') throw new SmoothpubError(ErrorCode.BAD_OPTION, `--text-subtype must be SUBT or CAPT, got '${opts.textSubtype}'`);
+    subtype = given;
+  }
+  const override = subtype === undefined ? {} : { textSubtype: subtype };
+  if (opts.text === undefined || opts.text.length === 0) return override;
   return {
+    ...override,
     texts: opts.text.map((value) => {
       const m = TEXT_SPEC.exec(value);
       if (!m) {
         throw new SmoothpubError(ErrorCode.BAD_OPTION, `--text takes <file>:<language>[:<name>], the file a .vtt, .srt, .ttml or .dfxp and the language a code such as eng or en-US; got '${value}'`);
       }
-      return { file: m[1]!, language: m[2]!, subtype, ...(m[3] !== undefined && { label: m[3] }) };
+      return { file: m[1]!, language: m[2]!, subtype: subtype ?? 'SUBT', ...(m[3] !== undefined && { label: m[3] }) };
     }),
   };
 }

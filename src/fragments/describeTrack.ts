@@ -34,6 +34,7 @@ export function describeTrack(
   if (dolby?.sampleRate !== undefined) track.sampleRate = dolby.sampleRate;
   if (t.sampleEntry.sampleSize !== undefined) track.bitsPerSample = t.sampleEntry.sampleSize;
   if (t.protection) track.protection = { ...t.protection, systems };
+  if (t.textRole) track.textRole = t.textRole;
   return track;
 }
 

@@ -1,13 +1,13 @@
 import { childBoxes, findChild, requireChild } from '../bmff/box.js';
 import type { Cursor } from '../bmff/cursor.js';
-import { readHdlr } from '../bmff/hdlr.js';
+import { readHdlr, readHdlrName } from '../bmff/hdlr.js';
 import { readMdhd } from '../bmff/mdhd.js';
 import { readStsd, type SampleEntry } from '../bmff/stsd.js';
 import { readTkhd } from '../bmff/tkhd.js';
 import { readTrex, type Trex } from '../bmff/trex.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { readProtectionSystems, readTrackProtection, type ProtectionSystem, type SourceEncryption } from '../protect/sourceProtection.js';
-import type { TrackKind } from './types.js';
+import type { TextRole, TrackKind } from './types.js';
 
 /** What the `moov` says about one track, before any fragment is read. */
 export interface MoovTrack {
@@ -24,6 +24,8 @@ export interface MoovTrack {
   trex: Trex | undefined;
   /** An encrypted sample entry's scheme, key ID and IV size (`sinf`). */
   protection?: SourceEncryption;
+  /** A text track's role, where its `kind` box or handler name says (textRoleOf). */
+  textRole?: TextRole;
 }
 
 export interface Moov {
@@ -54,6 +56,8 @@ export function readMoov(c: Cursor): Moov {
     const mdia = requireChild(trak.payload, 'moov/trak', 'mdia').payload;
     const mdhd = readMdhd(requireChild(mdia, 'moov/trak/mdia', 'mdhd').payload);
     const handlerType = readHdlr(requireChild(mdia, 'moov/trak/mdia', 'hdlr').payload).handlerType;
+    // A fresh cursor: readHdlr has moved the first past the fields it reads.
+    const textRole = KINDS[handlerType] === 'text' ? textRoleOf(trak.payload, requireChild(mdia, 'moov/trak/mdia', 'hdlr').payload) : undefined;
     const stbl = requireChild(requireChild(mdia, 'moov/trak/mdia', 'minf').payload, 'moov/trak/mdia/minf', 'stbl').payload;
     const stsdBox = findChild(stbl, 'stbl', 'stsd');
     // Before readStsd, which moves the payload's cursor to its end.
@@ -65,6 +69,7 @@ export function readMoov(c: Cursor): Moov {
     }
     tracks.push({
       ...(protection && { protection }),
+      ...(textRole && { textRole }),
       trackId: tkhd.trackId,
       handlerType,
       kind: KINDS[handlerType],
@@ -78,6 +83,24 @@ export function readMoov(c: Cursor): Moov {
     });
   }
   return { fragmented: mvex !== undefined, tracks, systems };
+}
+
+/** ISO/IEC 14496-12 `kind` values of the DASH role scheme that name a text track's role. */
+const DASH_ROLE_SCHEME = 'urn:mpeg:dash:role:2011';
+
+/**
+ * A text track's role: a `udta/kind` box in the DASH role scheme (`caption`, `subtitle`; what
+ * ffmpeg writes for `-disposition captions`), else a handler name that says captions
+ * ('Closed Captions', 'CaptionHandler'); undefined when neither says.
+ */
+function textRoleOf(trak: Cursor, hdlr: Cursor): TextRole | undefined {
+  const udta = findChild(trak, 'moov/trak', 'udta');
+  for (const box of udta ? childBoxes(udta.payload, 'moov/trak/udta') : []) {
+    if (box.type !== 'kind') continue;
+    const [scheme, value] = new TextDecoder().decode(box.payload.bytesOf(box.payload.remaining).subarray(4)).split('\0');
+    if (scheme === DASH_ROLE_SCHEME && (value === 'caption' || value === 'subtitle')) return value;
+  }
+  return /caption/i.test(readHdlrName(hdlr)) ? 'caption' : undefined;
 }
 
 function countSamples(stbl: Cursor): number {

@@ -14,7 +14,8 @@ import type { SourceTrackProtection } from '../protect/sourceProtection.js';
  * Sidecar format, version 3: one JSON object. (Version 1 took ISMV fragment times and
  * durations from `tfxd`; version 2 from the samples, with the `tfxd` kept where it disagrees;
  * version 3 adds the sample entry's `pasp`, which a version 2 sidecar would silently lack;
- * version 4 the `protection` of an already-encrypted track, which a version 3 one would lack.)
+ * version 4 the `protection` of an already-encrypted track, which a version 3 one would lack;
+ * version 5 a text track's `textRole` (its `kind` box or handler name: the Smooth Subtype).)
  *
  *     { "format": "smoothpub-index", "version": 3, "size": <source bytes>, "mtimeMs": <source mtime>,
  *       "brand": "isml", "method": "mfra", "tracks": [ { ...track fields,
@@ -52,7 +53,7 @@ export const SIDECAR_SUFFIX = '.smoothidx';
 /** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
 export const MAX_SIDECAR_BYTES = 256 << 20;
 
-export const SIDECAR_VERSION = 4;
+export const SIDECAR_VERSION = 5;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
 type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples' | 'nonSyncStarts' | 'protection'> & {
@@ -148,6 +149,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
     const v = t[k];
     if (v !== undefined) out[k] = v;
   }
+  if (t.textRole !== undefined) out.textRole = t.textRole;
   if (t.samples) out.samples = encodeSamples(t.samples, mark);
   const built: [number, string, number[]][] = [];
   t.fragments.forEach((f, i) => {
@@ -283,6 +285,7 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
   if (t['samples'] !== undefined) track.samples = decodeSamples(record(t['samples']), fileSize);
   if (t['nonSync'] !== undefined) track.nonSyncStarts = array(t['nonSync']).map((n) => decodeNonSyncStart(record(n)));
   if (t['protection'] !== undefined) track.protection = decodeProtection(record(t['protection']));
+  if (t['textRole'] === 'caption' || t['textRole'] === 'subtitle') track.textRole = t['textRole'];
   return track;
 }
 

@@ -79,6 +79,9 @@ export interface SampleTable {
 
 export type TrackKind = 'video' | 'audio' | 'text';
 
+/** What a text track's `kind` box (DASH role scheme) or handler name says it is. */
+export type TextRole = 'caption' | 'subtitle';
+
 /**
  * A source fragment whose first sample is not a sync sample (GStreamer's ismlmux cuts
  * fragments by time, not at keyframes): no client can start or switch levels there.
@@ -102,6 +105,8 @@ export interface TrackIndex {
   codec: string;
   timescale: number;
   language: string;
+  /** A text track's role where its `kind` box or handler name says (captions or subtitles). */
+  textRole?: TextRole;
   width?: number;
   height?: number;
   channels?: number;

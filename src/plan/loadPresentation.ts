@@ -4,9 +4,7 @@ import { localAccess, type SourceAccess } from '../source/sourceAccess.js';
 import { runAll } from '../util/runAll.js';
 import type { SourceIndex, TrackIndex } from '../fragments/types.js';
 import { readIsm } from '../smooth/ism.js';
-import { readManifest } from '../smooth/readManifest.js';
 import type { ProtectionHeader } from '../smooth/model.js';
-import { isSmoothpubError } from '../errors.js';
 import { buildPresentation, type BuiltPresentation, type PresentationOptions } from './buildPresentation.js';
 import { retimeSource } from './retimeSource.js';
 import { needsFormatMedia, prepareFormats } from './prepareFormats.js';
@@ -16,6 +14,8 @@ import { protectPresentation, type ProtectOptions } from './protectPresentation.
 import type { PresentationProtection } from './protectionSettings.js';
 import { clientManifestPath, labelIndex, toInputEntry } from './inputEntry.js';
 import { addTextStreams, loadText, loadTextTrack, splitTextEntries, splitTextTracks, type TextInput } from './textStreams.js';
+import { clientManifestSubtype, readClientManifest, withTextSubtypes } from './textSubtypes.js';
+import type { TextSubtype } from '../text/model.js';
 
 export { labelIndex, toInputEntry } from './inputEntry.js';
 
@@ -62,6 +62,12 @@ export interface LoadOptions extends PresentationOptions {
   handOverProtectedEvery?: number;
   /** Subtitle files to convert into text streams (`--text`), beside any a `.ism` names. */
   texts?: readonly TextInput[];
+  /**
+   * Every text stream's Subtype (`--text-subtype`), over what the `.ism`, `.ismc` or track
+   * says; without it a subtitle file's is its own (default SUBT) and a source track's is
+   * found by withTextSubtypes.
+   */
+  textSubtype?: TextSubtype;
 }
 
 /** Whether a load needs every fragment's `tfdt` and every level's init setup: DASH or HLS asked for, or encryption. */
@@ -91,7 +97,8 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   const resolved = await Promise.all(inputs.map((input) => resolveInput(input, files)));
   const split = splitTextEntries(resolved.flatMap((r) => r.entries));
   const entries = split.media;
-  const textInputs = [...(options.texts ?? []), ...split.texts];
+  const override = options.textSubtype;
+  const textInputs = [...(options.texts ?? []), ...split.texts].map((t) => (override === undefined ? t : { ...t, subtype: override }));
   const clientManifestProtection = resolved.find((r) => r.protection !== undefined)?.protection;
   const sourceFiles = [...new Set(entries.map((e) => e.file))];
   const indexes = new Map<string, SourceIndex>();
@@ -116,7 +123,8 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   );
   const selected = splitTextTracks(selectTracks(entries, retimed));
   let built = buildPresentation(selected.media, { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
-  built = addTextStreams(built, await Promise.all(textInputs.map((t) => loadText(t, files))), await Promise.all(selected.text.map((s) => loadTextTrack(s, files))));
+  const textTracks = await withTextSubtypes(selected.text, files, override);
+  built = addTextStreams(built, await Promise.all(textInputs.map((t) => loadText(t, files))), await Promise.all(textTracks.map((s) => loadTextTrack(s, files))));
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }) });
@@ -126,28 +134,14 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
 async function resolveInput(input: string, files: SourceAccess): Promise<{ entries: InputEntry[]; protection?: ProtectionHeader[] }> {
   if (!/\.ism$/i.test(input)) return { entries: [{ file: input }] };
   const ism = readIsm(await files.readText(input), input);
-  const entries = ism.entries.map(toInputEntry);
-  const ismc = clientManifestPath(input, ism.clientManifestRelativePath);
-  const protection = await readClientManifestProtection(ismc, files);
-  return protection ? { entries, protection } : { entries };
-}
-
-/**
- * The `<Protection>` of the client manifest IIS kept beside a `.ism` (the header of an
- * already-protected presentation, passthroughProtection); undefined when there is no such
- * file. One that exists but is no client manifest is an error naming it.
- */
-async function readClientManifestProtection(ismc: string, files: SourceAccess): Promise<ProtectionHeader[] | undefined> {
-  let xml: string;
-  try {
-    xml = await files.readText(ismc);
-  } catch (e) {
-    if (isSmoothpubError(e) && e.code === ErrorCode.READ_FAILED) return undefined;
-    throw e;
-  }
-  try {
-    return readManifest(xml).protection;
-  } catch (e) {
-    throw isSmoothpubError(e) ? e.withContext({ file: ismc }) : e;
-  }
+  // The `.ismc` IIS kept beside a `.ism`: the header of an already-protected presentation
+  // (passthroughProtection), and the Subtype of each text stream the `.ism` does not state.
+  const manifest = await readClientManifest(clientManifestPath(input, ism.clientManifestRelativePath), files);
+  const entries = ism.entries.map((e) => {
+    const entry = toInputEntry(e);
+    if (e.kind !== 'text' || entry.subtype !== undefined || manifest === undefined) return entry;
+    const subtype = clientManifestSubtype(manifest, { name: e.trackName, language: e.language });
+    return subtype === undefined ? entry : { ...entry, subtype };
+  });
+  return manifest?.protection ? { entries, protection: manifest.protection } : { entries };
 }

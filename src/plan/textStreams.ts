@@ -77,7 +77,7 @@ export function splitTextEntries(entries: readonly InputEntry[]): { media: Input
   const texts: TextInput[] = [];
   for (const e of entries) {
     if (!isSubtitleFile(e.file)) media.push(e);
-    else texts.push({ file: e.file, language: e.language ?? 'und', ...(e.trackName !== undefined && { label: e.trackName }) });
+    else texts.push({ file: e.file, language: e.language ?? 'und', ...(e.trackName !== undefined && { label: e.trackName }), ...(e.subtype !== undefined && { subtype: e.subtype }) });
   }
   return { media, texts };
 }

@@ -96,7 +96,9 @@ test('serve: a .ism <textstream> naming a subtitle file gives the same text obje
 });
 
 test('--text takes file:lang[:name] and a subtype; a subtitle file too big is refused before it is read', async (t) => {
-  assert.deepEqual(textInputs({ text: ['subs/a b.vtt:en-US:English (US)'], textSubtype: 'capt' }), { texts: [{ file: 'subs/a b.vtt', language: 'en-US', subtype: 'CAPT', label: 'English (US)' }] });
+  assert.deepEqual(textInputs({ text: ['subs/a b.vtt:en-US:English (US)'], textSubtype: 'capt' }), { textSubtype: 'CAPT', texts: [{ file: 'subs/a b.vtt', language: 'en-US', subtype: 'CAPT', label: 'English (US)' }] });
+  assert.deepEqual(textInputs({ text: ['a.srt:fra'] }), { texts: [{ file: 'a.srt', language: 'fra', subtype: 'SUBT' }] });
+  assert.deepEqual(textInputs({ textSubtype: 'Subt' }), { textSubtype: 'SUBT' }, 'alone: it applies to the text tracks of the sources');
   assert.deepEqual(textInputs({}), {});
   for (const bad of ['subs.vtt', 'subs.mp4:eng', 'subs.srt:']) assert.throws(() => textInputs({ text: [bad] }), (e: unknown) => isSmoothpubError(e) && e.code === 'cli.bad-option', bad);
   assert.throws(() => textInputs({ text: ['a.vtt:eng'], textSubtype: 'DESC' }), (e: unknown) => isSmoothpubError(e) && e.code === 'cli.bad-option');
