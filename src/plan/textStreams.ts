@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorCode, SmoothpubError, WarningCode, type SmoothpubWarning } from '../errors.js';
 import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import { CMAF_TRACK_ID } from '../formats/model.js';
@@ -91,6 +92,12 @@ export interface LoadedTextTrack {
   selected: SelectedTrack;
   /** Fragment i's cues on the track timeline (milliseconds), clipped to the fragment. */
   windows: TextWindow[];
+  /**
+   * SHA-256 of the track's timeline (every fragment's time and duration) and of every
+   * fragment's bytes after its `moof` (the TTML documents): equal for the same track carried
+   * by several files, whatever track ID each gives it (sameTextTracks).
+   */
+  digest: string;
 }
 
 /** Selected tracks split into the media buildPresentation takes and the text tracks passed through. */
@@ -113,17 +120,37 @@ export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceA
   }
   const src = await files.open(track.file);
   const windows: TextWindow[] = [];
+  const hash = createHash('sha256');
   const msOf = (t: bigint): number => Number((t * 2000n + BigInt(track.timescale)) / (2n * BigInt(track.timescale)));
   try {
     for (const f of track.fragments) {
       const bytes = f.built ? concatBytes([f.built.head(), ...(await Promise.all(f.built.runs().map((r) => src.read(r.offset, r.size))))]) : await src.read(f.offset, f.size);
       const cues = readTtmlFragment(bytes, track.file, { timescale: track.timescale, timeBase: 'fragment', timeFrom: 'tfxd' });
       windows.push({ start: msOf(f.time), end: msOf(f.time + f.duration), cues });
+      const moofSize = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : 0;
+      hash.update(`${f.time}+${f.duration}/${track.timescale};`).update(bytes.subarray(Math.min(moofSize, bytes.length)));
     }
   } finally {
     await src.close();
   }
-  return { selected, windows };
+  return { selected, windows, digest: hash.digest('hex') };
+}
+
+/**
+ * One of each text track found in several files (every `.ismv` of a ladder carrying the same
+ * `stpp` track, as encoders write them): tracks with the same language, Subtype, timeline and
+ * TTML documents are one stream, the first file's; a `.ism` naming them with different
+ * `trackName`s keeps them apart. Tracks that differ stay, each a stream of its own name.
+ */
+export function sameTextTracks(tracks: readonly LoadedTextTrack[]): LoadedTextTrack[] {
+  const seen = new Set<string>();
+  return tracks.filter((t) => {
+    const { selected } = t;
+    const key = JSON.stringify([selected.language ?? selected.track.language, selected.subtype ?? 'SUBT', selected.trackName ?? null, t.digest]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 

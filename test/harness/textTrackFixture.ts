@@ -18,7 +18,8 @@ import { ttmlFragment } from '../../src/text/ttmlFragment.js';
 import { writeTtml } from '../../src/text/writeTtml.js';
 import { concatBytes } from '../../src/util/concatBytes.js';
 
-export async function buildTextTrack(video: string, subtitles: string, language: string): Promise<Uint8Array> {
+/** `trackId`: the track's ID in tkhd, trex and every tfhd (1 in the fixture). */
+export async function buildTextTrack(video: string, subtitles: string, language: string, trackId = 1): Promise<Uint8Array> {
   const src = await localAccess.open(video);
   let fragments: { time: bigint; duration: bigint }[];
   let timescale: number;
@@ -34,11 +35,11 @@ export async function buildTextTrack(video: string, subtitles: string, language:
   const ms = (t: bigint): number => Number((t * 1000n) / BigInt(timescale));
   const windows = textWindows(cues, fragments.map((f) => ({ start: ms(f.time), end: ms(f.time + f.duration) })));
   const tag = language.slice(0, 2);
-  const parts: Uint8Array[] = [textInitSegment({ trackId: 1, timescale, language, brands: ['isml', 'piff', 'iso2'] })];
+  const parts: Uint8Array[] = [textInitSegment({ trackId, timescale, language, brands: ['isml', 'piff', 'iso2'] })];
   windows.forEach((w, i) => {
     const f = fragments[i]!;
     const doc = new TextEncoder().encode(writeTtml(w, { language: tag, timeBase: 'fragment' }));
-    parts.push(ttmlFragment(doc, { trackId: 1, sequenceNumber: i + 1, time: f.time, duration: f.duration, timescale, tfxd: true, tfdt: false }));
+    parts.push(ttmlFragment(doc, { trackId, sequenceNumber: i + 1, time: f.time, duration: f.duration, timescale, tfxd: true, tfdt: false }));
   });
   return concatBytes(parts);
 }
