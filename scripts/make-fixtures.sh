@@ -42,6 +42,13 @@
 #           document per fragment timed from the fragment's start) of text/captions.en.vtt,
 #           at clean/v120.ismv's fragment times, built by test/harness/textTrackFixture.ts
 #           (ffmpeg 5.1 refuses TTML in ISMV). `bash scripts/make-fixtures.sh textpass`.
+#   tx3g/   movtext.mp4: plain MP4 with 3GPP timed text as users make it (`-c:s mov_text`):
+#           clean/v120.ismv's video and clean/audio.isma's AAC copied, text/styled.srt as track
+#           3 (eng; bold/italic/underline/colors, overlapping cues, non-ASCII) and
+#           text/subtitles.fr.srt as track 4 (fra, -disposition captions: a udta/kind
+#           'caption' box) and tx3g/unicode.srt (committed, written by hand) as track 5 (jpn:
+#           styles after non-ASCII and astral characters, whose offsets count characters).
+#           `bash scripts/make-fixtures.sh tx3g`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -324,9 +331,20 @@ make_textpass() {
   node dist/test/harness/textTrackFixture.js "$OUT/clean/v120.ismv" "$OUT/text/captions.en.vtt" eng "$OUT/textpass/text_en.ismt"
 }
 
+# ---- tx3g/ ---------------------------------------------------------------------------
+# -map_metadata -1 and bitexact keep the file the same between runs (no encoder string).
+make_tx3g() {
+  mkdir -p "$OUT/tx3g"
+  "${FF[@]}" -i "$OUT/clean/v120.ismv" -i "$OUT/clean/audio.isma" -i "$OUT/text/styled.srt" -i "$OUT/text/subtitles.fr.srt" -i "$OUT/tx3g/unicode.srt" \
+    -map 0:v -map 1:a -map 2 -map 3 -map 4 -c:v copy -c:a copy -c:s mov_text -map_metadata -1 \
+    -metadata:s:s:0 language=eng -metadata:s:s:1 language=fra -metadata:s:s:2 language=jpn \
+    -disposition:s:0 0 -disposition:s:1 captions -disposition:s:2 0 \
+    -movflags +faststart "${BITEXACT[@]}" -f mp4 "$OUT/tx3g/movtext.mp4"
+}
+
 # One set alone (`bash scripts/make-fixtures.sh <set>`) rebuilds only its folder.
 case "${1:-}" in
-  progressive | opengop | dolby | othertools | protected | hevc | textpass)
+  progressive | opengop | dolby | othertools | protected | hevc | textpass | tx3g)
     "make_$1"
     du -sh "$OUT/$1"
     exit 0
@@ -436,5 +454,6 @@ make_protected
 make_hevc
 make_dolby
 make_textpass
+make_tx3g
 
 du -sh "$OUT"

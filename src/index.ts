@@ -9,7 +9,7 @@ export type { FragmentRef, SourceIndex, TrackIndex, TrackKind } from './fragment
 export { openFileSource, type FileSource } from './source/fileSource.js';
 export type { ByteSource } from './source/source.js';
 export { loadPresentation, type LoadOptions, type LoadedPresentation } from './plan/loadPresentation.js';
-export { addTextStreams, isSubtitleFile, loadText, loadTextTrack, splitTextTracks, type LoadedText, type LoadedTextTrack, type TextInput, type TextLevel } from './plan/textStreams.js';
+export { addTextStreams, isSubtitleFile, loadText, loadTextTrack, loadTx3gTrack, splitTextTracks, type LoadedText, type LoadedTextTrack, type TextInput, type TextLevel } from './plan/textStreams.js';
 export { buildPresentation, writePresentationManifest, TIME_SCALE, type BuiltPresentation, type DuplicateTrack, type LevelBinding, type ManifestTimeline, type PresentationOptions } from './plan/buildPresentation.js';
 export { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 export { codecsFor, frameRateOf, sarOf } from './formats/codecs.js';

@@ -107,7 +107,8 @@ function withCutFragments(src: SourceIndex, levels: LevelBinding[], duplicates: 
     ...src,
     tracks: src.tracks.map((track) => {
       const { samples, ...t } = shown(track);
-      const level = levels.find((l) => isTrack(l.track, t));
+      // A tx3g track's level is the TTML track made from it: found by its source track ID.
+      const level = levels.find((l) => (l.text?.sourceTrackId === undefined ? isTrack(l.track, t) : l.track.file === t.file && l.text.sourceTrackId === t.trackId));
       // Cut fragments are timed on the presentation clock: the track says so.
       const inspected: InspectedTrack = { ...t, ...(level && { timescale: level.track.timescale, fragments: level.track.fragments }), ...(samples && { sampleCount: samples.count }) };
       if (level === undefined && levels.length > 0) {

@@ -13,7 +13,7 @@ import { clientManifestPath, labelIndex, toInputEntry } from '../plan/inputEntry
 import { readManifest } from '../smooth/readManifest.js';
 import type { ProtectionHeader } from '../smooth/model.js';
 import { retimeSource } from '../plan/retimeSource.js';
-import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
+import { selectTracks, type InputEntry, type SelectedTrack } from '../plan/selectTracks.js';
 import { readIsm } from '../smooth/ism.js';
 import { stampTag, type OriginRoot, type Stamp } from './originRoot.js';
 import { contentTag } from '../util/contentTag.js';
@@ -23,7 +23,8 @@ import type { OriginProtection } from './originProtection.js';
 import type { AppliedProtection } from '../plan/protectionSettings.js';
 import { passthroughSignalling } from '../plan/passthroughSignalling.js';
 import { initPsshOf, textOf } from '../plan/formatObjects.js';
-import { addTextStreams, loadText, loadTextTrack, splitTextEntries, splitTextTracks, type LoadedText, type TextLevel } from '../plan/textStreams.js';
+import { addTextStreams, loadText, loadTextTrack, loadTx3gTrack, sameTexts, sameTextTracks, splitTextEntries, splitTextTracks, type LoadedText, type TextLevel } from '../plan/textStreams.js';
+import { clientManifestSubtype, trackRoleSubtype } from '../plan/textSubtypes.js';
 
 export type { Stamp } from './originRoot.js';
 
@@ -145,11 +146,15 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     if (xml === undefined) return undefined;
     entries = [];
     const ism = readIsm(xml, located.id);
-    clientManifestProtection = await readServedClientManifestProtection(root, clientManifestPath(located.id, ism.clientManifestRelativePath));
-    for (const e of ism.entries.map(toInputEntry)) {
+    const clientManifest = await readServedClientManifest(root, clientManifestPath(located.id, ism.clientManifestRelativePath));
+    clientManifestProtection = clientManifest?.protection;
+    for (const ismEntry of ism.entries) {
+      const e = toInputEntry(ismEntry);
       const id = await root.confine(e.file);
       if (id === undefined) return undefined;
-      entries.push({ ...e, file: id });
+      // A text stream's Subtype the .ism does not state, from the .ismc beside it (as loadPresentation).
+      const subtype = e.kind === 'text' && e.subtype === undefined && clientManifest ? clientManifestSubtype(clientManifest, { name: e.trackName, language: e.language }) : undefined;
+      entries.push({ ...e, file: id, ...(subtype !== undefined && { subtype }) });
     }
   }
   if (entries.length === 0) return undefined;
@@ -170,21 +175,28 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
     texts.push(await loadText(input, { open: () => Promise.resolve(src) }));
   }
   const selected = splitTextTracks(selectTracks(split.media, indexes));
+  // The track's own kind/handler where the .ism and .ismc do not say (no .ismc named after a
+  // served file is looked for: the origin reads only what the .ism names).
+  const withRole = (s: SelectedTrack): SelectedTrack => {
+    const subtype = s.subtype ?? trackRoleSubtype(s.track);
+    return subtype === undefined ? s : { ...s, subtype };
+  };
   const textTracks = [];
-  for (const s of selected.text) {
+  const tx3gTexts: LoadedText[] = [];
+  for (const s of [...selected.text, ...selected.tx3g].map(withRole)) {
     const file = s.track.file;
-    textTracks.push(
-      await loadTextTrack(s, {
-        open: async () => {
-          const src = await root.open(file, sources.get(file)!);
-          if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while its text track was read; retry', { file });
-          return src;
-        },
-      }),
-    );
+    const access = {
+      open: async () => {
+        const src = await root.open(file, sources.get(file)!);
+        if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while its text track was read; retry', { file });
+        return src;
+      },
+    };
+    if (selected.tx3g.some((t) => t.track === s.track)) tx3gTexts.push(await loadTx3gTrack(s, access));
+    else textTracks.push(await loadTextTrack(s, access));
   }
   let built = buildPresentation(selected.media, { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
-  built = addTextStreams(built, texts, textTracks);
+  built = addTextStreams(built, [...texts, ...sameTexts(tx3gTexts)], sameTextTracks(textTracks));
   if (options.protection) {
     const open = async (file: string) => {
       const src = await root.open(file, sources.get(file)!);
@@ -392,12 +404,12 @@ export async function isCurrent(root: OriginRoot, p: ServedPresentation): Promis
 }
 
 /** The `<Protection>` of the `.ismc` beside a served `.ism` (passthroughProtection), when there is one inside the root. */
-async function readServedClientManifestProtection(root: OriginRoot, path: string): Promise<ProtectionHeader[] | undefined> {
+async function readServedClientManifest(root: OriginRoot, path: string): Promise<Presentation | undefined> {
   const id = await root.confine(path);
   const xml = id === undefined ? undefined : await root.readText(id, MAX_ISM_BYTES);
   if (id === undefined || xml === undefined) return undefined;
   try {
-    return readManifest(xml).protection;
+    return readManifest(xml);
   } catch (e) {
     throw e instanceof SmoothpubError ? e.withContext({ file: id }) : e;
   }

@@ -13,7 +13,7 @@ import { selectTracks, type InputEntry } from './selectTracks.js';
 import { protectPresentation, type ProtectOptions } from './protectPresentation.js';
 import type { PresentationProtection } from './protectionSettings.js';
 import { clientManifestPath, labelIndex, toInputEntry } from './inputEntry.js';
-import { addTextStreams, loadText, loadTextTrack, sameTextTracks, splitTextEntries, splitTextTracks, type TextInput } from './textStreams.js';
+import { addTextStreams, loadText, loadTextTrack, loadTx3gTrack, sameTexts, sameTextTracks, splitTextEntries, splitTextTracks, type TextInput } from './textStreams.js';
 import { clientManifestSubtype, readClientManifest, withTextSubtypes } from './textSubtypes.js';
 import type { TextSubtype } from '../text/model.js';
 
@@ -124,7 +124,9 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   const selected = splitTextTracks(selectTracks(entries, retimed));
   let built = buildPresentation(selected.media, { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
   const textTracks = await withTextSubtypes(selected.text, files, override);
-  built = addTextStreams(built, await Promise.all(textInputs.map((t) => loadText(t, files))), sameTextTracks(await Promise.all(textTracks.map((s) => loadTextTrack(s, files)))));
+  const tx3gTracks = await withTextSubtypes(selected.tx3g, files, override);
+  const texts = [...(await Promise.all(textInputs.map((t) => loadText(t, files)))), ...sameTexts(await Promise.all(tx3gTracks.map((s) => loadTx3gTrack(s, files))))];
+  built = addTextStreams(built, texts, sameTextTracks(await Promise.all(textTracks.map((s) => loadTextTrack(s, files)))));
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
   if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }) });

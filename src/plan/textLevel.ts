@@ -16,4 +16,11 @@ export interface TextLevel {
   webVtt: string[];
   /** Cues in the file, and how many of them fall inside the presentation's timeline. */
   cues: number;
+  /**
+   * The Smooth fragments were made here from cues (a subtitle file, a tx3g track): the
+   * level's track has no `moov` of its own to copy (a passed-through track does).
+   */
+  converted?: true;
+  /** Converted from a tx3g track: its ID in `track.file` (the level's own track is the made TTML one). */
+  sourceTrackId?: number;
 }

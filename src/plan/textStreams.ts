@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, SmoothpubError, WarningCode, type SmoothpubWarning } from '../errors.js';
+import { ErrorCode, SmoothpubError, WarningCode, isSmoothpubError, type SmoothpubWarning } from '../errors.js';
+import { readTrackSetup } from '../fragments/readTrackSetup.js';
+import { readTx3gCues, tx3gDefaultColor, type Tx3gSample } from '../text/readTx3g.js';
 import type { FragmentRef, TrackIndex } from '../fragments/types.js';
 import { CMAF_TRACK_ID } from '../formats/model.js';
 import { languageTag } from '../formats/languageTag.js';
@@ -35,6 +37,8 @@ export interface TextInput {
   subtype?: TextSubtype;
   /** Default: from the file's extension and content (readSubtitles). */
   format?: SubtitleFormat;
+  /** A tx3g track converted (loadTx3gTrack): its ID in `file`, a media file. */
+  trackId?: number;
 }
 
 /** A subtitle file as read: its cues. */
@@ -100,9 +104,50 @@ export interface LoadedTextTrack {
   digest: string;
 }
 
-/** Selected tracks split into the media buildPresentation takes and the text tracks passed through. */
-export function splitTextTracks(selected: readonly SelectedTrack[]): { media: SelectedTrack[]; text: SelectedTrack[] } {
-  return { media: selected.filter((s) => s.track.kind !== 'text'), text: selected.filter((s) => s.track.kind === 'text') };
+/**
+ * Selected tracks split into the media buildPresentation takes, the text tracks passed
+ * through (TTML in fragments) and the 3GPP timed text tracks of plain MP4 (`tx3g`,
+ * ffmpeg's mov_text), converted as a subtitle file is (loadTx3gTrack).
+ */
+export function splitTextTracks(selected: readonly SelectedTrack[]): { media: SelectedTrack[]; text: SelectedTrack[]; tx3g: SelectedTrack[] } {
+  const isTx3g = (s: SelectedTrack): boolean => s.track.kind === 'text' && s.track.codec === 'tx3g' && s.track.samples !== undefined;
+  return { media: selected.filter((s) => s.track.kind !== 'text'), text: selected.filter((s) => s.track.kind === 'text' && !isTx3g(s)), tx3g: selected.filter(isTx3g) };
+}
+
+/**
+ * A `tx3g` track of a plain MP4 as the cues of a subtitle file: every sample read (a few
+ * dozen bytes each; the whole track at most MAX_SUBTITLE_BYTES), shown from its start to the
+ * next sample's on the presentation timeline (the edit list's shift applied), its language,
+ * name and Subtype from the `.ism`, the track and --text-subtype as for a track passed through.
+ */
+export async function loadTx3gTrack(selected: SelectedTrack, files: Pick<SourceAccess, 'open'>): Promise<LoadedText> {
+  const { track } = selected;
+  const table = track.samples!;
+  let total = 0;
+  for (let i = 0; i < table.count; i++) total += table.sizes[i]!;
+  if (total > MAX_SUBTITLE_BYTES) {
+    throw new SmoothpubError(ErrorCode.TEXT_TOO_LARGE, `tx3g track of ${total} bytes is larger than the ${MAX_SUBTITLE_BYTES} bytes smoothpub reads of a text track`, { file: track.file, trackId: track.trackId });
+  }
+  const shift = table.delay - table.mediaTime;
+  const ms = (t: number): number => Math.round(((t + shift) * 1000) / track.timescale);
+  const src = await files.open(track.file);
+  const samples: Tx3gSample[] = [];
+  let defaultColor: string | undefined;
+  try {
+    const stsd = (await readTrackSetup(src, track.trackId)).stsd;
+    // stsd: full box header (12) and entry count (4), then the tx3g entry.
+    if (stsd !== undefined && stsd.length > 16) defaultColor = tx3gDefaultColor(stsd.subarray(16));
+    for (let i = 0; i < table.count; i++) {
+      samples.push({ start: ms(table.times[i]!), end: ms(table.times[i + 1]!), bytes: await src.read(table.offsets[i]!, table.sizes[i]!) });
+    }
+  } catch (e) {
+    throw isSmoothpubError(e) ? e.withContext({ file: track.file, trackId: track.trackId }) : e;
+  } finally {
+    await src.close();
+  }
+  const language = selected.language ?? track.language;
+  const input: TextInput = { file: track.file, trackId: track.trackId, language, subtype: selected.subtype ?? 'SUBT', ...(selected.trackName !== undefined && { label: selected.trackName }) };
+  return { input, cues: readTx3gCues(samples, track.file, defaultColor) };
 }
 
 /**
@@ -113,7 +158,7 @@ export function splitTextTracks(selected: readonly SelectedTrack[]): { media: Se
 export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceAccess, 'open'>): Promise<LoadedTextTrack> {
   const { track } = selected;
   if (track.codec !== 'stpp' && track.codec !== 'dfxp') {
-    throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}) is not supported; supported: TTML (stpp, dfxp)`, { file: track.file, trackId: track.trackId });
+    throw new SmoothpubError(ErrorCode.UNSUPPORTED_CODEC, `text track (${track.codec}${track.samples === undefined ? ', fragmented' : ''}) is not supported; supported: TTML (stpp, dfxp) in fragments, 3GPP timed text (tx3g) in plain MP4`, { file: track.file, trackId: track.trackId });
   }
   if (track.fragments.length === 0) {
     throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, 'a text track without fragments (plain MP4) is not supported; give the subtitles as a file (--text)', { file: track.file, trackId: track.trackId });
@@ -134,6 +179,20 @@ export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceA
     await src.close();
   }
   return { selected, windows, digest: hash.digest('hex') };
+}
+
+/**
+ * One of each tx3g track found in several files (every MP4 rendition of a ladder carrying the
+ * same mov_text track): the same language, Subtype, name and cues are one stream.
+ */
+export function sameTexts(texts: readonly LoadedText[]): LoadedText[] {
+  const seen = new Set<string>();
+  return texts.filter((t) => {
+    const key = JSON.stringify([t.input.language, t.input.subtype ?? 'SUBT', t.input.label ?? null, t.cues]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -331,6 +390,8 @@ function textLevel(streamName: string, text: LoadedText, chunks: readonly Chunk[
       dash,
       webVtt,
       cues: inside,
+      converted: true,
+      ...(input.trackId !== undefined && { sourceTrackId: input.trackId }),
     },
   };
 }

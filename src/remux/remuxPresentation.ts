@@ -16,7 +16,6 @@ import { planRemux, resolveOutput, type RemuxFile } from './planRemux.js';
 import { readTrackSetup, type TrackSetup } from '../fragments/readTrackSetup.js';
 import { writeInitSegment } from '../formats/initSegment.js';
 import { writeTrackFile } from './writeTrackFile.js';
-import { isSubtitleFile } from '../plan/textStreams.js';
 import { textInitSegment } from '../text/textInitSegment.js';
 
 /** `ftyp` of an IIS `.ismt`, as of its `.ismv`/`.isma`. */
@@ -149,7 +148,7 @@ async function writeOne(file: RemuxFile, path: string, opts: RemuxOptions, onFra
 async function initSegmentOf(file: RemuxFile): Promise<Uint8Array> {
   const { track } = file.level;
   const language = file.stream.language ?? 'und';
-  const converted = isSubtitleFile(track.file);
+  const converted = file.level.text?.converted === true;
   let setup: TrackSetup = { stsd: undefined, trex: undefined };
   if (!converted) {
     const src = await openFileSource(track.file);
