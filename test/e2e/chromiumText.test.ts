@@ -6,7 +6,7 @@
 // text track of an ISMV source passed through (test/fixtures/textpass/text_en.ismt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
@@ -215,6 +215,40 @@ test('dash.js and hls.js show every cue of an ISMV TTML text track passed throug
       assert.ok(r.finished, `played to the end (${r.currentTime} of ${r.duration} s)`);
       const track = r.end.textTracks.find((tt) => tt.language.startsWith('en') && tt.cues.length > 0);
       assert.ok(track, `an en text track with cues: ${JSON.stringify(r.end.textTracks.map((tt) => ({ ...tt, cues: tt.cues.length })))}`);
+      const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions, expected);
+      assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)})`);
+      assert.deepEqual(failedRequests(server.requests.slice(before)), [], 'every request answered 200/206');
+    });
+  }
+});
+
+test('dash.js and hls.js show every cue of a tx3g track of a plain MP4 (ffmpeg mov_text), converted, at its time with its text and styling', { timeout: 300_000 }, async (t) => {
+  if (!requireTools(t, 'chromium')) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-e2e-tx3g-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  const dir = join(tmp, 'video.ism');
+  // Track 4 of movtext.mp4 is subtitles.fr.srt written by ffmpeg -c:s mov_text (scripts/make-fixtures.sh, tx3g).
+  await packagePresentation({ inputs: [join(fixtures, 'tx3g', 'movtext.mp4')], outDir: dir, formats: ['smooth', 'dash', 'hls'] });
+  // dash.js's Smooth support fills whichever text track it picks with the first text stream's
+  // cues (see the --text test): its Smooth run gets the French track alone, named by a .ism.
+  await copyFile(join(fixtures, 'tx3g', 'movtext.mp4'), join(tmp, 'movtext.mp4'));
+  const param = (id: number): string => `<param name="trackID" value="${id}"/>`;
+  await writeFile(join(tmp, 'fr.ism'), `<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><body><switch><video src="movtext.mp4">${param(1)}</video><audio src="movtext.mp4">${param(2)}</audio><textstream src="movtext.mp4">${param(4)}</textstream></switch></body></smil>`);
+  await packagePresentation({ inputs: [join(tmp, 'fr.ism')], outDir: join(dir, 'fr.ism'), formats: ['smooth'] });
+  const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const expected = expectedCues(readSubtitles(await readFile(french), french));
+  for (const format of ['smooth', 'dash', 'hls'] as const) {
+    await t.test(`${format}: the fr text track`, async () => {
+      const before = server.requests.length;
+      const doc = format === 'dash' ? 'manifest.mpd' : 'master.m3u8';
+      const r = await playInChromium(browser, { pageUrl: server.url, manifestUrl: format === 'smooth' ? '/video.ism/fr.ism/Manifest' : `/video.ism/${doc}`, format, text: format === 'smooth' ? 'fra' : 'fr', durationSeconds: 8 });
+      assert.deepEqual(r.errors, [], `no player errors (console: ${r.consoleErrors.join(' | ')})`);
+      assert.ok(r.finished, `played to the end (${r.currentTime} of ${r.duration} s)`);
+      const track = r.end.textTracks.find((tt) => tt.language.startsWith('fr') && tt.cues.length > 0);
+      assert.ok(track, `a fr text track with cues: ${JSON.stringify(r.end.textTracks.map((tt) => ({ ...tt, cues: tt.cues.length })))}`);
       const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions, expected);
       assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)})`);
       assert.deepEqual(failedRequests(server.requests.slice(before)), [], 'every request answered 200/206');
