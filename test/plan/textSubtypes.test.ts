@@ -10,7 +10,8 @@ import { loadPresentation, type LoadOptions } from '../../src/plan/loadPresentat
 import { writePresentationManifest } from '../../src/plan/buildPresentation.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { box } from '../../src/bmff/writer.js';
-import { fixtures } from '../origin/helpers.js';
+import { fixtures, get, startOrigin } from '../origin/helpers.js';
+import { readManifest } from '../../src/smooth/readManifest.js';
 
 const clean = ['v400', 'v250', 'v120'].map((l) => join(fixtures, 'clean', `${l}.ismv`)).concat(join(fixtures, 'clean', 'audio.isma'));
 const ismt = join(fixtures, 'textpass', 'text_en.ismt');
@@ -98,4 +99,17 @@ test("the track's handler name or its kind box (DASH role scheme) saying caption
   const ism = await folder(t, '<textstream src="text_en.ismt"><param name="Subtype" value="CAPT"/></textstream>');
   assert.equal(await subtypeOf([join(ism, 'v.ism')], { textSubtype: 'SUBT' }), 'SUBT', '--text-subtype over the .ism');
   assert.equal(await subtypeOf([...clean, ismt], { textSubtype: 'CAPT' }), 'CAPT');
+});
+
+test('serve takes the Subtype from the .ismc beside the .ism and serves one stream for the same track in two files, as package does', async (t) => {
+  const dir = await folder(t, '<textstream src="text_en.ismt" systemLanguage="eng"/><textstream src="copy.ismt" systemLanguage="eng"/>');
+  await copyFile(ismt, join(dir, 'copy.ismt'));
+  await writeFile(join(dir, 'v.ismc'), await clientManifest('CAPT'));
+  const origin = await startOrigin({ root: dir });
+  t.after(() => origin.close());
+  const served = await get(origin.handler, '/v.ism/Manifest');
+  assert.equal(served.status, 200);
+  const text = readManifest(new TextDecoder().decode(served.body)).streams.filter((s) => s.type === 'text');
+  assert.deepEqual(text.map((s) => [s.name, s.subtype]), [['textstream_eng', 'CAPT']]);
+  assert.equal(new TextDecoder().decode(served.body), writePresentationManifest(await loadPresentation([join(dir, 'v.ism')])), 'the Manifest package writes');
 });
