@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { indexSource } from '../../src/fragments/indexSource.js';
 import { localAccess } from '../../src/source/sourceAccess.js';
 import { loadTx3gTrack } from '../../src/plan/textStreams.js';
+import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { remuxPresentation } from '../../src/remux/remuxPresentation.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
@@ -99,4 +100,21 @@ test('inspect: each tx3g track is used (converted: the fragments of its text str
   for (const id of [3, 4, 5]) assert.match(r.stdout, new RegExp(`track ${id} {2}text {2}tx3g .* 4 fragments {2}8\\.000 s`));
   assert.doesNotMatch(r.stdout, /not used/);
   assert.match(r.stdout, /text 'textstream_fra' \(fra\): 4 chunks[^\n]*\n\s+TTML .* CAPT/);
+});
+
+test('the same tx3g tracks in two MP4 renditions are one text stream each; a different track in one language is a stream of its own', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'smoothpub-tx3g-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  // Another file of the same tracks (ffmpeg -c copy writes its own moov and layout).
+  const other = join(tmp, 'other.mp4');
+  const copy = spawnSync('ffmpeg', ['-v', 'error', '-i', movtext, '-map', '0', '-c', 'copy', '-movflags', '+faststart', other], { encoding: 'utf8' });
+  assert.equal(copy.status, 0, copy.stderr);
+  const names = async (inputs: string[]): Promise<string[]> => (await loadPresentation(inputs)).presentation.streams.filter((s) => s.type === 'text').map((s) => `${s.name} ${s.language} ${s.subtype}`);
+  assert.deepEqual(await names([movtext, other]), ['textstream_eng eng SUBT', 'textstream_fra fra CAPT', 'textstream_jpn jpn SUBT']);
+  // Track 5 (jpn) relabelled eng: other cues in the same language.
+  const relabelled = join(tmp, 'relabelled.mp4');
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', movtext, '-map', '0:v', '-map', '0:a', '-map', '0:s:2', '-c', 'copy', '-metadata:s:s:0', 'language=eng', relabelled], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(await names([movtext, relabelled]), ['textstream_eng eng SUBT', 'textstream_fra fra CAPT', 'textstream_jpn jpn SUBT', 'textstream_eng_2 eng SUBT']);
 });
