@@ -7,8 +7,7 @@ import { TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
-import { sliceHeaderSizeFor } from './sliceHeaderSize.js';
-import { addVideoSubsamples, type SampleWhere } from './subsamples.js';
+import { videoSubsamples } from './videoSubsamples.js';
 
 /** Where the fragment's body was read from, for error messages. */
 export interface FragmentWhere {
@@ -109,32 +108,12 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: Uint32Array.from(sizes), ivs };
   if (enc.pattern !== undefined) encryption.pattern = { ...enc.pattern };
   let subsampleCounts: Uint16Array | undefined;
-  let pairs: number[] | undefined;
+  let pairs: Uint32Array | undefined;
   if (enc.video !== undefined) {
-    const sliceHeaderSize = sliceHeaderSizeFor(enc.video);
-    subsampleCounts = new Uint16Array(n);
-    pairs = [];
-    let at = mdatPayload + startInPayload;
-    let i = 0;
-    // One object for every sample's whereabouts, read only when a sample cannot be laid
-    // out: its fields are computed then (a BigInt a sample would cost more than the walk).
-    const sampleWhere: SampleWhere = {
-      ...ctx,
-      get offset() {
-        return where.offset + at;
-      },
-      get sample() {
-        return firstSample + BigInt(i);
-      },
-    };
-    for (; i < n; i++) {
-      const size = sizes[i]!;
-      const count = addVideoSubsamples(body.subarray(at, at + size), enc.video, enc.scheme, sliceHeaderSize, sampleWhere, pairs);
-      if (count > 0xffff) throw unsupported(`a sample with ${count} subsamples (at most 65535 fit in 'senc')`, where.offset + at, ctx);
-      subsampleCounts[i] = count;
-      at += size;
-    }
-    encryption.subsamples = Uint32Array.from(pairs);
+    const laid = videoSubsamples(body, mdatPayload + startInPayload, encryption.sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, firstSample });
+    pairs = laid.subsamples;
+    subsampleCounts = laid.counts;
+    encryption.subsamples = pairs;
     encryption.subsampleCounts = subsampleCounts;
   }
 
@@ -218,7 +197,7 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
 const PIFF_SENC_UUID = Uint8Array.from(UUID_PIFF_SENC.match(/../g)!, (h) => parseInt(h, 16));
 
 /** senc entries at `at`: sample_count, then each sample's IV (`ivSize` bytes) and, with subsamples, their count and (clear u16, protected u32) pairs. */
-function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, ivSize: number, counts: Uint16Array | undefined, pairs: number[] | undefined): void {
+function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, ivSize: number, counts: Uint16Array | undefined, pairs: Uint32Array | undefined): void {
   putU32(out, at, n);
   let e = at + 4;
   let pair = 0;
