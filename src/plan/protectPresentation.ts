@@ -129,8 +129,8 @@ interface Held {
 }
 
 /**
- * A level's fragments protected, one read at a time; sample ordinals run on across
- * fragments (cenc IVs follow them). Each run of `every` fragments goes to `handOver`
+ * A level's fragments protected, one read at a time (cenc IVs follow each one's number in
+ * the level). Each run of `every` fragments goes to `handOver`
  * as it is done (then, with `drop`, its heads and encryption are let go).
  */
 async function protectFragments(
@@ -158,16 +158,14 @@ async function protectFragments(
     }
     held = [];
   };
-  let samples = 0n;
-  for (const f of level.track.fragments) {
+  for (const [index, f] of level.track.fragments.entries()) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
     // One buffer for the bodies, grown as needed: protectFragment keeps nothing of it.
     if (reading.buffer.length < f.size) reading.buffer = new Uint8Array(Math.ceil(1.25 * f.size));
     const body = await readBodyInto(parts, src, reading.buffer.subarray(0, f.size));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
-    const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
-    samples += BigInt(p.sampleCount);
+    const p = protectFragment(body, encryption, index, { file: level.track.file, offset: f.offset });
     const payloadSize = f.size - p.payloadStart;
     const runs = sliceParts(parts, p.payloadStart, payloadSize).map((part): ByteRun => {
       if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });

@@ -22,10 +22,11 @@ export interface FragmentWhere {
  * entries are empty), `senc` and, for cenc, PIFF's SampleEncryptionBox added to the
  * `traf`, `trun` data offsets moved by the bytes added; then whatever followed the `moof`
  * up to and including the `mdat` header) and how to encrypt the payload in place. The `mdat` keeps its size: the protected
- * fragment is `head.length` + the payload's length. `firstSample` is the track's number
- * of the fragment's first sample (cenc IVs count from it).
+ * fragment is `head.length` + the payload's length. `fragmentIndex` is the fragment's
+ * number in its track (its chunk in the Manifest, from 0): cenc IVs follow from it alone,
+ * so one fragment can be protected without reading those before it (serve).
  */
-export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSample: bigint, where: FragmentWhere): ProtectedFragment {
+export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): ProtectedFragment {
   const ctx = where.file === undefined ? {} : { file: where.file };
   const c = new Cursor(body, where.offset, 'fragment');
   const moof = readBoxHeader(c, where.offset + body.length);
@@ -92,8 +93,10 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   const ivs = new Uint8Array(16 * n);
   const ivSize = enc.scheme === 'cenc' ? 8 : 0;
   if (enc.scheme === 'cenc') {
-    // ivBase + firstSample + i (mod 2^64) as two 32-bit halves: one BigInt sum a fragment, not one a sample.
-    const base = BigInt.asUintN(64, enc.ivBase + firstSample);
+    // Sample i of fragment k: ivBase + k * 2^32 + i (mod 2^64; TrackEncryption.ivBase), as
+    // two 32-bit halves: one BigInt sum a fragment, not one a sample.
+    if (n > 0xffffffff) throw unsupported(`a fragment of ${n} samples (cenc IVs allow 2^32 a fragment)`, where.offset, ctx);
+    const base = BigInt.asUintN(64, enc.ivBase + (BigInt(fragmentIndex) << 32n));
     const hi = Number(base >> 32n);
     const lo = Number(base & 0xffffffffn);
     for (let i = 0; i < n; i++) {
@@ -110,7 +113,7 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   let subsampleCounts: Uint16Array | undefined;
   let pairs: Uint32Array | undefined;
   if (enc.video !== undefined) {
-    const laid = videoSubsamples(body, mdatPayload + startInPayload, encryption.sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, firstSample });
+    const laid = videoSubsamples(body, mdatPayload + startInPayload, encryption.sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, fragment: fragmentIndex });
     pairs = laid.subsamples;
     subsampleCounts = laid.counts;
     encryption.subsamples = pairs;
@@ -244,8 +247,8 @@ function trunSampleSizes(b: Box, defaultSize: number | undefined, sizes: number[
 }
 
 /** The whole protected fragment: protectFragment's head, then the payload encrypted (the body is not changed). */
-export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, firstSample: bigint, where: FragmentWhere): Uint8Array {
-  const p = protectFragment(body, enc, firstSample, where);
+export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): Uint8Array {
+  const p = protectFragment(body, enc, fragmentIndex, where);
   const out = new Uint8Array(p.head.length + body.length - p.payloadStart);
   out.set(p.head, 0);
   const payload = out.subarray(p.head.length);

@@ -15,8 +15,8 @@ export interface SamplesWhere {
   file?: string;
   /** Absolute offset of `body`'s first byte. */
   offset: number;
-  /** The track's number of the first sample. */
-  firstSample: bigint;
+  /** The fragment's number in its track. */
+  fragment: number;
 }
 
 /** native/cenc.c's H.264 layout: the pairs written, -1 (the JavaScript path must lay these samples out) or -2 (`pairs` too small). */
@@ -81,8 +81,9 @@ export function jsVideoSubsamples(body: Uint8Array, start: number, sizes: Uint32
       return where.offset + at;
     },
     get sample() {
-      return where.firstSample + BigInt(i);
+      return BigInt(i);
     },
+    fragment: where.fragment,
   };
   for (; i < n; i++) {
     const size = sizes[i]!;

@@ -46,7 +46,7 @@ async function avcLevels(): Promise<{ level: ClearLevel; enc: (scheme: Encryptio
 
 /** Where a fragment's samples are, from its protected layout. */
 function samplesOf(body: Uint8Array, enc: TrackEncryption): Samples {
-  const p = protectFragment(body, enc, 0n, { offset: 0 });
+  const p = protectFragment(body, enc, 0, { offset: 0 });
   return { body, start: p.payloadStart + p.encryption.start, sizes: p.encryption.sampleSizes };
 }
 
@@ -77,7 +77,7 @@ function oneSample(s: Samples, random: () => number): Samples {
 
 function jsOrError(s: Samples, video: NonNullable<TrackEncryption['video']>, scheme: EncryptionScheme): ReturnType<typeof jsVideoSubsamples> | Error {
   try {
-    return jsVideoSubsamples(s.body, s.start, s.sizes, video, scheme, { offset: 0, firstSample: 0n });
+    return jsVideoSubsamples(s.body, s.start, s.sizes, video, scheme, { offset: 0, fragment: 0 });
   } catch (e) {
     return e as Error;
   }
@@ -93,7 +93,7 @@ test('native and JavaScript H.264 layouts give the same subsamples on every fixt
       for (const [i, body] of level.bodies.entries()) {
         const s = samplesOf(body, e);
         const native = nativeVideoSubsamples(s.body, s.start, s.sizes, e.video!, scheme);
-        const js = jsVideoSubsamples(s.body, s.start, s.sizes, e.video!, scheme, { offset: 0, firstSample: 0n });
+        const js = jsVideoSubsamples(s.body, s.start, s.sizes, e.video!, scheme, { offset: 0, fragment: 0 });
         if (native === undefined) {
           // Only an SPS or PPS inside the samples (avc3) sends a well-formed fragment to the JavaScript path.
           assert.ok(nalTypes(s, e.video!.nalLengthSize).some((t) => t === 7 || t === 8), `${level.label} fragment ${i}: the native layout declined a fragment without in-band parameter sets`);
@@ -102,8 +102,8 @@ test('native and JavaScript H.264 layouts give the same subsamples on every fixt
           assert.deepEqual(native, js, `${level.label} fragment ${i} (${scheme})`);
           laidNatively++;
         }
-        const withAddon = await withNative(true, () => protectFragment(body, e, 7n, { offset: 0 }));
-        const portable = await withNative(false, () => protectFragment(body, e, 7n, { offset: 0 }));
+        const withAddon = await withNative(true, () => protectFragment(body, e, 7, { offset: 0 }));
+        const portable = await withNative(false, () => protectFragment(body, e, 7, { offset: 0 }));
         assert.deepEqual(withAddon, portable, `${level.label} fragment ${i} (${scheme}): the same protected fragment`);
       }
     }
