@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { EncryptionScheme } from '../../src/protect/model.js';
-import { encryptedFragment, protectFragment } from '../../src/protect/protectFragment.js';
+import { encryptedFragment } from '../../src/protect/protectFragment.js';
 import { protectInitSegment } from '../../src/protect/protectInitSegment.js';
 import { trackEncryptionFor } from '../../src/protect/trackEncryptionFor.js';
 import { fixtures, requireTools } from '../e2e/helpers.js';
