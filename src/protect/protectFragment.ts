@@ -7,7 +7,7 @@ import { TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
-import { videoSubsamples } from './videoSubsamples.js';
+import { type VideoSubsamples, videoSubsamples } from './videoSubsamples.js';
 
 /** Where the fragment's body was read from, for error messages. */
 export interface FragmentWhere {
@@ -90,7 +90,18 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragment
 
   // Encryption of each sample.
   const n = sizes.length;
-  const ivs = new Uint8Array(16 * n);
+  if (sampleSizeScratch.length < n) sampleSizeScratch = new Uint32Array(Math.max(n, 2 * sampleSizeScratch.length));
+  const sampleSizes = sampleSizeScratch.subarray(0, n);
+  for (let i = 0; i < n; i++) sampleSizes[i] = sizes[i]!;
+  let laid: VideoSubsamples | undefined;
+  if (enc.video !== undefined) laid = videoSubsamples(body, mdatPayload + startInPayload, sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, fragment: fragmentIndex });
+  // The PayloadEncryption's arrays in one buffer (sizes, subsample pairs, IVs, pair
+  // counts): one allocation a fragment, and one for the writer thread to copy, not four.
+  const pairValues = laid === undefined ? 0 : laid.subsamples.length;
+  const arena = new ArrayBuffer(4 * n + 4 * pairValues + 16 * n + (laid === undefined ? 0 : 2 * n));
+  const ownSizes = new Uint32Array(arena, 0, n);
+  ownSizes.set(sampleSizes);
+  const ivs = new Uint8Array(arena, 4 * n + 4 * pairValues, 16 * n);
   const ivSize = enc.scheme === 'cenc' ? 8 : 0;
   if (enc.scheme === 'cenc') {
     // Sample i of fragment k: ivBase + k * 2^32 + i (mod 2^64; TrackEncryption.ivBase), as
@@ -108,14 +119,15 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragment
     const civ = constantIv(enc);
     for (let i = 0; i < n; i++) ivs.set(civ, 16 * i);
   }
-  const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: Uint32Array.from(sizes), ivs };
+  const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: ownSizes, ivs };
   if (enc.pattern !== undefined) encryption.pattern = { ...enc.pattern };
   let subsampleCounts: Uint16Array | undefined;
   let pairs: Uint32Array | undefined;
-  if (enc.video !== undefined) {
-    const laid = videoSubsamples(body, mdatPayload + startInPayload, encryption.sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, fragment: fragmentIndex });
-    pairs = laid.subsamples;
-    subsampleCounts = laid.counts;
+  if (laid !== undefined) {
+    pairs = new Uint32Array(arena, 4 * n, pairValues);
+    pairs.set(laid.subsamples);
+    subsampleCounts = new Uint16Array(arena, 4 * n + 4 * pairValues + 16 * n, n);
+    subsampleCounts.set(laid.counts);
     encryption.subsamples = pairs;
     encryption.subsampleCounts = subsampleCounts;
   }
@@ -195,6 +207,9 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragment
   head.set(body.subarray(moofEnd, mdatPayload), w);
   return { head, payloadStart: mdatPayload, encryption, sampleCount: n };
 }
+
+/** The sample sizes a fragment is laid out with, before they are copied into its own buffer. */
+let sampleSizeScratch = new Uint32Array(256);
 
 /** PIFF 1.1's SampleEncryptionBox user type, as bytes. */
 const PIFF_SENC_UUID = Uint8Array.from(UUID_PIFF_SENC.match(/../g)!, (h) => parseInt(h, 16));

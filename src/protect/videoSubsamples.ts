@@ -4,7 +4,11 @@ import type { EncryptionScheme, TrackEncryption } from './model.js';
 import { type AvcSetTables, avcSetTablesFor, sliceHeaderSizeFor } from './sliceHeaderSize.js';
 import { addVideoSubsamples, type SampleWhere } from './subsamples.js';
 
-/** Every sample's subsamples of a fragment: clear, protected pairs in sample order, and how many pairs each sample has. */
+/**
+ * Every sample's subsamples of a fragment: clear, protected pairs in sample order, and how
+ * many pairs each sample has. The native layout's are views of buffers the next call
+ * reuses: copy what is kept.
+ */
 export interface VideoSubsamples {
   subsamples: Uint32Array;
   counts: Uint16Array;
@@ -24,8 +28,9 @@ interface NativeLayout {
   avcSubsamples(payload: Uint8Array, start: number, sampleSizes: Uint32Array, nalLengthSize: number, cbcs: boolean, sps: Int32Array, pps: Int32Array, pairs: Uint32Array, counts: Uint16Array): number;
 }
 
-/** Pairs room the native layout writes into, grown when a fragment needs more; its pairs are copied out. */
+/** Pairs room the native layout writes into, grown when a fragment needs more, and its pair counts a sample. */
 let scratch = new Uint32Array(2 * 4096);
+let countScratch = new Uint16Array(256);
 
 /**
  * The subsamples of a fragment's video samples (`sizes`, one after another from `start`
@@ -55,11 +60,12 @@ export function nativeAvcSubsamplesWith(body: Uint8Array, start: number, sizes: 
 }
 
 function nativeAvc(native: NativeLayout, body: Uint8Array, start: number, sizes: Uint32Array, nalLengthSize: number, scheme: EncryptionScheme, tables: AvcSetTables): VideoSubsamples | undefined {
-  const counts = new Uint16Array(sizes.length);
+  if (countScratch.length < sizes.length) countScratch = new Uint16Array(Math.max(sizes.length, 2 * countScratch.length));
+  const counts = countScratch.subarray(0, sizes.length);
   // Each pair covers at least one byte of a sample, or 65535 of a clear run: room for body.length pairs always suffices.
   for (;;) {
     const pairs = native.avcSubsamples(body, start, sizes, nalLengthSize, scheme === 'cbcs', tables.sps, tables.pps, scratch, counts);
-    if (pairs >= 0) return { subsamples: scratch.slice(0, 2 * pairs), counts };
+    if (pairs >= 0) return { subsamples: scratch.subarray(0, 2 * pairs), counts };
     if (pairs !== -2 || scratch.length >= 2 * (body.length + sizes.length)) return undefined;
     scratch = new Uint32Array(2 * scratch.length);
   }
