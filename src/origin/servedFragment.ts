@@ -59,7 +59,21 @@ export async function protectedFragment(root: OriginRoot, p: ServedPresentation,
  * from them, as in the packaged playlists. The one request that reads every fragment
  * (their layout, not their encryption), once, one fragment in memory at a time.
  */
-export async function addProtectedSizes(root: OriginRoot, p: ServedPresentation): Promise<void> {
+export function addProtectedSizes(root: OriginRoot, p: ServedPresentation): Promise<void> {
+  // Requests that come while the sizes are measured wait for the same pass.
+  let measuring = measured.get(p);
+  if (measuring === undefined) {
+    measuring = measureProtectedSizes(root, p);
+    measured.set(p, measuring);
+    // A failed pass (a source changed) is tried again by the next request.
+    measuring.catch(() => measured.delete(p));
+  }
+  return measuring;
+}
+
+const measured = new WeakMap<ServedPresentation, Promise<void>>();
+
+async function measureProtectedSizes(root: OriginRoot, p: ServedPresentation): Promise<void> {
   for (const [streamName, stream] of p.streams) {
     for (const [bitrate, level] of stream.levels) {
       if (level.encryption === undefined || level.protectedSizes !== undefined) continue;
