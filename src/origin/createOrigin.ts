@@ -5,11 +5,9 @@ import { bytesEntity } from './bytesEntity.js';
 import type { Entity } from './entity.js';
 import { errorOutcome } from './errorStatus.js';
 import { chunkIndex, documentsOf, formatsOf, isCurrent, loadServedPresentation, type ServedPresentation } from './loadServedPresentation.js';
+import { addProtectedSizes, protectedFragment, withDecodeTime } from './servedFragment.js';
 import { FORMATS, type Format } from '../formats/model.js';
 import { initKey, MASTER_PLAYLIST_KEY, mediaPlaylistKey, MPD_KEY, WEBVTT_CONTENT_TYPE } from '../formats/names.js';
-import type { FragmentRef } from '../fragments/types.js';
-import { withTfdt } from '../plan/insertTfdt.js';
-import { readFragmentMoof } from '../plan/retimeSource.js';
 import { moofSize } from '../fragments/moofSize.js';
 import { PresentationCache } from './presentationCache.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
@@ -18,9 +16,8 @@ import { sendEntity } from './sendEntity.js';
 import { DEFAULT_READ_CHUNK } from './sourceStream.js';
 import { toResponse, type OriginReply, type RequestLike } from './reply.js';
 import type { OriginRoot } from './originRoot.js';
-import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
+import { fragmentParts, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { OriginProtection } from './originProtection.js';
-import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { ByteSource } from '../source/source.js';
 import { StoreError } from '../stores/store.js';
@@ -55,8 +52,10 @@ export interface OriginOptions extends PresentationOptions {
   formats?: readonly Format[];
   /**
    * Encrypt every fragment with these keys (Common Encryption) and signal them in the
-   * Manifest, MPD and playlists. Each presentation is read whole once when it is loaded
-   * (the sample layout of every fragment); each fragment is built in memory when asked.
+   * Manifest, MPD and playlists. Each fragment is read, protected and encrypted in memory
+   * when asked, and nothing else is read for it; the HLS playlists (their bandwidths
+   * follow from every protected fragment's size) read each fragment once, on the first
+   * request for one.
    */
   protection?: OriginProtection;
 }
@@ -199,7 +198,10 @@ function formatObject(state: OriginState): Handler {
       return init ? sendEntity(o.request, bytesEntity(init.data, p.streams.get(url.streamName)!.contentType, state.fragmentCacheControl, p.lastModified, init.etag)) : notFound(o.request);
     }
     const key = url.kind === 'mpd' ? MPD_KEY : url.kind === 'master' ? MASTER_PLAYLIST_KEY : mediaPlaylistKey(url.streamName, url.bitrate);
-    const doc = (await documentsOf(state.root, p)).get(key);
+    const format = url.kind === 'mpd' ? 'dash' : 'hls';
+    // The playlists' bandwidths need every protected fragment's size: measured once, here only.
+    if (format === 'hls' && p.protection) await addProtectedSizes(state.root, p);
+    const doc = (await documentsOf(state.root, p, format)).get(key);
     return doc ? sendEntity(o.request, bytesEntity(doc.data, doc.contentType, state.manifestCacheControl, p.lastModified, doc.etag)) : notFound(o.request);
   };
 }
@@ -235,16 +237,14 @@ function fragment(state: OriginState): Handler {
       let size = fragmentSize;
       try {
         parts = fragmentParts({ offset, size, ...(built && { built }) });
-        // A protected fragment (its tfdt already in) cannot be sent from its source as it is: built in memory, ranges cut from that.
-        if (built?.encryption) {
-          const bytes = await readFragmentBody(parts, (at, length) => src.read(at, length));
-          if (bytes.length < size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset });
-          const head = parts[0] instanceof Uint8Array ? parts[0].length : 0;
-          state.protection?.encryptPayload(bytes.subarray(head), built.encryption);
+        // Encrypted on the fly: only this fragment is read, protected and encrypted in memory; ranges are cut from that.
+        if (level.encryption && p.protection) {
+          const bytes = await protectedFragment(state.root, p, url.streamName, url.bitrate, chunk, src);
           parts = [bytes];
+          size = bytes.length;
         } else if (state.tfdt && !level.text) {
           // A text level's DASH fragments are its own (TextLevel): its Smooth ones stay as the source has them.
-          ({ parts, size } = await withDecodeTime(state, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
+          ({ parts, size } = await withDecodeTime(state.root, p, url.streamName, url.bitrate, chunk, { offset, size, ...(built && { built }) }, parts, src));
         }
         if (info) {
           const first = parts[0]!;
@@ -271,34 +271,6 @@ function fragment(state: OriginState): Handler {
     // Changed again while re-indexing: let the client retry shortly.
     return textResponse(o.request, 503, 'presentation is changing', { 'retry-after': '1' });
   };
-}
-
-/**
- * A fragment's parts with a `tfdt` in its `moof` (withTfdt) when it has none: the new
- * `moof` in memory, the rest still ranges of the source. Its time is the one the Manifest
- * announces, or the source's own for a first fragment that starts before 0.
- */
-async function withDecodeTime(
-  state: OriginState,
-  p: ServedPresentation,
-  streamName: string,
-  bitrate: number,
-  chunk: number,
-  f: Pick<FragmentRef, 'offset' | 'size' | 'built'>,
-  parts: FragmentPart[],
-  src: ByteSource,
-): Promise<{ parts: FragmentPart[]; size: number }> {
-  const stream = p.streams.get(streamName)!;
-  const level = stream.levels.get(bitrate)!;
-  const moof = await readFragmentMoof(f, src);
-  const { times } = stream;
-  const time = chunk === 0 && level.firstTime !== undefined ? level.firstTime : times[chunk]!;
-  const end = chunk + 1 < times.length ? times[chunk + 1]! : (level.firstTime ?? times[0]!) + level.track.duration;
-  // Only a rebuilt moof (codec priming) may need the trex default, read with the init segment.
-  const trexDefaultDuration = time < 0n ? ((await formatsOf(state.root, p)).trexDefaults.get(initKey(streamName, bitrate)) ?? 0) : 0;
-  const next = withTfdt(moof, f.offset, { time, duration: end - time, trexDefaultDuration });
-  if (!next) return { parts, size: f.size };
-  return { parts: [next, ...sliceParts(parts, moof.length, f.size - moof.length)], size: f.size - moof.length + next.length };
 }
 
 /**

@@ -18,7 +18,6 @@ import { readIsm } from '../smooth/ism.js';
 import { stampTag, type OriginRoot, type Stamp } from './originRoot.js';
 import { contentTag } from '../util/contentTag.js';
 import type { TrackEncryption } from '../protect/model.js';
-import { prepareFormats } from '../plan/prepareFormats.js';
 import type { OriginProtection } from './originProtection.js';
 import type { AppliedProtection } from '../plan/protectionSettings.js';
 import { passthroughSignalling } from '../plan/passthroughSignalling.js';
@@ -44,8 +43,13 @@ export interface ServedLevel {
   track: ServedTrack;
   /** The first fragment's own start, when it is before 0 (codec priming; announced as 0). */
   firstTime?: bigint;
-  /** A protected level: every `built` fragment is protected (and has its tfdt); the init segment is encrypted with this. */
+  /**
+   * A level encrypted on the fly: each fragment is protected when asked (protectedFragment:
+   * its tfdt added, then protectFragment with its chunk number), the init segment with this.
+   */
   encryption?: TrackEncryption;
+  /** With `encryption`: the protected fragments' sizes, measured for the HLS playlists (addProtectedSizes). */
+  protectedSizes?: Float64Array;
   /** A text level made from a subtitle file: its DASH fragments, WebVTT segments and init segment. */
   text?: TextLevel;
 }
@@ -102,11 +106,11 @@ export interface ServedFormats {
   /** Video levels' frame rates (by initKey). */
   frameRates: Map<string, string>;
   /**
-   * By the key names.ts gives them: `manifest.mpd`, `master.m3u8`, media playlists. Made
-   * on the first request for one: a codec DASH or HLS cannot name fails those requests
-   * only, never a fragment's.
+   * Each format's, by the key names.ts gives them: `manifest.mpd`; `master.m3u8` and the
+   * media playlists. Made on the first request for one of the format: a codec DASH or HLS
+   * cannot name fails those requests only, never a fragment's.
    */
-  documents?: Map<string, ServedDocument>;
+  documents: Map<'dash' | 'hls', Map<string, ServedDocument>>;
 }
 
 export interface ServedDocument {
@@ -118,9 +122,8 @@ export interface ServedDocument {
 export interface LoadServedOptions extends PresentationOptions {
   onIndexed?: (file: string, via: 'sidecar' | 'index') => void;
   /**
-   * Encrypt every fragment: the presentation is prepared and protected when loaded
-   * (prepareFormats, protectPresentation: every fragment's samples read once to lay out
-   * its sample encryption), each payload encrypted as it is sent.
+   * Encrypt every fragment: each level's encryption is decided when loaded (planProtection,
+   * nothing read), each fragment read, protected and encrypted when asked.
    */
   protection?: OriginProtection;
 }
@@ -197,14 +200,8 @@ export async function loadServedPresentation(root: OriginRoot, relativePath: str
   }
   let built = buildPresentation(selected.media, { ...options, ...(clientManifestProtection && { clientManifestProtection }) });
   built = addTextStreams(built, [...texts, ...sameTexts(tx3gTexts)], sameTextTracks(textTracks));
-  if (options.protection) {
-    const open = async (file: string) => {
-      const src = await root.open(file, sources.get(file)!);
-      if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while it was being protected; retry', { file });
-      return src;
-    };
-    built = await options.protection.protect(await prepareFormats(built, { open }), { open });
-  }
+  // Encrypted on the fly: each level's encryption and the signalling now, each fragment when asked (servedFragment.ts).
+  if (options.protection) built = options.protection.plan(built);
   const manifest = new TextEncoder().encode(writePresentationManifest(built));
   const streams = new Map<string, ServedStream>();
   for (const s of built.presentation.streams) {
@@ -271,7 +268,7 @@ export function formatsOf(root: OriginRoot, p: ServedPresentation): Promise<Serv
 }
 
 async function makeFormats(root: OriginRoot, p: ServedPresentation): Promise<ServedFormats> {
-  const out: ServedFormats = { inits: new Map(), trexDefaults: new Map(), frameRates: new Map() };
+  const out: ServedFormats = { inits: new Map(), trexDefaults: new Map(), frameRates: new Map(), documents: new Map() };
   for (const stream of p.presentation.streams) {
     const served = p.streams.get(stream.name);
     for (const q of stream.qualityLevels) {
@@ -314,26 +311,34 @@ function firstFragments(times: BigInt64Array, level: ServedLevel): Pick<Fragment
   }));
 }
 
-/** The MPD and the HLS playlists of a served presentation, made once (formatsOf first). */
-export async function documentsOf(root: OriginRoot, p: ServedPresentation): Promise<Map<string, ServedDocument>> {
+/**
+ * The MPD, or the HLS playlists, of a served presentation, made once (formatsOf first).
+ * The playlists' bandwidths follow from the fragments' sizes: a level encrypted on the
+ * fly needs its protected sizes (addProtectedSizes) first.
+ */
+export async function documentsOf(root: OriginRoot, p: ServedPresentation, format: 'dash' | 'hls'): Promise<Map<string, ServedDocument>> {
   const f = await formatsOf(root, p);
-  if (f.documents) return f.documents;
+  const made = f.documents.get(format);
+  if (made) return made;
   const levels: FormatLevel[] = [];
   for (const stream of p.presentation.streams) {
     for (const q of stream.qualityLevels) {
       const level = p.streams.get(stream.name)?.levels.get(q.bitrate);
-      if (level) levels.push(formatLevel(stream.name, q.bitrate, level.track, level.sizes, f.frameRates.get(initKey(stream.name, q.bitrate)), level.text && textOf(level.text)));
+      if (!level) continue;
+      const sizes = level.encryption === undefined ? level.sizes : level.protectedSizes;
+      if (sizes === undefined && format === 'hls') throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: the protected sizes of level ${stream.name} ${q.bitrate} were not measured before its playlists`, { file: level.file });
+      levels.push(formatLevel(stream.name, q.bitrate, level.track, sizes ?? level.sizes, f.frameRates.get(initKey(stream.name, q.bitrate)), level.text && textOf(level.text)));
     }
   }
   const documents = new Map<string, ServedDocument>();
   // Encrypted on the fly (keys given), or already protected sources (what they carry).
   const tracks = [...p.streams.values()].flatMap((s) => [...s.levels.values()].map((l) => l.track));
   const protection = p.signalling?.format ?? passthroughSignalling(tracks);
-  for (const doc of formatDocuments({ presentation: p.presentation, levels, ...(protection && { protection }) }, ['dash', 'hls'])) {
+  for (const doc of formatDocuments({ presentation: p.presentation, levels, ...(protection && { protection }) }, [format])) {
     const data = new TextEncoder().encode(doc.text);
     documents.set(doc.keys[0]!, { data, contentType: doc.contentType, etag: etagOf('d', data) });
   }
-  f.documents = documents;
+  f.documents.set(format, documents);
   return documents;
 }
 

@@ -1,6 +1,7 @@
-import { protectPresentation } from '../plan/protectPresentation.js';
+import { planProtection } from '../plan/protectPresentation.js';
 import type { PresentationProtection } from '../plan/protectionSettings.js';
 import { encryptPayload } from '../protect/encryptPayload.js';
+import { protectFragment } from '../protect/protectFragment.js';
 import { protectInitSegment } from '../protect/protectInitSegment.js';
 import type { OriginProtection } from './originProtection.js';
 
@@ -8,7 +9,8 @@ import type { OriginProtection } from './originProtection.js';
 export function nodeProtection(settings: PresentationProtection): OriginProtection {
   return {
     settings,
-    protect: (built, options) => protectPresentation(built, settings, options),
+    plan: (built) => planProtection(built, settings),
+    protectFragment,
     encryptPayload,
     protectInitSegment: (init, encryption, pssh) => protectInitSegment(init, encryption, [...pssh]),
   };

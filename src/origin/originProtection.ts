@@ -1,7 +1,7 @@
 import type { BuiltPresentation } from '../plan/buildPresentation.js';
-import type { ProtectOptions } from '../plan/protectPresentation.js';
 import type { PresentationProtection } from '../plan/protectionSettings.js';
-import type { PayloadEncryption, TrackEncryption } from '../protect/model.js';
+import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from '../protect/model.js';
+import type { FragmentWhere } from '../protect/protectFragment.js';
 
 /**
  * Encryption as the origin applies it (serve --key): the settings and the functions that
@@ -10,8 +10,10 @@ import type { PayloadEncryption, TrackEncryption } from '../protect/model.js';
  */
 export interface OriginProtection {
   settings: PresentationProtection;
-  /** protectPresentation over a prepared presentation. */
-  protect(built: BuiltPresentation, options: ProtectOptions): Promise<BuiltPresentation>;
+  /** planProtection: each level's TrackEncryption and the signalling, nothing read. */
+  plan(built: BuiltPresentation): BuiltPresentation;
+  /** protectFragment: one fragment's protected head and how to encrypt its payload. */
+  protectFragment(body: Uint8Array, encryption: TrackEncryption, fragmentIndex: number, where: FragmentWhere): ProtectedFragment;
   /** encryptPayload: a protected fragment's payload encrypted in place. */
   encryptPayload(payload: Uint8Array, encryption: PayloadEncryption): void;
   /** protectInitSegment. */

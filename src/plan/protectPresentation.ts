@@ -55,35 +55,18 @@ const FRAGMENTS_HANDED_OVER = 32;
  * (encryptPayload), so no payload is held in memory past its own fragment.
  */
 export async function protectPresentation(built: BuiltPresentation, given: PresentationProtection, options: ProtectOptions): Promise<BuiltPresentation> {
-  // Plain copies of the keys: a node Buffer's slice() is a view, so code that copies a KID
-  // with slice() and changes the copy would change the caller's key.
-  const settings: PresentationProtection = { ...given, keys: given.keys.map(ownKeys) };
-  // The signalling first: a key missing for a track type, or FairPlay asked with cenc, fails before any read.
-  const keysByType: Partial<Record<KeyTrackType, { kid: Uint8Array; key: Uint8Array }>> = {};
-  // Text stays clear (no player decrypts subtitles): only video and audio are keyed.
-  const encrypted = built.levels.filter((level) => level.track.kind !== 'text');
-  for (const level of encrypted) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
-  const signalling = signallingFor(settings.signal, keysByType);
-  const levels: LevelBinding[] = built.levels.slice();
+  const planned = planProtection(built, given);
+  const levels: LevelBinding[] = planned.levels.slice();
   // Read buffers passed from level to level (at most `concurrency` in use at once), each
   // grown to the largest body it has held: a level's fresh buffer would stay garbage,
   // megabytes of it, until the collector came by.
   const spare: { buffer: Uint8Array }[] = [];
   await runAll(
-    built.levels,
+    planned.levels,
     options.concurrency ?? 2,
     async (level, i) => {
-      if (level.track.kind === 'text') return;
-      const assigned = keyFor(level, settings.keys);
-      const encryption = trackEncryptionFor({
-        kind: level.track.kind,
-        sampleEntry: level.track.sampleEntry,
-        scheme: settings.signal.scheme,
-        key: assigned.key,
-        // The level's Smooth URL names it: the same IVs on every run (package, serve, publish).
-        label: `${level.streamName}_${level.bitrate}`,
-        ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
-      });
+      const encryption = level.encryption;
+      if (encryption === undefined) return;
       const src = await options.open(level.track.file);
       const reading = spare.pop() ?? { buffer: new Uint8Array(0) };
       try {
@@ -96,7 +79,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
         const fragments = await protectFragments(level, encryption, src, reading, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
         const track = { ...level.track, fragments };
         const sizes = fragments.map((f) => f.size);
-        levels[i] = { ...level, track, encryption, ...(level.media && { media: { ...level.media, sizes } }) };
+        levels[i] = { ...level, track, ...(level.media && { media: { ...level.media, sizes } }) };
         await options.onLevel?.(built, levels[i]!);
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
@@ -107,6 +90,44 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
     },
     options.signal,
   );
+  return { ...planned, levels };
+}
+
+/**
+ * What protection decides before a fragment is read: each audio and video level's
+ * TrackEncryption (its key by its track type, its IVs by its Smooth URL), the signalling,
+ * the Manifest's ProtectionHeader. Its fragments are still the clear ones: protectFragment
+ * makes each protected one (fragment k of a level with `encryption` and k), as
+ * protectPresentation does for all, and `serve --key` for the one asked.
+ */
+export function planProtection(built: BuiltPresentation, given: PresentationProtection): BuiltPresentation {
+  // Plain copies of the keys: a node Buffer's slice() is a view, so code that copies a KID
+  // with slice() and changes the copy would change the caller's key.
+  const settings: PresentationProtection = { ...given, keys: given.keys.map(ownKeys) };
+  // The signalling first: a key missing for a track type, or FairPlay asked with cenc, fails before any read.
+  const keysByType: Partial<Record<KeyTrackType, { kid: Uint8Array; key: Uint8Array }>> = {};
+  // Text stays clear (no player decrypts subtitles): only video and audio are keyed.
+  const encrypted = built.levels.filter((level) => level.track.kind !== 'text');
+  for (const level of encrypted) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
+  const signalling = signallingFor(settings.signal, keysByType);
+  const levels = built.levels.map((level): LevelBinding => {
+    if (level.track.kind === 'text') return level;
+    const assigned = keyFor(level, settings.keys);
+    try {
+      const encryption = trackEncryptionFor({
+        kind: level.track.kind,
+        sampleEntry: level.track.sampleEntry,
+        scheme: settings.signal.scheme,
+        key: assigned.key,
+        // The level's Smooth URL names it: the same IVs on every run (package, serve, publish).
+        label: `${level.streamName}_${level.bitrate}`,
+        ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
+      });
+      return { ...level, encryption };
+    } catch (e) {
+      throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
+    }
+  });
   const presentation = signalling.smooth.length > 0 ? { ...built.presentation, protection: signalling.smooth } : built.presentation;
   return { ...built, presentation, levels, protection: { settings, signalling } };
 }
@@ -129,8 +150,8 @@ interface Held {
 }
 
 /**
- * A level's fragments protected, one read at a time; sample ordinals run on across
- * fragments (cenc IVs follow them). Each run of `every` fragments goes to `handOver`
+ * A level's fragments protected, one read at a time (cenc IVs follow each one's number in
+ * the level). Each run of `every` fragments goes to `handOver`
  * as it is done (then, with `drop`, its heads and encryption are let go).
  */
 async function protectFragments(
@@ -158,16 +179,14 @@ async function protectFragments(
     }
     held = [];
   };
-  let samples = 0n;
-  for (const f of level.track.fragments) {
+  for (const [index, f] of level.track.fragments.entries()) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
     // One buffer for the bodies, grown as needed: protectFragment keeps nothing of it.
     if (reading.buffer.length < f.size) reading.buffer = new Uint8Array(Math.ceil(1.25 * f.size));
     const body = await readBodyInto(parts, src, reading.buffer.subarray(0, f.size));
     if (body.length < f.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset + body.length });
-    const p = protectFragment(body, encryption, samples, { file: level.track.file, offset: f.offset });
-    samples += BigInt(p.sampleCount);
+    const p = protectFragment(body, encryption, index, { file: level.track.file, offset: f.offset });
     const payloadSize = f.size - p.payloadStart;
     const runs = sliceParts(parts, p.payloadStart, payloadSize).map((part): ByteRun => {
       if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });

@@ -35,8 +35,10 @@ export interface TrackEncryption {
   scheme: EncryptionScheme;
   key: ContentKey;
   /**
-   * cenc: the 8-byte IV of the track's sample number n is `ivBase + n` (mod 2^64), so IVs
-   * are unique per key and the same on every run (serve answers the same bytes as package).
+   * cenc: the 8-byte IV of sample i of the track's fragment k (its chunk number) is
+   * `ivBase + k * 2^32 + i` (mod 2^64), so IVs are unique per key (a fragment holds fewer
+   * than 2^32 samples) and the same on every run, and a fragment's IVs follow from its
+   * number alone (serve protects the fragment asked and answers the bytes package wrote).
    */
   ivBase: bigint;
   /** cbcs: the 16-byte constant IV in `tenc` (per-sample IV size 0). */

@@ -7,8 +7,7 @@ import { TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
-import { sliceHeaderSizeFor } from './sliceHeaderSize.js';
-import { addVideoSubsamples, type SampleWhere } from './subsamples.js';
+import { type VideoSubsamples, videoSubsamples } from './videoSubsamples.js';
 
 /** Where the fragment's body was read from, for error messages. */
 export interface FragmentWhere {
@@ -23,10 +22,11 @@ export interface FragmentWhere {
  * entries are empty), `senc` and, for cenc, PIFF's SampleEncryptionBox added to the
  * `traf`, `trun` data offsets moved by the bytes added; then whatever followed the `moof`
  * up to and including the `mdat` header) and how to encrypt the payload in place. The `mdat` keeps its size: the protected
- * fragment is `head.length` + the payload's length. `firstSample` is the track's number
- * of the fragment's first sample (cenc IVs count from it).
+ * fragment is `head.length` + the payload's length. `fragmentIndex` is the fragment's
+ * number in its track (its chunk in the Manifest, from 0): cenc IVs follow from it alone,
+ * so one fragment can be protected without reading those before it (serve).
  */
-export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSample: bigint, where: FragmentWhere): ProtectedFragment {
+export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): ProtectedFragment {
   const ctx = where.file === undefined ? {} : { file: where.file };
   const c = new Cursor(body, where.offset, 'fragment');
   const moof = readBoxHeader(c, where.offset + body.length);
@@ -90,11 +90,24 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
 
   // Encryption of each sample.
   const n = sizes.length;
-  const ivs = new Uint8Array(16 * n);
+  if (sampleSizeScratch.length < n) sampleSizeScratch = new Uint32Array(Math.max(n, 2 * sampleSizeScratch.length));
+  const sampleSizes = sampleSizeScratch.subarray(0, n);
+  for (let i = 0; i < n; i++) sampleSizes[i] = sizes[i]!;
+  let laid: VideoSubsamples | undefined;
+  if (enc.video !== undefined) laid = videoSubsamples(body, mdatPayload + startInPayload, sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, fragment: fragmentIndex });
+  // The PayloadEncryption's arrays in one buffer (sizes, subsample pairs, IVs, pair
+  // counts): one allocation a fragment, and one for the writer thread to copy, not four.
+  const pairValues = laid === undefined ? 0 : laid.subsamples.length;
+  const arena = new ArrayBuffer(4 * n + 4 * pairValues + 16 * n + (laid === undefined ? 0 : 2 * n));
+  const ownSizes = new Uint32Array(arena, 0, n);
+  ownSizes.set(sampleSizes);
+  const ivs = new Uint8Array(arena, 4 * n + 4 * pairValues, 16 * n);
   const ivSize = enc.scheme === 'cenc' ? 8 : 0;
   if (enc.scheme === 'cenc') {
-    // ivBase + firstSample + i (mod 2^64) as two 32-bit halves: one BigInt sum a fragment, not one a sample.
-    const base = BigInt.asUintN(64, enc.ivBase + firstSample);
+    // Sample i of fragment k: ivBase + k * 2^32 + i (mod 2^64; TrackEncryption.ivBase), as
+    // two 32-bit halves: one BigInt sum a fragment, not one a sample.
+    if (n > 0xffffffff) throw unsupported(`a fragment of ${n} samples (cenc IVs allow 2^32 a fragment)`, where.offset, ctx);
+    const base = BigInt.asUintN(64, enc.ivBase + (BigInt(fragmentIndex) << 32n));
     const hi = Number(base >> 32n);
     const lo = Number(base & 0xffffffffn);
     for (let i = 0; i < n; i++) {
@@ -106,35 +119,16 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
     const civ = constantIv(enc);
     for (let i = 0; i < n; i++) ivs.set(civ, 16 * i);
   }
-  const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: Uint32Array.from(sizes), ivs };
+  const encryption: PayloadEncryption = { scheme: enc.scheme, key: enc.key.key, start: startInPayload, sampleSizes: ownSizes, ivs };
   if (enc.pattern !== undefined) encryption.pattern = { ...enc.pattern };
   let subsampleCounts: Uint16Array | undefined;
-  let pairs: number[] | undefined;
-  if (enc.video !== undefined) {
-    const sliceHeaderSize = sliceHeaderSizeFor(enc.video);
-    subsampleCounts = new Uint16Array(n);
-    pairs = [];
-    let at = mdatPayload + startInPayload;
-    let i = 0;
-    // One object for every sample's whereabouts, read only when a sample cannot be laid
-    // out: its fields are computed then (a BigInt a sample would cost more than the walk).
-    const sampleWhere: SampleWhere = {
-      ...ctx,
-      get offset() {
-        return where.offset + at;
-      },
-      get sample() {
-        return firstSample + BigInt(i);
-      },
-    };
-    for (; i < n; i++) {
-      const size = sizes[i]!;
-      const count = addVideoSubsamples(body.subarray(at, at + size), enc.video, enc.scheme, sliceHeaderSize, sampleWhere, pairs);
-      if (count > 0xffff) throw unsupported(`a sample with ${count} subsamples (at most 65535 fit in 'senc')`, where.offset + at, ctx);
-      subsampleCounts[i] = count;
-      at += size;
-    }
-    encryption.subsamples = Uint32Array.from(pairs);
+  let pairs: Uint32Array | undefined;
+  if (laid !== undefined) {
+    pairs = new Uint32Array(arena, 4 * n, pairValues);
+    pairs.set(laid.subsamples);
+    subsampleCounts = new Uint16Array(arena, 4 * n + 4 * pairValues + 16 * n, n);
+    subsampleCounts.set(laid.counts);
+    encryption.subsamples = pairs;
     encryption.subsampleCounts = subsampleCounts;
   }
 
@@ -214,11 +208,14 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, firstSam
   return { head, payloadStart: mdatPayload, encryption, sampleCount: n };
 }
 
+/** The sample sizes a fragment is laid out with, before they are copied into its own buffer. */
+let sampleSizeScratch = new Uint32Array(256);
+
 /** PIFF 1.1's SampleEncryptionBox user type, as bytes. */
 const PIFF_SENC_UUID = Uint8Array.from(UUID_PIFF_SENC.match(/../g)!, (h) => parseInt(h, 16));
 
 /** senc entries at `at`: sample_count, then each sample's IV (`ivSize` bytes) and, with subsamples, their count and (clear u16, protected u32) pairs. */
-function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, ivSize: number, counts: Uint16Array | undefined, pairs: number[] | undefined): void {
+function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, ivSize: number, counts: Uint16Array | undefined, pairs: Uint32Array | undefined): void {
   putU32(out, at, n);
   let e = at + 4;
   let pair = 0;
@@ -265,8 +262,8 @@ function trunSampleSizes(b: Box, defaultSize: number | undefined, sizes: number[
 }
 
 /** The whole protected fragment: protectFragment's head, then the payload encrypted (the body is not changed). */
-export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, firstSample: bigint, where: FragmentWhere): Uint8Array {
-  const p = protectFragment(body, enc, firstSample, where);
+export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): Uint8Array {
+  const p = protectFragment(body, enc, fragmentIndex, where);
   const out = new Uint8Array(p.head.length + body.length - p.payloadStart);
   out.set(p.head, 0);
   const payload = out.subarray(p.head.length);

@@ -34,6 +34,60 @@ export function sliceHeaderSizeFor(video: NonNullable<TrackEncryption['video']>)
 /** Parameter sets parsed from each track's sample entry, by its TrackEncryption's `video`. */
 const parsedSets = new WeakMap<object, AvcParameterSets | HevcParameterSets>();
 
+/** Fields an H.264 SPS and PPS give the native slice header reader, in native/cenc.c's order (its SPS_* and PPS_* enums). */
+export const AVC_SPS_FIELDS = 8;
+export const AVC_PPS_FIELDS = 10;
+const AVC_SPS_IDS = 32;
+const AVC_PPS_IDS = 256;
+
+/** An H.264 track's sample entry SPS and PPS as the tables native/cenc.c's avcSubsamples reads (by id; field 0 says whether the id is set). */
+export interface AvcSetTables {
+  sps: Int32Array;
+  pps: Int32Array;
+}
+
+const avcTables = new WeakMap<object, AvcSetTables>();
+
+/** The sample entry's parameter sets of an H.264 track as native tables, made once a track. */
+export function avcSetTablesFor(video: NonNullable<TrackEncryption['video']>): AvcSetTables {
+  let tables = avcTables.get(video);
+  if (tables === undefined) {
+    let sets = parsedSets.get(video);
+    if (sets === undefined) {
+      sets = avcEntrySets(video.parameterSets);
+      parsedSets.set(video, sets);
+    }
+    tables = avcSetTables(sets as AvcParameterSets);
+    avcTables.set(video, tables);
+  }
+  return tables;
+}
+
+/** Parameter sets as native tables (exported for the tests that compare both paths on made-up sets). */
+export function avcSetTables(sets: AvcParameterSets): AvcSetTables {
+  const sps = new Int32Array(AVC_SPS_FIELDS * AVC_SPS_IDS);
+  for (const s of sets.sps.values()) {
+    if (s.id >= AVC_SPS_IDS) continue;
+    sps.set([1, s.chromaArrayType, +s.separateColourPlane, s.log2MaxFrameNum, s.picOrderCntType, s.log2MaxPicOrderCntLsb, +s.deltaPicOrderAlwaysZero, +s.frameMbsOnly].map(clampI32), AVC_SPS_FIELDS * s.id);
+  }
+  const pps = new Int32Array(AVC_PPS_FIELDS * AVC_PPS_IDS);
+  for (const p of sets.pps.values()) {
+    if (p.id >= AVC_PPS_IDS) continue;
+    // An SPS id the table cannot hold: -1, which the native reader refuses (the JavaScript path then names it).
+    const spsId = p.spsId < AVC_SPS_IDS ? p.spsId : -1;
+    pps.set(
+      [1, spsId, +p.entropyCodingMode, +p.bottomFieldPicOrderInFramePresent, p.numRefIdxL0DefaultActiveMinus1, p.numRefIdxL1DefaultActiveMinus1, +p.weightedPred, p.weightedBipredIdc, +p.deblockingFilterControlPresent, +p.redundantPicCntPresent].map(clampI32),
+      AVC_PPS_FIELDS * p.id,
+    );
+  }
+  return { sps, pps };
+}
+
+/** Exp-Golomb values reach 2^32 - 2: kept as the largest int32, which every check of the native reader refuses as the JavaScript one does. */
+function clampI32(v: number): number {
+  return Math.min(v, 0x7fffffff);
+}
+
 function avcEntrySets(parameterSets: readonly Uint8Array[]): AvcParameterSets {
   const sets: AvcParameterSets = { sps: new Map(), pps: new Map() };
   for (const ps of parameterSets) {

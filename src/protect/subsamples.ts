@@ -7,8 +7,10 @@ export interface SampleWhere {
   file?: string;
   /** Absolute offset of the sample's first byte. */
   offset: number;
-  /** 0-based sample number in its track. */
+  /** 0-based sample number in its fragment (in its track without `fragment`). */
   sample: bigint;
+  /** The fragment's number in its track. */
+  fragment?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ function pushPair(out: number[], clear: number, protectedBytes: number): number 
 function badSample(where: SampleWhere, what: string): SmoothpubError {
   return new SmoothpubError(
     ErrorCode.ENCRYPT_BAD_SAMPLE,
-    `cannot encrypt sample ${where.sample}: ${what}; its clear ranges (NAL and slice headers) cannot be found`,
+    `cannot encrypt sample ${where.sample}${where.fragment === undefined ? '' : ` of fragment ${where.fragment}`}: ${what}; its clear ranges (NAL and slice headers) cannot be found`,
     where.file === undefined ? { offset: where.offset } : { file: where.file, offset: where.offset },
   );
 }

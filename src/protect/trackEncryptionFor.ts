@@ -24,9 +24,9 @@ export const CBCS_VIDEO_PATTERN: Readonly<{ crypt: number; skip: number }> = { c
 
 /**
  * A track's TrackEncryption. IVs are deterministic but unpredictable without the key: an
- * HMAC-SHA-256 keyed with the content key over the KID and the label. cenc: sample n's IV
- * is `ivBase + n`; tracks with one key get independent 64-bit bases, and the 8-byte block
- * counter after each IV keeps every counter block distinct. cbcs: one constant IV a track
+ * HMAC-SHA-256 keyed with the content key over the KID and the label. cenc: sample i of
+ * fragment k has IV `ivBase + k * 2^32 + i`; tracks with one key get independent 64-bit
+ * bases, and the 8-byte block counter after each IV keeps every counter block distinct. cbcs: one constant IV a track
  * (per-sample IV size 0), as Shaka Packager and Apple's tools write it.
  *
  * Audio and other non-video tracks are whole-sample encrypted, also with cbcs: no pattern

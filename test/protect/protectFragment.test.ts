@@ -21,11 +21,10 @@ for (const scheme of ['cenc', 'cbcs'] as EncryptionScheme[]) {
   test(`protectFragment (${scheme}): senc/saiz/saio describe every sample, data offsets still find them, decryption gives the clear payload back`, async () => {
     for (const level of await clearLevels(inputs)) {
       const enc = trackEncryptionFor({ kind: level.kind, sampleEntry: level.sampleEntry, scheme, key: TEST_KEY, label: level.label });
-      let first = 0n;
       const ivs = new Set<string>();
       for (const [fi, body] of level.bodies.entries()) {
-        const p = protectFragment(body, enc, first, { offset: 1000 });
-        const out = encryptedFragment(body, enc, first, { offset: 1000 });
+        const p = protectFragment(body, enc, fi, { offset: 1000 });
+        const out = encryptedFragment(body, enc, fi, { offset: 1000 });
         const what = `${level.label} fragment ${fi}`;
         assert.equal(out.length, p.head.length + body.length - p.payloadStart, `${what}: head + payload`);
         assert.notDeepEqual(out.subarray(p.head.length), body.subarray(p.payloadStart), `${what}: payload encrypted`);
@@ -73,7 +72,6 @@ for (const scheme of ['cenc', 'cbcs'] as EncryptionScheme[]) {
         const payload = out.slice(p.head.length);
         decryptPayload(payload, p.encryption);
         assert.deepEqual(payload, body.subarray(p.payloadStart), `${what}: decrypts to the clear payload`);
-        first += BigInt(p.sampleCount);
       }
     }
   });
@@ -81,11 +79,13 @@ for (const scheme of ['cenc', 'cbcs'] as EncryptionScheme[]) {
 
 test('protectFragment gives the same bytes on every run (package and serve agree)', async () => {
   const [level] = await clearLevels(inputs);
-  const a = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_250000' }), 48n, { offset: 0 });
-  const b = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_250000' }), 48n, { offset: 0 });
+  const a = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_250000' }), 1, { offset: 0 });
+  const b = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_250000' }), 1, { offset: 0 });
   assert.deepEqual(a, b);
-  const other = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_400000' }), 48n, { offset: 0 });
+  const other = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_400000' }), 1, { offset: 0 });
   assert.notDeepEqual(a, other, 'another label, other IVs');
+  const later = encryptedFragment(level!.bodies[1]!, trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'video_250000' }), 2, { offset: 0 });
+  assert.notDeepEqual(a, later, 'another fragment number, other IVs');
 });
 
 
@@ -93,15 +93,13 @@ test('cenc IVs are unique across every track sharing a key (each track its own 6
   const seen = new Map<string, string>();
   for (const level of await clearLevels(fixtureSets.clean.inputs)) {
     const enc = trackEncryptionFor({ kind: level.kind, sampleEntry: level.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: level.label });
-    let first = 0n;
-    for (const body of level.bodies) {
-      const p = protectFragment(body, enc, first, { offset: 0 });
+    for (const [k, body] of level.bodies.entries()) {
+      const p = protectFragment(body, enc, k, { offset: 0 });
       for (let i = 0; i < p.sampleCount; i++) {
         const iv = Buffer.from(p.encryption.ivs.subarray(16 * i, 16 * i + 8)).toString('hex');
-        assert.equal(seen.get(iv), undefined, `${level.label} sample ${first + BigInt(i)}: IV ${iv} already used by ${seen.get(iv)}`);
-        seen.set(iv, `${level.label} sample ${first + BigInt(i)}`);
+        assert.equal(seen.get(iv), undefined, `${level.label} fragment ${k} sample ${i}: IV ${iv} already used by ${seen.get(iv)}`);
+        seen.set(iv, `${level.label} fragment ${k} sample ${i}`);
       }
-      first += BigInt(p.sampleCount);
     }
   }
   assert.ok(seen.size > 500, `${seen.size} IVs`);
@@ -111,15 +109,15 @@ test('a sample whose NAL units do not add up is a typed error naming the file, t
   const [level] = await clearLevels([inputs[0]!]);
   const enc = trackEncryptionFor({ kind: 'video', sampleEntry: level!.sampleEntry, scheme: 'cenc', key: TEST_KEY, label: 'v' });
   const body = level!.bodies[1]!.slice();
-  const clean = protectFragment(body, enc, 48n, { file: 'in.ismv', offset: 5000 });
+  const clean = protectFragment(body, enc, 1, { file: 'in.ismv', offset: 5000 });
   const second = clean.payloadStart + clean.encryption.start + clean.encryption.sampleSizes[0]!;
-  new DataView(body.buffer).setUint32(second, 0x7fffffff); // the first NAL length of sample 49
-  assert.throws(() => protectFragment(body, enc, 48n, { file: 'in.ismv', offset: 5000 }), (e: unknown) => {
+  new DataView(body.buffer).setUint32(second, 0x7fffffff); // the first NAL length of the fragment's sample 1
+  assert.throws(() => protectFragment(body, enc, 1, { file: 'in.ismv', offset: 5000 }), (e: unknown) => {
     assert.ok(e instanceof SmoothpubError);
     assert.equal(e.code, 'encrypt.bad-sample');
     assert.equal(e.context.file, 'in.ismv');
     assert.equal(e.context.offset, 5000 + second);
-    assert.match(e.message, /sample 49:/);
+    assert.match(e.message, /sample 1 of fragment 1:/);
     return true;
   });
 });

@@ -68,7 +68,8 @@ replacements that keep failing to start end the run with their error. Memory is 
 worker: each indexes the presentations it answers (up to --cache each).
 With --key or --cpix every fragment is encrypted as it is answered (Common Encryption,
 byte for byte what package --key writes) and the Manifest, MPD and playlists signal the
-keys; each presentation is read whole once when first asked for, to lay out its samples.
+keys; a fragment's request reads that fragment only (the first HLS playlist request reads
+each fragment once, for the protected sizes its bandwidths follow from).
 
 Examples:
   smoothpub serve /srv/media --port 8080

@@ -1,0 +1,107 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { initKey } from '../formats/names.js';
+import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
+import type { FragmentRef } from '../fragments/types.js';
+import { withTfdt } from '../plan/insertTfdt.js';
+import { readFragmentMoof } from '../plan/retimeSource.js';
+import type { ByteSource } from '../source/source.js';
+import { formatsOf, type ServedPresentation } from './loadServedPresentation.js';
+import type { OriginRoot } from './originRoot.js';
+
+/**
+ * A fragment's parts with a `tfdt` in its `moof` (withTfdt) when it has none: the new
+ * `moof` in memory, the rest still ranges of the source. Its time is the one the Manifest
+ * announces, or the source's own for a first fragment that starts before 0.
+ */
+export async function withDecodeTime(
+  root: OriginRoot,
+  p: ServedPresentation,
+  streamName: string,
+  bitrate: number,
+  chunk: number,
+  f: Pick<FragmentRef, 'offset' | 'size' | 'built'>,
+  parts: FragmentPart[],
+  src: ByteSource,
+): Promise<{ parts: FragmentPart[]; size: number }> {
+  const stream = p.streams.get(streamName)!;
+  const level = stream.levels.get(bitrate)!;
+  const moof = await readFragmentMoof(f, src);
+  const { times } = stream;
+  const time = chunk === 0 && level.firstTime !== undefined ? level.firstTime : times[chunk]!;
+  const end = chunk + 1 < times.length ? times[chunk + 1]! : (level.firstTime ?? times[0]!) + level.track.duration;
+  // Only a rebuilt moof (codec priming) may need the trex default, read with the init segment.
+  const trexDefaultDuration = time < 0n ? ((await formatsOf(root, p)).trexDefaults.get(initKey(streamName, bitrate)) ?? 0) : 0;
+  const next = withTfdt(moof, f.offset, { time, duration: end - time, trexDefaultDuration });
+  if (!next) return { parts, size: f.size };
+  return { parts: [next, ...sliceParts(parts, moof.length, f.size - moof.length)], size: f.size - moof.length + next.length };
+}
+
+/**
+ * Fragment `chunk` of a level encrypted on the fly (serve --key), byte for byte what
+ * `package --key` writes: its `tfdt` added where the source has none (withDecodeTime, as
+ * prepareFormats does for package), read whole, made protected by protectFragment as the
+ * level's fragment number `chunk` (its IVs follow from that number alone), its payload
+ * encrypted. Only this fragment is read: the first request of a long presentation costs
+ * what any other does.
+ */
+export async function protectedFragment(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource): Promise<Uint8Array> {
+  const { body, laid } = await laidOut(root, p, streamName, bitrate, chunk, src);
+  const out = new Uint8Array(laid.head.length + body.length - laid.payloadStart);
+  out.set(laid.head, 0);
+  out.set(body.subarray(laid.payloadStart), laid.head.length);
+  p.protection!.encryptPayload(out.subarray(laid.head.length), laid.encryption);
+  return out;
+}
+
+/**
+ * The protected size of every fragment of every level encrypted on the fly, kept with
+ * the level (protectedSizes): the HLS playlists' BANDWIDTH and AVERAGE-BANDWIDTH follow
+ * from them, as in the packaged playlists. The one request that reads every fragment
+ * (their layout, not their encryption), once, one fragment in memory at a time.
+ */
+export function addProtectedSizes(root: OriginRoot, p: ServedPresentation): Promise<void> {
+  // Requests that come while the sizes are measured wait for the same pass.
+  let measuring = measured.get(p);
+  if (measuring === undefined) {
+    measuring = measureProtectedSizes(root, p);
+    measured.set(p, measuring);
+    // A failed pass (a source changed) is tried again by the next request.
+    measuring.catch(() => measured.delete(p));
+  }
+  return measuring;
+}
+
+const measured = new WeakMap<ServedPresentation, Promise<void>>();
+
+async function measureProtectedSizes(root: OriginRoot, p: ServedPresentation): Promise<void> {
+  for (const [streamName, stream] of p.streams) {
+    for (const [bitrate, level] of stream.levels) {
+      if (level.encryption === undefined || level.protectedSizes !== undefined) continue;
+      const src = await root.open(level.file, p.sources.get(level.file)!);
+      if (!src) throw new SmoothpubError(ErrorCode.READ_FAILED, 'the source changed or went away while its protected fragment sizes were measured; retry', { file: level.file });
+      try {
+        const sizes = new Float64Array(level.offsets.length);
+        for (let chunk = 0; chunk < sizes.length; chunk++) {
+          const { body, laid } = await laidOut(root, p, streamName, bitrate, chunk, src);
+          sizes[chunk] = laid.head.length + body.length - laid.payloadStart;
+        }
+        level.protectedSizes = sizes;
+      } finally {
+        await src.close();
+      }
+    }
+  }
+}
+
+async function laidOut(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource) {
+  const level = p.streams.get(streamName)!.levels.get(bitrate)!;
+  const protection = p.protection;
+  const encryption = level.encryption;
+  if (protection === undefined || encryption === undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${streamName} ${bitrate} is not encrypted on the fly`, { file: level.file });
+  const built = level.built?.[chunk];
+  const f = { offset: level.offsets[chunk]!, size: level.sizes[chunk]!, ...(built && { built }) };
+  const { parts, size } = await withDecodeTime(root, p, streamName, bitrate, chunk, f, fragmentParts(f), src);
+  const body = await readFragmentBody(parts, (at, length) => src.read(at, length));
+  if (body.length < size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset });
+  return { body, laid: protection.protectFragment(body, encryption, chunk, { file: level.file, offset: f.offset }) };
+}
