@@ -1,0 +1,265 @@
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { contentTypeFor } from '../http/contentType.js';
+import type { Retrying } from '../publish/publishPlan.js';
+import type { Chunk, Presentation, QualityLevel, StreamIndex, StreamType } from '../smooth/model.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import { formatFragmentUrl } from '../smooth/url.js';
+import { writeManifest } from '../smooth/writeManifest.js';
+import type { Store } from '../stores/store.js';
+import type { LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
+import type { LiveEvent } from './liveEvent.js';
+import { md5Of } from './md5Of.js';
+
+export interface LiveOutputOptions {
+  store: Store;
+  withRetries: Retrying;
+  fragmentCacheControl: string;
+  manifestCacheControl: string;
+  onEvent: (e: LiveEvent) => void;
+}
+
+/** What a connection's track is, once its `moov` and live server manifest are read. */
+export interface TrackDescription {
+  type: StreamType;
+  language: string;
+  timescale: number;
+  bitrate: number;
+  quality: Omit<QualityLevel, 'index'>;
+  width?: number;
+  height?: number;
+}
+
+/** What became of one pushed fragment. */
+export type FragmentOutcome = 'stored' | 'duplicate' | 'adopted' | 'refused';
+
+/**
+ * One live presentation `<name>.ism/` in the store: its streams and levels, the fragments
+ * stored, and the Manifest, rewritten after every fragment once the fragment is stored, so
+ * the Manifest never names a fragment the store does not hold.
+ */
+export class LivePresentation {
+  readonly streams: LiveStream[] = [];
+  /** Finalised as VOD (the Manifest has no IsLive); new fragments make it live again. */
+  finalized = false;
+  private dirty = false;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly out: LiveOutputOptions,
+  ) {}
+
+  /** The level a track feeds: an existing one with the same stream and bitrate (a redundant encoder, a reconnect), else a new one. */
+  levelFor(track: TrackDescription, where: string): LiveLevel {
+    const stream = this.streamFor(track);
+    if (stream.timeScale !== track.timescale) {
+      throw new SmoothpubError(ErrorCode.LIVE_BAD_PUSH, `${where}: stream '${stream.name}' runs at timescale ${stream.timeScale}, this track at ${track.timescale}`);
+    }
+    const level = stream.levels.find((l) => l.bitrate === track.bitrate);
+    if (level) {
+      if (level.quality.fourCC !== track.quality.fourCC || level.quality.codecPrivateData.toUpperCase() !== track.quality.codecPrivateData.toUpperCase()) {
+        throw new SmoothpubError(
+          ErrorCode.LIVE_BAD_PUSH,
+          `${where}: level ${track.bitrate} of stream '${stream.name}' is fed with ${level.quality.fourCC} ${level.quality.codecPrivateData} already; this track has ${track.quality.fourCC} ${track.quality.codecPrivateData} (a redundant encoder must send the same codec setup; another level needs another bitrate)`,
+        );
+      }
+      return level;
+    }
+    const created: LiveLevel = { streamName: stream.name, type: track.type, bitrate: track.bitrate, quality: track.quality, stored: new Map(), orphans: new Map(), inFlight: new Map(), feeders: 0, latest: undefined };
+    stream.levels.push(created);
+    stream.levels.sort((a, b) => b.bitrate - a.bitrate);
+    if (track.width !== undefined) stream.maxWidth = Math.max(stream.maxWidth ?? 0, track.width);
+    if (track.height !== undefined) stream.maxHeight = Math.max(stream.maxHeight ?? 0, track.height);
+    return created;
+  }
+
+  /** Video is `video`; the first audio language `audio`, others `audio_<lang>` (as package names them). */
+  private streamFor(track: TrackDescription): LiveStream {
+    const sameType = this.streams.filter((s) => s.type === track.type);
+    const existing = track.type === 'video' ? sameType[0] : sameType.find((s) => s.language === track.language);
+    if (existing) return existing;
+    const name = track.type === 'video' || sameType.length === 0 ? track.type : `${track.type}_${track.language}`;
+    const stream: LiveStream = { name, type: track.type, language: track.language, timeScale: track.timescale, levels: [], listed: [] };
+    this.streams.push(stream);
+    this.streams.sort((a, b) => (a.type === b.type ? 0 : a.type === 'video' ? -1 : 1));
+    return stream;
+  }
+
+  keyOf(level: LiveLevel, t: bigint): string {
+    return `${this.name}.ism/${formatFragmentUrl(`QualityLevels({bitrate})/Fragments(${level.streamName}={start time})`, level.bitrate, t)}`;
+  }
+
+  /**
+   * Stores one fragment (its `moof`+`mdat` bytes as pushed) unless the level has it already;
+   * refuses one that starts before the end of what the level has (backwards, overlapping).
+   * Resolves once the fragment is stored and a Manifest naming it is written.
+   */
+  async addFragment(level: LiveLevel, t: bigint, d: bigint, bytes: Uint8Array, source: string): Promise<FragmentOutcome> {
+    const size = bytes.length;
+    const where = { presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: t.toString(), source };
+    const have = level.stored.get(t)?.size ?? level.inFlight.get(t);
+    if (have !== undefined) {
+      if (have === size) {
+        this.out.onEvent({ type: 'duplicate', ...where, size });
+        return 'duplicate';
+      }
+      this.refuse(where, `a fragment at ${t} is stored already with ${have} bytes; this copy has ${size}: the first copy is kept`);
+      return 'refused';
+    }
+    const orphan = level.orphans.get(t);
+    if (orphan !== undefined) {
+      if (orphan !== size) {
+        this.refuse(where, `the store holds a fragment at ${t} of ${orphan} bytes from before a restart; this copy has ${size}: the stored one is kept`);
+        return 'refused';
+      }
+      level.orphans.delete(t);
+      this.accept(level, { t, d, size });
+      this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
+      await this.scheduleManifest();
+      return 'adopted';
+    }
+    const end = levelEnd(level);
+    if (end !== undefined && t < end) {
+      this.refuse(where, `a fragment at ${t} starts before the end of what the level has (${end}): timestamps going backwards or overlapping are refused, nothing is overwritten`);
+      return 'refused';
+    }
+    if (this.finalized) this.finalized = false;
+    level.inFlight.set(t, size);
+    const key = this.keyOf(level, t);
+    try {
+      const md5 = md5Of(bytes);
+      await this.out.withRetries(key, () =>
+        this.out.store.put(key, () => bytes, { size, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
+      );
+    } finally {
+      level.inFlight.delete(t);
+    }
+    this.accept(level, { t, d, size });
+    this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'stored', key });
+    await this.scheduleManifest();
+    return 'stored';
+  }
+
+  private accept(level: LiveLevel, f: StoredFragment): void {
+    level.stored.set(f.t, f);
+    if (level.feeders > 0 && (level.latest === undefined || f.t > level.latest)) level.latest = f.t;
+    this.refreshListings();
+  }
+
+  private refuse(where: Record<string, string | number>, reason: string): void {
+    this.out.onEvent({ type: 'refused', code: ErrorCode.LIVE_FRAGMENT_REFUSED, ...where, message: `${this.name} stream '${where['stream']}' level ${where['bitrate']}: ${reason}` } as LiveEvent);
+  }
+
+  /** A connection starts or stops feeding a level; when one stops, chunks it held back may be listed. */
+  feeding(level: LiveLevel, delta: 1 | -1): void {
+    level.feeders += delta;
+    if (level.feeders === 0) {
+      level.latest = undefined;
+      this.refreshListings();
+    }
+  }
+
+  /**
+   * Lists every chunk stored for at least one level of its stream that no connected level
+   * still has to reach: levels pushed together appear together, and a level whose encoder
+   * stopped does not hold its stream back (its missing chunks answer 404 at that level).
+   */
+  refreshListings(): void {
+    for (const stream of this.streams) {
+      const listed = new Set(stream.listed.map((c) => c.t));
+      const candidates = new Map<bigint, bigint>();
+      for (const level of stream.levels) {
+        for (const f of level.stored.values()) if (!listed.has(f.t) && !candidates.has(f.t)) candidates.set(f.t, f.d);
+      }
+      const ready = [...candidates].filter(([t]) => stream.levels.every((l) => l.feeders === 0 || l.latest === undefined || l.latest >= t));
+      ready.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [t, d] of ready) insertChunk(stream.listed, { t, d });
+    }
+  }
+
+  /** Writes the Manifest (live, or VOD once finalised); concurrent calls share writes, and each resolves after a write that saw its state. */
+  scheduleManifest(): Promise<void> {
+    this.dirty = true;
+    this.writing ??= this.writeLoop().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false;
+      const presentation = this.presentation();
+      if (presentation === undefined) continue;
+      const body = new TextEncoder().encode(writeManifest(presentation, { repeat: true }));
+      const key = `${this.name}.ism/Manifest`;
+      await this.out.withRetries(key, () =>
+        this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
+      );
+      this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
+    }
+  }
+
+  /** Every stream with a listed chunk; undefined while none has one. */
+  presentation(): Presentation | undefined {
+    const streams: StreamIndex[] = [];
+    let end = 0n;
+    for (const s of this.streams) {
+      if (s.listed.length === 0 || s.levels.length === 0) continue;
+      const stream: StreamIndex = {
+        type: s.type,
+        name: s.name,
+        url: `QualityLevels({bitrate})/Fragments(${s.name}={start time})`,
+        qualityLevels: s.levels.map((l, index) => ({ index, ...l.quality, bitrate: l.bitrate })),
+        chunks: s.listed.map((c) => ({ ...c })),
+      };
+      if (s.timeScale !== PRESENTATION_TIME_SCALE) stream.timeScale = s.timeScale;
+      if (s.language !== 'und') stream.language = s.language;
+      if (s.maxWidth !== undefined) stream.maxWidth = stream.displayWidth = s.maxWidth;
+      if (s.maxHeight !== undefined) stream.maxHeight = stream.displayHeight = s.maxHeight;
+      streams.push(stream);
+      const last = s.listed[s.listed.length - 1]!;
+      const streamEnd = ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(s.timeScale);
+      if (streamEnd > end) end = streamEnd;
+    }
+    if (streams.length === 0) return undefined;
+    const p: Presentation = { majorVersion: 2, minorVersion: 2, timeScale: PRESENTATION_TIME_SCALE, duration: end, streams };
+    if (!this.finalized) {
+      // dash.js reads a live Manifest with a Duration other than 0 as a finished start-over
+      // presentation (MssParser: "Live manifest with Duration = start-over"): live says 0.
+      p.duration = 0n;
+      p.isLive = true;
+      p.lookaheadCount = 0;
+      p.dvrWindowLength = 0n;
+    }
+    return p;
+  }
+
+  /** Ends the event: the Manifest becomes a static VOD Manifest in place (every chunk listed, Duration, no IsLive). */
+  async finalize(): Promise<void> {
+    for (const stream of this.streams) for (const level of stream.levels) level.latest = undefined;
+    this.refreshListings();
+    this.finalized = true;
+    await this.scheduleManifest();
+    const p = this.presentation();
+    this.out.onEvent({ type: 'finalized', presentation: this.name, duration: (p?.duration ?? 0n).toString() });
+  }
+}
+
+function levelEnd(level: LiveLevel): bigint | undefined {
+  let end: bigint | undefined;
+  for (const f of level.stored.values()) if (end === undefined || f.t + f.d > end) end = f.t + f.d;
+  for (const [t] of level.inFlight) if (end === undefined || t >= end) end = t + 1n;
+  return end;
+}
+
+/** Inserts in start order; a chunk overlapping its neighbours (levels of one stream that disagree) is left out. */
+function insertChunk(listed: Chunk[], c: Chunk): void {
+  let i = listed.length;
+  while (i > 0 && listed[i - 1]!.t > c.t) i--;
+  const before = listed[i - 1];
+  const after = listed[i];
+  if (before !== undefined && before.t + before.d > c.t) return;
+  if (after !== undefined && c.t + c.d > after.t) return;
+  listed.splice(i, 0, c);
+}
