@@ -31,6 +31,8 @@ export class PushParser {
   private pendingBytes = 0;
   /** Body offset of the first pending byte. */
   private offset = 0;
+  /** The size of the box being received, once its header is read. */
+  private expected: number | undefined;
 
   constructor(
     private readonly stream: string,
@@ -44,8 +46,9 @@ export class PushParser {
     this.pendingBytes += chunk.length;
     const boxes: PushedBox[] = [];
     for (;;) {
-      const size = this.nextBoxSize();
+      const size = (this.expected ??= this.nextBoxSize());
       if (size === undefined || this.pendingBytes < size) break;
+      this.expected = undefined;
       const joined = this.pending.length === 1 ? this.pending[0]! : concatBytes(this.pending);
       const bytes = joined.subarray(0, size);
       boxes.push({ type: boxType(bytes), offset: this.offset, bytes: Uint8Array.from(bytes) });
@@ -71,10 +74,8 @@ export class PushParser {
 
   /** The size of the box at the head of the pending bytes, undefined while its header is incomplete. */
   private nextBoxSize(): number | undefined {
-    if (this.pendingBytes < 16) {
-      // A 32-bit size is known after 8 bytes; a 64-bit one after 16.
-      if (this.pendingBytes < 8) return undefined;
-    }
+    // A 32-bit size is known after 8 bytes; a 64-bit one after 16.
+    if (this.pendingBytes < 8) return undefined;
     const head = this.head(Math.min(this.pendingBytes, 16));
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     let size = view.getUint32(0);
@@ -96,10 +97,16 @@ export class PushParser {
     return size;
   }
 
+  /** The first `n` pending bytes (joining only the chunks they span). */
   private head(n: number): Uint8Array {
     const first = this.pending[0]!;
     if (first.length >= n) return first.subarray(0, n);
-    return concatBytes(this.pending).subarray(0, n);
+    const spanned: Uint8Array[] = [];
+    for (let got = 0, i = 0; got < n; i++) {
+      spanned.push(this.pending[i]!);
+      got += this.pending[i]!.length;
+    }
+    return concatBytes(spanned).subarray(0, n);
   }
 
   private bad(message: string, offset: number): SmoothpubError {
