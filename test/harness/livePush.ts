@@ -26,9 +26,9 @@ export interface PushOptions {
   duration?: number;
 }
 
-/** Pushes `inputs` (every track of each) with `-c copy` as one stream, the way an encoder does. */
-export function pushWithFfmpeg(url: string, inputs: string[], options: PushOptions = {}): FfmpegPush {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
+/** ffmpeg's arguments to mux `inputs` (every track of each) with `-c copy` as one live push to `output`: a URL, or a file to compare with. */
+export function ffmpegPushArgs(inputs: string[], options: PushOptions, output: string): string[] {
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
   for (const input of inputs) {
     if (options.realtime !== false) args.push('-re');
     if (options.startAt !== undefined) args.push('-ss', String(options.startAt));
@@ -38,8 +38,13 @@ export function pushWithFfmpeg(url: string, inputs: string[], options: PushOptio
   inputs.forEach((_, i) => args.push('-map', String(i)));
   args.push('-c', 'copy');
   if (options.startAt !== undefined) args.push('-copyts');
-  args.push('-movflags', '+isml+frag_keyframe', '-f', 'ismv', url);
-  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  args.push('-movflags', '+isml+frag_keyframe', '-f', 'ismv', output);
+  return args;
+}
+
+/** Pushes `inputs` (every track of each) with `-c copy` as one stream, the way an encoder does. */
+export function pushWithFfmpeg(url: string, inputs: string[], options: PushOptions = {}): FfmpegPush {
+  const child = spawn('ffmpeg', ffmpegPushArgs(inputs, options, url), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
