@@ -43,12 +43,14 @@ export class IngestConnection {
     private readonly onEvent: (e: LiveEvent) => void,
   ) {
     this.parser = new PushParser(source, maxBoxSize);
+    this.maxPendingBytes = Math.max(4 * maxBoxSize, 256 * 1024 * 1024);
   }
 
-  /** Uploads under way for this connection. */
-  get backlog(): number {
-    return this.pending.size;
-  }
+  /** Fragments received and waiting to be stored may take this much memory. */
+  private readonly maxPendingBytes: number;
+
+  /** Bytes of fragments received and not yet stored. */
+  private pendingBytes = 0;
 
   /** Takes a chunk of the request body; throws (the stream is to be dropped) on a push that cannot be read or stored. */
   push(chunk: Uint8Array): void {
@@ -177,11 +179,20 @@ export class IngestConnection {
     }
     this.fragments++;
     const bytes = concatBytes([moof.bytes, mdat.bytes]);
+    // The request is never paused (a push that ends while paused loses what was not read), so
+    // a store slower than the push is bounded here: the stream is dropped, not the server.
+    if (this.pendingBytes + bytes.length > this.maxPendingBytes) {
+      throw this.bad(`the store is slower than the push: ${this.pending.size} fragments (${this.pendingBytes} bytes) wait to be stored`, moof.offset);
+    }
+    this.pendingBytes += bytes.length;
     const upload = this.presentation.addFragment(feed.level, t, d, bytes, this.source).catch((e: unknown) => {
       this.failure ??= isSmoothpubError(e) ? e : new SmoothpubError(ErrorCode.STORE_REQUEST, `storing a fragment failed: ${(e as Error).message}`);
     });
     this.pending.add(upload);
-    void upload.finally(() => this.pending.delete(upload));
+    void upload.finally(() => {
+      this.pending.delete(upload);
+      this.pendingBytes -= bytes.length;
+    });
   }
 
   private bad(message: string, offset: number): SmoothpubError {

@@ -183,16 +183,12 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
         void done(false, e);
         return;
       }
-      // Uploads are slower than the push: stop reading until they catch up (the encoder's TCP window fills).
-      if (connection.backlog >= 4) {
-        req.pause();
-        void connection.settled().then(() => {
-          if (!ended) req.resume();
-        });
-      }
     });
     req.on('end', () => void done(true));
-    req.on('close', () => void done(false));
+    // A push received whole closes its connection right after its last chunk (ffmpeg): 'end' comes too.
+    req.on('close', () => {
+      if (!req.complete) void done(false);
+    });
     req.resume();
   };
 
