@@ -171,8 +171,8 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
           res.end();
         }
       }
-      // Every encoder of the event ended its push: the event is over.
-      if (clean && failure === undefined && event.connections === 0 && !stop.signal.aborted) finalize(event);
+      // Every encoder of the event ended its push: the event is over (an empty push, a probe, says nothing).
+      if (clean && failure === undefined && connection.fragments > 0 && event.connections === 0 && !stop.signal.aborted) finalize(event);
     };
     req.on('data', (chunk: Buffer) => {
       if (ended) return;

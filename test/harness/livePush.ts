@@ -24,6 +24,8 @@ export interface PushOptions {
   startAt?: number;
   /** Seconds of input to send (`-t`). */
   duration?: number;
+  /** Repeat each input this many more times (`-stream_loop`): a 30 s event from the 8 s fixtures with 3. */
+  loop?: number;
 }
 
 /** ffmpeg's arguments to mux `inputs` (every track of each) with `-c copy` as one live push to `output`: a URL, or a file to compare with. */
@@ -31,6 +33,7 @@ export function ffmpegPushArgs(inputs: string[], options: PushOptions, output: s
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
   for (const input of inputs) {
     if (options.realtime !== false) args.push('-re');
+    if (options.loop !== undefined) args.push('-stream_loop', String(options.loop));
     if (options.startAt !== undefined) args.push('-ss', String(options.startAt));
     if (options.duration !== undefined) args.push('-t', String(options.duration));
     args.push('-i', input);

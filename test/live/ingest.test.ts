@@ -199,3 +199,24 @@ test('with --auth: a wrong secret, a push without credentials, garbage and an ov
   assert.equal(assertSameFragments(await folderObjects(join(folder, 'good.ism')), await packagedPushes([{ inputs: [V120, AUDIO] }])), 8);
   assert.ok(!JSON.stringify(run.events).includes(secret), 'the password is in no event');
 });
+
+test('the live fixture for player tests: a live Manifest over HTTP while ffmpeg pushes a looped input, VOD after with every looped fragment', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const { startLiveFixture } = await import('../harness/livePush.js');
+  const live = await startLiveFixture([V120, AUDIO], { loop: 1 });
+  t.after(() => live.close());
+  const first = await waitUntil('a live Manifest over HTTP', async () => {
+    const res = await fetch(live.manifestUrl);
+    const text = await res.text();
+    return res.status === 200 && text.includes('IsLive="TRUE"') ? text : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 100 });
+  assert.match(first, /Duration="0"/);
+  assert.equal(await live.push.done, 0, live.push.stderr());
+  await waitUntil('the event to be finalised', () => finalized(live.events, live.name), { timeoutMs: 20_000 });
+  const vod = await (await fetch(live.manifestUrl)).text();
+  assert.doesNotMatch(vod, /IsLive/);
+  const report = await verifyPresentation(live.manifestUrl);
+  assert.deepEqual(report.problems, []);
+  // -stream_loop 1: the 8 s input twice, its timestamps running on.
+  assert.equal(report.fragments, 16);
+});
