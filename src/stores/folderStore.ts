@@ -39,6 +39,13 @@ export function createFolderStore(root: string): Store {
     list: (under = '') => listFolder(join(root, ...under.split('/').filter((s) => s !== ''))),
     // The folder is the presentation root: policy files are objects like any other (no putAtRoot).
     put,
+    delete: async (key) => {
+      try {
+        await rm(join(root, ...key.split('/')), { force: true });
+      } catch (e) {
+        throw new StoreError(`deleting ${key} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { retryable: false, throttled: false, key }, { cause: e });
+      }
+    },
     get: async (key) => {
       try {
         return await readFile(join(root, ...key.split('/')));

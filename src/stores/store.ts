@@ -46,6 +46,8 @@ export interface Store {
    * ObjectReader's head and read instead.
    */
   get?(key: string): Promise<Uint8Array | undefined>;
+  /** Removes the object under `key`; nothing there is no error (a live DVR window drops its oldest fragments). */
+  delete?(key: string): Promise<void>;
   /**
    * Writes at the account or bucket root (policy files), outside the prefix; undefined
    * where the prefix is the root (a folder). Comes with `headAtRoot`.

@@ -82,3 +82,30 @@ for (const [label, open] of stores) {
     await reader.close?.();
   });
 }
+
+test('delete (for a live DVR window) on a folder, Azurite and s3rver: the object is gone from the listing; deleting what is not there is no error', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createFolderStore } = await import('../../src/stores/folderStore.js');
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-delete-'));
+  try {
+    const all: [string, Store][] = [['folder', createFolderStore(folder)], ...(await Promise.all(stores.map(async ([label, open]) => [label, await open()] as [string, Store])))];
+    for (const [label, store] of all) {
+      await store.prepare();
+      const body = new TextEncoder().encode('fragment');
+      const { createHash } = await import('node:crypto');
+      const options = { size: body.length, contentType: 'video/mp4', cacheControl: 'no-store', md5: createHash('md5').update(body).digest() };
+      await store.put('dvr.ism/QualityLevels(1)/Fragments(video=0)', () => body, options);
+      await store.put('dvr.ism/QualityLevels(1)/Fragments(video=1)', () => body, options);
+      await store.delete!('dvr.ism/QualityLevels(1)/Fragments(video=0)');
+      await store.delete!('dvr.ism/QualityLevels(1)/Fragments(video=0)');
+      const keys: string[] = [];
+      for await (const o of store.list('dvr.ism')) keys.push(o.key);
+      assert.deepEqual(keys, ['QualityLevels(1)/Fragments(video=1)'], label);
+      await store.close?.();
+    }
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
