@@ -26,6 +26,8 @@ export interface LiveLevel {
   inFlight: Map<bigint, number>;
   /** Connections feeding the level now. */
   feeders: number;
+  /** The end of the latest fragment accepted (stored, or being uploaded): a fragment starting before it is refused. */
+  end: bigint | undefined;
   /** The latest start time stored from a connection feeding it now (the Manifest waits for a connected level that has not reached a chunk). */
   latest: bigint | undefined;
 }
@@ -41,6 +43,10 @@ export interface LiveStream {
   levels: LiveLevel[];
   /** Listed in the Manifest, sorted by start time: each one stored for at least one level. */
   listed: Chunk[];
+  /** The start times in `listed`. */
+  listedTimes: Set<bigint>;
+  /** Stored for some level and not listed yet (waiting for a connected level), start time -> duration. */
+  unlisted: Map<bigint, bigint>;
 }
 
 /** A QualityLevel without its Index, which the Manifest gives by bitrate order when it is written. */

@@ -65,7 +65,7 @@ export class LivePresentation {
       }
       return level;
     }
-    const created: LiveLevel = { streamName: stream.name, type: track.type, bitrate: track.bitrate, quality: track.quality, stored: new Map(), orphans: new Map(), inFlight: new Map(), feeders: 0, latest: undefined };
+    const created: LiveLevel = { streamName: stream.name, type: track.type, bitrate: track.bitrate, quality: track.quality, stored: new Map(), orphans: new Map(), inFlight: new Map(), feeders: 0, latest: undefined, end: undefined };
     stream.levels.push(created);
     stream.levels.sort((a, b) => b.bitrate - a.bitrate);
     if (track.width !== undefined) stream.maxWidth = Math.max(stream.maxWidth ?? 0, track.width);
@@ -79,7 +79,7 @@ export class LivePresentation {
     const existing = track.type === 'video' ? sameType[0] : sameType.find((s) => s.language === track.language);
     if (existing) return existing;
     const name = track.type === 'video' || sameType.length === 0 ? track.type : `${track.type}_${track.language}`;
-    const stream: LiveStream = { name, type: track.type, language: track.language, timeScale: track.timescale, levels: [], listed: [] };
+    const stream: LiveStream = { name, type: track.type, language: track.language, timeScale: track.timescale, levels: [], listed: [], listedTimes: new Set(), unlisted: new Map() };
     this.streams.push(stream);
     this.streams.sort((a, b) => (a.type === b.type ? 0 : a.type === 'video' ? -1 : 1));
     return stream;
@@ -118,13 +118,14 @@ export class LivePresentation {
       await this.scheduleManifest();
       return 'adopted';
     }
-    const end = levelEnd(level);
+    const end = level.end;
     if (end !== undefined && t < end) {
       this.refuse(where, `a fragment at ${t} starts before the end of what the level has (${end}): timestamps going backwards or overlapping are refused, nothing is overwritten`);
       return 'refused';
     }
     if (this.finalized) this.finalized = false;
     level.inFlight.set(t, size);
+    level.end = t + d;
     const key = this.keyOf(level, t);
     try {
       const md5 = md5Of(bytes);
@@ -142,6 +143,9 @@ export class LivePresentation {
 
   private accept(level: LiveLevel, f: StoredFragment): void {
     level.stored.set(f.t, f);
+    if (level.end === undefined || f.t + f.d > level.end) level.end = f.t + f.d;
+    const stream = this.streams.find((s) => s.name === level.streamName)!;
+    if (!stream.listedTimes.has(f.t) && !stream.unlisted.has(f.t)) stream.unlisted.set(f.t, f.d);
     if (level.feeders > 0 && (level.latest === undefined || f.t > level.latest)) level.latest = f.t;
     this.refreshListings();
   }
@@ -166,14 +170,12 @@ export class LivePresentation {
    */
   refreshListings(): void {
     for (const stream of this.streams) {
-      const listed = new Set(stream.listed.map((c) => c.t));
-      const candidates = new Map<bigint, bigint>();
-      for (const level of stream.levels) {
-        for (const f of level.stored.values()) if (!listed.has(f.t) && !candidates.has(f.t)) candidates.set(f.t, f.d);
-      }
-      const ready = [...candidates].filter(([t]) => stream.levels.every((l) => l.feeders === 0 || l.latest === undefined || l.latest >= t));
+      const ready = [...stream.unlisted].filter(([t]) => stream.levels.every((l) => l.feeders === 0 || l.latest === undefined || l.latest >= t));
       ready.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [t, d] of ready) insertChunk(stream.listed, { t, d });
+      for (const [t, d] of ready) {
+        stream.unlisted.delete(t);
+        if (insertChunk(stream.listed, { t, d })) stream.listedTimes.add(t);
+      }
     }
   }
 
@@ -246,20 +248,14 @@ export class LivePresentation {
   }
 }
 
-function levelEnd(level: LiveLevel): bigint | undefined {
-  let end: bigint | undefined;
-  for (const f of level.stored.values()) if (end === undefined || f.t + f.d > end) end = f.t + f.d;
-  for (const [t] of level.inFlight) if (end === undefined || t >= end) end = t + 1n;
-  return end;
-}
-
-/** Inserts in start order; a chunk overlapping its neighbours (levels of one stream that disagree) is left out. */
-function insertChunk(listed: Chunk[], c: Chunk): void {
+/** Inserts in start order (from the end: chunks come in order); a chunk overlapping its neighbours (levels of one stream that disagree) is left out. */
+function insertChunk(listed: Chunk[], c: Chunk): boolean {
   let i = listed.length;
   while (i > 0 && listed[i - 1]!.t > c.t) i--;
   const before = listed[i - 1];
   const after = listed[i];
-  if (before !== undefined && before.t + before.d > c.t) return;
-  if (after !== undefined && c.t + c.d > after.t) return;
+  if (before !== undefined && before.t + before.d > c.t) return false;
+  if (after !== undefined && c.t + c.d > after.t) return false;
   listed.splice(i, 0, c);
+  return true;
 }

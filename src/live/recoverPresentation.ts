@@ -35,13 +35,13 @@ export async function recoverPresentation(name: string, store: IngestStore, out:
   let orphans = 0;
   for (const s of manifest.streams) {
     if (s.type === 'text') continue;
-    const stream: LiveStream = { name: s.name, type: s.type, language: s.language ?? 'und', timeScale: s.timeScale ?? manifest.timeScale, levels: [], listed: [] };
+    const stream: LiveStream = { name: s.name, type: s.type, language: s.language ?? 'und', timeScale: s.timeScale ?? manifest.timeScale, levels: [], listed: [], listedTimes: new Set(), unlisted: new Map() };
     if (s.maxWidth !== undefined) stream.maxWidth = s.maxWidth;
     if (s.maxHeight !== undefined) stream.maxHeight = s.maxHeight;
     const announced = new Map(s.chunks.map((c) => [c.t, c.d]));
     for (const q of s.qualityLevels) {
       const quality = withoutIndex(q);
-      const level: LiveLevel = { streamName: s.name, type: s.type, bitrate: q.bitrate, quality, stored: new Map(), orphans: new Map(), inFlight: new Map(), feeders: 0, latest: undefined };
+      const level: LiveLevel = { streamName: s.name, type: s.type, bitrate: q.bitrate, quality, stored: new Map(), orphans: new Map(), inFlight: new Map(), feeders: 0, latest: undefined, end: undefined };
       for (const [t, size] of objects.get(`${s.name}/${q.bitrate}`) ?? []) {
         const d = announced.get(t);
         if (d === undefined) {
@@ -49,6 +49,7 @@ export async function recoverPresentation(name: string, store: IngestStore, out:
           orphans++;
         } else {
           level.stored.set(t, { t, d, size });
+          if (level.end === undefined || t + d > level.end) level.end = t + d;
           fragments++;
         }
       }
@@ -56,6 +57,7 @@ export async function recoverPresentation(name: string, store: IngestStore, out:
     }
     // Chunks listed stay listed only while some level still has them stored.
     stream.listed = s.chunks.filter((c) => stream.levels.some((l) => l.stored.has(c.t))).map((c) => ({ t: c.t, d: c.d }));
+    stream.listedTimes = new Set(stream.listed.map((c) => c.t));
     live.streams.push(stream);
   }
   live.finalized = manifest.isLive !== true;
