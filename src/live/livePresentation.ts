@@ -101,6 +101,8 @@ export class LivePresentation {
     if (have !== undefined) {
       if (have === size) {
         this.out.onEvent({ type: 'duplicate', ...where, size });
+        // A redundant or restarted encoder at this time has reached it too.
+        if (level.stored.has(t)) this.reached(level, t);
         return 'duplicate';
       }
       this.refuse(where, `a fragment at ${t} is stored already with ${have} bytes; this copy has ${size}: the first copy is kept`);
@@ -146,7 +148,11 @@ export class LivePresentation {
     if (level.end === undefined || f.t + f.d > level.end) level.end = f.t + f.d;
     const stream = this.streams.find((s) => s.name === level.streamName)!;
     if (!stream.listedTimes.has(f.t) && !stream.unlisted.has(f.t)) stream.unlisted.set(f.t, f.d);
-    if (level.feeders > 0 && (level.latest === undefined || f.t > level.latest)) level.latest = f.t;
+    this.reached(level, f.t);
+  }
+
+  private reached(level: LiveLevel, t: bigint): void {
+    if (level.feeders > 0 && (level.latest === undefined || t > level.latest)) level.latest = t;
     this.refreshListings();
   }
 
@@ -165,12 +171,14 @@ export class LivePresentation {
 
   /**
    * Lists every chunk stored for at least one level of its stream that no connected level
-   * still has to reach: levels pushed together appear together, and a level whose encoder
-   * stopped does not hold its stream back (its missing chunks answer 404 at that level).
+   * still has to reach (a level connected but without a fragment yet has reached nothing):
+   * levels pushed together appear together, and a level whose encoder stopped does not hold
+   * its stream back (its missing chunks answer 404 at that level). An encoder that stays
+   * connected and sends nothing holds its stream back until its connection ends.
    */
-  refreshListings(): void {
+  refreshListings(all = false): void {
     for (const stream of this.streams) {
-      const ready = [...stream.unlisted].filter(([t]) => stream.levels.every((l) => l.feeders === 0 || l.latest === undefined || l.latest >= t));
+      const ready = [...stream.unlisted].filter(([t]) => all || stream.levels.every((l) => l.feeders === 0 || (l.latest !== undefined && l.latest >= t)));
       ready.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       for (const [t, d] of ready) {
         stream.unlisted.delete(t);
@@ -239,8 +247,7 @@ export class LivePresentation {
 
   /** Ends the event: the Manifest becomes a static VOD Manifest in place (every chunk listed, Duration, no IsLive). */
   async finalize(): Promise<void> {
-    for (const stream of this.streams) for (const level of stream.levels) level.latest = undefined;
-    this.refreshListings();
+    this.refreshListings(true);
     this.finalized = true;
     await this.scheduleManifest();
     const p = this.presentation();
