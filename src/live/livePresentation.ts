@@ -127,6 +127,7 @@ export class LivePresentation {
     }
     if (this.finalized) this.finalized = false;
     level.inFlight.set(t, size);
+    const previousEnd = level.end;
     level.end = t + d;
     const key = this.keyOf(level, t);
     try {
@@ -134,6 +135,10 @@ export class LivePresentation {
       await this.out.withRetries(key, () =>
         this.out.store.put(key, () => bytes, { size, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
       );
+    } catch (e) {
+      // Not stored: the encoder (or a redundant one) may send this time again.
+      if (level.end === t + d) level.end = previousEnd;
+      throw e;
     } finally {
       level.inFlight.delete(t);
     }

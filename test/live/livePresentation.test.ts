@@ -100,3 +100,16 @@ test('recovered from the store: the Manifest and a listing; a fragment stored af
   // Another codec setup at the same bitrate is a different encoder: refused.
   assert.throws(() => recovered.levelFor({ ...video(400), quality: { ...video(400).quality, codecPrivateData: '0000000168' } }, 'd'), { code: 'live.bad-push' });
 });
+
+test('a fragment the store failed to take can be sent again (no backwards refusal), and the Manifest never names it meanwhile', async () => {
+  const { store, live } = setup();
+  const level = live.levelFor(video(400), 'a');
+  await live.addFragment(level, 0n, S, new Uint8Array(10), 'a');
+  const put = store.put;
+  store.put = () => Promise.reject(new Error('store down'));
+  await assert.rejects(live.addFragment(level, S, S, new Uint8Array(10), 'a'), /store down/);
+  assert.deepEqual(times(store), [0n]);
+  store.put = put;
+  assert.equal(await live.addFragment(level, S, S, new Uint8Array(10), 'b'), 'stored');
+  assert.deepEqual(times(store), [0n, S]);
+});
