@@ -34,7 +34,7 @@ const ALLOWED: Record<string, string[]> = {
   edge: ['origin', 'stores', 'source', 'fragments', 'smooth', 'plan', 'formats', 'bmff', 'http', 'protect', 'text'],
   encode: ['smooth', 'package'],
   // Live ingest: encoders' pushes to fragments and Manifests in a store (publish's retries).
-  live: ['bmff', 'smooth', 'fragments', 'formats', 'plan', 'stores', 'publish', 'http', 'text', 'protect'],
+  live: ['bmff', 'smooth', 'fragments', 'formats', 'plan', 'stores', 'publish', 'remux', 'http', 'text', 'protect'],
   cli: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text', 'live'],
   'index.ts': ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text', 'live'],
 };

@@ -150,6 +150,16 @@ export class IngestConnection {
         if (quality.maxHeight !== undefined) description.height = quality.maxHeight;
       }
       const level = this.presentation.levelFor(description, this.source);
+      level.source ??= {
+        trackId: track.trackId,
+        kind: track.kind,
+        timescale: track.timescale,
+        ...(description.width !== undefined && { width: description.width }),
+        ...(description.height !== undefined && { height: description.height }),
+        sampleEntry: track.sampleEntry,
+        trex: track.trex,
+        language: description.language,
+      };
       feeds.set(track.trackId, { level, track });
       described.push({ stream: level.streamName, bitrate: level.bitrate, fourCC: quality.fourCC });
     }

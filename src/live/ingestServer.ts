@@ -32,6 +32,8 @@ export interface IngestOptions {
   manifestCacheControl?: string;
   retry?: RetryPolicy;
   onEvent?: (e: LiveEvent) => void;
+  /** At the end of each event, write each level as an .ismv under `<name>.archive/` (levels pushed since this server started). */
+  archive?: boolean;
 }
 
 export interface Ingest {
@@ -78,6 +80,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     fragmentCacheControl: options.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL,
     manifestCacheControl: options.manifestCacheControl ?? DEFAULT_LIVE_MANIFEST_CACHE_CONTROL,
     onEvent: emit,
+    archive: options.archive === true,
   };
   const maxBoxSize = options.maxFragmentSize ?? DEFAULT_MAX_BOX_SIZE;
   const finalizeAfterMs = options.finalizeAfterMs ?? DEFAULT_FINALIZE_AFTER_MS;

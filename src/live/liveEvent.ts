@@ -16,6 +16,7 @@ export type LiveEvent =
   | ({ type: 'refused'; code: string; message: string } & FragmentPlace)
   | { type: 'manifest'; presentation: string; live: boolean; chunks: number[]; key: string }
   | { type: 'finalized'; presentation: string; duration: string }
+  | { type: 'archived'; presentation: string; key: string; size: number; fragments: number }
   | { type: 'recovered'; presentation: string; live: boolean; fragments: number; orphans: number }
   | { type: 'connection'; source: string; presentation: string; stream: string }
   | { type: 'tracks'; source: string; tracks: { stream: string; bitrate: number; fourCC: string }[] }

@@ -1,4 +1,18 @@
+import type { SampleEntry } from '../bmff/stsd.js';
+import type { Trex } from '../bmff/trex.js';
 import type { Chunk, QualityLevel, StreamType } from '../smooth/model.js';
+
+/** The pushed track a level came from, for an archived .ismv's head (`--archive`); unknown for levels read back after a restart. */
+export interface LevelSource {
+  trackId: number;
+  kind: 'video' | 'audio';
+  timescale: number;
+  width?: number;
+  height?: number;
+  sampleEntry: SampleEntry;
+  trex: Trex | undefined;
+  language: string;
+}
 
 /** One fragment a level has in the store. */
 export interface StoredFragment {
@@ -24,6 +38,7 @@ export interface LiveLevel {
   orphans: Map<bigint, number>;
   /** Start times being uploaded. */
   inFlight: Map<bigint, number>;
+  source?: LevelSource;
   /** Connections feeding the level now. */
   feeders: number;
   /** The end of the latest fragment accepted (stored, or being uploaded): a fragment starting before it is refused. */

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { TfraEntry } from '../bmff/tfra.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { writeInitSegment } from '../formats/initSegment.js';
+import { tfraTime, writeMfra } from '../remux/writeMfra.js';
+import { readStored, type IngestStore } from './readStored.js';
 import { contentTypeFor } from '../http/contentType.js';
 import type { Retrying } from '../publish/publishPlan.js';
 import type { Chunk, Presentation, QualityLevel, StreamIndex, StreamType } from '../smooth/model.js';
@@ -16,6 +22,8 @@ export interface LiveOutputOptions {
   fragmentCacheControl: string;
   manifestCacheControl: string;
   onEvent: (e: LiveEvent) => void;
+  /** At the end of the event, write each level as an IIS-style .ismv under `<name>.archive/`. */
+  archive?: boolean;
 }
 
 /** What a connection's track is, once its `moov` and live server manifest are read. */
@@ -257,6 +265,51 @@ export class LivePresentation {
     await this.scheduleManifest();
     const p = this.presentation();
     this.out.onEvent({ type: 'finalized', presentation: this.name, duration: (p?.duration ?? 0n).toString() });
+    if (this.out.archive) for (const stream of this.streams) for (const level of stream.levels) await this.archiveLevel(level);
+  }
+
+  /**
+   * `<name>.archive/<stream>_<bitrate>.ismv`: the level's head (ftyp, a one-track moov, as
+   * remux writes it), its stored fragments in time order as they are, and an mfra indexing
+   * them; `package` and `serve` read it like any ISMV. Streamed from the store twice (the
+   * MD5 first), never held whole. A level read back after a restart has no pushed moov to
+   * build the head from and is left out.
+   */
+  private async archiveLevel(level: LiveLevel): Promise<void> {
+    const source = level.source;
+    const fragments = [...level.stored.values()].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    if (source === undefined || fragments.length === 0) return;
+    const init = writeInitSegment(
+      { kind: source.kind, timescale: source.timescale, trackId: source.trackId, width: source.width ?? 0, height: source.height ?? 0, sampleEntry: source.sampleEntry, fragments: fragments.map((f) => ({ duration: f.d })) },
+      { stsd: undefined, trex: source.trex },
+      { language: source.language },
+    );
+    const entries: TfraEntry[] = [];
+    let at = init.length;
+    for (const f of fragments) {
+      entries.push({ time: tfraTime(f.t), moofOffset: at, trafNumber: 1, trunNumber: 1, sampleNumber: 1 });
+      at += f.size;
+    }
+    const mfra = writeMfra(source.trackId, entries);
+    const store = this.out.store as IngestStore;
+    const parts = async function* (self: LivePresentation): AsyncGenerator<Uint8Array> {
+      yield init;
+      for (const f of fragments) {
+        const key = self.keyOf(level, f.t);
+        const bytes = await self.out.withRetries(key, () => readStored(store, key));
+        if (bytes === undefined) throw new SmoothpubError(ErrorCode.STORE_NOT_FOUND, `archiving ${self.name}: ${key} is no longer in the store`, { key });
+        yield bytes;
+      }
+      yield mfra;
+    };
+    const hash = createHash('md5');
+    for await (const part of parts(this)) hash.update(part);
+    const key = `${this.name}.archive/${level.streamName}_${level.bitrate}.ismv`;
+    const size = at + mfra.length;
+    await this.out.withRetries(key, () =>
+      this.out.store.put(key, () => Readable.from(parts(this)), { size, contentType: level.type === 'audio' ? 'audio/mp4' : 'video/mp4', cacheControl: this.out.fragmentCacheControl, md5: hash.digest() }),
+    );
+    this.out.onEvent({ type: 'archived', presentation: this.name, key, size, fragments: fragments.length });
   }
 }
 

@@ -220,3 +220,22 @@ test('the live fixture for player tests: a live Manifest over HTTP while ffmpeg 
   // -stream_loop 1: the 8 s input twice, its timestamps running on.
   assert.equal(report.fragments, 16);
 });
+
+test('--archive: at the end of the event each level is also an .ismv that package reads back to the same fragments and ffmpeg decodes whole', async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000, archive: true });
+  t.after(() => run.close());
+  const push = pushWithFfmpeg(run.pushUrl('arc', 'all'), [V120, AUDIO], { realtime: false });
+  assert.equal(await push.done, 0, push.stderr());
+  await waitUntil('both levels archived', () => run.events.filter((e) => e.type === 'archived').length === 2, { timeoutMs: 20_000 });
+  const files = run.events.flatMap((e) => (e.type === 'archived' ? [join(folder, e.key)] : []));
+  assert.deepEqual(files.map((f) => f.slice(folder.length + 1)).sort(), ['arc.archive/audio_64301.ismv', 'arc.archive/video_132419.ismv']);
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(framesRead(new Uint8Array(await readFile(files.find((f) => f.includes('video'))!))), 192);
+  const { runBin } = await import('../cli/runBin.js');
+  const out = join(folder, 'repackaged.ism');
+  const r = await runBin(['package', ...files, '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(assertSameFragments(await folderObjects(join(folder, 'arc.ism')), await folderObjects(out)), 8);
+});

@@ -19,6 +19,7 @@ interface IngestCliOptions {
   pathStyle?: boolean;
   fragmentCacheControl: string;
   manifestCacheControl: string;
+  archive?: boolean;
   json?: boolean;
 }
 
@@ -34,6 +35,7 @@ export function registerIngest(program: Command, stop: AbortSignal | Stopping): 
     .option('--auth <user:password>', 'require HTTP Basic authentication (encoders send it from http://user:password@host/...); never printed')
     .option('--max-fragment-size <MiB>', 'largest box a push may send (an mdat: one fragment of media); a larger one drops that stream', String(DEFAULT_MAX_BOX_SIZE / 1024 / 1024))
     .option('--finalize-after <seconds>', 'no data from any encoder of a presentation for this long ends the event (the Manifest becomes VOD); an encoder back within it continues the event', String(DEFAULT_FINALIZE_AFTER_MS / 1000))
+    .option('--archive', 'at the end of each event, also write each quality level as an IIS-style .ismv (its fragments as stored, an mfra) to <store>/<name>.archive/<stream>_<bitrate>.ismv: package, serve and remux read them')
     .option('--retries <n>', 'retries per store request on 408/429/5xx, resets and timeouts', '8')
     .option('--endpoint <url>', 'blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
@@ -92,6 +94,7 @@ Examples:
         manifestCacheControl: opts.manifestCacheControl,
         retry: { retries, baseDelayMs: 200, maxDelayMs: 10_000 },
         onEvent: (e) => printLiveEvent(e, json),
+        ...(opts.archive === true && { archive: true }),
       });
       if (json) printEvent('listening', { url: ingest.url, store: store.description });
       else process.stdout.write(`ingesting into ${store.description} at ${ingest.url}\n  encoders push to ${ingest.url}/<name>.isml/Streams(<id>)\nPress Ctrl-C to stop.\n`);
@@ -137,6 +140,8 @@ function describeLiveEvent(e: LiveEvent): string {
       return `${e.live ? 'live' : 'VOD'} Manifest ${e.key} (${e.chunks.join('+')} chunks)`;
     case 'finalized':
       return `event ${e.presentation} ended: VOD Manifest, duration ${(Number(e.duration) / 1e7).toFixed(3)} s`;
+    case 'archived':
+      return `archived ${e.key} (${e.fragments} fragments, ${e.size} bytes)`;
     case 'recovered':
       return `resumed ${e.presentation} from the store: ${e.fragments} fragments, ${e.orphans} not in its Manifest, ${e.live ? 'live' : 'VOD'}`;
     case 'connection':
