@@ -78,6 +78,10 @@ export const ErrorCode = {
   TEXT_TOO_LARGE: 'text.too-large',
   /** A subtitle file whose format is given by neither the option, the extension nor the content. */
   TEXT_UNKNOWN_FORMAT: 'text.unknown-format',
+  /** A live push that cannot be read: not ISO BMFF, a box out of order, a box larger than --max-fragment-size; the stream is dropped. */
+  LIVE_BAD_PUSH: 'live.bad-push',
+  /** A live fragment refused: its time goes backwards or overlaps what its level has, or it conflicts with a stored copy; the stream goes on. */
+  LIVE_FRAGMENT_REFUSED: 'live.fragment-refused',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -77,3 +77,4 @@ export { writeTtml, type WriteTtmlOptions } from './text/writeTtml.js';
 export { writeWebVtt, type WriteWebVttOptions, type TimestampMap } from './text/writeWebVtt.js';
 export { ttmlFragment, type TtmlFragmentOptions } from './text/ttmlFragment.js';
 export { textInitSegment, type TextInitOptions } from './text/textInitSegment.js';
+export { startIngest, PushParser, recoverPresentation, LivePresentation, DEFAULT_FINALIZE_AFTER_MS, DEFAULT_MAX_BOX_SIZE, type Ingest, type IngestOptions, type LiveEvent, type IngestStore } from './live/index.js';

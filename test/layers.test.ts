@@ -33,8 +33,10 @@ const ALLOWED: Record<string, string[]> = {
   // The origin on an edge runtime (Cloudflare Workers): roots over its bindings; no node module.
   edge: ['origin', 'stores', 'source', 'fragments', 'smooth', 'plan', 'formats', 'bmff', 'http', 'protect', 'text'],
   encode: ['smooth', 'package'],
-  cli: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text'],
-  'index.ts': ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text'],
+  // Live ingest: encoders' pushes to fragments and Manifests in a store (publish's retries).
+  live: ['bmff', 'smooth', 'fragments', 'formats', 'plan', 'stores', 'publish', 'remux', 'http', 'text', 'protect'],
+  cli: ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text', 'live'],
+  'index.ts': ['bmff', 'smooth', 'source', 'fragments', 'plan', 'package', 'publish', 'remux', 'inspect', 'verify', 'origin', 'play', 'encode', 'stores', 'http', 'formats', 'protect', 'text', 'live'],
 };
 
 function walk(dir: string): string[] {

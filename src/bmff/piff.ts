@@ -1,6 +1,8 @@
 /** PIFF 1.1 uuid box user types, as lowercase hex (the key `readBoxHeader` gives). */
 export const UUID_TFXD = '6d1d9b0542d544e680e2141daff757b2';
 export const UUID_TFRF = 'd4807ef2ca3946958e5426cb9e46a79f';
+/** The live server manifest box an encoder pushes before the `moov` (a SMIL document: each track's bitrate and name). */
+export const UUID_LIVE_SERVER_MANIFEST = 'a5d40b30e81411ddba2f0800200c9a66';
 
 export function uuidBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));

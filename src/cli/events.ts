@@ -10,13 +10,14 @@ import { VERSION } from '../version.js';
  * - `object`    one object written (publish: uploaded, skipped or kept; index: each sidecar)
  * - `warning`   something to look at that does not fail the command: `code`, `message`, `context`
  * - `problem`   something wrong with the media or the published objects (inspect, verify): `code`, `message`, `context`
- * - `listening` a server is ready (serve, play): `url`
+ * - `listening` a server is ready (serve, play, ingest): `url`
+ * - `live`      what ingest did: a connection, its tracks, a fragment stored or dropped as a duplicate, a Manifest written, an event finalised (`type` says which)
  * - `result`    the command's outcome, its last line: `command` and the library call's result
  * - `error`     the command failed, its last line: `code`, `message`, `context`
  *
  * Warnings, problems and errors share `code` (stable), `message` (for people) and `context`.
  */
-export type EventName = 'start' | 'progress' | 'object' | 'warning' | 'problem' | 'listening' | 'result' | 'error';
+export type EventName = 'start' | 'progress' | 'object' | 'warning' | 'problem' | 'listening' | 'live' | 'result' | 'error';
 
 /** JSON that can carry bigint media times (as decimal strings). */
 export function toJson(value: unknown): string {

@@ -8,6 +8,7 @@ import { registerServe } from './commands/serve.js';
 import { registerIndex } from './commands/indexCommand.js';
 import { registerEncode } from './commands/encode.js';
 import { registerRemux } from './commands/remux.js';
+import { registerIngest } from './commands/ingest.js';
 import { Interrupt, interruptedExitCode } from './interrupt.js';
 import { ExitCode, reportError, reportInterrupted } from './output.js';
 import { printUsageError } from './events.js';
@@ -36,10 +37,11 @@ export async function main(argv: string[]): Promise<number> {
   registerIndex(program, signal);
   registerPlay(program, interrupt);
   registerEncode(program, signal);
+  registerIngest(program, interrupt);
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM);\n' +
-      'serve and play stop on SIGTERM with 0. A second signal, or a stop taking more than a few\n' +
+      'serve, play and ingest stop on SIGTERM with 0. A second signal, or a stop taking more than a few\n' +
       'seconds, ends the process at once; nothing half written is left behind.\n' +
       "Run `smoothpub <command> --help` for a command's options.\n",
   );

@@ -27,6 +27,14 @@ export interface IsmEntry {
   subtype?: IsmSubtype;
 }
 
+export interface IsmReadOptions {
+  /**
+   * The live server manifest an encoder pushes (its `uuid` box): its tracks name no file,
+   * so `src` may be missing (then '') and is never resolved.
+   */
+  live?: boolean;
+}
+
 export interface Ism {
   clientManifestRelativePath?: string;
   entries: IsmEntry[];
@@ -53,7 +61,7 @@ const parser = new XMLParser({
  * `.ism`'s directory (absolute paths, URLs and `..` escapes are refused), and comes
  * back joined to that directory. `ismPath` is the `.ism` file's own path.
  */
-export function readIsm(xml: string, ismPath: string): Ism {
+export function readIsm(xml: string, ismPath: string, options: IsmReadOptions = {}): Ism {
   const text = xml.startsWith('\uFEFF') ? xml.slice(1) : xml;
   const problem = describeXmlProblem(text);
   if (problem !== undefined) throw badIsm(`expected a .ism server manifest (SMIL XML), found ${problem}`, ismPath);
@@ -74,7 +82,7 @@ export function readIsm(xml: string, ismPath: string): Ism {
     } else if (tagOf(section) === 'body') {
       for (const node of childrenOf(section)) {
         const media = tagOf(node) === 'switch' ? childrenOf(node) : [node];
-        for (const m of media) ism.entries.push(readEntry(m, ismPath));
+        for (const m of media) ism.entries.push(readEntry(m, ismPath, options.live === true));
       }
     }
   }
@@ -82,13 +90,13 @@ export function readIsm(xml: string, ismPath: string): Ism {
   return ism;
 }
 
-function readEntry(node: Ordered, ismPath: string): IsmEntry {
+function readEntry(node: Ordered, ismPath: string, live: boolean): IsmEntry {
   const tag = tagOf(node);
   const kind = (Object.keys(ISM_ELEMENTS) as IsmKind[]).find((k) => ISM_ELEMENTS[k] === tag);
   if (kind === undefined) throw badIsm(`expected <video>, <audio> or <textstream> in <switch>, found <${tag}>`, ismPath);
-  const src = attributeOf(node, 'src');
+  const src = attributeOf(node, 'src') ?? (live ? '' : undefined);
   if (src === undefined) throw badIsm(`<${tag}> has no src attribute`, ismPath);
-  const entry: IsmEntry = { kind, src: posix.join(posix.dirname(ismPath), checkRelative(src, `<${tag}> src`, ismPath)) };
+  const entry: IsmEntry = { kind, src: live ? src : posix.join(posix.dirname(ismPath), checkRelative(src, `<${tag}> src`, ismPath)) };
   const systemBitrate = attributeOf(node, 'systemBitrate');
   if (systemBitrate !== undefined) entry.systemBitrate = readUnsigned(systemBitrate, `<${tag} src="${src}"> systemBitrate`, ismPath);
   const language = attributeOf(node, 'systemLanguage');

@@ -189,6 +189,14 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
 
     urlOf: (key) => container.getBlobClient(fullKey(key)).url,
 
+    async delete(key) {
+      try {
+        await container.getBlobClient(fullKey(key)).deleteIfExists({ abortSignal: AbortSignal.timeout(stallMs) });
+      } catch (e) {
+        throw fail('delete', e, key);
+      }
+    },
+
     async read(key, offset, length, ifMatch) {
       if (length <= 0) return new Uint8Array(0);
       try {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { trackLeftover } from '../util/leftovers.js';
@@ -39,6 +39,21 @@ export function createFolderStore(root: string): Store {
     list: (under = '') => listFolder(join(root, ...under.split('/').filter((s) => s !== ''))),
     // The folder is the presentation root: policy files are objects like any other (no putAtRoot).
     put,
+    delete: async (key) => {
+      try {
+        await rm(join(root, ...key.split('/')), { force: true });
+      } catch (e) {
+        throw new StoreError(`deleting ${key} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { retryable: false, throttled: false, key }, { cause: e });
+      }
+    },
+    get: async (key) => {
+      try {
+        return await readFile(join(root, ...key.split('/')));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new StoreError(`reading ${key} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { retryable: false, throttled: false, key }, { cause: e });
+      }
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
+  DeleteObjectCommand,
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -245,6 +246,15 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
     },
 
     urlOf: (key) => objectUrl(fullKey(key)),
+
+    async delete(key) {
+      try {
+        // S3 answers 204 whether or not the key existed.
+        await client.send(new DeleteObjectCommand({ Bucket, Key: fullKey(key) }), { abortSignal: AbortSignal.timeout(stallMs) });
+      } catch (e) {
+        throw fail('delete', e, key);
+      }
+    },
 
     async head(key): Promise<ObjectInfo | undefined> {
       try {

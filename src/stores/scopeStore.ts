@@ -17,6 +17,8 @@ export function scopeStore(store: Store, under: string, description: string, pre
     put: (key, body, options) => store.put(full(key), body, options),
     close: () => Promise.resolve(),
   };
+  if (store.get !== undefined) scoped.get = (key) => store.get!(full(key));
+  if (store.delete !== undefined) scoped.delete = (key) => store.delete!(full(key));
   if (store.putAtRoot !== undefined) scoped.putAtRoot = store.putAtRoot.bind(store);
   if (store.headAtRoot !== undefined) scoped.headAtRoot = store.headAtRoot.bind(store);
   return scoped;

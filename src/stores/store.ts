@@ -41,6 +41,14 @@ export interface Store {
   list(under?: string): AsyncIterable<StoredObject>;
   put(key: string, body: BodySource, options: PutOptions): Promise<void>;
   /**
+   * The whole object under `key`, undefined when there is none: for small documents a
+   * writer reads back (live ingest's Manifest after a restart). Remote stores read through
+   * ObjectReader's head and read instead.
+   */
+  get?(key: string): Promise<Uint8Array | undefined>;
+  /** Removes the object under `key`; nothing there is no error (a live DVR window drops its oldest fragments). */
+  delete?(key: string): Promise<void>;
+  /**
    * Writes at the account or bucket root (policy files), outside the prefix; undefined
    * where the prefix is the root (a folder). Comes with `headAtRoot`.
    */

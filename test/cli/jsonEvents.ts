@@ -1,7 +1,7 @@
 // Reading what a command prints with --json: JSON lines, each an object whose first key is `event`.
 import assert from 'node:assert/strict';
 
-export const EVENT_NAMES = ['start', 'progress', 'object', 'warning', 'problem', 'listening', 'result', 'error'] as const;
+export const EVENT_NAMES = ['start', 'progress', 'object', 'warning', 'problem', 'listening', 'live', 'result', 'error'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 export interface EventLine {

@@ -136,7 +136,7 @@ const NOT_OURS = new Set([
 ]);
 
 test('every --option an error message or hint names is one some command takes (its --help lists it)', async () => {
-  const help = (await Promise.all(['', 'inspect', 'package', 'remux', 'publish', 'verify', 'serve', 'index', 'play', 'encode'].map((c) => run(c ? [c, '--help'] : ['--help'])))).map((r) => r.stdout).join('\n');
+  const help = (await Promise.all(['', 'inspect', 'package', 'remux', 'publish', 'verify', 'serve', 'index', 'play', 'encode', 'ingest'].map((c) => run(c ? [c, '--help'] : ['--help'])))).map((r) => r.stdout).join('\n');
   const named = new Map<string, string>();
   for (const entry of await readdir('src', { recursive: true })) {
     if (!entry.endsWith('.ts')) continue;

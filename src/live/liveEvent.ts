@@ -1,0 +1,26 @@
+/** Where a fragment event happened: the presentation, stream, level and time, and the connection that pushed it. */
+export interface FragmentPlace {
+  presentation: string;
+  stream: string;
+  bitrate: number;
+  /** Start time, stream timescale, as a decimal string (live times exceed 2^53). */
+  t: string;
+  /** The connection: `<name>.isml/Streams(<id>)#<n>`. */
+  source: string;
+}
+
+/** What ingest reports, one event a line with --json. Never carries a credential. */
+export type LiveEvent =
+  | ({ type: 'fragment'; size: number; d: string; key: string; action: 'stored' | 'adopted' } & FragmentPlace)
+  | ({ type: 'duplicate'; size: number } & FragmentPlace)
+  | ({ type: 'refused'; code: string; message: string } & FragmentPlace)
+  | { type: 'manifest'; presentation: string; live: boolean; chunks: number[]; key: string }
+  | { type: 'finalized'; presentation: string; duration: string }
+  | { type: 'archived'; presentation: string; key: string; size: number; fragments: number }
+  | { type: 'recovered'; presentation: string; live: boolean; fragments: number; orphans: number }
+  | { type: 'connection'; source: string; presentation: string; stream: string }
+  | { type: 'tracks'; source: string; tracks: { stream: string; bitrate: number; fourCC: string }[] }
+  | { type: 'ended'; source: string; clean: boolean; bytes: number; fragments: number }
+  | { type: 'dropped'; source: string; code: string; message: string; offset?: number }
+  | { type: 'rejected'; status: number; method: string; path: string; reason: string }
+  | { type: 'retry'; key: string; attempt: number; delayMs: number; reason: string };

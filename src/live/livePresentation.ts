@@ -1,0 +1,326 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { TfraEntry } from '../bmff/tfra.js';
+import { ErrorCode, SmoothpubError } from '../errors.js';
+import { writeInitSegment } from '../formats/initSegment.js';
+import { tfraTime, writeMfra } from '../remux/writeMfra.js';
+import { readStored, type IngestStore } from './readStored.js';
+import { contentTypeFor } from '../http/contentType.js';
+import type { Retrying } from '../publish/publishPlan.js';
+import type { Chunk, Presentation, QualityLevel, StreamIndex, StreamType } from '../smooth/model.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import { formatFragmentUrl } from '../smooth/url.js';
+import { writeManifest } from '../smooth/writeManifest.js';
+import type { Store } from '../stores/store.js';
+import type { LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
+import type { LiveEvent } from './liveEvent.js';
+import { md5Of } from './md5Of.js';
+
+export interface LiveOutputOptions {
+  store: Store;
+  withRetries: Retrying;
+  fragmentCacheControl: string;
+  manifestCacheControl: string;
+  onEvent: (e: LiveEvent) => void;
+  /** At the end of the event, write each level as an IIS-style .ismv under `<name>.archive/`. */
+  archive?: boolean;
+}
+
+/** What a connection's track is, once its `moov` and live server manifest are read. */
+export interface TrackDescription {
+  type: StreamType;
+  language: string;
+  timescale: number;
+  bitrate: number;
+  quality: Omit<QualityLevel, 'index'>;
+  width?: number;
+  height?: number;
+}
+
+/** What became of one pushed fragment. */
+export type FragmentOutcome = 'stored' | 'duplicate' | 'adopted' | 'refused';
+
+/**
+ * One live presentation `<name>.ism/` in the store: its streams and levels, the fragments
+ * stored, and the Manifest, rewritten after every fragment once the fragment is stored, so
+ * the Manifest never names a fragment the store does not hold.
+ */
+export class LivePresentation {
+  readonly streams: LiveStream[] = [];
+  /** Finalised as VOD (the Manifest has no IsLive); new fragments make it live again. */
+  finalized = false;
+  private dirty = false;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly out: LiveOutputOptions,
+  ) {}
+
+  /** The level a track feeds: an existing one with the same stream and bitrate (a redundant encoder, a reconnect), else a new one. */
+  levelFor(track: TrackDescription, where: string): LiveLevel {
+    const stream = this.streamFor(track);
+    if (stream.timeScale !== track.timescale) {
+      throw new SmoothpubError(ErrorCode.LIVE_BAD_PUSH, `${where}: stream '${stream.name}' runs at timescale ${stream.timeScale}, this track at ${track.timescale}`);
+    }
+    const level = stream.levels.find((l) => l.bitrate === track.bitrate);
+    if (level) {
+      if (level.quality.fourCC !== track.quality.fourCC || level.quality.codecPrivateData.toUpperCase() !== track.quality.codecPrivateData.toUpperCase()) {
+        throw new SmoothpubError(
+          ErrorCode.LIVE_BAD_PUSH,
+          `${where}: level ${track.bitrate} of stream '${stream.name}' is fed with ${level.quality.fourCC} ${level.quality.codecPrivateData} already; this track has ${track.quality.fourCC} ${track.quality.codecPrivateData} (a redundant encoder must send the same codec setup; another level needs another bitrate)`,
+        );
+      }
+      return level;
+    }
+    const created: LiveLevel = { streamName: stream.name, type: track.type, bitrate: track.bitrate, quality: track.quality, stored: new Map(), orphans: new Map(), inFlight: new Map(), feeders: 0, latest: undefined, end: undefined };
+    stream.levels.push(created);
+    stream.levels.sort((a, b) => b.bitrate - a.bitrate);
+    if (track.width !== undefined) stream.maxWidth = Math.max(stream.maxWidth ?? 0, track.width);
+    if (track.height !== undefined) stream.maxHeight = Math.max(stream.maxHeight ?? 0, track.height);
+    return created;
+  }
+
+  /** Video is `video`; the first audio language `audio`, others `audio_<lang>` (as package names them). */
+  private streamFor(track: TrackDescription): LiveStream {
+    const sameType = this.streams.filter((s) => s.type === track.type);
+    const existing = track.type === 'video' ? sameType[0] : sameType.find((s) => s.language === track.language);
+    if (existing) return existing;
+    const name = track.type === 'video' || sameType.length === 0 ? track.type : `${track.type}_${track.language}`;
+    const stream: LiveStream = { name, type: track.type, language: track.language, timeScale: track.timescale, levels: [], listed: [], listedTimes: new Set(), unlisted: new Map() };
+    this.streams.push(stream);
+    this.streams.sort((a, b) => (a.type === b.type ? 0 : a.type === 'video' ? -1 : 1));
+    return stream;
+  }
+
+  keyOf(level: LiveLevel, t: bigint): string {
+    return `${this.name}.ism/${formatFragmentUrl(`QualityLevels({bitrate})/Fragments(${level.streamName}={start time})`, level.bitrate, t)}`;
+  }
+
+  /**
+   * Stores one fragment (its `moof`+`mdat` bytes as pushed) unless the level has it already;
+   * refuses one that starts before the end of what the level has (backwards, overlapping).
+   * Resolves once the fragment is stored and a Manifest naming it is written.
+   */
+  async addFragment(level: LiveLevel, t: bigint, d: bigint, bytes: Uint8Array, source: string): Promise<FragmentOutcome> {
+    const size = bytes.length;
+    const where = { presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: t.toString(), source };
+    const have = level.stored.get(t)?.size ?? level.inFlight.get(t);
+    if (have !== undefined) {
+      if (have === size) {
+        this.out.onEvent({ type: 'duplicate', ...where, size });
+        // A redundant or restarted encoder at this time has reached it too.
+        if (level.stored.has(t)) this.reached(level, t);
+        return 'duplicate';
+      }
+      this.refuse(where, `a fragment at ${t} is stored already with ${have} bytes; this copy has ${size}: the first copy is kept`);
+      return 'refused';
+    }
+    const orphan = level.orphans.get(t);
+    if (orphan !== undefined) {
+      if (orphan !== size) {
+        this.refuse(where, `the store holds a fragment at ${t} of ${orphan} bytes from before a restart; this copy has ${size}: the stored one is kept`);
+        return 'refused';
+      }
+      level.orphans.delete(t);
+      this.accept(level, { t, d, size });
+      this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
+      await this.scheduleManifest();
+      return 'adopted';
+    }
+    const end = level.end;
+    if (end !== undefined && t < end) {
+      this.refuse(where, `a fragment at ${t} starts before the end of what the level has (${end}): timestamps going backwards or overlapping are refused, nothing is overwritten`);
+      return 'refused';
+    }
+    if (this.finalized) this.finalized = false;
+    level.inFlight.set(t, size);
+    const previousEnd = level.end;
+    level.end = t + d;
+    const key = this.keyOf(level, t);
+    try {
+      const md5 = md5Of(bytes);
+      await this.out.withRetries(key, () =>
+        this.out.store.put(key, () => bytes, { size, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
+      );
+    } catch (e) {
+      // Not stored: the encoder (or a redundant one) may send this time again.
+      if (level.end === t + d) level.end = previousEnd;
+      throw e;
+    } finally {
+      level.inFlight.delete(t);
+    }
+    this.accept(level, { t, d, size });
+    this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'stored', key });
+    await this.scheduleManifest();
+    return 'stored';
+  }
+
+  private accept(level: LiveLevel, f: StoredFragment): void {
+    level.stored.set(f.t, f);
+    if (level.end === undefined || f.t + f.d > level.end) level.end = f.t + f.d;
+    const stream = this.streams.find((s) => s.name === level.streamName)!;
+    if (!stream.listedTimes.has(f.t) && !stream.unlisted.has(f.t)) stream.unlisted.set(f.t, f.d);
+    this.reached(level, f.t);
+  }
+
+  private reached(level: LiveLevel, t: bigint): void {
+    if (level.feeders > 0 && (level.latest === undefined || t > level.latest)) level.latest = t;
+    this.refreshListings();
+  }
+
+  private refuse(where: Record<string, string | number>, reason: string): void {
+    this.out.onEvent({ type: 'refused', code: ErrorCode.LIVE_FRAGMENT_REFUSED, ...where, message: `${this.name} stream '${where['stream']}' level ${where['bitrate']}: ${reason}` } as LiveEvent);
+  }
+
+  /** A connection starts or stops feeding a level; when one stops, chunks it held back may be listed. */
+  feeding(level: LiveLevel, delta: 1 | -1): void {
+    level.feeders += delta;
+    if (level.feeders === 0) {
+      level.latest = undefined;
+      this.refreshListings();
+    }
+  }
+
+  /**
+   * Lists every chunk stored for at least one level of its stream that no connected level
+   * still has to reach (a level connected but without a fragment yet has reached nothing):
+   * levels pushed together appear together, and a level whose encoder stopped does not hold
+   * its stream back (its missing chunks answer 404 at that level). An encoder that stays
+   * connected and sends nothing holds its stream back until its connection ends.
+   */
+  refreshListings(all = false): void {
+    for (const stream of this.streams) {
+      const ready = [...stream.unlisted].filter(([t]) => all || stream.levels.every((l) => l.feeders === 0 || (l.latest !== undefined && l.latest >= t)));
+      ready.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [t, d] of ready) {
+        stream.unlisted.delete(t);
+        if (insertChunk(stream.listed, { t, d })) stream.listedTimes.add(t);
+      }
+    }
+  }
+
+  /** Writes the Manifest (live, or VOD once finalised); concurrent calls share writes, and each resolves after a write that saw its state. */
+  scheduleManifest(): Promise<void> {
+    this.dirty = true;
+    this.writing ??= this.writeLoop().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false;
+      const presentation = this.presentation();
+      if (presentation === undefined) continue;
+      const body = new TextEncoder().encode(writeManifest(presentation, { repeat: true }));
+      const key = `${this.name}.ism/Manifest`;
+      await this.out.withRetries(key, () =>
+        this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
+      );
+      this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
+    }
+  }
+
+  /** Every stream with a listed chunk; undefined while none has one. */
+  presentation(): Presentation | undefined {
+    const streams: StreamIndex[] = [];
+    let end = 0n;
+    for (const s of this.streams) {
+      if (s.listed.length === 0 || s.levels.length === 0) continue;
+      const stream: StreamIndex = {
+        type: s.type,
+        name: s.name,
+        url: `QualityLevels({bitrate})/Fragments(${s.name}={start time})`,
+        qualityLevels: s.levels.map((l, index) => ({ index, ...l.quality, bitrate: l.bitrate })),
+        chunks: s.listed.map((c) => ({ ...c })),
+      };
+      if (s.timeScale !== PRESENTATION_TIME_SCALE) stream.timeScale = s.timeScale;
+      if (s.language !== 'und') stream.language = s.language;
+      if (s.maxWidth !== undefined) stream.maxWidth = stream.displayWidth = s.maxWidth;
+      if (s.maxHeight !== undefined) stream.maxHeight = stream.displayHeight = s.maxHeight;
+      streams.push(stream);
+      const last = s.listed[s.listed.length - 1]!;
+      const streamEnd = ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(s.timeScale);
+      if (streamEnd > end) end = streamEnd;
+    }
+    if (streams.length === 0) return undefined;
+    const p: Presentation = { majorVersion: 2, minorVersion: 2, timeScale: PRESENTATION_TIME_SCALE, duration: end, streams };
+    if (!this.finalized) {
+      // dash.js reads a live Manifest with a Duration other than 0 as a finished start-over
+      // presentation (MssParser: "Live manifest with Duration = start-over"): live says 0.
+      p.duration = 0n;
+      p.isLive = true;
+      p.lookaheadCount = 0;
+      p.dvrWindowLength = 0n;
+    }
+    return p;
+  }
+
+  /** Ends the event: the Manifest becomes a static VOD Manifest in place (every chunk listed, Duration, no IsLive). */
+  async finalize(): Promise<void> {
+    this.refreshListings(true);
+    this.finalized = true;
+    await this.scheduleManifest();
+    const p = this.presentation();
+    this.out.onEvent({ type: 'finalized', presentation: this.name, duration: (p?.duration ?? 0n).toString() });
+    if (this.out.archive) for (const stream of this.streams) for (const level of stream.levels) await this.archiveLevel(level);
+  }
+
+  /**
+   * `<name>.archive/<stream>_<bitrate>.ismv`: the level's head (ftyp, a one-track moov, as
+   * remux writes it), its stored fragments in time order as they are, and an mfra indexing
+   * them; `package` and `serve` read it like any ISMV. Streamed from the store twice (the
+   * MD5 first), never held whole. A level read back after a restart has no pushed moov to
+   * build the head from and is left out.
+   */
+  private async archiveLevel(level: LiveLevel): Promise<void> {
+    const source = level.source;
+    const fragments = [...level.stored.values()].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    if (source === undefined || fragments.length === 0) return;
+    const init = writeInitSegment(
+      { kind: source.kind, timescale: source.timescale, trackId: source.trackId, width: source.width ?? 0, height: source.height ?? 0, sampleEntry: source.sampleEntry, fragments: fragments.map((f) => ({ duration: f.d })) },
+      { stsd: undefined, trex: source.trex },
+      { language: source.language },
+    );
+    const entries: TfraEntry[] = [];
+    let at = init.length;
+    for (const f of fragments) {
+      entries.push({ time: tfraTime(f.t), moofOffset: at, trafNumber: 1, trunNumber: 1, sampleNumber: 1 });
+      at += f.size;
+    }
+    const mfra = writeMfra(source.trackId, entries);
+    const store = this.out.store as IngestStore;
+    const parts = async function* (self: LivePresentation): AsyncGenerator<Uint8Array> {
+      yield init;
+      for (const f of fragments) {
+        const key = self.keyOf(level, f.t);
+        const bytes = await self.out.withRetries(key, () => readStored(store, key));
+        if (bytes === undefined) throw new SmoothpubError(ErrorCode.STORE_NOT_FOUND, `archiving ${self.name}: ${key} is no longer in the store`, { key });
+        yield bytes;
+      }
+      yield mfra;
+    };
+    const hash = createHash('md5');
+    for await (const part of parts(this)) hash.update(part);
+    const key = `${this.name}.archive/${level.streamName}_${level.bitrate}.ismv`;
+    const size = at + mfra.length;
+    await this.out.withRetries(key, () =>
+      this.out.store.put(key, () => Readable.from(parts(this)), { size, contentType: level.type === 'audio' ? 'audio/mp4' : 'video/mp4', cacheControl: this.out.fragmentCacheControl, md5: hash.digest() }),
+    );
+    this.out.onEvent({ type: 'archived', presentation: this.name, key, size, fragments: fragments.length });
+  }
+}
+
+/** Inserts in start order (from the end: chunks come in order); a chunk overlapping its neighbours (levels of one stream that disagree) is left out. */
+function insertChunk(listed: Chunk[], c: Chunk): boolean {
+  let i = listed.length;
+  while (i > 0 && listed[i - 1]!.t > c.t) i--;
+  const before = listed[i - 1];
+  const after = listed[i];
+  if (before !== undefined && before.t + before.d > c.t) return false;
+  if (after !== undefined && c.t + c.d > after.t) return false;
+  listed.splice(i, 0, c);
+  return true;
+}

@@ -1,0 +1,241 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFolderStore } from '../../src/stores/folderStore.js';
+import { startStaticServer } from '../../src/play/staticServer.js';
+import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
+import type { LiveEvent } from '../../src/live/liveEvent.js';
+import { requireTools } from '../harness/ci.js';
+import { pushWithFfmpeg, startIngestRun } from '../harness/livePush.js';
+import { waitUntil } from '../harness/waitUntil.js';
+import { concat } from '../protect/helpers.js';
+import { AUDIO, V120, V250, V400, assertManifestStored, assertSameFragments, folderObjects, framesRead, initOf, manifestIn, packagedPushes } from './helpers.js';
+
+const PUSH_MS = 60_000;
+
+async function tempFolder(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  return folder;
+}
+
+const finalized = (events: LiveEvent[], name: string): boolean => events.some((e) => e.type === 'finalized' && e.presentation === name);
+const storedKeys = (events: LiveEvent[]): string[] => events.flatMap((e) => (e.type === 'fragment' && e.action === 'stored' ? [e.key] : []));
+
+test('ffmpeg pushes video and audio in one stream: each fragment stored as pushed, a live Manifest naming only stored fragments while it runs, then VOD that verify and ffmpeg read', async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000 });
+  t.after(() => run.close());
+  const root = join(folder, 'ev.ism');
+  const push = pushWithFfmpeg(run.pushUrl('ev', 's1'), [V120, AUDIO]);
+  let exited = false;
+  void push.done.then(() => (exited = true));
+  const liveChunks: number[] = [];
+  // While it runs, every Manifest read is live and names only what the store holds.
+  await waitUntil(
+    'the push to end',
+    async () => {
+      const manifest = await manifestIn(root);
+      if (manifest !== undefined && !finalized(run.events, 'ev')) {
+        const objects = await folderObjects(root);
+        // Read after the Manifest: whatever it named was stored before it was written.
+        if (manifest.isLive === true) {
+          assert.equal(manifest.duration, 0n, 'a live Manifest says Duration 0');
+          assertManifestStored(manifest, objects);
+          liveChunks.push(manifest.streams[0]!.chunks.length);
+        }
+      }
+      return exited;
+    },
+    { timeoutMs: PUSH_MS, intervalMs: 150 },
+  );
+  assert.equal(await push.done, 0, push.stderr());
+  assert.ok(liveChunks.some((n) => n >= 1 && n < 4), `a live Manifest with part of the event was seen (video chunks seen: ${[...new Set(liveChunks)].join(', ')})`);
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'ev'));
+  const manifest = (await manifestIn(root))!;
+  assert.notEqual(manifest.isLive, true, 'VOD after the end');
+  const objects = await folderObjects(root);
+  assertManifestStored(manifest, objects);
+  const reference = await packagedPushes([{ inputs: [V120, AUDIO] }]);
+  assert.equal(assertSameFragments(objects, reference), 8);
+  // The same timeline and duration as the packaged presentation's.
+  const { readManifest } = await import('../../src/smooth/readManifest.js');
+  const ref = readManifest(new TextDecoder().decode(reference.get('Manifest')));
+  assert.equal(manifest.duration, ref.duration);
+  assert.deepEqual(manifest.streams.map((s) => [s.name, s.chunks]), ref.streams.map((s) => [s.name, s.chunks]));
+  assert.equal(new Set(storedKeys(run.events)).size, storedKeys(run.events).length, 'no fragment uploaded twice');
+
+  const web = await startStaticServer({ root, mount: '/ev.ism/' });
+  t.after(() => web.close());
+  const report = await verifyPresentation(`${web.url}ev.ism/Manifest`);
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.fragments, 8);
+  // ffmpeg decodes every video frame from the stored fragments behind the source's moov.
+  const video = [...objects.keys()].filter((k) => k.includes('Fragments(video=')).sort((a, b) => Number(/=(\d+)/.exec(a)![1]) - Number(/=(\d+)/.exec(b)![1]));
+  assert.equal(framesRead(concat([await initOf(V120), ...video.map((k) => objects.get(k)!)])), 192);
+});
+
+test('one ffmpeg per quality level (each with the same audio): three video levels, one audio level stored once, every fragment as package makes it', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000 });
+  t.after(() => run.close());
+  const pushes = [V400, V250, V120].map((v, i) => pushWithFfmpeg(run.pushUrl('ladder', `level${i}`), [v, AUDIO]));
+  for (const p of pushes) assert.equal(await p.done, 0, p.stderr());
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'ladder'), { timeoutMs: 20_000 });
+  const root = join(folder, 'ladder.ism');
+  const manifest = (await manifestIn(root))!;
+  assert.deepEqual(manifest.streams.map((s) => [s.name, s.qualityLevels.length, s.chunks.length]), [['video', 3, 4], ['audio', 1, 4]]);
+  const objects = await folderObjects(root);
+  assertManifestStored(manifest, objects);
+  assert.equal(assertSameFragments(objects, await packagedPushes([V400, V250, V120].map((v) => ({ inputs: [v, AUDIO] })))), 16);
+  // The audio came three times: stored once, the other copies dropped as duplicates.
+  const keys = storedKeys(run.events);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.equal(run.events.filter((e) => e.type === 'duplicate' && e.stream === 'audio').length, 8);
+});
+
+test('two redundant encoders pushing the same stream: one copy of each fragment, the later one checked and dropped, no duplicate timestamps', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000 });
+  t.after(() => run.close());
+  const pushes = ['main', 'backup'].map((id) => pushWithFfmpeg(run.pushUrl('red', id), [V120, AUDIO]));
+  for (const p of pushes) assert.equal(await p.done, 0, p.stderr());
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'red'), { timeoutMs: 20_000 });
+  const root = join(folder, 'red.ism');
+  const manifest = (await manifestIn(root))!;
+  for (const s of manifest.streams) {
+    assert.equal(s.qualityLevels.length, 1);
+    assert.equal(new Set(s.chunks.map((c) => c.t)).size, s.chunks.length, `${s.name}: no timestamp twice`);
+    assert.equal(s.chunks.length, 4);
+  }
+  const keys = storedKeys(run.events);
+  assert.equal(keys.length, 8);
+  assert.equal(new Set(keys).size, 8);
+  const duplicates = run.events.filter((e) => e.type === 'duplicate');
+  assert.equal(duplicates.length, 8, 'each fragment came twice');
+  assert.equal(assertSameFragments(await folderObjects(root), await packagedPushes([{ inputs: [V120, AUDIO] }])), 8);
+});
+
+test('an encoder killed and started again later in the event: the timeline shows the gap, nothing is uploaded twice or overwritten', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000 });
+  t.after(() => run.close());
+  const first = pushWithFfmpeg(run.pushUrl('gap', 'enc'), [V120, AUDIO]);
+  await waitUntil('the first video fragment', () => storedKeys(run.events).some((k) => k.includes('Fragments(video=0)')), { timeoutMs: PUSH_MS });
+  first.kill('SIGKILL');
+  await first.done;
+  await waitUntil('the cut push to be seen', () => run.events.some((e) => e.type === 'ended' || e.type === 'dropped'));
+  const before = new Set(storedKeys(run.events));
+  assert.ok(![...before].some((k) => k.includes('video=20000000')), `killed before the second video fragment (stored: ${[...before].join(', ')})`);
+  // The encoder comes back 4 s into the event (its timestamps go on from there).
+  const second = pushWithFfmpeg(run.pushUrl('gap', 'enc'), [V120, AUDIO], { startAt: 4 });
+  assert.equal(await second.done, 0, second.stderr());
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'gap'), { timeoutMs: 20_000 });
+  const root = join(folder, 'gap.ism');
+  const manifest = (await manifestIn(root))!;
+  const video = manifest.streams.find((s) => s.name === 'video')!;
+  assert.deepEqual(video.chunks.map((c) => c.t), [0n, 40000000n, 60000000n]);
+  const objects = await folderObjects(root);
+  assertManifestStored(manifest, objects);
+  assert.ok(!objects.has('QualityLevels(132419)/Fragments(video=20000000)'));
+  const keys = storedKeys(run.events);
+  assert.equal(new Set(keys).size, keys.length, 'no key stored twice');
+  // Each stored fragment is what its push sent: the first push's from 0, the second's from 4 s.
+  const first_ = await packagedPushes([{ inputs: [V120, AUDIO] }]);
+  const second_ = await packagedPushes([{ inputs: [V120, AUDIO], options: { startAt: 4 } }]);
+  const [early, late] = [new Map<string, Uint8Array>(), new Map<string, Uint8Array>()];
+  for (const [key, bytes] of objects) (/=(0|20053333)\)$/.test(key) ? early : late).set(key, bytes);
+  assertSameFragments(early, first_);
+  assertSameFragments(late, second_);
+});
+
+test('with --auth: a wrong secret, a push without credentials, garbage and an over-sized fragment are refused and logged while another push goes on; the password is never reported', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const secret = 'p4ss-w0rd-xyz';
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000, auth: { user: 'enc', password: secret }, maxFragmentSize: 60_000 });
+  t.after(() => run.close());
+  const good = pushWithFfmpeg(run.pushUrl('good', 'all', `enc:${secret}`), [V120, AUDIO]);
+  await waitUntil('the good push to store a fragment', () => storedKeys(run.events).length > 0, { timeoutMs: PUSH_MS });
+  const wrong = pushWithFfmpeg(run.pushUrl('wrong', 'all', 'enc:nope'), [V120], { realtime: false });
+  const anonymous = pushWithFfmpeg(run.pushUrl('anon', 'all'), [V120], { realtime: false });
+  // v400's fragments (about 100 kB) are above the 60,000-byte bound; v120's and the audio's are below.
+  const big = pushWithFfmpeg(run.pushUrl('big', 'all', `enc:${secret}`), [V400], { realtime: false });
+  const garbageStatus = await new Promise<number>((resolve, reject) => {
+    const req = request(`${run.ingest.url}/junk.isml/Streams(x)`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`enc:${secret}`).toString('base64')}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(-1));
+    req.write(Buffer.from('this is not a fragmented MP4 push '.repeat(100)));
+    req.end();
+    setTimeout(() => reject(new Error('no answer to the garbage push')), 10_000).unref();
+  });
+  assert.ok(garbageStatus === 400 || garbageStatus === -1, `garbage answered ${garbageStatus}`);
+  // ffmpeg's exit code says little (it never reads an answer): judged on the server's side.
+  await Promise.all([wrong.done, anonymous.done, big.done]);
+  assert.equal(await good.done, 0, good.stderr());
+  await waitUntil('the good event to be finalised', () => finalized(run.events, 'good'), { timeoutMs: 20_000 });
+
+  const rejected = run.events.filter((e) => e.type === 'rejected' && e.status === 401);
+  assert.ok(rejected.some((e) => e.type === 'rejected' && e.path.startsWith('/wrong.isml')));
+  assert.ok(rejected.some((e) => e.type === 'rejected' && e.path.startsWith('/anon.isml')));
+  const dropped = run.events.filter((e): e is Extract<LiveEvent, { type: 'dropped' }> => e.type === 'dropped');
+  const junk = dropped.find((e) => e.source.startsWith('junk.isml'));
+  assert.equal(junk?.code, 'live.bad-push');
+  assert.equal(junk.offset, 0);
+  const bigDrop = dropped.find((e) => e.source.startsWith('big.isml'));
+  assert.equal(bigDrop?.code, 'live.bad-push');
+  assert.match(bigDrop.message, /'mdat' of \d+ bytes is larger than --max-fragment-size \(60000 bytes\)/);
+  const objects = await folderObjects(folder);
+  assert.deepEqual([...objects.keys()].filter((k) => !k.startsWith('good.ism/')), [], 'nothing stored for the refused pushes');
+  assert.equal(assertSameFragments(await folderObjects(join(folder, 'good.ism')), await packagedPushes([{ inputs: [V120, AUDIO] }])), 8);
+  assert.ok(!JSON.stringify(run.events).includes(secret), 'the password is in no event');
+});
+
+test('the live fixture for player tests: a live Manifest over HTTP while ffmpeg pushes a looped input, VOD after with every looped fragment', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const { startLiveFixture } = await import('../harness/livePush.js');
+  const live = await startLiveFixture([V120, AUDIO], { loop: 1 });
+  t.after(() => live.close());
+  const first = await waitUntil('a live Manifest over HTTP', async () => {
+    const res = await fetch(live.manifestUrl);
+    const text = await res.text();
+    return res.status === 200 && text.includes('IsLive="TRUE"') ? text : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 100 });
+  assert.match(first, /Duration="0"/);
+  assert.equal(await live.push.done, 0, live.push.stderr());
+  await waitUntil('the event to be finalised', () => finalized(live.events, live.name), { timeoutMs: 20_000 });
+  const vod = await (await fetch(live.manifestUrl)).text();
+  assert.doesNotMatch(vod, /IsLive/);
+  const report = await verifyPresentation(live.manifestUrl);
+  assert.deepEqual(report.problems, []);
+  // -stream_loop 1: the 8 s input twice, its timestamps running on.
+  assert.equal(report.fragments, 16);
+});
+
+test('--archive: at the end of the event each level is also an .ismv that package reads back to the same fragments and ffmpeg decodes whole', async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000, archive: true });
+  t.after(() => run.close());
+  const push = pushWithFfmpeg(run.pushUrl('arc', 'all'), [V120, AUDIO], { realtime: false });
+  assert.equal(await push.done, 0, push.stderr());
+  await waitUntil('both levels archived', () => run.events.filter((e) => e.type === 'archived').length === 2, { timeoutMs: 20_000 });
+  const files = run.events.flatMap((e) => (e.type === 'archived' ? [join(folder, e.key)] : []));
+  assert.deepEqual(files.map((f) => f.slice(folder.length + 1)).sort(), ['arc.archive/audio_64301.ismv', 'arc.archive/video_132419.ismv']);
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(framesRead(new Uint8Array(await readFile(files.find((f) => f.includes('video'))!))), 192);
+  const { runBin } = await import('../cli/runBin.js');
+  const out = join(folder, 'repackaged.ism');
+  const r = await runBin(['package', ...files, '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(assertSameFragments(await folderObjects(join(folder, 'arc.ism')), await folderObjects(out)), 8);
+});

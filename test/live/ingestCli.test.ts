@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { requireTools } from '../harness/ci.js';
+import { pushWithFfmpeg } from '../harness/livePush.js';
+import { waitUntil } from '../harness/waitUntil.js';
+import { parseEvents, type EventLine } from '../cli/jsonEvents.js';
+import { runBin } from '../cli/runBin.js';
+import { AUDIO, V120, assertManifestStored, assertSameFragments, folderObjects, manifestIn, packagedPushes } from './helpers.js';
+
+interface IngestProcess {
+  child: ChildProcess;
+  lines: EventLine[];
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** `smoothpub ingest <store> --json` in its own process, once it listens. */
+async function startCli(args: string[]): Promise<IngestProcess> {
+  const child = spawn(process.execPath, ['bin/smoothpub.js', 'ingest', ...args, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const lines: EventLine[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      stdout += `${line}\n`;
+      const e = JSON.parse(line) as EventLine;
+      lines.push(e);
+      if (e.event === 'listening') resolve(e['url'] as string);
+    });
+    void exited.then((code) => reject(new Error(`ingest exited ${code}: ${stderr}`)));
+  });
+  return { child, lines, url, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+const liveOf = (p: IngestProcess, type: string): EventLine[] => p.lines.filter((e) => e.event === 'live' && e['type'] === type);
+
+test('kill -9 of the ingest server mid-event: what the Manifest names is in the store; started again, it resumes the event without rewriting a stored fragment', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  const root = join(folder, 'ev.ism');
+  const first = await startCli([folder, '--finalize-after', '60']);
+  t.after(() => void first.child.kill('SIGKILL'));
+  const push = pushWithFfmpeg(`${first.url}/ev.isml/Streams(all)`, [V120, AUDIO]);
+  await waitUntil('a live Manifest listing a video fragment', async () => ((await manifestIn(root))?.streams[0]?.chunks.length ?? 0) >= 1, { timeoutMs: 60_000, intervalMs: 100 });
+  first.child.kill('SIGKILL');
+  await first.exited;
+  await push.done;
+  const manifest = (await manifestIn(root))!;
+  assert.equal(manifest.isLive, true);
+  const before = await folderObjects(root);
+  assertManifestStored(manifest, before);
+  const stamps = new Map<string, number>();
+  for (const key of before.keys()) if (key !== 'Manifest') stamps.set(key, (await stat(join(root, ...key.split('/')))).mtimeMs);
+  assert.ok(stamps.size >= 2, `fragments stored before the kill: ${[...stamps.keys()].join(', ')}`);
+
+  // Started again on the same folder; the encoder pushes the event again from its start.
+  const second = await startCli([folder, '--finalize-after', '60']);
+  t.after(() => void second.child.kill('SIGKILL'));
+  const again = pushWithFfmpeg(`${second.url}/ev.isml/Streams(all)`, [V120, AUDIO], { realtime: false });
+  assert.equal(await again.done, 0, again.stderr());
+  await waitUntil('the event to be finalised', () => liveOf(second, 'finalized').length > 0, { timeoutMs: 20_000, detail: () => second.stdout().slice(-3000) });
+  const recovered = liveOf(second, 'recovered')[0]!;
+  assert.equal(recovered['live'], true);
+  assert.equal((recovered['fragments'] as number) + (recovered['orphans'] as number), stamps.size);
+  for (const [key, mtime] of stamps) assert.equal((await stat(join(root, ...key.split('/')))).mtimeMs, mtime, `${key} was not written again`);
+  const stored = liveOf(second, 'fragment').filter((e) => e['action'] === 'stored').map((e) => e['key'] as string);
+  for (const key of stored) assert.ok(!stamps.has(key.replace(/^ev\.ism\//, '')), `${key} uploaded again`);
+  const vod = (await manifestIn(root))!;
+  assert.notEqual(vod.isLive, true);
+  assert.deepEqual(vod.streams.map((s) => s.chunks.length), [4, 4]);
+  const objects = await folderObjects(root);
+  assertManifestStored(vod, objects);
+  assert.equal(assertSameFragments(objects, await packagedPushes([{ inputs: [V120, AUDIO] }])), 8);
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited, 0, 'SIGTERM stops ingest with 0');
+  parseEvents(second.stdout());
+});
+
+test('ingest: --help, a busy port, SIGTERM within seconds, and --auth never printed', async () => {
+  const help = await runBin(['ingest', '--help']);
+  assert.equal(help.code, 0);
+  for (const words of ['<name>.isml/Streams(<id>)', '--auth', '--max-fragment-size', '--finalize-after', 'VOD']) assert.ok(help.stdout.includes(words), `--help mentions ${words}`);
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
+  try {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const busy = await runBin(['ingest', folder, '--port', String(port), '--json']);
+    blocker.close();
+    assert.equal(busy.code, 1);
+    const error = parseEvents(busy.stdout).at(-1)!;
+    assert.equal(error.event, 'error');
+    assert.equal(error['code'], 'net.port-in-use');
+
+    const secret = 'hunter2-secret';
+    const cli = await startCli([folder, '--auth', `enc:${secret}`]);
+    // A push without credentials is refused (logged as a warning), with no secret in the log.
+    const res = await fetch(`${cli.url}/x.isml/Streams(v)`, { method: 'POST', body: 'x' });
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Basic /);
+    await waitUntil('the refusal logged', () => cli.lines.some((e) => e.event === 'warning' && e['type'] === 'rejected'));
+    const started = Date.now();
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+    assert.ok(Date.now() - started < 5000, `stopped in ${Date.now() - started} ms`);
+    assert.ok(!cli.stdout().includes(secret) && !cli.stderr().includes(secret), 'the password is never printed');
+    assert.equal(parseEvents(cli.stdout()).at(-1)!.event, 'result');
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});

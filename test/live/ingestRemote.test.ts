@@ -1,0 +1,111 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAzureStore } from '../../src/stores/azureStore.js';
+import { createS3Store } from '../../src/stores/s3Store.js';
+import type { ObjectReader } from '../../src/stores/objectReader.js';
+import type { Store } from '../../src/stores/store.js';
+import { startAzurite, type Azurite } from '../harness/azurite.js';
+import { startS3rver, type S3rver } from '../harness/s3rver.js';
+import { requireTools } from '../harness/ci.js';
+import { pushWithFfmpeg, startIngestRun } from '../harness/livePush.js';
+import { waitUntil } from '../harness/waitUntil.js';
+import { readManifest } from '../../src/smooth/readManifest.js';
+import { AUDIO, V120, assertManifestStored, assertSameFragments, packagedPushes, type Objects } from './helpers.js';
+
+let az: Azurite;
+let s3: S3rver;
+
+before(async () => {
+  [az, s3] = await Promise.all([startAzurite(), startS3rver()]);
+  Object.assign(process.env, s3.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+});
+
+after(async () => {
+  await Promise.all([az.stop(), s3.stop()]);
+});
+
+/** What a store holds under `<name>.ism/`, read back through its own reads. */
+async function storedObjects(store: Store & ObjectReader, root: string): Promise<Objects> {
+  const out: Objects = new Map();
+  // Keys come relative to the folder listed.
+  for await (const o of store.list(root)) out.set(o.key, await store.read(`${root}/${o.key}`, 0, o.size));
+  return out;
+}
+
+const stores: [string, () => Promise<Store & ObjectReader>][] = [
+  ['Azurite', () => createAzureStore({ container: 'live', prefix: 'events', endpoint: az.endpoint, env: az.env })],
+  ['s3rver', () => createS3Store({ bucket: 'live', prefix: 'events', endpoint: s3.endpoint, forcePathStyle: true })],
+];
+
+for (const [label, open] of stores) {
+  test(`ffmpeg pushing to ${label}: every fragment stored as pushed, the live Manifest after each, VOD at the end, and a restarted server picks the event up from the store`, async (t) => {
+    if (!requireTools(t, 'ffmpeg')) return;
+    const store = await open();
+    const run = await startIngestRun(store, { finalizeAfterMs: 60_000 });
+    let closed = false;
+    t.after(() => (closed ? undefined : run.close()));
+    const push = pushWithFfmpeg(run.pushUrl('ev', 'all'), [V120, AUDIO]);
+    await waitUntil('a live Manifest', () => run.events.some((e) => e.type === 'manifest' && e.live), { timeoutMs: 30_000 });
+    // Read whole (the Manifest may be replaced between a HEAD and a GET: the read's ETag check is not used here).
+    const live = await waitUntil('a live Manifest read whole', async () => {
+      const info = (await store.head('ev.ism/Manifest'))!;
+      try {
+        return readManifest(new TextDecoder().decode(await store.read('ev.ism/Manifest', 0, info.size, info.etag)));
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(live.isLive, true);
+    assert.equal(await push.done, 0, push.stderr());
+    await waitUntil('the event to be finalised', () => run.events.some((e) => e.type === 'finalized'), { timeoutMs: 20_000 });
+    await run.close();
+    closed = true;
+
+    const reader = await open();
+    const objects = await storedObjects(reader, 'ev.ism');
+    const manifest = readManifest(new TextDecoder().decode(objects.get('Manifest')));
+    assert.notEqual(manifest.isLive, true);
+    assertManifestStored(manifest, objects);
+    assert.equal(assertSameFragments(objects, await packagedPushes([{ inputs: [V120, AUDIO] }])), 8);
+    const info = await reader.head('ev.ism/QualityLevels(132419)/Fragments(video=0)');
+    assert.ok(info !== undefined);
+
+    // Started again on the same store, the server reads the event back: the same push adds nothing.
+    const again = await startIngestRun(await open(), { finalizeAfterMs: 60_000 });
+    t.after(() => again.close());
+    const repeat = pushWithFfmpeg(again.pushUrl('ev', 'all'), [V120, AUDIO], { realtime: false });
+    await repeat.done;
+    await waitUntil('the repeated push to end', () => again.events.some((e) => e.type === 'ended' || e.type === 'dropped'), { timeoutMs: 20_000 });
+    assert.deepEqual(again.events.find((e) => e.type === 'recovered'), { type: 'recovered', presentation: 'ev', live: false, fragments: 8, orphans: 0 });
+    assert.equal(again.events.filter((e) => e.type === 'duplicate').length, 8);
+    assert.equal(again.events.filter((e) => e.type === 'fragment').length, 0);
+    await reader.close?.();
+  });
+}
+
+test('delete (for a live DVR window) on a folder, Azurite and s3rver: the object is gone from the listing; deleting what is not there is no error', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createFolderStore } = await import('../../src/stores/folderStore.js');
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-delete-'));
+  try {
+    const all: [string, Store][] = [['folder', createFolderStore(folder)], ...(await Promise.all(stores.map(async ([label, open]) => [label, await open()] as [string, Store])))];
+    for (const [label, store] of all) {
+      await store.prepare();
+      const body = new TextEncoder().encode('fragment');
+      const { createHash } = await import('node:crypto');
+      const options = { size: body.length, contentType: 'video/mp4', cacheControl: 'no-store', md5: createHash('md5').update(body).digest() };
+      await store.put('dvr.ism/QualityLevels(1)/Fragments(video=0)', () => body, options);
+      await store.put('dvr.ism/QualityLevels(1)/Fragments(video=1)', () => body, options);
+      await store.delete!('dvr.ism/QualityLevels(1)/Fragments(video=0)');
+      await store.delete!('dvr.ism/QualityLevels(1)/Fragments(video=0)');
+      const keys: string[] = [];
+      for await (const o of store.list('dvr.ism')) keys.push(o.key);
+      assert.deepEqual(keys, ['QualityLevels(1)/Fragments(video=1)'], label);
+      await store.close?.();
+    }
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
