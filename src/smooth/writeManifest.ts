@@ -33,7 +33,9 @@ export function writeManifest(p: Presentation, options: WriteManifestOptions = {
     MajorVersion: p.majorVersion,
     MinorVersion: p.minorVersion,
     TimeScale: p.timeScale,
-    Duration: unsigned(p.duration, 'Duration'),
+    // Live: 0. dash.js takes a live Manifest with a Duration for a finished start-over
+    // presentation (static, no timeline growth); IIS wrote 0 while the event ran.
+    Duration: p.isLive === true ? '0' : unsigned(p.duration, 'Duration'),
     IsLive: p.isLive === undefined ? undefined : p.isLive ? 'TRUE' : 'FALSE',
     LookaheadCount: p.lookaheadCount,
     DVRWindowLength: p.dvrWindowLength === undefined ? undefined : unsigned(p.dvrWindowLength, 'DVRWindowLength'),
