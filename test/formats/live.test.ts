@@ -28,7 +28,7 @@ test('the live Manifest says IsLive, Duration 0, LookaheadCount and DVRWindowLen
   const fp = await fixturePresentation(fixtureSets.clean);
   const live = windowOf(fp, 1, 3).presentation;
   const xml = writeManifest({ ...live, duration: fp.presentation.duration });
-  assert.match(xml, /Duration="0" IsLive="TRUE" LookaheadCount="1" DVRWindowLength="40000000"/);
+  assert.match(xml, /Duration="0" IsLive="TRUE" LookaheadCount="1" LookAheadFragmentCount="1" DVRWindowLength="40000000"/);
   const back = readManifest(xml);
   for (const [i, s] of back.streams.entries()) {
     assert.deepEqual(s.chunks, fp.presentation.streams[i]!.chunks.slice(1, 3));
@@ -61,6 +61,8 @@ test('a dynamic MPD: availabilityStartTime, publishTime, minimumUpdatePeriod, ti
       }
     }
   }
+  const timed = writeMpd(windowOf(fp, 2, 4), { live: { ...options, utcTiming: [{ schemeIdUri: 'urn:mpeg:dash:utc:http-head:2014', value: 'https://example.com/' }] } });
+  assert.match(timed, /<\/Period>\s*<UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-head:2014" value="https:\/\/example.com\/"/, 'UTCTiming after the Period');
   const later = writeMpd(windowOf(fp, 2, 4), { live: { ...options, timeOrigin: 20_000_000n } });
   assert.match(later, /presentationTimeOffset="20000000"/, 'a later origin is the presentationTimeOffset, whatever the window');
   const unbounded = { availabilityStartTime: options.availabilityStartTime, timeOrigin: 0n, publishTime: options.publishTime, minimumUpdatePeriod: options.minimumUpdatePeriod };

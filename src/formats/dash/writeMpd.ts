@@ -61,6 +61,12 @@ export interface LiveMpdOptions {
   timeShiftBufferDepth?: bigint;
   /** How far behind the live edge a client starts playing (DASH-IF IOP: a few segments). */
   suggestedPresentationDelay?: bigint;
+  /**
+   * Where clients read the time (ISO/IEC 23009-1 5.8.4.11 UTCTiming), e.g.
+   * `urn:mpeg:dash:utc:http-head:2014` and a URL whose Date header is right. Without one
+   * dash.js asks a public time server, and off line reports error 16 (and keeps its own clock).
+   */
+  utcTiming?: { schemeIdUri: string; value: string }[];
 }
 
 export interface WriteMpdOptions {
@@ -103,6 +109,8 @@ export function writeMpd(p: FormatPresentation, options: WriteMpdOptions = {}): 
     minBufferTime: formatXsDuration(longest, TICKS_PER_SECOND),
   });
   root['Period'] = { ...attributes({ id: '0', start: 'PT0S' }), AdaptationSet: adaptationSets };
+  // After the Period, as the MPD schema orders its children.
+  if (live?.utcTiming !== undefined && live.utcTiming.length > 0) root['UTCTiming'] = live.utcTiming.map((u) => attributes({ schemeIdUri: u.schemeIdUri, value: u.value }));
   return builder.build({ '?xml': attributes({ version: '1.0', encoding: 'UTF-8' }), MPD: root }) as string;
 }
 
