@@ -32,6 +32,8 @@ export interface LiveEventOptions {
   lookahead: number;
   /** DVRWindowLength / timeShiftBufferDepth / the playlists' window, 100 ns units; undefined: unbounded. */
   dvr?: bigint;
+  /** Leave the tfrf out of the fragments (to see what a client does without it). */
+  withoutTfrf?: boolean;
 }
 
 export interface LiveRequest {
@@ -134,7 +136,7 @@ export async function startLiveEvent(o: LiveEventOptions): Promise<LiveEvent> {
       if (index >= n) return send(res, 404);
       const body = new Uint8Array(await readFile(join(o.dir, path)));
       const next = stream.chunks.slice(index + 1, index + 1 + o.lookahead).filter(arrived).map((c) => ({ time: c.t, duration: c.d }));
-      return send(res, 200, withTfrf(body, next), 'video/mp4');
+      return send(res, 200, o.withoutTfrf === true ? body : withTfrf(body, next), 'video/mp4');
     }
     const format = parseFormatUrl(path);
     if (format?.kind === 'mpd') {
