@@ -32,6 +32,8 @@ export interface LiveEventOptions {
   lookahead: number;
   /** DVRWindowLength / timeShiftBufferDepth / the playlists' window, 100 ns units; undefined: unbounded. */
   dvr?: bigint;
+  /** How long after the event's end the playlists gain EXT-X-ENDLIST (default: at once), 100 ns units. */
+  endListAfter?: bigint;
   /** Leave the tfrf out of the fragments (to see what a client does without it). */
   withoutTfrf?: boolean;
 }
@@ -156,7 +158,7 @@ export async function startLiveEvent(o: LiveEventOptions): Promise<LiveEvent> {
       return send(res, 200, mpd, 'application/dash+xml');
     }
     if (format?.kind === 'master' || format?.kind === 'media-playlist') {
-      const hls = writeHls(liveFormat(), hlsLive(isEnded));
+      const hls = writeHls(liveFormat(), hlsLive(isEnded && elapsed() >= lastEnd - origin + (o.endListAfter ?? 0n)));
       const text = format.kind === 'master' ? hls.master : hls.media.find((x) => x.key === path)?.text;
       return text === undefined ? send(res, 404) : send(res, 200, text, 'application/vnd.apple.mpegurl');
     }
