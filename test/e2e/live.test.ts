@@ -2,10 +2,12 @@
 // (liveEvent.ts): a packaged presentation whose fragments are published in real time, each
 // once the LookaheadCount fragments after it arrived and with a tfrf naming them, whose
 // Smooth Manifest, dynamic MPD and sliding HLS playlists are rewritten by smoothpub's
-// writers, with a DVR window that slides during the event. GStreamer's playbin (mssdemux),
-// dash.js's Smooth support, dash.js on the MPD and hls.js on the playlists watch one event
-// at once and must start near the live edge and keep up; after the end the Manifest is the
-// VOD one and plays to the end with every frame in playbin and playbin3.
+// writers, with a DVR window that slides during the event. GStreamer's playbin (mssdemux)
+// on the Manifest, its HLS demuxers (playbin, playbin3) on the playlists, and in Chromium
+// dash.js's Smooth support, dash.js on the MPD and hls.js each watch an event (one event per
+// kind of client) and must start near the live edge and keep up; after the end the
+// Manifest is the VOD one and plays to the end with every frame in playbin and playbin3.
+// (playbin3's mssdemux2 and GStreamer's DASH demuxers do not play live: docs/architecture.md.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
