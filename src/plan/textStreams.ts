@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ErrorCode, SmoothpubError, WarningCode, isSmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
 import { readTx3gCues, tx3gDefaultColor, type Tx3gSample } from '../text/readTx3g.js';
@@ -25,6 +24,7 @@ import { ttmlFragment } from '../text/ttmlFragment.js';
 import { writeTtml } from '../text/writeTtml.js';
 import { writeWebVtt } from '../text/writeWebVtt.js';
 import { concatBytes } from '../util/concatBytes.js';
+import { contentTag } from '../util/contentTag.js';
 
 /** A subtitle file beside the media (`--text file:lang[:name]`, a `.ism` `<textstream>`). */
 export interface TextInput {
@@ -97,9 +97,10 @@ export interface LoadedTextTrack {
   /** Fragment i's cues on the track timeline (milliseconds), clipped to the fragment. */
   windows: TextWindow[];
   /**
-   * SHA-256 of the track's timeline (every fragment's time and duration) and of every
-   * fragment's bytes after its `moof` (the TTML documents): equal for the same track carried
-   * by several files, whatever track ID each gives it (sameTextTracks).
+   * The track's timeline (every fragment's time and duration) and a 64-bit hash of every
+   * fragment's bytes after its `moof` (the TTML documents), hashed again: equal for the same
+   * track carried by several files, whatever track ID each gives it (sameTextTracks). A
+   * synchronous hash (contentTag): this runs on edge runtimes too, without node:crypto.
    */
   digest: string;
 }
@@ -165,7 +166,7 @@ export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceA
   }
   const src = await files.open(track.file);
   const windows: TextWindow[] = [];
-  const hash = createHash('sha256');
+  const tags: string[] = [];
   const msOf = (t: bigint): number => Number((t * 2000n + BigInt(track.timescale)) / (2n * BigInt(track.timescale)));
   try {
     for (const f of track.fragments) {
@@ -173,12 +174,12 @@ export async function loadTextTrack(selected: SelectedTrack, files: Pick<SourceA
       const cues = readTtmlFragment(bytes, track.file, { timescale: track.timescale, timeBase: 'fragment', timeFrom: 'tfxd' });
       windows.push({ start: msOf(f.time), end: msOf(f.time + f.duration), cues });
       const moofSize = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : 0;
-      hash.update(`${f.time}+${f.duration}/${track.timescale};`).update(bytes.subarray(Math.min(moofSize, bytes.length)));
+      tags.push(`${f.time}+${f.duration}/${track.timescale}:${contentTag(bytes.subarray(Math.min(moofSize, bytes.length)))}`);
     }
   } finally {
     await src.close();
   }
-  return { selected, windows, digest: hash.digest('hex') };
+  return { selected, windows, digest: contentTag(new TextEncoder().encode(tags.join(';'))) };
 }
 
 /**

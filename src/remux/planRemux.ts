@@ -46,7 +46,6 @@ export function planRemux(built: BuiltPresentation, name: string): RemuxLayout {
   const entries = files.map(({ name: src, level, stream }): IsmEntry => {
     const e: IsmEntry = { kind: stream.type, src, systemBitrate: level.bitrate, trackId: level.track.trackId, trackName: stream.name };
     if (stream.language !== undefined) e.language = stream.language;
-    if (level.text !== undefined) e.subtype = level.text.subtype;
     return e;
   });
   return { files, ismName: `${name}.ism`, ismcName, ism: { clientManifestRelativePath: ismcName, entries } };

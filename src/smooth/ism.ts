@@ -20,9 +20,9 @@ export interface IsmEntry {
   trackName?: string;
   language?: string;
   /**
-   * A `<textstream>`'s Smooth Subtype (`CAPT` captions, `SUBT` subtitles): a `Subtype` param
-   * or attribute. IIS documents no such param (its `.ismc` says it); smoothpub writes it so a
-   * `.ism` alone keeps it.
+   * A `<textstream>`'s Smooth Subtype (`CAPT` captions, `SUBT` subtitles) where a `Subtype`
+   * param or attribute says it. IIS documents no such param (the `.ismc` beside the `.ism`
+   * says it), so writeIsm leaves it out; it is read for `.ism` files written by hand.
    */
   subtype?: IsmSubtype;
 }

@@ -27,7 +27,6 @@ function buildEntry(e: IsmEntry): Ordered {
   const params: Ordered[] = [];
   if (e.trackId !== undefined) params.push(element('param', { name: 'trackID', value: String(e.trackId), valuetype: 'data' }));
   if (e.trackName !== undefined) params.push(element('param', { name: 'trackName', value: e.trackName, valuetype: 'data' }));
-  if (e.subtype !== undefined) params.push(element('param', { name: 'Subtype', value: e.subtype, valuetype: 'data' }));
   return element(ISM_ELEMENTS[e.kind], { src: e.src, systemBitrate: e.systemBitrate?.toString(), systemLanguage: e.language }, params);
 }
 

@@ -11,6 +11,8 @@ import { readManifest } from '../../src/smooth/readManifest.js';
 import { formatFragmentUrl } from '../../src/smooth/url.js';
 import { fixtures } from '../origin/helpers.js';
 import { buildTextTrack } from '../harness/textTrackFixture.js';
+import { muxTextTrack } from '../harness/muxTextTrack.js';
+import { textFragmentKey } from '../../src/formats/names.js';
 
 const clean = ['v400', 'v250', 'v120'].map((l) => join(fixtures, 'clean', `${l}.ismv`)).concat(join(fixtures, 'clean', 'audio.isma'));
 const ismt = join(fixtures, 'textpass', 'text_en.ismt');
@@ -68,4 +70,35 @@ test('different text tracks stay apart: another file in the same language, the s
   assert.deepEqual((await textStreams([ism])).map((s) => s.name), ['captions', 'captions_copy']);
   await writeFile(ism, `<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><body><switch><video src="v400.ismv"/><audio src="audio.isma"/>${entry('a.ismt', 'captions')}${entry('b.ismt', 'captions')}</switch></body></smil>`);
   assert.deepEqual((await textStreams([ism])).map((s) => s.name), ['captions']);
+});
+
+test('a ladder whose every .ismv carries the same stpp track (track 2 beside the video) has one text stream, its cues those of the track', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'smoothpub-textdedupe-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const text = await readFile(ismt);
+  const ladder: string[] = [];
+  for (const level of ['v400', 'v250', 'v120']) {
+    const file = join(dir, `${level}.ismv`);
+    await writeFile(file, muxTextTrack(await readFile(join(fixtures, 'clean', `${level}.ismv`)), text));
+    ladder.push(file);
+  }
+  const inputs = [...ladder, join(fixtures, 'clean', 'audio.isma')];
+  const loaded = await loadPresentation(inputs);
+  assert.deepEqual(loaded.sources.map((s) => s.tracks.map((x) => `${x.trackId} ${x.kind}`)), [['1 video', '2 text'], ['1 video', '2 text'], ['1 video', '2 text'], ['1 audio']]);
+  const streams = loaded.presentation.streams.map((s) => `${s.type} ${s.name} ${s.qualityLevels.length}`);
+  assert.deepEqual(streams, ['video video 3', 'audio audio 1', 'text textstream_eng 1']);
+  const level = loaded.levels.find((l) => l.streamName === 'textstream_eng')!;
+  assert.equal(level.track.file, ladder[0], "the first file's track");
+
+  // Served as the ladder's first file has it; the same cues as the .ismt alone gives.
+  const out = join(dir, 'out');
+  await packagePresentation({ inputs, outDir: out, formats: ['smooth', 'hls'] });
+  const alone = join(dir, 'alone');
+  await packagePresentation({ inputs: [...clean, ismt], outDir: alone, formats: ['smooth', 'hls'] });
+  const manifest = readManifest(await readFile(join(out, 'Manifest'), 'utf8'));
+  const stream = manifest.streams.find((s) => s.type === 'text')!;
+  for (const c of stream.chunks) {
+    const key = textFragmentKey(stream.name, stream.qualityLevels[0]!.bitrate, c.t, 'hls');
+    assert.equal(await readFile(join(out, key), 'utf8'), await readFile(join(alone, key), 'utf8'), `${key}: the same WebVTT`);
+  }
 });
