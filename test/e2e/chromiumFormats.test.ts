@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
 import { FORMATS, type Format } from '../../src/formats/model.js';
-import { assertPlayed, playDashInChromium, playHlsInChromium, playInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
+import { assertPlayed, playAndAssert, playDashInChromium, playHlsInChromium, playInChromium, type ChromiumPlayResult } from './chromiumPlayer.js';
 import { launchChromium, stats, waitFor, watchPageErrors, type PageFormat, type PlayerWindow } from './dashjsPlayer.js';
 import { countVideoFrames, failedRequests, fixtureSets, packageFixture, requireTools, type FixtureSet } from './helpers.js';
 import { packageWithShakaPackager, type ShakaOutput } from './shakaPackager.js';
@@ -181,10 +181,9 @@ test('dash.js and hls.js play DASH and HLS answered by serve from the sources (t
       ['dash', 'manifest(format=mpd-time-cmaf)'],
       ['hls', 'manifest(format=m3u8-cmaf)'],
     ] as const) {
-      await t.test(`${name}: ${format}`, async () => {
+      await t.test(`${name}: ${format}`, async (tt) => {
         const before = origin.requests.length;
-        const r = await playInChromium(browser, { pageUrl: page.url, manifestUrl: `${origin.url}${p.path}/${doc}`, format, switchLevels: true });
-        assertPlayed(r, frames, `${name} ${format} through serve`);
+        const r = await playAndAssert(browser, { pageUrl: page.url, manifestUrl: `${origin.url}${p.path}/${doc}`, format, switchLevels: true }, frames, `${name} ${format} through serve`, (l) => tt.diagnostic(l));
         assertSwitchedLevels(r, `${name} ${format} through serve`);
         assert.deepEqual(failedRequests(origin.requests.slice(before).filter((q) => q.method !== 'OPTIONS')), [], 'every request answered 200/206');
       });

@@ -228,6 +228,25 @@ export function assertPlayed(r: ChromiumPlayResult, sourceFrames: number, what: 
   assert.ok((r.audioDecodedBytes ?? 0) > 0, `${what}: audio decoded`);
 }
 
+/**
+ * Plays and asserts as assertPlayed, playing once more in a fresh context when the first run
+ * counted more frames than the source has with no fragment time fetched twice. Seen twice in
+ * full CI runs under load (338 and 360 of 240, a level switch through serve, each fragment
+ * time fetched once, exact when run alone): Chromium's counter, not the bytes served, which
+ * are the same in both runs; output that really repeats frames fails both runs.
+ */
+export async function playAndAssert(browser: Browser, opts: ChromiumPlayOptions, sourceFrames: number, what: string, log: (line: string) => void): Promise<ChromiumPlayResult> {
+  const first = await playInChromium(browser, opts);
+  if ((first.decodedFrames ?? 0) <= sourceFrames || reloadedVideoFragments(first).reloads > 0) {
+    assertPlayed(first, sourceFrames, what);
+    return first;
+  }
+  log(`${what}: the first run counted ${first.decodedFrames} decoded frames of ${sourceFrames}, each fragment time fetched once; playing again`);
+  const second = await playInChromium(browser, opts);
+  assertPlayed(second, sourceFrames, what);
+  return second;
+}
+
 /** Video fragments fetched for a time already fetched (at any level), and how many distinct times there are. */
 export function reloadedVideoFragments(r: Pick<ChromiumPlayResult, 'end'>): { reloads: number; times: number } {
   const seen = new Set<string>();
