@@ -18,8 +18,10 @@ export { ALIASES, MPD_KEY, MASTER_PLAYLIST_KEY, MPD_CONTENT_TYPE, PLAYLIST_CONTE
 export { prepareFormats, needsFormatMedia } from './plan/prepareFormats.js';
 export { formatPresentation, formatDocuments } from './plan/formatObjects.js';
 export { withTfdt } from './plan/insertTfdt.js';
+export { withTfrf, type FragmentTime } from './fragments/withTfrf.js';
+export { planDvrWindow, type DvrWindow, type DvrWindowOptions } from './plan/dvrWindow.js';
 export { languageTag } from './formats/languageTag.js';
-export { writeMpd } from './formats/dash/writeMpd.js';
+export { writeMpd, type LiveMpdOptions, type WriteMpdOptions } from './formats/dash/writeMpd.js';
 export { readMpd, type Mpd, type MpdAdaptationSet, type MpdContentProtection, type MpdPeriod, type MpdRepresentation, type MpdSegment, type ReadMpdOptions } from './formats/dash/readMpd.js';
 export type { Plan, PlannedObject, ObjectBody } from './plan/plan.js';
 export { inspectInputs, type InspectReport, type InspectedSource, type InspectedTrack, type Problem } from './inspect/inspectInputs.js';
@@ -49,7 +51,7 @@ export { writeSidecar, readSidecar, sidecarPath, SIDECAR_SUFFIX } from './fragme
 export { writeSidecarsFor, type SidecarWritten } from './fragments/sidecarInputs.js';
 export { encodeLadder, presentationName, RENDITIONS_FOLDER, type EncodeOptions, type EncodeProgress, type EncodeResult, type EncodedRendition } from './encode/encodeLadder.js';
 export { DEFAULT_LADDER, parseLadder, type Rung } from './encode/ladder.js';
-export { writeHls, HLS_VERSION, type HlsPlaylists } from './formats/hls/writePlaylists.js';
+export { writeHls, HLS_VERSION, type HlsPlaylists, type LiveHlsOptions, type WriteHlsOptions } from './formats/hls/writePlaylists.js';
 export { readPlaylist, readMultivariantPlaylist, readMediaPlaylist, resolvePlaylistUri, type ReadPlaylistOptions } from './formats/hls/readPlaylists.js';
 export type { HlsByteRange, HlsKey, HlsMap, HlsMediaPlaylist, HlsMultivariantPlaylist, HlsPlaylist, HlsRendition, HlsSegment, HlsTag, HlsVariant } from './formats/hls/playlistModel.js';
 export type { AttributeList, AttributeValue } from './formats/hls/attributeList.js';

@@ -7,9 +7,7 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { CMAF_TRACK_ID } from '../formats/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import { retimeMoof } from './retimeMoof.js';
-
-/** A `tfdt` of version 1: 8-byte header, 4 bytes version and flags, the 8-byte time. */
-const TFDT_V1_SIZE = 20;
+import { fullBoxFlags, spliceTraf } from '../fragments/spliceTraf.js';
 
 export interface DecodeTiming {
   /** The fragment's first sample's decode time on the presentation clock (10 MHz); negative for codec priming. */
@@ -56,13 +54,15 @@ export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming)
   // Where tfhd's track_ID is: it stays there when a tfdt is inserted after the tfhd.
   const rename = fields.trackId === CMAF_TRACK_ID ? (out: Uint8Array): Uint8Array => out : renameTrack(tfhd.offset - offset + tfhd.headerSize + 4);
   if (hasTfdt) return fields.trackId === CMAF_TRACK_ID ? undefined : rename(moof.slice());
-  const firstHasOffset = truns.length === 0 || trunFlags(moof, truns[0]!, offset) & TRUN_DATA_OFFSET;
+  const firstHasOffset = truns.length === 0 || fullBoxFlags(moof, truns[0]!, offset) & TRUN_DATA_OFFSET;
   if (fields.flags & TFHD_BASE_DATA_OFFSET || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
     const rebuilt = retimeMoof(moof, offset, { ...timing, timescale: PRESENTATION_TIME_SCALE, startAtZero: true, trackId: CMAF_TRACK_ID });
     if (!rebuilt) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, "this fragment's 'moof' carries sample auxiliary information (CENC) that cannot be moved to add a 'tfdt'", { offset, boxPath: 'moof/traf' });
     return rebuilt.moof;
   }
-  return rename(insertAfter(moof, offset, traf, tfhd, truns, saios, timing.time < 0n ? 0n : timing.time));
+  const at = tfhd.offset - offset + tfhd.size;
+  const tfdt = writeTfdt({ version: 1, baseMediaDecodeTime: timing.time < 0n ? 0n : timing.time });
+  return rename(spliceTraf(moof, offset, { moofHeader: header, traf, tfhd, truns, saios, children: [] }, at, at, tfdt));
 }
 
 /** Writes CMAF_TRACK_ID into a moof's tfhd, whose track_ID field is at byte `at`. */
@@ -73,55 +73,3 @@ function renameTrack(at: number): (moof: Uint8Array) => Uint8Array {
   };
 }
 
-function trunFlags(moof: Uint8Array, trun: Box, offset: number): number {
-  const at = trun.offset - offset + trun.headerSize;
-  return (moof[at + 1]! << 16) | (moof[at + 2]! << 8) | moof[at + 3]!;
-}
-
-/**
- * The insertion: boxes before and after copied, three sizes and the data offsets patched.
- * An encrypted fragment's `saio` (ISO/IEC 14496-12 8.7.13) points at its sample
- * auxiliary information (the IVs in `senc` or PIFF's `uuid`) by an offset from the same
- * base as the `trun` data offsets, here the `moof`'s first byte: an offset past the
- * insertion moves by 20 too, so the `senc` after the `tfdt` is still found.
- */
-function insertAfter(moof: Uint8Array, offset: number, traf: Box, tfhd: Box, truns: Box[], saios: Box[], time: bigint): Uint8Array {
-  const tfdt = writeTfdt({ version: 1, baseMediaDecodeTime: time });
-  const at = tfhd.offset - offset + tfhd.size;
-  const out = new Uint8Array(moof.length + TFDT_V1_SIZE);
-  out.set(moof.subarray(0, at), 0);
-  out.set(tfdt, at);
-  out.set(moof.subarray(at), at + TFDT_V1_SIZE);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  view.setUint32(0, moof.length + TFDT_V1_SIZE);
-  view.setUint32(traf.offset - offset, traf.size + TFDT_V1_SIZE);
-  for (const trun of truns) {
-    // trun: header, version and flags, sample_count, then data_offset when flagged.
-    if (!(trunFlags(moof, trun, offset) & TRUN_DATA_OFFSET)) continue;
-    const field = trun.offset - offset + trun.headerSize + 8 + (trun.offset - offset >= at ? TFDT_V1_SIZE : 0);
-    view.setInt32(field, view.getInt32(field) + TFDT_V1_SIZE);
-  }
-  for (const saio of saios) {
-    // saio: header, version and flags, [aux_info_type, parameter], entry_count, offsets (32 or 64 bits).
-    let field = saio.offset - offset + saio.headerSize + TFDT_V1_SIZE;
-    const version = out[field]!;
-    const flags = (out[field + 1]! << 16) | (out[field + 2]! << 8) | out[field + 3]!;
-    field += 4 + (flags & 1 ? 8 : 0);
-    const count = view.getUint32(field);
-    field += 4;
-    const end = saio.offset - offset + saio.size + TFDT_V1_SIZE;
-    if (field + count * (version === 0 ? 4 : 8) > end) {
-      throw new SmoothpubError(ErrorCode.BAD_BOX, `'saio' lists ${count} offsets, more than its ${saio.size} bytes hold`, { offset: saio.offset, boxPath: 'moof/traf/saio' });
-    }
-    for (let i = 0; i < count; i++, field += version === 0 ? 4 : 8) {
-      if (version === 0) {
-        const v = view.getUint32(field);
-        if (v >= at) view.setUint32(field, v + TFDT_V1_SIZE);
-      } else {
-        const v = view.getBigUint64(field);
-        if (v >= BigInt(at)) view.setBigUint64(field, v + BigInt(TFDT_V1_SIZE));
-      }
-    }
-  }
-  return out;
-}

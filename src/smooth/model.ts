@@ -8,7 +8,7 @@ export interface Presentation {
   timeScale: number;
   duration: bigint;
   isLive?: boolean;
-  /** Live only: how many fragments ahead a tfrf announces (MS-SSTR 2.2.2.1). */
+  /** Live only: how many fragments ahead a tfrf announces (MS-SSTR 2.2.2.1 LookaheadCount; IIS's LookAheadFragmentCount). */
   lookaheadCount?: number;
   /** Live only: the DVR window in the presentation timescale; 0 means unbounded. */
   dvrWindowLength?: bigint;

@@ -35,7 +35,8 @@ export function readManifest(xml: string): Presentation {
   };
   const isLive = readAttribute(root, 'IsLive');
   if (isLive !== undefined) p.isLive = isLive.trim().toUpperCase() === 'TRUE';
-  const lookaheadCount = readNumberAttribute(root, 'LookaheadCount', 'SmoothStreamingMedia');
+  // MS-SSTR's name, else the one IIS wrote (and GStreamer reads).
+  const lookaheadCount = readNumberAttribute(root, 'LookaheadCount', 'SmoothStreamingMedia') ?? readNumberAttribute(root, 'LookAheadFragmentCount', 'SmoothStreamingMedia');
   if (lookaheadCount !== undefined) p.lookaheadCount = lookaheadCount;
   const dvrWindowLength = readTimeAttribute(root, 'DVRWindowLength', 'SmoothStreamingMedia');
   if (dvrWindowLength !== undefined) p.dvrWindowLength = dvrWindowLength;

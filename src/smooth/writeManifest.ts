@@ -33,9 +33,14 @@ export function writeManifest(p: Presentation, options: WriteManifestOptions = {
     MajorVersion: p.majorVersion,
     MinorVersion: p.minorVersion,
     TimeScale: p.timeScale,
-    Duration: unsigned(p.duration, 'Duration'),
+    // Live: 0. dash.js takes a live Manifest with a Duration for a finished start-over
+    // presentation (static, no timeline growth); IIS wrote 0 while the event ran.
+    Duration: p.isLive === true ? '0' : unsigned(p.duration, 'Duration'),
     IsLive: p.isLive === undefined ? undefined : p.isLive ? 'TRUE' : 'FALSE',
     LookaheadCount: p.lookaheadCount,
+    // The same under the name IIS wrote: GStreamer's mssdemux reads only this one, and
+    // without it plays no frame of a live presentation (docs/architecture.md, "Live").
+    LookAheadFragmentCount: p.lookaheadCount,
     DVRWindowLength: p.dvrWindowLength === undefined ? undefined : unsigned(p.dvrWindowLength, 'DVRWindowLength'),
   });
   root['StreamIndex'] = p.streams.map((s) => buildStreamIndex(s, repeat));

@@ -111,7 +111,7 @@ test('round trip with every optional field, live attributes, protection and a te
     protection: [{ systemId: '9a04f079-9840-4286-ab92-e65be0885f95', data: 'AAAA+/==' }],
   };
   const xml = writeManifest(p);
-  assert.match(xml, /IsLive="TRUE" LookaheadCount="2" DVRWindowLength="1200000000"/);
+  assert.match(xml, /IsLive="TRUE" LookaheadCount="2" LookAheadFragmentCount="2" DVRWindowLength="1200000000"/);
   assert.match(xml, /t="17000000000000000000"/); // bigint, no exponent
   assert.deepEqual(readManifest(xml), p);
 });

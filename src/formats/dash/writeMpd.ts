@@ -40,6 +40,41 @@ const builder = new XMLBuilder({
 });
 
 /**
+ * What a dynamic MPD (ISO/IEC 23009-1 5.3.1.2, `type="dynamic"`) adds to the static one:
+ * when the stored segments are on the wall clock, how often to reload, how far back a
+ * client may seek. Durations are in 100 ns units (the Smooth clock).
+ */
+export interface LiveMpdOptions {
+  /**
+   * The wall-clock time at which presentation time `timeOrigin` was live. It and
+   * `timeOrigin` (the Period's presentationTimeOffset) must stay the same in every MPD of
+   * one event: clients map segment times to the wall clock by them across reloads.
+   */
+  availabilityStartTime: Date;
+  /** A presentation time (in the presentation timescale) mapped to availabilityStartTime; the event's first fragment's time. */
+  timeOrigin: bigint;
+  /** When this MPD was written. */
+  publishTime: Date;
+  /** How long a client may keep this MPD before reloading it: one fragment duration. */
+  minimumUpdatePeriod: bigint;
+  /** The DVR window: how far behind the live edge segments stay available; unbounded when absent. */
+  timeShiftBufferDepth?: bigint;
+  /** How far behind the live edge a client starts playing (DASH-IF IOP: a few segments). */
+  suggestedPresentationDelay?: bigint;
+  /**
+   * Where clients read the time (ISO/IEC 23009-1 5.8.4.11 UTCTiming), e.g.
+   * `urn:mpeg:dash:utc:http-head:2014` and a URL whose Date header is right. Without one
+   * dash.js asks a public time server, and off line reports error 16 (and keeps its own clock).
+   */
+  utcTiming?: { schemeIdUri: string; value: string }[];
+}
+
+export interface WriteMpdOptions {
+  /** A live presentation's dynamic MPD; the presentation must be IsLive. */
+  live?: LiveMpdOptions;
+}
+
+/**
  * The static DASH MPD (ISO/IEC 23009-1, ISO live profile) of a presentation: one Period,
  * one AdaptationSet per StreamIndex in the Manifest's order, and a SegmentTemplate whose
  * `media` is the StreamIndex Url itself (`$Bandwidth$` for `{bitrate}`, `$Time$` for
@@ -47,11 +82,14 @@ const builder = new XMLBuilder({
  * segment is a Smooth fragment object, and `initialization` names the init segment beside
  * it. `bandwidth` is the Smooth bitrate, the number in those URLs.
  */
-export function writeMpd(p: FormatPresentation): string {
+export function writeMpd(p: FormatPresentation, options: WriteMpdOptions = {}): string {
   const pres = p.presentation;
-  if (pres.isLive === true) throw badMpd('cannot write a static MPD for a live presentation (IsLive is TRUE)');
+  const live = options.live;
+  if (pres.isLive === true && live === undefined) throw badMpd('cannot write a static MPD for a live presentation (IsLive is TRUE)');
+  if (pres.isLive !== true && live !== undefined) throw badMpd('a dynamic MPD needs a live presentation (IsLive TRUE)');
   if (pres.streams.length === 0) throw badMpd('expected at least one stream, found none');
-  const start = earliestStart(pres.streams, pres.timeScale);
+  // Live: the Period starts at the event's origin in every MPD, however far the window slid.
+  const start = live === undefined ? earliestStart(pres.streams, pres.timeScale) : { t: live.timeOrigin, timescale: pres.timeScale };
   let longest = MIN_BUFFER_TICKS;
   const audioSets = pres.streams.filter((s) => s.type === 'audio');
   const adaptationSets = pres.streams.map((s, i) => {
@@ -65,12 +103,32 @@ export function writeMpd(p: FormatPresentation): string {
     // Declared only when something uses them, so a clear MPD stays as it was.
     ...(p.protection === undefined ? {} : PROTECTION_NAMESPACES),
     profiles: LIVE_PROFILE,
-    type: 'static',
-    mediaPresentationDuration: formatXsDuration(pres.duration, pres.timeScale),
+    type: live === undefined ? 'static' : 'dynamic',
+    mediaPresentationDuration: live === undefined ? formatXsDuration(pres.duration, pres.timeScale) : undefined,
+    ...(live === undefined ? {} : liveAttributes(live)),
     minBufferTime: formatXsDuration(longest, TICKS_PER_SECOND),
   });
   root['Period'] = { ...attributes({ id: '0', start: 'PT0S' }), AdaptationSet: adaptationSets };
+  // After the Period, as the MPD schema orders its children.
+  if (live?.utcTiming !== undefined && live.utcTiming.length > 0) root['UTCTiming'] = live.utcTiming.map((u) => attributes({ schemeIdUri: u.schemeIdUri, value: u.value }));
   return builder.build({ '?xml': attributes({ version: '1.0', encoding: 'UTF-8' }), MPD: root }) as string;
+}
+
+/** MPD attributes of a dynamic presentation, in the order ISO/IEC 23009-1's schema lists them. */
+function liveAttributes(live: LiveMpdOptions): Record<string, string | undefined> {
+  return {
+    availabilityStartTime: xsDateTime(live.availabilityStartTime, 'availabilityStartTime'),
+    publishTime: xsDateTime(live.publishTime, 'publishTime'),
+    minimumUpdatePeriod: formatXsDuration(live.minimumUpdatePeriod, TICKS_PER_SECOND),
+    timeShiftBufferDepth: live.timeShiftBufferDepth === undefined ? undefined : formatXsDuration(live.timeShiftBufferDepth, TICKS_PER_SECOND),
+    suggestedPresentationDelay: live.suggestedPresentationDelay === undefined ? undefined : formatXsDuration(live.suggestedPresentationDelay, TICKS_PER_SECOND),
+  };
+}
+
+/** An xs:dateTime in UTC with milliseconds: `2026-12-07T01:30:00.000Z`. */
+function xsDateTime(date: Date, what: string): string {
+  if (Number.isNaN(date.getTime())) throw badMpd(`${what} is not a valid date`);
+  return date.toISOString();
 }
 
 /** The earliest first chunk of any stream, on that stream's timescale: the Period starts there. */

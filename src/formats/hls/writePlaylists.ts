@@ -28,6 +28,36 @@ export interface HlsPlaylists {
   media: { key: string; text: string }[];
 }
 
+/**
+ * A live presentation's sliding playlists (RFC 8216 6.2.2): no EXT-X-PLAYLIST-TYPE and no
+ * EXT-X-ENDLIST while the event runs, each media playlist listing the stream's chunks in
+ * the DVR window and numbering its first by how many left the window before it.
+ */
+export interface LiveHlsOptions {
+  /** EXT-X-MEDIA-SEQUENCE of a stream's first listed chunk: the count of its chunks removed before it. */
+  mediaSequence: (streamName: string) => number;
+  /**
+   * EXT-X-PROGRAM-DATE-TIME before each playlist's first segment: the wall clock of
+   * presentation time `timeOrigin` (in the presentation timescale, as the MPD's).
+   */
+  programDateTime?: { at: Date; timeOrigin: bigint };
+  /**
+   * The event is over: EXT-X-ENDLIST after the last segment, the sequence numbers kept, so
+   * a client on the sliding playlist plays to its end (RFC 8216 6.2.2: a live playlist ends
+   * by gaining the tag; it cannot become PLAYLIST-TYPE VOD).
+   */
+  ended?: boolean;
+}
+
+/** The live options and the presentation's timescale, which timeOrigin is on. */
+interface LiveContext extends LiveHlsOptions {
+  presentationTimeScale: number;
+}
+
+export interface WriteHlsOptions {
+  live?: LiveHlsOptions;
+}
+
 /** A written media playlist and what the multivariant playlist says about it. */
 interface LevelPlaylist {
   stream: StreamIndex;
@@ -46,8 +76,12 @@ interface LevelPlaylist {
  * from subtitle files are `EXT-X-MEDIA TYPE=SUBTITLES` renditions with WebVTT segments
  * (every variant names their group); text tracks passed through as TTML are left out.
  */
-export function writeHls(p: FormatPresentation): HlsPlaylists {
+export function writeHls(p: FormatPresentation, options: WriteHlsOptions = {}): HlsPlaylists {
   const { presentation } = p;
+  const live = options.live;
+  if ((presentation.isLive === true) !== (live !== undefined)) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, presentation.isLive === true ? 'HLS: a live presentation (IsLive TRUE) needs the live playlist options' : 'HLS: live playlists need a live presentation (IsLive TRUE)');
+  }
   const formats = new Map(p.levels.map((l) => [levelId(l.streamName, l.bitrate), l]));
   const media: HlsPlaylists['media'] = [];
   const video: LevelPlaylist[] = [];
@@ -55,7 +89,7 @@ export function writeHls(p: FormatPresentation): HlsPlaylists {
   const subtitles: { stream: StreamIndex; key: string; label?: string }[] = [];
   for (const stream of presentation.streams) {
     if (stream.type === 'text') {
-      const written = writeSubtitlePlaylist(stream, formats, presentation.timeScale);
+      const written = writeSubtitlePlaylist(stream, formats, presentation.timeScale, live && { ...live, presentationTimeScale: presentation.timeScale });
       if (written) {
         media.push({ key: written.key, text: written.text });
         subtitles.push({ stream, key: written.key, ...(written.label !== undefined && { label: written.label }) });
@@ -69,7 +103,7 @@ export function writeHls(p: FormatPresentation): HlsPlaylists {
       if (format === undefined) {
         throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: no format level for stream '${stream.name}' bitrate ${level.bitrate}: FormatPresentation.levels must describe every quality level`);
       }
-      const written = writeMediaPlaylist(stream, level, format, timescale, p.protection);
+      const written = writeMediaPlaylist(stream, level, format, timescale, p.protection, live && { ...live, presentationTimeScale: presentation.timeScale });
       media.push({ key: written.key, text: written.text });
       levels.push({ stream, level, format, key: written.key, bitrates: written.bitrates });
     }
@@ -85,15 +119,16 @@ export function writeHls(p: FormatPresentation): HlsPlaylists {
  * segments (textFragmentKey 'hls'), one per chunk, at the same times as the video's
  * segments. Undefined for a text track passed through (TTML in fMP4, which HLS does not carry).
  */
-function writeSubtitlePlaylist(stream: StreamIndex, formats: ReadonlyMap<string, FormatLevel>, presentationTimeScale: number): { key: string; text: string; label?: string } | undefined {
+function writeSubtitlePlaylist(stream: StreamIndex, formats: ReadonlyMap<string, FormatLevel>, presentationTimeScale: number, live: LiveContext | undefined): { key: string; text: string; label?: string } | undefined {
   const level = stream.qualityLevels[0];
   const format = level && formats.get(levelId(stream.name, level.bitrate));
   if (level === undefined || format?.text?.converted !== true) return undefined;
   const timescale = stream.timeScale ?? presentationTimeScale;
   const extinfs = stream.chunks.map((c) => formatSegmentDuration(c.d, timescale));
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, `#EXT-X-TARGETDURATION:${targetDurationFor(extinfs)}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, `#EXT-X-TARGETDURATION:${targetDurationFor(extinfs)}`, ...sequenceTags(stream, live)];
+  lines.push(...programDateTime(stream, timescale, live));
   stream.chunks.forEach((c, i) => lines.push(`#EXTINF:${extinfs[i]},`, textFragmentKey(stream.name, level.bitrate, c.t, 'hls')));
-  lines.push('#EXT-X-ENDLIST');
+  if (live === undefined || live.ended === true) lines.push('#EXT-X-ENDLIST');
   return { key: mediaPlaylistKey(stream.name, level.bitrate), text: lines.join('\n') + '\n', ...(format.text.label !== undefined && { label: format.text.label }) };
 }
 
@@ -137,7 +172,7 @@ function levelId(streamName: string, bitrate: number): string {
   return `${streamName}\u0000${bitrate}`;
 }
 
-function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: FormatLevel, timescale: number, protection: FormatProtection | undefined): { key: string; text: string; bitrates: SegmentBitrates } {
+function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: FormatLevel, timescale: number, protection: FormatProtection | undefined, live: LiveContext | undefined): { key: string; text: string; bitrates: SegmentBitrates } {
   const key = mediaPlaylistKey(stream.name, level.bitrate);
   if (format.sizes.length !== stream.chunks.length) {
     throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: stream '${stream.name}' bitrate ${level.bitrate} has ${stream.chunks.length} chunks but ${format.sizes.length} fragment sizes`);
@@ -148,17 +183,38 @@ function writeMediaPlaylist(stream: StreamIndex, level: QualityLevel, format: Fo
     '#EXTM3U',
     `#EXT-X-VERSION:${HLS_VERSION}`,
     `#EXT-X-TARGETDURATION:${target}`,
-    '#EXT-X-MEDIA-SEQUENCE:0',
-    '#EXT-X-PLAYLIST-TYPE:VOD',
+    ...sequenceTags(stream, live),
     '#EXT-X-INDEPENDENT-SEGMENTS',
     // Before the EXT-X-MAP, as Apple's examples have it; the init segment itself is clear.
     ...(stream.type === 'text' ? [] : keyTags(protection?.tracks[stream.type], 'EXT-X-KEY')),
     `#EXT-X-MAP:URI=${quotedString(initKey(stream.name, level.bitrate))}`,
+    ...programDateTime(stream, timescale, live),
   ];
   stream.chunks.forEach((c, i) => lines.push(`#EXTINF:${extinfs[i]},`, formatFragmentUrl(stream.url, level.bitrate, c.t)));
-  lines.push('#EXT-X-ENDLIST');
+  if (live === undefined || live.ended === true) lines.push('#EXT-X-ENDLIST');
   const seconds = stream.chunks.map((c) => Number(c.d) / timescale);
-  return { key, text: lines.join('\n') + '\n', bitrates: measureBitrates(format.sizes, seconds, target) };
+  const bitrates = measureBitrates(format.sizes, seconds, target);
+  // A live window that holds no fragment yet has nothing to measure: the encoder's own figure stands in.
+  if (live !== undefined && bitrates.average === 0) return { key, text: lines.join('\n') + '\n', bitrates: { peak: level.bitrate, average: level.bitrate } };
+  return { key, text: lines.join('\n') + '\n', bitrates };
+}
+
+/** VOD: sequence 0 and PLAYLIST-TYPE VOD. Live: the window's first sequence number and no type (the playlist slides). */
+function sequenceTags(stream: StreamIndex, live: LiveHlsOptions | undefined): string[] {
+  if (live === undefined) return ['#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  const sequence = live.mediaSequence(stream.name);
+  if (!Number.isSafeInteger(sequence) || sequence < 0) throw new SmoothpubError(ErrorCode.BAD_OPTION, `HLS: stream '${stream.name}' media sequence must be a non-negative integer, found ${sequence}`);
+  return [`#EXT-X-MEDIA-SEQUENCE:${sequence}`];
+}
+
+/** EXT-X-PROGRAM-DATE-TIME of the first listed chunk, when asked: later ones follow from the durations. */
+function programDateTime(stream: StreamIndex, timescale: number, live: LiveContext | undefined): string[] {
+  const first = stream.chunks[0];
+  if (live?.programDateTime === undefined || first === undefined) return [];
+  const { at, timeOrigin } = live.programDateTime;
+  // timeOrigin is on the presentation clock, the chunk on its stream's: both to milliseconds.
+  const ms = Number((first.t * 1000n) / BigInt(timescale) - (timeOrigin * 1000n) / BigInt(live.presentationTimeScale));
+  return [`#EXT-X-PROGRAM-DATE-TIME:${new Date(at.getTime() + ms).toISOString()}`];
 }
 
 /** One `EXT-X-MEDIA` audio rendition. */
