@@ -224,7 +224,10 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Encoders' pushes never end on their own: cut them; what they sent whole is stored.
       server.closeAllConnections();
-      const drained = Promise.all([...connections].map((c) => c.settled()));
+      // The fragments each level held back for their tfrf are stored (with an empty one) once the pushes are cut.
+      const drained = Promise.all([...connections].map((c) => c.settled())).then(() =>
+        Promise.all([...events.values()].map((e) => e.live.then((live) => (live.finalized ? undefined : live.storeHeldFragments())).catch(() => undefined))),
+      );
       const finalizing = Promise.all([...events.values()].map((e) => e.finalizing));
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all([drained, finalizing]), new Promise((resolve) => (timeout = setTimeout(resolve, graceMs)))]);

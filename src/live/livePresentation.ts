@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { TfraEntry } from '../bmff/tfra.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { writeInitSegment } from '../formats/initSegment.js';
+import { withTfrf, type FragmentTime } from '../fragments/withTfrf.js';
 import { tfraTime, writeMfra } from '../remux/writeMfra.js';
 import { readStored, type IngestStore } from './readStored.js';
 import { contentTypeFor } from '../http/contentType.js';
@@ -12,7 +13,7 @@ import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import { formatFragmentUrl } from '../smooth/url.js';
 import { writeManifest } from '../smooth/writeManifest.js';
 import type { Store } from '../stores/store.js';
-import type { LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
+import type { HeldFragment, LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
 import type { LiveEvent } from './liveEvent.js';
 import { md5Of } from './md5Of.js';
 
@@ -38,7 +39,7 @@ export interface TrackDescription {
 }
 
 /** What became of one pushed fragment. */
-export type FragmentOutcome = 'stored' | 'duplicate' | 'adopted' | 'refused';
+export type FragmentOutcome = 'held' | 'duplicate' | 'adopted' | 'refused';
 
 /**
  * One live presentation `<name>.ism/` in the store: its streams and levels, the fragments
@@ -105,26 +106,34 @@ export class LivePresentation {
   async addFragment(level: LiveLevel, t: bigint, d: bigint, bytes: Uint8Array, source: string): Promise<FragmentOutcome> {
     const size = bytes.length;
     const where = { presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: t.toString(), source };
-    const have = level.stored.get(t)?.size ?? level.inFlight.get(t);
-    if (have !== undefined) {
-      if (have === size) {
+    const stored = level.stored.get(t);
+    const held = level.held?.t === t ? level.held : undefined;
+    const inFlight = level.inFlight.get(t);
+    if (stored !== undefined || held !== undefined || inFlight !== undefined) {
+      // Compared with the fragment as it was pushed: the stored object has a tfrf added.
+      const same = stored !== undefined ? (stored.pushed !== undefined ? stored.pushed === size : storesAs(bytes, stored.size)) : (inFlight ?? held!.bytes.length) === size;
+      if (same) {
         this.out.onEvent({ type: 'duplicate', ...where, size });
         // A redundant or restarted encoder at this time has reached it too.
-        if (level.stored.has(t)) this.reached(level, t);
+        if (stored !== undefined) this.reached(level, t);
         return 'duplicate';
       }
-      this.refuse(where, `a fragment at ${t} is stored already with ${have} bytes; this copy has ${size}: the first copy is kept`);
+      this.refuse(where, `a fragment at ${t} was pushed already with ${stored?.pushed ?? inFlight ?? held?.bytes.length ?? `a stored size of ${stored!.size}`} bytes; this copy has ${size}: the first copy is kept`);
       return 'refused';
     }
     const orphan = level.orphans.get(t);
     if (orphan !== undefined) {
-      if (orphan !== size) {
-        this.refuse(where, `the store holds a fragment at ${t} of ${orphan} bytes from before a restart; this copy has ${size}: the stored one is kept`);
+      if (!storesAs(bytes, orphan)) {
+        this.refuse(where, `the store holds a fragment at ${t} of ${orphan} bytes from before a restart, which is not this copy of ${size} bytes with a tfrf: the stored one is kept`);
         return 'refused';
       }
       level.orphans.delete(t);
-      this.accept(level, { t, d, size });
-      this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
+      // The object has its tfrf already (it names the fragment after it); a fragment held before it now has its next.
+      const before = level.held;
+      level.held = undefined;
+      if (before !== undefined && before.t < t) await this.storeHeld(level, before, [{ time: t, duration: d }]);
+      this.accept(level, { t, d, size: orphan, pushed: size });
+      this.out.onEvent({ type: 'fragment', ...where, size: orphan, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
       await this.scheduleManifest();
       return 'adopted';
     }
@@ -134,26 +143,61 @@ export class LivePresentation {
       return 'refused';
     }
     if (this.finalized) this.finalized = false;
-    level.inFlight.set(t, size);
-    const previousEnd = level.end;
+    // Held back until the next fragment arrives: its object is immutable, and its tfrf names
+    // that next fragment (dash.js's Smooth support grows its timeline only from tfrf entries).
+    const previous = level.held;
+    const current = { t, d, bytes, source, endBefore: level.end };
+    level.held = current;
     level.end = t + d;
-    const key = this.keyOf(level, t);
-    try {
-      const md5 = md5Of(bytes);
-      await this.out.withRetries(key, () =>
-        this.out.store.put(key, () => bytes, { size, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
-      );
-    } catch (e) {
-      // Not stored: the encoder (or a redundant one) may send this time again.
-      if (level.end === t + d) level.end = previousEnd;
-      throw e;
-    } finally {
-      level.inFlight.delete(t);
+    if (previous !== undefined) {
+      try {
+        await this.storeHeld(level, previous, [{ time: t, duration: d }]);
+      } catch (e) {
+        // Neither is stored: the encoder (or a redundant one) may send both again.
+        if (level.held === current) {
+          level.held = undefined;
+          level.end = previous.endBefore;
+        }
+        throw e;
+      }
     }
-    this.accept(level, { t, d, size });
-    this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'stored', key });
+    return 'held';
+  }
+
+  /** Stores a held fragment with a tfrf naming `next` (none at the end of the event), then a Manifest naming it. */
+  private async storeHeld(level: LiveLevel, h: HeldFragment, next: FragmentTime[]): Promise<void> {
+    const key = this.keyOf(level, h.t);
+    const body = withTfrf(h.bytes, next);
+    level.inFlight.set(h.t, h.bytes.length);
+    try {
+      const md5 = md5Of(body);
+      await this.out.withRetries(key, () =>
+        this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
+      );
+    } finally {
+      level.inFlight.delete(h.t);
+    }
+    this.accept(level, { t: h.t, d: h.d, size: body.length, pushed: h.bytes.length });
+    this.out.onEvent({ type: 'fragment', presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: h.t.toString(), source: h.source, size: body.length, d: h.d.toString(), action: 'stored', key });
     await this.scheduleManifest();
-    return 'stored';
+  }
+
+  /**
+   * Stores every level's held fragment with an empty tfrf (nothing is known to follow it):
+   * at the end of the event, and when the server stops. The Manifest stays live.
+   */
+  async storeHeldFragments(): Promise<void> {
+    const stores: Promise<void>[] = [];
+    for (const stream of this.streams) {
+      for (const level of stream.levels) {
+        const h = level.held;
+        if (h === undefined) continue;
+        level.held = undefined;
+        stores.push(this.storeHeld(level, h, []));
+      }
+    }
+    await Promise.all(stores);
+    await this.scheduleManifest();
   }
 
   private accept(level: LiveLevel, f: StoredFragment): void {
@@ -252,7 +296,8 @@ export class LivePresentation {
       // presentation (MssParser: "Live manifest with Duration = start-over"): live says 0.
       p.duration = 0n;
       p.isLive = true;
-      p.lookaheadCount = 0;
+      // One fragment of look-ahead: each stored fragment's tfrf names the one after it.
+      p.lookaheadCount = 1;
       p.dvrWindowLength = 0n;
     }
     return p;
@@ -260,6 +305,7 @@ export class LivePresentation {
 
   /** Ends the event: the Manifest becomes a static VOD Manifest in place (every chunk listed, Duration, no IsLive). */
   async finalize(): Promise<void> {
+    await this.storeHeldFragments();
     this.refreshListings(true);
     this.finalized = true;
     await this.scheduleManifest();
@@ -310,6 +356,16 @@ export class LivePresentation {
       this.out.store.put(key, () => Readable.from(parts(this)), { size, contentType: level.type === 'audio' ? 'audio/mp4' : 'video/mp4', cacheControl: this.out.fragmentCacheControl, md5: hash.digest() }),
     );
     this.out.onEvent({ type: 'archived', presentation: this.name, key, size, fragments: fragments.length });
+  }
+}
+
+/** Whether the pushed `bytes` stored with a tfrf of one entry or none (or as they are) make an object of `storedSize` bytes. */
+function storesAs(bytes: Uint8Array, storedSize: number): boolean {
+  if (bytes.length === storedSize) return true;
+  try {
+    return withTfrf(bytes, []).length === storedSize || withTfrf(bytes, [{ time: 0n, duration: 0n }]).length === storedSize;
+  } catch {
+    return false;
   }
 }
 
