@@ -4,6 +4,7 @@ import type { TfraEntry } from '../bmff/tfra.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { writeInitSegment } from '../formats/initSegment.js';
 import { withTfrf, type FragmentTime } from '../fragments/withTfrf.js';
+import { planDvrWindow, type DvrWindow } from '../plan/dvrWindow.js';
 import { tfraTime, writeMfra } from '../remux/writeMfra.js';
 import { readStored, type IngestStore } from './readStored.js';
 import { contentTypeFor } from '../http/contentType.js';
@@ -25,7 +26,14 @@ export interface LiveOutputOptions {
   onEvent: (e: LiveEvent) => void;
   /** At the end of the event, write each level as an IIS-style .ismv under `<name>.archive/`. */
   archive?: boolean;
+  /** `--dvr`: how far behind the live edge clients may seek, in 100 ns units; undefined: unbounded (nothing deleted). */
+  dvrWindow?: bigint;
+  /** How long after a chunk left the DVR window its fragments are deleted, 100 ns units (documents cached for their max-age, downloads under way). */
+  dvrMargin?: bigint;
 }
+
+/** A chunk that left the DVR window stays stored this long (100 ns units) unless told otherwise. */
+export const DEFAULT_DVR_MARGIN = 30n * 10_000_000n;
 
 /** What a connection's track is, once its `moov` and live server manifest are read. */
 export interface TrackDescription {
@@ -264,30 +272,29 @@ export class LivePresentation {
         this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
       );
       this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
+      await this.removeOld();
     }
   }
 
-  /** Every stream with a listed chunk; undefined while none has one. */
+  /** Every stream with a listed chunk (live: those in the DVR window); undefined while none has one. */
   presentation(): Presentation | undefined {
     const streams: StreamIndex[] = [];
-    let end = 0n;
+    const end = this.edge();
     for (const s of this.streams) {
       if (s.listed.length === 0 || s.levels.length === 0) continue;
+      const first = this.finalized ? 0 : this.window(s).first;
       const stream: StreamIndex = {
         type: s.type,
         name: s.name,
         url: `QualityLevels({bitrate})/Fragments(${s.name}={start time})`,
         qualityLevels: s.levels.map((l, index) => ({ index, ...l.quality, bitrate: l.bitrate })),
-        chunks: s.listed.map((c) => ({ ...c })),
+        chunks: s.listed.slice(first).map((c) => ({ ...c })),
       };
       if (s.timeScale !== PRESENTATION_TIME_SCALE) stream.timeScale = s.timeScale;
       if (s.language !== 'und') stream.language = s.language;
       if (s.maxWidth !== undefined) stream.maxWidth = stream.displayWidth = s.maxWidth;
       if (s.maxHeight !== undefined) stream.maxHeight = stream.displayHeight = s.maxHeight;
       streams.push(stream);
-      const last = s.listed[s.listed.length - 1]!;
-      const streamEnd = ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(s.timeScale);
-      if (streamEnd > end) end = streamEnd;
     }
     if (streams.length === 0) return undefined;
     const p: Presentation = { majorVersion: 2, minorVersion: 2, timeScale: PRESENTATION_TIME_SCALE, duration: end, streams };
@@ -298,9 +305,54 @@ export class LivePresentation {
       p.isLive = true;
       // One fragment of look-ahead: each stored fragment's tfrf names the one after it.
       p.lookaheadCount = 1;
-      p.dvrWindowLength = 0n;
+      p.dvrWindowLength = this.out.dvrWindow ?? 0n;
     }
     return p;
+  }
+
+  /** The end of the newest listed chunk of any stream, 100 ns units: the live edge. */
+  private edge(): bigint {
+    let end = 0n;
+    for (const s of this.streams) {
+      const last = s.listed[s.listed.length - 1];
+      if (last === undefined || s.levels.length === 0) continue;
+      const streamEnd = ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(s.timeScale);
+      if (streamEnd > end) end = streamEnd;
+    }
+    return end;
+  }
+
+  /** The stream's DVR window over its listed chunks, on its own clock. */
+  private window(s: LiveStream): DvrWindow {
+    const window = this.out.dvrWindow;
+    if (window === undefined) return { first: 0, removable: 0 };
+    const scale = (v: bigint): bigint => (v * BigInt(s.timeScale)) / BigInt(PRESENTATION_TIME_SCALE);
+    return planDvrWindow({ chunks: s.listed, edge: scale(this.edge()), window: scale(window), margin: scale(this.out.dvrMargin ?? DEFAULT_DVR_MARGIN) });
+  }
+
+  /**
+   * Deletes the fragments of chunks that left the DVR window a safety margin ago (after a
+   * Manifest without them was written): they are no longer listed, and the VOD Manifest at
+   * the end names what is still stored.
+   */
+  private async removeOld(): Promise<void> {
+    const del = this.out.store.delete?.bind(this.out.store);
+    if (this.out.dvrWindow === undefined || this.finalized || del === undefined) return;
+    for (const s of this.streams) {
+      const { removable } = this.window(s);
+      if (removable === 0) continue;
+      const gone = s.listed.splice(0, removable);
+      const keys: string[] = [];
+      for (const c of gone) {
+        s.listedTimes.delete(c.t);
+        for (const level of s.levels) {
+          if (!level.stored.delete(c.t)) continue;
+          keys.push(this.keyOf(level, c.t));
+        }
+      }
+      for (const key of keys) await this.out.withRetries(key, () => del(key));
+      this.out.onEvent({ type: 'removed', presentation: this.name, stream: s.name, chunks: gone.length, fragments: keys.length, before: (gone[gone.length - 1]!.t + gone[gone.length - 1]!.d).toString() });
+    }
   }
 
   /** Ends the event: the Manifest becomes a static VOD Manifest in place (every chunk listed, Duration, no IsLive). */

@@ -245,3 +245,48 @@ test('--archive: at the end of the event each level is also an .ismv that packag
   assert.equal(r.code, 0, r.stderr);
   assert.equal(assertSameFragments(await folderObjects(join(folder, 'arc.ism')), await folderObjects(out)), 8);
 });
+
+test('--dvr 2 s: live Manifests name only the window and only stored fragments; fragments that left it are deleted from the folder a margin later; the VOD Manifest names exactly what is stored', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000, dvrWindowMs: 2000, dvrMarginMs: 1000 });
+  t.after(() => run.close());
+  const root = join(folder, 'dvr.ism');
+  const push = pushWithFfmpeg(run.pushUrl('dvr', 's1'), [V120, AUDIO]);
+  let exited = false;
+  void push.done.then(() => (exited = true));
+  const firstListed = new Set<bigint>();
+  await waitUntil(
+    'the push to end',
+    async () => {
+      const manifest = await manifestIn(root);
+      if (manifest?.isLive === true && !finalized(run.events, 'dvr')) {
+        assert.equal(manifest.dvrWindowLength, 20_000_000n, 'DVRWindowLength: 2 s');
+        const objects = await folderObjects(root);
+        // Read after the Manifest: a chunk it names leaves the store only 1 s after it left the window.
+        const video = manifest.streams.find((s) => s.name === 'video')!;
+        assert.ok(video.chunks.length <= 2, `at most the chunks touching a 2 s window (${video.chunks.length})`);
+        assertManifestStored(manifest, objects);
+        firstListed.add(video.chunks[0]!.t);
+      }
+      return exited;
+    },
+    { timeoutMs: PUSH_MS, intervalMs: 150 },
+  );
+  assert.equal(await push.done, 0, push.stderr());
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'dvr'), { timeoutMs: 20_000 });
+  assert.ok(firstListed.size >= 2, `the window slid while live (first chunks seen: ${[...firstListed].join(', ')})`);
+  const removed = run.events.filter((e) => e.type === 'removed');
+  assert.ok(removed.length > 0, 'fragments were deleted');
+  const manifest = (await manifestIn(root))!;
+  assert.notEqual(manifest.isLive, true);
+  const objects = await folderObjects(root);
+  assertManifestStored(manifest, objects);
+  const named = new Set(manifest.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`))));
+  const fragments = [...objects.keys()].filter((k) => k.includes('Fragments('));
+  assert.deepEqual(fragments.sort(), [...named].sort(), 'every stored fragment is named, and no other');
+  assert.ok(!objects.has('QualityLevels(132419)/Fragments(video=0)') && fragments.length < 8, `the oldest deleted (${fragments.join(', ')})`);
+  const web = await startStaticServer({ root, mount: '/dvr.ism/' });
+  t.after(() => web.close());
+  assert.deepEqual((await verifyPresentation(`${web.url}dvr.ism/Manifest`)).problems, []);
+});

@@ -31,6 +31,10 @@ function memoryStore(): Store & { objects: Map<string, Uint8Array>; puts: string
       return Promise.resolve();
     },
     get: (key) => Promise.resolve(objects.get(key)),
+    delete: (key) => {
+      objects.delete(key);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -49,9 +53,9 @@ async function fragmentsOf(file: string): Promise<Pushed[]> {
   return track.fragments.map((f) => ({ t: f.time, d: f.duration, bytes: bytes.subarray(f.offset, f.offset + f.size) }));
 }
 
-function setup(store = memoryStore()) {
+function setup(store = memoryStore(), dvr: { dvrWindow?: bigint; dvrMargin?: bigint } = {}) {
   const events: LiveEvent[] = [];
-  const out = { store, withRetries: <T>(_key: string, op: () => Promise<T>) => op(), fragmentCacheControl: 'immutable', manifestCacheControl: 'max-age=1', onEvent: (e: LiveEvent) => events.push(e) };
+  const out = { store, withRetries: <T>(_key: string, op: () => Promise<T>) => op(), fragmentCacheControl: 'immutable', manifestCacheControl: 'max-age=1', onEvent: (e: LiveEvent) => events.push(e), ...dvr };
   return { store, events, out, live: new LivePresentation('ev', out) };
 }
 
@@ -178,4 +182,33 @@ test('a fragment the store failed to take can be sent again (no backwards refusa
   assert.equal(await push(live, level, f[1]!, 'b'), 'held');
   assert.equal(await push(live, level, f[2]!, 'b'), 'held');
   assert.deepEqual(times(store), [f[0]!.t, f[1]!.t]);
+});
+
+test('--dvr: the live Manifest names the window (DVRWindowLength), fragments that left it a margin ago are deleted, the VOD Manifest names what is still stored', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  const W = 20_000_000n;
+  const M = 20_000_000n;
+  const { store, live, events } = setup(memoryStore(), { dvrWindow: W, dvrMargin: M });
+  const level = live.levelFor(video(120), 'a');
+  live.feeding(level, 1);
+  const stored = (i: number) => store.objects.has(key(120, f[i]!.t));
+  await push(live, level, f[0]!);
+  for (let n = 1; n < f.length; n++) {
+    await push(live, level, f[n]!);
+    // Stored (and listed): f[0..n-1]; the edge is the end of f[n-1].
+    const edge = f[n - 1]!.t + f[n - 1]!.d;
+    const m = manifestOf(store);
+    assert.equal(m.dvrWindowLength, W);
+    const expected = f.slice(0, n).filter((g, i) => i === n - 1 || g.t + g.d > edge - W).map((g) => g.t);
+    assert.deepEqual(m.streams[0]!.chunks.map((c) => c.t), expected, `after fragment ${n}: the window's chunks`);
+    for (let i = 0; i < n; i++) assert.equal(stored(i), f[i]!.t + f[i]!.d > edge - W - M, `after fragment ${n}: fragment ${i} stored only until a margin after it left the window`);
+  }
+  live.feeding(level, -1);
+  await live.finalize();
+  const vod = manifestOf(store);
+  const left = f.filter((_, i) => stored(i)).map((g) => g.t);
+  assert.ok(left.length < f.length && left.length >= 2, `some fragments deleted, some kept (${left.length} of ${f.length})`);
+  assert.deepEqual(vod.streams[0]!.chunks.map((c) => c.t), left, 'the VOD Manifest names exactly what is stored');
+  assert.equal(vod.isLive, undefined);
+  assert.ok(events.some((e) => e.type === 'removed'));
 });
