@@ -53,8 +53,12 @@ protocol: one long chunked POST per stream carrying ftyp, the live server manife
 then moof+mdat pairs). Several streams (one encoder per quality level, or audio apart) may
 feed one <name>; an empty POST is answered 200. Each fragment is stored at
 <store>/<name>.ism/QualityLevels(<bitrate>)/Fragments(<stream>=<time>) as soon as it is
-whole (immutable), then <name>.ism/Manifest is rewritten (IsLive="TRUE") listing it: the
-Manifest never names a fragment the store does not hold. A second encoder sending the same
+whole (immutable) with a tfrf naming the fragment after it (each level holds its newest
+fragment back until the next arrives; at the end, or when ingest stops, it is stored with an
+empty tfrf), then <name>.ism/Manifest is rewritten (IsLive="TRUE", LookaheadCount 1) listing
+it: the Manifest never names a fragment the store does not hold. With --dvr, the live
+Manifest names only the chunks within the window (DVRWindowLength) and fragments that left
+it are deleted 30 s later; the VOD Manifest at the end names what is still stored. A second encoder sending the same
 timestamps (redundancy, or a reconnect) adds nothing: the first copy of a fragment wins.
 A fragment starting before the end of what its level has is refused and logged; nothing is
 overwritten. A gap (an encoder down) shows as a gap in the timeline. A push that is not a
@@ -68,7 +72,7 @@ the Manifests stay live (encoders may come back), exit 0 (130 after Ctrl-C).
 
 Examples:
   smoothpub ingest /srv/live --port 8080
-  smoothpub ingest az://live/events --host 0.0.0.0 --auth encoder:s3cret
+  smoothpub ingest az://live/events --host 0.0.0.0 --auth encoder:s3cret --dvr 2h
   ffmpeg -re -i in.mp4 -c copy -movflags +isml+frag_keyframe -f ismv \\
     'http://encoder:s3cret@HOST:8080/event1.isml/Streams(video)'`,
     )
