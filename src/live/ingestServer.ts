@@ -34,6 +34,10 @@ export interface IngestOptions {
   onEvent?: (e: LiveEvent) => void;
   /** At the end of each event, write each level as an .ismv under `<name>.archive/` (levels pushed since this server started). */
   archive?: boolean;
+  /** `--dvr`: how far behind the live edge clients may seek (the live Manifest's DVRWindowLength); older fragments are deleted. Undefined: unbounded. */
+  dvrWindowMs?: number;
+  /** How long after a chunk left the DVR window its fragments are deleted (default 30 s): documents cached for their max-age and downloads under way still ask for it. */
+  dvrMarginMs?: number;
 }
 
 export interface Ingest {
@@ -81,6 +85,8 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     manifestCacheControl: options.manifestCacheControl ?? DEFAULT_LIVE_MANIFEST_CACHE_CONTROL,
     onEvent: emit,
     archive: options.archive === true,
+    ...(options.dvrWindowMs !== undefined && { dvrWindow: BigInt(Math.round(options.dvrWindowMs)) * 10_000n }),
+    ...(options.dvrMarginMs !== undefined && { dvrMargin: BigInt(Math.round(options.dvrMarginMs)) * 10_000n }),
   };
   const maxBoxSize = options.maxFragmentSize ?? DEFAULT_MAX_BOX_SIZE;
   const finalizeAfterMs = options.finalizeAfterMs ?? DEFAULT_FINALIZE_AFTER_MS;
@@ -224,7 +230,10 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Encoders' pushes never end on their own: cut them; what they sent whole is stored.
       server.closeAllConnections();
-      const drained = Promise.all([...connections].map((c) => c.settled()));
+      // The fragments each level held back for their tfrf are stored (with an empty one) once the pushes are cut.
+      const drained = Promise.all([...connections].map((c) => c.settled())).then(() =>
+        Promise.all([...events.values()].map((e) => e.live.then((live) => (live.finalized ? undefined : live.storeHeldFragments())).catch(() => undefined))),
+      );
       const finalizing = Promise.all([...events.values()].map((e) => e.finalizing));
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all([drained, finalizing]), new Promise((resolve) => (timeout = setTimeout(resolve, graceMs)))]);

@@ -16,6 +16,8 @@ export type LiveEvent =
   | ({ type: 'refused'; code: string; message: string } & FragmentPlace)
   | { type: 'manifest'; presentation: string; live: boolean; chunks: number[]; key: string }
   | { type: 'finalized'; presentation: string; duration: string }
+  /** Chunks that left the DVR window (ending at or before `before`, stream timescale) and their fragments, deleted. */
+  | { type: 'removed'; presentation: string; stream: string; chunks: number; fragments: number; before: string }
   | { type: 'archived'; presentation: string; key: string; size: number; fragments: number }
   | { type: 'recovered'; presentation: string; live: boolean; fragments: number; orphans: number }
   | { type: 'connection'; source: string; presentation: string; stream: string }

@@ -18,7 +18,20 @@ export interface LevelSource {
 export interface StoredFragment {
   t: bigint;
   d: bigint;
+  /** The stored object's size (the pushed fragment with its `tfrf`). */
   size: number;
+  /** The pushed fragment's size, which a duplicate push is compared with; undefined for fragments read back after a restart. */
+  pushed?: number;
+}
+
+/** A level's newest fragment, held back until the next one arrives so that its `tfrf` can name it. */
+export interface HeldFragment {
+  t: bigint;
+  d: bigint;
+  bytes: Uint8Array;
+  source: string;
+  /** The level's end before this fragment came, put back if it cannot be stored. */
+  endBefore: bigint | undefined;
 }
 
 /**
@@ -36,8 +49,10 @@ export interface LiveLevel {
   stored: Map<bigint, StoredFragment>;
   /** Found in the store at a restart but not named by the Manifest: start time -> size (their durations come with a repeated push). */
   orphans: Map<bigint, number>;
-  /** Start times being uploaded. */
+  /** Start times being uploaded -> the pushed size. */
   inFlight: Map<bigint, number>;
+  /** The newest fragment, not stored until the next one arrives (or the event ends). */
+  held?: HeldFragment | undefined;
   source?: LevelSource;
   /** Connections feeding the level now. */
   feeders: number;

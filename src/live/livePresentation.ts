@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import type { TfraEntry } from '../bmff/tfra.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { writeInitSegment } from '../formats/initSegment.js';
+import { withTfrf, type FragmentTime } from '../fragments/withTfrf.js';
+import { planDvrWindow, type DvrWindow } from '../plan/dvrWindow.js';
 import { tfraTime, writeMfra } from '../remux/writeMfra.js';
 import { readStored, type IngestStore } from './readStored.js';
 import { contentTypeFor } from '../http/contentType.js';
@@ -12,7 +14,7 @@ import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import { formatFragmentUrl } from '../smooth/url.js';
 import { writeManifest } from '../smooth/writeManifest.js';
 import type { Store } from '../stores/store.js';
-import type { LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
+import type { HeldFragment, LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
 import type { LiveEvent } from './liveEvent.js';
 import { md5Of } from './md5Of.js';
 
@@ -24,7 +26,14 @@ export interface LiveOutputOptions {
   onEvent: (e: LiveEvent) => void;
   /** At the end of the event, write each level as an IIS-style .ismv under `<name>.archive/`. */
   archive?: boolean;
+  /** `--dvr`: how far behind the live edge clients may seek, in 100 ns units; undefined: unbounded (nothing deleted). */
+  dvrWindow?: bigint;
+  /** How long after a chunk left the DVR window its fragments are deleted, 100 ns units (documents cached for their max-age, downloads under way). */
+  dvrMargin?: bigint;
 }
+
+/** A chunk that left the DVR window stays stored this long (100 ns units) unless told otherwise. */
+export const DEFAULT_DVR_MARGIN = 30n * 10_000_000n;
 
 /** What a connection's track is, once its `moov` and live server manifest are read. */
 export interface TrackDescription {
@@ -38,7 +47,7 @@ export interface TrackDescription {
 }
 
 /** What became of one pushed fragment. */
-export type FragmentOutcome = 'stored' | 'duplicate' | 'adopted' | 'refused';
+export type FragmentOutcome = 'held' | 'duplicate' | 'adopted' | 'refused';
 
 /**
  * One live presentation `<name>.ism/` in the store: its streams and levels, the fragments
@@ -105,26 +114,34 @@ export class LivePresentation {
   async addFragment(level: LiveLevel, t: bigint, d: bigint, bytes: Uint8Array, source: string): Promise<FragmentOutcome> {
     const size = bytes.length;
     const where = { presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: t.toString(), source };
-    const have = level.stored.get(t)?.size ?? level.inFlight.get(t);
-    if (have !== undefined) {
-      if (have === size) {
+    const stored = level.stored.get(t);
+    const held = level.held?.t === t ? level.held : undefined;
+    const inFlight = level.inFlight.get(t);
+    if (stored !== undefined || held !== undefined || inFlight !== undefined) {
+      // Compared with the fragment as it was pushed: the stored object has a tfrf added.
+      const same = stored !== undefined ? (stored.pushed !== undefined ? stored.pushed === size : storesAs(bytes, stored.size)) : (inFlight ?? held!.bytes.length) === size;
+      if (same) {
         this.out.onEvent({ type: 'duplicate', ...where, size });
         // A redundant or restarted encoder at this time has reached it too.
-        if (level.stored.has(t)) this.reached(level, t);
+        if (stored !== undefined) this.reached(level, t);
         return 'duplicate';
       }
-      this.refuse(where, `a fragment at ${t} is stored already with ${have} bytes; this copy has ${size}: the first copy is kept`);
+      this.refuse(where, `a fragment at ${t} was pushed already with ${stored?.pushed ?? inFlight ?? held?.bytes.length ?? `a stored size of ${stored!.size}`} bytes; this copy has ${size}: the first copy is kept`);
       return 'refused';
     }
     const orphan = level.orphans.get(t);
     if (orphan !== undefined) {
-      if (orphan !== size) {
-        this.refuse(where, `the store holds a fragment at ${t} of ${orphan} bytes from before a restart; this copy has ${size}: the stored one is kept`);
+      if (!storesAs(bytes, orphan)) {
+        this.refuse(where, `the store holds a fragment at ${t} of ${orphan} bytes from before a restart, which is not this copy of ${size} bytes with a tfrf: the stored one is kept`);
         return 'refused';
       }
       level.orphans.delete(t);
-      this.accept(level, { t, d, size });
-      this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
+      // The object has its tfrf already (it names the fragment after it); a fragment held before it now has its next.
+      const before = level.held;
+      level.held = undefined;
+      if (before !== undefined && before.t < t) await this.storeHeld(level, before, [{ time: t, duration: d }]);
+      this.accept(level, { t, d, size: orphan, pushed: size });
+      this.out.onEvent({ type: 'fragment', ...where, size: orphan, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
       await this.scheduleManifest();
       return 'adopted';
     }
@@ -134,26 +151,61 @@ export class LivePresentation {
       return 'refused';
     }
     if (this.finalized) this.finalized = false;
-    level.inFlight.set(t, size);
-    const previousEnd = level.end;
+    // Held back until the next fragment arrives: its object is immutable, and its tfrf names
+    // that next fragment (dash.js's Smooth support grows its timeline only from tfrf entries).
+    const previous = level.held;
+    const current = { t, d, bytes, source, endBefore: level.end };
+    level.held = current;
     level.end = t + d;
-    const key = this.keyOf(level, t);
-    try {
-      const md5 = md5Of(bytes);
-      await this.out.withRetries(key, () =>
-        this.out.store.put(key, () => bytes, { size, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
-      );
-    } catch (e) {
-      // Not stored: the encoder (or a redundant one) may send this time again.
-      if (level.end === t + d) level.end = previousEnd;
-      throw e;
-    } finally {
-      level.inFlight.delete(t);
+    if (previous !== undefined) {
+      try {
+        await this.storeHeld(level, previous, [{ time: t, duration: d }]);
+      } catch (e) {
+        // Neither is stored: the encoder (or a redundant one) may send both again.
+        if (level.held === current) {
+          level.held = undefined;
+          level.end = previous.endBefore;
+        }
+        throw e;
+      }
     }
-    this.accept(level, { t, d, size });
-    this.out.onEvent({ type: 'fragment', ...where, size, d: d.toString(), action: 'stored', key });
+    return 'held';
+  }
+
+  /** Stores a held fragment with a tfrf naming `next` (none at the end of the event), then a Manifest naming it. */
+  private async storeHeld(level: LiveLevel, h: HeldFragment, next: FragmentTime[]): Promise<void> {
+    const key = this.keyOf(level, h.t);
+    const body = withTfrf(h.bytes, next);
+    level.inFlight.set(h.t, h.bytes.length);
+    try {
+      const md5 = md5Of(body);
+      await this.out.withRetries(key, () =>
+        this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
+      );
+    } finally {
+      level.inFlight.delete(h.t);
+    }
+    this.accept(level, { t: h.t, d: h.d, size: body.length, pushed: h.bytes.length });
+    this.out.onEvent({ type: 'fragment', presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: h.t.toString(), source: h.source, size: body.length, d: h.d.toString(), action: 'stored', key });
     await this.scheduleManifest();
-    return 'stored';
+  }
+
+  /**
+   * Stores every level's held fragment with an empty tfrf (nothing is known to follow it):
+   * at the end of the event, and when the server stops. The Manifest stays live.
+   */
+  async storeHeldFragments(): Promise<void> {
+    const stores: Promise<void>[] = [];
+    for (const stream of this.streams) {
+      for (const level of stream.levels) {
+        const h = level.held;
+        if (h === undefined) continue;
+        level.held = undefined;
+        stores.push(this.storeHeld(level, h, []));
+      }
+    }
+    await Promise.all(stores);
+    await this.scheduleManifest();
   }
 
   private accept(level: LiveLevel, f: StoredFragment): void {
@@ -220,30 +272,29 @@ export class LivePresentation {
         this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
       );
       this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
+      await this.removeOld();
     }
   }
 
-  /** Every stream with a listed chunk; undefined while none has one. */
+  /** Every stream with a listed chunk (live: those in the DVR window); undefined while none has one. */
   presentation(): Presentation | undefined {
     const streams: StreamIndex[] = [];
-    let end = 0n;
+    const end = this.edge();
     for (const s of this.streams) {
       if (s.listed.length === 0 || s.levels.length === 0) continue;
+      const first = this.finalized ? 0 : this.window(s).first;
       const stream: StreamIndex = {
         type: s.type,
         name: s.name,
         url: `QualityLevels({bitrate})/Fragments(${s.name}={start time})`,
         qualityLevels: s.levels.map((l, index) => ({ index, ...l.quality, bitrate: l.bitrate })),
-        chunks: s.listed.map((c) => ({ ...c })),
+        chunks: s.listed.slice(first).map((c) => ({ ...c })),
       };
       if (s.timeScale !== PRESENTATION_TIME_SCALE) stream.timeScale = s.timeScale;
       if (s.language !== 'und') stream.language = s.language;
       if (s.maxWidth !== undefined) stream.maxWidth = stream.displayWidth = s.maxWidth;
       if (s.maxHeight !== undefined) stream.maxHeight = stream.displayHeight = s.maxHeight;
       streams.push(stream);
-      const last = s.listed[s.listed.length - 1]!;
-      const streamEnd = ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(s.timeScale);
-      if (streamEnd > end) end = streamEnd;
     }
     if (streams.length === 0) return undefined;
     const p: Presentation = { majorVersion: 2, minorVersion: 2, timeScale: PRESENTATION_TIME_SCALE, duration: end, streams };
@@ -252,14 +303,61 @@ export class LivePresentation {
       // presentation (MssParser: "Live manifest with Duration = start-over"): live says 0.
       p.duration = 0n;
       p.isLive = true;
-      p.lookaheadCount = 0;
-      p.dvrWindowLength = 0n;
+      // One fragment of look-ahead: each stored fragment's tfrf names the one after it.
+      p.lookaheadCount = 1;
+      p.dvrWindowLength = this.out.dvrWindow ?? 0n;
     }
     return p;
   }
 
+  /** The end of the newest listed chunk of any stream, 100 ns units: the live edge. */
+  private edge(): bigint {
+    let end = 0n;
+    for (const s of this.streams) {
+      const last = s.listed[s.listed.length - 1];
+      if (last === undefined || s.levels.length === 0) continue;
+      const streamEnd = ((last.t + last.d) * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(s.timeScale);
+      if (streamEnd > end) end = streamEnd;
+    }
+    return end;
+  }
+
+  /** The stream's DVR window over its listed chunks, on its own clock. */
+  private window(s: LiveStream): DvrWindow {
+    const window = this.out.dvrWindow;
+    if (window === undefined) return { first: 0, removable: 0 };
+    const scale = (v: bigint): bigint => (v * BigInt(s.timeScale)) / BigInt(PRESENTATION_TIME_SCALE);
+    return planDvrWindow({ chunks: s.listed, edge: scale(this.edge()), window: scale(window), margin: scale(this.out.dvrMargin ?? DEFAULT_DVR_MARGIN) });
+  }
+
+  /**
+   * Deletes the fragments of chunks that left the DVR window a safety margin ago (after a
+   * Manifest without them was written): they are no longer listed, and the VOD Manifest at
+   * the end names what is still stored.
+   */
+  private async removeOld(): Promise<void> {
+    const del = this.out.store.delete?.bind(this.out.store);
+    if (this.out.dvrWindow === undefined || this.finalized || del === undefined) return;
+    for (const s of this.streams) {
+      const { removable } = this.window(s);
+      if (removable === 0) continue;
+      const gone = s.listed.splice(0, removable);
+      const keys: string[] = [];
+      for (const c of gone) {
+        s.listedTimes.delete(c.t);
+        for (const level of s.levels) {
+          if (!level.stored.delete(c.t)) continue;
+          keys.push(this.keyOf(level, c.t));
+        }
+      }
+      for (const key of keys) await this.out.withRetries(key, () => del(key));
+      this.out.onEvent({ type: 'removed', presentation: this.name, stream: s.name, chunks: gone.length, fragments: keys.length, before: (gone[gone.length - 1]!.t + gone[gone.length - 1]!.d).toString() });
+    }
+  }
+
   /** Ends the event: the Manifest becomes a static VOD Manifest in place (every chunk listed, Duration, no IsLive). */
   async finalize(): Promise<void> {
+    await this.storeHeldFragments();
     this.refreshListings(true);
     this.finalized = true;
     await this.scheduleManifest();
@@ -310,6 +408,16 @@ export class LivePresentation {
       this.out.store.put(key, () => Readable.from(parts(this)), { size, contentType: level.type === 'audio' ? 'audio/mp4' : 'video/mp4', cacheControl: this.out.fragmentCacheControl, md5: hash.digest() }),
     );
     this.out.onEvent({ type: 'archived', presentation: this.name, key, size, fragments: fragments.length });
+  }
+}
+
+/** Whether the pushed `bytes` stored with a tfrf of one entry or none (or as they are) make an object of `storedSize` bytes. */
+function storesAs(bytes: Uint8Array, storedSize: number): boolean {
+  if (bytes.length === storedSize) return true;
+  try {
+    return withTfrf(bytes, []).length === storedSize || withTfrf(bytes, [{ time: 0n, duration: 0n }]).length === storedSize;
+  } catch {
+    return false;
   }
 }
 

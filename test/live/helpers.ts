@@ -7,6 +7,11 @@ import { listFiles } from '../../src/stores/folderStore.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import type { Presentation } from '../../src/smooth/model.js';
 import { parseSmoothUrl } from '../../src/smooth/url.js';
+import { childBoxes, readBoxHeader } from '../../src/bmff/box.js';
+import { Cursor } from '../../src/bmff/cursor.js';
+import { UUID_TFRF } from '../../src/bmff/piff.js';
+import { readTfrf } from '../../src/bmff/tfrf.js';
+import { withTfrf, type FragmentTime } from '../../src/fragments/withTfrf.js';
 import { runBin } from '../cli/runBin.js';
 import { fixtures } from '../e2e/helpers.js';
 import { ffmpegPushArgs, type PushOptions } from '../harness/livePush.js';
@@ -73,20 +78,37 @@ function fragmentsOf(objects: Objects): (FragmentName & { bytes: Uint8Array; key
   return out;
 }
 
+/** The entries of a fragment's `tfrf` (read with the project's box readers); undefined when it has none. */
+export function tfrfEntries(fragment: Uint8Array): FragmentTime[] | undefined {
+  const moof = readBoxHeader(new Cursor(fragment, 0, 'fragment'), fragment.length);
+  assert.equal(moof.type, 'moof');
+  const traf = [...childBoxes(new Cursor(fragment, 0, 'moof', 8, moof.size), 'moof')].find((b) => b.type === 'traf');
+  assert.ok(traf, 'a traf');
+  const box = [...childBoxes(traf.payload, 'traf')].find((b) => b.type === 'uuid' && b.uuid === UUID_TFRF);
+  return box === undefined ? undefined : readTfrf(box.payload).entries.map((e) => ({ time: e.time, duration: e.duration }));
+}
+
 /**
- * Every ingested fragment equals, byte for byte, the fragment `package` makes at the same
- * stream and time, and all fragments of one ingested level match one packaged level (the
- * bitrates differ: ingest names a level by the encoder's systemBitrate, package by what it
- * measures). Returns the number of fragments compared.
+ * Every ingested fragment is, byte for byte, the fragment `package` makes at the same stream
+ * and time with a `tfrf` added (the live look-ahead), and that `tfrf` names the level's next
+ * stored fragment (none: the level's last, or the last before its encoder stopped); all
+ * fragments of one ingested level match one packaged level (the bitrates differ: ingest
+ * names a level by the encoder's systemBitrate, package by what it measures). Returns the
+ * number of fragments compared. `all`: every stored fragment, when `ingested` is a part.
  */
-export function assertSameFragments(ingested: Objects, reference: Objects): number {
+export function assertSameFragments(ingested: Objects, reference: Objects, all: Objects = ingested): number {
   const ours = fragmentsOf(ingested);
+  const stored = fragmentsOf(all);
   const theirs = fragmentsOf(reference);
   assert.ok(ours.length > 0, 'no fragment ingested');
   const levelMatch = new Map<string, number>();
   for (const f of ours) {
-    const same = theirs.filter((r) => r.stream === f.stream && r.time === f.time && Buffer.compare(r.bytes, f.bytes) === 0);
-    assert.ok(same.length > 0, `${f.key}: no packaged fragment of stream ${f.stream} at ${f.time} has its ${f.bytes.length} bytes`);
+    const entries = tfrfEntries(f.bytes);
+    assert.ok(entries !== undefined && entries.length <= 1, `${f.key}: a tfrf of at most one entry, found ${JSON.stringify(entries?.length)}`);
+    const later = stored.filter((o) => o.stream === f.stream && o.bitrate === f.bitrate && o.time > f.time).sort((a, b) => (a.time < b.time ? -1 : 1));
+    if (entries.length === 1) assert.equal(entries[0]!.time, later[0]?.time, `${f.key}: its tfrf names the level's next stored fragment`);
+    const same = theirs.filter((r) => r.stream === f.stream && r.time === f.time && Buffer.compare(withTfrf(r.bytes, entries), f.bytes) === 0);
+    assert.ok(same.length > 0, `${f.key}: no packaged fragment of stream ${f.stream} at ${f.time} with this tfrf added has its ${f.bytes.length} bytes`);
     const level = `${f.stream}/${f.bitrate}`;
     const match = levelMatch.get(level);
     if (match === undefined) levelMatch.set(level, same[0]!.bitrate);

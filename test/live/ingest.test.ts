@@ -133,27 +133,33 @@ test('an encoder killed and started again later in the event: the timeline shows
   await first.done;
   await waitUntil('the cut push to be seen', () => run.events.some((e) => e.type === 'ended' || e.type === 'dropped'));
   const before = new Set(storedKeys(run.events));
-  assert.ok(![...before].some((k) => k.includes('video=20000000')), `killed before the second video fragment (stored: ${[...before].join(', ')})`);
-  // The encoder comes back 4 s into the event (its timestamps go on from there).
-  const second = pushWithFfmpeg(run.pushUrl('gap', 'enc'), [V120, AUDIO], { startAt: 4 });
+  // Video 0 is stored once video 2 s has arrived (held back for its tfrf); 4 s comes about 2 s later.
+  assert.ok(![...before].some((k) => k.includes('video=20000000') || k.includes('video=40000000')), `killed with the second video fragment held back (stored: ${[...before].join(', ')})`);
+  // The encoder comes back 6 s into the event (its timestamps go on from there).
+  const second = pushWithFfmpeg(run.pushUrl('gap', 'enc'), [V120, AUDIO], { startAt: 6 });
   assert.equal(await second.done, 0, second.stderr());
   await waitUntil('the event to be finalised', () => finalized(run.events, 'gap'), { timeoutMs: 20_000 });
   const root = join(folder, 'gap.ism');
   const manifest = (await manifestIn(root))!;
   const video = manifest.streams.find((s) => s.name === 'video')!;
-  assert.deepEqual(video.chunks.map((c) => c.t), [0n, 40000000n, 60000000n]);
+  // The held fragment (2 s) is stored when the restarted encoder's first one arrives, its tfrf naming it across the gap.
+  assert.deepEqual(video.chunks.map((c) => c.t), [0n, 20000000n, 60000000n]);
   const objects = await folderObjects(root);
   assertManifestStored(manifest, objects);
-  assert.ok(!objects.has('QualityLevels(132419)/Fragments(video=20000000)'));
+  assert.ok(!objects.has('QualityLevels(132419)/Fragments(video=40000000)'));
   const keys = storedKeys(run.events);
   assert.equal(new Set(keys).size, keys.length, 'no key stored twice');
-  // Each stored fragment is what its push sent: the first push's from 0, the second's from 4 s.
+  // Each stored fragment is what its push sent: the first push's before 4 s, the second's from 6 s.
   const first_ = await packagedPushes([{ inputs: [V120, AUDIO] }]);
-  const second_ = await packagedPushes([{ inputs: [V120, AUDIO], options: { startAt: 4 } }]);
+  const second_ = await packagedPushes([{ inputs: [V120, AUDIO], options: { startAt: 6 } }]);
   const [early, late] = [new Map<string, Uint8Array>(), new Map<string, Uint8Array>()];
-  for (const [key, bytes] of objects) (/=(0|20053333)\)$/.test(key) ? early : late).set(key, bytes);
-  assertSameFragments(early, first_);
-  assertSameFragments(late, second_);
+  for (const [key, bytes] of objects) {
+    const time = /Fragments\(\w+=(\d+)\)$/.exec(key);
+    if (time !== null) (Number(time[1]) < 40_000_000 ? early : late).set(key, bytes);
+  }
+  assert.ok(early.size >= 3 && late.size >= 2, `fragments of both pushes (${[...early.keys(), ...late.keys()].join(', ')})`);
+  assertSameFragments(early, first_, objects);
+  assertSameFragments(late, second_, objects);
 });
 
 test('with --auth: a wrong secret, a push without credentials, garbage and an over-sized fragment are refused and logged while another push goes on; the password is never reported', async (t) => {
@@ -238,4 +244,49 @@ test('--archive: at the end of the event each level is also an .ismv that packag
   const r = await runBin(['package', ...files, '-o', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(assertSameFragments(await folderObjects(join(folder, 'arc.ism')), await folderObjects(out)), 8);
+});
+
+test('--dvr 2 s: live Manifests name only the window and only stored fragments; fragments that left it are deleted from the folder a margin later; the VOD Manifest names exactly what is stored', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000, dvrWindowMs: 2000, dvrMarginMs: 1000 });
+  t.after(() => run.close());
+  const root = join(folder, 'dvr.ism');
+  const push = pushWithFfmpeg(run.pushUrl('dvr', 's1'), [V120, AUDIO]);
+  let exited = false;
+  void push.done.then(() => (exited = true));
+  const firstListed = new Set<bigint>();
+  await waitUntil(
+    'the push to end',
+    async () => {
+      const manifest = await manifestIn(root);
+      if (manifest?.isLive === true && !finalized(run.events, 'dvr')) {
+        assert.equal(manifest.dvrWindowLength, 20_000_000n, 'DVRWindowLength: 2 s');
+        const objects = await folderObjects(root);
+        // Read after the Manifest: a chunk it names leaves the store only 1 s after it left the window.
+        const video = manifest.streams.find((s) => s.name === 'video')!;
+        assert.ok(video.chunks.length <= 2, `at most the chunks touching a 2 s window (${video.chunks.length})`);
+        assertManifestStored(manifest, objects);
+        firstListed.add(video.chunks[0]!.t);
+      }
+      return exited;
+    },
+    { timeoutMs: PUSH_MS, intervalMs: 150 },
+  );
+  assert.equal(await push.done, 0, push.stderr());
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'dvr'), { timeoutMs: 20_000 });
+  assert.ok(firstListed.size >= 2, `the window slid while live (first chunks seen: ${[...firstListed].join(', ')})`);
+  const removed = run.events.filter((e) => e.type === 'removed');
+  assert.ok(removed.length > 0, 'fragments were deleted');
+  const manifest = (await manifestIn(root))!;
+  assert.notEqual(manifest.isLive, true);
+  const objects = await folderObjects(root);
+  assertManifestStored(manifest, objects);
+  const named = new Set(manifest.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`))));
+  const fragments = [...objects.keys()].filter((k) => k.includes('Fragments('));
+  assert.deepEqual(fragments.sort(), [...named].sort(), 'every stored fragment is named, and no other');
+  assert.ok(!objects.has('QualityLevels(132419)/Fragments(video=0)') && fragments.length < 8, `the oldest deleted (${fragments.join(', ')})`);
+  const web = await startStaticServer({ root, mount: '/dvr.ism/' });
+  t.after(() => web.close());
+  assert.deepEqual((await verifyPresentation(`${web.url}dvr.ism/Manifest`)).problems, []);
 });

@@ -90,7 +90,7 @@ test('kill -9 of the ingest server mid-event: what the Manifest names is in the 
 test('ingest: --help, a busy port, SIGTERM within seconds, and --auth never printed', async () => {
   const help = await runBin(['ingest', '--help']);
   assert.equal(help.code, 0);
-  for (const words of ['<name>.isml/Streams(<id>)', '--auth', '--max-fragment-size', '--finalize-after', 'VOD']) assert.ok(help.stdout.includes(words), `--help mentions ${words}`);
+  for (const words of ['<name>.isml/Streams(<id>)', '--auth', '--max-fragment-size', '--finalize-after', '--dvr', 'tfrf', 'VOD']) assert.ok(help.stdout.includes(words), `--help mentions ${words}`);
   const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
   try {
     const blocker = createServer();
@@ -102,6 +102,11 @@ test('ingest: --help, a busy port, SIGTERM within seconds, and --auth never prin
     const error = parseEvents(busy.stdout).at(-1)!;
     assert.equal(error.event, 'error');
     assert.equal(error['code'], 'net.port-in-use');
+    const badDvr = await runBin(['ingest', folder, '--dvr', '2x', '--json']);
+    assert.equal(badDvr.code, 2, 'a usage error');
+    const dvrError = parseEvents(badDvr.stdout).at(-1)!;
+    assert.equal(dvrError['code'], 'cli.bad-option');
+    assert.match(String(dvrError['message']), /--dvr .*'2x'/);
 
     const secret = 'hunter2-secret';
     const cli = await startCli([folder, '--auth', `enc:${secret}`]);

@@ -109,3 +109,28 @@ test('delete (for a live DVR window) on a folder, Azurite and s3rver: the object
     await rm(folder, { recursive: true, force: true });
   }
 });
+
+test('--dvr 2 s on Azurite: fragments that left the window are deleted from the container, and the VOD Manifest names exactly what is stored', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const open = stores[0]![1];
+  const store = await open();
+  const run = await startIngestRun(store, { finalizeAfterMs: 60_000, dvrWindowMs: 2000, dvrMarginMs: 1000 });
+  let closed = false;
+  t.after(() => (closed ? undefined : run.close()));
+  const push = pushWithFfmpeg(run.pushUrl('dvrlive', 'all'), [V120, AUDIO]);
+  assert.equal(await push.done, 0, push.stderr());
+  await waitUntil('the event to be finalised', () => run.events.some((e) => e.type === 'finalized' && e.presentation === 'dvrlive'), { timeoutMs: 20_000 });
+  await run.close();
+  closed = true;
+  assert.ok(run.events.some((e) => e.type === 'removed'), 'fragments were deleted');
+  const reader = await open();
+  const objects = await storedObjects(reader, 'dvrlive.ism');
+  const manifest = readManifest(new TextDecoder().decode(objects.get('Manifest')));
+  assert.notEqual(manifest.isLive, true);
+  assertManifestStored(manifest, objects);
+  const named = manifest.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`))).sort();
+  const fragments = [...objects.keys()].filter((k) => k.includes('Fragments(')).sort();
+  assert.deepEqual(fragments, named, 'every stored fragment is named, and no other');
+  assert.ok(fragments.length < 8 && !fragments.includes('QualityLevels(132419)/Fragments(video=0)'), `the oldest deleted (${fragments.join(', ')})`);
+  await reader.close?.();
+});

@@ -4,6 +4,12 @@ import { LivePresentation, type TrackDescription } from '../../src/live/livePres
 import { recoverPresentation } from '../../src/live/recoverPresentation.js';
 import type { LiveEvent } from '../../src/live/liveEvent.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
+import { indexFile } from '../../src/fragments/indexFile.js';
+import { withTfrf } from '../../src/fragments/withTfrf.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fixtures } from '../e2e/helpers.js';
+import { tfrfEntries } from './helpers.js';
 import type { Store, StoredObject } from '../../src/stores/store.js';
 
 /** A store in memory that counts puts (what a test of the bookkeeping needs; the real stores have their own tests). */
@@ -25,91 +31,184 @@ function memoryStore(): Store & { objects: Map<string, Uint8Array>; puts: string
       return Promise.resolve();
     },
     get: (key) => Promise.resolve(objects.get(key)),
+    delete: (key) => {
+      objects.delete(key);
+      return Promise.resolve();
+    },
   };
 }
 
 const video = (bitrate: number): TrackDescription => ({ type: 'video', language: 'und', timescale: 10_000_000, bitrate, quality: { bitrate, fourCC: 'H264', codecPrivateData: '0000000167', maxWidth: 320, maxHeight: 180 }, width: 320, height: 180 });
-const S = 20_000_000n;
 
-function setup(store = memoryStore()) {
+interface Pushed {
+  t: bigint;
+  d: bigint;
+  bytes: Uint8Array;
+}
+
+/** Real ffmpeg fragments (moof+mdat, no tfrf) of the clean fixtures: what an encoder pushes. */
+async function fragmentsOf(file: string): Promise<Pushed[]> {
+  const bytes = new Uint8Array(await readFile(join(fixtures, 'clean', file)));
+  const track = (await indexFile(join(fixtures, 'clean', file))).tracks[0]!;
+  return track.fragments.map((f) => ({ t: f.time, d: f.duration, bytes: bytes.subarray(f.offset, f.offset + f.size) }));
+}
+
+function setup(store = memoryStore(), dvr: { dvrWindow?: bigint; dvrMargin?: bigint } = {}) {
   const events: LiveEvent[] = [];
-  const out = { store, withRetries: <T>(_key: string, op: () => Promise<T>) => op(), fragmentCacheControl: 'immutable', manifestCacheControl: 'max-age=1', onEvent: (e: LiveEvent) => events.push(e) };
+  const out = { store, withRetries: <T>(_key: string, op: () => Promise<T>) => op(), fragmentCacheControl: 'immutable', manifestCacheControl: 'max-age=1', onEvent: (e: LiveEvent) => events.push(e), ...dvr };
   return { store, events, out, live: new LivePresentation('ev', out) };
 }
 
 const manifestOf = (store: ReturnType<typeof memoryStore>) => readManifest(new TextDecoder().decode(store.objects.get('ev.ism/Manifest')));
 const times = (store: ReturnType<typeof memoryStore>) => manifestOf(store).streams[0]!.chunks.map((c) => c.t);
+const key = (bitrate: number, t: bigint) => `ev.ism/QualityLevels(${bitrate})/Fragments(video=${t})`;
+const push = (live: LivePresentation, level: ReturnType<LivePresentation['levelFor']>, f: Pushed, source = 'a') => live.addFragment(level, f.t, f.d, f.bytes, source);
 
-test('a chunk is listed once every connected level has it; a level whose encoder stopped no longer holds its stream back', async () => {
+test('each fragment is held back until the next arrives, then stored with a tfrf naming it (mdat as pushed); the last with an empty tfrf at the end', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  assert.ok(f.length >= 4);
+  const { store, live } = setup();
+  const level = live.levelFor(video(120), 'a');
+  live.feeding(level, 1);
+  assert.equal(await push(live, level, f[0]!), 'held');
+  assert.equal(store.objects.size, 0, 'nothing stored before the next fragment');
+  for (const g of f.slice(1, 4)) assert.equal(await push(live, level, g), 'held');
+  for (let i = 0; i < 3; i++) {
+    const stored = store.objects.get(key(120, f[i]!.t));
+    assert.ok(stored, `fragment ${i} stored`);
+    assert.deepEqual(tfrfEntries(stored), [{ time: f[i + 1]!.t, duration: f[i + 1]!.d }], `fragment ${i}: its tfrf names the next`);
+    assert.deepEqual(Buffer.from(stored), Buffer.from(withTfrf(f[i]!.bytes, [{ time: f[i + 1]!.t, duration: f[i + 1]!.d }])), 'the pushed fragment with the tfrf added');
+    const moofSize = new DataView(stored.buffer, stored.byteOffset).getUint32(0);
+    const pushedMoof = new DataView(f[i]!.bytes.buffer, f[i]!.bytes.byteOffset).getUint32(0);
+    assert.deepEqual(Buffer.from(stored.subarray(moofSize)), Buffer.from(f[i]!.bytes.subarray(pushedMoof)), 'mdat byte-identical');
+  }
+  assert.equal(store.objects.has(key(120, f[3]!.t)), false, 'the newest is held');
+  assert.deepEqual(times(store), f.slice(0, 3).map((g) => g.t), 'the Manifest names only stored fragments');
+  const xml = new TextDecoder().decode(store.objects.get('ev.ism/Manifest'));
+  assert.match(xml, /LookaheadCount="1"/);
+  assert.match(xml, /LookAheadFragmentCount="1"/);
+  assert.equal(manifestOf(store).lookaheadCount, 1);
+  live.feeding(level, -1);
+  await live.finalize();
+  assert.deepEqual(tfrfEntries(store.objects.get(key(120, f[3]!.t))!), [], 'the last fragment: an empty tfrf');
+  assert.deepEqual(times(store), f.slice(0, 4).map((g) => g.t));
+  assert.equal(manifestOf(store).isLive, undefined);
+});
+
+test('a chunk is listed once every connected level has stored it; a level whose encoder stopped no longer holds its stream back', async () => {
+  const f = await fragmentsOf('v120.ismv');
   const { store, live } = setup();
   const high = live.levelFor(video(400), 'a');
   const low = live.levelFor(video(120), 'b');
   live.feeding(high, 1);
   live.feeding(low, 1);
-  await live.addFragment(high, 0n, S, new Uint8Array(10), 'a');
-  assert.equal(store.objects.has('ev.ism/Manifest'), false, 'the low level is connected and has no fragment yet: nothing listed');
-  await live.addFragment(low, 0n, S, new Uint8Array(5), 'b');
-  assert.deepEqual(times(store), [0n]);
-  await live.addFragment(high, S, S, new Uint8Array(10), 'a');
-  assert.deepEqual(times(store), [0n], 'waiting for the low level');
+  await push(live, high, f[0]!);
+  await push(live, high, f[1]!);
+  assert.ok(store.objects.has(key(400, f[0]!.t)));
+  assert.equal(store.objects.has('ev.ism/Manifest'), false, 'the low level is connected and has no fragment stored yet: nothing listed');
+  await push(live, low, f[0]!, 'b');
+  await push(live, low, f[1]!, 'b');
+  assert.deepEqual(times(store), [f[0]!.t]);
+  await push(live, high, f[2]!);
+  assert.deepEqual(times(store), [f[0]!.t], 'waiting for the low level');
   live.feeding(low, -1);
   await live.scheduleManifest();
-  assert.deepEqual(times(store), [0n, S], 'the low encoder stopped: listed');
+  assert.deepEqual(times(store), [f[0]!.t, f[1]!.t], 'the low encoder stopped: listed');
   const m = manifestOf(store);
   assert.equal(m.isLive, true);
   assert.deepEqual(m.streams[0]!.qualityLevels.map((q) => [q.index, q.bitrate]), [[0, 400], [1, 120]]);
 });
 
-test('duplicates are dropped, another size at a stored time and times going backwards are refused, nothing is put twice', async () => {
+test('duplicates (held or stored, compared as pushed) are dropped, another fragment at a pushed time and times going backwards are refused, nothing is put twice', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  const other = (await fragmentsOf('audio.isma'))[0]!.bytes;
   const { store, live, events } = setup();
   const level = live.levelFor(video(400), 'a');
-  assert.equal(await live.addFragment(level, 0n, S, new Uint8Array(10), 'a'), 'stored');
-  assert.equal(await live.addFragment(level, 0n, S, new Uint8Array(10), 'b'), 'duplicate');
-  assert.equal(await live.addFragment(level, 0n, S, new Uint8Array(11), 'b'), 'refused');
-  assert.equal(await live.addFragment(level, S, S, new Uint8Array(10), 'a'), 'stored');
-  assert.equal(await live.addFragment(level, S / 2n, S, new Uint8Array(10), 'a'), 'refused', 'overlaps the first');
-  assert.equal(await live.addFragment(level, 4n * S, S, new Uint8Array(10), 'a'), 'stored', 'a gap');
-  const fragmentPuts = store.puts.filter((k) => k.includes('Fragments'));
-  assert.deepEqual(fragmentPuts, ['ev.ism/QualityLevels(400)/Fragments(video=0)', 'ev.ism/QualityLevels(400)/Fragments(video=20000000)', 'ev.ism/QualityLevels(400)/Fragments(video=80000000)']);
-  assert.equal(events.filter((e) => e.type === 'refused').length, 2);
-  const chunks = manifestOf(store).streams[0]!.chunks;
-  assert.deepEqual(chunks.map((c) => [c.t, c.d]), [[0n, S], [S, S], [4n * S, S]]);
-  assert.match(new TextDecoder().decode(store.objects.get('ev.ism/Manifest')), /<c t="80000000"/, 'the gap as an explicit t');
+  assert.equal(await push(live, level, f[0]!), 'held');
+  assert.equal(await push(live, level, f[0]!, 'b'), 'duplicate', 'a copy of the held fragment');
+  assert.equal(await live.addFragment(level, f[0]!.t, f[0]!.d, other, 'b'), 'refused');
+  assert.equal(await push(live, level, f[1]!), 'held');
+  assert.equal(await push(live, level, f[0]!, 'b'), 'duplicate', 'a copy of a stored fragment (stored with a tfrf)');
+  assert.equal(await live.addFragment(level, f[0]!.t, f[0]!.d, other, 'b'), 'refused');
+  assert.equal(await live.addFragment(level, f[1]!.t + f[1]!.d / 2n, f[2]!.d, f[2]!.bytes, 'a'), 'refused', 'overlaps the held one');
+  assert.equal(await push(live, level, f[3]!), 'held', 'a gap');
   await live.finalize();
+  const fragmentPuts = store.puts.filter((k) => k.includes('Fragments'));
+  assert.deepEqual(fragmentPuts, [key(400, f[0]!.t), key(400, f[1]!.t), key(400, f[3]!.t)]);
+  assert.deepEqual(tfrfEntries(store.objects.get(key(400, f[1]!.t))!), [{ time: f[3]!.t, duration: f[3]!.d }], 'the tfrf names the fragment after the gap');
+  assert.equal(events.filter((e) => e.type === 'refused').length, 3);
+  assert.deepEqual(manifestOf(store).streams[0]!.chunks.map((c) => [c.t, c.d]), [[f[0]!.t, f[0]!.d], [f[1]!.t, f[1]!.d], [f[3]!.t, f[3]!.d]]);
+  assert.match(new TextDecoder().decode(store.objects.get('ev.ism/Manifest')), new RegExp(`<c t="${f[3]!.t}"`), 'the gap as an explicit t');
   const vod = manifestOf(store);
   assert.equal(vod.isLive, undefined);
-  assert.equal(vod.duration, 5n * S);
+  assert.equal(vod.duration, f[3]!.t + f[3]!.d);
 });
 
-test('recovered from the store: the Manifest and a listing; a fragment stored after the last Manifest is adopted without a put when it comes again', async () => {
+test('recovered from the store: the Manifest and a listing; repeated pushes are duplicates of what is stored with its tfrf; a fragment stored after the last Manifest is adopted without a put', async () => {
+  const f = await fragmentsOf('v120.ismv');
   const { store, live } = setup();
   const level = live.levelFor(video(400), 'a');
-  await live.addFragment(level, 0n, S, new Uint8Array(10), 'a');
-  await live.addFragment(level, S, S, new Uint8Array(10), 'a');
-  // The server died after storing this fragment and before the Manifest named it.
-  store.objects.set('ev.ism/QualityLevels(400)/Fragments(video=40000000)', new Uint8Array(12));
+  for (const g of f.slice(0, 3)) await push(live, level, g);
+  // The server died after storing the held fragment (its tfrf naming the next) and before the Manifest named it.
+  store.objects.set(key(400, f[2]!.t), withTfrf(f[2]!.bytes, [{ time: f[3]!.t, duration: f[3]!.d }]));
   const again = setup(store);
   const recovered = await recoverPresentation('ev', store, again.out);
   assert.deepEqual(again.events.at(-1), { type: 'recovered', presentation: 'ev', live: true, fragments: 2, orphans: 1 });
   const same = recovered.levelFor(video(400), 'c');
   const putsBefore = store.puts.length;
-  assert.equal(await recovered.addFragment(same, S, S, new Uint8Array(10), 'c'), 'duplicate');
-  assert.equal(await recovered.addFragment(same, 2n * S, S, new Uint8Array(12), 'c'), 'adopted');
+  assert.equal(await push(recovered, same, f[1]!, 'c'), 'duplicate');
+  assert.equal(await recovered.addFragment(same, f[1]!.t, f[1]!.d, f[2]!.bytes, 'c'), 'refused', 'another fragment at a stored time');
+  assert.equal(await push(recovered, same, f[2]!, 'c'), 'adopted');
   assert.deepEqual(store.puts.slice(putsBefore), ['ev.ism/Manifest'], 'only the Manifest was written');
-  assert.deepEqual(times(store), [0n, S, 2n * S]);
+  assert.deepEqual(times(store), [f[0]!.t, f[1]!.t, f[2]!.t]);
+  assert.equal(await push(recovered, same, f[3]!, 'c'), 'held');
+  await recovered.finalize();
+  assert.deepEqual(times(store), f.slice(0, 4).map((g) => g.t));
   // Another codec setup at the same bitrate is a different encoder: refused.
   assert.throws(() => recovered.levelFor({ ...video(400), quality: { ...video(400).quality, codecPrivateData: '0000000168' } }, 'd'), { code: 'live.bad-push' });
 });
 
 test('a fragment the store failed to take can be sent again (no backwards refusal), and the Manifest never names it meanwhile', async () => {
+  const f = await fragmentsOf('v120.ismv');
   const { store, live } = setup();
   const level = live.levelFor(video(400), 'a');
-  await live.addFragment(level, 0n, S, new Uint8Array(10), 'a');
+  await push(live, level, f[0]!);
+  await push(live, level, f[1]!);
   const put = store.put;
   store.put = () => Promise.reject(new Error('store down'));
-  await assert.rejects(live.addFragment(level, S, S, new Uint8Array(10), 'a'), /store down/);
-  assert.deepEqual(times(store), [0n]);
+  await assert.rejects(push(live, level, f[2]!), /store down/);
+  assert.deepEqual(times(store), [f[0]!.t]);
   store.put = put;
-  assert.equal(await live.addFragment(level, S, S, new Uint8Array(10), 'b'), 'stored');
-  assert.deepEqual(times(store), [0n, S]);
+  assert.equal(await push(live, level, f[1]!, 'b'), 'held');
+  assert.equal(await push(live, level, f[2]!, 'b'), 'held');
+  assert.deepEqual(times(store), [f[0]!.t, f[1]!.t]);
+});
+
+test('--dvr: the live Manifest names the window (DVRWindowLength), fragments that left it a margin ago are deleted, the VOD Manifest names what is still stored', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  const W = 20_000_000n;
+  const M = 20_000_000n;
+  const { store, live, events } = setup(memoryStore(), { dvrWindow: W, dvrMargin: M });
+  const level = live.levelFor(video(120), 'a');
+  live.feeding(level, 1);
+  const stored = (i: number) => store.objects.has(key(120, f[i]!.t));
+  await push(live, level, f[0]!);
+  for (let n = 1; n < f.length; n++) {
+    await push(live, level, f[n]!);
+    // Stored (and listed): f[0..n-1]; the edge is the end of f[n-1].
+    const edge = f[n - 1]!.t + f[n - 1]!.d;
+    const m = manifestOf(store);
+    assert.equal(m.dvrWindowLength, W);
+    const expected = f.slice(0, n).filter((g, i) => i === n - 1 || g.t + g.d > edge - W).map((g) => g.t);
+    assert.deepEqual(m.streams[0]!.chunks.map((c) => c.t), expected, `after fragment ${n}: the window's chunks`);
+    for (let i = 0; i < n; i++) assert.equal(stored(i), f[i]!.t + f[i]!.d > edge - W - M, `after fragment ${n}: fragment ${i} stored only until a margin after it left the window`);
+  }
+  live.feeding(level, -1);
+  await live.finalize();
+  const vod = manifestOf(store);
+  const left = f.filter((_, i) => stored(i)).map((g) => g.t);
+  assert.ok(left.length < f.length && left.length >= 2, `some fragments deleted, some kept (${left.length} of ${f.length})`);
+  assert.deepEqual(vod.streams[0]!.chunks.map((c) => c.t), left, 'the VOD Manifest names exactly what is stored');
+  assert.equal(vod.isLive, undefined);
+  assert.ok(events.some((e) => e.type === 'removed'));
 });

@@ -20,6 +20,7 @@ interface IngestCliOptions {
   fragmentCacheControl: string;
   manifestCacheControl: string;
   archive?: boolean;
+  dvr?: string;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function registerIngest(program: Command, stop: AbortSignal | Stopping): 
     .option('--max-fragment-size <MiB>', 'largest box a push may send (an mdat: one fragment of media); a larger one drops that stream', String(DEFAULT_MAX_BOX_SIZE / 1024 / 1024))
     .option('--finalize-after <seconds>', 'no data from any encoder of a presentation for this long ends the event (the Manifest becomes VOD); an encoder back within it continues the event', String(DEFAULT_FINALIZE_AFTER_MS / 1000))
     .option('--archive', 'at the end of each event, also write each quality level as an IIS-style .ismv (its fragments as stored, an mfra) to <store>/<name>.archive/<stream>_<bitrate>.ismv: package, serve and remux read them')
+    .option('--dvr <duration>', 'DVR window: how far behind the live edge players may seek (e.g. 2h, 90m, 30s); the live Manifest names only the window, and fragments that left it are deleted from the store 30 s later (default: unbounded, nothing deleted)')
     .option('--retries <n>', 'retries per store request on 408/429/5xx, resets and timeouts', '8')
     .option('--endpoint <url>', 'blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
@@ -51,8 +53,12 @@ protocol: one long chunked POST per stream carrying ftyp, the live server manife
 then moof+mdat pairs). Several streams (one encoder per quality level, or audio apart) may
 feed one <name>; an empty POST is answered 200. Each fragment is stored at
 <store>/<name>.ism/QualityLevels(<bitrate>)/Fragments(<stream>=<time>) as soon as it is
-whole (immutable), then <name>.ism/Manifest is rewritten (IsLive="TRUE") listing it: the
-Manifest never names a fragment the store does not hold. A second encoder sending the same
+whole (immutable) with a tfrf naming the fragment after it (each level holds its newest
+fragment back until the next arrives; at the end, or when ingest stops, it is stored with an
+empty tfrf), then <name>.ism/Manifest is rewritten (IsLive="TRUE", LookaheadCount 1) listing
+it: the Manifest never names a fragment the store does not hold. With --dvr, the live
+Manifest names only the chunks within the window (DVRWindowLength) and fragments that left
+it are deleted 30 s later; the VOD Manifest at the end names what is still stored. A second encoder sending the same
 timestamps (redundancy, or a reconnect) adds nothing: the first copy of a fragment wins.
 A fragment starting before the end of what its level has is refused and logged; nothing is
 overwritten. A gap (an encoder down) shows as a gap in the timeline. A push that is not a
@@ -66,7 +72,7 @@ the Manifests stay live (encoders may come back), exit 0 (130 after Ctrl-C).
 
 Examples:
   smoothpub ingest /srv/live --port 8080
-  smoothpub ingest az://live/events --host 0.0.0.0 --auth encoder:s3cret
+  smoothpub ingest az://live/events --host 0.0.0.0 --auth encoder:s3cret --dvr 2h
   ffmpeg -re -i in.mp4 -c copy -movflags +isml+frag_keyframe -f ismv \\
     'http://encoder:s3cret@HOST:8080/event1.isml/Streams(video)'`,
     )
@@ -95,6 +101,7 @@ Examples:
         retry: { retries, baseDelayMs: 200, maxDelayMs: 10_000 },
         onEvent: (e) => printLiveEvent(e, json),
         ...(opts.archive === true && { archive: true }),
+        ...(opts.dvr !== undefined && { dvrWindowMs: parseDvr(opts.dvr) }),
       });
       if (json) printEvent('listening', { url: ingest.url, store: store.description });
       else process.stdout.write(`ingesting into ${store.description} at ${ingest.url}\n  encoders push to ${ingest.url}/<name>.isml/Streams(<id>)\nPress Ctrl-C to stop.\n`);
@@ -104,6 +111,14 @@ Examples:
       interrupt.stoppedCleanly();
       if (json) printEvent('result', { command: 'ingest', url: ingest.url });
     });
+}
+
+/** `--dvr`: a duration with a unit (h, m, s; a bare number is seconds), in milliseconds. */
+function parseDvr(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(h|m|s)?$/.exec(value.trim());
+  const ms = m === null ? NaN : Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : 1000);
+  if (!(ms >= 1000 && ms <= 7 * 86_400_000)) throw new SmoothpubError(ErrorCode.BAD_OPTION, `--dvr must be a duration of 1 s to 7 days such as 2h, 90m or 30s, got '${value}'`);
+  return ms;
 }
 
 /** `user:password`; the password is kept out of every message. */
@@ -140,6 +155,8 @@ function describeLiveEvent(e: LiveEvent): string {
       return `${e.live ? 'live' : 'VOD'} Manifest ${e.key} (${e.chunks.join('+')} chunks)`;
     case 'finalized':
       return `event ${e.presentation} ended: VOD Manifest, duration ${(Number(e.duration) / 1e7).toFixed(3)} s`;
+    case 'removed':
+      return `DVR window: ${e.presentation} ${e.stream}: ${e.chunks} chunks ending at or before t=${e.before} left it, ${e.fragments} fragments deleted`;
     case 'archived':
       return `archived ${e.key} (${e.fragments} fragments, ${e.size} bytes)`;
     case 'recovered':

@@ -1,0 +1,61 @@
+// dash.js's Smooth support playing what `smoothpub ingest` stores while ffmpeg pushes: it
+// loads the live Manifest once and grows its timeline only from each fragment's tfrf
+// (docs/architecture.md, "Live presentations from static objects"); without the look-ahead
+// it stopped with error 200 (MSS_NO_TFRF) at the end of its first Manifest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { readManifest } from '../../src/smooth/readManifest.js';
+import { parseSmoothUrl } from '../../src/smooth/url.js';
+import { startLiveFixture } from '../harness/livePush.js';
+import { waitUntil } from '../harness/waitUntil.js';
+import { AUDIO, V120 } from '../live/helpers.js';
+import { launchChromium, stats } from './dashjsPlayer.js';
+import { requireTools } from './helpers.js';
+
+test('dash.js (Smooth) plays the ingest output live from the tfrf look-ahead, past its first Manifest, to the end of the push', { timeout: 180_000 }, async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'chromium')) return;
+  // 32 s of event: the 8 s fixtures looped 3 more times.
+  const live = await startLiveFixture([V120, AUDIO], { loop: 3, name: 'dj', ingest: { finalizeAfterMs: 60_000 } });
+  let browser: Browser | undefined;
+  try {
+    const root = join(live.folder, 'dj.ism');
+    const first = await waitUntil('a live Manifest with a video chunk', async () => {
+      try {
+        const m = readManifest(await readFile(join(root, 'Manifest'), 'utf8'));
+        return m.isLive === true && m.streams.find((s) => s.type === 'video')!.chunks.length >= 1 ? m : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    browser = await launchChromium();
+    const page = await (await browser.newContext()).newPage();
+    const url = new URL(live.web.url);
+    url.searchParams.set('manifest', live.manifestUrl);
+    await page.goto(url.href);
+    const known = first.streams.find((s) => s.type === 'video')!.chunks;
+    const knownEnd = known.at(-1)!.t + known.at(-1)!.d;
+    let pushEnded = false;
+    void live.push.done.then(() => (pushEnded = true));
+    const s = await waitUntil('the push to end', async () => {
+      const now = await stats(page);
+      if (now.errors.some((e) => !(e.source === 'dashjs' && e.code === 16))) return now;
+      return pushEnded ? now : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    // dash.js without a time server off line reports error 16 and plays on its own clock.
+    assert.deepEqual(s.errors.filter((e) => !(e.source === 'dashjs' && e.code === 16)), [], 'no player error (no MSS_NO_TFRF)');
+    const videoTimes = s.fragments.flatMap((f) => {
+      const u = parseSmoothUrl(new URL(f.url).pathname.replace(/^\/dj\.ism\//, ''));
+      return u?.kind === 'fragment' && u.streamName === 'video' ? [u.time] : [];
+    });
+    const beyond = videoTimes.filter((time) => time >= knownEnd + 20_000_000n);
+    assert.ok(beyond.length >= 3, `fetched video fragments well past its first Manifest's timeline (ended at ${knownEnd}): ${videoTimes.join(', ')}`);
+    assert.ok(s.currentTime > Number(knownEnd) / 1e7, `played past the first Manifest's end (${s.currentTime} s; it ended at ${Number(knownEnd) / 1e7} s)`);
+    assert.ok((s.totalFrames ?? 0) > 200, `decoded frames while live: ${s.totalFrames}`);
+  } finally {
+    await browser?.close();
+    await live.close();
+  }
+});
