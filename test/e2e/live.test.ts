@@ -61,7 +61,7 @@ function videoFragments(event: LiveEvent, client: string): LiveRequest[] {
 
 /**
  * A client started near the live edge (its first video fragment at most 3 behind the newest
- * published then, not at the start of the DVR window), fetched only published fragments
+ * published when it last read its document, not at the start of the DVR window), fetched only published fragments
  * except at the very edge (a tfrf names fragments before they are objects: 404 there, and
  * the client asks again), and kept up to the end of the event.
  */
@@ -69,7 +69,11 @@ function assertFollowedLive(event: LiveEvent, client: string, lastIndex: number)
   const fragments = videoFragments(event, client);
   const first = fragments[0];
   assert.ok(first, `${client}: fetched video fragments`);
-  assert.ok(first.newest! - first.index! <= 3, `${client}: started at fragment ${first.index} with ${first.newest} the newest published, not near the live edge`);
+  // Judged against the newest fragment the client's last document before it named: on a loaded
+  // machine seconds pass between reading the Manifest and the first fragment request (a CI run
+  // saw dash.js start at 4 with 9 published by then).
+  const told = event.requests.filter((r) => r.client === client && r.streamName === undefined && r.newest !== undefined && r.at <= first.at).at(-1)?.newest ?? first.newest!;
+  assert.ok(told - first.index! <= 3, `${client}: started at fragment ${first.index} with ${told} the newest published when it read its document (${first.newest} when it asked), not near the live edge`);
   const early = fragments.filter((r) => r.status !== 200);
   assert.ok(early.every((r) => r.status === 404 && r.index! === r.newest! + 1), `${client}: only the next unpublished fragment may 404: ${JSON.stringify(early)}`);
   const others = event.requests.filter((r) => r.client === client && r.streamName === undefined && r.status !== 200);

@@ -44,7 +44,7 @@ export interface LiveRequest {
   status: number;
   /** Milliseconds since the event server started. */
   at: number;
-  /** For a fragment: its chunk index, and the newest published chunk index of its stream then. */
+  /** For a fragment: its chunk index, and the newest published chunk index of its stream then; for a document, the video stream's newest then. */
   index?: number;
   newest?: number;
   streamName?: string;
@@ -125,6 +125,9 @@ export async function startLiveEvent(o: LiveEventOptions): Promise<LiveEvent> {
   async function answer(path: string, log: LiveRequest, res: ServerResponse): Promise<void> {
     const isEnded = ended();
     const smooth = parseSmoothUrl(path);
+    // For a document: the newest video chunk published when the client read it (where a client starts is judged against what it was told).
+    const video = vod.streams.find((s) => s.type === 'video');
+    if (smooth?.kind !== 'fragment' && video !== undefined) log.newest = published(video.chunks) - 1;
     if (smooth?.kind === 'manifest') {
       if (isEnded) return sendFile(res, join(o.dir, 'Manifest'), 'text/xml');
       return send(res, 200, writeManifest(liveFormat().presentation), 'text/xml');
