@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isSmoothpubError } from '../errors.js';
+import type { Format } from '../formats/model.js';
 import { listen } from '../http/listen.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL } from '../plan/cacheControl.js';
 import { DEFAULT_RETRY_POLICY, GlobalPause, type RetryPolicy } from '../publish/backoff.js';
@@ -38,6 +39,8 @@ export interface IngestOptions {
   dvrWindowMs?: number;
   /** How long after a chunk left the DVR window its fragments are deleted (default 30 s): documents cached for their max-age and downloads under way still ask for it. */
   dvrMarginMs?: number;
+  /** `--formats`: Smooth alone by default; with dash or hls, init segments, the MPD and playlists beside the Manifest. */
+  formats?: readonly Format[];
 }
 
 export interface Ingest {
@@ -87,6 +90,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     archive: options.archive === true,
     ...(options.dvrWindowMs !== undefined && { dvrWindow: BigInt(Math.round(options.dvrWindowMs)) * 10_000n }),
     ...(options.dvrMarginMs !== undefined && { dvrMargin: BigInt(Math.round(options.dvrMarginMs)) * 10_000n }),
+    ...(options.formats !== undefined && { formats: options.formats }),
   };
   const maxBoxSize = options.maxFragmentSize ?? DEFAULT_MAX_BOX_SIZE;
   const finalizeAfterMs = options.finalizeAfterMs ?? DEFAULT_FINALIZE_AFTER_MS;

@@ -15,6 +15,8 @@ export type LiveEvent =
   | ({ type: 'duplicate'; size: number } & FragmentPlace)
   | ({ type: 'refused'; code: string; message: string } & FragmentPlace)
   | { type: 'manifest'; presentation: string; live: boolean; chunks: number[]; key: string }
+  /** `--formats` dash/hls: the MPD and playlists written after the Manifest (the first key of each). */
+  | { type: 'documents'; presentation: string; live: boolean; keys: string[] }
   | { type: 'finalized'; presentation: string; duration: string }
   /** Chunks that left the DVR window (ending at or before `before`, stream timescale) and their fragments, deleted. */
   | { type: 'removed'; presentation: string; stream: string; chunks: number; fragments: number; before: string }

@@ -54,6 +54,9 @@ export interface LiveLevel {
   /** The newest fragment, not stored until the next one arrives (or the event ends). */
   held?: HeldFragment | undefined;
   source?: LevelSource;
+  /** `--formats dash`/`hls`: the level's init segment is being stored (from `source`), then stored. */
+  init?: Promise<void> | undefined;
+  initStored?: boolean;
   /** Connections feeding the level now. */
   feeders: number;
   /** The end of the latest fragment accepted (stored, or being uploaded): a fragment starting before it is refused. */
@@ -75,6 +78,8 @@ export interface LiveStream {
   listed: Chunk[];
   /** The start times in `listed`. */
   listedTimes: Set<bigint>;
+  /** Chunks deleted after leaving the DVR window (the HLS media sequence of the first listed one, with those still listed before the window). */
+  removed?: number;
   /** Stored for some level and not listed yet (waiting for a connected level), start time -> duration. */
   unlisted: Map<bigint, bigint>;
 }

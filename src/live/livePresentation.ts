@@ -17,6 +17,11 @@ import type { Store } from '../stores/store.js';
 import type { HeldFragment, LiveLevel, LiveStream, StoredFragment } from './liveLevel.js';
 import type { LiveEvent } from './liveEvent.js';
 import { md5Of } from './md5Of.js';
+import type { Format } from '../formats/model.js';
+import { initKey } from '../formats/names.js';
+import { formatDocuments } from '../plan/formatObjects.js';
+import { fragmentContentType } from '../plan/plan.js';
+import { addsFormats, liveDocumentOptions, liveFormatPresentation, liveInitSegment, liveOrigin, fragmentDuration as fragmentDurationOf, storedTrackId, withDecodeTime, type LiveOrigin } from './liveFormats.js';
 
 export interface LiveOutputOptions {
   store: Store;
@@ -30,6 +35,14 @@ export interface LiveOutputOptions {
   dvrWindow?: bigint;
   /** How long after a chunk left the DVR window its fragments are deleted, 100 ns units (documents cached for their max-age, downloads under way). */
   dvrMargin?: bigint;
+  /**
+   * `--formats`: with dash or hls, every level's init segment is stored when the level
+   * appears, every fragment gets a tfdt, and the MPD and playlists are rewritten with the
+   * Manifest (static VOD ones at the end of the event).
+   */
+  formats?: readonly Format[];
+  /** How long the HLS playlists list the last fragments live before EXT-X-ENDLIST comes (ms); default: one fragment duration. */
+  endListDelayMs?: number;
 }
 
 /** A chunk that left the DVR window stays stored this long (100 ns units) unless told otherwise. */
@@ -60,6 +73,8 @@ export class LivePresentation {
   finalized = false;
   private dirty = false;
   private writing: Promise<void> | undefined;
+  /** The wall clock of the event's start in the DASH/HLS documents, fixed once they are first written. */
+  private origin: LiveOrigin | undefined;
 
   constructor(
     readonly name: string,
@@ -175,7 +190,8 @@ export class LivePresentation {
   /** Stores a held fragment with a tfrf naming `next` (none at the end of the event), then a Manifest naming it. */
   private async storeHeld(level: LiveLevel, h: HeldFragment, next: FragmentTime[]): Promise<void> {
     const key = this.keyOf(level, h.t);
-    const body = withTfrf(h.bytes, next);
+    const body = withTfrf(this.withFormats(level, h.bytes, h.t, h.d), next);
+    if (addsFormats(this.out.formats) && level.source !== undefined) await (level.init ??= this.storeInit(level, level.source));
     level.inFlight.set(h.t, h.bytes.length);
     try {
       const md5 = md5Of(body);
@@ -188,6 +204,24 @@ export class LivePresentation {
     this.accept(level, { t: h.t, d: h.d, size: body.length, pushed: h.bytes.length });
     this.out.onEvent({ type: 'fragment', presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: h.t.toString(), source: h.source, size: body.length, d: h.d.toString(), action: 'stored', key });
     await this.scheduleManifest();
+  }
+
+  /** The pushed bytes as stored before their tfrf: with a tfdt when DASH or HLS is asked. */
+  private withFormats(level: LiveLevel, bytes: Uint8Array, t: bigint, d: bigint): Uint8Array {
+    return addsFormats(this.out.formats) ? withDecodeTime(bytes, t, d, level.source?.trex?.defaultSampleDuration ?? 0) : bytes;
+  }
+
+  /** A level's DASH/HLS init segment, stored before its first fragment (and again after a restart: the same bytes from the same moov). */
+  private async storeInit(level: LiveLevel, source: NonNullable<LiveLevel['source']>): Promise<void> {
+    const key = `${this.name}.ism/${initKey(level.streamName, level.bitrate)}`;
+    const body = liveInitSegment(source);
+    try {
+      await this.out.withRetries(key, () => this.out.store.put(key, () => body, { size: body.length, contentType: fragmentContentType(level.type), cacheControl: this.out.fragmentCacheControl, md5: md5Of(body) }));
+    } catch (e) {
+      level.init = undefined;
+      throw e;
+    }
+    level.initStored = true;
   }
 
   /**
@@ -272,8 +306,39 @@ export class LivePresentation {
         this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
       );
       this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
+      if (addsFormats(this.out.formats)) await this.writeFormatDocuments(presentation);
       await this.removeOld();
     }
+  }
+
+  /**
+   * The MPD and HLS playlists of the presentation the Manifest just described, naming the
+   * same chunks, under the names `package` gives them: live, a dynamic MPD and sliding
+   * playlists (short cache headers, as the Manifest); finalised, a static MPD and the
+   * playlists with EXT-X-ENDLIST (a live playlist cannot become PLAYLIST-TYPE VOD; with
+   * nothing removed they list the whole event from sequence 0).
+   */
+  private async writeFormatDocuments(p: Presentation): Promise<void> {
+    const formats = this.out.formats ?? [];
+    const fp = liveFormatPresentation(p, this.streams, this.name);
+    if (fp === undefined) return;
+    const now = new Date();
+    const live = (this.origin ??= liveOrigin(p, this.edge(), now));
+    const sequence = new Map(this.streams.map((s) => [s.name, (s.removed ?? 0) + (this.finalized ? 0 : this.window(s).first)]));
+    const options = liveDocumentOptions(p, live, now, this.out.dvrWindow, (name) => sequence.get(name) ?? 0, this.finalized);
+    const docs = this.finalized
+      ? [...formatDocuments(fp, formats.filter((f) => f === 'dash')), ...formatDocuments({ ...fp, presentation: { ...fp.presentation, isLive: true } }, formats.filter((f) => f === 'hls'), { hls: options.hls })]
+      : formatDocuments(fp, formats, options);
+    const encoder = new TextEncoder();
+    for (const doc of docs) {
+      const body = encoder.encode(doc.text);
+      const md5 = md5Of(body);
+      for (const name of doc.keys) {
+        const key = `${this.name}.ism/${name}`;
+        await this.out.withRetries(key, () => this.out.store.put(key, () => body, { size: body.length, contentType: doc.contentType, cacheControl: this.out.manifestCacheControl, md5 }));
+      }
+    }
+    this.out.onEvent({ type: 'documents', presentation: this.name, live: !this.finalized, keys: docs.map((d) => `${this.name}.ism/${d.keys[0]!}`) });
   }
 
   /** Every stream with a listed chunk (live: those in the DVR window); undefined while none has one. */
@@ -342,6 +407,7 @@ export class LivePresentation {
       const { removable } = this.window(s);
       if (removable === 0) continue;
       const gone = s.listed.splice(0, removable);
+      s.removed = (s.removed ?? 0) + gone.length;
       const keys: string[] = [];
       for (const c of gone) {
         s.listedTimes.delete(c.t);
@@ -359,6 +425,15 @@ export class LivePresentation {
   async finalize(): Promise<void> {
     await this.storeHeldFragments();
     this.refreshListings(true);
+    if (this.out.formats?.includes('hls') === true) {
+      // The last fragments listed live first: GStreamer's hlsdemux never fetches segments
+      // that appear in the update adding EXT-X-ENDLIST.
+      await this.scheduleManifest();
+      const p = this.presentation();
+      // A target duration: the longest fragment, whole seconds up.
+      const wait = this.out.endListDelayMs ?? (p === undefined ? 0 : Math.ceil(Number(fragmentDurationOf(p)) / 10_000_000) * 1000);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     this.finalized = true;
     await this.scheduleManifest();
     const p = this.presentation();
@@ -377,8 +452,10 @@ export class LivePresentation {
     const source = level.source;
     const fragments = [...level.stored.values()].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     if (source === undefined || fragments.length === 0) return;
+    // Fragments stored with a tfdt name track CMAF_TRACK_ID: the head and mfra say the same.
+    const trackId = storedTrackId(source, this.out.formats);
     const init = writeInitSegment(
-      { kind: source.kind, timescale: source.timescale, trackId: source.trackId, width: source.width ?? 0, height: source.height ?? 0, sampleEntry: source.sampleEntry, fragments: fragments.map((f) => ({ duration: f.d })) },
+      { kind: source.kind, timescale: source.timescale, trackId, width: source.width ?? 0, height: source.height ?? 0, sampleEntry: source.sampleEntry, fragments: fragments.map((f) => ({ duration: f.d })) },
       { stsd: undefined, trex: source.trex },
       { language: source.language },
     );
@@ -388,7 +465,7 @@ export class LivePresentation {
       entries.push({ time: tfraTime(f.t), moofOffset: at, trafNumber: 1, trunNumber: 1, sampleNumber: 1 });
       at += f.size;
     }
-    const mfra = writeMfra(source.trackId, entries);
+    const mfra = writeMfra(trackId, entries);
     const store = this.out.store as IngestStore;
     const parts = async function* (self: LivePresentation): AsyncGenerator<Uint8Array> {
       yield init;
@@ -411,11 +488,15 @@ export class LivePresentation {
   }
 }
 
-/** Whether the pushed `bytes` stored with a tfrf of one entry or none (or as they are) make an object of `storedSize` bytes. */
+/**
+ * Whether the pushed `bytes` stored with a tfrf of one entry or none (or as they are), with
+ * a tfdt (`--formats` dash/hls, now or before a restart) or without, make an object of
+ * `storedSize` bytes.
+ */
 function storesAs(bytes: Uint8Array, storedSize: number): boolean {
   if (bytes.length === storedSize) return true;
   try {
-    return withTfrf(bytes, []).length === storedSize || withTfrf(bytes, [{ time: 0n, duration: 0n }]).length === storedSize;
+    return [bytes, withDecodeTime(bytes, 0n, 0n, 0)].some((b) => b.length === storedSize || withTfrf(b, []).length === storedSize || withTfrf(b, [{ time: 0n, duration: 0n }]).length === storedSize);
   } catch {
     return false;
   }

@@ -2,8 +2,8 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { codecsFor, sarOf } from '../formats/codecs.js';
 import { dolbySignalOf } from '../formats/dolbySignal.js';
 import { clearEntry } from '../smooth/fourCCFor.js';
-import { writeMpd } from '../formats/dash/writeMpd.js';
-import { writeHls } from '../formats/hls/writePlaylists.js';
+import { writeMpd, type LiveMpdOptions } from '../formats/dash/writeMpd.js';
+import { writeHls, type LiveHlsOptions } from '../formats/hls/writePlaylists.js';
 import { CMAF_BRANDS } from '../formats/initBoxes.js';
 import { writeInitSegment, type InitTrack } from '../formats/initSegment.js';
 import type { TrackSetup } from '../fragments/readTrackSetup.js';
@@ -90,15 +90,18 @@ export interface FormatDocument {
   text: string;
 }
 
-/** The MPD and HLS playlists of a presentation, for the formats asked (Smooth's Manifest is written elsewhere). */
-export function formatDocuments(fp: FormatPresentation, formats: readonly Format[]): FormatDocument[] {
+/**
+ * The MPD and HLS playlists of a presentation, for the formats asked (Smooth's Manifest is
+ * written elsewhere); `live`: a live presentation's dynamic MPD and sliding playlists.
+ */
+export function formatDocuments(fp: FormatPresentation, formats: readonly Format[], live?: { mpd?: LiveMpdOptions; hls: LiveHlsOptions }): FormatDocument[] {
   const docs: FormatDocument[] = [];
   if (formats.includes('hls')) {
-    const hls = writeHls(fp);
+    const hls = writeHls(fp, live && { live: live.hls });
     for (const m of hls.media) docs.push({ keys: [m.key], contentType: PLAYLIST_CONTENT_TYPE, text: m.text });
     docs.push({ keys: [MASTER_PLAYLIST_KEY, ...ALIASES.hls], contentType: PLAYLIST_CONTENT_TYPE, text: hls.master });
   }
-  if (formats.includes('dash')) docs.push({ keys: [MPD_KEY, ...ALIASES.dash], contentType: MPD_CONTENT_TYPE, text: writeMpd(fp) });
+  if (formats.includes('dash')) docs.push({ keys: [MPD_KEY, ...ALIASES.dash], contentType: MPD_CONTENT_TYPE, text: writeMpd(fp, live?.mpd && { live: live.mpd }) });
   return docs;
 }
 

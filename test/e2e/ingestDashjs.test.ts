@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { readMpd } from '../../src/formats/dash/readMpd.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { parseSmoothUrl } from '../../src/smooth/url.js';
 import { startLiveFixture } from '../harness/livePush.js';
@@ -53,6 +54,48 @@ test('dash.js (Smooth) plays the ingest output live from the tfrf look-ahead, pa
     const beyond = videoTimes.filter((time) => time >= knownEnd + 20_000_000n);
     assert.ok(beyond.length >= 3, `fetched video fragments well past its first Manifest's timeline (ended at ${knownEnd}): ${videoTimes.join(', ')}`);
     assert.ok(s.currentTime > Number(knownEnd) / 1e7, `played past the first Manifest's end (${s.currentTime} s; it ended at ${Number(knownEnd) / 1e7} s)`);
+    assert.ok((s.totalFrames ?? 0) > 200, `decoded frames while live: ${s.totalFrames}`);
+  } finally {
+    await browser?.close();
+    await live.close();
+  }
+});
+
+test('dash.js (DASH) plays the dynamic MPD of ingest --formats smooth,dash live, past its first MPD, to the end of the push', { timeout: 180_000 }, async (t) => {
+  if (!requireTools(t, 'ffmpeg', 'chromium')) return;
+  const live = await startLiveFixture([V120, AUDIO], { loop: 3, name: 'dd', ingest: { finalizeAfterMs: 60_000, formats: ['smooth', 'dash'] } });
+  let browser: Browser | undefined;
+  try {
+    const root = join(live.folder, 'dd.ism');
+    const first = await waitUntil('a dynamic MPD with a video segment', async () => {
+      try {
+        const mpd = readMpd(await readFile(join(root, 'manifest.mpd'), 'utf8'));
+        const video = mpd.periods[0]?.adaptationSets.find((s) => s.contentType === 'video');
+        return mpd.type === 'dynamic' && (video?.representations[0]?.segments.length ?? 0) >= 1 ? video!.representations[0]!.segments : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    browser = await launchChromium();
+    const page = await (await browser.newContext()).newPage();
+    const url = new URL(live.web.url);
+    url.searchParams.set('manifest', `${live.web.url}dd.ism/manifest.mpd`);
+    await page.goto(url.href);
+    const knownEnd = first.at(-1)!.time + first.at(-1)!.duration;
+    let pushEnded = false;
+    void live.push.done.then(() => (pushEnded = true));
+    const s = await waitUntil('the push to end', async () => {
+      const now = await stats(page);
+      if (now.errors.some((e) => !(e.source === 'dashjs' && e.code === 16))) return now;
+      return pushEnded ? now : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    assert.deepEqual(s.errors.filter((e) => !(e.source === 'dashjs' && e.code === 16)), [], 'no player error');
+    const videoTimes = s.fragments.flatMap((f) => {
+      const u = parseSmoothUrl(decodeURIComponent(new URL(f.url).pathname).replace(/^\/dd\.ism\//, ''));
+      return u?.kind === 'fragment' && u.streamName === 'video' ? [u.time] : [];
+    });
+    const beyond = videoTimes.filter((time) => time >= knownEnd + 20_000_000n);
+    assert.ok(beyond.length >= 3, `fetched video segments well past its first MPD's timeline (ended at ${knownEnd}): ${videoTimes.join(', ')}`);
     assert.ok((s.totalFrames ?? 0) > 200, `decoded frames while live: ${s.totalFrames}`);
   } finally {
     await browser?.close();

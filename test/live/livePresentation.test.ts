@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fixtures } from '../e2e/helpers.js';
 import { tfrfEntries } from './helpers.js';
+import { withDecodeTime } from '../../src/live/liveFormats.js';
+import type { Format } from '../../src/formats/model.js';
 import type { Store, StoredObject } from '../../src/stores/store.js';
 
 /** A store in memory that counts puts (what a test of the bookkeeping needs; the real stores have their own tests). */
@@ -53,7 +55,7 @@ async function fragmentsOf(file: string): Promise<Pushed[]> {
   return track.fragments.map((f) => ({ t: f.time, d: f.duration, bytes: bytes.subarray(f.offset, f.offset + f.size) }));
 }
 
-function setup(store = memoryStore(), dvr: { dvrWindow?: bigint; dvrMargin?: bigint } = {}) {
+function setup(store = memoryStore(), dvr: { dvrWindow?: bigint; dvrMargin?: bigint; formats?: readonly Format[] } = {}) {
   const events: LiveEvent[] = [];
   const out = { store, withRetries: <T>(_key: string, op: () => Promise<T>) => op(), fragmentCacheControl: 'immutable', manifestCacheControl: 'max-age=1', onEvent: (e: LiveEvent) => events.push(e), ...dvr };
   return { store, events, out, live: new LivePresentation('ev', out) };
@@ -211,4 +213,28 @@ test('--dvr: the live Manifest names the window (DVRWindowLength), fragments tha
   assert.deepEqual(vod.streams[0]!.chunks.map((c) => c.t), left, 'the VOD Manifest names exactly what is stored');
   assert.equal(vod.isLive, undefined);
   assert.ok(events.some((e) => e.type === 'removed'));
+});
+
+test('--formats dash/hls: every fragment stored with a tfdt before its tfrf; after a restart a repeated push is a duplicate of it, and one stored with a tfdt after the last Manifest is adopted', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  const formats = ['smooth', 'dash', 'hls'] as const;
+  const store = memoryStore();
+  const first = setup(store, { formats });
+  const level = first.live.levelFor(video(400), 'a');
+  for (const g of f.slice(0, 3)) await push(first.live, level, g);
+  for (const g of f.slice(0, 2)) {
+    const stored = store.objects.get(key(400, g.t))!;
+    assert.equal(withDecodeTime(stored, g.t, g.d, 0), stored, 'stored with a tfdt and track 1 already');
+    assert.equal(stored.length, g.bytes.length + 20 + withTfrf(g.bytes, [{ time: 0n, duration: 0n }]).length - g.bytes.length, 'pushed + tfdt + tfrf');
+  }
+  // The server died after storing the held fragment and before the Manifest named it.
+  store.objects.set(key(400, f[2]!.t), withTfrf(withDecodeTime(f[2]!.bytes, f[2]!.t, f[2]!.d, 0), [{ time: f[3]!.t, duration: f[3]!.d }]));
+  const again = setup(store, { formats });
+  const recovered = await recoverPresentation('ev', store, again.out);
+  const same = recovered.levelFor(video(400), 'c');
+  const putsBefore = store.puts.length;
+  assert.equal(await push(recovered, same, f[1]!, 'c'), 'duplicate');
+  assert.equal(await push(recovered, same, f[2]!, 'c'), 'adopted');
+  assert.deepEqual(store.puts.slice(putsBefore), ['ev.ism/Manifest'], 'only the Manifest was written (no level has a pushed moov: no MPD yet)');
+  assert.equal(again.events.filter((e) => e.type === 'refused').length, 0);
 });

@@ -5,7 +5,7 @@ import type { LiveEvent } from '../../live/liveEvent.js';
 import { DEFAULT_MAX_BOX_SIZE } from '../../live/pushParser.js';
 import { diagnostic, printEvent, printStart } from '../events.js';
 import { asStopping, DRAIN_MS, STOP_GRACE_MS, untilAborted, type Stopping } from '../interrupt.js';
-import { FRAGMENT_CACHE_CONTROL_OPTION, HOST_OPTION, JSON_OPTION, PORT_OPTION, parsePort, parsePositiveInt, storeLocation } from '../options.js';
+import { FORMATS_OPTION, FRAGMENT_CACHE_CONTROL_OPTION, HOST_OPTION, JSON_OPTION, PORT_OPTION, parseFormats, parsePort, parsePositiveInt, storeLocation } from '../options.js';
 
 interface IngestCliOptions {
   host: string;
@@ -21,6 +21,7 @@ interface IngestCliOptions {
   manifestCacheControl: string;
   archive?: boolean;
   dvr?: string;
+  formats: string;
   json?: boolean;
 }
 
@@ -38,6 +39,7 @@ export function registerIngest(program: Command, stop: AbortSignal | Stopping): 
     .option('--finalize-after <seconds>', 'no data from any encoder of a presentation for this long ends the event (the Manifest becomes VOD); an encoder back within it continues the event', String(DEFAULT_FINALIZE_AFTER_MS / 1000))
     .option('--archive', 'at the end of each event, also write each quality level as an IIS-style .ismv (its fragments as stored, an mfra) to <store>/<name>.archive/<stream>_<bitrate>.ismv: package, serve and remux read them')
     .option('--dvr <duration>', 'DVR window: how far behind the live edge players may seek (e.g. 2h, 90m, 30s); the live Manifest names only the window, and fragments that left it are deleted from the store 30 s later (default: unbounded, nothing deleted)')
+    .option(FORMATS_OPTION[0], 'comma-separated: smooth, dash, hls. With dash or hls, each quality level\'s init segment is stored when it appears, every fragment gets a tfdt (Smooth clients play it as before), and manifest.mpd (dynamic) and master.m3u8 with its media playlists (sliding) are rewritten with the Manifest; static at the end of the event', FORMATS_OPTION[2])
     .option('--retries <n>', 'retries per store request on 408/429/5xx, resets and timeouts', '8')
     .option('--endpoint <url>', 'blob service / S3 endpoint (Azurite: http://127.0.0.1:10000/devstoreaccount1)')
     .option('--region <region>', 'S3 region (default: from the AWS environment)')
@@ -65,7 +67,14 @@ overwritten. A gap (an encoder down) shows as a gap in the timeline. A push that
 live push, or sends a box above --max-fragment-size, is dropped and logged; others go on.
 When every encoder of a presentation has ended its push, or none sent data for
 --finalize-after seconds, the Manifest is rewritten as a static VOD Manifest (Duration, every
-chunk, no IsLive). Started again on the same store (after a crash too), ingest reads each
+chunk, no IsLive). With --formats dash,hls the same fragments serve DASH and HLS under the
+names package gives them (QualityLevels(<bitrate>)/Fragments(<stream>=i) init segments,
+manifest.mpd, master.m3u8, <stream>-<bitrate>.m3u8 and the media-services aliases): the
+MPD is dynamic (availabilityStartTime one fragment after the encoder's clock, as fragments
+are stored one fragment late) and the playlists slide with the DVR window, both rewritten
+after the Manifest and naming only stored objects; at the end the MPD turns static, and the
+playlists list the last fragments live for a target duration, then gain EXT-X-ENDLIST.
+Started again on the same store (after a crash too), ingest reads each
 presentation's Manifest and lists its fragments before taking pushes for it.
 Stops on SIGTERM or Ctrl-C: pushes are cut, fragments received whole are stored (up to 3 s),
 the Manifests stay live (encoders may come back), exit 0 (130 after Ctrl-C).
@@ -73,6 +82,7 @@ the Manifests stay live (encoders may come back), exit 0 (130 after Ctrl-C).
 Examples:
   smoothpub ingest /srv/live --port 8080
   smoothpub ingest az://live/events --host 0.0.0.0 --auth encoder:s3cret --dvr 2h
+  smoothpub ingest /srv/live --formats smooth,dash,hls
   ffmpeg -re -i in.mp4 -c copy -movflags +isml+frag_keyframe -f ismv \\
     'http://encoder:s3cret@HOST:8080/event1.isml/Streams(video)'`,
     )
@@ -102,6 +112,7 @@ Examples:
         onEvent: (e) => printLiveEvent(e, json),
         ...(opts.archive === true && { archive: true }),
         ...(opts.dvr !== undefined && { dvrWindowMs: parseDvr(opts.dvr) }),
+        formats: parseFormats(opts.formats),
       });
       if (json) printEvent('listening', { url: ingest.url, store: store.description });
       else process.stdout.write(`ingesting into ${store.description} at ${ingest.url}\n  encoders push to ${ingest.url}/<name>.isml/Streams(<id>)\nPress Ctrl-C to stop.\n`);
@@ -153,6 +164,8 @@ function describeLiveEvent(e: LiveEvent): string {
       return `refused ${e.code}: ${e.message} (from ${e.source})`;
     case 'manifest':
       return `${e.live ? 'live' : 'VOD'} Manifest ${e.key} (${e.chunks.join('+')} chunks)`;
+    case 'documents':
+      return `${e.live ? 'live' : 'VOD'} ${e.keys.join(', ')}`;
     case 'finalized':
       return `event ${e.presentation} ended: VOD Manifest, duration ${(Number(e.duration) / 1e7).toFixed(3)} s`;
     case 'removed':
