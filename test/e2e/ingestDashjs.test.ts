@@ -10,10 +10,10 @@ import type { Browser } from 'playwright-core';
 import { readMpd } from '../../src/formats/dash/readMpd.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { parseSmoothUrl } from '../../src/smooth/url.js';
-import { startLiveFixture } from '../harness/livePush.js';
+import { startLiveFixture, type LiveFixture } from '../harness/livePush.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { AUDIO, V120 } from '../live/helpers.js';
-import { launchChromium, stats } from './dashjsPlayer.js';
+import { launchChromium, stats, type PlayerStats } from './dashjsPlayer.js';
 import { requireTools } from './helpers.js';
 
 test('dash.js (Smooth) plays the ingest output live from the tfrf look-ahead, past its first Manifest, to the end of the push', { timeout: 180_000 }, async (t) => {
@@ -32,25 +32,9 @@ test('dash.js (Smooth) plays the ingest output live from the tfrf look-ahead, pa
       }
     }, { timeoutMs: 30_000, intervalMs: 100 });
     browser = await launchChromium();
-    const page = await (await browser.newContext()).newPage();
-    const url = new URL(live.web.url);
-    url.searchParams.set('manifest', live.manifestUrl);
-    await page.goto(url.href);
     const known = first.streams.find((s) => s.type === 'video')!.chunks;
     const knownEnd = known.at(-1)!.t + known.at(-1)!.d;
-    let pushEnded = false;
-    void live.push.done.then(() => (pushEnded = true));
-    const s = await waitUntil('the push to end', async () => {
-      const now = await stats(page);
-      if (now.errors.some((e) => !(e.source === 'dashjs' && e.code === 16))) return now;
-      return pushEnded ? now : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
-    // dash.js without a time server off line reports error 16 and plays on its own clock.
-    assert.deepEqual(s.errors.filter((e) => !(e.source === 'dashjs' && e.code === 16)), [], 'no player error (no MSS_NO_TFRF)');
-    const videoTimes = s.fragments.flatMap((f) => {
-      const u = parseSmoothUrl(new URL(f.url).pathname.replace(/^\/dj\.ism\//, ''));
-      return u?.kind === 'fragment' && u.streamName === 'video' ? [u.time] : [];
-    });
+    const { s, videoTimes } = await watchUntilPushEnds(browser, live, live.manifestUrl, 'dj.ism', 'no player error (no MSS_NO_TFRF)');
     const beyond = videoTimes.filter((time) => time >= knownEnd + 20_000_000n);
     assert.ok(beyond.length >= 3, `fetched video fragments well past its first Manifest's timeline (ended at ${knownEnd}): ${videoTimes.join(', ')}`);
     assert.ok(s.currentTime > Number(knownEnd) / 1e7, `played past the first Manifest's end (${s.currentTime} s; it ended at ${Number(knownEnd) / 1e7} s)`);
@@ -77,23 +61,8 @@ test('dash.js (DASH) plays the dynamic MPD of ingest --formats smooth,dash live,
       }
     }, { timeoutMs: 30_000, intervalMs: 100 });
     browser = await launchChromium();
-    const page = await (await browser.newContext()).newPage();
-    const url = new URL(live.web.url);
-    url.searchParams.set('manifest', `${live.web.url}dd.ism/manifest.mpd`);
-    await page.goto(url.href);
     const knownEnd = first.at(-1)!.time + first.at(-1)!.duration;
-    let pushEnded = false;
-    void live.push.done.then(() => (pushEnded = true));
-    const s = await waitUntil('the push to end', async () => {
-      const now = await stats(page);
-      if (now.errors.some((e) => !(e.source === 'dashjs' && e.code === 16))) return now;
-      return pushEnded ? now : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
-    assert.deepEqual(s.errors.filter((e) => !(e.source === 'dashjs' && e.code === 16)), [], 'no player error');
-    const videoTimes = s.fragments.flatMap((f) => {
-      const u = parseSmoothUrl(decodeURIComponent(new URL(f.url).pathname).replace(/^\/dd\.ism\//, ''));
-      return u?.kind === 'fragment' && u.streamName === 'video' ? [u.time] : [];
-    });
+    const { s, videoTimes } = await watchUntilPushEnds(browser, live, `${live.web.url}dd.ism/manifest.mpd`, 'dd.ism', 'no player error');
     const beyond = videoTimes.filter((time) => time >= knownEnd + 20_000_000n);
     assert.ok(beyond.length >= 3, `fetched video segments well past its first MPD's timeline (ended at ${knownEnd}): ${videoTimes.join(', ')}`);
     assert.ok((s.totalFrames ?? 0) > 200, `decoded frames while live: ${s.totalFrames}`);
@@ -102,3 +71,29 @@ test('dash.js (DASH) plays the dynamic MPD of ingest --formats smooth,dash live,
     await live.close();
   }
 });
+
+/**
+ * The player page on `manifestUrl` until the push ends: its stats then (no player error but
+ * 16: dash.js without a time server off line reports it and plays on its own clock) and the
+ * times of the video fragments it fetched under `/<presentation>/`.
+ */
+async function watchUntilPushEnds(browser: Browser, live: LiveFixture, manifestUrl: string, presentation: string, what: string): Promise<{ s: PlayerStats; videoTimes: bigint[] }> {
+  const page = await (await browser.newContext()).newPage();
+  const url = new URL(live.web.url);
+  url.searchParams.set('manifest', manifestUrl);
+  await page.goto(url.href);
+  let pushEnded = false;
+  void live.push.done.then(() => (pushEnded = true));
+  const harmless = (e: PlayerStats['errors'][number]): boolean => e.source === 'dashjs' && e.code === 16;
+  const s = await waitUntil('the push to end', async () => {
+    const now = await stats(page);
+    if (now.errors.some((e) => !harmless(e))) return now;
+    return pushEnded ? now : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 500 });
+  assert.deepEqual(s.errors.filter((e) => !harmless(e)), [], what);
+  const videoTimes = s.fragments.flatMap((f) => {
+    const u = parseSmoothUrl(decodeURIComponent(new URL(f.url).pathname).slice(`/${presentation}/`.length));
+    return u?.kind === 'fragment' && u.streamName === 'video' ? [u.time] : [];
+  });
+  return { s, videoTimes };
+}
