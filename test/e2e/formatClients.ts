@@ -143,8 +143,11 @@ const SELECT_AUDIO = join(repoRoot, 'test', 'e2e', 'gstSelectAudio.py');
  * to a file and analysed. With `language` (and the Python that test/harness/ci.ts found), the
  * audio of that language is selected (test/e2e/gstSelectAudio.py), which gst-launch cannot do.
  */
-export async function playFormat(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number }): Promise<PlayResult> {
-  return retryTransientFailure(() => playFormatOnce(opts));
+export async function playFormat(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number; beforeAttempt?: () => void }): Promise<PlayResult> {
+  return retryTransientFailure(() => {
+    opts.beforeAttempt?.();
+    return playFormatOnce(opts);
+  });
 }
 
 async function playFormatOnce(opts: { playbin: Playbin; uri: string; connectionSpeedKbps?: number; language?: string; python?: string; timeoutSeconds?: number }): Promise<PlayResult> {
@@ -256,10 +259,10 @@ export function requestsOf(counts: Map<string, number>, streamName: string): num
 }
 
 /** Serves one folder for one client run, so that the request log is that run's alone; `base` is its `video.ism/`. */
-export async function withStaticServer<T>(dir: string, fn: (base: string) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
+export async function withStaticServer<T>(dir: string, fn: (base: string, requests: readonly ServedRequest[]) => Promise<T>): Promise<{ result: T; requests: ServedRequest[] }> {
   const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
   try {
-    return { result: await fn(`${server.url}video.ism/`), requests: server.requests };
+    return { result: await fn(`${server.url}video.ism/`, server.requests), requests: server.requests };
   } finally {
     await server.close();
   }

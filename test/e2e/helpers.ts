@@ -222,7 +222,9 @@ export async function playWithGstreamer(opts: { playbin: 'playbin' | 'playbin3';
  * request with 200: about one play in 200 in a full-suite run on a loaded machine, none in
  * 90 plays in a row alone. And `playbin`'s legacy `hlsdemux` now and then stalls mid-play
  * ("buffering... 44%" until the timeout), about once in two full-suite runs of ~100 HLS
- * plays, where the same play alone takes 8 s. Such a run is played once more; a second
+ * plays, where the same play alone takes 8 s; `playbin`'s dashdemux once hung after the
+ * language script switched its audio, every fragment served (once in four full runs; the
+ * same play alone takes under a second). Such a run is played once more; a second
  * failure fails the test, and the server's request log (which callers check) keeps the
  * first attempt's requests, so a server fault cannot hide behind the retry.
  */
@@ -230,7 +232,10 @@ export function transientDownloadFailure(r: GstResult): boolean {
   if (r.code === 0 || r.eos) return false;
   const gaveUpEarly = r.frames === 0 && /Couldn't download fragments/.test(r.stderr + r.stdout);
   const stalled = r.code === 124 && /buffering\.\.\. +\d+% *$/.test(r.stdout.trimEnd());
-  return gaveUpEarly || stalled;
+  // test/e2e/gstSelectAudio.py prints no buffering lines: a run of it that timed out after
+  // choosing its language, with no error posted, stalled the same way.
+  const stalledAfterChoosing = r.code === 124 && /^selected /m.test(r.stdout) && !/ERROR/.test(r.stderr);
+  return gaveUpEarly || stalled || stalledAfterChoosing;
 }
 
 /** Runs a GStreamer play, and once more after a transientDownloadFailure (the first attempt's output kept in `retriedAfter`). */
