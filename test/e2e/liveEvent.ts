@@ -48,6 +48,8 @@ export interface LiveRequest {
   index?: number;
   newest?: number;
   streamName?: string;
+  /** For an HLS playlist: it carried EXT-X-ENDLIST. */
+  endList?: boolean;
 }
 
 export interface LiveEvent {
@@ -161,7 +163,9 @@ export async function startLiveEvent(o: LiveEventOptions): Promise<LiveEvent> {
       return send(res, 200, mpd, 'application/dash+xml');
     }
     if (format?.kind === 'master' || format?.kind === 'media-playlist') {
-      const hls = writeHls(liveFormat(), hlsLive(isEnded && elapsed() >= lastEnd - origin + (o.endListAfter ?? 0n)));
+      const endList = isEnded && elapsed() >= lastEnd - origin + (o.endListAfter ?? 0n);
+      if (format.kind === 'media-playlist') log.endList = endList;
+      const hls = writeHls(liveFormat(), hlsLive(endList));
       const text = format.kind === 'master' ? hls.master : hls.media.find((x) => x.key === path)?.text;
       return text === undefined ? send(res, 404) : send(res, 200, text, 'application/vnd.apple.mpegurl');
     }
