@@ -152,9 +152,12 @@ export class LivePresentation {
       }
       level.orphans.delete(t);
       // The object has its tfrf already (it names the fragment after it); a fragment held before it now has its next.
+      // One held after it (a redundant encoder ahead of this one) stays held for its own next.
       const before = level.held;
-      level.held = undefined;
-      if (before !== undefined && before.t < t) await this.storeHeld(level, before, [{ time: t, duration: d }]);
+      if (before !== undefined && before.t < t) {
+        level.held = undefined;
+        await this.storeHeld(level, before, [{ time: t, duration: d }]);
+      }
       this.accept(level, { t, d, size: orphan, pushed: size });
       this.out.onEvent({ type: 'fragment', ...where, size: orphan, d: d.toString(), action: 'adopted', key: this.keyOf(level, t) });
       await this.scheduleManifest();

@@ -170,6 +170,24 @@ test('recovered from the store: the Manifest and a listing; repeated pushes are 
   assert.throws(() => recovered.levelFor({ ...video(400), quality: { ...video(400).quality, codecPrivateData: '0000000168' } }, 'd'), { code: 'live.bad-push' });
 });
 
+test('after a restart, a fragment stored before the crash and pushed by the encoder behind another that is ahead is adopted without losing the one held ahead of it', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  const { store, live } = setup();
+  const level = live.levelFor(video(400), 'a');
+  for (const g of f.slice(0, 3)) await push(live, level, g);
+  store.objects.set(key(400, f[2]!.t), withTfrf(f[2]!.bytes, [{ time: f[3]!.t, duration: f[3]!.d }]));
+  const again = setup(store);
+  const recovered = await recoverPresentation('ev', store, again.out);
+  const ahead = recovered.levelFor(video(400), 'ahead');
+  const behind = recovered.levelFor(video(400), 'behind');
+  assert.equal(ahead, behind, 'redundant encoders feed one level');
+  assert.equal(await push(recovered, ahead, f[3]!, 'ahead'), 'held');
+  assert.equal(await push(recovered, behind, f[2]!, 'behind'), 'adopted');
+  assert.equal(await push(recovered, behind, f[3]!, 'behind'), 'duplicate', 'the copy held from the encoder ahead is kept');
+  await recovered.finalize();
+  assert.deepEqual(times(store), f.slice(0, 4).map((g) => g.t), 'every fragment stored, the one held across the adoption too');
+});
+
 test('a fragment the store failed to take can be sent again (no backwards refusal), and the Manifest never names it meanwhile', async () => {
   const f = await fragmentsOf('v120.ismv');
   const { store, live } = setup();
