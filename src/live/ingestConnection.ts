@@ -13,6 +13,8 @@ import { PushParser, type PushedBox } from './pushParser.js';
 interface Feed {
   level: LiveLevel;
   track: MoovTrack;
+  /** Where this push's previous fragment of the track ends in decode time (a fragment without tfdt starts there when its tfxd agrees). */
+  end?: bigint;
 }
 
 const TWO_63 = 1n << 63n;
@@ -178,7 +180,7 @@ export class IngestConnection {
     );
     const feed = feeds.get(info.trackId);
     if (!feed) throw this.bad(`a fragment of track ${info.trackId}, which the moov does not have`, moof.offset);
-    let t = info.tfdt ?? (info.tfxd === undefined ? undefined : signed(info.tfxd.time));
+    let t = info.tfdt ?? decodeStart(info.tfxd === undefined ? undefined : signed(info.tfxd.time), info.firstCompositionOffset, feed.end);
     if (t === undefined) throw this.bad("a fragment with neither 'tfdt' nor PIFF 'tfxd': its time is unknown", moof.offset);
     let d = info.duration;
     if (t < 0n) {
@@ -187,6 +189,7 @@ export class IngestConnection {
       d = t + d;
       t = 0n;
     }
+    feed.end = t + d;
     this.fragments++;
     const bytes = concatBytes([moof.bytes, mdat.bytes]);
     // The request is never paused (a push that ends while paused loses what was not read), so
@@ -208,6 +211,18 @@ export class IngestConnection {
   private bad(message: string, offset: number): SmoothpubError {
     return new SmoothpubError(ErrorCode.LIVE_BAD_PUSH, `stream ${this.source}: ${message}`, { file: this.source, offset });
   }
+}
+
+/**
+ * When a fragment without `tfdt` starts decoding, as package reads a file
+ * (`fragmentTime` in fragments/indexSource.ts): where the push's previous fragment of the
+ * track ends, when its `tfxd` time is that plus the first sample's composition offset
+ * (ffmpeg writes the first sample's presentation time: with open GOPs a keyframe decodes a
+ * few frames before it is shown), else what `tfxd` says (the first fragment, or a gap).
+ */
+function decodeStart(said: bigint | undefined, firstCompositionOffset: bigint, previousEnd: bigint | undefined): bigint | undefined {
+  if (previousEnd !== undefined && said !== undefined && said === previousEnd + firstCompositionOffset) return previousEnd;
+  return said;
 }
 
 /** A tfxd time is unsigned in the box, but ffmpeg writes AAC priming as a negative number in two's complement. */

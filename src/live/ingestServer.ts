@@ -9,7 +9,7 @@ import { DEFAULT_RETRY_POLICY, GlobalPause, type RetryPolicy } from '../publish/
 import { createRetrying } from '../publish/publishPlan.js';
 import { IngestConnection } from './ingestConnection.js';
 import type { LiveEvent } from './liveEvent.js';
-import type { LivePresentation } from './livePresentation.js';
+import { HELD_PREFIX, type LivePresentation } from './livePresentation.js';
 import { DEFAULT_MAX_BOX_SIZE } from './pushParser.js';
 import type { IngestStore } from './readStored.js';
 import { recoverPresentation } from './recoverPresentation.js';
@@ -219,6 +219,23 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
+
+  // Presentations a previous run was ingesting when it died (kill -9) have held fragments
+  // kept aside: read back now, so those fragments are stored and listed without waiting for
+  // an encoder; with none coming back, the event ends after finalizeAfterMs as usual.
+  if (options.store.delete !== undefined) {
+    const crashed = new Set<string>();
+    await withRetries(`${HELD_PREFIX}/ (list)`, async () => {
+      crashed.clear();
+      for await (const o of options.store.list(HELD_PREFIX)) {
+        const m = /^(.+)\.ism\/QualityLevels\(/.exec(o.key);
+        if (m !== null && PUSH_PATH.test(`/${m[1]!}.isml`)) crashed.add(m[1]!);
+      }
+    });
+    for (const name of crashed) {
+      eventFor(name).live.catch((e: unknown) => emit({ type: 'dropped', source: `${name}.ism`, code: isSmoothpubError(e) ? e.code : 'store.request-failed', message: `the presentation cannot be read back: ${(e as Error).message}` }));
+    }
+  }
 
   const timer = setInterval(() => {
     const now = Date.now();

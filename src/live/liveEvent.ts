@@ -12,6 +12,8 @@ export interface FragmentPlace {
 /** What ingest reports, one event a line with --json. Never carries a credential. */
 export type LiveEvent =
   | ({ type: 'fragment'; size: number; d: string; key: string; action: 'stored' | 'adopted' } & FragmentPlace)
+  /** A fragment received whole and kept aside until the next one arrives (its copy put under `.smoothpub-ingest/`); `key` is where it will be stored. */
+  | ({ type: 'held'; key: string } & FragmentPlace)
   | ({ type: 'duplicate'; size: number } & FragmentPlace)
   | ({ type: 'refused'; code: string; message: string } & FragmentPlace)
   | { type: 'manifest'; presentation: string; live: boolean; chunks: number[]; key: string }
@@ -21,7 +23,8 @@ export type LiveEvent =
   /** Chunks that left the DVR window (ending at or before `before`, stream timescale) and their fragments, deleted. */
   | { type: 'removed'; presentation: string; stream: string; chunks: number; fragments: number; before: string }
   | { type: 'archived'; presentation: string; key: string; size: number; fragments: number }
-  | { type: 'recovered'; presentation: string; live: boolean; fragments: number; orphans: number }
+  /** A presentation read back after a start: fragments its levels have (orphans: objects not in the Manifest whose length is unknown; held: fragments a previous run held, now stored). */
+  | { type: 'recovered'; presentation: string; live: boolean; fragments: number; orphans: number; held?: number }
   | { type: 'connection'; source: string; presentation: string; stream: string }
   | { type: 'tracks'; source: string; tracks: { stream: string; bitrate: number; fourCC: string }[] }
   | { type: 'ended'; source: string; clean: boolean; bytes: number; fragments: number }

@@ -32,6 +32,12 @@ export interface HeldFragment {
   source: string;
   /** The level's end before this fragment came, put back if it cannot be stored. */
   endBefore: bigint | undefined;
+  /** The bytes as they will be stored before their tfrf (with a tfdt for DASH/HLS). */
+  ready?: Uint8Array;
+  /** The pushed size when `bytes` are not the pushed bytes (published after a restart). */
+  pushedSize?: number;
+  /** Its copy under the held prefix, put (a kill -9 then loses nothing received whole). */
+  persisted?: Promise<void>;
 }
 
 /**

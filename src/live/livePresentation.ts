@@ -172,9 +172,12 @@ export class LivePresentation {
     // Held back until the next fragment arrives: its object is immutable, and its tfrf names
     // that next fragment (dash.js's Smooth support grows its timeline only from tfrf entries).
     const previous = level.held;
-    const current = { t, d, bytes, source, endBefore: level.end };
+    const current: HeldFragment = { t, d, bytes, source, endBefore: level.end };
     level.held = current;
     level.end = t + d;
+    // Kept in the store beside the presentation while held, so a kill -9 loses nothing received whole.
+    const persisted = this.persistHeld(level, current);
+    persisted.catch(() => undefined);
     if (previous !== undefined) {
       try {
         await this.storeHeld(level, previous, [{ time: t, duration: d }]);
@@ -187,13 +190,75 @@ export class LivePresentation {
         throw e;
       }
     }
+    await persisted;
     return 'held';
+  }
+
+  /** `.smoothpub-ingest/<name>.ism/QualityLevels(b)/Fragments(s=t)`: where a level's held fragment waits for its next one (outside the presentation's folder). */
+  heldKey(level: LiveLevel, t: bigint): string {
+    return `${HELD_PREFIX}/${this.keyOf(level, t)}`;
+  }
+
+  /**
+   * Puts a newly held fragment at its `heldKey` (as it will be stored, before its tfrf, after
+   * a header with its duration and pushed size), then reports it `held`: received and safe.
+   * A restart publishes what it finds there (`publishRecovered`); storing the fragment at its
+   * URL deletes it. Stores that cannot delete keep nothing aside.
+   */
+  private async persistHeld(level: LiveLevel, h: HeldFragment): Promise<void> {
+    const ready = (h.ready = this.withFormats(level, h.bytes, h.t, h.d));
+    if (this.out.store.delete === undefined) return;
+    const key = this.heldKey(level, h.t);
+    const body = encodeHeld(h.d, h.bytes.length, ready);
+    h.persisted = this.out.withRetries(key, () =>
+      this.out.store.put(key, () => body, { size: body.length, contentType: 'application/octet-stream', cacheControl: 'no-store', md5: md5Of(body) }),
+    );
+    await h.persisted;
+    this.out.onEvent({ type: 'held', presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: h.t.toString(), source: h.source, key: this.keyOf(level, h.t) });
+  }
+
+  /** Deletes a held fragment's copy once it is stored at its URL (left behind on failure: the next start deletes it). */
+  private async forgetHeld(level: LiveLevel, h: HeldFragment): Promise<void> {
+    const del = this.out.store.delete?.bind(this.out.store);
+    if (h.persisted === undefined || del === undefined) return;
+    try {
+      await h.persisted;
+      const key = this.heldKey(level, h.t);
+      await this.out.withRetries(key, () => del(key));
+    } catch {
+      // Not persisted, or not deleted: a restart finds it stored already and deletes it.
+    }
+  }
+
+  /**
+   * After a restart: stores the held fragments a previous run left under `heldKey` (each
+   * with a tfrf naming the next one found, the last with none, as a stop stores them) and
+   * deletes those stored already. `found` is in time order per level.
+   */
+  async publishRecovered(found: { level: LiveLevel; t: bigint; key: string; body: Uint8Array }[]): Promise<number> {
+    let published = 0;
+    const del = this.out.store.delete!.bind(this.out.store);
+    for (let i = 0; i < found.length; i++) {
+      const { level, t, key, body } = found[i]!;
+      const held = decodeHeld(body);
+      if (level.stored.has(t) || held === undefined || (level.end !== undefined && t < level.end)) {
+        await this.out.withRetries(key, () => del(key));
+        continue;
+      }
+      const after = found[i + 1];
+      const next = after !== undefined && after.level === level ? decodeHeld(after.body) : undefined;
+      const h: HeldFragment = { t, d: held.d, bytes: held.ready, ready: held.ready, pushedSize: held.pushedSize, source: 'recovered', endBefore: level.end, persisted: Promise.resolve() };
+      level.end = t + held.d;
+      await this.storeHeld(level, h, next === undefined ? [] : [{ time: after!.t, duration: next.d }]);
+      published++;
+    }
+    return published;
   }
 
   /** Stores a held fragment with a tfrf naming `next` (none at the end of the event), then a Manifest naming it. */
   private async storeHeld(level: LiveLevel, h: HeldFragment, next: FragmentTime[]): Promise<void> {
     const key = this.keyOf(level, h.t);
-    const body = withTfrf(this.withFormats(level, h.bytes, h.t, h.d), next);
+    const body = withTfrf(h.ready ?? this.withFormats(level, h.bytes, h.t, h.d), next);
     if (addsFormats(this.out.formats) && level.source !== undefined) await (level.init ??= this.storeInit(level, level.source));
     level.inFlight.set(h.t, h.bytes.length);
     try {
@@ -204,9 +269,9 @@ export class LivePresentation {
     } finally {
       level.inFlight.delete(h.t);
     }
-    this.accept(level, { t: h.t, d: h.d, size: body.length, pushed: h.bytes.length });
+    this.accept(level, { t: h.t, d: h.d, size: body.length, pushed: h.pushedSize ?? h.bytes.length });
     this.out.onEvent({ type: 'fragment', presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: h.t.toString(), source: h.source, size: body.length, d: h.d.toString(), action: 'stored', key });
-    await this.scheduleManifest();
+    await Promise.all([this.scheduleManifest(), this.forgetHeld(level, h)]);
   }
 
   /** The pushed bytes as stored before their tfrf: with a tfdt when DASH or HLS is asked. */
@@ -489,6 +554,28 @@ export class LivePresentation {
     );
     this.out.onEvent({ type: 'archived', presentation: this.name, key, size, fragments: fragments.length });
   }
+}
+
+/** Where held fragments wait, under the store's root: outside every `<name>.ism/`. */
+export const HELD_PREFIX = '.smoothpub-ingest';
+
+const HELD_MAGIC = 'smoothpub-held-1';
+
+/** A held fragment's copy: a 16-byte tag, its duration (8 bytes) and pushed size (4), then the fragment as it will be stored before its tfrf. */
+function encodeHeld(d: bigint, pushedSize: number, ready: Uint8Array): Uint8Array {
+  const out = new Uint8Array(28 + ready.length);
+  out.set(new TextEncoder().encode(HELD_MAGIC), 0);
+  const v = new DataView(out.buffer);
+  v.setBigUint64(16, d);
+  v.setUint32(24, pushedSize);
+  out.set(ready, 28);
+  return out;
+}
+
+function decodeHeld(body: Uint8Array): { d: bigint; pushedSize: number; ready: Uint8Array } | undefined {
+  if (body.length < 28 || new TextDecoder().decode(body.subarray(0, 16)) !== HELD_MAGIC) return undefined;
+  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  return { d: v.getBigUint64(16), pushedSize: v.getUint32(24), ready: body.subarray(28) };
 }
 
 /**

@@ -1,7 +1,9 @@
+import { Cursor } from '../bmff/cursor.js';
+import { readMoof } from '../fragments/readMoof.js';
 import { readManifest } from '../smooth/readManifest.js';
 import { parseSmoothUrl } from '../smooth/url.js';
 import { withoutIndex, type LiveLevel, type LiveStream } from './liveLevel.js';
-import { LivePresentation, type LiveOutputOptions } from './livePresentation.js';
+import { HELD_PREFIX, LivePresentation, type LiveOutputOptions } from './livePresentation.js';
 import { readStored, type IngestStore } from './readStored.js';
 
 /**
@@ -61,6 +63,70 @@ export async function recoverPresentation(name: string, store: IngestStore, out:
     live.streams.push(stream);
   }
   live.finalized = manifest.isLive !== true;
-  out.onEvent({ type: 'recovered', presentation: name, live: !live.finalized, fragments, orphans });
+  // Orphans are listed again when their object says how long they last: those a DVR window
+  // had dropped from the Manifest but not yet deleted (the window, re-planned at the next
+  // Manifest write, deletes them in turn), and those stored just before the Manifest naming
+  // them would have been written.
+  let adopted = 0;
+  for (const stream of live.streams) {
+    for (const level of stream.levels) {
+      for (const [t, size] of [...level.orphans]) {
+        const key = live.keyOf(level, t);
+        const body = await out.withRetries(key, () => readStored(store, key));
+        const d = body === undefined ? undefined : storedDuration(body);
+        if (d === undefined) continue;
+        level.orphans.delete(t);
+        level.stored.set(t, { t, d, size });
+        if (level.end === undefined || t + d > level.end) level.end = t + d;
+        if (!stream.listedTimes.has(t)) stream.unlisted.set(t, d);
+        adopted++;
+      }
+    }
+  }
+  live.refreshListings();
+  const published = await publishHeld(live, store, out);
+  out.onEvent({ type: 'recovered', presentation: name, live: !live.finalized, fragments: fragments + adopted, orphans: orphans - adopted, ...(published > 0 && { held: published }) });
+  if (adopted > 0 && published === 0) await live.scheduleManifest();
   return live;
+}
+
+/**
+ * The fragments a previous run held for their tfrf when it died, kept under the held
+ * prefix: stored at their URLs (listed by the Manifest written after each), or deleted when
+ * stored already. Held copies of levels the Manifest does not name (a kill before the
+ * presentation's first Manifest) stay until a push of that level brings them back.
+ */
+async function publishHeld(live: LivePresentation, store: IngestStore, out: LiveOutputOptions): Promise<number> {
+  if (store.delete === undefined) return 0;
+  const under = `${HELD_PREFIX}/${live.name}.ism`;
+  const found: { level: LiveLevel; t: bigint; key: string }[] = [];
+  await out.withRetries(`${under}/ (list)`, async () => {
+    found.length = 0;
+    for await (const o of store.list(under)) {
+      const url = parseSmoothUrl(o.key);
+      if (url?.kind !== 'fragment') continue;
+      const level = live.streams.find((s) => s.name === url.streamName)?.levels.find((l) => l.bitrate === url.bitrate);
+      if (level !== undefined) found.push({ level, t: url.time, key: `${under}/${o.key}` });
+    }
+  });
+  if (found.length === 0) return 0;
+  found.sort((a, b) => (a.level !== b.level ? live.keyOf(a.level, 0n).localeCompare(live.keyOf(b.level, 0n)) : a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+  const bodies = [];
+  for (const f of found) {
+    const body = await out.withRetries(f.key, () => readStored(store, f.key));
+    if (body !== undefined) bodies.push({ ...f, body });
+  }
+  return live.publishRecovered(bodies);
+}
+
+/** How long a stored fragment lasts: its tfxd's duration, else its samples' (when its trun or tfhd says); undefined when neither does. */
+function storedDuration(body: Uint8Array): bigint | undefined {
+  try {
+    const size = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
+    const info = readMoof(new Cursor(body.subarray(0, size), 0, 'moof', 8, size), () => 0);
+    const d = info.tfxd?.duration ?? info.duration;
+    return d > 0n ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }

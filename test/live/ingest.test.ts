@@ -12,6 +12,7 @@ import { requireTools } from '../harness/ci.js';
 import { pushWithFfmpeg, startIngestRun } from '../harness/livePush.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { concat } from '../protect/helpers.js';
+import { fixtures } from '../e2e/helpers.js';
 import { AUDIO, V120, V250, V400, assertManifestStored, assertSameFragments, folderObjects, framesRead, initOf, manifestIn, packagedPushes } from './helpers.js';
 
 const PUSH_MS = 60_000;
@@ -289,4 +290,24 @@ test('--dvr 2 s: live Manifests name only the window and only stored fragments; 
   const web = await startStaticServer({ root, mount: '/dvr.ism/' });
   t.after(() => web.close());
   assert.deepEqual((await verifyPresentation(`${web.url}dvr.ism/Manifest`)).problems, []);
+});
+
+test('an open-GOP push (ffmpeg -f ismv, x264 open-gop=1): fragments are named by when their samples decode, as package names them, not by the keyframe presentation times in tfxd', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await tempFolder(t);
+  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000 });
+  t.after(() => run.close());
+  const source = join(fixtures, 'opengop', 'v300.ismv');
+  const push = pushWithFfmpeg(run.pushUrl('ev', 'v'), [source], { realtime: false });
+  assert.equal(await push.done, 0, push.stderr());
+  await waitUntil('the event to be finalised', () => finalized(run.events, 'ev'), { timeoutMs: PUSH_MS });
+  const root = join(folder, 'ev.ism');
+  const manifest = (await manifestIn(root))!;
+  // ffmpeg's tfxd says the keyframes' presentation times, 2 s apart; the samples decode 1.9, 2, 2 and 2.1 s long, back to back.
+  const chunks = manifest.streams[0]!.chunks;
+  assert.deepEqual(chunks.map((c) => c.d), [19_000_000n, 20_000_000n, 20_000_000n, 21_000_000n]);
+  chunks.slice(1).forEach((c, i) => assert.equal(c.t, chunks[i]!.t + chunks[i]!.d, `chunk ${i + 1} starts where chunk ${i} ends`));
+  const objects = await folderObjects(root);
+  assertManifestStored(manifest, objects);
+  assert.equal(assertSameFragments(objects, await packagedPushes([{ inputs: [source] }])), objects.size - 1, 'every fragment (video and audio) is the packaged one');
 });

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { requireTools } from '../harness/ci.js';
-import { pushWithFfmpeg } from '../harness/livePush.js';
+import { pushWithFfmpeg, startIngestRun } from '../harness/livePush.js';
+import { createFolderStore } from '../../src/stores/folderStore.js';
+import type { Presentation } from '../../src/smooth/model.js';
+import { parseSmoothUrl } from '../../src/smooth/url.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { parseEvents, type EventLine } from '../cli/jsonEvents.js';
 import { runBin } from '../cli/runBin.js';
@@ -85,6 +88,99 @@ test('kill -9 of the ingest server mid-event: what the Manifest names is in the 
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, 'SIGTERM stops ingest with 0');
   parseEvents(second.stdout());
+});
+
+/** Keys (under `ev.ism/`) of the fragments an ingest process reported received whole: stored, or held for their tfrf (its copy put aside). */
+function acknowledged(p: IngestProcess): Set<string> {
+  return new Set([...liveOf(p, 'fragment'), ...liveOf(p, 'held')].map((e) => (e['key'] as string).replace(/^ev\.ism\//, '')));
+}
+
+/** The fragment keys a Manifest names, one per level and chunk. */
+function namedBy(p: Presentation): Set<string> {
+  return new Set(p.streams.flatMap((s) => s.chunks.flatMap((c) => s.qualityLevels.map((q) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`))));
+}
+
+test('kill -9 of the ingest server mid-event, started again with no encoder: every fragment it received whole (stored, or held for its tfrf) is stored and named, then the event ends as VOD', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  const root = join(folder, 'ev.ism');
+  const first = await startCli([folder, '--finalize-after', '60']);
+  t.after(() => void first.child.kill('SIGKILL'));
+  const push = pushWithFfmpeg(`${first.url}/ev.isml/Streams(all)`, [V120, AUDIO]);
+  t.after(() => push.kill());
+  // Killed while a level holds a fragment the store has only aside (its next one not yet come).
+  await waitUntil(
+    'a fragment stored and a later one held',
+    () => {
+      const stored = new Set(liveOf(first, 'fragment').map((e) => e['key']));
+      return stored.size >= 2 && liveOf(first, 'held').some((e) => !stored.has(e['key']));
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+  first.child.kill('SIGKILL');
+  await first.exited;
+  push.kill();
+  await push.done;
+  const received = acknowledged(first);
+  const heldOnly = [...received].filter((k) => !liveOf(first, 'fragment').some((e) => e['key'] === `ev.ism/${k}`));
+  assert.ok(heldOnly.length > 0, 'the kill came while a fragment was only held');
+  const before = await folderObjects(root);
+  for (const key of heldOnly) assert.ok(!before.has(key), `${key} is not at its URL before the restart`);
+
+  const second = await startCli([folder, '--finalize-after', '2']);
+  t.after(() => void second.child.kill('SIGKILL'));
+  await waitUntil('the event to end as VOD', () => liveOf(second, 'finalized').length > 0, { timeoutMs: 30_000, detail: () => second.stdout().slice(-3000) });
+  const recovered = liveOf(second, 'recovered')[0]!;
+  assert.ok((recovered['held'] as number) >= heldOnly.length, `held fragments published: ${JSON.stringify(recovered)}`);
+  const objects = await folderObjects(root);
+  for (const key of received) assert.ok(objects.has(key), `${key}, received whole before the kill, is in the store`);
+  const vod = (await manifestIn(root))!;
+  assert.notEqual(vod.isLive, true);
+  assertManifestStored(vod, objects);
+  const named = namedBy(vod);
+  for (const key of objects.keys()) if (key !== 'Manifest') assert.ok(named.has(key), `${key} is stored and the Manifest names it`);
+  assert.equal((await folderObjects(join(folder, '.smoothpub-ingest'))).size, 0, 'no held copy is left');
+  // Byte for byte what package makes of the same mux, each tfrf naming the level's next stored fragment (the last none).
+  assert.equal(assertSameFragments(objects, await packagedPushes([{ inputs: [V120, AUDIO] }])), objects.size - 1);
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited, 0);
+});
+
+test('kill -9 with a DVR window: fragments that had left the window but were not yet deleted are planned again from the store, deleted once past the margin, never left unnamed', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  const root = join(folder, 'ev.ism');
+  // The CLI's 30 s margin: nothing is deleted within an 8 s push.
+  const first = await startCli([folder, '--finalize-after', '60', '--dvr', '2s']);
+  t.after(() => void first.child.kill('SIGKILL'));
+  const push = pushWithFfmpeg(`${first.url}/ev.isml/Streams(all)`, [V120, AUDIO]);
+  t.after(() => push.kill());
+  await waitUntil('the live Manifest to name only the window', async () => ((await manifestIn(root))?.streams[0]?.chunks[0]?.t ?? 0n) > 0n, { timeoutMs: 60_000, intervalMs: 50 });
+  first.child.kill('SIGKILL');
+  await first.exited;
+  push.kill();
+  await push.done;
+  const live = (await manifestIn(root))!;
+  const before = await folderObjects(root);
+  const outside = [...before.keys()].filter((k) => k !== 'Manifest' && !namedBy(live).has(k));
+  assert.ok(outside.some((k) => parseSmoothUrl(k)!.kind === 'fragment' && (parseSmoothUrl(k) as { time: bigint }).time < live.streams[0]!.chunks[0]!.t), `a fragment before the window is still stored: ${outside.join(', ')}`);
+
+  // Started again (in this process, to shorten the margin), with no encoder.
+  const run = await startIngestRun(createFolderStore(folder), { dvrWindowMs: 2000, dvrMarginMs: 0, finalizeAfterMs: 1500 });
+  t.after(() => run.close());
+  await waitUntil('the event to end as VOD', () => run.events.some((e) => e.type === 'finalized'), { timeoutMs: 30_000 });
+  const removed = run.events.filter((e) => e.type === 'removed');
+  assert.ok(removed.length > 0, 'fragments before the window were deleted');
+  const objects = await folderObjects(root);
+  const vod = (await manifestIn(root))!;
+  assert.notEqual(vod.isLive, true);
+  assertManifestStored(vod, objects);
+  const named = namedBy(vod);
+  for (const key of objects.keys()) if (key !== 'Manifest') assert.ok(named.has(key), `${key} is stored and the VOD Manifest names it`);
+  for (const key of outside) if (parseSmoothUrl(key)?.kind === 'fragment' && (parseSmoothUrl(key) as { time: bigint }).time < live.streams[0]!.chunks[0]!.t) assert.ok(!objects.has(key), `${key}, outside the window before the kill, is deleted`);
+  assert.equal((await folderObjects(join(folder, '.smoothpub-ingest'))).size, 0, 'no held copy is left');
 });
 
 test('ingest: --help, a busy port, SIGTERM within seconds, and --auth never printed', async () => {

@@ -158,6 +158,8 @@ function describeLiveEvent(e: LiveEvent): string {
   switch (e.type) {
     case 'fragment':
       return `${e.action} ${e.key} (${e.size} bytes)`;
+    case 'held':
+      return `held ${e.key} until its next fragment (a copy under .smoothpub-ingest/)`;
     case 'duplicate':
       return `duplicate ${e.presentation} ${e.stream} ${e.bitrate} t=${e.t} from ${e.source}: already stored, dropped`;
     case 'refused':
