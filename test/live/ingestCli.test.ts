@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,10 +112,11 @@ test('kill -9 of the ingest server mid-event, started again with no encoder: eve
   t.after(() => push.kill());
   // Killed while a level holds a fragment the store has only aside (its next one not yet come).
   await waitUntil(
-    'a fragment stored and a later one held',
+    'a fragment stored, a Manifest written and a later fragment held',
     () => {
       const stored = new Set(liveOf(first, 'fragment').map((e) => e['key']));
-      return stored.size >= 2 && liveOf(first, 'held').some((e) => !stored.has(e['key']));
+      // After a Manifest: one names the levels (their codec setup), which a restart reads back.
+      return stored.size >= 2 && liveOf(first, 'manifest').length > 0 && liveOf(first, 'held').some((e) => !stored.has(e['key']));
     },
     { timeoutMs: 60_000, intervalMs: 20 },
   );
@@ -130,7 +132,7 @@ test('kill -9 of the ingest server mid-event, started again with no encoder: eve
 
   const second = await startCli([folder, '--finalize-after', '2']);
   t.after(() => void second.child.kill('SIGKILL'));
-  await waitUntil('the event to end as VOD', () => liveOf(second, 'finalized').length > 0, { timeoutMs: 30_000, detail: () => second.stdout().slice(-3000) });
+  await waitUntil('the event to end as VOD', () => liveOf(second, 'finalized').length > 0, { timeoutMs: 30_000, detail: () => `${second.stdout().slice(-3000)}\n--- stderr ---\n${second.stderr().slice(-2000)}\n--- store ---\n${(readdirSync(folder, { recursive: true }) as string[]).join('\n')}` });
   const recovered = liveOf(second, 'recovered')[0]!;
   assert.ok((recovered['held'] as number) >= heldOnly.length, `held fragments published: ${JSON.stringify(recovered)}`);
   const objects = await folderObjects(root);
