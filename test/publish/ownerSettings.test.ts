@@ -16,7 +16,7 @@ const OWNER_PROPERTIES = {
   ...OWNER_SERVICE_PROPERTIES,
   cors: [{ allowedOrigins: 'https://admin.example', allowedMethods: 'PUT,DELETE', allowedHeaders: 'x-ms-*', exposedHeaders: 'x-ms-meta-*', maxAgeInSeconds: 10 }],
 };
-const OUR_AZURE_RULE = { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 };
+const OUR_AZURE_RULE = { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag,Date', maxAgeInSeconds: 3600 };
 
 let az: Azurite;
 let s3: S3rver;
