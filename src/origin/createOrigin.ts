@@ -122,7 +122,8 @@ export function createOrigin(opts: OriginOptions): Origin {
     ...(opts.protection && { protection: opts.protection }),
   };
   const stored = storedObject({ root, fragmentCacheControl: state.fragmentCacheControl, manifestCacheControl: state.manifestCacheControl, liveCacheControl: opts.liveCacheControl ?? DEFAULT_LIVE_CACHE_CONTROL, readChunk: state.readChunk });
-  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), stored, manifest(state), formatObject(state), fragment(state)];
+  // With keys to encrypt with, stored objects (whatever protection they were stored with) are not answered: only what is encrypted here.
+  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), ...(opts.protection ? [] : [stored]), manifest(state), formatObject(state), fragment(state)];
 
   const reply = async (request: RequestLike): Promise<OriginReply> => {
     let answer: OriginReply;

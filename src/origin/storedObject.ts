@@ -39,12 +39,15 @@ const MAX_DOCUMENT_BYTES = 16 << 20;
  * the Manifest is live. Other `.ism` paths (sources to fragment on request) are left to the
  * next handlers; which kind a path is gets checked again after a second.
  */
-export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Promise<OriginReply | undefined> {
+export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Promise<OriginReply | undefined> | undefined {
   const kinds = new Map<string, Kind>();
+  /** What the path was found to be, while that is still trusted. */
+  const knownKind = (presentation: string): Kind | undefined => {
+    const known = kinds.get(presentation);
+    return known !== undefined && Date.now() - known.at < (known.stored ? STORED_RECHECK_MS : Math.max(STORED_RECHECK_MS, o.root.recheckMs)) ? known : undefined;
+  };
   const kindOf = async (presentation: string): Promise<Kind> => {
     const now = Date.now();
-    const known = kinds.get(presentation);
-    if (known !== undefined && now - known.at < (known.stored ? STORED_RECHECK_MS : Math.max(STORED_RECHECK_MS, o.root.recheckMs))) return known;
     const manifest = await locateObject(o.root, `${presentation}/Manifest`);
     const text = manifest && (await o.root.readText(manifest.id, MAX_DOCUMENT_BYTES));
     const kind = { stored: manifest !== undefined, live: text !== undefined && /\bIsLive\s*=\s*"true"/i.test(text), at: now };
@@ -53,10 +56,8 @@ export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Prom
     if (kinds.size > KINDS_KEPT) kinds.delete(kinds.keys().next().value!);
     return kind;
   };
-  return async (r) => {
-    const presentation = r.smooth?.presentation ?? r.format?.presentation;
-    if (presentation === undefined) return undefined;
-    const kind = await kindOf(presentation);
+  const answer = async (r: OriginRequest, presentation: string, known: Kind | undefined): Promise<OriginReply | undefined> => {
+    const kind = known ?? (await kindOf(presentation));
     if (!kind.stored) return undefined;
     const relative = r.path.slice(1);
     const found = await locateObject(o.root, relative);
@@ -85,6 +86,14 @@ export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Prom
       release: () => src.close(),
     };
     return sendEntity(r.request, entity);
+  };
+  return (r) => {
+    const presentation = r.smooth?.presentation ?? r.format?.presentation;
+    if (presentation === undefined) return undefined;
+    const known = knownKind(presentation);
+    // Sources (the usual case): no promise, nothing asked of the store.
+    if (known !== undefined && !known.stored) return undefined;
+    return answer(r, presentation, known);
   };
 }
 
