@@ -16,6 +16,7 @@ export interface ServeCliOptions extends ProtectionCliOptions {
   fragmentCacheControl: string;
   manifestCacheControl: string;
   notFoundCacheControl: string;
+  liveCacheControl?: string;
   host: string;
   port: string;
   cors: string;
@@ -86,6 +87,7 @@ export async function openServe(root: string, opts: ServeCliOptions, signal: Abo
     fragmentCacheControl: opts.fragmentCacheControl,
     manifestCacheControl: opts.manifestCacheControl,
     notFoundCacheControl: opts.notFoundCacheControl,
+    ...(opts.liveCacheControl !== undefined && { liveCacheControl: opts.liveCacheControl }),
     cors: opts.cors,
     maxCachedPresentations: cache,
     ...(protection && { protection: nodeProtection(protection) }),

@@ -1,5 +1,3 @@
-import { extname, posix } from 'node:path';
-
 const byExtension: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -18,9 +16,9 @@ const byExtension: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
 };
 
-/** Content-Type for a served path; Smooth objects have no extension, so go by name. */
+/** Content-Type for a served path; Smooth objects have no extension, so go by name. No node module: the origin uses it on edge runtimes too. */
 export function contentTypeFor(path: string): string {
-  const name = posix.basename(path);
+  const name = path.slice(path.lastIndexOf('/') + 1);
   if (name === 'Manifest' || name === 'manifest') return 'text/xml; charset=utf-8';
   // The media-services names of the DASH and HLS documents: manifest(format=mpd-time-csf), ...
   const format = /^manifest\(format=(mpd|m3u8)-/i.exec(name);
@@ -30,5 +28,6 @@ export function contentTypeFor(path: string): string {
   const fragment = /^Fragments\(([^=)]*)=/.exec(name);
   if (fragment) return /audio/i.test(fragment[1] ?? '') ? 'audio/mp4' : 'video/mp4';
   if (name.startsWith('FragmentInfo(')) return 'video/mp4';
-  return byExtension[extname(name).toLowerCase()] ?? 'application/octet-stream';
+  const dot = name.lastIndexOf('.');
+  return (dot > 0 ? byExtension[name.slice(dot).toLowerCase()] : undefined) ?? 'application/octet-stream';
 }

@@ -1,5 +1,6 @@
 import type { LiveMpdOptions } from '../formats/dash/writeMpd.js';
 import type { LiveHlsOptions } from '../formats/hls/writePlaylists.js';
+import { MPD_KEY } from '../formats/names.js';
 import { CMAF_TRACK_ID, type Format, type FormatLevel, type FormatPresentation } from '../formats/model.js';
 import { cmafInitSegment, formatLevel } from '../plan/formatObjects.js';
 import { withTfdt } from '../plan/insertTfdt.js';
@@ -102,7 +103,23 @@ export function fragmentDuration(p: Presentation): bigint {
 /** The dynamic MPD's and sliding playlists' options at `now`. */
 export function liveDocumentOptions(p: Presentation, origin: LiveOrigin, now: Date, dvrWindow: bigint | undefined, mediaSequence: (stream: string) => number, ended: boolean): { mpd: LiveMpdOptions; hls: LiveHlsOptions } {
   const fragment = fragmentDuration(p);
-  const mpd: LiveMpdOptions = { availabilityStartTime: origin.at, timeOrigin: origin.timeOrigin, publishTime: now, minimumUpdatePeriod: fragment, suggestedPresentationDelay: 3n * fragment };
+  const mpd: LiveMpdOptions = { availabilityStartTime: origin.at, timeOrigin: origin.timeOrigin, publishTime: now, minimumUpdatePeriod: fragment, suggestedPresentationDelay: 3n * fragment, utcTiming: liveUtcTiming(now) };
   if (dvrWindow !== undefined && dvrWindow > 0n) mpd.timeShiftBufferDepth = dvrWindow;
   return { mpd, hls: { mediaSequence, programDateTime: { at: origin.at, timeOrigin: origin.timeOrigin }, ...(ended && { ended: true }) } };
+}
+
+/**
+ * Where DASH clients read the time (without any, dash.js asks a public time server and,
+ * off line, reports error 16). First the Date header of a HEAD of the MPD itself (a relative
+ * URL: clients resolve it against the MPD's location, so it works from any store, CDN or
+ * `serve`; across origins the store must expose `Date` to scripts, as `publish --cors` and
+ * `serve` do), then the time this MPD was written: never later than the real time, so a
+ * client that falls back to it (an MPD cached for its max-age, a store that hides Date) only
+ * plays a little further behind the edge, never asks for a segment early.
+ */
+export function liveUtcTiming(now: Date): { schemeIdUri: string; value: string }[] {
+  return [
+    { schemeIdUri: 'urn:mpeg:dash:utc:http-head:2014', value: MPD_KEY },
+    { schemeIdUri: 'urn:mpeg:dash:utc:direct:2014', value: now.toISOString() },
+  ];
 }

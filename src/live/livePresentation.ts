@@ -73,8 +73,8 @@ export class LivePresentation {
   finalized = false;
   private dirty = false;
   private writing: Promise<void> | undefined;
-  /** The wall clock of the event's start in the DASH/HLS documents, fixed once they are first written. */
-  private origin: LiveOrigin | undefined;
+  /** The wall clock of the event's start in the DASH/HLS documents, fixed once they are first written (or read back from the stored MPD after a restart). */
+  origin: LiveOrigin | undefined;
 
   constructor(
     readonly name: string,

@@ -1,8 +1,13 @@
 import { Cursor } from '../bmff/cursor.js';
+import { readMpd } from '../formats/dash/readMpd.js';
+import { initKey, MPD_KEY } from '../formats/names.js';
 import { readMoof } from '../fragments/readMoof.js';
+import { readMoov } from '../fragments/readMoov.js';
 import { readManifest } from '../smooth/readManifest.js';
+import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
+import { addsFormats, type LiveOrigin } from './liveFormats.js';
 import { parseSmoothUrl } from '../smooth/url.js';
-import { withoutIndex, type LiveLevel, type LiveStream } from './liveLevel.js';
+import { withoutIndex, type LevelSource, type LiveLevel, type LiveStream } from './liveLevel.js';
 import { HELD_PREFIX, LivePresentation, type LiveOutputOptions } from './livePresentation.js';
 import { readStored, type IngestStore } from './readStored.js';
 
@@ -55,6 +60,7 @@ export async function recoverPresentation(name: string, store: IngestStore, out:
           fragments++;
         }
       }
+      if (addsFormats(out.formats)) await recoverInit(level, root, store, out);
       stream.levels.push(level);
     }
     // Chunks listed stay listed only while some level still has them stored.
@@ -63,6 +69,10 @@ export async function recoverPresentation(name: string, store: IngestStore, out:
     live.streams.push(stream);
   }
   live.finalized = manifest.isLive !== true;
+  if (addsFormats(out.formats) && !live.finalized) {
+    const origin = await recoverOrigin(root, store, out);
+    if (origin !== undefined) live.origin = origin;
+  }
   // Orphans are listed again when their object says how long they last: those a DVR window
   // had dropped from the Manifest but not yet deleted (the window, re-planned at the next
   // Manifest write, deletes them in turn), and those stored just before the Manifest naming
@@ -126,6 +136,72 @@ function storedDuration(body: Uint8Array): bigint | undefined {
     const info = readMoof(new Cursor(body.subarray(0, size), 0, 'moof', 8, size), () => 0);
     const d = info.tfxd?.duration ?? info.duration;
     return d > 0n ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * With --formats dash/hls, a level's init segment (stored from its pushed `moov` before its
+ * first fragment) is its source again: the level is in the MPD and playlists at once, not
+ * only once an encoder feeds it again. Its track is CMAF_TRACK_ID, as its stored fragments
+ * name. A missing or unreadable init leaves the level out of them until it is fed.
+ */
+async function recoverInit(level: LiveLevel, root: string, store: IngestStore, out: LiveOutputOptions): Promise<void> {
+  const key = `${root}/${initKey(level.streamName, level.bitrate)}`;
+  const bytes = await out.withRetries(key, () => readStored(store, key));
+  if (bytes === undefined) return;
+  const source = levelSourceOf(bytes);
+  if (source === undefined) return;
+  level.source = source;
+  level.init = Promise.resolve();
+  level.initStored = true;
+}
+
+/** The one video or audio track of an init segment as a level's source; undefined when it is not one. */
+export function levelSourceOf(init: Uint8Array): LevelSource | undefined {
+  const view = new DataView(init.buffer, init.byteOffset, init.byteLength);
+  for (let at = 0; at + 8 <= init.length; ) {
+    const size = view.getUint32(at);
+    if (size < 8 || at + size > init.length) return undefined;
+    if (view.getUint32(at + 4) === 0x6d6f6f76 /* moov */) {
+      try {
+        const track = readMoov(new Cursor(init.subarray(at, at + size), 0, 'moov', 8, size)).tracks[0];
+        if (track === undefined || (track.kind !== 'video' && track.kind !== 'audio') || track.sampleEntry === undefined) return undefined;
+        return {
+          trackId: track.trackId,
+          kind: track.kind,
+          timescale: track.timescale,
+          ...(track.kind === 'video' && { width: track.width, height: track.height }),
+          sampleEntry: track.sampleEntry,
+          trex: track.trex,
+          language: track.language,
+        };
+      } catch {
+        return undefined;
+      }
+    }
+    at += size;
+  }
+  return undefined;
+}
+
+/**
+ * The live MPD's availabilityStartTime and its Period's origin (presentationTimeOffset),
+ * read back so that the event keeps its place on the wall clock across a restart: clients
+ * map segment times to the clock by them, and a new choice would move every segment.
+ */
+async function recoverOrigin(root: string, store: IngestStore, out: LiveOutputOptions): Promise<LiveOrigin | undefined> {
+  const key = `${root}/${MPD_KEY}`;
+  const bytes = await out.withRetries(key, () => readStored(store, key));
+  if (bytes === undefined) return undefined;
+  const text = new TextDecoder().decode(bytes);
+  const at = /\bavailabilityStartTime="([^"]+)"/.exec(text)?.[1];
+  if (at === undefined || Number.isNaN(Date.parse(at))) return undefined;
+  try {
+    const rep = readMpd(text).periods[0]?.adaptationSets[0]?.representations[0];
+    if (rep === undefined) return undefined;
+    return { timeOrigin: (rep.presentationTimeOffset * BigInt(PRESENTATION_TIME_SCALE)) / BigInt(rep.timescale), at: new Date(Date.parse(at)) };
   } catch {
     return undefined;
   }

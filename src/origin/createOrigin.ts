@@ -1,5 +1,5 @@
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE } from '../plan/buildPlan.js';
-import { DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../plan/cacheControl.js';
+import { DEFAULT_LIVE_CACHE_CONTROL, DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../plan/cacheControl.js';
 import { clientAccessPolicyXml, crossDomainXml } from '../smooth/policy.js';
 import { bytesEntity } from './bytesEntity.js';
 import type { Entity } from './entity.js';
@@ -13,6 +13,7 @@ import { PresentationCache } from './presentationCache.js';
 import { preflight, rejectInvalidRequest, type OriginRequest } from './requestTarget.js';
 import { errorResponse, notFound, textResponse, withCors } from './responses.js';
 import { sendEntity } from './sendEntity.js';
+import { LIVE_NOT_FOUND, storedObject } from './storedObject.js';
 import { DEFAULT_READ_CHUNK } from './sourceStream.js';
 import { toResponse, type OriginReply, type RequestLike } from './reply.js';
 import type { OriginRoot } from './originRoot.js';
@@ -39,6 +40,11 @@ export interface OriginOptions extends PresentationOptions {
   manifestCacheControl?: string;
   /** Cache-Control of a 404: short, so that a presentation published later is found soon; default `public, max-age=10`. */
   notFoundCacheControl?: string;
+  /**
+   * Cache-Control of a stored live presentation's documents and 404s (a `.ism` folder with a
+   * live `Manifest` object, as `ingest` writes it); default `public, max-age=1`.
+   */
+  liveCacheControl?: string;
   /** Bytes read from a source per step of a response body; default 1 MiB. */
   readChunkBytes?: number;
   /** Every 5xx, with its cause (for logs). */
@@ -88,7 +94,8 @@ const STARTED = Date.now();
 /**
  * A Smooth Streaming origin as a fetch-style handler: answers `<path>.ism/Manifest` and
  * `<path>.ism/QualityLevels(b)/Fragments(name=t)` (and `FragmentInfo`) from byte ranges
- * of the original ISMV/ISMA files under `root`. No node API on its path: host it with
+ * of the original ISMV/ISMA files under `root`, and a stored presentation (a `.ism` folder
+ * with a `Manifest` object: `package`, `publish` or live `ingest` output) object by object. No node API on its path: host it with
  * createOriginServer, or anywhere a `(Request) => Promise<Response>` runs (an edge worker).
  */
 export function createOrigin(opts: OriginOptions): Origin {
@@ -114,7 +121,9 @@ export function createOrigin(opts: OriginOptions): Origin {
     tfdt: (opts.formats ?? FORMATS).some((f) => f !== 'smooth'),
     ...(opts.protection && { protection: opts.protection }),
   };
-  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), manifest(state), formatObject(state), fragment(state)];
+  const stored = storedObject({ root, fragmentCacheControl: state.fragmentCacheControl, manifestCacheControl: state.manifestCacheControl, liveCacheControl: opts.liveCacheControl ?? DEFAULT_LIVE_CACHE_CONTROL, readChunk: state.readChunk });
+  // With keys to encrypt with, stored objects (whatever protection they were stored with) are not answered: only what is encrypted here.
+  const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), ...(opts.protection ? [] : [stored]), manifest(state), formatObject(state), fragment(state)];
 
   const reply = async (request: RequestLike): Promise<OriginReply> => {
     let answer: OriginReply;
@@ -125,7 +134,7 @@ export function createOrigin(opts: OriginOptions): Origin {
       if (outcome.status >= 500) opts.onError?.(e, request);
       answer = errorResponse(request, outcome);
     }
-    if (answer.status === 404) answer.headers['cache-control'] = notFoundCacheControl;
+    if (answer.status === 404) answer.headers['cache-control'] = LIVE_NOT_FOUND.has(answer) ? (opts.liveCacheControl ?? DEFAULT_LIVE_CACHE_CONTROL) : notFoundCacheControl;
     return withCors(request, answer, cors);
   };
   const handler = async (request: Request): Promise<Response> => toResponse(await reply(request));

@@ -45,6 +45,6 @@ export function withCors(request: RequestLike, reply: OriginReply, cors: string)
     if (origin === null || !allowed.includes(origin)) return reply;
     h['access-control-allow-origin'] = origin;
   }
-  h['access-control-expose-headers'] = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified';
+  h['access-control-expose-headers'] = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Date';
   return reply;
 }

@@ -14,7 +14,7 @@ export function playerCorsRule(origins: string[], preflightMethod: boolean): Cor
     // Azure lists OPTIONS among a rule's methods; S3 answers preflights for every rule by itself.
     methods: preflightMethod ? ['GET', 'HEAD', 'OPTIONS'] : ['GET', 'HEAD'],
     allowedHeaders: ['*'],
-    exposedHeaders: ['Content-Length', 'Content-Type', 'ETag'],
+    exposedHeaders: ['Content-Length', 'Content-Type', 'ETag', 'Date'],
     maxAgeSeconds: 3600,
   };
 }

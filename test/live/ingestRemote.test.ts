@@ -10,7 +10,12 @@ import { requireTools } from '../harness/ci.js';
 import { pushWithFfmpeg, startIngestRun } from '../harness/livePush.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
-import { AUDIO, V120, assertManifestStored, assertSameFragments, packagedPushes, type Objects } from './helpers.js';
+import { AUDIO, V120, assertManifestStored, assertSameFragments, framesRead, packagedPushes, type Objects } from './helpers.js';
+import { readMpd } from '../../src/formats/dash/readMpd.js';
+import { createOrigin } from '../../src/origin/createOrigin.js';
+import { openOriginRoot, type OpenRootOptions } from '../../src/origin/openOriginRoot.js';
+import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_LIVE_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL } from '../../src/plan/cacheControl.js';
+import { concat } from '../protect/helpers.js';
 
 let az: Azurite;
 let s3: S3rver;
@@ -134,3 +139,61 @@ test('--dvr 2 s on Azurite: fragments that left the window are deleted from the 
   assert.ok(fragments.length < 8 && !fragments.includes('QualityLevels(132419)/Fragments(video=0)'), `the oldest deleted (${fragments.join(', ')})`);
   await reader.close?.();
 });
+
+const roots: [string, () => Promise<Store & ObjectReader>, () => string, () => OpenRootOptions][] = [
+  ['Azurite', () => createAzureStore({ container: 'live', prefix: 'fmt', endpoint: az.endpoint, env: az.env }), () => 'az://live/fmt', () => ({ endpoint: az.endpoint, env: az.env })],
+  ['s3rver', () => createS3Store({ bucket: 'live', prefix: 'fmt', endpoint: s3.endpoint, forcePathStyle: true }), () => 's3://live/fmt', () => ({ endpoint: s3.endpoint, forcePathStyle: true })],
+];
+
+for (const [label, open, rootSpec, rootOptions] of roots) {
+  test(`--formats smooth,dash,hls to ${label}: init segments, a dynamic MPD and sliding playlists in the store while live, static at the end; serve answers them as stored from ${label}`, async (t) => {
+    if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
+    const store = await open();
+    const run = await startIngestRun(store, { finalizeAfterMs: 60_000, formats: ['smooth', 'dash', 'hls'] });
+    let closed = false;
+    t.after(() => (closed ? undefined : run.close()));
+    const origin = createOrigin({ root: await openOriginRoot(rootSpec(), rootOptions()), onError: (e) => assert.fail(String(e)) });
+    t.after(() => origin.close());
+    const push = pushWithFfmpeg(run.pushUrl('ev', 'all'), [V120, AUDIO]);
+    // While live: the dynamic MPD through serve, with the live Cache-Control, naming stored objects.
+    const live = await waitUntil('a dynamic MPD through serve', async () => {
+      const r = await origin(new Request('http://serve.test/ev.ism/manifest.mpd'));
+      const text = await r.text();
+      return r.status === 200 && text.includes('type="dynamic"') ? { text, cacheControl: r.headers.get('cache-control') } : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal(live.cacheControl, DEFAULT_LIVE_CACHE_CONTROL);
+    assert.match(live.text, /<UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-head:2014" value="manifest.mpd"/, 'UTCTiming: a HEAD of the MPD');
+    const liveMpd = readMpd(live.text);
+    for (const rep of liveMpd.periods[0]!.adaptationSets.flatMap((a) => a.representations)) {
+      for (const url of [rep.initUrl!, ...rep.segments.map((s) => s.url)]) assert.ok((await store.head(`ev.ism/${decodeURIComponent(url)}`)) !== undefined, `${url}, named while live, is stored`);
+    }
+    assert.equal(await push.done, 0, push.stderr());
+    await waitUntil('the event to be finalised', () => run.events.some((e) => e.type === 'finalized'), { timeoutMs: 30_000 });
+    await run.close();
+    closed = true;
+
+    // At the end, through serve (which trusts what a path is for a second): the static MPD and ended playlists, every video frame from DASH's objects.
+    const mpd = await waitUntil('a static MPD through serve', async () => {
+      const r = await origin(new Request('http://serve.test/ev.ism/manifest.mpd'));
+      const text = await r.text();
+      return text.includes('type="static"') ? { text, cacheControl: r.headers.get('cache-control') } : undefined;
+    }, { timeoutMs: 5000, intervalMs: 200 });
+    assert.equal(mpd.cacheControl, DEFAULT_MANIFEST_CACHE_CONTROL, 'VOD documents: the usual Cache-Control');
+    const video = readMpd(mpd.text).periods[0]!.adaptationSets.find((a) => a.contentType === 'video')!.representations[0]!;
+    const bytes: Uint8Array[] = [];
+    for (const url of [video.initUrl!, ...video.segments.map((s) => s.url)]) {
+      const r = await origin(new Request(`http://serve.test/ev.ism/${url}`));
+      assert.equal(r.status, 200, url);
+      assert.equal(r.headers.get('cache-control'), DEFAULT_FRAGMENT_CACHE_CONTROL, url);
+      const body = new Uint8Array(await r.arrayBuffer());
+      const key = `ev.ism/${decodeURIComponent(url)}`;
+      const info = (await store.head(key))!;
+      assert.deepEqual(body, new Uint8Array(await store.read(key, 0, info.size)), `${url}: the stored bytes`);
+      bytes.push(body);
+    }
+    assert.equal(framesRead(concat(bytes)), 192, 'every video frame');
+    const master = await (await origin(new Request('http://serve.test/ev.ism/master.m3u8'))).text();
+    const playlist = /^(video-\d+\.m3u8)$/m.exec(master)![1]!;
+    assert.match(await (await origin(new Request(`http://serve.test/ev.ism/${playlist}`))).text(), /#EXT-X-ENDLIST/);
+  });
+}

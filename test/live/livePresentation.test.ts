@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HELD_PREFIX, LivePresentation, type TrackDescription } from '../../src/live/livePresentation.js';
-import { recoverPresentation } from '../../src/live/recoverPresentation.js';
+import { levelSourceOf, recoverPresentation } from '../../src/live/recoverPresentation.js';
+import { readMpd } from '../../src/formats/dash/readMpd.js';
 import type { LiveEvent } from '../../src/live/liveEvent.js';
 import { readManifest } from '../../src/smooth/readManifest.js';
 import { indexFile } from '../../src/fragments/indexFile.js';
@@ -9,7 +10,7 @@ import { withTfrf } from '../../src/fragments/withTfrf.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fixtures } from '../e2e/helpers.js';
-import { tfrfEntries } from './helpers.js';
+import { initOf, tfrfEntries } from './helpers.js';
 import { withDecodeTime } from '../../src/live/liveFormats.js';
 import type { Format } from '../../src/formats/model.js';
 import type { Store, StoredObject } from '../../src/stores/store.js';
@@ -264,4 +265,43 @@ test('--formats dash/hls: every fragment stored with a tfdt before its tfrf; aft
   assert.equal(await push(recovered, same, f[2]!, 'c'), 'duplicate', 'taken in at the restart (its tfxd says how long it lasts), then matched with its tfdt');
   assert.deepEqual(store.puts.slice(putsBefore), [], 'nothing was written again');
   assert.equal(again.events.filter((e) => e.type === 'refused').length, 0);
+});
+
+test('--formats after a restart: levels read back are in the MPD and playlists from their stored init segments before they are fed again, and availabilityStartTime is kept', async () => {
+  const formats = ['smooth', 'dash', 'hls'] as const;
+  const store = memoryStore();
+  const first = setup(store, { formats });
+  const levels = [
+    { bitrate: 400, fragments: await fragmentsOf('v120.ismv'), source: levelSourceOf(await initOf(join(fixtures, 'clean', 'v120.ismv')))! },
+    { bitrate: 250, fragments: await fragmentsOf('v250.ismv'), source: levelSourceOf(await initOf(join(fixtures, 'clean', 'v250.ismv')))! },
+  ];
+  for (const l of levels) {
+    const level = first.live.levelFor(video(l.bitrate), `push${l.bitrate}`);
+    // What the connection takes from the pushed moov.
+    level.source = l.source;
+    for (const g of l.fragments.slice(0, 3)) await push(first.live, level, g, `push${l.bitrate}`);
+  }
+  const mpdText = (): string => new TextDecoder().decode(store.objects.get('ev.ism/manifest.mpd'));
+  const startOf = (text: string): string => /availabilityStartTime="([^"]+)"/.exec(text)![1]!;
+  const before = readMpd(mpdText());
+  assert.equal(before.type, 'dynamic');
+  assert.deepEqual(before.periods[0]!.adaptationSets[0]!.representations.map((r) => r.bandwidth).sort(), [250, 400]);
+  const startBefore = startOf(mpdText());
+
+  // Started again (each level's third fragment was held back, lost): only the 400 level's encoder comes back.
+  const again = setup(store, { formats });
+  const recovered = await recoverPresentation('ev', store, again.out);
+  assert.ok(recovered.streams[0]!.levels.every((l) => l.initStored === true && l.source?.kind === 'video'), 'every level has its source from its stored init segment');
+  const fed = recovered.levelFor(video(400), 'c');
+  const putsBefore = store.puts.length;
+  for (const g of levels[0]!.fragments.slice(2, 4)) await push(recovered, fed, g, 'c');
+  const after = readMpd(mpdText());
+  assert.equal(after.type, 'dynamic');
+  const reps = after.periods[0]!.adaptationSets[0]!.representations;
+  assert.ok(reps.find((r) => r.bandwidth === 400)!.segments.some((sg) => sg.time === levels[0]!.fragments[2]!.t), 'the MPD was rewritten after the restart: it names a fragment pushed since');
+  assert.deepEqual(reps.map((r) => r.bandwidth).sort(), [250, 400], 'the level not fed again is still in the MPD');
+  assert.equal(startOf(mpdText()), startBefore, 'availabilityStartTime kept across the restart');
+  const master = new TextDecoder().decode(store.objects.get('ev.ism/master.m3u8'));
+  assert.ok(master.includes('video-250.m3u8') && master.includes('video-400.m3u8'), master);
+  assert.ok(!store.puts.slice(putsBefore).some((k) => k.endsWith('=i)')), 'no init segment stored again');
 });

@@ -16,7 +16,7 @@ const OWNER_PROPERTIES = {
   ...OWNER_SERVICE_PROPERTIES,
   cors: [{ allowedOrigins: 'https://admin.example', allowedMethods: 'PUT,DELETE', allowedHeaders: 'x-ms-*', exposedHeaders: 'x-ms-meta-*', maxAgeInSeconds: 10 }],
 };
-const OUR_AZURE_RULE = { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 };
+const OUR_AZURE_RULE = { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag,Date', maxAgeInSeconds: 3600 };
 
 let az: Azurite;
 let s3: S3rver;
@@ -111,7 +111,7 @@ test('S3: --cors appends its rule after the owner\'s (read with GetBucketCors fi
     const r = await runCli(args, env);
     assert.equal(r.code, 0, describeRun(r));
     assert.deepEqual({ cors: summaryOf(r).cors, kept: summaryOf(r).kept }, { cors: 'added', kept: 1 });
-    const ours = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag'], MaxAgeSeconds: 3600 };
+    const ours = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag', 'Date'], MaxAgeSeconds: 3600 };
     assert.deepEqual((await client.send(new GetBucketCorsCommand({ Bucket: 'media' }))).CORSRules, [...owners, ours]);
     assert.equal(await (await fetch(`${s3.endpoint}/media/crossdomain.xml`)).text(), OWNER_POLICY);
     assert.match(await (await fetch(`${s3.endpoint}/media/clientaccesspolicy.xml`)).text(), /<access-policy>/);

@@ -163,7 +163,7 @@ test('setCors lets a browser on another origin fetch; every other service proper
     ...OWNER_SERVICE_PROPERTIES,
     cors: [
       other,
-      { allowedOrigins: 'https://player.example,https://other.example', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 },
+      { allowedOrigins: 'https://player.example,https://other.example', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag,Date', maxAgeInSeconds: 3600 },
     ],
   });
 });
@@ -183,7 +183,7 @@ test('setCors writes nothing when a rule already lets the origins GET and HEAD; 
   assert.equal(await s.setCors!(['*']), 'added');
   assert.deepEqual((await service.getProperties()).cors, [
     putOnly,
-    { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag', maxAgeInSeconds: 3600 },
+    { allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag,Date', maxAgeInSeconds: 3600 },
   ]);
   // Five rules is the service's limit: a typed error that says what to do, and nothing changed.
   const five = Array.from({ length: 5 }, (_, i) => ({ ...putOnly, allowedOrigins: `https://site${i}.example` }));

@@ -25,5 +25,5 @@ test('S3-style wildcard origins match by pattern, with regex characters taken li
 
 test('the player rule allows GET and HEAD (and OPTIONS where the service lists it) from the given origins', () => {
   assert.deepEqual(playerCorsRule(['*'], true).methods, ['GET', 'HEAD', 'OPTIONS']);
-  assert.deepEqual(playerCorsRule(['https://a.example'], false), { origins: ['https://a.example'], methods: ['GET', 'HEAD'], allowedHeaders: ['*'], exposedHeaders: ['Content-Length', 'Content-Type', 'ETag'], maxAgeSeconds: 3600 });
+  assert.deepEqual(playerCorsRule(['https://a.example'], false), { origins: ['https://a.example'], methods: ['GET', 'HEAD'], allowedHeaders: ['*'], exposedHeaders: ['Content-Length', 'Content-Type', 'ETag', 'Date'], maxAgeSeconds: 3600 });
 });

@@ -170,7 +170,7 @@ test('setCors: preflight and GET from an allowed origin get Access-Control-Allow
   // PutBucketCors replaces the whole configuration: the owner's rule is sent back first and unchanged.
   assert.deepEqual(rules, [
     { AllowedOrigins: ['https://admin.example'], AllowedMethods: ['PUT'] },
-    { AllowedOrigins: ['https://player.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag'], MaxAgeSeconds: 3600 },
+    { AllowedOrigins: ['https://player.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['Content-Length', 'Content-Type', 'ETag', 'Date'], MaxAgeSeconds: 3600 },
   ]);
   // A rule that already lets every origin GET and HEAD: nothing is written.
   const wide = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD', 'PUT'], AllowedHeaders: ['*'], MaxAgeSeconds: 60 };

@@ -74,8 +74,16 @@ MPD is dynamic (availabilityStartTime one fragment after the encoder's clock, as
 are stored one fragment late) and the playlists slide with the DVR window, both rewritten
 after the Manifest and naming only stored objects; at the end the MPD turns static, and the
 playlists list the last fragments live for a target duration, then gain EXT-X-ENDLIST.
+The MPD names a UTCTiming (a HEAD of manifest.mpd itself, then its write time).
 Started again on the same store (after a crash too), ingest reads each
-presentation's Manifest and lists its fragments before taking pushes for it.
+presentation's Manifest and lists its fragments before taking pushes for it (with --formats,
+levels come back into the MPD and playlists from their stored init segments, and the MPD's
+availabilityStartTime is kept).
+ingest answers only encoders: players read the store (a web server over the folder, the
+bucket, a CDN) or \`smoothpub serve\` over the same folder, az:// or s3:// root, which answers
+the stored presentation object by object with a 1 s Cache-Control on live documents and 404s.
+GStreamer's mssdemux starts at the Manifest's first fragment: use --dvr for it to join near
+the live edge.
 Stops on SIGTERM or Ctrl-C: pushes are cut, fragments received whole are stored (up to 3 s),
 the Manifests stay live (encoders may come back), exit 0 (130 after Ctrl-C).
 
@@ -83,6 +91,7 @@ Examples:
   smoothpub ingest /srv/live --port 8080
   smoothpub ingest az://live/events --host 0.0.0.0 --auth encoder:s3cret --dvr 2h
   smoothpub ingest /srv/live --formats smooth,dash,hls
+  smoothpub serve /srv/live --port 8081      # players: http://HOST:8081/event1.ism/Manifest
   ffmpeg -re -i in.mp4 -c copy -movflags +isml+frag_keyframe -f ismv \\
     'http://encoder:s3cret@HOST:8080/event1.isml/Streams(video)'`,
     )

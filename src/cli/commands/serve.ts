@@ -17,6 +17,7 @@ import {
   addProtectionOptions,
   addProtectionHeaderOption,
 } from '../options.js';
+import { DEFAULT_LIVE_CACHE_CONTROL } from '../../plan/cacheControl.js';
 import { openServe, printListening, serveUrl, type ServeCliOptions } from '../serveOrigin.js';
 import { DRAIN_MS, STOP_GRACE_MS, untilAborted, asStopping, type Stopping } from '../interrupt.js';
 
@@ -43,6 +44,7 @@ export function registerServe(program: Command, stop: AbortSignal | Stopping): v
     .option(...FRAGMENT_CACHE_CONTROL_OPTION)
     .option(...MANIFEST_CACHE_CONTROL_OPTION)
     .option(...NOT_FOUND_CACHE_CONTROL_OPTION)
+    .option('--live-cache-control <value>', 'Cache-Control of a live stored presentation\'s documents and 404s (ingest output)', DEFAULT_LIVE_CACHE_CONTROL)
     .option('--recheck <seconds>', 'remote roots: how long a presentation is trusted before its objects are checked for changes', '5')
     .option('--workers <n>', 'worker processes answering on the one port, each indexing what it serves (default: one per core; 1 = a single process)')
     .option(...JSON_OPTION);
@@ -66,6 +68,11 @@ X-Smoothpub-Error, 502) is logged on stderr, or as a JSON \`warning\` line on st
 supervises them: a worker that dies is replaced (a \`serve.worker-replaced\` warning), and
 replacements that keep failing to start end the run with their error. Memory is per
 worker: each indexes the presentations it answers (up to --cache each).
+A stored presentation (a .ism folder holding a Manifest object, as package, publish and
+ingest write it) is answered object by object as stored: that is how a live event goes
+through serve while \`smoothpub ingest\` writes it to the same folder, az:// or s3:// root
+(fragments immutable; the documents and 404s with --live-cache-control while its Manifest
+is live, then --manifest-cache-control).
 With --key or --cpix every fragment is encrypted as it is answered (Common Encryption,
 byte for byte what package --key writes) and the Manifest, MPD and playlists signal the
 keys; a fragment's request reads that fragment only (the first HLS playlist request reads
