@@ -1,5 +1,21 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+import { statSync } from 'node:fs';
+
+// The bundled CLI (scripts/bundle-cli.js: a few files, not some 250 modules to load) when it
+// was built from the current dist/src; dist/src itself when it is missing or older (tsc ran
+// since: it rewrites every file), so a stale bundle never runs.
+function entry() {
+  const bundled = new URL('../dist/src/bundle/main.js', import.meta.url);
+  const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+  try {
+    if (statSync(bundled).mtimeMs >= statSync(compiled).mtimeMs) return bundled.href;
+  } catch {
+    // No bundle (esbuild not installed when it was built): the compiled modules.
+  }
+  return compiled.href;
+}
+
+const { main } = await import(entry());
 
 // A reader that stops early (`smoothpub inspect x | head`) closes the pipe: stop quietly, as
 // other command-line tools do, instead of crashing on EPIPE.

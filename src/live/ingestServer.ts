@@ -14,10 +14,9 @@ import { DEFAULT_MAX_BOX_SIZE } from './pushParser.js';
 import type { IngestStore } from './readStored.js';
 import { recoverPresentation } from './recoverPresentation.js';
 
-/** A live Manifest changes every fragment: caches may keep it for a second at most. */
-export const DEFAULT_LIVE_MANIFEST_CACHE_CONTROL = 'public, max-age=1';
-/** No data for this long ends the event (the Manifest becomes VOD): an encoder restarted within it continues the event. */
-export const DEFAULT_FINALIZE_AFTER_MS = 30_000;
+import { DEFAULT_FINALIZE_AFTER_MS, DEFAULT_LIVE_MANIFEST_CACHE_CONTROL } from './defaults.js';
+
+export { DEFAULT_FINALIZE_AFTER_MS, DEFAULT_LIVE_MANIFEST_CACHE_CONTROL };
 
 export interface IngestOptions {
   store: IngestStore;

@@ -6,8 +6,9 @@ import { FolderWriter } from './folderWriter.js';
 import type { WriterReply, WriterRequest, WriterSetup } from './writerPool.js';
 
 const port = parentPort!;
-const { dir, stop } = workerData as WriterSetup;
-const writer = new FolderWriter(dir);
+// Started with its setup, or prestarted (writerPool's prestartWriter) and sent it first.
+let setup = workerData as WriterSetup | undefined;
+let writer = setup && new FolderWriter(setup.dir);
 let failed = false;
 
 function reply(message: WriterReply): void {
@@ -15,10 +16,15 @@ function reply(message: WriterReply): void {
 }
 
 port.on('message', (request: WriterRequest) => {
+  if (request.type === 'setup') {
+    setup = request.setup;
+    writer = new FolderWriter(setup.dir);
+    return;
+  }
   if (request.type === 'end') {
     // Nothing else keeps this thread alive: it exits once the port is closed.
     try {
-      writer.close();
+      writer?.close();
     } finally {
       port.close();
     }
@@ -27,8 +33,9 @@ port.on('message', (request: WriterRequest) => {
   // After a failure or a stop, queued batches are dropped unanswered: the pool is ending.
   if (failed) return;
   try {
+    if (!setup || !writer) throw new Error('a writer thread was sent objects before its setup');
     for (const obj of request.objects) {
-      if (Atomics.load(stop, 0) !== 0) return;
+      if (Atomics.load(setup.stop, 0) !== 0) return;
       writer.write(obj);
     }
     reply({ type: 'done', id: request.id });

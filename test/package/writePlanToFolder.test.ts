@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import type { ByteRun } from '../../src/fragments/types.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
 import { FolderWriting, writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
-import { WriterPool } from '../../src/package/writerPool.js';
+import { WriterPool, prestartWriter } from '../../src/package/writerPool.js';
 import { nativeCopyStats, type NativeCopyStats } from '../../src/source/copyRange.js';
 import { requireAddon } from '../harness/ci.js';
 import { withNative } from '../harness/native.js';
@@ -120,6 +121,31 @@ for (const concurrency of [1, 3]) {
     });
   });
 }
+
+test('a prestarted writer thread is taken by the next pool, writes its objects and ends with it', async () => {
+  await withSource(async (dir, file) => {
+    const before = threadCount();
+    prestartWriter();
+    assert.equal(threadCount(), before + 1, 'the prestarted thread runs');
+    const plan = rangePlan(file, 40);
+    const out = join(dir, 'out');
+    await writePlanToFolder(plan, out);
+    for (const [i, obj] of plan.objects.slice(0, -1).entries()) {
+      const r = obj.body as { offset: number; size: number };
+      assert.ok((await readFile(join(out, obj.key))).equals(source.subarray(r.offset, r.offset + r.size)), `object ${i}`);
+    }
+    // Not taken, it would still be running (it waits for a setup that never comes).
+    assert.equal(threadCount(), before, 'no thread left once the pool closed');
+  });
+});
+
+test('a prestarted writer thread no pool takes does not keep the process alive', () => {
+  const script = `import { prestartWriter } from ${JSON.stringify(new URL('../../src/package/writerPool.js', import.meta.url).href)}; prestartWriter(); process.stdout.write('started');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.signal, null, 'ended on its own, not killed at the timeout');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'started');
+});
 
 test('fragments sent early: those the plan keeps stay, the others and folders it does not use go, the rest is written; progress counts each once', async () => {
   await withSource(async (dir, file) => {

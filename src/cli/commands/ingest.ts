@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ErrorCode, SmoothpubError } from '../../errors.js';
-import { DEFAULT_FINALIZE_AFTER_MS, DEFAULT_LIVE_MANIFEST_CACHE_CONTROL } from '../../live/ingestServer.js';
+import { DEFAULT_FINALIZE_AFTER_MS, DEFAULT_LIVE_MANIFEST_CACHE_CONTROL } from '../../live/defaults.js';
 import type { LiveEvent } from '../../live/liveEvent.js';
 import { DEFAULT_MAX_BOX_SIZE } from '../../live/pushParser.js';
 import { diagnostic, printEvent, printStart } from '../events.js';
