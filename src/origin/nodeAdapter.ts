@@ -36,6 +36,14 @@ export function createOriginServer(handler: OriginHandler | Origin, opts: Origin
     },
     'reply' in handler
       ? (req, res) => {
+          // A repeat of a fragment answered before: no request object, no promise.
+          if (handler.fragmentNow !== undefined && req.method === 'GET' && req.url !== undefined && isPlain(req.rawHeaders)) {
+            const now = handler.fragmentNow(req.url);
+            if (now !== undefined) {
+              writeReply({ status: 200, headers: now.headers, body: { src: now.src, parts: [{ offset: now.offset, size: now.size }], chunk: now.chunk } }, res).catch(() => res.destroy());
+              return;
+            }
+          }
           serveReply(handler.reply, req, res).catch(() => res.destroy());
         }
       : (req, res) => {
@@ -47,7 +55,17 @@ export function createOriginServer(handler: OriginHandler | Origin, opts: Origin
   return server;
 }
 
-async function serveReply(reply: (r: RequestLike) => Promise<OriginReply>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** No Range and no precondition header: the answer depends on the target alone (Origin.fragmentNow). */
+function isPlain(rawHeaders: string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const c = name.charCodeAt(0) | 0x20;
+    if ((c === 0x72 || c === 0x69) && /^(range|if-)/i.test(name)) return false;
+  }
+  return true;
+}
+
+async function serveReply(reply: (r: RequestLike, target?: string) => Promise<OriginReply>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? '/';
   if (!target.startsWith('/')) {
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16', 'cache-control': 'no-store' }).end('400 bad request\n');
@@ -64,7 +82,7 @@ async function serveReply(reply: (r: RequestLike) => Promise<OriginReply>, req: 
       },
     },
   };
-  await writeReply(await reply(request), res);
+  await writeReply(await reply(request, target), res);
 }
 
 async function serve(handler: OriginHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
