@@ -82,9 +82,11 @@ export type Origin = OriginHandler & {
   fragmentNow?(target: string): FragmentNow | undefined;
 };
 
-/** fragmentNow's answer: send `size` bytes at `offset` of `src` after the headers, then close `src`. */
+/** fragmentNow's answer: send `prefix` (if any), then `size` bytes at `offset` of `src` after the headers, then close `src`. */
 export interface FragmentNow {
   headers: Record<string, string>;
+  /** Bytes made in memory ahead of the file run: a moof with a tfdt added (DASH or HLS answered). */
+  prefix: Uint8Array | null;
   src: ByteSource;
   offset: number;
   size: number;
@@ -101,6 +103,7 @@ interface Remembered {
   p: WeakRef<ServedPresentation>;
   file: string;
   stamp: Stamp;
+  prefix: Uint8Array | null;
   offset: number;
   size: number;
   headers: Record<string, string>;
@@ -190,7 +193,7 @@ export function createOrigin(opts: OriginOptions): Origin {
       remembered!.delete(target);
       return undefined;
     }
-    return { headers: r.headers, src, offset: r.offset, size: r.size, chunk: state.readChunk };
+    return { headers: r.headers, prefix: r.prefix, src, offset: r.offset, size: r.size, chunk: state.readChunk };
   };
   const handler = async (request: Request): Promise<Response> => toResponse(await reply(request));
   return Object.assign(handler, { close: () => root.close(), reply, fragmentNow });
@@ -337,10 +340,11 @@ function fragment(state: OriginState): Handler {
         release: () => src.close(),
       };
       const answer = await sendEntity(o.request, entity);
-      const run = parts.length === 1 ? parts[0]! : undefined;
-      // Whole from one run of a local file, dated in the past (Last-Modified would move): fragmentNow may repeat it.
-      if (run !== undefined && !(run instanceof Uint8Array) && src.fd !== undefined && p.lastModified <= Date.now()) {
-        state.rememberable.set(answer, { presentation: s.presentation, p: new WeakRef(p), file: level.file, stamp, offset: run.offset, size: run.size });
+      const run = parts.length <= 2 ? parts[parts.length - 1] : undefined;
+      const prefix = parts.length === 2 ? parts[0]! : null;
+      // One run of a local file (after a rebuilt moof, if any), dated in the past (Last-Modified would move): fragmentNow may repeat it.
+      if (run !== undefined && !(run instanceof Uint8Array) && (prefix === null || prefix instanceof Uint8Array) && src.fd !== undefined && p.lastModified <= Date.now()) {
+        state.rememberable.set(answer, { presentation: s.presentation, p: new WeakRef(p), file: level.file, stamp, prefix, offset: run.offset, size: run.size });
       }
       return answer;
     }
