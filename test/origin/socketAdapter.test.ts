@@ -70,7 +70,8 @@ function exchange(port: number, data: string[], count: number, headOnly = false)
       socket.destroy();
       resolve({ responses, raw: raw.toString('latin1').slice(0, 2000) });
     };
-    const timer = setTimeout(done, 5000);
+    // A server that stops answering: give up after 5 s without traffic (the socket's idle timeout).
+    socket.setTimeout(5000, done);
     socket.on('connect', () => {
       let i = 0;
       const next = (): void => {
@@ -93,14 +94,10 @@ function exchange(port: number, data: string[], count: number, headOnly = false)
         at = end + 4 + bodyLength;
       }
       if (responses.length >= count) {
-        clearTimeout(timer);
         done();
       }
     });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      done();
-    });
+    socket.on('close', done);
     socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e)));
   });
 }
