@@ -5,9 +5,12 @@
 //
 //   npm run bench:origin -- [--minutes 10] [--seconds 10] [--rounds 2] [--connections 32]
 //                           [--presentations 1000] [--formats smooth] [--fixtures] [--quick]
+//                           [--compare <other checkout>]
 //
 // --formats as `serve --formats` (default smooth, as serve's): with dash or hls both serve
 // fragments with a tfdt (the origin adds it on the fly, nginx serves package's output).
+// --compare: another build's origin (its dist/bench/originServe.js, built there) as a third
+// server in the same rounds, "before", for A/B runs of two builds under the same load.
 // --quick (for iterating): 2-minute media, 5 s runs, 200 presentations.
 // wrk (apt) cycles through every fragment URL of every level with a Lua script. nginx
 // (apt) runs from its own config in a temp folder, 127.0.0.1 only, `daemon off`, one
@@ -46,8 +49,8 @@ interface OriginProcess {
   memory(): Promise<MemoryReport>;
 }
 
-function startOriginProcess(root: string, formats: readonly Format[]): Promise<OriginProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', resolve('dist/bench/originServe.js'), root, formats.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startOriginProcess(root: string, formats: readonly Format[], script = resolve('dist/bench/originServe.js')): Promise<OriginProcess> {
+  const child = spawn(process.execPath, ['--expose-gc', script, root, formats.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: ((line: string) => void)[] = [];
   let buffered = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -76,11 +79,11 @@ function startOriginProcess(root: string, formats: readonly Format[]): Promise<O
 }
 
 /** `n` presentations (the same media, each its own .ism) in one folder, indexed by one origin process. */
-async function rssWithPresentations(ism: string, files: string[], n: number, formats: readonly Format[]): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; heapPerPresentationKb: number; seconds: number }> {
+async function rssWithPresentations(ism: string, files: string[], n: number, formats: readonly Format[], script?: string): Promise<{ presentations: number; baselineRssMb: number; rssMb: number; heapMb: number; perPresentationKb: number; heapPerPresentationKb: number; seconds: number }> {
   const dir = join(CACHE, `origin-rss.tmp-${process.pid}`);
   try {
     const names = manyPresentations(dir, ism, files, n);
-    const origin = await startOriginProcess(dir, formats);
+    const origin = await startOriginProcess(dir, formats, script);
     const { url, child } = origin;
     try {
       await waitForHttp(`${url}/crossdomain.xml`);
@@ -134,11 +137,16 @@ async function main(): Promise<void> {
     await packagePresentation({ inputs: [ism], outDir: join(staticRoot, 'video.ism'), formats });
     const origin = await startOriginProcess(dirname(ism), formats);
     children.push(origin.child);
+    const compareAt = process.argv.indexOf('--compare');
+    const beforeScript = compareAt >= 0 ? resolve(process.argv[compareAt + 1]!, 'dist/bench/originServe.js') : undefined;
+    const before = beforeScript === undefined ? undefined : await startOriginProcess(dirname(ism), formats, beforeScript);
+    if (before) children.push(before.child);
     const nginx = await startNginx(join(tmp, 'nginx'), staticRoot);
     children.push(nginx.child);
     const originBase = `/${basename(ism)}/`;
     await waitForHttp(`${origin.url}${originBase}Manifest`);
     await waitForHttp(`${nginx.url}/video.ism/Manifest`);
+    if (before) await waitForHttp(`${before.url}${originBase}Manifest`);
 
     const manifest = readManifest(await (await fetch(`${origin.url}${originBase}Manifest`)).text());
     const keys = manifest.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => formatFragmentUrl(s.url, q.bitrate, c.t))));
@@ -155,17 +163,21 @@ async function main(): Promise<void> {
 
     runWrk(origin.url, join(tmp, 'origin.lua'), 3, connections); // warm-up (JIT, page cache)
     runWrk(nginx.url, join(tmp, 'nginx.lua'), 3, connections);
-    const runs: Record<'origin' | 'nginx', WrkResult[]> = { origin: [], nginx: [] };
-    const cpu: Record<'origin' | 'nginx', { user: number; system: number }[]> = { origin: [], nginx: [] };
-    const pids = { origin: [origin.child.pid!], nginx: processTree(nginx.child.pid!) };
+    if (before) runWrk(before.url, join(tmp, 'origin.lua'), 3, connections);
+    type Which = 'origin' | 'nginx' | 'before';
+    const runs: Record<Which, WrkResult[]> = { origin: [], nginx: [], before: [] };
+    const cpu: Record<Which, { user: number; system: number }[]> = { origin: [], nginx: [], before: [] };
+    const pids = { origin: [origin.child.pid!], nginx: processTree(nginx.child.pid!), before: before ? [before.child.pid!] : [] };
+    const urls = { origin: origin.url, nginx: nginx.url, before: before?.url ?? '' };
+    const order: Which[] = before ? ['nginx', 'origin', 'before'] : ['nginx', 'origin'];
     // The 1-minute load average at the start and after each run: wrk and the server under
     // test count for about 2 of it; more means other work shared the machine.
     const loads = [loadavg()[0]!];
     if (loads[0]! > cpus().length) log(`warning: load average ${loads[0]!.toFixed(1)} on ${cpus().length} CPUs: other work competes, req/s are noisy (CPU per request less so)`);
     for (let r = 0; r < rounds; r++) {
-      for (const which of r % 2 ? (['origin', 'nginx'] as const) : (['nginx', 'origin'] as const)) {
+      for (const which of r % 2 ? [...order].reverse() : order) {
         const cpu0 = cpuSeconds(pids[which]);
-        const res = runWrk(which === 'origin' ? origin.url : nginx.url, join(tmp, `${which}.lua`), seconds, connections);
+        const res = runWrk(urls[which], join(tmp, `${which === 'nginx' ? 'nginx' : 'origin'}.lua`), seconds, connections);
         const cpu1 = cpuSeconds(pids[which]);
         const used = { user: ((cpu1.user - cpu0.user) * 1e6) / res.requests, system: ((cpu1.system - cpu0.system) * 1e6) / res.requests };
         const cpuUs = used.user + used.system;
@@ -177,6 +189,7 @@ async function main(): Promise<void> {
     }
     const originRss = (await origin.memory()).rss / 2 ** 20;
     await stop(origin.child);
+    if (before) await stop(before.child);
     await stop(nginx.child);
     const summary = (xs: WrkResult[], cpuUs: { user: number; system: number }[]): WrkResult & { cpuUsPerRequest: number; userUsPerRequest: number; systemUsPerRequest: number } => ({
       requests: xs.reduce((s, x) => s + x.requests, 0),
@@ -196,7 +209,11 @@ async function main(): Promise<void> {
     log(`origin ${o.requestsPerSecond} req/s vs nginx ${n.requestsPerSecond} req/s: ${ratio}x (goal >= ${GOAL}x)`);
     log(`CPU per request: origin ${o.cpuUsPerRequest} us vs nginx ${n.cpuUsPerRequest} us: nginx's over ours ${cpuRatio}x (goal >= ${GOAL}x)`);
     log(`p99: origin ${o.p99Ms} ms, nginx ${n.p99Ms} ms; load average ${load.mean} (max ${load.max}) on ${load.cpus} CPUs`);
+    const b = before ? summary(runs.before, cpu.before) : undefined;
+    if (b) log(`before (${process.argv[compareAt + 1]}): ${b.requestsPerSecond} req/s, ${b.cpuUsPerRequest} CPU us/request (${b.userUsPerRequest} user); this build over it: ${round(o.requestsPerSecond / b.requestsPerSecond, 2)}x req/s, CPU ${round(b.cpuUsPerRequest / o.cpuUsPerRequest, 2)}x; nginx's CPU over its ${round(n.cpuUsPerRequest / b.cpuUsPerRequest, 2)}x`);
     const rss = await rssWithPresentations(ism, files, presentations, formats);
+    const rssBefore = beforeScript === undefined ? undefined : await rssWithPresentations(ism, files, presentations, formats, beforeScript);
+    if (rssBefore) log(`before: RSS with ${rssBefore.presentations} presentations indexed: ${rssBefore.rssMb} MB (${rssBefore.baselineRssMb} MB idle, ${rssBefore.perPresentationKb} KB RSS and ${rssBefore.heapPerPresentationKb} KB heap each)`);
     log(`RSS with ${rss.presentations} presentations indexed: ${rss.rssMb} MB (${rss.baselineRssMb} MB idle, heap ${rss.heapMb} MB, ${rss.perPresentationKb} KB RSS and ${rss.heapPerPresentationKb} KB heap each, loaded in ${rss.seconds} s)`);
     const result = {
       bench: 'origin',
@@ -217,6 +234,7 @@ async function main(): Promise<void> {
       pass: ratio >= GOAL && cpuRatio >= GOAL && o.errors === 0,
       memoryPerPresentationKb: rss.perPresentationKb,
       presentations: rss,
+      ...(b && { before: { ...b, ratio: round(b.requestsPerSecond / n.requestsPerSecond, 2), cpuRatio: round(n.cpuUsPerRequest / b.cpuUsPerRequest, 2), memoryPerPresentationKb: rssBefore?.perPresentationKb } }),
     };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {

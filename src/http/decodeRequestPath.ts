@@ -1,3 +1,5 @@
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /**
  * Checks a URL path (below a mount point, still percent-encoded) and decodes it exactly
  * once. Returns the decoded relative path, or undefined when the request is malformed
@@ -12,6 +14,6 @@ export function decodeRequestPath(encoded: string): string | undefined {
     return undefined;
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return undefined;
-  if (decoded.split('/').some((s) => s === '..' || s === '.')) return undefined;
+  if (DOT_SEGMENT.test(decoded)) return undefined;
   return decoded;
 }

@@ -1,6 +1,15 @@
+let lastSecond = NaN;
+let lastText = '';
+
 /** An HTTP-date (RFC 9110 5.6.7) from epoch milliseconds, to whole seconds. */
 export function formatHttpDate(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toUTCString();
+  const second = Math.floor(ms / 1000);
+  // An origin formats the same few dates (its sources' mtimes) on every request.
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toUTCString();
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** Epoch milliseconds of an HTTP-date, or undefined when it does not parse. */

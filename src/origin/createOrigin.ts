@@ -22,6 +22,7 @@ import type { OriginProtection } from './originProtection.js';
 import type { PresentationOptions } from '../plan/buildPresentation.js';
 import type { ByteSource } from '../source/source.js';
 import { StoreError } from '../stores/store.js';
+import type { Stamp } from './originRoot.js';
 
 export interface OriginOptions extends PresentationOptions {
   /**
@@ -71,14 +72,58 @@ export type OriginHandler = (request: Request) => Promise<Response>;
 /** createOrigin's handler, with a way to release its open files and connections. */
 export type Origin = OriginHandler & {
   close(): Promise<void>;
-  /** The same answer before it becomes a Response: the node adapter writes it to the socket directly. */
-  reply(request: RequestLike): Promise<OriginReply>;
+  /**
+   * The same answer before it becomes a Response: the node adapter writes it to the socket
+   * directly. With `target` (the request target as received, path and query) a fragment
+   * answered whole from one file run is remembered under it for fragmentNow.
+   */
+  reply(request: RequestLike, target?: string): Promise<OriginReply>;
+  /**
+   * A plain GET (no Range, no conditional header) of `target` answered before by reply:
+   * its 200 headers and file run, decided on this turn of the event loop, or undefined
+   * (then ask reply). Only while the presentation is the one it came from and its source
+   * passes the root's check (openNow: for a local file, an fstat of its size and mtime).
+   * Optional for wrappers: the node adapter asks reply alone without it.
+   */
+  fragmentNow?(target: string): FragmentNow | undefined;
 };
+
+/** fragmentNow's answer: send `prefix` (if any), then `size` bytes at `offset` of `src` after the headers, then close `src`. */
+export interface FragmentNow {
+  headers: Record<string, string>;
+  /** Bytes made in memory ahead of the file run: a moof with a tfdt added (DASH or HLS answered). */
+  prefix: Uint8Array | null;
+  src: ByteSource;
+  offset: number;
+  size: number;
+  /** Bytes read per step if the rest has to be copied through memory. */
+  chunk: number;
+}
+
+/** Fragment answers remembered by request target (fragmentNow), oldest dropped first beyond this. */
+const REMEMBERED_FRAGMENTS = 4096;
+
+interface Remembered {
+  presentation: string;
+  /** Weak: a remembered answer never keeps a dropped presentation in memory. */
+  p: WeakRef<ServedPresentation>;
+  file: string;
+  stamp: Stamp;
+  prefix: Uint8Array | null;
+  offset: number;
+  size: number;
+  headers: Record<string, string>;
+}
+
+/** A fragment reply that may be remembered once its final headers are known (reply). */
+type Rememberable = Omit<Remembered, 'headers'>;
 
 type Handler = (o: OriginRequest) => OriginReply | undefined | Promise<OriginReply | undefined>;
 
 interface OriginState {
   presentations: PresentationCache<ServedPresentation>;
+  /** Replies of fragment that fragmentNow may repeat, set by the fragment handler. */
+  rememberable: WeakMap<OriginReply, Rememberable>;
   fragmentCacheControl: string;
   manifestCacheControl: string;
   readChunk: number;
@@ -113,6 +158,7 @@ export function createOrigin(opts: OriginOptions): Origin {
         ...(opts.protection && { protection: opts.protection }),
       }),
     ),
+    rememberable: new WeakMap(),
     fragmentCacheControl: opts.fragmentCacheControl ?? DEFAULT_FRAGMENT_CACHE_CONTROL,
     manifestCacheControl: opts.manifestCacheControl ?? DEFAULT_MANIFEST_CACHE_CONTROL,
     readChunk: opts.readChunkBytes ?? DEFAULT_READ_CHUNK,
@@ -125,7 +171,9 @@ export function createOrigin(opts: OriginOptions): Origin {
   // With keys to encrypt with, stored objects (whatever protection they were stored with) are not answered: only what is encrypted here.
   const handlers: Handler[] = [preflight, ...(opts.policyFiles === false ? [] : [policyFiles(state)]), ...(opts.protection ? [] : [stored]), manifest(state), formatObject(state), fragment(state)];
 
-  const reply = async (request: RequestLike): Promise<OriginReply> => {
+  // Answers depend on the request's Origin only with a list of origins.
+  const remembered = cors === '' || cors === '*' ? new Map<string, Remembered>() : undefined;
+  const reply = async (request: RequestLike, target?: string): Promise<OriginReply> => {
     let answer: OriginReply;
     try {
       answer = await handle(request, handlers);
@@ -135,10 +183,35 @@ export function createOrigin(opts: OriginOptions): Origin {
       answer = errorResponse(request, outcome);
     }
     if (answer.status === 404) answer.headers['cache-control'] = LIVE_NOT_FOUND.has(answer) ? (opts.liveCacheControl ?? DEFAULT_LIVE_CACHE_CONTROL) : notFoundCacheControl;
-    return withCors(request, answer, cors);
+    withCors(request, answer, cors);
+    const r = target === undefined || remembered === undefined ? undefined : state.rememberable.get(answer);
+    if (r !== undefined && answer.status === 200 && isPlainGet(request)) {
+      remembered!.delete(target!);
+      remembered!.set(target!, { ...r, headers: { ...answer.headers } });
+      if (remembered!.size > REMEMBERED_FRAGMENTS) remembered!.delete(remembered!.keys().next().value!);
+    }
+    return answer;
+  };
+  const fragmentNow = (target: string): FragmentNow | undefined => {
+    const r = remembered?.get(target);
+    if (r === undefined) return undefined;
+    const p = r.p.deref();
+    const src = p !== undefined && state.presentations.current(r.presentation) === p ? root.openNow?.(r.file, r.stamp) : undefined;
+    if (src === undefined) {
+      // Changed, dropped, or not answerable now: reply decides, and remembers afresh.
+      remembered!.delete(target);
+      return undefined;
+    }
+    return { headers: r.headers, prefix: r.prefix, src, offset: r.offset, size: r.size, chunk: state.readChunk };
   };
   const handler = async (request: Request): Promise<Response> => toResponse(await reply(request));
-  return Object.assign(handler, { close: () => root.close(), reply });
+  return Object.assign(handler, { close: () => root.close(), reply, fragmentNow });
+}
+
+/** A GET whose answer depends on nothing but its target: no Range, no precondition. */
+function isPlainGet(request: RequestLike): boolean {
+  const h = request.headers;
+  return request.method === 'GET' && h.get('range') === null && h.get('if-range') === null && h.get('if-match') === null && h.get('if-none-match') === null && h.get('if-modified-since') === null && h.get('if-unmodified-since') === null;
 }
 
 async function handle(request: RequestLike, handlers: Handler[]): Promise<OriginReply> {
@@ -275,7 +348,14 @@ function fragment(state: OriginState): Handler {
         body: (start, length) => ({ src, parts: sliceParts(body, start, length), chunk: state.readChunk }),
         release: () => src.close(),
       };
-      return sendEntity(o.request, entity);
+      const answer = await sendEntity(o.request, entity);
+      const run = parts.length <= 2 ? parts[parts.length - 1] : undefined;
+      const prefix = parts.length === 2 ? parts[0]! : null;
+      // One run of a local file (after a rebuilt moof, if any), dated in the past (Last-Modified would move): fragmentNow may repeat it.
+      if (run !== undefined && !(run instanceof Uint8Array) && (prefix === null || prefix instanceof Uint8Array) && src.fd !== undefined && p.lastModified <= Date.now()) {
+        state.rememberable.set(answer, { presentation: s.presentation, p: new WeakRef(p), file: level.file, stamp, prefix, offset: run.offset, size: run.size });
+      }
+      return answer;
     }
     // Changed again while re-indexing: let the client retry shortly.
     return textResponse(o.request, 503, 'presentation is changing', { 'retry-after': '1' });

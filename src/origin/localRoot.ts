@@ -65,6 +65,7 @@ export function createLocalRoot(root: string, opts: LocalRootOptions = {}): Orig
     confine: inside,
     stat: statOf,
     open: (id, expected) => handles.acquire(id, expected),
+    openNow: (id, expected) => handles.acquireNow(id, expected),
     async openForIndex(id) {
       const src = await openConfinedSource(id);
       return { src, stamp: { size: src.size, mtimeMs: src.mtimeMs } };

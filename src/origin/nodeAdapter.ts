@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Origin, OriginHandler } from './createOrigin.js';
 import type { OriginReply, RequestLike } from './reply.js';
 import { drained, writeReply } from './writeReply.js';
+import { serveOnSockets } from './socketAdapter.js';
 
 export interface OriginServerOptions {
   /** Longest time to receive a whole request; default 30 s. */
@@ -12,6 +13,13 @@ export interface OriginServerOptions {
   keepAliveTimeoutMs?: number;
   /** A socket with no traffic either way this long is closed (a stalled reader); default 60 s. */
   idleTimeoutMs?: number;
+  /**
+   * createOrigin's replies: 'sockets' (default) answers plain GET and HEAD requests on the
+   * sockets directly (serveOnSockets) and hands anything else to node:http; 'node' leaves
+   * every request to node:http (for comparison). The environment variable
+   * SMOOTHPUB_ORIGIN_HTTP=node chooses 'node' where this is not given.
+   */
+  transport?: 'sockets' | 'node';
 }
 
 /**
@@ -21,7 +29,8 @@ export interface OriginServerOptions {
  * releases what it holds (the source file).
  *
  * createOrigin's own handler skips the fetch objects: its replies are written straight
- * to the socket, file runs with sendfile(2) where it can (writeReply).
+ * to the socket, file runs with sendfile(2) where it can (writeReply), and its plain GET
+ * and HEAD requests skip node:http too (serveOnSockets).
  */
 export function createOriginServer(handler: OriginHandler | Origin, opts: OriginServerOptions = {}): Server {
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
@@ -36,6 +45,14 @@ export function createOriginServer(handler: OriginHandler | Origin, opts: Origin
     },
     'reply' in handler
       ? (req, res) => {
+          // A repeat of a fragment answered before: no request object, no promise.
+          if (handler.fragmentNow !== undefined && req.method === 'GET' && req.url !== undefined && isPlain(req.rawHeaders)) {
+            const now = handler.fragmentNow(req.url);
+            if (now !== undefined) {
+              writeReply({ status: 200, headers: now.headers, body: { src: now.src, parts: now.prefix === null ? [{ offset: now.offset, size: now.size }] : [now.prefix, { offset: now.offset, size: now.size }], chunk: now.chunk } }, res).catch(() => res.destroy());
+              return;
+            }
+          }
           serveReply(handler.reply, req, res).catch(() => res.destroy());
         }
       : (req, res) => {
@@ -44,10 +61,24 @@ export function createOriginServer(handler: OriginHandler | Origin, opts: Origin
   );
   // No 'timeout' listener on the server: node destroys an idle socket itself.
   server.timeout = opts.idleTimeoutMs ?? 60_000;
+  const transport = opts.transport ?? (process.env['SMOOTHPUB_ORIGIN_HTTP'] === 'node' ? 'node' : 'sockets');
+  if ('reply' in handler && transport === 'sockets') {
+    serveOnSockets(server, handler, { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, idleTimeoutMs: server.timeout });
+  }
   return server;
 }
 
-async function serveReply(reply: (r: RequestLike) => Promise<OriginReply>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** No Range and no precondition header: the answer depends on the target alone (Origin.fragmentNow). */
+function isPlain(rawHeaders: string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const c = name.charCodeAt(0) | 0x20;
+    if ((c === 0x72 || c === 0x69) && /^(range|if-)/i.test(name)) return false;
+  }
+  return true;
+}
+
+async function serveReply(reply: (r: RequestLike, target?: string) => Promise<OriginReply>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? '/';
   if (!target.startsWith('/')) {
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '16', 'cache-control': 'no-store' }).end('400 bad request\n');
@@ -64,7 +95,7 @@ async function serveReply(reply: (r: RequestLike) => Promise<OriginReply>, req: 
       },
     },
   };
-  await writeReply(await reply(request), res);
+  await writeReply(await reply(request, target), res);
 }
 
 async function serve(handler: OriginHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -33,6 +33,11 @@ export interface OriginRoot {
   stat(id: string): Promise<Stamp | undefined>;
   /** A reader of `id` when it still matches `expected`, else undefined (changed or gone). Close it after use. */
   open(id: string, expected: Stamp): Promise<ByteSource | undefined>;
+  /**
+   * open, answered without waiting where the root can: undefined when it cannot say now
+   * (then open decides) or the file no longer matches. Roots without it always wait.
+   */
+  openNow?(id: string, expected: Stamp): ByteSource | undefined;
   /** A reader for indexing, whatever the file is now, with its stamp. */
   openForIndex(id: string): Promise<{ src: ByteSource & { mtimeMs: number }; stamp: Stamp }>;
   /** The sidecar index stored beside `id` when it matches `stamp`. */

@@ -48,6 +48,15 @@ export class PresentationCache<T> {
     return entry.loading;
   }
 
+  /** The loaded value of `key` now, without loading (undefined while loading or absent); counts as a use. */
+  current(key: string): T | undefined {
+    const hit = this.#entries.get(key);
+    if (hit?.value === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, hit);
+    return hit.value;
+  }
+
   /** Drops `key` if it still holds `value`, so the next get loads afresh (a newer load is kept). */
   invalidate(key: string, value: T): void {
     const entry = this.#entries.get(key);

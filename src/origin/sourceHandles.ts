@@ -68,6 +68,24 @@ export class SourceHandles {
     return lease(path, h, () => this.#release(h));
   }
 
+  /**
+   * The same as acquire, answered on this turn of the event loop: undefined when that
+   * cannot be said without waiting (not open, or its path is due for a look) as well as
+   * when the file no longer matches; acquire then decides.
+   */
+  acquireNow(path: string, expected: SourceStamp): ByteSource | undefined {
+    const h = this.#open.get(path);
+    if (h === undefined || h.dropped || Date.now() - h.checkedAt >= RECHECK_MS) return undefined;
+    const now = fstatFd(h.fd);
+    if (now === undefined) return undefined;
+    h.size = now.size;
+    h.mtimeMs = now.mtimeMs;
+    if (h.size !== expected.size || h.mtimeMs !== expected.mtimeMs) return undefined;
+    this.#open.delete(path);
+    this.#open.set(path, h);
+    return lease(path, h, () => this.#release(h));
+  }
+
   /** Closes every descriptor not leased now; leased ones close on release. */
   closeAll(): void {
     for (const [path, h] of this.#open) this.#drop(path, h);

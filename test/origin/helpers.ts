@@ -79,10 +79,15 @@ export async function startOrigin(opts: NodeOriginOptions): Promise<RunningOrigi
   // runs with sendfile), with every answer recorded on the way.
   const recorded = Object.assign((request: Request) => handler(request), {
     close: () => handler.close(),
-    reply: async (request: RequestLike) => {
-      const reply = await handler.reply(request);
+    reply: async (request: RequestLike, target?: string) => {
+      const reply = await handler.reply(request, target);
       requests.push({ method: request.method, path: safeDecode(new URL(request.url).pathname), status: reply.status });
       return reply;
+    },
+    fragmentNow: (target: string) => {
+      const now = handler.fragmentNow?.(target);
+      if (now !== undefined) requests.push({ method: 'GET', path: safeDecode(new URL(target, 'http://origin.invalid').pathname), status: 200 });
+      return now;
     },
   });
   const server = createOriginServer(recorded);
