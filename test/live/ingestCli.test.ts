@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -48,14 +48,20 @@ async function startCli(args: string[]): Promise<IngestProcess> {
 
 const liveOf = (p: IngestProcess, type: string): EventLine[] => p.lines.filter((e) => e.event === 'live' && e['type'] === type);
 
-test('kill -9 of the ingest server mid-event: what the Manifest names is in the store; started again, it resumes the event without rewriting a stored fragment', async (t) => {
-  if (!requireTools(t, 'ffmpeg')) return;
+/** An ingest process in a temp folder (removed after the test) and ffmpeg pushing v120 and audio to it in real time; both killed after the test. */
+async function startPushedEvent(t: TestContext): Promise<{ folder: string; root: string; first: IngestProcess; push: ReturnType<typeof pushWithFfmpeg> }> {
   const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
   t.after(() => rm(folder, { recursive: true, force: true }));
-  const root = join(folder, 'ev.ism');
   const first = await startCli([folder, '--finalize-after', '60']);
   t.after(() => void first.child.kill('SIGKILL'));
   const push = pushWithFfmpeg(`${first.url}/ev.isml/Streams(all)`, [V120, AUDIO]);
+  t.after(() => push.kill());
+  return { folder, root: join(folder, 'ev.ism'), first, push };
+}
+
+test('kill -9 of the ingest server mid-event: what the Manifest names is in the store; started again, it resumes the event without rewriting a stored fragment', async (t) => {
+  if (!requireTools(t, 'ffmpeg')) return;
+  const { folder, root, first, push } = await startPushedEvent(t);
   await waitUntil('a live Manifest listing a video fragment', async () => ((await manifestIn(root))?.streams[0]?.chunks.length ?? 0) >= 1, { timeoutMs: 60_000, intervalMs: 100 });
   first.child.kill('SIGKILL');
   await first.exited;
@@ -103,13 +109,7 @@ function namedBy(p: Presentation): Set<string> {
 
 test('kill -9 of the ingest server mid-event, started again with no encoder: every fragment it received whole (stored, or held for its tfrf) is stored and named, then the event ends as VOD', async (t) => {
   if (!requireTools(t, 'ffmpeg')) return;
-  const folder = await mkdtemp(join(tmpdir(), 'smoothpub-ingest-cli-'));
-  t.after(() => rm(folder, { recursive: true, force: true }));
-  const root = join(folder, 'ev.ism');
-  const first = await startCli([folder, '--finalize-after', '60']);
-  t.after(() => void first.child.kill('SIGKILL'));
-  const push = pushWithFfmpeg(`${first.url}/ev.isml/Streams(all)`, [V120, AUDIO]);
-  t.after(() => push.kill());
+  const { folder, root, first, push } = await startPushedEvent(t);
   // Killed while a level holds a fragment the store has only aside (its next one not yet come).
   await waitUntil(
     'a fragment stored, a Manifest written and a later fragment held',

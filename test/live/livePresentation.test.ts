@@ -154,15 +154,23 @@ test('duplicates (held or stored, compared as pushed) are dropped, another fragm
   assert.equal(vod.duration, f[3]!.t + f[3]!.d);
 });
 
-test('recovered from the store: the Manifest and a listing; repeated pushes are duplicates of what is stored with its tfrf; a fragment stored after the last Manifest is taken in and listed at the restart (its tfxd says how long it lasts), without a put', async () => {
+/**
+ * Three fragments pushed to level 400; the server died after storing the third (its tfrf
+ * naming the fourth) and before a Manifest named it; then recovered from the store.
+ */
+async function restartedAfterUnnamedFragment() {
   const f = await fragmentsOf('v120.ismv');
   const { store, live } = setup();
   const level = live.levelFor(video(400), 'a');
   for (const g of f.slice(0, 3)) await push(live, level, g);
-  // The server died after storing the held fragment (its tfrf naming the next) and before the Manifest named it.
   store.objects.set(key(400, f[2]!.t), withTfrf(f[2]!.bytes, [{ time: f[3]!.t, duration: f[3]!.d }]));
   const again = setup(store);
   const recovered = await recoverPresentation('ev', store, again.out);
+  return { f, store, again, recovered };
+}
+
+test('recovered from the store: the Manifest and a listing; repeated pushes are duplicates of what is stored with its tfrf; a fragment stored after the last Manifest is taken in and listed at the restart (its tfxd says how long it lasts), without a put', async () => {
+  const { f, store, again, recovered } = await restartedAfterUnnamedFragment();
   // Its object says how long it lasts (tfxd): taken in and listed at once, the Manifest rewritten.
   assert.deepEqual(again.events.find((e) => e.type === 'recovered'), { type: 'recovered', presentation: 'ev', live: true, fragments: 3, orphans: 0 });
   assert.deepEqual(times(store), [f[0]!.t, f[1]!.t, f[2]!.t]);
@@ -181,13 +189,7 @@ test('recovered from the store: the Manifest and a listing; repeated pushes are 
 });
 
 test('after a restart, a fragment stored before the crash and pushed by the encoder behind another that is ahead is a duplicate, and the one held ahead of it is kept', async () => {
-  const f = await fragmentsOf('v120.ismv');
-  const { store, live } = setup();
-  const level = live.levelFor(video(400), 'a');
-  for (const g of f.slice(0, 3)) await push(live, level, g);
-  store.objects.set(key(400, f[2]!.t), withTfrf(f[2]!.bytes, [{ time: f[3]!.t, duration: f[3]!.d }]));
-  const again = setup(store);
-  const recovered = await recoverPresentation('ev', store, again.out);
+  const { f, store, recovered } = await restartedAfterUnnamedFragment();
   const ahead = recovered.levelFor(video(400), 'ahead');
   const behind = recovered.levelFor(video(400), 'behind');
   assert.equal(ahead, behind, 'redundant encoders feed one level');
