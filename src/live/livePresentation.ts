@@ -367,6 +367,9 @@ export class LivePresentation {
     while (this.dirty) {
       this.dirty = false;
       const presentation = this.presentation();
+      // Taken with the presentation: fragments stored while the Manifest is put move the
+      // window, and a playlist must pair its first segment with that segment's sequence.
+      const sequence = this.mediaSequences();
       if (presentation === undefined) continue;
       const body = new TextEncoder().encode(writeManifest(presentation, { repeat: true }));
       const key = `${this.name}.ism/Manifest`;
@@ -374,7 +377,7 @@ export class LivePresentation {
         this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
       );
       this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
-      if (addsFormats(this.out.formats)) await this.writeFormatDocuments(presentation);
+      if (addsFormats(this.out.formats)) await this.writeFormatDocuments(presentation, sequence);
       await this.removeOld();
     }
   }
@@ -386,13 +389,12 @@ export class LivePresentation {
    * playlists with EXT-X-ENDLIST (a live playlist cannot become PLAYLIST-TYPE VOD; with
    * nothing removed they list the whole event from sequence 0).
    */
-  private async writeFormatDocuments(p: Presentation): Promise<void> {
+  private async writeFormatDocuments(p: Presentation, sequence: ReadonlyMap<string, number>): Promise<void> {
     const formats = this.out.formats ?? [];
     const fp = liveFormatPresentation(p, this.streams, this.name);
     if (fp === undefined) return;
     const now = new Date();
     const live = (this.origin ??= liveOrigin(p, this.edge(), now));
-    const sequence = new Map(this.streams.map((s) => [s.name, (s.removed ?? 0) + (this.finalized ? 0 : this.window(s).first)]));
     const options = liveDocumentOptions(p, live, now, this.out.dvrWindow, (name) => sequence.get(name) ?? 0, this.finalized);
     const docs = this.finalized
       ? [...formatDocuments(fp, formats.filter((f) => f === 'dash')), ...formatDocuments({ ...fp, presentation: { ...fp.presentation, isLive: true } }, formats.filter((f) => f === 'hls'), { hls: options.hls })]
@@ -407,6 +409,11 @@ export class LivePresentation {
       }
     }
     this.out.onEvent({ type: 'documents', presentation: this.name, live: !this.finalized, keys: docs.map((d) => `${this.name}.ism/${d.keys[0]!}`) });
+  }
+
+  /** Each stream's HLS media sequence of the first chunk presentation() lists now. */
+  private mediaSequences(): Map<string, number> {
+    return new Map(this.streams.map((s) => [s.name, (s.removed ?? 0) + (this.finalized ? 0 : this.window(s).first)]));
   }
 
   /** Every stream with a listed chunk (live: those in the DVR window); undefined while none has one. */

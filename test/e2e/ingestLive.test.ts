@@ -62,6 +62,12 @@ function newestVideo(path: string, text: string): bigint | undefined {
   return undefined;
 }
 
+/** A fragment URL of any stream (not an init segment). */
+function isFragment(path: string): boolean {
+  const at = path.indexOf('.ism/');
+  return at >= 0 && parseSmoothUrl(decodeURIComponent(path.slice(at + 5)))?.kind === 'fragment';
+}
+
 function videoTimeOf(path: string): bigint | undefined {
   const at = path.indexOf('.ism/');
   const u = at < 0 ? null : parseSmoothUrl(path.slice(at + 5));
@@ -95,7 +101,10 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   await service.setProperties({ cors: [{ allowedOrigins: '*', allowedMethods: 'GET,HEAD,OPTIONS', allowedHeaders: '*', exposedHeaders: 'Content-Length,Content-Type,ETag,Date', maxAgeInSeconds: 3600 }] });
   await service.getContainerClient('live').create({ access: 'blob' });
 
-  const ingest = await startIngestRun(await createAzureStore({ container: 'live', prefix: 'events', endpoint: az.endpoint, env: az.env }), { finalizeAfterMs: 60_000, formats: ['smooth', 'dash', 'hls'] });
+  // A 10 s DVR window (5 fragments), as a live event sets one: mssdemux starts at the first
+  // fragment the Manifest names. Nothing is deleted in a 32 s event: a chunk that left the
+  // window stays stored for the 30 s margin, and the VOD Manifest names the whole event.
+  const ingest = await startIngestRun(await createAzureStore({ container: 'live', prefix: 'events', endpoint: az.endpoint, env: az.env }), { finalizeAfterMs: 60_000, formats: ['smooth', 'dash', 'hls'], dvrWindowMs: 10_000 });
   cleanups.push(() => ingest.close());
 
   // `serve az://live/events`, each client under its own prefix.
@@ -146,14 +155,13 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   const pushStarted = Date.now();
   let pushEnded = false;
   void push.done.then(() => (pushEnded = true));
+  /** Video fragments stored so far (the Manifest written after each names it). */
+  const storedVideo = (): number => new Set(ingest.events.flatMap((e) => (e.type === 'fragment' && e.stream === 'video' ? [e.t] : []))).size;
   // Players join once 6 fragments are listed: a client starting at the event's first
-  // fragment (the start of an unbounded DVR window) is then told from one near the edge.
-  await waitUntil('a live Manifest with 6 video chunks', () => ingest.events.some((e) => e.type === 'manifest' && e.live && e.chunks.length > 0 && Math.min(...e.chunks) >= 6), { timeoutMs: 40_000, intervalMs: 100 });
-  /** The newest fragment index listed now (every stream has it). */
-  const listedNow = (): number => {
-    const last = ingest.events.filter((e) => e.type === 'manifest').at(-1);
-    return last?.type === 'manifest' ? Math.min(...last.chunks) - 1 : -1;
-  };
+  // fragment is then told from one near the edge.
+  await waitUntil('a live Manifest after 6 video fragments', () => storedVideo() >= 6 && ingest.events.some((e) => e.type === 'manifest' && e.live), { timeoutMs: 40_000, intervalMs: 100 });
+  /** The newest video fragment index stored (and listed) now. */
+  const listedNow = (): number => storedVideo() - 1;
 
   const remainingSeconds = (): number => Math.max(5, Math.ceil((pushStarted + 32_000 - Date.now()) / 1000));
   // gst-launch pauses while its queue refills, which at the live edge never reaches the
@@ -205,7 +213,7 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   const indexOf = (time: bigint): number => times.indexOf(time);
 
   /** Judged on serve's side: started within 3 fragments of the newest its last document named, then fetched every video fragment to the end. */
-  const assertFollowedLive = (client: string, through = times.length - 1, start: 'near the edge' | 'at the window start' = 'near the edge'): void => {
+  const assertFollowedLive = (client: string, through = times.length - 1): void => {
     const mine = served.filter((r) => r.client === client);
     const fragments = mine.filter((r) => r.videoTime !== undefined);
     const first = fragments[0];
@@ -213,16 +221,13 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
     const told = mine.filter((r) => r.newest !== undefined && r.at <= first.at).at(-1)?.newest;
     assert.ok(told !== undefined, `${client}: read a document naming video before its first fragment`);
     const log = (): string => fragments.map((r) => `${(r.at / 1000).toFixed(1)}s ${r.status} #${indexOf(r.videoTime!)}`).join(', ');
-    if (start === 'near the edge') {
-      assert.ok(indexOf(told) - indexOf(first.videoTime!) <= 3, `${client}: started at fragment ${indexOf(first.videoTime!)} with ${indexOf(told)} the newest its document named: not near the live edge (${log()})`);
-      assert.ok(indexOf(first.videoTime!) >= 1, `${client}: did not start at the beginning of the event (${log()})`);
-    } else {
-      assert.equal(indexOf(first.videoTime!), 0, `${client}: started at the first fragment its Manifest names (${log()})`);
-    }
+    assert.ok(indexOf(told) - indexOf(first.videoTime!) <= 3, `${client}: started at fragment ${indexOf(first.videoTime!)} with ${indexOf(told)} the newest its document named: not near the live edge (${log()})`);
+    assert.ok(indexOf(first.videoTime!) >= 1, `${client}: did not start at the beginning of the event (${log()})`);
     // At the very edge a tfrf names a fragment one fragment before it is stored: 404, then asked again.
     const fetched = new Set(fragments.filter((r) => r.status === 200).map((r) => indexOf(r.videoTime!)));
     for (let i = indexOf(first.videoTime!); i <= through; i++) assert.ok(fetched.has(i), `${client}: fragment ${i} fetched (kept up with the event): ${log()}`);
-    const failed = mine.filter((r) => r.videoTime === undefined && r.status !== 200 && r.status !== 304 && !(r.status === 404 && /\/(Manifest|manifest\.mpd|master\.m3u8)$/.test(r.path)));
+    // Audio too: its tfrf names the next audio fragment before it is stored (a CI run saw playbin ask for one 404 at the end).
+    const failed = mine.filter((r) => r.videoTime === undefined && r.status !== 200 && r.status !== 304 && !(r.status === 404 && (/\/(Manifest|manifest\.mpd|master\.m3u8)$/.test(r.path) || isFragment(r.path))));
     assert.deepEqual(failed, [], `${client}: every document and init segment answered`);
   };
 
@@ -253,10 +258,10 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
     const frames = liveFrameTimes(r);
     assert.ok(frames.size >= 2 * 24, `${client}: frames of ${frames.size / 24} s decoded while live`);
   }
-  // mssdemux starts at the first fragment of the Manifest, the start of the DVR window
-  // (unbounded here: the event's start; with --dvr it is near the edge), then follows in real
-  // time: it was stopped (gst-launch's timeout) a few fragments short of the end.
-  assertFollowedLive('playbin', 8, 'at the window start');
+  // mssdemux starts at the first fragment of the Manifest, the start of the DVR window (near
+  // the edge here; without --dvr the event's start), then follows in real time until
+  // gst-launch's timeout, a fragment or two short of the end on a loaded machine.
+  assertFollowedLive('playbin', times.length - 3);
   assert.ok(served.filter((r) => r.client === 'playbin' && r.path.endsWith('/Manifest')).length >= 3, 'playbin reloaded the Manifest');
   const hls = results.hlsdemux;
   assert.equal(hls.code, 0, `hlsdemux: ${hls.stdout.slice(-300)} ${hls.stderr.slice(-300)}`);

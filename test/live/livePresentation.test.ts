@@ -245,6 +245,42 @@ test('--dvr: the live Manifest names the window (DVRWindowLength), fragments tha
   assert.ok(events.some((e) => e.type === 'removed'));
 });
 
+test('--dvr with HLS: every live media playlist pairs its first segment with that segment\'s media sequence, also when fragments are stored while a Manifest is being put', async () => {
+  const f = await fragmentsOf('v120.ismv');
+  const store = memoryStore();
+  const playlists: string[] = [];
+  let gate: Promise<void> | undefined;
+  const put = store.put;
+  store.put = async (key, body, options) => {
+    if (key === 'ev.ism/Manifest' && gate !== undefined) await gate;
+    if (key.endsWith('.m3u8') && key !== 'ev.ism/master.m3u8') playlists.push(new TextDecoder().decode(body() as Uint8Array));
+    return put(key, body, options);
+  };
+  // A window of about one fragment: it moves with every fragment stored; nothing is deleted (margin).
+  const { live } = setup(store, { formats: ['smooth', 'hls'], dvrWindow: 20_000_000n, dvrMargin: 600_000_000n });
+  const level = live.levelFor(video(400), 'a');
+  // What the connection takes from the pushed moov (the DASH/HLS init segment is made from it).
+  level.source = levelSourceOf(await initOf(join(fixtures, 'clean', 'v120.ismv')))!;
+  live.feeding(level, 1);
+  await push(live, level, f[0]!);
+  await push(live, level, f[1]!);
+  let open!: () => void;
+  gate = new Promise((resolve) => (open = resolve));
+  // f[1] is stored and a Manifest write starts (held at the gate); f[2] is stored meanwhile.
+  const second = push(live, level, f[2]!);
+  const third = push(live, level, f[3]!);
+  open();
+  gate = undefined;
+  await Promise.all([second, third]);
+  live.feeding(level, -1);
+  assert.ok(playlists.length >= 3, `${playlists.length} live playlists written`);
+  for (const text of playlists) {
+    const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
+    const first = BigInt(/Fragments\(video=(\d+)\)/.exec(text)![1]!);
+    assert.equal(sequence, f.findIndex((g) => g.t === first), `media sequence ${sequence} for the segment at ${first}:\n${text}`);
+  }
+});
+
 test('--formats dash/hls: every fragment stored with a tfdt before its tfrf; after a restart a repeated push is a duplicate of it, and one stored with a tfdt after the last Manifest is taken in at the restart', async () => {
   const f = await fragmentsOf('v120.ismv');
   const formats = ['smooth', 'dash', 'hls'] as const;
