@@ -213,7 +213,7 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   const indexOf = (time: bigint): number => times.indexOf(time);
 
   /** Judged on serve's side: started within 3 fragments of the newest its last document named, then fetched every video fragment to the end. */
-  const assertFollowedLive = (client: string, through = times.length - 1): void => {
+  const assertFollowedLive = (client: string, through = times.length - 1, maxBehind = 3): void => {
     const mine = served.filter((r) => r.client === client);
     const fragments = mine.filter((r) => r.videoTime !== undefined);
     const first = fragments[0];
@@ -221,7 +221,7 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
     const told = mine.filter((r) => r.newest !== undefined && r.at <= first.at).at(-1)?.newest;
     assert.ok(told !== undefined, `${client}: read a document naming video before its first fragment`);
     const log = (): string => fragments.map((r) => `${(r.at / 1000).toFixed(1)}s ${r.status} #${indexOf(r.videoTime!)}`).join(', ');
-    assert.ok(indexOf(told) - indexOf(first.videoTime!) <= 3, `${client}: started at fragment ${indexOf(first.videoTime!)} with ${indexOf(told)} the newest its document named: not near the live edge (${log()})`);
+    assert.ok(indexOf(told) - indexOf(first.videoTime!) <= maxBehind, `${client}: started at fragment ${indexOf(first.videoTime!)} with ${indexOf(told)} the newest its document named: not near the live edge (${log()})`);
     assert.ok(indexOf(first.videoTime!) >= 1, `${client}: did not start at the beginning of the event (${log()})`);
     // At the very edge a tfrf names a fragment one fragment before it is stored: 404, then asked again.
     const fetched = new Set(fragments.filter((r) => r.status === 200).map((r) => indexOf(r.videoTime!)));
@@ -261,7 +261,9 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   // mssdemux starts at the first fragment of the Manifest, the start of the DVR window (near
   // the edge here; without --dvr the event's start), then follows in real time until
   // gst-launch's timeout, a fragment or two short of the end on a loaded machine.
-  assertFollowedLive('playbin', times.length - 3);
+  // With 5 fragments listed that is 4 behind the newest (with a 6 s window, tried once, dash.js's
+  // Smooth support from Azurite decoded nothing while live).
+  assertFollowedLive('playbin', times.length - 3, 4);
   assert.ok(served.filter((r) => r.client === 'playbin' && r.path.endsWith('/Manifest')).length >= 3, 'playbin reloaded the Manifest');
   const hls = results.hlsdemux;
   assert.equal(hls.code, 0, `hlsdemux: ${hls.stdout.slice(-300)} ${hls.stderr.slice(-300)}`);
