@@ -98,6 +98,9 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   let serial = 0;
   await withRetries('prepare', () => options.store.prepare());
 
+  /** A `dropped` event for work the store failed (reading a presentation back, finalising): `what` says which. */
+  const storeDropped = (source: string, e: unknown, what = ''): void => emit({ type: 'dropped', source, code: isSmoothpubError(e) ? e.code : 'store.request-failed', message: `${what}${(e as Error).message}` });
+
   const eventFor = (name: string): Event => {
     let event = events.get(name);
     if (!event) {
@@ -112,7 +115,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const finalize = (event: Event): void => {
     event.finalizing ??= event.live
       .then((live) => (live.finalized || live.streams.length === 0 ? undefined : live.finalize()))
-      .catch((e: unknown) => emit({ type: 'dropped', source: 'finalize', code: isSmoothpubError(e) ? e.code : 'store.request-failed', message: (e as Error).message }))
+      .catch((e: unknown) => storeDropped('finalize', e))
       .finally(() => {
         event.finalizing = undefined;
       });
@@ -151,7 +154,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     try {
       live = await event.live;
     } catch (e) {
-      emit({ type: 'dropped', source, code: isSmoothpubError(e) ? e.code : 'store.request-failed', message: `the presentation's Manifest cannot be read back: ${(e as Error).message}` });
+      storeDropped(source, e, "the presentation's Manifest cannot be read back: ");
       return reject(503, 'the store cannot be read');
     }
     if (expectsContinue) res.writeContinue();
@@ -232,7 +235,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       }
     });
     for (const name of crashed) {
-      eventFor(name).live.catch((e: unknown) => emit({ type: 'dropped', source: `${name}.ism`, code: isSmoothpubError(e) ? e.code : 'store.request-failed', message: `the presentation cannot be read back: ${(e as Error).message}` }));
+      eventFor(name).live.catch((e: unknown) => storeDropped(`${name}.ism`, e, 'the presentation cannot be read back: '));
     }
   }
 
