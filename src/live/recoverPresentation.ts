@@ -1,3 +1,4 @@
+import { findChild } from '../bmff/box.js';
 import { Cursor } from '../bmff/cursor.js';
 import { readMpd } from '../formats/dash/readMpd.js';
 import { initKey, MPD_KEY } from '../formats/names.js';
@@ -160,30 +161,22 @@ async function recoverInit(level: LiveLevel, root: string, store: IngestStore, o
 
 /** The one video or audio track of an init segment as a level's source; undefined when it is not one. */
 export function levelSourceOf(init: Uint8Array): LevelSource | undefined {
-  const view = new DataView(init.buffer, init.byteOffset, init.byteLength);
-  for (let at = 0; at + 8 <= init.length; ) {
-    const size = view.getUint32(at);
-    if (size < 8 || at + size > init.length) return undefined;
-    if (view.getUint32(at + 4) === 0x6d6f6f76 /* moov */) {
-      try {
-        const track = readMoov(new Cursor(init.subarray(at, at + size), 0, 'moov', 8, size)).tracks[0];
-        if (track === undefined || (track.kind !== 'video' && track.kind !== 'audio') || track.sampleEntry === undefined) return undefined;
-        return {
-          trackId: track.trackId,
-          kind: track.kind,
-          timescale: track.timescale,
-          ...(track.kind === 'video' && { width: track.width, height: track.height }),
-          sampleEntry: track.sampleEntry,
-          trex: track.trex,
-          language: track.language,
-        };
-      } catch {
-        return undefined;
-      }
-    }
-    at += size;
+  try {
+    const moov = findChild(new Cursor(init, 0, 'init segment'), 'init segment', 'moov');
+    const track = moov === undefined ? undefined : readMoov(moov.payload).tracks[0];
+    if (track === undefined || (track.kind !== 'video' && track.kind !== 'audio') || track.sampleEntry === undefined) return undefined;
+    return {
+      trackId: track.trackId,
+      kind: track.kind,
+      timescale: track.timescale,
+      ...(track.kind === 'video' && { width: track.width, height: track.height }),
+      sampleEntry: track.sampleEntry,
+      trex: track.trex,
+      language: track.language,
+    };
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
