@@ -6,6 +6,7 @@ import type { OriginReply } from './reply.js';
 import type { OriginRequest } from './requestTarget.js';
 import { notFound } from './responses.js';
 import { sendEntity } from './sendEntity.js';
+import { StoreError } from '../stores/store.js';
 
 export interface StoredObjectOptions {
   root: OriginRoot;
@@ -48,8 +49,8 @@ export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Prom
   };
   const kindOf = async (presentation: string): Promise<Kind> => {
     const now = Date.now();
-    const manifest = await locateObject(o.root, `${presentation}/Manifest`);
-    const text = manifest && (await o.root.readText(manifest.id, MAX_DOCUMENT_BYTES));
+    const manifest = await readDocument(o.root, `${presentation}/Manifest`);
+    const text = manifest?.text;
     const kind = { stored: manifest !== undefined, live: text !== undefined && /\bIsLive\s*=\s*"true"/i.test(text), at: now };
     kinds.delete(presentation);
     kinds.set(presentation, kind);
@@ -60,20 +61,21 @@ export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Prom
     const kind = known ?? (await kindOf(presentation));
     if (!kind.stored) return undefined;
     const relative = r.path.slice(1);
-    const found = await locateObject(o.root, relative);
-    if (found === undefined) {
+    const notStored = (): OriginReply => {
       const reply = notFound(r.request);
       if (kind.live) LIVE_NOT_FOUND.add(reply);
       return reply;
-    }
+    };
     const document = r.smooth?.url.kind === 'manifest' || (r.format !== undefined && r.format.url.kind !== 'init' && r.format.url.kind !== 'text');
     const contentType = contentTypeFor(relative);
     if (document) {
-      const text = await o.root.readText(found.id, MAX_DOCUMENT_BYTES);
-      if (text === undefined) return notFound(r.request);
-      const data = new TextEncoder().encode(text);
-      return sendEntity(r.request, bytesEntity(data, contentType, kind.live ? o.liveCacheControl : o.manifestCacheControl, found.stamp.mtimeMs));
+      const read = await readDocument(o.root, relative);
+      if (read?.text === undefined) return notStored();
+      const data = new TextEncoder().encode(read.text);
+      return sendEntity(r.request, bytesEntity(data, contentType, kind.live ? o.liveCacheControl : o.manifestCacheControl, read.stamp.mtimeMs));
     }
+    const found = await locateObject(o.root, relative);
+    if (found === undefined) return notStored();
     const src = await o.root.open(found.id, found.stamp);
     if (src === undefined) return notFound(r.request);
     const entity: Entity = {
@@ -99,6 +101,27 @@ export function storedObject(o: StoredObjectOptions): (r: OriginRequest) => Prom
 
 /** 404s inside a live stored presentation: createOrigin gives them the live Cache-Control instead of the 404 one. */
 export const LIVE_NOT_FOUND = new WeakSet<OriginReply>();
+
+/** Tries at reading a document replaced (If-Match: 412) between its lookup and its read. */
+const DOCUMENT_READS = 3;
+
+/**
+ * A stored document (a Manifest, MPD or playlist) as it is now, with the stamp it was read
+ * at; undefined when there is none. A live presentation's documents are replaced every
+ * fragment: a remote store's read names the ETag the lookup found, and one replaced in
+ * between is looked up and read again rather than answered with an error.
+ */
+async function readDocument(root: OriginRoot, relative: string): Promise<{ stamp: Stamp; text: string | undefined } | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const found = await locateObject(root, relative);
+    if (found === undefined) return undefined;
+    try {
+      return { stamp: found.stamp, text: await root.readText(found.id, MAX_DOCUMENT_BYTES) };
+    } catch (e) {
+      if (!(e instanceof StoreError && e.details.status === 412) || attempt === DOCUMENT_READS) throw e;
+    }
+  }
+}
 
 /**
  * The object at `relative` under the root, with its stamp; undefined when there is none.

@@ -7,6 +7,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { createOrigin } from '../../src/origin/nodeOrigin.js';
+import { createOrigin as createRootOrigin } from '../../src/origin/createOrigin.js';
+import { openOriginRoot } from '../../src/origin/openOriginRoot.js';
+import type { OriginRoot } from '../../src/origin/originRoot.js';
+import { StoreError } from '../../src/stores/store.js';
 import { DEFAULT_FRAGMENT_CACHE_CONTROL, DEFAULT_LIVE_CACHE_CONTROL, DEFAULT_MANIFEST_CACHE_CONTROL, DEFAULT_NOT_FOUND_CACHE_CONTROL } from '../../src/plan/cacheControl.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { get, listFiles, makeRoot, presentations } from './helpers.js';
@@ -61,3 +65,29 @@ test('a packaged folder is served as stored: every object byte for byte, Range, 
   assert.match(new TextDecoder().decode(source.body), /<SmoothStreamingMedia/);
 });
 
+
+test('a stored document replaced between its lookup and its read (a live Manifest on a remote store: If-Match 412) is looked up and read again, never answered 5xx', async (t) => {
+  const r = await makeRoot();
+  t.after(() => r.cleanup());
+  const dir = join(r.root, 'pub', 'p.ism');
+  await packagePresentation({ inputs: presentations.clean.inputs(r.root), outDir: dir, formats: ['smooth'] });
+  const root = await openOriginRoot(r.root);
+  let replaced = 0;
+  // The first two reads of the Manifest find it replaced since its lookup, as a remote root's read naming the ETag it found does.
+  const racing: OriginRoot = {
+    ...root,
+    readText: async (id, maxBytes) => {
+      if (id.endsWith('Manifest') && replaced < 2) {
+        replaced++;
+        throw new StoreError('the condition specified using HTTP conditional header(s) is not met', { status: 412, retryable: false, throttled: false, key: id });
+      }
+      return root.readText(id, maxBytes);
+    },
+  };
+  const origin = createRootOrigin({ root: racing, onError: (e) => assert.fail(String(e)) });
+  t.after(() => origin.close());
+  const res = await get(origin, '/pub/p.ism/Manifest');
+  assert.equal(res.status, 200);
+  assert.equal(replaced, 2, 'both replaced reads were met');
+  assert.deepEqual(res.body, new Uint8Array(await readFile(join(dir, 'Manifest'))), 'the stored bytes');
+});
