@@ -168,8 +168,8 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   const gst = (playbin: 'playbin' | 'playbin3', uri: string, seconds: number): Promise<GstResult> =>
     run('gst-launch-1.0', [playbin, `uri=${uri}`, 'video-sink=checksumsink', 'audio-sink=fakesink', 'buffer-duration=1000000000'], seconds).then(gstResult);
   const live = {
-    playbinServe: gst('playbin', viaServe('playbin', 'Manifest'), remainingSeconds() + 4),
-    playbinBlob: gst('playbin', fromBlob('Manifest'), remainingSeconds() + 4),
+    playbinServe: gst('playbin', viaServe('playbin', 'Manifest'), remainingSeconds() + 8),
+    playbinBlob: gst('playbin', fromBlob('Manifest'), remainingSeconds() + 8),
     playbin3Serve: gst('playbin3', viaServe('playbin3', 'Manifest'), remainingSeconds() + 4),
     hlsdemux: gst('playbin', viaServe('hlsdemux', 'master.m3u8'), remainingSeconds() + 25),
   };
@@ -212,7 +212,7 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   const indexOf = (time: bigint): number => times.indexOf(time);
 
   /** Judged on serve's side: started within 3 fragments of the newest its last document named, then fetched every video fragment to the end. */
-  const assertFollowedLive = (client: string, through = times.length - 1, maxBehind = 3): void => {
+  const assertFollowedLive = (client: string, through = times.length - 1, maxBehind = 3, skipsAhead = false): void => {
     const mine = served.filter((r) => r.client === client);
     const fragments = mine.filter((r) => r.videoTime !== undefined);
     const first = fragments[0];
@@ -224,7 +224,12 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
     assert.ok(indexOf(first.videoTime!) >= 1, `${client}: did not start at the beginning of the event (${log()})`);
     // At the very edge a tfrf names a fragment one fragment before it is stored: 404, then asked again.
     const fetched = new Set(fragments.filter((r) => r.status === 200).map((r) => indexOf(r.videoTime!)));
-    for (let i = indexOf(first.videoTime!); i <= through; i++) assert.ok(fetched.has(i), `${client}: fragment ${i} fetched (kept up with the event): ${log()}`);
+    if (skipsAhead) {
+      // Fallen behind, it may jump to the live edge: judged by reaching the end, and by 8 fragments at least.
+      assert.ok(Math.max(...fetched) >= through && fetched.size >= 8, `${client}: followed the event to fragment ${through} (kept up with it): ${log()}`);
+    } else {
+      for (let i = indexOf(first.videoTime!); i <= through; i++) assert.ok(fetched.has(i), `${client}: fragment ${i} fetched (kept up with the event): ${log()}`);
+    }
     // A fragment of any stream, audio too: its tfrf names the next one before it is stored (a CI run saw playbin ask for one 404 at the end).
     const failed = mine.filter((r) => r.videoTime === undefined && r.status !== 200 && r.status !== 304 && !(r.status === 404 && (/\/(Manifest|manifest\.mpd|master\.m3u8)$/.test(r.path) || smoothUrlOf(decodeURIComponent(r.path))?.kind === 'fragment')));
     assert.deepEqual(failed, [], `${client}: every document and init segment answered`);
@@ -259,10 +264,12 @@ test('ingest to Azurite with --formats: playbin, dash.js (Smooth, DASH), hls.js 
   }
   // mssdemux starts at the first fragment of the Manifest, the start of the DVR window (near
   // the edge here; without --dvr the event's start), then follows in real time until
-  // gst-launch's timeout, a fragment or two short of the end on a loaded machine.
+  // gst-launch's timeout (8 s after the push ends: a CI run at 4 s was cut at fragment 12 of
+  // 15 after mssdemux fetched three again), a fragment or two short of the end under load.
   // With 5 fragments listed that is 4 behind the newest (with a 6 s window, tried once, dash.js's
   // Smooth support from Azurite decoded nothing while live).
-  assertFollowedLive('playbin', times.length - 3, 4);
+  // Under load it can fall behind and then jump ahead to the edge (a run: 1-7, then 12-15).
+  assertFollowedLive('playbin', times.length - 3, 4, true);
   assert.ok(served.filter((r) => r.client === 'playbin' && r.path.endsWith('/Manifest')).length >= 3, 'playbin reloaded the Manifest');
   const hls = results.hlsdemux;
   assert.equal(hls.code, 0, `hlsdemux: ${hls.stdout.slice(-300)} ${hls.stderr.slice(-300)}`);
