@@ -211,7 +211,7 @@ export class LivePresentation {
     const key = this.heldKey(level, h.t);
     const body = encodeHeld(h.d, h.bytes.length, ready);
     h.persisted = this.out.withRetries(key, () =>
-      this.out.store.put(key, () => body, { size: body.length, contentType: 'application/octet-stream', cacheControl: 'no-store', md5: md5Of(body) }),
+      this.out.store.put(key, () => body, { size: body.length, contentType: 'application/octet-stream', cacheControl: 'no-store', md5: () => md5Of(body) }),
     );
     await h.persisted;
     this.out.onEvent({ type: 'held', presentation: this.name, stream: level.streamName, bitrate: level.bitrate, t: h.t.toString(), source: h.source, key: this.keyOf(level, h.t) });
@@ -262,7 +262,7 @@ export class LivePresentation {
     if (addsFormats(this.out.formats) && level.source !== undefined) await (level.init ??= this.storeInit(level, level.source));
     level.inFlight.set(h.t, h.bytes.length);
     try {
-      const md5 = md5Of(body);
+      const md5 = (): Uint8Array => md5Of(body);
       await this.out.withRetries(key, () =>
         this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.fragmentCacheControl, md5 }),
       );
@@ -284,7 +284,7 @@ export class LivePresentation {
     const key = `${this.name}.ism/${initKey(level.streamName, level.bitrate)}`;
     const body = liveInitSegment(source);
     try {
-      await this.out.withRetries(key, () => this.out.store.put(key, () => body, { size: body.length, contentType: fragmentContentType(level.type), cacheControl: this.out.fragmentCacheControl, md5: md5Of(body) }));
+      await this.out.withRetries(key, () => this.out.store.put(key, () => body, { size: body.length, contentType: fragmentContentType(level.type), cacheControl: this.out.fragmentCacheControl, md5: () => md5Of(body) }));
     } catch (e) {
       level.init = undefined;
       throw e;
@@ -374,7 +374,7 @@ export class LivePresentation {
       const body = new TextEncoder().encode(writeManifest(presentation, { repeat: true }));
       const key = `${this.name}.ism/Manifest`;
       await this.out.withRetries(key, () =>
-        this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: md5Of(body) }),
+        this.out.store.put(key, () => body, { size: body.length, contentType: contentTypeFor(key), cacheControl: this.out.manifestCacheControl, md5: () => md5Of(body) }),
       );
       this.out.onEvent({ type: 'manifest', presentation: this.name, live: !this.finalized, chunks: presentation.streams.map((s) => s.chunks.length), key });
       if (addsFormats(this.out.formats)) await this.writeFormatDocuments(presentation, sequence);
@@ -402,7 +402,7 @@ export class LivePresentation {
     const encoder = new TextEncoder();
     for (const doc of docs) {
       const body = encoder.encode(doc.text);
-      const md5 = md5Of(body);
+      const md5 = (): Uint8Array => md5Of(body);
       for (const name of doc.keys) {
         const key = `${this.name}.ism/${name}`;
         await this.out.withRetries(key, () => this.out.store.put(key, () => body, { size: body.length, contentType: doc.contentType, cacheControl: this.out.manifestCacheControl, md5 }));
@@ -554,10 +554,12 @@ export class LivePresentation {
     };
     const hash = createHash('md5');
     for await (const part of parts(this)) hash.update(part);
+    // Once: a retry's put must not digest the hash again (it throws once finalised).
+    const md5 = hash.digest();
     const key = `${this.name}.archive/${level.streamName}_${level.bitrate}.ismv`;
     const size = at + mfra.length;
     await this.out.withRetries(key, () =>
-      this.out.store.put(key, () => Readable.from(parts(this)), { size, contentType: level.type === 'audio' ? 'audio/mp4' : 'video/mp4', cacheControl: this.out.fragmentCacheControl, md5: hash.digest() }),
+      this.out.store.put(key, () => Readable.from(parts(this)), { size, contentType: level.type === 'audio' ? 'audio/mp4' : 'video/mp4', cacheControl: this.out.fragmentCacheControl, md5 }),
     );
     this.out.onEvent({ type: 'archived', presentation: this.name, key, size, fragments: fragments.length });
   }

@@ -16,7 +16,7 @@ import { loadAzureIdentity } from './loadAzureIdentity.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
 import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
-import type { BodySource, PublicAccess, PutOptions, Store, StoredObject } from './store.js';
+import { putMd5, type BodySource, type PublicAccess, type PutOptions, type Store, type StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
 import { directPut, errorDocument, rejectedPut, type DirectPutResponse } from './directPut.js';
@@ -91,7 +91,7 @@ export async function createAzureStore(opts: AzureStoreOptions): Promise<Store &
     credential instanceof StorageSharedKeyCredential ? (url, headers) => (headers.authorization = sharedKey(credential, url, headers)) : credential instanceof AnonymousCredential ? () => undefined : undefined;
   const putDirect = async (blobUrl: string, key: string, source: BodySource, options: PutOptions): Promise<void> => {
     const url = new URL(blobUrl);
-    const md5 = Buffer.from(options.md5).toString('base64');
+    const md5 = Buffer.from(putMd5(options)).toString('base64');
     const headers: Record<string, string> = {
       'content-length': String(options.size),
       // Put Blob checks Content-MD5 against the bytes it received; x-ms-blob-content-md5 is what listings show.
@@ -344,17 +344,18 @@ async function upload(client: BlockBlobClient, source: BodySource, options: PutO
   const stall = new AbortController();
   const timer = setTimeout(() => stall.abort(new StallError(stallMs)), stallMs);
   const abortSignal = options.signal === undefined ? stall.signal : AbortSignal.any([options.signal, stall.signal]);
-  const blobHTTPHeaders = { blobContentType: options.contentType, blobCacheControl: options.cacheControl, blobContentMD5: options.md5 };
+  const md5 = putMd5(options);
+  const blobHTTPHeaders = { blobContentType: options.contentType, blobCacheControl: options.cacheControl, blobContentMD5: md5 };
   const common = { blobHTTPHeaders, abortSignal, onProgress: () => timer.refresh() };
   const body = source();
   try {
     if (body instanceof Uint8Array) {
-      await client.upload(body, options.size, withTransactionalMd5(common, options.md5));
+      await client.upload(body, options.size, withTransactionalMd5(common, md5));
     } else if (options.size > SINGLE_PUT_LIMIT) {
       // Staged blocks: the service checks each block; blobContentMD5 is stored for listings.
       await client.uploadStream(body, BLOCK_SIZE, 4, common);
     } else {
-      await client.upload(() => body, options.size, withTransactionalMd5(common, options.md5));
+      await client.upload(() => body, options.size, withTransactionalMd5(common, md5));
     }
   } catch (e) {
     throw stall.signal.aborted && !(options.signal?.aborted ?? false) ? stall.signal.reason : e;

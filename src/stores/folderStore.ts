@@ -18,10 +18,18 @@ export function createFolderStore(root: string): Store {
     const temp = `${path}.partial-${process.pid}`;
     const untrack = trackLeftover(temp);
     try {
-      await mkdir(dirname(path), { recursive: true });
-      const data = body();
-      if (data instanceof Uint8Array) await writeFile(temp, data);
-      else await pipeline(data, createWriteStream(temp), options.signal ? { signal: options.signal } : {});
+      const write = async (): Promise<void> => {
+        const data = body();
+        if (data instanceof Uint8Array) await writeFile(temp, data);
+        else await pipeline(data, createWriteStream(temp), options.signal ? { signal: options.signal } : {});
+      };
+      // The folder is made when a write finds it missing, not before every put: live
+      // ingest writes thousands of objects into a few folders, and `mkdir -p` walks the path.
+      await write().catch(async (e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        await mkdir(dirname(path), { recursive: true });
+        await write();
+      });
       await rename(temp, path);
     } catch (e) {
       await rm(temp, { force: true }).catch(() => undefined);

@@ -21,7 +21,7 @@ import { directPut, errorDocument, rejectedPut, type DirectPutResponse } from '.
 import { allowsPlayers, playerCorsRule, type CorsRule } from './corsRules.js';
 import { nonEmpty } from './nonEmpty.js';
 import { redact } from './redact.js';
-import type { BodySource, PutOptions, Store, StoredObject } from './store.js';
+import { putMd5, type BodySource, type PutOptions, type Store, type StoredObject } from './store.js';
 import { collectBody, type ObjectInfo, type ObjectReader } from './objectReader.js';
 import { firstLine, storeError } from './storeFailure.js';
 
@@ -118,7 +118,7 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
           ContentLength: options.size,
           ContentType: options.contentType,
           CacheControl: options.cacheControl,
-          ContentMD5: Buffer.from(options.md5).toString('base64'),
+          ContentMD5: Buffer.from(putMd5(options)).toString('base64'),
         }),
         options.signal === undefined ? {} : { abortSignal: options.signal },
       );
@@ -174,7 +174,7 @@ export async function createS3Store(opts: S3StoreOptions): Promise<Store & Objec
           'content-length': String(options.size),
           'content-type': options.contentType,
           'cache-control': options.cacheControl,
-          'content-md5': Buffer.from(options.md5).toString('base64'),
+          'content-md5': Buffer.from(putMd5(options)).toString('base64'),
           'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
         },
       });

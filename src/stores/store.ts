@@ -14,9 +14,18 @@ export interface PutOptions {
   size: number;
   contentType: string;
   cacheControl: string;
-  /** MD5 of the body, sent as Content-MD5 so the store rejects a corrupted upload. */
-  md5: Uint8Array;
+  /**
+   * MD5 of the body, sent as Content-MD5 so the store rejects a corrupted upload; a
+   * function where it is computed on demand (`putMd5`): a folder never sends it, and live
+   * ingest would otherwise hash every fragment it writes to one for nothing.
+   */
+  md5: Uint8Array | (() => Uint8Array);
   signal?: AbortSignal;
+}
+
+/** The body's MD5 for a put, computing it when the caller left that to the store. */
+export function putMd5(options: PutOptions): Uint8Array {
+  return typeof options.md5 === 'function' ? options.md5() : options.md5;
 }
 
 /**

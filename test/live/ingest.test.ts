@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFolderStore } from '../../src/stores/folderStore.js';
+import { StoreError } from '../../src/stores/store.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { verifyPresentation } from '../../src/verify/verifyPresentation.js';
 import type { LiveEvent } from '../../src/live/liveEvent.js';
@@ -228,16 +229,30 @@ test('the live fixture for player tests: a live Manifest over HTTP while ffmpeg 
   assert.equal(report.fragments, 16);
 });
 
-test('--archive: at the end of the event each level is also an .ismv that package reads back to the same fragments and ffmpeg decodes whole', async (t) => {
+test('--archive: at the end of the event each level is also an .ismv that package reads back to the same fragments and ffmpeg decodes whole, its first put failing once', async (t) => {
   if (!requireTools(t, 'ffmpeg', 'ffprobe')) return;
   const folder = await tempFolder(t);
-  const run = await startIngestRun(createFolderStore(folder), { finalizeAfterMs: 60_000, archive: true });
+  // Each archive's first put fails as a busy store does: the retry must send it whole, MD5 and all.
+  const store = createFolderStore(folder);
+  const failed = new Set<string>();
+  const flaky: typeof store = {
+    ...store,
+    put: async (key, body, options) => {
+      if (key.includes('.archive/') && !failed.has(key)) {
+        failed.add(key);
+        throw new StoreError(`${key}: 503 (test)`, { retryable: true, throttled: false, key });
+      }
+      return store.put(key, body, options);
+    },
+  };
+  const run = await startIngestRun(flaky, { finalizeAfterMs: 60_000, archive: true, retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 } });
   t.after(() => run.close());
   const push = pushWithFfmpeg(run.pushUrl('arc', 'all'), [V120, AUDIO], { realtime: false });
   assert.equal(await push.done, 0, push.stderr());
   await waitUntil('both levels archived', () => run.events.filter((e) => e.type === 'archived').length === 2, { timeoutMs: 20_000 });
   const files = run.events.flatMap((e) => (e.type === 'archived' ? [join(folder, e.key)] : []));
   assert.deepEqual(files.map((f) => f.slice(folder.length + 1)).sort(), ['arc.archive/audio_64301.ismv', 'arc.archive/video_132419.ismv']);
+  assert.equal(failed.size, 2, 'each archive was put twice');
   const { readFile } = await import('node:fs/promises');
   assert.equal(framesRead(new Uint8Array(await readFile(files.find((f) => f.includes('video'))!))), 192);
   const { runBin } = await import('../cli/runBin.js');
