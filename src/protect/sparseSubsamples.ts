@@ -12,21 +12,31 @@ import type { SamplesWhere, VideoSubsamples } from './videoSubsamples.js';
 export class SparseBytes {
   private readonly starts: number[] = [];
   private readonly pieces: Uint8Array[] = [];
+  /** The longest piece's length: pieces starting this far before an offset cannot hold it. */
+  private longest = 0;
 
   add(at: number, bytes: Uint8Array): void {
     let i = this.starts.length;
     while (i > 0 && this.starts[i - 1]! > at) i--;
     this.starts.splice(i, 0, at);
     this.pieces.splice(i, 0, bytes);
+    this.longest = Math.max(this.longest, bytes.length);
   }
 
   /** The bytes held from `at` on (the piece holding `at` that reaches furthest), empty when none. */
   from(at: number): Uint8Array {
+    // The last piece starting at or before `at`, then back while a piece could still reach it.
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
     let best: Uint8Array | undefined;
     let bestEnd = at;
-    for (let i = this.starts.length - 1; i >= 0; i--) {
+    for (let i = lo - 1; i >= 0 && this.starts[i]! + this.longest > at; i--) {
       const s = this.starts[i]!;
-      if (s > at) continue;
       const end = s + this.pieces[i]!.length;
       if (end > bestEnd) {
         bestEnd = end;
@@ -75,26 +85,54 @@ export function sparseVideoSubsamples(
 ): SparseLayout {
   const lengthSize = video.nalLengthSize;
   const headerSize = video.codec === 'avc' ? 1 : 2;
-  // A fresh reader a call: in-band parameter sets are met again in order.
-  const sliceHeaderSize = sliceHeaderSizeFor(video);
   const n = sizes.length;
-  const counts = new Uint16Array(n);
-  const pairs: number[] = [];
+  // Where the NAL units are first, from their lengths alone: the slice headers are read
+  // once every unit's first bytes are there (parsing them is most of the work).
   const need: NeededRange[] = [];
   let at = start;
   for (let i = 0; i < n; i++) {
     const end = at + sizes[i]!;
-    const sampleWhere: SampleWhere = { ...(where.file !== undefined && { file: where.file }), offset: where.offset + at, sample: BigInt(i), fragment: where.fragment };
+    for (let pos = at; pos < end; ) {
+      const held = bytes.from(pos);
+      const first = Math.min(end - pos, lengthSize + Math.min(window, headerSize));
+      if (held.length < first) {
+        need.push({ at: pos, length: Math.min(end - pos, lengthSize + window) });
+        break;
+      }
+      if (pos + lengthSize > end) break; // the layout below names it
+      let len = 0;
+      for (let k = 0; k < lengthSize; k++) len = len * 256 + held[k]!;
+      if (len < headerSize) break;
+      pos += lengthSize + len;
+    }
+    at = end;
+  }
+  if (need.length > 0) return { need };
+
+  // A fresh reader a call: in-band parameter sets are met again in order.
+  const sliceHeaderSize = sliceHeaderSizeFor(video);
+  const counts = new Uint16Array(n);
+  const pairs: number[] = [];
+  at = start;
+  let i = 0;
+  // One object for every sample's whereabouts, its fields computed only for an error.
+  const sampleWhere: SampleWhere = {
+    ...(where.file !== undefined && { file: where.file }),
+    get offset() {
+      return where.offset + at;
+    },
+    get sample() {
+      return BigInt(i);
+    },
+    fragment: where.fragment,
+  };
+  for (; i < n; i++) {
+    const end = at + sizes[i]!;
     let count = 0;
     let clear = 0;
     let pos = at;
     while (pos < end) {
       const held = bytes.from(pos);
-      if (held.length < Math.min(end - pos, lengthSize + headerSize)) {
-        // The rest of this sample waits for its next NAL unit's length.
-        need.push({ at: pos, length: Math.min(end - pos, lengthSize + window) });
-        break;
-      }
       if (pos + lengthSize > end) throw badSample(sampleWhere, `${end - pos} bytes are left at its end, too few for a ${lengthSize}-byte NAL unit length`);
       let len = 0;
       for (let k = 0; k < lengthSize; k++) len = len * 256 + held[k]!;
@@ -103,7 +141,8 @@ export function sparseVideoSubsamples(
         throw badSample(sampleWhere, `the NAL unit at byte ${pos - at} declares ${len} bytes but ${end - nalStart} remain (is the NAL length size ${lengthSize} right?)`);
       }
       pos = nalStart + len;
-      const nal = held.subarray(lengthSize, lengthSize + Math.min(len, held.length - lengthSize));
+      const from = bytes.from(nalStart);
+      const nal = from.subarray(0, Math.min(len, from.length));
       if (nal.length < Math.min(len, window)) {
         need.push({ at: nalStart, length: Math.min(len, window) });
         continue;
