@@ -43,8 +43,8 @@ export interface PackageResult {
  * Writer threads when encrypting, unless `concurrency` says otherwise: each reads,
  * encrypts and writes its payloads in user space (AES and two copies, CPU work the clear
  * run leaves to the kernel), which a second core shares. On the 10-minute ladder (2 cores)
- * this took `package --key` from 1.29x to 0.98x the clear run's time (1 writer), at about
- * 0.1 s more CPU (README, Protected content).
+ * two writers took 0.85-0.93x the time of one in interleaved rounds, for 0.1-0.2 s more
+ * CPU and 15 MB more peak RSS (README, Protected content).
  */
 export const PROTECTED_WRITERS = 2;
 
