@@ -1,7 +1,7 @@
 import type { BuiltPresentation } from '../plan/buildPresentation.js';
 import type { PresentationProtection } from '../plan/protectionSettings.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from '../protect/model.js';
-import type { FragmentWhere } from '../protect/protectFragment.js';
+import type { FragmentWhere, ProtectOptions } from '../protect/protectFragment.js';
 
 /**
  * Encryption as the origin applies it (serve --key): the settings and the functions that
@@ -12,8 +12,8 @@ export interface OriginProtection {
   settings: PresentationProtection;
   /** planProtection: each level's TrackEncryption and the signalling, nothing read. */
   plan(built: BuiltPresentation): BuiltPresentation;
-  /** protectFragment: one fragment's protected head and how to encrypt its payload. */
-  protectFragment(body: Uint8Array, encryption: TrackEncryption, fragmentIndex: number, where: FragmentWhere): ProtectedFragment;
+  /** protectFragment: one fragment's protected head and how to encrypt its payload (with `options`, its head alone: serve's protected sizes). */
+  protectFragment(body: Uint8Array, encryption: TrackEncryption, fragmentIndex: number, where: FragmentWhere, options?: ProtectOptions): ProtectedFragment;
   /** encryptPayload: a protected fragment's payload encrypted in place. */
   encryptPayload(payload: Uint8Array, encryption: PayloadEncryption): void;
   /** protectInitSegment. */

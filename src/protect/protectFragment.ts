@@ -1,19 +1,19 @@
-import { type Box, childBoxes, readBoxHeader } from '../bmff/box.js';
-import { Cursor, readFullBoxHeader } from '../bmff/cursor.js';
-import { UUID_PIFF_SENC } from '../bmff/piff.js';
 import { SENC_USE_SUBSAMPLES } from '../bmff/sampleEncryption.js';
-import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
-import { TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, TRUN_SAMPLE_FLAGS, TRUN_SAMPLE_SIZE } from '../bmff/trun.js';
+import { UUID_PIFF_SENC } from '../bmff/piff.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
+import { type FragmentWhere, readFragmentSamples, unsupported } from './fragmentSamples.js';
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
 import { type VideoSubsamples, videoSubsamples } from './videoSubsamples.js';
 
-/** Where the fragment's body was read from, for error messages. */
-export interface FragmentWhere {
-  file?: string;
-  /** Absolute offset of the body's first byte (its `moof`). */
-  offset: number;
+export type { FragmentWhere } from './fragmentSamples.js';
+
+/** protectFragment's options for a body that holds only what comes before the `mdat` payload (serve's protected sizes). */
+export interface ProtectOptions {
+  /** The whole fragment's length when `body` ends early: its payload is not looked at, so `subsamples` must be given for video. */
+  bodyLength?: number;
+  /** The video samples' layout, as videoSubsamples would give it for this fragment (sparseVideoSubsamples). */
+  subsamples?: VideoSubsamples;
 }
 
 /**
@@ -26,67 +26,14 @@ export interface FragmentWhere {
  * number in its track (its chunk in the Manifest, from 0): cenc IVs follow from it alone,
  * so one fragment can be protected without reading those before it (serve).
  */
-export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): ProtectedFragment {
+export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere, options: ProtectOptions = {}): ProtectedFragment {
   const ctx = where.file === undefined ? {} : { file: where.file };
-  const c = new Cursor(body, where.offset, 'fragment');
-  const moof = readBoxHeader(c, where.offset + body.length);
-  if (moof.type !== 'moof') throw new SmoothpubError(ErrorCode.BAD_BOX, `a fragment starts with 'moof', found '${moof.type}'`, { ...ctx, offset: where.offset });
+  const { moof, moofChildren, traf, trafChildren, mdatPayload, mdatEnd, sizes, start } = readFragmentSamples(body, where, options.bodyLength);
+  if (enc.video !== undefined && options.subsamples === undefined && body.length < mdatEnd) {
+    throw new SmoothpubError(ErrorCode.BAD_OPTION, 'internal: a video fragment without its payload needs its subsamples laid out (sparseVideoSubsamples)', { ...ctx, offset: where.offset });
+  }
   const moofEnd = moof.size;
-  let traf: Box | undefined;
-  const moofChildren: Box[] = [];
-  for (const child of childBoxes(c.sub(moof.size - moof.headerSize, 'moof'), 'moof')) {
-    moofChildren.push(child);
-    if (child.type !== 'traf') continue;
-    if (traf !== undefined) throw unsupported('a moof with more than one traf (one track a fragment, as Smooth has it)', child.offset, ctx);
-    traf = child;
-  }
-  if (traf === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { ...ctx, offset: where.offset, boxPath: 'moof' });
-
-  // The mdat, after anything else between it and the moof.
-  let mdatPayload = -1;
-  let mdatEnd = -1;
-  while (c.remaining > 0) {
-    const b = readBoxHeader(c, where.offset + body.length, 'fragment');
-    if (b.type === 'mdat') {
-      mdatPayload = b.offset - where.offset + b.headerSize;
-      mdatEnd = b.offset - where.offset + b.size;
-      break;
-    }
-    c.skip(b.size - b.headerSize);
-  }
-  if (mdatPayload < 0) throw new SmoothpubError(ErrorCode.MISSING_BOX, "the fragment has no 'mdat' after its 'moof'", { ...ctx, offset: where.offset + moofEnd });
-
-  // Samples: sizes and where they start, from tfhd and the truns.
-  const trafChildren = [...childBoxes(new Cursor(body, where.offset, 'moof/traf', traf.payload.pos, traf.payload.end), 'moof/traf')];
-  const tfhdBox = trafChildren.find((b) => b.type === 'tfhd');
-  if (tfhdBox === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { ...ctx, offset: traf.offset, boxPath: 'moof/traf' });
-  const tfhd = readTfhd(tfhdBox.payload);
-  if (tfhd.flags & TFHD_BASE_DATA_OFFSET) throw unsupported("a 'tfhd' with an absolute base_data_offset (data offsets must count from the moof)", tfhdBox.offset, ctx);
-  for (const b of trafChildren) {
-    if (b.type === 'senc' || b.type === 'saiz' || b.type === 'saio' || b.uuid === UUID_PIFF_SENC) {
-      throw unsupported(`a fragment that is already encrypted ('${b.uuid === undefined ? b.type : 'PIFF sample encryption'}' in its traf)`, b.offset, ctx);
-    }
-  }
-  const sizes: number[] = [];
-  let start = -1;
-  let next = -1;
-  for (const b of trafChildren) {
-    if (b.type !== 'trun') continue;
-    const before = sizes.length;
-    const first = trunSampleSizes(b, tfhd.defaultSampleSize, sizes, ctx);
-    if (start < 0) start = first;
-    else if (first !== next) throw unsupported("'trun's whose samples are not one after another", b.offset, ctx);
-    next = first;
-    for (let i = before; i < sizes.length; i++) next += sizes[i]!;
-  }
-  if (start < 0) start = mdatPayload;
-  const payloadLength = mdatEnd - mdatPayload;
-  let total = 0;
-  for (let i = 0; i < sizes.length; i++) total += sizes[i]!;
   const startInPayload = start - mdatPayload;
-  if (startInPayload < 0 || startInPayload + total > payloadLength) {
-    throw new SmoothpubError(ErrorCode.BAD_BOX, `the fragment's samples (${total} bytes at moof offset ${start}) are not inside its mdat payload (${payloadLength} bytes at moof offset ${mdatPayload})`, { ...ctx, offset: where.offset });
-  }
 
   // Encryption of each sample.
   const n = sizes.length;
@@ -94,7 +41,8 @@ export function protectFragment(body: Uint8Array, enc: TrackEncryption, fragment
   const sampleSizes = sampleSizeScratch.subarray(0, n);
   for (let i = 0; i < n; i++) sampleSizes[i] = sizes[i]!;
   let laid: VideoSubsamples | undefined;
-  if (enc.video !== undefined) laid = videoSubsamples(body, mdatPayload + startInPayload, sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, fragment: fragmentIndex });
+  if (options.subsamples !== undefined) laid = options.subsamples;
+  else if (enc.video !== undefined) laid = videoSubsamples(body, mdatPayload + startInPayload, sampleSizes, enc.video, enc.scheme, { ...ctx, offset: where.offset, fragment: fragmentIndex });
   // The PayloadEncryption's arrays in one buffer (sizes, subsample pairs, IVs, pair
   // counts): one allocation a fragment, and one for the writer thread to copy, not four.
   const pairValues = laid === undefined ? 0 : laid.subsamples.length;
@@ -237,30 +185,6 @@ function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, i
   }
 }
 
-/** Appends a trun's sample sizes to `sizes` (the tfhd default where it has none) and returns its data_offset. */
-function trunSampleSizes(b: Box, defaultSize: number | undefined, sizes: number[], ctx: { file?: string }): number {
-  const c = b.payload;
-  const { flags } = readFullBoxHeader(c);
-  const count = c.u32();
-  if (!(flags & TRUN_DATA_OFFSET)) throw unsupported("a 'trun' without a data_offset", b.offset, ctx);
-  const dataOffset = c.i32();
-  if (flags & TRUN_FIRST_SAMPLE_FLAGS) c.skip(4);
-  const before = (flags & TRUN_SAMPLE_DURATION ? 4 : 0);
-  const hasSize = (flags & TRUN_SAMPLE_SIZE) !== 0;
-  const perSample = before + (hasSize ? 4 : 0) + (flags & TRUN_SAMPLE_FLAGS ? 4 : 0) + (flags & TRUN_SAMPLE_CTO ? 4 : 0);
-  // The whole table must fit before anything is read from it (a corrupt count).
-  c.need(perSample * count);
-  if (!hasSize) {
-    if (defaultSize === undefined && count > 0) throw unsupported("samples whose sizes are in neither 'trun' nor 'tfhd' (only in the init segment's 'trex')", b.offset, ctx);
-    for (let i = 0; i < count; i++) sizes.push(defaultSize!);
-    return dataOffset;
-  }
-  const bytes = c.bytes;
-  let at = c.pos + before;
-  for (let i = 0; i < count; i++, at += perSample) sizes.push(((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0);
-  return dataOffset;
-}
-
 /** The whole protected fragment: protectFragment's head, then the payload encrypted (the body is not changed). */
 export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): Uint8Array {
   const p = protectFragment(body, enc, fragmentIndex, where);
@@ -295,8 +219,4 @@ function writeBoxHeader(bytes: Uint8Array, at: number, size: number, type: strin
   putU32(bytes, at, size);
   for (let i = 0; i < 4; i++) bytes[at + 4 + i] = type.charCodeAt(i);
   return at + 8;
-}
-
-function unsupported(what: string, offset: number, ctx: { file?: string }): SmoothpubError {
-  return new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `cannot encrypt ${what}`, { ...ctx, offset });
 }

@@ -78,7 +78,7 @@ export function addVideoSubsamples(
 }
 
 /** Appends a (clear, protected) pair, a clear run above 65535 bytes (a 16-bit field) first split off; returns the pairs added. */
-function pushPair(out: number[], clear: number, protectedBytes: number): number {
+export function pushPair(out: number[], clear: number, protectedBytes: number): number {
   let added = 1;
   while (clear > MAX_CLEAR) {
     out.push(MAX_CLEAR, 0);
@@ -89,7 +89,7 @@ function pushPair(out: number[], clear: number, protectedBytes: number): number 
   return added;
 }
 
-function badSample(where: SampleWhere, what: string): SmoothpubError {
+export function badSample(where: SampleWhere, what: string): SmoothpubError {
   return new SmoothpubError(
     ErrorCode.ENCRYPT_BAD_SAMPLE,
     `cannot encrypt sample ${where.sample}${where.fragment === undefined ? '' : ` of fragment ${where.fragment}`}: ${what}; its clear ranges (NAL and slice headers) cannot be found`,

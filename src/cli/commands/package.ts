@@ -12,7 +12,7 @@ interface PackageCliOptions extends ProtectionCliOptions, TextCliOptions {
   policy?: boolean;
   force?: boolean;
   fourcc: string;
-  concurrency: string;
+  concurrency?: string;
   fragmentDuration: string;
   manifestTimeline: string;
   formats: string;
@@ -30,7 +30,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
     .option(FORCE_FLAGS, 'replace the output folder if it exists (else output.exists)')
     .option(...FOURCC_OPTION)
-    .option('--concurrency <n>', 'writer threads, one file at a time each (more can help on network filesystems)', '1')
+    .option('--concurrency <n>', 'writer threads, one file at a time each (default 1, 2 with --key or --cpix; more can help on network filesystems)')
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FORMATS_OPTION)
@@ -58,7 +58,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
             policy: opts.policy === true,
             overwrite: opts.force === true,
             fourCC: parseFourCC(opts.fourcc),
-            concurrency: parseConcurrency(opts.concurrency, MAX_WRITER_THREADS),
+            ...(opts.concurrency !== undefined && { concurrency: parseConcurrency(opts.concurrency, MAX_WRITER_THREADS) }),
             fragmentDuration: parseFragmentDuration(opts.fragmentDuration),
             manifestTimeline: parseManifestTimeline(opts.manifestTimeline),
             formats: parseFormats(opts.formats),
