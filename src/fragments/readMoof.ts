@@ -4,7 +4,7 @@ import { UUID_TFXD } from '../bmff/piff.js';
 import { readTfdt } from '../bmff/tfdt.js';
 import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } from '../bmff/tfhd.js';
 import { readTfxd } from '../bmff/tfxd.js';
-import { readTrun } from '../bmff/trun.js';
+import { readTrunTiming } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { UUID_PIFF_SENC } from '../bmff/piff.js';
 
@@ -84,18 +84,16 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defau
       if (trackId === undefined) {
         throw new SmoothpubError(ErrorCode.BAD_BOX, "'trun' before 'tfhd'", { offset: box.offset, boxPath: 'moof/traf/trun' });
       }
-      const trun = readTrun(box.payload);
       // The trex default is asked for only when a sample has no duration of its own.
       const id = trackId;
-      const fallback = (): number => tfhdDuration ?? defaultDuration(id);
-      if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.samples[0]?.compositionTimeOffset ?? 0);
+      const trun = readTrunTiming(box.payload, () => tfhdDuration ?? defaultDuration(id));
+      if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.firstCompositionOffset);
       if (!firstSeen && trun.sampleCount > 0) {
         firstSeen = true;
-        firstFlags = trun.firstSampleFlags ?? trun.samples[0]?.flags ?? sampleFlags;
+        firstFlags = trun.firstFlags ?? sampleFlags;
       }
       sampleCount += trun.sampleCount;
-      if (trun.samples.length === 0) sum += trun.sampleCount === 0 ? 0n : BigInt(trun.sampleCount) * BigInt(fallback());
-      else for (const s of trun.samples) sum += BigInt(s.duration ?? fallback());
+      sum += trun.duration;
     } else if (box.type === 'tfdt') {
       tfdt = readTfdt(box.payload).baseMediaDecodeTime;
     } else if (box.type === 'uuid' && box.uuid === UUID_TFXD) {
