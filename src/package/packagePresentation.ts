@@ -21,6 +21,7 @@ export interface PackageOptions extends LoadOptions {
   policy?: boolean;
   /** Replace an existing output folder (atomically). */
   overwrite?: boolean;
+  /** Writer threads (default: one a core, up to two; writerPool's defaultWriterThreads). */
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: WriteProgress) => void;
