@@ -6,7 +6,7 @@
 //   npm run bench:package -- [--reps 5] [--minutes 10] [--long-minutes 120] [--long-reps 2] [--settle 61]
 //   npm run bench:package -- --long-minutes 0 --reps 2     (the 10-minute ladder only)
 //   npm run bench:package -- --only-long --long-reps 1     (the 2-hour ladder only)
-//   npm run bench:package -- --also-concurrency 2          (and smoothpub with 2 writer threads)
+//   npm run bench:package -- --also-concurrency 1          (and smoothpub with 1 writer thread; the default is one a core, up to 2)
 //   npm run bench:package -- --compare-bin ../old/bin/smoothpub.js   (and another build, before/after)
 //
 // Each tool runs as a child process, so its peak RSS is its own (GNU time's %M, else
@@ -90,7 +90,7 @@ function compareBin(): string | undefined {
   return i >= 0 ? resolve(process.argv[i + 1] ?? '') : undefined;
 }
 
-/** `--also-concurrency N`: smoothpub with N writer threads timed as one more tool. */
+/** `--also-concurrency N`: smoothpub with N writer threads timed as one more tool (its default: one a core, up to 2). */
 function alsoConcurrency(): number | undefined {
   return process.argv.includes('--also-concurrency') ? argValue('--also-concurrency', 2) : undefined;
 }

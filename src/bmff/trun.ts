@@ -53,6 +53,72 @@ export function readTrun(c: Cursor): Trun {
   return box;
 }
 
+/** What indexing needs of a `trun`, read without an object per sample (readTrunTiming). */
+export interface TrunTiming {
+  sampleCount: number;
+  /** The sum of the samples' durations, each `fallback()` where the table has none. */
+  duration: bigint;
+  /** `first_sample_flags`, else the first sample's own flags; undefined when the trun has neither. */
+  firstFlags: number | undefined;
+  /** The first sample's composition time offset (0 without one). */
+  firstCompositionOffset: number;
+}
+
+/** Sums below this stay exact as a double however many u32 durations are added next (one at a time). */
+const EXACT_SUM = 2 ** 52;
+
+/**
+ * The same fields and checks as readTrun, reduced to what an index keeps: a `trun` of a
+ * 2 s video fragment has some 50 samples, and an object and a BigInt for each made
+ * indexing a long ladder allocate hundreds of thousands of them.
+ */
+export function readTrunTiming(c: Cursor, fallback: () => number): TrunTiming {
+  const { version, flags } = readFullBoxHeader(c);
+  const sampleCount = c.u32();
+  if (flags & TRUN_DATA_OFFSET) c.skip(4);
+  let firstFlags = flags & TRUN_FIRST_SAMPLE_FLAGS ? c.u32() : undefined;
+  const hasDuration = (flags & TRUN_SAMPLE_DURATION) !== 0;
+  const hasSize = (flags & TRUN_SAMPLE_SIZE) !== 0;
+  const hasFlags = (flags & TRUN_SAMPLE_FLAGS) !== 0;
+  const hasCto = (flags & TRUN_SAMPLE_CTO) !== 0;
+  const perSample = (hasDuration ? 4 : 0) + (hasSize ? 4 : 0) + (hasFlags ? 4 : 0) + (hasCto ? 4 : 0);
+  c.need(perSample * sampleCount);
+  if (sampleCount === 0) return { sampleCount, duration: 0n, firstFlags, firstCompositionOffset: 0 };
+  if (!hasDuration) {
+    // Every sample lasts the default; the first one's flags and offset are still in the table.
+    let firstCompositionOffset = 0;
+    if (perSample > 0) {
+      if (hasSize) c.skip(4);
+      if (hasFlags) {
+        const own = c.u32();
+        firstFlags ??= own;
+      }
+      if (hasCto) firstCompositionOffset = version === 0 ? c.u32() : c.i32();
+    }
+    return { sampleCount, duration: BigInt(sampleCount) * BigInt(fallback()), firstFlags, firstCompositionOffset };
+  }
+  let duration = 0n;
+  let sum = 0;
+  let firstCompositionOffset = 0;
+  for (let i = 0; i < sampleCount; i++) {
+    sum += c.u32();
+    if (hasSize) c.skip(4);
+    if (hasFlags) {
+      const own = c.u32();
+      if (i === 0) firstFlags ??= own;
+    }
+    if (hasCto) {
+      if (i === 0) firstCompositionOffset = version === 0 ? c.u32() : c.i32();
+      else c.skip(4);
+    }
+    if (sum >= EXACT_SUM) {
+      duration += BigInt(sum);
+      sum = 0;
+    }
+  }
+  return { sampleCount, duration: duration + BigInt(sum), firstFlags, firstCompositionOffset };
+}
+
 /**
  * Writes the fields `flags` calls for, for every sample (each must be present);
  * `sampleCount` must equal `samples.length`.

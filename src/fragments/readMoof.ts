@@ -3,8 +3,8 @@ import type { Cursor } from '../bmff/cursor.js';
 import { UUID_TFXD } from '../bmff/piff.js';
 import { readTfdt } from '../bmff/tfdt.js';
 import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } from '../bmff/tfhd.js';
-import { readTfxd } from '../bmff/tfxd.js';
-import { readTrun } from '../bmff/trun.js';
+import { readTfxd, type Tfxd } from '../bmff/tfxd.js';
+import { readTrunTiming } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { UUID_PIFF_SENC } from '../bmff/piff.js';
 
@@ -45,6 +45,14 @@ export function isSyncFlags(flags: number | undefined): boolean | undefined {
  * default sample duration (and flags), used when neither `tfhd` nor `trun` carries one.
  */
 export function readMoof(c: Cursor, defaultDuration: (trackId: number) => number, defaultFlags: (trackId: number) => number | undefined = () => undefined): MoofInfo {
+  const fast = readMoofFast(c, defaultDuration, defaultFlags);
+  if (fast === undefined) return readMoofChecked(c, defaultDuration, defaultFlags);
+  c.pos = c.end;
+  return fast;
+}
+
+/** readMoof through the generic box readers, each error with its own message: for any `moof` readMoofFast leaves to it. */
+export function readMoofChecked(c: Cursor, defaultDuration: (trackId: number) => number, defaultFlags: (trackId: number) => number | undefined = () => undefined): MoofInfo {
   let info: MoofInfo | undefined;
   for (const box of childBoxes(c, 'moof')) {
     if (box.type !== 'traf') continue;
@@ -84,18 +92,16 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defau
       if (trackId === undefined) {
         throw new SmoothpubError(ErrorCode.BAD_BOX, "'trun' before 'tfhd'", { offset: box.offset, boxPath: 'moof/traf/trun' });
       }
-      const trun = readTrun(box.payload);
       // The trex default is asked for only when a sample has no duration of its own.
       const id = trackId;
-      const fallback = (): number => tfhdDuration ?? defaultDuration(id);
-      if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.samples[0]?.compositionTimeOffset ?? 0);
+      const trun = readTrunTiming(box.payload, () => tfhdDuration ?? defaultDuration(id));
+      if (sampleCount === 0 && trun.sampleCount > 0) firstCompositionOffset = BigInt(trun.firstCompositionOffset);
       if (!firstSeen && trun.sampleCount > 0) {
         firstSeen = true;
-        firstFlags = trun.firstSampleFlags ?? trun.samples[0]?.flags ?? sampleFlags;
+        firstFlags = trun.firstFlags ?? sampleFlags;
       }
       sampleCount += trun.sampleCount;
-      if (trun.samples.length === 0) sum += trun.sampleCount === 0 ? 0n : BigInt(trun.sampleCount) * BigInt(fallback());
-      else for (const s of trun.samples) sum += BigInt(s.duration ?? fallback());
+      sum += trun.duration;
     } else if (box.type === 'tfdt') {
       tfdt = readTfdt(box.payload).baseMediaDecodeTime;
     } else if (box.type === 'uuid' && box.uuid === UUID_TFXD) {
@@ -104,6 +110,177 @@ function readTraf(c: Cursor, defaultDuration: (trackId: number) => number, defau
   }
   if (trackId === undefined) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: c.offset, boxPath: 'moof/traf' });
   const info: MoofInfo = { trackId, duration: sum, firstCompositionOffset: firstCompositionOffset ?? 0n, sampleCount, firstSampleSync: isSyncFlags(firstFlags) };
+  if (tfdt !== undefined) info.tfdt = tfdt;
+  if (tfxd !== undefined) info.tfxd = tfxd;
+  if (sampleEncryption) info.sampleEncryption = true;
+  return info;
+}
+
+const BOX_TRAF = 0x74726166;
+const BOX_TFHD = 0x74666864;
+const BOX_TRUN = 0x7472756e;
+const BOX_TFDT = 0x74666474;
+const BOX_SENC = 0x73656e63;
+const BOX_UUID = 0x75756964;
+const TFXD_BYTES = hexBytes(UUID_TFXD);
+const PIFF_SENC_BYTES = hexBytes(UUID_PIFF_SENC);
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+}
+
+function uuidIs(bytes: Uint8Array, at: number, uuid: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (bytes[at + i] !== uuid[i]) return false;
+  return true;
+}
+
+/**
+ * readMoof for a well-formed `moof`, reading its boxes in place: indexing reads one per
+ * fragment, thousands per presentation, and the generic readers make an object, a string
+ * and a cursor per box. Undefined for anything out of the ordinary (a 64-bit or to-the-end
+ * box size, a box overrunning its parent, stray bytes, a second `traf`, a field cut short,
+ * a missing `tfhd`), which readMoofChecked then reads (and reports) as it always did.
+ */
+function readMoofFast(c: Cursor, defaultDuration: (trackId: number) => number, defaultFlags: (trackId: number) => number | undefined): MoofInfo | undefined {
+  const bytes = c.bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let info: MoofInfo | undefined;
+  for (let at = c.pos; at < c.end; ) {
+    if (c.end - at < 8) return undefined;
+    const size = view.getUint32(at);
+    const type = view.getUint32(at + 4);
+    if (size < (type === BOX_UUID ? 24 : 8) || at + size > c.end) return undefined;
+    if (type === BOX_TRAF) {
+      if (info) return undefined;
+      info = readTrafFast(bytes, view, at + 8, at + size, defaultDuration, defaultFlags);
+      if (!info) return undefined;
+    }
+    at += size;
+  }
+  return info;
+}
+
+function readTrafFast(bytes: Uint8Array, view: DataView, start: number, end: number, defaultDuration: (trackId: number) => number, defaultFlags: (trackId: number) => number | undefined): MoofInfo | undefined {
+  let trackId: number | undefined;
+  let tfhdDuration: number | undefined;
+  let sampleFlags: number | undefined;
+  let firstFlags: number | undefined;
+  let firstSeen = false;
+  // As readTfxd gives it (the checked path keeps that object whole).
+  let tfxd: Tfxd | undefined;
+  let tfdt: bigint | undefined;
+  let sum = 0n;
+  let sampleCount = 0;
+  let firstCompositionOffset = 0n;
+  let sampleEncryption = false;
+  for (let at = start; at < end; ) {
+    if (end - at < 8) return undefined;
+    const size = view.getUint32(at);
+    const type = view.getUint32(at + 4);
+    if (size < (type === BOX_UUID ? 24 : 8) || at + size > end) return undefined;
+    const payload = type === BOX_UUID ? at + 24 : at + 8;
+    const payloadEnd = at + size;
+    if (type === BOX_TFHD) {
+      if (payloadEnd - payload < 8) return undefined;
+      const flags = view.getUint32(payload) & 0xffffff;
+      const id = view.getUint32(payload + 4);
+      let p = payload + 8;
+      if (flags & 0x000001) p += 8;
+      if (flags & 0x000002) p += 4;
+      let duration: number | undefined;
+      if (flags & TFHD_DEFAULT_SAMPLE_DURATION) {
+        if (p + 4 > payloadEnd) return undefined;
+        duration = view.getUint32(p);
+        p += 4;
+      }
+      if (flags & 0x000010) p += 4;
+      let ownFlags: number | undefined;
+      if (flags & TFHD_DEFAULT_SAMPLE_FLAGS) {
+        if (p + 4 > payloadEnd) return undefined;
+        ownFlags = view.getUint32(p);
+        p += 4;
+      }
+      if (p > payloadEnd) return undefined;
+      trackId = id;
+      if (duration !== undefined) tfhdDuration = duration;
+      sampleFlags = ownFlags ?? defaultFlags(id);
+    } else if (type === BOX_TRUN) {
+      if (trackId === undefined || payloadEnd - payload < 8) return undefined;
+      const version = bytes[payload]!;
+      const flags = view.getUint32(payload) & 0xffffff;
+      const count = view.getUint32(payload + 4);
+      let p = payload + 8;
+      if (flags & 0x000001) p += 4;
+      let first: number | undefined;
+      if (flags & 0x000004) {
+        if (p + 4 > payloadEnd) return undefined;
+        first = view.getUint32(p);
+        p += 4;
+      }
+      const hasDuration = (flags & 0x000100) !== 0;
+      const hasSize = (flags & 0x000200) !== 0;
+      const hasFlags = (flags & 0x000400) !== 0;
+      const hasCto = (flags & 0x000800) !== 0;
+      const perSample = (hasDuration ? 4 : 0) + (hasSize ? 4 : 0) + (hasFlags ? 4 : 0) + (hasCto ? 4 : 0);
+      if (p + perSample * count > payloadEnd) return undefined;
+      if (count > 0) {
+        if (perSample > 0) {
+          // The first sample's flags and composition offset; durations summed below.
+          let q = p + (hasDuration ? 4 : 0) + (hasSize ? 4 : 0);
+          if (hasFlags) {
+            first ??= view.getUint32(q);
+            q += 4;
+          }
+          if (sampleCount === 0) firstCompositionOffset = hasCto ? BigInt(version === 0 ? view.getUint32(q) : view.getInt32(q)) : 0n;
+        } else if (sampleCount === 0) firstCompositionOffset = 0n;
+        if (!firstSeen) {
+          firstSeen = true;
+          firstFlags = first ?? sampleFlags;
+        }
+        if (hasDuration) {
+          let run = 0;
+          for (let i = 0, q = p; i < count; i++, q += perSample) {
+            run += view.getUint32(q);
+            if (run >= 2 ** 52) {
+              sum += BigInt(run);
+              run = 0;
+            }
+          }
+          sum += BigInt(run);
+        } else {
+          const id = trackId;
+          sum += BigInt(count) * BigInt(tfhdDuration ?? defaultDuration(id));
+        }
+        sampleCount += count;
+      }
+    } else if (type === BOX_TFDT) {
+      if (payloadEnd - payload < 4) return undefined;
+      if (bytes[payload] === 1) {
+        if (payloadEnd - payload < 12) return undefined;
+        tfdt = view.getBigUint64(payload + 4);
+      } else {
+        if (payloadEnd - payload < 8) return undefined;
+        tfdt = BigInt(view.getUint32(payload + 4));
+      }
+    } else if (type === BOX_SENC) {
+      sampleEncryption = true;
+    } else if (type === BOX_UUID) {
+      if (uuidIs(bytes, at + 8, PIFF_SENC_BYTES)) sampleEncryption = true;
+      else if (uuidIs(bytes, at + 8, TFXD_BYTES)) {
+        if (payloadEnd - payload < 4) return undefined;
+        if (bytes[payload] === 1) {
+          if (payloadEnd - payload < 20) return undefined;
+          tfxd = { type: 'tfxd', version: 1, time: BigInt.asIntN(64, view.getBigUint64(payload + 4)), duration: view.getBigUint64(payload + 12) };
+        } else {
+          if (payloadEnd - payload < 12) return undefined;
+          tfxd = { type: 'tfxd', version: bytes[payload]!, time: BigInt(view.getUint32(payload + 4)), duration: BigInt(view.getUint32(payload + 8)) };
+        }
+      }
+    }
+    at += size;
+  }
+  if (trackId === undefined) return undefined;
+  const info: MoofInfo = { trackId, duration: sum, firstCompositionOffset, sampleCount, firstSampleSync: isSyncFlags(firstFlags) };
   if (tfdt !== undefined) info.tfdt = tfdt;
   if (tfxd !== undefined) info.tfxd = tfxd;
   if (sampleEncryption) info.sampleEncryption = true;

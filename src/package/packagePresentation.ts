@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan, levelFragmentObjects } from '../plan/buildPlan.js';
@@ -22,7 +21,7 @@ export interface PackageOptions extends LoadOptions {
   policy?: boolean;
   /** Replace an existing output folder (atomically). */
   overwrite?: boolean;
-  /** Writer threads: 1, or PROTECTED_WRITERS when encrypting, unless given. */
+  /** Writer threads (default: one a core, up to two; writerPool's defaultWriterThreads). */
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: WriteProgress) => void;
@@ -40,15 +39,6 @@ export interface PackageResult {
 }
 
 /**
- * Writer threads when encrypting, unless `concurrency` says otherwise: each reads,
- * encrypts and writes its payloads in user space (AES and two copies, CPU work the clear
- * run leaves to the kernel), which a second core shares. On the 10-minute ladder (2 cores)
- * two writers took 0.85-0.93x the time of one in interleaved rounds, for 0.1-0.2 s more
- * CPU and 15 MB more peak RSS (README, Protected content).
- */
-export const PROTECTED_WRITERS = 2;
-
-/**
  * Lays out a static Smooth presentation: `<outDir>/Manifest` and
  * `<outDir>/QualityLevels(b)/Fragments(name=t)`, each fragment the source's exact
  * `moof`+`mdat` bytes; with `formats` DASH and HLS beside them (buildPlan). Built in a hidden folder beside `outDir` and renamed into
@@ -59,8 +49,10 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   if (!opts.overwrite && (await exists(outDir))) {
     throw new SmoothpubError(ErrorCode.OUTPUT_EXISTS, 'output folder already exists; choose another or pass --force to replace it', { file: outDir });
   }
-  const concurrency = opts.concurrency ?? (opts.protection ? Math.min(PROTECTED_WRITERS, availableParallelism()) : undefined);
-  const writeOptions = { ...(concurrency !== undefined && { concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
+  // Writers default to one a core, up to two (writerPool): the clear copy is the kernel's
+  // work and fills a core; protected payloads are read, encrypted and written in user
+  // space, CPU work a second core shares as well (README, Protected content).
+  const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   // Local files are read with blocking calls, one source after the other, so the
   // fragments of each are written (earlyFragments) while the next is indexed; with DASH
   // or HLS each with its tfdt, made there once and taken as it is by prepareFormats.

@@ -4,7 +4,7 @@ import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts } from '../fragments/fragmentParts.js';
 import { bodySize, type ObjectBody, type Plan, type PlannedObject } from '../plan/plan.js';
 import type { WireObject } from './folderWriter.js';
-import { WriterPool, type WriterSystemError } from './writerPool.js';
+import { WriterPool, defaultWriterThreads, type WriterSystemError } from './writerPool.js';
 import { makeFolder } from '../util/makeFolder.js';
 import { errnoOf, outputError } from '../util/outputError.js';
 
@@ -16,7 +16,7 @@ export interface WriteProgress {
 }
 
 export interface WriteOptions {
-  /** Writer threads (default 1): more help where each file costs a network round trip (NFS, SMB). */
+  /** Writer threads (default defaultWriterThreads: one a core, up to two); more help where each file costs a network round trip (NFS, SMB). */
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: WriteProgress) => void;
@@ -37,7 +37,7 @@ const BATCH_BYTES = 1024 * 1024;
 export async function writePlanToFolder(plan: Plan, dir: string, options: WriteOptions = {}): Promise<void> {
   // Made here, not by the threads: once the caller removes it (an aborted run), a late write fails instead of bringing it back.
   await makeFolder(dir, options.signal);
-  const writing = new FolderWriting(dir, { ...options, concurrency: Math.min(Math.max(1, options.concurrency ?? 1), Math.max(1, plan.objects.length)) });
+  const writing = new FolderWriting(dir, { ...options, concurrency: Math.min(Math.max(1, options.concurrency ?? defaultWriterThreads()), Math.max(1, plan.objects.length)) });
   try {
     await writing.finish(plan);
   } finally {
@@ -68,7 +68,7 @@ export class FolderWriting {
     private readonly dir: string,
     private readonly options: WriteOptions = {},
   ) {
-    this.pool = new WriterPool(dir, Math.max(1, options.concurrency ?? 1), (batch) => {
+    this.pool = new WriterPool(dir, Math.max(1, options.concurrency ?? defaultWriterThreads()), (batch) => {
       this.done.objects += batch.objects;
       this.done.bytes += batch.bytes;
       // Until the plan is known, the totals are what was sent so far: they grow as sources are indexed.

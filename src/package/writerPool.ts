@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SmoothpubError, type SmoothpubErrorData } from '../errors.js';
 import type { WireObject } from './folderWriter.js';
@@ -39,12 +40,25 @@ const THREAD_LIMITS = { maxYoungGenerationSizeMb: 2 };
 const spare: Worker[] = [];
 
 /**
- * Starts a writer thread now, for the next pool to take: a thread takes 0.1-0.2 s to start
+ * Writer threads when none are asked for: one a core, up to two. The copy is the kernel's
+ * work (copy_file_range, as `cp` does), a core's worth for one thread; a second thread on a
+ * second core shares it (README, Benchmarks: bench:package). More than two were not measured.
+ */
+export function defaultWriterThreads(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Starts `count` writer threads now, for the next pool to take: a thread takes 0.05-0.2 s to start
  * (node's bootstrap and its modules), which the CLI overlaps with loading and indexing
  * instead of paying it once the output folder is made. Until taken it holds nothing and
  * does not keep the process alive; one that fails or exits meanwhile is just not taken.
  */
-export function prestartWriter(): void {
+export function prestartWriter(count = 1): void {
+  for (let i = 0; i < count; i++) prestartOne();
+}
+
+function prestartOne(): void {
   const worker = new Worker(THREAD_URL, { resourceLimits: THREAD_LIMITS });
   worker.unref();
   const drop = (): void => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Trun, readTrun, writeTrun } from '../../src/bmff/trun.js';
+import { type Trun, readTrun, readTrunTiming, writeTrun } from '../../src/bmff/trun.js';
 import { fullBox } from '../../src/bmff/writer.js';
 import { ascii, readBack, readTruncated, smoothpubError } from './helpers.js';
 
@@ -151,4 +151,53 @@ test('a trun with a huge sample count throws before allocating', () => {
   assert.equal(tableLess.sampleCount, 0xffffffff);
   assert.deepEqual(tableLess.samples, []);
   assert.ok(process.memoryUsage().heapUsed - started < 50e6);
+});
+
+/** What readTrunTiming must agree on, worked out from readTrun's full table. */
+function timingOf(trun: Trun, fallback: number): { sampleCount: number; duration: bigint; firstFlags: number | undefined; firstCompositionOffset: number } {
+  const duration = trun.samples.length === 0 ? BigInt(trun.sampleCount) * BigInt(fallback) : trun.samples.reduce((n, s) => n + BigInt(s.duration ?? fallback), 0n);
+  const first = trun.sampleCount > 0 ? trun.samples[0] : undefined;
+  return { sampleCount: trun.sampleCount, duration, firstFlags: trun.firstSampleFlags ?? first?.flags, firstCompositionOffset: first?.compositionTimeOffset ?? 0 };
+}
+
+test('readTrunTiming agrees with readTrun for every combination of per-sample fields, both versions', () => {
+  for (let flags = 0; flags < 16; flags++) {
+    for (const version of [0, 1]) {
+      for (const count of [0, 1, 5]) {
+        for (const dataOffset of [false, true]) {
+          for (const firstSampleFlags of [undefined, 0x01010000]) {
+            const f = (dataOffset ? 0x1 : 0) | (firstSampleFlags !== undefined ? 0x4 : 0) | (flags << 8);
+            const samples = Array.from({ length: flags === 0 ? 0 : count }, (_, i) => ({
+              ...((flags & 1) !== 0 && { duration: 0xfffffff0 - i * 7 }),
+              ...((flags & 2) !== 0 && { size: 1000 + i }),
+              ...((flags & 4) !== 0 && { flags: i === 0 ? 0x02000000 : 0x01010000 }),
+              ...((flags & 8) !== 0 && { compositionTimeOffset: version === 1 ? -1001 + i : 2002 + i }),
+            }));
+            const trun: Trun = { type: 'trun', version, flags: f, sampleCount: count, ...(dataOffset && { dataOffset: 64 }), ...(firstSampleFlags !== undefined && { firstSampleFlags }), samples };
+            const bytes = writeTrun(trun);
+            const full = readBack(bytes, readTrun).box;
+            let asked = 0;
+            const timing = readBack(bytes, (c) => readTrunTiming(c, () => (asked++, 417083))).box;
+            assert.deepEqual(timing, timingOf(full, 417083), `flags 0x${f.toString(16)} version ${version} count ${count}`);
+            // The default is asked for only when some sample has no duration of its own.
+            if (flags & 1 || count === 0) assert.equal(asked, 0);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('readTrunTiming sums durations past 2^53 exactly', () => {
+  // 2^20 durations of about 2^32 pass 2^52, where a double stops counting single ticks.
+  const count = 1_100_000;
+  const samples = Array.from({ length: count }, (_, i) => ({ duration: 0xffffffff - (i % 3) }));
+  const bytes = writeTrun({ type: 'trun', version: 0, flags: 0x100, sampleCount: count, samples });
+  const big = readBack(bytes, (c) => readTrunTiming(c, () => 0)).box.duration;
+  assert.equal(big, samples.reduce((n, s) => n + BigInt(s.duration), 0n));
+});
+
+test('readTrunTiming refuses a sample table longer than its box, as readTrun does', () => {
+  const bytes = writeTrun({ type: 'trun', version: 0, flags: 0x300, sampleCount: 2, samples: [{ duration: 1, size: 2 }, { duration: 3, size: 4 }] });
+  assert.throws(() => readTruncated(bytes, (c) => readTrunTiming(c, () => 0), 4, 0), smoothpubError('bmff.truncated-box'));
 });

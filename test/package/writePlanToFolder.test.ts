@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ByteRun } from '../../src/fragments/types.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { ErrorCode, isSmoothpubError } from '../../src/errors.js';
 import { FolderWriting, writePlanToFolder, type WriteProgress } from '../../src/package/writePlanToFolder.js';
-import { WriterPool, prestartWriter } from '../../src/package/writerPool.js';
+import { WriterPool, defaultWriterThreads, prestartWriter } from '../../src/package/writerPool.js';
 import { nativeCopyStats, type NativeCopyStats } from '../../src/source/copyRange.js';
 import { requireAddon } from '../harness/ci.js';
 import { withNative } from '../harness/native.js';
@@ -135,6 +135,23 @@ test('a prestarted writer thread is taken by the next pool, writes its objects a
       assert.ok((await readFile(join(out, obj.key))).equals(source.subarray(r.offset, r.offset + r.size)), `object ${i}`);
     }
     // Not taken, it would still be running (it waits for a setup that never comes).
+    assert.equal(threadCount(), before, 'no thread left once the pool closed');
+  });
+});
+
+test('with no concurrency asked for a pool has a writer thread a core, up to two, and takes as many prestarted', async () => {
+  await withSource(async (dir, file) => {
+    const threads = defaultWriterThreads();
+    assert.equal(threads, Math.min(2, availableParallelism()));
+    const before = threadCount();
+    prestartWriter(threads);
+    assert.equal(threadCount(), before + threads, 'the prestarted threads run');
+    let most = 0;
+    const plan = rangePlan(file, 40);
+    const out = join(dir, 'out');
+    await writePlanToFolder(plan, out, { onProgress: () => (most = Math.max(most, threadCount())) });
+    assert.equal(most, before + threads, 'the pool took the prestarted threads and started none');
+    assert.equal((await readdir(join(out, 'QualityLevels(1)'))).length, 40, 'every fragment written');
     assert.equal(threadCount(), before, 'no thread left once the pool closed');
   });
 });

@@ -30,7 +30,7 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
     .option('--policy', 'also write clientaccesspolicy.xml and crossdomain.xml')
     .option(FORCE_FLAGS, 'replace the output folder if it exists (else output.exists)')
     .option(...FOURCC_OPTION)
-    .option('--concurrency <n>', 'writer threads, one file at a time each (default 1, 2 with --key or --cpix; more can help on network filesystems)')
+    .option('--concurrency <n>', 'writer threads, one file at a time each (default: one a core, up to 2; more can help on network filesystems)')
     .option(...FRAGMENT_DURATION_OPTION)
     .option(...MANIFEST_TIMELINE_OPTION)
     .option(...FORMATS_OPTION)
@@ -42,9 +42,10 @@ export function registerPackage(program: Command, signal: AbortSignal): void {
       '\nEach fragment is the exact moof+mdat bytes of its source (with --formats dash or hls, a\nfragment without a tfdt gets one in its moof; the mdat stays the source\'s). Nothing\nappears at the output path until the whole presentation is written.\n\nWith --text each subtitle file becomes a text stream: TTML fragments (FourCC TTML) at\nthe video fragments\' times for Smooth and DASH (stpp), WebVTT segments for HLS\n(SUBTITLES). Text stays clear when the rest is encrypted.\n\nWith --key or --cpix every fragment is encrypted (Common Encryption, the same protected\ncopy for every format) and the Manifest, MPD and playlists signal PlayReady, Widevine\n(and FairPlay with cbcs).\n\nExamples:\n  smoothpub package video.ism -o out/video.ism\n  smoothpub package v1.ismv v2.ismv audio.isma -o out/video.ism --policy\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism --text subs_en.vtt:eng:English --text subs_fr.srt:fra -o out/video.ism --formats smooth,dash,hls\n  smoothpub package video.ism -o out/video.ism --formats smooth,dash,hls --key <kid>:<key> --playready-la-url https://license.example/rightsmanager.asmx',
     )
     .action(async (inputs: string[], opts: PackageCliOptions) => {
-      // A writer thread starts while this command's library loads and the sources are
+      // The writer threads start while this command's library loads and the sources are
       // indexed, ready by the time the first fragments are.
-      (await import('../../package/writerPool.js')).prestartWriter();
+      const { prestartWriter, defaultWriterThreads } = await import('../../package/writerPool.js');
+      prestartWriter(opts.concurrency === undefined ? defaultWriterThreads() : 1);
       // Loaded on use: `--help` and other commands need not load this command's library.
       const { packagePresentation } = await import('../../package/packagePresentation.js');
       const { readProtection } = await import('../readProtection.js');
