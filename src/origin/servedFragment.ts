@@ -116,13 +116,7 @@ const READ_GAP = 512;
  * nothing of an audio one.
  */
 export async function protectedSize(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource): Promise<number> {
-  const level = p.streams.get(streamName)!.levels.get(bitrate)!;
-  const protection = p.protection;
-  const encryption = level.encryption;
-  if (protection === undefined || encryption === undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${streamName} ${bitrate} is not encrypted on the fly`, { file: level.file });
-  const built = level.built?.[chunk];
-  const f = { offset: level.offsets[chunk]!, size: level.sizes[chunk]!, ...(built && { built }) };
-  const { parts, size, moofLength } = await withDecodeTime(root, p, streamName, bitrate, chunk, f, fragmentParts(f), src);
+  const { level, protection, encryption, f, parts, size, moofLength } = await clearFragment(root, p, streamName, bitrate, chunk, src);
   const where = { file: level.file, offset: f.offset };
   const read = async (at: number, length: number): Promise<Uint8Array> => {
     const bytes = await readFragmentBody(sliceParts(parts, at, length), (o, l) => src.read(o, l));
@@ -170,14 +164,19 @@ export function coalesce(ranges: readonly NeededRange[], gap: number): NeededRan
   return out;
 }
 
-async function laidOut(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource) {
+/** An encrypted-on-the-fly level's fragment `chunk` as the clear origin would send it (parts, with the tfdt it adds): what protection starts from. */
+async function clearFragment(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource) {
   const level = p.streams.get(streamName)!.levels.get(bitrate)!;
   const protection = p.protection;
   const encryption = level.encryption;
   if (protection === undefined || encryption === undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${streamName} ${bitrate} is not encrypted on the fly`, { file: level.file });
   const built = level.built?.[chunk];
   const f = { offset: level.offsets[chunk]!, size: level.sizes[chunk]!, ...(built && { built }) };
-  const { parts, size } = await withDecodeTime(root, p, streamName, bitrate, chunk, f, fragmentParts(f), src);
+  return { level, protection, encryption, f, ...(await withDecodeTime(root, p, streamName, bitrate, chunk, f, fragmentParts(f), src)) };
+}
+
+async function laidOut(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource) {
+  const { level, protection, encryption, f, parts, size } = await clearFragment(root, p, streamName, bitrate, chunk, src);
   const body = await readFragmentBody(parts, (at, length) => src.read(at, length));
   if (body.length < size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset });
   return { body, laid: protection.protectFragment(body, encryption, chunk, { file: level.file, offset: f.offset }) };

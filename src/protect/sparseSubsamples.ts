@@ -1,9 +1,8 @@
-import { ErrorCode, SmoothpubError } from '../errors.js';
 import type { EncryptionScheme, TrackEncryption } from './model.js';
 import { NalSyntaxError } from './rbspReader.js';
 import { sliceHeaderSizeFor } from './sliceHeaderSize.js';
-import { badSample, pushPair, type SampleWhere } from './subsamples.js';
-import type { SamplesWhere, VideoSubsamples } from './videoSubsamples.js';
+import { badSample, protectedInNal, pushPair, sampleWhereAt, tooManySubsamples, unparsableNal, type SamplesWhere } from './subsamples.js';
+import type { VideoSubsamples } from './videoSubsamples.js';
 
 /**
  * Bytes of a fragment's body read so far, as pieces at their offsets in the body: what
@@ -115,17 +114,7 @@ export function sparseVideoSubsamples(
   const pairs: number[] = [];
   at = start;
   let i = 0;
-  // One object for every sample's whereabouts, its fields computed only for an error.
-  const sampleWhere: SampleWhere = {
-    ...(where.file !== undefined && { file: where.file }),
-    get offset() {
-      return where.offset + at;
-    },
-    get sample() {
-      return BigInt(i);
-    },
-    fragment: where.fragment,
-  };
+  const sampleWhere = sampleWhereAt(where, () => at, () => i);
   for (; i < n; i++) {
     const end = at + sizes[i]!;
     let count = 0;
@@ -159,25 +148,17 @@ export function sparseVideoSubsamples(
         // A NAL unit still to be read may hold a parameter set this one needs: try again then.
         if (need.length > 0) continue;
         if (!(e instanceof NalSyntaxError)) throw e;
-        throw badSample(sampleWhere, `its NAL unit at byte ${nalStart - lengthSize - at} (type ${video.codec === 'avc' ? nal[0]! & 0x1f : (nal[0]! >> 1) & 0x3f}) cannot be parsed: ${e.message}`);
+        throw unparsableNal(sampleWhere, nalStart - lengthSize - at, nal, video.codec, e);
       }
-      if (sliceHeader === undefined) {
-        clear += lengthSize + len;
-      } else {
-        const clearInNal = Math.min(len, headerSize + sliceHeader);
-        let protectedBytes = len - clearInNal;
-        if (scheme === 'cenc') protectedBytes -= protectedBytes % 16;
-        clear += lengthSize + len - protectedBytes;
-        if (protectedBytes > 0) {
-          count += pushPair(pairs, clear, protectedBytes);
-          clear = 0;
-        }
+      const protectedBytes = protectedInNal(len, sliceHeader === undefined ? undefined : headerSize + sliceHeader, scheme);
+      clear += lengthSize + len - protectedBytes;
+      if (protectedBytes > 0) {
+        count += pushPair(pairs, clear, protectedBytes);
+        clear = 0;
       }
     }
     if (clear > 0 || count === 0) count += pushPair(pairs, clear, 0);
-    if (count > 0xffff && need.length === 0) {
-      throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `cannot encrypt a sample with ${count} subsamples (at most 65535 fit in 'senc')`, { ...(where.file !== undefined && { file: where.file }), offset: where.offset + at });
-    }
+    if (count > 0xffff && need.length === 0) throw tooManySubsamples(where, at, count);
     counts[i] = count;
     at = end;
   }

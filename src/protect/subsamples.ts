@@ -57,24 +57,66 @@ export function addVideoSubsamples(
       sliceHeader = sliceHeaderSize(nal);
     } catch (e) {
       if (!(e instanceof NalSyntaxError)) throw e;
-      throw badSample(where, `its NAL unit at byte ${pos} (type ${video.codec === 'avc' ? nal[0]! & 0x1f : (nal[0]! >> 1) & 0x3f}) cannot be parsed: ${e.message}`);
+      throw unparsableNal(where, pos, nal, video.codec, e);
     }
-    if (sliceHeader === undefined) {
-      clear += lengthSize + len;
-    } else {
-      const clearInNal = Math.min(len, headerSize + sliceHeader);
-      let protectedBytes = len - clearInNal;
-      if (scheme === 'cenc') protectedBytes -= protectedBytes % 16;
-      clear += lengthSize + len - protectedBytes;
-      if (protectedBytes > 0) {
-        count += pushPair(out, clear, protectedBytes);
-        clear = 0;
-      }
+    const protectedBytes = protectedInNal(len, sliceHeader === undefined ? undefined : headerSize + sliceHeader, scheme);
+    clear += lengthSize + len - protectedBytes;
+    if (protectedBytes > 0) {
+      count += pushPair(out, clear, protectedBytes);
+      clear = 0;
     }
     pos = start + len;
   }
   if (clear > 0 || count === 0) count += pushPair(out, clear, 0);
   return count;
+}
+
+/**
+ * The protected bytes of a NAL unit of `len` bytes whose first `clearInNal` (NAL and slice
+ * headers) stay clear: none for a NAL unit that is not a slice (`undefined`); for cenc only
+ * whole 16-byte blocks, the remainder joining the clear part.
+ */
+export function protectedInNal(len: number, clearInNal: number | undefined, scheme: EncryptionScheme): number {
+  if (clearInNal === undefined) return 0;
+  const protectedBytes = len - Math.min(len, clearInNal);
+  return scheme === 'cenc' ? protectedBytes - (protectedBytes % 16) : protectedBytes;
+}
+
+/** The typed error for a NAL unit (at byte `at` of its sample) whose slice header cannot be parsed. */
+export function unparsableNal(where: SampleWhere, at: number, nal: Uint8Array, codec: 'avc' | 'hevc', e: NalSyntaxError): SmoothpubError {
+  return badSample(where, `its NAL unit at byte ${at} (type ${codec === 'avc' ? nal[0]! & 0x1f : (nal[0]! >> 1) & 0x3f}) cannot be parsed: ${e.message}`);
+}
+
+/** Where a fragment's samples are, for errors. */
+export interface SamplesWhere {
+  file?: string;
+  /** Absolute offset of the body's first byte. */
+  offset: number;
+  /** The fragment's number in its track. */
+  fragment: number;
+}
+
+/**
+ * One SampleWhere for a whole walk over a fragment's samples, read only when a sample
+ * cannot be laid out: its offset and number come from the walk's position (`at` in the
+ * body, sample `i`) then (a BigInt a sample would cost more than the walk).
+ */
+export function sampleWhereAt(where: SamplesWhere, at: () => number, i: () => number): SampleWhere {
+  return {
+    ...(where.file !== undefined && { file: where.file }),
+    get offset() {
+      return where.offset + at();
+    },
+    get sample() {
+      return BigInt(i());
+    },
+    fragment: where.fragment,
+  };
+}
+
+/** The typed error for a sample (at `at` in the body) needing more subsamples than `senc` holds. */
+export function tooManySubsamples(where: SamplesWhere, at: number, count: number): SmoothpubError {
+  return new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `cannot encrypt a sample with ${count} subsamples (at most 65535 fit in 'senc')`, { ...(where.file !== undefined && { file: where.file }), offset: where.offset + at });
 }
 
 /** Appends a (clear, protected) pair, a clear run above 65535 bytes (a 16-bit field) first split off; returns the pairs added. */

@@ -1,8 +1,7 @@
-import { ErrorCode, SmoothpubError } from '../errors.js';
 import { loadAddon } from '../util/loadAddon.js';
 import type { EncryptionScheme, TrackEncryption } from './model.js';
 import { type AvcSetTables, avcSetTablesFor, sliceHeaderSizeFor } from './sliceHeaderSize.js';
-import { addVideoSubsamples, type SampleWhere } from './subsamples.js';
+import { addVideoSubsamples, sampleWhereAt, tooManySubsamples, type SamplesWhere } from './subsamples.js';
 
 /**
  * Every sample's subsamples of a fragment: clear, protected pairs in sample order, and how
@@ -15,13 +14,7 @@ export interface VideoSubsamples {
 }
 
 /** Where the samples are, for error messages. */
-export interface SamplesWhere {
-  file?: string;
-  /** Absolute offset of `body`'s first byte. */
-  offset: number;
-  /** The fragment's number in its track. */
-  fragment: number;
-}
+export type { SamplesWhere } from './subsamples.js';
 
 /** native/cenc.c's H.264 layout: the pairs written, -1 (the JavaScript path must lay these samples out) or -2 (`pairs` too small). */
 interface NativeLayout {
@@ -79,24 +72,11 @@ export function jsVideoSubsamples(body: Uint8Array, start: number, sizes: Uint32
   const pairs: number[] = [];
   let at = start;
   let i = 0;
-  // One object for every sample's whereabouts, read only when a sample cannot be laid
-  // out: its fields are computed then (a BigInt a sample would cost more than the walk).
-  const sampleWhere: SampleWhere = {
-    ...(where.file !== undefined && { file: where.file }),
-    get offset() {
-      return where.offset + at;
-    },
-    get sample() {
-      return BigInt(i);
-    },
-    fragment: where.fragment,
-  };
+  const sampleWhere = sampleWhereAt(where, () => at, () => i);
   for (; i < n; i++) {
     const size = sizes[i]!;
     const count = addVideoSubsamples(body.subarray(at, at + size), video, scheme, sliceHeaderSize, sampleWhere, pairs);
-    if (count > 0xffff) {
-      throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, `cannot encrypt a sample with ${count} subsamples (at most 65535 fit in 'senc')`, { ...(where.file !== undefined && { file: where.file }), offset: where.offset + at });
-    }
+    if (count > 0xffff) throw tooManySubsamples(where, at, count);
     counts[i] = count;
     at += size;
   }
