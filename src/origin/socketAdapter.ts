@@ -2,7 +2,8 @@ import { STATUS_CODES, type Server } from 'node:http';
 import { Socket } from 'node:net';
 import { parseRequestHead, type PlainRequestHead } from '../http/parseRequestHead.js';
 import { releaseReply, type OriginReply, type RequestLike, type SourceBody } from './reply.js';
-import { drained, sendHeadAndBody, writeSourceBody } from './writeReply.js';
+import { drained, sendHeadAndBody, unsentParts, writeSourceBody } from './writeReply.js';
+import { sendHeadAndFileRange } from './sendFileRange.js';
 import type { FragmentNow, Origin } from './createOrigin.js';
 
 export interface SocketAdapterOptions {
@@ -44,7 +45,7 @@ export function serveOnSockets(server: Server, origin: Pick<Origin, 'reply' | 'f
     opts,
     connections,
     handOff: (socket) => handOff.call(server, socket),
-    keepAlive: `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`,
+    keepAliveLines: Buffer.from(`Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`, 'latin1'),
   };
   server.on('connection', (socket: Socket) => {
     connections.add(new Connection(socket, shared));
@@ -76,7 +77,7 @@ interface Shared {
   reply: (request: RequestLike, target?: string) => Promise<OriginReply>;
   fragmentNow?: (target: string) => FragmentNow | undefined;
   /** The head's last lines on a kept-alive connection. */
-  keepAlive: string;
+  keepAliveLines: Buffer;
   opts: SocketAdapterOptions;
   connections: Set<Connection>;
   handOff: (socket: Socket) => void;
@@ -179,7 +180,7 @@ class Connection {
    */
   #next(transient?: Buffer): void {
     // `transient`: bytes in SHARED_READ, valid only until this returns (copied out when kept).
-    let buf = transient ?? this.#pending;
+    const buf = transient ?? this.#pending;
     let at = 0;
     for (;;) {
       if (this.socket.destroyed) return;
@@ -231,22 +232,27 @@ class Connection {
    */
   #answerNow(now: FragmentNow, close: boolean): boolean | Promise<boolean> {
     const { socket } = this;
-    const body: SourceBody = { src: now.src, parts: now.prefix === null ? [{ offset: now.offset, size: now.size }] : [now.prefix, { offset: now.offset, size: now.size }], chunk: now.chunk };
-    let text: string;
-    let rest: ReturnType<typeof sendHeadAndBody>;
+    const run = { offset: now.offset, size: now.size };
+    let head: Buffer;
+    let sent: number | undefined;
     try {
-      text = `HTTP/1.1 200 OK\r\n${headerLines(now.headers)}Date: ${httpDate()}\r\n${close ? 'Connection: close\r\n\r\n' : this.#shared.keepAlive}`;
-      rest = socket.writableLength === 0 ? sendHeadAndBody(body, socket, text) : undefined;
+      head = fragmentHead(now.headers, close ? CLOSE_LINES : this.#shared.keepAliveLines);
+      sent = socket.writableLength === 0 && now.src.fd !== undefined ? sendHeadAndFileRange(socket, head, now.prefix, now.src.fd, run.offset, run.size, now.src.name) : undefined;
     } catch {
       // A header that cannot be sent, the connection failed (EPIPE...) or the file ended early: cut it.
       void now.src.close();
       socket.destroy();
       return false;
     }
-    if (rest !== 'sent') return this.#sendRest(text, body, rest, close);
-    void now.src.close();
-    if (close) socket.end();
-    return !close && !socket.destroyed;
+    if (sent === head.length + (now.prefix?.length ?? 0) + run.size) {
+      void now.src.close();
+      if (close) socket.end();
+      return !close && !socket.destroyed;
+    }
+    // The head is in the shared scratch buffer: its text is taken before anything waits.
+    const text = head.toString('latin1');
+    const body: SourceBody = { src: now.src, parts: now.prefix === null ? [run] : [now.prefix, run], chunk: now.chunk };
+    return this.#sendRest(text, body, sent === undefined ? undefined : { ...body, parts: unsentParts(text, now.prefix, run, sent) }, close);
   }
 
   async #sendRest(text: string, body: SourceBody, rest: SourceBody | undefined, close: boolean): Promise<boolean> {
@@ -397,27 +403,62 @@ function dependsOnTargetAlone(headers: Map<string, string>): boolean {
   return true;
 }
 
-/** A remembered reply's header lines, checked and joined once per reply. */
-const LINES = new WeakMap<Record<string, string>, string>();
+/** A remembered reply's status line and header lines as bytes, checked and joined once per reply. */
+const LINES = new WeakMap<Record<string, string>, Buffer>();
 
-function headerLines(headers: Record<string, string>): string {
-  let text = LINES.get(headers);
-  if (text === undefined) {
-    text = '';
+function headerLines(headers: Record<string, string>): Buffer {
+  let lines = LINES.get(headers);
+  if (lines === undefined) {
+    let text = 'HTTP/1.1 200 OK\r\n';
     for (const name in headers) {
       const value = headers[name]!;
       if (UNSAFE.test(value)) throw new TypeError(`the response header ${name} holds a line break or NUL`);
       text += `${name}: ${value}\r\n`;
     }
-    LINES.set(headers, text);
+    lines = Buffer.from(text, 'latin1');
+    LINES.set(headers, lines);
   }
-  return text;
+  return lines;
+}
+
+const CLOSE_LINES = Buffer.from('Connection: close\r\n\r\n', 'latin1');
+
+/** Where fragmentHead puts a head together; grown when a head is longer. */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
+/**
+ * A remembered fragment's 200 head: its header lines, Date, then `last` (Connection...), as
+ * bytes copied into one scratch buffer (no string to build and flatten per request). Valid
+ * until the next call: send it, or copy it, before anything waits.
+ */
+function fragmentHead(headers: Record<string, string>, last: Buffer): Buffer {
+  const lines = headerLines(headers);
+  const date = httpDateLine();
+  const length = lines.length + date.length + last.length;
+  if (length > scratch.length) scratch = Buffer.allocUnsafeSlow(length * 2);
+  scratch.set(lines, 0);
+  scratch.set(date, lines.length);
+  scratch.set(last, lines.length + date.length);
+  return scratch.subarray(0, length);
 }
 
 const UNSAFE = /[\r\n\0]/;
 
 let dateSecond = 0;
 let dateText = '';
+
+let dateLineSecond = 0;
+let dateLine = Buffer.alloc(0);
+
+/** `Date: ...\r\n` as bytes, made once a second. */
+function httpDateLine(): Buffer {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateLineSecond) {
+    dateLine = Buffer.from(`Date: ${httpDate()}\r\n`, 'latin1');
+    dateLineSecond = second;
+  }
+  return dateLine;
+}
 
 /** The Date header's value, made once a second (as node:http does). */
 function httpDate(): string {
