@@ -322,7 +322,7 @@ static napi_value send_file_cached_js(napi_env env, napi_callback_info info) {
 
 // sendHeadAndFileCached(socketFd, head, prefix, fileFd, offset, length) -> bytes sent, or
 // -1 with nothing sent when some of the range is not in the page cache (as sendFileCached).
-// `head` is a latin1 string (node's response head), `prefix` bytes to follow it (a
+// `head` is a latin1 string (node's response head) or its bytes, `prefix` bytes to follow it (a
 // rewritten moof) or null; both go in one sendmsg(2) with MSG_MORE, so the kernel holds
 // them until the file's pages follow and the response leaves in full segments instead of
 // a small one for the head first (what nginx gets from TCP_NOPUSH). The file range is
@@ -349,8 +349,19 @@ static napi_value send_head_and_file_cached_js(napi_env env, napi_callback_info 
     }
   }
   size_t head_len = 0;
-  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_string || napi_get_value_string_latin1(env, argv[1], NULL, 0, &head_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "sendHeadAndFileCached: head must be a string");
+  // The head as bytes (a Uint8Array, sent as it is: no copy) or as a latin1 string (copied out).
+  void *head_bytes = NULL;
+  bool head_typed = false;
+  if (napi_typeof(env, argv[1], &t) != napi_ok) return NULL;
+  if (t == napi_object) {
+    napi_typedarray_type kind;
+    napi_is_typedarray(env, argv[1], &head_typed);
+    if (!head_typed || napi_get_typedarray_info(env, argv[1], &kind, &head_len, &head_bytes, NULL, NULL) != napi_ok || kind != napi_uint8_array) {
+      napi_throw_type_error(env, NULL, "sendHeadAndFileCached: head must be a string or a Uint8Array");
+      return NULL;
+    }
+  } else if (t != napi_string || napi_get_value_string_latin1(env, argv[1], NULL, 0, &head_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sendHeadAndFileCached: head must be a string or a Uint8Array");
     return NULL;
   }
   void *prefix = NULL;
@@ -372,13 +383,13 @@ static napi_value send_head_and_file_cached_js(napi_env env, napi_callback_info 
     __atomic_fetch_add(&stat_cached, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&stat_with_head, 1, __ATOMIC_RELAXED);
     char stack[HEAD_STACK];
-    char *head = head_len < sizeof stack ? stack : malloc(head_len + 1);
-    if (head == NULL) {
+    char *head = head_typed ? head_bytes : head_len < sizeof stack ? stack : malloc(head_len + 1);
+    if (head == NULL && !head_typed) {
       napi_throw(env, make_error(env, ENOMEM, 0));
       return NULL;
     }
-    size_t copied = 0;
-    napi_get_value_string_latin1(env, argv[1], head, head_len + 1, &copied);
+    size_t copied = head_len;
+    if (!head_typed) napi_get_value_string_latin1(env, argv[1], head, head_len + 1, &copied);
     struct iovec iov[2] = { { head, copied }, { prefix, prefix_len } };
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
@@ -389,7 +400,7 @@ static napi_value send_head_and_file_cached_js(napi_env env, napi_callback_info 
       n = sendmsg(sock, &msg, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     int e = errno;
-    if (head != stack) free(head);
+    if (!head_typed && head != stack) free(head);
     if (n < 0 && e != EAGAIN && e != EWOULDBLOCK) {
       napi_throw(env, make_error(env, e, 0));
       return NULL;

@@ -22,7 +22,7 @@ interface NativeSend {
    * with nothing sent. The range is sent only when head and prefix went whole. Absent from
    * addons built before it existed.
    */
-  sendHeadAndFileCached?(socketFd: number, head: string, prefix: Uint8Array | null, fileFd: number, offset: number, length: number): number;
+  sendHeadAndFileCached?(socketFd: number, head: string | Uint8Array, prefix: Uint8Array | null, fileFd: number, offset: number, length: number): number;
   /** Absent from addons built before it existed. */
   stats?(): NativeSendStats;
 }
@@ -130,7 +130,7 @@ function fileEnded(e: unknown, offset: number, length: number, before: number, f
 }
 
 /**
- * A response head (latin1, as node:http builds it), then `prefix` bytes, then `length`
+ * A response head (latin1 text, as node:http builds it, or its bytes), then `prefix` bytes, then `length`
  * bytes at `offset` of the file `fd`, sent to `socket` on the calling thread, the head and
  * prefix held by the kernel (MSG_MORE) until the file's pages follow so that the response
  * leaves in full segments. Only when every page of the range is in the page cache and the
@@ -139,7 +139,7 @@ function fileEnded(e: unknown, offset: number, length: number, before: number, f
  * range is sent only after head and prefix went whole). Same preconditions and failures as
  * sendFileRange: nothing queued in node, nothing else writing meanwhile.
  */
-export function sendHeadAndFileRange(socket: Socket, head: string, prefix: Uint8Array | null, fd: number, offset: number, length: number, fileName?: string): number | undefined {
+export function sendHeadAndFileRange(socket: Socket, head: string | Uint8Array, prefix: Uint8Array | null, fd: number, offset: number, length: number, fileName?: string): number | undefined {
   const send = loadNative()?.sendHeadAndFileCached;
   const out = socketFd(socket);
   if (send === undefined || out === undefined || socket.writableLength !== 0) return undefined;

@@ -1,8 +1,9 @@
 import { STATUS_CODES, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { parseRequestHead, type PlainRequestHead } from '../http/parseRequestHead.js';
 import { releaseReply, type OriginReply, type RequestLike, type SourceBody } from './reply.js';
-import { drained, sendHeadAndBody, writeSourceBody } from './writeReply.js';
+import { drained, sendHeadAndBody, unsentParts, writeSourceBody } from './writeReply.js';
+import { sendHeadAndFileRange } from './sendFileRange.js';
 import type { FragmentNow, Origin } from './createOrigin.js';
 
 export interface SocketAdapterOptions {
@@ -44,7 +45,7 @@ export function serveOnSockets(server: Server, origin: Pick<Origin, 'reply' | 'f
     opts,
     connections,
     handOff: (socket) => handOff.call(server, socket),
-    keepAlive: `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`,
+    keepAliveLines: Buffer.from(`Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n\r\n`, 'latin1'),
   };
   server.on('connection', (socket: Socket) => {
     connections.add(new Connection(socket, shared));
@@ -76,7 +77,7 @@ interface Shared {
   reply: (request: RequestLike, target?: string) => Promise<OriginReply>;
   fragmentNow?: (target: string) => FragmentNow | undefined;
   /** The head's last lines on a kept-alive connection. */
-  keepAlive: string;
+  keepAliveLines: Buffer;
   opts: SocketAdapterOptions;
   connections: Set<Connection>;
   handOff: (socket: Socket) => void;
@@ -110,6 +111,20 @@ class Connection {
   #ended = false;
   readonly #shared: Shared;
   readonly #onData = (d: Buffer): void => this.#received(d);
+  /**
+   * The connection's reads land in SHARED_READ (readIntoShared): a request that came whole
+   * while nothing else is pending is parsed and answered from there; any bytes left over
+   * are copied out before this returns, since the next read of any connection overwrites them.
+   */
+  readonly #onRead = (nread: number, shared: Buffer): boolean => {
+    if (this.#pending !== null || this.#busy) {
+      this.#received(Buffer.from(shared.subarray(0, nread)));
+      return true;
+    }
+    this.#headSince = Date.now();
+    this.#next(shared.subarray(0, nread));
+    return true;
+  };
 
   constructor(
     readonly socket: Socket,
@@ -117,7 +132,7 @@ class Connection {
   ) {
     this.#shared = shared;
     this.#headSince = Date.now();
-    socket.on('data', this.#onData);
+    if (!readIntoShared(socket, this.#onRead)) socket.on('data', this.#onData);
     socket.on('error', noop);
     socket.once('close', () => shared.connections.delete(this));
     // node:http's server lets a socket stay half open; it is closed here once the answers are out.
@@ -163,20 +178,26 @@ class Connection {
    * answered before (fragmentNow) that goes out whole at once is answered on this turn,
    * and the next request after it too.
    */
-  #next(): void {
+  #next(transient?: Buffer): void {
+    // `transient`: bytes in SHARED_READ, valid only until this returns (copied out when kept).
+    const buf = transient ?? this.#pending;
+    let at = 0;
     for (;;) {
-      const buf = this.#pending;
       if (this.socket.destroyed) return;
-      const head = buf === null ? 'incomplete' : parseRequestHead(buf, 0, buf.length, MAX_HEAD);
+      const head = buf === null || at === buf.length ? 'incomplete' : parseRequestHead(buf, at, buf.length, MAX_HEAD);
       if (buf === null || head === 'incomplete') {
+        this.#pending = buf === null || at === buf.length ? null : kept(buf, at, transient);
         if (this.#ended) this.socket.end();
         return;
       }
-      if (head === 'other') return this.#handOff(buf);
-      this.#pending = head.end < buf.length ? buf.subarray(head.end) : null;
-      if (this.#pending !== null) this.#headSince = Date.now();
+      if (head === 'other') return this.#handOff(kept(buf, at, transient));
+      at = head.end;
+      if (at < buf.length) this.#headSince = Date.now();
       const now = head.method === 'GET' && this.#shared.fragmentNow !== undefined && dependsOnTargetAlone(head.headers) ? this.#shared.fragmentNow(head.target) : undefined;
-      const answered = now === undefined ? this.#answer(head) : this.#answerNow(head, now);
+      // Decided as the request is taken up: one received before the server closed is answered
+      // kept alive, so that those pipelined behind it are answered too, whatever its reply awaits.
+      const close = head.close || !this.#shared.server.listening;
+      const answered = now === undefined ? this.#answer(head, close) : this.#answerNow(now, close);
       if (answered === true) {
         this.#idleSince = Date.now();
         continue;
@@ -185,6 +206,7 @@ class Connection {
         this.#pending = null;
         return;
       }
+      this.#pending = at < buf.length ? kept(buf, at, transient) : null;
       this.#busy = true;
       answered.then(
         (keep) => {
@@ -208,25 +230,29 @@ class Connection {
    * with the file run in one call when the run is in the page cache; true (or false when
    * the connection closes) when that sent it all, else the rest goes out as #answer sends it.
    */
-  #answerNow(head: PlainRequestHead, now: FragmentNow): boolean | Promise<boolean> {
+  #answerNow(now: FragmentNow, close: boolean): boolean | Promise<boolean> {
     const { socket } = this;
-    const close = head.close || !this.#shared.server.listening;
-    const body: SourceBody = { src: now.src, parts: now.prefix === null ? [{ offset: now.offset, size: now.size }] : [now.prefix, { offset: now.offset, size: now.size }], chunk: now.chunk };
-    let text: string;
-    let rest: ReturnType<typeof sendHeadAndBody>;
+    const run = { offset: now.offset, size: now.size };
+    let head: Buffer;
+    let sent: number | undefined;
     try {
-      text = `HTTP/1.1 200 OK\r\n${headerLines(now.headers)}Date: ${httpDate()}\r\n${close ? 'Connection: close\r\n\r\n' : this.#shared.keepAlive}`;
-      rest = socket.writableLength === 0 ? sendHeadAndBody(body, socket, text) : undefined;
+      head = fragmentHead(now.headers, close ? CLOSE_LINES : this.#shared.keepAliveLines);
+      sent = socket.writableLength === 0 && now.src.fd !== undefined ? sendHeadAndFileRange(socket, head, now.prefix, now.src.fd, run.offset, run.size, now.src.name) : undefined;
     } catch {
       // A header that cannot be sent, the connection failed (EPIPE...) or the file ended early: cut it.
       void now.src.close();
       socket.destroy();
       return false;
     }
-    if (rest !== 'sent') return this.#sendRest(text, body, rest, close);
-    void now.src.close();
-    if (close) socket.end();
-    return !close && !socket.destroyed;
+    if (sent === head.length + (now.prefix?.length ?? 0) + run.size) {
+      void now.src.close();
+      if (close) socket.end();
+      return !close && !socket.destroyed;
+    }
+    // The head is in the shared scratch buffer: its text is taken before anything waits.
+    const text = head.toString('latin1');
+    const body: SourceBody = { src: now.src, parts: now.prefix === null ? [run] : [now.prefix, run], chunk: now.chunk };
+    return this.#sendRest(text, body, sent === undefined ? undefined : { ...body, parts: unsentParts(text, now.prefix, run, sent) }, close);
   }
 
   async #sendRest(text: string, body: SourceBody, rest: SourceBody | undefined, close: boolean): Promise<boolean> {
@@ -251,15 +277,16 @@ class Connection {
     socket.off('data', this.#onData);
     socket.off('error', noop);
     socket.setTimeout(0);
+    // Reads into SHARED_READ go on as node's own would: each copied into the socket's stream.
+    readIntoStream(socket);
     socket.unshift(buf);
     this.#shared.handOff(socket);
   }
 
   /** Sends the answer to one request; true when the connection stays open for the next. */
-  async #answer(head: PlainRequestHead): Promise<boolean> {
+  async #answer(head: PlainRequestHead, close: boolean): Promise<boolean> {
     const { socket } = this;
     const reply = await this.#shared.reply(new PlainRequest(head), head.target);
-    const close = head.close || !this.#shared.server.listening;
     let text: string;
     try {
       text = responseHead(reply, close, this.#shared.opts.keepAliveTimeoutMs);
@@ -303,33 +330,135 @@ class Connection {
 
 function noop(): void {}
 
+/** Bytes of `buf` from `at` on, to be kept past this turn: a copy when `buf` is SHARED_READ's. */
+function kept(buf: Buffer, at: number, transient: Buffer | undefined): Buffer {
+  return buf === transient ? Buffer.from(buf.subarray(at)) : buf.subarray(at);
+}
+
+/**
+ * One read buffer for every connection on this thread: reads are handed over one at a time,
+ * and each is parsed (and its bytes copied out if kept) before the next is made.
+ */
+const SHARED_READ = Buffer.allocUnsafeSlow(65536);
+
+/** The keys net.Socket keeps its `onread` option under (a socket that connects out takes it). */
+interface OnreadKeys {
+  buffer: symbol;
+  callback: symbol;
+  generator: symbol;
+}
+
+let onreadKeys: OnreadKeys | null | undefined;
+
+/**
+ * net.Socket's `onread` option (reads into one buffer, handed to a callback, instead of a
+ * new Buffer pushed through the Readable stream and a nextTick per read) is documented for
+ * sockets that connect out; an accepted socket takes it the same way once the three values
+ * it keeps are set and its handle told (useUserBuffer). The keys are found on a socket made
+ * with the option (never connected); when anything is not as expected, null: 'data' events.
+ */
+function findOnreadKeys(): OnreadKeys | null {
+  const buffer = Buffer.alloc(1);
+  const callback = (): boolean => true;
+  const probe = new Socket({ onread: { buffer, callback } } as ConstructorParameters<typeof Socket>[0]);
+  const keys = Object.getOwnPropertySymbols(probe);
+  const byValue = (v: unknown, name: string): symbol | undefined => keys.find((k) => (probe as unknown as Record<symbol, unknown>)[k] === v && k.description === name);
+  const b = byValue(buffer, 'kBuffer');
+  const c = byValue(callback, 'kBufferCb');
+  const g = byValue(null, 'kBufferGen');
+  probe.destroy();
+  return b && c && g ? { buffer: b, callback: c, generator: g } : null;
+}
+
+interface UserBufferHandle {
+  useUserBuffer?: (buffer: Uint8Array) => void;
+}
+
+/** Reads of `socket` go to `onRead` in SHARED_READ (see findOnreadKeys); false when that cannot be set up (then use 'data'). */
+function readIntoShared(socket: Socket, onRead: (nread: number, buffer: Buffer) => boolean): boolean {
+  if (process.env['SMOOTHPUB_ORIGIN_READ'] === 'stream') return false;
+  onreadKeys ??= findOnreadKeys();
+  const k = onreadKeys;
+  const handle = (socket as unknown as { _handle?: UserBufferHandle | null })._handle;
+  const s = socket as unknown as Record<symbol, unknown>;
+  if (k === null || typeof handle?.useUserBuffer !== 'function' || s[k.buffer] !== null || s[k.callback] !== null) return false;
+  s[k.buffer] = SHARED_READ;
+  s[k.callback] = onRead;
+  s[k.generator] = null;
+  handle.useUserBuffer(SHARED_READ);
+  return true;
+}
+
+/** A socket set up by readIntoShared hands each read on as a stream would: a copy, pushed (for node:http). */
+function readIntoStream(socket: Socket): void {
+  const k = onreadKeys;
+  const s = socket as unknown as Record<symbol, unknown>;
+  if (k === null || k === undefined || s[k.buffer] !== SHARED_READ) return;
+  s[k.callback] = (nread: number, shared: Buffer): boolean => socket.push(Buffer.from(shared.subarray(0, nread)));
+}
+
 /** No Range and no precondition: the answer depends on the target alone (Origin.fragmentNow). */
 function dependsOnTargetAlone(headers: Map<string, string>): boolean {
   for (const name of headers.keys()) if (name === 'range' || name.startsWith('if-')) return false;
   return true;
 }
 
-/** A remembered reply's header lines, checked and joined once per reply. */
-const LINES = new WeakMap<Record<string, string>, string>();
+/** A remembered reply's status line and header lines as bytes, checked and joined once per reply. */
+const LINES = new WeakMap<Record<string, string>, Buffer>();
 
-function headerLines(headers: Record<string, string>): string {
-  let text = LINES.get(headers);
-  if (text === undefined) {
-    text = '';
+function headerLines(headers: Record<string, string>): Buffer {
+  let lines = LINES.get(headers);
+  if (lines === undefined) {
+    let text = 'HTTP/1.1 200 OK\r\n';
     for (const name in headers) {
       const value = headers[name]!;
       if (UNSAFE.test(value)) throw new TypeError(`the response header ${name} holds a line break or NUL`);
       text += `${name}: ${value}\r\n`;
     }
-    LINES.set(headers, text);
+    lines = Buffer.from(text, 'latin1');
+    LINES.set(headers, lines);
   }
-  return text;
+  return lines;
+}
+
+const CLOSE_LINES = Buffer.from('Connection: close\r\n\r\n', 'latin1');
+
+/** Where fragmentHead puts a head together; grown when a head is longer. */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
+/**
+ * A remembered fragment's 200 head: its header lines, Date, then `last` (Connection...), as
+ * bytes copied into one scratch buffer (no string to build and flatten per request). Valid
+ * until the next call: send it, or copy it, before anything waits.
+ */
+function fragmentHead(headers: Record<string, string>, last: Buffer): Buffer {
+  const lines = headerLines(headers);
+  const date = httpDateLine();
+  const length = lines.length + date.length + last.length;
+  if (length > scratch.length) scratch = Buffer.allocUnsafeSlow(length * 2);
+  scratch.set(lines, 0);
+  scratch.set(date, lines.length);
+  scratch.set(last, lines.length + date.length);
+  return scratch.subarray(0, length);
 }
 
 const UNSAFE = /[\r\n\0]/;
 
 let dateSecond = 0;
 let dateText = '';
+
+let dateLineSecond = 0;
+let dateLine = Buffer.alloc(0);
+
+/** `Date: ...\r\n` as bytes, made once a second. */
+function httpDateLine(): Buffer {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateLineSecond) {
+    dateLine = Buffer.from(`Date: ${httpDate()}\r\n`, 'latin1');
+    dateLineSecond = second;
+  }
+  return dateLine;
+}
 
 /** The Date header's value, made once a second (as node:http does). */
 function httpDate(): string {

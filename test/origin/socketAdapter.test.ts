@@ -286,3 +286,29 @@ test('closeGracefully on the sockets path: idle kept-alive connections closed at
   assert.equal(text.match(/HTTP\/1\.1 200 /g)?.length, 3, text.slice(0, 300));
   assert.ok(Date.now() - t0 < 5000, `closed after ${Date.now() - t0} ms`);
 });
+
+test('both ways of reading the sockets (one shared buffer; SMOOTHPUB_ORIGIN_READ=stream: a Buffer per read) answer fragments in pieces and pipelined as node:http does', { timeout: 60_000 }, async (t) => {
+  const root = await makeRoot();
+  const pair = await startPair(root);
+  t.after(async () => {
+    delete process.env['SMOOTHPUB_ORIGIN_READ'];
+    await pair.close();
+    await root.cleanup();
+  });
+  const targets = (await fragmentTargets(pair.node)).slice(0, 6);
+  const all = targets.map((target) => `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+  const expected = await exchange(pair.node, [all], targets.length);
+  assert.equal(expected.responses.length, targets.length);
+  // Read once a connection is made: set before each exchange.
+  for (const mode of ['shared', 'stream'] as const) {
+    if (mode === 'stream') process.env['SMOOTHPUB_ORIGIN_READ'] = 'stream';
+    else delete process.env['SMOOTHPUB_ORIGIN_READ'];
+    for (const pieces of [[all], [...all.slice(0, 150)].concat(all.slice(150, 700), all.slice(700))]) {
+      // Twice: the first answers remember the fragments, the second come from the memo.
+      for (let round = 0; round < 2; round++) {
+        const got = await exchange(pair.sockets, pieces, targets.length);
+        assert.deepEqual(got.responses, expected.responses, `${mode}, ${pieces.length} pieces, round ${round}`);
+      }
+    }
+  }
+});
