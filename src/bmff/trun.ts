@@ -76,41 +76,41 @@ export function readTrunTiming(c: Cursor, fallback: () => number): TrunTiming {
   const { version, flags } = readFullBoxHeader(c);
   const sampleCount = c.u32();
   if (flags & TRUN_DATA_OFFSET) c.skip(4);
-  let firstFlags = flags & TRUN_FIRST_SAMPLE_FLAGS ? c.u32() : undefined;
-  const hasDuration = (flags & TRUN_SAMPLE_DURATION) !== 0;
-  const hasSize = (flags & TRUN_SAMPLE_SIZE) !== 0;
-  const hasFlags = (flags & TRUN_SAMPLE_FLAGS) !== 0;
-  const hasCto = (flags & TRUN_SAMPLE_CTO) !== 0;
-  const perSample = (hasDuration ? 4 : 0) + (hasSize ? 4 : 0) + (hasFlags ? 4 : 0) + (hasCto ? 4 : 0);
-  c.need(perSample * sampleCount);
+  const firstFlags = flags & TRUN_FIRST_SAMPLE_FLAGS ? c.u32() : undefined;
+  const tableBytes = trunSampleBytes(flags) * sampleCount;
+  c.need(tableBytes);
+  const timing = trunTimingAt(new DataView(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength), c.pos, version, flags, sampleCount, firstFlags, fallback);
+  c.skip(tableBytes);
+  return timing;
+}
+
+/** Bytes of each sample's entry in a `trun` with these flags. */
+export function trunSampleBytes(flags: number): number {
+  return (flags & TRUN_SAMPLE_DURATION ? 4 : 0) + (flags & TRUN_SAMPLE_SIZE ? 4 : 0) + (flags & TRUN_SAMPLE_FLAGS ? 4 : 0) + (flags & TRUN_SAMPLE_CTO ? 4 : 0);
+}
+
+/**
+ * readTrunTiming's fields from a sample table of `sampleCount` entries at `at` in `view`,
+ * its bounds already checked by the caller; `firstFlags`: the trun's `first_sample_flags`.
+ * For readers that walk a `moof` in place as well as through a Cursor.
+ */
+export function trunTimingAt(view: DataView, at: number, version: number, flags: number, sampleCount: number, firstFlags: number | undefined, fallback: () => number): TrunTiming {
   if (sampleCount === 0) return { sampleCount, duration: 0n, firstFlags, firstCompositionOffset: 0 };
-  if (!hasDuration) {
-    // Every sample lasts the default; the first one's flags and offset are still in the table.
-    let firstCompositionOffset = 0;
-    if (perSample > 0) {
-      if (hasSize) c.skip(4);
-      if (hasFlags) {
-        const own = c.u32();
-        firstFlags ??= own;
-      }
-      if (hasCto) firstCompositionOffset = version === 0 ? c.u32() : c.i32();
-    }
-    return { sampleCount, duration: BigInt(sampleCount) * BigInt(fallback()), firstFlags, firstCompositionOffset };
+  const hasDuration = (flags & TRUN_SAMPLE_DURATION) !== 0;
+  const perSample = trunSampleBytes(flags);
+  // The first sample's flags and composition offset, where the table has them.
+  let q = at + (hasDuration ? 4 : 0) + (flags & TRUN_SAMPLE_SIZE ? 4 : 0);
+  if (flags & TRUN_SAMPLE_FLAGS) {
+    firstFlags ??= view.getUint32(q);
+    q += 4;
   }
+  const firstCompositionOffset = flags & TRUN_SAMPLE_CTO ? (version === 0 ? view.getUint32(q) : view.getInt32(q)) : 0;
+  // Every sample lasts the default when the table has no durations.
+  if (!hasDuration) return { sampleCount, duration: BigInt(sampleCount) * BigInt(fallback()), firstFlags, firstCompositionOffset };
   let duration = 0n;
   let sum = 0;
-  let firstCompositionOffset = 0;
-  for (let i = 0; i < sampleCount; i++) {
-    sum += c.u32();
-    if (hasSize) c.skip(4);
-    if (hasFlags) {
-      const own = c.u32();
-      if (i === 0) firstFlags ??= own;
-    }
-    if (hasCto) {
-      if (i === 0) firstCompositionOffset = version === 0 ? c.u32() : c.i32();
-      else c.skip(4);
-    }
+  for (let i = 0, p = at; i < sampleCount; i++, p += perSample) {
+    sum += view.getUint32(p);
     if (sum >= EXACT_SUM) {
       duration += BigInt(sum);
       sum = 0;

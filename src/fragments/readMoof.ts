@@ -4,7 +4,7 @@ import { UUID_TFXD } from '../bmff/piff.js';
 import { readTfdt } from '../bmff/tfdt.js';
 import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } from '../bmff/tfhd.js';
 import { readTfxd, type Tfxd } from '../bmff/tfxd.js';
-import { readTrunTiming } from '../bmff/trun.js';
+import { readTrunTiming, trunSampleBytes, trunTimingAt, TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { UUID_PIFF_SENC } from '../bmff/piff.js';
 
@@ -206,51 +206,26 @@ function readTrafFast(bytes: Uint8Array, view: DataView, start: number, end: num
       sampleFlags = ownFlags ?? defaultFlags(id);
     } else if (type === BOX_TRUN) {
       if (trackId === undefined || payloadEnd - payload < 8) return undefined;
-      const version = bytes[payload]!;
       const flags = view.getUint32(payload) & 0xffffff;
       const count = view.getUint32(payload + 4);
       let p = payload + 8;
-      if (flags & 0x000001) p += 4;
+      if (flags & TRUN_DATA_OFFSET) p += 4;
       let first: number | undefined;
-      if (flags & 0x000004) {
+      if (flags & TRUN_FIRST_SAMPLE_FLAGS) {
         if (p + 4 > payloadEnd) return undefined;
         first = view.getUint32(p);
         p += 4;
       }
-      const hasDuration = (flags & 0x000100) !== 0;
-      const hasSize = (flags & 0x000200) !== 0;
-      const hasFlags = (flags & 0x000400) !== 0;
-      const hasCto = (flags & 0x000800) !== 0;
-      const perSample = (hasDuration ? 4 : 0) + (hasSize ? 4 : 0) + (hasFlags ? 4 : 0) + (hasCto ? 4 : 0);
-      if (p + perSample * count > payloadEnd) return undefined;
+      if (p + trunSampleBytes(flags) * count > payloadEnd) return undefined;
+      const id = trackId;
+      const trun = trunTimingAt(view, p, bytes[payload]!, flags, count, first, () => tfhdDuration ?? defaultDuration(id));
       if (count > 0) {
-        if (perSample > 0) {
-          // The first sample's flags and composition offset; durations summed below.
-          let q = p + (hasDuration ? 4 : 0) + (hasSize ? 4 : 0);
-          if (hasFlags) {
-            first ??= view.getUint32(q);
-            q += 4;
-          }
-          if (sampleCount === 0) firstCompositionOffset = hasCto ? BigInt(version === 0 ? view.getUint32(q) : view.getInt32(q)) : 0n;
-        } else if (sampleCount === 0) firstCompositionOffset = 0n;
+        if (sampleCount === 0) firstCompositionOffset = BigInt(trun.firstCompositionOffset);
         if (!firstSeen) {
           firstSeen = true;
-          firstFlags = first ?? sampleFlags;
+          firstFlags = trun.firstFlags ?? sampleFlags;
         }
-        if (hasDuration) {
-          let run = 0;
-          for (let i = 0, q = p; i < count; i++, q += perSample) {
-            run += view.getUint32(q);
-            if (run >= 2 ** 52) {
-              sum += BigInt(run);
-              run = 0;
-            }
-          }
-          sum += BigInt(run);
-        } else {
-          const id = trackId;
-          sum += BigInt(count) * BigInt(tfhdDuration ?? defaultDuration(id));
-        }
+        sum += trun.duration;
         sampleCount += count;
       }
     } else if (type === BOX_TFDT) {
