@@ -28,8 +28,18 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** The same root served twice: on the sockets path (the default) and by node:http alone. */
-async function startPair(root: Root): Promise<Pair> {
+/** A fresh root served twice: on the sockets path (the default) and by node:http alone; both closed and the root removed after the test. */
+async function startPair(t: { after: (fn: () => Promise<void>) => void }): Promise<Pair> {
+  const root = await makeRoot();
+  const pair = await servePair(root);
+  t.after(async () => {
+    await pair.close();
+    await root.cleanup();
+  });
+  return pair;
+}
+
+async function servePair(root: Root): Promise<Pair> {
   const origin = createOrigin({ root: root.root, onError: (e) => assert.fail(String(e)) });
   const timeouts = { headersTimeoutMs: 1000, requestTimeoutMs: 1000, keepAliveTimeoutMs: 1000 };
   const a = createOriginServer(origin, timeouts);
@@ -114,12 +124,7 @@ async function fragmentTargets(port: number): Promise<string[]> {
 }
 
 test('plain GET and HEAD answered on the sockets as node:http answers them: status, validators, ranges, HTTP/1.0, Connection: close', { timeout: 60_000 }, async (t) => {
-  const root = await makeRoot();
-  const pair = await startPair(root);
-  t.after(async () => {
-    await pair.close();
-    await root.cleanup();
-  });
+  const pair = await startPair(t);
   const [fragment] = await fragmentTargets(pair.node);
   const withHost = (line: string, ...headers: string[]): string => `${line}\r\nHost: x\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
   const first = await exchange(pair.node, [withHost(`GET ${fragment} HTTP/1.1`)], 1);
@@ -154,12 +159,7 @@ test('plain GET and HEAD answered on the sockets as node:http answers them: stat
 });
 
 test('unusual requests go to node:http and get its answers; pipelined requests stay in order across the hand-off', { timeout: 60_000 }, async (t) => {
-  const root = await makeRoot();
-  const pair = await startPair(root);
-  t.after(async () => {
-    await pair.close();
-    await root.cleanup();
-  });
+  const pair = await startPair(t);
   const get = 'GET /clean/clean.ism/Manifest HTTP/1.1\r\nHost: x\r\n\r\n';
   const cases: [string, number][] = [
     ['POST /clean/clean.ism/Manifest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', 405],
@@ -198,12 +198,7 @@ test('unusual requests go to node:http and get its answers; pipelined requests s
 });
 
 test('fuzz: hostile request heads get the same status on the sockets as from node:http, never a 5xx; the server keeps answering', { timeout: 120_000 }, async (t) => {
-  const root = await makeRoot();
-  const pair = await startPair(root);
-  t.after(async () => {
-    await pair.close();
-    await root.cleanup();
-  });
+  const pair = await startPair(t);
   const r = mulberry32(SEED);
   const targets = await fragmentTargets(pair.node);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -232,12 +227,7 @@ test('fuzz: hostile request heads get the same status on the sockets as from nod
 });
 
 test('a fragment on the sockets path goes out with its head in one addon call, many pipelined on one connection', { timeout: 60_000 }, async (t) => {
-  const root = await makeRoot();
-  const pair = await startPair(root);
-  t.after(async () => {
-    await pair.close();
-    await root.cleanup();
-  });
+  const pair = await startPair(t);
   const targets = await fragmentTargets(pair.node);
   // Page cache warm: the one-call path needs every page cached.
   for (const target of targets) await (await fetch(`http://127.0.0.1:${pair.node}${target}`)).arrayBuffer();
@@ -288,12 +278,9 @@ test('closeGracefully on the sockets path: idle kept-alive connections closed at
 });
 
 test('both ways of reading the sockets (one shared buffer; SMOOTHPUB_ORIGIN_READ=stream: a Buffer per read) answer fragments in pieces and pipelined as node:http does', { timeout: 60_000 }, async (t) => {
-  const root = await makeRoot();
-  const pair = await startPair(root);
+  const pair = await startPair(t);
   t.after(async () => {
     delete process.env['SMOOTHPUB_ORIGIN_READ'];
-    await pair.close();
-    await root.cleanup();
   });
   const targets = (await fragmentTargets(pair.node)).slice(0, 6);
   const all = targets.map((target) => `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
