@@ -2,7 +2,7 @@ import { childBoxes } from '../bmff/box.js';
 import type { Cursor } from '../bmff/cursor.js';
 import { UUID_TFXD } from '../bmff/piff.js';
 import { readTfdt } from '../bmff/tfdt.js';
-import { readTfhd, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS } from '../bmff/tfhd.js';
+import { readTfhd, TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_FLAGS, TFHD_DEFAULT_SAMPLE_SIZE, TFHD_SAMPLE_DESCRIPTION_INDEX } from '../bmff/tfhd.js';
 import { readTfxd, type Tfxd } from '../bmff/tfxd.js';
 import { readTrunTiming, trunSampleBytes, trunTimingAt, TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
@@ -185,15 +185,15 @@ function readTrafFast(bytes: Uint8Array, view: DataView, start: number, end: num
       const flags = view.getUint32(payload) & 0xffffff;
       const id = view.getUint32(payload + 4);
       let p = payload + 8;
-      if (flags & 0x000001) p += 8;
-      if (flags & 0x000002) p += 4;
+      if (flags & TFHD_BASE_DATA_OFFSET) p += 8;
+      if (flags & TFHD_SAMPLE_DESCRIPTION_INDEX) p += 4;
       let duration: number | undefined;
       if (flags & TFHD_DEFAULT_SAMPLE_DURATION) {
         if (p + 4 > payloadEnd) return undefined;
         duration = view.getUint32(p);
         p += 4;
       }
-      if (flags & 0x000010) p += 4;
+      if (flags & TFHD_DEFAULT_SAMPLE_SIZE) p += 4;
       let ownFlags: number | undefined;
       if (flags & TFHD_DEFAULT_SAMPLE_FLAGS) {
         if (p + 4 > payloadEnd) return undefined;
