@@ -446,28 +446,30 @@ const UNSAFE = /[\r\n\0]/;
 
 let dateSecond = 0;
 let dateText = '';
-
-let dateLineSecond = 0;
 let dateLine = Buffer.alloc(0);
 
-/** `Date: ...\r\n` as bytes, made once a second. */
-function httpDateLine(): Buffer {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== dateLineSecond) {
-    dateLine = Buffer.from(`Date: ${httpDate()}\r\n`, 'latin1');
-    dateLineSecond = second;
-  }
-  return dateLine;
-}
-
-/** The Date header's value, made once a second (as node:http does). */
-function httpDate(): string {
+/**
+ * The Date header's value, and its `Date: ...\r\n` line as bytes, made once a second (as
+ * node:http does). Not formatHttpDate: its one remembered second is the sources' mtime
+ * (Last-Modified) on the same requests, so the two would take turns replacing it.
+ */
+function refreshDate(): void {
   const now = Date.now();
   const second = Math.floor(now / 1000);
   if (second !== dateSecond) {
     dateSecond = second;
     dateText = new Date(now).toUTCString();
+    dateLine = Buffer.from(`Date: ${dateText}\r\n`, 'latin1');
   }
+}
+
+function httpDateLine(): Buffer {
+  refreshDate();
+  return dateLine;
+}
+
+function httpDate(): string {
+  refreshDate();
   return dateText;
 }
 
