@@ -1,8 +1,6 @@
 import type { TrackIndex } from '../fragments/types.js';
-import { levelFragmentObjects } from '../plan/buildPlan.js';
-import { buildPresentation, type PresentationOptions } from '../plan/buildPresentation.js';
+import { buildPresentation, type BuiltPresentation, type LevelBinding, type PresentationOptions } from '../plan/buildPresentation.js';
 import type { ReadySources } from '../plan/loadPresentation.js';
-import type { PlannedObject } from '../plan/plan.js';
 import { addDecodeTimes } from '../plan/retimeSource.js';
 import { selectTracks, type InputEntry } from '../plan/selectTracks.js';
 import type { SourceAccess } from '../source/sourceAccess.js';
@@ -16,20 +14,26 @@ export interface EarlyFragmentsOptions extends PresentationOptions {
   withTfdt?: { files: SourceAccess; made: Map<TrackIndex, TrackIndex> };
 }
 
+/** Levels to write early, and the presentation (built of the sources ready so far) they are levels of. */
+export interface EarlyLevels {
+  built: BuiltPresentation;
+  levels: LevelBinding[];
+}
+
 /**
- * Fragment objects to write while later sources are still being indexed: each time a
- * source is ready, the presentation of the input entries up to the first source not
- * ready yet is built, and the fragments of its levels not handed out before are returned.
+ * Levels whose fragments can be written while later sources are still being indexed: each
+ * time a source is ready, the presentation of the input entries up to the first source
+ * not ready yet is built, and its levels not handed out before are returned.
  * Entries after that prefix rarely change them (a second audio language renames the
  * audio stream; a level repeating an earlier one's bitrate moves its own): the plan
- * of the whole presentation decides, and FolderWriting.finish replaces any that differ.
- * Plain MP4 sources (cut only once every track is known) make it return nothing.
+ * of the whole presentation decides, and FolderWriting replaces any that differ.
+ * Plain MP4 sources (cut only once every track is known) make it return none.
  */
-export function earlyFragments(options: EarlyFragmentsOptions): (ready: ReadySources) => Promise<PlannedObject[]> {
+export function earlyFragments(options: EarlyFragmentsOptions): (ready: ReadySources) => Promise<EarlyLevels | undefined> {
   const handedOut = new Set<string>();
   let off = false;
   return async (ready) => {
-    if (off) return [];
+    if (off) return undefined;
     const prefix: InputEntry[] = [];
     for (const e of ready.entries) {
       const source = ready.sources.get(e.file);
@@ -37,23 +41,23 @@ export function earlyFragments(options: EarlyFragmentsOptions): (ready: ReadySou
       if (source.method === 'progressive') off = true;
       prefix.push(e);
     }
-    if (off || prefix.length === 0) return [];
+    if (off || prefix.length === 0) return undefined;
     try {
       // Text tracks are added once the whole presentation is known (addTextStreams).
       const built = buildPresentation(selectTracks(prefix, ready.sources).filter((s) => s.track.kind !== 'text'), options);
-      const out: PlannedObject[] = [];
+      const levels: LevelBinding[] = [];
       for (const level of built.levels) {
         const id = `${level.track.file}#${level.track.trackId}`;
         if (handedOut.has(id)) continue;
         handedOut.add(id);
         const track = options.withTfdt ? await withDecodeTimes(level.track, options.withTfdt) : level.track;
-        out.push(...levelFragmentObjects(built, { ...level, track }));
+        levels.push({ ...level, track });
       }
-      return out;
+      return { built, levels };
     } catch {
       // What the whole presentation makes of it (an error, or a warning) is for loadPresentation to say.
       off = true;
-      return [];
+      return undefined;
     }
   };
 }

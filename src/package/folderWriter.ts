@@ -4,8 +4,9 @@ import { ErrorCode, SmoothpubError } from '../errors.js';
 import { piecesOf, spanOf, type FragmentPart } from '../fragments/fragmentParts.js';
 import { readFdAtSync } from '../source/readAt.js';
 import { copyRangeSync } from '../source/copyRange.js';
-import type { PayloadEncryption } from '../protect/model.js';
+import type { PayloadEncryption, TrackEncryption } from '../protect/model.js';
 import { encryptPayload } from '../protect/encryptPayload.js';
+import { protectFragment } from '../protect/protectFragment.js';
 
 /** One object as the main thread hands it to a writer thread: its parts already built. */
 export interface WireObject {
@@ -16,6 +17,12 @@ export interface WireObject {
   parts: FragmentPart[];
   /** A protected fragment: `parts` are its head, then the payload's runs, which are encrypted by this before they are written. */
   encryption?: PayloadEncryption;
+  /**
+   * A fragment to protect here (BuiltFragment.protectWhenWritten): `parts` are its clear
+   * body, read whole, laid out and encrypted by this; `offset` is where the body starts in
+   * the source, for errors.
+   */
+  protect?: { encryption: TrackEncryption; fragmentIndex: number; offset: number };
 }
 
 const BUFFER_SIZE = 1024 * 1024;
@@ -35,12 +42,13 @@ export class FolderWriter {
 
   constructor(private readonly dir: string) {}
 
-  write(obj: WireObject): void {
+  /** Writes one object; returns its size (a protected fragment's is known only once it is laid out here). */
+  write(obj: WireObject): number {
     const path = join(this.dir, obj.key);
     this.makeParents(obj.key);
     const out = openSync(path, 'wx');
     try {
-      this.writeParts(obj, out);
+      return this.writeParts(obj, out);
     } finally {
       closeSync(out);
     }
@@ -76,24 +84,21 @@ export class FolderWriter {
    * (an interleaved plain MP4, one sample per chunk) read as their one span and written
    * with one writev, which beats a kernel copy per sample.
    */
-  private writeParts(obj: WireObject, out: number): void {
+  private writeParts(obj: WireObject, out: number): number {
     if (obj.file === undefined) {
       let at = 0;
       for (const part of obj.parts) at += writeAll(out, expectBytes(part, obj.key), at);
-      return;
+      return at;
     }
     const from = this.source(obj.file);
-    if (obj.encryption) {
-      this.writeEncrypted(obj, obj.file, obj.encryption, from, out);
-      return;
-    }
+    if (obj.protect) return this.writeProtected(obj.parts, obj.file, obj.protect, from, out);
+    if (obj.encryption) return this.writeEncrypted(obj, obj.file, obj.encryption, from, out);
     const span = spanOf(obj.parts);
     if (span !== undefined) {
       const bytes = span.size <= this.buffer.length ? this.buffer.subarray(0, span.size) : new Uint8Array(span.size);
       const got = readFdAtSync(from, span.offset, bytes);
       if (got < span.size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed during the run?', { file: obj.file, offset: span.offset + got });
-      writevAll(out, piecesOf(obj.parts, span, bytes));
-      return;
+      return writevAll(out, piecesOf(obj.parts, span, bytes));
     }
     let at = 0;
     for (const part of obj.parts) {
@@ -103,27 +108,48 @@ export class FolderWriter {
         at += part.size;
       }
     }
+    return at;
   }
 
   /**
-   * A protected fragment: its payload read into memory (it cannot be copied in the kernel
-   * as it is), encrypted in place, written after the head with one writev.
+   * A protected fragment whose head was built before (the main thread's protectPresentation):
+   * its payload read into memory (it cannot be copied in the kernel as it is), encrypted in
+   * place, written after the head with one writev.
    */
-  private writeEncrypted(obj: WireObject, file: string, encryption: PayloadEncryption, from: number, out: number): void {
+  private writeEncrypted(obj: WireObject, file: string, encryption: PayloadEncryption, from: number, out: number): number {
     const [head, ...runs] = obj.parts;
-    const size = runs.reduce((n, r) => n + (r instanceof Uint8Array ? r.length : r.size), 0);
+    const payload = this.readParts(runs, file, from);
+    encryptPayload(payload, encryption);
+    return writevAll(out, [expectBytes(head ?? new Uint8Array(0), obj.key), payload]);
+  }
+
+  /**
+   * A clear fragment made protected here: its body read once, laid out (protectFragment:
+   * the protected moof from the samples and NAL units it finds), its payload encrypted in
+   * place, the new head and the payload written with one writev.
+   */
+  private writeProtected(parts: FragmentPart[], file: string, protect: NonNullable<WireObject['protect']>, from: number, out: number): number {
+    const body = this.readParts(parts, file, from);
+    const p = protectFragment(body, protect.encryption, protect.fragmentIndex, { file, offset: protect.offset });
+    const payload = body.subarray(p.payloadStart);
+    encryptPayload(payload, p.encryption);
+    return writevAll(out, [p.head, payload]);
+  }
+
+  /** Parts (generated bytes, source runs) read into this writer's buffer, one after another. */
+  private readParts(parts: FragmentPart[], file: string, from: number): Uint8Array {
+    const size = parts.reduce((n, r) => n + (r instanceof Uint8Array ? r.length : r.size), 0);
     if (size > this.buffer.length && size > this.large.length) this.large = new Uint8Array(Math.ceil(1.25 * size));
-    const payload = (size <= this.buffer.length ? this.buffer : this.large).subarray(0, size);
+    const into = (size <= this.buffer.length ? this.buffer : this.large).subarray(0, size);
     let at = 0;
-    for (const r of runs) {
-      if (r instanceof Uint8Array) payload.set(r, at);
-      else if (readFdAtSync(from, r.offset, payload.subarray(at, at + r.size)) < r.size) {
+    for (const r of parts) {
+      if (r instanceof Uint8Array) into.set(r, at);
+      else if (readFdAtSync(from, r.offset, into.subarray(at, at + r.size)) < r.size) {
         throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed during the run?', { file, offset: r.offset });
       }
       at += r instanceof Uint8Array ? r.length : r.size;
     }
-    encryptPayload(payload, encryption);
-    writevAll(out, [expectBytes(head ?? new Uint8Array(0), obj.key), payload]);
+    return into;
   }
 
   private source(file: string): number {
@@ -152,15 +178,16 @@ function writeAll(fd: number, bytes: Uint8Array, at: number): number {
   return bytes.length;
 }
 
-/** writev from the file's start, finishing any short write piece by piece. */
-function writevAll(fd: number, pieces: Uint8Array[]): void {
+/** writev from the file's start, finishing any short write piece by piece; returns the bytes written. */
+function writevAll(fd: number, pieces: Uint8Array[]): number {
   const total = pieces.reduce((n, p) => n + p.length, 0);
   const written = writevSync(fd, pieces, 0);
-  if (written === total) return;
+  if (written === total) return total;
   let at = 0;
   for (const p of pieces) {
     const skip = Math.max(0, Math.min(p.length, written - at));
     if (skip < p.length) writeAll(fd, p.subarray(skip), at + skip);
     at += p.length;
   }
+  return total;
 }

@@ -34,11 +34,12 @@ port.on('message', (request: WriterRequest) => {
   if (failed) return;
   try {
     if (!setup || !writer) throw new Error('a writer thread was sent objects before its setup');
+    const sizes: number[] = [];
     for (const obj of request.objects) {
       if (Atomics.load(setup.stop, 0) !== 0) return;
-      writer.write(obj);
+      sizes.push(writer.write(obj));
     }
-    reply({ type: 'done', id: request.id });
+    reply({ type: 'done', id: request.id, sizes });
   } catch (e) {
     failed = true;
     if (isSmoothpubError(e)) reply({ type: 'failed', smoothpub: e.toData() });

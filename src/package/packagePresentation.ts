@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { ErrorCode, SmoothpubError, type SmoothpubWarning } from '../errors.js';
 import { buildPlan, levelFragmentObjects } from '../plan/buildPlan.js';
-import type { BuiltPresentation, LevelBinding } from '../plan/buildPresentation.js';
-import { loadPresentation, type LoadOptions, type ReadySources } from '../plan/loadPresentation.js';
+import { loadPresentation, needsPreparation, type LoadOptions, type ReadySources } from '../plan/loadPresentation.js';
 import { presentationWarnings } from '../plan/presentationWarnings.js';
 import type { Presentation } from '../smooth/model.js';
 import { FolderWriting, type WriteProgress } from './writePlanToFolder.js';
 import { earlyFragments } from './earlyFragments.js';
-import { needsFormatMedia } from '../plan/prepareFormats.js';
+import { ProtectOnWriters } from './protectOnWriters.js';
 import type { TrackIndex } from '../fragments/types.js';
 import { buildFolderAtomically } from '../util/atomicFolder.js';
 import { exists } from '../util/exists.js';
@@ -55,26 +54,29 @@ export async function packagePresentation(opts: PackageOptions): Promise<Package
   const writeOptions = { ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }), ...(opts.signal && { signal: opts.signal }), ...(opts.onProgress && { onProgress: opts.onProgress }) };
   // Local files are read with blocking calls, one source after the other, so the
   // fragments of each are written (earlyFragments) while the next is indexed; with DASH
-  // or HLS each with its tfdt, made there once and taken as it is by prepareFormats.
-  // Protected fragments are made once the whole presentation is known (protectPresentation),
-  // a level at a time, and written as each level is done (onLevelProtected).
+  // or HLS (or encryption) each with its tfdt, made there once and taken as it is by
+  // prepareFormats. Protected fragments are laid out and encrypted by the writer threads
+  // from the one read that writes them (ProtectOnWriters): no payload is read here.
   const local = opts.files === undefined;
-  const decodeTimes = needsFormatMedia(opts.formats) && !opts.protection ? new Map<TrackIndex, TrackIndex>() : undefined;
-  const early = local && !opts.protection ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
+  const decodeTimes = needsPreparation(opts) ? new Map<TrackIndex, TrackIndex>() : undefined;
+  const early = local ? earlyFragments({ ...opts, ...(decodeTimes && { withTfdt: { files: blockingLocalAccess, made: decodeTimes } }) }) : undefined;
   return buildFolderAtomically(
     outDir,
     async (temp) => {
       const writing = new FolderWriting(temp, writeOptions);
+      const protecting = opts.protection && new ProtectOnWriters(writing, opts.protection);
+      const sendEarly = async (ready: ReadySources): Promise<void> => {
+        const part = await early!(ready);
+        if (protecting) await protecting.early(part);
+        else if (part) writing.sendEarly(part.levels.flatMap((level) => levelFragmentObjects(part.built, level)));
+      };
       try {
         const loaded = await loadPresentation(opts.inputs, {
           ...opts,
           ...(local && { files: blockingLocalAccess, indexConcurrency: 1 }),
-          ...(early && { onSourceReady: async (ready: ReadySources) => writing.sendEarly(await early(ready)) }),
+          ...(early && { onSourceReady: sendEarly }),
           ...(decodeTimes && { decodeTimes }),
-          // Protected fragments are written while the next ones are protected, handed over
-          // as the writer takes them (never more than a few batches queued), and dropped
-          // here once handed over: memory stays flat however long the presentation.
-          ...(opts.protection && { onFragmentsProtected: (b: BuiltPresentation, part: LevelBinding) => writing.sendBuilt(levelFragmentObjects(b, part)), dropProtectedHandedOver: true }),
+          ...(protecting && { protectWhenWritten: protecting.whenWritten }),
         });
         const plan = buildPlan(loaded, { ...(opts.policy !== undefined && { policy: opts.policy }), ...(opts.formats !== undefined && { formats: opts.formats }) });
         await writing.finish(plan);

@@ -4,7 +4,7 @@ import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts } from '../fragments/fragmentParts.js';
 import { bodySize, type ObjectBody, type Plan, type PlannedObject } from '../plan/plan.js';
 import type { WireObject } from './folderWriter.js';
-import { WriterPool, defaultWriterThreads, type WriterSystemError } from './writerPool.js';
+import { WriterPool, defaultWriterThreads, type BatchWritten, type WriterSystemError } from './writerPool.js';
 import { makeFolder } from '../util/makeFolder.js';
 import { errnoOf, outputError } from '../util/outputError.js';
 
@@ -60,8 +60,6 @@ export class FolderWriting {
   /** Totals of what was sent early, for progress before the plan is known. */
   private readonly sent = { totalObjects: 0, totalBytes: 0 };
   private progress: WriteProgress | undefined;
-  /** sendBuilt met the pool's failure. */
-  private builtFailed = false;
   private readonly onAbort: () => void;
 
   constructor(
@@ -100,25 +98,37 @@ export class FolderWriting {
   }
 
   /**
-   * Fragments with built heads (protected ones) known before the plan, handed to the
-   * threads as they have room (each batch is copied to its thread: the caller may drop
-   * the heads once this returns); ignored after a failure, which `finish` reports.
+   * Fragments the threads protect as they write them (BuiltFragment.protectWhenWritten),
+   * handed over as the threads have room, or at once with `now` (a thread too busy to
+   * wait: indexing the next source; these hold no payload, a few hundred bytes an object);
+   * answers once all are handed over, with their sizes as written (in order) to come, or
+   * the pool's failure. A fragment sent before under the same key with another body is
+   * removed first.
    */
-  async sendBuilt(objects: readonly PlannedObject[]): Promise<void> {
-    const fresh = objects.filter((o) => o.body.kind === 'range' && !this.early.has(o.key));
-    try {
-      for (let i = 0; i < fresh.length; i += BATCH_OBJECTS) {
-        const batch = fresh.slice(i, i + BATCH_OBJECTS);
-        const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
-        await this.pool.send(batch.map(toWire), bytes);
-        for (const o of batch) this.early.set(o.key, o.body);
-        this.sent.totalObjects += batch.length;
-        this.sent.totalBytes += bytes;
-      }
-    } catch {
-      // The pool failed: finish throws its failure (before asking for heads the caller has dropped).
-      this.builtFailed = true;
+  async sendProtected(objects: readonly PlannedObject[], now = false): Promise<{ sizes: Promise<number[]> }> {
+    const replaced = objects.flatMap((o): [string, ObjectBody][] => {
+      const before = this.early.get(o.key);
+      return before !== undefined && !sameBody(o.body, before) ? [[o.key, before]] : [];
+    });
+    if (replaced.length > 0) await this.removeStale(replaced, new Map(objects.map((o) => [o.key, o.body])));
+    const batches: Promise<number[]>[] = [];
+    for (let i = 0; i < objects.length; i += BATCH_OBJECTS) {
+      const batch = objects.slice(i, i + BATCH_OBJECTS);
+      const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
+      let waiting: BatchWritten | undefined;
+      const sizes = new Promise<number[]>((written, failed) => (waiting = { written, failed }));
+      // Heard by whoever awaits them, or by finish as the pool's failure.
+      sizes.catch(() => {});
+      if (now) this.pool.post(batch.map(toWire), bytes, waiting);
+      else await this.pool.send(batch.map(toWire), bytes, waiting);
+      batches.push(sizes);
+      for (const o of batch) this.early.set(o.key, o.body);
+      this.sent.totalObjects += batch.length;
+      this.sent.totalBytes += bytes;
     }
+    const all = Promise.all(batches).then((each) => each.flat());
+    all.catch(() => {});
+    return { sizes: all };
   }
 
   /** Writes the plan's objects not already written as planned; the last only after all others. */
@@ -126,7 +136,6 @@ export class FolderWriting {
     const { signal } = this.options;
     try {
       signal?.throwIfAborted();
-      if (this.builtFailed) await this.pool.drain();
       const planned = new Map(plan.objects.map((o) => [o.key, o.body]));
       const stale = [...this.early].filter(([key, body]) => !sameBody(planned.get(key), body));
       if (stale.length > 0) await this.removeStale(stale, planned);
@@ -202,15 +211,20 @@ export class FolderWriting {
 
 /**
  * Whether a planned body is the fragment written early: the same run of the same file,
- * and the very same built head if any (a head is made once per fragment and kept).
+ * and the very same built fragment if any (made once per fragment and kept; one protected
+ * where it is written has its size only once written, so that is not compared).
  */
 function sameBody(planned: ObjectBody | undefined, early: ObjectBody): boolean {
-  return planned?.kind === 'range' && early.kind === 'range' && planned.built === early.built && planned.file === early.file && planned.offset === early.offset && planned.size === early.size;
+  if (planned?.kind !== 'range' || early.kind !== 'range') return false;
+  return planned.built === early.built && planned.file === early.file && planned.offset === early.offset && (planned.built !== undefined || planned.size === early.size);
 }
 
-/** An object as a writer thread takes it: fragment heads built here, runs left to read there. */
+/** An object as a writer thread takes it: fragment heads built here (or the clear body, to protect there), runs left to read there. */
 function toWire(obj: PlannedObject): WireObject {
   if (obj.body.kind === 'bytes') return { key: obj.key, parts: [obj.body.data] };
-  const encryption = obj.body.built?.encryption;
+  const built = obj.body.built;
+  const later = built?.protectWhenWritten;
+  if (later) return { key: obj.key, file: obj.body.file, parts: later.parts, protect: { encryption: later.encryption, fragmentIndex: later.fragmentIndex, offset: obj.body.offset } };
+  const encryption = built?.encryption;
   return { key: obj.key, file: obj.body.file, parts: fragmentParts(obj.body), ...(encryption && { encryption }) };
 }

@@ -13,7 +13,8 @@ export interface WriterSetup {
 export type WriterRequest = { type: 'setup'; setup: WriterSetup } | { type: 'batch'; id: number; objects: WireObject[] } | { type: 'end' };
 
 export type WriterReply =
-  | { type: 'done'; id: number }
+  /** `sizes`: each object's bytes as written, in the batch's order. */
+  | { type: 'done'; id: number; sizes: number[] }
   | { type: 'failed'; smoothpub?: SmoothpubErrorData; system?: { message: string; code?: string; path?: string } };
 
 /** A system error from a writer thread, rebuilt with its errno code and path. */
@@ -29,6 +30,17 @@ const IN_FLIGHT_PER_THREAD = 2;
 export interface BatchSize {
   objects: number;
   bytes: number;
+}
+
+/** Told when a batch is written (each object's size as written, in order), or when the pool fails first. */
+export interface BatchWritten {
+  written(sizes: number[]): void;
+  failed(e: Error): void;
+}
+
+/** A batch a thread holds: its size for progress, and who waits for it to be written. */
+interface InFlight extends BatchSize {
+  waiting?: BatchWritten;
 }
 
 /** A thread's module; writer threads start from it with their setup as workerData, or sent later (prestartWriter). */
@@ -72,7 +84,7 @@ function prestartOne(): void {
 
 interface Thread {
   worker: Worker;
-  inFlight: Map<number, BatchSize>;
+  inFlight: Map<number, InFlight>;
   exited: Promise<void>;
 }
 
@@ -100,14 +112,17 @@ export class WriterPool {
     this.threads = Array.from({ length: Math.max(1, count) }, () => this.startThread({ dir, stop: this.stop }));
   }
 
-  /** Hands a batch (`bytes` its objects' total size) to the least busy thread, first waiting for room; throws the pool's first failure. */
-  async send(objects: WireObject[], bytes: number): Promise<void> {
+  /**
+   * Hands a batch (`bytes` its objects' total size) to the least busy thread, first waiting
+   * for room; throws the pool's first failure. `waiting` hears when it is written.
+   */
+  async send(objects: WireObject[], bytes: number, waiting?: BatchWritten): Promise<void> {
     for (;;) {
       this.throwIfFailed();
       const thread = this.threads.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
       if (thread.inFlight.size < IN_FLIGHT_PER_THREAD) {
         const id = this.nextId++;
-        thread.inFlight.set(id, { objects: objects.length, bytes });
+        thread.inFlight.set(id, { objects: objects.length, bytes, ...(waiting && { waiting }) });
         thread.worker.postMessage({ type: 'batch', id, objects } satisfies WriterRequest);
         return;
       }
@@ -121,11 +136,11 @@ export class WriterPool {
    * object), sent by a thread too busy to wait for room (indexing the next source).
    * Throws the pool's first failure.
    */
-  post(objects: WireObject[], bytes: number): void {
+  post(objects: WireObject[], bytes: number, waiting?: BatchWritten): void {
     this.throwIfFailed();
     const thread = this.threads.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
     const id = this.nextId++;
-    thread.inFlight.set(id, { objects: objects.length, bytes });
+    thread.inFlight.set(id, { objects: objects.length, bytes, ...(waiting && { waiting }) });
     thread.worker.postMessage({ type: 'batch', id, objects } satisfies WriterRequest);
   }
 
@@ -165,7 +180,10 @@ export class WriterPool {
       if (reply.type === 'done') {
         const done = thread.inFlight.get(reply.id);
         thread.inFlight.delete(reply.id);
-        if (done) this.onBatchDone(done);
+        if (done) {
+          this.onBatchDone({ objects: done.objects, bytes: done.bytes });
+          done.waiting?.written(reply.sizes);
+        }
       } else this.fail(reviveFailure(reply));
       this.notify();
     });
@@ -178,6 +196,11 @@ export class WriterPool {
 
   private fail(e: Error): void {
     this.failure ??= e;
+    // Batches still held will not be answered: whoever waits for them hears the failure.
+    for (const t of this.threads) {
+      for (const batch of t.inFlight.values()) batch.waiting?.failed(this.failure);
+      for (const batch of t.inFlight.values()) delete batch.waiting;
+    }
     this.notify();
   }
 

@@ -52,14 +52,8 @@ export interface LoadOptions extends PresentationOptions {
    * each with its `tfdt`.
    */
   protection?: PresentationProtection;
-  /** With `protection`: called as each level is protected (protectPresentation's `onLevel`). */
-  onLevelProtected?: ProtectOptions['onLevel'];
-  /** With `protection`: protectPresentation's `onFragments`. */
-  onFragmentsProtected?: ProtectOptions['onFragments'];
-  /** With `onFragmentsProtected`: protectPresentation's `dropHandedOver`. */
-  dropProtectedHandedOver?: boolean;
-  /** With `onFragmentsProtected`: protectPresentation's `handOverEvery`. */
-  handOverProtectedEvery?: number;
+  /** With `protection`: protectPresentation's `whenWritten` (the fragments are laid out and encrypted by whoever writes them). */
+  protectWhenWritten?: ProtectOptions['whenWritten'];
   /** Subtitle files to convert into text streams (`--text`), beside any a `.ism` names. */
   texts?: readonly TextInput[];
   /**
@@ -129,7 +123,7 @@ export async function loadPresentation(inputs: string[], options: LoadOptions = 
   built = addTextStreams(built, texts, sameTextTracks(await Promise.all(textTracks.map((s) => loadTextTrack(s, files)))));
   const signal = options.signal && { signal: options.signal };
   if (needsPreparation(options)) built = await prepareFormats(built, { open: (file) => files.open(file), ...signal, ...(options.decodeTimes && { decodeTimes: options.decodeTimes }) });
-  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.onLevelProtected && { onLevel: options.onLevelProtected }), ...(options.onFragmentsProtected && { onFragments: options.onFragmentsProtected }), ...(options.dropProtectedHandedOver && { dropHandedOver: true }), ...(options.handOverProtectedEvery !== undefined && { handOverEvery: options.handOverProtectedEvery }) });
+  if (options.protection) built = await protectPresentation(built, options.protection, { open: (file) => files.open(file), ...signal, ...(options.protectWhenWritten && { whenWritten: options.protectWhenWritten }) });
   return { ...built, sources: sourceFiles.map((f) => indexes.get(f)!) };
 }
 

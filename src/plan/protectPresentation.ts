@@ -1,7 +1,7 @@
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import { fragmentParts, readFragmentBody, sliceParts, type FragmentPart } from '../fragments/fragmentParts.js';
 import type { BuiltFragment, ByteRun, FragmentRef } from '../fragments/types.js';
-import type { KeyAssignment, PayloadEncryption, TrackEncryption } from '../protect/model.js';
+import type { KeyAssignment, TrackEncryption } from '../protect/model.js';
 import { protectFragment } from '../protect/protectFragment.js';
 import { trackEncryptionFor } from '../protect/trackEncryptionFor.js';
 import type { ByteSource } from '../source/source.js';
@@ -20,30 +20,14 @@ export interface ProtectOptions {
   concurrency?: number;
   signal?: AbortSignal;
   /**
-   * Called as each level is protected, with the presentation as it was given (its streams
-   * and URLs are final) and the level protected: its fragments can be written while the
-   * next level is protected.
+   * Protects elsewhere instead of here (package: its writer threads lay out and encrypt
+   * each fragment from the one read that writes it): called with each encrypted level
+   * (`encryption` set, fragments clear), one after the other, it hands the level over
+   * (toProtectWhenWritten) and answers once it has; `written` is the level's protected
+   * fragments, their sizes as written. Nothing is read here then.
    */
-  onLevel?: (built: BuiltPresentation, level: LevelBinding) => void | Promise<void>;
-  /**
-   * Called with each run of a level's fragments (up to FRAGMENTS_HANDED_OVER) as soon as
-   * they are protected, as a level holding just them (its `chunks` cut to match), so they
-   * can be written while the rest is protected; the level waits while this does.
-   */
-  onFragments?: (built: BuiltPresentation, part: LevelBinding) => Promise<void>;
-  /**
-   * With `onFragments` that has handed its fragments over for good by the time it returns
-   * (package: copied to a writer thread): their protected heads and encryption are then
-   * dropped, only their sizes kept, so memory does not grow with the presentation's
-   * length. Asking a dropped fragment for them is an error.
-   */
-  dropHandedOver?: boolean;
-  /** Fragments handed to `onFragments` at once (default FRAGMENTS_HANDED_OVER). */
-  handOverEvery?: number;
+  whenWritten?: (built: BuiltPresentation, level: LevelBinding) => Promise<{ written: Promise<FragmentRef[]> }>;
 }
-
-/** Fragments a level hands to `onFragments` at once. */
-const FRAGMENTS_HANDED_OVER = 32;
 
 /**
  * Every fragment of a prepared presentation (prepareFormats: each has its `tfdt`, so one
@@ -52,11 +36,28 @@ const FRAGMENTS_HANDED_OVER = 32;
  * the FragmentRef replaced by a built one (the protected `moof` and `mdat` header, then
  * the clear payload's source runs with how to encrypt them), its `size` the protected
  * size. Nothing is encrypted here: whoever sends or writes the payload does
- * (encryptPayload), so no payload is held in memory past its own fragment.
+ * (encryptPayload), so no payload is held in memory past its own fragment. With
+ * `whenWritten`, whoever writes the fragments lays them out as well.
  */
 export async function protectPresentation(built: BuiltPresentation, given: PresentationProtection, options: ProtectOptions): Promise<BuiltPresentation> {
   const planned = planProtection(built, given);
   const levels: LevelBinding[] = planned.levels.slice();
+  if (options.whenWritten) {
+    const written: Promise<void>[] = [];
+    try {
+      for (const [i, level] of planned.levels.entries()) {
+        if (level.encryption === undefined) continue;
+        options.signal?.throwIfAborted();
+        const handed = await options.whenWritten(planned, level);
+        written.push(handed.written.then((fragments) => void (levels[i] = withFragments(level, fragments))));
+      }
+      await Promise.all(written);
+    } finally {
+      // A level that failed first leaves the others' failures (the same one, from the writers) unheard.
+      for (const w of written) w.catch(() => {});
+    }
+    return { ...planned, levels };
+  }
   // Read buffers passed from level to level (at most `concurrency` in use at once), each
   // grown to the largest body it has held: a level's fresh buffer would stay garbage,
   // megabytes of it, until the collector came by.
@@ -70,17 +71,7 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
       const src = await options.open(level.track.file);
       const reading = spare.pop() ?? { buffer: new Uint8Array(0) };
       try {
-        const onFragments = options.onFragments;
-        const handOver =
-          onFragments &&
-          (async (fragments: FragmentRef[], from: number): Promise<void> => {
-            await onFragments(built, { ...level, chunks: level.chunks.slice(from, from + fragments.length), track: { ...level.track, fragments } });
-          });
-        const fragments = await protectFragments(level, encryption, src, reading, options.signal, handOver, options.dropHandedOver === true, options.handOverEvery ?? FRAGMENTS_HANDED_OVER);
-        const track = { ...level.track, fragments };
-        const sizes = fragments.map((f) => f.size);
-        levels[i] = { ...level, track, ...(level.media && { media: { ...level.media, sizes } }) };
-        await options.onLevel?.(built, levels[i]!);
+        levels[i] = withFragments(level, await protectFragments(level, encryption, src, reading, options.signal));
       } catch (e) {
         throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
       } finally {
@@ -91,6 +82,31 @@ export async function protectPresentation(built: BuiltPresentation, given: Prese
     options.signal,
   );
   return { ...planned, levels };
+}
+
+/** A level with its protected fragments, their sizes the media's. */
+function withFragments(level: LevelBinding, fragments: FragmentRef[]): LevelBinding {
+  const track = { ...level.track, fragments };
+  return { ...level, track, ...(level.media && { media: { ...level.media, sizes: fragments.map((f) => f.size) } }) };
+}
+
+/**
+ * A level's fragments as ones protected where they are written (ProtectOptions.whenWritten):
+ * each the clear fragment's body and how to protect it (BuiltFragment.protectWhenWritten);
+ * their sizes are still the clear ones until the writer says.
+ */
+export function toProtectWhenWritten(level: LevelBinding): FragmentRef[] {
+  const encryption = level.encryption;
+  if (encryption === undefined) throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: level ${level.streamName} ${level.bitrate} has no encryption to protect with`);
+  return level.track.fragments.map((f, fragmentIndex): FragmentRef => {
+    const where = { file: level.track.file, offset: f.offset };
+    const built: BuiltFragment = { head: () => notHere(where), runs: () => notHere(where), protectWhenWritten: { parts: fragmentParts(f), encryption, fragmentIndex } };
+    return { offset: f.offset, size: f.size, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built };
+  });
+}
+
+function notHere(where: { file: string; offset: number }): never {
+  throw new SmoothpubError(ErrorCode.WRITE_FAILED, "internal: a fragment protected where it is written was asked for its head here", where);
 }
 
 /**
@@ -143,42 +159,9 @@ export function keyFor(level: Pick<LevelBinding, 'streamName' | 'bitrate' | 'tra
   );
 }
 
-/** What a fragment's built body holds until it is dropped (ProtectOptions.dropAfterLevel). */
-interface Held {
-  head: Uint8Array | undefined;
-  encryption: PayloadEncryption | undefined;
-}
-
-/**
- * A level's fragments protected, one read at a time (cenc IVs follow each one's number in
- * the level). Each run of `every` fragments goes to `handOver`
- * as it is done (then, with `drop`, its heads and encryption are let go).
- */
-async function protectFragments(
-  level: LevelBinding,
-  encryption: TrackEncryption,
-  src: ByteSource,
-  reading: { buffer: Uint8Array },
-  signal: AbortSignal | undefined,
-  handOver: ((fragments: FragmentRef[], from: number) => Promise<void>) | undefined,
-  drop: boolean,
-  every: number,
-): Promise<FragmentRef[]> {
+/** A level's fragments protected, one read at a time (cenc IVs follow each one's number in the level). */
+async function protectFragments(level: LevelBinding, encryption: TrackEncryption, src: ByteSource, reading: { buffer: Uint8Array }, signal: AbortSignal | undefined): Promise<FragmentRef[]> {
   const out: FragmentRef[] = [];
-  let held: Held[] = [];
-  let handed = 0;
-  const handOverDone = async (): Promise<void> => {
-    if (handOver === undefined || handed === out.length) return;
-    await handOver(out.slice(handed), handed);
-    handed = out.length;
-    if (drop) {
-      for (const h of held) {
-        h.head = undefined;
-        h.encryption = undefined;
-      }
-    }
-    held = [];
-  };
   for (const [index, f] of level.track.fragments.entries()) {
     signal?.throwIfAborted();
     const parts = fragmentParts(f);
@@ -192,25 +175,11 @@ async function protectFragments(
       if (part instanceof Uint8Array) throw new SmoothpubError(ErrorCode.BAD_BOX, "a fragment's mdat payload is not a run of its source", { file: src.name, offset: f.offset });
       return part;
     });
-    const h: Held = { head: p.head, encryption: p.encryption };
-    held.push(h);
-    const where = { file: level.track.file, offset: f.offset };
-    const built: BuiltFragment = {
-      head: () => h.head ?? dropped(where),
-      runs: () => runs,
-      get encryption() {
-        return h.encryption ?? dropped(where);
-      },
-    };
-    out.push({ offset: f.offset, size: p.head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built });
-    if (out.length - handed >= every) await handOverDone();
+    const { head, encryption: payload } = p;
+    const built: BuiltFragment = { head: () => head, runs: () => runs, encryption: payload };
+    out.push({ offset: f.offset, size: head.length + payloadSize, time: f.time, duration: f.duration, ...(f.tfxd && { tfxd: f.tfxd }), built });
   }
-  await handOverDone();
   return out;
-}
-
-function dropped(where: { file: string; offset: number }): never {
-  throw new SmoothpubError(ErrorCode.WRITE_FAILED, "internal: a protected fragment's head was asked for after it was written and dropped", where);
 }
 
 /** A body's parts read into `into` (its exact size); shorter when the source ends early. */

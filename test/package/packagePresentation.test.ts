@@ -129,6 +129,16 @@ test('a later source that renames a stream: the folder holds exactly the Manifes
   await packagePresentation({ inputs: [ism], outDir: join(dir, 'all'), formats });
   await writePlanToFolder(buildPlan(await loadPresentation([ism], { formats }), { formats }), join(dir, 'all-in-one-go'));
   assert.deepEqual(await folderFiles(join(dir, 'all')), await folderFiles(join(dir, 'all-in-one-go')));
+  // Protected: the writer threads lay out and encrypt each level handed over as its source
+  // is indexed; the audio handed early as `audio` is handed again as `audio_eng` (its URLs
+  // and IVs change) and the early copy removed: the same folder as the plan protected here
+  // (protectPresentation reading every body) written in one go.
+  const protection = { signal: { scheme: 'cenc' as const }, keys: [{ key: { kid: new Uint8Array(16).fill(7), key: new Uint8Array(16).fill(9) } }] };
+  await packagePresentation({ inputs: [ism], outDir: join(dir, 'protected'), formats, protection });
+  await writePlanToFolder(buildPlan(await loadPresentation([ism], { formats, protection }), { formats }), join(dir, 'protected-in-one-go'));
+  const protectedFiles = await folderFiles(join(dir, 'protected'));
+  assert.deepEqual(protectedFiles, await folderFiles(join(dir, 'protected-in-one-go')));
+  assert.ok(![...protectedFiles.keys()].some((k) => k.includes('Fragments(audio=')), 'no fragment of the stream as first named is left');
   const expected = result.presentation.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`)));
   const written: string[] = [];
   for (const d of await readdir(out)) {

@@ -13,6 +13,8 @@ import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import type { PresentationProtection } from '../../src/plan/protectionSettings.js';
+import { toProtectWhenWritten } from '../../src/plan/protectPresentation.js';
+import { fragmentParts } from '../../src/fragments/fragmentParts.js';
 import { remuxPresentation } from '../../src/remux/remuxPresentation.js';
 import { fixtures } from '../e2e/helpers.js';
 
@@ -67,36 +69,30 @@ test('remux refuses protection, and a sidecar never takes a protected fragment',
   assert.throws(() => encodeSidecar(index), hasCode('protect.unsupported'));
 });
 
-test('dropHandedOver: fragments handed over in runs, with their chunks, whole while onFragments runs, only their sizes after it', async () => {
-  const seen: number[] = [];
-  const handed: { level: string; offset: number; t: bigint }[] = [];
-  const runs: number[] = [];
+test('whenWritten: each encrypted level handed over once, its clear fragments to be protected where written; the levels take the fragments answered', async () => {
+  const handed: string[] = [];
   const loaded = await loadPresentation([ism], {
     protection,
-    dropProtectedHandedOver: true,
-    // Three at a time: each level's fragments in several runs, the last shorter.
-    handOverProtectedEvery: 3,
-    onFragmentsProtected: async (_b, part) => {
-      assert.equal(part.chunks.length, part.track.fragments.length, 'a chunk for each fragment handed over');
-      runs.push(part.track.fragments.length);
-      for (const [i, f] of part.track.fragments.entries()) {
-        handed.push({ level: `${part.streamName} ${part.bitrate}`, offset: f.offset, t: part.chunks[i]!.t });
-        assert.ok(f.built?.encryption, 'encryption while onLevel runs');
-        seen.push(f.built.head().length + f.built.runs().reduce((n, r) => n + r.size, 0));
+    formats: ['smooth', 'dash', 'hls'],
+    protectWhenWritten: async (_b, level) => {
+      handed.push(`${level.streamName} ${level.bitrate}`);
+      assert.ok(level.encryption, 'handed over with its encryption');
+      const fragments = toProtectWhenWritten(level);
+      for (const [i, f] of fragments.entries()) {
+        const later = f.built?.protectWhenWritten;
+        assert.equal(later?.fragmentIndex, i, 'each its number in the level');
+        assert.equal(later?.encryption, level.encryption);
+        assert.deepEqual(later?.parts, fragmentParts(level.track.fragments[i]!), "each its clear body's parts");
+        assert.throws(() => f.built!.head(), /asked for its head here/);
       }
+      return { written: Promise.resolve(fragments.map((f, i) => ({ ...f, size: 1000 + i }))) };
     },
   });
   const kept = await loadPresentation([ism], { protection });
-  const fragments = loaded.levels.flatMap((l) => l.track.fragments);
-  assert.deepEqual(fragments.map((f) => f.size), kept.levels.flatMap((l) => l.track.fragments.map((f) => f.size)), 'the same sizes as without dropping');
-  assert.deepEqual(seen.sort(), fragments.map((f) => f.size).sort(), 'onFragments saw every fragment whole');
-  // Each fragment was handed over with its own chunk: the one at its place in the whole level.
-  const expected = loaded.levels.flatMap((l) => l.track.fragments.map((f, i) => ({ level: `${l.streamName} ${l.bitrate}`, offset: f.offset, t: l.chunks[i]!.t })));
-  const order = (a: { level: string; offset: number }, b: { level: string; offset: number }): number => a.level.localeCompare(b.level) || a.offset - b.offset;
-  assert.deepEqual(handed.sort(order), expected.sort(order));
-  assert.ok(runs.length > loaded.levels.length && runs.every((n) => n >= 1 && n <= 3), `handed over in runs of at most 3 (${runs.join(' ')})`);
-  for (const f of fragments) {
-    assert.throws(() => f.built!.head(), /after it was written and dropped/);
-    assert.throws(() => f.built!.encryption, /after it was written and dropped/);
+  assert.deepEqual(handed.sort(), kept.levels.filter((l) => l.encryption).map((l) => `${l.streamName} ${l.bitrate}`).sort(), 'every encrypted level, once');
+  for (const level of loaded.levels.filter((l) => l.encryption)) {
+    const sizes = level.track.fragments.map((_, i) => 1000 + i);
+    assert.deepEqual(level.track.fragments.map((f) => f.size), sizes, 'the sizes answered');
+    assert.deepEqual(level.media?.sizes, sizes, 'which the MPD and playlists are made from');
   }
 });
