@@ -16,6 +16,7 @@
 // This is the portable path of src/protect/encryptPayload.ts without its JavaScript
 // loops: one EVP context a call, its IV reset per sample (CTR) or per range (CBC).
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
 #include <openssl/evp.h>
@@ -392,6 +393,50 @@ static int push_pair(pair_out *o, uint64_t clear, uint32_t prot, uint32_t *count
   return 1;
 }
 
+// The pairs of `n` H.264 samples (`sizes`, one after another from `at` in `payload`) into
+// `out`, each sample's count into `counts`: 0, -1 (the JavaScript path must lay them out)
+// or -2 (`out` is too small).
+static int avc_layout(const uint8_t *payload, size_t payloadLength, uint64_t at, const uint32_t *sampleSizes, size_t n, uint32_t lengthSize, int cbcs, const int32_t *spsTable, const int32_t *ppsTable, pair_out *out, uint16_t *sampleCounts) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t size = sampleSizes[i];
+    if (at + size > payloadLength) return -1;
+    const uint8_t *sample = payload + at;
+    uint64_t pos = 0, clear = 0;
+    uint32_t count = 0;
+    while (pos < size) {
+      if (pos + lengthSize > size) return -1;
+      uint64_t len = 0;
+      for (uint32_t k = 0; k < lengthSize; k++) len = (len << 8) | sample[pos + k];
+      uint64_t nalStart = pos + lengthSize;
+      if (len < 1 || nalStart + len > size) return -1;
+      const uint8_t *nal = sample + nalStart;
+      int type = nal[0] & 0x1f;
+      // An SPS or PPS in the sample (avc3): the JavaScript path parses and keeps it.
+      if (type == 7 || type == 8) return -1;
+      if (type == 1 || type == 5) {
+        int64_t header = avc_slice_header_size(nal, (size_t)len, spsTable, ppsTable);
+        if (header < 0) return -1;
+        uint64_t clearInNal = 1 + (uint64_t)header < len ? 1 + (uint64_t)header : len;
+        uint64_t prot = len - clearInNal;
+        if (!cbcs) prot -= prot % 16;
+        clear += lengthSize + len - prot;
+        if (prot > 0) {
+          if (!push_pair(out, clear, (uint32_t)prot, &count)) return -2;
+          clear = 0;
+        }
+      } else {
+        clear += lengthSize + len;
+      }
+      pos = nalStart + len;
+    }
+    if ((clear > 0 || count == 0) && !push_pair(out, clear, 0, &count)) return -2;
+    if (count > 0xffff) return -1;
+    sampleCounts[i] = (uint16_t)count;
+    at += size;
+  }
+  return 0;
+}
+
 static napi_value avc_subsamples_js(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
@@ -413,66 +458,343 @@ static napi_value avc_subsamples_js(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "avcSubsamples(payload, start, sampleSizes, nalLengthSize 1-4, cbcs, sps, pps, pairs, counts): Uint8Array, number, Uint32Array, number, boolean, Int32Array, Int32Array, Uint32Array, Uint16Array");
     return NULL;
   }
-  const uint32_t *sampleSizes = (const uint32_t *)sizes.data;
-  const int32_t *spsTable = (const int32_t *)sps.data;
-  const int32_t *ppsTable = (const int32_t *)pps.data;
-  uint16_t *sampleCounts = (uint16_t *)counts.data;
   pair_out out = { (uint32_t *)pairs.data, pairs.length / 2, 0 };
-  int64_t status = 0;
-  uint64_t at = start;
-  for (size_t i = 0; i < sizes.length && status == 0; i++) {
-    uint64_t size = sampleSizes[i];
-    if (at + size > payload.length) {
-      status = -1;
+  int status = avc_layout(payload.data, payload.length, start, (const uint32_t *)sizes.data, sizes.length, lengthSize, cbcs, (const int32_t *)sps.data, (const int32_t *)pps.data, &out, (uint16_t *)counts.data);
+  napi_create_int64(env, status == 0 ? (int64_t)out.used : status, &result);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// protectFragment(body, cbcs, ivBase, constantIv|null, crypt, skip, nalLengthSize, sps|null, pps|null, key, head, out) -> 0 | -1 | -2
+//   A whole clear fragment made protected in one call, as src/protect/protectFragment.ts
+//   makes it (its layout, box by box and byte by byte, and the same checks): the protected
+//   head (moof with saiz, saio, senc and for cenc PIFF's sample encryption uuid in its traf,
+//   trun data offsets moved, then what lies between the moof and the mdat payload) written
+//   into `head`, and the mdat payload encrypted in place in `body`. `ivBase` (BigInt) is
+//   the fragment's first IV (cenc: sample i gets ivBase + i); `nalLengthSize` 0 for audio
+//   (whole samples), else H.264 samples laid out as avcSubsamples does with `sps`/`pps`.
+//   `out` (Uint32Array) gets the head's length and the payload's offset in `body`.
+//   -1: anything unusual (64-bit or open-ended box sizes, a traf or tfhd the simple layout
+//   does not cover, anything the H.264 layout declines, anything malformed), nothing
+//   changed: the JavaScript path then makes it or names what is wrong. -2: `head` is too small.
+
+typedef struct {
+  uint64_t off, size;
+  uint32_t hdr;
+  char type[4];
+} cbox;
+
+static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static int is_type(const cbox *b, const char *t) { return memcmp(b->type, t, 4) == 0; }
+
+// A box with a plain 32-bit size inside [at, limit); 0 for anything else (the JavaScript path decides).
+static int box_at(const uint8_t *b, uint64_t at, uint64_t limit, cbox *out) {
+  if (at + 8 > limit) return 0;
+  uint64_t size = be32(b + at);
+  if (size < 8 || at + size > limit) return 0;
+  out->off = at;
+  out->size = size;
+  out->hdr = 8;
+  memcpy(out->type, b + at + 4, 4);
+  if (is_type(out, "uuid")) {
+    if (size < 24) return 0;
+    out->hdr = 24;
+  }
+  return 1;
+}
+
+static const uint8_t PIFF_SENC[16] = { 0xa2, 0x39, 0x4f, 0x52, 0x5a, 0x9b, 0x4f, 0x14, 0xa2, 0x44, 0x6c, 0x42, 0x7c, 0x64, 0x8d, 0xf4 };
+#define MAX_CHILDREN 64
+#define SENC_USE_SUBSAMPLES 2
+
+typedef struct {
+  uint32_t *sizes;
+  uint32_t *pairs;
+  uint16_t *counts;
+  uint8_t *ivs;
+} protect_scratch;
+
+static void free_scratch(protect_scratch *s) {
+  free(s->sizes);
+  free(s->pairs);
+  free(s->counts);
+  free(s->ivs);
+}
+
+static int protect_fragment(const uint8_t *body, size_t length, int cbcs, uint64_t ivBase, const uint8_t *constantIv, uint32_t crypt, uint32_t skip, uint32_t lengthSize, const int32_t *sps, const int32_t *pps, const uint8_t *key, uint8_t *head, size_t headCapacity, uint32_t *out, protect_scratch *sc) {
+  cbox moof, traf = { 0 }, children[MAX_CHILDREN], trafChildren[MAX_CHILDREN];
+  size_t nChildren = 0, nTraf = 0;
+  int hasTraf = 0;
+  if (!box_at(body, 0, length, &moof) || !is_type(&moof, "moof")) return -1;
+  for (uint64_t at = 8; at < moof.size; at += children[nChildren++].size) {
+    if (nChildren == MAX_CHILDREN || !box_at(body, at, moof.size, &children[nChildren])) return -1;
+    if (is_type(&children[nChildren], "traf")) {
+      if (hasTraf) return -1;
+      hasTraf = 1;
+      traf = children[nChildren];
+    }
+  }
+  if (!hasTraf) return -1;
+  // The mdat, after anything else between it and the moof.
+  uint64_t mdatPayload = 0, mdatEnd = 0;
+  for (uint64_t at = moof.size;;) {
+    cbox b;
+    if (!box_at(body, at, length, &b)) return -1;
+    if (is_type(&b, "mdat")) {
+      mdatPayload = at + 8;
+      mdatEnd = at + b.size;
       break;
     }
-    const uint8_t *sample = payload.data + at;
-    uint64_t pos = 0, clear = 0;
-    uint32_t count = 0;
-    while (pos < size) {
-      if (pos + lengthSize > size) {
-        status = -1;
-        break;
-      }
-      uint64_t len = 0;
-      for (uint32_t k = 0; k < lengthSize; k++) len = (len << 8) | sample[pos + k];
-      uint64_t nalStart = pos + lengthSize;
-      if (len < 1 || nalStart + len > size) {
-        status = -1;
-        break;
-      }
-      const uint8_t *nal = sample + nalStart;
-      int type = nal[0] & 0x1f;
-      if (type == 7 || type == 8) {
-        // An SPS or PPS in the sample (avc3): the JavaScript path parses and keeps it.
-        status = -1;
-        break;
-      }
-      if (type == 1 || type == 5) {
-        int64_t header = avc_slice_header_size(nal, (size_t)len, spsTable, ppsTable);
-        if (header < 0) {
-          status = -1;
-          break;
-        }
-        uint64_t clearInNal = 1 + (uint64_t)header < len ? 1 + (uint64_t)header : len;
-        uint64_t prot = len - clearInNal;
-        if (!cbcs) prot -= prot % 16;
-        clear += lengthSize + len - prot;
-        if (prot > 0) {
-          if (!push_pair(&out, clear, (uint32_t)prot, &count)) status = -2;
-          clear = 0;
-        }
-      } else {
-        clear += lengthSize + len;
-      }
-      pos = nalStart + len;
-    }
-    if (status == 0 && (clear > 0 || count == 0) && !push_pair(&out, clear, 0, &count)) status = -2;
-    if (status == 0 && count > 0xffff) status = -1;
-    if (status == 0) sampleCounts[i] = (uint16_t)count;
-    at += size;
+    at += b.size;
   }
-  napi_create_int64(env, status == 0 ? (int64_t)out.used : status, &result);
+  uint64_t trafContent = 0;
+  const cbox *tfhd = NULL;
+  for (uint64_t at = traf.off + 8; at < traf.off + traf.size; at += trafChildren[nTraf++].size) {
+    cbox *c = &trafChildren[nTraf];
+    if (nTraf == MAX_CHILDREN || !box_at(body, at, traf.off + traf.size, c)) return -1;
+    if (is_type(c, "senc") || is_type(c, "saiz") || is_type(c, "saio") || (is_type(c, "uuid") && memcmp(body + c->off + 8, PIFF_SENC, 16) == 0)) return -1;
+    if (is_type(c, "tfhd")) tfhd = c;
+    trafContent += c->size;
+  }
+  if (tfhd == NULL || tfhd->size < 16) return -1;
+  uint32_t tfhdFlags = be32(body + tfhd->off + 8) & 0xffffff;
+  if (tfhdFlags & 0x01) return -1; // base_data_offset: the JavaScript path says why
+  uint64_t field = tfhd->off + 16;
+  if (tfhdFlags & 0x02) field += 4;
+  if (tfhdFlags & 0x08) field += 4;
+  int hasDefaultSize = (tfhdFlags & 0x10) != 0;
+  if (field + (hasDefaultSize ? 4 : 0) > tfhd->off + tfhd->size) return -1;
+  uint32_t defaultSize = hasDefaultSize ? be32(body + field) : 0;
+
+  // Samples: every trun's sizes, the truns one after another.
+  size_t n = 0, room = 0;
+  int64_t start = -1, next = -1;
+  for (size_t t = 0; t < nTraf; t++) {
+    const cbox *b = &trafChildren[t];
+    if (!is_type(b, "trun") || b->hdr != 8 || b->size < 16) {
+      if (is_type(b, "trun")) return -1;
+      continue;
+    }
+    const uint8_t *p = body + b->off + 8;
+    uint32_t flags = be32(p) & 0xffffff;
+    uint32_t count = be32(p + 4);
+    if (!(flags & 0x01) || b->size < 20) return -1;
+    int32_t dataOffset = (int32_t)be32(p + 8);
+    uint64_t at = b->off + 20 + ((flags & 0x04) ? 4 : 0);
+    uint32_t before = (flags & 0x100) ? 4 : 0;
+    int hasSize = (flags & 0x200) != 0;
+    uint32_t perSample = before + (hasSize ? 4 : 0) + ((flags & 0x400) ? 4 : 0) + ((flags & 0x800) ? 4 : 0);
+    if (at + (uint64_t)perSample * count > b->off + b->size) return -1;
+    if (!hasSize && !hasDefaultSize && count > 0) return -1;
+    if (n + count > room) {
+      size_t grown = room * 2 > n + count ? room * 2 : n + count + 64;
+      uint32_t *sizes = realloc(sc->sizes, grown * sizeof(uint32_t));
+      if (sizes == NULL) return -1;
+      sc->sizes = sizes;
+      room = grown;
+    }
+    int64_t first = dataOffset;
+    for (uint32_t i = 0; i < count; i++, at += perSample) sc->sizes[n + i] = hasSize ? be32(body + at + before) : defaultSize;
+    if (start < 0) start = first;
+    else if (first != next) return -1;
+    next = first;
+    for (uint32_t i = 0; i < count; i++) next += sc->sizes[n + i];
+    n += count;
+  }
+  if (start < 0) start = (int64_t)mdatPayload;
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++) total += sc->sizes[i];
+  if (start < (int64_t)mdatPayload || (uint64_t)start - mdatPayload + total > mdatEnd - mdatPayload) return -1;
+
+  // Subsamples (H.264) and IVs.
+  size_t pairCount = 0;
+  if (lengthSize > 0) {
+    sc->counts = malloc((n > 0 ? n : 1) * sizeof(uint16_t));
+    size_t capacity = 2 * n + 64;
+    for (;;) {
+      sc->pairs = malloc(capacity * 2 * sizeof(uint32_t));
+      if (sc->counts == NULL || sc->pairs == NULL) return -1;
+      pair_out po = { sc->pairs, capacity, 0 };
+      int status = avc_layout(body, mdatEnd, (uint64_t)start, sc->sizes, n, lengthSize, cbcs, sps, pps, &po, sc->counts);
+      if (status == 0) {
+        pairCount = po.used;
+        break;
+      }
+      free(sc->pairs);
+      sc->pairs = NULL;
+      if (status != -2 || capacity > 2 * (length + n)) return -1;
+      capacity *= 2;
+    }
+  }
+  uint32_t ivSize = cbcs ? 0 : 8;
+  sc->ivs = calloc(n > 0 ? 16 * n : 16, 1);
+  if (sc->ivs == NULL) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (cbcs) memcpy(sc->ivs + 16 * i, constantIv, 16);
+    else {
+      uint64_t iv = ivBase + i;
+      put32(sc->ivs + 16 * i, (uint32_t)(iv >> 32));
+      put32(sc->ivs + 16 * i + 4, (uint32_t)iv);
+    }
+  }
+
+  // The boxes added to the traf, sized as protectFragment sizes them.
+  int subs = lengthSize > 0;
+  uint64_t entriesSize = 4 + (uint64_t)n * ivSize + (subs ? 2 * (uint64_t)n + 6 * (uint64_t)pairCount : 0);
+#define INFO_SIZE(i) (ivSize + (subs ? 2 + 6 * (uint32_t)sc->counts[i] : 0))
+  int sameSize = 1;
+  for (size_t i = 1; i < n && sameSize; i++) sameSize = INFO_SIZE(i) == INFO_SIZE(0);
+  int aux = n > 0 && (!sameSize || INFO_SIZE(0) != 0);
+  if (aux && !sameSize) {
+    for (size_t i = 0; i < n; i++) if (INFO_SIZE(i) > 255) return -1;
+  }
+  uint64_t saizSize = 12 + 5 + (sameSize ? 0 : n);
+  uint64_t saioSize = 12 + 8;
+  uint64_t sencSize = 12 + entriesSize;
+  uint64_t piffSize = cbcs ? 0 : 8 + 16 + 4 + entriesSize;
+  uint64_t added = (aux ? saizSize + saioSize : 0) + sencSize + piffSize;
+  uint64_t newTraf = 8 + trafContent + added;
+  uint64_t moofContent = 0;
+  for (size_t c = 0; c < nChildren; c++) moofContent += children[c].off == traf.off ? newTraf : children[c].size;
+  uint64_t newMoof = 8 + moofContent;
+  if (newMoof > 0xffffffffu || newTraf > 0xffffffffu) return -1;
+  uint64_t headLength = newMoof + mdatPayload - moof.size;
+  if (headLength > headCapacity) return -2;
+  int64_t delta = (int64_t)newMoof - (int64_t)moof.size;
+
+  memset(head, 0, headLength);
+  uint8_t *w = head;
+  put32(w, (uint32_t)newMoof);
+  memcpy(w + 4, "moof", 4);
+  w += 8;
+  for (size_t c = 0; c < nChildren; c++) {
+    if (children[c].off != traf.off) {
+      memcpy(w, body + children[c].off, children[c].size);
+      w += children[c].size;
+      continue;
+    }
+    put32(w, (uint32_t)newTraf);
+    memcpy(w + 4, "traf", 4);
+    w += 8;
+    for (size_t t = 0; t < nTraf; t++) {
+      memcpy(w, body + trafChildren[t].off, trafChildren[t].size);
+      // trun data offsets count from the moof: moved by the bytes the moof grew.
+      if (is_type(&trafChildren[t], "trun")) put32(w + 16, (uint32_t)((int32_t)be32(w + 16) + (int32_t)delta));
+      w += trafChildren[t].size;
+    }
+    uint8_t *saiz = w;
+    uint8_t *senc = aux ? saiz + saizSize + saioSize : saiz;
+    if (aux) {
+      put32(saiz, (uint32_t)saizSize);
+      memcpy(saiz + 4, "saiz", 4);
+      uint8_t *a = saiz + 12;
+      *a++ = sameSize ? (uint8_t)INFO_SIZE(0) : 0;
+      put32(a, (uint32_t)n);
+      a += 4;
+      if (!sameSize) for (size_t i = 0; i < n; i++) *a++ = (uint8_t)INFO_SIZE(i);
+      uint8_t *saio = saiz + saizSize;
+      put32(saio, (uint32_t)saioSize);
+      memcpy(saio + 4, "saio", 4);
+      put32(saio + 12, 1);
+      put32(saio + 16, (uint32_t)(senc - head + 16));
+    }
+    put32(senc, (uint32_t)sencSize);
+    memcpy(senc + 4, "senc", 4);
+    put32(senc + 8, subs ? SENC_USE_SUBSAMPLES : 0);
+    uint8_t *e = senc + 12;
+    put32(e, (uint32_t)n);
+    e += 4;
+    size_t pair = 0;
+    for (size_t i = 0; i < n; i++) {
+      memcpy(e, sc->ivs + 16 * i, ivSize);
+      e += ivSize;
+      if (!subs) continue;
+      put16(e, sc->counts[i]);
+      e += 2;
+      for (uint32_t k = 0; k < sc->counts[i]; k++, pair++) {
+        put16(e, sc->pairs[2 * pair]);
+        put32(e + 2, sc->pairs[2 * pair + 1]);
+        e += 6;
+      }
+    }
+    if (piffSize > 0) {
+      uint8_t *piff = senc + sencSize;
+      put32(piff, (uint32_t)piffSize);
+      memcpy(piff + 4, "uuid", 4);
+      memcpy(piff + 8, PIFF_SENC, 16);
+      put32(piff + 24, subs ? SENC_USE_SUBSAMPLES : 0);
+      memcpy(piff + 28, senc + 12, entriesSize);
+    }
+    w += added;
+  }
+  memcpy(w, body + moof.size, mdatPayload - moof.size);
+#undef INFO_SIZE
+
+  // The payload, encrypted in place.
+  job j;
+  memset(&j, 0, sizeof j);
+  j.payload.data = (uint8_t *)body + mdatPayload;
+  j.payload.length = length - mdatPayload;
+  j.key.data = (uint8_t *)key;
+  j.key.length = 16;
+  j.ivs.data = sc->ivs;
+  j.ivs.length = 16 * n;
+  j.sizes.data = (uint8_t *)sc->sizes;
+  j.sizes.length = n;
+  j.subs.data = subs ? (uint8_t *)sc->pairs : NULL;
+  j.subs.length = subs ? 2 * pairCount : 0;
+  j.counts.data = subs ? (uint8_t *)sc->counts : NULL;
+  j.counts.length = subs ? n : 0;
+  j.start = (uint32_t)((uint64_t)start - mdatPayload);
+  j.crypt = crypt;
+  j.skip = skip;
+  j.encrypt = 1;
+  if (!layout_fits(&j)) return -1;
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  int ok = ctx != NULL && EVP_CipherInit_ex(ctx, cbcs ? EVP_aes_128_cbc() : EVP_aes_128_ctr(), NULL, key, NULL, 1);
+  if (ok) ok = EVP_CIPHER_CTX_set_padding(ctx, 0);
+  if (ok) ok = each_range(ctx, &j, cbcs ? cbc_range : ctr_range);
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return -3;
+  out[0] = (uint32_t)headLength;
+  out[1] = (uint32_t)mdatPayload;
+  return 0;
+}
+
+static napi_value protect_fragment_js(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  view body, constantIv, sps, pps, key, head, out;
+  bool cbcs, lossless;
+  uint64_t ivBase;
+  uint32_t crypt, skip, lengthSize;
+  napi_value result;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 12
+      || !typed(env, argv[0], napi_uint8_array, 0, &body)
+      || napi_get_value_bool(env, argv[1], &cbcs) != napi_ok
+      || napi_get_value_bigint_uint64(env, argv[2], &ivBase, &lossless) != napi_ok
+      || !typed(env, argv[3], napi_uint8_array, 1, &constantIv) || (cbcs && constantIv.length != 16)
+      || napi_get_value_uint32(env, argv[4], &crypt) != napi_ok
+      || napi_get_value_uint32(env, argv[5], &skip) != napi_ok
+      || napi_get_value_uint32(env, argv[6], &lengthSize) != napi_ok || lengthSize > 4
+      || !typed(env, argv[7], napi_int32_array, 1, &sps) || !typed(env, argv[8], napi_int32_array, 1, &pps)
+      || (lengthSize > 0 && (sps.length != SPS_FIELDS * SPS_IDS || pps.length != PPS_FIELDS * PPS_IDS))
+      || !typed(env, argv[9], napi_uint8_array, 0, &key) || key.length != 16
+      || !typed(env, argv[10], napi_uint8_array, 0, &head)
+      || !typed(env, argv[11], napi_uint32_array, 0, &out) || out.length < 2) {
+    napi_throw_type_error(env, NULL, "protectFragment(body, cbcs, ivBase, constantIv|null, crypt, skip, nalLengthSize 0-4, sps|null, pps|null, key, head, out): Uint8Array, boolean, bigint, 16-byte Uint8Array, number, number, number, Int32Array, Int32Array, 16-byte Uint8Array, Uint8Array, Uint32Array");
+    return NULL;
+  }
+  protect_scratch sc = { NULL, NULL, NULL, NULL };
+  int status = protect_fragment(body.data, body.length, cbcs, ivBase, constantIv.data, crypt, skip, lengthSize, (const int32_t *)sps.data, (const int32_t *)pps.data, key.data, head.data, head.length, (uint32_t *)out.data, &sc);
+  free_scratch(&sc);
+  if (status == -3) {
+    napi_throw_error(env, "ECRYPTO", "OpenSSL failed to encrypt a fragment");
+    return NULL;
+  }
+  napi_create_int32(env, status, &result);
   return result;
 }
 
@@ -484,5 +806,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "cbcs", fn);
   napi_create_function(env, "avcSubsamples", NAPI_AUTO_LENGTH, avc_subsamples_js, NULL, &fn);
   napi_set_named_property(env, exports, "avcSubsamples", fn);
+  napi_create_function(env, "protectFragment", NAPI_AUTO_LENGTH, protect_fragment_js, NULL, &fn);
+  napi_set_named_property(env, exports, "protectFragment", fn);
   return exports;
 }

@@ -5,6 +5,8 @@ import { type FragmentWhere, readFragmentSamples, unsupported } from './fragment
 import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from './model.js';
 import { encryptPayload } from './encryptPayload.js';
 import { type VideoSubsamples, videoSubsamples } from './videoSubsamples.js';
+import { avcSetTablesFor } from './sliceHeaderSize.js';
+import { loadAddon } from '../util/loadAddon.js';
 
 export type { FragmentWhere } from './fragmentSamples.js';
 
@@ -182,6 +184,53 @@ function writeEntries(out: Uint8Array, at: number, n: number, ivs: Uint8Array, i
       putU32(out, e + 2, pairs[2 * pair + 1]!);
       e += 6;
     }
+  }
+}
+
+/** native/cenc.c's protectFragment: 0, -1 (the JavaScript path must make this fragment) or -2 (`head` is too small). */
+interface NativeProtect {
+  protectFragment(body: Uint8Array, cbcs: boolean, ivBase: bigint, constantIv: Uint8Array | null, crypt: number, skip: number, nalLengthSize: number, sps: Int32Array | null, pps: Int32Array | null, key: Uint8Array, head: Uint8Array, out: Uint32Array): number;
+}
+
+/** The head native/cenc.c writes into, grown when a fragment needs more, and where it says the head ends and the payload starts. */
+let headScratch = new Uint8Array(64 * 1024);
+const headOut = new Uint32Array(2);
+
+/** A fragment protected in place: its new head, and where its payload (now encrypted) starts in the body. */
+export interface ProtectedInPlace {
+  head: Uint8Array;
+  payloadStart: number;
+}
+
+/**
+ * A whole clear fragment made protected in place (the writer threads' one read): the
+ * payload in `body` encrypted and the protected head returned. native/cenc.c does both in
+ * one call where the addon is built (audio and H.264; its head is a view of a buffer the
+ * next call reuses: write or copy it first); where it declines (HEVC, anything unusual or
+ * malformed) protectFragment and encryptPayload make the same bytes or name the error.
+ */
+export function protectInPlace(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): ProtectedInPlace {
+  const native = nativeProtectInPlace(body, enc, fragmentIndex);
+  if (native !== undefined) return native;
+  const p = protectFragment(body, enc, fragmentIndex, where);
+  encryptPayload(body.subarray(p.payloadStart), p.encryption);
+  return { head: p.head, payloadStart: p.payloadStart };
+}
+
+/** native/cenc.c's protectFragment alone: undefined without the addon, for HEVC, or where it declines (nothing changed then). */
+export function nativeProtectInPlace(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number): ProtectedInPlace | undefined {
+  if (enc.video !== undefined && enc.video.codec !== 'avc') return undefined;
+  const native = loadAddon<NativeProtect>('cenc');
+  if (native?.protectFragment === undefined) return undefined;
+  const tables = enc.video && avcSetTablesFor(enc.video);
+  const cbcs = enc.scheme === 'cbcs';
+  // cenc: the fragment's first IV, as protectFragment counts them (ivBase + k * 2^32, mod 2^64).
+  const first = cbcs ? 0n : BigInt.asUintN(64, enc.ivBase + (BigInt(fragmentIndex) << 32n));
+  for (;;) {
+    const status = native.protectFragment(body, cbcs, first, cbcs ? constantIv(enc) : null, enc.pattern?.crypt ?? 0, enc.pattern?.skip ?? 0, enc.video?.nalLengthSize ?? 0, tables?.sps ?? null, tables?.pps ?? null, enc.key.key, headScratch, headOut);
+    if (status === 0) return { head: headScratch.subarray(0, headOut[0]!), payloadStart: headOut[1]! };
+    if (status !== -2 || headScratch.length > 2 * body.length + 65536) return undefined;
+    headScratch = new Uint8Array(2 * headScratch.length);
   }
 }
 
