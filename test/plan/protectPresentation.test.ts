@@ -93,6 +93,6 @@ test('whenWritten: each encrypted level handed over once, its clear fragments to
   for (const level of loaded.levels.filter((l) => l.encryption)) {
     const sizes = level.track.fragments.map((_, i) => 1000 + i);
     assert.deepEqual(level.track.fragments.map((f) => f.size), sizes, 'the sizes answered');
-    assert.deepEqual(level.media?.sizes, sizes, 'which the MPD and playlists are made from');
+    assert.deepEqual(level.media?.sizes, sizes, 'the sizes the MPD and playlists are made from');
   }
 });
