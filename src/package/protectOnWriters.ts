@@ -1,15 +1,15 @@
 import type { FragmentRef } from '../fragments/types.js';
 import { levelFragmentObjects } from '../plan/buildPlan.js';
 import type { BuiltPresentation, LevelBinding } from '../plan/buildPresentation.js';
-import { planProtection, toProtectWhenWritten, type PresentationProtection } from '../plan/protectPresentation.js';
+import { levelEncryption, toProtectWhenWritten, type PresentationProtection } from '../plan/protectPresentation.js';
 import type { TrackEncryption } from '../protect/model.js';
 import type { EarlyLevels } from './earlyFragments.js';
 import type { FolderWriting } from './writePlanToFolder.js';
 
 /** A level handed to the writers: what it was handed as, and its protected fragments once written. */
 interface Handed {
+  built: BuiltPresentation;
   level: LevelBinding;
-  keys: string[];
   written: Promise<FragmentRef[]>;
 }
 
@@ -31,22 +31,29 @@ export class ProtectOnWriters {
     private readonly protection: PresentationProtection,
   ) {}
 
-  /** Hands over the levels of a presentation part way (earlyFragments); nothing when protection cannot be planned yet (the whole presentation says why). */
+  /**
+   * Hands over the levels of a presentation part way (earlyFragments), each with its
+   * TrackEncryption; a level whose encryption cannot be planned yet (no key for its type)
+   * waits for the whole presentation, which says why.
+   */
   async early(part: EarlyLevels | undefined): Promise<void> {
-    if (part === undefined || part.levels.length === 0) return;
-    let planned: BuiltPresentation;
-    try {
-      planned = planProtection({ ...part.built, levels: part.levels }, this.protection);
-    } catch {
-      return;
+    for (const level of part?.levels ?? []) {
+      if (level.track.kind === 'text') continue;
+      let encryption: TrackEncryption;
+      try {
+        encryption = levelEncryption(level, this.protection);
+      } catch {
+        continue;
+      }
+      const planned = { ...level, encryption };
+      this.handed.set(idOf(planned), await this.hand(part!.built, planned, true));
     }
-    for (const level of planned.levels) if (level.encryption) this.handed.set(idOf(level), await this.hand(planned, level, true));
   }
 
   /** protectPresentation's `whenWritten`. */
   readonly whenWritten = async (built: BuiltPresentation, level: LevelBinding): Promise<{ written: Promise<FragmentRef[]> }> => {
     const before = this.handed.get(idOf(level));
-    if (before && before.level.track === level.track && sameEncryption(before.level.encryption, level.encryption) && sameKeys(before.keys, levelFragmentObjects(built, level))) return before;
+    if (before && sameLevel(before.built, before.level, built, level)) return before;
     const now = await this.hand(built, level);
     this.handed.set(idOf(level), now);
     return now;
@@ -59,7 +66,7 @@ export class ProtectOnWriters {
     const { sizes } = await this.writing.sendProtected(objects, now);
     const written = sizes.then((s) => fragments.map((f, i) => ({ ...f, size: s[i]! })));
     written.catch(() => {});
-    return { level, keys: objects.map((o) => o.key), written };
+    return { built, level, written };
   }
 }
 
@@ -67,8 +74,22 @@ function idOf(level: LevelBinding): string {
   return `${level.track.file}#${level.track.trackId}`;
 }
 
-function sameKeys(keys: readonly string[], objects: readonly { key: string }[]): boolean {
-  return keys.length === objects.length && objects.every((o, i) => o.key === keys[i]);
+/**
+ * Whether a level handed early is this one as the whole presentation has it: the same
+ * track (the very fragments, with their tfdt), the same URLs (stream URL template,
+ * bitrate, chunk times) and the same encryption.
+ */
+function sameLevel(beforeBuilt: BuiltPresentation, before: LevelBinding, built: BuiltPresentation, level: LevelBinding): boolean {
+  const url = (b: BuiltPresentation, l: LevelBinding): string | undefined => b.presentation.streams.find((s) => s.name === l.streamName)?.url;
+  return (
+    before.track === level.track &&
+    before.streamName === level.streamName &&
+    before.bitrate === level.bitrate &&
+    url(beforeBuilt, before) === url(built, level) &&
+    before.chunks.length === level.chunks.length &&
+    before.chunks.every((c, i) => c.t === level.chunks[i]!.t) &&
+    sameEncryption(before.encryption, level.encryption)
+  );
 }
 
 /** The same bytes would be written: scheme, key, IVs, pattern and NAL layout. */

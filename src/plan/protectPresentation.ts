@@ -126,26 +126,27 @@ export function planProtection(built: BuiltPresentation, given: PresentationProt
   const encrypted = built.levels.filter((level) => level.track.kind !== 'text');
   for (const level of encrypted) keysByType[level.track.kind] ??= keyFor(level, settings.keys).key;
   const signalling = signallingFor(settings.signal, keysByType);
-  const levels = built.levels.map((level): LevelBinding => {
-    if (level.track.kind === 'text') return level;
-    const assigned = keyFor(level, settings.keys);
-    try {
-      const encryption = trackEncryptionFor({
-        kind: level.track.kind,
-        sampleEntry: level.track.sampleEntry,
-        scheme: settings.signal.scheme,
-        key: assigned.key,
-        // The level's Smooth URL names it: the same IVs on every run (package, serve, publish).
-        label: `${level.streamName}_${level.bitrate}`,
-        ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
-      });
-      return { ...level, encryption };
-    } catch (e) {
-      throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
-    }
-  });
+  const levels = built.levels.map((level): LevelBinding => (level.track.kind === 'text' ? level : { ...level, encryption: levelEncryption(level, settings) }));
   const presentation = signalling.smooth.length > 0 ? { ...built.presentation, protection: signalling.smooth } : built.presentation;
   return { ...built, presentation, levels, protection: { settings, signalling } };
+}
+
+/** A video or audio level's TrackEncryption: its key by its track type, its IVs by its Smooth URL (planProtection's per level; no signalling). */
+export function levelEncryption(level: LevelBinding, settings: PresentationProtection): TrackEncryption {
+  const assigned = keyFor(level, settings.keys);
+  try {
+    return trackEncryptionFor({
+      kind: level.track.kind,
+      sampleEntry: level.track.sampleEntry,
+      scheme: settings.signal.scheme,
+      key: assigned.key,
+      // The level's Smooth URL names it: the same IVs on every run (package, serve, publish).
+      label: `${level.streamName}_${level.bitrate}`,
+      ...(assigned.explicitIv && { explicitIv: assigned.explicitIv }),
+    });
+  } catch (e) {
+    throw isSmoothpubError(e) ? e.withContext({ file: level.track.file, trackId: level.track.trackId }) : e;
+  }
 }
 
 /** The key for a level: the one for its track type, else the one for every track. */

@@ -6,7 +6,7 @@ import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
-import { writePlanToFolder } from '../../src/package/writePlanToFolder.js';
+import { FolderWriting, writePlanToFolder } from '../../src/package/writePlanToFolder.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { indexFile } from '../../src/fragments/indexFile.js';
@@ -152,6 +152,23 @@ test('a later source that renames a stream: the folder holds exactly the Manifes
   for (const [i, f] of audio.tracks[0]!.fragments.entries()) {
     const got = await readFile(join(out, `QualityLevels(${fra.qualityLevels[0]!.bitrate})`, `Fragments(audio_fra=${fra.chunks[i]!.t})`));
     assert.ok(got.equals(source.subarray(f.offset, f.offset + f.size)), `fragment ${i}`);
+  }
+});
+
+test('protected: each level is handed to the writer threads once, as its source is indexed, and taken as it is by the whole presentation', async () => {
+  const sent: string[] = [];
+  const original = FolderWriting.prototype.sendProtected;
+  FolderWriting.prototype.sendProtected = function (this: FolderWriting, objects, now) {
+    sent.push(...objects.map((o) => o.key));
+    return original.call(this, objects, now);
+  };
+  try {
+    const protection = { signal: { scheme: 'cenc' as const }, keys: [{ key: { kid: new Uint8Array(16).fill(3), key: new Uint8Array(16).fill(5) } }] };
+    const result = await packagePresentation({ inputs: [`${FIX}/clean/clean.ism`], outDir: join(await tmp(), 'once.ism'), formats: ['smooth', 'dash', 'hls'], protection });
+    const fragments = result.presentation.streams.flatMap((s) => s.qualityLevels.flatMap((q) => s.chunks.map((c) => `QualityLevels(${q.bitrate})/Fragments(${s.name}=${c.t})`)));
+    assert.deepEqual([...sent].sort(), fragments.sort(), 'every fragment handed over once');
+  } finally {
+    FolderWriting.prototype.sendProtected = original;
   }
 });
 
