@@ -32,9 +32,11 @@ export function settleSeconds(): number {
 
 /**
  * Drops the page cache (root only; false where that is not allowed), then reads `inputs`
- * (files, or folders read whole) back into it: every round starts from the same memory, the inputs cached and no earlier
- * round's output. Otherwise each round's gigabytes of output fill memory, and later runs
- * pay the kernel's reclaim, whichever tool they are.
+ * (files, or folders read whole) back into it: every run starts from the same memory, the
+ * inputs cached and no earlier run's output. Otherwise each run's gigabytes of output fill
+ * memory, and the runs after it pay the kernel's reclaim (measured with bench:encrypt:
+ * up to twice the system time for whichever tool ran second in a round), whichever tool
+ * they are.
  */
 export function resetPageCache(inputs: readonly string[]): boolean {
   try {
@@ -62,10 +64,10 @@ export function resetPageCache(inputs: readonly string[]): boolean {
 /**
  * One untimed warm-up round (it fills the page cache with the inputs), then `reps` timed
  * rounds; in each the tools run in a rotating order, so no tool always runs right after
- * the same other one, and `sync`ed first, so one tool's dirty pages are not flushed on the
- * next one's clock. Each round starts by removing every tool's output, waiting `settle`
- * seconds (see SETTLE_SECONDS) and resetting the page cache to just the `inputs` (see
- * resetPageCache). Timed runs are appended to each tool's `runs`.
+ * the same other one, each `sync`ed first, so one tool's dirty pages are not flushed on the
+ * next one's clock, and with the page cache reset to just the `inputs` (see
+ * resetPageCache). Each round starts by removing every tool's output and waiting `settle`
+ * seconds (see SETTLE_SECONDS). Timed runs are appended to each tool's `runs`.
  */
 export async function runRounds(tools: readonly Tool[], reps: number, scratchDir: string, inputs: readonly string[], settle = settleSeconds()): Promise<void> {
   for (let round = 0; round <= reps; round++) {
@@ -79,11 +81,11 @@ export async function runRounds(tools: readonly Tool[], reps: number, scratchDir
       log(`waiting ${settle} s after removing the last round's outputs (freed inodes)`);
       await new Promise((r) => setTimeout(r, settle * 1000));
     }
-    if (!resetPageCache(inputs) && round === 0) log('cannot drop the page cache (not root): rounds start with earlier outputs cached');
     const order = tools.map((_, i) => tools[(i + round) % tools.length]!);
-    for (const tool of order) {
+    for (const [i, tool] of order.entries()) {
       const cmd = tool.command();
       syncDisks();
+      if (!resetPageCache(inputs) && round === 0 && i === 0) log('cannot drop the page cache (not root): runs start with earlier outputs cached');
       const run = await measure(cmd, scratchDir);
       log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${tool.name} ${run.seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s), peak RSS ${run.peakRssMb.toFixed(0)} MB`);
       if (round > 0) tool.runs.push(run);
