@@ -84,13 +84,9 @@ export class FolderWriting {
   sendEarly(objects: readonly PlannedObject[]): void {
     const runs = objects.filter((o) => o.body.kind === 'range' && !this.early.has(o.key));
     try {
-      for (let i = 0; i < runs.length; i += BATCH_OBJECTS) {
-        const batch = runs.slice(i, i + BATCH_OBJECTS);
-        const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
+      for (const { batch, bytes } of batchesOf(runs)) {
         this.pool.post(batch.map(toWire), bytes);
-        for (const o of batch) this.early.set(o.key, o.body);
-        this.sent.totalObjects += batch.length;
-        this.sent.totalBytes += bytes;
+        this.handedOver(batch, bytes);
       }
     } catch {
       // The pool failed: finish throws its failure.
@@ -112,9 +108,7 @@ export class FolderWriting {
     });
     if (replaced.length > 0) await this.removeStale(replaced, new Map(objects.map((o) => [o.key, o.body])));
     const batches: Promise<number[]>[] = [];
-    for (let i = 0; i < objects.length; i += BATCH_OBJECTS) {
-      const batch = objects.slice(i, i + BATCH_OBJECTS);
-      const bytes = batch.reduce((n, o) => n + bodySize(o.body), 0);
+    for (const { batch, bytes } of batchesOf(objects)) {
       let waiting: BatchWritten | undefined;
       const sizes = new Promise<number[]>((written, failed) => (waiting = { written, failed }));
       // Heard by whoever awaits them, or by finish as the pool's failure.
@@ -122,9 +116,7 @@ export class FolderWriting {
       if (now) this.pool.post(batch.map(toWire), bytes, waiting);
       else await this.pool.send(batch.map(toWire), bytes, waiting);
       batches.push(sizes);
-      for (const o of batch) this.early.set(o.key, o.body);
-      this.sent.totalObjects += batch.length;
-      this.sent.totalBytes += bytes;
+      this.handedOver(batch, bytes);
     }
     const all = Promise.all(batches).then((each) => each.flat());
     all.catch(() => {});
@@ -161,6 +153,13 @@ export class FolderWriting {
   async close(): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     await this.pool.close();
+  }
+
+  /** A batch the threads have: written early under its keys, counted in the totals so far. */
+  private handedOver(batch: readonly PlannedObject[], bytes: number): void {
+    for (const o of batch) this.early.set(o.key, o.body);
+    this.sent.totalObjects += batch.length;
+    this.sent.totalBytes += bytes;
   }
 
   /**
@@ -227,4 +226,12 @@ function toWire(obj: PlannedObject): WireObject {
   if (later) return { key: obj.key, file: obj.body.file, parts: later.parts, protect: { encryption: later.encryption, fragmentIndex: later.fragmentIndex, offset: obj.body.offset } };
   const encryption = built?.encryption;
   return { key: obj.key, file: obj.body.file, parts: fragmentParts(obj.body), ...(encryption && { encryption }) };
+}
+
+/** Fragments handed over early, BATCH_OBJECTS at a time, with the bytes each batch writes. */
+function* batchesOf(objects: readonly PlannedObject[]): Generator<{ batch: PlannedObject[]; bytes: number }> {
+  for (let i = 0; i < objects.length; i += BATCH_OBJECTS) {
+    const batch = objects.slice(i, i + BATCH_OBJECTS);
+    yield { batch, bytes: batch.reduce((n, o) => n + bodySize(o.body), 0) };
+  }
 }
