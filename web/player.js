@@ -505,15 +505,21 @@
     };
   }
 
-  // What dash.js drew into the captions element, each time it changed, with the media time:
-  // TTML cues carry no text of their own (dash.js renders them as HTML when they show).
+  // What dash.js drew into the captions element, with the media time when the page heard of
+  // it: TTML cues carry no text of their own (dash.js renders each into an element of its own
+  // when it shows). Every element added is kept as drawn, even one already removed again (a
+  // cue entered and left while the page's scripts waited), and '' when the element empties.
   const captionsElement = document.getElementById('captions');
   const captionsShown = [];
-  new MutationObserver(() => {
-    const html = captionsElement.innerHTML;
+  new MutationObserver((records) => {
+    const time = video.currentTime;
+    for (const r of records) {
+      if (r.target !== captionsElement) continue;
+      for (const node of r.addedNodes) captionsShown.push({ time, html: 'outerHTML' in node ? node.outerHTML : node.textContent });
+    }
     const last = captionsShown[captionsShown.length - 1];
-    if (!last || last.html !== html) captionsShown.push({ time: video.currentTime, html });
-  }).observe(captionsElement, { childList: true, subtree: true, characterData: true });
+    if (captionsElement.innerHTML === '' && last && last.html !== '') captionsShown.push({ time, html: '' });
+  }).observe(captionsElement, { childList: true });
 
   /** The video element's text tracks and their cues, as the players made them (times, text, HTML). */
   function textTracks() {

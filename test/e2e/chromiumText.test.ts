@@ -101,7 +101,7 @@ function styledIn(html: string, style: 'bold' | 'italic'): string[] {
 /**
  * dash.js's TTML cues (Smooth, DASH) carry no text: it draws each into the captions
  * element when it shows. Their times come from the text track, their text and styling
- * from what was drawn while each was due (the page records the element at every change).
+ * from what was drawn while each was due (the page keeps every element dash.js drew).
  */
 function drawnCues(track: PageTextTrack, captions: PlayerStats['captions'], expected: readonly ShownCue[]): ShownCue[] {
   const timed = shownCues({ ...track, cues: track.cues.map((c) => ({ ...c, text: '', html: '' })) });
@@ -113,7 +113,7 @@ function drawnCues(track: PageTextTrack, captions: PlayerStats['captions'], expe
     const next = timed[i + 1]?.start ?? Infinity;
     const drawn = captions.filter((c) => c.html !== '' && c.time >= cue.start - 0.1 && c.time < Math.max(cue.end + 0.6, next));
     const texts = drawn.map((c) => ({ html: c.html, text: stripTags(c.html.replace(/<br\b[^>]*>/gi, ' ')).replace(/\s+/g, ' ').trim() }));
-    // Several drawn while due (the one before still on screen): the one with this cue's text.
+    // Several drawn while due (a cue cut at a fragment boundary is drawn again, a late one before the next): the one with this cue's text.
     const match = texts.find((d) => d.text === expected[i]?.text) ?? texts[0];
     return { ...cue, text: match?.text ?? '', bold: match ? styledIn(match.html, 'bold') : [], italic: match ? styledIn(match.html, 'italic') : [] };
   });

@@ -54,7 +54,7 @@ export interface PlayerStats {
   fragments: { type: string; bitrate: number | null; url: string }[];
   /** The video element's text tracks and their cues (HTML: cueHTMLElement for dash.js's TTML, getCueAsHTML otherwise). */
   textTracks: PageTextTrack[];
-  /** What dash.js drew into the page's TTML captions element, each time it changed, with the media time then. */
+  /** Each element dash.js drew into the page's TTML captions element (a cue as it showed, even one removed before the page heard of it), and '' when it emptied, with the media time then. */
   captions: { time: number; html: string }[];
 }
 
