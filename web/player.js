@@ -506,19 +506,20 @@
   }
 
   // What dash.js drew into the captions element, with the media time when the page heard of
-  // it: TTML cues carry no text of their own (dash.js renders each into an element of its own
-  // when it shows). Every element added is kept as drawn, even one already removed again (a
-  // cue entered and left while the page's scripts waited), and '' when the element empties.
+  // it: TTML cues carry no text of their own (dash.js renders each into an element of its own,
+  // named by the cue's id, when it shows). Every element added is kept as drawn, even one
+  // already removed again (a cue entered and left while the page's scripts waited), and ''
+  // when the element empties.
   const captionsElement = document.getElementById('captions');
   const captionsShown = [];
   new MutationObserver((records) => {
     const time = video.currentTime;
     for (const r of records) {
       if (r.target !== captionsElement) continue;
-      for (const node of r.addedNodes) captionsShown.push({ time, html: 'outerHTML' in node ? node.outerHTML : node.textContent });
+      for (const node of r.addedNodes) captionsShown.push({ time, id: node.id || null, html: 'outerHTML' in node ? node.outerHTML : node.textContent });
     }
     const last = captionsShown[captionsShown.length - 1];
-    if (captionsElement.innerHTML === '' && last && last.html !== '') captionsShown.push({ time, html: '' });
+    if (captionsElement.innerHTML === '' && last && last.html !== '') captionsShown.push({ time, id: null, html: '' });
   }).observe(captionsElement, { childList: true });
 
   /** The video element's text tracks and their cues, as the players made them (times, text, HTML). */
@@ -536,7 +537,9 @@
           div.appendChild(c.getCueAsHTML());
           html = div.innerHTML;
         }
-        return { startTime: c.startTime, endTime: c.endTime, text: typeof c.text === 'string' ? c.text : null, html };
+        // dash.js names the element it draws a TTML cue into by the cue's cueID.
+        const id = c.cueID !== undefined ? String(c.cueID) : c.id || null;
+        return { id, startTime: c.startTime, endTime: c.endTime, text: typeof c.text === 'string' ? c.text : null, html };
       }),
     }));
   }

@@ -99,24 +99,14 @@ function styledIn(html: string, style: 'bold' | 'italic'): string[] {
 }
 
 /**
- * dash.js's TTML cues (Smooth, DASH) carry no text: it draws each into the captions
- * element when it shows. Their times come from the text track, their text and styling
- * from what was drawn while each was due (the page keeps every element dash.js drew).
+ * dash.js's TTML cues (Smooth, DASH) carry no text: it draws each into an element of the
+ * captions element, named by the cue's id, when it shows. Their times come from the text
+ * track, their text and styling from what was drawn for each, found by that id: on a
+ * loaded machine the page's scripts may hear of a drawing seconds of media time late.
  */
-function drawnCues(track: PageTextTrack, captions: PlayerStats['captions'], expected: readonly ShownCue[]): ShownCue[] {
-  const timed = shownCues({ ...track, cues: track.cues.map((c) => ({ ...c, text: '', html: '' })) });
-  return timed.map((cue, i) => {
-    // Drawn on the timeupdate after the cue's start, at playback rate 2 up to half a second
-    // late; and on a loaded machine later still: the media clock runs on while the page's
-    // scripts wait (a cue due at 2.2 s drawn at 4.2 s in a full-suite run). The cue's time is
-    // the text track's (asserted by the caller); what was drawn is read up to the next cue.
-    const next = timed[i + 1]?.start ?? Infinity;
-    const drawn = captions.filter((c) => c.html !== '' && c.time >= cue.start - 0.1 && c.time < Math.max(cue.end + 0.6, next));
-    const texts = drawn.map((c) => ({ html: c.html, text: stripTags(c.html.replace(/<br\b[^>]*>/gi, ' ')).replace(/\s+/g, ' ').trim() }));
-    // Several drawn while due (a cue cut at a fragment boundary is drawn again, a late one before the next): the one with this cue's text.
-    const match = texts.find((d) => d.text === expected[i]?.text) ?? texts[0];
-    return { ...cue, text: match?.text ?? '', bold: match ? styledIn(match.html, 'bold') : [], italic: match ? styledIn(match.html, 'italic') : [] };
-  });
+function drawnCues(track: PageTextTrack, captions: PlayerStats['captions']): ShownCue[] {
+  const drawn = (id: string | null): string => captions.find((d) => id !== null && d.id === id && d.html !== '')?.html ?? '';
+  return shownCues({ ...track, cues: track.cues.map((c) => ({ ...c, text: null, html: drawn(c.id) })) });
 }
 
 test('dash.js and hls.js show every cue of a --text subtitle file at its time with its text, bold and italic (Smooth, DASH, HLS); ffmpeg reads the DASH and HLS text', { timeout: 300_000 }, async (t) => {
@@ -162,8 +152,8 @@ test('dash.js and hls.js show every cue of a --text subtitle file at its time wi
         const track = tracks.find((tt) => tt.language.startsWith(lang) && tt.cues.length > 0);
         assert.ok(track, `a ${lang} text track with cues: ${JSON.stringify(tracks.map((tt) => ({ ...tt, cues: tt.cues.length })))}`);
         const expected = expectedCues(readSubtitles(await readFile(file), file));
-        const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions, expected);
-        assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)}; drawn: ${JSON.stringify(r.end.captions.map((c) => ({ time: c.time, text: stripTags(c.html) })))})`);
+        const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions);
+        assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)}; drawn: ${JSON.stringify(r.end.captions.map((c) => ({ time: c.time, id: c.id, text: stripTags(c.html) })))})`);
         assert.deepEqual(failedRequests([...server.requests.slice(before.server), ...frenchServer.requests.slice(before.french)]), [], 'every request answered 200/206');
       });
     }
@@ -219,7 +209,7 @@ test('dash.js and hls.js show every cue of an ISMV TTML text track passed throug
       assert.ok(r.finished, `played to the end (${r.currentTime} of ${r.duration} s)`);
       const track = r.end.textTracks.find((tt) => tt.language.startsWith('en') && tt.cues.length > 0);
       assert.ok(track, `an en text track with cues: ${JSON.stringify(r.end.textTracks.map((tt) => ({ ...tt, cues: tt.cues.length })))}`);
-      const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions, expected);
+      const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions);
       assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)})`);
       assert.deepEqual(failedRequests(server.requests.slice(before)), [], 'every request answered 200/206');
     });
@@ -253,7 +243,7 @@ test('dash.js and hls.js show every cue of a tx3g track of a plain MP4 (ffmpeg m
       assert.ok(r.finished, `played to the end (${r.currentTime} of ${r.duration} s)`);
       const track = r.end.textTracks.find((tt) => tt.language.startsWith('fr') && tt.cues.length > 0);
       assert.ok(track, `a fr text track with cues: ${JSON.stringify(r.end.textTracks.map((tt) => ({ ...tt, cues: tt.cues.length })))}`);
-      const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions, expected);
+      const shown = format === 'hls' ? shownCues(track) : drawnCues(track, r.end.captions);
       assert.deepEqual(shown, expected, `every cue at its time, with its text and styling (cues: ${JSON.stringify(track.cues)})`);
       assert.deepEqual(failedRequests(server.requests.slice(before)), [], 'every request answered 200/206');
     });

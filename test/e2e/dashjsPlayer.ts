@@ -54,8 +54,8 @@ export interface PlayerStats {
   fragments: { type: string; bitrate: number | null; url: string }[];
   /** The video element's text tracks and their cues (HTML: cueHTMLElement for dash.js's TTML, getCueAsHTML otherwise). */
   textTracks: PageTextTrack[];
-  /** Each element dash.js drew into the page's TTML captions element (a cue as it showed, even one removed before the page heard of it), and '' when it emptied, with the media time then. */
-  captions: { time: number; html: string }[];
+  /** Each element dash.js drew into the page's TTML captions element (a cue as it showed, even one removed before the page heard of it; `id` the cue's), and '' when it emptied, with the media time when the page heard of it. */
+  captions: { time: number; id: string | null; html: string }[];
 }
 
 export interface PageTextTrack {
@@ -63,7 +63,8 @@ export interface PageTextTrack {
   label: string;
   language: string;
   mode: string;
-  cues: { startTime: number; endTime: number; text: string | null; html: string | null }[];
+  /** `id`: the cue's id (dash.js's cueID for its TTML cues, which names the element it draws). */
+  cues: { id: string | null; startTime: number; endTime: number; text: string | null; html: string | null }[];
 }
 
 export interface PlayerWindow {
