@@ -12,7 +12,7 @@ import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { requireGstPython, requireShakaPackager, shakaPackagerPath } from '../harness/ci.js';
 import { runShakaPackager } from '../harness/shakaPackager.js';
 import { assertPlayed, documentOf, expectedOf, formatSources, playFormat, readWithFfmpeg, type Expected, type FormatSource, type Playbin, type StreamingFormat, withStaticServer } from './formatClients.js';
-import { failedRequests, mapLimit, readManifest, requireTools } from './helpers.js';
+import { failedRequests, frameLines, mapLimit, readManifest, requireTools } from './helpers.js';
 
 const sources = Object.values(formatSources);
 const playbins: Playbin[] = ['playbin', 'playbin3'];
@@ -116,12 +116,12 @@ test("at the lowest level GStreamer decodes smoothpub's DASH, HLS and Smooth and
       { who: 'Shaka Packager', dir: shaka.dir, document: documentOf.hls },
     ].map((r) => ({ ...r, playbin })),
   );
-  const frameLines = await mapLimit(runs, 2, async (r) => {
+  const played = await mapLimit(runs, 2, async (r) => {
     const { result } = await withStaticServer(r.dir, (base) => playFormat({ playbin: r.playbin, uri: `${base}${r.document}`, connectionSpeedKbps }));
     assert.equal(result.code, 0, `${r.who} ${r.document} in ${r.playbin}: ${result.stderr.slice(-1500)}`);
-    return result.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
+    return frameLines(result.stdout);
   });
-  const reference = frameLines[0]!;
+  const reference = played[0]!;
   assert.equal(reference.length, shaka.expected.frames, 'every frame');
-  for (const [i, r] of runs.entries()) assert.deepEqual(frameLines[i], reference, `${r.who} ${r.document} in ${r.playbin}: the same frames (timestamp and checksum) as smoothpub's DASH in playbin`);
+  for (const [i, r] of runs.entries()) assert.deepEqual(played[i], reference, `${r.who} ${r.document} in ${r.playbin}: the same frames (timestamp and checksum) as smoothpub's DASH in playbin`);
 });

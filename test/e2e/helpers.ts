@@ -245,9 +245,22 @@ export async function retryTransientFailure<R extends GstResult>(play: () => Pro
   return { ...(await play()), retriedAfter: `${first.stderr.slice(-600)}\n${first.stdout.slice(-300)}` };
 }
 
+/**
+ * gst-launch's output as lines: its "buffering... N%" progress ends in a carriage return,
+ * not a newline, so what follows it (a checksumsink line) shares its line unless split there too.
+ */
+export function gstLines(stdout: string): string[] {
+  return stdout.split(/[\r\n]+/);
+}
+
+/** checksumsink's lines in a gst-launch output, `H:MM:SS.nnnnnnnnn <sha1>`: one per decoded video frame. */
+export function frameLines(stdout: string): string[] {
+  return gstLines(stdout).filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
+}
+
 /** A GStreamer run's output read as gst-launch prints it: checksumsink lines (one a video frame) and the EOS line. */
 export function gstResult(r: RunResult): GstResult {
-  const frames = r.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l)).length;
+  const frames = frameLines(r.stdout).length;
   return { ...r, frames, eos: /Got EOS from element/.test(r.stdout) };
 }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { FORMATS } from '../../src/formats/model.js';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { assertPlayed, documentOf, expectedOf, readWithFfmpeg, type FormatSource, type Playbin, type StreamingFormat, withStaticServer } from './formatClients.js';
-import { failedRequests, fixtures, gstResult, mapLimit, requireTools, retryTransientFailure, run, servedBitrates, type GstResult } from './helpers.js';
+import { failedRequests, fixtures, frameLines, gstResult, mapLimit, requireTools, retryTransientFailure, run, servedBitrates, type GstResult } from './helpers.js';
 
 interface HevcSource extends FormatSource {
   /** The video levels' files, highest bitrate first. */
@@ -51,7 +51,7 @@ interface Decoded extends GstResult {
 /** Decodes as fast as it can (sinks not synchronised to the clock), a checksum a video frame. */
 async function decode(playbin: Playbin, uri: string, extra: string[] = []): Promise<Decoded> {
   const r = await retryTransientFailure(async () => gstResult(await run('gst-launch-1.0', [playbin, `uri=${uri}`, 'video-sink=checksumsink sync=false', 'audio-sink=fakesink sync=false', ...extra], 90)));
-  const hashes = r.stdout.split('\n').flatMap((l) => /^\d+:\d\d:\d\d\.\d+ ([0-9a-f]{40})$/.exec(l)?.[1] ?? []);
+  const hashes = frameLines(r.stdout).map((l) => l.split(' ')[1]!);
   return { ...r, hashes };
 }
 

@@ -30,7 +30,7 @@ import { pushWithFfmpeg, startIngestRun } from '../harness/livePush.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { AUDIO, V120 } from '../live/helpers.js';
 import { launchChromium, stats, type PlayerStats } from './dashjsPlayer.js';
-import { gstResult, requireTools, run, type GstResult } from './helpers.js';
+import { frameLines, gstResult, requireTools, run, type GstResult } from './helpers.js';
 
 /** The 8 s fixtures looped 3 more times: a 32 s event of 2 s fragments, 768 video frames. */
 const LOOP = 3;
@@ -81,7 +81,7 @@ function seconds(line: string): number {
 
 /** The frame times playbin decoded before mssdemux, on the VOD Manifest, started the event over. */
 function liveFrameTimes(r: GstResult): Set<number> {
-  const lines = r.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
+  const lines = frameLines(r.stdout);
   const restart = lines.findIndex((l, i) => i > 0 && seconds(l) < seconds(lines[i - 1]!));
   return new Set(lines.slice(0, restart < 0 ? lines.length : restart).map(seconds));
 }

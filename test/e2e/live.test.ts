@@ -20,7 +20,7 @@ import { loadPresentation } from '../../src/plan/loadPresentation.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { launchChromium, stats, type PlayerStats } from './dashjsPlayer.js';
-import { countVideoFrames, gstResult, requireTools, run, type GstResult } from './helpers.js';
+import { countVideoFrames, frameLines, gstResult, requireTools, run, type GstResult } from './helpers.js';
 import { startLiveEvent, type LiveEvent, type LiveRequest } from './liveEvent.js';
 
 const SECOND = 10_000_000n;
@@ -153,9 +153,9 @@ test('live: playbin, dash.js (Smooth and DASH) and hls.js play a live event from
       // would count frames twice. How many it decodes while live depends on the machine's
       // load (gst-launch pauses whenever its queue runs low): the test asks for 2 s of them,
       // all from where it joined, near the edge; what it fetched is judged below.
-      const frameLines = gst.stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
-      const restart = frameLines.findIndex((l, i) => i > 0 && seconds(l) < seconds(frameLines[i - 1]!));
-      const times = new Set(frameLines.slice(0, restart < 0 ? frameLines.length : restart).map(seconds));
+      const lines = frameLines(gst.stdout);
+      const restart = lines.findIndex((l, i) => i > 0 && seconds(l) < seconds(lines[i - 1]!));
+      const times = new Set(lines.slice(0, restart < 0 ? lines.length : restart).map(seconds));
       assert.ok(times.size >= 2 * 24, `playbin: frames of ${times.size / 24} s decoded while live`);
       const joined = videoFragments(live, 'playbin')[0]?.index ?? 0;
       assert.ok(Math.min(...times) >= joined * 2, `playbin: its first frame at ${Math.min(...times)} s, from fragment ${joined} where it joined`);

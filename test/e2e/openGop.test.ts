@@ -22,7 +22,7 @@ import { startStaticServer, type StaticServer } from '../../src/play/staticServe
 import { readManifest } from '../../src/smooth/readManifest.js';
 import type { Presentation } from '../../src/smooth/model.js';
 import { launchChromium, stats, waitFor, type PlayerWindow } from './dashjsPlayer.js';
-import { failedRequests, fixtures, playWithGstreamer, requireTools } from './helpers.js';
+import { failedRequests, fixtures, frameLines, playWithGstreamer, requireTools } from './helpers.js';
 import { waitUntil } from '../harness/waitUntil.js';
 
 const G = join(fixtures, 'opengop');
@@ -46,11 +46,6 @@ async function packageLadder(t: TestContext, ladder: Ladder): Promise<Packaged> 
   const server = await startStaticServer({ root: dir, host: '127.0.0.1', port: 0 });
   t.after(() => server.close());
   return { dir, presentation: readManifest(await readFile(join(dir, 'Manifest'), 'utf8')), server };
-}
-
-/** checksumsink lines: `H:MM:SS.nnnnnnnnn <sha1>`, one per decoded video frame. */
-function frameLines(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => /^\d+:\d\d:\d\d\.\d+ [0-9a-f]{40}$/.test(l));
 }
 
 function nanoseconds(line: string): number {

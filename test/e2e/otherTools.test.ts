@@ -17,7 +17,7 @@ import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { startStaticServer, type StaticServer } from '../../src/play/staticServer.js';
 import { AVCC_FIX } from '../../src/smooth/fourCCFor.js';
 import { launchChromium, playWithDashjs } from './dashjsPlayer.js';
-import { countVideoFrames, failedRequests, fixtures, mapLimit, readManifest, requireTools, run, servedBitrates, type RunResult } from './helpers.js';
+import { countVideoFrames, failedRequests, fixtures, gstLines, mapLimit, readManifest, requireTools, run, servedBitrates, type RunResult } from './helpers.js';
 
 const DIR = join(fixtures, 'othertools');
 
@@ -33,7 +33,7 @@ interface Decoded {
 /** Decodes `uri` as fast as it can (sinks not synchronised to the clock), a checksum per buffer. */
 async function decode(playbin: 'playbin' | 'playbin3', uri: string, extra: string[] = []): Promise<Decoded> {
   const result = await run('gst-launch-1.0', [playbin, `uri=${uri}`, 'video-sink=checksumsink sync=false', 'audio-sink=checksumsink hash=md5 sync=false', ...extra], 90);
-  const lines = result.stdout.split('\n');
+  const lines = gstLines(result.stdout);
   const video = lines.flatMap((l) => {
     const m = /^(\d+:\d\d:\d\d\.\d+) ([0-9a-f]{40})$/.exec(l);
     return m?.[1] === undefined || m[2] === undefined ? [] : [{ pts: m[1], hash: m[2] }];

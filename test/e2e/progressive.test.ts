@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { packagePresentation } from '../../src/package/packagePresentation.js';
 import { startStaticServer } from '../../src/play/staticServer.js';
 import { launchChromium, playWithDashjs } from './dashjsPlayer.js';
-import { failedRequests, fixtures, mapLimit, readManifest, requireTools, run, type RunResult } from './helpers.js';
+import { failedRequests, fixtures, gstLines, mapLimit, readManifest, requireTools, run, type RunResult } from './helpers.js';
 
 const ONE_FRAME = 1001 / 30000; // seconds, at 29.97 fps
 const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
@@ -44,7 +44,7 @@ function seconds(clock: string): number {
 
 function buffers(stdout: string, hexLength: number, segment: { start: number; base: number } | undefined): Printed[] {
   const re = new RegExp(`^(\\d+:\\d\\d:\\d\\d\\.\\d+) ([0-9a-f]{${hexLength}})$`);
-  return stdout.split('\n').flatMap((line) => {
+  return gstLines(stdout).flatMap((line) => {
     const m = re.exec(line);
     if (m?.[1] === undefined || m[2] === undefined) return [];
     const pts = seconds(m[1]);
