@@ -1,7 +1,6 @@
 import { planProtection } from '../plan/protectPresentation.js';
 import type { PresentationProtection } from '../plan/protectionSettings.js';
-import { encryptPayload } from '../protect/encryptPayload.js';
-import { protectFragment } from '../protect/protectFragment.js';
+import { encryptedFragment, protectFragment } from '../protect/protectFragment.js';
 import { protectInitSegment } from '../protect/protectInitSegment.js';
 import type { OriginProtection } from './originProtection.js';
 
@@ -11,7 +10,7 @@ export function nodeProtection(settings: PresentationProtection): OriginProtecti
     settings,
     plan: (built) => planProtection(built, settings),
     protectFragment,
-    encryptPayload,
+    encryptedFragment,
     protectInitSegment: (init, encryption, pssh) => protectInitSegment(init, encryption, [...pssh]),
   };
 }

@@ -1,6 +1,6 @@
 import type { BuiltPresentation } from '../plan/buildPresentation.js';
 import type { PresentationProtection } from '../plan/protectionSettings.js';
-import type { PayloadEncryption, ProtectedFragment, TrackEncryption } from '../protect/model.js';
+import type { ProtectedFragment, TrackEncryption } from '../protect/model.js';
 import type { FragmentWhere, ProtectOptions } from '../protect/protectFragment.js';
 
 /**
@@ -14,8 +14,8 @@ export interface OriginProtection {
   plan(built: BuiltPresentation): BuiltPresentation;
   /** protectFragment: one fragment's protected head and how to encrypt its payload (with `options`, its head alone: serve's protected sizes). */
   protectFragment(body: Uint8Array, encryption: TrackEncryption, fragmentIndex: number, where: FragmentWhere, options?: ProtectOptions): ProtectedFragment;
-  /** encryptPayload: a protected fragment's payload encrypted in place. */
-  encryptPayload(payload: Uint8Array, encryption: PayloadEncryption): void;
+  /** encryptedFragment: the whole protected fragment, the body left as it is. */
+  encryptedFragment(body: Uint8Array, encryption: TrackEncryption, fragmentIndex: number, where: FragmentWhere): Uint8Array;
   /** protectInitSegment. */
   protectInitSegment(init: Uint8Array, encryption: TrackEncryption, pssh: readonly Uint8Array[]): Uint8Array;
 }

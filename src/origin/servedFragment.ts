@@ -50,12 +50,10 @@ export async function withDecodeTime(
  * what any other does.
  */
 export async function protectedFragment(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource): Promise<Uint8Array> {
-  const { body, laid } = await laidOut(root, p, streamName, bitrate, chunk, src);
-  const out = new Uint8Array(laid.head.length + body.length - laid.payloadStart);
-  out.set(laid.head, 0);
-  out.set(body.subarray(laid.payloadStart), laid.head.length);
-  p.protection!.encryptPayload(out.subarray(laid.head.length), laid.encryption);
-  return out;
+  const { level, protection, encryption, f, parts, size } = await clearFragment(root, p, streamName, bitrate, chunk, src);
+  const body = await readFragmentBody(parts, (at, length) => src.read(at, length));
+  if (body.length < size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset });
+  return protection.encryptedFragment(body, encryption, chunk, { file: level.file, offset: f.offset });
 }
 
 /**
@@ -173,11 +171,4 @@ async function clearFragment(root: OriginRoot, p: ServedPresentation, streamName
   const built = level.built?.[chunk];
   const f = { offset: level.offsets[chunk]!, size: level.sizes[chunk]!, ...(built && { built }) };
   return { level, protection, encryption, f, ...(await withDecodeTime(root, p, streamName, bitrate, chunk, f, fragmentParts(f), src)) };
-}
-
-async function laidOut(root: OriginRoot, p: ServedPresentation, streamName: string, bitrate: number, chunk: number, src: ByteSource) {
-  const { level, protection, encryption, f, parts, size } = await clearFragment(root, p, streamName, bitrate, chunk, src);
-  const body = await readFragmentBody(parts, (at, length) => src.read(at, length));
-  if (body.length < size) throw new SmoothpubError(ErrorCode.READ_FAILED, 'source ended early; was it changed after indexing?', { file: src.name, offset: f.offset });
-  return { body, laid: protection.protectFragment(body, encryption, chunk, { file: level.file, offset: f.offset }) };
 }

@@ -234,14 +234,13 @@ export function nativeProtectInPlace(body: Uint8Array, enc: TrackEncryption, fra
   }
 }
 
-/** The whole protected fragment: protectFragment's head, then the payload encrypted (the body is not changed). */
+/** The whole protected fragment, protectInPlace on a copy: the body (a source's read, maybe shared) is not changed. */
 export function encryptedFragment(body: Uint8Array, enc: TrackEncryption, fragmentIndex: number, where: FragmentWhere): Uint8Array {
-  const p = protectFragment(body, enc, fragmentIndex, where);
-  const out = new Uint8Array(p.head.length + body.length - p.payloadStart);
+  const copy = body.slice();
+  const p = protectInPlace(copy, enc, fragmentIndex, where);
+  const out = new Uint8Array(p.head.length + copy.length - p.payloadStart);
   out.set(p.head, 0);
-  const payload = out.subarray(p.head.length);
-  payload.set(body.subarray(p.payloadStart));
-  encryptPayload(payload, p.encryption);
+  out.set(copy.subarray(p.payloadStart), p.head.length);
   return out;
 }
 
