@@ -6,7 +6,7 @@ import { TRUN_DATA_OFFSET } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { CMAF_TRACK_ID } from '../formats/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
-import { retimeMoof } from './retimeMoof.js';
+import { retimeMoof } from '../fragments/retimeMoof.js';
 import { fullBoxFlags, spliceTraf } from '../fragments/spliceTraf.js';
 
 export interface DecodeTiming {

@@ -8,7 +8,7 @@ import { PRESENTATION_TIME_SCALE, toPresentationTime } from '../smooth/timeScale
 import type { ByteSource } from '../source/source.js';
 import { concatBytes } from '../util/concatBytes.js';
 import { runAll } from '../util/runAll.js';
-import { retimeMoof } from './retimeMoof.js';
+import { retimeMoof } from '../fragments/retimeMoof.js';
 import { withTfdt } from './insertTfdt.js';
 
 /** One read a fragment: its `moof` (about 1 KiB for 2 s) fits; a bigger one is read again. */

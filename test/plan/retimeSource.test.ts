@@ -15,7 +15,7 @@ import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentPar
 import type { FragmentRef } from '../../src/fragments/types.js';
 import { writePresentationManifest } from '../../src/plan/buildPresentation.js';
 import { loadPresentation } from '../../src/plan/loadPresentation.js';
-import { retimeMoof } from '../../src/plan/retimeMoof.js';
+import { retimeMoof } from '../../src/fragments/retimeMoof.js';
 
 const FIX = resolve('test/fixtures');
 

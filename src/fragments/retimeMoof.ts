@@ -11,9 +11,9 @@ import {
   type Tfhd,
 } from '../bmff/tfhd.js';
 import { readTfdt } from '../bmff/tfdt.js';
-import { readTrun, TRUN_DATA_OFFSET, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, writeTrun, type Trun, type TrunSample } from '../bmff/trun.js';
+import { readTrun, TRUN_DATA_OFFSET, TRUN_FIRST_SAMPLE_FLAGS, TRUN_SAMPLE_CTO, TRUN_SAMPLE_DURATION, trunSampleBytes, writeTrun, type Trun, type TrunSample } from '../bmff/trun.js';
 import { writeTfxd } from '../bmff/tfxd.js';
-import { box } from '../bmff/writer.js';
+import { box, plainHeaderSize } from '../bmff/writer.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { toPresentationTime } from '../smooth/timeScale.js';
 
@@ -129,7 +129,7 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
 
   const time = convert(timing.time);
   const duration = convert(timing.time + timing.duration) - time;
-  const newTfhd = writeTfhd({ ...tfhd, trackId: timing.trackId ?? tfhd.trackId, flags: (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF });
+  const newTfhd = writeTfhd({ ...tfhd, trackId: timing.trackId ?? tfhd.trackId, flags: retimedTfhdFlags(tfhd) });
   const build = (grown: number): Uint8Array => {
     const parts = [newTfhd];
     if (start >= 0n) parts.push(writeTfdt({ version: 1, baseMediaDecodeTime: start }));
@@ -144,7 +144,48 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
     parts.push(writeTfxd({ version: 1, time, duration }));
     return box('moof', ...before, box('traf', ...parts));
   };
-  // Offsets do not change sizes: lay out once to learn how much the moof grew.
-  const grown = build(0).length - oldSize;
-  return { moof: build(grown), time, duration, usedTrexDefault };
+  const grown = retimedLength(bytes, offset, start >= 0n)! - oldSize;
+  const out = build(grown);
+  if (out.length !== oldSize + grown) throw new SmoothpubError(ErrorCode.BAD_BOX, `internal: retimed moof is ${out.length} bytes, laid out as ${oldSize + grown}`, { offset, boxPath: 'moof' });
+  return { moof: out, time, duration, usedTrexDefault };
+}
+
+/**
+ * The length of the `moof` retimeMoof makes of `bytes`, with a `tfdt` or without, from
+ * its boxes' headers and each `trun`'s flags and sample count: no sample is read, so a
+ * `trun` of a million samples costs what any other does. Undefined where retimeMoof is.
+ */
+export function retimedLength(bytes: Uint8Array, offset: number, withTfdt: boolean): number | undefined {
+  const header = new Cursor(bytes, offset, 'moof').u32() === 1 ? 16 : 8;
+  let length = 0;
+  let traf: Box | undefined;
+  for (const b of childBoxes(new Cursor(bytes, offset, 'moof', header, bytes.length), 'moof')) {
+    if (b.type === 'traf') traf = b;
+    else length += b.size;
+  }
+  if (!traf) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { offset, boxPath: 'moof' });
+  let tfhd: Tfhd | undefined;
+  let trafLength = (withTfdt ? writeTfdt({ version: 1, baseMediaDecodeTime: 0n }).length : 0) + writeTfxd({ version: 1, time: 0n, duration: 0n }).length;
+  let runs = 0;
+  for (const b of childBoxes(traf.payload, 'moof/traf')) {
+    if (OFFSET_BOXES.has(b.type)) return undefined;
+    if (b.type === 'tfhd') tfhd = readTfhd(b.payload);
+    else if (b.type === 'trun') {
+      // As retimeMoof writes it: every sample's duration, the first run's data offset always.
+      const at = b.offset - offset + b.headerSize;
+      const flags = (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]! | TRUN_SAMPLE_DURATION | (runs++ === 0 ? TRUN_DATA_OFFSET : 0);
+      const count = new DataView(bytes.buffer, bytes.byteOffset + at + 4, 4).getUint32(0);
+      const payload = 8 + (flags & TRUN_DATA_OFFSET ? 4 : 0) + (flags & TRUN_FIRST_SAMPLE_FLAGS ? 4 : 0) + count * trunSampleBytes(flags);
+      trafLength += plainHeaderSize(payload) + payload;
+    } else if (b.type !== 'tfdt' && !(b.type === 'uuid' && (b.uuid === UUID_TFXD || b.uuid === UUID_TFRF))) trafLength += b.size;
+  }
+  if (!tfhd) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: traf.offset, boxPath: 'moof/traf' });
+  trafLength += writeTfhd({ ...tfhd, flags: retimedTfhdFlags(tfhd) }).length;
+  length += plainHeaderSize(trafLength) + trafLength;
+  return plainHeaderSize(length) + length;
+}
+
+/** A retimed `tfhd`'s flags: data offsets from the `moof`, every sample's duration in the `trun`. */
+function retimedTfhdFlags(tfhd: Tfhd): number {
+  return (tfhd.flags & ~(TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION)) | TFHD_DEFAULT_BASE_IS_MOOF;
 }
