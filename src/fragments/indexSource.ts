@@ -13,6 +13,7 @@ import type { FragmentRef, SourceIndex, TrackIndex } from './types.js';
 import { bitrateOf, describeTrack } from './describeTrack.js';
 import { readProgressiveTracks } from './progressive/readProgressiveTracks.js';
 import { mergeNonSyncStarts } from './mergeFragments.js';
+import { tfdtGrowth } from './tfdtGrowth.js';
 
 /** One read per fragment: a 2 s `moof` (~1 KiB) and the `mdat` header fit; bigger ones are read again. */
 const SPECULATIVE_READ = 4 * 1024;
@@ -311,6 +312,8 @@ function buildTracks(file: string, moov: Moov, moofs: LocatedMoof[], keepMoofs: 
     if (keepMoofs) ref.moof = m.moof.slice();
     const said = m.info.tfxd;
     if (said && (said.time !== time || said.duration !== m.info.duration)) ref.tfxd = { time: said.time, duration: said.duration };
+    const growth = m.info.tfdt === undefined ? tfdtGrowth(m.moof, m.offset) : 0;
+    if (growth) ref.tfdtGrowth = growth;
     list.push(ref);
     next.set(trackId, time + m.info.duration);
   }

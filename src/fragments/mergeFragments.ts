@@ -11,6 +11,7 @@ import { box, boxHeader } from '../bmff/writer.js';
 import type { ByteSource } from '../source/source.js';
 import { concatBytes } from '../util/concatBytes.js';
 import { appendRun } from './fragmentParts.js';
+import { tfdtGrowth } from './tfdtGrowth.js';
 import type { ByteRun, FragmentRef, NonSyncStart } from './types.js';
 
 /** What the `moov`'s `trex` says for samples whose fragment says nothing. */
@@ -109,14 +110,17 @@ async function mergeGroup(src: ByteSource, trackId: number, group: FragmentRef[]
         throw e;
       }
     }
-    const { head, runs, payload } = buildJoined(trackId, parts);
+    const { head, moofLength, runs, payload } = buildJoined(trackId, parts);
     const first = group[0]!;
+    const offset = runs[0]?.offset ?? first.offset;
+    const growth = tfdtGrowth(head.subarray(0, moofLength), offset);
     return {
-      offset: runs[0]?.offset ?? first.offset,
+      offset,
       size: head.length + payload,
       time: first.time,
       duration: group.reduce((sum, f) => sum + f.duration, 0n),
       built: { head: () => head, runs: () => runs },
+      ...(growth ? { tfdtGrowth: growth } : {}),
     };
   } catch (e) {
     if (e instanceof NotMergeable) return e;
@@ -189,7 +193,7 @@ async function readFragmentSamples(src: ByteSource, f: FragmentRef, defaults: Tr
 const I32_MAX = 2 ** 31 - 1;
 
 /** The joined fragment's moof and mdat header, and the runs of source bytes its mdat holds. */
-function buildJoined(trackId: number, parts: FragmentSamples[]): { head: Uint8Array; runs: ByteRun[]; payload: number } {
+function buildJoined(trackId: number, parts: FragmentSamples[]): { head: Uint8Array; moofLength: number; runs: ByteRun[]; payload: number } {
   const first = parts[0]!;
   if (parts.some((p) => p.sampleDescriptionIndex !== first.sampleDescriptionIndex)) throw new NotMergeable('its fragments name different sample descriptions');
   const samples = parts.flatMap((p) => p.samples);
@@ -243,5 +247,5 @@ function buildJoined(trackId: number, parts: FragmentSamples[]): { head: Uint8Ar
   const moof = build(build(0).length + mdatHeader.length);
   const runs: ByteRun[] = [];
   for (const s of samples) appendRun(runs, s.offset, s.size);
-  return { head: concatBytes([moof, mdatHeader]), runs, payload };
+  return { head: concatBytes([moof, mdatHeader]), moofLength: moof.length, runs, payload };
 }

@@ -15,7 +15,9 @@ import type { SourceTrackProtection } from '../protect/sourceProtection.js';
  * durations from `tfxd`; version 2 from the samples, with the `tfxd` kept where it disagrees;
  * version 3 adds the sample entry's `pasp`, which a version 2 sidecar would silently lack;
  * version 4 the `protection` of an already-encrypted track, which a version 3 one would lack;
- * version 5 a text track's `textRole` (its `kind` box or handler name: the Smooth Subtype).)
+ * version 5 a text track's `textRole` (its `kind` box or handler name: the Smooth Subtype);
+ * version 6 the bytes each `moof` gains with a `tfdt`, without which the origin's HLS
+ * bandwidths would count fragments short.)
  *
  *     { "format": "smoothpub-index", "version": 3, "size": <source bytes>, "mtimeMs": <source mtime>,
  *       "brand": "isml", "method": "mfra", "tracks": [ { ...track fields,
@@ -26,6 +28,8 @@ import type { SourceTrackProtection } from '../protect/sourceProtection.js';
  *         "d": [...]                       durations
  *         "gap": [[i, "t"], ...]           only where fragment i does not start at the previous end
  *         "tfxd": [[i, "t", d], ...]       only where fragment i's tfxd disagrees with its samples
+ *         "grow": [[i, n], ...]            from fragment i on, each moof gains n bytes with a tfdt
+ *                                          (FragmentRef.tfdtGrowth), up to the next entry; none: 0
  *         "built": [[i, "<base64>", [offset, size, ...]], ...]   only for fragments joined from several
  *                                          of the source (a fragment starting at a non-sync sample joined
  *                                          to the one before): the generated moof + mdat header, then the
@@ -53,7 +57,7 @@ export const SIDECAR_SUFFIX = '.smoothidx';
 /** Larger than any honest sidecar (about 20 bytes a fragment): refuse rather than parse it. */
 export const MAX_SIDECAR_BYTES = 256 << 20;
 
-export const SIDECAR_VERSION = 5;
+export const SIDECAR_VERSION = 6;
 
 /** A track as stored: its descriptive fields as they are, its fragments column-wise. */
 type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'samples' | 'nonSyncStarts' | 'protection'> & {
@@ -68,6 +72,7 @@ type EncodedTrack = Omit<TrackIndex, 'file' | 'sampleEntry' | 'fragments' | 'sam
   d: number[];
   gap: [number, string][];
   tfxd: [number, string, number][];
+  grow: [number, number][];
 };
 
 export function encodeSidecar(index: SourceIndex): string {
@@ -119,6 +124,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
   const d: number[] = [];
   const gap: [number, string][] = [];
   const tfxd: [number, string, number][] = [];
+  const grow: [number, number][] = [];
   let prevOffset = 0;
   let end: bigint | undefined;
   t.fragments.forEach((f, i) => {
@@ -129,6 +135,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
     if (end !== undefined && f.time !== end) gap.push([i, f.time.toString()]);
     end = f.time + f.duration;
     if (f.tfxd) tfxd.push([i, f.tfxd.time.toString(), safeNumber(f.tfxd.duration)]);
+    if ((f.tfdtGrowth ?? 0) !== (t.fragments[i - 1]?.tfdtGrowth ?? 0)) grow.push([i, f.tfdtGrowth ?? 0]);
   });
   const out: EncodedTrack = {
     trackId: t.trackId,
@@ -144,6 +151,7 @@ function encodeTrack(t: TrackIndex, mark: (table: ArrayBufferView) => string): E
     d,
     gap,
     tfxd,
+    grow,
   };
   for (const k of ['width', 'height', 'channels', 'sampleRate', 'bitsPerSample'] as const) {
     const v = t[k];
@@ -244,6 +252,13 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
     const [i, time, duration] = array(x);
     said.set(int(i), { time: bigintOf(time), duration: BigInt(int(duration)) });
   }
+  const grows = new Map<number, number>();
+  for (const g of array(t['grow'])) {
+    const [i, n] = array(g);
+    // A rebuilt moof may shrink (a 64-bit size, a base data offset or a tfrf gone).
+    if (!Number.isSafeInteger(n)) throw new Invalid('expected an integer');
+    grows.set(int(i), n as number);
+  }
   const built = new Map<number, BuiltFragment>();
   if (t['built'] !== undefined) {
     for (const b of array(t['built'])) {
@@ -254,6 +269,7 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
   const fragments: FragmentRef[] = [];
   let offset = 0;
   let time = bigintOf(t['t0']);
+  let growth = 0;
   for (let i = 0; i < offsets.length; i++) {
     offset += offsets[i]!;
     const size = sizes[i]!;
@@ -264,6 +280,8 @@ function decodeTrack(t: Record<string, unknown>, file: string, fileSize: number)
     const f: FragmentRef = parts === undefined ? { offset, size, time, duration } : { offset, size, time, duration, built: parts.built };
     const tfxd = said.get(i);
     if (tfxd) f.tfxd = tfxd;
+    growth = grows.get(i) ?? growth;
+    if (growth) f.tfdtGrowth = growth;
     fragments.push(f);
     time += duration;
   }

@@ -57,6 +57,12 @@ export interface FragmentRef {
    * (ffmpeg's open GOP output).
    */
   tfxd?: { time: bigint; duration: bigint };
+  /**
+   * Bytes its `moof` gains when given the `tfdt` DASH and HLS players need (tfdtGrowth), so
+   * `size` plus this is what they get: the origin's HLS bandwidths count it without reading
+   * the `moof` again. Absent when the `moof` has a `tfdt` (or cannot be given one).
+   */
+  tfdtGrowth?: number;
 }
 
 /**

@@ -1,13 +1,11 @@
-import { childBoxes, type Box } from '../bmff/box.js';
-import { Cursor } from '../bmff/cursor.js';
-import { readTfhd, TFHD_BASE_DATA_OFFSET } from '../bmff/tfhd.js';
+import { readTfhd } from '../bmff/tfhd.js';
 import { writeTfdt } from '../bmff/tfdt.js';
-import { TRUN_DATA_OFFSET } from '../bmff/trun.js';
 import { ErrorCode, SmoothpubError } from '../errors.js';
 import { CMAF_TRACK_ID } from '../formats/model.js';
 import { PRESENTATION_TIME_SCALE } from '../smooth/timeScale.js';
 import { retimeMoof } from '../fragments/retimeMoof.js';
-import { fullBoxFlags, spliceTraf } from '../fragments/spliceTraf.js';
+import { spliceTraf, trafParts } from '../fragments/spliceTraf.js';
+import { tfdtPlacement } from '../fragments/tfdtGrowth.js';
 
 export interface DecodeTiming {
   /** The fragment's first sample's decode time on the presentation clock (10 MHz); negative for codec priming. */
@@ -35,34 +33,21 @@ export interface DecodeTiming {
  * base_data_offset), which a body served on its own cannot keep, is rebuilt (retimeMoof).
  */
 export function withTfdt(moof: Uint8Array, offset: number, timing: DecodeTiming): Uint8Array | undefined {
-  const header = new Cursor(moof, offset, 'moof').u32() === 1 ? 16 : 8;
-  let traf: Box | undefined;
-  for (const b of childBoxes(new Cursor(moof, offset, 'moof', header, moof.length), 'moof')) if (b.type === 'traf') traf = b;
-  if (!traf) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'moof' has no 'traf' box", { offset, boxPath: 'moof' });
-  let tfhd: Box | undefined;
-  let hasTfdt = false;
-  const truns: Box[] = [];
-  const saios: Box[] = [];
-  for (const b of childBoxes(traf.payload, 'moof/traf')) {
-    if (b.type === 'tfdt') hasTfdt = true;
-    else if (b.type === 'tfhd') tfhd = b;
-    else if (b.type === 'trun') truns.push(b);
-    else if (b.type === 'saio') saios.push(b);
-  }
-  if (!tfhd) throw new SmoothpubError(ErrorCode.MISSING_BOX, "'traf' has no 'tfhd' box", { offset: traf.offset, boxPath: 'moof/traf' });
+  const parts = trafParts(moof, offset);
+  const placement = tfdtPlacement(moof, offset, parts);
+  const tfhd = parts.tfhd!;
   const fields = readTfhd(tfhd.payload);
   // Where tfhd's track_ID is: it stays there when a tfdt is inserted after the tfhd.
   const rename = fields.trackId === CMAF_TRACK_ID ? (out: Uint8Array): Uint8Array => out : renameTrack(tfhd.offset - offset + tfhd.headerSize + 4);
-  if (hasTfdt) return fields.trackId === CMAF_TRACK_ID ? undefined : rename(moof.slice());
-  const firstHasOffset = truns.length === 0 || fullBoxFlags(moof, truns[0]!, offset) & TRUN_DATA_OFFSET;
-  if (fields.flags & TFHD_BASE_DATA_OFFSET || !firstHasOffset || header !== 8 || traf.headerSize !== 8) {
+  if (placement === 'has') return fields.trackId === CMAF_TRACK_ID ? undefined : rename(moof.slice());
+  if (placement === 'rebuilt') {
     const rebuilt = retimeMoof(moof, offset, { ...timing, timescale: PRESENTATION_TIME_SCALE, startAtZero: true, trackId: CMAF_TRACK_ID });
     if (!rebuilt) throw new SmoothpubError(ErrorCode.UNSUPPORTED_INPUT, "this fragment's 'moof' carries sample auxiliary information (CENC) that cannot be moved to add a 'tfdt'", { offset, boxPath: 'moof/traf' });
     return rebuilt.moof;
   }
   const at = tfhd.offset - offset + tfhd.size;
   const tfdt = writeTfdt({ version: 1, baseMediaDecodeTime: timing.time < 0n ? 0n : timing.time });
-  return rename(spliceTraf(moof, offset, { moofHeader: header, traf, tfhd, truns, saios, children: [] }, at, at, tfdt));
+  return rename(spliceTraf(moof, offset, parts, at, at, tfdt));
 }
 
 /** Writes CMAF_TRACK_ID into a moof's tfhd, whose track_ID field is at byte `at`. */

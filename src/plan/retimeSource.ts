@@ -3,6 +3,7 @@ import { Cursor } from '../bmff/cursor.js';
 import { ErrorCode, SmoothpubError, isSmoothpubError } from '../errors.js';
 import type { BuiltFragment, ByteRun, FragmentRef, SourceIndex, TrackIndex } from '../fragments/types.js';
 import { moofSize } from '../fragments/moofSize.js';
+import { tfdtGrowth } from '../fragments/tfdtGrowth.js';
 import { readTrackSetup } from '../fragments/readTrackSetup.js';
 import { PRESENTATION_TIME_SCALE, toPresentationTime } from '../smooth/timeScale.js';
 import type { ByteSource } from '../source/source.js';
@@ -58,7 +59,11 @@ async function retimeTrack(track: TrackIndex, src: ByteSource, concurrency: numb
       refused = true;
       return;
     }
-    fragments[i] = replaceMoof(f, moof, joined, out.moof, out.time, out.duration);
+    const retimed = replaceMoof(f, moof, joined, out.moof, out.time, out.duration);
+    // Without a tfdt still when it starts before 0 (priming): DASH and HLS get it one later.
+    const growth = tfdtGrowth(out.moof, f.offset);
+    if (growth) retimed.tfdtGrowth = growth;
+    fragments[i] = retimed;
   });
   if (refused) return undefined;
   const retimed: TrackIndex = { ...track, timescale: PRESENTATION_TIME_SCALE, fragments: fragments as FragmentRef[] };

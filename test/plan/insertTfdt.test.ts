@@ -6,12 +6,16 @@ import { join } from 'node:path';
 import { childBoxes, findChild, readBoxHeader, requireChild } from '../../src/bmff/box.js';
 import { Cursor } from '../../src/bmff/cursor.js';
 import { readTfdt } from '../../src/bmff/tfdt.js';
-import { readTfhd } from '../../src/bmff/tfhd.js';
+import { writeMfhd } from '../../src/bmff/mfhd.js';
+import { readTfhd, TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_SAMPLE_DURATION, TFHD_DEFAULT_SAMPLE_SIZE, writeTfhd } from '../../src/bmff/tfhd.js';
 import { readTkhd } from '../../src/bmff/tkhd.js';
 import { readTrex } from '../../src/bmff/trex.js';
 import { CMAF_TRACK_ID } from '../../src/formats/model.js';
-import { readTrun, type Trun } from '../../src/bmff/trun.js';
+import { readTrun, TRUN_DATA_OFFSET, TRUN_SAMPLE_CTO, TRUN_SAMPLE_SIZE, writeTrun, type Trun } from '../../src/bmff/trun.js';
+import { box } from '../../src/bmff/writer.js';
 import { fragmentParts, readFragmentBody } from '../../src/fragments/fragmentParts.js';
+import { indexFile } from '../../src/fragments/indexFile.js';
+import { tfdtGrowth } from '../../src/fragments/tfdtGrowth.js';
 import type { FragmentRef } from '../../src/fragments/types.js';
 import { initSegmentOf } from '../../src/plan/formatObjects.js';
 import { withTfdt } from '../../src/plan/insertTfdt.js';
@@ -165,4 +169,35 @@ test('ffmpeg decodes every frame of each level from its init segment and tfdt fr
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('tfdtGrowth, which the index records, is what withTfdt adds: a tfdt inserted, one already there, a moof rebuilt', async () => {
+  const growth = (moof: Uint8Array, offset: number, time: bigint): number => (withTfdt(moof, offset, { time, duration: 20_000_000n, trexDefaultDuration: 0 }) ?? moof).length - moof.length;
+  // ffmpeg's ISMV (tfxd only: inserted), GStreamer's ismlmux (a tfdt already: 0).
+  for (const [file, expected] of [[join(fixtures, 'clean', 'v120.ismv'), 20], [join(fixtures, 'othertools', 'ismlmux.ismv'), 0]] as const) {
+    let checked = 0;
+    for (const track of (await indexFile(file, { keepMoofs: true })).tracks) {
+      for (const f of track.fragments) {
+        if (!f.moof) continue; // joined at a non-sync start: built in memory
+        assert.equal(tfdtGrowth(f.moof, f.offset), expected, file);
+        assert.equal(growth(f.moof, f.offset, f.time), f.tfdtGrowth ?? 0, file);
+        checked++;
+      }
+    }
+    assert.ok(checked > 3, file);
+  }
+  // Absolute data offsets (base_data_offset), a second run without one, no tfdt: rebuilt.
+  const moof = box(
+    'moof',
+    writeMfhd({ sequenceNumber: 1 }),
+    box(
+      'traf',
+      writeTfhd({ flags: TFHD_BASE_DATA_OFFSET | TFHD_DEFAULT_SAMPLE_DURATION | TFHD_DEFAULT_SAMPLE_SIZE, trackId: 1, baseDataOffset: 5000n, defaultSampleDuration: 400_000, defaultSampleSize: 10 }),
+      writeTrun({ version: 0, flags: TRUN_DATA_OFFSET | TRUN_SAMPLE_CTO, sampleCount: 3, dataOffset: 16, samples: [{ compositionTimeOffset: 800_000 }, { compositionTimeOffset: 0 }, { compositionTimeOffset: 400_000 }] }),
+      writeTrun({ version: 0, flags: TRUN_SAMPLE_SIZE, sampleCount: 2, samples: [{ size: 7 }, { size: 5 }] }),
+    ),
+  );
+  const rebuilt = tfdtGrowth(moof, 4000);
+  assert.notEqual(rebuilt, 20);
+  for (const time of [0n, 20_000_000n, -213_333n]) assert.equal(growth(moof, 4000, time), rebuilt, `starting at ${time}`);
 });

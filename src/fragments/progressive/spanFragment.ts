@@ -1,6 +1,7 @@
 import type { BuiltFragment, ByteRun, FragmentRef, SampleTable } from '../types.js';
 import { buildHead, layoutFragment, sampleRuns } from './buildFragment.js';
 import type { TrackTimeline } from './trackTimeline.js';
+import { tfdtGrowth } from '../tfdtGrowth.js';
 
 /** What every fragment of one cut track shares. */
 export interface CutTrack {
@@ -35,6 +36,12 @@ class SpanBody implements BuiltFragment {
 
 /** The fragment of samples [from, to) of a cut track, as layoutFragment lays it out, held compactly. */
 export function spanFragment(track: CutTrack, from: number, to: number, sequenceNumber: number): FragmentRef {
-  const { time, duration, headSize, payload } = layoutFragment(track.table, track.timeline, { trackId: track.trackId, from, to, sequenceNumber });
-  return { offset: track.table.offsets[from] ?? 0, size: headSize + payload, time: BigInt(time), duration: BigInt(duration), built: new SpanBody(track, from, to, sequenceNumber) };
+  const { time, duration, moofSize, headSize, payload } = layoutFragment(track.table, track.timeline, { trackId: track.trackId, from, to, sequenceNumber });
+  const offset = track.table.offsets[from] ?? 0;
+  const built = new SpanBody(track, from, to, sequenceNumber);
+  const f: FragmentRef = { offset, size: headSize + payload, time: BigInt(time), duration: BigInt(duration), built };
+  // Only a first fragment that starts before 0 (priming) is built without a tfdt (buildHead).
+  const growth = time < 0 ? tfdtGrowth(built.head().subarray(0, moofSize), offset) : 0;
+  if (growth) f.tfdtGrowth = growth;
+  return f;
 }
