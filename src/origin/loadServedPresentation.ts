@@ -29,7 +29,8 @@ export type { Stamp } from './originRoot.js';
 
 /**
  * One quality level, compact: a thousand presentations of hours each stay small, so
- * only what a fragment request needs is kept (16 bytes a fragment).
+ * only what a fragment request and the playlists need is kept (16 bytes a fragment, 20
+ * where `moof`s gain a `tfdt`).
  */
 export interface ServedLevel {
   /** The source's id in its root (a real path, an object key). */
@@ -39,6 +40,8 @@ export interface ServedLevel {
   sizes: Float64Array;
   /** Chunk i's generated fragment, for sources without stored fragments (plain MP4). */
   built?: (BuiltFragment | undefined)[];
+  /** Bytes chunk i's `moof` gains with the `tfdt` DASH and HLS get (FragmentRef.tfdtGrowth); absent when none does. */
+  tfdtGrowth?: Int32Array;
   /** The track as DASH and HLS describe it (init segment, codecs); its samples are not kept. */
   track: ServedTrack;
   /** The first fragment's own start, when it is before 0 (codec priming; announced as 0). */
@@ -250,6 +253,7 @@ function compactLevel(level: LevelBinding): ServedLevel {
     },
   };
   if (fragments.some((f) => f.built)) served.built = fragments.map((f) => f.built);
+  if (fragments.some((f) => f.tfdtGrowth)) served.tfdtGrowth = Int32Array.from(fragments, (f) => f.tfdtGrowth ?? 0);
   if (level.encryption) served.encryption = level.encryption;
   if (level.text) served.text = level.text;
   const first = fragments[0];
@@ -325,7 +329,7 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation, forma
     for (const q of stream.qualityLevels) {
       const level = p.streams.get(stream.name)?.levels.get(q.bitrate);
       if (!level) continue;
-      const sizes = level.encryption === undefined ? level.sizes : level.protectedSizes;
+      const sizes = level.encryption === undefined ? formatSizes(level) : level.protectedSizes;
       if (sizes === undefined && format === 'hls') throw new SmoothpubError(ErrorCode.BAD_OPTION, `internal: the protected sizes of level ${stream.name} ${q.bitrate} were not measured before its playlists`, { file: level.file });
       levels.push(formatLevel(stream.name, q.bitrate, level.track, sizes ?? level.sizes, f.frameRates.get(initKey(stream.name, q.bitrate)), level.text && textOf(level.text)));
     }
@@ -340,6 +344,12 @@ export async function documentsOf(root: OriginRoot, p: ServedPresentation, forma
   }
   f.documents.set(format, documents);
   return documents;
+}
+
+/** The fragments' sizes as DASH and HLS clients get them, each with its `tfdt` (withDecodeTime). */
+function formatSizes(level: ServedLevel): Float64Array {
+  const growth = level.tfdtGrowth;
+  return growth ? level.sizes.map((size, i) => size + growth[i]!) : level.sizes;
 }
 
 function generationOf(id: string, stamp: Stamp, sources: Map<string, Stamp>, options: LoadServedOptions): string {

@@ -49,9 +49,9 @@ export interface LevelMedia {
   /** Video: frames per second as DASH writes it. */
   frameRate?: string;
   /**
-   * Bytes of each fragment before a tfdt was added, for HLS bandwidths: what `serve`
-   * knows without reading every moof, so both write the same playlists (20 bytes a
-   * fragment is 80 bit/s at 2 s).
+   * Bytes of each fragment as written, its tfdt added, for the HLS bandwidths (RFC 8216
+   * asks for those of what is served): `serve` adds each `moof`'s growth
+   * (FragmentRef.tfdtGrowth) to the source's sizes, so both write the same playlists.
    */
   sizes: number[];
 }

@@ -42,7 +42,7 @@ export async function prepareFormats(built: BuiltPresentation, options: PrepareO
       try {
         const track = options.decodeTimes?.get(level.track) ?? (await addDecodeTimes(level.track, src, options.concurrency ?? 8));
         const setup = await readTrackSetup(src, track.trackId);
-        const media: LevelMedia = { setup, sizes: level.track.fragments.map((f) => f.size) };
+        const media: LevelMedia = { setup, sizes: track.fragments.map((f) => f.size) };
         if (track.kind === 'video') {
           const frameRate = await frameRateFrom(track.fragments, track.timescale, src);
           if (frameRate !== undefined) media.frameRate = frameRate;
