@@ -200,4 +200,14 @@ test('tfdtGrowth, which the index records, is what withTfdt adds: a tfdt inserte
   const rebuilt = tfdtGrowth(moof, 4000);
   assert.notEqual(rebuilt, 20);
   for (const time of [0n, 20_000_000n, -213_333n]) assert.equal(growth(moof, 4000, time), rebuilt, `starting at ${time}`);
+  // A 64-bit moof size (read through the generic box readers): rebuilt too.
+  const clean = (await indexFile(join(fixtures, 'clean', 'v120.ismv'), { keepMoofs: true })).tracks[0]!.fragments[1]!.moof!;
+  const large = new Uint8Array(clean.length + 8);
+  const view = new DataView(large.buffer);
+  view.setUint32(0, 1);
+  large.set(clean.subarray(4, 8), 4);
+  view.setBigUint64(8, BigInt(large.length));
+  large.set(clean.subarray(8), 16);
+  assert.equal(tfdtGrowth(large, 0), growth(large, 0, 20_000_000n));
+  assert.notEqual(tfdtGrowth(large, 0), 20);
 });
