@@ -144,10 +144,12 @@ export function retimeMoof(bytes: Uint8Array, offset: number, timing: MoofTiming
     parts.push(writeTfxd({ version: 1, time, duration }));
     return box('moof', ...before, box('traf', ...parts));
   };
+  // Offsets do not change sizes: laid out once, by the length retimedLength gives (what
+  // indexing recorded as the fragment's tfdtGrowth); were that ever off, the data offsets
+  // follow the moof as built (tests hold the two equal on every fixture).
   const grown = retimedLength(bytes, offset, start >= 0n)! - oldSize;
   const out = build(grown);
-  if (out.length !== oldSize + grown) throw new SmoothpubError(ErrorCode.BAD_BOX, `internal: retimed moof is ${out.length} bytes, laid out as ${oldSize + grown}`, { offset, boxPath: 'moof' });
-  return { moof: out, time, duration, usedTrexDefault };
+  return { moof: out.length === oldSize + grown ? out : build(out.length - oldSize), time, duration, usedTrexDefault };
 }
 
 /**
